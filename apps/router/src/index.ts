@@ -1,0 +1,4 @@
+export { Router } from './router';
+export { Peers, Slot } from './peers';
+export { runPrimary } from './primary';
+export { runWorker } from './worker-process';

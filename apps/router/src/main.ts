@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+import cluster from 'node:cluster';
+import { loadConfig } from './config';
+import { KvError } from './errors';
+import { runPrimary } from './primary';
+import { runWorker } from './worker-process';
+
+if (cluster.isPrimary) {
+  let loaded;
+  try {
+    loaded = loadConfig(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (!(err instanceof KvError)) throw err;
+    process.stderr.write(`kv-cache: ${err.message}\n`);
+    process.exit(2);
+  }
+  if (loaded.kind === 'help') {
+    process.stdout.write(loaded.text);
+    process.exit(0);
+  }
+  runPrimary(loaded.config, loaded.sources);
+} else {
+  runWorker();
+}

@@ -1,0 +1,159 @@
+import cluster, { type Worker } from 'node:cluster';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Config, ConfigSources } from './config';
+import { log } from './log';
+import { WORKER_ENV, type PrimaryMessage, type WorkerMessage } from './messages';
+
+/** More restarts than this of one worker within RESTART_WINDOW_MS means it cannot run: give up. */
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 30_000;
+/** A shutdown that takes longer than this kills what is left. */
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+interface Slot {
+  worker: Worker | null;
+  peerPath: string | null;
+  generation: number;
+  ready: boolean;
+  drained: boolean;
+  restarts: number[];
+}
+
+/**
+ * The primary: forks one worker per configured CPU, hands out peer socket paths, restarts a
+ * worker that dies (with the same shards, empty), and leads a graceful shutdown. It never sees
+ * a client command.
+ */
+export function runPrimary(config: Config, sources: ConfigSources): void {
+  const count = config.workers;
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kv-'));
+  const slots: Slot[] = [];
+  let announced = false;
+  let shuttingDown = false;
+  let exitCode = 0;
+  let port = config.port;
+
+  log('info', 'primary started', { workers: count, workers_source: sources.workers, run_dir: runDir });
+
+  const broadcast = (message: PrimaryMessage) => {
+    for (const s of slots) if (s.worker !== null && s.worker.isConnected()) s.worker.send(message);
+  };
+  const peerMap = () => slots.map((s) => (s.peerPath !== null && s.worker !== null ? s.peerPath : null));
+
+  const fork = (index: number) => {
+    const slot = slots[index];
+    slot.generation++;
+    slot.ready = false;
+    slot.drained = false;
+    const peerPath = path.join(runDir, `w${index}.${slot.generation}.sock`);
+    const worker = cluster.fork({
+      [WORKER_ENV.index]: String(index),
+      [WORKER_ENV.count]: String(count),
+      [WORKER_ENV.peerPath]: peerPath,
+      [WORKER_ENV.config]: JSON.stringify({ port: config.port, host: config.host, maxmemory: config.maxmemory }),
+    });
+    slot.worker = worker;
+    slot.peerPath = null;
+    worker.on('message', (message: WorkerMessage) => onMessage(index, worker, peerPath, message));
+    worker.on('exit', (code, signal) => onExit(index, worker, code, signal));
+  };
+
+  const onMessage = (index: number, worker: Worker, peerPath: string, message: WorkerMessage) => {
+    const slot = slots[index];
+    if (slot.worker !== worker) return;
+    switch (message.t) {
+      case 'peer-listening':
+        slot.peerPath = peerPath;
+        if (!shuttingDown) broadcast({ t: 'peers', paths: peerMap() });
+        return;
+      case 'ready':
+        slot.ready = true;
+        port = message.port;
+        if (!announced && slots.every((s) => s.ready)) {
+          announced = true;
+          log('info', 'ready', {
+            port,
+            host: config.host,
+            workers: count,
+            workers_source: sources.workers,
+            maxmemory: config.maxmemory,
+            maxmemory_human: `${(config.maxmemory / 1048576).toFixed(1)}mb`,
+            maxmemory_source: sources.maxmemory,
+          });
+        } else if (announced) {
+          log('info', 'worker restarted', { worker: index, pid: worker.process.pid });
+        }
+        return;
+      case 'drained':
+        slot.drained = true;
+        if (shuttingDown && slots.every((s) => s.worker === null || s.drained)) broadcast({ t: 'exit' });
+        return;
+      case 'fatal':
+        log('error', 'worker cannot run', { worker: index, error: message.message });
+        shutdown(1);
+    }
+  };
+
+  const onExit = (index: number, worker: Worker, code: number | null, signal: string | null) => {
+    const slot = slots[index];
+    if (slot.worker !== worker) return;
+    slot.worker = null;
+    slot.ready = false;
+    removeSocket(slot.peerPath);
+    slot.peerPath = null;
+    if (shuttingDown) {
+      if (slots.every((s) => s.worker === null)) finish();
+      else if (slots.every((s) => s.worker === null || s.drained)) broadcast({ t: 'exit' });
+      return;
+    }
+    const now = Date.now();
+    slot.restarts = slot.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
+    slot.restarts.push(now);
+    if (slot.restarts.length > MAX_RESTARTS) {
+      log('error', 'worker keeps dying, giving up', { worker: index, restarts: slot.restarts.length, window_ms: RESTART_WINDOW_MS });
+      shutdown(1);
+      return;
+    }
+    log('warn', 'worker died, restarting with its shards empty', { worker: index, code, signal });
+    fork(index);
+  };
+
+  const shutdown = (code: number) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    exitCode = code;
+    log('info', 'shutting down', { exit_code: code });
+    broadcast({ t: 'shutdown' });
+    if (slots.every((s) => s.worker === null)) finish();
+    setTimeout(() => {
+      log('warn', 'shutdown timed out, killing workers', { timeout_ms: SHUTDOWN_TIMEOUT_MS });
+      for (const s of slots) s.worker?.process.kill('SIGKILL');
+      finish();
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+  };
+
+  const finish = () => {
+    fs.rmSync(runDir, { recursive: true, force: true });
+    log('info', 'stopped', { exit_code: exitCode });
+    process.exit(exitCode);
+  };
+
+  process.on('SIGTERM', () => shutdown(0));
+  process.on('SIGINT', () => shutdown(0));
+
+  for (let i = 0; i < count; i++) {
+    slots.push({ worker: null, peerPath: null, generation: 0, ready: false, drained: false, restarts: [] });
+  }
+  for (let i = 0; i < count; i++) fork(i);
+}
+
+function removeSocket(file: string | null): void {
+  if (file === null) return;
+  try {
+    fs.unlinkSync(file);
+  } catch {
+    // Already gone.
+  }
+}

@@ -1,0 +1,76 @@
+import { ShardNode, shardsOf } from '@kv/node';
+import { log } from './log';
+import { WORKER_ENV, type PrimaryMessage, type WorkerMessage } from './messages';
+import { Peers } from './peers';
+import { Router } from './router';
+
+interface WorkerSettings {
+  port: number;
+  host: string;
+  maxmemory: number;
+}
+
+function send(message: WorkerMessage): void {
+  process.send!(message);
+}
+
+/**
+ * A forked worker: owns its shards (ShardNode), links to its peers (Peers), and serves the
+ * clients the primary's listening handle gives it (Router). Follows the primary's lead for
+ * start-up and shutdown.
+ */
+export function runWorker(): void {
+  const index = Number(process.env[WORKER_ENV.index]);
+  const workers = Number(process.env[WORKER_ENV.count]);
+  const peerPath = process.env[WORKER_ENV.peerPath]!;
+  const settings = JSON.parse(process.env[WORKER_ENV.config]!) as WorkerSettings;
+
+  const shards = shardsOf(index, workers);
+  const node = new ShardNode(shards, settings.maxmemory);
+  const peers = new Peers(index, {
+    onLinkDown: (peer, reason) => log('warn', 'peer link down', { worker: index, peer, reason }),
+    onCorruptFrame: (peer, error) => log('error', 'corrupt frame from peer', { worker: index, peer, error: error.message }),
+  });
+  const router = new Router(index, workers, node, peers);
+  let accepting = false;
+
+  // Ctrl-C reaches the whole process group; the primary leads the shutdown, so workers wait for it.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => {
+    void router.drain().then(() => process.exit(0));
+  });
+
+  process.on('message', (message: PrimaryMessage) => {
+    switch (message.t) {
+      case 'peers':
+        void peers.update(message.paths).then(async () => {
+          if (accepting || router.draining) return;
+          accepting = true;
+          try {
+            const port = await router.listen(settings.port, settings.host);
+            send({ t: 'ready', port });
+          } catch (err) {
+            send({ t: 'fatal', message: `cannot listen on ${settings.host}:${settings.port}: ${(err as Error).message}` });
+          }
+        });
+        return;
+      case 'shutdown':
+        void router.drain().then(() => send({ t: 'drained' }));
+        return;
+      case 'exit':
+        peers.closeAll();
+        node.close();
+        process.exit(0);
+    }
+  });
+
+  node
+    .servePeers(peerPath, {
+      onCorruptFrame: (error) => log('error', 'corrupt frame on peer server', { worker: index, error: error.message }),
+    })
+    .then(() => {
+      log('info', 'worker started', { worker: index, shards, peer_socket: peerPath });
+      send({ t: 'peer-listening' });
+    })
+    .catch((err: Error) => send({ t: 'fatal', message: `cannot listen on peer socket ${peerPath}: ${err.message}` }));
+}

@@ -1,0 +1,1 @@
+export { Lru, type LruOptions, ENTRY_OVERHEAD } from './lru';

@@ -1,0 +1,88 @@
+import './args';
+
+/**
+ * A growable byte buffer that replies and frames are encoded into. The owner copies the filled
+ * part out once (`take`) when it hands the bytes to a socket, so the buffer itself is reused.
+ */
+export class OutBuffer {
+  buf: Buffer;
+  length = 0;
+
+  constructor(capacity = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
+
+  ensure(extra: number): void {
+    const need = this.length + extra;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.length);
+    this.buf = next;
+  }
+
+  bytes(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.ensure(n);
+    if (n < 32) {
+      // A byte loop beats copy()'s native call for the short keys and values a cache mostly holds.
+      const dst = this.buf;
+      let o = this.length;
+      for (let i = start; i < end; i++) dst[o++] = src[i];
+    } else {
+      this.buf.set(src.subarray(start, end), this.length);
+    }
+    this.length += n;
+  }
+
+  all(src: Uint8Array): void {
+    this.bytes(src, 0, src.length);
+  }
+
+  latin1(text: string): void {
+    this.ensure(text.length);
+    this.length += this.buf.latin1Write(text, this.length, text.length);
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.length++] = v;
+  }
+
+  u32(v: number): void {
+    this.ensure(4);
+    this.buf.writeUInt32LE(v, this.length);
+    this.length += 4;
+  }
+
+  /** Reserves n bytes to be filled in later (a frame header), returning their offset. */
+  reserve(n: number): number {
+    this.ensure(n);
+    const at = this.length;
+    this.length += n;
+    return at;
+  }
+
+  /** A copy of bytes [start, length), leaving the buffer empty. */
+  take(start = 0): Buffer {
+    const out = Buffer.allocUnsafe(this.length - start);
+    this.buf.copy(out, 0, start, this.length);
+    this.length = 0;
+    return out;
+  }
+
+  /** Drops the first n bytes, keeping the rest at the front. */
+  consume(n: number): void {
+    if (n >= this.length) {
+      this.length = 0;
+      return;
+    }
+    this.buf.copy(this.buf, 0, n, this.length);
+    this.length -= n;
+  }
+
+  clear(): void {
+    this.length = 0;
+  }
+}

@@ -1,0 +1,159 @@
+import { Args } from './args';
+
+/** Commands of the seed's line protocol. */
+export const enum TextOp {
+  GET = 1,
+  PUT = 2,
+  STATS = 3,
+}
+
+export const MAX_KEY_BYTES = 256;
+export const MAX_VALUE_BYTES = 256;
+/** The longest line a valid command can be: `PUT <256> <256>\r`. Anything longer is an error. */
+export const MAX_LINE_BYTES = 4 + MAX_KEY_BYTES + 1 + MAX_VALUE_BYTES + 1;
+
+export const TEXT_OK = Buffer.from('OK\n');
+export const TEXT_NOTFOUND = Buffer.from('NOTFOUND\n');
+export const TEXT_ERROR = Buffer.from('ERROR\n');
+
+/** Receives what the parser finds, in stream order. */
+export interface TextSink {
+  /** A well-formed command; GET has args [key], PUT [key, value], STATS none. */
+  textCommand(op: TextOp, args: Args): void;
+  /** A malformed or over-long line: the seed answers `ERROR\n`. */
+  textError(): void;
+}
+
+const SPACE = 0x20;
+const CR = 0x0d;
+const LF = 0x0a;
+
+/**
+ * Streaming parser for the seed protocol. Complete lines are parsed in place in the chunk that
+ * holds them; only a line split across reads is copied, into a fixed buffer of MAX_LINE_BYTES, so
+ * a client can never make it buffer more than that.
+ */
+export class TextParser {
+  private readonly carry = Buffer.allocUnsafe(MAX_LINE_BYTES);
+  private carryLen = 0;
+  /** Inside an over-long line that was already answered: skip to its newline. */
+  private discarding = false;
+  private readonly args = new Args(2);
+
+  /** True while part of a line is buffered (a client that stops here owes no reply yet). */
+  get midLine(): boolean {
+    return this.carryLen > 0 || this.discarding;
+  }
+
+  feed(chunk: Buffer, sink: TextSink): void {
+    this.feedFrom(chunk, 0, sink);
+  }
+
+  /** Parses chunk[pos..]; returns nothing: every complete line is handed to sink. */
+  feedFrom(chunk: Buffer, pos: number, sink: TextSink): void {
+    const len = chunk.length;
+    if (this.discarding) {
+      const nl = chunk.indexOf(LF, pos);
+      if (nl < 0) return;
+      this.discarding = false;
+      pos = nl + 1;
+    }
+    if (this.carryLen > 0) {
+      const nl = chunk.indexOf(LF, pos);
+      const end = nl < 0 ? len : nl;
+      if (this.carryLen + end - pos > MAX_LINE_BYTES) {
+        this.carryLen = 0;
+        sink.textError();
+        if (nl < 0) {
+          this.discarding = true;
+          return;
+        }
+      } else {
+        chunk.copy(this.carry, this.carryLen, pos, end);
+        this.carryLen += end - pos;
+        if (nl < 0) return;
+        const lineLen = this.carryLen;
+        this.carryLen = 0;
+        this.parseLine(this.carry, 0, lineLen, sink);
+      }
+      pos = nl + 1;
+    }
+    while (pos < len) {
+      const nl = chunk.indexOf(LF, pos);
+      if (nl < 0) {
+        if (len - pos > MAX_LINE_BYTES) {
+          sink.textError();
+          this.discarding = true;
+        } else {
+          chunk.copy(this.carry, 0, pos, len);
+          this.carryLen = len - pos;
+        }
+        return;
+      }
+      if (nl - pos > MAX_LINE_BYTES) sink.textError();
+      else this.parseLine(chunk, pos, nl, sink);
+      pos = nl + 1;
+    }
+  }
+
+  /** Parses one line buf[start, end) without its `\n`. */
+  private parseLine(buf: Buffer, start: number, end: number, sink: TextSink): void {
+    if (end > start && buf[end - 1] === CR) end--;
+    let sp = start;
+    while (sp < end && buf[sp] !== SPACE) sp++;
+    const nameLen = sp - start;
+    const args = this.args;
+    args.reset(buf);
+    if (nameLen === 3 && isWord3(buf, start, 0x47, 0x45, 0x54)) {
+      // GET <key>: exactly one token after the command.
+      const keyStart = sp + 1;
+      if (keyStart >= end || end - keyStart > MAX_KEY_BYTES || hasSpace(buf, keyStart, end)) {
+        sink.textError();
+        return;
+      }
+      args.push(keyStart, end);
+      sink.textCommand(TextOp.GET, args);
+      return;
+    }
+    if (nameLen === 3 && isWord3(buf, start, 0x50, 0x55, 0x54)) {
+      // PUT <key> <value>: the key ends at the first space, the value is the rest of the line.
+      const keyStart = sp + 1;
+      let keyEnd = keyStart;
+      while (keyEnd < end && buf[keyEnd] !== SPACE) keyEnd++;
+      const valueStart = keyEnd + 1;
+      if (keyEnd === keyStart || keyEnd - keyStart > MAX_KEY_BYTES || valueStart >= end || end - valueStart > MAX_VALUE_BYTES) {
+        sink.textError();
+        return;
+      }
+      args.push(keyStart, keyEnd);
+      args.push(valueStart, end);
+      sink.textCommand(TextOp.PUT, args);
+      return;
+    }
+    if (nameLen === 5 && sp === end && isStats(buf, start)) {
+      sink.textCommand(TextOp.STATS, args);
+      return;
+    }
+    sink.textError();
+  }
+}
+
+function hasSpace(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i] === SPACE) return true;
+  return false;
+}
+
+/** Case-insensitive match of three ASCII letters (given upper case). */
+function isWord3(buf: Buffer, at: number, a: number, b: number, c: number): boolean {
+  return (buf[at] & 0xdf) === a && (buf[at + 1] & 0xdf) === b && (buf[at + 2] & 0xdf) === c;
+}
+
+function isStats(buf: Buffer, at: number): boolean {
+  return (
+    (buf[at] & 0xdf) === 0x53 &&
+    (buf[at + 1] & 0xdf) === 0x54 &&
+    (buf[at + 2] & 0xdf) === 0x41 &&
+    (buf[at + 3] & 0xdf) === 0x54 &&
+    (buf[at + 4] & 0xdf) === 0x53
+  );
+}
