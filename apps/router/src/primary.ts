@@ -58,6 +58,8 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
     slot.peerPath = null;
     worker.on('message', (message: WorkerMessage) => onMessage(index, worker, peerPath, message));
     worker.on('exit', (code, signal) => onExit(index, worker, code, signal));
+    // A send racing the worker's exit fails on the closed channel; the exit handler does the rest.
+    worker.on('error', (err) => log('warn', 'worker channel error', { worker: index, error: err.message }));
   };
 
   const onMessage = (index: number, worker: Worker, peerPath: string, message: WorkerMessage) => {

@@ -11,7 +11,8 @@ interface WorkerSettings {
 }
 
 function send(message: WorkerMessage): void {
-  process.send!(message);
+  // Without a primary there is no one to tell; the worker exits on the channel's disconnect.
+  if (process.connected) process.send!(message, undefined, undefined, () => {});
 }
 
 /**

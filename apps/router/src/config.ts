@@ -1,0 +1,229 @@
+import * as fs from 'node:fs';
+import Ajv, { type ErrorObject } from 'ajv';
+import { ConfigError } from './errors';
+import { availableCpus, memoryLimit } from './resources';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly workers: number;
+  readonly maxmemory: number;
+  readonly config?: string;
+}
+
+/** Where the effective workers/maxmemory came from: "flag", "env", "file", or the resource source for defaults. */
+export interface ConfigSources {
+  workers: string;
+  maxmemory: string;
+}
+
+export type LoadResult = { kind: 'help'; text: string } | { kind: 'config'; config: Config; sources: ConfigSources };
+
+export interface Resources {
+  cpus?: () => { count: number; source: string };
+  memory?: () => { bytes: number; source: string };
+}
+
+interface OptionSchema {
+  type: 'integer' | 'string';
+  description: string;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  default?: number | string;
+  /** Not JSON schema: also accept a string with Redis memory units, e.g. "100mb". */
+  bytes?: boolean;
+  /** Not JSON schema: a default that depends on the machine, used when no layer sets the option. */
+  computedDefault?: (resources: Required<Resources>) => { value: number; source: string };
+}
+
+const MB = 1024 * 1024;
+
+/** Every option; its flag is --<key> and its environment variable KV_<KEY>. Help, parsing and validation all come from here. */
+const OPTIONS: Record<keyof Config, OptionSchema> = {
+  port: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 65535,
+    default: 7171,
+    description: 'TCP port to listen on; 0 picks a free port',
+  },
+  host: { type: 'string', minLength: 1, default: '0.0.0.0', description: 'address to listen on' },
+  workers: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 16,
+    description: 'worker processes; defaults to the CPUs this process may use',
+    computedDefault: (r) => {
+      const cpus = r.cpus();
+      return { value: cpus.count, source: cpus.source };
+    },
+  },
+  maxmemory: {
+    type: 'integer',
+    minimum: MB,
+    bytes: true,
+    description: 'memory for cached data; defaults to half the memory limit of the container or machine',
+    computedDefault: (r) => {
+      const memory = r.memory();
+      return { value: Math.floor(memory.bytes / 2), source: memory.source };
+    },
+  },
+  config: { type: 'string', minLength: 1, description: 'JSON config file setting any other option by its name' },
+};
+
+const KEYS = Object.keys(OPTIONS) as (keyof Config)[];
+const envName = (key: string) => `KV_${key.toUpperCase()}`;
+
+const validate = new Ajv({ coerceTypes: true, useDefaults: true }).compile({
+  type: 'object',
+  additionalProperties: false,
+  properties: Object.fromEntries(
+    Object.entries(OPTIONS).map(([key, { bytes, computedDefault, ...jsonSchema }]) => [key, jsonSchema]),
+  ),
+});
+
+/** One option's value and where it came from. */
+interface Setting {
+  value: unknown;
+  /** Reported in ConfigSources. */
+  source: string;
+  /** Names the option in error messages, e.g. "--port" or "KV_PORT". */
+  name: string;
+}
+type Settings = Partial<Record<keyof Config, Setting>>;
+
+/** Reads options from defaults < config file < env < flags. Throws ConfigError on anything invalid. */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, resources: Resources = {}): LoadResult {
+  const r = { cpus: resources.cpus ?? (() => availableCpus()), memory: resources.memory ?? (() => memoryLimit()) };
+  if (argv.includes('--help') || argv.includes('-h')) return { kind: 'help', text: helpText(r) };
+
+  const fromFlags = parseFlags(argv);
+  const fromEnv: Settings = {};
+  for (const key of KEYS) {
+    const value = env[envName(key)];
+    // An empty variable counts as unset, as in most shells' ${VAR:-default}.
+    if (value) fromEnv[key] = { value, source: 'env', name: envName(key) };
+  }
+  const configFile = fromFlags.config ?? fromEnv.config;
+  const settings: Settings = { ...(configFile && readConfigFile(configFile)), ...fromEnv, ...fromFlags };
+
+  const values: Record<string, unknown> = {};
+  for (const key of KEYS) {
+    const computed = settings[key] ? undefined : OPTIONS[key].computedDefault?.(r);
+    if (computed) settings[key] = { ...computed, name: `default ${key} (${computed.source})` };
+    const value = settings[key]?.value;
+    if (value !== undefined) values[key] = OPTIONS[key].bytes && typeof value === 'string' ? parseBytes(value) ?? value : value;
+  }
+  if (!validate(values)) throw invalidValue(validate.errors?.[0], settings);
+  return {
+    kind: 'config',
+    config: Object.freeze(values as unknown as Config),
+    sources: { workers: settings.workers!.source, maxmemory: settings.maxmemory!.source },
+  };
+}
+
+const UNITS = { b: 1, k: 1000, kb: 1024, m: 1000 ** 2, mb: 1024 ** 2, g: 1000 ** 3, gb: 1024 ** 3 };
+
+/** Parses a byte count the way Redis does: "100", "1k" = 1000, "1kb" = 1024, ... "1gb", any case. */
+export function parseBytes(text: string): number | undefined {
+  const match = /^(\d+)(b|kb?|mb?|gb?)?$/i.exec(text);
+  if (!match) return undefined;
+  const bytes = Number(match[1]) * (match[2] ? UNITS[match[2].toLowerCase() as keyof typeof UNITS] : 1);
+  return Number.isSafeInteger(bytes) ? bytes : undefined;
+}
+
+function parseFlags(argv: string[]): Settings {
+  const settings: Settings = {};
+  for (let i = 0; i < argv.length; i++) {
+    const [, name, inline] = /^--([^=]+)(?:=(.*))?$/s.exec(argv[i]) ?? [];
+    if (name === undefined || !Object.hasOwn(OPTIONS, name)) {
+      const options = [...KEYS.map((key) => `--${key}`), '--help'].join(', ');
+      throw new ConfigError('KV_ERR_UNKNOWN_OPTION', `${name ? `--${name}` : argv[i]}: unknown option (options are ${options})`);
+    }
+    const key = name as keyof Config;
+    const value = inline ?? argv[++i];
+    if (value === undefined || (inline === undefined && value.startsWith('--'))) {
+      throw new ConfigError('KV_ERR_MISSING_VALUE', `--${key}: missing value, which must be ${describe(OPTIONS[key])}`);
+    }
+    settings[key] = { value, source: 'flag', name: `--${key}` };
+  }
+  return settings;
+}
+
+function readConfigFile({ value, name }: Setting): Settings {
+  const file = String(value);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError('KV_ERR_CONFIG_FILE', `${name}: cannot read ${file} (${(err as Error).message})`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError('KV_ERR_CONFIG_FILE', `${name}: ${file} is not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new ConfigError('KV_ERR_CONFIG_FILE', `${name}: ${file} must hold a JSON object of options`);
+  }
+  const settings: Settings = {};
+  for (const [key, v] of Object.entries(data)) {
+    if (key === 'config' || !Object.hasOwn(OPTIONS, key)) {
+      const allowed = KEYS.filter((k) => k !== 'config').join(', ');
+      throw new ConfigError('KV_ERR_UNKNOWN_OPTION', `${file}: unknown option "${key}" (options are ${allowed})`);
+    }
+    const option = OPTIONS[key as keyof Config];
+    const setting = { value: v, source: 'file', name: `${file}: ${key}` };
+    // ajv coercion would turn true or null into a number, so JSON types must match before it runs.
+    const jsType = option.type === 'integer' ? 'number' : option.type;
+    if (typeof v !== jsType && !(option.bytes && typeof v === 'string')) throw badValue(setting, option);
+    settings[key as keyof Config] = setting;
+  }
+  return settings;
+}
+
+function invalidValue(error: ErrorObject | undefined, settings: Settings): ConfigError {
+  const key = error?.instancePath.slice(1) as keyof Config;
+  const setting = settings[key];
+  if (!setting || !Object.hasOwn(OPTIONS, key)) return new ConfigError('KV_ERR_CONFIG', `invalid config: ${error?.message}`);
+  return badValue(setting, OPTIONS[key]);
+}
+
+function badValue(setting: Setting, option: OptionSchema): ConfigError {
+  return new ConfigError('KV_ERR_CONFIG', `${setting.name}: must be ${describe(option)} (got ${JSON.stringify(setting.value)})`);
+}
+
+/** What an option allows, in words, e.g. "an integer from 1 to 16". */
+function describe(option: OptionSchema): string {
+  const { type, minimum: min, maximum: max } = option;
+  if (option.bytes) return `a size of at least ${formatBytes(min ?? 0)}, in bytes or with a unit (k, kb, m, mb, g, gb)`;
+  if (type === 'string') return option.minLength ? 'a non-empty string' : 'a string';
+  if (min !== undefined && max !== undefined) return `an integer from ${min} to ${max}`;
+  if (min !== undefined) return `an integer of at least ${min}`;
+  return max !== undefined ? `an integer of at most ${max}` : 'an integer';
+}
+
+function formatBytes(bytes: number): string {
+  for (const unit of ['gb', 'mb', 'kb'] as const) if (bytes > 0 && bytes % UNITS[unit] === 0) return `${bytes / UNITS[unit]}${unit}`;
+  return String(bytes);
+}
+
+function helpText(resources: Required<Resources>): string {
+  const lines = [
+    'Usage: kv-cache [options]',
+    '',
+    'Set each option by flag (--name value or --name=value), environment variable, or by name in the --config file.',
+    'Flags override the environment, which overrides the config file, which overrides the defaults.',
+    '',
+  ];
+  for (const key of KEYS) {
+    const option = OPTIONS[key];
+    const computed = option.computedDefault?.(resources);
+    const fallback = computed ? `${computed.value} (from ${computed.source})` : JSON.stringify(option.default) ?? 'none';
+    lines.push(`  --${key} <value>`.padEnd(26) + `env ${envName(key)}`, `      ${option.description}`, `      ${describe(option)}; default ${fallback}`);
+  }
+  lines.push('  -h, --help', '      print this help and exit', '');
+  return lines.join('\n');
+}

@@ -1,0 +1,205 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadConfig, parseBytes, type Config, type ConfigSources } from '../src/config';
+import { ConfigError, ERROR_CODES, KvError } from '../src/errors';
+
+const MB = 1024 * 1024;
+const GB = 1024 * MB;
+const resources = {
+  cpus: () => ({ count: 3, source: 'test cpus' }),
+  memory: () => ({ bytes: 8 * GB, source: 'test memory' }),
+};
+
+let dir = '';
+const writeFile = (name: string, text: string) => {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, text);
+  return file;
+};
+const setUp = () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kv-config-'));
+};
+const tearDown = () => fs.rmSync(dir, { recursive: true, force: true });
+
+function load(argv: string[], env: NodeJS.ProcessEnv = {}): { config: Config; sources: ConfigSources } {
+  const result = loadConfig(argv, env, resources);
+  if (result.kind !== 'config') throw new Error(`expected a config, got ${result.kind}`);
+  return result;
+}
+
+function assertConfigError(argv: string[], env: NodeJS.ProcessEnv, code: string, ...mentions: string[]): string {
+  try {
+    loadConfig(argv, env, resources);
+  } catch (err) {
+    assert.instance(err, ConfigError);
+    assert.instance(err, KvError);
+    const { code: actual, message } = err as ConfigError;
+    assert.is(actual, code, message);
+    assert.ok(actual in ERROR_CODES, `${actual} is listed in ERROR_CODES`);
+    for (const text of mentions) assert.ok(message.includes(text), `"${message}" mentions ${text}`);
+    return message;
+  }
+  assert.unreachable('expected a ConfigError');
+  return '';
+}
+
+const precedence = suite('loadConfig precedence');
+precedence.before(setUp);
+precedence.after(tearDown);
+
+precedence('uses the defaults, computing workers and maxmemory from the injected resources', () => {
+  const { config, sources } = load([]);
+  assert.equal(config, { port: 7171, host: '0.0.0.0', workers: 3, maxmemory: 4 * GB });
+  assert.equal(sources, { workers: 'test cpus', maxmemory: 'test memory' });
+  assert.ok(Object.isFrozen(config));
+});
+
+precedence('lets the file override defaults, env override the file and flags override env', () => {
+  const file = writeFile('layers.json', JSON.stringify({ port: 1001, host: 'file-host', workers: 4, maxmemory: '10mb' }));
+  const env = { KV_CONFIG: file, KV_PORT: '2002', KV_HOST: 'env-host', KV_WORKERS: '5' };
+  const { config, sources } = load(['--port', '3003'], env);
+  assert.equal(config, { port: 3003, host: 'env-host', workers: 5, maxmemory: 10 * MB, config: file });
+  assert.equal(sources, { workers: 'env', maxmemory: 'file' });
+
+  const flagged = load(['--workers=6', '--maxmemory', '1GB'], env);
+  assert.equal(flagged.config, { port: 2002, host: 'env-host', workers: 6, maxmemory: GB, config: file });
+  assert.equal(flagged.sources, { workers: 'flag', maxmemory: 'flag' });
+
+  const fromFile = load([], { KV_CONFIG: file });
+  assert.equal(fromFile.sources, { workers: 'file', maxmemory: 'file' });
+});
+
+precedence('reads the --config flag instead of KV_CONFIG', () => {
+  const file = writeFile('flag.json', '{"workers": 2}');
+  const { config } = load([`--config=${file}`], { KV_CONFIG: path.join(dir, 'missing.json') });
+  assert.is(config.workers, 2);
+  assert.is(config.config, file);
+});
+
+precedence('treats an empty environment variable as unset', () => {
+  assert.is(load([], { KV_PORT: '' }).config.port, 7171);
+});
+
+precedence('accepts port 0 and the last of repeated flags', () => {
+  assert.is(load(['--port', '9', '--port=0']).config.port, 0);
+});
+
+precedence.run();
+
+const bytes = suite('parseBytes');
+
+bytes('reads Redis memory units, case-insensitively', () => {
+  const table: [string, number | undefined][] = [
+    ['100', 100],
+    ['100b', 100],
+    ['1k', 1000],
+    ['1kb', 1024],
+    ['1K', 1000],
+    ['1KB', 1024],
+    ['1m', 1000000],
+    ['1mb', 1048576],
+    ['5Mb', 5 * MB],
+    ['1g', 1000000000],
+    ['1gb', GB],
+    ['2GB', 2 * GB],
+    ['0', 0],
+  ];
+  for (const [text, expected] of table) assert.is(parseBytes(text), expected, text);
+});
+
+bytes('rejects what Redis rejects', () => {
+  for (const text of ['', 'mb', '1.5gb', '-1', '1 mb', ' 1mb', '1tb', '1kbb', '0x10', '1e3', '99999999999999gb']) {
+    assert.is(parseBytes(text), undefined, JSON.stringify(text));
+  }
+});
+
+bytes.run();
+
+const errors = suite('loadConfig errors');
+errors.before(setUp);
+errors.after(tearDown);
+
+errors('rejects an unknown flag or argument', () => {
+  assertConfigError(['--bogus', '1'], {}, 'KV_ERR_UNKNOWN_OPTION', '--bogus', '--workers');
+  assertConfigError(['--bogus=1'], {}, 'KV_ERR_UNKNOWN_OPTION', '--bogus');
+  assertConfigError(['-p', '1'], {}, 'KV_ERR_UNKNOWN_OPTION', '-p');
+  assertConfigError(['serve'], {}, 'KV_ERR_UNKNOWN_OPTION', 'serve');
+});
+
+errors('rejects a flag without a value', () => {
+  assertConfigError(['--port'], {}, 'KV_ERR_MISSING_VALUE', '--port', 'an integer from 0 to 65535');
+  assertConfigError(['--host', '--port', '1'], {}, 'KV_ERR_MISSING_VALUE', '--host');
+});
+
+errors('names the flag or variable and what it allows for a bad value', () => {
+  const message = assertConfigError(['--workers', '20'], {}, 'KV_ERR_CONFIG');
+  assert.is(message, '--workers: must be an integer from 1 to 16 (got "20")');
+  assertConfigError(['--workers=0'], {}, 'KV_ERR_CONFIG', '--workers', '(got "0")');
+  assertConfigError(['--port', '65536'], {}, 'KV_ERR_CONFIG', '--port', 'from 0 to 65535');
+  assertConfigError(['--port', '7.5'], {}, 'KV_ERR_CONFIG', '--port');
+  assertConfigError([], { KV_PORT: 'http' }, 'KV_ERR_CONFIG', 'KV_PORT', 'from 0 to 65535');
+  assertConfigError(['--host='], {}, 'KV_ERR_CONFIG', '--host', 'non-empty string');
+  assertConfigError([], { KV_MAXMEMORY: '512kb' }, 'KV_ERR_CONFIG', 'KV_MAXMEMORY', 'at least 1mb', '"512kb"');
+  assertConfigError(['--maxmemory', '1tb'], {}, 'KV_ERR_CONFIG', '--maxmemory', 'kb, m, mb');
+});
+
+errors('names the default when a computed default is out of range', () => {
+  const tiny = { ...resources, memory: () => ({ bytes: MB, source: 'tiny box' }) };
+  assert.throws(() => loadConfig([], {}, tiny), (err: ConfigError) => err.code === 'KV_ERR_CONFIG' && /maxmemory.*tiny box/.test(err.message));
+});
+
+errors('rejects an unreadable or non-JSON config file', () => {
+  const missing = path.join(dir, 'missing.json');
+  assertConfigError(['--config', missing], {}, 'KV_ERR_CONFIG_FILE', '--config', missing);
+  assertConfigError([], { KV_CONFIG: missing }, 'KV_ERR_CONFIG_FILE', 'KV_CONFIG', missing);
+  const broken = writeFile('broken.json', '{"port": 1,');
+  assertConfigError(['--config', broken], {}, 'KV_ERR_CONFIG_FILE', broken, 'not valid JSON');
+  const list = writeFile('list.json', '[1, 2]');
+  assertConfigError(['--config', list], {}, 'KV_ERR_CONFIG_FILE', list, 'JSON object');
+});
+
+errors('rejects an unknown key in the config file, including config itself', () => {
+  const file = writeFile('unknown.json', '{"port": 1, "prot": 2}');
+  assertConfigError(['--config', file], {}, 'KV_ERR_UNKNOWN_OPTION', file, '"prot"', 'port, host');
+  const nested = writeFile('nested.json', '{"config": "other.json"}');
+  assertConfigError(['--config', nested], {}, 'KV_ERR_UNKNOWN_OPTION', '"config"');
+});
+
+errors('rejects a config file value of the wrong JSON type or range', () => {
+  const file = writeFile('values.json', '{"workers": 99}');
+  assertConfigError(['--config', file], {}, 'KV_ERR_CONFIG', `${file}: workers`, 'from 1 to 16', '(got 99)');
+  const typed = writeFile('typed.json', '{"port": true}');
+  assertConfigError(['--config', typed], {}, 'KV_ERR_CONFIG', 'port', '(got true)');
+  const nulled = writeFile('nulled.json', '{"port": null}');
+  assertConfigError(['--config', nulled], {}, 'KV_ERR_CONFIG', 'port', '(got null)');
+});
+
+errors.run();
+
+const help = suite('loadConfig help');
+
+help('returns usage for --help and -h, even beside other flags', () => {
+  for (const argv of [['--help'], ['-h'], ['--bogus', '--help'], ['--config', '/nonexistent.json', '-h']]) {
+    const result = loadConfig(argv, {}, resources);
+    assert.is(result.kind, 'help', argv.join(' '));
+  }
+});
+
+help('lists every option with its flag, env name, allowed values and default', () => {
+  const result = loadConfig(['--help'], {}, resources);
+  assert.is(result.kind, 'help');
+  const text = result.kind === 'help' ? result.text : '';
+  for (const key of ['port', 'host', 'workers', 'maxmemory', 'config']) {
+    assert.match(text, `--${key} `);
+    assert.match(text, `KV_${key.toUpperCase()}`);
+  }
+  assert.match(text, 'an integer from 1 to 16; default 3 (from test cpus)');
+  assert.match(text, `default ${4 * GB} (from test memory)`);
+  assert.match(text, 'an integer from 0 to 65535; default 7171');
+  assert.match(text, '-h, --help');
+});
+
+help.run();

@@ -1,0 +1,105 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { shardOfString } from '@kv/wire';
+import { processAlive, sleep, startCluster, TextClient, type Cluster } from './harness';
+
+const WORKERS = 3;
+const VICTIM = 1;
+const ownerOf = (key: string) => shardOfString(key) % WORKERS;
+
+/**
+ * A client that loops PUT/GET on its own keys until stopped, reconnecting when its connection is
+ * closed under it, and records the slowest reply and every ERROR.
+ */
+async function runLoad(port: number, id: number, stop: { now: boolean }) {
+  const result = { requests: 0, errors: 0, reconnects: 0, slowestMs: 0 };
+  let client = await TextClient.connect(port);
+  let i = 0;
+  while (!stop.now) {
+    const key = `load-${id}-${i++ % 50}`;
+    const started = Date.now();
+    try {
+      const [put, get] = await client.request([`PUT ${key} v${i}`, `GET ${key}`], );
+      result.requests += 2;
+      if (put === 'ERROR') result.errors++;
+      if (get === 'ERROR') result.errors++;
+      else if (put === 'OK' && get !== `v${i}`) throw new Error(`crossed reply: ${key} -> ${get}`);
+    } catch (err) {
+      if (!client.closed) throw err;
+      result.reconnects++;
+      client = await TextClient.connect(port);
+    }
+    result.slowestMs = Math.max(result.slowestMs, Date.now() - started);
+  }
+  client.close();
+  return result;
+}
+
+const t = suite('e2e: kill -9 of a worker while clients run');
+let cluster: Cluster;
+
+t.before(async () => {
+  cluster = await startCluster({ workers: WORKERS });
+});
+t.after(async () => {
+  await cluster.stop();
+});
+
+t('keeps the other workers\' keys, errors in-flight commands fast, and serves the dead shards again empty', async () => {
+  const keys = Array.from({ length: 600 }, (_, i) => `keep-${i}`);
+  const setup = await TextClient.connect(cluster.port);
+  assert.equal(await setup.request(keys.map((k) => `PUT ${k} ${k}-value`)), keys.map(() => 'OK'));
+  setup.close();
+
+  const stop = { now: false };
+  const loads = Array.from({ length: 20 }, (_, id) => runLoad(cluster.port, id, stop));
+  await sleep(300);
+
+  const victim = cluster.workerPid(VICTIM);
+  const others = [0, 2].map((w) => cluster.workerPid(w));
+  const killedAt = Date.now();
+  process.kill(victim, 'SIGKILL');
+
+  // Its shards serve again (empty) soon after: poll a key it owned until a write is accepted.
+  const probeKey = keys.find((k) => ownerOf(k) === VICTIM)!;
+  const probe = await TextClient.connect(cluster.port);
+  let servedAgainMs = -1;
+  while (Date.now() - killedAt < 10_000) {
+    const [reply] = await probe.request([`GET ${probeKey}`]);
+    if (reply === 'NOTFOUND') {
+      servedAgainMs = Date.now() - killedAt;
+      break;
+    }
+    assert.ok(reply === 'ERROR' || reply === `${probeKey}-value`, `unexpected reply ${reply}`);
+    await sleep(20);
+  }
+  await sleep(300);
+  stop.now = true;
+  const results = await Promise.all(loads);
+
+  assert.ok(servedAgainMs >= 0, 'the dead worker\'s shards serve again');
+  assert.ok(!processAlive(victim), 'the killed worker is gone');
+  assert.ok(others.every(processAlive), 'the other workers were untouched');
+  assert.ok(processAlive(cluster.pid), 'the primary lives on');
+
+  const slowest = Math.max(...results.map((r) => r.slowestMs));
+  const errors = results.reduce((n, r) => n + r.errors, 0);
+  const reconnects = results.reduce((n, r) => n + r.reconnects, 0);
+  const requests = results.reduce((n, r) => n + r.requests, 0);
+  console.log(`    kill -9: shards served again after ${servedAgainMs} ms; ${requests} requests, ${errors} ERROR replies, ${reconnects} reconnects, slowest reply ${slowest} ms`);
+  assert.ok(slowest < 2000, `no request hung (slowest ${slowest} ms)`);
+
+  const check = await TextClient.connect(cluster.port);
+  const replies = await check.request(keys.map((k) => `GET ${k}`));
+  check.close();
+  keys.forEach((k, i) => {
+    const expected = ownerOf(k) === VICTIM ? 'NOTFOUND' : `${k}-value`;
+    if (replies[i] !== expected) assert.unreachable(`${k} (worker ${ownerOf(k)}): got ${replies[i]}, expected ${expected}`);
+  });
+
+  const again = await TextClient.connect(cluster.port);
+  assert.equal(await again.request([`PUT ${probeKey} back`, `GET ${probeKey}`]), ['OK', 'back']);
+  again.close();
+});
+
+t.run();

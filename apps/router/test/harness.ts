@@ -1,0 +1,275 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+
+/** The built server entry; the test command builds before it runs tests. */
+export const MAIN = path.resolve(__dirname, '../dist/main.js');
+
+export interface LogLine {
+  msg: string;
+  [field: string]: unknown;
+}
+
+export interface Cluster {
+  port: number;
+  pid: number;
+  child: ChildProcess;
+  logs: LogLine[];
+  stderr: string[];
+  /** Worker index -> pid of the live worker process (from the start and restart log lines). */
+  workerPid(index: number): number;
+  /** Waits until a log line satisfies the predicate (including lines already seen). */
+  waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** SIGTERM, then SIGKILL if it has not exited in time; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+/** Starts the real cluster on a random loopback port and waits for its ready line. */
+export function startCluster(opts: { workers: number; args?: string[]; env?: NodeJS.ProcessEnv }): Promise<Cluster> {
+  const args = [MAIN, '--port', '0', '--host', '127.0.0.1', '--workers', String(opts.workers), ...(opts.args ?? [])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  live.add(child);
+  const logs: LogLine[] = [];
+  const stderr: string[] = [];
+  const waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
+  const workerPids = new Map<number, number>();
+  let exited: Promise<number | null>;
+
+  let pending = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    pending += chunk.toString();
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const text = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      let line: LogLine;
+      try {
+        line = JSON.parse(text) as LogLine;
+      } catch {
+        line = { msg: `unparsed: ${text}` };
+      }
+      logs.push(line);
+      if (line.msg === 'worker started') workerPids.set(line.worker as number, line.pid as number);
+      for (let i = waiters.length - 1; i >= 0; i--) {
+        if (waiters[i].match(line)) {
+          waiters[i].resolve(line);
+          waiters.splice(i, 1);
+        }
+      }
+    }
+  });
+  child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  exited = new Promise((resolve) =>
+    child.on('exit', (code) => {
+      live.delete(child);
+      resolve(code);
+    }),
+  );
+
+  const waitForLog = (match: (l: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> => {
+    const seen = logs.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching log line in ${timeoutMs} ms; stderr: ${stderr.join('')}`)), timeoutMs);
+      waiters.push({
+        match,
+        resolve: (l) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      });
+    });
+  };
+
+  const cluster: Cluster = {
+    port: 0,
+    pid: child.pid!,
+    child,
+    logs,
+    stderr,
+    workerPid: (index) => {
+      const pid = workerPids.get(index);
+      if (pid === undefined) throw new Error(`no pid known for worker ${index}`);
+      return pid;
+    },
+    waitForLog,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+  return Promise.race([
+    waitForLog((l) => l.msg === 'ready', 20_000),
+    exited.then((code) => {
+      throw new Error(`server exited with ${code} before ready: ${stderr.join('')}`);
+    }),
+  ]).then(
+    (ready) => {
+      cluster.port = ready.port as number;
+      return cluster;
+    },
+    async (err) => {
+      await cluster.stop();
+      throw err;
+    },
+  );
+}
+
+/** A plain TCP client for the line protocol that collects replies as lines. */
+export class TextClient {
+  readonly socket: net.Socket;
+  private buffered: Buffer = Buffer.alloc(0);
+  private wake: (() => void) | null = null;
+  closed = false;
+
+  private constructor(socket: net.Socket) {
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+      this.wake?.();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake?.();
+    });
+    socket.on('error', () => {});
+  }
+
+  static connect(port: number): Promise<TextClient> {
+    return new Promise((resolve, reject) => {
+      const socket = net.createConnection({ port, host: '127.0.0.1' });
+      socket.once('connect', () => resolve(new TextClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  send(data: string | Buffer): void {
+    this.socket.write(data);
+  }
+
+  /** Waits for exactly n bytes (or fails after timeoutMs). */
+  async readBytes(n: number, timeoutMs = 10_000): Promise<Buffer> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.buffered.length < n) {
+      if (this.closed) throw new Error(`connection closed after ${this.buffered.length} of ${n} bytes`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out with ${this.buffered.length} of ${n} bytes`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.wake = () => {
+          clearTimeout(timer);
+          this.wake = null;
+          resolve();
+        };
+      });
+    }
+    const out = this.buffered.subarray(0, n);
+    this.buffered = this.buffered.subarray(n);
+    return out;
+  }
+
+  /** Waits for n complete lines and returns them without their newlines (latin1). */
+  async readLines(n: number, timeoutMs = 10_000): Promise<string[]> {
+    const deadline = Date.now() + timeoutMs;
+    const lines: string[] = [];
+    while (lines.length < n) {
+      const nl = this.buffered.indexOf(0x0a);
+      if (nl >= 0) {
+        lines.push(this.buffered.latin1Slice(0, nl));
+        this.buffered = this.buffered.subarray(nl + 1);
+        continue;
+      }
+      if (this.closed) throw new Error(`connection closed after ${lines.length} of ${n} lines`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out after ${lines.length} of ${n} lines`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.wake = () => {
+          clearTimeout(timer);
+          this.wake = null;
+          resolve();
+        };
+      });
+    }
+    return lines;
+  }
+
+  /** Sends the commands in one write and returns one reply line per command. */
+  async request(commands: string[]): Promise<string[]> {
+    this.send(commands.map((c) => c + '\n').join(''));
+    return this.readLines(commands.length);
+  }
+
+  /** Bytes received but not yet read. */
+  get unread(): number {
+    return this.buffered.length;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** Reads STATS into a map. */
+export async function stats(client: TextClient): Promise<Map<string, string>> {
+  client.send('STATS\n');
+  const map = new Map<string, string>();
+  for (;;) {
+    const [line] = await client.readLines(1);
+    if (line === 'END') return map;
+    const sp = line.indexOf(' ');
+    map.set(line.slice(0, sp), line.slice(sp + 1));
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A key (prefix + counter) for each of the 16 shards. */
+export function keysPerShard(prefix: string, shardOfString: (k: string) => number): string[] {
+  const keys: string[] = new Array(16);
+  let found = 0;
+  for (let i = 0; found < 16; i++) {
+    const key = `${prefix}${i}`;
+    const s = shardOfString(key);
+    if (keys[s] === undefined) {
+      keys[s] = key;
+      found++;
+    }
+  }
+  return keys;
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function childPids(pid: number): number[] {
+  try {
+    return fs
+      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
