@@ -35,7 +35,12 @@ export class ShardSet {
   /** Runs a command whose key is on one of these shards. */
   execute(spec: CommandSpec, args: Args, reply: ReplySink): void {
     const k = spec.keyIndex;
-    const store = this.stores[shardOf(args.buf, args.starts[k], args.ends[k])];
+    this.executeOn(shardOf(args.buf, args.starts[k], args.ends[k]), spec, args, reply);
+  }
+
+  /** Runs a command on a shard the caller already hashed the key to. */
+  executeOn(shard: number, spec: CommandSpec, args: Args, reply: ReplySink): void {
+    const store = this.stores[shard];
     if (store === undefined) {
       // A route computed from a stale worker count: answer rather than touch a shard we do not own.
       reply.error('ERR key is not owned by this worker');

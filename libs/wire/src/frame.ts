@@ -6,7 +6,7 @@ import { OutBuffer } from './out';
  * to one peer in one event-loop turn, or the replies to such a batch, in the same order.
  *
  *   header  u32 body length | u8 kind | u32 entry count        (little endian)
- *   request u8 opcode | u8 argc | argc x (u32 length | bytes)
+ *   request u8 opcode | u32 argc | argc x (u32 length | bytes)
  *   reply   u8 reply kind | u32 length | bytes
  */
 export const enum FrameKind {
@@ -45,7 +45,7 @@ export class FrameEncoder {
     const out = this.out;
     const argc = args.count - first;
     out.u8(opcode);
-    out.u8(argc);
+    out.u32(argc);
     for (let i = first; i < args.count; i++) {
       out.u32(args.ends[i] - args.starts[i]);
       out.bytes(args.buf, args.starts[i], args.ends[i]);
@@ -163,10 +163,10 @@ export class RequestReader {
   /** The next command's opcode, its arguments in `args`. */
   next(): number {
     const buf = this.buf;
-    if (this.end - this.pos < 2) throw new FrameError('truncated request');
+    if (this.end - this.pos < 5) throw new FrameError('truncated request');
     const opcode = buf[this.pos];
-    const argc = buf[this.pos + 1];
-    let p = this.pos + 2;
+    const argc = buf.readUInt32LE(this.pos + 1);
+    let p = this.pos + 5;
     const args = this.args;
     args.reset(buf);
     for (let i = 0; i < argc; i++) {

@@ -15,7 +15,7 @@ export class OutBuffer {
   ensure(extra: number): void {
     const need = this.length + extra;
     if (need <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    let size = Math.max(64, this.buf.length * 2);
     while (size < need) size *= 2;
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.length);

@@ -1,0 +1,428 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ENTRY_OVERHEAD, Lru } from '../src/lru';
+
+const t = suite('lru');
+
+/** A tiny seeded PRNG (mulberry32), so a failing sequence reproduces. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = a;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const keysOf = (lru: Lru) => [...lru.entries()].map(([k]) => k);
+
+/** Checks the byte accounting against the entries themselves. */
+function checkBytes(lru: Lru, what = ''): void {
+  let sum = 0;
+  let n = 0;
+  for (const [k, v] of lru.entries()) {
+    sum += k.length + v.length + lru.entryOverhead;
+    n++;
+  }
+  assert.is(lru.bytes, sum, `bytes vs entries ${what}`);
+  assert.ok(lru.bytes <= lru.maxBytes, `bytes ${lru.bytes} > maxBytes ${lru.maxBytes} ${what}`);
+  assert.is(lru.size, n, `size vs entries ${what}`);
+}
+
+t('refuses a non-positive maxBytes', () => {
+  for (const maxBytes of [0, -1, NaN]) assert.throws(() => new Lru({ maxBytes }), RangeError);
+});
+
+t('charges key length + value length + entry overhead, by default ENTRY_OVERHEAD', () => {
+  const lru = new Lru({ maxBytes: 1 << 20 });
+  assert.is(lru.entryOverhead, ENTRY_OVERHEAD);
+  assert.is(lru.costOf('abc', 'de'), 5 + ENTRY_OVERHEAD);
+  lru.set('abc', 'de');
+  assert.is(lru.bytes, 5 + ENTRY_OVERHEAD);
+  const custom = new Lru({ maxBytes: 100, entryOverhead: 0 });
+  custom.set('k', '');
+  assert.is(custom.bytes, 1);
+});
+
+t('evicts the least recently used entry first', () => {
+  // Each entry costs 1 + 1 + 8 = 10; room for three.
+  const lru = new Lru({ maxBytes: 30, entryOverhead: 8 });
+  lru.set('a', '1');
+  lru.set('b', '2');
+  lru.set('c', '3');
+  assert.equal(keysOf(lru), ['c', 'b', 'a']);
+  lru.set('d', '4');
+  assert.equal(keysOf(lru), ['d', 'c', 'b']);
+  assert.not.ok(lru.has('a'));
+  lru.set('e', '5');
+  assert.equal(keysOf(lru), ['e', 'd', 'c']);
+  assert.is(lru.evictions, 2);
+});
+
+t('get() makes an entry most recently used, so it survives the next eviction', () => {
+  const lru = new Lru({ maxBytes: 30, entryOverhead: 8 });
+  lru.set('a', '1');
+  lru.set('b', '2');
+  lru.set('c', '3');
+  assert.is(lru.get('a'), '1');
+  assert.equal(keysOf(lru), ['a', 'c', 'b']);
+  lru.set('d', '4');
+  assert.equal(keysOf(lru), ['d', 'a', 'c']);
+  assert.not.ok(lru.has('b'));
+});
+
+t('peek() and has() do not touch recency or counters', () => {
+  const lru = new Lru({ maxBytes: 30, entryOverhead: 8 });
+  lru.set('a', '1');
+  lru.set('b', '2');
+  lru.set('c', '3');
+  assert.is(lru.peek('a'), '1');
+  assert.is(lru.peek('zz'), undefined);
+  assert.ok(lru.has('a'));
+  assert.not.ok(lru.has('zz'));
+  assert.equal(keysOf(lru), ['c', 'b', 'a']);
+  assert.equal([lru.hits, lru.misses, lru.evictions], [0, 0, 0]);
+  lru.set('d', '4');
+  assert.not.ok(lru.has('a'));
+});
+
+t('evicts as many entries as a large new entry needs, oldest first', () => {
+  const lru = new Lru({ maxBytes: 100, entryOverhead: 0 });
+  for (const k of 'abcdefghij') lru.set(k, 'x'.repeat(9)); // 10 each: full
+  assert.is(lru.bytes, 100);
+  lru.set('big', 'y'.repeat(32)); // 35: needs four evictions
+  assert.equal(keysOf(lru), ['big', 'j', 'i', 'h', 'g', 'f', 'e']);
+  assert.is(lru.evictions, 4);
+  assert.is(lru.bytes, 95);
+});
+
+t('an entry of exactly maxBytes fits, evicting everything else', () => {
+  const lru = new Lru({ maxBytes: 50, entryOverhead: 10 });
+  lru.set('a', '1');
+  lru.set('b', '2');
+  assert.ok(lru.set('k', 'v'.repeat(39)));
+  assert.equal(keysOf(lru), ['k']);
+  assert.is(lru.bytes, 50);
+  assert.is(lru.evictions, 2);
+});
+
+t('overwrite updates the value, the byte accounting and recency', () => {
+  const lru = new Lru({ maxBytes: 1000, entryOverhead: 10 });
+  lru.set('a', 'short');
+  lru.set('b', 'x');
+  assert.is(lru.bytes, 1 + 5 + 10 + 1 + 1 + 10);
+  assert.ok(lru.set('a', 'a much longer value'));
+  assert.is(lru.peek('a'), 'a much longer value');
+  assert.is(lru.size, 2);
+  assert.is(lru.bytes, 1 + 19 + 10 + 1 + 1 + 10);
+  assert.equal(keysOf(lru), ['a', 'b']);
+  lru.set('a', '');
+  assert.is(lru.bytes, 1 + 0 + 10 + 1 + 1 + 10);
+  checkBytes(lru);
+});
+
+t('an overwrite that grows an entry evicts others but never the entry itself', () => {
+  const lru = new Lru({ maxBytes: 40, entryOverhead: 0 });
+  lru.set('a', 'x'.repeat(9));
+  lru.set('b', 'x'.repeat(9));
+  lru.set('c', 'x'.repeat(9));
+  lru.set('d', 'x'.repeat(9)); // 40: full, 'a' oldest
+  assert.ok(lru.set('a', 'y'.repeat(25))); // 26 - 10 = +16 over: evicts b and c
+  assert.equal(keysOf(lru), ['a', 'd']);
+  assert.is(lru.peek('a'), 'y'.repeat(25));
+  assert.is(lru.bytes, 36);
+  assert.is(lru.evictions, 2);
+  assert.ok(lru.set('a', 'z'.repeat(39))); // exactly maxBytes: evicts d only
+  assert.equal(keysOf(lru), ['a']);
+  assert.is(lru.bytes, 40);
+  assert.is(lru.evictions, 3);
+});
+
+t('an entry larger than maxBytes is refused and changes nothing', () => {
+  const lru = new Lru({ maxBytes: 50, entryOverhead: 10 });
+  lru.set('a', '1');
+  lru.set('b', '2');
+  lru.get('a');
+  lru.get('nope');
+  const before = { entries: [...lru.entries()], bytes: lru.bytes, hits: lru.hits, misses: lru.misses, evictions: lru.evictions };
+  assert.is(lru.set('k', 'v'.repeat(40)), false); // 51
+  assert.is(lru.set('b', 'v'.repeat(40)), false); // overwrite of an existing key, too large
+  const after = { entries: [...lru.entries()], bytes: lru.bytes, hits: lru.hits, misses: lru.misses, evictions: lru.evictions };
+  assert.equal(after, before);
+  assert.not.ok(lru.has('k'));
+  assert.is(lru.peek('b'), '2');
+});
+
+t('hits, misses and evictions are counted exactly', () => {
+  const lru = new Lru({ maxBytes: 30, entryOverhead: 8 });
+  lru.set('a', '1');
+  lru.set('b', '2');
+  assert.is(lru.get('a'), '1'); // hit
+  assert.is(lru.get('a'), '1'); // hit
+  assert.is(lru.get('x'), undefined); // miss
+  lru.set('c', '3');
+  lru.set('d', '4'); // evicts b
+  lru.set('e', '5'); // evicts a
+  assert.is(lru.get('b'), undefined); // miss
+  lru.delete('c'); // a delete is not an eviction
+  lru.set('e', '6'); // overwrite with same size: no eviction
+  lru.peek('d');
+  lru.has('d');
+  assert.equal({ hits: lru.hits, misses: lru.misses, evictions: lru.evictions }, { hits: 2, misses: 2, evictions: 2 });
+});
+
+t('delete() removes an entry and its bytes, and reports whether it was there', () => {
+  const lru = new Lru({ maxBytes: 1000, entryOverhead: 5 });
+  lru.set('a', '1');
+  lru.set('b', '22');
+  lru.set('c', '333');
+  assert.ok(lru.delete('b'));
+  assert.not.ok(lru.delete('b'));
+  assert.not.ok(lru.delete('never'));
+  assert.equal(keysOf(lru), ['c', 'a']);
+  assert.is(lru.bytes, 2 + 5 + 4 + 5);
+  assert.ok(lru.delete('c')); // head
+  assert.ok(lru.delete('a')); // tail, now the only one
+  assert.equal(keysOf(lru), []);
+  assert.is(lru.bytes, 0);
+  lru.set('z', 'z');
+  assert.equal(keysOf(lru), ['z']);
+});
+
+t('entries() iterates from most to least recently used without touching recency', () => {
+  const lru = new Lru({ maxBytes: 10_000 });
+  for (const k of ['a', 'b', 'c', 'd']) lru.set(k, k.toUpperCase());
+  lru.get('b');
+  lru.set('c', 'C2');
+  assert.equal([...lru.entries()], [
+    ['c', 'C2'],
+    ['b', 'B'],
+    ['d', 'D'],
+    ['a', 'A'],
+  ]);
+  assert.equal([...lru.entries()], [...lru.entries()]);
+  assert.is(lru.hits, 1);
+});
+
+t('grows past initialCapacity (16 -> 100k entries) and keeps everything', () => {
+  const lru = new Lru({ maxBytes: Number.MAX_SAFE_INTEGER, initialCapacity: 16 });
+  const N = 100_000;
+  for (let i = 0; i < N; i++) assert.ok(lru.set(`key-${i}`, `value-${i}`));
+  assert.is(lru.size, N);
+  assert.is(lru.evictions, 0);
+  let bytes = 0;
+  for (let i = 0; i < N; i++) {
+    const k = `key-${i}`;
+    const v = `value-${i}`;
+    if (lru.peek(k) !== v) assert.is(lru.peek(k), v, k);
+    bytes += k.length + v.length + ENTRY_OVERHEAD;
+  }
+  assert.is(lru.bytes, bytes);
+  const keys = keysOf(lru);
+  assert.is(keys.length, N);
+  for (let i = 0; i < N; i++) if (keys[i] !== `key-${N - 1 - i}`) assert.is(keys[i], `key-${N - 1 - i}`, `position ${i}`);
+});
+
+t('evicts in the right order after growing', () => {
+  const lru = new Lru({ maxBytes: 1000 * (4 + 1 + 10), entryOverhead: 10, initialCapacity: 16 });
+  for (let i = 0; i < 1000; i++) lru.set(String(i).padStart(4, '0'), 'v');
+  for (let i = 0; i < 1000; i += 2) lru.get(String(i).padStart(4, '0')); // evens become recent
+  for (let i = 0; i < 500; i++) lru.set(`n${String(i).padStart(3, '0')}`, 'v');
+  // The 500 odd keys were least recently used and went first.
+  for (let i = 0; i < 1000; i++) assert.is(lru.has(String(i).padStart(4, '0')), i % 2 === 0, String(i));
+  assert.is(lru.evictions, 500);
+  checkBytes(lru);
+});
+
+t('reuses slots after delete instead of growing, and keeps size right', () => {
+  const lru = new Lru({ maxBytes: 1 << 20, initialCapacity: 16 });
+  const capacity = () => (lru as unknown as { sizes: Int32Array }).sizes.length;
+  assert.is(capacity(), 16);
+  for (let round = 0; round < 1000; round++) {
+    for (let i = 0; i < 16; i++) lru.set(`r${round}-${i}`, 'v');
+    assert.is(lru.size, 16);
+    for (let i = 0; i < 16; i++) assert.ok(lru.delete(`r${round}-${i}`));
+    assert.is(lru.size, 0);
+  }
+  assert.is(capacity(), 16, 'freed slots were reused');
+  // Interleaved: delete from the middle, insert, check order and contents.
+  for (let i = 0; i < 16; i++) lru.set(`k${i}`, `v${i}`);
+  lru.delete('k3');
+  lru.delete('k9');
+  lru.set('x', 'X');
+  lru.set('y', 'Y');
+  assert.is(capacity(), 16);
+  assert.is(lru.size, 16);
+  assert.equal(keysOf(lru), ['y', 'x', 'k15', 'k14', 'k13', 'k12', 'k11', 'k10', 'k8', 'k7', 'k6', 'k5', 'k4', 'k2', 'k1', 'k0']);
+  assert.is(lru.peek('k4'), 'v4');
+  assert.is(lru.peek('x'), 'X');
+  checkBytes(lru);
+});
+
+t('clear() empties the cache and it works normally afterwards', () => {
+  const lru = new Lru({ maxBytes: 300, entryOverhead: 10, initialCapacity: 16 });
+  for (let i = 0; i < 40; i++) lru.set(`k${i}`, 'value');
+  lru.delete('k39');
+  lru.clear();
+  assert.is(lru.size, 0);
+  assert.is(lru.bytes, 0);
+  assert.equal([...lru.entries()], []);
+  assert.not.ok(lru.has('k38'));
+  assert.is(lru.peek('k38'), undefined);
+  const evictions = lru.evictions;
+  const key = (i: number) => `n${String(i).padStart(2, '0')}`;
+  for (let i = 0; i < 20; i++) lru.set(key(i), 'x'.repeat(7)); // 20 each: room for 15
+  assert.is(lru.size, 15);
+  assert.equal(keysOf(lru), Array.from({ length: 15 }, (_, i) => key(19 - i)));
+  assert.is(lru.evictions - evictions, 5);
+  checkBytes(lru);
+});
+
+/**
+ * Reference model: a Map whose insertion order is recency, least recent first; an access deletes
+ * and re-inserts. Evicts from the front.
+ */
+class Model {
+  readonly map = new Map<string, string>();
+  bytes = 0;
+  hits = 0;
+  misses = 0;
+  evictions = 0;
+  constructor(
+    readonly maxBytes: number,
+    readonly overhead: number,
+  ) {}
+  private cost(k: string, v: string): number {
+    return k.length + v.length + this.overhead;
+  }
+  get(k: string): string | undefined {
+    const v = this.map.get(k);
+    if (v === undefined) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    this.map.delete(k);
+    this.map.set(k, v);
+    return v;
+  }
+  peek(k: string): string | undefined {
+    return this.map.get(k);
+  }
+  set(k: string, v: string): { ok: boolean; evicted: string[] } {
+    const cost = this.cost(k, v);
+    if (cost > this.maxBytes) return { ok: false, evicted: [] };
+    const old = this.map.get(k);
+    if (old !== undefined) {
+      this.bytes -= this.cost(k, old);
+      this.map.delete(k);
+    }
+    const evicted: string[] = [];
+    while (this.bytes + cost > this.maxBytes) {
+      const [lk, lv] = this.map.entries().next().value as [string, string];
+      this.map.delete(lk);
+      this.bytes -= this.cost(lk, lv);
+      this.evictions++;
+      evicted.push(lk);
+    }
+    this.map.set(k, v);
+    this.bytes += cost;
+    return { ok: true, evicted };
+  }
+  delete(k: string): boolean {
+    const v = this.map.get(k);
+    if (v === undefined) return false;
+    this.map.delete(k);
+    this.bytes -= this.cost(k, v);
+    return true;
+  }
+  clear(): void {
+    this.map.clear();
+    this.bytes = 0;
+  }
+  /** Most recent first, like Lru.entries(). */
+  entries(): Array<[string, string]> {
+    return [...this.map.entries()].reverse();
+  }
+}
+
+function randomString(rand: () => number, n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += String.fromCharCode(Math.floor(rand() * 256));
+  return s;
+}
+
+function runRandomSequence(seed: number, steps: number, maxBytes: number, overhead: number, initialCapacity: number): void {
+  const rand = prng(seed);
+  const lru = new Lru({ maxBytes, entryOverhead: overhead, initialCapacity });
+  const model = new Model(maxBytes, overhead);
+  const pool: string[] = [];
+  for (let i = 0; i < 60; i++) pool.push(randomString(rand, 1 + Math.floor(rand() * (i % 3 === 0 ? 200 : 12))));
+  const pickKey = () => (rand() < 0.9 ? pool[Math.floor(rand() * pool.length)] : randomString(rand, 1 + Math.floor(rand() * 20)));
+  const valueSize = () => {
+    const r = rand();
+    if (r < 0.5) return Math.floor(rand() * 16);
+    if (r < 0.9) return Math.floor(rand() * 300);
+    if (r < 0.97) return Math.floor(rand() * maxBytes);
+    return maxBytes + Math.floor(rand() * 10) - overhead - 5; // around the limit, sometimes over
+  };
+
+  for (let step = 0; step < steps; step++) {
+    const r = rand();
+    let what: string;
+    if (r < 0.45) {
+      // set: a new key or an overwrite (keys come from a small pool)
+      const k = rand() < 0.3 && model.map.size > 0 ? [...model.map.keys()][Math.floor(rand() * model.map.size)] : pickKey();
+      const v = randomString(rand, Math.max(0, valueSize()));
+      what = `#${step} set(${JSON.stringify(k).slice(0, 20)}, ${v.length} bytes)`;
+      const before = new Set(keysOf(lru));
+      const expected = model.set(k, v);
+      assert.is(lru.set(k, v), expected.ok, what);
+      const after = new Set(keysOf(lru));
+      const evicted = [...before].filter((x) => !after.has(x));
+      assert.equal(evicted.sort(), expected.evicted.sort(), `${what}: evicted keys`);
+    } else if (r < 0.75) {
+      const k = rand() < 0.7 && model.map.size > 0 ? [...model.map.keys()][Math.floor(rand() * model.map.size)] : pickKey();
+      what = `#${step} get`;
+      assert.is(lru.get(k), model.get(k), what);
+    } else if (r < 0.82) {
+      const k = pickKey();
+      what = `#${step} peek`;
+      assert.is(lru.peek(k), model.peek(k), what);
+      assert.is(lru.has(k), model.peek(k) !== undefined, what);
+    } else if (r < 0.9995) {
+      const k = rand() < 0.7 && model.map.size > 0 ? [...model.map.keys()][Math.floor(rand() * model.map.size)] : pickKey();
+      what = `#${step} delete`;
+      assert.is(lru.delete(k), model.delete(k), what);
+    } else {
+      what = `#${step} clear`;
+      lru.clear();
+      model.clear();
+    }
+    checkBytes(lru, what);
+    assert.is(lru.bytes, model.bytes, `${what}: bytes vs model`);
+    assert.is(lru.size, model.map.size, `${what}: size vs model`);
+    assert.equal([lru.hits, lru.misses, lru.evictions], [model.hits, model.misses, model.evictions], `${what}: counters`);
+    const got = [...lru.entries()];
+    const want = model.entries();
+    if (got.length !== want.length || got.some(([k, v], i) => k !== want[i][0] || v !== want[i][1])) {
+      assert.equal(got, want, `${what}: entries in recency order`);
+    }
+  }
+}
+
+t('matches a reference model after every step of a long seeded-random sequence (small cache)', () => {
+  runRandomSequence(1, 20_000, 2_000, 16, 16);
+});
+
+t('matches a reference model after every step of a long seeded-random sequence (default overhead)', () => {
+  runRandomSequence(2, 20_000, 8_000, ENTRY_OVERHEAD, 16);
+});
+
+t('matches a reference model across several seeds and no overhead', () => {
+  for (let seed = 100; seed < 110; seed++) runRandomSequence(seed, 3_000, 1_500 + seed, 0, 16);
+});
+
+t.run();
