@@ -52,10 +52,11 @@ export class Conn implements TextSink, ReplySink, SlotOwner {
       return;
     }
     const spec = op === TextOp.GET ? GET : SET;
-    const owner = ownerOf(shardOf(args.buf, args.starts[0], args.ends[0]), router.workers);
+    const shard = shardOf(args.buf, args.starts[0], args.ends[0]);
+    const owner = ownerOf(shard, router.workers);
     if (owner === router.self) {
       router.local++;
-      router.node.shards.execute(spec, args, this);
+      router.node.shards.executeOn(shard, spec, args, this);
       return;
     }
     if (!router.peers.isUp(owner)) {
