@@ -1,0 +1,186 @@
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { minValueSize } from './keyspace';
+import type { Protocol } from './replyScanner';
+
+export type TargetKind = 'kv' | 'redis';
+export type Locality = 'any' | 'local' | 'forwarded';
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+export interface BenchOptions {
+  addr: Endpoint | null;
+  target: TargetKind;
+  proto: Protocol;
+  workers: number;
+  maxmemory: string | null;
+  connections: number;
+  pipeline: number;
+  getRatio: number;
+  keys: number;
+  valueSize: number;
+  /** Seconds measured, after warmup. */
+  duration: number;
+  warmup: number;
+  prefill: boolean;
+  locality: Locality;
+  json: boolean;
+  scenarios: boolean;
+  serverPid: number | null;
+  kvMain: string;
+  help: boolean;
+  /** Names of the options given on the command line (so --scenarios keeps its own defaults for the rest). */
+  given: ReadonlySet<string>;
+}
+
+export class UsageError extends Error {}
+
+interface OptionSpec {
+  name: string;
+  arg: string | null;
+  help: string;
+}
+
+const SPECS: OptionSpec[] = [
+  { name: 'addr', arg: 'host:port', help: 'benchmark a running server on a loopback address instead of starting one' },
+  { name: 'target', arg: 'kv|redis', help: 'server to start (or protocol family of --addr); default kv' },
+  { name: 'proto', arg: 'text|resp', help: 'wire protocol; default text for kv, resp for redis' },
+  { name: 'workers', arg: 'N', help: 'kv worker processes to start; default 2' },
+  { name: 'maxmemory', arg: 'SIZE', help: 'pass --maxmemory SIZE to the kv server it starts (e.g. 1gb)' },
+  { name: 'connections', arg: 'C', help: 'concurrent connections; default 50' },
+  { name: 'pipeline', arg: 'P', help: 'requests in flight per connection, sent as one batch; default 1' },
+  { name: 'get-ratio', arg: 'R', help: 'fraction of requests that are GETs, 0..1; default 0.5' },
+  { name: 'keys', arg: 'K', help: 'distinct keys; default 100000' },
+  { name: 'value-size', arg: 'BYTES', help: 'bytes per value, up to 256; default 32' },
+  { name: 'duration', arg: 'SECONDS', help: 'measured seconds; default 10 (5 per scenario with --scenarios)' },
+  { name: 'warmup', arg: 'SECONDS', help: 'load before measuring, excluded from figures; default 1' },
+  { name: 'prefill', arg: null, help: 'write every key once before the load (default); --no-prefill skips it' },
+  { name: 'locality', arg: 'any|local|forwarded', help: 'kv with >= 2 workers: use only keys owned by the connection\'s worker (local) or by another (forwarded); default any' },
+  { name: 'json', arg: null, help: 'print one JSON object instead of the table' },
+  { name: 'scenarios', arg: null, help: 'run the BENCHMARKS.md matrix (kv 1/2 workers vs redis-server, 1000 connections, locality) and print a markdown table' },
+  { name: 'server-pid', arg: 'PID', help: 'with --addr: PID of the server, to report its CPU (its descendants count too)' },
+  { name: 'kv-main', arg: 'PATH', help: 'kv server entry point to start; default apps/router/dist/main.js' },
+  { name: 'help', arg: null, help: 'show this help' },
+];
+
+export function helpText(): string {
+  const lines = ['usage: npm run bench -- [options]', '', 'Closed-loop load generator for the kv cache (and redis-server as reference).', '', 'options:'];
+  for (const spec of SPECS) {
+    const flag = spec.arg === null ? `--${spec.name}` : `--${spec.name} ${spec.arg}`;
+    lines.push(`  ${flag.padEnd(32)} ${spec.help}`);
+  }
+  lines.push('', 'Exit status: 0 ok, 1 if any reply was an error or did not match what was written, 2 on usage or setup failure.');
+  return lines.join('\n');
+}
+
+const LOOPBACK_NAMES = new Map([
+  ['localhost', '127.0.0.1'],
+  ['::1', '::1'],
+]);
+
+/** Accepts only loopback targets: this tool must never send load anywhere else. */
+export function parseLoopbackAddr(text: string): Endpoint {
+  const match = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
+  if (!match) throw new UsageError(`--addr must be host:port, got '${text}'`);
+  const port = Number(match[2]);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--addr port out of range: ${match[2]}`);
+  const named = LOOPBACK_NAMES.get(match[1].toLowerCase());
+  if (named !== undefined) return { host: named, port };
+  if (net.isIPv4(match[1]) && match[1].startsWith('127.')) return { host: match[1], port };
+  throw new UsageError(`--addr must be a loopback address (127.0.0.0/8, localhost, [::1]), got '${match[1]}'`);
+}
+
+function numberOption(raw: Map<string, string>, name: string, fallback: number, min: number, max: number, integer: boolean): number {
+  const text = raw.get(name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
+    throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got '${text}'`);
+  }
+  return value;
+}
+
+function choiceOption<T extends string>(raw: Map<string, string>, name: string, choices: readonly T[], fallback: T): T {
+  const text = raw.get(name);
+  if (text === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(text)) throw new UsageError(`--${name} must be one of ${choices.join('|')}, got '${text}'`);
+  return text as T;
+}
+
+export function parseCli(argv: readonly string[]): BenchOptions {
+  const raw = new Map<string, string>();
+  const flags = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i];
+    if (token === '-h') {
+      flags.add('help');
+      continue;
+    }
+    if (!token.startsWith('--')) throw new UsageError(`unexpected argument '${token}'`);
+    const eq = token.indexOf('=');
+    const name = token.slice(2, eq < 0 ? undefined : eq);
+    if (name === 'no-prefill') {
+      raw.set('prefill', 'false');
+      continue;
+    }
+    const spec = SPECS.find((s) => s.name === name);
+    if (!spec) throw new UsageError(`unknown option --${name} (see --help)`);
+    if (spec.arg === null) {
+      if (eq >= 0) throw new UsageError(`--${name} takes no value`);
+      flags.add(name);
+      continue;
+    }
+    const value: string | undefined = eq >= 0 ? token.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new UsageError(`--${name} needs a value (${spec.arg})`);
+    raw.set(name, value);
+  }
+  const given = new Set<string>([...raw.keys(), ...flags]);
+
+  const addr = raw.has('addr') ? parseLoopbackAddr(raw.get('addr')!) : null;
+  const target = choiceOption(raw, 'target', ['kv', 'redis'] as const, 'kv');
+  const proto = choiceOption(raw, 'proto', ['text', 'resp'] as const, target === 'kv' ? 'text' : 'resp');
+  const keys = numberOption(raw, 'keys', 100_000, 1, 10_000_000, true);
+  const options: BenchOptions = {
+    addr,
+    target,
+    proto,
+    workers: numberOption(raw, 'workers', 2, 1, 16, true),
+    maxmemory: raw.get('maxmemory') ?? null,
+    connections: numberOption(raw, 'connections', 50, 1, 10_000, true),
+    pipeline: numberOption(raw, 'pipeline', 1, 1, 1024, true),
+    getRatio: numberOption(raw, 'get-ratio', 0.5, 0, 1, false),
+    keys,
+    valueSize: numberOption(raw, 'value-size', 32, minValueSize(keys), 256, true),
+    duration: numberOption(raw, 'duration', flags.has('scenarios') ? 5 : 10, 0.1, 3600, false),
+    warmup: numberOption(raw, 'warmup', 1, 0, 600, false),
+    prefill: raw.get('prefill') !== 'false',
+    locality: choiceOption(raw, 'locality', ['any', 'local', 'forwarded'] as const, 'any'),
+    json: flags.has('json'),
+    scenarios: flags.has('scenarios'),
+    serverPid: raw.has('server-pid') ? numberOption(raw, 'server-pid', 0, 1, 2 ** 22, true) : null,
+    kvMain: path.resolve(raw.get('kv-main') ?? path.join(__dirname, '..', '..', 'router', 'dist', 'main.js')),
+    help: flags.has('help'),
+    given,
+  };
+  validate(options);
+  return options;
+}
+
+function validate(o: BenchOptions): void {
+  if (o.help) return;
+  if (o.serverPid !== null && o.addr === null) throw new UsageError('--server-pid only applies with --addr (a started server is measured anyway)');
+  if (o.scenarios) {
+    for (const name of ['addr', 'target', 'proto', 'workers', 'connections', 'pipeline', 'locality', 'server-pid']) {
+      if (o.given.has(name)) throw new UsageError(`--${name} is fixed by the --scenarios matrix`);
+    }
+    return;
+  }
+  if (o.locality !== 'any') {
+    if (o.target !== 'kv' || o.proto !== 'text') throw new UsageError('--locality needs the kv target and text protocol (it asks STATS)');
+    if (o.addr === null && o.workers < 2) throw new UsageError('--locality local|forwarded needs --workers 2 or more');
+  }
+  if (o.target === 'redis' && o.proto !== 'resp') throw new UsageError('redis-server has no PUT: use --proto resp');
+}
