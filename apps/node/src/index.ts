@@ -1,4 +1,4 @@
-export { ShardNode, type PeerServerEvents } from './worker';
+export { ShardNode, FrameReplies } from './worker';
 export { ShardSet, ownerOf, shardsOf } from './shards';
 export { COMMANDS, BY_OPCODE, Opcode, type CommandSpec, type Handler } from './commands/table';
 export type { ReplySink } from './reply';

@@ -64,6 +64,12 @@ export class Conn implements TextSink, ReplySink, SlotOwner {
       return;
     }
     const held = this.held ?? (this.held = new OutBuffer(1024));
+    if (!this.waiting) {
+      // Replies of this read so far wait with the rest, so the whole read is answered in one write.
+      const out = router.out;
+      held.bytes(out.buf, 0, out.length);
+      out.clear();
+    }
     const slot = new Slot(this);
     slot.pos = held.length;
     this.slots.push(slot);

@@ -3,8 +3,10 @@
 export type WorkerMessage =
   /** The worker's peer socket is listening. */
   | { t: 'peer-listening' }
-  /** Linked to every peer and accepting clients on `port`. */
-  | { t: 'ready'; port: number }
+  /** Linked to every peer: ready for clients. */
+  | { t: 'ready' }
+  /** Took over client connection `id`: the primary closes its copy. */
+  | { t: 'adopted'; id: number }
   /** Every client command it had read is answered and its client sockets are closed. */
   | { t: 'drained' }
   /** It cannot run (for example the client port is taken); the primary gives up. */
@@ -13,6 +15,8 @@ export type WorkerMessage =
 export type PrimaryMessage =
   /** Peer socket path of every worker index; null while that worker is not listening. */
   | { t: 'peers'; paths: (string | null)[] }
+  /** Client connection `id`, sent with its socket handle. */
+  | { t: 'client'; id: number }
   /** Stop reading clients, answer what was read, close clients, then report drained. */
   | { t: 'shutdown' }
   /** Every worker has drained: close peer links and exit. */

@@ -1,5 +1,7 @@
+import * as fs from 'node:fs';
 import * as net from 'node:net';
-import { FrameDecoder, FrameEncoder, FrameKind, ReplyKind, ReplyReader, type Args, type FrameSink } from '@kv/wire';
+import { FrameDecoder, FrameEncoder, FrameKind, helloFrame, OutBuffer, ReplyKind, ReplyReader, type Args, type FrameSink } from '@kv/wire';
+import { FrameReplies, type ShardNode } from '@kv/node';
 
 /** A reply owed to a client for a command sent to another worker. */
 export class Slot {
@@ -26,54 +28,80 @@ export interface PeerEvents {
 }
 
 const LINK_DOWN = 'ERR the worker owning this key is down';
+const NOT_LINKED = -1;
 
 /**
- * The client side of one Unix-socket link to another worker. Commands forwarded during an
- * event-loop turn are encoded into one request frame; the peer answers each frame with one reply
- * frame in the same order, so a FIFO of slots is enough to match replies to commands.
+ * One Unix-socket link between two workers, used both ways: this worker's requests to the peer
+ * and its replies to the peer's requests travel together, one write per event-loop turn. The peer
+ * answers each request frame with one reply frame in the same order, so a FIFO of slots matches
+ * replies to commands.
  */
 class PeerLink implements FrameSink {
-  readonly encoder = new FrameEncoder(FrameKind.REQUEST);
+  readonly requests = new FrameEncoder(FrameKind.REQUEST);
+  readonly replies = new FrameReplies();
   private readonly decoder = new FrameDecoder();
-  private readonly replies = new ReplyReader();
+  private readonly replyReader = new ReplyReader();
   private pending: Slot[] = [];
   private head = 0;
   up = false;
+  /** Request frames sent. */
   frames = 0;
 
   constructor(
-    readonly index: number,
+    public peer: number,
     readonly path: string,
-    private readonly socket: net.Socket,
+    readonly socket: net.Socket,
     private readonly peers: Peers,
   ) {}
 
   add(opcode: number, args: Args, first: number, slot: Slot): void {
-    this.encoder.command(opcode, args, first);
+    this.requests.command(opcode, args, first);
     this.pending.push(slot);
   }
 
-  flushBatch(): void {
-    const frame = this.encoder.finish();
-    if (frame === null) return;
-    this.frames++;
-    this.socket.write(frame);
+  /** Writes this turn's replies and requests for the peer, in one write. */
+  flush(scratch: OutBuffer): void {
+    const replies = this.replies.encoder;
+    const requests = this.requests;
+    if (requests.count > 0) this.frames++;
+    if (replies.count > 0 && requests.count > 0) {
+      replies.finishInto(scratch);
+      requests.finishInto(scratch);
+      this.socket.write(scratch.take());
+      return;
+    }
+    const frame = replies.finish() ?? requests.finish();
+    if (frame !== null) this.socket.write(frame);
+  }
+
+  hasOutput(): boolean {
+    return this.requests.count > 0 || this.replies.encoder.count > 0;
   }
 
   onData(chunk: Buffer): void {
     try {
       this.decoder.feed(chunk, this);
     } catch (err) {
-      this.peers.events.onCorruptFrame(this.index, err as Error);
+      this.peers.events.onCorruptFrame(this.peer, err as Error);
       this.socket.destroy();
     }
     this.peers.flushDirty();
   }
 
   frame(kind: FrameKind, count: number, buf: Buffer, start: number, end: number): void {
-    if (kind !== FrameKind.REPLY) throw new Error(`unexpected frame kind ${kind} on a request link`);
+    if (kind === FrameKind.REQUEST) {
+      if (!this.up) throw new Error('request before hello');
+      this.peers.node.serveBatch(count, buf, start, end, this.replies);
+      this.peers.scheduleFlush();
+      return;
+    }
+    if (kind === FrameKind.HELLO) {
+      if (this.peer !== NOT_LINKED) throw new Error('second hello on a link');
+      this.peers.adopt(this, count);
+      return;
+    }
     if (count > this.pending.length - this.head) throw new Error('more replies than commands sent');
-    const reader = this.replies;
+    const reader = this.replyReader;
     reader.reset(buf, start, end);
     for (let i = 0; i < count; i++) {
       const kind = reader.next();
@@ -94,7 +122,8 @@ class PeerLink implements FrameSink {
   /** The link is gone: every command still owed gets an error, never a hang. */
   fail(): void {
     this.up = false;
-    this.encoder.discard();
+    this.requests.discard();
+    this.replies.encoder.discard();
     for (let i = this.head; i < this.pending.length; i++) {
       const slot = this.pending[i];
       slot.kind = ReplyKind.ERROR;
@@ -111,29 +140,66 @@ class PeerLink implements FrameSink {
   }
 }
 
-/** Links from this worker's router to every other worker, and the per-turn batching. */
+/**
+ * This worker's links to every other worker, and the per-turn batching. Worker i opens the links
+ * to workers below i and accepts those from workers above, so each pair shares one socket.
+ */
 export class Peers {
   private readonly links: (PeerLink | undefined)[] = [];
   private readonly dirty: SlotOwner[] = [];
+  private readonly scratch = new OutBuffer(64 * 1024);
   private flushScheduled = false;
+  private server: net.Server | null = null;
+  private upWaiters: (() => void)[] = [];
   /** Commands sent to other workers. */
   forwarded = 0;
-  private readonly flushBatches = () => {
+  private readonly flushAll = () => {
     this.flushScheduled = false;
-    for (const link of this.links) if (link !== undefined && link.up) link.flushBatch();
+    for (const link of this.links) if (link !== undefined && link.up && link.hasOutput()) link.flush(this.scratch);
   };
 
   constructor(
     readonly self: number,
+    readonly workers: number,
+    readonly node: ShardNode,
     readonly events: PeerEvents,
   ) {}
+
+  /** Accepts links from higher-numbered workers on a Unix socket path (replacing a stale file). */
+  listen(path: string): Promise<void> {
+    try {
+      fs.unlinkSync(path);
+    } catch {
+      // No stale socket to remove.
+    }
+    const server = net.createServer((socket) => this.attach(new PeerLink(NOT_LINKED, path, socket, this)));
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  }
 
   isUp(peer: number): boolean {
     const link = this.links[peer];
     return link !== undefined && link.up;
   }
 
-  /** Frames sent so far, over all links. */
+  allUp(): boolean {
+    for (let peer = 0; peer < this.workers; peer++) if (peer !== this.self && !this.isUp(peer)) return false;
+    return true;
+  }
+
+  /** Resolves once a link to every other worker is up. */
+  whenAllUp(): Promise<void> {
+    if (this.allUp()) return Promise.resolve();
+    return new Promise((resolve) => this.upWaiters.push(resolve));
+  }
+
+  /** Request frames sent so far, over all links. */
   framesSent(): number {
     let n = 0;
     for (const link of this.links) if (link !== undefined) n += link.frames;
@@ -147,26 +213,47 @@ export class Peers {
   forward(peer: number, opcode: number, args: Args, first: number, slot: Slot): void {
     this.links[peer]!.add(opcode, args, first, slot);
     this.forwarded++;
+    this.scheduleFlush();
+  }
+
+  scheduleFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(this.flushBatches);
+      setImmediate(this.flushAll);
     }
   }
 
-  /** Connects to every peer whose path is new; resolves when all listed peers are linked. */
-  async update(paths: (string | null)[]): Promise<void> {
-    const connecting: Promise<void>[] = [];
+  /** Opens links to the lower-numbered workers whose socket path is new or whose link is down. */
+  update(paths: (string | null)[]): void {
     paths.forEach((path, peer) => {
-      if (peer === this.self || path === null) return;
+      if (peer >= this.self || path === null) return;
       const link = this.links[peer];
-      if (link !== undefined && link.path === path && link.up) return;
-      if (link !== undefined) link.close();
-      connecting.push(this.connect(peer, path));
+      if (link !== undefined && link.path === path && (link.up || !link.socket.destroyed)) return;
+      link?.close();
+      const socket = net.createConnection(path);
+      const fresh = new PeerLink(peer, path, socket, this);
+      this.links[peer] = fresh;
+      socket.on('connect', () => {
+        socket.write(helloFrame(this.self));
+        this.linked(fresh);
+      });
+      this.attach(fresh);
     });
-    await Promise.all(connecting);
+  }
+
+  /** A link accepted from a higher-numbered worker named itself. */
+  adopt(link: PeerLink, peer: number): void {
+    if (peer <= this.self || peer >= this.workers) throw new Error(`hello from unexpected worker ${peer}`);
+    link.peer = peer;
+    // A restarted peer replaces its predecessor's link, which fails whatever it still owed.
+    const old = this.links[peer];
+    this.links[peer] = link;
+    old?.close();
+    this.linked(link);
   }
 
   closeAll(): void {
+    this.server?.close();
     for (const link of this.links) link?.close();
   }
 
@@ -189,26 +276,26 @@ export class Peers {
     dirty.length = 0;
   }
 
-  private connect(peer: number, path: string): Promise<void> {
-    return new Promise((resolve) => {
-      const socket = net.createConnection(path);
-      const link = new PeerLink(peer, path, socket, this);
-      this.links[peer] = link;
-      socket.setNoDelay(true);
-      socket.on('connect', () => {
-        link.up = true;
-        resolve();
-      });
-      socket.on('data', (chunk: Buffer) => link.onData(chunk));
-      socket.on('error', () => {
-        // 'close' follows and does the work; a refused connect resolves so start-up is not stuck.
-      });
-      socket.on('close', () => {
-        const wasUp = link.up;
-        link.fail();
-        if (wasUp) this.events.onLinkDown(peer, 'closed');
-        resolve();
-      });
+  private linked(link: PeerLink): void {
+    link.up = true;
+    if (this.allUp()) {
+      const waiters = this.upWaiters;
+      this.upWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  private attach(link: PeerLink): void {
+    const socket = link.socket;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => link.onData(chunk));
+    socket.on('error', () => {
+      // 'close' follows and does the work.
+    });
+    socket.on('close', () => {
+      const wasUp = link.up;
+      link.fail();
+      if (wasUp && link.peer !== NOT_LINKED) this.events.onLinkDown(link.peer, 'closed');
     });
   }
 }

@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Config, ConfigSources } from './config';
@@ -19,21 +20,69 @@ interface Slot {
   ready: boolean;
   drained: boolean;
   restarts: number[];
+  /** Client sockets sent to this worker and not yet acknowledged, by id. */
+  handingOver: Map<number, net.Socket>;
 }
 
 /**
- * The primary: forks one worker per configured CPU, hands out peer socket paths, restarts a
- * worker that dies (with the same shards, empty), and leads a graceful shutdown. It never sees
- * a client command.
+ * The primary: forks one worker per configured CPU, hands out peer socket paths, accepts client
+ * connections and hands each to a worker in turn, restarts a worker that dies (with the same
+ * shards, empty), and leads a graceful shutdown. It never reads a client's bytes.
  */
 export function runPrimary(config: Config, sources: ConfigSources): void {
   const count = config.workers;
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kv-'));
   const slots: Slot[] = [];
   let announced = false;
+  let listening = false;
   let shuttingDown = false;
   let exitCode = 0;
-  let port = config.port;
+  let nextWorker = 0;
+
+  // The primary accepts each client and hands the socket to the next ready worker, keeping its
+  // own copy until the worker says it has taken it. If the worker dies first, the primary closes
+  // its copy and the client sees a closed connection rather than a hang (cluster's round-robin
+  // and keepOpen: false both leave such a socket open in the primary for good).
+  let nextClientId = 0;
+  const server = net.createServer({ pauseOnConnect: true }, (socket) => handOff(socket));
+  const handOff = (socket: net.Socket) => {
+    socket.on('error', () => socket.destroy());
+    for (let tried = 0; tried < count; tried++) {
+      const slot = slots[nextWorker];
+      nextWorker = (nextWorker + 1) % count;
+      const worker = slot.worker;
+      if (worker !== null && slot.ready && worker.isConnected()) {
+        const id = nextClientId++;
+        slot.handingOver.set(id, socket);
+        worker.send({ t: 'client', id } satisfies PrimaryMessage, socket, { keepOpen: true }, (err) => {
+          if (err) {
+            slot.handingOver.delete(id);
+            socket.destroy();
+          }
+        });
+        return;
+      }
+    }
+    socket.destroy();
+  };
+  const listen = () => {
+    server.once('error', (err) => {
+      log('error', 'cannot listen', { host: config.host, port: config.port, error: err.message });
+      shutdown(1);
+    });
+    server.listen({ port: config.port, host: config.host }, () => {
+      announced = true;
+      log('info', 'ready', {
+        port: (server.address() as net.AddressInfo).port,
+        host: config.host,
+        workers: count,
+        workers_source: sources.workers,
+        maxmemory: config.maxmemory,
+        maxmemory_human: `${(config.maxmemory / 1048576).toFixed(1)}mb`,
+        maxmemory_source: sources.maxmemory,
+      });
+    });
+  };
 
   log('info', 'primary started', { workers: count, workers_source: sources.workers, run_dir: runDir });
 
@@ -52,7 +101,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
       [WORKER_ENV.index]: String(index),
       [WORKER_ENV.count]: String(count),
       [WORKER_ENV.peerPath]: peerPath,
-      [WORKER_ENV.config]: JSON.stringify({ port: config.port, host: config.host, maxmemory: config.maxmemory }),
+      [WORKER_ENV.config]: JSON.stringify({ maxmemory: config.maxmemory }),
     });
     slot.worker = worker;
     slot.peerPath = null;
@@ -72,22 +121,19 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
         return;
       case 'ready':
         slot.ready = true;
-        port = message.port;
-        if (!announced && slots.every((s) => s.ready)) {
-          announced = true;
-          log('info', 'ready', {
-            port,
-            host: config.host,
-            workers: count,
-            workers_source: sources.workers,
-            maxmemory: config.maxmemory,
-            maxmemory_human: `${(config.maxmemory / 1048576).toFixed(1)}mb`,
-            maxmemory_source: sources.maxmemory,
-          });
+        if (!listening && slots.every((s) => s.ready)) {
+          listening = true;
+          listen();
         } else if (announced) {
-          log('info', 'worker restarted', { worker: index, pid: worker.process.pid });
+          log('info', 'worker restarted', { worker: index, worker_pid: worker.process.pid });
         }
         return;
+      case 'adopted': {
+        const socket = slot.handingOver.get(message.id);
+        slot.handingOver.delete(message.id);
+        socket?.destroy();
+        return;
+      }
       case 'drained':
         slot.drained = true;
         if (shuttingDown && slots.every((s) => s.worker === null || s.drained)) broadcast({ t: 'exit' });
@@ -103,6 +149,8 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
     if (slot.worker !== worker) return;
     slot.worker = null;
     slot.ready = false;
+    for (const socket of slot.handingOver.values()) socket.destroy();
+    slot.handingOver.clear();
     removeSocket(slot.peerPath);
     slot.peerPath = null;
     if (shuttingDown) {
@@ -127,6 +175,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
     shuttingDown = true;
     exitCode = code;
     log('info', 'shutting down', { exit_code: code });
+    server.close();
     broadcast({ t: 'shutdown' });
     if (slots.every((s) => s.worker === null)) finish();
     setTimeout(() => {
@@ -146,7 +195,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
   process.on('SIGINT', () => shutdown(0));
 
   for (let i = 0; i < count; i++) {
-    slots.push({ worker: null, peerPath: null, generation: 0, ready: false, drained: false, restarts: [] });
+    slots.push({ worker: null, peerPath: null, generation: 0, ready: false, drained: false, restarts: [], handingOver: new Map() });
   }
   for (let i = 0; i < count; i++) fork(i);
 }

@@ -5,8 +5,8 @@ import { Conn } from './conn';
 import type { Peers } from './peers';
 
 /**
- * The connection side of a worker process: accepts clients (the primary's cluster handle spreads
- * them over workers), and routes each command to the shard that owns its key.
+ * The connection side of a worker process: serves the clients the primary hands it, and routes
+ * each command to the shard that owns its key.
  */
 export class Router {
   /** Shared scratch for replies; filled and emptied within one callback. */
@@ -17,7 +17,6 @@ export class Router {
   local = 0;
   totalConnections = 0;
   draining = false;
-  private server: net.Server | null = null;
   private onSettled: (() => void) | null = null;
 
   constructor(
@@ -27,19 +26,8 @@ export class Router {
     readonly peers: Peers,
   ) {}
 
-  listen(port: number, host: string): Promise<number> {
-    const server = net.createServer((socket) => this.accept(socket));
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ port, host }, () => {
-        server.off('error', reject);
-        resolve((server.address() as net.AddressInfo).port);
-      });
-    });
-  }
-
-  private accept(socket: net.Socket): void {
+  /** Serves a client connection the primary handed over. */
+  adopt(socket: net.Socket): void {
     if (this.draining) {
       socket.destroy();
       return;
@@ -55,6 +43,7 @@ export class Router {
       this.conns.delete(conn);
       this.settled(conn);
     });
+    socket.resume();
   }
 
   /** Called when a client owes nothing more (or closed). */
@@ -63,12 +52,11 @@ export class Router {
   }
 
   /**
-   * Graceful stop: accept no one, read nothing more, answer every command already read, then
+   * Graceful stop: read nothing more, answer every command already read, then
    * close every client.
    */
   drain(): Promise<void> {
     this.draining = true;
-    this.server?.close();
     for (const conn of this.conns) conn.stopReading();
     return new Promise((resolve) => {
       const check = () => {

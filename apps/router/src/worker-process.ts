@@ -1,3 +1,4 @@
+import * as net from 'node:net';
 import { ShardNode, shardsOf } from '@kv/node';
 import { log } from './log';
 import { WORKER_ENV, type PrimaryMessage, type WorkerMessage } from './messages';
@@ -5,8 +6,6 @@ import { Peers } from './peers';
 import { Router } from './router';
 
 interface WorkerSettings {
-  port: number;
-  host: string;
   maxmemory: number;
 }
 
@@ -17,7 +16,7 @@ function send(message: WorkerMessage): void {
 
 /**
  * A forked worker: owns its shards (ShardNode), links to its peers (Peers), and serves the
- * clients the primary's listening handle gives it (Router). Follows the primary's lead for
+ * clients the primary hands it (Router). Follows the primary's lead for
  * start-up and shutdown.
  */
 export function runWorker(): void {
@@ -28,12 +27,12 @@ export function runWorker(): void {
 
   const shards = shardsOf(index, workers);
   const node = new ShardNode(shards, settings.maxmemory);
-  const peers = new Peers(index, {
+  const peers = new Peers(index, workers, node, {
     onLinkDown: (peer, reason) => log('warn', 'peer link down', { worker: index, peer, reason }),
     onCorruptFrame: (peer, error) => log('error', 'corrupt frame from peer', { worker: index, peer, error: error.message }),
   });
   const router = new Router(index, workers, node, peers);
-  let accepting = false;
+  let starting = false;
 
   // Ctrl-C reaches the whole process group; the primary leads the shutdown, so workers wait for it.
   process.on('SIGINT', () => {});
@@ -41,34 +40,29 @@ export function runWorker(): void {
     void router.drain().then(() => process.exit(0));
   });
 
-  process.on('message', (message: PrimaryMessage) => {
+  process.on('message', (message: PrimaryMessage, handle: unknown) => {
     switch (message.t) {
       case 'peers':
-        void peers.update(message.paths).then(async () => {
-          if (accepting || router.draining) return;
-          accepting = true;
-          try {
-            const port = await router.listen(settings.port, settings.host);
-            send({ t: 'ready', port });
-          } catch (err) {
-            send({ t: 'fatal', message: `cannot listen on ${settings.host}:${settings.port}: ${(err as Error).message}` });
-          }
-        });
+        peers.update(message.paths);
+        if (starting) return;
+        starting = true;
+        void peers.whenAllUp().then(() => send({ t: 'ready' }));
+        return;
+      case 'client':
+        if (handle instanceof net.Socket) router.adopt(handle);
+        send({ t: 'adopted', id: message.id });
         return;
       case 'shutdown':
         void router.drain().then(() => send({ t: 'drained' }));
         return;
       case 'exit':
         peers.closeAll();
-        node.close();
         process.exit(0);
     }
   });
 
-  node
-    .servePeers(peerPath, {
-      onCorruptFrame: (error) => log('error', 'corrupt frame on peer server', { worker: index, error: error.message }),
-    })
+  peers
+    .listen(peerPath)
     .then(() => {
       log('info', 'worker started', { worker: index, shards, peer_socket: peerPath });
       send({ t: 'peer-listening' });

@@ -12,26 +12,31 @@ const ownerOf = (key: string) => shardOfString(key) % WORKERS;
  * closed under it, and records the slowest reply and every ERROR.
  */
 async function runLoad(port: number, id: number, stop: { now: boolean }) {
-  const result = { requests: 0, errors: 0, reconnects: 0, slowestMs: 0 };
-  let client = await TextClient.connect(port);
+  const result = { requests: 0, errors: 0, reconnects: 0, slowestMs: 0, failure: '' };
+  let client: TextClient | null = null;
   let i = 0;
   while (!stop.now) {
     const key = `load-${id}-${i++ % 50}`;
     const started = Date.now();
     try {
-      const [put, get] = await client.request([`PUT ${key} v${i}`, `GET ${key}`], );
+      client ??= await TextClient.connect(port);
+      const [put, get] = await client.request([`PUT ${key} v${i}`, `GET ${key}`]);
       result.requests += 2;
       if (put === 'ERROR') result.errors++;
       if (get === 'ERROR') result.errors++;
       else if (put === 'OK' && get !== `v${i}`) throw new Error(`crossed reply: ${key} -> ${get}`);
     } catch (err) {
-      if (!client.closed) throw err;
+      if (client === null || !client.closed) {
+        result.failure = `client ${id}: ${(err as Error).message}`;
+        stop.now = true;
+        break;
+      }
       result.reconnects++;
-      client = await TextClient.connect(port);
+      client = null;
     }
     result.slowestMs = Math.max(result.slowestMs, Date.now() - started);
   }
-  client.close();
+  client?.close();
   return result;
 }
 
@@ -76,6 +81,7 @@ t('keeps the other workers\' keys, errors in-flight commands fast, and serves th
   await sleep(300);
   stop.now = true;
   const results = await Promise.all(loads);
+  assert.equal(results.map((r) => r.failure).filter(Boolean), [], 'load clients saw no failure');
 
   assert.ok(servedAgainMs >= 0, 'the dead worker\'s shards serve again');
   assert.ok(!processAlive(victim), 'the killed worker is gone');

@@ -12,6 +12,8 @@ import { OutBuffer } from './out';
 export const enum FrameKind {
   REQUEST = 1,
   REPLY = 2,
+  /** First frame on a link, from the worker that connected: `count` is its worker index. */
+  HELLO = 3,
 }
 
 export const enum ReplyKind {
@@ -70,6 +72,19 @@ export class FrameEncoder {
   discard(): void {
     this.out.clear();
     this.out.reserve(FRAME_HEADER_BYTES);
+    this.count = 0;
+  }
+
+  /** Appends the finished frame to `target` (when anything was added); the encoder starts afresh. */
+  finishInto(target: OutBuffer): void {
+    if (this.count === 0) return;
+    const out = this.out;
+    out.buf.writeUInt32LE(out.length - FRAME_HEADER_BYTES, 0);
+    out.buf[4] = this.kind;
+    out.buf.writeUInt32LE(this.count, 5);
+    target.bytes(out.buf, 0, out.length);
+    out.length = 0;
+    out.reserve(FRAME_HEADER_BYTES);
     this.count = 0;
   }
 
@@ -135,7 +150,7 @@ export class FrameDecoder {
     while (end - pos >= FRAME_HEADER_BYTES) {
       const bodyLen = buf.readUInt32LE(pos);
       const kind = buf[pos + 4];
-      if (bodyLen > MAX_FRAME_BYTES || (kind !== FrameKind.REQUEST && kind !== FrameKind.REPLY)) {
+      if (bodyLen > MAX_FRAME_BYTES || kind < FrameKind.REQUEST || kind > FrameKind.HELLO) {
         throw new FrameError(`corrupt frame header (kind ${kind}, length ${bodyLen})`);
       }
       const bodyStart = pos + FRAME_HEADER_BYTES;
@@ -208,4 +223,13 @@ export class ReplyReader {
     this.pos = this.stop;
     return kind as ReplyKind;
   }
+}
+
+/** The frame a worker sends first on a link it opened, naming itself. */
+export function helloFrame(worker: number): Buffer {
+  const frame = Buffer.alloc(FRAME_HEADER_BYTES);
+  frame.writeUInt32LE(0, 0);
+  frame[4] = FrameKind.HELLO;
+  frame.writeUInt32LE(worker, 5);
+  return frame;
 }

@@ -21,6 +21,7 @@ export {
   FrameError,
   RequestReader,
   ReplyReader,
+  helloFrame,
   FRAME_HEADER_BYTES,
   MAX_FRAME_BYTES,
 } from './frame';

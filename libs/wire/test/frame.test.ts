@@ -331,7 +331,7 @@ function header(bodyLen: number, kind: number, count: number): Buffer {
 }
 
 frame('a header with an unknown frame kind throws FrameError KV_ERR_FRAME', () => {
-  for (const kind of [0, 3, 0xff]) {
+  for (const kind of [0, 4, 0xff]) {
     assertFrameError(() => new FrameDecoder().feed(header(0, kind, 0), new Collector()), `kind ${kind}`);
   }
 });
