@@ -34,11 +34,18 @@ export class Lru {
   hits = 0;
   misses = 0;
   evictions = 0;
+  /** Entries removed because their time to live ran out (on access or by sampling). */
+  expirations = 0;
+  /** Entries that have an expiry time. */
+  volatile = 0;
 
   private readonly index = new Map<string, number>();
   private keys: string[];
   private values: string[];
+  /** Charged bytes by slot; 0 marks a free slot. */
   private sizes: Int32Array;
+  /** Expiry by slot, Unix milliseconds; 0 = none. */
+  private expires: Float64Array;
   /** Towards the least recently used end. */
   private next: Int32Array;
   /** Towards the most recently used end. */
@@ -58,6 +65,7 @@ export class Lru {
     this.keys = new Array<string>(capacity).fill('');
     this.values = new Array<string>(capacity).fill('');
     this.sizes = new Int32Array(capacity);
+    this.expires = new Float64Array(capacity);
     this.next = new Int32Array(capacity);
     this.prev = new Int32Array(capacity);
     this.freeSlots = new Int32Array(capacity);
@@ -72,10 +80,10 @@ export class Lru {
     return key.length + value.length + this.entryOverhead;
   }
 
-  /** The value, made most recently used; counts a hit or a miss. */
+  /** The value, made most recently used; counts a hit or a miss. An expired entry is a miss. */
   get(key: string): string | undefined {
-    const slot = this.index.get(key);
-    if (slot === undefined) {
+    const slot = this.live(key);
+    if (slot < 0) {
       this.misses++;
       return undefined;
     }
@@ -86,26 +94,28 @@ export class Lru {
 
   /** The value without touching recency or counters. */
   peek(key: string): string | undefined {
-    const slot = this.index.get(key);
-    return slot === undefined ? undefined : this.values[slot];
+    const slot = this.live(key);
+    return slot < 0 ? undefined : this.values[slot];
   }
 
   has(key: string): boolean {
-    return this.index.has(key);
+    return this.live(key) >= 0;
   }
 
   /**
    * Stores the entry as most recently used, evicting least recently used entries until it fits.
+   * `expireAt` is Unix ms (0: never); `keepTtl` keeps an existing entry's expiry instead.
    * Returns false, changing nothing, when the entry alone is larger than maxBytes.
    */
-  set(key: string, value: string): boolean {
+  set(key: string, value: string, expireAt = 0, keepTtl = false): boolean {
     const cost = key.length + value.length + this.entryOverhead;
     if (cost > this.maxBytes) return false;
-    let slot = this.index.get(key);
-    if (slot !== undefined) {
+    let slot = this.live(key);
+    if (slot >= 0) {
       this.bytes += cost - this.sizes[slot];
       this.values[slot] = value;
       this.sizes[slot] = cost;
+      if (!keepTtl) this.setExpiry(slot, expireAt);
       this.moveToHead(slot);
       // The updated entry is the head, and it fits alone, so eviction stops before reaching it.
       while (this.bytes > this.maxBytes) this.evictTail();
@@ -116,15 +126,50 @@ export class Lru {
     this.keys[slot] = key;
     this.values[slot] = value;
     this.sizes[slot] = cost;
+    this.expires[slot] = 0;
+    this.setExpiry(slot, expireAt);
     this.bytes += cost;
     this.index.set(key, slot);
     this.linkAtHead(slot);
     return true;
   }
 
+  /** Expiry of a live key in Unix ms: 0 when it has none, -1 when the key does not exist. */
+  expiryOf(key: string): number {
+    const slot = this.live(key);
+    return slot < 0 ? -1 : this.expires[slot];
+  }
+
+  /** Sets (Unix ms) or clears (0) the expiry of a live key; false when there is no such key. */
+  setExpiryOf(key: string, expireAt: number): boolean {
+    const slot = this.live(key);
+    if (slot < 0) return false;
+    this.setExpiry(slot, expireAt);
+    return true;
+  }
+
+  /**
+   * Active expiry, Redis's way: look at up to `samples` random slots and remove those past their
+   * time; returns how many expired, so the caller can repeat while the expired share is high.
+   */
+  expireSample(now: number, samples: number): number {
+    if (this.volatile === 0 || this.used === 0) return 0;
+    let expired = 0;
+    for (let i = 0; i < samples; i++) {
+      const slot = (Math.random() * this.used) | 0;
+      const at = this.expires[slot];
+      if (this.sizes[slot] !== 0 && at !== 0 && at <= now) {
+        this.expirations++;
+        this.removeSlot(slot);
+        expired++;
+      }
+    }
+    return expired;
+  }
+
   delete(key: string): boolean {
-    const slot = this.index.get(key);
-    if (slot === undefined) return false;
+    const slot = this.live(key);
+    if (slot < 0) return false;
     this.removeSlot(slot);
     return true;
   }
@@ -133,17 +178,40 @@ export class Lru {
     this.index.clear();
     this.keys.fill('');
     this.values.fill('');
+    this.sizes.fill(0);
+    this.expires.fill(0);
+    this.volatile = 0;
     this.bytes = 0;
     this.used = 0;
     this.freeCount = 0;
     this.head = this.tail = NONE;
   }
 
-  /** Entries from most to least recently used, without touching recency. */
+  /** Entries from most to least recently used, without touching recency (expired ones included). */
   *entries(): IterableIterator<[string, string]> {
     for (let slot = this.head; slot !== NONE; slot = this.next[slot]) {
       yield [this.keys[slot], this.values[slot]];
     }
+  }
+
+  /** The slot of a key that exists and has not expired, else -1 (an expired entry is removed). */
+  private live(key: string): number {
+    const slot = this.index.get(key);
+    if (slot === undefined) return -1;
+    const at = this.expires[slot];
+    if (at !== 0 && at <= Date.now()) {
+      this.expirations++;
+      this.removeSlot(slot);
+      return -1;
+    }
+    return slot;
+  }
+
+  private setExpiry(slot: number, expireAt: number): void {
+    const had = this.expires[slot] !== 0;
+    const has = expireAt !== 0;
+    if (had !== has) this.volatile += has ? 1 : -1;
+    this.expires[slot] = expireAt;
   }
 
   private evictTail(): void {
@@ -155,6 +223,11 @@ export class Lru {
     this.index.delete(this.keys[slot]);
     this.unlink(slot);
     this.bytes -= this.sizes[slot];
+    this.sizes[slot] = 0;
+    if (this.expires[slot] !== 0) {
+      this.expires[slot] = 0;
+      this.volatile--;
+    }
     // Drop the strings so their memory is reclaimable now, not when the slot is reused.
     this.keys[slot] = '';
     this.values[slot] = '';
@@ -170,6 +243,9 @@ export class Lru {
   private grow(): void {
     const capacity = this.sizes.length * 2;
     this.sizes = growInt32(this.sizes, capacity);
+    const expires = new Float64Array(capacity);
+    expires.set(this.expires);
+    this.expires = expires;
     this.next = growInt32(this.next, capacity);
     this.prev = growInt32(this.prev, capacity);
     this.freeSlots = growInt32(this.freeSlots, capacity);

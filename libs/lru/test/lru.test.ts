@@ -425,4 +425,54 @@ t('matches a reference model across several seeds and no overhead', () => {
   for (let seed = 100; seed < 110; seed++) runRandomSequence(seed, 3_000, 1_500 + seed, 0, 16);
 });
 
+t('an entry past its expiry is gone for get, peek, has and delete, and counts as expired', () => {
+  const lru = new Lru({ maxBytes: 10_000, entryOverhead: 10 });
+  lru.set('old', 'v', Date.now() - 1);
+  lru.set('new', 'v', Date.now() + 60_000);
+  lru.set('plain', 'v');
+  assert.is(lru.volatile, 2);
+  assert.is(lru.get('old'), undefined);
+  assert.is(lru.misses, 1);
+  assert.is(lru.expirations, 1);
+  assert.not.ok(lru.has('old'));
+  assert.is(lru.size, 2);
+  assert.is(lru.bytes, (3 + 1 + 10) + (5 + 1 + 10), 'new and plain remain');
+  assert.is(lru.volatile, 1);
+  assert.is(lru.get('new'), 'v');
+});
+
+t('expiry can be read, set, kept on overwrite with keepTtl, and cleared', () => {
+  const lru = new Lru({ maxBytes: 10_000 });
+  const at = Date.now() + 60_000;
+  lru.set('k', 'v', at);
+  assert.is(lru.expiryOf('k'), at);
+  assert.is(lru.expiryOf('missing'), -1);
+  lru.set('k', 'v2', 0, true);
+  assert.is(lru.expiryOf('k'), at, 'keepTtl keeps it');
+  lru.set('k', 'v3');
+  assert.is(lru.expiryOf('k'), 0, 'a plain overwrite clears it');
+  assert.is(lru.volatile, 0);
+  assert.ok(lru.setExpiryOf('k', at));
+  assert.is(lru.volatile, 1);
+  assert.ok(lru.setExpiryOf('k', 0));
+  assert.is(lru.volatile, 0);
+  assert.not.ok(lru.setExpiryOf('missing', at));
+});
+
+t('sampling removes expired entries without anyone reading them, and keeps bytes exact', () => {
+  const lru = new Lru({ maxBytes: 10_000_000, entryOverhead: 10 });
+  const past = Date.now() - 1;
+  for (let i = 0; i < 1000; i++) lru.set(`dead${i}`, 'x', past);
+  for (let i = 0; i < 1000; i++) lru.set(`live${i}`, 'x', i % 2 ? Date.now() + 60_000 : 0);
+  let rounds = 0;
+  while (lru.volatile > 500 && rounds++ < 10_000) lru.expireSample(Date.now(), 20);
+  assert.is(lru.size, 1000, 'only the live entries remain');
+  assert.is(lru.expirations, 1000);
+  assert.is(lru.volatile, 500);
+  let bytes = 0;
+  for (const [k, v] of lru.entries()) bytes += k.length + v.length + 10;
+  assert.is(lru.bytes, bytes);
+  assert.is(lru.expireSample(Date.now(), 1000), 0, 'nothing live is removed');
+});
+
 t.run();
