@@ -4,10 +4,23 @@
  */
 export interface ReplySink {
   ok(): void;
-  /** No value: `NOTFOUND` in the text protocol. */
+  /** A simple string reply such as PONG or a TYPE name (RESP `+text`). */
+  status(text: string): void;
+  /** No value: `NOTFOUND` in the text protocol, a null bulk in RESP. */
   nil(): void;
   bulk(value: string): void;
-  integer(n: number): void;
-  /** A Redis-style error line such as `ERR wrong number of arguments`; the text protocol says ERROR. */
+  integer(n: number | bigint): void;
+  /** A Redis error line such as `ERR syntax error`; the text protocol says ERROR. */
   error(message: string): void;
 }
+
+/** Redis's error replies, kept to the letter: clients and tests match them. */
+export const ERR = {
+  syntax: 'ERR syntax error',
+  notInteger: 'ERR value is not an integer or out of range',
+  notFloat: 'ERR value is not a valid float',
+  overflow: 'ERR increment or decrement would overflow',
+  nanOrInfinity: 'ERR increment would produce NaN or Infinity',
+  oom: "OOM command not allowed when used memory > 'maxmemory'.",
+  invalidExpire: (command: string) => `ERR invalid expire time in '${command}' command`,
+} as const;

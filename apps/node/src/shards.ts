@@ -32,10 +32,9 @@ export class ShardSet {
     return this.stores[shard];
   }
 
-  /** Runs a command whose key is on one of these shards. */
+  /** Runs a command whose key, argv[1], is on one of these shards. */
   execute(spec: CommandSpec, args: Args, reply: ReplySink): void {
-    const k = spec.keyIndex;
-    this.executeOn(shardOf(args.buf, args.starts[k], args.ends[k]), spec, args, reply);
+    this.executeOn(shardOf(args.buf, args.starts[1], args.ends[1]), spec, args, reply);
   }
 
   /** Runs a command on a shard the caller already hashed the key to. */
@@ -46,11 +45,11 @@ export class ShardSet {
       reply.error('ERR key is not owned by this worker');
       return;
     }
-    spec.handler(store, args, reply);
+    spec.handler!(store, args, reply);
   }
 
-  totals(): { keys: number; bytes: number; hits: number; misses: number; evictions: number } {
-    let keys = 0, bytes = 0, hits = 0, misses = 0, evictions = 0;
+  totals(): { keys: number; bytes: number; hits: number; misses: number; evictions: number; expirations: number; volatile: number } {
+    let keys = 0, bytes = 0, hits = 0, misses = 0, evictions = 0, expirations = 0, volatile = 0;
     for (const s of this.owned) {
       const lru = this.stores[s]!;
       keys += lru.size;
@@ -58,7 +57,27 @@ export class ShardSet {
       hits += lru.hits;
       misses += lru.misses;
       evictions += lru.evictions;
+      expirations += lru.expirations;
+      volatile += lru.volatile;
     }
-    return { keys, bytes, hits, misses, evictions };
+    return { keys, bytes, hits, misses, evictions, expirations, volatile };
+  }
+
+  /**
+   * Active expiry, as Redis's: per shard, sample 20 entries with a TTL and delete the expired;
+   * repeat while more than a quarter of a sample had expired, within `budgetMs` for the call.
+   */
+  expireCycle(budgetMs: number): void {
+    const start = Date.now();
+    for (const s of this.owned) {
+      const lru = this.stores[s]!;
+      while (lru.expireSample(Date.now(), 20) > 5) {
+        if (Date.now() - start >= budgetMs) return;
+      }
+    }
+  }
+
+  flush(): void {
+    for (const s of this.owned) this.stores[s]!.clear();
   }
 }

@@ -9,13 +9,16 @@ export class FrameReplies implements ReplySink {
   ok(): void {
     this.encoder.reply(ReplyKind.OK);
   }
+  status(text: string): void {
+    this.encoder.replyLatin1(ReplyKind.STATUS, text);
+  }
   nil(): void {
     this.encoder.reply(ReplyKind.NIL);
   }
   bulk(value: string): void {
     this.encoder.replyLatin1(ReplyKind.BULK, value);
   }
-  integer(n: number): void {
+  integer(n: number | bigint): void {
     this.encoder.replyLatin1(ReplyKind.INTEGER, String(n));
   }
   error(message: string): void {
@@ -48,6 +51,7 @@ export class ShardNode {
     for (let i = 0; i < count; i++) {
       const spec = BY_OPCODE[reader.next()];
       if (spec === undefined) replies.error('ERR unknown command');
+      else if (spec.route === 'each-worker') spec.workerHandler!(shards, reader.args, replies);
       else shards.execute(spec, reader.args, replies);
     }
     this.peerFrames++;

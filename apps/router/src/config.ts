@@ -8,6 +8,7 @@ export interface Config {
   readonly host: string;
   readonly workers: number;
   readonly maxmemory: number;
+  readonly 'proto-max-bulk-len': number;
   readonly config?: string;
 }
 
@@ -69,11 +70,18 @@ const OPTIONS: Record<keyof Config, OptionSchema> = {
       return { value: Math.floor(memory.bytes / 2), source: memory.source };
     },
   },
+  'proto-max-bulk-len': {
+    type: 'integer',
+    minimum: MB,
+    bytes: true,
+    default: 512 * MB,
+    description: "largest RESP bulk argument a client may send, as Redis's proto-max-bulk-len",
+  },
   config: { type: 'string', minLength: 1, description: 'JSON config file setting any other option by its name' },
 };
 
 const KEYS = Object.keys(OPTIONS) as (keyof Config)[];
-const envName = (key: string) => `KV_${key.toUpperCase()}`;
+const envName = (key: string) => `KV_${key.toUpperCase().replace(/-/g, '_')}`;
 
 const validate = new Ajv({ coerceTypes: true, useDefaults: true }).compile({
   type: 'object',

@@ -1,37 +1,72 @@
 import type * as net from 'node:net';
-import { OutBuffer, ReplyKind, shardOf, TEXT_ERROR, TEXT_NOTFOUND, TEXT_OK, TextOp, type Args, type TextSink, TextParser } from '@kv/wire';
-import { COMMANDS, ownerOf, type ReplySink } from '@kv/node';
+import {
+  OutBuffer,
+  ReplyKind,
+  RespParser,
+  respArrayHeader,
+  respBulkLatin1,
+  respError,
+  respInteger,
+  respNull,
+  respSimple,
+  shardOf,
+  TEXT_ERROR,
+  TEXT_NOTFOUND,
+  TEXT_OK,
+  TextOp,
+  TextParser,
+  type Args,
+  type RespSink,
+  type TextSink,
+} from '@kv/wire';
+import { arityOk, commandNamed, lookup, ownerOf, type CommandSpec, type ReplySink } from '@kv/node';
+import { runConnectionCommand } from './connection-commands';
+import { Gather, PartSink, PartSlot } from './gather';
 import { Slot, type SlotOwner } from './peers';
 import type { Router } from './router';
 
-const GET = COMMANDS.find((c) => c.name === 'GET')!;
-const SET = COMMANDS.find((c) => c.name === 'SET')!;
+const GET = commandNamed('GET');
+const PUT = commandNamed('PUT');
 const NEWLINE = 0x0a;
+const STAR = 0x2a;
 /** Stop reading a client whose unsent replies pass this; resume on drain. */
 const OUTPUT_HIGH_WATER = 1024 * 1024;
+const LINK_DOWN = 'ERR the worker owning this key is down';
 
 /**
- * One client connection: parses what it sends, runs commands of this worker's shards at once,
- * forwards the rest, and writes replies in request order.
+ * One client connection: parses what it sends (a command starting with `*` is RESP, anything else
+ * the seed's text protocol), runs commands of this worker's shards at once, forwards the rest,
+ * and writes replies in request order, each in the protocol of its command.
  *
  * While no forwarded reply is owed, replies are encoded straight into the router's shared output
- * buffer and written once per read. While one is owed, later replies wait in `held`, and each
- * owed reply is a Slot marking its place there; when slots resolve, everything now in order is
- * written in one go.
+ * buffer and written once per read. Once one is owed, the replies of that read and later ones
+ * wait in `held`, and each owed reply is a Slot marking its place there; when slots resolve,
+ * everything now in order is written in one go.
  */
-export class Conn implements TextSink, ReplySink, SlotOwner {
-  private readonly parser = new TextParser();
+export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
+  readonly id: number;
+  name = '';
+  private readonly text = new TextParser();
+  private readonly resp: RespParser;
+  /** The command being answered came in RESP. */
+  private inResp = false;
   private held: OutBuffer | null = null;
   private slots: Slot[] = [];
   private slotHead = 0;
   dirty = false;
   closed = false;
+  /** QUIT or a protocol error: read nothing more, close once the owed replies are out. */
+  private closing = false;
   private paused = false;
 
   constructor(
     readonly socket: net.Socket,
     private readonly router: Router,
-  ) {}
+    id: number,
+  ) {
+    this.id = id;
+    this.resp = new RespParser({ maxBulkLen: router.limits.protoMaxBulkLen });
+  }
 
   /** True while some forwarded reply is owed. */
   get waiting(): boolean {
@@ -39,64 +74,189 @@ export class Conn implements TextSink, ReplySink, SlotOwner {
   }
 
   onData(chunk: Buffer): void {
-    this.parser.feed(chunk, this);
+    let pos = 0;
+    const len = chunk.length;
+    while (pos < len && !this.closing) {
+      if (this.resp.midCommand || (!this.text.midLine && chunk[pos] === STAR)) pos = this.resp.feed(chunk, pos, this);
+      else pos = this.text.feedLine(chunk, pos, this);
+    }
     const out = this.router.out;
     if (out.length > 0) this.write(out.take());
+    if (this.closing) this.closeWhenSettled();
   }
+
+  // The seed's text protocol.
 
   textCommand(op: TextOp, args: Args): void {
     const router = this.router;
     router.commands++;
+    this.inResp = false;
     if (op === TextOp.STATS) {
       this.target().latin1(router.statsText());
       return;
     }
-    const spec = op === TextOp.GET ? GET : SET;
-    const shard = shardOf(args.buf, args.starts[0], args.ends[0]);
+    this.runKeyed(op === TextOp.GET ? GET : PUT, args);
+  }
+
+  textError(): void {
+    this.router.commands++;
+    this.inResp = false;
+    this.target().all(TEXT_ERROR);
+  }
+
+  // RESP.
+
+  respCommand(args: Args): void {
+    const router = this.router;
+    router.commands++;
+    this.inResp = true;
+    const spec = lookup(args);
+    if (spec === undefined) return this.error(unknownCommand(args));
+    if (!arityOk(spec, args.count)) return this.error(`ERR wrong number of arguments for '${spec.name.toLowerCase()}' command`);
+    switch (spec.route) {
+      case 'key':
+        return this.runKeyed(spec, args);
+      case 'each-key':
+        return this.runEachKey(spec, args);
+      case 'each-worker':
+        return this.runEachWorker(spec, args);
+      default:
+        return runConnectionCommand(this, spec, args);
+    }
+  }
+
+  respProtocolError(message: string): void {
+    this.inResp = true;
+    this.error(`ERR Protocol error: ${message}`);
+    this.closing = true;
+  }
+
+  configParams(): [string, string][] {
+    return this.router.configParams();
+  }
+
+  /** Stop after the replies owed (QUIT). */
+  closeAfterReplies(): void {
+    this.closing = true;
+  }
+
+  // Routing.
+
+  private runKeyed(spec: CommandSpec, args: Args): void {
+    const router = this.router;
+    const shard = shardOf(args.buf, args.starts[1], args.ends[1]);
     const owner = ownerOf(shard, router.workers);
     if (owner === router.self) {
       router.local++;
       router.node.shards.executeOn(shard, spec, args, this);
       return;
     }
-    if (!router.peers.isUp(owner)) {
-      this.target().all(TEXT_ERROR);
-      return;
+    if (!router.peers.isUp(owner)) return this.error(LINK_DOWN);
+    router.peers.forward(owner, spec.opcode, args, this.owe(new Slot(this, this.inResp)));
+  }
+
+  /** MGET, DEL, EXISTS ...: the command once per key on the key's owner, replies combined. */
+  private runEachKey(spec: CommandSpec, args: Args): void {
+    const router = this.router;
+    const parts = args.count - 1;
+    const gather = new Gather(this, this.inResp, spec.combine!, parts);
+    const local = router.partArgs;
+    const sink = router.partSink;
+    let forwarded = false;
+    for (let k = 1; k <= parts; k++) {
+      const shard = shardOf(args.buf, args.starts[k], args.ends[k]);
+      const owner = ownerOf(shard, router.workers);
+      if (owner === router.self) {
+        router.local++;
+        local.reset(args.buf);
+        local.push(args.starts[0], args.ends[0]);
+        local.push(args.starts[k], args.ends[k]);
+        sink.gather = gather;
+        sink.index = k - 1;
+        router.node.shards.executeOn(shard, spec, local, sink);
+      } else if (!router.peers.isUp(owner)) {
+        gather.part(k - 1, ReplyKind.ERROR, LINK_DOWN);
+      } else {
+        if (!forwarded) this.owe(gather);
+        forwarded = true;
+        router.peers.forwardKey(owner, spec.opcode, args, k, new PartSlot(gather, k - 1));
+      }
     }
+    if (!forwarded) this.encodeGather(this.target(), gather);
+  }
+
+  /** DBSIZE, FLUSHALL: the command on every worker, replies combined. */
+  private runEachWorker(spec: CommandSpec, args: Args): void {
+    const router = this.router;
+    const gather = new Gather(this, this.inResp, spec.combine!, router.workers);
+    let forwarded = false;
+    for (let w = 0; w < router.workers; w++) {
+      if (w === router.self) {
+        router.partSink.gather = gather;
+        router.partSink.index = w;
+        spec.workerHandler!(router.node.shards, args, router.partSink);
+      } else if (!router.peers.isUp(w)) {
+        gather.part(w, ReplyKind.ERROR, LINK_DOWN);
+      } else {
+        if (!forwarded) this.owe(gather);
+        forwarded = true;
+        router.peers.forward(w, spec.opcode, args, new PartSlot(gather, w));
+      }
+    }
+    if (!forwarded) this.encodeGather(this.target(), gather);
+  }
+
+  /** Places a slot in the reply order; replies after it wait in `held` until it is done. */
+  private owe<T extends Slot>(slot: T): T {
     const held = this.held ?? (this.held = new OutBuffer(1024));
     if (!this.waiting) {
       // Replies of this read so far wait with the rest, so the whole read is answered in one write.
-      const out = router.out;
+      const out = this.router.out;
       held.bytes(out.buf, 0, out.length);
       out.clear();
     }
-    const slot = new Slot(this);
     slot.pos = held.length;
     this.slots.push(slot);
-    router.peers.forward(owner, spec.opcode, args, 0, slot);
+    return slot;
   }
 
-  textError(): void {
-    this.router.commands++;
-    this.target().all(TEXT_ERROR);
-  }
+  // Replies, in the protocol of the command being answered.
 
   ok(): void {
-    this.target().all(TEXT_OK);
+    if (this.inResp) respSimple(this.target(), 'OK');
+    else this.target().all(TEXT_OK);
+  }
+  status(text: string): void {
+    if (this.inResp) respSimple(this.target(), text);
+    else this.textLine(text);
   }
   nil(): void {
-    this.target().all(TEXT_NOTFOUND);
+    if (this.inResp) respNull(this.target());
+    else this.target().all(TEXT_NOTFOUND);
   }
   bulk(value: string): void {
+    if (this.inResp) respBulkLatin1(this.target(), value);
+    else this.textLine(value);
+  }
+  integer(n: number | bigint): void {
+    if (!this.inResp) return this.textLine(String(n));
+    if (typeof n === 'number') return respInteger(this.target(), n);
     const out = this.target();
-    out.latin1(value);
+    out.latin1(`:${n}\r\n`);
+  }
+  error(message: string): void {
+    if (this.inResp) respError(this.target(), message);
+    else this.target().all(TEXT_ERROR);
+  }
+  /** RESP array header, for connection commands that answer lists. */
+  arrayHeader(n: number): void {
+    respArrayHeader(this.target(), n);
+  }
+
+  private textLine(text: string): void {
+    const out = this.target();
+    out.latin1(text);
     out.u8(NEWLINE);
-  }
-  integer(n: number): void {
-    this.target().latin1(`${n}\n`);
-  }
-  error(_message: string): void {
-    this.target().all(TEXT_ERROR);
   }
 
   /** Writes every reply now in order: resolved slots in sequence, with the held bytes between. */
@@ -108,7 +268,8 @@ export class Conn implements TextSink, ReplySink, SlotOwner {
     while (this.slotHead < slots.length && slots[this.slotHead].done) {
       const slot = slots[this.slotHead++];
       out.bytes(held.buf, from, slot.pos);
-      encodeTextReply(out, slot);
+      if (slot instanceof Gather) this.encodeGather(out, slot);
+      else encodeSlot(out, slot);
       from = slot.pos;
     }
     if (this.slotHead === slots.length) {
@@ -127,7 +288,21 @@ export class Conn implements TextSink, ReplySink, SlotOwner {
       }
     }
     if (out.length > 0) this.write(out.take());
-    if (!this.waiting) this.router.settled(this);
+    if (!this.waiting) {
+      if (this.closing) this.closeWhenSettled();
+      this.router.settled(this);
+    }
+  }
+
+  private encodeGather(out: OutBuffer, gather: Gather): void {
+    if (gather.error !== '') return respError(out, gather.error);
+    if (gather.combine === 'sum') return respInteger(out, gather.sum);
+    if (gather.combine === 'ok') return respSimple(out, 'OK');
+    respArrayHeader(out, gather.kinds.length);
+    for (let i = 0; i < gather.kinds.length; i++) {
+      if (gather.kinds[i] === ReplyKind.BULK) respBulkLatin1(out, gather.values[i]);
+      else respNull(out);
+    }
   }
 
   /** Stops reading; replies already owed still go out. */
@@ -136,7 +311,13 @@ export class Conn implements TextSink, ReplySink, SlotOwner {
     this.paused = true;
   }
 
-  private target(): OutBuffer {
+  private closeWhenSettled(): void {
+    this.stopReading();
+    if (!this.waiting) this.socket.end();
+  }
+
+  /** Where the next reply goes: straight out, or held behind an owed one. */
+  target(): OutBuffer {
     return this.slotHead < this.slots.length ? this.held! : this.router.out;
   }
 
@@ -147,7 +328,7 @@ export class Conn implements TextSink, ReplySink, SlotOwner {
       this.socket.pause();
       this.paused = true;
       this.socket.once('drain', () => {
-        if (this.router.draining) return;
+        if (this.router.draining || this.closing) return;
         this.paused = false;
         this.socket.resume();
       });
@@ -155,20 +336,42 @@ export class Conn implements TextSink, ReplySink, SlotOwner {
   }
 }
 
-function encodeTextReply(out: OutBuffer, slot: Slot): void {
+function encodeSlot(out: OutBuffer, slot: Slot): void {
+  if (slot.resp) {
+    switch (slot.kind) {
+      case ReplyKind.OK:
+        return respSimple(out, 'OK');
+      case ReplyKind.STATUS:
+        return respSimple(out, slot.payload);
+      case ReplyKind.NIL:
+        return respNull(out);
+      case ReplyKind.BULK:
+        return respBulkLatin1(out, slot.payload);
+      case ReplyKind.INTEGER:
+        out.u8(0x3a);
+        out.latin1(slot.payload);
+        out.latin1('\r\n');
+        return;
+      default:
+        return respError(out, slot.payload);
+    }
+  }
   switch (slot.kind) {
     case ReplyKind.OK:
-      out.all(TEXT_OK);
-      return;
+      return out.all(TEXT_OK);
     case ReplyKind.NIL:
-      out.all(TEXT_NOTFOUND);
-      return;
-    case ReplyKind.BULK:
-    case ReplyKind.INTEGER:
+      return out.all(TEXT_NOTFOUND);
+    case ReplyKind.ERROR:
+      return out.all(TEXT_ERROR);
+    default:
       out.latin1(slot.payload);
       out.u8(NEWLINE);
-      return;
-    default:
-      out.all(TEXT_ERROR);
   }
+}
+
+/** Redis 7's reply to an unknown command, quoting up to a few of its arguments. */
+function unknownCommand(args: Args): string {
+  let text = `ERR unknown command '${args.latin1(0).slice(0, 128)}', with args beginning with: `;
+  for (let i = 1; i < args.count && text.length < 256; i++) text += `'${args.latin1(i).slice(0, 128)}' `;
+  return text;
 }

@@ -9,9 +9,21 @@ export class Slot {
   pos = 0;
   done = false;
   kind: ReplyKind = ReplyKind.NIL;
-  /** BULK value, ERROR message or INTEGER digits, as latin1. */
+  /** BULK value, ERROR message, STATUS text or INTEGER digits, as latin1. */
   payload = '';
-  constructor(readonly owner: SlotOwner) {}
+  constructor(
+    readonly owner: SlotOwner,
+    /** The command came in RESP (else the text protocol): the reply is encoded to match. */
+    readonly resp: boolean,
+  ) {}
+
+  /** The reply arrived (or the link failed). */
+  settle(kind: ReplyKind, payload: string, peers: Peers): void {
+    this.kind = kind;
+    this.payload = payload;
+    this.done = true;
+    peers.markDirty(this.owner);
+  }
 }
 
 /** The client connection a slot belongs to. */
@@ -54,8 +66,13 @@ class PeerLink implements FrameSink {
     private readonly peers: Peers,
   ) {}
 
-  add(opcode: number, args: Args, first: number, slot: Slot): void {
-    this.requests.command(opcode, args, first);
+  add(opcode: number, args: Args, slot: Slot): void {
+    this.requests.command(opcode, args);
+    this.pending.push(slot);
+  }
+
+  addWithKey(opcode: number, args: Args, key: number, slot: Slot): void {
+    this.requests.commandWithKey(opcode, args, key);
     this.pending.push(slot);
   }
 
@@ -105,10 +122,8 @@ class PeerLink implements FrameSink {
     reader.reset(buf, start, end);
     for (let i = 0; i < count; i++) {
       const kind = reader.next();
-      const slot = this.pending[this.head++];
-      slot.kind = kind;
-      if (reader.stop > reader.start) slot.payload = buf.latin1Slice(reader.start, reader.stop);
-      this.peers.resolve(slot);
+      const payload = reader.stop > reader.start ? buf.latin1Slice(reader.start, reader.stop) : '';
+      this.pending[this.head++].settle(kind, payload, this.peers);
     }
     if (this.head === this.pending.length) {
       this.pending.length = 0;
@@ -124,12 +139,7 @@ class PeerLink implements FrameSink {
     this.up = false;
     this.requests.discard();
     this.replies.encoder.discard();
-    for (let i = this.head; i < this.pending.length; i++) {
-      const slot = this.pending[i];
-      slot.kind = ReplyKind.ERROR;
-      slot.payload = LINK_DOWN;
-      this.peers.resolve(slot);
-    }
+    for (let i = this.head; i < this.pending.length; i++) this.pending[i].settle(ReplyKind.ERROR, LINK_DOWN, this.peers);
     this.pending = [];
     this.head = 0;
     this.peers.flushDirty();
@@ -210,8 +220,15 @@ export class Peers {
    * Queues a command for the worker that owns its key; it leaves in that peer's frame at the end
    * of this event-loop turn. The caller checks isUp first.
    */
-  forward(peer: number, opcode: number, args: Args, first: number, slot: Slot): void {
-    this.links[peer]!.add(opcode, args, first, slot);
+  forward(peer: number, opcode: number, args: Args, slot: Slot): void {
+    this.links[peer]!.add(opcode, args, slot);
+    this.forwarded++;
+    this.scheduleFlush();
+  }
+
+  /** Forwards argv[0] with one key of a multi-key command. */
+  forwardKey(peer: number, opcode: number, args: Args, key: number, slot: Slot): void {
+    this.links[peer]!.addWithKey(opcode, args, key, slot);
     this.forwarded++;
     this.scheduleFlush();
   }
@@ -257,9 +274,7 @@ export class Peers {
     for (const link of this.links) link?.close();
   }
 
-  resolve(slot: Slot): void {
-    slot.done = true;
-    const owner = slot.owner;
+  markDirty(owner: SlotOwner): void {
     if (!owner.dirty) {
       owner.dirty = true;
       this.dirty.push(owner);

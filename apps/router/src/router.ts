@@ -1,8 +1,17 @@
 import * as net from 'node:net';
-import { OutBuffer } from '@kv/wire';
+import { Args, OutBuffer } from '@kv/wire';
 import type { ShardNode } from '@kv/node';
 import { Conn } from './conn';
+import { PartSink } from './gather';
 import type { Peers } from './peers';
+
+export interface RouterSettings {
+  /** Largest RESP bulk argument accepted (Redis's proto-max-bulk-len). */
+  protoMaxBulkLen: number;
+  maxmemory: number;
+  port: number;
+  host: string;
+}
 
 /**
  * The connection side of a worker process: serves the clients the primary hands it, and routes
@@ -17,6 +26,10 @@ export class Router {
   local = 0;
   totalConnections = 0;
   draining = false;
+  /** Reused for one key of a multi-key command run here. */
+  readonly partArgs = new Args(2);
+  readonly partSink = new PartSink();
+  private nextConnId = 1;
   private onSettled: (() => void) | null = null;
 
   constructor(
@@ -24,6 +37,7 @@ export class Router {
     readonly workers: number,
     readonly node: ShardNode,
     readonly peers: Peers,
+    readonly limits: RouterSettings,
   ) {}
 
   /** Serves a client connection the primary handed over. */
@@ -33,7 +47,7 @@ export class Router {
       return;
     }
     socket.setNoDelay(true);
-    const conn = new Conn(socket, this);
+    const conn = new Conn(socket, this, this.nextConnId++);
     this.conns.add(conn);
     this.totalConnections++;
     socket.on('data', (chunk: Buffer) => conn.onData(chunk));
@@ -70,6 +84,22 @@ export class Router {
     });
   }
 
+  /** What CONFIG GET reports: the parameters Redis tools such as redis-benchmark ask about. */
+  configParams(): [string, string][] {
+    const l = this.limits;
+    return [
+      ['save', ''],
+      ['appendonly', 'no'],
+      ['databases', '1'],
+      ['maxmemory', String(l.maxmemory)],
+      ['maxmemory-policy', 'allkeys-lru'],
+      ['proto-max-bulk-len', String(l.protoMaxBulkLen)],
+      ['port', String(l.port)],
+      ['bind', l.host],
+      ['timeout', '0'],
+    ];
+  }
+
   statsText(): string {
     const t = this.node.shards.totals();
     const lines: [string, string | number][] = [
@@ -90,6 +120,8 @@ export class Router {
       ['hits', t.hits],
       ['misses', t.misses],
       ['evictions', t.evictions],
+      ['expirations', t.expirations],
+      ['keys_with_expiry', t.volatile],
       ['rss', process.memoryUsage.rss()],
     ];
     let text = '';

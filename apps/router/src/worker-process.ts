@@ -7,6 +7,9 @@ import { Router } from './router';
 
 interface WorkerSettings {
   maxmemory: number;
+  protoMaxBulkLen: number;
+  port: number;
+  host: string;
 }
 
 function send(message: WorkerMessage): void {
@@ -31,7 +34,9 @@ export function runWorker(): void {
     onLinkDown: (peer, reason) => log('warn', 'peer link down', { worker: index, peer, reason }),
     onCorruptFrame: (peer, error) => log('error', 'corrupt frame from peer', { worker: index, peer, error: error.message }),
   });
-  const router = new Router(index, workers, node, peers);
+  const router = new Router(index, workers, node, peers, settings);
+  // Active expiry: reclaim keys nobody reads again, a little at a time (Redis's hz 10).
+  setInterval(() => node.shards.expireCycle(2), 100).unref();
   let starting = false;
 
   // Ctrl-C reaches the whole process group; the primary leads the shutdown, so workers wait for it.

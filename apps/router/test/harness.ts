@@ -273,3 +273,71 @@ export function childPids(pid: number): number[] {
     return [];
   }
 }
+
+/** A RESP reply as a test sees it. */
+export type Resp = string | number | null | { error: string } | Resp[];
+
+/** A minimal RESP2 client for tests: encodes commands, parses whole replies. */
+export class RespClient {
+  private constructor(readonly text: TextClient) {}
+
+  static async connect(port: number): Promise<RespClient> {
+    return new RespClient(await TextClient.connect(port));
+  }
+
+  static encode(...argv: (string | Buffer)[]): Buffer {
+    const parts: Buffer[] = [Buffer.from(`*${argv.length}\r\n`)];
+    for (const arg of argv) {
+      const bytes = typeof arg === 'string' ? Buffer.from(arg, 'latin1') : arg;
+      parts.push(Buffer.from(`$${bytes.length}\r\n`), bytes, Buffer.from('\r\n'));
+    }
+    return Buffer.concat(parts);
+  }
+
+  /** Sends one command and reads its reply. */
+  async call(...argv: (string | Buffer)[]): Promise<Resp> {
+    this.text.send(RespClient.encode(...argv));
+    return this.read();
+  }
+
+  /** Sends commands in one write and reads one reply each. */
+  async pipeline(commands: (string | Buffer)[][]): Promise<Resp[]> {
+    this.text.send(Buffer.concat(commands.map((argv) => RespClient.encode(...argv))));
+    const replies: Resp[] = [];
+    for (let i = 0; i < commands.length; i++) replies.push(await this.read());
+    return replies;
+  }
+
+  async read(): Promise<Resp> {
+    const [line] = await this.text.readLines(1);
+    const head = line[0];
+    const rest = line.slice(1, line.endsWith('\r') ? -1 : undefined);
+    switch (head) {
+      case '+':
+        return rest;
+      case '-':
+        return { error: rest };
+      case ':':
+        return Number(rest);
+      case '$': {
+        const n = Number(rest);
+        if (n < 0) return null;
+        const data = await this.text.readBytes(n + 2);
+        return data.subarray(0, n).toString('latin1');
+      }
+      case '*': {
+        const n = Number(rest);
+        if (n < 0) return null;
+        const items: Resp[] = [];
+        for (let i = 0; i < n; i++) items.push(await this.read());
+        return items;
+      }
+      default:
+        throw new Error(`not a RESP reply: ${JSON.stringify(line)}`);
+    }
+  }
+
+  close(): void {
+    this.text.close();
+  }
+}

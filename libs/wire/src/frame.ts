@@ -22,6 +22,8 @@ export const enum ReplyKind {
   BULK = 3,
   ERROR = 4,
   INTEGER = 5,
+  /** A simple string such as PONG or a TYPE name. */
+  STATUS = 6,
 }
 
 export const FRAME_HEADER_BYTES = 9;
@@ -65,6 +67,18 @@ export class FrameEncoder {
     this.out.u8(kind);
     this.out.u32(text.length);
     this.out.latin1(text);
+    this.count++;
+  }
+
+  /** Encodes a command of two arguments taken from args: argv[0] and argv[key] (one key of a multi-key command). */
+  commandWithKey(opcode: number, args: Args, key: number): void {
+    const out = this.out;
+    out.u8(opcode);
+    out.u32(2);
+    out.u32(args.ends[0] - args.starts[0]);
+    out.bytes(args.buf, args.starts[0], args.ends[0]);
+    out.u32(args.ends[key] - args.starts[key]);
+    out.bytes(args.buf, args.starts[key], args.ends[key]);
     this.count++;
   }
 

@@ -18,7 +18,7 @@ export const TEXT_ERROR = Buffer.from('ERROR\n');
 
 /** Receives what the parser finds, in stream order. */
 export interface TextSink {
-  /** A well-formed command; GET has args [key], PUT [key, value], STATS none. */
+  /** A well-formed command; args[0] is the name as sent, then GET has [key], PUT [key, value]. */
   textCommand(op: TextOp, args: Args): void;
   /** A malformed or over-long line: the seed answers `ERROR\n`. */
   textError(): void;
@@ -45,55 +45,58 @@ export class TextParser {
     return this.carryLen > 0 || this.discarding;
   }
 
+  /** Parses every complete line of the chunk. */
   feed(chunk: Buffer, sink: TextSink): void {
-    this.feedFrom(chunk, 0, sink);
+    let pos = 0;
+    while (pos < chunk.length) pos = this.feedLine(chunk, pos, sink);
   }
 
-  /** Parses chunk[pos..]; returns nothing: every complete line is handed to sink. */
-  feedFrom(chunk: Buffer, pos: number, sink: TextSink): void {
+  /**
+   * Parses at most one line from chunk[pos..] and returns the offset after it. A line without its
+   * newline yet is kept (up to MAX_LINE_BYTES) and the whole chunk counts as consumed; so does
+   * the rest of an over-long line, which is answered once and skipped.
+   */
+  feedLine(chunk: Buffer, pos: number, sink: TextSink): number {
     const len = chunk.length;
     if (this.discarding) {
       const nl = chunk.indexOf(LF, pos);
-      if (nl < 0) return;
+      if (nl < 0) return len;
       this.discarding = false;
-      pos = nl + 1;
+      return nl + 1;
     }
+    const nl = chunk.indexOf(LF, pos);
     if (this.carryLen > 0) {
-      const nl = chunk.indexOf(LF, pos);
       const end = nl < 0 ? len : nl;
       if (this.carryLen + end - pos > MAX_LINE_BYTES) {
         this.carryLen = 0;
         sink.textError();
         if (nl < 0) {
           this.discarding = true;
-          return;
+          return len;
         }
+        return nl + 1;
+      }
+      chunk.copy(this.carry, this.carryLen, pos, end);
+      this.carryLen += end - pos;
+      if (nl < 0) return len;
+      const lineLen = this.carryLen;
+      this.carryLen = 0;
+      this.parseLine(this.carry, 0, lineLen, sink);
+      return nl + 1;
+    }
+    if (nl < 0) {
+      if (len - pos > MAX_LINE_BYTES) {
+        sink.textError();
+        this.discarding = true;
       } else {
-        chunk.copy(this.carry, this.carryLen, pos, end);
-        this.carryLen += end - pos;
-        if (nl < 0) return;
-        const lineLen = this.carryLen;
-        this.carryLen = 0;
-        this.parseLine(this.carry, 0, lineLen, sink);
+        chunk.copy(this.carry, 0, pos, len);
+        this.carryLen = len - pos;
       }
-      pos = nl + 1;
+      return len;
     }
-    while (pos < len) {
-      const nl = chunk.indexOf(LF, pos);
-      if (nl < 0) {
-        if (len - pos > MAX_LINE_BYTES) {
-          sink.textError();
-          this.discarding = true;
-        } else {
-          chunk.copy(this.carry, 0, pos, len);
-          this.carryLen = len - pos;
-        }
-        return;
-      }
-      if (nl - pos > MAX_LINE_BYTES) sink.textError();
-      else this.parseLine(chunk, pos, nl, sink);
-      pos = nl + 1;
-    }
+    if (nl - pos > MAX_LINE_BYTES) sink.textError();
+    else this.parseLine(chunk, pos, nl, sink);
+    return nl + 1;
   }
 
   /** Parses one line buf[start, end) without its `\n`. */
@@ -104,6 +107,7 @@ export class TextParser {
     const nameLen = sp - start;
     const args = this.args;
     args.reset(buf);
+    args.push(start, sp);
     if (nameLen === 3 && isWord3(buf, start, 0x47, 0x45, 0x54)) {
       // GET <key>: exactly one token after the command.
       const keyStart = sp + 1;

@@ -16,7 +16,9 @@ class Recorder implements TextSink {
   readonly log: string[] = [];
   textCommand(op: TextOp, args: Args): void {
     let entry = OP_NAMES[op] ?? `OP${op}`;
-    for (let i = 0; i < args.count; i++) {
+    // args[0] is the command name as sent, in any letter case.
+    assert.is(args.latin1(0).toUpperCase(), entry);
+    for (let i = 1; i < args.count; i++) {
       const bytes = Buffer.from(args.buf.subarray(args.starts[i], args.ends[i]));
       entry += ' ' + JSON.stringify(bytes.toString('latin1'));
     }
@@ -179,11 +181,25 @@ t('says it is mid-line while skipping an over-long line that was already answere
   assert.equal(rec.log, [ERR]);
 });
 
-t('feedFrom starts parsing at the given offset', () => {
+t('feedLine parses one line from the given offset and returns where the next begins', () => {
   const parser = new TextParser();
   const rec = new Recorder();
-  parser.feedFrom(b('garbageGET k\nSTATS\n'), 7, rec);
+  const chunk = b('garbageGET k\nSTATS\n');
+  const next = parser.feedLine(chunk, 7, rec);
+  assert.is(next, 13);
+  assert.equal(rec.log, [GET('k')]);
+  assert.is(parser.feedLine(chunk, next, rec), chunk.length);
   assert.equal(rec.log, [GET('k'), STATS]);
+});
+
+t('feedLine keeps a partial line and consumes the whole chunk', () => {
+  const parser = new TextParser();
+  const rec = new Recorder();
+  assert.is(parser.feedLine(b('GET pa'), 0, rec), 6);
+  assert.ok(parser.midLine);
+  assert.is(parser.feedLine(b('rt\nGET x\n'), 0, rec), 3);
+  assert.equal(rec.log, [GET('part')]);
+  assert.not.ok(parser.midLine);
 });
 
 t('ignores empty chunks', () => {

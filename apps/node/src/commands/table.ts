@@ -1,35 +1,123 @@
 import type { Args } from '@kv/wire';
 import type { Lru } from '@kv/lru';
 import type { ReplySink } from '../reply';
+import type { ShardSet } from '../shards';
+import * as keys from './keys';
+import * as server from './server';
 import * as strings from './strings';
 
 export type Handler = (store: Lru, args: Args, reply: ReplySink) => void;
+export type WorkerHandler = (shards: ShardSet, args: Args, reply: ReplySink) => void;
 
-/** A command as data: the router finds its key and owner from this, the worker runs `handler`. */
+/**
+ * How the router runs a command:
+ * - `key`: one key at argv[1]; runs on the shard that owns it, here or on its worker.
+ * - `each-key`: argv[1..] are all keys; runs once per key on its owner (`handler` sees argv
+ *   [name, key]), and the replies are combined: summed (`sum`) or listed in key order (`list`).
+ * - `each-worker`: no key; runs once on every worker (`workerHandler`), replies combined.
+ * - `connection`: no key; answered by the router itself.
+ */
+export type Route = 'key' | 'each-key' | 'each-worker' | 'connection';
+
+/** A command as data: the router checks arity and finds keys and owners from this. */
 export interface CommandSpec {
   readonly name: string;
   /** Stable small number carried in inter-process frames instead of the name. */
   readonly opcode: number;
-  /** Arguments after the name; negative means at least -arity (Redis's convention). */
+  /** Redis's convention, counting the name: 2 = exactly one argument, -2 = at least one. */
   readonly arity: number;
-  /** Index of the key among the arguments after the name. */
-  readonly keyIndex: number;
-  readonly handler: Handler;
+  readonly route: Route;
+  /** How per-key or per-worker replies become one: summed, listed in key order, or one OK. */
+  readonly combine?: 'sum' | 'list' | 'ok';
+  readonly handler?: Handler;
+  readonly workerHandler?: WorkerHandler;
+  /** Only the seed's text protocol has it (PUT); RESP does not know the name. */
+  readonly textOnly?: boolean;
+  /** Redis's command flags, for COMMAND's reply. */
+  readonly flags: readonly string[];
 }
 
-export const enum Opcode {
-  GET = 1,
-  SET = 2,
-}
+const W = ['write', 'denyoom'];
+const R = ['readonly', 'fast'];
+const F = ['fast'];
 
-export const COMMANDS: readonly CommandSpec[] = [
-  { name: 'GET', opcode: Opcode.GET, arity: 1, keyIndex: 0, handler: strings.get },
-  { name: 'SET', opcode: Opcode.SET, arity: 2, keyIndex: 0, handler: strings.set },
+const table: Omit<CommandSpec, 'opcode'>[] = [
+  // strings
+  { name: 'GET', arity: 2, route: 'key', handler: strings.get, flags: R },
+  { name: 'SET', arity: -3, route: 'key', handler: strings.set, flags: W },
+  { name: 'SETNX', arity: 3, route: 'key', handler: strings.setnx, flags: [...W, 'fast'] },
+  { name: 'SETEX', arity: 4, route: 'key', handler: strings.setex, flags: W },
+  { name: 'PSETEX', arity: 4, route: 'key', handler: strings.psetex, flags: W },
+  { name: 'GETSET', arity: 3, route: 'key', handler: strings.getset, flags: [...W, 'fast'] },
+  { name: 'GETDEL', arity: 2, route: 'key', handler: strings.getdel, flags: ['write', 'fast'] },
+  { name: 'GETEX', arity: -2, route: 'key', handler: strings.getex, flags: ['write', 'fast'] },
+  { name: 'APPEND', arity: 3, route: 'key', handler: strings.append, flags: [...W, 'fast'] },
+  { name: 'STRLEN', arity: 2, route: 'key', handler: strings.strlen, flags: R },
+  { name: 'INCR', arity: 2, route: 'key', handler: strings.incr, flags: [...W, 'fast'] },
+  { name: 'DECR', arity: 2, route: 'key', handler: strings.decr, flags: [...W, 'fast'] },
+  { name: 'INCRBY', arity: 3, route: 'key', handler: strings.incrby, flags: [...W, 'fast'] },
+  { name: 'DECRBY', arity: 3, route: 'key', handler: strings.decrby, flags: [...W, 'fast'] },
+  { name: 'INCRBYFLOAT', arity: 3, route: 'key', handler: strings.incrbyfloat, flags: [...W, 'fast'] },
+  { name: 'MGET', arity: -2, route: 'each-key', combine: 'list', handler: strings.get, flags: R },
+  // keys
+  { name: 'DEL', arity: -2, route: 'each-key', combine: 'sum', handler: keys.del, flags: ['write'] },
+  { name: 'UNLINK', arity: -2, route: 'each-key', combine: 'sum', handler: keys.del, flags: ['write', 'fast'] },
+  { name: 'EXISTS', arity: -2, route: 'each-key', combine: 'sum', handler: keys.exists, flags: R },
+  { name: 'TOUCH', arity: -2, route: 'each-key', combine: 'sum', handler: keys.touch, flags: R },
+  { name: 'TYPE', arity: 2, route: 'key', handler: keys.type, flags: R },
+  { name: 'TTL', arity: 2, route: 'key', handler: keys.ttl, flags: R },
+  { name: 'PTTL', arity: 2, route: 'key', handler: keys.pttl, flags: R },
+  { name: 'PERSIST', arity: 2, route: 'key', handler: keys.persist, flags: ['write', 'fast'] },
+  { name: 'EXPIRE', arity: -3, route: 'key', handler: keys.expire, flags: ['write', 'fast'] },
+  { name: 'PEXPIRE', arity: -3, route: 'key', handler: keys.pexpire, flags: ['write', 'fast'] },
+  { name: 'EXPIREAT', arity: -3, route: 'key', handler: keys.expireat, flags: ['write', 'fast'] },
+  { name: 'PEXPIREAT', arity: -3, route: 'key', handler: keys.pexpireat, flags: ['write', 'fast'] },
+  // the text protocol's PUT: SET without options
+  { name: 'PUT', arity: 3, route: 'key', handler: strings.put, flags: W, textOnly: true },
+  // every worker
+  { name: 'DBSIZE', arity: 1, route: 'each-worker', combine: 'sum', workerHandler: server.dbsize, flags: R },
+  { name: 'FLUSHALL', arity: -1, route: 'each-worker', combine: 'ok', workerHandler: server.flushall, flags: ['write'] },
+  { name: 'FLUSHDB', arity: -1, route: 'each-worker', combine: 'ok', workerHandler: server.flushall, flags: ['write'] },
+  // answered by the router (apps/router/src/connection-commands.ts)
+  { name: 'PING', arity: -1, route: 'connection', flags: F },
+  { name: 'ECHO', arity: 2, route: 'connection', flags: F },
+  { name: 'QUIT', arity: -1, route: 'connection', flags: F },
+  { name: 'SELECT', arity: 2, route: 'connection', flags: F },
+  { name: 'HELLO', arity: -1, route: 'connection', flags: F },
+  { name: 'CLIENT', arity: -2, route: 'connection', flags: [] },
+  { name: 'COMMAND', arity: -1, route: 'connection', flags: [] },
+  { name: 'CONFIG', arity: -2, route: 'connection', flags: [] },
+  { name: 'TIME', arity: 1, route: 'connection', flags: F },
 ];
+
+export const COMMANDS: readonly CommandSpec[] = table.map((spec, i) => Object.freeze({ ...spec, opcode: i + 1 }));
 
 /** Commands indexed by opcode, for frames from peers. */
 export const BY_OPCODE: readonly (CommandSpec | undefined)[] = (() => {
-  const table: (CommandSpec | undefined)[] = [];
-  for (const spec of COMMANDS) table[spec.opcode] = spec;
-  return table;
+  const byOpcode: (CommandSpec | undefined)[] = [];
+  for (const spec of COMMANDS) byOpcode[spec.opcode] = spec;
+  return byOpcode;
 })();
+
+const RESP_NAMES = new Map(COMMANDS.filter((spec) => !spec.textOnly).map((spec) => [spec.name, spec]));
+
+/** The RESP command named by argv[0], any letter case. */
+export function lookup(args: Args): CommandSpec | undefined {
+  const len = args.ends[0] - args.starts[0];
+  if (len === 0 || len > 16) return undefined;
+  return RESP_NAMES.get(args.latin1(0).toUpperCase());
+}
+
+/** Every command RESP clients can call (for COMMAND). */
+export const RESP_COMMANDS: readonly CommandSpec[] = [...RESP_NAMES.values()];
+
+export function commandNamed(name: string): CommandSpec {
+  const spec = COMMANDS.find((c) => c.name === name);
+  if (spec === undefined) throw new Error(`no command ${name}`);
+  return spec;
+}
+
+/** Redis's arity check. */
+export function arityOk(spec: CommandSpec, argc: number): boolean {
+  return spec.arity >= 0 ? argc === spec.arity : argc >= -spec.arity;
+}

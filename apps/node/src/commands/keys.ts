@@ -1,0 +1,89 @@
+import type { Args } from '@kv/wire';
+import type { Lru } from '@kv/lru';
+import { ERR, type ReplySink } from '../reply';
+import { integerArg, upperArg } from './args';
+import { expiryFrom } from './strings';
+
+/**
+ * Key-space commands on one key, as Redis's db.c and expire.c. Multi-key forms (DEL a b c) are
+ * split by the router into one of these per key and the replies summed.
+ */
+
+/** DEL / UNLINK one key: 1 if it existed. */
+export function del(store: Lru, args: Args, reply: ReplySink): void {
+  reply.integer(store.delete(args.latin1(1)) ? 1 : 0);
+}
+
+export function exists(store: Lru, args: Args, reply: ReplySink): void {
+  reply.integer(store.has(args.latin1(1)) ? 1 : 0);
+}
+
+/** TOUCH one key: refreshes its recency. */
+export function touch(store: Lru, args: Args, reply: ReplySink): void {
+  const key = args.latin1(1);
+  if (!store.has(key)) return reply.integer(0);
+  store.get(key);
+  store.hits--;
+  reply.integer(1);
+}
+
+export function type(store: Lru, args: Args, reply: ReplySink): void {
+  reply.status(store.has(args.latin1(1)) ? 'string' : 'none');
+}
+
+export function ttl(store: Lru, args: Args, reply: ReplySink): void {
+  const at = store.expiryOf(args.latin1(1));
+  reply.integer(at <= 0 ? (at === 0 ? -1 : -2) : Math.round((at - Date.now()) / 1000));
+}
+
+export function pttl(store: Lru, args: Args, reply: ReplySink): void {
+  const at = store.expiryOf(args.latin1(1));
+  reply.integer(at <= 0 ? (at === 0 ? -1 : -2) : Math.max(0, at - Date.now()));
+}
+
+export function persist(store: Lru, args: Args, reply: ReplySink): void {
+  const key = args.latin1(1);
+  if (store.expiryOf(key) <= 0) return reply.integer(0);
+  store.setExpiryOf(key, 0);
+  reply.integer(1);
+}
+
+export function expire(store: Lru, args: Args, reply: ReplySink): void {
+  setExpiry(store, args, reply, 'EX');
+}
+export function pexpire(store: Lru, args: Args, reply: ReplySink): void {
+  setExpiry(store, args, reply, 'PX');
+}
+export function expireat(store: Lru, args: Args, reply: ReplySink): void {
+  setExpiry(store, args, reply, 'EXAT');
+}
+export function pexpireat(store: Lru, args: Args, reply: ReplySink): void {
+  setExpiry(store, args, reply, 'PXAT');
+}
+
+/** EXPIRE key amount [NX | XX | GT | LT]: a time in the past deletes the key. */
+function setExpiry(store: Lru, args: Args, reply: ReplySink, unit: string): void {
+  const n = integerArg(args, 2);
+  if (n === undefined) return reply.error(ERR.notInteger);
+  let nx = false, xx = false, gt = false, lt = false;
+  for (let i = 3; i < args.count; i++) {
+    const option = upperArg(args, i);
+    if (option === 'NX') nx = true;
+    else if (option === 'XX') xx = true;
+    else if (option === 'GT') gt = true;
+    else if (option === 'LT') lt = true;
+    else return reply.error(`ERR Unsupported option ${args.latin1(i)}`);
+  }
+  if (nx && (xx || gt || lt)) return reply.error('ERR NX and XX, GT or LT options at the same time are not compatible');
+  if (gt && lt) return reply.error('ERR GT and LT options at the same time are not compatible');
+  const key = args.latin1(1);
+  const current = store.expiryOf(key);
+  if (current < 0) return reply.integer(0);
+  const at = expiryFrom(unit, n);
+  // With GT/LT a key without expiry counts as infinite, as in Redis.
+  const currentTtl = current === 0 ? Infinity : current;
+  if ((nx && current !== 0) || (xx && current === 0) || (gt && at <= currentTtl) || (lt && at >= currentTtl)) return reply.integer(0);
+  if (at <= Date.now()) store.delete(key);
+  else store.setExpiryOf(key, at);
+  reply.integer(1);
+}

@@ -1,0 +1,154 @@
+import { RESP_COMMANDS, type CommandSpec } from '@kv/node';
+import type { Args } from '@kv/wire';
+import type { Conn } from './conn';
+
+/** The version reported to clients that ask (HELLO, INFO): the Redis 7 behaviour we follow. */
+const REDIS_VERSION = '7.0.0';
+
+/** Commands about the connection or the server that need no shard: PING, HELLO, CLIENT ... */
+export function runConnectionCommand(conn: Conn, spec: CommandSpec, args: Args): void {
+  switch (spec.name) {
+    case 'PING':
+      if (args.count > 2) return conn.error("ERR wrong number of arguments for 'ping' command");
+      return args.count === 2 ? conn.bulk(args.latin1(1)) : conn.status('PONG');
+    case 'ECHO':
+      return conn.bulk(args.latin1(1));
+    case 'QUIT':
+      conn.ok();
+      return conn.closeAfterReplies();
+    case 'SELECT': {
+      const index = args.latin1(1);
+      if (!/^-?\d+$/.test(index)) return conn.error('ERR value is not an integer or out of range');
+      return index === '0' || index === '-0' ? conn.ok() : conn.error('ERR DB index is out of range');
+    }
+    case 'HELLO':
+      return hello(conn, args);
+    case 'CLIENT':
+      return client(conn, args);
+    case 'COMMAND':
+      return command(conn, args);
+    case 'CONFIG':
+      return config(conn, args);
+    case 'TIME': {
+      const micros = BigInt(Date.now()) * 1000n + BigInt(Math.floor((performance.now() % 1) * 1000));
+      conn.arrayHeader(2);
+      conn.bulk(String(micros / 1_000_000n));
+      return conn.bulk(String(micros % 1_000_000n));
+    }
+    default:
+      return conn.error(`ERR unknown command '${spec.name.toLowerCase()}'`);
+  }
+}
+
+/** HELLO [protover [AUTH user pass] [SETNAME name]]: RESP2 only. */
+function hello(conn: Conn, args: Args): void {
+  if (args.count >= 2) {
+    const version = args.latin1(1);
+    if (!/^\d+$/.test(version)) return conn.error('ERR Protocol version is not an integer or out of range');
+    if (version !== '2') return conn.error('NOPROTO unsupported protocol version');
+  }
+  for (let i = 2; i < args.count; i++) {
+    const option = args.latin1(i).toUpperCase();
+    if (option === 'SETNAME' && i + 1 < args.count) {
+      const name = args.latin1(++i);
+      if (/[\s]/.test(name)) return conn.error('ERR Client names cannot contain spaces, newlines or special characters.');
+      conn.name = name;
+    } else if (option === 'AUTH' && i + 2 < args.count) {
+      return conn.error('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?');
+    } else {
+      return conn.error(`ERR Syntax error in HELLO option '${args.latin1(i)}'`);
+    }
+  }
+  const fields: [string, string | number][] = [
+    ['server', 'redis'],
+    ['version', REDIS_VERSION],
+    ['proto', 2],
+    ['id', conn.id],
+    ['mode', 'standalone'],
+    ['role', 'master'],
+  ];
+  conn.arrayHeader(fields.length * 2 + 2);
+  for (const [key, value] of fields) {
+    conn.bulk(key);
+    if (typeof value === 'number') conn.integer(value);
+    else conn.bulk(value);
+  }
+  conn.bulk('modules');
+  conn.arrayHeader(0);
+}
+
+/** CLIENT SETNAME / GETNAME / ID */
+function client(conn: Conn, args: Args): void {
+  const sub = args.latin1(1).toUpperCase();
+  if (sub === 'ID' && args.count === 2) return conn.integer(conn.id);
+  if (sub === 'GETNAME' && args.count === 2) return conn.name === '' ? conn.nil() : conn.bulk(conn.name);
+  if (sub === 'SETNAME' && args.count === 3) {
+    const name = args.latin1(2);
+    if (/[^\x21-\x7e]/.test(name)) return conn.error('ERR Client names cannot contain spaces, newlines or special characters.');
+    conn.name = name;
+    return conn.ok();
+  }
+  conn.error(`ERR unknown subcommand or wrong number of arguments for '${args.latin1(1)}'. Try CLIENT HELP.`);
+}
+
+/** COMMAND, COMMAND COUNT, COMMAND INFO name..., COMMAND DOCS (empty: clients fall back to their own help). */
+function command(conn: Conn, args: Args): void {
+  if (args.count === 1) {
+    conn.arrayHeader(RESP_COMMANDS.length);
+    for (const spec of RESP_COMMANDS) commandInfo(conn, spec);
+    return;
+  }
+  const sub = args.latin1(1).toUpperCase();
+  if (sub === 'COUNT' && args.count === 2) return conn.integer(RESP_COMMANDS.length);
+  if (sub === 'DOCS') return conn.arrayHeader(0);
+  if (sub === 'INFO') {
+    conn.arrayHeader(args.count - 2);
+    for (let i = 2; i < args.count; i++) {
+      const name = args.latin1(i).toUpperCase();
+      const spec = RESP_COMMANDS.find((c) => c.name === name);
+      if (spec === undefined) conn.nil();
+      else commandInfo(conn, spec);
+    }
+    return;
+  }
+  conn.error(`ERR unknown subcommand or wrong number of arguments for '${args.latin1(1)}'. Try COMMAND HELP.`);
+}
+
+/** One command's entry as Redis 7 lists it: name, arity, flags, first/last key, step, and empty extras. */
+function commandInfo(conn: Conn, spec: CommandSpec): void {
+  const keyed = spec.route === 'key' || spec.route === 'each-key';
+  conn.arrayHeader(10);
+  conn.bulk(spec.name.toLowerCase());
+  conn.integer(spec.arity);
+  conn.arrayHeader(spec.flags.length);
+  for (const flag of spec.flags) conn.status(flag);
+  conn.integer(keyed ? 1 : 0);
+  conn.integer(spec.route === 'each-key' ? -1 : keyed ? 1 : 0);
+  conn.integer(keyed ? 1 : 0);
+  for (let i = 0; i < 4; i++) conn.arrayHeader(0);
+}
+
+/** CONFIG GET pattern...: the parameters Redis tools ask about. */
+function config(conn: Conn, args: Args): void {
+  const sub = args.latin1(1).toUpperCase();
+  if (sub !== 'GET' || args.count < 3) {
+    return conn.error(`ERR unknown subcommand or wrong number of arguments for '${args.latin1(1)}'. Try CONFIG HELP.`);
+  }
+  const params = conn.configParams();
+  const matched: [string, string][] = [];
+  for (let i = 2; i < args.count; i++) {
+    const pattern = globToRegExp(args.latin1(i).toLowerCase());
+    for (const [name, value] of params) if (pattern.test(name) && !matched.some(([n]) => n === name)) matched.push([name, value]);
+  }
+  conn.arrayHeader(matched.length * 2);
+  for (const [name, value] of matched) {
+    conn.bulk(name);
+    conn.bulk(value);
+  }
+}
+
+function globToRegExp(glob: string): RegExp {
+  let re = '^';
+  for (const ch of glob) re += ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(re + '$');
+}

@@ -1,0 +1,218 @@
+import { spawnSync } from 'node:child_process';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { shardOfString } from '@kv/wire';
+import { keysPerShard, RespClient, sleep, startCluster, TextClient, type Cluster } from './harness';
+
+const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+
+for (const workers of [2, 3]) {
+  const t = suite(`e2e: RESP on ${workers} workers`);
+  let cluster: Cluster;
+  let c: RespClient;
+
+  t.before(async () => {
+    cluster = await startCluster({ workers, args: ['--proto-max-bulk-len', '1mb'] });
+    c = await RespClient.connect(cluster.port);
+  });
+  t.after(async () => {
+    c.close();
+    assert.is(await cluster.stop(), 0);
+  });
+
+  t('answers connection commands as Redis 7 does', async () => {
+    assert.is(await c.call('PING'), 'PONG');
+    assert.is(await c.call('ping', 'hello'), 'hello');
+    assert.is(await c.call('ECHO', 'a b'), 'a b');
+    assert.is(await c.call('SELECT', '0'), 'OK');
+    assert.equal(await c.call('SELECT', '1'), { error: 'ERR DB index is out of range' });
+    const hello = (await c.call('HELLO', '2')) as unknown[];
+    assert.equal(hello.slice(0, 6), ['server', 'redis', 'version', '7.0.0', 'proto', 2]);
+    assert.equal(await c.call('HELLO', '3'), { error: 'NOPROTO unsupported protocol version' });
+    assert.is(await c.call('CLIENT', 'SETNAME', 'tester'), 'OK');
+    assert.is(await c.call('CLIENT', 'GETNAME'), 'tester');
+    assert.type(await c.call('CLIENT', 'ID'), 'number');
+    const time = (await c.call('TIME')) as string[];
+    assert.ok(Math.abs(Number(time[0]) - Date.now() / 1000) < 5);
+    assert.ok(((await c.call('COMMAND', 'COUNT')) as number) > 30);
+    assert.equal(await c.call('CONFIG', 'GET', 'save'), ['save', '']);
+    assert.equal(await c.call('CONFIG', 'GET', 'appendonly'), ['appendonly', 'no']);
+    assert.equal(await c.call('NOSUCH', 'x'), { error: "ERR unknown command 'NOSUCH', with args beginning with: 'x' " });
+    assert.equal(await c.call('GET'), { error: "ERR wrong number of arguments for 'get' command" });
+    assert.is(await c.call('PING'), 'PONG', 'errors keep the connection open');
+  });
+
+  t('SET with its options, and the string family', async () => {
+    assert.is(await c.call('SET', 's1', 'v1'), 'OK');
+    assert.is(await c.call('GET', 's1'), 'v1');
+    assert.is(await c.call('SET', 's1', 'v2', 'NX'), null);
+    assert.is(await c.call('SET', 's1', 'v2', 'XX', 'GET'), 'v1');
+    assert.is(await c.call('SET', 'none', 'v', 'XX'), null);
+    assert.is(await c.call('SET', 's2', 'v', 'EX', '100'), 'OK');
+    assert.ok(((await c.call('PTTL', 's2')) as number) > 99_000);
+    assert.is(await c.call('SET', 's2', 'w', 'KEEPTTL'), 'OK');
+    assert.ok(((await c.call('TTL', 's2')) as number) >= 99);
+    assert.is(await c.call('SET', 's2', 'x'), 'OK');
+    assert.is(await c.call('TTL', 's2'), -1, 'a plain SET clears the TTL');
+    assert.equal(await c.call('SET', 'k', 'v', 'EX', '0'), { error: "ERR invalid expire time in 'set' command" });
+    assert.equal(await c.call('SET', 'k', 'v', 'EX', 'ten'), { error: 'ERR value is not an integer or out of range' });
+    assert.equal(await c.call('SET', 'k', 'v', 'NX', 'XX'), { error: 'ERR syntax error' });
+    assert.is(await c.call('SETNX', 's3', 'a'), 1);
+    assert.is(await c.call('SETNX', 's3', 'b'), 0);
+    assert.is(await c.call('SETEX', 's4', '100', 'v'), 'OK');
+    assert.is(await c.call('TTL', 's4'), 100);
+    assert.is(await c.call('PSETEX', 's5', '100000', 'v'), 'OK');
+    assert.equal(await c.call('SETEX', 's4', '-1', 'v'), { error: "ERR invalid expire time in 'setex' command" });
+    assert.is(await c.call('GETSET', 's3', 'c'), 'a');
+    assert.is(await c.call('GETDEL', 's3'), 'c');
+    assert.is(await c.call('GET', 's3'), null);
+    assert.is(await c.call('GETEX', 's1', 'PX', '50000'), 'v2');
+    assert.ok(((await c.call('PTTL', 's1')) as number) > 40_000);
+    assert.is(await c.call('GETEX', 's1', 'PERSIST'), 'v2');
+    assert.is(await c.call('TTL', 's1'), -1);
+    assert.is(await c.call('APPEND', 'ap', 'Hello'), 5);
+    assert.is(await c.call('APPEND', 'ap', ' World'), 11);
+    assert.is(await c.call('STRLEN', 'ap'), 11);
+    assert.is(await c.call('STRLEN', 'nothing'), 0);
+  });
+
+  t('counters: INCR family with Redis errors at the int64 edges', async () => {
+    assert.is(await c.call('INCR', 'n'), 1);
+    assert.is(await c.call('INCRBY', 'n', '41'), 42);
+    assert.is(await c.call('DECR', 'n'), 41);
+    assert.is(await c.call('DECRBY', 'n', '50'), -9);
+    assert.is(await c.call('SET', 'big', '9223372036854775806'), 'OK');
+    assert.is(await c.call('INCR', 'big'), 9223372036854775807);
+    assert.equal(await c.call('INCR', 'big'), { error: 'ERR increment or decrement would overflow' });
+    assert.is(await c.call('GET', 'big'), '9223372036854775807');
+    assert.is(await c.call('SET', 'word', 'abc'), 'OK');
+    assert.equal(await c.call('INCR', 'word'), { error: 'ERR value is not an integer or out of range' });
+    assert.equal(await c.call('INCRBY', 'n', '1.5'), { error: 'ERR value is not an integer or out of range' });
+    assert.is(await c.call('INCRBYFLOAT', 'f', '0.1'), '0.1');
+    assert.is(await c.call('INCRBYFLOAT', 'f', '0.2'), '0.3');
+    assert.is(await c.call('INCRBYFLOAT', 'f', '-5'), '-4.7');
+    assert.equal(await c.call('INCRBYFLOAT', 'word', '1'), { error: 'ERR value is not a valid float' });
+  });
+
+  t('key commands: EXPIRE family, TTL, PERSIST, TYPE', async () => {
+    assert.is(await c.call('SET', 'e1', 'v'), 'OK');
+    assert.is(await c.call('EXPIRE', 'e1', '100'), 1);
+    assert.is(await c.call('TTL', 'e1'), 100);
+    assert.is(await c.call('EXPIRE', 'e1', '50', 'GT'), 0);
+    assert.is(await c.call('EXPIRE', 'e1', '50', 'LT'), 1);
+    assert.is(await c.call('EXPIRE', 'e1', '500', 'NX'), 0);
+    assert.is(await c.call('PERSIST', 'e1'), 1);
+    assert.is(await c.call('PERSIST', 'e1'), 0);
+    assert.is(await c.call('TTL', 'e1'), -1);
+    assert.is(await c.call('TTL', 'missing'), -2);
+    assert.is(await c.call('PTTL', 'missing'), -2);
+    assert.is(await c.call('EXPIRE', 'missing', '10'), 0);
+    assert.is(await c.call('PEXPIRE', 'e1', '100000'), 1);
+    assert.ok(((await c.call('PTTL', 'e1')) as number) > 99_000);
+    assert.is(await c.call('EXPIREAT', 'e1', String(Math.floor(Date.now() / 1000) + 1000)), 1);
+    assert.ok(((await c.call('TTL', 'e1')) as number) > 990);
+    assert.is(await c.call('PEXPIREAT', 'e1', String(Date.now() - 1)), 1, 'a time in the past deletes');
+    assert.is(await c.call('EXISTS', 'e1'), 0);
+    assert.is(await c.call('TYPE', 'ap'), 'string');
+    assert.is(await c.call('TYPE', 'missing'), 'none');
+  });
+
+  t('MGET, DEL, EXISTS, TOUCH, UNLINK over keys on all 16 shards keep the key order', async () => {
+    const keys = keysPerShard(`m${workers}-`, shardOfString);
+    for (const k of keys) assert.is(await c.call('SET', k, `v-${k}`), 'OK');
+    const probe = [...keys, 'absent', keys[3]];
+    assert.equal(await c.call('MGET', ...probe), [...keys.map((k) => `v-${k}`), null, `v-${keys[3]}`]);
+    assert.is(await c.call('EXISTS', ...probe), 17, 'a repeated key counts twice, as in Redis');
+    assert.is(await c.call('TOUCH', ...keys), 16);
+    assert.is(await c.call('DEL', ...keys.slice(0, 8), 'absent'), 8);
+    assert.is(await c.call('UNLINK', ...keys.slice(8)), 8);
+    assert.equal(await c.call('MGET', ...keys), keys.map(() => null));
+  });
+
+  t('text PUT and RESP GET share one store, mixed on one connection, replies in order', async () => {
+    const raw = await TextClient.connect(cluster.port);
+    try {
+      const keys = keysPerShard(`x${workers}-`, shardOfString);
+      const script = Buffer.concat(
+        keys.flatMap((k) => [Buffer.from(`PUT ${k} text-${k}\n`), RespClient.encode('GET', k), Buffer.from(`GET ${k}\r\n`)]),
+      );
+      raw.send(script);
+      const expected = keys.map((k) => `OK\n$${`text-${k}`.length}\r\ntext-${k}\r\ntext-${k}\n`).join('');
+      assert.is((await raw.readBytes(Buffer.byteLength(expected))).toString('latin1'), expected);
+    } finally {
+      raw.close();
+    }
+  });
+
+  t('DBSIZE counts every worker\'s keys; FLUSHALL empties them all', async () => {
+    assert.is(await c.call('FLUSHALL'), 'OK');
+    assert.is(await c.call('DBSIZE'), 0);
+    const keys = keysPerShard(`d${workers}-`, shardOfString);
+    await c.pipeline(keys.map((k) => ['SET', k, 'v']));
+    assert.is(await c.call('DBSIZE'), 16);
+    assert.is(await c.call('FLUSHDB'), 'OK');
+    assert.is(await c.call('DBSIZE'), 0);
+  });
+
+  t('expired keys are never returned, and are reclaimed in the background', async () => {
+    assert.is(await c.call('SET', 'short', 'v', 'PX', '100'), 'OK');
+    const many = Array.from({ length: 500 }, (_, i) => ['SET', `exp${i}`, 'v', 'PX', '100']);
+    await c.pipeline(many);
+    assert.is(await c.call('DBSIZE'), 501);
+    await sleep(150);
+    assert.is(await c.call('GET', 'short'), null);
+    const deadline = Date.now() + 5000;
+    let size = -1;
+    while (Date.now() < deadline && (size = (await c.call('DBSIZE')) as number) > 0) await sleep(100);
+    assert.is(size, 0, 'keys nobody read were reclaimed');
+  });
+
+  t('a bulk over proto-max-bulk-len closes the connection with a protocol error after the owed replies', async () => {
+    const raw = await TextClient.connect(cluster.port);
+    raw.send(Buffer.concat([RespClient.encode('PING'), Buffer.from('*2\r\n$3\r\nGET\r\n$2000000\r\n')]));
+    const reply = await raw.readBytes('+PONG\r\n-ERR Protocol error: invalid bulk length\r\n'.length);
+    assert.is(reply.toString(), '+PONG\r\n-ERR Protocol error: invalid bulk length\r\n');
+    const deadline = Date.now() + 2000;
+    while (!raw.closed && Date.now() < deadline) await sleep(10);
+    assert.ok(raw.closed, 'closed by the server');
+    assert.is(await c.call('PING'), 'PONG', 'other clients are untouched');
+  });
+
+  t('a malformed multibulk header closes the connection with Redis\'s protocol error', async () => {
+    const raw = await TextClient.connect(cluster.port);
+    raw.send('*1\r\n$x\r\n');
+    const reply = await raw.readBytes('-ERR Protocol error: invalid bulk length\r\n'.length);
+    assert.is(reply.toString(), '-ERR Protocol error: invalid bulk length\r\n');
+  });
+
+  t('QUIT answers OK and closes', async () => {
+    const raw = await RespClient.connect(cluster.port);
+    assert.is(await raw.call('QUIT'), 'OK');
+    const deadline = Date.now() + 2000;
+    while (!raw.text.closed && Date.now() < deadline) await sleep(10);
+    assert.ok(raw.text.closed);
+  });
+
+  t('redis-cli round trips (where installed)', async () => {
+    if (!has('redis-cli')) return console.log('    redis-cli not installed: skipped');
+    const cli = (...args: string[]) => spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(cluster.port), ...args], { encoding: 'utf8', timeout: 10_000 });
+    assert.is(cli('SET', 'cli-key', 'hello world').stdout.trim(), 'OK');
+    assert.is(cli('GET', 'cli-key').stdout.trim(), 'hello world');
+    assert.is(cli('INCRBY', 'cli-n', '5').stdout.trim(), '5');
+    assert.is(cli('PING').stdout.trim(), 'PONG');
+  });
+
+  t('redis-benchmark set, get and incr finish without errors (where installed)', async () => {
+    if (!has('redis-benchmark')) return console.log('    redis-benchmark not installed: skipped');
+    const run = spawnSync('redis-benchmark', ['-h', '127.0.0.1', '-p', String(cluster.port), '-t', 'set,get,incr', '-n', '20000', '-q'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const out = run.stdout.replace(/\r/g, '\n');
+    assert.is(run.status, 0, out + run.stderr);
+    for (const name of ['SET', 'GET', 'INCR']) assert.match(out, new RegExp(`${name}: [0-9.]+ requests per second`));
+    assert.not.match(out + run.stderr, /error/i);
+  });
+
+  t.run();
+}

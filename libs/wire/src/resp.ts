@@ -1,0 +1,420 @@
+import { Args } from './args';
+import type { OutBuffer } from './out';
+
+/** Receives what the parser finds. */
+export interface RespSink {
+  /** A complete command: args[0] is the name; all args are ranges of args.buf (one contiguous buffer). Args is reused: valid only during the call. */
+  respCommand(args: Args): void;
+  /** A protocol error: the caller replies `-ERR Protocol error: <message>\r\n` after the replies it owes, and closes the connection. */
+  respProtocolError(message: string): void;
+}
+
+export interface RespLimits {
+  /** proto-max-bulk-len: the longest bulk a command may carry (RESP_MAX_BULK_LEN, 512 MB, in Redis). */
+  maxBulkLen: number;
+  /** The most elements a command may have; default RESP_MAX_MULTIBULK_LEN as Redis. */
+  maxMultibulkLen?: number;
+}
+
+export const RESP_MAX_BULK_LEN = 512 * 1024 * 1024;
+export const RESP_MAX_MULTIBULK_LEN = 1024 * 1024;
+/** Redis's PROTO_INLINE_MAX_SIZE: a length line may hold at most this many bytes before its CR. */
+export const RESP_MAX_LINE_BYTES = 64 * 1024;
+
+const CR = 0x0d;
+const LF = 0x0a;
+const DOLLAR = 0x24;
+const MINUS = 0x2d;
+const ZERO = 0x30;
+
+const enum Phase {
+  /** At a command boundary. */
+  IDLE,
+  /** Reading the `*<count>` line. */
+  COUNT,
+  /** Reading a `$<len>` line. */
+  BULK_HEADER,
+  /** Reading a bulk's bytes and the two after them. */
+  BULK_DATA,
+  /** After a protocol error: everything is ignored. */
+  FAILED,
+}
+
+const INCOMPLETE = -1;
+const FAILED = -2;
+
+/** The smallest internal buffer: below 4 KB allocUnsafe hands out slices of a shared pool. */
+const MIN_HOLD_BYTES = 4 * 1024;
+/** An internal buffer larger than this is dropped once its command is done. */
+const KEEP_HOLD_BYTES = 64 * 1024;
+/** Args holds Int32 offsets, so an assembled command cannot reach past this. */
+const MAX_OFFSET = 0x7fffffff;
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Streaming parser for RESP2 multi-bulk commands, as Redis reads them. It is handed one command
+ * at a time, at a boundary whose first byte is `*`, and returns where that command ends, so the
+ * caller can switch protocols between commands. A command wholly inside a chunk is parsed in place;
+ * only one split across reads is copied, once, into a buffer that grows as its length lines
+ * arrive (a bulk's whole size is reserved as soon as its header is read).
+ *
+ * Like Redis it never checks the byte after a line's CR nor the two bytes after a bulk's data:
+ * it skips them.
+ */
+export class RespParser {
+  private readonly maxBulkLen: number;
+  private readonly maxMultibulkLen: number;
+  private readonly args = new Args(8);
+  private phase = Phase.IDLE;
+  /** Where the line or bulk data being read starts, in the buffer being parsed. */
+  private at = 0;
+  /** Elements still to read, the one being read included. */
+  private remaining = 0;
+  private bulkLen = 0;
+  /** The partial command, from its `*`, while it spans reads. */
+  private hold: Buffer = EMPTY;
+  private used = 0;
+  private error = '';
+
+  constructor(limits: RespLimits) {
+    this.maxBulkLen = limits.maxBulkLen;
+    this.maxMultibulkLen = limits.maxMultibulkLen ?? RESP_MAX_MULTIBULK_LEN;
+  }
+
+  /** True while a command is partly received, and for good after a protocol error. */
+  get midCommand(): boolean {
+    return this.phase !== Phase.IDLE;
+  }
+
+  /** Bytes held for a partial command (received, not the capacity reserved for them). */
+  get buffered(): number {
+    return this.used;
+  }
+
+  /** True once a protocol error was reported: the parser ignores all further input. */
+  get failed(): boolean {
+    return this.phase === Phase.FAILED;
+  }
+
+  /**
+   * Parses at most one command from chunk[pos..] (pos is at `*` when not mid-command) and returns
+   * the offset after what it consumed. An incomplete command is kept and chunk.length returned;
+   * call again with the next chunk (at pos 0) to continue.
+   */
+  feed(chunk: Buffer, pos: number, sink: RespSink): number {
+    const len = chunk.length;
+    if (pos >= len) return len;
+    if (this.phase === Phase.IDLE) {
+      this.phase = Phase.COUNT;
+      this.at = pos;
+      this.args.reset(chunk);
+      const end = this.advance(chunk, len);
+      if (end >= 0) {
+        if (this.args.count > 0) sink.respCommand(this.args);
+        return end;
+      }
+      if (end === FAILED) return this.fail(sink, len);
+      this.keep(chunk, pos, len);
+      return len;
+    }
+    if (this.phase === Phase.FAILED) return len;
+    return this.resume(chunk, pos, sink);
+  }
+
+  /**
+   * Parses from this.at up to end, in whatever phase the parser is in. Returns the offset after
+   * the command, INCOMPLETE with the state saved, or FAILED with this.error set.
+   */
+  private advance(b: Buffer, end: number): number {
+    const args = this.args;
+    let phase = this.phase;
+    let at = this.at;
+    let remaining = this.remaining;
+    let bulkLen = this.bulkLen;
+    for (;;) {
+      if (phase === Phase.BULK_DATA) {
+        const stop = at + bulkLen;
+        if (stop + 2 > end) break;
+        args.push(at, stop);
+        at = stop + 2;
+        if (--remaining === 0) {
+          this.phase = Phase.IDLE;
+          return at;
+        }
+        phase = Phase.BULK_HEADER;
+        continue;
+      }
+      const limit = Math.min(end, at + RESP_MAX_LINE_BYTES + 1);
+      let cr = at;
+      while (cr < limit && b[cr] !== CR) cr++;
+      if (cr - at > RESP_MAX_LINE_BYTES) {
+        return this.failWith(phase === Phase.COUNT ? 'too big mbulk count string' : 'too big bulk count string');
+      }
+      if (cr + 1 >= end) break;
+      if (phase === Phase.COUNT) {
+        const n = parseLongLong(b, at + 1, cr);
+        if (!(n <= this.maxMultibulkLen)) return this.failWith('invalid multibulk length');
+        at = cr + 2;
+        if (n <= 0) {
+          this.phase = Phase.IDLE;
+          return at;
+        }
+        remaining = n;
+        phase = Phase.BULK_HEADER;
+        continue;
+      }
+      const first = b[at];
+      if (first !== DOLLAR) {
+        // Redis 7 formats the byte raw, then turns CR and LF into spaces to keep the reply one line.
+        const shown = first === CR || first === LF ? ' ' : String.fromCharCode(first);
+        return this.failWith(`expected '$', got '${shown}'`);
+      }
+      const n = parseLongLong(b, at + 1, cr);
+      if (!(n >= 0 && n <= this.maxBulkLen) || cr + n + 4 > MAX_OFFSET) return this.failWith('invalid bulk length');
+      at = cr + 2;
+      bulkLen = n;
+      phase = Phase.BULK_DATA;
+    }
+    this.phase = phase;
+    this.at = at;
+    this.remaining = remaining;
+    this.bulkLen = bulkLen;
+    return INCOMPLETE;
+  }
+
+  /** Copies the incomplete command chunk[start, len) into the hold, rebasing its offsets. */
+  private keep(chunk: Buffer, start: number, len: number): void {
+    const n = len - start;
+    this.at -= start;
+    this.reserve(this.phase === Phase.BULK_DATA ? Math.max(n, this.at + this.bulkLen + 2) : n);
+    chunk.copy(this.hold, 0, start, len);
+    this.used = n;
+    const args = this.args;
+    for (let i = 0; i < args.count; i++) {
+      args.starts[i] -= start;
+      args.ends[i] -= start;
+    }
+  }
+
+  /** Continues a held command: appends only the bytes it still needs, one line or bulk at a time. */
+  private resume(chunk: Buffer, pos: number, sink: RespSink): number {
+    const len = chunk.length;
+    while (pos < len) {
+      let stop: number;
+      let ready: boolean;
+      if (this.phase === Phase.BULK_DATA) {
+        const need = this.at + this.bulkLen + 2;
+        this.reserve(need);
+        stop = Math.min(len, pos + need - this.used);
+        ready = stop - pos === need - this.used;
+      } else {
+        const line = this.used - this.at;
+        if (line > 0 && this.hold[this.used - 1] === CR) {
+          stop = pos + 1;
+          ready = true;
+        } else {
+          // Appending stops one byte past the line limit, where advance() reports it.
+          const room = RESP_MAX_LINE_BYTES + 1 - line;
+          const limit = Math.min(len, pos + room);
+          let cr = pos;
+          while (cr < limit && chunk[cr] !== CR) cr++;
+          if (cr === limit) {
+            stop = limit;
+            ready = limit - pos === room;
+          } else {
+            stop = Math.min(len, cr + 2);
+            ready = stop === cr + 2;
+          }
+        }
+        this.reserve(this.used + stop - pos);
+      }
+      chunk.copy(this.hold, this.used, pos, stop);
+      this.used += stop - pos;
+      pos = stop;
+      if (!ready) break;
+      const end = this.advance(this.hold, this.used);
+      if (end === FAILED) return this.fail(sink, len);
+      if (end >= 0) {
+        const args = this.args;
+        args.buf = this.hold;
+        this.used = 0;
+        if (this.hold.length > KEEP_HOLD_BYTES) this.hold = EMPTY;
+        if (args.count > 0) sink.respCommand(args);
+        args.reset(EMPTY);
+        return pos;
+      }
+    }
+    return len;
+  }
+
+  /** Makes the hold at least need bytes, keeping what it has. */
+  private reserve(need: number): void {
+    const cur = this.hold.length;
+    if (need <= cur) return;
+    const next = Buffer.allocUnsafe(Math.max(need, cur * 2, MIN_HOLD_BYTES));
+    this.hold.copy(next, 0, 0, this.used);
+    this.hold = next;
+  }
+
+  private failWith(message: string): number {
+    this.error = message;
+    return FAILED;
+  }
+
+  private fail(sink: RespSink, len: number): number {
+    this.phase = Phase.FAILED;
+    this.hold = EMPTY;
+    this.used = 0;
+    this.args.reset(EMPTY);
+    sink.respProtocolError(this.error);
+    return len;
+  }
+}
+
+/**
+ * Redis's string2ll over b[start, end): an optional `-`, then `0` alone or digits without a
+ * leading zero, within a signed 64-bit range. NaN where Redis refuses the text.
+ */
+function parseLongLong(b: Buffer, start: number, end: number): number {
+  if (end <= start) return NaN;
+  if (end - start === 1 && b[start] === ZERO) return 0;
+  let p = start;
+  const negative = b[p] === MINUS;
+  if (negative) p++;
+  const digits = end - p;
+  if (digits === 0 || digits > 19) return NaN;
+  let d = b[p] - ZERO;
+  if (d < 1 || d > 9) return NaN;
+  let v = d;
+  for (p++; p < end; p++) {
+    d = b[p] - ZERO;
+    if (d < 0 || d > 9) return NaN;
+    v = v * 10 + d;
+  }
+  if (digits === 19) {
+    // Beyond 2^53 the double is inexact: compare the digits with the int64 bound instead.
+    const text = b.latin1Slice(end - 19, end);
+    if (text > (negative ? '9223372036854775808' : '9223372036854775807')) return NaN;
+  }
+  return negative ? -v : v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replies
+
+export const RESP_OK = Buffer.from('+OK\r\n');
+export const RESP_PONG = Buffer.from('+PONG\r\n');
+export const RESP_NULL = Buffer.from('$-1\r\n');
+export const RESP_NULL_ARRAY = Buffer.from('*-1\r\n');
+export const RESP_ZERO = Buffer.from(':0\r\n');
+export const RESP_ONE = Buffer.from(':1\r\n');
+export const RESP_EMPTY_ARRAY = Buffer.from('*0\r\n');
+export const RESP_EMPTY_BULK = Buffer.from('$0\r\n\r\n');
+
+const PLUS = 0x2b;
+const COLON = 0x3a;
+const STAR = 0x2a;
+/** Enough for a prefix, a sign, 16 digits (2^53) and CRLF. */
+const MAX_HEADER_BYTES = 24;
+const TWO_POW_31 = 2 ** 31;
+const TWO_POW_53 = 2 ** 53;
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16];
+
+/** `+<text>\r\n`; text is latin1 without CR or LF. */
+export function respSimple(out: OutBuffer, text: string): void {
+  writeLine(out, PLUS, text);
+}
+
+/** `-<text>\r\n`, text being e.g. `ERR unknown command`; latin1 without CR or LF. */
+export function respError(out: OutBuffer, text: string): void {
+  writeLine(out, MINUS, text);
+}
+
+/** `:<n>\r\n`; n an integer (exact up to 2^53 without allocating, exact beyond through BigInt). */
+export function respInteger(out: OutBuffer, n: number): void {
+  writeNumberLine(out, COLON, n);
+}
+
+/** `$<len>\r\n<text>\r\n`; text is latin1, one char per byte. */
+export function respBulkLatin1(out: OutBuffer, text: string): void {
+  const n = text.length;
+  out.ensure(MAX_HEADER_BYTES + n + 2);
+  writeNumberLine(out, DOLLAR, n);
+  const buf = out.buf;
+  let o = out.length;
+  o += buf.latin1Write(text, o, n);
+  buf[o++] = CR;
+  buf[o++] = LF;
+  out.length = o;
+}
+
+/** `$<len>\r\n<bytes>\r\n` for src[start, end). */
+export function respBulkBytes(out: OutBuffer, src: Uint8Array, start: number, end: number): void {
+  out.ensure(MAX_HEADER_BYTES + end - start + 2);
+  writeNumberLine(out, DOLLAR, end - start);
+  out.bytes(src, start, end);
+  const buf = out.buf;
+  buf[out.length++] = CR;
+  buf[out.length++] = LF;
+}
+
+/** `$-1\r\n`, the RESP2 nil. */
+export function respNull(out: OutBuffer): void {
+  out.bytes(RESP_NULL, 0, RESP_NULL.length);
+}
+
+/** `*-1\r\n`, the RESP2 nil array. */
+export function respNullArray(out: OutBuffer): void {
+  out.bytes(RESP_NULL_ARRAY, 0, RESP_NULL_ARRAY.length);
+}
+
+/** `*<n>\r\n`, to be followed by n replies. */
+export function respArrayHeader(out: OutBuffer, n: number): void {
+  writeNumberLine(out, STAR, n);
+}
+
+function writeLine(out: OutBuffer, prefix: number, text: string): void {
+  out.ensure(text.length + 3);
+  const buf = out.buf;
+  let o = out.length;
+  buf[o++] = prefix;
+  o += buf.latin1Write(text, o, text.length);
+  buf[o++] = CR;
+  buf[o++] = LF;
+  out.length = o;
+}
+
+function writeNumberLine(out: OutBuffer, prefix: number, n: number): void {
+  if (!Number.isInteger(n)) throw new RangeError(`RESP integer must be an integer, got ${n}`);
+  let v = n < 0 ? -n : n;
+  if (v > TWO_POW_53) {
+    writeLine(out, prefix, BigInt(n).toString());
+    return;
+  }
+  out.ensure(MAX_HEADER_BYTES);
+  const buf = out.buf;
+  let o = out.length;
+  buf[o++] = prefix;
+  if (n < 0) buf[o++] = MINUS;
+  let digits = 1;
+  while (digits < 16 && v >= POW10[digits]) digits++;
+  o += digits;
+  let i = o;
+  if (v < TWO_POW_31) {
+    do {
+      const q = (v / 10) | 0;
+      buf[--i] = ZERO + v - q * 10;
+      v = q;
+    } while (v > 0);
+  } else {
+    // Above 2^31 v / 10 may round up to the next integer; % and an exact division cannot.
+    do {
+      const d = v % 10;
+      buf[--i] = ZERO + d;
+      v = (v - d) / 10;
+    } while (v > 0);
+  }
+  buf[o++] = CR;
+  buf[o++] = LF;
+  out.length = o;
+}
