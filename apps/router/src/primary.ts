@@ -84,7 +84,9 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
     });
   };
 
-  log('info', 'primary started', { workers: count, workers_source: sources.workers, run_dir: runDir });
+  const heapLimitMb = workerHeapLimitMb(config.maxmemory, count);
+  if (heapLimitMb !== null) cluster.setupPrimary({ execArgv: [...process.execArgv, `--max-old-space-size=${heapLimitMb}`] });
+  log('info', 'primary started', { workers: count, workers_source: sources.workers, worker_heap_limit_mb: heapLimitMb ?? 'node default', run_dir: runDir });
 
   const broadcast = (message: PrimaryMessage) => {
     for (const s of slots) if (s.worker !== null && s.worker.isConnected()) s.worker.send(message);
@@ -198,6 +200,20 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
     slots.push({ worker: null, peerPath: null, generation: 0, ready: false, drained: false, restarts: [], handingOver: new Map() });
   }
   for (let i = 0; i < count; i++) fork(i);
+}
+
+/**
+ * V8's old-space limit for a worker, from its share of maxmemory: a worker whose cache is full must
+ * not die of a V8 out-of-memory error. Measured: the heap holds about 135 bytes per 16-byte key
+ * with a 32-byte value, which the LRU charges as 160, so the share itself fits; half as much again
+ * covers garbage between collections, plus room for buffers and code. Null when the operator set
+ * the limit already.
+ */
+export function workerHeapLimitMb(maxmemory: number, workers: number): number | null {
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  if (flags.some((f) => f.startsWith('--max-old-space-size'))) return null;
+  const share = (maxmemory * Math.ceil(16 / workers)) / 16;
+  return Math.ceil((share * 1.5) / 1048576) + 256;
 }
 
 function removeSocket(file: string | null): void {
