@@ -45,7 +45,12 @@ export class ShardSet {
       reply.error('ERR key is not owned by this worker');
       return;
     }
-    spec.handler!(store, args, reply);
+    try {
+      spec.handler!(store, args, reply);
+    } catch (err) {
+      // A bug or a limit hit in one command must not take the worker and every shard it owns down.
+      reply.error(`ERR ${(err as Error).message}`);
+    }
   }
 
   totals(): { keys: number; bytes: number; hits: number; misses: number; evictions: number; expirations: number; volatile: number } {

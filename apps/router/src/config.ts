@@ -73,9 +73,11 @@ const OPTIONS: Record<keyof Config, OptionSchema> = {
   'proto-max-bulk-len': {
     type: 'integer',
     minimum: MB,
+    // V8's longest string is 2^29 - 24 characters; values are kept as strings.
+    maximum: 2 ** 29 - 24,
     bytes: true,
-    default: 512 * MB,
-    description: "largest RESP bulk argument a client may send, as Redis's proto-max-bulk-len",
+    default: 500 * MB,
+    description: "largest RESP bulk argument a client may send (Redis's proto-max-bulk-len; at most V8's longest string, just under 512mb)",
   },
   config: { type: 'string', minLength: 1, description: 'JSON config file setting any other option by its name' },
 };

@@ -135,9 +135,15 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
     return this.router.configParams();
   }
 
-  /** Stop after the replies owed (QUIT). */
+  /** QUIT: read nothing more; the connection closes once this read's replies are out. */
+  quit(): void {
+    this.closing = true;
+  }
+
+  /** Stop after the replies owed (the client half-closed). */
   closeAfterReplies(): void {
     this.closing = true;
+    this.closeWhenSettled();
   }
 
   // Routing.

@@ -15,7 +15,7 @@ export function runConnectionCommand(conn: Conn, spec: CommandSpec, args: Args):
       return conn.bulk(args.latin1(1));
     case 'QUIT':
       conn.ok();
-      return conn.closeAfterReplies();
+      return conn.quit();
     case 'SELECT': {
       const index = args.latin1(1);
       if (!/^-?\d+$/.test(index)) return conn.error('ERR value is not an integer or out of range');
@@ -137,8 +137,8 @@ function config(conn: Conn, args: Args): void {
   const params = conn.configParams();
   const matched: [string, string][] = [];
   for (let i = 2; i < args.count; i++) {
-    const pattern = globToRegExp(args.latin1(i).toLowerCase());
-    for (const [name, value] of params) if (pattern.test(name) && !matched.some(([n]) => n === name)) matched.push([name, value]);
+    const pattern = args.latin1(i).toLowerCase();
+    for (const [name, value] of params) if (globMatch(pattern, name) && !matched.some(([n]) => n === name)) matched.push([name, value]);
   }
   conn.arrayHeader(matched.length * 2);
   for (const [name, value] of matched) {
@@ -147,8 +147,23 @@ function config(conn: Conn, args: Args): void {
   }
 }
 
-function globToRegExp(glob: string): RegExp {
-  let re = '^';
-  for (const ch of glob) re += ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(re + '$');
+/** Redis-style glob (`*` and `?`), matched in linear time with one backtrack point. */
+export function globMatch(pattern: string, text: string): boolean {
+  let p = 0, t = 0, star = -1, mark = 0;
+  while (t < text.length) {
+    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === text[t])) {
+      p++;
+      t++;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p++;
+      mark = t;
+    } else if (star >= 0) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern[p] === '*') p++;
+  return p === pattern.length;
 }

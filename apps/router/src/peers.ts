@@ -40,6 +40,10 @@ export interface PeerEvents {
 }
 
 const LINK_DOWN = 'ERR the worker owning this key is down';
+/** A turn's request frame to one peer is sent early past this size. */
+const EARLY_FLUSH_BYTES = 16 * 1024 * 1024;
+/** Wait before reopening a link that closed while its peer may still be alive. */
+const RELINK_DELAY_MS = 200;
 const NOT_LINKED = -1;
 
 /**
@@ -69,11 +73,21 @@ class PeerLink implements FrameSink {
   add(opcode: number, args: Args, slot: Slot): void {
     this.requests.command(opcode, args);
     this.pending.push(slot);
+    if (this.requests.out.length > EARLY_FLUSH_BYTES) this.flushRequests();
   }
 
   addWithKey(opcode: number, args: Args, key: number, slot: Slot): void {
     this.requests.commandWithKey(opcode, args, key);
     this.pending.push(slot);
+    if (this.requests.out.length > EARLY_FLUSH_BYTES) this.flushRequests();
+  }
+
+  /** Big values: send what is batched now rather than grow one frame without bound. */
+  private flushRequests(): void {
+    const frame = this.requests.finish();
+    if (frame === null) return;
+    this.frames++;
+    this.socket.write(frame);
   }
 
   /** Writes this turn's replies and requests for the peer, in one write. */
@@ -161,6 +175,7 @@ export class Peers {
   private flushScheduled = false;
   private server: net.Server | null = null;
   private upWaiters: (() => void)[] = [];
+  private closing = false;
   /** Commands sent to other workers. */
   forwarded = 0;
   private readonly flushAll = () => {
@@ -246,16 +261,20 @@ export class Peers {
       if (peer >= this.self || path === null) return;
       const link = this.links[peer];
       if (link !== undefined && link.path === path && (link.up || !link.socket.destroyed)) return;
-      link?.close();
-      const socket = net.createConnection(path);
-      const fresh = new PeerLink(peer, path, socket, this);
-      this.links[peer] = fresh;
-      socket.on('connect', () => {
-        socket.write(helloFrame(this.self));
-        this.linked(fresh);
-      });
-      this.attach(fresh);
+      this.relink(peer, path);
     });
+  }
+
+  private relink(peer: number, path: string): void {
+    this.links[peer]?.close();
+    const socket = net.createConnection(path);
+    const fresh = new PeerLink(peer, path, socket, this);
+    this.links[peer] = fresh;
+    socket.on('connect', () => {
+      socket.write(helloFrame(this.self));
+      this.linked(fresh);
+    });
+    this.attach(fresh);
   }
 
   /** A link accepted from a higher-numbered worker named itself. */
@@ -270,6 +289,7 @@ export class Peers {
   }
 
   closeAll(): void {
+    this.closing = true;
     this.server?.close();
     for (const link of this.links) link?.close();
   }
@@ -311,6 +331,14 @@ export class Peers {
       const wasUp = link.up;
       link.fail();
       if (wasUp && link.peer !== NOT_LINKED) this.events.onLinkDown(link.peer, 'closed');
+      // The link may have closed with both workers alive (a corrupt frame): the worker that opened
+      // it opens it again, until it is up or the primary names a new peer socket.
+      const peer = link.peer;
+      if (peer !== NOT_LINKED && peer < this.self && this.links[peer] === link) {
+        setTimeout(() => {
+          if (!this.closing && this.links[peer] === link) this.relink(peer, link.path);
+        }, RELINK_DELAY_MS).unref();
+      }
     });
   }
 }

@@ -3,6 +3,7 @@ import { Args, OutBuffer } from '@kv/wire';
 import type { ShardNode } from '@kv/node';
 import { Conn } from './conn';
 import { PartSink } from './gather';
+import { log } from './log';
 import type { Peers } from './peers';
 
 export interface RouterSettings {
@@ -31,6 +32,7 @@ export class Router {
   readonly partSink = new PartSink();
   private nextConnId = 1;
   private onSettled: (() => void) | null = null;
+  private drained: Promise<void> | null = null;
 
   constructor(
     readonly self: number,
@@ -47,10 +49,22 @@ export class Router {
       return;
     }
     socket.setNoDelay(true);
+    // A client that half-closes after its last command still gets every reply it is owed.
+    socket.allowHalfOpen = true;
     const conn = new Conn(socket, this, this.nextConnId++);
     this.conns.add(conn);
     this.totalConnections++;
-    socket.on('data', (chunk: Buffer) => conn.onData(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        conn.onData(chunk);
+      } catch (err) {
+        // Whatever went wrong is this client's alone: drop it, keep the worker and the others.
+        this.out.clear();
+        log('error', 'client dropped after an internal error', { worker: this.self, error: (err as Error).message });
+        socket.destroy();
+      }
+    });
+    socket.on('end', () => conn.closeAfterReplies());
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       conn.closed = true;
@@ -70,9 +84,10 @@ export class Router {
    * close every client.
    */
   drain(): Promise<void> {
+    if (this.drained !== null) return this.drained;
     this.draining = true;
     for (const conn of this.conns) conn.stopReading();
-    return new Promise((resolve) => {
+    this.drained = new Promise((resolve) => {
       const check = () => {
         for (const conn of this.conns) if (conn.waiting) return;
         this.onSettled = null;
@@ -82,6 +97,7 @@ export class Router {
       this.onSettled = check;
       check();
     });
+    return this.drained;
   }
 
   /** What CONFIG GET reports: the parameters Redis tools such as redis-benchmark ask about. */

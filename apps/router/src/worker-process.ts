@@ -39,11 +39,11 @@ export function runWorker(): void {
   setInterval(() => node.shards.expireCycle(2), 100).unref();
   let starting = false;
 
-  // Ctrl-C reaches the whole process group; the primary leads the shutdown, so workers wait for it.
+  // Ctrl-C or a service manager may signal the whole process group; the primary leads the shutdown
+  // (peers keep serving each other until all have drained), so workers wait for it. Without a
+  // primary, the cluster channel's disconnect ends the worker.
   process.on('SIGINT', () => {});
-  process.on('SIGTERM', () => {
-    void router.drain().then(() => process.exit(0));
-  });
+  process.on('SIGTERM', () => {});
 
   process.on('message', (message: PrimaryMessage, handle: unknown) => {
     switch (message.t) {

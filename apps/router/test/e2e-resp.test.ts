@@ -185,6 +185,27 @@ for (const workers of [2, 3]) {
     assert.is(reply.toString(), '-ERR Protocol error: invalid bulk length\r\n');
   });
 
+  t('error replies never carry a CR or LF from client input', async () => {
+    const replies = await c.pipeline([['EXPIRE', 'k', '10', 'x\r\n:1'], ['NOPE\r\n+OK'], ['PING']]);
+    assert.equal(replies, [{ error: 'ERR Unsupported option x  :1' }, { error: "ERR unknown command 'NOPE  +OK', with args beginning with: " }, 'PONG']);
+  });
+
+  t('CONFIG GET patterns match in linear time', async () => {
+    const started = Date.now();
+    assert.equal(await c.call('CONFIG', 'GET', '*'.repeat(40) + 'x'), []);
+    assert.equal(await c.call('CONFIG', 'GET', 'max*'), ['maxmemory', String(cluster.logs.find((l) => l.msg === 'ready')!.maxmemory), 'maxmemory-policy', 'allkeys-lru']);
+    assert.ok(Date.now() - started < 1000, 'no backtracking blow-up');
+  });
+
+  t('a client that half-closes after pipelining still gets every reply, forwarded ones included', async () => {
+    const keys = keysPerShard(`h${workers}-`, shardOfString);
+    const raw = await TextClient.connect(cluster.port);
+    raw.send(keys.map((k) => `PUT ${k} half-${k}\nGET ${k}\n`).join(''));
+    raw.socket.end();
+    const lines = await raw.readLines(32);
+    assert.equal(lines, keys.flatMap((k) => ['OK', `half-${k}`]));
+  });
+
   t('QUIT answers OK and closes', async () => {
     const raw = await RespClient.connect(cluster.port);
     assert.is(await raw.call('QUIT'), 'OK');

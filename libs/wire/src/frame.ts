@@ -27,8 +27,8 @@ export const enum ReplyKind {
 }
 
 export const FRAME_HEADER_BYTES = 9;
-/** A frame larger than this is corrupt: no batch of valid commands comes near it. */
-export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
+/** The largest body the u32 header can state (request batches are flushed long before it). */
+export const MAX_FRAME_BYTES = 0xfffffffe;
 
 export class FrameError extends Error {
   readonly code = 'KV_ERR_FRAME';

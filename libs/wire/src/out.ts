@@ -4,11 +4,17 @@ import './args';
  * A growable byte buffer that replies and frames are encoded into. The owner copies the filled
  * part out once (`take`) when it hands the bytes to a socket, so the buffer itself is reused.
  */
+/** Above this a buffer is reallocated small once emptied, so one large reply does not pin memory. */
+const SHRINK_ABOVE = 4 * 1024 * 1024;
+
 export class OutBuffer {
   buf: Buffer;
   length = 0;
 
+  private readonly initial: number;
+
   constructor(capacity = 64 * 1024) {
+    this.initial = capacity;
     this.buf = Buffer.allocUnsafe(capacity);
   }
 
@@ -68,7 +74,7 @@ export class OutBuffer {
   take(start = 0): Buffer {
     const out = Buffer.allocUnsafe(this.length - start);
     this.buf.copy(out, 0, start, this.length);
-    this.length = 0;
+    this.clear();
     return out;
   }
 
@@ -82,7 +88,9 @@ export class OutBuffer {
     this.length -= n;
   }
 
+  /** Empties the buffer; one grown past SHRINK_ABOVE by a burst goes back to its first size. */
   clear(): void {
     this.length = 0;
+    if (this.buf.length > SHRINK_ABOVE) this.buf = Buffer.allocUnsafe(this.initial);
   }
 }

@@ -322,12 +322,17 @@ const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
 
 /** `+<text>\r\n`; text is latin1 without CR or LF. */
 export function respSimple(out: OutBuffer, text: string): void {
-  writeLine(out, PLUS, text);
+  writeLine(out, PLUS, oneLine(text));
 }
 
-/** `-<text>\r\n`, text being e.g. `ERR unknown command`; latin1 without CR or LF. */
+/** `-<text>\r\n`, text being e.g. `ERR unknown command`; CR and LF in it become spaces. */
 export function respError(out: OutBuffer, text: string): void {
-  writeLine(out, MINUS, text);
+  writeLine(out, MINUS, oneLine(text));
+}
+
+/** Errors quote client input; a CR or LF in it would end the line early, so it becomes a space (as Redis does). */
+function oneLine(text: string): string {
+  return text.indexOf('\r') < 0 && text.indexOf('\n') < 0 ? text : text.replace(/[\r\n]/g, ' ');
 }
 
 /** `:<n>\r\n`; n an integer (exact up to 2^53 without allocating, exact beyond through BigInt). */

@@ -106,9 +106,14 @@ export function getex(store: Lru, args: Args, reply: ReplySink): void {
   replyValue(reply, value);
 }
 
+/** V8's longest string: a value may not grow past it. */
+const MAX_VALUE_LENGTH = 2 ** 29 - 24;
+
 export function append(store: Lru, args: Args, reply: ReplySink): void {
   const key = args.latin1(1);
-  const value = (store.peek(key) ?? '') + args.latin1(2);
+  const old = store.peek(key) ?? '';
+  if (old.length + args.length(2) > MAX_VALUE_LENGTH) return reply.error('ERR string exceeds maximum allowed size (proto-max-bulk-len)');
+  const value = old + args.latin1(2);
   if (!store.set(key, value, 0, true)) return reply.error(ERR.oom);
   reply.integer(value.length);
 }
