@@ -162,17 +162,7 @@ export class TextClient {
   async readBytes(n: number, timeoutMs = 10_000): Promise<Buffer> {
     const deadline = Date.now() + timeoutMs;
     while (this.buffered.length < n) {
-      if (this.closed) throw new Error(`connection closed after ${this.buffered.length} of ${n} bytes`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out with ${this.buffered.length} of ${n} bytes`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(timer);
-          this.wake = null;
-          resolve();
-        };
-      });
+      await this.moreData(deadline, `${this.buffered.length} of ${n} bytes`);
     }
     const out = this.buffered.subarray(0, n);
     this.buffered = this.buffered.subarray(n);
@@ -190,19 +180,24 @@ export class TextClient {
         this.buffered = this.buffered.subarray(nl + 1);
         continue;
       }
-      if (this.closed) throw new Error(`connection closed after ${lines.length} of ${n} lines`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out after ${lines.length} of ${n} lines`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(timer);
-          this.wake = null;
-          resolve();
-        };
-      });
+      await this.moreData(deadline, `${lines.length} of ${n} lines`);
     }
     return lines;
+  }
+
+  /** Waits for the next chunk; fails when the connection closed or the deadline passed. */
+  private async moreData(deadline: number, progress: string): Promise<void> {
+    if (this.closed) throw new Error(`connection closed after ${progress}`);
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`timed out after ${progress}`);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, left);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+    });
   }
 
   /** Sends the commands in one write and returns one reply line per command. */
