@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startCluster, TextClient, type Cluster, type LogLine } from './harness';
+import { readLogLines, startCluster, TextClient, type Cluster, type LogLine } from './harness';
 
 // Checks the deployment files in infra/ without a Docker engine: the Dockerfile lint, the image's
 // CMD and HEALTHCHECK run as they would in the container (WORKDIR = the repository root), and the
@@ -245,30 +245,17 @@ async function startServer(): Promise<void> {
   server = child;
   serverExit = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   child.stderr!.on('data', (chunk: Buffer) => (serverStderr += chunk.toString()));
-  let pending = '';
   const ready = new Promise<LogLine>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ready line in 20 s; stderr: ${serverStderr}`)), 20_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`server exited with ${code} before ready; stderr: ${serverStderr}`));
     });
-    child.stdout!.on('data', (chunk: Buffer) => {
-      pending += chunk.toString();
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        const text = pending.slice(0, nl);
-        pending = pending.slice(nl + 1);
-        let line: LogLine;
-        try {
-          line = JSON.parse(text) as LogLine;
-        } catch {
-          line = { msg: `unparsed: ${text}` };
-        }
-        serverLogs.push(line);
-        if (line.msg === 'ready') {
-          clearTimeout(timer);
-          resolve(line);
-        }
+    readLogLines(child.stdout!, (line) => {
+      serverLogs.push(line);
+      if (line.msg === 'ready') {
+        clearTimeout(timer);
+        resolve(line);
       }
     });
   });

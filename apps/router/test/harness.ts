@@ -30,19 +30,10 @@ process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
-/** Starts the real cluster on a random loopback port and waits for its ready line. */
-export function startCluster(opts: { workers: number; args?: string[]; env?: NodeJS.ProcessEnv }): Promise<Cluster> {
-  const args = [MAIN, '--port', '0', '--host', '127.0.0.1', '--workers', String(opts.workers), ...(opts.args ?? [])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
-  live.add(child);
-  const logs: LogLine[] = [];
-  const stderr: string[] = [];
-  const waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
-  const workerPids = new Map<number, number>();
-  let exited: Promise<number | null>;
-
+/** Calls onLine with each JSON log line the server writes to the stream. */
+export function readLogLines(stream: NodeJS.ReadableStream, onLine: (line: LogLine) => void): void {
   let pending = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
+  stream.on('data', (chunk: Buffer) => {
     pending += chunk.toString();
     let nl: number;
     while ((nl = pending.indexOf('\n')) >= 0) {
@@ -54,13 +45,29 @@ export function startCluster(opts: { workers: number; args?: string[]; env?: Nod
       } catch {
         line = { msg: `unparsed: ${text}` };
       }
-      logs.push(line);
-      if (line.msg === 'worker started') workerPids.set(line.worker as number, line.pid as number);
-      for (let i = waiters.length - 1; i >= 0; i--) {
-        if (waiters[i].match(line)) {
-          waiters[i].resolve(line);
-          waiters.splice(i, 1);
-        }
+      onLine(line);
+    }
+  });
+}
+
+/** Starts the real cluster on a random loopback port and waits for its ready line. */
+export function startCluster(opts: { workers: number; args?: string[]; env?: NodeJS.ProcessEnv }): Promise<Cluster> {
+  const args = [MAIN, '--port', '0', '--host', '127.0.0.1', '--workers', String(opts.workers), ...(opts.args ?? [])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  live.add(child);
+  const logs: LogLine[] = [];
+  const stderr: string[] = [];
+  const waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
+  const workerPids = new Map<number, number>();
+  let exited: Promise<number | null>;
+
+  readLogLines(child.stdout!, (line) => {
+    logs.push(line);
+    if (line.msg === 'worker started') workerPids.set(line.worker as number, line.pid as number);
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      if (waiters[i].match(line)) {
+        waiters[i].resolve(line);
+        waiters.splice(i, 1);
       }
     }
   });
