@@ -1,7 +1,9 @@
 import { Lru } from '@kv/lru';
-import { SHARD_COUNT, shardOf, type Args } from '@kv/wire';
+import { SHARD_COUNT, shardOf, shardOfString, type Args } from '@kv/wire';
 import type { CommandSpec } from './commands/table';
 import type { ReplySink } from './reply';
+
+const NOTHING = () => {};
 
 /** Shard s belongs to worker s mod workers: the fixed assignment every process computes alike. */
 export function ownerOf(shard: number, workers: number): number {
@@ -14,13 +16,32 @@ export function shardsOf(worker: number, workers: number): number[] {
   return owned;
 }
 
+/** A transaction holding this worker's shards: who asked, and the writes to apply on commit. */
+interface Hold {
+  txid: string;
+  /** The peer link its coordinator sent it on (that link closing aborts it); -1 for this worker. */
+  from: number;
+  writes: [key: string, value: string][];
+}
+
 /**
  * The shards one worker owns, each an Lru holding maxmemory / 16 bytes. Only the owning process
- * ever touches a shard, so nothing here needs a lock.
+ * ever touches a shard, so nothing here needs a lock between threads.
+ *
+ * A transaction spanning workers (MSET, MSETNX, MGET over several workers) holds every worker it
+ * touches from its prepare to its commit: while held, everything else that would run on these
+ * shards waits in `waiting`, in arrival order, so no one sees half of it (see ARCHITECTURE.md).
  */
 export class ShardSet {
   private readonly stores: (Lru | undefined)[] = new Array(SHARD_COUNT);
   readonly owned: readonly number[];
+  private hold: Hold | null = null;
+  private waiting: (() => void)[] = [];
+  private waitingHead = 0;
+  /** The peer link whose request is running now (-1: this worker's own clients). */
+  source = -1;
+  /** Called after waiting work ran on release, so the caller can flush the replies it produced. */
+  onDrained: () => void = () => {};
 
   constructor(owned: readonly number[], maxmemory: number) {
     this.owned = owned;
@@ -30,6 +51,65 @@ export class ShardSet {
 
   store(shard: number): Lru | undefined {
     return this.stores[shard];
+  }
+
+  /** True while work must wait its turn: a transaction holds the shards, or others wait already. */
+  get busy(): boolean {
+    return this.hold !== null || this.waitingHead < this.waiting.length;
+  }
+
+  /** Runs `work` now, or when the transactions ahead of it are done. */
+  run(work: () => void): void {
+    if (this.busy) this.waiting.push(work);
+    else work();
+  }
+
+  /** Work that must wait (the caller saw `busy`). */
+  defer(work: () => void): void {
+    this.waiting.push(work);
+  }
+
+  /** Called from within run(): the transaction now holds these shards until commit or abort. */
+  holdFor(txid: string, from: number, writes: [string, string][]): void {
+    this.hold = { txid, from, writes };
+  }
+
+  /** Applies the held transaction's writes and lets waiting work run. False if it is not the holder. */
+  commit(txid: string): boolean {
+    const hold = this.hold;
+    if (hold === null || hold.txid !== txid) return false;
+    for (const [key, value] of hold.writes) {
+      const lru = this.stores[shardOfString(key)];
+      lru?.set(key, value);
+    }
+    this.release();
+    return true;
+  }
+
+  abort(txid: string): boolean {
+    if (this.hold === null || this.hold.txid !== txid) return false;
+    this.release();
+    return true;
+  }
+
+  /** The link a transaction came on is gone: it will never be committed. */
+  abortFrom(link: number): void {
+    if (this.hold !== null && this.hold.from === link) this.release();
+  }
+
+  private release(): void {
+    this.hold = null;
+    const waiting = this.waiting;
+    while (this.hold === null && this.waitingHead < waiting.length) {
+      const work = waiting[this.waitingHead];
+      waiting[this.waitingHead++] = NOTHING;
+      work();
+    }
+    if (this.waitingHead === waiting.length) {
+      waiting.length = 0;
+      this.waitingHead = 0;
+    }
+    this.onDrained();
   }
 
   /** Runs a command whose key, argv[1], is on one of these shards. */

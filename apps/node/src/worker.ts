@@ -1,5 +1,5 @@
-import { FrameEncoder, FrameKind, ReplyKind, RequestReader } from '@kv/wire';
-import { BY_OPCODE } from './commands/table';
+import { copyArgs, FrameEncoder, FrameKind, ReplyKind, RequestReader, type Args } from '@kv/wire';
+import { BY_OPCODE, type CommandSpec } from './commands/table';
 import type { ReplySink } from './reply';
 import { ShardSet } from './shards';
 
@@ -43,18 +43,33 @@ export class ShardNode {
     this.shards = new ShardSet(owned, maxmemory);
   }
 
-  /** Runs the `count` commands of a request frame body buf[start, end). Throws FrameError if corrupt. */
-  serveBatch(count: number, buf: Buffer, start: number, end: number, replies: FrameReplies): void {
+  /**
+   * Runs the `count` commands of a request frame body buf[start, end), each appending one reply
+   * (a transaction's commit or abort appends none). While a transaction holds these shards, the
+   * rest waits its turn with a copy of its arguments. Throws FrameError if the frame is corrupt.
+   */
+  serveBatch(count: number, buf: Buffer, start: number, end: number, replies: FrameReplies, source: number): void {
     const reader = this.reader;
     const shards = this.shards;
     reader.reset(buf, start, end);
     for (let i = 0; i < count; i++) {
       const spec = BY_OPCODE[reader.next()];
       if (spec === undefined) replies.error('ERR unknown command');
-      else if (spec.route === 'each-worker') spec.workerHandler!(shards, reader.args, replies);
-      else shards.execute(spec, reader.args, replies);
+      else if (spec.control) spec.workerHandler!(shards, reader.args, replies);
+      else if (shards.busy) {
+        const args = copyArgs(reader.args);
+        shards.defer(() => this.runOne(spec, args, replies, source));
+      } else this.runOne(spec, reader.args, replies, source);
     }
     this.peerFrames++;
     this.servedForPeers += count;
+  }
+
+  private runOne(spec: CommandSpec, args: Args, replies: FrameReplies, source: number): void {
+    const shards = this.shards;
+    shards.source = source;
+    if (spec.workerHandler !== undefined) spec.workerHandler(shards, args, replies);
+    else shards.execute(spec, args, replies);
+    shards.source = -1;
   }
 }

@@ -15,13 +15,15 @@ import {
   TEXT_OK,
   TextOp,
   TextParser,
+  copyArgs,
   type Args,
   type RespSink,
   type TextSink,
 } from '@kv/wire';
 import { arityOk, commandNamed, lookup, ownerOf, type CommandSpec, type ReplySink } from '@kv/node';
 import { runConnectionCommand } from './connection-commands';
-import { Gather, PartSink, PartSlot } from './gather';
+import { Gather, PartSlot, SettleSink } from './gather';
+import { Transaction } from './txn';
 import { Slot, type SlotOwner } from './peers';
 import type { Router } from './router';
 
@@ -120,6 +122,8 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
         return this.runEachKey(spec, args);
       case 'each-worker':
         return this.runEachWorker(spec, args);
+      case 'txn':
+        return this.runTransaction(spec, args);
       default:
         return runConnectionCommand(this, spec, args);
     }
@@ -154,17 +158,45 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
     const owner = ownerOf(shard, router.workers);
     if (owner === router.self) {
       router.local++;
-      router.node.shards.executeOn(shard, spec, args, this);
+      const shards = router.node.shards;
+      if (!shards.busy) return shards.executeOn(shard, spec, args, this);
+      // A transaction holds this worker's shards: wait in line like a forwarded command.
+      const sink = new SettleSink(this.owe(new Slot(this, this.inResp)), router.peers);
+      const copy = copyArgs(args);
+      shards.defer(() => shards.executeOn(shard, spec, copy, sink));
       return;
     }
     if (!router.peers.isUp(owner)) return this.error(LINK_DOWN);
     router.peers.forward(owner, spec.opcode, args, this.owe(new Slot(this, this.inResp)));
   }
 
+  /** MSET, MSETNX (and MGET over several workers): all of it or nothing, for every reader. */
+  private runTransaction(spec: CommandSpec, args: Args): void {
+    if (args.count % 2 === 0) return this.error(`ERR wrong number of arguments for '${spec.name.toLowerCase()}' command`);
+    const keys: string[] = [];
+    const values: string[] = [];
+    for (let i = 1; i < args.count; i += 2) {
+      keys.push(args.latin1(i));
+      values.push(args.latin1(i + 1));
+    }
+    this.startTransaction(new Transaction(this, this.inResp, this.router, spec.name as 'MSET' | 'MSETNX', keys, values));
+  }
+
+  private startTransaction(txn: Transaction): void {
+    this.owe(txn);
+    // Finished at once (only this worker, and free): write it out now rather than wait for a peer.
+    if (txn.start()) this.flushResolved();
+  }
+
   /** MGET, DEL, EXISTS ...: the command once per key on the key's owner, replies combined. */
   private runEachKey(spec: CommandSpec, args: Args): void {
     const router = this.router;
     const parts = args.count - 1;
+    if (spec.combine === 'list' && spansWorkers(args, router.workers)) {
+      const keys: string[] = [];
+      for (let k = 1; k <= parts; k++) keys.push(args.latin1(k));
+      return this.startTransaction(new Transaction(this, this.inResp, router, 'MGET', keys, null));
+    }
     const gather = new Gather(this, this.inResp, spec.combine!, parts);
     const local = router.partArgs;
     const sink = router.partSink;
@@ -177,9 +209,18 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
         local.reset(args.buf);
         local.push(args.starts[0], args.ends[0]);
         local.push(args.starts[k], args.ends[k]);
+        const shards = router.node.shards;
+        if (shards.busy) {
+          if (!forwarded) this.owe(gather);
+          forwarded = true;
+          const copy = copyArgs(local);
+          const partSink = new SettleSink(new PartSlot(gather, k - 1), router.peers);
+          shards.defer(() => shards.executeOn(shard, spec, copy, partSink));
+          continue;
+        }
         sink.gather = gather;
         sink.index = k - 1;
-        router.node.shards.executeOn(shard, spec, local, sink);
+        shards.executeOn(shard, spec, local, sink);
       } else if (!router.peers.isUp(owner)) {
         gather.part(k - 1, ReplyKind.ERROR, LINK_DOWN);
       } else {
@@ -198,9 +239,18 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
     let forwarded = false;
     for (let w = 0; w < router.workers; w++) {
       if (w === router.self) {
+        const shards = router.node.shards;
+        if (shards.busy) {
+          if (!forwarded) this.owe(gather);
+          forwarded = true;
+          const copy = copyArgs(args);
+          const partSink = new SettleSink(new PartSlot(gather, w), router.peers);
+          shards.defer(() => spec.workerHandler!(shards, copy, partSink));
+          continue;
+        }
         router.partSink.gather = gather;
         router.partSink.index = w;
-        spec.workerHandler!(router.node.shards, args, router.partSink);
+        spec.workerHandler!(shards, args, router.partSink);
       } else if (!router.peers.isUp(w)) {
         gather.part(w, ReplyKind.ERROR, LINK_DOWN);
       } else {
@@ -373,6 +423,14 @@ function encodeSlot(out: OutBuffer, slot: Slot): void {
       out.latin1(slot.payload);
       out.u8(NEWLINE);
   }
+}
+
+/** True when the keys argv[1..] belong to more than one worker. */
+function spansWorkers(args: Args, workers: number): boolean {
+  if (workers === 1) return false;
+  const first = ownerOf(shardOf(args.buf, args.starts[1], args.ends[1]), workers);
+  for (let k = 2; k < args.count; k++) if (ownerOf(shardOf(args.buf, args.starts[k], args.ends[k]), workers) !== first) return true;
+  return false;
 }
 
 /** Redis 7's reply to an unknown command, quoting up to a few of its arguments. */

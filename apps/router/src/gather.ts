@@ -81,3 +81,29 @@ export class PartSink implements ReplySink {
     this.gather!.part(this.index, ReplyKind.ERROR, message);
   }
 }
+
+/** Settles a slot with the reply of work that ran later on this worker (it waited its turn). */
+export class SettleSink implements ReplySink {
+  constructor(
+    private readonly slot: Slot,
+    private readonly peers: Peers,
+  ) {}
+  ok(): void {
+    this.slot.settle(ReplyKind.OK, '', this.peers);
+  }
+  status(text: string): void {
+    this.slot.settle(ReplyKind.STATUS, text, this.peers);
+  }
+  nil(): void {
+    this.slot.settle(ReplyKind.NIL, '', this.peers);
+  }
+  bulk(value: string): void {
+    this.slot.settle(ReplyKind.BULK, value, this.peers);
+  }
+  integer(n: number | bigint): void {
+    this.slot.settle(ReplyKind.INTEGER, String(n), this.peers);
+  }
+  error(message: string): void {
+    this.slot.settle(ReplyKind.ERROR, message, this.peers);
+  }
+}

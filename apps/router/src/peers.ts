@@ -45,6 +45,7 @@ const EARLY_FLUSH_BYTES = 16 * 1024 * 1024;
 /** Wait before reopening a link that closed while its peer may still be alive. */
 const RELINK_DELAY_MS = 200;
 const NOT_LINKED = -1;
+let nextLinkId = 0;
 
 /**
  * One Unix-socket link between two workers, used both ways: this worker's requests to the peer
@@ -62,6 +63,8 @@ class PeerLink implements FrameSink {
   up = false;
   /** Request frames sent. */
   frames = 0;
+  /** Unique for the life of the process: transactions held for this link end with it. */
+  readonly id = nextLinkId++;
 
   constructor(
     public peer: number,
@@ -80,6 +83,12 @@ class PeerLink implements FrameSink {
     this.requests.commandWithKey(opcode, args, key);
     this.pending.push(slot);
     if (this.requests.out.length > EARLY_FLUSH_BYTES) this.flushRequests();
+  }
+
+  /** A step that gets no reply (a transaction's commit or abort), sent at once. */
+  addControl(opcode: number, args: Args): void {
+    this.requests.command(opcode, args);
+    this.flushRequests();
   }
 
   /** Big values: send what is batched now rather than grow one frame without bound. */
@@ -122,7 +131,7 @@ class PeerLink implements FrameSink {
   frame(kind: FrameKind, count: number, buf: Buffer, start: number, end: number): void {
     if (kind === FrameKind.REQUEST) {
       if (!this.up) throw new Error('request before hello');
-      this.peers.node.serveBatch(count, buf, start, end, this.replies);
+      this.peers.node.serveBatch(count, buf, start, end, this.replies, this.id);
       this.peers.scheduleFlush();
       return;
     }
@@ -241,6 +250,11 @@ export class Peers {
     this.scheduleFlush();
   }
 
+  /** Sends a step that gets no reply, at once (see PeerLink.addControl). */
+  control(peer: number, opcode: number, args: Args): void {
+    this.links[peer]!.addControl(opcode, args);
+  }
+
   /** Forwards argv[0] with one key of a multi-key command. */
   forwardKey(peer: number, opcode: number, args: Args, key: number, slot: Slot): void {
     this.links[peer]!.addWithKey(opcode, args, key, slot);
@@ -330,6 +344,8 @@ export class Peers {
     socket.on('close', () => {
       const wasUp = link.up;
       link.fail();
+      // A transaction that came on this link will never be committed: release the shards it holds.
+      this.node.shards.abortFrom(link.id);
       if (wasUp && link.peer !== NOT_LINKED) this.events.onLinkDown(link.peer, 'closed');
       // The link may have closed with both workers alive (a corrupt frame): the worker that opened
       // it opens it again, until it is up or the primary names a new peer socket.

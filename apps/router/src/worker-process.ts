@@ -35,6 +35,11 @@ export function runWorker(): void {
     onCorruptFrame: (peer, error) => log('error', 'corrupt frame from peer', { worker: index, peer, error: error.message }),
   });
   const router = new Router(index, workers, node, peers, settings);
+  // Work that waited for a transaction has run: send the replies it produced.
+  node.shards.onDrained = () => {
+    peers.flushDirty();
+    peers.scheduleFlush();
+  };
   // Active expiry: reclaim keys nobody reads again, a little at a time (Redis's hz 10).
   setInterval(() => node.shards.expireCycle(2), 100).unref();
   let starting = false;

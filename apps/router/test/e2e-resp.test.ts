@@ -129,6 +129,51 @@ for (const workers of [2, 3]) {
     assert.equal(await c.call('MGET', ...keys), keys.map(() => null));
   });
 
+  t('MSET and MSETNX over keys on all 16 shards are all-or-nothing', async () => {
+    const keys = keysPerShard(`ms${workers}-`, shardOfString);
+    assert.is(await c.call('MSET', ...keys.flatMap((k) => [k, `one-${k}`])), 'OK');
+    assert.equal(await c.call('MGET', ...keys), keys.map((k) => `one-${k}`));
+    const fresh = keysPerShard(`nx${workers}-`, shardOfString);
+    assert.is(await c.call('MSETNX', ...fresh.flatMap((k) => [k, 'nx']), keys[5], 'clash'), 0, 'one existing key: nothing set');
+    assert.equal(await c.call('MGET', ...fresh), fresh.map(() => null));
+    assert.is(await c.call('GET', keys[5]), `one-${keys[5]}`);
+    assert.is(await c.call('MSETNX', ...fresh.flatMap((k) => [k, 'nx'])), 1);
+    assert.equal(await c.call('MGET', ...fresh), fresh.map(() => 'nx'));
+    assert.equal(await c.call('MSET', 'odd'), { error: "ERR wrong number of arguments for 'mset' command" });
+    assert.equal(await c.call('MSET', 'a', 'b', 'c'), { error: "ERR wrong number of arguments for 'mset' command" });
+  });
+
+  t('no reader ever sees part of an MSET, under concurrent writers and readers', async () => {
+    const keys = keysPerShard(`atom${workers}-`, shardOfString);
+    const writers = await Promise.all([1, 2, 3].map(() => RespClient.connect(cluster.port)));
+    const readers = await Promise.all([1, 2, 3, 4].map(() => RespClient.connect(cluster.port)));
+    assert.is(await c.call('MSET', ...keys.flatMap((k) => [k, 'v0'])), 'OK');
+    let stop = false;
+    let writes = 0;
+    let reads = 0;
+    const torn: string[] = [];
+    const writing = writers.map(async (w, id) => {
+      for (let i = 1; !stop; i++) {
+        assert.is(await w.call('MSET', ...keys.flatMap((k) => [k, `w${id}-${i}`])), 'OK');
+        writes++;
+      }
+    });
+    const reading = readers.map(async (r) => {
+      while (!stop) {
+        const values = (await r.call('MGET', ...keys)) as string[];
+        reads++;
+        if (new Set(values).size !== 1) torn.push(values.join(','));
+      }
+    });
+    await sleep(1500);
+    stop = true;
+    await Promise.all([...writing, ...reading]);
+    for (const client of [...writers, ...readers]) client.close();
+    console.log(`    MSET atomicity (${workers} workers): ${writes} MSETs of 16 shards, ${reads} MGETs, ${torn.length} torn`);
+    assert.ok(writes > 20 && reads > 20, 'both sides made progress');
+    assert.equal(torn.slice(0, 3), [], 'every MGET saw one MSET whole');
+  });
+
   t('text PUT and RESP GET share one store, mixed on one connection, replies in order', async () => {
     const raw = await TextClient.connect(cluster.port);
     try {
@@ -223,15 +268,15 @@ for (const workers of [2, 3]) {
     assert.is(cli('PING').stdout.trim(), 'PONG');
   });
 
-  t('redis-benchmark set, get and incr finish without errors (where installed)', async () => {
+  t('redis-benchmark set, get, incr and mset finish without errors (where installed)', async () => {
     if (!has('redis-benchmark')) return console.log('    redis-benchmark not installed: skipped');
-    const run = spawnSync('redis-benchmark', ['-h', '127.0.0.1', '-p', String(cluster.port), '-t', 'set,get,incr', '-n', '20000', '-q'], {
+    const run = spawnSync('redis-benchmark', ['-h', '127.0.0.1', '-p', String(cluster.port), '-t', 'set,get,incr,mset', '-n', '20000', '-q'], {
       encoding: 'utf8',
       timeout: 60_000,
     });
     const out = run.stdout.replace(/\r/g, '\n');
     assert.is(run.status, 0, out + run.stderr);
-    for (const name of ['SET', 'GET', 'INCR']) assert.match(out, new RegExp(`${name}: [0-9.]+ requests per second`));
+    for (const name of ['SET', 'GET', 'INCR', 'MSET \\(10 keys\\)']) assert.match(out, new RegExp(`${name}: [0-9.]+ requests per second`));
     assert.not.match(out + run.stderr, /error/i);
   });
 

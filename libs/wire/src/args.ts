@@ -53,3 +53,35 @@ declare global {
     latin1Write(text: string, offset: number, length: number): number;
   }
 }
+
+/** A copy of args in a buffer of its own, for work that outlives the read it came from. */
+export function copyArgs(args: Args): Args {
+  let total = 0;
+  for (let i = 0; i < args.count; i++) total += args.ends[i] - args.starts[i];
+  const buf = Buffer.allocUnsafe(total);
+  const copy = new Args(Math.max(args.count, 1));
+  copy.reset(buf);
+  let at = 0;
+  for (let i = 0; i < args.count; i++) {
+    const n = args.buf.copy(buf, at, args.starts[i], args.ends[i]);
+    copy.push(at, at + n);
+    at += n;
+  }
+  return copy;
+}
+
+/** Args made from latin1 strings (one char per byte). */
+export function argsOf(parts: readonly string[]): Args {
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const buf = Buffer.allocUnsafe(total);
+  const args = new Args(Math.max(parts.length, 1));
+  args.reset(buf);
+  let at = 0;
+  for (const p of parts) {
+    buf.latin1Write(p, at, p.length);
+    args.push(at, at + p.length);
+    at += p.length;
+  }
+  return args;
+}

@@ -1,6 +1,7 @@
-export { Args } from './args';
+export { Args, copyArgs, argsOf } from './args';
 export { OutBuffer } from './out';
 export { SHARD_COUNT, fnv1a, shardOf, shardOfString } from './fnv';
+export { packList, unpackList } from './list';
 export {
   TextParser,
   TextOp,

@@ -5,6 +5,7 @@ import type { ShardSet } from '../shards';
 import * as keys from './keys';
 import * as server from './server';
 import * as strings from './strings';
+import * as txn from './txn';
 
 export type Handler = (store: Lru, args: Args, reply: ReplySink) => void;
 export type WorkerHandler = (shards: ShardSet, args: Args, reply: ReplySink) => void;
@@ -15,9 +16,12 @@ export type WorkerHandler = (shards: ShardSet, args: Args, reply: ReplySink) => 
  * - `each-key`: argv[1..] are all keys; runs once per key on its owner (`handler` sees argv
  *   [name, key]), and the replies are combined: summed (`sum`) or listed in key order (`list`).
  * - `each-worker`: no key; runs once on every worker (`workerHandler`), replies combined.
+ * - `txn`: keys on several workers written or read all at once (MSET, MSETNX): the router's
+ *   coordinator holds every worker involved, in worker order, then commits (apps/router/src/txn.ts).
+ * - `internal`: sent between workers only (the transaction's steps); clients cannot call it.
  * - `connection`: no key; answered by the router itself.
  */
-export type Route = 'key' | 'each-key' | 'each-worker' | 'connection';
+export type Route = 'key' | 'each-key' | 'each-worker' | 'txn' | 'internal' | 'connection';
 
 /** A command as data: the router checks arity and finds keys and owners from this. */
 export interface CommandSpec {
@@ -33,6 +37,8 @@ export interface CommandSpec {
   readonly workerHandler?: WorkerHandler;
   /** Only the seed's text protocol has it (PUT); RESP does not know the name. */
   readonly textOnly?: boolean;
+  /** An internal step that gets no reply and never waits its turn (a transaction's commit or abort). */
+  readonly control?: boolean;
   /** Redis's command flags, for COMMAND's reply. */
   readonly flags: readonly string[];
 }
@@ -74,6 +80,12 @@ const table: Omit<CommandSpec, 'opcode'>[] = [
   { name: 'PEXPIREAT', arity: -3, route: 'key', handler: keys.pexpireat, flags: ['write', 'fast'] },
   // the text protocol's PUT: SET without options
   { name: 'PUT', arity: 3, route: 'key', handler: strings.put, flags: W, textOnly: true },
+  // several workers at once
+  { name: 'MSET', arity: -3, route: 'txn', flags: W },
+  { name: 'MSETNX', arity: -3, route: 'txn', flags: W },
+  { name: 'TXPREPARE', arity: -5, route: 'internal', workerHandler: txn.txprepare, flags: [] },
+  { name: 'TXCOMMIT', arity: 2, route: 'internal', workerHandler: txn.txcommit, control: true, flags: [] },
+  { name: 'TXABORT', arity: 2, route: 'internal', workerHandler: txn.txabort, control: true, flags: [] },
   // every worker
   { name: 'DBSIZE', arity: 1, route: 'each-worker', combine: 'sum', workerHandler: server.dbsize, flags: R },
   { name: 'FLUSHALL', arity: -1, route: 'each-worker', combine: 'ok', workerHandler: server.flushall, flags: ['write'] },
@@ -99,7 +111,7 @@ export const BY_OPCODE: readonly (CommandSpec | undefined)[] = (() => {
   return byOpcode;
 })();
 
-const RESP_NAMES = new Map(COMMANDS.filter((spec) => !spec.textOnly).map((spec) => [spec.name, spec]));
+const RESP_NAMES = new Map(COMMANDS.filter((spec) => !spec.textOnly && spec.route !== 'internal').map((spec) => [spec.name, spec]));
 
 /** The RESP command named by argv[0], any letter case. */
 export function lookup(args: Args): CommandSpec | undefined {

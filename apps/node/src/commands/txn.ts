@@ -1,0 +1,79 @@
+import { shardOfString, type Args } from '@kv/wire';
+import type { ReplySink } from '../reply';
+import type { ShardSet } from '../shards';
+
+/**
+ * The participant's side of a transaction over several workers (apps/router/src/txn.ts is the
+ * coordinator). Internal commands, never accepted from clients:
+ *   TXPREPARE txid coordinator MSET|MSETNX|MGET key [value] ...  hold these shards; answer what the mode needs
+ *   TXCOMMIT txid                                         apply the held writes, release (no reply)
+ *   TXABORT txid                                          release without writing (no reply)
+ */
+
+/** TXPREPARE: runs in its turn (the caller passes it through ShardSet.run), then holds the shards. */
+export function txprepare(shards: ShardSet, args: Args, reply: ReplySink): void {
+  const txid = args.latin1(1);
+  // The link it came on, not the coordinator's index: a restarted coordinator's new link must not
+  // release what its predecessor's transaction held, nor the other way round.
+  const from = shards.source;
+  const mode = args.latin1(3);
+  if (mode === 'MGET') {
+    const values: (string | undefined)[] = [];
+    for (let i = 4; i < args.count; i++) {
+      const key = args.latin1(i);
+      values.push(shards.store(shardOfString(key))?.get(key));
+    }
+    shards.holdFor(txid, from, []);
+    reply.bulk(packValues(values));
+    return;
+  }
+  const writes: [string, string][] = [];
+  let existing = 0;
+  for (let i = 4; i + 1 < args.count; i += 2) {
+    const key = args.latin1(i);
+    if (mode === 'MSETNX' && shards.store(shardOfString(key))?.has(key)) existing++;
+    writes.push([key, args.latin1(i + 1)]);
+  }
+  shards.holdFor(txid, from, existing > 0 ? [] : writes);
+  reply.integer(existing);
+}
+
+export function txcommit(shards: ShardSet, args: Args): void {
+  shards.commit(args.latin1(1));
+}
+
+export function txabort(shards: ShardSet, args: Args): void {
+  shards.abort(args.latin1(1));
+}
+
+const NIL_LENGTH = 0xffffffff;
+
+/** Values (undefined = nil) packed into one latin1 string: u32 length (or NIL_LENGTH), bytes. */
+export function packValues(values: readonly (string | undefined)[]): string {
+  let size = 0;
+  for (const v of values) size += 4 + (v?.length ?? 0);
+  const buf = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const v of values) {
+    buf.writeUInt32LE(v === undefined ? NIL_LENGTH : v.length, at);
+    at += 4;
+    if (v !== undefined) at += buf.latin1Write(v, at, v.length);
+  }
+  return buf.latin1Slice(0, size);
+}
+
+export function unpackValues(packed: string): (string | undefined)[] {
+  const buf = Buffer.from(packed, 'latin1');
+  const values: (string | undefined)[] = [];
+  let at = 0;
+  while (at + 4 <= buf.length) {
+    const len = buf.readUInt32LE(at);
+    at += 4;
+    if (len === NIL_LENGTH) values.push(undefined);
+    else {
+      values.push(buf.latin1Slice(at, at + len));
+      at += len;
+    }
+  }
+  return values;
+}

@@ -1,0 +1,166 @@
+import { argsOf, ReplyKind, shardOfString, type Args } from '@kv/wire';
+import { commandNamed, ownerOf, unpackValues, type ReplySink } from '@kv/node';
+import { Gather } from './gather';
+import { Slot, type Peers, type SlotOwner } from './peers';
+import type { Router } from './router';
+
+const TXPREPARE = commandNamed('TXPREPARE');
+const TXCOMMIT = commandNamed('TXCOMMIT');
+const TXABORT = commandNamed('TXABORT');
+const LINK_DOWN = 'ERR the worker owning this key is down';
+
+export type TxnMode = 'MSET' | 'MSETNX' | 'MGET';
+
+let nextTxn = 0;
+
+/**
+ * The coordinator of a command over keys on several workers that must look atomic: MSET,
+ * MSETNX, and MGET across workers. It prepares the workers one by one in worker order; a
+ * prepared worker holds its shards (everything else there waits its turn) until the commit or
+ * abort. Only when all are prepared does it commit them all, so no reader on any worker can see
+ * some of the keys written and others not; taking workers in one global order means two
+ * transactions never wait on each other in a cycle. It takes one place in the client's reply
+ * order, like a Gather, and its reply is built as one (list, sum or OK).
+ */
+export class Transaction extends Gather {
+  readonly txid: string;
+  private readonly owners: number[];
+  /** Key positions (into keys) per owning worker. */
+  private readonly positions = new Map<number, number[]>();
+  private step = 0;
+  private existing = 0;
+  /** Inside start(): a synchronous finish is flushed by the caller. */
+  private starting = false;
+
+  constructor(
+    owner: SlotOwner,
+    resp: boolean,
+    private readonly router: Router,
+    private readonly mode: TxnMode,
+    private readonly keys: readonly string[],
+    private readonly writes: readonly string[] | null,
+  ) {
+    super(owner, resp, mode === 'MGET' ? 'list' : mode === 'MSETNX' ? 'sum' : 'ok', mode === 'MGET' ? keys.length : 0);
+    this.txid = `${router.self}:${nextTxn++}`;
+    keys.forEach((key, i) => {
+      const worker = ownerOf(shardOfString(key), router.workers);
+      const list = this.positions.get(worker);
+      if (list === undefined) this.positions.set(worker, [i]);
+      else list.push(i);
+    });
+    this.owners = [...this.positions.keys()].sort((a, b) => a - b);
+  }
+
+  /** Runs the transaction; true when it finished at once (every worker was this one and free). */
+  start(): boolean {
+    this.starting = true;
+    this.prepareNext();
+    this.starting = false;
+    return this.done;
+  }
+
+  private prepareNext(): void {
+    if (this.step === this.owners.length) return this.finish();
+    const worker = this.owners[this.step];
+    const args = this.prepareArgs(worker);
+    const router = this.router;
+    if (worker === router.self) {
+      const shards = router.node.shards;
+      shards.run(() => TXPREPARE.workerHandler!(shards, args, new PreparedSink(this)));
+    } else if (!router.peers.isUp(worker)) {
+      this.fail(LINK_DOWN);
+    } else {
+      router.peers.forward(worker, TXPREPARE.opcode, args, new PrepareSlot(this));
+    }
+  }
+
+  /** A worker answered its prepare: record what it said and go on to the next. */
+  prepared(kind: ReplyKind, payload: string): void {
+    if (kind === ReplyKind.ERROR) return this.fail(payload);
+    const worker = this.owners[this.step];
+    if (this.mode === 'MSETNX') this.existing += Number(payload);
+    if (this.mode === 'MGET') {
+      const values = unpackValues(payload);
+      this.positions.get(worker)!.forEach((position, j) => {
+        const value = values[j];
+        this.part(position, value === undefined ? ReplyKind.NIL : ReplyKind.BULK, value ?? '');
+      });
+    }
+    this.step++;
+    this.prepareNext();
+  }
+
+  private finish(): void {
+    const commit = !(this.mode === 'MSETNX' && this.existing > 0);
+    for (const worker of this.owners) this.end(worker, commit);
+    if (this.mode === 'MSETNX') this.sum = commit ? 1 : 0;
+    this.complete();
+  }
+
+  /** A worker could not be prepared: release those that were, and answer the error. */
+  private fail(message: string): void {
+    for (let i = 0; i < this.step; i++) this.end(this.owners[i], false);
+    this.error = message;
+    this.complete();
+  }
+
+  private complete(): void {
+    this.remaining = 0;
+    this.done = true;
+    if (!this.starting) this.router.peers.markDirty(this.owner);
+  }
+
+  private end(worker: number, commit: boolean): void {
+    const router = this.router;
+    if (worker === router.self) {
+      if (commit) router.node.shards.commit(this.txid);
+      else router.node.shards.abort(this.txid);
+    } else if (router.peers.isUp(worker)) {
+      // Sent at once, before the client hears OK: the commit must not wait for the end of the turn.
+      router.peers.control(worker, (commit ? TXCOMMIT : TXABORT).opcode, argsOf([commit ? 'TXCOMMIT' : 'TXABORT', this.txid]));
+    }
+  }
+
+  /** TXPREPARE txid from mode key [value] ... for the keys this worker owns. */
+  private prepareArgs(worker: number): Args {
+    const parts = ['TXPREPARE', this.txid, String(this.router.self), this.mode];
+    for (const i of this.positions.get(worker)!) {
+      parts.push(this.keys[i]);
+      if (this.writes !== null) parts.push(this.writes[i]);
+    }
+    return argsOf(parts);
+  }
+}
+
+/** A prepare sent to another worker. */
+class PrepareSlot extends Slot {
+  constructor(private readonly txn: Transaction) {
+    super(txn.owner, txn.resp);
+  }
+  override settle(kind: ReplyKind, payload: string, _peers: Peers): void {
+    this.txn.prepared(kind, payload);
+  }
+}
+
+/** The answer of a prepare run on this worker. */
+class PreparedSink implements ReplySink {
+  constructor(private readonly txn: Transaction) {}
+  ok(): void {
+    this.txn.prepared(ReplyKind.OK, '');
+  }
+  status(text: string): void {
+    this.txn.prepared(ReplyKind.STATUS, text);
+  }
+  nil(): void {
+    this.txn.prepared(ReplyKind.NIL, '');
+  }
+  bulk(value: string): void {
+    this.txn.prepared(ReplyKind.BULK, value);
+  }
+  integer(n: number | bigint): void {
+    this.txn.prepared(ReplyKind.INTEGER, String(n));
+  }
+  error(message: string): void {
+    this.txn.prepared(ReplyKind.ERROR, message);
+  }
+}
