@@ -29,6 +29,8 @@ export interface BenchOptions {
   locality: Locality;
   json: boolean;
   scenarios: boolean;
+  /** Run redis-benchmark against kv and redis-server side by side instead of this generator. */
+  redisBenchmark: boolean;
   serverPid: number | null;
   kvMain: string;
   help: boolean;
@@ -61,6 +63,7 @@ const SPECS: OptionSpec[] = [
   { name: 'locality', arg: 'any|local|forwarded', help: 'kv with >= 2 workers: use only keys owned by the connection\'s worker (local) or by another (forwarded); default any' },
   { name: 'json', arg: null, help: 'print one JSON object instead of the table' },
   { name: 'scenarios', arg: null, help: 'run the BENCHMARKS.md matrix (kv 1/2 workers vs redis-server, 1000 connections, locality) and print a markdown table' },
+  { name: 'redis-benchmark', arg: null, help: 'run redis-benchmark -t set,get -c 50 -P 16 against kv (--workers) and redis-server in one run and print both with their ratio' },
   { name: 'server-pid', arg: 'PID', help: 'with --addr: PID of the server, to report its CPU (its descendants count too)' },
   { name: 'kv-main', arg: 'PATH', help: 'kv server entry point to start; default apps/router/dist/main.js' },
   { name: 'help', arg: null, help: 'show this help' },
@@ -160,6 +163,7 @@ export function parseCli(argv: readonly string[]): BenchOptions {
     locality: choiceOption(raw, 'locality', ['any', 'local', 'forwarded'] as const, 'any'),
     json: flags.has('json'),
     scenarios: flags.has('scenarios'),
+    redisBenchmark: flags.has('redis-benchmark'),
     serverPid: raw.has('server-pid') ? numberOption(raw, 'server-pid', 0, 1, 2 ** 22, true) : null,
     kvMain: path.resolve(raw.get('kv-main') ?? path.join(__dirname, '..', '..', 'router', 'dist', 'main.js')),
     help: flags.has('help'),

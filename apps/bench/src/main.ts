@@ -3,6 +3,7 @@ import { formatRunTable } from './report';
 import { runBench, RunSetupError, type RunSpec, type RunTarget } from './run';
 import { formatScenarioMarkdown, summarizeScenarios } from './scenarioReport';
 import { runScenarios } from './scenarios';
+import { runRedisBenchmark } from './redisBenchmark';
 import { findRedisServer, killAllServersNow, ServerStartError, startKvServer, startRedisServer, stopAllServers, type StartedServer } from './servers';
 
 const EXIT_OK = 0;
@@ -80,6 +81,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return EXIT_OK;
   }
   try {
+    if (options.redisBenchmark) return await runRedisBenchmark(options);
     return options.scenarios ? await runMatrix(options) : await runSingle(options);
   } catch (err) {
     if (!(err instanceof ServerStartError || err instanceof RunSetupError)) throw err;
