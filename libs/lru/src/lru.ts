@@ -46,6 +46,10 @@ export class Lru {
   private sizes: Int32Array;
   /** Expiry by slot, Unix milliseconds; 0 = none. */
   private expires: Float64Array;
+  /** The slots that have an expiry, densely, so active expiry samples only those. */
+  private volatileSlots: Int32Array;
+  /** Index of each slot in volatileSlots. */
+  private volatileIndex: Int32Array;
   /** Towards the least recently used end. */
   private next: Int32Array;
   /** Towards the most recently used end. */
@@ -66,6 +70,8 @@ export class Lru {
     this.values = new Array<string>(capacity).fill('');
     this.sizes = new Int32Array(capacity);
     this.expires = new Float64Array(capacity);
+    this.volatileSlots = new Int32Array(capacity);
+    this.volatileIndex = new Int32Array(capacity);
     this.next = new Int32Array(capacity);
     this.prev = new Int32Array(capacity);
     this.freeSlots = new Int32Array(capacity);
@@ -153,12 +159,10 @@ export class Lru {
    * time; returns how many expired, so the caller can repeat while the expired share is high.
    */
   expireSample(now: number, samples: number): number {
-    if (this.volatile === 0 || this.used === 0) return 0;
     let expired = 0;
-    for (let i = 0; i < samples; i++) {
-      const slot = (Math.random() * this.used) | 0;
-      const at = this.expires[slot];
-      if (this.sizes[slot] !== 0 && at !== 0 && at <= now) {
+    for (let i = 0; i < samples && this.volatile > 0; i++) {
+      const slot = this.volatileSlots[(Math.random() * this.volatile) | 0];
+      if (this.expires[slot] <= now) {
         this.expirations++;
         this.removeSlot(slot);
         expired++;
@@ -194,6 +198,30 @@ export class Lru {
     }
   }
 
+  /**
+   * A step of SCAN's walk over the slots, in slot order: appends to `out` the keys of unexpired
+   * entries in slots `from`, `from + 1` ... until `count` keys were found or `count * 10` slots (at
+   * least 1000) were looked at, and returns the slot to go on from, or -1 when no slot is left.
+   * Touches neither recency nor counters. An entry keeps its slot for as long as it lives, so a
+   * walk from 0 to -1 returns each key that existed throughout exactly once; a key added meanwhile
+   * may be missed (its slot may be behind the walk).
+   */
+  scanSlots(from: number, count: number, out: string[], now = Date.now()): number {
+    const used = this.used;
+    const stop = Math.min(used, from + Math.max(count * 10, 1000));
+    let slot = Math.max(0, from);
+    let found = 0;
+    while (slot < stop && found < count) {
+      const at = this.expires[slot];
+      if (this.sizes[slot] !== 0 && (at === 0 || at > now)) {
+        out.push(this.keys[slot]);
+        found++;
+      }
+      slot++;
+    }
+    return slot >= used ? -1 : slot;
+  }
+
   /** The slot of a key that exists and has not expired, else -1 (an expired entry is removed). */
   private live(key: string): number {
     const slot = this.index.get(key);
@@ -210,8 +238,21 @@ export class Lru {
   private setExpiry(slot: number, expireAt: number): void {
     const had = this.expires[slot] !== 0;
     const has = expireAt !== 0;
-    if (had !== has) this.volatile += has ? 1 : -1;
+    if (!had && has) {
+      this.volatileIndex[slot] = this.volatile;
+      this.volatileSlots[this.volatile++] = slot;
+    } else if (had && !has) {
+      this.forgetVolatile(slot);
+    }
     this.expires[slot] = expireAt;
+  }
+
+  /** Takes a slot out of volatileSlots, moving the last one into its place. */
+  private forgetVolatile(slot: number): void {
+    const at = this.volatileIndex[slot];
+    const last = this.volatileSlots[--this.volatile];
+    this.volatileSlots[at] = last;
+    this.volatileIndex[last] = at;
   }
 
   private evictTail(): void {
@@ -225,8 +266,8 @@ export class Lru {
     this.bytes -= this.sizes[slot];
     this.sizes[slot] = 0;
     if (this.expires[slot] !== 0) {
+      this.forgetVolatile(slot);
       this.expires[slot] = 0;
-      this.volatile--;
     }
     // Drop the strings so their memory is reclaimable now, not when the slot is reused.
     this.keys[slot] = '';
@@ -246,6 +287,8 @@ export class Lru {
     const expires = new Float64Array(capacity);
     expires.set(this.expires);
     this.expires = expires;
+    this.volatileSlots = growInt32(this.volatileSlots, capacity);
+    this.volatileIndex = growInt32(this.volatileIndex, capacity);
     this.next = growInt32(this.next, capacity);
     this.prev = growInt32(this.prev, capacity);
     this.freeSlots = growInt32(this.freeSlots, capacity);

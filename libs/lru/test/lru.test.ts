@@ -475,4 +475,20 @@ t('sampling removes expired entries without anyone reading them, and keeps bytes
   assert.is(lru.expireSample(Date.now(), 1000), 0, 'nothing live is removed');
 });
 
+t('active expiry finds the few expired entries among many without one', () => {
+  const lru = new Lru({ maxBytes: 1e9, entryOverhead: 10 });
+  for (let i = 0; i < 20_000; i++) lru.set(`plain${i}`, 'x');
+  for (let i = 0; i < 50; i++) lru.set(`dead${i}`, 'x', Date.now() - 1);
+  lru.set('later', 'x', Date.now() + 60_000);
+  let calls = 0;
+  while (lru.volatile > 1 && calls++ < 100) lru.expireSample(Date.now(), 20);
+  assert.is(lru.expirations, 50);
+  assert.ok(calls < 100, `took ${calls} rounds of 20 samples`);
+  assert.is(lru.size, 20_001);
+  assert.is(lru.expiryOf('later') > 0, true);
+  lru.setExpiryOf('later', 0);
+  assert.is(lru.volatile, 0);
+  assert.is(lru.expireSample(Date.now(), 20), 0);
+});
+
 t.run();

@@ -49,20 +49,20 @@ export function persist(store: Lru, args: Args, reply: ReplySink): void {
 }
 
 export function expire(store: Lru, args: Args, reply: ReplySink): void {
-  setExpiry(store, args, reply, 'EX');
+  setExpiry(store, args, reply, 'EX', 'expire');
 }
 export function pexpire(store: Lru, args: Args, reply: ReplySink): void {
-  setExpiry(store, args, reply, 'PX');
+  setExpiry(store, args, reply, 'PX', 'pexpire');
 }
 export function expireat(store: Lru, args: Args, reply: ReplySink): void {
-  setExpiry(store, args, reply, 'EXAT');
+  setExpiry(store, args, reply, 'EXAT', 'expireat');
 }
 export function pexpireat(store: Lru, args: Args, reply: ReplySink): void {
-  setExpiry(store, args, reply, 'PXAT');
+  setExpiry(store, args, reply, 'PXAT', 'pexpireat');
 }
 
 /** EXPIRE key amount [NX | XX | GT | LT]: a time in the past deletes the key. */
-function setExpiry(store: Lru, args: Args, reply: ReplySink, unit: string): void {
+function setExpiry(store: Lru, args: Args, reply: ReplySink, unit: string, command: string): void {
   const n = integerArg(args, 2);
   if (n === undefined) return reply.error(ERR.notInteger);
   let nx = false, xx = false, gt = false, lt = false;
@@ -80,6 +80,7 @@ function setExpiry(store: Lru, args: Args, reply: ReplySink, unit: string): void
   const current = store.expiryOf(key);
   if (current < 0) return reply.integer(0);
   const at = expiryFrom(unit, n);
+  if (Number.isNaN(at)) return reply.error(ERR.invalidExpire(command));
   // With GT/LT a key without expiry counts as infinite, as in Redis.
   const currentTtl = current === 0 ? Infinity : current;
   if ((nx && current !== 0) || (xx && current === 0) || (gt && at <= currentTtl) || (lt && at >= currentTtl)) return reply.integer(0);

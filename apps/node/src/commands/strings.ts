@@ -31,8 +31,8 @@ export function set(store: Lru, args: Args, reply: ReplySink): void {
     else if ((option === 'EX' || option === 'PX' || option === 'EXAT' || option === 'PXAT') && !expireGiven && !keepTtl && i + 1 < args.count) {
       const n = integerArg(args, ++i);
       if (n === undefined) return reply.error(ERR.notInteger);
-      if (n <= 0) return reply.error(ERR.invalidExpire('set'));
       expireAt = expiryFrom(option, n);
+      if (n <= 0 || Number.isNaN(expireAt)) return reply.error(ERR.invalidExpire('set'));
       expireGiven = true;
     } else return reply.error(ERR.syntax);
   }
@@ -68,8 +68,9 @@ export function psetex(store: Lru, args: Args, reply: ReplySink): void {
 function setWithExpiry(store: Lru, args: Args, reply: ReplySink, unit: 'EX' | 'PX', command: string): void {
   const n = integerArg(args, 2);
   if (n === undefined) return reply.error(ERR.notInteger);
-  if (n <= 0) return reply.error(ERR.invalidExpire(command));
-  if (!store.set(args.latin1(1), args.latin1(3), expiryFrom(unit, n))) return reply.error(ERR.oom);
+  const at = expiryFrom(unit, n);
+  if (n <= 0 || Number.isNaN(at)) return reply.error(ERR.invalidExpire(command));
+  if (!store.set(args.latin1(1), args.latin1(3), at)) return reply.error(ERR.oom);
   reply.ok();
 }
 
@@ -96,8 +97,8 @@ export function getex(store: Lru, args: Args, reply: ReplySink): void {
     else if ((option === 'EX' || option === 'PX' || option === 'EXAT' || option === 'PXAT') && expireAt === -1 && i + 1 < args.count) {
       const n = integerArg(args, ++i);
       if (n === undefined) return reply.error(ERR.notInteger);
-      if (n <= 0) return reply.error(ERR.invalidExpire('getex'));
       expireAt = expiryFrom(option, n);
+      if (n <= 0 || Number.isNaN(expireAt)) return reply.error(ERR.invalidExpire('getex'));
     } else return reply.error(ERR.syntax);
   }
   const key = args.latin1(1);
@@ -185,27 +186,48 @@ function float(text: string): number | undefined {
 }
 
 /**
- * Redis prints INCRBYFLOAT results from a long double, without exponent or trailing zeros; a
- * double is reliable to 15 significant digits, so print those (0.1 + 0.2 gives "0.3" as Redis).
+ * Redis prints INCRBYFLOAT results from a long double in plain decimal, without exponent or
+ * trailing zeros; a double is reliable to 15 significant digits, so print those (0.1 + 0.2 gives
+ * "0.3" as Redis, 1e21 gives "1000000000000000000000").
  */
-function formatFloat(n: number): string {
-  const text = n.toPrecision(15);
-  if (text.includes('e')) return String(n);
+export function formatFloat(n: number): string {
+  let text = n.toPrecision(15);
+  const e = text.indexOf('e');
+  if (e >= 0) text = plainDecimal(text.slice(0, e), Number(text.slice(e + 1)));
   return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
 }
 
-/** Unix ms for an EX/PX/EXAT/PXAT amount. */
+/** "1.5", 3 -> "1500": a mantissa and a power of ten written out. */
+function plainDecimal(mantissa: string, exponent: number): string {
+  const negative = mantissa.startsWith('-');
+  const unsigned = negative ? mantissa.slice(1) : mantissa;
+  const dot = unsigned.indexOf('.');
+  const digits = unsigned.replace('.', '');
+  const point = (dot < 0 ? unsigned.length : dot) + exponent;
+  let text: string;
+  if (point <= 0) text = '0.' + '0'.repeat(-point) + digits;
+  else if (point >= digits.length) text = digits + '0'.repeat(point - digits.length);
+  else text = digits.slice(0, point) + '.' + digits.slice(point);
+  return (negative ? '-' : '') + text;
+}
+
+/** Unix ms for an EX/PX/EXAT/PXAT amount; NaN when it overflows (Redis: invalid expire time). */
 export function expiryFrom(unit: string, n: number): number {
+  let at: number;
   switch (unit) {
     case 'EX':
-      return Date.now() + n * 1000;
+      at = Date.now() + n * 1000;
+      break;
     case 'PX':
-      return Date.now() + n;
+      at = Date.now() + n;
+      break;
     case 'EXAT':
-      return n * 1000;
+      at = n * 1000;
+      break;
     default:
-      return n;
+      at = n;
   }
+  return Number.isSafeInteger(at) ? at : NaN;
 }
 
 function replyValue(reply: ReplySink, value: string | undefined): void {
