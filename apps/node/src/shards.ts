@@ -1,5 +1,6 @@
 import { Lru } from '@kv/lru';
 import { SHARD_COUNT, shardOf, shardOfString, type Args } from '@kv/wire';
+import type { StatsProvider } from './commands/info';
 import type { CommandSpec } from './commands/table';
 import type { ReplySink } from './reply';
 
@@ -36,12 +37,15 @@ export class ShardSet {
   private readonly stores: (Lru | undefined)[] = new Array(SHARD_COUNT);
   readonly owned: readonly number[];
   private hold: Hold | null = null;
+  private readonly goneLinks = new Set<number>();
   private waiting: (() => void)[] = [];
   private waitingHead = 0;
   /** The peer link whose request is running now (-1: this worker's own clients). */
   source = -1;
   /** Called after waiting work ran on release, so the caller can flush the replies it produced. */
   onDrained: () => void = () => {};
+  /** The worker process's own figures (clients, commands, port ...) for INFO; set by the worker. */
+  processStats: StatsProvider | null = null;
 
   constructor(owned: readonly number[], maxmemory: number) {
     this.owned = owned;
@@ -94,7 +98,13 @@ export class ShardSet {
 
   /** The link a transaction came on is gone: it will never be committed. */
   abortFrom(link: number): void {
+    this.goneLinks.add(link);
     if (this.hold !== null && this.hold.from === link) this.release();
+  }
+
+  /** True for a link that closed: a prepare from it still waiting in line must not hold anything. */
+  isGone(link: number): boolean {
+    return this.goneLinks.has(link);
   }
 
   private release(): void {

@@ -26,6 +26,7 @@ import { Gather, PartSlot, SettleSink } from './gather';
 import { Transaction } from './txn';
 import { Slot, type SlotOwner } from './peers';
 import type { Router } from './router';
+import { runScan } from './scan';
 
 const GET = commandNamed('GET');
 const PUT = commandNamed('PUT');
@@ -59,11 +60,14 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
   closed = false;
   /** QUIT or a protocol error: read nothing more, close once the owed replies are out. */
   private closing = false;
+  /** A transaction of this client's in flight: what it sent next waits in pendingInput. */
+  private blockedBy: Transaction | null = null;
+  private pendingInput: Buffer[] = [];
   private paused = false;
 
   constructor(
     readonly socket: net.Socket,
-    private readonly router: Router,
+    readonly router: Router,
     id: number,
   ) {
     this.id = id;
@@ -76,11 +80,21 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
   }
 
   onData(chunk: Buffer): void {
+    if (this.blockedBy !== null) {
+      this.pendingInput.push(chunk);
+      return;
+    }
     let pos = 0;
     const len = chunk.length;
     while (pos < len && !this.closing) {
       if (this.resp.midCommand || (!this.text.midLine && chunk[pos] === STAR)) pos = this.resp.feed(chunk, pos, this);
       else pos = this.text.feedLine(chunk, pos, this);
+      if (this.blockedBy !== null) {
+        // Later commands wait for the transaction, so this client reads its own writes.
+        if (pos < len) this.pendingInput.push(chunk.subarray(pos));
+        this.socket.pause();
+        break;
+      }
     }
     const out = this.router.out;
     if (out.length > 0) this.write(out.take());
@@ -124,6 +138,8 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
         return this.runEachWorker(spec, args);
       case 'txn':
         return this.runTransaction(spec, args);
+      case 'cursor':
+        return runScan(this, spec, args);
       default:
         return runConnectionCommand(this, spec, args);
     }
@@ -186,6 +202,16 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
     this.owe(txn);
     // Finished at once (only this worker, and free): write it out now rather than wait for a peer.
     if (txn.start()) this.flushResolved();
+    else this.blockedBy = txn;
+  }
+
+  /** The transaction this client waits for is done: go on with what it sent after it. */
+  private unblock(): void {
+    this.blockedBy = null;
+    const input = this.pendingInput;
+    this.pendingInput = [];
+    if (!this.paused && !this.router.draining && !this.closing) this.socket.resume();
+    for (const chunk of input) this.onData(chunk);
   }
 
   /** MGET, DEL, EXISTS ...: the command once per key on the key's owner, replies combined. */
@@ -263,7 +289,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
   }
 
   /** Places a slot in the reply order; replies after it wait in `held` until it is done. */
-  private owe<T extends Slot>(slot: T): T {
+  owe<T extends Slot>(slot: T): T {
     const held = this.held ?? (this.held = new OutBuffer(1024));
     if (!this.waiting) {
       // Replies of this read so far wait with the rest, so the whole read is answered in one write.
@@ -344,6 +370,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
       }
     }
     if (out.length > 0) this.write(out.take());
+    if (this.blockedBy !== null && this.blockedBy.done) this.unblock();
     if (!this.waiting) {
       if (this.closing) this.closeWhenSettled();
       this.router.settled(this);
@@ -352,6 +379,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
 
   private encodeGather(out: OutBuffer, gather: Gather): void {
     if (gather.error !== '') return respError(out, gather.error);
+    if (gather.encodeReply(out)) return;
     if (gather.combine === 'sum') return respInteger(out, gather.sum);
     if (gather.combine === 'ok') return respSimple(out, 'OK');
     respArrayHeader(out, gather.kinds.length);

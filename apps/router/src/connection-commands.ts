@@ -1,9 +1,9 @@
-import { RESP_COMMANDS, type CommandSpec } from '@kv/node';
+import { compileGlob, REDIS_VERSION, RESP_COMMANDS, type CommandSpec } from '@kv/node';
 import type { Args } from '@kv/wire';
+import { commandDocs } from './command-docs';
 import type { Conn } from './conn';
 
-/** The version reported to clients that ask (HELLO, INFO): the Redis 7 behaviour we follow. */
-const REDIS_VERSION = '7.0.0';
+const NO_PASSWORD = 'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?';
 
 /** Commands about the connection or the server that need no shard: PING, HELLO, CLIENT ... */
 export function runConnectionCommand(conn: Conn, spec: CommandSpec, args: Args): void {
@@ -23,6 +23,10 @@ export function runConnectionCommand(conn: Conn, spec: CommandSpec, args: Args):
     }
     case 'HELLO':
       return hello(conn, args);
+    case 'AUTH':
+      // No password can be configured yet: Redis's answer when none is.
+      if (args.count > 3) return conn.error('ERR syntax error');
+      return conn.error(NO_PASSWORD);
     case 'CLIENT':
       return client(conn, args);
     case 'COMMAND':
@@ -54,7 +58,7 @@ function hello(conn: Conn, args: Args): void {
       if (/[\s]/.test(name)) return conn.error('ERR Client names cannot contain spaces, newlines or special characters.');
       conn.name = name;
     } else if (option === 'AUTH' && i + 2 < args.count) {
-      return conn.error('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?');
+      return conn.error(NO_PASSWORD);
     } else {
       return conn.error(`ERR Syntax error in HELLO option '${args.latin1(i)}'`);
     }
@@ -91,7 +95,7 @@ function client(conn: Conn, args: Args): void {
   conn.error(`ERR unknown subcommand or wrong number of arguments for '${args.latin1(1)}'. Try CLIENT HELP.`);
 }
 
-/** COMMAND, COMMAND COUNT, COMMAND INFO name..., COMMAND DOCS (empty: clients fall back to their own help). */
+/** COMMAND, COMMAND COUNT, COMMAND INFO name..., COMMAND DOCS [name...]. */
 function command(conn: Conn, args: Args): void {
   if (args.count === 1) {
     conn.arrayHeader(RESP_COMMANDS.length);
@@ -100,7 +104,7 @@ function command(conn: Conn, args: Args): void {
   }
   const sub = args.latin1(1).toUpperCase();
   if (sub === 'COUNT' && args.count === 2) return conn.integer(RESP_COMMANDS.length);
-  if (sub === 'DOCS') return conn.arrayHeader(0);
+  if (sub === 'DOCS') return commandDocs(conn, args);
   if (sub === 'INFO') {
     conn.arrayHeader(args.count - 2);
     for (let i = 2; i < args.count; i++) {
@@ -137,33 +141,13 @@ function config(conn: Conn, args: Args): void {
   const params = conn.configParams();
   const matched: [string, string][] = [];
   for (let i = 2; i < args.count; i++) {
-    const pattern = args.latin1(i).toLowerCase();
-    for (const [name, value] of params) if (globMatch(pattern, name) && !matched.some(([n]) => n === name)) matched.push([name, value]);
+    // Redis matches parameter names without regard to case.
+    const glob = compileGlob(args.latin1(i), true);
+    for (const [name, value] of params) if (glob.matches(name) && !matched.some(([n]) => n === name)) matched.push([name, value]);
   }
   conn.arrayHeader(matched.length * 2);
   for (const [name, value] of matched) {
     conn.bulk(name);
     conn.bulk(value);
   }
-}
-
-/** Redis-style glob (`*` and `?`), matched in linear time with one backtrack point. */
-export function globMatch(pattern: string, text: string): boolean {
-  let p = 0, t = 0, star = -1, mark = 0;
-  while (t < text.length) {
-    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === text[t])) {
-      p++;
-      t++;
-    } else if (p < pattern.length && pattern[p] === '*') {
-      star = p++;
-      mark = t;
-    } else if (star >= 0) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.length && pattern[p] === '*') p++;
-  return p === pattern.length;
 }

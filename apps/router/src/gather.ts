@@ -1,5 +1,5 @@
-import { ReplyKind } from '@kv/wire';
-import type { ReplySink } from '@kv/node';
+import { ReplyKind, respArrayHeader, respBulkLatin1, unpackList, type OutBuffer } from '@kv/wire';
+import { mergeInfo, type ReplySink } from '@kv/node';
 import { Slot, type Peers, type SlotOwner } from './peers';
 
 /**
@@ -17,13 +17,14 @@ export class Gather extends Slot {
   constructor(
     owner: SlotOwner,
     resp: boolean,
-    readonly combine: 'sum' | 'list' | 'ok',
+    readonly combine: 'sum' | 'list' | 'ok' | 'concat' | 'info' | 'scan',
     parts: number,
   ) {
     super(owner, resp);
     this.remaining = parts;
-    this.kinds = combine === 'list' ? new Array<ReplyKind>(parts) : [];
-    this.values = combine === 'list' ? new Array<string>(parts) : [];
+    const byPart = combine === 'list' || combine === 'concat' || combine === 'info';
+    this.kinds = byPart ? new Array<ReplyKind>(parts) : [];
+    this.values = byPart ? new Array<string>(parts) : [];
   }
 
   part(index: number, kind: ReplyKind, payload: string): void {
@@ -31,11 +32,35 @@ export class Gather extends Slot {
       if (this.error === '') this.error = payload;
     } else if (this.combine === 'sum') {
       this.sum += Number(payload);
-    } else if (this.combine === 'list') {
+    } else if (this.combine === 'list' || this.combine === 'concat' || this.combine === 'info') {
       this.kinds[index] = kind;
       this.values[index] = payload;
     }
     this.remaining--;
+  }
+
+  /**
+   * Encodes the combined reply of the shapes that are not a sum, an OK or a list of values:
+   * `concat` (KEYS) one array of every part's packed list, in worker order; `info` the merged
+   * INFO text. False for the other shapes (the caller encodes those; errors come first there).
+   */
+  encodeReply(out: OutBuffer): boolean {
+    if (this.combine === 'info') {
+      respBulkLatin1(out, mergeInfo(this.values));
+      return true;
+    }
+    if (this.combine !== 'concat') return false;
+    const lists: string[][] = [];
+    let total = 0;
+    for (let i = 0; i < this.values.length; i++) {
+      if (this.kinds[i] !== ReplyKind.BULK) continue;
+      const list = unpackList(this.values[i]);
+      lists.push(list);
+      total += list.length;
+    }
+    respArrayHeader(out, total);
+    for (const list of lists) for (const item of list) respBulkLatin1(out, item);
+    return true;
   }
 }
 

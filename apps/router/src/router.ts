@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import { Args, OutBuffer } from '@kv/wire';
-import type { ShardNode } from '@kv/node';
+import type { ProcessStats, ShardNode } from '@kv/node';
 import { Conn } from './conn';
 import { PartSink } from './gather';
 import { log } from './log';
@@ -26,6 +26,8 @@ export class Router {
   /** Commands run on this worker's own shards for its clients. */
   local = 0;
   totalConnections = 0;
+  /** The client port: --port, or the one the primary picked, once a client shows it (for INFO). */
+  private clientPort: number;
   draining = false;
   /** Reused for one key of a multi-key command run here. */
   readonly partArgs = new Args(2);
@@ -40,7 +42,9 @@ export class Router {
     readonly node: ShardNode,
     readonly peers: Peers,
     readonly limits: RouterSettings,
-  ) {}
+  ) {
+    this.clientPort = limits.port;
+  }
 
   /** Serves a client connection the primary handed over. */
   adopt(socket: net.Socket): void {
@@ -54,6 +58,8 @@ export class Router {
     const conn = new Conn(socket, this, this.nextConnId++);
     this.conns.add(conn);
     this.totalConnections++;
+    // With --port 0 the primary picked the port after this worker started: a client knows it.
+    if (this.clientPort === 0) this.clientPort = socket.localPort ?? 0;
     socket.on('data', (chunk: Buffer) => {
       try {
         conn.onData(chunk);
@@ -114,6 +120,18 @@ export class Router {
       ['bind', l.host],
       ['timeout', '0'],
     ];
+  }
+
+  /** This worker's figures for INFO (the shards report their own). */
+  processStats(): ProcessStats {
+    return {
+      port: this.clientPort,
+      maxmemory: this.limits.maxmemory,
+      workers: this.workers,
+      connectedClients: this.conns.size,
+      totalConnections: this.totalConnections,
+      commands: this.commands,
+    };
   }
 
   statsText(): string {

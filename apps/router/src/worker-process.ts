@@ -35,6 +35,8 @@ export function runWorker(): void {
     onCorruptFrame: (peer, error) => log('error', 'corrupt frame from peer', { worker: index, peer, error: error.message }),
   });
   const router = new Router(index, workers, node, peers, settings);
+  // INFO, run on this worker's shards, also reports the router's figures (clients, commands).
+  node.shards.processStats = () => router.processStats();
   // Work that waited for a transaction has run: send the replies it produced.
   node.shards.onDrained = () => {
     peers.flushDirty();

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { shardOfString } from '@kv/wire';
-import { processAlive, sleep, startCluster, TextClient, type Cluster } from './harness';
+import { keysPerShard, processAlive, RespClient, sleep, startCluster, TextClient, type Cluster } from './harness';
 
 const WORKERS = 3;
 const VICTIM = 1;
@@ -40,6 +40,38 @@ async function runLoad(port: number, id: number, stop: { now: boolean }) {
   return result;
 }
 
+/**
+ * A RESP client looping MSET and MGET over keys on all 16 shards (transactions holding every
+ * worker), so the kill lands in the middle of some: none may leave a worker held for good.
+ */
+async function runTransactions(port: number, id: number, stop: { now: boolean }) {
+  const result = { requests: 0, errors: 0, reconnects: 0, slowestMs: 0, failure: '' };
+  const keys = keysPerShard(`tx${id}-`, shardOfString);
+  let client: RespClient | null = null;
+  for (let i = 0; !stop.now; i++) {
+    const started = Date.now();
+    try {
+      client ??= await RespClient.connect(port);
+      const [set, values] = await client.pipeline([['MSET', ...keys.flatMap((k) => [k, `v${i}`])], ['MGET', ...keys]]);
+      result.requests += 2;
+      if (typeof set === 'object' && set !== null && 'error' in set) result.errors++;
+      if (!Array.isArray(values)) result.errors++;
+      else if (set === 'OK' && new Set(values).size !== 1) throw new Error(`torn MGET after MSET: ${values.join(',')}`);
+    } catch (err) {
+      if (client === null || !client.text.closed) {
+        result.failure = `transaction client ${id}: ${(err as Error).message}`;
+        stop.now = true;
+        break;
+      }
+      result.reconnects++;
+      client = null;
+    }
+    result.slowestMs = Math.max(result.slowestMs, Date.now() - started);
+  }
+  client?.close();
+  return result;
+}
+
 const t = suite('e2e: kill -9 of a worker while clients run');
 let cluster: Cluster;
 
@@ -57,7 +89,10 @@ t('keeps the other workers\' keys, errors in-flight commands fast, and serves th
   setup.close();
 
   const stop = { now: false };
-  const loads = Array.from({ length: 20 }, (_, id) => runLoad(cluster.port, id, stop));
+  const loads = [
+    ...Array.from({ length: 20 }, (_, id) => runLoad(cluster.port, id, stop)),
+    ...Array.from({ length: 4 }, (_, id) => runTransactions(cluster.port, id, stop)),
+  ];
   await sleep(300);
 
   const victim = cluster.workerPid(VICTIM);
@@ -67,10 +102,19 @@ t('keeps the other workers\' keys, errors in-flight commands fast, and serves th
 
   // Its shards serve again (empty) soon after: poll a key it owned until a write is accepted.
   const probeKey = keys.find((k) => ownerOf(k) === VICTIM)!;
-  const probe = await TextClient.connect(cluster.port);
+  let probe = await TextClient.connect(cluster.port);
   let servedAgainMs = -1;
   while (Date.now() - killedAt < 10_000) {
-    const [reply] = await probe.request([`GET ${probeKey}`]);
+    let reply: string;
+    try {
+      [reply] = await probe.request([`GET ${probeKey}`]);
+    } catch (err) {
+      // Connected at the instant of the kill, it may have been handed to the dying worker: that
+      // connection is closed, never left hanging; connect again.
+      if (!probe.closed) throw err;
+      probe = await TextClient.connect(cluster.port);
+      continue;
+    }
     if (reply === 'NOTFOUND') {
       servedAgainMs = Date.now() - killedAt;
       break;

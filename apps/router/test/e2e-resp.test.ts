@@ -39,6 +39,9 @@ for (const workers of [2, 3]) {
     assert.equal(await c.call('CONFIG', 'GET', 'appendonly'), ['appendonly', 'no']);
     assert.equal(await c.call('NOSUCH', 'x'), { error: "ERR unknown command 'NOSUCH', with args beginning with: 'x' " });
     assert.equal(await c.call('GET'), { error: "ERR wrong number of arguments for 'get' command" });
+    assert.equal(await c.call('AUTH', 'secret'), {
+      error: 'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+    });
     assert.is(await c.call('PING'), 'PONG', 'errors keep the connection open');
   });
 
@@ -57,6 +60,7 @@ for (const workers of [2, 3]) {
     assert.equal(await c.call('SET', 'k', 'v', 'EX', '0'), { error: "ERR invalid expire time in 'set' command" });
     assert.equal(await c.call('SET', 'k', 'v', 'EX', 'ten'), { error: 'ERR value is not an integer or out of range' });
     assert.equal(await c.call('SET', 'k', 'v', 'NX', 'XX'), { error: 'ERR syntax error' });
+    assert.equal(await c.call('SET', 'k', 'v', 'EX', '9007199254740991'), { error: "ERR invalid expire time in 'set' command" });
     assert.is(await c.call('SETNX', 's3', 'a'), 1);
     assert.is(await c.call('SETNX', 's3', 'b'), 0);
     assert.is(await c.call('SETEX', 's4', '100', 'v'), 'OK');
@@ -92,6 +96,8 @@ for (const workers of [2, 3]) {
     assert.is(await c.call('INCRBYFLOAT', 'f', '0.2'), '0.3');
     assert.is(await c.call('INCRBYFLOAT', 'f', '-5'), '-4.7');
     assert.equal(await c.call('INCRBYFLOAT', 'word', '1'), { error: 'ERR value is not a valid float' });
+    assert.is(await c.call('INCRBYFLOAT', 'huge', '1e21'), '1000000000000000000000', 'plain decimal, as Redis prints it');
+    assert.is(await c.call('INCRBYFLOAT', 'tiny', '1e-7'), '0.0000001');
   });
 
   t('key commands: EXPIRE family, TTL, PERSIST, TYPE', async () => {
@@ -107,6 +113,7 @@ for (const workers of [2, 3]) {
     assert.is(await c.call('TTL', 'missing'), -2);
     assert.is(await c.call('PTTL', 'missing'), -2);
     assert.is(await c.call('EXPIRE', 'missing', '10'), 0);
+    assert.equal(await c.call('EXPIRE', 'ap', '9007199254740991'), { error: "ERR invalid expire time in 'expire' command" });
     assert.is(await c.call('PEXPIRE', 'e1', '100000'), 1);
     assert.ok(((await c.call('PTTL', 'e1')) as number) > 99_000);
     assert.is(await c.call('EXPIREAT', 'e1', String(Math.floor(Date.now() / 1000) + 1000)), 1);
@@ -141,6 +148,19 @@ for (const workers of [2, 3]) {
     assert.equal(await c.call('MGET', ...fresh), fresh.map(() => 'nx'));
     assert.equal(await c.call('MSET', 'odd'), { error: "ERR wrong number of arguments for 'mset' command" });
     assert.equal(await c.call('MSET', 'a', 'b', 'c'), { error: "ERR wrong number of arguments for 'mset' command" });
+  });
+
+  t('a client reads its own MSET: commands pipelined after it see its values, on every worker', async () => {
+    const keys = keysPerShard(`ryw${workers}-`, shardOfString);
+    for (let conn = 0; conn < workers * 2; conn++) {
+      const client = await RespClient.connect(cluster.port);
+      for (let round = 0; round < 5; round++) {
+        const value = `c${conn}r${round}`;
+        const replies = await client.pipeline([['MSET', ...keys.flatMap((k) => [k, value])], ...keys.map((k) => ['GET', k])]);
+        assert.equal(replies, ['OK', ...keys.map(() => value)], `connection ${conn} round ${round}`);
+      }
+      client.close();
+    }
   });
 
   t('no reader ever sees part of an MSET, under concurrent writers and readers', async () => {

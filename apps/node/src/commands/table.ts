@@ -2,7 +2,9 @@ import type { Args } from '@kv/wire';
 import type { Lru } from '@kv/lru';
 import type { ReplySink } from '../reply';
 import type { ShardSet } from '../shards';
+import * as info from './info';
 import * as keys from './keys';
+import * as scan from './scan';
 import * as server from './server';
 import * as strings from './strings';
 import * as txn from './txn';
@@ -16,12 +18,14 @@ export type WorkerHandler = (shards: ShardSet, args: Args, reply: ReplySink) => 
  * - `each-key`: argv[1..] are all keys; runs once per key on its owner (`handler` sees argv
  *   [name, key]), and the replies are combined: summed (`sum`) or listed in key order (`list`).
  * - `each-worker`: no key; runs once on every worker (`workerHandler`), replies combined.
+ * - `cursor`: SCAN; runs (`workerHandler`) on the worker owning the shard its cursor points into,
+ *   then on the next shard's owner while a shard ran out early (apps/router/src/scan.ts).
  * - `txn`: keys on several workers written or read all at once (MSET, MSETNX): the router's
  *   coordinator holds every worker involved, in worker order, then commits (apps/router/src/txn.ts).
  * - `internal`: sent between workers only (the transaction's steps); clients cannot call it.
  * - `connection`: no key; answered by the router itself.
  */
-export type Route = 'key' | 'each-key' | 'each-worker' | 'txn' | 'internal' | 'connection';
+export type Route = 'key' | 'each-key' | 'each-worker' | 'cursor' | 'txn' | 'internal' | 'connection';
 
 /** A command as data: the router checks arity and finds keys and owners from this. */
 export interface CommandSpec {
@@ -31,8 +35,11 @@ export interface CommandSpec {
   /** Redis's convention, counting the name: 2 = exactly one argument, -2 = at least one. */
   readonly arity: number;
   readonly route: Route;
-  /** How per-key or per-worker replies become one: summed, listed in key order, or one OK. */
-  readonly combine?: 'sum' | 'list' | 'ok';
+  /**
+   * How per-key or per-worker replies become one: summed, listed in key order, one OK, the
+   * workers' packed lists concatenated (`concat`), or INFO texts merged (`info`).
+   */
+  readonly combine?: 'sum' | 'list' | 'ok' | 'concat' | 'info';
   readonly handler?: Handler;
   readonly workerHandler?: WorkerHandler;
   /** Only the seed's text protocol has it (PUT); RESP does not know the name. */
@@ -80,6 +87,9 @@ const table: Omit<CommandSpec, 'opcode'>[] = [
   { name: 'PEXPIREAT', arity: -3, route: 'key', handler: keys.pexpireat, flags: ['write', 'fast'] },
   // the text protocol's PUT: SET without options
   { name: 'PUT', arity: 3, route: 'key', handler: strings.put, flags: W, textOnly: true },
+  // the key space
+  { name: 'KEYS', arity: 2, route: 'each-worker', combine: 'concat', workerHandler: scan.keys, flags: ['readonly'] },
+  { name: 'SCAN', arity: -2, route: 'cursor', workerHandler: scan.scan, flags: ['readonly'] },
   // several workers at once
   { name: 'MSET', arity: -3, route: 'txn', flags: W },
   { name: 'MSETNX', arity: -3, route: 'txn', flags: W },
@@ -90,6 +100,7 @@ const table: Omit<CommandSpec, 'opcode'>[] = [
   { name: 'DBSIZE', arity: 1, route: 'each-worker', combine: 'sum', workerHandler: server.dbsize, flags: R },
   { name: 'FLUSHALL', arity: -1, route: 'each-worker', combine: 'ok', workerHandler: server.flushall, flags: ['write'] },
   { name: 'FLUSHDB', arity: -1, route: 'each-worker', combine: 'ok', workerHandler: server.flushall, flags: ['write'] },
+  { name: 'INFO', arity: -1, route: 'each-worker', combine: 'info', workerHandler: info.info, flags: ['loading', 'stale'] },
   // answered by the router (apps/router/src/connection-commands.ts)
   { name: 'PING', arity: -1, route: 'connection', flags: F },
   { name: 'ECHO', arity: 2, route: 'connection', flags: F },
@@ -100,6 +111,7 @@ const table: Omit<CommandSpec, 'opcode'>[] = [
   { name: 'COMMAND', arity: -1, route: 'connection', flags: [] },
   { name: 'CONFIG', arity: -2, route: 'connection', flags: [] },
   { name: 'TIME', arity: 1, route: 'connection', flags: F },
+  { name: 'AUTH', arity: -2, route: 'connection', flags: ['noscript', 'loading', 'stale', 'fast', 'no-auth'] },
 ];
 
 export const COMMANDS: readonly CommandSpec[] = table.map((spec, i) => Object.freeze({ ...spec, opcode: i + 1 }));

@@ -16,6 +16,8 @@ export function txprepare(shards: ShardSet, args: Args, reply: ReplySink): void 
   // The link it came on, not the coordinator's index: a restarted coordinator's new link must not
   // release what its predecessor's transaction held, nor the other way round.
   const from = shards.source;
+  // Its coordinator's link closed while this prepare waited its turn: no one will ever commit it.
+  if (from >= 0 && shards.isGone(from)) return reply.error('ERR transaction coordinator is gone');
   const mode = args.latin1(3);
   if (mode === 'MGET') {
     const values: (string | undefined)[] = [];

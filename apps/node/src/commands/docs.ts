@@ -1,0 +1,189 @@
+/**
+ * What COMMAND DOCS reports, in Redis 7's terms: summary, since, group and the argument tree that
+ * redis-cli (7.2 and later) turns into help text and typing hints. Arguments are written in a
+ * compact form, parsed once: `type:name[@TOKEN][{flag,...}][(sub-arguments)]`, space-separated,
+ * where type is key, string, integer, double, pattern, unix-time, pure-token, oneof or block and
+ * the flags are optional, multiple and multiple_token. The texts are Redis 7.0's.
+ */
+
+export type DocArgType = 'key' | 'string' | 'integer' | 'double' | 'pattern' | 'unix-time' | 'pure-token' | 'oneof' | 'block';
+
+export interface DocArg {
+  readonly name: string;
+  readonly type: DocArgType;
+  readonly token?: string;
+  readonly flags: readonly string[];
+  readonly args: readonly DocArg[];
+}
+
+export interface CommandDoc {
+  readonly summary: string;
+  readonly since: string;
+  readonly group: string;
+  readonly args: readonly DocArg[];
+  /** Container commands (CLIENT, CONFIG ...): subcommand name as Redis spells it (`client|id`) to its docs. */
+  readonly subcommands: readonly [string, CommandDoc][];
+}
+
+const TYPES = new Set<string>(['key', 'string', 'integer', 'double', 'pattern', 'unix-time', 'pure-token', 'oneof', 'block']);
+
+type Entry = readonly [summary: string, since: string, group: string, args?: string, subcommands?: Record<string, Entry>];
+
+const EXPIRY_CONDITION = 'oneof:condition{optional}(pure-token:nx@NX pure-token:xx@XX pure-token:gt@GT pure-token:lt@LT)';
+const FLUSH_MODE = 'oneof:async{optional}(pure-token:async@ASYNC pure-token:sync@SYNC)';
+
+const ENTRIES: Record<string, Entry> = {
+  GET: ['Get the value of a key', '1.0.0', 'string', 'key:key'],
+  SET: [
+    'Set the string value of a key',
+    '1.0.0',
+    'string',
+    'key:key string:value oneof:condition{optional}(pure-token:nx@NX pure-token:xx@XX) pure-token:get@GET{optional} ' +
+      'oneof:expiration{optional}(integer:seconds@EX integer:milliseconds@PX unix-time:unix-time-seconds@EXAT ' +
+      'unix-time:unix-time-milliseconds@PXAT pure-token:keepttl@KEEPTTL)',
+  ],
+  SETNX: ['Set the value of a key, only if the key does not exist', '1.0.0', 'string', 'key:key string:value'],
+  SETEX: ['Set the value and expiration of a key', '2.0.0', 'string', 'key:key integer:seconds string:value'],
+  PSETEX: ['Set the value and expiration in milliseconds of a key', '2.6.0', 'string', 'key:key integer:milliseconds string:value'],
+  GETSET: ['Set the string value of a key and return its old value', '1.0.0', 'string', 'key:key string:value'],
+  GETDEL: ['Get the value of a key and delete the key', '6.2.0', 'string', 'key:key'],
+  GETEX: [
+    'Get the value of a key and optionally set its expiration',
+    '6.2.0',
+    'string',
+    'key:key oneof:expiration{optional}(integer:seconds@EX integer:milliseconds@PX unix-time:unix-time-seconds@EXAT ' +
+      'unix-time:unix-time-milliseconds@PXAT pure-token:persist@PERSIST)',
+  ],
+  APPEND: ['Append a value to a key', '2.0.0', 'string', 'key:key string:value'],
+  STRLEN: ['Get the length of the value stored in a key', '2.2.0', 'string', 'key:key'],
+  INCR: ['Increment the integer value of a key by one', '1.0.0', 'string', 'key:key'],
+  DECR: ['Decrement the integer value of a key by one', '1.0.0', 'string', 'key:key'],
+  INCRBY: ['Increment the integer value of a key by the given amount', '1.0.0', 'string', 'key:key integer:increment'],
+  DECRBY: ['Decrement the integer value of a key by the given number', '1.0.0', 'string', 'key:key integer:decrement'],
+  INCRBYFLOAT: ['Increment the float value of a key by the given amount', '2.6.0', 'string', 'key:key double:increment'],
+  MGET: ['Get the values of all the given keys', '1.0.0', 'string', 'key:key{multiple}'],
+  MSET: ['Set multiple keys to multiple values', '1.0.1', 'string', 'block:key_value{multiple}(key:key string:value)'],
+  MSETNX: ['Set multiple keys to multiple values, only if none of the keys exist', '1.0.1', 'string', 'block:key_value{multiple}(key:key string:value)'],
+  DEL: ['Delete a key', '1.0.0', 'generic', 'key:key{multiple}'],
+  UNLINK: ['Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.', '4.0.0', 'generic', 'key:key{multiple}'],
+  EXISTS: ['Determine if a key exists', '1.0.0', 'generic', 'key:key{multiple}'],
+  TOUCH: ['Alters the last access time of a key(s). Returns the number of existing keys specified.', '3.2.1', 'generic', 'key:key{multiple}'],
+  TYPE: ['Determine the type stored at key', '1.0.0', 'generic', 'key:key'],
+  TTL: ['Get the time to live for a key in seconds', '1.0.0', 'generic', 'key:key'],
+  PTTL: ['Get the time to live for a key in milliseconds', '2.6.0', 'generic', 'key:key'],
+  PERSIST: ['Remove the expiration from a key', '2.2.0', 'generic', 'key:key'],
+  EXPIRE: ["Set a key's time to live in seconds", '1.0.0', 'generic', `key:key integer:seconds ${EXPIRY_CONDITION}`],
+  PEXPIRE: ["Set a key's time to live in milliseconds", '2.6.0', 'generic', `key:key integer:milliseconds ${EXPIRY_CONDITION}`],
+  EXPIREAT: ['Set the expiration for a key as a UNIX timestamp', '1.2.0', 'generic', `key:key unix-time:unix-time-seconds ${EXPIRY_CONDITION}`],
+  PEXPIREAT: [
+    'Set the expiration for a key as a UNIX timestamp specified in milliseconds',
+    '2.6.0',
+    'generic',
+    `key:key unix-time:unix-time-milliseconds ${EXPIRY_CONDITION}`,
+  ],
+  KEYS: ['Find all keys matching the given pattern', '1.0.0', 'generic', 'pattern:pattern'],
+  SCAN: [
+    'Incrementally iterate the keys space',
+    '2.8.0',
+    'generic',
+    'integer:cursor pattern:pattern@MATCH{optional} integer:count@COUNT{optional} string:type@TYPE{optional}',
+  ],
+  DBSIZE: ['Return the number of keys in the selected database', '1.0.0', 'server'],
+  FLUSHALL: ['Remove all keys from all databases', '1.0.0', 'server', FLUSH_MODE],
+  FLUSHDB: ['Remove all keys from the current database', '1.0.0', 'server', FLUSH_MODE],
+  INFO: ['Get information and statistics about the server', '1.0.0', 'server', 'string:section{optional,multiple}'],
+  PING: ['Ping the server', '1.0.0', 'connection', 'string:message{optional}'],
+  ECHO: ['Echo the given string', '1.0.0', 'connection', 'string:message'],
+  QUIT: ['Close the connection', '1.0.0', 'connection'],
+  SELECT: ['Change the selected database for the current connection', '1.0.0', 'connection', 'integer:index'],
+  AUTH: ['Authenticate to the server', '1.0.0', 'connection', 'string:username{optional} string:password'],
+  HELLO: [
+    'Handshake with Redis',
+    '6.0.0',
+    'connection',
+    'block:arguments{optional}(integer:protover block:username_password@AUTH{optional}(string:username string:password) ' +
+      'string:clientname@SETNAME{optional})',
+  ],
+  CLIENT: ['A container for client connection commands', '2.4.0', 'connection', '', {
+    'client|getname': ['Get the current connection name', '2.6.9', 'connection'],
+    'client|setname': ['Set the current connection name', '2.6.9', 'connection', 'string:connection-name'],
+    'client|id': ['Returns the client ID for the current connection', '5.0.0', 'connection'],
+  }],
+  COMMAND: ['Get array of Redis command details', '2.8.13', 'server', '', {
+    'command|count': ['Get total number of Redis commands', '2.8.13', 'server'],
+    'command|docs': ['Get array of specific Redis command documentation', '7.0.0', 'server', 'string:command-name{optional,multiple}'],
+    'command|info': [
+      'Get array of specific Redis command details, or all when no argument is given.',
+      '2.8.13',
+      'server',
+      'string:command-name{optional,multiple}',
+    ],
+  }],
+  CONFIG: ['A container for server configuration commands', '2.0.0', 'server', '', {
+    'config|get': ['Get the values of configuration parameters', '2.0.0', 'server', 'block:parameter{multiple}(string:parameter)'],
+  }],
+  TIME: ['Return the current server time', '2.6.0', 'server'],
+};
+
+/** Docs by upper-case command name; a command without an entry gets none (COMMAND DOCS skips it). */
+export const COMMAND_DOCS: ReadonlyMap<string, CommandDoc> = new Map(Object.entries(ENTRIES).map(([name, entry]) => [name, toDoc(entry)]));
+
+function toDoc([summary, since, group, args = '', subcommands = {}]: Entry): CommandDoc {
+  return {
+    summary,
+    since,
+    group,
+    args: parseArgs(args),
+    subcommands: Object.entries(subcommands).map(([name, entry]) => [name, toDoc(entry)]),
+  };
+}
+
+/** Parses the compact argument form; throws on a malformed one (a bug in the table above). */
+export function parseArgs(text: string): DocArg[] {
+  let p = 0;
+  const fail = (what: string): never => {
+    throw new Error(`command docs: ${what} at ${p} in ${JSON.stringify(text)}`);
+  };
+  const word = (stops: string): string => {
+    const start = p;
+    while (p < text.length && !stops.includes(text[p])) p++;
+    if (p === start) fail('empty word');
+    return text.slice(start, p);
+  };
+  const list = (close: string): DocArg[] => {
+    const args: DocArg[] = [];
+    while (p < text.length && text[p] !== close) {
+      if (args.length > 0) {
+        if (text[p] !== ' ') fail('expected a space');
+        p++;
+      }
+      const type = word(':');
+      if (!TYPES.has(type)) fail(`unknown type ${type}`);
+      p++;
+      const name = word(' @{()');
+      let token: string | undefined;
+      let flags: string[] = [];
+      let sub: DocArg[] = [];
+      if (text[p] === '@') {
+        p++;
+        token = word(' {()');
+      }
+      if (text[p] === '{') {
+        p++;
+        flags = word('}').split(',');
+        p++;
+      }
+      if (text[p] === '(') {
+        p++;
+        sub = list(')');
+        if (text[p] !== ')') fail('expected )');
+        p++;
+      }
+      args.push({ name, type: type as DocArgType, token, flags, args: sub });
+    }
+    return args;
+  };
+  const args = list('');
+  if (p !== text.length) fail('trailing text');
+  return args;
+}

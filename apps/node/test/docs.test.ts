@@ -1,0 +1,36 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { COMMAND_DOCS, parseArgs } from '../src/commands/docs';
+import { RESP_COMMANDS } from '../src/commands/table';
+
+const t = suite('node:command-docs');
+
+t('every command clients can call has docs with summary, since and group', () => {
+  for (const spec of RESP_COMMANDS) {
+    const doc = COMMAND_DOCS.get(spec.name);
+    assert.ok(doc !== undefined, `no docs for ${spec.name}`);
+    assert.ok(doc.summary.length > 0 && /^\d+\.\d+\.\d+$/.test(doc.since) && doc.group.length > 0, spec.name);
+  }
+});
+
+t('the compact argument form parses into Redis argument trees', () => {
+  assert.equal(parseArgs('key:key integer:count@COUNT{optional} oneof:c{optional}(pure-token:nx@NX pure-token:xx@XX)'), [
+    { name: 'key', type: 'key', token: undefined, flags: [], args: [] },
+    { name: 'count', type: 'integer', token: 'COUNT', flags: ['optional'], args: [] },
+    {
+      name: 'c',
+      type: 'oneof',
+      token: undefined,
+      flags: ['optional'],
+      args: [
+        { name: 'nx', type: 'pure-token', token: 'NX', flags: [], args: [] },
+        { name: 'xx', type: 'pure-token', token: 'XX', flags: [], args: [] },
+      ],
+    },
+  ]);
+  assert.equal(parseArgs(''), []);
+  assert.throws(() => parseArgs('nosuchtype:x'), /unknown type/);
+  assert.throws(() => parseArgs('block:x(key:k'), /expected \)/);
+});
+
+t.run();

@@ -1,0 +1,82 @@
+import { COMMAND_DOCS, RESP_COMMANDS, type CommandDoc, type DocArg } from '@kv/node';
+import type { Args } from '@kv/wire';
+import type { Conn } from './conn';
+
+/**
+ * COMMAND DOCS [command-name ...]: Redis 7's map (a flat array in RESP2) of command name to its
+ * docs, for every command clients can call or for those named (unknown names are left out).
+ * redis-cli 7.2 and later builds its help and typing hints from it, and asserts on the shapes:
+ * names and texts are bulk strings, argument flags simple strings.
+ */
+export function commandDocs(conn: Conn, args: Args): void {
+  const entries: [string, CommandDoc][] = [];
+  if (args.count === 2) {
+    for (const spec of RESP_COMMANDS) {
+      const doc = COMMAND_DOCS.get(spec.name);
+      if (doc !== undefined) entries.push([spec.name.toLowerCase(), doc]);
+    }
+  } else {
+    for (let i = 2; i < args.count; i++) {
+      const name = args.latin1(i).toUpperCase();
+      const doc = RESP_COMMANDS.some((spec) => spec.name === name) ? COMMAND_DOCS.get(name) : undefined;
+      if (doc !== undefined) entries.push([name.toLowerCase(), doc]);
+    }
+  }
+  conn.arrayHeader(entries.length * 2);
+  for (const [name, doc] of entries) {
+    conn.bulk(name);
+    encodeDoc(conn, doc);
+  }
+}
+
+function encodeDoc(conn: Conn, doc: CommandDoc): void {
+  const fields = 3 + (doc.args.length > 0 ? 1 : 0) + (doc.subcommands.length > 0 ? 1 : 0);
+  conn.arrayHeader(fields * 2);
+  conn.bulk('summary');
+  conn.bulk(doc.summary);
+  conn.bulk('since');
+  conn.bulk(doc.since);
+  conn.bulk('group');
+  conn.bulk(doc.group);
+  if (doc.args.length > 0) {
+    conn.bulk('arguments');
+    encodeArgs(conn, doc.args);
+  }
+  if (doc.subcommands.length > 0) {
+    conn.bulk('subcommands');
+    conn.arrayHeader(doc.subcommands.length * 2);
+    for (const [name, sub] of doc.subcommands) {
+      conn.bulk(name);
+      encodeDoc(conn, sub);
+    }
+  }
+}
+
+function encodeArgs(conn: Conn, args: readonly DocArg[]): void {
+  conn.arrayHeader(args.length);
+  for (const arg of args) {
+    const fields = 2 + (arg.type === 'key' ? 1 : 0) + (arg.token !== undefined ? 1 : 0) + (arg.flags.length > 0 ? 1 : 0) + (arg.args.length > 0 ? 1 : 0);
+    conn.arrayHeader(fields * 2);
+    conn.bulk('name');
+    conn.bulk(arg.name);
+    conn.bulk('type');
+    conn.bulk(arg.type);
+    if (arg.type === 'key') {
+      conn.bulk('key_spec_index');
+      conn.integer(0);
+    }
+    if (arg.token !== undefined) {
+      conn.bulk('token');
+      conn.bulk(arg.token);
+    }
+    if (arg.flags.length > 0) {
+      conn.bulk('flags');
+      conn.arrayHeader(arg.flags.length);
+      for (const flag of arg.flags) conn.status(flag);
+    }
+    if (arg.args.length > 0) {
+      conn.bulk('arguments');
+      encodeArgs(conn, arg.args);
+    }
+  }
+}
