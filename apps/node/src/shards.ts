@@ -1,4 +1,4 @@
-import { Lru } from '@kv/lru';
+import { Lru, type EvictionPolicy } from '@kv/lru';
 import { SHARD_COUNT, shardOf, shardOfString, type Args } from '@kv/wire';
 import type { StatsProvider } from './commands/info';
 import type { CommandSpec } from './commands/table';
@@ -47,10 +47,13 @@ export class ShardSet {
   /** The worker process's own figures (clients, commands, port ...) for INFO; set by the worker. */
   processStats: StatsProvider | null = null;
 
-  constructor(owned: readonly number[], maxmemory: number) {
+  readonly policy: EvictionPolicy;
+
+  constructor(owned: readonly number[], maxmemory: number, policy: EvictionPolicy = 'allkeys-lru') {
     this.owned = owned;
+    this.policy = policy;
     const perShard = Math.floor(maxmemory / SHARD_COUNT);
-    for (const s of owned) this.stores[s] = new Lru({ maxBytes: perShard });
+    for (const s of owned) this.stores[s] = new Lru({ maxBytes: perShard, policy });
   }
 
   store(shard: number): Lru | undefined {

@@ -1,4 +1,5 @@
 import { copyArgs, FrameEncoder, FrameKind, ReplyKind, RequestReader, type Args } from '@kv/wire';
+import type { EvictionPolicy } from '@kv/lru';
 import { BY_OPCODE, type CommandSpec } from './commands/table';
 import type { ReplySink } from './reply';
 import { ShardSet } from './shards';
@@ -39,8 +40,8 @@ export class ShardNode {
   peerFrames = 0;
   private readonly reader = new RequestReader();
 
-  constructor(owned: readonly number[], maxmemory: number) {
-    this.shards = new ShardSet(owned, maxmemory);
+  constructor(owned: readonly number[], maxmemory: number, policy: EvictionPolicy = 'allkeys-lru') {
+    this.shards = new ShardSet(owned, maxmemory, policy);
   }
 
   /**

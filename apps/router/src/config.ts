@@ -8,6 +8,7 @@ export interface Config {
   readonly host: string;
   readonly workers: number;
   readonly maxmemory: number;
+  readonly 'maxmemory-policy': 'allkeys-lru' | 'volatile-lru' | 'noeviction';
   readonly 'proto-max-bulk-len': number;
   readonly config?: string;
 }
@@ -31,6 +32,7 @@ interface OptionSchema {
   minimum?: number;
   maximum?: number;
   minLength?: number;
+  enum?: readonly string[];
   default?: number | string;
   /** Not JSON schema: also accept a string with Redis memory units, e.g. "100mb". */
   bytes?: boolean;
@@ -69,6 +71,12 @@ const OPTIONS: Record<keyof Config, OptionSchema> = {
       const memory = r.memory();
       return { value: Math.floor(memory.bytes / 2), source: memory.source };
     },
+  },
+  'maxmemory-policy': {
+    type: 'string',
+    enum: ['allkeys-lru', 'volatile-lru', 'noeviction'],
+    default: 'allkeys-lru',
+    description: 'when the memory limit is reached: evict the least recently used key, the least recently used key with a TTL, or refuse writes (as Redis)',
   },
   'proto-max-bulk-len': {
     type: 'integer',
@@ -209,6 +217,7 @@ function badValue(setting: Setting, option: OptionSchema): ConfigError {
 function describe(option: OptionSchema): string {
   const { type, minimum: min, maximum: max } = option;
   if (option.bytes) return `a size of at least ${formatBytes(min ?? 0)}, in bytes or with a unit (k, kb, m, mb, g, gb)`;
+  if (option.enum) return `one of ${option.enum.join(', ')}`;
   if (type === 'string') return option.minLength ? 'a non-empty string' : 'a string';
   if (min !== undefined && max !== undefined) return `an integer from ${min} to ${max}`;
   if (min !== undefined) return `an integer of at least ${min}`;
@@ -232,7 +241,7 @@ function helpText(resources: Required<Resources>): string {
     const option = OPTIONS[key];
     const computed = option.computedDefault?.(resources);
     const fallback = computed ? `${computed.value} (from ${computed.source})` : JSON.stringify(option.default) ?? 'none';
-    lines.push(`  --${key} <value>`.padEnd(26) + `env ${envName(key)}`, `      ${option.description}`, `      ${describe(option)}; default ${fallback}`);
+    lines.push(`  --${key} <value> `.padEnd(32) + `env ${envName(key)}`, `      ${option.description}`, `      ${describe(option)}; default ${fallback}`);
   }
   lines.push('  -h, --help', '      print this help and exit', '');
   return lines.join('\n');

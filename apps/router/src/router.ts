@@ -114,7 +114,7 @@ export class Router {
       ['appendonly', 'no'],
       ['databases', '1'],
       ['maxmemory', String(l.maxmemory)],
-      ['maxmemory-policy', 'allkeys-lru'],
+      ['maxmemory-policy', this.node.shards.policy],
       ['proto-max-bulk-len', String(l.protoMaxBulkLen)],
       ['port', String(l.port)],
       ['bind', l.host],

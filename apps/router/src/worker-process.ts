@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import type { EvictionPolicy } from '@kv/lru';
 import { ShardNode, shardsOf } from '@kv/node';
 import { log } from './log';
 import { WORKER_ENV, type PrimaryMessage, type WorkerMessage } from './messages';
@@ -7,6 +8,7 @@ import { Router } from './router';
 
 interface WorkerSettings {
   maxmemory: number;
+  maxmemoryPolicy: EvictionPolicy;
   protoMaxBulkLen: number;
   port: number;
   host: string;
@@ -29,7 +31,7 @@ export function runWorker(): void {
   const settings = JSON.parse(process.env[WORKER_ENV.config]!) as WorkerSettings;
 
   const shards = shardsOf(index, workers);
-  const node = new ShardNode(shards, settings.maxmemory);
+  const node = new ShardNode(shards, settings.maxmemory, settings.maxmemoryPolicy);
   const peers = new Peers(index, workers, node, {
     onLinkDown: (peer, reason) => log('warn', 'peer link down', { worker: index, peer, reason }),
     onCorruptFrame: (peer, error) => log('error', 'corrupt frame from peer', { worker: index, peer, error: error.message }),

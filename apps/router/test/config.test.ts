@@ -52,7 +52,7 @@ precedence.after(tearDown);
 
 precedence('uses the defaults, computing workers and maxmemory from the injected resources', () => {
   const { config, sources } = load([]);
-  assert.equal(config, { port: 7171, host: '0.0.0.0', workers: 3, maxmemory: 4 * GB, 'proto-max-bulk-len': 500 * MB });
+  assert.equal(config, { port: 7171, host: '0.0.0.0', workers: 3, maxmemory: 4 * GB, 'maxmemory-policy': 'allkeys-lru', 'proto-max-bulk-len': 500 * MB });
   assert.equal(sources, { workers: 'test cpus', maxmemory: 'test memory' });
   assert.ok(Object.isFrozen(config));
 });
@@ -66,11 +66,11 @@ precedence('lets the file override defaults, env override the file and flags ove
   const file = writeFile('layers.json', JSON.stringify({ port: 1001, host: 'file-host', workers: 4, maxmemory: '10mb' }));
   const env = { KV_CONFIG: file, KV_PORT: '2002', KV_HOST: 'env-host', KV_WORKERS: '5' };
   const { config, sources } = load(['--port', '3003'], env);
-  assert.equal(config, { port: 3003, host: 'env-host', workers: 5, maxmemory: 10 * MB, 'proto-max-bulk-len': 500 * MB, config: file });
+  assert.equal(config, { port: 3003, host: 'env-host', workers: 5, maxmemory: 10 * MB, 'maxmemory-policy': 'allkeys-lru', 'proto-max-bulk-len': 500 * MB, config: file });
   assert.equal(sources, { workers: 'env', maxmemory: 'file' });
 
   const flagged = load(['--workers=6', '--maxmemory', '1GB'], env);
-  assert.equal(flagged.config, { port: 2002, host: 'env-host', workers: 6, maxmemory: GB, 'proto-max-bulk-len': 500 * MB, config: file });
+  assert.equal(flagged.config, { port: 2002, host: 'env-host', workers: 6, maxmemory: GB, 'maxmemory-policy': 'allkeys-lru', 'proto-max-bulk-len': 500 * MB, config: file });
   assert.equal(flagged.sources, { workers: 'flag', maxmemory: 'flag' });
 
   const fromFile = load([], { KV_CONFIG: file });

@@ -16,7 +16,16 @@ export const ENTRY_OVERHEAD = 112;
 
 const NONE = -1;
 
+/**
+ * What to do when an entry does not fit, as Redis's maxmemory-policy: evict the least recently
+ * used entry (`allkeys-lru`), the least recently used entry that has an expiry (`volatile-lru`),
+ * or nothing, refusing the write (`noeviction`).
+ */
+export type EvictionPolicy = 'allkeys-lru' | 'volatile-lru' | 'noeviction';
+
 export interface LruOptions {
+  /** Default allkeys-lru. */
+  policy?: EvictionPolicy;
   /** Upper bound of `bytes`: entries are evicted, least recently used first, to stay within it. */
   maxBytes: number;
   /** Bytes charged per entry besides key and value lengths. Default ENTRY_OVERHEAD. */
@@ -28,6 +37,7 @@ export interface LruOptions {
 export class Lru {
   readonly maxBytes: number;
   readonly entryOverhead: number;
+  readonly policy: EvictionPolicy;
 
   /** Sum of key length + value length + entryOverhead over all entries. Never above maxBytes. */
   bytes = 0;
@@ -65,6 +75,7 @@ export class Lru {
     if (!(options.maxBytes > 0)) throw new RangeError('maxBytes must be positive');
     this.maxBytes = options.maxBytes;
     this.entryOverhead = options.entryOverhead ?? ENTRY_OVERHEAD;
+    this.policy = options.policy ?? 'allkeys-lru';
     const capacity = Math.max(16, options.initialCapacity ?? 1024);
     this.keys = new Array<string>(capacity).fill('');
     this.values = new Array<string>(capacity).fill('');
@@ -109,25 +120,25 @@ export class Lru {
   }
 
   /**
-   * Stores the entry as most recently used, evicting least recently used entries until it fits.
+   * Stores the entry as most recently used, evicting as the policy says until it fits.
    * `expireAt` is Unix ms (0: never); `keepTtl` keeps an existing entry's expiry instead.
-   * Returns false, changing nothing, when the entry alone is larger than maxBytes.
+   * Returns false, leaving the entry as it was, when it cannot fit: larger than maxBytes alone,
+   * or the policy found nothing (more) to evict.
    */
   set(key: string, value: string, expireAt = 0, keepTtl = false): boolean {
     const cost = key.length + value.length + this.entryOverhead;
     if (cost > this.maxBytes) return false;
     let slot = this.live(key);
     if (slot >= 0) {
+      if (!this.makeRoom(this.bytes + cost - this.sizes[slot] - this.maxBytes, slot)) return false;
       this.bytes += cost - this.sizes[slot];
       this.values[slot] = value;
       this.sizes[slot] = cost;
       if (!keepTtl) this.setExpiry(slot, expireAt);
       this.moveToHead(slot);
-      // The updated entry is the head, and it fits alone, so eviction stops before reaching it.
-      while (this.bytes > this.maxBytes) this.evictTail();
       return true;
     }
-    while (this.bytes + cost > this.maxBytes) this.evictTail();
+    if (!this.makeRoom(this.bytes + cost - this.maxBytes, NONE)) return false;
     slot = this.allocSlot();
     this.keys[slot] = key;
     this.values[slot] = value;
@@ -255,9 +266,28 @@ export class Lru {
     this.volatileIndex[last] = at;
   }
 
-  private evictTail(): void {
-    this.evictions++;
-    this.removeSlot(this.tail);
+  /** How much `bytes` would grow if set() stored this entry (negative when it shrinks). */
+  growthOf(key: string, value: string): number {
+    const slot = this.live(key);
+    return key.length + value.length + this.entryOverhead - (slot >= 0 ? this.sizes[slot] : 0);
+  }
+
+  /** Evicts until `excess` more bytes are free, sparing `keep`; false if the policy cannot. */
+  private makeRoom(excess: number, keep: number): boolean {
+    if (excess <= 0) return true;
+    if (this.policy === 'noeviction') return false;
+    const volatileOnly = this.policy === 'volatile-lru';
+    let slot = this.tail;
+    while (excess > 0 && slot !== NONE) {
+      const towardsHead = this.prev[slot];
+      if (slot !== keep && (!volatileOnly || this.expires[slot] !== 0)) {
+        excess -= this.sizes[slot];
+        this.evictions++;
+        this.removeSlot(slot);
+      }
+      slot = towardsHead;
+    }
+    return excess <= 0;
   }
 
   private removeSlot(slot: number): void {

@@ -491,4 +491,50 @@ t('active expiry finds the few expired entries among many without one', () => {
   assert.is(lru.expireSample(Date.now(), 20), 0);
 });
 
+t('noeviction refuses a write that does not fit and changes nothing', () => {
+  const lru = new Lru({ maxBytes: 100, entryOverhead: 10, policy: 'noeviction' });
+  assert.ok(lru.set('a', 'x'.repeat(39)));
+  assert.ok(lru.set('b', 'x'.repeat(39)));
+  assert.not.ok(lru.set('c', 'x'.repeat(9)), 'no room and nothing may go');
+  assert.not.ok(lru.set('a', 'x'.repeat(60)), 'an overwrite that grows past the limit is refused too');
+  assert.is(lru.peek('a'), 'x'.repeat(39));
+  assert.is(lru.size, 2);
+  assert.is(lru.evictions, 0);
+  assert.ok(lru.set('a', 'short'), 'a shrinking overwrite fits');
+  assert.ok(lru.set('c', 'x'), 'and then there is room');
+});
+
+t('volatile-lru evicts only entries with an expiry, least recently used first, else refuses', () => {
+  const lru = new Lru({ maxBytes: 100, entryOverhead: 10, policy: 'volatile-lru' });
+  const later = Date.now() + 60_000;
+  lru.set('p1', 'x'.repeat(9));
+  lru.set('v1', 'x'.repeat(8), later);
+  lru.set('v2', 'x'.repeat(8), later);
+  lru.set('p2', 'x'.repeat(9));
+  lru.get('v1');
+  assert.is(lru.bytes, 82);
+  assert.ok(lru.set('n1', 'x'.repeat(26)), 'fits after evicting v2, the least recently used volatile entry');
+  assert.not.ok(lru.has('v2'));
+  assert.ok(lru.has('p1') && lru.has('p2') && lru.has('v1'));
+  assert.ok(lru.set('n2', 'x'.repeat(8)), 'evicts v1');
+  assert.not.ok(lru.has('v1'));
+  assert.not.ok(lru.set('n3', 'x'.repeat(30)), 'only entries without expiry left: refused');
+  assert.ok(lru.has('p1') && lru.has('p2'));
+  assert.is(lru.evictions, 2);
+  let bytes = 0;
+  for (const [k, v] of lru.entries()) bytes += k.length + v.length + 10;
+  assert.is(lru.bytes, bytes);
+});
+
+t('allkeys-lru never evicts the entry being overwritten, even when it is the oldest', () => {
+  const lru = new Lru({ maxBytes: 100, entryOverhead: 10 });
+  lru.set('old', 'x'.repeat(20));
+  lru.set('mid', 'x'.repeat(20));
+  lru.set('new', 'x'.repeat(20));
+  assert.ok(lru.set('old', 'x'.repeat(40)), 'grows from 33 to 53 bytes');
+  assert.is(lru.peek('old'), 'x'.repeat(40));
+  assert.not.ok(lru.has('mid'), 'the next oldest went instead');
+  assert.ok(lru.bytes <= 100);
+});
+
 t.run();

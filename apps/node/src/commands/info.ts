@@ -41,6 +41,7 @@ interface Snapshot {
   misses: number;
   evictions: number;
   expirations: number;
+  policy: string;
   mem: NodeJS.MemoryUsage;
   cpu: NodeJS.CpuUsage;
   now: number;
@@ -102,7 +103,7 @@ const SECTIONS: readonly { name: string; title: string; fields: readonly Field[]
       ['used_memory_dataset', 'sum', (s) => s.bytes],
       ['maxmemory', 'first', (s) => s.proc.maxmemory],
       ['maxmemory_human', { human: 'maxmemory' }, (s) => bytesToHuman(s.proc.maxmemory)],
-      ['maxmemory_policy', 'first', () => 'allkeys-lru'],
+      ['maxmemory_policy', 'first', (s) => s.policy],
     ],
   },
   {
@@ -184,6 +185,7 @@ export function info(shards: ShardSet, args: Args, reply: ReplySink): void {
     misses: t.misses,
     evictions: t.evictions,
     expirations: t.expirations,
+    policy: shards.policy,
     mem: process.memoryUsage(),
     cpu: process.cpuUsage(),
     now: Date.now(),

@@ -1,5 +1,6 @@
 import { shardOfString, type Args } from '@kv/wire';
-import type { ReplySink } from '../reply';
+import type { Lru } from '@kv/lru';
+import { ERR, type ReplySink } from '../reply';
 import type { ShardSet } from '../shards';
 
 /**
@@ -31,10 +32,20 @@ export function txprepare(shards: ShardSet, args: Args, reply: ReplySink): void 
   }
   const writes: [string, string][] = [];
   let existing = 0;
+  const growth = new Map<Lru, number>();
   for (let i = 4; i + 1 < args.count; i += 2) {
     const key = args.latin1(i);
-    if (mode === 'MSETNX' && shards.store(shardOfString(key))?.has(key)) existing++;
-    writes.push([key, args.latin1(i + 1)]);
+    const value = args.latin1(i + 1);
+    const store = shards.store(shardOfString(key));
+    if (store === undefined) return reply.error('ERR key is not owned by this worker');
+    if (key.length + value.length + store.entryOverhead > store.maxBytes) return reply.error(ERR.oom);
+    if (mode === 'MSETNX' && store.has(key)) existing++;
+    growth.set(store, (growth.get(store) ?? 0) + store.growthOf(key, value));
+    writes.push([key, value]);
+  }
+  // All or nothing: with nothing to evict, refuse the whole write before any of it is applied.
+  if (shards.policy === 'noeviction') {
+    for (const [store, bytes] of growth) if (store.bytes + bytes > store.maxBytes) return reply.error(ERR.oom);
   }
   shards.holdFor(txid, from, existing > 0 ? [] : writes);
   reply.integer(existing);
