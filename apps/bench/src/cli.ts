@@ -31,6 +31,10 @@ export interface BenchOptions {
   scenarios: boolean;
   /** Run redis-benchmark against kv and redis-server side by side instead of this generator. */
   redisBenchmark: boolean;
+  /** Bytes of RSS per stored key, kv against redis-server (memory.ts). */
+  memoryPerKey: boolean;
+  /** Write 3x maxmemory into kv while sampling its RSS; check the bound, deaths, hit ratio (memory.ts). */
+  memoryStress: boolean;
   serverPid: number | null;
   kvMain: string;
   help: boolean;
@@ -64,6 +68,8 @@ const SPECS: OptionSpec[] = [
   { name: 'json', arg: null, help: 'print one JSON object instead of the table' },
   { name: 'scenarios', arg: null, help: 'run the BENCHMARKS.md matrix (kv 1/2 workers vs redis-server, 1000 connections, locality) and print a markdown table' },
   { name: 'redis-benchmark', arg: null, help: 'run redis-benchmark -t set,get -c 50 -P 16 against kv (--workers) and redis-server in one run and print both with their ratio' },
+  { name: 'memory-per-key', arg: null, help: 'RSS per key: 1,000,000 keys (--keys) with 32-byte values via pipelined RESP SET into kv (--workers, --maxmemory 4gb) and then redis-server; prints bytes per key and the ratio (64 connections x pipeline 256 unless given)' },
+  { name: 'memory-stress', arg: null, help: 'write 3x maxmemory of unique keys (100-byte values) into kv (--maxmemory 256mb) sampling RSS every 250 ms; checks peak <= maxmemory + 40% + 60 MiB per process and that no worker died, then the hit ratio of the last 10% written; exit 1 on failure' },
   { name: 'server-pid', arg: 'PID', help: 'with --addr: PID of the server, to report its CPU (its descendants count too)' },
   { name: 'kv-main', arg: 'PATH', help: 'kv server entry point to start; default apps/router/dist/main.js' },
   { name: 'help', arg: null, help: 'show this help' },
@@ -145,18 +151,19 @@ export function parseCli(argv: readonly string[]): BenchOptions {
   const addr = raw.has('addr') ? parseLoopbackAddr(raw.get('addr')!) : null;
   const target = choiceOption(raw, 'target', ['kv', 'redis'] as const, 'kv');
   const proto = choiceOption(raw, 'proto', ['text', 'resp'] as const, target === 'kv' ? 'text' : 'resp');
-  const keys = numberOption(raw, 'keys', 100_000, 1, 10_000_000, true);
+  const memoryMode = flags.has('memory-per-key') || flags.has('memory-stress');
+  const keys = numberOption(raw, 'keys', flags.has('memory-per-key') ? 1_000_000 : 100_000, 1, 10_000_000, true);
   const options: BenchOptions = {
     addr,
     target,
     proto,
     workers: numberOption(raw, 'workers', 2, 1, 16, true),
     maxmemory: raw.get('maxmemory') ?? null,
-    connections: numberOption(raw, 'connections', 50, 1, 10_000, true),
-    pipeline: numberOption(raw, 'pipeline', 1, 1, 1024, true),
+    connections: numberOption(raw, 'connections', memoryMode ? 64 : 50, 1, 10_000, true),
+    pipeline: numberOption(raw, 'pipeline', memoryMode ? 256 : 1, 1, 1024, true),
     getRatio: numberOption(raw, 'get-ratio', 0.5, 0, 1, false),
     keys,
-    valueSize: numberOption(raw, 'value-size', 32, minValueSize(keys), 256, true),
+    valueSize: numberOption(raw, 'value-size', flags.has('memory-stress') ? 100 : 32, memoryMode ? 10 : minValueSize(keys), 256, true),
     duration: numberOption(raw, 'duration', flags.has('scenarios') ? 5 : 10, 0.1, 3600, false),
     warmup: numberOption(raw, 'warmup', 1, 0, 600, false),
     prefill: raw.get('prefill') !== 'false',
@@ -164,6 +171,8 @@ export function parseCli(argv: readonly string[]): BenchOptions {
     json: flags.has('json'),
     scenarios: flags.has('scenarios'),
     redisBenchmark: flags.has('redis-benchmark'),
+    memoryPerKey: flags.has('memory-per-key'),
+    memoryStress: flags.has('memory-stress'),
     serverPid: raw.has('server-pid') ? numberOption(raw, 'server-pid', 0, 1, 2 ** 22, true) : null,
     kvMain: path.resolve(raw.get('kv-main') ?? path.join(__dirname, '..', '..', 'router', 'dist', 'main.js')),
     help: flags.has('help'),
@@ -176,6 +185,17 @@ export function parseCli(argv: readonly string[]): BenchOptions {
 function validate(o: BenchOptions): void {
   if (o.help) return;
   if (o.serverPid !== null && o.addr === null) throw new UsageError('--server-pid only applies with --addr (a started server is measured anyway)');
+  if (o.memoryPerKey || o.memoryStress) {
+    const mode = o.memoryPerKey ? 'memory-per-key' : 'memory-stress';
+    for (const name of ['memory-per-key', 'memory-stress', 'scenarios', 'redis-benchmark']) {
+      if (name !== mode && o.given.has(name)) throw new UsageError(`--${mode} and --${name} are separate runs`);
+    }
+    const fixed = ['addr', 'target', 'server-pid', 'locality', 'get-ratio', 'duration', 'warmup', 'prefill', ...(o.memoryPerKey ? ['proto'] : ['keys'])];
+    for (const name of fixed) {
+      if (o.given.has(name)) throw new UsageError(`--${name} does not apply to --${mode}`);
+    }
+    return;
+  }
   if (o.scenarios) {
     for (const name of ['addr', 'target', 'proto', 'workers', 'connections', 'pipeline', 'locality', 'server-pid']) {
       if (o.given.has(name)) throw new UsageError(`--${name} is fixed by the --scenarios matrix`);

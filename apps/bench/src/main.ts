@@ -4,6 +4,7 @@ import { runBench, RunSetupError, type RunSpec, type RunTarget } from './run';
 import { formatScenarioMarkdown, summarizeScenarios } from './scenarioReport';
 import { runScenarios } from './scenarios';
 import { runRedisBenchmark } from './redisBenchmark';
+import { formatPerKey, formatStress, perKeyClean, runMemoryPerKey, runMemoryStress } from './memory';
 import { findRedisServer, killAllServersNow, ServerStartError, startKvServer, startRedisServer, stopAllServers, type StartedServer } from './servers';
 
 const EXIT_OK = 0;
@@ -67,6 +68,18 @@ async function runMatrix(options: BenchOptions): Promise<number> {
   return failed ? EXIT_ERRORS : EXIT_OK;
 }
 
+async function runMemory(options: BenchOptions): Promise<number> {
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  if (options.memoryPerKey) {
+    const report = await runMemoryPerKey(options, log);
+    console.log(options.json ? JSON.stringify(report) : formatPerKey(report, options));
+    return perKeyClean(report) ? EXIT_OK : EXIT_ERRORS;
+  }
+  const report = await runMemoryStress(options, log);
+  console.log(options.json ? JSON.stringify(report) : formatStress(report));
+  return report.passed ? EXIT_OK : EXIT_ERRORS;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   let options: BenchOptions;
   try {
@@ -82,6 +95,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   try {
     if (options.redisBenchmark) return await runRedisBenchmark(options);
+    if (options.memoryPerKey || options.memoryStress) return await runMemory(options);
     return options.scenarios ? await runMatrix(options) : await runSingle(options);
   } catch (err) {
     if (!(err instanceof ServerStartError || err instanceof RunSetupError)) throw err;

@@ -61,3 +61,40 @@ export function cpuSecondsOf(pids: readonly number[]): number {
 export function prepareProcStat(): void {
   clockTicksPerSecond();
 }
+
+/** Resident set size of one process in bytes, from VmRSS in /proc/<pid>/status; null if it is gone. */
+export function rssBytesOf(pid: number): number | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/status`, 'latin1');
+  } catch {
+    return null;
+  }
+  return parseVmRss(text);
+}
+
+/** The VmRSS line of a /proc/<pid>/status text in bytes (kernel threads have none: null). */
+export function parseVmRss(statusText: string): number | null {
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(statusText);
+  return match ? Number(match[1]) * 1024 : null;
+}
+
+export interface TreeRss {
+  /** Sum over the processes below. */
+  total: number;
+  /** RSS in bytes by PID, root first. */
+  byPid: Map<number, number>;
+}
+
+/** RSS of rootPid and every living descendant, summed (empty and 0 if rootPid is gone). */
+export function treeRss(rootPid: number): TreeRss {
+  const byPid = new Map<number, number>();
+  let total = 0;
+  for (const pid of processTree(rootPid)) {
+    const rss = rssBytesOf(pid);
+    if (rss === null) continue;
+    byPid.set(pid, rss);
+    total += rss;
+  }
+  return { total, byPid };
+}

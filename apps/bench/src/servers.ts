@@ -22,6 +22,10 @@ export interface StartedServer {
   readonly label: string;
   readonly pid: number;
   readonly endpoint: Endpoint;
+  /** kv: its ready log line, parsed (port, workers, maxmemory in bytes...); null for redis-server. */
+  readonly ready: Record<string, unknown> | null;
+  /** Calls watcher with each later line of the server's stdout or stderr; returns an unsubscribe. */
+  watchOutput(watcher: (line: string) => void): () => void;
   stop(): Promise<StopOutcome>;
 }
 
@@ -31,6 +35,7 @@ export class ServerStartError extends Error {}
 class ManagedServer implements StartedServer {
   readonly pid: number;
   endpoint: Endpoint = { host: '127.0.0.1', port: 0 };
+  ready: Record<string, unknown> | null = null;
   private readonly outputTail: string[] = [];
   private readonly lineWatchers = new Set<(line: string) => void>();
   private exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
@@ -167,7 +172,10 @@ export async function startKvServer(kvMain: string, workers: number, maxmemory: 
     const timer = setTimeout(() => finish(null), KV_READY_TIMEOUT_MS);
     const unwatch = server.watchOutput((line) => {
       const port = line.includes('"msg":"ready"') ? /"port":(\d+)/.exec(line) : null;
-      if (port) finish(Number(port[1]));
+      if (port) {
+        server.ready = parseJsonLine(line);
+        finish(Number(port[1]));
+      }
     });
     void server.exitPromise.then(() => finish(null));
   });
@@ -179,6 +187,15 @@ export async function startKvServer(kvMain: string, workers: number, maxmemory: 
   server.endpoint = { host: '127.0.0.1', port };
   server.rememberTree();
   return server;
+}
+
+function parseJsonLine(line: string): Record<string, unknown> | null {
+  try {
+    const parsed: unknown = JSON.parse(line);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }
 
 export function findRedisServer(): string | null {
