@@ -13,7 +13,7 @@ import { findRedisServer, ServerStartError, startKvServer, startRedisServer, typ
 
 const MIB = 1024 * 1024;
 /** Bytes the kv LRU charges per entry besides key and value (libs/lru ENTRY_OVERHEAD). */
-export const KV_ENTRY_OVERHEAD = 112;
+export const KV_ENTRY_OVERHEAD = 232;
 const SAMPLE_INTERVAL_MS = 250;
 /** Idle time before the empty-server reading and before the reading after the writes. */
 const BASELINE_SETTLE_MS = 1_000;

@@ -65,8 +65,9 @@ volatile.after(async () => {
 
 volatile('evicts only keys with a TTL, then refuses', async () => {
   const c = await RespClient.connect(cluster.port);
+  // A 64 KiB shard holds about 148 of these entries (key + 200 + 232 bytes each).
   const plain: string[] = [];
-  for (let i = 0; plain.length < 100; i++) {
+  for (let i = 0; plain.length < 40; i++) {
     const key = `plain-${i}`;
     if (shardOfString(key) === 5) {
       assert.is(await c.call('SET', key, VALUE), 'OK');
@@ -74,7 +75,7 @@ volatile('evicts only keys with a TTL, then refuses', async () => {
     }
   }
   let withTtl = 0;
-  for (let i = 0; withTtl < 100; i++) {
+  for (let i = 0; withTtl < 60; i++) {
     const key = `ttl-${i}`;
     if (shardOfString(key) === 5) {
       assert.is(await c.call('SET', key, VALUE, 'EX', '1000'), 'OK');
@@ -83,11 +84,11 @@ volatile('evicts only keys with a TTL, then refuses', async () => {
   }
   const { written, refused } = await fillShard(c, 'more-', 5, 1000);
   assert.equal(refused, { error: OOM }, 'refused once only keys without TTL are left');
-  assert.ok(written.length >= 90, `the TTL keys made room for ${written.length} writes`);
+  assert.ok(written.length >= 60, `the TTL keys made room for ${written.length} writes`);
   assert.equal(await c.call('MGET', ...plain), plain.map(() => VALUE), 'no key without a TTL was evicted');
   const info = (await c.call('INFO', 'stats')) as string;
   assert.match(info, /evicted_keys:(\d+)/);
-  assert.ok(Number(/evicted_keys:(\d+)/.exec(info)![1]) >= 90);
+  assert.ok(Number(/evicted_keys:(\d+)/.exec(info)![1]) >= 55);
   c.close();
 });
 

@@ -8,11 +8,13 @@
  */
 
 /**
- * Bytes charged per entry on top of key and value lengths: an estimate of what V8 spends on the
- * Map entry, two string headers, two array slots and the typed-array links (64-bit, no pointer
- * compression, as Node ships).
+ * Bytes charged per entry on top of key and value lengths: what V8 really spends per entry once a
+ * full shard has evicted for a while (heap snapshot under `npm run bench -- --memory-stress`:
+ * ~238 bytes besides key and value; the Map's table doubles under insert-and-evict churn, and
+ * the slot arrays grow by powers of two). Fresh inserts cost less (~90); a cache that is full
+ * churns, so this is the figure that keeps a full cache near its limit.
  */
-export const ENTRY_OVERHEAD = 112;
+export const ENTRY_OVERHEAD = 232;
 
 const NONE = -1;
 
