@@ -1,3 +1,5 @@
+import { ReplyKind } from '@kv/wire';
+
 /**
  * Where a command's reply goes. The same handler answers a local client (encoded in that
  * client's protocol) and a peer worker (encoded into a reply frame).
@@ -24,3 +26,39 @@ export const ERR = {
   oom: "OOM command not allowed when used memory > 'maxmemory'.",
   invalidExpire: (command: string) => `ERR invalid expire time in '${command}' command`,
 } as const;
+
+/**
+ * A ReplySink that passes every reply on as (kind, payload), for replies that are kept or sent
+ * between workers rather than encoded for a client.
+ */
+export abstract class KindedReply implements ReplySink {
+  protected abstract reply(kind: ReplyKind, payload: string): void;
+  ok(): void {
+    this.reply(ReplyKind.OK, '');
+  }
+  status(text: string): void {
+    this.reply(ReplyKind.STATUS, text);
+  }
+  nil(): void {
+    this.reply(ReplyKind.NIL, '');
+  }
+  bulk(value: string): void {
+    this.reply(ReplyKind.BULK, value);
+  }
+  integer(n: number | bigint): void {
+    this.reply(ReplyKind.INTEGER, String(n));
+  }
+  error(message: string): void {
+    this.reply(ReplyKind.ERROR, message);
+  }
+}
+
+/** Hands each reply to a function. */
+export class ReplyTo extends KindedReply {
+  constructor(private readonly to: (kind: ReplyKind, payload: string) => void) {
+    super();
+  }
+  protected reply(kind: ReplyKind, payload: string): void {
+    this.to(kind, payload);
+  }
+}

@@ -1,29 +1,15 @@
 import { copyArgs, FrameEncoder, FrameKind, ReplyKind, RequestReader, type Args } from '@kv/wire';
 import type { EvictionPolicy } from '@kv/lru';
 import { BY_OPCODE, type CommandSpec } from './commands/table';
-import type { ReplySink } from './reply';
+import { KindedReply } from './reply';
 import { ShardSet } from './shards';
 
 /** Encodes replies into a reply frame for the peer that sent the batch. */
-export class FrameReplies implements ReplySink {
+export class FrameReplies extends KindedReply {
   readonly encoder = new FrameEncoder(FrameKind.REPLY);
-  ok(): void {
-    this.encoder.reply(ReplyKind.OK);
-  }
-  status(text: string): void {
-    this.encoder.replyLatin1(ReplyKind.STATUS, text);
-  }
-  nil(): void {
-    this.encoder.reply(ReplyKind.NIL);
-  }
-  bulk(value: string): void {
-    this.encoder.replyLatin1(ReplyKind.BULK, value);
-  }
-  integer(n: number | bigint): void {
-    this.encoder.replyLatin1(ReplyKind.INTEGER, String(n));
-  }
-  error(message: string): void {
-    this.encoder.replyLatin1(ReplyKind.ERROR, message);
+  protected reply(kind: ReplyKind, payload: string): void {
+    if (payload.length === 0) this.encoder.reply(kind);
+    else this.encoder.replyLatin1(kind, payload);
   }
 }
 

@@ -22,7 +22,7 @@ import {
 } from '@kv/wire';
 import { arityOk, commandNamed, lookup, ownerOf, type CommandSpec, type ReplySink } from '@kv/node';
 import { runConnectionCommand } from './connection-commands';
-import { Gather, PartSlot, SettleSink } from './gather';
+import { Gather, PartSlot, settleSink } from './gather';
 import { Transaction } from './txn';
 import { Slot, type SlotOwner } from './peers';
 import type { Router } from './router';
@@ -177,7 +177,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
       const shards = router.node.shards;
       if (!shards.busy) return shards.executeOn(shard, spec, args, this);
       // A transaction holds this worker's shards: wait in line like a forwarded command.
-      const sink = new SettleSink(this.owe(new Slot(this, this.inResp)), router.peers);
+      const sink = settleSink(this.owe(new Slot(this, this.inResp)), router.peers);
       const copy = copyArgs(args);
       shards.defer(() => shards.executeOn(shard, spec, copy, sink));
       return;
@@ -240,7 +240,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
           if (!forwarded) this.owe(gather);
           forwarded = true;
           const copy = copyArgs(local);
-          const partSink = new SettleSink(new PartSlot(gather, k - 1), router.peers);
+          const partSink = settleSink(new PartSlot(gather, k - 1), router.peers);
           shards.defer(() => shards.executeOn(shard, spec, copy, partSink));
           continue;
         }
@@ -270,7 +270,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
           if (!forwarded) this.owe(gather);
           forwarded = true;
           const copy = copyArgs(args);
-          const partSink = new SettleSink(new PartSlot(gather, w), router.peers);
+          const partSink = settleSink(new PartSlot(gather, w), router.peers);
           shards.defer(() => spec.workerHandler!(shards, copy, partSink));
           continue;
         }

@@ -1,5 +1,5 @@
 import { ReplyKind, respArrayHeader, respBulkLatin1, unpackList, type OutBuffer } from '@kv/wire';
-import { mergeInfo, type ReplySink } from '@kv/node';
+import { KindedReply, mergeInfo, ReplyTo, type ReplySink } from '@kv/node';
 import { Slot, type Peers, type SlotOwner } from './peers';
 
 /**
@@ -83,52 +83,17 @@ export class PartSlot extends Slot {
   }
 }
 
-/** Captures the reply of a part run on this worker's own shards. */
-export class PartSink implements ReplySink {
+/** Captures the reply of a part run on this worker's own shards (one object, reused). */
+export class PartSink extends KindedReply {
   gather: Gather | null = null;
   index = 0;
-  ok(): void {
-    this.gather!.part(this.index, ReplyKind.OK, '');
-  }
-  status(text: string): void {
-    this.gather!.part(this.index, ReplyKind.STATUS, text);
-  }
-  nil(): void {
-    this.gather!.part(this.index, ReplyKind.NIL, '');
-  }
-  bulk(value: string): void {
-    this.gather!.part(this.index, ReplyKind.BULK, value);
-  }
-  integer(n: number | bigint): void {
-    this.gather!.part(this.index, ReplyKind.INTEGER, String(n));
-  }
-  error(message: string): void {
-    this.gather!.part(this.index, ReplyKind.ERROR, message);
+  protected reply(kind: ReplyKind, payload: string): void {
+    this.gather!.part(this.index, kind, payload);
   }
 }
 
 /** Settles a slot with the reply of work that ran later on this worker (it waited its turn). */
-export class SettleSink implements ReplySink {
-  constructor(
-    private readonly slot: Slot,
-    private readonly peers: Peers,
-  ) {}
-  ok(): void {
-    this.slot.settle(ReplyKind.OK, '', this.peers);
-  }
-  status(text: string): void {
-    this.slot.settle(ReplyKind.STATUS, text, this.peers);
-  }
-  nil(): void {
-    this.slot.settle(ReplyKind.NIL, '', this.peers);
-  }
-  bulk(value: string): void {
-    this.slot.settle(ReplyKind.BULK, value, this.peers);
-  }
-  integer(n: number | bigint): void {
-    this.slot.settle(ReplyKind.INTEGER, String(n), this.peers);
-  }
-  error(message: string): void {
-    this.slot.settle(ReplyKind.ERROR, message, this.peers);
-  }
+export function settleSink(slot: Slot, peers: Peers): ReplySink {
+  return new ReplyTo((kind, payload) => slot.settle(kind, payload, peers));
 }
+

@@ -1,5 +1,5 @@
 import { argsOf, ReplyKind, respArrayHeader, respBulkLatin1, SHARD_COUNT, unpackList, type Args, type OutBuffer } from '@kv/wire';
-import { cursorAt, cursorText, ownerOf, parseScan, type CommandSpec, type ReplySink, type ScanRequest } from '@kv/node';
+import { cursorAt, cursorText, ownerOf, parseScan, ReplyTo, type CommandSpec, type ReplySink, type ScanRequest } from '@kv/node';
 import type { Conn } from './conn';
 import { Gather } from './gather';
 import { Slot, type Peers } from './peers';
@@ -48,7 +48,7 @@ class Scan extends Gather {
     private readonly request: ScanRequest,
   ) {
     super(conn, true, 'scan', 1);
-    this.sink = new StepSink(this);
+    this.sink = new ReplyTo((kind, payload) => this.stepped(kind, payload));
   }
 
   /** Runs the command on the shard the walk is at, here or on its owner. */
@@ -132,25 +132,3 @@ class StepSlot extends Slot {
   }
 }
 
-/** The answer of a step run on this worker. */
-class StepSink implements ReplySink {
-  constructor(private readonly scan: Scan) {}
-  ok(): void {
-    this.scan.stepped(ReplyKind.OK, '');
-  }
-  status(text: string): void {
-    this.scan.stepped(ReplyKind.STATUS, text);
-  }
-  nil(): void {
-    this.scan.stepped(ReplyKind.NIL, '');
-  }
-  bulk(value: string): void {
-    this.scan.stepped(ReplyKind.BULK, value);
-  }
-  integer(n: number | bigint): void {
-    this.scan.stepped(ReplyKind.INTEGER, String(n));
-  }
-  error(message: string): void {
-    this.scan.stepped(ReplyKind.ERROR, message);
-  }
-}

@@ -1,5 +1,5 @@
 import { argsOf, ReplyKind, shardOfString, type Args } from '@kv/wire';
-import { commandNamed, ownerOf, unpackValues, type ReplySink } from '@kv/node';
+import { commandNamed, ownerOf, ReplyTo, unpackValues } from '@kv/node';
 import { Gather } from './gather';
 import { Slot, type Peers, type SlotOwner } from './peers';
 import type { Router } from './router';
@@ -66,7 +66,7 @@ export class Transaction extends Gather {
     const router = this.router;
     if (worker === router.self) {
       const shards = router.node.shards;
-      shards.run(() => TXPREPARE.workerHandler!(shards, args, new PreparedSink(this)));
+      shards.run(() => TXPREPARE.workerHandler!(shards, args, new ReplyTo((kind, payload) => this.prepared(kind, payload))));
     } else if (!router.peers.isUp(worker)) {
       this.fail(LINK_DOWN);
     } else {
@@ -142,25 +142,3 @@ class PrepareSlot extends Slot {
   }
 }
 
-/** The answer of a prepare run on this worker. */
-class PreparedSink implements ReplySink {
-  constructor(private readonly txn: Transaction) {}
-  ok(): void {
-    this.txn.prepared(ReplyKind.OK, '');
-  }
-  status(text: string): void {
-    this.txn.prepared(ReplyKind.STATUS, text);
-  }
-  nil(): void {
-    this.txn.prepared(ReplyKind.NIL, '');
-  }
-  bulk(value: string): void {
-    this.txn.prepared(ReplyKind.BULK, value);
-  }
-  integer(n: number | bigint): void {
-    this.txn.prepared(ReplyKind.INTEGER, String(n));
-  }
-  error(message: string): void {
-    this.txn.prepared(ReplyKind.ERROR, message);
-  }
-}
