@@ -116,7 +116,11 @@ export class ShardSet {
     while (this.hold === null && this.waitingHead < waiting.length) {
       const work = waiting[this.waitingHead];
       waiting[this.waitingHead++] = NOTHING;
-      work();
+      try {
+        work();
+      } catch {
+        // Commands answer their own errors (executeOn, runWorkerCommand); the line must move on.
+      }
     }
     if (this.waitingHead === waiting.length) {
       waiting.length = 0;
@@ -128,6 +132,15 @@ export class ShardSet {
   /** Runs a command whose key, argv[1], is on one of these shards. */
   execute(spec: CommandSpec, args: Args, reply: ReplySink): void {
     this.executeOn(shardOf(args.buf, args.starts[1], args.ends[1]), spec, args, reply);
+  }
+
+  /** Runs a command over all of this worker's shards, answering an error rather than throwing. */
+  runWorkerCommand(spec: CommandSpec, args: Args, reply: ReplySink): void {
+    try {
+      spec.workerHandler!(this, args, reply);
+    } catch (err) {
+      reply.error(`ERR ${(err as Error).message}`);
+    }
   }
 
   /** Runs a command on a shard the caller already hashed the key to. */

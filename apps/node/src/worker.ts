@@ -55,7 +55,7 @@ export class ShardNode {
   private runOne(spec: CommandSpec, args: Args, replies: FrameReplies, source: number): void {
     const shards = this.shards;
     shards.source = source;
-    if (spec.workerHandler !== undefined) spec.workerHandler(shards, args, replies);
+    if (spec.workerHandler !== undefined) shards.runWorkerCommand(spec, args, replies);
     else shards.execute(spec, args, replies);
     shards.source = -1;
   }

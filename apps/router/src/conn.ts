@@ -63,6 +63,8 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
   /** A transaction of this client's in flight: what it sent next waits in pendingInput. */
   private blockedBy: Transaction | null = null;
   private pendingInput: Buffer[] = [];
+  /** The client sent FIN: nothing more will come. */
+  private inputEnded = false;
   private paused = false;
 
   constructor(
@@ -82,6 +84,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
   onData(chunk: Buffer): void {
     if (this.blockedBy !== null) {
       this.pendingInput.push(chunk);
+      this.socket.pause();
       return;
     }
     let pos = 0;
@@ -160,8 +163,14 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
     this.closing = true;
   }
 
-  /** Stop after the replies owed (the client half-closed). */
+  /** The client half-closed: answer everything it sent (some may wait for a transaction), then close. */
   closeAfterReplies(): void {
+    this.inputEnded = true;
+    this.finishIfInputDone();
+  }
+
+  private finishIfInputDone(): void {
+    if (!this.inputEnded || this.blockedBy !== null) return;
     this.closing = true;
     this.closeWhenSettled();
   }
@@ -210,8 +219,9 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
     this.blockedBy = null;
     const input = this.pendingInput;
     this.pendingInput = [];
-    if (!this.paused && !this.router.draining && !this.closing) this.socket.resume();
-    for (const chunk of input) this.onData(chunk);
+    if (!this.paused && !this.router.draining && !this.closing && !this.inputEnded) this.socket.resume();
+    for (const chunk of input) this.router.receive(this, chunk);
+    this.finishIfInputDone();
   }
 
   /** MGET, DEL, EXISTS ...: the command once per key on the key's owner, replies combined. */
@@ -271,12 +281,12 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
           forwarded = true;
           const copy = copyArgs(args);
           const partSink = settleSink(new PartSlot(gather, w), router.peers);
-          shards.defer(() => spec.workerHandler!(shards, copy, partSink));
+          shards.defer(() => shards.runWorkerCommand(spec, copy, partSink));
           continue;
         }
         router.partSink.gather = gather;
         router.partSink.index = w;
-        spec.workerHandler!(shards, args, router.partSink);
+        shards.runWorkerCommand(spec, args, router.partSink);
       } else if (!router.peers.isUp(w)) {
         gather.part(w, ReplyKind.ERROR, LINK_DOWN);
       } else {
@@ -414,6 +424,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
       this.socket.once('drain', () => {
         if (this.router.draining || this.closing) return;
         this.paused = false;
+        if (this.blockedBy !== null) return;
         this.socket.resume();
       });
     }

@@ -217,6 +217,12 @@ export class Peers {
     });
   }
 
+  /** The id of the live link to a peer, or -1: a transaction checks its link did not change under it. */
+  linkIdOf(peer: number): number {
+    const link = this.links[peer];
+    return link !== undefined && link.up ? link.id : -1;
+  }
+
   isUp(peer: number): boolean {
     const link = this.links[peer];
     return link !== undefined && link.up;

@@ -60,16 +60,7 @@ export class Router {
     this.totalConnections++;
     // With --port 0 the primary picked the port after this worker started: a client knows it.
     if (this.clientPort === 0) this.clientPort = socket.localPort ?? 0;
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        conn.onData(chunk);
-      } catch (err) {
-        // Whatever went wrong is this client's alone: drop it, keep the worker and the others.
-        this.out.clear();
-        log('error', 'client dropped after an internal error', { worker: this.self, error: (err as Error).message });
-        socket.destroy();
-      }
-    });
+    socket.on('data', (chunk: Buffer) => this.receive(conn, chunk));
     socket.on('end', () => conn.closeAfterReplies());
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
@@ -78,6 +69,17 @@ export class Router {
       this.settled(conn);
     });
     socket.resume();
+  }
+
+  /** Feeds a client's bytes to its connection; whatever goes wrong is that client's alone. */
+  receive(conn: Conn, chunk: Buffer): void {
+    try {
+      conn.onData(chunk);
+    } catch (err) {
+      this.out.clear();
+      log('error', 'client dropped after an internal error', { worker: this.self, error: (err as Error).message });
+      conn.socket.destroy();
+    }
   }
 
   /** Called when a client owes nothing more (or closed). */

@@ -62,7 +62,7 @@ class Scan extends Gather {
       const shards = router.node.shards;
       // A transaction holds this worker's shards: the step waits its turn.
       if (shards.busy) this.place();
-      shards.run(() => this.spec.workerHandler!(shards, args, this.sink));
+      shards.run(() => shards.runWorkerCommand(this.spec, args, this.sink));
     } else if (!router.peers.isUp(owner)) {
       this.fail(LINK_DOWN);
     } else {

@@ -29,6 +29,8 @@ export class Transaction extends Gather {
   private readonly positions = new Map<number, number[]>();
   private step = 0;
   private existing = 0;
+  /** The link each remote prepare went out on. */
+  private readonly links = new Map<number, number>();
   /** Inside start(): a synchronous finish is flushed by the caller. */
   private starting = false;
 
@@ -66,10 +68,11 @@ export class Transaction extends Gather {
     const router = this.router;
     if (worker === router.self) {
       const shards = router.node.shards;
-      shards.run(() => TXPREPARE.workerHandler!(shards, args, new ReplyTo((kind, payload) => this.prepared(kind, payload))));
+      shards.run(() => shards.runWorkerCommand(TXPREPARE, args, new ReplyTo((kind, payload) => this.prepared(kind, payload))));
     } else if (!router.peers.isUp(worker)) {
       this.fail(LINK_DOWN);
     } else {
+      this.links.set(worker, router.peers.linkIdOf(worker));
       router.peers.forward(worker, TXPREPARE.opcode, args, new PrepareSlot(this));
     }
   }
@@ -91,6 +94,9 @@ export class Transaction extends Gather {
   }
 
   private finish(): void {
+    // A link that closed and reopened since its prepare released that worker's hold: committing
+    // the others would apply only part of the write.
+    for (const [worker, link] of this.links) if (this.router.peers.linkIdOf(worker) !== link) return this.fail(LINK_DOWN);
     const commit = !(this.mode === 'MSETNX' && this.existing > 0);
     for (const worker of this.owners) this.end(worker, commit);
     if (this.mode === 'MSETNX') this.sum = commit ? 1 : 0;

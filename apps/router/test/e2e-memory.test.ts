@@ -86,6 +86,10 @@ volatile('evicts only keys with a TTL, then refuses', async () => {
   assert.equal(refused, { error: OOM }, 'refused once only keys without TTL are left');
   assert.ok(written.length >= 60, `the TTL keys made room for ${written.length} writes`);
   assert.equal(await c.call('MGET', ...plain), plain.map(() => VALUE), 'no key without a TTL was evicted');
+  // An MSET that cannot be made room for is refused whole, not answered OK and dropped.
+  const spread = keysPerShard('vspread-', shardOfString);
+  assert.equal(await c.call('MSET', ...spread.flatMap((k) => [k, VALUE])), { error: OOM });
+  assert.equal(await c.call('MGET', ...spread), spread.map(() => null));
   const info = (await c.call('INFO', 'stats')) as string;
   assert.match(info, /evicted_keys:(\d+)/);
   assert.ok(Number(/evicted_keys:(\d+)/.exec(info)![1]) >= 55);

@@ -163,6 +163,14 @@ for (const workers of [2, 3]) {
     }
   });
 
+  t('a client that half-closes right after an MSET still gets every reply', async () => {
+    const keys = keysPerShard(`hc${workers}-`, shardOfString);
+    const raw = await TextClient.connect(cluster.port);
+    raw.send(Buffer.concat([RespClient.encode('MSET', ...keys.flatMap((k) => [k, 'hc'])), RespClient.encode('GET', keys[0]), RespClient.encode('PING')]));
+    raw.socket.end();
+    assert.is((await raw.readBytes('+OK\r\n$2\r\nhc\r\n+PONG\r\n'.length)).toString(), '+OK\r\n$2\r\nhc\r\n+PONG\r\n');
+  });
+
   t('no reader ever sees part of an MSET, under concurrent writers and readers', async () => {
     const keys = keysPerShard(`atom${workers}-`, shardOfString);
     const writers = await Promise.all([1, 2, 3].map(() => RespClient.connect(cluster.port)));

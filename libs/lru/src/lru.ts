@@ -17,6 +17,8 @@
 export const ENTRY_OVERHEAD = 232;
 
 const NONE = -1;
+/** volatile-lru: entries looked at from the LRU end before taking entries with a TTL at random. */
+const VOLATILE_WALK = 256;
 
 /**
  * What to do when an entry does not fit, as Redis's maxmemory-policy: evict the least recently
@@ -50,6 +52,8 @@ export class Lru {
   expirations = 0;
   /** Entries that have an expiry time. */
   volatile = 0;
+  /** Bytes charged for the entries that have an expiry: what volatile-lru could free. */
+  volatileBytes = 0;
 
   private readonly index = new Map<string, number>();
   private keys: string[];
@@ -134,6 +138,7 @@ export class Lru {
     if (slot >= 0) {
       if (!this.makeRoom(this.bytes + cost - this.sizes[slot] - this.maxBytes, slot)) return false;
       this.bytes += cost - this.sizes[slot];
+      if (this.expires[slot] !== 0) this.volatileBytes += cost - this.sizes[slot];
       this.values[slot] = value;
       this.sizes[slot] = cost;
       if (!keepTtl) this.setExpiry(slot, expireAt);
@@ -198,6 +203,7 @@ export class Lru {
     this.sizes.fill(0);
     this.expires.fill(0);
     this.volatile = 0;
+    this.volatileBytes = 0;
     this.bytes = 0;
     this.used = 0;
     this.freeCount = 0;
@@ -254,6 +260,7 @@ export class Lru {
     if (!had && has) {
       this.volatileIndex[slot] = this.volatile;
       this.volatileSlots[this.volatile++] = slot;
+      this.volatileBytes += this.sizes[slot];
     } else if (had && !has) {
       this.forgetVolatile(slot);
     }
@@ -262,6 +269,7 @@ export class Lru {
 
   /** Takes a slot out of volatileSlots, moving the last one into its place. */
   private forgetVolatile(slot: number): void {
+    this.volatileBytes -= this.sizes[slot];
     const at = this.volatileIndex[slot];
     const last = this.volatileSlots[--this.volatile];
     this.volatileSlots[at] = last;
@@ -274,33 +282,55 @@ export class Lru {
     return key.length + value.length + this.entryOverhead - (slot >= 0 ? this.sizes[slot] : 0);
   }
 
-  /** Evicts until `excess` more bytes are free, sparing `keep`; false if the policy cannot. */
+  /**
+   * Evicts until `excess` more bytes are free, sparing `keep`; false if the policy cannot.
+   * volatile-lru looks for entries with a TTL from the least recently used end for a bounded
+   * number of steps, then takes them at random (Redis approximates LRU by sampling too), so a
+   * shard with few TTLs among many keys does not walk its whole list on every write.
+   */
   private makeRoom(excess: number, keep: number): boolean {
     if (excess <= 0) return true;
     if (this.policy === 'noeviction') return false;
-    const volatileOnly = this.policy === 'volatile-lru';
-    let slot = this.tail;
-    while (excess > 0 && slot !== NONE) {
-      const towardsHead = this.prev[slot];
-      if (slot !== keep && (!volatileOnly || this.expires[slot] !== 0)) {
-        excess -= this.sizes[slot];
-        this.evictions++;
-        this.removeSlot(slot);
+    if (this.policy === 'allkeys-lru') {
+      for (let slot = this.tail; excess > 0 && slot !== NONE; ) {
+        const towardsHead = this.prev[slot];
+        if (slot !== keep) excess -= this.evict(slot);
+        slot = towardsHead;
       }
+      return excess <= 0;
+    }
+    const keepBytes = keep !== NONE && this.expires[keep] !== 0 ? this.sizes[keep] : 0;
+    if (this.volatileBytes - keepBytes < excess) return false;
+    let steps = 0;
+    for (let slot = this.tail; excess > 0 && slot !== NONE && steps < VOLATILE_WALK; steps++) {
+      const towardsHead = this.prev[slot];
+      if (slot !== keep && this.expires[slot] !== 0) excess -= this.evict(slot);
       slot = towardsHead;
     }
-    return excess <= 0;
+    while (excess > 0) {
+      const slot = this.volatileSlots[(Math.random() * this.volatile) | 0];
+      if (slot !== keep) excess -= this.evict(slot);
+    }
+    return true;
+  }
+
+  /** Removes an entry to make room; returns the bytes freed. */
+  private evict(slot: number): number {
+    const freed = this.sizes[slot];
+    this.evictions++;
+    this.removeSlot(slot);
+    return freed;
   }
 
   private removeSlot(slot: number): void {
     this.index.delete(this.keys[slot]);
     this.unlink(slot);
-    this.bytes -= this.sizes[slot];
-    this.sizes[slot] = 0;
     if (this.expires[slot] !== 0) {
       this.forgetVolatile(slot);
       this.expires[slot] = 0;
     }
+    this.bytes -= this.sizes[slot];
+    this.sizes[slot] = 0;
     // Drop the strings so their memory is reclaimable now, not when the slot is reused.
     this.keys[slot] = '';
     this.values[slot] = '';

@@ -513,6 +513,7 @@ t('volatile-lru evicts only entries with an expiry, least recently used first, e
   lru.set('p2', 'x'.repeat(9));
   lru.get('v1');
   assert.is(lru.bytes, 82);
+  assert.is(lru.volatileBytes, 40);
   assert.ok(lru.set('n1', 'x'.repeat(26)), 'fits after evicting v2, the least recently used volatile entry');
   assert.not.ok(lru.has('v2'));
   assert.ok(lru.has('p1') && lru.has('p2') && lru.has('v1'));
@@ -521,6 +522,7 @@ t('volatile-lru evicts only entries with an expiry, least recently used first, e
   assert.not.ok(lru.set('n3', 'x'.repeat(30)), 'only entries without expiry left: refused');
   assert.ok(lru.has('p1') && lru.has('p2'));
   assert.is(lru.evictions, 2);
+  assert.is(lru.volatileBytes, 0, 'no entry with a TTL is left');
   let bytes = 0;
   for (const [k, v] of lru.entries()) bytes += k.length + v.length + 10;
   assert.is(lru.bytes, bytes);

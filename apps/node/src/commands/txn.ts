@@ -30,12 +30,13 @@ export function txprepare(shards: ShardSet, args: Args, reply: ReplySink): void 
     reply.bulk(packValues(values));
     return;
   }
+  // The last value of a key wins, as in Redis; room is counted once per key.
+  const latest = new Map<string, string>();
+  for (let i = 4; i + 1 < args.count; i += 2) latest.set(args.latin1(i), args.latin1(i + 1));
   const writes: [string, string][] = [];
   let existing = 0;
   const growth = new Map<Lru, number>();
-  for (let i = 4; i + 1 < args.count; i += 2) {
-    const key = args.latin1(i);
-    const value = args.latin1(i + 1);
+  for (const [key, value] of latest) {
     const store = shards.store(shardOfString(key));
     if (store === undefined) return reply.error('ERR key is not owned by this worker');
     if (key.length + value.length + store.entryOverhead > store.maxBytes) return reply.error(ERR.oom);
@@ -43,9 +44,12 @@ export function txprepare(shards: ShardSet, args: Args, reply: ReplySink): void 
     growth.set(store, (growth.get(store) ?? 0) + store.growthOf(key, value));
     writes.push([key, value]);
   }
-  // All or nothing: with nothing to evict, refuse the whole write before any of it is applied.
-  if (shards.policy === 'noeviction') {
-    for (const [store, bytes] of growth) if (store.bytes + bytes > store.maxBytes) return reply.error(ERR.oom);
+  // All or nothing: when the policy cannot free enough, refuse the whole write before any of it.
+  if (shards.policy !== 'allkeys-lru') {
+    for (const [store, bytes] of growth) {
+      const freeable = shards.policy === 'volatile-lru' ? store.volatileBytes : 0;
+      if (store.bytes + bytes > store.maxBytes + freeable) return reply.error(ERR.oom);
+    }
   }
   shards.holdFor(txid, from, existing > 0 ? [] : writes);
   reply.integer(existing);
