@@ -60,18 +60,18 @@ export class Lru {
   private values: string[];
   /** Charged bytes by slot; 0 marks a free slot. */
   private sizes: Int32Array;
-  /** Expiry by slot, Unix milliseconds; 0 = none. */
-  private expires: Float64Array;
-  /** The slots that have an expiry, densely, so active expiry samples only those. */
-  private volatileSlots: Int32Array;
-  /** Index of each slot in volatileSlots. */
-  private volatileIndex: Int32Array;
+  /**
+   * Expiries, made on the first TTL a shard sees (16 bytes a slot a cache without TTLs need not
+   * pay): expiry by slot in Unix ms (0 = none), the slots that have one densely (so active expiry
+   * samples only those), and each slot's index among them.
+   */
+  private ttl: { expires: Float64Array; slots: Int32Array; index: Int32Array } | null = null;
   /** Towards the least recently used end. */
   private next: Int32Array;
   /** Towards the most recently used end. */
   private prev: Int32Array;
-  private freeSlots: Int32Array;
-  private freeCount = 0;
+  /** Freed slots, linked through `next`. */
+  private freeHead = NONE;
   /** Slots handed out so far, free or not; the next fresh slot. */
   private used = 0;
   private head = NONE;
@@ -86,12 +86,8 @@ export class Lru {
     this.keys = new Array<string>(capacity).fill('');
     this.values = new Array<string>(capacity).fill('');
     this.sizes = new Int32Array(capacity);
-    this.expires = new Float64Array(capacity);
-    this.volatileSlots = new Int32Array(capacity);
-    this.volatileIndex = new Int32Array(capacity);
     this.next = new Int32Array(capacity);
     this.prev = new Int32Array(capacity);
-    this.freeSlots = new Int32Array(capacity);
   }
 
   get size(): number {
@@ -138,7 +134,7 @@ export class Lru {
     if (slot >= 0) {
       if (!this.makeRoom(this.bytes + cost - this.sizes[slot] - this.maxBytes, slot)) return false;
       this.bytes += cost - this.sizes[slot];
-      if (this.expires[slot] !== 0) this.volatileBytes += cost - this.sizes[slot];
+      if (this.expiryAt(slot) !== 0) this.volatileBytes += cost - this.sizes[slot];
       this.values[slot] = value;
       this.sizes[slot] = cost;
       if (!keepTtl) this.setExpiry(slot, expireAt);
@@ -150,7 +146,6 @@ export class Lru {
     this.keys[slot] = key;
     this.values[slot] = value;
     this.sizes[slot] = cost;
-    this.expires[slot] = 0;
     this.setExpiry(slot, expireAt);
     this.bytes += cost;
     this.index.set(key, slot);
@@ -161,7 +156,7 @@ export class Lru {
   /** Expiry of a live key in Unix ms: 0 when it has none, -1 when the key does not exist. */
   expiryOf(key: string): number {
     const slot = this.live(key);
-    return slot < 0 ? -1 : this.expires[slot];
+    return slot < 0 ? -1 : this.expiryAt(slot);
   }
 
   /** Sets (Unix ms) or clears (0) the expiry of a live key; false when there is no such key. */
@@ -179,8 +174,9 @@ export class Lru {
   expireSample(now: number, samples: number): number {
     let expired = 0;
     for (let i = 0; i < samples && this.volatile > 0; i++) {
-      const slot = this.volatileSlots[(Math.random() * this.volatile) | 0];
-      if (this.expires[slot] <= now) {
+      const ttl = this.ttl!;
+      const slot = ttl.slots[(Math.random() * this.volatile) | 0];
+      if (ttl.expires[slot] <= now) {
         this.expirations++;
         this.removeSlot(slot);
         expired++;
@@ -201,12 +197,12 @@ export class Lru {
     this.keys.fill('');
     this.values.fill('');
     this.sizes.fill(0);
-    this.expires.fill(0);
+    this.ttl = null;
     this.volatile = 0;
     this.volatileBytes = 0;
     this.bytes = 0;
     this.used = 0;
-    this.freeCount = 0;
+    this.freeHead = NONE;
     this.head = this.tail = NONE;
   }
 
@@ -231,7 +227,7 @@ export class Lru {
     let slot = Math.max(0, from);
     let found = 0;
     while (slot < stop && found < count) {
-      const at = this.expires[slot];
+      const at = this.expiryAt(slot);
       if (this.sizes[slot] !== 0 && (at === 0 || at > now)) {
         out.push(this.keys[slot]);
         found++;
@@ -245,7 +241,9 @@ export class Lru {
   private live(key: string): number {
     const slot = this.index.get(key);
     if (slot === undefined) return -1;
-    const at = this.expires[slot];
+    const ttl = this.ttl;
+    if (ttl === null) return slot;
+    const at = ttl.expires[slot];
     if (at !== 0 && at <= Date.now()) {
       this.expirations++;
       this.removeSlot(slot);
@@ -254,26 +252,38 @@ export class Lru {
     return slot;
   }
 
+  private expiryAt(slot: number): number {
+    const ttl = this.ttl;
+    return ttl === null ? 0 : ttl.expires[slot];
+  }
+
   private setExpiry(slot: number, expireAt: number): void {
-    const had = this.expires[slot] !== 0;
+    let ttl = this.ttl;
+    if (ttl === null) {
+      if (expireAt === 0) return;
+      const capacity = this.sizes.length;
+      ttl = this.ttl = { expires: new Float64Array(capacity), slots: new Int32Array(capacity), index: new Int32Array(capacity) };
+    }
+    const had = ttl.expires[slot] !== 0;
     const has = expireAt !== 0;
     if (!had && has) {
-      this.volatileIndex[slot] = this.volatile;
-      this.volatileSlots[this.volatile++] = slot;
+      ttl.index[slot] = this.volatile;
+      ttl.slots[this.volatile++] = slot;
       this.volatileBytes += this.sizes[slot];
     } else if (had && !has) {
       this.forgetVolatile(slot);
     }
-    this.expires[slot] = expireAt;
+    ttl.expires[slot] = expireAt;
   }
 
   /** Takes a slot out of volatileSlots, moving the last one into its place. */
   private forgetVolatile(slot: number): void {
     this.volatileBytes -= this.sizes[slot];
-    const at = this.volatileIndex[slot];
-    const last = this.volatileSlots[--this.volatile];
-    this.volatileSlots[at] = last;
-    this.volatileIndex[last] = at;
+    const ttl = this.ttl!;
+    const at = ttl.index[slot];
+    const last = ttl.slots[--this.volatile];
+    ttl.slots[at] = last;
+    ttl.index[last] = at;
   }
 
   /** How much `bytes` would grow if set() stored this entry (negative when it shrinks). */
@@ -299,16 +309,16 @@ export class Lru {
       }
       return excess <= 0;
     }
-    const keepBytes = keep !== NONE && this.expires[keep] !== 0 ? this.sizes[keep] : 0;
+    const keepBytes = keep !== NONE && this.expiryAt(keep) !== 0 ? this.sizes[keep] : 0;
     if (this.volatileBytes - keepBytes < excess) return false;
     let steps = 0;
     for (let slot = this.tail; excess > 0 && slot !== NONE && steps < VOLATILE_WALK; steps++) {
       const towardsHead = this.prev[slot];
-      if (slot !== keep && this.expires[slot] !== 0) excess -= this.evict(slot);
+      if (slot !== keep && this.expiryAt(slot) !== 0) excess -= this.evict(slot);
       slot = towardsHead;
     }
     while (excess > 0) {
-      const slot = this.volatileSlots[(Math.random() * this.volatile) | 0];
+      const slot = this.ttl!.slots[(Math.random() * this.volatile) | 0];
       if (slot !== keep) excess -= this.evict(slot);
     }
     return true;
@@ -325,20 +335,25 @@ export class Lru {
   private removeSlot(slot: number): void {
     this.index.delete(this.keys[slot]);
     this.unlink(slot);
-    if (this.expires[slot] !== 0) {
+    if (this.expiryAt(slot) !== 0) {
       this.forgetVolatile(slot);
-      this.expires[slot] = 0;
+      this.ttl!.expires[slot] = 0;
     }
     this.bytes -= this.sizes[slot];
     this.sizes[slot] = 0;
     // Drop the strings so their memory is reclaimable now, not when the slot is reused.
     this.keys[slot] = '';
     this.values[slot] = '';
-    this.freeSlots[this.freeCount++] = slot;
+    this.next[slot] = this.freeHead;
+    this.freeHead = slot;
   }
 
   private allocSlot(): number {
-    if (this.freeCount > 0) return this.freeSlots[--this.freeCount];
+    if (this.freeHead !== NONE) {
+      const slot = this.freeHead;
+      this.freeHead = this.next[slot];
+      return slot;
+    }
     if (this.used === this.sizes.length) this.grow();
     return this.used++;
   }
@@ -346,14 +361,14 @@ export class Lru {
   private grow(): void {
     const capacity = this.sizes.length * 2;
     this.sizes = growInt32(this.sizes, capacity);
-    const expires = new Float64Array(capacity);
-    expires.set(this.expires);
-    this.expires = expires;
-    this.volatileSlots = growInt32(this.volatileSlots, capacity);
-    this.volatileIndex = growInt32(this.volatileIndex, capacity);
+    const ttl = this.ttl;
+    if (ttl !== null) {
+      const expires = new Float64Array(capacity);
+      expires.set(ttl.expires);
+      this.ttl = { expires, slots: growInt32(ttl.slots, capacity), index: growInt32(ttl.index, capacity) };
+    }
     this.next = growInt32(this.next, capacity);
     this.prev = growInt32(this.prev, capacity);
-    this.freeSlots = growInt32(this.freeSlots, capacity);
     for (let i = this.keys.length; i < capacity; i++) {
       this.keys.push('');
       this.values.push('');

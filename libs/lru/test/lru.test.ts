@@ -539,4 +539,21 @@ t('allkeys-lru never evicts the entry being overwritten, even when it is the old
   assert.ok(lru.bytes <= 100);
 });
 
+t('a shard without TTLs keeps no expiry arrays; the first TTL makes them, clear() drops them', () => {
+  const lru = new Lru({ maxBytes: 1e6, initialCapacity: 16 });
+  const ttlOf = () => (lru as unknown as { ttl: unknown }).ttl;
+  for (let i = 0; i < 100; i++) lru.set(`k${i}`, 'v');
+  lru.set('k1', 'w', 0);
+  assert.is(ttlOf(), null);
+  assert.is(lru.expiryOf('k1'), 0);
+  lru.set('t', 'v', Date.now() + 60_000);
+  assert.ok(ttlOf() !== null);
+  for (let i = 100; i < 1000; i++) lru.set(`k${i}`, 'v', i % 3 ? 0 : Date.now() + 60_000);
+  assert.is(lru.volatile, 1 + 300);
+  assert.ok(lru.expiryOf('k999') > 0 && lru.expiryOf('k998') === 0);
+  lru.clear();
+  assert.is(ttlOf(), null);
+  assert.is(lru.volatile, 0);
+});
+
 t.run();
