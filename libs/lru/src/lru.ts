@@ -4,7 +4,7 @@
  *
  * Recency is a doubly linked list over integer slots kept in typed arrays, so there is no object
  * per entry: a Map from key to slot, and parallel arrays indexed by slot for key, value, size and
- * links. Freed slots are reused from a stack; the arrays grow by doubling.
+ * links. Freed slots are linked through `next` and reused; the arrays grow by doubling.
  */
 
 /**
