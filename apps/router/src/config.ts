@@ -10,6 +10,13 @@ export interface Config {
   readonly maxmemory: number;
   readonly 'maxmemory-policy': 'allkeys-lru' | 'volatile-lru' | 'noeviction';
   readonly 'proto-max-bulk-len': number;
+  readonly 'admin-port': number;
+  readonly 'admin-host': string;
+  readonly requirepass: string;
+  readonly maxclients: number;
+  readonly timeout: number;
+  readonly 'tcp-keepalive': number;
+  readonly 'client-output-limit': number;
   readonly config?: string;
 }
 
@@ -33,6 +40,10 @@ interface OptionSchema {
   maximum?: number;
   minLength?: number;
   enum?: readonly string[];
+  /** Not JSON schema: the environment variable, when not KV_<NAME>. */
+  env?: string;
+  /** Not JSON schema: never shown (help prints whether it is set, not the value). */
+  secret?: boolean;
   default?: number | string;
   /** Not JSON schema: also accept a string with Redis memory units, e.g. "100mb". */
   bytes?: boolean;
@@ -78,6 +89,41 @@ const OPTIONS: Record<keyof Config, OptionSchema> = {
     default: 'allkeys-lru',
     description: 'when the memory limit is reached: evict the least recently used key, the least recently used key with a TTL, or refuse writes (as Redis)',
   },
+  maxclients: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 1_000_000,
+    default: 10_000,
+    description: 'clients connected at once; one more gets an error (ERROR, or -ERR max number of clients reached) and is closed. Split evenly over the workers',
+  },
+  timeout: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 31_536_000,
+    default: 0,
+    description: 'seconds a client may stay idle before it is closed; 0: never (as Redis)',
+  },
+  'tcp-keepalive': {
+    type: 'integer',
+    minimum: 0,
+    maximum: 86_400,
+    default: 300,
+    description: 'seconds between TCP keepalive probes on client connections; 0: off (as Redis)',
+  },
+  'client-output-limit': {
+    type: 'integer',
+    minimum: MB,
+    bytes: true,
+    default: 64 * MB,
+    description: 'replies a client may leave unread; past it the client is closed (reading from it already pauses at 1mb)',
+  },
+  requirepass: {
+    type: 'string',
+    default: '',
+    env: 'KV_PASSWORD',
+    secret: true,
+    description: 'password clients must give with AUTH before any other command (RESP AUTH, or the text command AUTH <password>); empty: none',
+  },
   'proto-max-bulk-len': {
     type: 'integer',
     minimum: MB,
@@ -87,17 +133,25 @@ const OPTIONS: Record<keyof Config, OptionSchema> = {
     default: 500 * MB,
     description: "largest RESP bulk argument a client may send (Redis's proto-max-bulk-len; at most V8's longest string, just under 512mb)",
   },
+  'admin-port': {
+    type: 'integer',
+    minimum: -1,
+    maximum: 65535,
+    default: 7172,
+    description: 'HTTP port of the admin endpoint (/healthz, /readyz, /stats, /metrics); 0 picks a free port, -1 disables it',
+  },
+  'admin-host': { type: 'string', minLength: 1, default: '127.0.0.1', description: 'address the admin endpoint listens on' },
   config: { type: 'string', minLength: 1, description: 'JSON config file setting any other option by its name' },
 };
 
 const KEYS = Object.keys(OPTIONS) as (keyof Config)[];
-const envName = (key: string) => `KV_${key.toUpperCase().replace(/-/g, '_')}`;
+const envName = (key: string) => (OPTIONS as Record<string, OptionSchema>)[key]?.env ?? `KV_${key.toUpperCase().replace(/-/g, '_')}`;
 
 const validate = new Ajv({ coerceTypes: true, useDefaults: true }).compile({
   type: 'object',
   additionalProperties: false,
   properties: Object.fromEntries(
-    Object.entries(OPTIONS).map(([key, { bytes, computedDefault, ...jsonSchema }]) => [key, jsonSchema]),
+    Object.entries(OPTIONS).map(([key, { bytes, computedDefault, env, secret, ...jsonSchema }]) => [key, jsonSchema]),
   ),
 });
 

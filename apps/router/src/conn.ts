@@ -35,6 +35,9 @@ const STAR = 0x2a;
 /** Stop reading a client whose unsent replies pass this; resume on drain. */
 const OUTPUT_HIGH_WATER = 1024 * 1024;
 const LINK_DOWN = 'ERR the worker owning this key is down';
+const NOAUTH = 'NOAUTH Authentication required.';
+/** What a client may send before AUTH, as in Redis. */
+const OPEN_BEFORE_AUTH = new Set(['AUTH', 'HELLO', 'QUIT']);
 
 /**
  * One client connection: parses what it sends (a command starting with `*` is RESP, anything else
@@ -65,6 +68,8 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
   private pendingInput: Buffer[] = [];
   /** The client sent FIN: nothing more will come. */
   private inputEnded = false;
+  /** No password is set, or this client gave it. */
+  private authenticated: boolean;
   private paused = false;
 
   constructor(
@@ -73,6 +78,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
     id: number,
   ) {
     this.id = id;
+    this.authenticated = !router.passwordRequired;
     this.resp = new RespParser({ maxBulkLen: router.limits.protoMaxBulkLen });
   }
 
@@ -101,6 +107,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
     }
     const out = this.router.out;
     if (out.length > 0) this.write(out.take());
+    else this.checkOutput();
     if (this.closing) this.closeWhenSettled();
   }
 
@@ -110,6 +117,8 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
     const router = this.router;
     router.commands++;
     this.inResp = false;
+    if (op === TextOp.AUTH) return this.authenticate(args.latin1(1)) ? this.ok() : this.error('');
+    if (!this.authenticated) return this.error(NOAUTH);
     if (op === TextOp.STATS) {
       this.target().latin1(router.statsText());
       return;
@@ -130,6 +139,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
     router.commands++;
     this.inResp = true;
     const spec = lookup(args);
+    if (!this.authenticated && !(spec !== undefined && OPEN_BEFORE_AUTH.has(spec.name))) return this.error(NOAUTH);
     if (spec === undefined) return this.error(unknownCommand(args));
     if (!arityOk(spec, args.count)) return this.error(`ERR wrong number of arguments for '${spec.name.toLowerCase()}' command`);
     switch (spec.route) {
@@ -152,6 +162,21 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
     this.inResp = true;
     this.error(`ERR Protocol error: ${message}`);
     this.closing = true;
+  }
+
+  get passwordRequired(): boolean {
+    return this.router.passwordRequired;
+  }
+
+  get isAuthenticated(): boolean {
+    return this.authenticated;
+  }
+
+  /** AUTH: true when the password is right (this connection may then run anything). */
+  authenticate(password: string): boolean {
+    if (!this.router.passwordMatches(password)) return false;
+    this.authenticated = true;
+    return true;
   }
 
   configParams(): [string, string][] {
@@ -381,6 +406,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
     }
     if (out.length > 0) this.write(out.take());
     if (this.blockedBy !== null && this.blockedBy.done) this.unblock();
+    this.maybeResume();
     if (!this.waiting) {
       if (this.closing) this.closeWhenSettled();
       this.router.settled(this);
@@ -418,16 +444,37 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
   private write(bytes: Buffer): void {
     if (this.closed) return;
     this.socket.write(bytes);
-    if (this.socket.writableLength > OUTPUT_HIGH_WATER && !this.paused) {
-      this.socket.pause();
-      this.paused = true;
-      this.socket.once('drain', () => {
-        if (this.router.draining || this.closing) return;
-        this.paused = false;
-        if (this.blockedBy !== null) return;
-        this.socket.resume();
-      });
+    this.checkOutput();
+  }
+
+  /**
+   * Backpressure: replies owed (unsent on the socket, or held behind a forwarded one) past the
+   * high-water mark stop reading from this client until they drain; past the client output
+   * limit the client is closed, so one client that never reads cannot grow the server.
+   */
+  private checkOutput(): void {
+    const owed = this.socket.writableLength + (this.held?.length ?? 0);
+    if (owed > this.router.limits.clientOutputLimit) {
+      this.router.outputLimitClosed++;
+      this.closed = true;
+      this.socket.destroy();
+      return;
     }
+    if (owed > OUTPUT_HIGH_WATER && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+      this.socket.once('drain', () => this.maybeResume());
+    }
+  }
+
+  private maybeResume(): void {
+    if (!this.paused || this.router.draining || this.closing || this.blockedBy !== null) return;
+    if (this.socket.writableLength + (this.held?.length ?? 0) > OUTPUT_HIGH_WATER) {
+      if (this.socket.writableLength > 0) this.socket.once('drain', () => this.maybeResume());
+      return;
+    }
+    this.paused = false;
+    this.socket.resume();
   }
 }
 

@@ -3,6 +3,7 @@ import type { Args } from '@kv/wire';
 import { commandDocs } from './command-docs';
 import type { Conn } from './conn';
 
+const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 const NO_PASSWORD = 'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?';
 
 /** Commands about the connection or the server that need no shard: PING, HELLO, CLIENT ... */
@@ -24,9 +25,11 @@ export function runConnectionCommand(conn: Conn, spec: CommandSpec, args: Args):
     case 'HELLO':
       return hello(conn, args);
     case 'AUTH':
-      // No password can be configured yet: Redis's answer when none is.
       if (args.count > 3) return conn.error('ERR syntax error');
-      return conn.error(NO_PASSWORD);
+      if (!conn.passwordRequired) return conn.error(NO_PASSWORD);
+      // AUTH password, or AUTH default password (the only user there is).
+      if (args.count === 3 && args.latin1(1) !== 'default') return conn.error(WRONGPASS);
+      return conn.authenticate(args.latin1(args.count - 1)) ? conn.ok() : conn.error(WRONGPASS);
     case 'CLIENT':
       return client(conn, args);
     case 'COMMAND':
@@ -58,10 +61,16 @@ function hello(conn: Conn, args: Args): void {
       if (/[\s]/.test(name)) return conn.error('ERR Client names cannot contain spaces, newlines or special characters.');
       conn.name = name;
     } else if (option === 'AUTH' && i + 2 < args.count) {
-      return conn.error(NO_PASSWORD);
+      if (!conn.passwordRequired) return conn.error(NO_PASSWORD);
+      const user = args.latin1(++i);
+      const password = args.latin1(++i);
+      if (user !== 'default' || !conn.authenticate(password)) return conn.error(WRONGPASS);
     } else {
       return conn.error(`ERR Syntax error in HELLO option '${args.latin1(i)}'`);
     }
+  }
+  if (!conn.isAuthenticated) {
+    return conn.error('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
   }
   const fields: [string, string | number][] = [
     ['server', 'redis'],

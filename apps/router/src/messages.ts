@@ -10,7 +10,11 @@ export type WorkerMessage =
   /** Every client command it had read is answered and its client sockets are closed. */
   | { t: 'drained' }
   /** It cannot run (for example the client port is taken); the primary gives up. */
-  | { t: 'fatal'; message: string };
+  | { t: 'fatal'; message: string }
+  /** Answer to the primary's liveness ping `seq`. */
+  | { t: 'pong'; seq: number }
+  /** Answer to stats request `id`: this worker's figures now. */
+  | { t: 'stats'; id: number; stats: WorkerStats };
 
 export type PrimaryMessage =
   /** Peer socket path of every worker index; null while that worker is not listening. */
@@ -20,7 +24,39 @@ export type PrimaryMessage =
   /** Stop reading clients, answer what was read, close clients, then report drained. */
   | { t: 'shutdown' }
   /** Every worker has drained: close peer links and exit. */
-  | { t: 'exit' };
+  | { t: 'exit' }
+  /** Liveness check for the admin endpoint's /readyz, every 500 ms: answer with pong. */
+  | { t: 'ping'; seq: number }
+  /** The admin endpoint wants figures: answer with stats. */
+  | { t: 'stats'; id: number };
+
+/** One shard's figures, for the admin endpoint. */
+export interface ShardStats {
+  shard: number;
+  keys: number;
+  bytes: number;
+  hits: number;
+  misses: number;
+  evictions: number;
+  expirations: number;
+}
+
+/** One worker's figures, for the admin endpoint (counters since the worker started). */
+export interface WorkerStats {
+  pid: number;
+  commands: number;
+  commands_local: number;
+  commands_forwarded: number;
+  frames_forwarded: number;
+  commands_served_for_peers: number;
+  frames_served_for_peers: number;
+  connected_clients: number;
+  total_connections: number;
+  rss_bytes: number;
+  /** monitorEventLoopDelay since the worker started, less its 10 ms resolution, in seconds; count is the samples taken. */
+  event_loop_delay: { count: number; min: number; mean: number; max: number; p50: number; p90: number; p99: number };
+  shards: ShardStats[];
+}
 
 /** Environment the primary hands a forked worker. */
 export const WORKER_ENV = {

@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type * as http from 'node:http';
+import { adminPort, closeAdmin, ClusterProbe, startAdmin } from './admin';
 import type { Config, ConfigSources } from './config';
 import { log } from './log';
 import { WORKER_ENV, type PrimaryMessage, type WorkerMessage } from './messages';
@@ -38,6 +40,9 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
   let shuttingDown = false;
   let exitCode = 0;
   let nextWorker = 0;
+  // The admin endpoint (admin.ts): pings workers for /readyz, gathers their figures, counts restarts.
+  const probe = new ClusterProbe(count, (index) => slots[index]);
+  let admin: http.Server | null = null;
 
   // The primary accepts each client and hands the socket to the next ready worker, keeping its
   // own copy until the worker says it has taken it. If the worker dies first, the primary closes
@@ -81,7 +86,24 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
         maxmemory_human: `${(config.maxmemory / 1048576).toFixed(1)}mb`,
         maxmemory_source: sources.maxmemory,
       });
+      startAdminEndpoint();
     });
+  };
+
+  const startAdminEndpoint = () => {
+    const port = config['admin-port'];
+    if (port < 0 || shuttingDown) return;
+    const host = config['admin-host'];
+    probe.start();
+    // The cache serves on without it: a taken admin port is logged, not fatal.
+    startAdmin(host, port, probe).then(
+      (server) => {
+        if (shuttingDown) return closeAdmin(server);
+        admin = server;
+        log('info', 'admin listening', { host, port: adminPort(server) });
+      },
+      (err: Error) => log('error', 'admin endpoint cannot listen', { host, port, error: err.message }),
+    );
   };
 
   const heapLimitMb = workerHeapLimitMb(config.maxmemory, count);
@@ -104,7 +126,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
       [WORKER_ENV.index]: String(index),
       [WORKER_ENV.count]: String(count),
       [WORKER_ENV.peerPath]: peerPath,
-      [WORKER_ENV.config]: JSON.stringify({ maxmemory: config.maxmemory, maxmemoryPolicy: config['maxmemory-policy'], protoMaxBulkLen: config['proto-max-bulk-len'], port: config.port, host: config.host }),
+      [WORKER_ENV.config]: JSON.stringify({ requirepass: config.requirepass, maxclients: Math.ceil(config.maxclients / count), timeout: config.timeout, tcpKeepalive: config['tcp-keepalive'], clientOutputLimit: config['client-output-limit'], maxmemory: config.maxmemory, maxmemoryPolicy: config['maxmemory-policy'], protoMaxBulkLen: config['proto-max-bulk-len'], port: config.port, host: config.host }),
     });
     slot.worker = worker;
     slot.peerPath = null;
@@ -117,6 +139,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
   const onMessage = (index: number, worker: Worker, peerPath: string, message: WorkerMessage) => {
     const slot = slots[index];
     if (slot.worker !== worker) return;
+    if (probe.onMessage(index, worker, message)) return;
     switch (message.t) {
       case 'peer-listening':
         slot.peerPath = peerPath;
@@ -170,6 +193,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
       return;
     }
     log('warn', 'worker died, restarting with its shards empty', { worker: index, code, signal });
+    probe.restarts[index]++;
     fork(index);
   };
 
@@ -179,6 +203,8 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
     exitCode = code;
     log('info', 'shutting down', { exit_code: code });
     server.close();
+    probe.stop();
+    if (admin !== null) closeAdmin(admin);
     broadcast({ t: 'shutdown' });
     if (slots.every((s) => s.worker === null)) finish();
     setTimeout(() => {

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import * as net from 'node:net';
 import { Args, OutBuffer } from '@kv/wire';
 import type { ProcessStats, ShardNode } from '@kv/node';
@@ -7,6 +8,16 @@ import { log } from './log';
 import type { Peers } from './peers';
 
 export interface RouterSettings {
+  /** Clients this worker serves at once. */
+  maxclients: number;
+  /** Idle seconds before a client is closed; 0: never. */
+  timeout: number;
+  /** Seconds between TCP keepalive probes; 0: off. */
+  tcpKeepalive: number;
+  /** Unread reply bytes past which a client is closed. */
+  clientOutputLimit: number;
+  /** Clients must AUTH with this first; empty: no password. */
+  requirepass: string;
   /** Largest RESP bulk argument accepted (Redis's proto-max-bulk-len). */
   protoMaxBulkLen: number;
   maxmemory: number;
@@ -23,6 +34,13 @@ export class Router {
   readonly out = new OutBuffer(64 * 1024);
   readonly conns = new Set<Conn>();
   commands = 0;
+  /** Clients turned away by maxclients. */
+  refused = 0;
+  /** Clients closed for leaving more than client-output-limit of replies unread. */
+  outputLimitClosed = 0;
+  /** AUTH attempts with a wrong password. */
+  authFailures = 0;
+  private readonly passwordDigest: Buffer | null;
   /** Commands run on this worker's own shards for its clients. */
   local = 0;
   totalConnections = 0;
@@ -44,6 +62,19 @@ export class Router {
     readonly limits: RouterSettings,
   ) {
     this.clientPort = limits.port;
+    this.passwordDigest = limits.requirepass ? digest(limits.requirepass) : null;
+  }
+
+  get passwordRequired(): boolean {
+    return this.passwordDigest !== null;
+  }
+
+  /** Compares in constant time (digests of equal length), so timing tells nothing of the password. */
+  passwordMatches(given: string): boolean {
+    if (this.passwordDigest === null) return false;
+    const ok = timingSafeEqual(digest(given), this.passwordDigest);
+    if (!ok) this.authFailures++;
+    return ok;
   }
 
   /** Serves a client connection the primary handed over. */
@@ -52,7 +83,13 @@ export class Router {
       socket.destroy();
       return;
     }
+    if (this.conns.size >= this.limits.maxclients) return this.refuse(socket);
     socket.setNoDelay(true);
+    if (this.limits.tcpKeepalive > 0) socket.setKeepAlive(true, this.limits.tcpKeepalive * 1000);
+    if (this.limits.timeout > 0) {
+      socket.setTimeout(this.limits.timeout * 1000);
+      socket.on('timeout', () => socket.destroy());
+    }
     // A client that half-closes after its last command still gets every reply it is owed.
     socket.allowHalfOpen = true;
     const conn = new Conn(socket, this, this.nextConnId++);
@@ -68,6 +105,21 @@ export class Router {
       this.conns.delete(conn);
       this.settled(conn);
     });
+    socket.resume();
+  }
+
+  /**
+   * One client too many: answer its first command with the error in its protocol (Redis sends
+   * it at once, but a text client would not understand RESP), then close.
+   */
+  private refuse(socket: net.Socket): void {
+    this.refused++;
+    const timer = setTimeout(() => socket.destroy(), 1000);
+    socket.once('data', (chunk: Buffer) => {
+      clearTimeout(timer);
+      socket.end(chunk[0] === 0x2a ? '-ERR max number of clients reached\r\n' : 'ERROR\n');
+    });
+    socket.on('error', () => socket.destroy());
     socket.resume();
   }
 
@@ -156,6 +208,9 @@ export class Router {
       ['hits', t.hits],
       ['misses', t.misses],
       ['evictions', t.evictions],
+      ['auth_failures', this.authFailures],
+      ['rejected_connections', this.refused],
+      ['client_output_limit_closed', this.outputLimitClosed],
       ['expirations', t.expirations],
       ['keys_with_expiry', t.volatile],
       ['rss', process.memoryUsage.rss()],
@@ -164,4 +219,8 @@ export class Router {
     for (const [k, v] of lines) text += `${k} ${v}\n`;
     return text + 'END\n';
   }
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'latin1').digest();
 }

@@ -1,12 +1,20 @@
 import * as net from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { EvictionPolicy } from '@kv/lru';
 import { ShardNode, shardsOf } from '@kv/node';
+import { collectWorkerStats, LOOP_DELAY_RESOLUTION_MS } from './admin';
 import { log } from './log';
 import { WORKER_ENV, type PrimaryMessage, type WorkerMessage } from './messages';
 import { Peers } from './peers';
 import { Router } from './router';
 
 interface WorkerSettings {
+  requirepass: string;
+  /** This worker's share of maxclients. */
+  maxclients: number;
+  timeout: number;
+  tcpKeepalive: number;
+  clientOutputLimit: number;
   maxmemory: number;
   maxmemoryPolicy: EvictionPolicy;
   protoMaxBulkLen: number;
@@ -46,6 +54,9 @@ export function runWorker(): void {
   };
   // Active expiry: reclaim keys nobody reads again, a little at a time (Redis's hz 10).
   setInterval(() => node.shards.expireCycle(2), 100).unref();
+  // Event-loop delay since start, for the admin endpoint's /stats and /metrics.
+  const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
+  loopDelay.enable();
   let starting = false;
 
   // Ctrl-C or a service manager may signal the whole process group; the primary leads the shutdown
@@ -72,6 +83,13 @@ export function runWorker(): void {
       case 'exit':
         peers.closeAll();
         process.exit(0);
+      // The admin endpoint's liveness check and figures.
+      case 'ping':
+        send({ t: 'pong', seq: message.seq });
+        return;
+      case 'stats':
+        send({ t: 'stats', id: message.id, stats: collectWorkerStats(router, loopDelay) });
+        return;
     }
   });
 

@@ -24,10 +24,15 @@ const setUp = () => {
 };
 const tearDown = () => fs.rmSync(dir, { recursive: true, force: true });
 
-function load(argv: string[], env: NodeJS.ProcessEnv = {}): { config: Config; sources: ConfigSources } {
+const COMPARED = ['port', 'host', 'workers', 'maxmemory', 'maxmemory-policy', 'proto-max-bulk-len', 'config'] as const;
+
+/** The config with only the options these tests compare (more options may be added later). */
+function load(argv: string[], env: NodeJS.ProcessEnv = {}): { config: Config; sources: ConfigSources; full: Config } {
   const result = loadConfig(argv, env, resources);
   if (result.kind !== 'config') throw new Error(`expected a config, got ${result.kind}`);
-  return result;
+  const picked: Record<string, unknown> = {};
+  for (const key of COMPARED) if (result.config[key] !== undefined) picked[key] = result.config[key];
+  return { config: picked as unknown as Config, sources: result.sources, full: result.config };
 }
 
 function assertConfigError(argv: string[], env: NodeJS.ProcessEnv, code: string, ...mentions: string[]): string {
@@ -51,10 +56,11 @@ precedence.before(setUp);
 precedence.after(tearDown);
 
 precedence('uses the defaults, computing workers and maxmemory from the injected resources', () => {
-  const { config, sources } = load([]);
+  const { config, sources, full } = load([]);
   assert.equal(config, { port: 7171, host: '0.0.0.0', workers: 3, maxmemory: 4 * GB, 'maxmemory-policy': 'allkeys-lru', 'proto-max-bulk-len': 500 * MB });
   assert.equal(sources, { workers: 'test cpus', maxmemory: 'test memory' });
-  assert.ok(Object.isFrozen(config));
+  assert.ok(Object.isFrozen(full));
+  assert.is(full.requirepass, '', 'no password by default');
 });
 
 precedence('takes a dashed option as --name and KV_NAME with underscores', () => {
@@ -208,3 +214,20 @@ help('lists every option with its flag, env name, allowed values and default', (
 });
 
 help.run();
+
+const admin = suite('loadConfig admin endpoint');
+admin.before(setUp);
+admin.after(tearDown);
+
+admin('admin-port defaults to 7172 on 127.0.0.1; flag and KV_ADMIN_PORT set it; 0 picks a port, -1 disables', () => {
+  assert.is(load([]).full['admin-port'], 7172);
+  assert.is(load([]).full['admin-host'], '127.0.0.1');
+  assert.is(load(['--admin-port', '0']).full['admin-port'], 0);
+  assert.is(load(['--admin-port', '-1']).full['admin-port'], -1);
+  assert.is(load([], { KV_ADMIN_PORT: '9000', KV_ADMIN_HOST: '0.0.0.0' }).full['admin-port'], 9000);
+  assert.is(load([], { KV_ADMIN_HOST: '0.0.0.0' }).full['admin-host'], '0.0.0.0');
+  assertConfigError(['--admin-port', '65536'], {}, 'KV_ERR_CONFIG', '--admin-port', 'from -1 to 65535');
+  assertConfigError(['--admin-port', '-2'], {}, 'KV_ERR_CONFIG', '--admin-port');
+});
+
+admin.run();

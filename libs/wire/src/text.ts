@@ -5,6 +5,8 @@ export const enum TextOp {
   GET = 1,
   PUT = 2,
   STATS = 3,
+  /** AUTH <password>: the rest of the line is the password. */
+  AUTH = 4,
 }
 
 export const MAX_KEY_BYTES = 256;
@@ -132,6 +134,11 @@ export class TextParser {
       args.push(keyStart, keyEnd);
       args.push(valueStart, end);
       sink.textCommand(TextOp.PUT, args);
+      return;
+    }
+    if (nameLen === 4 && isWord3(buf, start, 0x41, 0x55, 0x54) && (buf[start + 3] & 0xdf) === 0x48 && sp + 1 < end) {
+      args.push(sp + 1, end);
+      sink.textCommand(TextOp.AUTH, args);
       return;
     }
     if (nameLen === 5 && sp === end && isStats(buf, start)) {

@@ -5,7 +5,7 @@ import { MAX_KEY_BYTES, MAX_LINE_BYTES, MAX_VALUE_BYTES, TextOp, TextParser, typ
 
 const t = suite('wire:text');
 
-const OP_NAMES: Record<number, string> = { [TextOp.GET]: 'GET', [TextOp.PUT]: 'PUT', [TextOp.STATS]: 'STATS' };
+const OP_NAMES: Record<number, string> = { [TextOp.GET]: 'GET', [TextOp.PUT]: 'PUT', [TextOp.STATS]: 'STATS', [TextOp.AUTH]: 'AUTH' };
 
 /**
  * Turns parser callbacks into a transcript. Args is reused by the parser, so each argument's bytes
@@ -355,5 +355,12 @@ function bufferedBytes(parser: TextParser): number {
   }
   return total;
 }
+
+t('AUTH takes the rest of the line as the password; AUTH alone is an error', () => {
+  const parser = new TextParser();
+  const rec = new Recorder();
+  parser.feed(b('AUTH pass word\nauth x\r\nAUTH\nAUTH \n'), rec);
+  assert.equal(rec.log, ['AUTH "pass word"', 'AUTH "x"', ERR, ERR]);
+});
 
 t.run();

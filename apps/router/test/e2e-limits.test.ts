@@ -1,0 +1,96 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { RespClient, sleep, startCluster, stats, TextClient, type Cluster } from './harness';
+
+const maxclients = suite('e2e: maxclients');
+let cluster: Cluster;
+
+maxclients.before(async () => {
+  // Split over 2 workers: 2 each; the primary hands connections out in turn.
+  cluster = await startCluster({ workers: 2, args: ['--maxclients', '4'] });
+});
+maxclients.after(async () => {
+  await cluster.stop();
+});
+
+maxclients('past the limit a client gets the error in its own protocol and is closed; the others are untouched', async () => {
+  const admitted = await Promise.all([1, 2, 3, 4].map(() => TextClient.connect(cluster.port)));
+  for (const c of admitted) assert.equal(await c.request(['PUT k v', 'GET k']), ['OK', 'v']);
+  const text = await TextClient.connect(cluster.port);
+  text.send('GET k\n');
+  assert.equal(await text.readLines(1), ['ERROR']);
+  const resp = await RespClient.connect(cluster.port);
+  resp.text.send(RespClient.encode('PING'));
+  assert.equal(await resp.read(), { error: 'ERR max number of clients reached' });
+  const deadline = Date.now() + 2000;
+  while ((!text.closed || !resp.text.closed) && Date.now() < deadline) await sleep(10);
+  assert.ok(text.closed && resp.text.closed, 'refused clients are closed');
+  for (const c of admitted) assert.equal(await c.request(['GET k']), ['v']);
+  const s = await stats(admitted[0]);
+  assert.ok(Number(s.get('rejected_connections')) >= 1);
+  for (const c of admitted) c.close();
+});
+
+maxclients.run();
+
+const idle = suite('e2e: timeout');
+
+idle.before(async () => {
+  cluster = await startCluster({ workers: 2, args: ['--timeout', '1'] });
+});
+idle.after(async () => {
+  await cluster.stop();
+});
+
+idle('closes a client idle for longer than --timeout, keeps a busy one', async () => {
+  const quiet = await TextClient.connect(cluster.port);
+  const busy = await TextClient.connect(cluster.port);
+  const started = Date.now();
+  while (Date.now() - started < 2500) {
+    assert.equal(await busy.request(['GET k']), ['NOTFOUND']);
+    await sleep(300);
+  }
+  assert.ok(quiet.closed, 'the idle client was closed');
+  assert.not.ok(busy.closed, 'the busy one was not');
+  busy.close();
+});
+
+idle.run();
+
+const output = suite('e2e: client output limit');
+
+output.before(async () => {
+  cluster = await startCluster({ workers: 1, args: ['--client-output-limit', '1mb'] });
+});
+output.after(async () => {
+  await cluster.stop();
+});
+
+output('a client that pipelines GETs and never reads cannot grow the server; others keep being served', async () => {
+  const probe = await TextClient.connect(cluster.port);
+  const value = 'v'.repeat(250);
+  assert.equal(await probe.request([`PUT big ${value}`]), ['OK']);
+  const rssBefore = Number((await stats(probe)).get('rss'));
+  const flood = await TextClient.connect(cluster.port);
+  flood.socket.pause();
+  const batch = Buffer.from('GET big\n'.repeat(10_000));
+  // 1,000,000 GETs (about 250 MB of replies) written as fast as the server takes them.
+  let sent = 0;
+  const writing = (async () => {
+    while (sent < 100 && !flood.closed) {
+      if (!flood.socket.write(batch)) await new Promise((resolve) => flood.socket.once('drain', resolve).once('close', resolve));
+      sent++;
+    }
+  })();
+  await Promise.race([writing, sleep(3000)]);
+  const s = await stats(probe);
+  const grewMb = (Number(s.get('rss')) - rssBefore) / 1048576;
+  console.log(`    client output limit: ${sent} batches of 10,000 GETs sent, worker RSS grew ${grewMb.toFixed(1)} MB, flooding client closed: ${flood.closed}, closed for output: ${s.get('client_output_limit_closed')}`);
+  assert.ok(grewMb < 64, `worker RSS grew ${grewMb.toFixed(1)} MB`);
+  assert.ok(Number(s.get('client_output_limit_closed')) >= 1 && flood.closed, 'the client past the limit was closed');
+  assert.equal(await probe.request(['GET big']), [value], 'other clients are served');
+  flood.close();
+  probe.close();
+});
+
+output.run();
