@@ -13,6 +13,7 @@ export interface Config {
   readonly 'admin-port': number;
   readonly 'admin-host': string;
   readonly requirepass: string;
+  readonly 'protected-mode': 'yes' | 'no';
   readonly maxclients: number;
   readonly timeout: number;
   readonly 'tcp-keepalive': number;
@@ -116,6 +117,12 @@ const OPTIONS: Record<keyof Config, OptionSchema> = {
     bytes: true,
     default: 64 * MB,
     description: 'replies a client may leave unread; past it the client is closed (reading from it already pauses at 1mb)',
+  },
+  'protected-mode': {
+    type: 'string',
+    enum: ['yes', 'no'],
+    default: 'yes',
+    description: 'with no password and a --host other than loopback, serve only clients from loopback (as Redis); the Docker image sets no',
   },
   requirepass: {
     type: 'string',

@@ -5,9 +5,12 @@ import type { ProcessStats, ShardNode } from '@kv/node';
 import { Conn } from './conn';
 import { PartSink } from './gather';
 import { log } from './log';
+import { DENIED, deniedByProtectedMode } from './protected-mode';
 import type { Peers } from './peers';
 
 export interface RouterSettings {
+  /** Serve only loopback clients when no password is set and the bind address is not loopback. */
+  protectedMode: boolean;
   /** Clients this worker serves at once. */
   maxclients: number;
   /** Idle seconds before a client is closed; 0: never. */
@@ -81,6 +84,11 @@ export class Router {
   adopt(socket: net.Socket): void {
     if (this.draining) {
       socket.destroy();
+      return;
+    }
+    if (deniedByProtectedMode({ protectedMode: this.limits.protectedMode, passwordSet: this.passwordRequired, host: this.limits.host, remoteAddress: socket.remoteAddress })) {
+      this.refused++;
+      socket.end(DENIED);
       return;
     }
     if (this.conns.size >= this.limits.maxclients) return this.refuse(socket);
@@ -172,7 +180,9 @@ export class Router {
       ['proto-max-bulk-len', String(l.protoMaxBulkLen)],
       ['port', String(l.port)],
       ['bind', l.host],
-      ['timeout', '0'],
+      ['timeout', String(l.timeout)],
+      ['protected-mode', l.protectedMode ? 'yes' : 'no'],
+      ['maxclients', String(l.maxclients)],
     ];
   }
 

@@ -10,6 +10,7 @@ import { Router } from './router';
 
 interface WorkerSettings {
   requirepass: string;
+  protectedMode: boolean;
   /** This worker's share of maxclients. */
   maxclients: number;
   timeout: number;

@@ -94,3 +94,21 @@ output('a client that pipelines GETs and never reads cannot grow the server; oth
 });
 
 output.run();
+
+const protectedMode = suite('e2e: protected mode');
+
+protectedMode.before(async () => {
+  cluster = await startCluster({ workers: 1, args: ['--host', '0.0.0.0'] });
+});
+protectedMode.after(async () => {
+  await cluster.stop();
+});
+
+protectedMode('is on by default with no password and an all-interfaces bind, and still serves loopback clients', async () => {
+  const c = await RespClient.connect(cluster.port);
+  assert.equal(await c.call('CONFIG', 'GET', 'protected-mode'), ['protected-mode', 'yes']);
+  assert.is(await c.call('SET', 'k', 'v'), 'OK');
+  c.close();
+});
+
+protectedMode.run();
