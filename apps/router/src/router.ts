@@ -13,6 +13,8 @@ export interface RouterSettings {
   protectedMode: boolean;
   /** Clients this worker serves at once. */
   maxclients: number;
+  /** The cluster's maxclients, as configured (for CONFIG GET). */
+  maxclientsTotal: number;
   /** Idle seconds before a client is closed; 0: never. */
   timeout: number;
   /** Seconds between TCP keepalive probes; 0: off. */
@@ -182,7 +184,7 @@ export class Router {
       ['bind', l.host],
       ['timeout', String(l.timeout)],
       ['protected-mode', l.protectedMode ? 'yes' : 'no'],
-      ['maxclients', String(l.maxclients)],
+      ['maxclients', String(l.maxclientsTotal)],
     ];
   }
 

@@ -13,6 +13,7 @@ interface WorkerSettings {
   protectedMode: boolean;
   /** This worker's share of maxclients. */
   maxclients: number;
+  maxclientsTotal: number;
   timeout: number;
   tcpKeepalive: number;
   clientOutputLimit: number;
