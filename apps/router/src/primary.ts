@@ -7,6 +7,7 @@ import type * as http from 'node:http';
 import { adminPort, closeAdmin, ClusterProbe, startAdmin } from './admin';
 import type { Config, ConfigSources } from './config';
 import { log } from './log';
+import { openFilesLimit } from './resources';
 import { WORKER_ENV, type PrimaryMessage, type WorkerMessage } from './messages';
 
 /** More restarts than this of one worker within RESTART_WINDOW_MS means it cannot run: give up. */
@@ -85,7 +86,12 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
         maxmemory: config.maxmemory,
         maxmemory_human: `${(config.maxmemory / 1048576).toFixed(1)}mb`,
         maxmemory_source: sources.maxmemory,
+        open_files_limit: files === null ? 'unknown' : files.soft,
       });
+      // Each client is a file descriptor in some worker, plus a few per process for links and logs.
+      if (files !== null && files.soft < Math.ceil(config.maxclients / count) + 64) {
+        log('warn', 'open files limit too low for maxclients', { open_files_soft: files.soft, open_files_hard: files.hard, maxclients: config.maxclients, workers: count, hint: 'raise it with ulimit -n or the container nofile ulimit' });
+      }
       startAdminEndpoint();
     });
   };
@@ -106,6 +112,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
     );
   };
 
+  const files = openFilesLimit();
   const heapLimitMb = workerHeapLimitMb(config.maxmemory, count);
   const v8Flags = workerV8Flags(heapLimitMb);
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...v8Flags] });

@@ -99,3 +99,21 @@ function read(file: string): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * The soft and hard limits on open files of this process (/proc/self/limits), or null where that
+ * file is missing. Node has no setrlimit, so the server can only report a limit too low for
+ * maxclients; raise it where the server starts (`ulimit -n`, the container's nofile ulimit).
+ */
+export function openFilesLimit(limitsFile = '/proc/self/limits'): { soft: number; hard: number } | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(limitsFile, 'utf8');
+  } catch {
+    return null;
+  }
+  const match = /^Max open files\s+(\S+)\s+(\S+)/m.exec(text);
+  if (!match) return null;
+  const value = (s: string) => (s === 'unlimited' ? Infinity : Number(s));
+  return { soft: value(match[1]), hard: value(match[2]) };
+}

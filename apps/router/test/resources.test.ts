@@ -1,8 +1,9 @@
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { availableCpus, memoryLimit, MAX_CPUS } from '../src/resources';
+import { availableCpus, memoryLimit, MAX_CPUS, openFilesLimit } from '../src/resources';
 
 const fixture = (name: string) => {
   const cgroupRoot = path.join(__dirname, 'fixtures', 'cgroup', name);
@@ -95,3 +96,23 @@ memory('reports a positive limit for this process', () => {
 });
 
 memory.run();
+
+const files = suite('openFilesLimit');
+
+files('reads the soft and hard limits, with unlimited as Infinity, and null without the file', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kv-limits-'));
+  try {
+    const file = path.join(dir, 'limits');
+    fs.writeFileSync(file, 'Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 524288               files\n');
+    assert.equal(openFilesLimit(file), { soft: 1024, hard: 524288 });
+    fs.writeFileSync(file, 'Max open files            unlimited            unlimited            files\n');
+    assert.equal(openFilesLimit(file), { soft: Infinity, hard: Infinity });
+    assert.is(openFilesLimit(path.join(dir, 'missing')), null);
+    const own = openFilesLimit();
+    assert.ok(own === null || own.soft > 0);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+files.run();
