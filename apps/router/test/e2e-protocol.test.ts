@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { shardOfString } from '@kv/wire';
 import { startCluster, stats, keysPerShard, TextClient, type Cluster } from './harness';
+import { prng as rng } from '../../../test-support/prng';
 
 /** The seed's examples and error cases, with the exact bytes the Go server answers. */
 const SEED_TRANSCRIPT: [string, string][] = [
@@ -31,15 +32,6 @@ const SEED_TRANSCRIPT: [string, string][] = [
   ['GET a\n', '2\n'],
 ];
 
-/** A tiny deterministic PRNG so a failing run can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-    s ^= s + Math.imul(s ^ (s >>> 7), 61);
-    return ((s ^ (s >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 for (const workers of [1, 2, 3]) {
   const t = suite(`e2e: seed protocol on ${workers} worker(s)`);

@@ -1,20 +1,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ENTRY_OVERHEAD, Lru } from '../src/lru';
+import { prng } from '../../../test-support/prng';
 
 const t = suite('lru');
 
-/** A tiny seeded PRNG (mulberry32), so a failing sequence reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const keysOf = (lru: Lru) => [...lru.entries()].map(([k]) => k);
 

@@ -15,18 +15,8 @@ import {
   RequestReader,
 } from '../src/frame';
 import { OutBuffer } from '../src/out';
+import { prng } from '../../../test-support/prng';
 
-/** A tiny seeded PRNG (mulberry32), so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBytes(rand: () => number, n: number): Buffer {
   const out = Buffer.alloc(n);

@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Args } from '../src/args';
 import { OutBuffer } from '../src/out';
+import { prng } from '../../../test-support/prng';
 import {
   RESP_EMPTY_ARRAY,
   RESP_EMPTY_BULK,
@@ -32,17 +33,6 @@ const enc = suite('wire:resp-encode');
 const STAR = 0x2a;
 const DEFAULT_LIMITS: RespLimits = { maxBulkLen: RESP_MAX_BULK_LEN };
 
-/** A tiny seeded PRNG (mulberry32), so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const b = (s: string) => Buffer.from(s, 'latin1');
 
