@@ -35,7 +35,9 @@ interface Hold {
  */
 export class ShardSet {
   private readonly stores: (Lru | undefined)[] = new Array(SHARD_COUNT);
-  readonly owned: readonly number[];
+  /** The shards this worker owns now, ascending; a live resize adds and removes some. */
+  readonly owned: number[] = [];
+  private readonly perShard: number;
   private hold: Hold | null = null;
   private readonly goneLinks = new Set<number>();
   private waiting: (() => void)[] = [];
@@ -50,10 +52,32 @@ export class ShardSet {
   readonly policy: EvictionPolicy;
 
   constructor(owned: readonly number[], maxmemory: number, policy: EvictionPolicy = 'allkeys-lru') {
-    this.owned = owned;
     this.policy = policy;
-    const perShard = Math.floor(maxmemory / SHARD_COUNT);
-    for (const s of owned) this.stores[s] = new Lru({ maxBytes: perShard, policy });
+    this.perShard = Math.floor(maxmemory / SHARD_COUNT);
+    for (const s of owned) this.adopt(s);
+  }
+
+  /** Takes a shard on with an empty store (replacing what an earlier, failed hand-over left). */
+  adopt(shard: number): Lru {
+    const store = new Lru({ maxBytes: this.perShard, policy: this.policy });
+    this.restore(shard, store);
+    return store;
+  }
+
+  /** Takes back a shard whose hand-over failed, with the store it had. */
+  restore(shard: number, store: Lru): void {
+    this.stores[shard] = store;
+    if (!this.owned.includes(shard)) {
+      this.owned.push(shard);
+      this.owned.sort((a, b) => a - b);
+    }
+  }
+
+  /** Gives a shard up (it now lives on another worker): its store is dropped. */
+  drop(shard: number): void {
+    this.stores[shard] = undefined;
+    const at = this.owned.indexOf(shard);
+    if (at >= 0) this.owned.splice(at, 1);
   }
 
   store(shard: number): Lru | undefined {

@@ -2,7 +2,7 @@ import type { Worker } from 'node:cluster';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { IntervalHistogram } from 'node:perf_hooks';
-import { SHARD_COUNT } from '@kv/wire';
+import { handleWorkers, type WorkersEndpoint } from './admin-workers';
 import type { PrimaryMessage, WorkerMessage, WorkerStats } from './messages';
 import type { Router } from './router';
 
@@ -12,6 +12,7 @@ import type { Router } from './router';
  *   GET /readyz   200 when every worker is up and answered a ping in the last second, else 503
  *   GET /stats    every worker's figures, asked over the cluster channel on request, as JSON
  *   GET /metrics  the same in Prometheus text format 0.0.4
+ *   GET /workers  the shard map; POST /workers {"count": N} changes the worker count (admin-workers.ts)
  * Workers answer `ping` and `stats` messages (collectWorkerStats below); the primary's side is a
  * ClusterProbe.
  */
@@ -118,8 +119,8 @@ const SHARD_FIGURES = ['keys', 'bytes', 'hits', 'misses', 'evictions', 'expirati
  * gathers stats on request, and counts restarts.
  */
 export class ClusterProbe {
-  /** Restarts of each worker index since the primary started. */
-  readonly restarts: number[];
+  /** Restarts of each worker index since the primary started (undefined: none). */
+  readonly restarts: number[] = [];
   private readonly lastPong = new WeakMap<Worker, number>();
   private seq = 0;
   private nextStatsId = 1;
@@ -127,10 +128,14 @@ export class ClusterProbe {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    readonly count: number,
+    /** Worker slots now (a resize changes it). */
+    private readonly size: () => number,
     private readonly slot: (index: number) => WorkerSlotView,
-  ) {
-    this.restarts = new Array<number>(count).fill(0);
+    private readonly shardsOf: (index: number) => number[],
+  ) {}
+
+  get count(): number {
+    return this.size();
   }
 
   start(): void {
@@ -175,7 +180,7 @@ export class ClusterProbe {
     const out: NotReady[] = [];
     for (let i = 0; i < this.count; i++) {
       const reason = this.notReadyReason(i, now);
-      if (reason !== null) out.push({ worker: i, shards: shardsOf(i, this.count), reason });
+      if (reason !== null) out.push({ worker: i, shards: this.shardsOf(i), reason });
     }
     return out;
   }
@@ -220,7 +225,7 @@ export class ClusterProbe {
     const perWorker: WorkerEntry[] = [];
     for (let i = 0; i < this.count; i++) {
       const s = got.get(i);
-      const entry: WorkerEntry = { worker: i, up: s !== undefined, ready: this.notReadyReason(i, now) === null, restarts: this.restarts[i], ...s };
+      const entry: WorkerEntry = { worker: i, up: s !== undefined, ready: this.notReadyReason(i, now) === null, restarts: this.restarts[i] ?? 0, ...s };
       perWorker.push(entry);
       if (s === undefined) continue;
       for (const k of SUMMED) totals[k] += s[k];
@@ -230,7 +235,7 @@ export class ClusterProbe {
       time: new Date(now).toISOString(),
       workers: this.count,
       answered: got.size,
-      worker_restarts: this.restarts.reduce((a, b) => a + b, 0),
+      worker_restarts: this.restarts.reduce((a, b) => a + (b ?? 0), 0),
       totals,
       per_worker: perWorker,
     };
@@ -246,12 +251,6 @@ export class ClusterProbe {
     worker.send(message, () => {});
     return true;
   }
-}
-
-function shardsOf(worker: number, workers: number): number[] {
-  const shards: number[] = [];
-  for (let s = worker; s < SHARD_COUNT; s += workers) shards.push(s);
-  return shards;
 }
 
 /** The Prometheus text exposition (format 0.0.4) of the figures. */
@@ -314,9 +313,9 @@ const ROUTES = new Set(['/healthz', '/readyz', '/stats', '/metrics']);
 const ALLOW = 'GET, HEAD';
 
 /** Starts the admin HTTP server; rejects if it cannot listen. */
-export function startAdmin(host: string, port: number, probe: ClusterProbe): Promise<http.Server> {
+export function startAdmin(host: string, port: number, probe: ClusterProbe, workers: WorkersEndpoint): Promise<http.Server> {
   const server = http.createServer((req, res) => {
-    handle(req, res, probe).catch((err: Error) => {
+    handle(req, res, probe, workers).catch((err: Error) => {
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', `internal error: ${err.message}\n`);
       else res.destroy();
     });
@@ -341,11 +340,12 @@ export function closeAdmin(server: http.Server): void {
   server.closeAllConnections();
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, probe: ClusterProbe): Promise<void> {
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, probe: ClusterProbe, workers: WorkersEndpoint): Promise<void> {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const path = q >= 0 ? url.slice(0, q) : url;
-  if (!ROUTES.has(path)) return send(res, 404, 'text/plain; charset=utf-8', `not found: ${path} (try /healthz, /readyz, /stats, /metrics)\n`);
+  if (path === '/workers') return handleWorkers(req, res, workers);
+  if (!ROUTES.has(path)) return send(res, 404, 'text/plain; charset=utf-8', `not found: ${path} (try /healthz, /readyz, /stats, /metrics, /workers)\n`);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', ALLOW);
     return send(res, 405, 'text/plain; charset=utf-8', `method ${req.method} not allowed on ${path} (allowed: ${ALLOW})\n`);
@@ -366,7 +366,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, probe
   }
 }
 
-function send(res: http.ServerResponse, status: number, type: string, body: string): void {
+export function send(res: http.ServerResponse, status: number, type: string, body: string): void {
   res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
   res.end(body);
 }

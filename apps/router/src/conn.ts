@@ -20,7 +20,7 @@ import {
   type RespSink,
   type TextSink,
 } from '@kv/wire';
-import { arityOk, commandNamed, lookup, ownerOf, type CommandSpec, type ReplySink } from '@kv/node';
+import { arityOk, commandNamed, lookup, type CommandSpec, type ReplySink } from '@kv/node';
 import { runConnectionCommand } from './connection-commands';
 import { Gather, PartSlot, settleSink } from './gather';
 import { Transaction } from './txn';
@@ -88,7 +88,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
   }
 
   onData(chunk: Buffer): void {
-    if (this.blockedBy !== null) {
+    if (this.blockedBy !== null || this.router.paused) {
       this.pendingInput.push(chunk);
       this.socket.pause();
       return;
@@ -195,7 +195,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
   }
 
   private finishIfInputDone(): void {
-    if (!this.inputEnded || this.blockedBy !== null) return;
+    if (!this.inputEnded || this.blockedBy !== null || this.pendingInput.length > 0) return;
     this.closing = true;
     this.closeWhenSettled();
   }
@@ -205,7 +205,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
   private runKeyed(spec: CommandSpec, args: Args): void {
     const router = this.router;
     const shard = shardOf(args.buf, args.starts[1], args.ends[1]);
-    const owner = ownerOf(shard, router.workers);
+    const owner = router.owners[shard];
     if (owner === router.self) {
       router.local++;
       const shards = router.node.shards;
@@ -242,9 +242,19 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
   /** The transaction this client waits for is done: go on with what it sent after it. */
   private unblock(): void {
     this.blockedBy = null;
+    this.replayInput();
+  }
+
+  /** A resize's pause is over: run what this client sent during it. */
+  resumeInput(): void {
+    if (this.blockedBy === null && !this.closed) this.replayInput();
+  }
+
+  private replayInput(): void {
     const input = this.pendingInput;
     this.pendingInput = [];
-    if (!this.paused && !this.router.draining && !this.closing && !this.inputEnded) this.socket.resume();
+    if (!this.paused && !this.router.draining && !this.router.paused && !this.closing && !this.inputEnded) this.socket.resume();
+    // A chunk that meets a new transaction or pause goes back to pendingInput, in order.
     for (const chunk of input) this.router.receive(this, chunk);
     this.finishIfInputDone();
   }
@@ -253,7 +263,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
   private runEachKey(spec: CommandSpec, args: Args): void {
     const router = this.router;
     const parts = args.count - 1;
-    if (spec.combine === 'list' && spansWorkers(args, router.workers)) {
+    if (spec.combine === 'list' && spansWorkers(args, router.owners)) {
       const keys: string[] = [];
       for (let k = 1; k <= parts; k++) keys.push(args.latin1(k));
       return this.startTransaction(new Transaction(this, this.inResp, router, 'MGET', keys, null));
@@ -264,7 +274,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
     let forwarded = false;
     for (let k = 1; k <= parts; k++) {
       const shard = shardOf(args.buf, args.starts[k], args.ends[k]);
-      const owner = ownerOf(shard, router.workers);
+      const owner = router.owners[shard];
       if (owner === router.self) {
         router.local++;
         local.reset(args.buf);
@@ -468,7 +478,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
   }
 
   private maybeResume(): void {
-    if (!this.paused || this.router.draining || this.closing || this.blockedBy !== null) return;
+    if (!this.paused || this.router.draining || this.router.paused || this.closing || this.blockedBy !== null) return;
     if (this.socket.writableLength + (this.held?.length ?? 0) > OUTPUT_HIGH_WATER) {
       if (this.socket.writableLength > 0) this.socket.once('drain', () => this.maybeResume());
       return;
@@ -512,10 +522,9 @@ function encodeSlot(out: OutBuffer, slot: Slot): void {
 }
 
 /** True when the keys argv[1..] belong to more than one worker. */
-function spansWorkers(args: Args, workers: number): boolean {
-  if (workers === 1) return false;
-  const first = ownerOf(shardOf(args.buf, args.starts[1], args.ends[1]), workers);
-  for (let k = 2; k < args.count; k++) if (ownerOf(shardOf(args.buf, args.starts[k], args.ends[k]), workers) !== first) return true;
+function spansWorkers(args: Args, owners: Uint8Array): boolean {
+  const first = owners[shardOf(args.buf, args.starts[1], args.ends[1])];
+  for (let k = 2; k < args.count; k++) if (owners[shardOf(args.buf, args.starts[k], args.ends[k])] !== first) return true;
   return false;
 }
 

@@ -1,3 +1,5 @@
+import type { ShardMap } from './shard-map';
+
 /** What the primary and its workers tell each other over the cluster channel (never commands). */
 
 export type WorkerMessage =
@@ -14,7 +16,9 @@ export type WorkerMessage =
   /** Answer to the primary's liveness ping `seq`. */
   | { t: 'pong'; seq: number }
   /** Answer to stats request `id`: this worker's figures now. */
-  | { t: 'stats'; id: number; stats: WorkerStats };
+  | { t: 'stats'; id: number; stats: WorkerStats }
+  /** Request `id` (a resize's pause or move) is done; `error` when it failed. */
+  | { t: 'done'; id: number; error?: string; keys?: number; bytes?: number };
 
 export type PrimaryMessage =
   /** Peer socket path of every worker index; null while that worker is not listening. */
@@ -28,7 +32,20 @@ export type PrimaryMessage =
   /** Liveness check for the admin endpoint's /readyz, every 500 ms: answer with pong. */
   | { t: 'ping'; seq: number }
   /** The admin endpoint wants figures: answer with stats. */
-  | { t: 'stats'; id: number };
+  | { t: 'stats'; id: number }
+  /**
+   * A resize (scaling.ts): run no more client commands; answer `done` once nothing this worker
+   * started is in flight and it is linked to workers 0 .. linkTo-1.
+   */
+  | { t: 'pause'; id: number; linkTo: number }
+  /** Route by this shard map from now on; `maxclients` is this worker's new share. */
+  | { t: 'map'; map: ShardMap; maxclients: number }
+  /** Run what clients sent during the pause. */
+  | { t: 'resume' }
+  /** Hand shard `shard` over to worker `to` (while paused); answer `done`. */
+  | { t: 'move'; id: number; shard: number; to: number }
+  /** A resize removes this worker: answer what its clients sent, close them, and exit. */
+  | { t: 'retire' };
 
 /** One shard's figures, for the admin endpoint. */
 export interface ShardStats {
@@ -61,7 +78,8 @@ export interface WorkerStats {
 /** Environment the primary hands a forked worker. */
 export const WORKER_ENV = {
   index: 'KV_WORKER_INDEX',
-  count: 'KV_WORKER_COUNT',
+  /** The shard map (JSON): which shards this worker owns and where the others are. */
+  map: 'KV_SHARD_MAP',
   peerPath: 'KV_PEER_PATH',
   config: 'KV_RUN_CONFIG',
 } as const;

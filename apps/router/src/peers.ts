@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { FrameDecoder, FrameEncoder, FrameKind, helloFrame, OutBuffer, ReplyKind, ReplyReader, type Args, type FrameSink } from '@kv/wire';
 import { FrameReplies, type ShardNode } from '@kv/node';
+import { MAX_WORKERS } from './shard-map';
 
 /** A reply owed to a client for a command sent to another worker. */
 export class Slot {
@@ -194,7 +195,8 @@ export class Peers {
 
   constructor(
     readonly self: number,
-    readonly workers: number,
+    /** Workers in the shard map: this one links to all of them (a resize changes it). */
+    public workers: number,
     readonly node: ShardNode,
     readonly events: PeerEvents,
   ) {}
@@ -256,6 +258,12 @@ export class Peers {
     this.scheduleFlush();
   }
 
+  /** A worker's own request to a peer (a shard hand-over), not a client's: not counted as forwarded. */
+  request(peer: number, opcode: number, args: Args, slot: Slot): void {
+    this.links[peer]!.add(opcode, args, slot);
+    this.scheduleFlush();
+  }
+
   /** Sends a step that gets no reply, at once (see PeerLink.addControl). */
   control(peer: number, opcode: number, args: Args): void {
     this.links[peer]!.addControl(opcode, args);
@@ -299,7 +307,8 @@ export class Peers {
 
   /** A link accepted from a higher-numbered worker named itself. */
   adopt(link: PeerLink, peer: number): void {
-    if (peer <= this.self || peer >= this.workers) throw new Error(`hello from unexpected worker ${peer}`);
+    // A worker a resize is adding may say hello before this one hears of the new map.
+    if (peer <= this.self || peer >= MAX_WORKERS) throw new Error(`hello from unexpected worker ${peer}`);
     link.peer = peer;
     // A restarted peer replaces its predecessor's link, which fails whatever it still owed.
     const old = this.links[peer];
@@ -352,7 +361,8 @@ export class Peers {
       link.fail();
       // A transaction that came on this link will never be committed: release the shards it holds.
       this.node.shards.abortFrom(link.id);
-      if (wasUp && link.peer !== NOT_LINKED) this.events.onLinkDown(link.peer, 'closed');
+      // A worker a resize retired is no longer in the map: its link closing is expected.
+      if (wasUp && link.peer !== NOT_LINKED) this.events.onLinkDown(link.peer, link.peer >= this.workers ? 'retired' : 'closed');
       // The link may have closed with both workers alive (a corrupt frame): the worker that opened
       // it opens it again, until it is up or the primary names a new peer socket.
       const peer = link.peer;

@@ -5,16 +5,20 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as http from 'node:http';
 import { adminPort, closeAdmin, ClusterProbe, startAdmin } from './admin';
-import type { Config, ConfigSources } from './config';
+import { loadConfig, type Config, type ConfigSources } from './config';
 import { log } from './log';
 import { openFilesLimit } from './resources';
 import { WORKER_ENV, type PrimaryMessage, type WorkerMessage } from './messages';
+import { Resizer, type AskMessage, type ClusterControl } from './scaling';
+import { initialMap, shardsOwnedBy } from './shard-map';
 
 /** More restarts than this of one worker within RESTART_WINDOW_MS means it cannot run: give up. */
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 30_000;
 /** A shutdown that takes longer than this kills what is left. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
+/** A retiring worker that has not exited by then is killed. */
+const RETIRE_TIMEOUT_MS = 10_000;
 
 interface Slot {
   worker: Worker | null;
@@ -25,24 +29,45 @@ interface Slot {
   restarts: number[];
   /** Client sockets sent to this worker and not yet acknowledged, by id. */
   handingOver: Map<number, net.Socket>;
+  /** A resize is removing it: it gets no new clients, and its exit is not a crash. */
+  retiring: boolean;
+  /** Called once it is linked to its peers (ready) or has exited (a resize waits for these). */
+  onReady: ((ok: boolean) => void) | null;
+  onExit: (() => void) | null;
+}
+
+/** A request to a worker waiting for its `done` answer. */
+interface Ask {
+  index: number;
+  resolve: (answer: { keys?: number; bytes?: number }) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
 }
 
 /**
  * The primary: forks one worker per configured CPU, hands out peer socket paths, accepts client
  * connections and hands each to a worker in turn, restarts a worker that dies (with the same
- * shards, empty), and leads a graceful shutdown. It never reads a client's bytes.
+ * shards, empty), changes the worker count live (scaling.ts), and leads a graceful shutdown. It
+ * never reads a client's bytes.
  */
 export function runPrimary(config: Config, sources: ConfigSources): void {
-  const count = config.workers;
+  // The shard map: which worker owns each shard. Workers route by copies the primary sends.
+  const map = initialMap(config.workers);
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kv-'));
   const slots: Slot[] = [];
+  const asks = new Map<number, Ask>();
+  let nextAsk = 1;
   let announced = false;
   let listening = false;
   let shuttingDown = false;
   let exitCode = 0;
   let nextWorker = 0;
   // The admin endpoint (admin.ts): pings workers for /readyz, gathers their figures, counts restarts.
-  const probe = new ClusterProbe(count, (index) => slots[index]);
+  const probe = new ClusterProbe(
+    () => slots.length,
+    (index) => slots[index],
+    (index) => shardsOwnedBy(map.owners, index),
+  );
   let admin: http.Server | null = null;
 
   // The primary accepts each client and hands the socket to the next ready worker, keeping its
@@ -53,11 +78,12 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
   const server = net.createServer({ pauseOnConnect: true }, (socket) => handOff(socket));
   const handOff = (socket: net.Socket) => {
     socket.on('error', () => socket.destroy());
-    for (let tried = 0; tried < count; tried++) {
+    for (let tried = 0; tried < slots.length; tried++) {
+      nextWorker = nextWorker % slots.length;
       const slot = slots[nextWorker];
-      nextWorker = (nextWorker + 1) % count;
+      nextWorker = (nextWorker + 1) % slots.length;
       const worker = slot.worker;
-      if (worker !== null && slot.ready && worker.isConnected()) {
+      if (worker !== null && slot.ready && !slot.retiring && worker.isConnected()) {
         const id = nextClientId++;
         slot.handingOver.set(id, socket);
         worker.send({ t: 'client', id } satisfies PrimaryMessage, socket, { keepOpen: true }, (err) => {
@@ -81,7 +107,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
       log('info', 'ready', {
         port: (server.address() as net.AddressInfo).port,
         host: config.host,
-        workers: count,
+        workers: map.workers,
         workers_source: sources.workers,
         maxmemory: config.maxmemory,
         maxmemory_human: `${(config.maxmemory / 1048576).toFixed(1)}mb`,
@@ -89,8 +115,8 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
         open_files_limit: files === null ? 'unknown' : files.soft,
       });
       // Each client is a file descriptor in some worker, plus a few per process for links and logs.
-      if (files !== null && files.soft < Math.ceil(config.maxclients / count) + 64) {
-        log('warn', 'open files limit too low for maxclients', { open_files_soft: files.soft, open_files_hard: files.hard, maxclients: config.maxclients, workers: count, hint: 'raise it with ulimit -n or the container nofile ulimit' });
+      if (files !== null && files.soft < Math.ceil(config.maxclients / map.workers) + 64) {
+        log('warn', 'open files limit too low for maxclients', { open_files_soft: files.soft, open_files_hard: files.hard, maxclients: config.maxclients, workers: map.workers, hint: 'raise it with ulimit -n or the container nofile ulimit' });
       }
       startAdminEndpoint();
     });
@@ -102,7 +128,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
     const host = config['admin-host'];
     probe.start();
     // The cache serves on without it: a taken admin port is logged, not fatal.
-    startAdmin(host, port, probe).then(
+    startAdmin(host, port, probe, { resize: (count) => resizer.resize(count), map: () => ({ ...map, resizing: resizer.busy }), token: config.requirepass }).then(
       (server) => {
         if (shuttingDown) return closeAdmin(server);
         admin = server;
@@ -113,15 +139,21 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
   };
 
   const files = openFilesLimit();
-  const heapLimitMb = workerHeapLimitMb(config.maxmemory, count);
+  const heapLimitMb = workerHeapLimitMb(config.maxmemory);
   const v8Flags = workerV8Flags(heapLimitMb);
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...v8Flags] });
-  log('info', 'primary started', { workers: count, workers_source: sources.workers, worker_v8_flags: v8Flags, run_dir: runDir });
+  log('info', 'primary started', { workers: map.workers, workers_source: sources.workers, worker_v8_flags: v8Flags, run_dir: runDir });
 
   const broadcast = (message: PrimaryMessage) => {
     for (const s of slots) if (s.worker !== null && s.worker.isConnected()) s.worker.send(message);
   };
   const peerMap = () => slots.map((s) => (s.peerPath !== null && s.worker !== null ? s.peerPath : null));
+
+  /** A worker's share of maxclients under the current map. */
+  const maxclientsShare = () => Math.ceil(config.maxclients / map.workers);
+  const publishMap = () => {
+    for (const s of slots) if (s.worker !== null && s.worker.isConnected()) s.worker.send({ t: 'map', map, maxclients: maxclientsShare() } satisfies PrimaryMessage);
+  };
 
   const fork = (index: number) => {
     const slot = slots[index];
@@ -131,9 +163,9 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
     const peerPath = path.join(runDir, `w${index}.${slot.generation}.sock`);
     const worker = cluster.fork({
       [WORKER_ENV.index]: String(index),
-      [WORKER_ENV.count]: String(count),
+      [WORKER_ENV.map]: JSON.stringify(map),
       [WORKER_ENV.peerPath]: peerPath,
-      [WORKER_ENV.config]: JSON.stringify({ requirepass: config.requirepass, protectedMode: config['protected-mode'] === 'yes', maxclients: Math.ceil(config.maxclients / count), maxclientsTotal: config.maxclients, timeout: config.timeout, tcpKeepalive: config['tcp-keepalive'], clientOutputLimit: config['client-output-limit'], maxmemory: config.maxmemory, maxmemoryPolicy: config['maxmemory-policy'], protoMaxBulkLen: config['proto-max-bulk-len'], port: config.port, host: config.host }),
+      [WORKER_ENV.config]: JSON.stringify({ requirepass: config.requirepass, protectedMode: config['protected-mode'] === 'yes', maxclients: maxclientsShare(), maxclientsTotal: config.maxclients, timeout: config.timeout, tcpKeepalive: config['tcp-keepalive'], clientOutputLimit: config['client-output-limit'], maxmemory: config.maxmemory, maxmemoryPolicy: config['maxmemory-policy'], protoMaxBulkLen: config['proto-max-bulk-len'], port: config.port, host: config.host }),
     });
     slot.worker = worker;
     slot.peerPath = null;
@@ -154,6 +186,10 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
         return;
       case 'ready':
         slot.ready = true;
+        // The map may have changed since the fork (a resize while it restarted).
+        worker.send({ t: 'map', map, maxclients: maxclientsShare() } satisfies PrimaryMessage);
+        slot.onReady?.(true);
+        slot.onReady = null;
         if (!listening && slots.every((s) => s.ready)) {
           listening = true;
           listen();
@@ -171,6 +207,15 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
         slot.drained = true;
         if (shuttingDown && slots.every((s) => s.worker === null || s.drained)) broadcast({ t: 'exit' });
         return;
+      case 'done': {
+        const ask = asks.get(message.id);
+        if (ask === undefined) return;
+        asks.delete(message.id);
+        clearTimeout(ask.timer);
+        if (message.error !== undefined) ask.reject(new Error(`worker ${index}: ${message.error}`));
+        else ask.resolve({ keys: message.keys, bytes: message.bytes });
+        return;
+      }
       case 'fatal':
         log('error', 'worker cannot run', { worker: index, error: message.message });
         shutdown(1);
@@ -186,6 +231,23 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
     slot.handingOver.clear();
     removeSocket(slot.peerPath);
     slot.peerPath = null;
+    for (const [id, ask] of asks) {
+      if (ask.index !== index) continue;
+      asks.delete(id);
+      clearTimeout(ask.timer);
+      ask.reject(new Error(`worker ${index} exited (code ${code}, signal ${signal})`));
+    }
+    slot.onReady?.(false);
+    slot.onReady = null;
+    if ((slot.retiring || index >= map.workers) && !shuttingDown) {
+      // Retired by a resize, or added by one that then failed: not a crash, nothing to restart.
+      if (!slot.retiring) log('warn', 'worker being added died', { worker: index, code, signal });
+      slot.onExit?.();
+      slot.onExit = null;
+      return;
+    }
+    slot.onExit?.();
+    slot.onExit = null;
     if (shuttingDown) {
       if (slots.every((s) => s.worker === null)) finish();
       else if (slots.every((s) => s.worker === null || s.drained)) broadcast({ t: 'exit' });
@@ -200,9 +262,86 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
       return;
     }
     log('warn', 'worker died, restarting with its shards empty', { worker: index, code, signal });
-    probe.restarts[index]++;
+    probe.restarts[index] = (probe.restarts[index] ?? 0) + 1;
     fork(index);
   };
+
+  // A live change of the worker count (scaling.ts), driven by POST /workers or SIGUSR2.
+  const newSlot = (): Slot => ({ worker: null, peerPath: null, generation: 0, ready: false, drained: false, restarts: [], handingOver: new Map(), retiring: false, onReady: null, onExit: null });
+  const control: ClusterControl = {
+    map,
+    running: () => slots.flatMap((s, index) => (s.worker !== null && s.worker.isConnected() ? [index] : [])),
+    ask: (index: number, message: AskMessage, timeoutMs: number) =>
+      new Promise((resolve, reject) => {
+        const worker = slots[index]?.worker;
+        if (shuttingDown) return reject(new Error('shutting down'));
+        if (worker == null || !worker.isConnected()) return reject(new Error(`worker ${index} is not running`));
+        const id = nextAsk++;
+        const timer = setTimeout(() => {
+          asks.delete(id);
+          reject(new Error(`worker ${index} did not answer ${message.t} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        asks.set(id, { index, resolve, reject, timer });
+        worker.send({ ...message, id } satisfies PrimaryMessage);
+      }),
+    tell: (index, message) => {
+      const worker = slots[index]?.worker;
+      if (worker != null && worker.isConnected()) worker.send(message);
+    },
+    publish: publishMap,
+    addWorkers: (count) =>
+      Promise.all(
+        Array.from({ length: count - slots.length }, () => {
+          const index = slots.length;
+          const slot = newSlot();
+          slots.push(slot);
+          const ready = new Promise<void>((resolve, reject) => {
+            slot.onReady = (ok) => (ok ? resolve() : reject(new Error(`worker ${index} exited while starting`)));
+          });
+          fork(index);
+          return ready;
+        }),
+      ).then(() => undefined),
+    retireWorkers: async (count) => {
+      const leaving = slots.slice(count);
+      await Promise.all(
+        leaving.map((slot, i) => {
+          slot.retiring = true;
+          if (slot.worker === null) return Promise.resolve();
+          const worker = slot.worker;
+          return new Promise<void>((resolve) => {
+            // Its clients had the time to read their last replies: stop waiting for them.
+            const timer = setTimeout(() => worker.process.kill('SIGKILL'), RETIRE_TIMEOUT_MS);
+            slot.onExit = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+            worker.send({ t: 'retire' } satisfies PrimaryMessage);
+            log('info', 'retiring worker', { worker: count + i, worker_pid: worker.process.pid });
+          });
+        }),
+      );
+      slots.length = count;
+      probe.restarts.length = Math.min(probe.restarts.length, count);
+      if (!shuttingDown) broadcast({ t: 'peers', paths: peerMap() });
+    },
+  };
+  const resizer = new Resizer(control);
+
+  // SIGUSR2: apply the config file's worker count (flags and environment still take precedence).
+  process.on('SIGUSR2', () => {
+    let workers: number;
+    try {
+      const loaded = loadConfig(process.argv.slice(2), process.env);
+      if (loaded.kind !== 'config') return;
+      workers = loaded.config.workers;
+      log('info', 'SIGUSR2: reloading the worker count', { workers, workers_source: loaded.sources.workers, config: loaded.config.config ?? null });
+    } catch (err) {
+      log('error', 'SIGUSR2: config not reloaded', { error: (err as Error).message });
+      return;
+    }
+    resizer.resize(workers).catch((err: Error) => log('error', 'resize failed', { to: workers, error: err.message }));
+  });
 
   const shutdown = (code: number) => {
     if (shuttingDown) return;
@@ -230,10 +369,8 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
   process.on('SIGTERM', () => shutdown(0));
   process.on('SIGINT', () => shutdown(0));
 
-  for (let i = 0; i < count; i++) {
-    slots.push({ worker: null, peerPath: null, generation: 0, ready: false, drained: false, restarts: [], handingOver: new Map() });
-  }
-  for (let i = 0; i < count; i++) fork(i);
+  for (let i = 0; i < map.workers; i++) slots.push(newSlot());
+  for (let i = 0; i < map.workers; i++) fork(i);
 }
 
 /** Flags the operator gave node already, in its arguments or NODE_OPTIONS. */
@@ -255,16 +392,17 @@ export function workerV8Flags(heapLimitMb: number | null): string[] {
 }
 
 /**
- * V8's old-space limit for a worker, from its share of maxmemory: a worker whose cache is full must
- * not die of a V8 out-of-memory error, nor let garbage pile up far past its share. The LRU's
+ * V8's old-space limit for a worker: a worker whose cache is full must not die of a V8
+ * out-of-memory error. A live resize can leave any worker owning all 16 shards (down to one
+ * worker), so the limit fits the whole of maxmemory, not the worker's share at start. The LRU's
  * charge per entry is what a full, churning shard really holds (libs/lru ENTRY_OVERHEAD), so the
- * share fits; half as much again covers garbage between collections, plus 96 MB for buffers and
- * code. Null when the operator set the limit already.
+ * data fits; half as much again covers garbage between collections, plus 96 MB for buffers and
+ * code. The limit is a ceiling, not a target: V8 sizes the heap from the live data. Null when
+ * the operator set the limit already.
  */
-export function workerHeapLimitMb(maxmemory: number, workers: number): number | null {
+export function workerHeapLimitMb(maxmemory: number): number | null {
   if (givenNodeFlags().some((f) => f.startsWith('--max-old-space-size'))) return null;
-  const share = (maxmemory * Math.ceil(16 / workers)) / 16;
-  return Math.ceil((share * 1.5) / 1048576) + 96;
+  return Math.ceil((maxmemory * 1.5) / 1048576) + 96;
 }
 
 function removeSocket(file: string | null): void {

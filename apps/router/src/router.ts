@@ -7,6 +7,7 @@ import { PartSink } from './gather';
 import { log } from './log';
 import { DENIED, deniedByProtectedMode } from './protected-mode';
 import type { Peers } from './peers';
+import type { ShardMap } from './shard-map';
 
 export interface RouterSettings {
   /** Serve only loopback clients when no password is set and the bind address is not loopback. */
@@ -56,18 +57,62 @@ export class Router {
   readonly partArgs = new Args(2);
   readonly partSink = new PartSink();
   private nextConnId = 1;
-  private onSettled: (() => void) | null = null;
+  /** Checks run whenever a client settles: the graceful stop's and a resize pause's. */
+  private onSettled: (() => boolean)[] = [];
   private drained: Promise<void> | null = null;
+  /** owners[shard]: the worker that runs commands on it (the primary's shard map, copied). */
+  readonly owners = new Uint8Array(16);
+  /** Workers that take part in every-worker commands (DBSIZE, KEYS, INFO ...). */
+  workers: number;
+  mapVersion = 0;
+  /** A resize moves a shard: client commands wait in their connections until resume(). */
+  paused = false;
 
   constructor(
     readonly self: number,
-    readonly workers: number,
+    map: ShardMap,
     readonly node: ShardNode,
     readonly peers: Peers,
     readonly limits: RouterSettings,
   ) {
+    this.workers = map.workers;
+    this.applyMap(map);
     this.clientPort = limits.port;
     this.passwordDigest = limits.requirepass ? digest(limits.requirepass) : null;
+  }
+
+  /** Routes by a new version of the shard map (the primary sends it while every router is paused). */
+  applyMap(map: ShardMap, maxclients?: number): void {
+    this.owners.set(map.owners);
+    this.workers = map.workers;
+    this.mapVersion = map.version;
+    this.peers.workers = map.workers;
+    if (maxclients !== undefined) this.limits.maxclients = maxclients;
+  }
+
+  /**
+   * A resize is about to move a shard: run no more client commands, and resolve once every
+   * command already started is answered, so nothing is in flight anywhere once all routers are
+   * paused. What clients send meanwhile waits, in order, in their connections.
+   */
+  pause(): Promise<void> {
+    this.paused = true;
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!this.paused) return true;
+        for (const conn of this.conns) if (conn.waiting) return false;
+        resolve();
+        return true;
+      };
+      if (!check()) this.onSettled.push(check);
+    });
+  }
+
+  /** The shard map is current again: run what clients sent during the pause. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    for (const conn of this.conns) conn.resumeInput();
   }
 
   get passwordRequired(): boolean {
@@ -146,7 +191,7 @@ export class Router {
 
   /** Called when a client owes nothing more (or closed). */
   settled(_conn: Conn): void {
-    if (this.onSettled !== null) this.onSettled();
+    if (this.onSettled.length > 0) this.onSettled = this.onSettled.filter((check) => !check());
   }
 
   /**
@@ -155,19 +200,32 @@ export class Router {
    */
   drain(): Promise<void> {
     if (this.drained !== null) return this.drained;
+    // A shutdown ends a resize's pause: what clients sent during it is answered too.
+    this.resume();
     this.draining = true;
     for (const conn of this.conns) conn.stopReading();
     this.drained = new Promise((resolve) => {
       const check = () => {
-        for (const conn of this.conns) if (conn.waiting) return;
-        this.onSettled = null;
+        for (const conn of this.conns) if (conn.waiting) return false;
         for (const conn of this.conns) conn.socket.end();
         resolve();
+        return true;
       };
-      this.onSettled = check;
-      check();
+      if (!check()) this.onSettled.push(check);
     });
     return this.drained;
+  }
+
+  /** Resolves once every client connection has closed, or after `withinMs`. */
+  closed(withinMs: number): Promise<void> {
+    const until = Date.now() + withinMs;
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.conns.size === 0 || Date.now() >= until) resolve();
+        else setTimeout(check, 20);
+      };
+      check();
+    });
   }
 
   /** What CONFIG GET reports: the parameters Redis tools such as redis-benchmark ask about. */

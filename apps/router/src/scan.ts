@@ -1,5 +1,5 @@
 import { argsOf, ReplyKind, respArrayHeader, respBulkLatin1, SHARD_COUNT, unpackList, type Args, type OutBuffer } from '@kv/wire';
-import { cursorAt, cursorText, ownerOf, parseScan, ReplyTo, type CommandSpec, type ReplySink, type ScanRequest } from '@kv/node';
+import { cursorAt, cursorText, parseScan, ReplyTo, type CommandSpec, type ReplySink, type ScanRequest } from '@kv/node';
 import type { Conn } from './conn';
 import { Gather } from './gather';
 import { Slot, type Peers } from './peers';
@@ -56,7 +56,7 @@ class Scan extends Gather {
     const request = this.request;
     if (request.shard >= SHARD_COUNT) return this.finish('0');
     const router = this.conn.router;
-    const owner = ownerOf(request.shard, router.workers);
+    const owner = router.owners[request.shard];
     const args = this.stepArgs();
     if (owner === router.self) {
       const shards = router.node.shards;

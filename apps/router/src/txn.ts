@@ -1,5 +1,5 @@
 import { argsOf, ReplyKind, shardOfString, type Args } from '@kv/wire';
-import { commandNamed, ownerOf, ReplyTo, unpackValues } from '@kv/node';
+import { commandNamed, ReplyTo, unpackValues } from '@kv/node';
 import { Gather } from './gather';
 import { Slot, type Peers, type SlotOwner } from './peers';
 import type { Router } from './router';
@@ -45,7 +45,7 @@ export class Transaction extends Gather {
     super(owner, resp, mode === 'MGET' ? 'list' : mode === 'MSETNX' ? 'sum' : 'ok', mode === 'MGET' ? keys.length : 0);
     this.txid = `${router.self}:${nextTxn++}`;
     keys.forEach((key, i) => {
-      const worker = ownerOf(shardOfString(key), router.workers);
+      const worker = router.owners[shardOfString(key)];
       const list = this.positions.get(worker);
       if (list === undefined) this.positions.set(worker, [i]);
       else list.push(i);

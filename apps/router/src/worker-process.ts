@@ -1,12 +1,14 @@
 import * as net from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { EvictionPolicy } from '@kv/lru';
-import { ShardNode, shardsOf } from '@kv/node';
+import { ShardNode } from '@kv/node';
 import { collectWorkerStats, LOOP_DELAY_RESOLUTION_MS } from './admin';
 import { log } from './log';
 import { WORKER_ENV, type PrimaryMessage, type WorkerMessage } from './messages';
+import { handOver } from './handover';
 import { Peers } from './peers';
 import { Router } from './router';
+import { shardsOwnedBy, type ShardMap } from './shard-map';
 
 interface WorkerSettings {
   requirepass: string;
@@ -24,6 +26,9 @@ interface WorkerSettings {
   host: string;
 }
 
+/** A retiring worker waits this long for its clients to see their last replies and close. */
+const RETIRE_CLOSE_MS = 2000;
+
 function send(message: WorkerMessage): void {
   // Without a primary there is no one to tell; the worker exits on the channel's disconnect.
   if (process.connected) process.send!(message, undefined, undefined, () => {});
@@ -36,17 +41,18 @@ function send(message: WorkerMessage): void {
  */
 export function runWorker(): void {
   const index = Number(process.env[WORKER_ENV.index]);
-  const workers = Number(process.env[WORKER_ENV.count]);
+  const map = JSON.parse(process.env[WORKER_ENV.map]!) as ShardMap;
   const peerPath = process.env[WORKER_ENV.peerPath]!;
   const settings = JSON.parse(process.env[WORKER_ENV.config]!) as WorkerSettings;
 
-  const shards = shardsOf(index, workers);
+  const shards = shardsOwnedBy(map.owners, index);
   const node = new ShardNode(shards, settings.maxmemory, settings.maxmemoryPolicy);
-  const peers = new Peers(index, workers, node, {
-    onLinkDown: (peer, reason) => log('warn', 'peer link down', { worker: index, peer, reason }),
+  // A worker a resize adds is not in the map yet, but links to every worker below it.
+  const peers = new Peers(index, Math.max(map.workers, index + 1), node, {
+    onLinkDown: (peer, reason) => log(reason === 'retired' ? 'info' : 'warn', 'peer link down', { worker: index, peer, reason }),
     onCorruptFrame: (peer, error) => log('error', 'corrupt frame from peer', { worker: index, peer, error: error.message }),
   });
-  const router = new Router(index, workers, node, peers, settings);
+  const router = new Router(index, map, node, peers, settings);
   // INFO, run on this worker's shards, also reports the router's figures (clients, commands).
   node.shards.processStats = () => router.processStats();
   // Work that waited for a transaction has run: send the replies it produced.
@@ -91,6 +97,41 @@ export function runWorker(): void {
         return;
       case 'stats':
         send({ t: 'stats', id: message.id, stats: collectWorkerStats(router, loopDelay) });
+        return;
+      // A live resize (scaling.ts): pause, move a shard, new map, resume; or retire.
+      case 'pause':
+        peers.workers = Math.max(peers.workers, message.linkTo);
+        void router
+          .pause()
+          .then(() => peers.whenAllUp())
+          .then(() => send({ t: 'done', id: message.id }));
+        return;
+      case 'map':
+        router.applyMap(message.map, message.maxclients);
+        return;
+      case 'resume':
+        router.resume();
+        return;
+      case 'move': {
+        const { id, shard, to } = message;
+        handOver(node, peers, shard, to).then(
+          (moved) => {
+            log('info', 'shard handed over', { worker: index, shard, to, keys: moved.keys, bytes: moved.bytes });
+            send({ t: 'done', id, keys: moved.keys, bytes: moved.bytes });
+          },
+          (err: Error) => send({ t: 'done', id, error: err.message }),
+        );
+        return;
+      }
+      case 'retire':
+        void router
+          .drain()
+          .then(() => router.closed(RETIRE_CLOSE_MS))
+          .then(() => {
+            log('info', 'worker retired', { worker: index });
+            peers.closeAll();
+            process.exit(0);
+          });
         return;
     }
   });

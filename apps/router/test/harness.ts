@@ -52,7 +52,8 @@ export function readLogLines(stream: NodeJS.ReadableStream, onLine: (line: LogLi
 
 /** Starts the real cluster on a random loopback port and waits for its ready line. */
 export function startCluster(opts: { workers: number; args?: string[]; env?: NodeJS.ProcessEnv }): Promise<Cluster> {
-  const args = [MAIN, '--port', '0', '--host', '127.0.0.1', '--workers', String(opts.workers), ...(opts.args ?? [])];
+  // workers 0: no flag, so the config file or the CPU count decides.
+  const args = [MAIN, '--port', '0', '--host', '127.0.0.1', ...(opts.workers > 0 ? ['--workers', String(opts.workers)] : []), ...(opts.args ?? [])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   live.add(child);
   const logs: LogLine[] = [];

@@ -237,6 +237,19 @@ export class Lru {
     return slot >= used ? -1 : slot;
   }
 
+  /**
+   * Every live entry from least to most recently used, with its expiry (Unix ms, 0: none):
+   * inserting them in this order into an empty Lru rebuilds the same recency (a shard's hand-over
+   * to another worker). Touches neither recency nor counters; stop early by returning false.
+   */
+  forEachOldestFirst(visit: (key: string, value: string, expireAt: number) => boolean | void, now = Date.now()): void {
+    for (let slot = this.tail; slot !== NONE; slot = this.prev[slot]) {
+      const at = this.expiryAt(slot);
+      if (at !== 0 && at <= now) continue;
+      if (visit(this.keys[slot], this.values[slot], at) === false) return;
+    }
+  }
+
   /** The slot of a key that exists and has not expired, else -1 (an expired entry is removed). */
   private live(key: string): number {
     const slot = this.index.get(key);

@@ -2,6 +2,7 @@ import type { Args } from '@kv/wire';
 import type { Lru } from '@kv/lru';
 import type { ReplySink } from '../reply';
 import type { ShardSet } from '../shards';
+import * as handover from './handover';
 import * as info from './info';
 import * as keys from './keys';
 import * as scan from './scan';
@@ -22,7 +23,7 @@ export type WorkerHandler = (shards: ShardSet, args: Args, reply: ReplySink) => 
  *   then on the next shard's owner while a shard ran out early (apps/router/src/scan.ts).
  * - `txn`: keys on several workers written or read all at once (MSET, MSETNX): the router's
  *   coordinator holds every worker involved, in worker order, then commits (apps/router/src/txn.ts).
- * - `internal`: sent between workers only (the transaction's steps); clients cannot call it.
+ * - `internal`: sent between workers only (a transaction's steps, a shard's hand-over); clients cannot call it.
  * - `connection`: no key; answered by the router itself.
  */
 export type Route = 'key' | 'each-key' | 'each-worker' | 'cursor' | 'txn' | 'internal' | 'connection';
@@ -112,6 +113,8 @@ const table: Omit<CommandSpec, 'opcode'>[] = [
   { name: 'CONFIG', arity: -2, route: 'connection', flags: [] },
   { name: 'TIME', arity: 1, route: 'connection', flags: F },
   { name: 'AUTH', arity: -2, route: 'connection', flags: ['noscript', 'loading', 'stale', 'fast', 'no-auth'] },
+  // a shard handed to another worker by a live resize
+  { name: 'SHARDIMPORT', arity: -3, route: 'internal', workerHandler: handover.shardimport, flags: [] },
 ];
 
 export const COMMANDS: readonly CommandSpec[] = table.map((spec, i) => Object.freeze({ ...spec, opcode: i + 1 }));
