@@ -6,17 +6,6 @@ import type { ReplySink } from './reply';
 
 const NOTHING = () => {};
 
-/** Shard s belongs to worker s mod workers: the fixed assignment every process computes alike. */
-export function ownerOf(shard: number, workers: number): number {
-  return shard % workers;
-}
-
-export function shardsOf(worker: number, workers: number): number[] {
-  const owned: number[] = [];
-  for (let s = 0; s < SHARD_COUNT; s++) if (ownerOf(s, workers) === worker) owned.push(s);
-  return owned;
-}
-
 /** A transaction holding this worker's shards: who asked, and the writes to apply on commit. */
 interface Hold {
   txid: string;
