@@ -331,3 +331,53 @@ ops('POST /workers needs the password as a bearer token; bad bodies get 400', as
 });
 
 ops.run();
+
+const crash = suite('a worker killed during a resize');
+let victimCluster: Cluster;
+let victimBase = '';
+
+crash.before(async () => {
+  victimCluster = await startCluster({ workers: 2, args: ['--admin-port', '0'] });
+  victimBase = await adminBase(victimCluster);
+});
+crash.after(async () => {
+  await victimCluster?.stop();
+});
+
+crash('fails that step, keeps the map consistent and the other keys; the same POST finishes it', async () => {
+  const client = await TextClient.connect(victimCluster.port);
+  const keys = Array.from({ length: 2000 }, (_, i) => `crash-${i}`);
+  assert.ok((await client.request(keys.map((k) => `PUT ${k} v-${k}`))).every((r) => r === 'OK'));
+  client.close();
+  const victim = victimCluster.workerPid(1);
+  const change = http(victimBase, 'POST', '/workers', { count: 4 });
+  // Worker 1 dies once the hand-overs have begun.
+  await victimCluster.waitForLog((l) => l.msg === 'shard handed over', 15_000);
+  process.kill(victim, 'SIGKILL');
+  const first = await change;
+  const map = (await http(victimBase, 'GET', '/workers')).json() as MapView;
+  console.log(`  killed worker 1 mid-resize: POST answered ${first.status}; map version ${map.version}, owners ${map.owners.join(',')}`);
+  assert.ok(first.status === 200 || first.status === 500, first.text);
+  assert.is(map.resizing, false);
+
+  // Once worker 1 is back (empty), the same request finishes the change.
+  for (let i = 0; (await http(victimBase, 'GET', '/readyz')).status !== 200; i++) {
+    assert.ok(i < 100, 'not ready 10 s after the kill');
+    await sleep(100);
+  }
+  const again = await http(victimBase, 'POST', '/workers', { count: 4 });
+  assert.is(again.status, 200, again.text);
+  const after = (await http(victimBase, 'GET', '/workers')).json() as MapView;
+  assert.equal(after.owners, Array.from({ length: 16 }, (_, s) => s % 4));
+
+  // Keys whose shard was never on worker 1 are all there; worker 1's were lost with it.
+  const reader = await TextClient.connect(victimCluster.port);
+  const got = await reader.request(keys.map((k) => `GET ${k}`));
+  reader.close();
+  const never1 = keys.filter((k) => shardOfString(k) % 2 === 0);
+  const wrong = never1.filter((k) => got[keys.indexOf(k)] !== `v-${k}`);
+  assert.is(wrong.length, 0, `worker 0's keys lost: ${wrong.slice(0, 5).join(' ')}`);
+  assert.ok(got.every((r, i) => r === `v-${keys[i]}` || r === 'NOTFOUND'), 'a key read back a wrong value');
+});
+
+crash.run();
