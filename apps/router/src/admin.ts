@@ -179,8 +179,11 @@ export class ClusterProbe {
   notReady(now = Date.now()): NotReady[] {
     const out: NotReady[] = [];
     for (let i = 0; i < this.count; i++) {
+      const shards = this.shardsOf(i);
+      // A worker a resize is adding or retiring owns no shard: no key waits for it.
+      if (shards.length === 0) continue;
       const reason = this.notReadyReason(i, now);
-      if (reason !== null) out.push({ worker: i, shards: this.shardsOf(i), reason });
+      if (reason !== null) out.push({ worker: i, shards, reason });
     }
     return out;
   }
