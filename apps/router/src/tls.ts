@@ -1,6 +1,11 @@
 import * as fs from 'node:fs';
+import type * as net from 'node:net';
 import * as tls from 'node:tls';
 import { ConfigError } from './errors';
+import { log } from './log';
+
+/** A failed handshake is logged at most once per this interval; each line carries the running count. */
+const FAILURE_LOG_INTERVAL_MS = 10_000;
 
 /** The contents of --tls-cert and --tls-key, read once by the primary and sent to each worker over the cluster channel. */
 export interface TlsPem {
@@ -28,4 +33,47 @@ export function readTlsFiles(certFile: string, keyFile: string, nameOf: (option:
   attempt('tls-cert', `${certFile} is not a PEM certificate`, () => tls.createSecureContext({ cert }));
   attempt('tls-key', `${keyFile} is not an unencrypted PEM private key matching ${certFile}`, () => tls.createSecureContext({ cert, key }));
   return { cert, key };
+}
+
+/**
+ * A worker's side of --tls-port: the primary hands over the raw TCP socket as for any client, and
+ * this wraps it in a server-side TLS socket that the Router serves like a plain one (its remote
+ * address, timeouts and backpressure are the TCP socket's). The handshake runs on the event loop
+ * like any read, so a slow or failing client holds up no one else.
+ */
+export class TlsTerminator {
+  /** Clients whose handshake failed (plain text sent to the TLS port, a client that rejects the certificate). */
+  private handshakeFailures = 0;
+  private lastLogged = -Infinity;
+
+  /** Built once: every client shares it. */
+  private readonly context: tls.SecureContext;
+
+  constructor(
+    pem: TlsPem,
+    private readonly worker: number,
+  ) {
+    this.context = tls.createSecureContext(pem);
+  }
+
+  wrap(socket: net.Socket): tls.TLSSocket {
+    const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: this.context });
+    let established = false;
+    secure.once('secure', () => (established = true));
+    // The Router's own error handler closes the socket; this one only counts handshake failures.
+    secure.on('error', (err) => {
+      if (!established) this.failed(err, secure.remoteAddress);
+    });
+    return secure;
+  }
+
+  /** A bad client can fail handshakes as fast as it connects: log the first, then one per interval. */
+  private failed(err: Error, remoteAddress: string | undefined): void {
+    this.handshakeFailures++;
+    const now = Date.now();
+    if (now - this.lastLogged < FAILURE_LOG_INTERVAL_MS) return;
+    this.lastLogged = now;
+    const reason = (err as NodeJS.ErrnoException).code ?? err.message;
+    log('warn', 'tls handshake failed', { worker: this.worker, remote_address: remoteAddress, reason, handshake_failures: this.handshakeFailures });
+  }
 }
