@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { minValueSize } from './keyspace';
@@ -9,6 +10,8 @@ export type Locality = 'any' | 'local' | 'forwarded';
 export interface Endpoint {
   host: string;
   port: number;
+  /** Connect over TLS trusting this PEM certificate (--tls-ca). */
+  ca?: string;
 }
 
 export interface BenchOptions {
@@ -70,6 +73,7 @@ const SPECS: OptionSpec[] = [
   { name: 'redis-benchmark', arg: null, help: 'run redis-benchmark -t set,get -c 50 -P 16 against kv (--workers) and redis-server in one run and print both with their ratio' },
   { name: 'memory-per-key', arg: null, help: 'RSS per key: 1,000,000 keys (--keys) with 32-byte values via pipelined RESP SET into kv (--workers, --maxmemory 4gb) and then redis-server; prints bytes per key and the ratio (64 connections x pipeline 256 unless given)' },
   { name: 'memory-stress', arg: null, help: 'write 3x maxmemory of unique keys (100-byte values) into kv (--maxmemory 256mb) sampling RSS every 250 ms; checks peak <= maxmemory + 40% + 60 MiB per process and that no worker died, then the hit ratio of the last 10% written; exit 1 on failure' },
+  { name: 'tls-ca', arg: 'FILE', help: 'with --addr: connect over TLS (kv --tls-port), trusting the PEM certificate in FILE' },
   { name: 'server-pid', arg: 'PID', help: 'with --addr: PID of the server, to report its CPU (its descendants count too)' },
   { name: 'kv-main', arg: 'PATH', help: 'kv server entry point to start; default apps/router/dist/main.js' },
   { name: 'help', arg: null, help: 'show this help' },
@@ -100,6 +104,14 @@ export function parseLoopbackAddr(text: string): Endpoint {
   if (named !== undefined) return { host: named, port };
   if (net.isIPv4(match[1]) && match[1].startsWith('127.')) return { host: match[1], port };
   throw new UsageError(`--addr must be a loopback address (127.0.0.0/8, localhost, [::1]), got '${match[1]}'`);
+}
+
+function readCa(file: string): string {
+  try {
+    return fs.readFileSync(file, 'latin1');
+  } catch (err) {
+    throw new UsageError(`--tls-ca: cannot read ${file} (${(err as Error).message})`);
+  }
 }
 
 function numberOption(raw: Map<string, string>, name: string, fallback: number, min: number, max: number, integer: boolean): number {
@@ -148,7 +160,7 @@ export function parseCli(argv: readonly string[]): BenchOptions {
   }
   const given = new Set<string>([...raw.keys(), ...flags]);
 
-  const addr = raw.has('addr') ? parseLoopbackAddr(raw.get('addr')!) : null;
+  const addr = raw.has('addr') ? { ...parseLoopbackAddr(raw.get('addr')!), ...(raw.has('tls-ca') && { ca: readCa(raw.get('tls-ca')!) }) } : null;
   const target = choiceOption(raw, 'target', ['kv', 'redis'] as const, 'kv');
   const proto = choiceOption(raw, 'proto', ['text', 'resp'] as const, target === 'kv' ? 'text' : 'resp');
   const memoryMode = flags.has('memory-per-key') || flags.has('memory-stress');
@@ -185,6 +197,7 @@ export function parseCli(argv: readonly string[]): BenchOptions {
 function validate(o: BenchOptions): void {
   if (o.help) return;
   if (o.serverPid !== null && o.addr === null) throw new UsageError('--server-pid only applies with --addr (a started server is measured anyway)');
+  if (o.given.has('tls-ca') && o.addr === null) throw new UsageError('--tls-ca only applies with --addr (start the server with --tls-port yourself)');
   if (o.memoryPerKey || o.memoryStress) {
     const mode = o.memoryPerKey ? 'memory-per-key' : 'memory-stress';
     for (const name of ['memory-per-key', 'memory-stress', 'scenarios', 'redis-benchmark']) {

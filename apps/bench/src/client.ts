@@ -1,5 +1,6 @@
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import * as tls from 'node:tls';
 import type { Endpoint } from './cli';
 import type { Keyspace } from './keyspace';
 import type { LoadState } from './loadState';
@@ -25,7 +26,7 @@ const MODE_LOAD = 2;
 
 export function connectSocket(endpoint: Endpoint, timeoutMs: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: endpoint.host, port: endpoint.port });
+    const socket = endpoint.ca === undefined ? net.connect({ host: endpoint.host, port: endpoint.port }) : tls.connect({ host: endpoint.host, port: endpoint.port, ca: endpoint.ca });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`connect to ${endpoint.host}:${endpoint.port} timed out`));
@@ -34,7 +35,7 @@ export function connectSocket(endpoint: Endpoint, timeoutMs: number): Promise<ne
       clearTimeout(timer);
       reject(err);
     });
-    socket.once('connect', () => {
+    socket.once(endpoint.ca === undefined ? 'connect' : 'secureConnect', () => {
       clearTimeout(timer);
       socket.removeAllListeners('error');
       // Errors are counted by whoever uses the socket next; this only keeps an idle socket's error from being uncaught.

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import Ajv, { type ErrorObject } from 'ajv';
 import { ConfigError } from './errors';
 import { availableCpus, memoryLimit } from './resources';
+import { readTlsFiles } from './tls';
 
 export interface Config {
   readonly port: number;
@@ -18,6 +19,9 @@ export interface Config {
   readonly timeout: number;
   readonly 'tcp-keepalive': number;
   readonly 'client-output-limit': number;
+  readonly 'tls-port': number;
+  readonly 'tls-cert'?: string;
+  readonly 'tls-key'?: string;
   readonly config?: string;
 }
 
@@ -148,6 +152,15 @@ const OPTIONS: Record<keyof Config, OptionSchema> = {
     description: 'HTTP port of the admin endpoint (/healthz, /readyz, /stats, /metrics); 0 picks a free port, -1 disables it',
   },
   'admin-host': { type: 'string', minLength: 1, default: '127.0.0.1', description: 'address the admin endpoint listens on' },
+  'tls-port': {
+    type: 'integer',
+    minimum: 0,
+    maximum: 65535,
+    default: 0,
+    description: 'TLS port serving both protocols, on --host beside --port (which stays open); needs --tls-cert and --tls-key; 0: off (as Redis)',
+  },
+  'tls-cert': { type: 'string', minLength: 1, description: 'PEM certificate (chain) file for --tls-port, read at start' },
+  'tls-key': { type: 'string', minLength: 1, description: 'PEM private key file of --tls-cert, unencrypted, read at start' },
   config: { type: 'string', minLength: 1, description: 'JSON config file setting any other option by its name' },
 };
 
@@ -195,6 +208,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, resources: Re
     if (value !== undefined) values[key] = OPTIONS[key].bytes && typeof value === 'string' ? parseBytes(value) ?? value : value;
   }
   if (!validate(values)) throw invalidValue(validate.errors?.[0], settings);
+  checkTls(values as unknown as Config, settings);
   return {
     kind: 'config',
     config: Object.freeze(values as unknown as Config),
@@ -261,6 +275,17 @@ function readConfigFile({ value, name }: Setting): Settings {
     settings[key as keyof Config] = setting;
   }
   return settings;
+}
+
+/** A TLS port needs both files, readable and a matching pair: checked here so a mistake exits 2 naming the option, not in every worker. */
+function checkTls(config: Config, settings: Settings): void {
+  if (config['tls-port'] === 0) return;
+  const { 'tls-cert': cert, 'tls-key': key } = config;
+  if (cert === undefined || key === undefined) {
+    const missing = cert === undefined ? 'tls-cert' : 'tls-key';
+    throw new ConfigError('KV_ERR_CONFIG', `--${missing} (or ${envName(missing)}): required with ${settings['tls-port']!.name}, must be a PEM file`);
+  }
+  readTlsFiles(cert, key, (option) => settings[option]!.name);
 }
 
 function invalidValue(error: ErrorObject | undefined, settings: Settings): ConfigError {

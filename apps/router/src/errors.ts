@@ -4,6 +4,7 @@ export const ERROR_CODES = {
   KV_ERR_CONFIG_FILE: 'the config file cannot be read or is not a JSON object',
   KV_ERR_UNKNOWN_OPTION: 'an unknown flag, argument or config file key was given',
   KV_ERR_MISSING_VALUE: 'a flag was given without a value',
+  KV_ERR_TLS_FILE: 'a TLS certificate or key file cannot be read or is not usable',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

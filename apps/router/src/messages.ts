@@ -1,4 +1,5 @@
 import type { ShardMap } from './shard-map';
+import type { TlsPem } from './tls';
 
 /** What the primary and its workers tell each other over the cluster channel (never commands). */
 
@@ -23,8 +24,10 @@ export type WorkerMessage =
 export type PrimaryMessage =
   /** Peer socket path of every worker index; null while that worker is not listening. */
   | { t: 'peers'; paths: (string | null)[] }
-  /** Client connection `id`, sent with its socket handle. */
-  | { t: 'client'; id: number }
+  /** Client connection `id`, sent with its socket handle; `tls`: it came to --tls-port. */
+  | { t: 'client'; id: number; tls: boolean }
+  /** Sent once after fork with --tls-port: the certificate and key, so the key never sits in an environment (diagnostic reports copy it). */
+  | { t: 'tls'; pem: TlsPem }
   /** Stop reading clients, answer what was read, close clients, then report drained. */
   | { t: 'shutdown' }
   /** Every worker has drained: close peer links and exit. */

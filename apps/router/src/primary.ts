@@ -8,6 +8,7 @@ import { adminPort, closeAdmin, ClusterProbe, startAdmin } from './admin';
 import { loadConfig, type Config, type ConfigSources } from './config';
 import { log } from './log';
 import { openFilesLimit } from './resources';
+import { readTlsFiles } from './tls';
 import { WORKER_ENV, type PrimaryMessage, type WorkerMessage } from './messages';
 import { Resizer, type AskMessage, type ClusterControl } from './scaling';
 import { initialMap, shardsOwnedBy } from './shard-map';
@@ -76,7 +77,10 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
   // and keepOpen: false both leave such a socket open in the primary for good).
   let nextClientId = 0;
   const server = net.createServer({ pauseOnConnect: true }, (socket) => handOff(socket));
-  const handOff = (socket: net.Socket) => {
+  // TLS clients are handed over raw, like the others; the worker runs the handshake.
+  const tlsServer = config['tls-port'] > 0 ? net.createServer({ pauseOnConnect: true }, (socket) => handOff(socket, true)) : null;
+  const tlsPem = tlsServer && readTlsFiles(config['tls-cert']!, config['tls-key']!, (option) => `--${option}`);
+  const handOff = (socket: net.Socket, tls = false) => {
     socket.on('error', () => socket.destroy());
     for (let tried = 0; tried < slots.length; tried++) {
       nextWorker = nextWorker % slots.length;
@@ -86,7 +90,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
       if (worker !== null && slot.ready && !slot.retiring && worker.isConnected()) {
         const id = nextClientId++;
         slot.handingOver.set(id, socket);
-        worker.send({ t: 'client', id } satisfies PrimaryMessage, socket, { keepOpen: true }, (err) => {
+        worker.send({ t: 'client', id, tls } satisfies PrimaryMessage, socket, { keepOpen: true }, (err) => {
           if (err) {
             slot.handingOver.delete(id);
             socket.destroy();
@@ -106,6 +110,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
       announced = true;
       log('info', 'ready', {
         port: (server.address() as net.AddressInfo).port,
+        ...(tlsServer && { tls_port: config['tls-port'] }),
         host: config.host,
         workers: map.workers,
         workers_source: sources.workers,
@@ -120,6 +125,16 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
       }
       startAdminEndpoint();
     });
+  };
+
+  // The TLS port opens first, so the ready line (which reports it) means both are open.
+  const listenTls = (then: () => void) => {
+    if (tlsServer === null) return then();
+    tlsServer.once('error', (err) => {
+      log('error', 'cannot listen', { host: config.host, tls_port: config['tls-port'], error: err.message });
+      shutdown(1);
+    });
+    tlsServer.listen({ port: config['tls-port'], host: config.host }, then);
   };
 
   const startAdminEndpoint = () => {
@@ -169,6 +184,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
     });
     slot.worker = worker;
     slot.peerPath = null;
+    if (tlsPem) worker.send({ t: 'tls', pem: tlsPem } satisfies PrimaryMessage);
     worker.on('message', (message: WorkerMessage) => onMessage(index, worker, peerPath, message));
     worker.on('exit', (code, signal) => onExit(index, worker, code, signal));
     // A send racing the worker's exit fails on the closed channel; the exit handler does the rest.
@@ -192,7 +208,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
         slot.onReady = null;
         if (!listening && slots.every((s) => s.ready)) {
           listening = true;
-          listen();
+          listenTls(listen);
         } else if (announced) {
           log('info', 'worker restarted', { worker: index, worker_pid: worker.process.pid });
         }
@@ -349,6 +365,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
     exitCode = code;
     log('info', 'shutting down', { exit_code: code });
     server.close();
+    tlsServer?.close();
     probe.stop();
     if (admin !== null) closeAdmin(admin);
     broadcast({ t: 'shutdown' });

@@ -9,6 +9,7 @@ import { handOver } from './handover';
 import { Peers } from './peers';
 import { Router } from './router';
 import { shardsOwnedBy, type ShardMap } from './shard-map';
+import { TlsTerminator } from './tls';
 
 interface WorkerSettings {
   requirepass: string;
@@ -66,6 +67,8 @@ export function runWorker(): void {
   const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
   loopDelay.enable();
   let starting = false;
+  // Set by the primary's tls message, which comes before any client (with --tls-port).
+  let tlsClients: TlsTerminator | null = null;
 
   // Ctrl-C or a service manager may signal the whole process group; the primary leads the shutdown
   // (peers keep serving each other until all have drained), so workers wait for it. Without a
@@ -82,8 +85,11 @@ export function runWorker(): void {
         void peers.whenAllUp().then(() => send({ t: 'ready' }));
         return;
       case 'client':
-        if (handle instanceof net.Socket) router.adopt(handle);
+        if (handle instanceof net.Socket) router.adopt(message.tls ? tlsClients!.wrap(handle) : handle);
         send({ t: 'adopted', id: message.id });
+        return;
+      case 'tls':
+        tlsClients = new TlsTerminator(message.pem, index);
         return;
       case 'shutdown':
         void router.drain().then(() => send({ t: 'drained' }));

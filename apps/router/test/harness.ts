@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import * as tls from 'node:tls';
 
 /** The built server entry; the test command builds before it runs tests. */
 export const MAIN = path.resolve(__dirname, '../dist/main.js');
@@ -162,6 +163,15 @@ export class TextClient {
     });
   }
 
+  /** Over TLS (--tls-port), trusting `ca`, a PEM certificate. */
+  static connectTls(port: number, ca: string): Promise<TextClient> {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({ port, host: '127.0.0.1', ca });
+      socket.once('secureConnect', () => resolve(new TextClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
   send(data: string | Buffer): void {
     this.socket.write(data);
   }
@@ -286,6 +296,10 @@ export class RespClient {
 
   static async connect(port: number): Promise<RespClient> {
     return new RespClient(await TextClient.connect(port));
+  }
+
+  static async connectTls(port: number, ca: string): Promise<RespClient> {
+    return new RespClient(await TextClient.connectTls(port, ca));
   }
 
   static encode(...argv: (string | Buffer)[]): Buffer {
