@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import Ajv, { type ErrorObject } from 'ajv';
 import { ConfigError } from './errors';
+import { LEVELS, type Level } from './log';
 import { availableCpus, memoryLimit } from './resources';
 
 export interface Config {
@@ -18,6 +19,7 @@ export interface Config {
   readonly timeout: number;
   readonly 'tcp-keepalive': number;
   readonly 'client-output-limit': number;
+  readonly 'log-level': Level;
   readonly config?: string;
 }
 
@@ -148,6 +150,12 @@ const OPTIONS: Record<keyof Config, OptionSchema> = {
     description: 'HTTP port of the admin endpoint (/healthz, /readyz, /stats, /metrics); 0 picks a free port, -1 disables it',
   },
   'admin-host': { type: 'string', minLength: 1, default: '127.0.0.1', description: 'address the admin endpoint listens on' },
+  'log-level': {
+    type: 'string',
+    enum: LEVELS,
+    default: 'info',
+    description: 'log lines below this level are dropped, in the primary and every worker',
+  },
   config: { type: 'string', minLength: 1, description: 'JSON config file setting any other option by its name' },
 };
 

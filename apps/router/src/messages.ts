@@ -64,4 +64,5 @@ export const WORKER_ENV = {
   count: 'KV_WORKER_COUNT',
   peerPath: 'KV_PEER_PATH',
   config: 'KV_RUN_CONFIG',
+  logLevel: 'KV_RUN_LOG_LEVEL',
 } as const;

@@ -133,10 +133,12 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
       [WORKER_ENV.index]: String(index),
       [WORKER_ENV.count]: String(count),
       [WORKER_ENV.peerPath]: peerPath,
+      [WORKER_ENV.logLevel]: config['log-level'],
       [WORKER_ENV.config]: JSON.stringify({ requirepass: config.requirepass, protectedMode: config['protected-mode'] === 'yes', maxclients: Math.ceil(config.maxclients / count), maxclientsTotal: config.maxclients, timeout: config.timeout, tcpKeepalive: config['tcp-keepalive'], clientOutputLimit: config['client-output-limit'], maxmemory: config.maxmemory, maxmemoryPolicy: config['maxmemory-policy'], protoMaxBulkLen: config['proto-max-bulk-len'], port: config.port, host: config.host }),
     });
     slot.worker = worker;
     slot.peerPath = null;
+    log('debug', 'worker forked', { worker: index, worker_pid: worker.process.pid, generation: slot.generation });
     worker.on('message', (message: WorkerMessage) => onMessage(index, worker, peerPath, message));
     worker.on('exit', (code, signal) => onExit(index, worker, code, signal));
     // A send racing the worker's exit fails on the closed channel; the exit handler does the rest.

@@ -171,7 +171,7 @@ for (const workers of [2, 3]) {
     assert.is(fields.get('process_id'), String(cluster.pid));
     assert.is(fields.get('redis_mode'), 'standalone');
     assert.is(fields.get('role'), 'master');
-    assert.is(fields.get('maxmemory'), String(cluster.logs.find((l) => l.msg === 'ready')!.maxmemory));
+    assert.is(fields.get('maxmemory'), String(cluster.logs.find((l) => l.message === 'ready')!.maxmemory));
     assert.is(fields.get('maxmemory_policy'), 'allkeys-lru');
     assert.ok(Number(fields.get('used_memory')) > 0);
     assert.match(fields.get('used_memory_human')!, /^\d+(\.\d\d[KMGTP])?B?$/);

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 export const MAIN = path.resolve(__dirname, '../dist/main.js');
 
 export interface LogLine {
-  msg: string;
+  message: string;
   [field: string]: unknown;
 }
 
@@ -43,7 +43,7 @@ export function readLogLines(stream: NodeJS.ReadableStream, onLine: (line: LogLi
       try {
         line = JSON.parse(text) as LogLine;
       } catch {
-        line = { msg: `unparsed: ${text}` };
+        line = { message: `unparsed: ${text}` };
       }
       onLine(line);
     }
@@ -63,7 +63,7 @@ export function startCluster(opts: { workers: number; args?: string[]; env?: Nod
 
   readLogLines(child.stdout!, (line) => {
     logs.push(line);
-    if (line.msg === 'worker started') workerPids.set(line.worker as number, line.pid as number);
+    if (line.message === 'worker started') workerPids.set(line.worker as number, line.pid as number);
     for (let i = waiters.length - 1; i >= 0; i--) {
       if (waiters[i].match(line)) {
         waiters[i].resolve(line);
@@ -116,7 +116,7 @@ export function startCluster(opts: { workers: number; args?: string[]; env?: Nod
     },
   };
   return Promise.race([
-    waitForLog((l) => l.msg === 'ready', 20_000),
+    waitForLog((l) => l.message === 'ready', 20_000),
     exited.then((code) => {
       throw new Error(`server exited with ${code} before ready: ${stderr.join('')}`);
     }),
