@@ -112,6 +112,8 @@ const table: Omit<CommandSpec, 'opcode'>[] = [
   { name: 'CONFIG', arity: -2, route: 'connection', flags: [] },
   { name: 'TIME', arity: 1, route: 'connection', flags: F },
   { name: 'AUTH', arity: -2, route: 'connection', flags: ['noscript', 'loading', 'stale', 'fast', 'no-auth'] },
+  // the text protocol's STATS, answered by the router (listed so that its calls are counted)
+  { name: 'STATS', arity: 1, route: 'connection', flags: [], textOnly: true },
 ];
 
 export const COMMANDS: readonly CommandSpec[] = table.map((spec, i) => Object.freeze({ ...spec, opcode: i + 1 }));
