@@ -187,11 +187,11 @@ const SECTIONS: readonly { name: string; title: string; extra?: boolean; fields:
   {
     // Redis 6.0's format (7 adds rejected_calls and failed_calls, not counted here), then the
     // calls over each protocol; usec runs until the reply is ready, round trip to a peer included.
+    // One line per command (the merge drops those never called), made on first use: the command
+    // table imports this file.
     name: 'commandstats',
     title: 'Commandstats',
     extra: true,
-    // One line per command (the merge drops those never called); built on first use, as the
-    // command table imports this file.
     fields: () => (commandFields ??= clientOpcodesInOrder().map((opcode): Field => [`cmdstat_${commandName(opcode)}`, 'cmdstat', (s) => cmdstat(s.proc.commandStats, opcode)])),
   },
   {
