@@ -171,7 +171,7 @@ export async function startKvServer(kvMain: string, workers: number, maxmemory: 
     };
     const timer = setTimeout(() => finish(null), KV_READY_TIMEOUT_MS);
     const unwatch = server.watchOutput((line) => {
-      const port = line.includes('"msg":"ready"') ? /"port":(\d+)/.exec(line) : null;
+      const port = line.includes('"message":"ready"') ? /"port":(\d+)/.exec(line) : null;
       if (port) {
         server.ready = parseJsonLine(line);
         finish(Number(port[1]));

@@ -8,3 +8,4 @@ export { compileGlob, globMatch, type Glob } from './commands/glob';
 export { parseScan, cursorAt, cursorText, type ScanRequest } from './commands/scan';
 export { mergeInfo, REDIS_VERSION, type ProcessStats, type StatsProvider } from './commands/info';
 export { COMMAND_DOCS, type CommandDoc, type DocArg } from './commands/docs';
+export { CommandStats, Histogram, statIndex, commandName, UNKNOWN_OPCODE, NO_STAT, clientOpcodesInOrder, DURATION_BUCKETS, FRAME_BUCKETS, type CommandRow, type HistogramSnapshot, type Protocol } from './command-stats';

@@ -3,6 +3,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { IntervalHistogram } from 'node:perf_hooks';
 import { handleWorkers, type WorkersEndpoint } from './admin-workers';
+import type { CommandRow, HistogramSnapshot } from '@kv/node';
 import type { PrimaryMessage, WorkerMessage, WorkerStats } from './messages';
 import type { Router } from './router';
 
@@ -42,7 +43,13 @@ export function collectWorkerStats(router: Router, loopDelay: IntervalHistogram)
     frames_served_for_peers: router.node.peerFrames,
     connected_clients: router.conns.size,
     total_connections: router.totalConnections,
+    auth_failures: router.authFailures,
+    rejected_connections: router.refused,
+    client_output_limit_closed: router.outputLimitClosed,
     rss_bytes: process.memoryUsage.rss(),
+    commandstats: router.commandStats.rows(),
+    command_duration_seconds: router.commandStats.duration.snapshot(),
+    ipc_frame_commands: router.peers.frameCommands.snapshot(),
     event_loop_delay: {
       count,
       min: seconds(loopDelay.min),
@@ -97,6 +104,10 @@ export interface ClusterStats {
   answered: number;
   worker_restarts: number;
   totals: Record<string, number>;
+  /** The workers' figures by command and protocol, summed. */
+  commandstats: CommandRow[];
+  command_duration_seconds: HistogramSnapshot | null;
+  ipc_frame_commands: HistogramSnapshot | null;
   per_worker: WorkerEntry[];
 }
 
@@ -110,6 +121,9 @@ const SUMMED = [
   'frames_served_for_peers',
   'connected_clients',
   'total_connections',
+  'auth_failures',
+  'rejected_connections',
+  'client_output_limit_closed',
   'rss_bytes',
 ] as const;
 const SHARD_FIGURES = ['keys', 'bytes', 'hits', 'misses', 'evictions', 'expirations'] as const;
@@ -226,6 +240,9 @@ export class ClusterProbe {
     const totals: Record<string, number> = {};
     for (const k of [...SUMMED, ...SHARD_FIGURES]) totals[k] = 0;
     const perWorker: WorkerEntry[] = [];
+    const commands = new Map<string, CommandRow>();
+    let duration: HistogramSnapshot | null = null;
+    let frames: HistogramSnapshot | null = null;
     for (let i = 0; i < this.count; i++) {
       const s = got.get(i);
       const entry: WorkerEntry = { worker: i, up: s !== undefined, ready: this.notReadyReason(i, now) === null, restarts: this.restarts[i] ?? 0, ...s };
@@ -233,6 +250,17 @@ export class ClusterProbe {
       if (s === undefined) continue;
       for (const k of SUMMED) totals[k] += s[k];
       for (const shard of s.shards) for (const k of SHARD_FIGURES) totals[k] += shard[k];
+      for (const row of s.commandstats) {
+        const key = `${row.command} ${row.protocol}`;
+        const sum = commands.get(key);
+        if (sum === undefined) commands.set(key, { ...row });
+        else {
+          sum.calls += row.calls;
+          sum.seconds += row.seconds;
+        }
+      }
+      duration = addHistograms(duration, s.command_duration_seconds);
+      frames = addHistograms(frames, s.ipc_frame_commands);
     }
     return {
       time: new Date(now).toISOString(),
@@ -240,6 +268,9 @@ export class ClusterProbe {
       answered: got.size,
       worker_restarts: this.restarts.reduce((a, b) => a + (b ?? 0), 0),
       totals,
+      commandstats: [...commands.values()],
+      command_duration_seconds: duration,
+      ipc_frame_commands: frames,
       per_worker: perWorker,
     };
   }
@@ -256,11 +287,17 @@ export class ClusterProbe {
   }
 }
 
+/** Two workers' histograms (same buckets) as one; `a` may be null (none yet). */
+function addHistograms(a: HistogramSnapshot | null, b: HistogramSnapshot): HistogramSnapshot {
+  if (a === null) return { buckets: b.buckets.map((x) => ({ ...x })), sum: b.sum, count: b.count };
+  return { buckets: a.buckets.map((x, i) => ({ le: x.le, count: x.count + b.buckets[i].count })), sum: a.sum + b.sum, count: a.count + b.count };
+}
+
 /** The Prometheus text exposition (format 0.0.4) of the figures. */
 export function metricsText(stats: ClusterStats): string {
   const out: string[] = [];
   type Sample = [labels: Record<string, string | number>, value: number, suffix?: string];
-  const family = (name: string, type: 'counter' | 'gauge' | 'summary', help: string, samples: Sample[]) => {
+  const family = (name: string, type: 'counter' | 'gauge' | 'summary' | 'histogram', help: string, samples: Sample[]) => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     for (const [labels, value, suffix] of samples) {
       const l = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',');
@@ -271,19 +308,36 @@ export function metricsText(stats: ClusterStats): string {
   const perWorker = (pick: (w: WorkerStats) => number): Sample[] => up.map((w) => [{ worker: w.worker }, pick(w)]);
   const perShard = (pick: (s: WorkerStats['shards'][number]) => number): Sample[] =>
     up.flatMap((w) => w.shards.map((s): Sample => [{ worker: w.worker, shard: s.shard }, pick(s)]));
+  const perCommand = (pick: (r: CommandRow) => number): Sample[] =>
+    up.flatMap((w) => w.commandstats.map((r): Sample => [{ worker: w.worker, command: r.command, protocol: r.protocol }, pick(r)]));
+  const histogram = (pick: (w: WorkerStats) => HistogramSnapshot): Sample[] =>
+    up.flatMap((w): Sample[] => {
+      const h = pick(w);
+      return [
+        ...h.buckets.map((b): Sample => [{ worker: w.worker, le: b.le }, b.count, '_bucket']),
+        [{ worker: w.worker }, h.sum, '_sum'],
+        [{ worker: w.worker }, h.count, '_count'],
+      ];
+    });
 
   family('kv_workers', 'gauge', 'Configured worker processes.', [[{}, stats.workers]]);
   family('kv_worker_up', 'gauge', 'Whether the worker answered this scrape (1) or not (0).', stats.per_worker.map((w) => [{ worker: w.worker }, w.up ? 1 : 0]));
   family('kv_worker_ready', 'gauge', 'Whether the worker is up and answered a ping within the last second.', stats.per_worker.map((w) => [{ worker: w.worker }, w.ready ? 1 : 0]));
   family('kv_worker_restarts_total', 'counter', 'Times the primary restarted the worker after it died.', stats.per_worker.map((w) => [{ worker: w.worker }, w.restarts]));
-  family('kv_commands_total', 'counter', "Commands the worker's clients sent.", perWorker((w) => w.commands));
+  family('kv_commands_total', 'counter', "Commands the worker's clients sent, by command and protocol (text or resp); command \"unknown\": a name or line no command matches.", perCommand((r) => r.calls));
+  family('kv_commands_duration_seconds_total', 'counter', 'Time from the router starting each command to its reply being ready, summed by command and protocol.', perCommand((r) => r.seconds));
+  family('kv_command_duration_seconds', 'histogram', "Time from the router starting a command of the worker's clients to its reply being ready (a forwarded command: until the owner's reply is back).", histogram((w) => w.command_duration_seconds));
   family('kv_commands_local_total', 'counter', "Commands run on the worker's own shards for its clients.", perWorker((w) => w.commands_local));
   family('kv_commands_forwarded_total', 'counter', 'Commands forwarded to the worker that owns the key.', perWorker((w) => w.commands_forwarded));
   family('kv_frames_forwarded_total', 'counter', 'Request frames sent to peer workers.', perWorker((w) => w.frames_forwarded));
+  family('kv_ipc_frame_commands', 'histogram', 'Commands per request frame sent to peer workers (transaction steps included).', histogram((w) => w.ipc_frame_commands));
   family('kv_commands_served_for_peers_total', 'counter', 'Commands run for peer workers.', perWorker((w) => w.commands_served_for_peers));
   family('kv_frames_served_for_peers_total', 'counter', 'Request frames received from peer workers.', perWorker((w) => w.frames_served_for_peers));
   family('kv_connected_clients', 'gauge', 'Client connections open now.', perWorker((w) => w.connected_clients));
   family('kv_connections_total', 'counter', 'Client connections accepted since the worker started.', perWorker((w) => w.total_connections));
+  family('kv_rejected_connections_total', 'counter', 'Client connections turned away (maxclients, protected mode).', perWorker((w) => w.rejected_connections));
+  family('kv_client_output_limit_closed_total', 'counter', 'Clients closed for leaving more than client-output-limit of replies unread.', perWorker((w) => w.client_output_limit_closed));
+  family('kv_auth_failures_total', 'counter', 'AUTH attempts with a wrong password.', perWorker((w) => w.auth_failures));
   family('kv_resident_memory_bytes', 'gauge', 'Resident set size of the worker process.', perWorker((w) => w.rss_bytes));
   family('kv_event_loop_delay_seconds', 'summary', "Event-loop delay of the worker since it started (perf_hooks.monitorEventLoopDelay).", up.flatMap((w): Sample[] => {
     const d = w.event_loop_delay;

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import Ajv, { type ErrorObject } from 'ajv';
 import { ConfigError } from './errors';
+import { LEVELS, type Level } from './log';
 import { availableCpus, memoryLimit } from './resources';
 import { readTlsFiles } from './tls';
 
@@ -22,6 +23,7 @@ export interface Config {
   readonly 'tls-port': number;
   readonly 'tls-cert'?: string;
   readonly 'tls-key'?: string;
+  readonly 'log-level': Level;
   readonly config?: string;
 }
 
@@ -161,6 +163,12 @@ const OPTIONS: Record<keyof Config, OptionSchema> = {
   },
   'tls-cert': { type: 'string', minLength: 1, description: 'PEM certificate (chain) file for --tls-port, read at start' },
   'tls-key': { type: 'string', minLength: 1, description: 'PEM private key file of --tls-cert, unencrypted, read at start' },
+  'log-level': {
+    type: 'string',
+    enum: LEVELS,
+    default: 'info',
+    description: 'log lines below this level are dropped, in the primary and every worker',
+  },
   config: { type: 'string', minLength: 1, description: 'JSON config file setting any other option by its name' },
 };
 

@@ -20,7 +20,7 @@ import {
   type RespSink,
   type TextSink,
 } from '@kv/wire';
-import { arityOk, commandNamed, lookup, type CommandSpec, type ReplySink } from '@kv/node';
+import { arityOk, commandNamed, lookup, NO_STAT, statIndex, UNKNOWN_OPCODE, type CommandSpec, type ReplySink } from '@kv/node';
 import { runConnectionCommand } from './connection-commands';
 import { Gather, PartSlot, settleSink } from './gather';
 import { Transaction } from './txn';
@@ -38,6 +38,13 @@ const LINK_DOWN = 'ERR the worker owning this key is down';
 const NOAUTH = 'NOAUTH Authentication required.';
 /** What a client may send before AUTH, as in Redis. */
 const OPEN_BEFORE_AUTH = new Set(['AUTH', 'HELLO', 'QUIT']);
+/** Where each text command's figures go in CommandStats, by TextOp. */
+const TEXT_STATS: number[] = [];
+TEXT_STATS[TextOp.GET] = statIndex(GET.opcode, false);
+TEXT_STATS[TextOp.PUT] = statIndex(PUT.opcode, false);
+TEXT_STATS[TextOp.STATS] = statIndex(commandNamed('STATS').opcode, false);
+TEXT_STATS[TextOp.AUTH] = statIndex(commandNamed('AUTH').opcode, false);
+const UNKNOWN_TEXT = statIndex(UNKNOWN_OPCODE, false);
 
 /**
  * One client connection: parses what it sends (a command starting with `*` is RESP, anything else
@@ -71,6 +78,9 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
   /** No password is set, or this client gave it. */
   private authenticated: boolean;
   private paused = false;
+  /** The command being timed (its CommandStats index) while its reply may still come within this read, and its start. */
+  private stat = NO_STAT;
+  private started = 0;
 
   constructor(
     readonly socket: net.Socket,
@@ -105,6 +115,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
         break;
       }
     }
+    this.endCommands();
     const out = this.router.out;
     if (out.length > 0) this.write(out.take());
     else this.checkOutput();
@@ -117,6 +128,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
     const router = this.router;
     router.commands++;
     this.inResp = false;
+    this.begin(TEXT_STATS[op]);
     if (op === TextOp.AUTH) return this.authenticate(args.latin1(1)) ? this.ok() : this.error('');
     if (!this.authenticated) return this.error(NOAUTH);
     if (op === TextOp.STATS) {
@@ -129,6 +141,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
   textError(): void {
     this.router.commands++;
     this.inResp = false;
+    this.begin(UNKNOWN_TEXT);
     this.target().all(TEXT_ERROR);
   }
 
@@ -139,6 +152,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
     router.commands++;
     this.inResp = true;
     const spec = lookup(args);
+    this.begin(statIndex(spec === undefined ? UNKNOWN_OPCODE : spec.opcode, true));
     if (!this.authenticated && !(spec !== undefined && OPEN_BEFORE_AUTH.has(spec.name))) return this.error(NOAUTH);
     if (spec === undefined) return this.error(unknownCommand(args));
     if (!arityOk(spec, args.count)) return this.error(`ERR wrong number of arguments for '${spec.name.toLowerCase()}' command`);
@@ -198,6 +212,26 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
     if (!this.inputEnded || this.blockedBy !== null || this.pendingInput.length > 0) return;
     this.closing = true;
     this.closeWhenSettled();
+  }
+
+  /**
+   * A command starts: the one before it in this read, if answered here, ends now, so one clock
+   * read per command times both. A command that owes a slot is timed when the slot is flushed.
+   */
+  private begin(stat: number): void {
+    const now = performance.now();
+    const stats = this.router.commandStats;
+    if (this.stat !== NO_STAT) stats.done(this.stat, now - this.started);
+    stats.calls[stat]++;
+    this.stat = stat;
+    this.started = now;
+  }
+
+  /** The read's commands have run: the last, if answered here, ends now. */
+  private endCommands(): void {
+    if (this.stat === NO_STAT) return;
+    this.router.commandStats.done(this.stat, performance.now() - this.started);
+    this.stat = NO_STAT;
   }
 
   // Routing.
@@ -343,6 +377,10 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
       out.clear();
     }
     slot.pos = held.length;
+    // Its reply is timed when flushed, not at the end of this read.
+    slot.stat = this.stat;
+    slot.started = this.started;
+    this.stat = NO_STAT;
     this.slots.push(slot);
     return slot;
   }
@@ -391,9 +429,12 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
     const held = this.held!;
     const out = this.router.out;
     const slots = this.slots;
+    const stats = this.router.commandStats;
+    const now = performance.now();
     let from = 0;
     while (this.slotHead < slots.length && slots[this.slotHead].done) {
       const slot = slots[this.slotHead++];
+      if (slot.stat !== NO_STAT) stats.done(slot.stat, now - slot.started);
       out.bytes(held.buf, from, slot.pos);
       if (slot instanceof Gather) this.encodeGather(out, slot);
       else encodeSlot(out, slot);

@@ -2,6 +2,8 @@
 import cluster from 'node:cluster';
 import { loadConfig } from './config';
 import { KvError } from './errors';
+import { setLogLevel, type Level } from './log';
+import { WORKER_ENV } from './messages';
 import { runPrimary } from './primary';
 import { runWorker } from './worker-process';
 
@@ -18,7 +20,9 @@ if (cluster.isPrimary) {
     process.stdout.write(loaded.text);
     process.exit(0);
   }
+  setLogLevel(loaded.config['log-level']);
   runPrimary(loaded.config, loaded.sources);
 } else {
+  setLogLevel(process.env[WORKER_ENV.logLevel] as Level);
   runWorker();
 }

@@ -1,5 +1,6 @@
 import type { ShardMap } from './shard-map';
 import type { TlsPem } from './tls';
+import type { CommandRow, HistogramSnapshot } from '@kv/node';
 
 /** What the primary and its workers tell each other over the cluster channel (never commands). */
 
@@ -72,7 +73,19 @@ export interface WorkerStats {
   frames_served_for_peers: number;
   connected_clients: number;
   total_connections: number;
+  /** AUTH attempts with a wrong password. */
+  auth_failures: number;
+  /** Clients turned away (maxclients, protected mode). */
+  rejected_connections: number;
+  /** Clients closed for leaving more than client-output-limit of replies unread. */
+  client_output_limit_closed: number;
   rss_bytes: number;
+  /** Calls and time by command and protocol, for those called at least once. */
+  commandstats: CommandRow[];
+  /** Time from the router starting each command to its reply being ready. */
+  command_duration_seconds: HistogramSnapshot;
+  /** Commands per request frame sent to other workers. */
+  ipc_frame_commands: HistogramSnapshot;
   /** monitorEventLoopDelay since the worker started, less its 10 ms resolution, in seconds; count is the samples taken. */
   event_loop_delay: { count: number; min: number; mean: number; max: number; p50: number; p90: number; p99: number };
   shards: ShardStats[];
@@ -85,4 +98,5 @@ export const WORKER_ENV = {
   map: 'KV_SHARD_MAP',
   peerPath: 'KV_PEER_PATH',
   config: 'KV_RUN_CONFIG',
+  logLevel: 'KV_RUN_LOG_LEVEL',
 } as const;

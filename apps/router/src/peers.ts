@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { FrameDecoder, FrameEncoder, FrameKind, helloFrame, OutBuffer, ReplyKind, ReplyReader, type Args, type FrameSink } from '@kv/wire';
-import { FrameReplies, type ShardNode } from '@kv/node';
+import { FRAME_BUCKETS, FrameReplies, Histogram, NO_STAT, type ShardNode } from '@kv/node';
 import { MAX_WORKERS } from './shard-map';
 
 /** A reply owed to a client for a command sent to another worker. */
@@ -12,6 +12,9 @@ export class Slot {
   kind: ReplyKind = ReplyKind.NIL;
   /** BULK value, ERROR message, STATUS text or INTEGER digits, as latin1. */
   payload = '';
+  /** The command's place in CommandStats, and when it started (performance.now), to time its reply. */
+  stat = NO_STAT;
+  started = 0;
   constructor(
     readonly owner: SlotOwner,
     /** The command came in RESP (else the text protocol): the reply is encoded to match. */
@@ -94,9 +97,11 @@ class PeerLink implements FrameSink {
 
   /** Big values: send what is batched now rather than grow one frame without bound. */
   private flushRequests(): void {
+    const count = this.requests.count;
     const frame = this.requests.finish();
     if (frame === null) return;
     this.frames++;
+    this.peers.frameCommands.observe(count);
     this.socket.write(frame);
   }
 
@@ -104,7 +109,10 @@ class PeerLink implements FrameSink {
   flush(scratch: OutBuffer): void {
     const replies = this.replies.encoder;
     const requests = this.requests;
-    if (requests.count > 0) this.frames++;
+    if (requests.count > 0) {
+      this.frames++;
+      this.peers.frameCommands.observe(requests.count);
+    }
     if (replies.count > 0 && requests.count > 0) {
       replies.finishInto(scratch);
       requests.finishInto(scratch);
@@ -188,6 +196,8 @@ export class Peers {
   private closing = false;
   /** Commands sent to other workers. */
   forwarded = 0;
+  /** Commands per request frame sent, over all links. */
+  readonly frameCommands = new Histogram(FRAME_BUCKETS);
   private readonly flushAll = () => {
     this.flushScheduled = false;
     for (const link of this.links) if (link !== undefined && link.up && link.hasOutput()) link.flush(this.scratch);

@@ -180,11 +180,13 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
       [WORKER_ENV.index]: String(index),
       [WORKER_ENV.map]: JSON.stringify(map),
       [WORKER_ENV.peerPath]: peerPath,
+      [WORKER_ENV.logLevel]: config['log-level'],
       [WORKER_ENV.config]: JSON.stringify({ requirepass: config.requirepass, protectedMode: config['protected-mode'] === 'yes', maxclients: maxclientsShare(), maxclientsTotal: config.maxclients, timeout: config.timeout, tcpKeepalive: config['tcp-keepalive'], clientOutputLimit: config['client-output-limit'], maxmemory: config.maxmemory, maxmemoryPolicy: config['maxmemory-policy'], protoMaxBulkLen: config['proto-max-bulk-len'], port: config.port, host: config.host }),
     });
     slot.worker = worker;
     slot.peerPath = null;
     if (tlsPem) worker.send({ t: 'tls', pem: tlsPem } satisfies PrimaryMessage);
+    log('debug', 'worker forked', { worker: index, worker_pid: worker.process.pid, generation: slot.generation });
     worker.on('message', (message: WorkerMessage) => onMessage(index, worker, peerPath, message));
     worker.on('exit', (code, signal) => onExit(index, worker, code, signal));
     // A send racing the worker's exit fails on the closed channel; the exit handler does the rest.

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as net from 'node:net';
 import { Args, OutBuffer } from '@kv/wire';
-import type { ProcessStats, ShardNode } from '@kv/node';
+import { CommandStats, type HistogramSnapshot, type ProcessStats, type ShardNode } from '@kv/node';
 import { Conn } from './conn';
 import { PartSink } from './gather';
 import { log } from './log';
@@ -46,6 +46,8 @@ export class Router {
   outputLimitClosed = 0;
   /** AUTH attempts with a wrong password. */
   authFailures = 0;
+  /** Calls and latency by command and protocol (counted by Conn). */
+  readonly commandStats = new CommandStats();
   private readonly passwordDigest: Buffer | null;
   /** Commands run on this worker's own shards for its clients. */
   local = 0;
@@ -255,6 +257,16 @@ export class Router {
       connectedClients: this.conns.size,
       totalConnections: this.totalConnections,
       commands: this.commands,
+      commandsLocal: this.local,
+      commandsForwarded: this.peers.forwarded,
+      framesForwarded: this.peers.framesSent(),
+      commandsServedForPeers: this.node.servedForPeers,
+      framesServedForPeers: this.node.peerFrames,
+      authFailures: this.authFailures,
+      rejectedConnections: this.refused,
+      outputLimitClosed: this.outputLimitClosed,
+      commandStats: this.commandStats,
+      frameCommands: this.peers.frameCommands,
     };
   }
 
@@ -284,11 +296,27 @@ export class Router {
       ['expirations', t.expirations],
       ['keys_with_expiry', t.volatile],
       ['rss', process.memoryUsage.rss()],
+      ...commandLines(this.commandStats),
+      ...histogramLines('command_duration_seconds', this.commandStats.duration.snapshot()),
+      ...histogramLines('ipc_frame_commands', this.peers.frameCommands.snapshot()),
     ];
     let text = '';
     for (const [k, v] of lines) text += `${k} ${v}\n`;
     return text + 'END\n';
   }
+}
+
+/** STATS's per-command lines: `cmd_<name>_<protocol> calls` and `..._seconds` (time until the replies were ready). */
+function commandLines(stats: CommandStats): [string, number][] {
+  return stats.rows().flatMap((r): [string, number][] => [
+    [`cmd_${r.command}_${r.protocol}`, r.calls],
+    [`cmd_${r.command}_${r.protocol}_seconds`, r.seconds],
+  ]);
+}
+
+/** STATS's lines for a histogram, named as in /metrics: `<name>_bucket_<le>` (cumulative), `_sum`, `_count`. */
+function histogramLines(name: string, h: HistogramSnapshot): [string, number][] {
+  return [...h.buckets.map((b): [string, number] => [`${name}_bucket_${b.le}`, b.count]), [`${name}_sum`, h.sum], [`${name}_count`, h.count]];
 }
 
 function digest(text: string): Buffer {

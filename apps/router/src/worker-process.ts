@@ -82,7 +82,10 @@ export function runWorker(): void {
         peers.update(message.paths);
         if (starting) return;
         starting = true;
-        void peers.whenAllUp().then(() => send({ t: 'ready' }));
+        void peers.whenAllUp().then(() => {
+          log('debug', 'linked to every peer', { worker: index, peers: peers.workers - 1 });
+          send({ t: 'ready' });
+        });
         return;
       case 'client':
         if (handle instanceof net.Socket) router.adopt(message.tls ? tlsClients!.wrap(handle) : handle);

@@ -231,3 +231,19 @@ admin('admin-port defaults to 7172 on 127.0.0.1; flag and KV_ADMIN_PORT set it; 
 });
 
 admin.run();
+
+const logLevel = suite('loadConfig log level');
+logLevel.before(setUp);
+logLevel.after(tearDown);
+
+logLevel('log-level defaults to info; the file, KV_LOG_LEVEL and the flag set it in that order; other values are refused', () => {
+  assert.is(load([]).full['log-level'], 'info');
+  const file = writeFile('log.json', JSON.stringify({ 'log-level': 'error' }));
+  assert.is(load(['--config', file]).full['log-level'], 'error');
+  assert.is(load(['--config', file], { KV_LOG_LEVEL: 'warn' }).full['log-level'], 'warn');
+  assert.is(load(['--config', file, '--log-level', 'debug'], { KV_LOG_LEVEL: 'warn' }).full['log-level'], 'debug');
+  assertConfigError(['--log-level', 'verbose'], {}, 'KV_ERR_CONFIG', '--log-level', 'one of debug, info, warn, error');
+  assertConfigError([], { KV_LOG_LEVEL: 'INFO' }, 'KV_ERR_CONFIG', 'KV_LOG_LEVEL');
+});
+
+logLevel.run();

@@ -29,7 +29,7 @@ let base = '';
 
 test.before(async () => {
   cluster = await startCluster({ workers: WORKERS, args: ['--admin-port', '0'] });
-  const line = await cluster.waitForLog((l) => l.msg === 'admin listening');
+  const line = await cluster.waitForLog((l) => l.message === 'admin listening');
   assert.is(line.host, '127.0.0.1');
   assert.ok((line.port as number) > 0);
   base = `http://127.0.0.1:${line.port as number}`;
@@ -222,7 +222,7 @@ test('GET /readyz is 503 naming the shards right after kill -9 of a worker, 200 
   assert.equal(body.shards, shardsOf(victim));
   assert.equal(body.workers.map((w) => w.worker), [victim]);
 
-  await cluster.waitForLog((l) => l.msg === 'worker restarted' && l.worker === victim);
+  await cluster.waitForLog((l) => l.message === 'worker restarted' && l.worker === victim);
   await readyzUntil(200, 5000);
   const after = await stats();
   assert.is(after.worker_restarts, 1);

@@ -253,7 +253,7 @@ async function startServer(): Promise<void> {
     });
     readLogLines(child.stdout!, (line) => {
       serverLogs.push(line);
-      if (line.msg === 'ready') {
+      if (line.message === 'ready') {
         clearTimeout(timer);
         resolve(line);
       }
@@ -305,7 +305,7 @@ image('every path the runtime stage copies exists in the built repository', () =
 
 image('starts from the environment alone and logs ready with its port and 2 workers', () => {
   serverStarted();
-  const ready = serverLogs.find((l) => l.msg === 'ready')!;
+  const ready = serverLogs.find((l) => l.message === 'ready')!;
   assert.is(ready.port, serverPort);
   assert.is(ready.host, '127.0.0.1');
   assert.is(ready.workers, 2);
@@ -355,7 +355,7 @@ image('SIGTERM drains and exits 0', async () => {
   assert.ok(exit !== 'timeout', 'exits within 15 s of SIGTERM');
   assert.equal(exit, { code: 0, signal: null }, serverStderr);
   assert.ok(
-    serverLogs.some((l) => l.msg === 'stopped'),
+    serverLogs.some((l) => l.message === 'stopped'),
     'logs stopped',
   );
 });

@@ -55,7 +55,7 @@ config('takes the worker count from the environment and a config file', async ()
   try {
     const fromFile = await startCluster({ workers: 1, args: ['--config', file], env: {} });
     // The flag given by the harness (--workers 1) wins over the file.
-    const ready = fromFile.logs.find((l) => l.msg === 'ready')!;
+    const ready = fromFile.logs.find((l) => l.message === 'ready')!;
     assert.is(ready.workers, 1);
     assert.is(ready.maxmemory, 64 * 1024 * 1024);
     assert.is(await fromFile.stop(), 0);
@@ -138,9 +138,9 @@ npmStart('builds, starts with flags passed through, and stops on SIGTERM', async
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
     const deadline = Date.now() + 60_000;
-    while (!out.includes('"msg":"ready"') && Date.now() < deadline && child.exitCode === null) await sleep(100);
-    assert.ok(out.includes('"msg":"ready"'), `ready line seen:\n${out}`);
-    const ready = JSON.parse(out.split('\n').find((l) => l.includes('"msg":"ready"'))!);
+    while (!out.includes('"message":"ready"') && Date.now() < deadline && child.exitCode === null) await sleep(100);
+    assert.ok(out.includes('"message":"ready"'), `ready line seen:\n${out}`);
+    const ready = JSON.parse(out.split('\n').find((l) => l.includes('"message":"ready"'))!);
     assert.is(ready.port, port);
     assert.is(ready.workers, 3);
     const client = await TextClient.connect(port);
@@ -157,7 +157,7 @@ npmStart('builds, starts with flags passed through, and stops on SIGTERM', async
   // Turbo may exit before the server's last log lines pass through it; check the processes instead.
   const pids = out
     .split('\n')
-    .filter((l) => l.includes('"msg":"ready"') || l.includes('"msg":"worker started"'))
+    .filter((l) => l.includes('"message":"ready"') || l.includes('"message":"worker started"'))
     .map((l) => JSON.parse(l).pid as number);
   assert.is(pids.length, 4, 'primary and three workers seen');
   const deadline = Date.now() + 10_000;

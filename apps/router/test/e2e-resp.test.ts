@@ -268,7 +268,7 @@ for (const workers of [2, 3]) {
     assert.equal(await c.call('CONFIG', 'GET', '*'.repeat(40) + 'x'), []);
     assert.equal(await c.call('CONFIG', 'GET', 'max*'), [
       'maxmemory',
-      String(cluster.logs.find((l) => l.msg === 'ready')!.maxmemory),
+      String(cluster.logs.find((l) => l.message === 'ready')!.maxmemory),
       'maxmemory-policy',
       'allkeys-lru',
       'maxclients',

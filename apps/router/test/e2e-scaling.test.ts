@@ -30,7 +30,7 @@ interface MapView {
 }
 
 async function adminBase(cluster: Cluster): Promise<string> {
-  const line = await cluster.waitForLog((l) => l.msg === 'admin listening');
+  const line = await cluster.waitForLog((l) => l.message === 'admin listening');
   return `http://127.0.0.1:${line.port as number}`;
 }
 
@@ -303,7 +303,7 @@ ops('SIGUSR2 applies the config file\'s worker count, keeping the keys', async (
   assert.is(await client.call('MSET', ...keys.flatMap((k) => [k, `v-${k}`])), 'OK');
   fs.writeFileSync(path.join(dir, 'kv.json'), JSON.stringify({ workers: 3, 'admin-port': 0, requirepass: 'scale-secret' }));
   process.kill(fromFile.pid, 'SIGUSR2');
-  const done = await fromFile.waitForLog((l) => l.msg === 'resize done' && l.to === 3, 15_000);
+  const done = await fromFile.waitForLog((l) => l.message === 'resize done' && l.to === 3, 15_000);
   assert.is(done.from, 2);
   assert.equal(await client.call('MGET', ...keys), keys.map((k) => `v-${k}`));
   assert.is(await client.call('DBSIZE'), 200);
@@ -352,7 +352,7 @@ crash('fails that step, keeps the map consistent and the other keys; the same PO
   const victim = victimCluster.workerPid(1);
   const change = http(victimBase, 'POST', '/workers', { count: 4 });
   // Worker 1 dies once the hand-overs have begun.
-  await victimCluster.waitForLog((l) => l.msg === 'shard handed over', 15_000);
+  await victimCluster.waitForLog((l) => l.message === 'shard handed over', 15_000);
   process.kill(victim, 'SIGKILL');
   const first = await change;
   const map = (await http(victimBase, 'GET', '/workers')).json() as MapView;

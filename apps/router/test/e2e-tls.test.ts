@@ -10,7 +10,7 @@ import { keysPerShard, MAIN, RespClient, sleep, stats, TextClient, type Cluster,
 import { selfSignedCert, startTlsCluster, type CertFiles } from './tls-fixture';
 
 const WORKERS = 2;
-const text = (line: LogLine) => line.message ?? line.msg;
+const text = (line: LogLine) => line.message;
 let dir = '';
 let files: CertFiles;
 let cluster: Cluster;

@@ -8,7 +8,7 @@ import * as tls from 'node:tls';
 export const MAIN = path.resolve(__dirname, '../dist/main.js');
 
 export interface LogLine {
-  msg: string;
+  message: string;
   [field: string]: unknown;
 }
 
@@ -44,7 +44,7 @@ export function readLogLines(stream: NodeJS.ReadableStream, onLine: (line: LogLi
       try {
         line = JSON.parse(text) as LogLine;
       } catch {
-        line = { msg: `unparsed: ${text}` };
+        line = { message: `unparsed: ${text}` };
       }
       onLine(line);
     }
@@ -65,7 +65,7 @@ export function startCluster(opts: { workers: number; args?: string[]; env?: Nod
 
   readLogLines(child.stdout!, (line) => {
     logs.push(line);
-    if (line.msg === 'worker started') workerPids.set(line.worker as number, line.pid as number);
+    if (line.message === 'worker started') workerPids.set(line.worker as number, line.pid as number);
     for (let i = waiters.length - 1; i >= 0; i--) {
       if (waiters[i].match(line)) {
         waiters[i].resolve(line);
@@ -118,7 +118,7 @@ export function startCluster(opts: { workers: number; args?: string[]; env?: Nod
     },
   };
   return Promise.race([
-    waitForLog((l) => l.msg === 'ready', 20_000),
+    waitForLog((l) => l.message === 'ready', 20_000),
     exited.then((code) => {
       throw new Error(`server exited with ${code} before ready: ${stderr.join('')}`);
     }),
@@ -357,4 +357,24 @@ export class RespClient {
   close(): void {
     this.text.close();
   }
+}
+
+/** One sample of a Prometheus text exposition. */
+export interface MetricSample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** The samples of a Prometheus text exposition (comment lines skipped). */
+export function metricSamples(text: string): MetricSample[] {
+  const samples: MetricSample[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (m === null) continue;
+    const labels: Record<string, string> = {};
+    for (const [, k, v] of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[k] = v;
+    samples.push({ name: m[1], labels, value: m[3] === '+Inf' ? Infinity : Number(m[3]) });
+  }
+  return samples;
 }

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import type { Args } from '@kv/wire';
+// Used only inside functions: command-stats reads the command table, which imports this file.
+import { clientOpcodesInOrder, commandName, CommandStats, FRAME_BUCKETS, Histogram, statIndex } from '../command-stats';
 import type { ReplySink } from '../reply';
 import type { ShardSet } from '../shards';
 
@@ -25,12 +27,33 @@ export interface ProcessStats {
   totalConnections: number;
   /** Commands this worker's clients sent. */
   commands: number;
+  /** Of those, run on this worker's shards, and sent to the worker owning the key. */
+  commandsLocal: number;
+  commandsForwarded: number;
+  /** Request frames sent to other workers; commands and frames run for them. */
+  framesForwarded: number;
+  commandsServedForPeers: number;
+  framesServedForPeers: number;
+  /** AUTH attempts with a wrong password. */
+  authFailures: number;
+  /** Clients turned away (maxclients, protected mode). */
+  rejectedConnections: number;
+  /** Clients closed for leaving more than client-output-limit of replies unread. */
+  outputLimitClosed: number;
+  /** Calls and latency by command and protocol. */
+  commandStats: CommandStats;
+  /** Commands per request frame sent to other workers. */
+  frameCommands: Histogram;
 }
 
 export type StatsProvider = () => ProcessStats;
 
-/** How workers' values of a field combine. `human`: bytesToHuman of the merged field it names. */
-type Rule = 'sum' | 'max' | 'first' | 'seconds' | 'keyspace' | { human: string };
+/**
+ * How workers' values of a field combine. `human`: bytesToHuman of the merged field it names;
+ * `pairs`: a `name=value,...` list summed name by name; `cmdstat`: the same, with usec_per_call
+ * worked out again from the sums (and the line dropped when nothing was called).
+ */
+type Rule = 'sum' | 'max' | 'first' | 'seconds' | 'keyspace' | 'pairs' | 'cmdstat' | { human: string };
 
 interface Snapshot {
   proc: ProcessStats;
@@ -55,8 +78,11 @@ const RUN_ID = createHash('sha1').update(`kv-cache run ${SERVER_PID}`).digest('h
 const REPL_ID = createHash('sha1').update(`kv-cache repl ${SERVER_PID}`).digest('hex');
 const usedMemory = (s: Snapshot) => s.mem.heapUsed + s.mem.external;
 
-/** Sections in Redis's order; `INFO`, `INFO default`, `all` and `everything` give all of them. */
-const SECTIONS: readonly { name: string; title: string; fields: readonly Field[] }[] = [
+/**
+ * Sections in Redis's order; `INFO` and `INFO default` give all but the `extra` ones, `all` and
+ * `everything` give all of them, as Redis does with commandstats.
+ */
+const SECTIONS: readonly { name: string; title: string; extra?: boolean; fields: readonly Field[] | (() => readonly Field[]) }[] = [
   {
     name: 'server',
     title: 'Server',
@@ -122,13 +148,21 @@ const SECTIONS: readonly { name: string; title: string; fields: readonly Field[]
     fields: [
       ['total_connections_received', 'sum', (s) => s.proc.totalConnections],
       ['total_commands_processed', 'sum', (s) => s.proc.commands],
-      ['rejected_connections', 'first', () => 0],
+      ['rejected_connections', 'sum', (s) => s.proc.rejectedConnections],
       ['expired_keys', 'sum', (s) => s.expirations],
       ['evicted_keys', 'sum', (s) => s.evictions],
       ['keyspace_hits', 'sum', (s) => s.hits],
       ['keyspace_misses', 'sum', (s) => s.misses],
       ['pubsub_channels', 'first', () => 0],
       ['pubsub_patterns', 'first', () => 0],
+      ['client_output_buffer_limit_disconnections', 'sum', (s) => s.proc.outputLimitClosed],
+      ['acl_access_denied_auth', 'sum', (s) => s.proc.authFailures],
+      // The cluster's own: where commands ran, and the frames between workers.
+      ['kv_commands_local', 'sum', (s) => s.proc.commandsLocal],
+      ['kv_commands_forwarded', 'sum', (s) => s.proc.commandsForwarded],
+      ['kv_frames_forwarded', 'sum', (s) => s.proc.framesForwarded],
+      ['kv_commands_served_for_peers', 'sum', (s) => s.proc.commandsServedForPeers],
+      ['kv_frames_served_for_peers', 'sum', (s) => s.proc.framesServedForPeers],
     ],
   },
   {
@@ -151,6 +185,26 @@ const SECTIONS: readonly { name: string; title: string; fields: readonly Field[]
     ],
   },
   {
+    // Redis 6.0's format (7 adds rejected_calls and failed_calls, not counted here), then the
+    // calls over each protocol; usec runs until the reply is ready, round trip to a peer included.
+    // One line per command (the merge drops those never called), made on first use: the command
+    // table imports this file.
+    name: 'commandstats',
+    title: 'Commandstats',
+    extra: true,
+    fields: () => (commandFields ??= clientOpcodesInOrder().map((opcode): Field => [`cmdstat_${commandName(opcode)}`, 'cmdstat', (s) => cmdstat(s.proc.commandStats, opcode)])),
+  },
+  {
+    // Not Redis's: the histograms /metrics has, cumulative counts by upper bound (`le_`).
+    name: 'histograms',
+    title: 'Histograms',
+    extra: true,
+    fields: [
+      ['command_duration_usec', 'pairs', (s) => histogramPairs(s.proc.commandStats.duration, 1e6)],
+      ['ipc_frame_commands', 'pairs', (s) => histogramPairs(s.proc.frameCommands, 1)],
+    ],
+  },
+  {
     name: 'cluster',
     title: 'Cluster',
     fields: [['cluster_enabled', 'first', () => 0]],
@@ -163,21 +217,25 @@ const SECTIONS: readonly { name: string; title: string; fields: readonly Field[]
   },
 ];
 
+let commandFields: readonly Field[] | null = null;
+
 const RULES = new Map<string, Rule>();
-for (const section of SECTIONS) for (const [name, rule] of section.fields) RULES.set(name, rule);
+for (const section of SECTIONS) if (typeof section.fields !== 'function') for (const [name, rule] of section.fields) RULES.set(name, rule);
+const ruleOf = (name: string): Rule => RULES.get(name) ?? (name.startsWith('cmdstat_') ? 'cmdstat' : 'first');
 
 /** INFO [section ...] on one worker: its own figures, for the router to merge. */
 export function info(shards: ShardSet, args: Args, reply: ReplySink): void {
   const wanted = new Set<string>();
   for (let i = 1; i < args.count; i++) {
     const name = args.latin1(i).toLowerCase();
-    if (name === 'default' || name === 'all' || name === 'everything') for (const s of SECTIONS) wanted.add(s.name);
+    if (name === 'all' || name === 'everything') for (const s of SECTIONS) wanted.add(s.name);
+    else if (name === 'default') addDefault(wanted);
     else wanted.add(name);
   }
-  if (args.count === 1) for (const s of SECTIONS) wanted.add(s.name);
+  if (args.count === 1) addDefault(wanted);
   const t = shards.totals();
   const snapshot: Snapshot = {
-    proc: shards.processStats?.() ?? { port: 0, maxmemory: 0, workers: 1, connectedClients: 0, totalConnections: 0, commands: 0 },
+    proc: shards.processStats?.() ?? noProcess(),
     keys: t.keys,
     expires: t.volatile,
     bytes: t.bytes,
@@ -194,10 +252,14 @@ export function info(shards: ShardSet, args: Args, reply: ReplySink): void {
   for (const section of SECTIONS) {
     if (!wanted.has(section.name)) continue;
     let text = `# ${section.title}\r\n`;
-    for (const [name, , value] of section.fields) text += `${name}:${value(snapshot)}\r\n`;
+    for (const [name, , value] of typeof section.fields === 'function' ? section.fields() : section.fields) text += `${name}:${value(snapshot)}\r\n`;
     sections.push(text);
   }
   reply.bulk(sections.join('\r\n'));
+}
+
+function addDefault(wanted: Set<string>): void {
+  for (const s of SECTIONS) if (!s.extra) wanted.add(s.name);
 }
 
 /** Combines the workers' INFO texts (same sections, each from its own worker) into the server's. */
@@ -212,7 +274,7 @@ export function mergeInfo(parts: readonly string[]): string {
       const colon = line.indexOf(':');
       if (colon <= 0 || line[0] === '#') continue;
       const name = line.slice(0, colon);
-      const rule = RULES.get(name) ?? 'first';
+      const rule = ruleOf(name);
       if ((typeof rule === 'object') !== (pass === 1)) continue;
       merged.set(name, mergeField(name, rule, values, merged));
     }
@@ -225,7 +287,8 @@ export function mergeInfo(parts: readonly string[]): string {
       continue;
     }
     const name = line.slice(0, colon);
-    if (RULES.get(name) === 'keyspace' && merged.get(name)!.startsWith('keys=0,')) continue;
+    if (ruleOf(name) === 'keyspace' && merged.get(name)!.startsWith('keys=0,')) continue;
+    if (ruleOf(name) === 'cmdstat' && merged.get(name)!.startsWith('calls=0,')) continue;
     out.push(`${name}:${merged.get(name)}`);
   }
   return out.join('\r\n');
@@ -250,6 +313,12 @@ function mergeField(name: string, rule: Rule, values: readonly Map<string, strin
       return all.reduce((sum, v) => sum + Number(v), 0).toFixed(6);
     case 'max':
       return String(all.reduce((max, v) => Math.max(max, Number(v)), 0));
+    case 'pairs':
+    case 'cmdstat': {
+      const sums = sumPairs(all);
+      const perCallNow = perCall(sums.get('usec') ?? 0, sums.get('calls') ?? 0);
+      return [...sums].map(([k, v]) => `${k}=${rule === 'cmdstat' && k === 'usec_per_call' ? perCallNow : v}`).join(',');
+    }
     case 'keyspace': {
       let keys = 0, expires = 0;
       for (const v of all) {
@@ -261,6 +330,66 @@ function mergeField(name: string, rule: Rule, values: readonly Map<string, strin
     default:
       return all[0] ?? '';
   }
+}
+
+/** What a worker without a router reports (a ShardSet on its own). */
+const noProcess = (): ProcessStats => ({
+  port: 0,
+  maxmemory: 0,
+  workers: 1,
+  connectedClients: 0,
+  totalConnections: 0,
+  commands: 0,
+  commandsLocal: 0,
+  commandsForwarded: 0,
+  framesForwarded: 0,
+  commandsServedForPeers: 0,
+  framesServedForPeers: 0,
+  authFailures: 0,
+  rejectedConnections: 0,
+  outputLimitClosed: 0,
+  commandStats: new CommandStats(),
+  frameCommands: new Histogram(FRAME_BUCKETS),
+});
+
+/** `calls=N,usec=N,usec_per_call=N.NN,text_calls=N,resp_calls=N` for one command, both protocols together. */
+function cmdstat(stats: CommandStats, opcode: number): string {
+  const text = statIndex(opcode, false);
+  const resp = statIndex(opcode, true);
+  const calls = stats.calls[text] + stats.calls[resp];
+  const usec = Math.round((stats.seconds[text] + stats.seconds[resp]) * 1e6);
+  return `calls=${calls},usec=${usec},usec_per_call=${perCall(usec, calls)},text_calls=${stats.calls[text]},resp_calls=${stats.calls[resp]}`;
+}
+
+/** Redis's usec_per_call: two decimals. */
+function perCall(usec: number, calls: number): string {
+  return (calls > 0 ? usec / calls : 0).toFixed(2);
+}
+
+/**
+ * `le_1=N,...,le_inf=N,sum=N,count=N`: cumulative counts by upper bound, bounds and sum times
+ * `scale` (1e6: microseconds, as INFO counts time).
+ */
+function histogramPairs(h: Histogram, scale: number): string {
+  let text = '';
+  let cumulative = 0;
+  for (let i = 0; i < h.bounds.length; i++) {
+    cumulative += h.counts[i];
+    text += `le_${Math.round(h.bounds[i] * scale * 10) / 10}=${cumulative},`;
+  }
+  return `${text}le_inf=${h.count},sum=${Math.round(h.sum * scale)},count=${h.count}`;
+}
+
+/** Sums `name=value,...` lists name by name, in the first list's order. */
+function sumPairs(lists: readonly string[]): Map<string, number> {
+  const sums = new Map<string, number>();
+  for (const list of lists) {
+    for (const pair of list.split(',')) {
+      const eq = pair.indexOf('=');
+      sums.set(pair.slice(0, eq), (sums.get(pair.slice(0, eq)) ?? 0) + Number(pair.slice(eq + 1)));
+    }
+  }
+  return sums;
 }
 
 /** Redis's bytesToHuman: `123B`, `1.21K`, `3.50M`, `2.00G` ... */

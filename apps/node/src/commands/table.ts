@@ -115,6 +115,8 @@ const table: Omit<CommandSpec, 'opcode'>[] = [
   { name: 'AUTH', arity: -2, route: 'connection', flags: ['noscript', 'loading', 'stale', 'fast', 'no-auth'] },
   // a shard handed to another worker by a live resize
   { name: 'SHARDIMPORT', arity: -3, route: 'internal', workerHandler: handover.shardimport, flags: [] },
+  // the text protocol's STATS, answered by the router (listed so that its calls are counted)
+  { name: 'STATS', arity: 1, route: 'connection', flags: [], textOnly: true },
 ];
 
 export const COMMANDS: readonly CommandSpec[] = table.map((spec, i) => Object.freeze({ ...spec, opcode: i + 1 }));

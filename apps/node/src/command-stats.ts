@@ -1,0 +1,115 @@
+import { BY_OPCODE, COMMANDS } from './commands/table';
+
+/**
+ * Figures about the commands a worker's clients send, cheap enough to keep for every command:
+ * typed arrays indexed by `statIndex(opcode, resp)`, so the hot path does no Map lookup and
+ * builds no string. Names are made only when the figures are reported (STATS, INFO, /stats,
+ * /metrics), and only ever from the command table: a client's bytes never become a label.
+ * The table is read only inside functions: its INFO handler imports this file.
+ */
+
+/** Stands for a text line or RESP name that matches no command (opcodes start at 1). */
+export const UNKNOWN_OPCODE = 0;
+/** No command is being timed. */
+export const NO_STAT = -1;
+
+export type Protocol = 'text' | 'resp';
+
+/** Where a command's figures live: two slots per opcode, text then RESP. */
+export function statIndex(opcode: number, resp: boolean): number {
+  return opcode * 2 + (resp ? 1 : 0);
+}
+
+/** Opcodes are one byte in frames. */
+const SLOTS = 256 * 2;
+
+let clientOpcodes: readonly number[] | null = null;
+
+/** The commands a client can send (internal transaction steps never come from one), in table order. */
+export function clientOpcodesInOrder(): readonly number[] {
+  return (clientOpcodes ??= [UNKNOWN_OPCODE, ...COMMANDS.filter((spec) => spec.route !== 'internal').map((spec) => spec.opcode)]);
+}
+
+/** The lower-case name, as Redis reports it; opcode 0 is `unknown`. */
+export function commandName(opcode: number): string {
+  return opcode === UNKNOWN_OPCODE ? 'unknown' : BY_OPCODE[opcode]!.name.toLowerCase();
+}
+
+/** Upper bounds (seconds) of the command latency buckets: 1, 2.5, 5 per decade from 1 us to 10 s. */
+export const DURATION_BUCKETS: readonly number[] = [-6, -5, -4, -3, -2, -1, 0].flatMap((e) => [1, 2.5, 5].map((m) => Number(`${m}e${e}`))).concat(10);
+/** Upper bounds of the commands-per-request-frame buckets: powers of two up to 1024. */
+export const FRAME_BUCKETS: readonly number[] = Array.from({ length: 11 }, (_, i) => 2 ** i);
+
+/** A histogram as reported: cumulative counts by upper bound (`+Inf` last), as Prometheus has it. */
+export interface HistogramSnapshot {
+  buckets: { le: string; count: number }[];
+  sum: number;
+  count: number;
+}
+
+/** A Prometheus histogram kept in place: a count per bucket, found by a short scan from the smallest. */
+export class Histogram {
+  /** Observations per bucket (not cumulative); the last is above every bound. */
+  readonly counts: Float64Array;
+  sum = 0;
+  count = 0;
+
+  constructor(readonly bounds: readonly number[]) {
+    this.counts = new Float64Array(bounds.length + 1);
+  }
+
+  observe(value: number): void {
+    const bounds = this.bounds;
+    let i = 0;
+    while (i < bounds.length && value > bounds[i]) i++;
+    this.counts[i]++;
+    this.sum += value;
+    this.count++;
+  }
+
+  snapshot(): HistogramSnapshot {
+    const buckets: HistogramSnapshot['buckets'] = [];
+    let cumulative = 0;
+    for (let i = 0; i <= this.bounds.length; i++) {
+      cumulative += this.counts[i];
+      buckets.push({ le: i < this.bounds.length ? String(this.bounds[i]) : '+Inf', count: cumulative });
+    }
+    return { buckets, sum: this.sum, count: this.count };
+  }
+}
+
+/** One command's figures over one protocol. */
+export interface CommandRow {
+  command: string;
+  protocol: Protocol;
+  calls: number;
+  /** Summed time from the router starting each call to its reply being ready. */
+  seconds: number;
+}
+
+/** Calls and time per command and protocol, and the latency histogram of all of them. */
+export class CommandStats {
+  /** Calls counted as each command starts. */
+  readonly calls = new Float64Array(SLOTS);
+  readonly seconds = new Float64Array(SLOTS);
+  readonly duration = new Histogram(DURATION_BUCKETS);
+
+  /** A call's reply is ready, `ms` milliseconds (performance.now units) after it started. */
+  done(stat: number, ms: number): void {
+    const seconds = ms * 0.001;
+    this.seconds[stat] += seconds;
+    this.duration.observe(seconds);
+  }
+
+  /** Every command and protocol with a call, in command table order. */
+  rows(): CommandRow[] {
+    const rows: CommandRow[] = [];
+    for (const opcode of clientOpcodesInOrder()) {
+      for (const resp of [false, true]) {
+        const stat = statIndex(opcode, resp);
+        if (this.calls[stat] > 0) rows.push({ command: commandName(opcode), protocol: resp ? 'resp' : 'text', calls: this.calls[stat], seconds: this.seconds[stat] });
+      }
+    }
+    return rows;
+  }
+}
