@@ -108,7 +108,17 @@ export interface ClusterStats {
   commandstats: CommandRow[];
   command_duration_seconds: HistogramSnapshot | null;
   ipc_frame_commands: HistogramSnapshot | null;
+  /** Live changes of the worker count (scaling.ts), counted by the primary. */
+  resize: ResizeFigures;
   per_worker: WorkerEntry[];
+}
+
+export interface ResizeFigures {
+  map_version: number;
+  resizing: boolean;
+  resizes: number;
+  resizes_failed: number;
+  last_resize_seconds: number;
 }
 
 /** Figures summed over the workers in `totals` (per-shard ones are summed over shards too). */
@@ -146,6 +156,7 @@ export class ClusterProbe {
     private readonly size: () => number,
     private readonly slot: (index: number) => WorkerSlotView,
     private readonly shardsOf: (index: number) => number[],
+    private readonly resizeFigures: () => ResizeFigures,
   ) {}
 
   get count(): number {
@@ -271,6 +282,7 @@ export class ClusterProbe {
       commandstats: [...commands.values()],
       command_duration_seconds: duration,
       ipc_frame_commands: frames,
+      resize: this.resizeFigures(),
       per_worker: perWorker,
     };
   }
@@ -320,7 +332,12 @@ export function metricsText(stats: ClusterStats): string {
       ];
     });
 
-  family('kv_workers', 'gauge', 'Configured worker processes.', [[{}, stats.workers]]);
+  family('kv_workers', 'gauge', 'Worker processes running (a live resize changes it).', [[{}, stats.workers]]);
+  family('kv_shard_map_version', 'gauge', 'Version of the shard map; each shard moved by a resize adds one.', [[{}, stats.resize.map_version]]);
+  family('kv_resizing', 'gauge', 'Whether a change of the worker count is running (1) or not (0).', [[{}, stats.resize.resizing ? 1 : 0]]);
+  family('kv_resizes_total', 'counter', 'Changes of the worker count that finished.', [[{}, stats.resize.resizes]]);
+  family('kv_resizes_failed_total', 'counter', 'Changes of the worker count that stopped on an error.', [[{}, stats.resize.resizes_failed]]);
+  family('kv_last_resize_duration_seconds', 'gauge', 'How long the last finished change of the worker count took.', [[{}, stats.resize.last_resize_seconds]]);
   family('kv_worker_up', 'gauge', 'Whether the worker answered this scrape (1) or not (0).', stats.per_worker.map((w) => [{ worker: w.worker }, w.up ? 1 : 0]));
   family('kv_worker_ready', 'gauge', 'Whether the worker is up and answered a ping within the last second.', stats.per_worker.map((w) => [{ worker: w.worker }, w.ready ? 1 : 0]));
   family('kv_worker_restarts_total', 'counter', 'Times the primary restarted the worker after it died.', stats.per_worker.map((w) => [{ worker: w.worker }, w.restarts]));

@@ -68,6 +68,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
     () => slots.length,
     (index) => slots[index],
     (index) => shardsOwnedBy(map.owners, index),
+    () => ({ map_version: map.version, resizing: resizer.busy, resizes: resizer.done, resizes_failed: resizer.failed, last_resize_seconds: resizer.lastSeconds }),
   );
   let admin: http.Server | null = null;
 
@@ -358,7 +359,8 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
       log('error', 'SIGUSR2: config not reloaded', { error: (err as Error).message });
       return;
     }
-    resizer.resize(workers).catch((err: Error) => log('error', 'resize failed', { to: workers, error: err.message }));
+    // A failure is logged by the resizer.
+    resizer.resize(workers).catch(() => {});
   });
 
   const shutdown = (code: number) => {

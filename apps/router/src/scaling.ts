@@ -69,6 +69,10 @@ export class ResizeError extends Error {
  */
 export class Resizer {
   private running = false;
+  /** Changes that finished, and those that stopped on an error (for /stats and /metrics). */
+  done = 0;
+  failed = 0;
+  lastSeconds = 0;
 
   constructor(private readonly control: ClusterControl) {}
 
@@ -81,8 +85,13 @@ export class Resizer {
     if (this.running) throw new ResizeError('busy', 'a change of the worker count is already running');
     this.running = true;
     try {
-      return await this.run(count);
+      const report = await this.run(count);
+      this.done++;
+      this.lastSeconds = report.duration_ms / 1000;
+      return report;
     } catch (err) {
+      this.failed++;
+      log('error', 'resize failed', { to: count, error: (err as Error).message, map_version: this.control.map.version });
       throw err instanceof ResizeError ? err : new ResizeError('failed', (err as Error).message);
     } finally {
       this.running = false;
