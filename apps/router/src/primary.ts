@@ -133,7 +133,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
       [WORKER_ENV.index]: String(index),
       [WORKER_ENV.count]: String(count),
       [WORKER_ENV.peerPath]: peerPath,
-      [WORKER_ENV.config]: JSON.stringify({ requirepass: config.requirepass, protectedMode: config['protected-mode'] === 'yes', maxclients: Math.ceil(config.maxclients / count), maxclientsTotal: config.maxclients, timeout: config.timeout, tcpKeepalive: config['tcp-keepalive'], clientOutputLimit: config['client-output-limit'], maxmemory: config.maxmemory, maxmemoryPolicy: config['maxmemory-policy'], protoMaxBulkLen: config['proto-max-bulk-len'], port: config.port, host: config.host }),
+      [WORKER_ENV.config]: JSON.stringify({ requirepass: config.requirepass, protectedMode: config['protected-mode'] === 'yes', maxclients: Math.ceil(config.maxclients / count), maxclientsTotal: config.maxclients, timeout: config.timeout, tcpKeepalive: config['tcp-keepalive'], clientOutputLimit: config['client-output-limit'], maxmemory: config.maxmemory, maxmemoryPolicy: config['maxmemory-policy'], protoMaxBulkLen: config['proto-max-bulk-len'], port: config.port, host: config.host, clientQueryBufferLimit: config['client-query-buffer-limit'], textMaxLine: config['text-max-line'] }),
     });
     slot.worker = worker;
     slot.peerPath = null;
