@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import Ajv, { type ErrorObject } from 'ajv';
+import { MAX_LINE_BYTES, MAX_LINE_LIMIT } from '@kv/wire';
 import { ConfigError } from './errors';
 import { LEVELS, type Level } from './log';
 import { availableCpus, memoryLimit } from './resources';
@@ -24,6 +25,8 @@ export interface Config {
   readonly 'tls-cert'?: string;
   readonly 'tls-key'?: string;
   readonly 'log-level': Level;
+  readonly 'client-query-buffer-limit': number;
+  readonly 'text-max-line': number;
   readonly config?: string;
 }
 
@@ -123,6 +126,24 @@ const OPTIONS: Record<keyof Config, OptionSchema> = {
     bytes: true,
     default: 64 * MB,
     description: 'replies a client may leave unread; past it the client is closed (reading from it already pauses at 1mb)',
+  },
+  'client-query-buffer-limit': {
+    type: 'integer',
+    minimum: MB,
+    // Parsed commands are addressed with Int32 offsets; 1gb is also Redis's default.
+    maximum: 1024 * MB,
+    bytes: true,
+    // As the output limit: one client holds at most this much of a worker's memory unparsed.
+    default: 64 * MB,
+    description: "bytes one unfinished RESP command may hold (Redis's client-query-buffer-limit); past it the client gets -ERR Protocol error after the replies it is owed and is closed, so no bulk can be larger either",
+  },
+  'text-max-line': {
+    type: 'integer',
+    minimum: MAX_LINE_BYTES,
+    maximum: MAX_LINE_LIMIT,
+    bytes: true,
+    default: MAX_LINE_BYTES,
+    description: 'longest text-protocol line before its newline (the seed: 518, the longest PUT); a longer line is answered ERROR once and skipped, never buffered. Raise it only for AUTH with a longer password',
   },
   'protected-mode': {
     type: 'string',
@@ -310,7 +331,10 @@ function badValue(setting: Setting, option: OptionSchema): ConfigError {
 /** What an option allows, in words, e.g. "an integer from 1 to 16". */
 function describe(option: OptionSchema): string {
   const { type, minimum: min, maximum: max } = option;
-  if (option.bytes) return `a size of at least ${formatBytes(min ?? 0)}, in bytes or with a unit (k, kb, m, mb, g, gb)`;
+  if (option.bytes) {
+    const most = max !== undefined ? ` and at most ${formatBytes(max)}` : '';
+    return `a size of at least ${formatBytes(min ?? 0)}${most}, in bytes or with a unit (k, kb, m, mb, g, gb)`;
+  }
   if (option.enum) return `one of ${option.enum.join(', ')}`;
   if (type === 'string') return option.minLength ? 'a non-empty string' : 'a string';
   if (min !== undefined && max !== undefined) return `an integer from ${min} to ${max}`;

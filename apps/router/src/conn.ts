@@ -1,6 +1,7 @@
 import type * as net from 'node:net';
 import {
   OutBuffer,
+  QUERY_BUFFER_LIMIT_ERROR,
   ReplyKind,
   RespParser,
   respArrayHeader,
@@ -23,6 +24,7 @@ import {
 import { arityOk, commandNamed, lookup, NO_STAT, statIndex, UNKNOWN_OPCODE, type CommandSpec, type ReplySink } from '@kv/node';
 import { runConnectionCommand } from './connection-commands';
 import { Gather, PartSlot, settleSink } from './gather';
+import { log } from './log';
 import { Transaction } from './txn';
 import { Slot, type SlotOwner } from './peers';
 import type { Router } from './router';
@@ -34,6 +36,8 @@ const NEWLINE = 0x0a;
 const STAR = 0x2a;
 /** Stop reading a client whose unsent replies pass this; resume on drain. */
 const OUTPUT_HIGH_WATER = 1024 * 1024;
+/** How long a client closed by the server may go on sending (dropped) before its socket is destroyed. */
+const LINGER_MS = 2000;
 const LINK_DOWN = 'ERR the worker owning this key is down';
 const NOAUTH = 'NOAUTH Authentication required.';
 /** What a client may send before AUTH, as in Redis. */
@@ -59,7 +63,7 @@ const UNKNOWN_TEXT = statIndex(UNKNOWN_OPCODE, false);
 export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
   readonly id: number;
   name = '';
-  private readonly text = new TextParser();
+  private readonly text: TextParser;
   private readonly resp: RespParser;
   /** The command being answered came in RESP. */
   private inResp = false;
@@ -81,6 +85,8 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
   /** The command being timed (its CommandStats index) while its reply may still come within this read, and its start. */
   private stat = NO_STAT;
   private started = 0;
+  /** Closed by the server while the client may still send: its input is read and dropped. */
+  private lingering = false;
 
   constructor(
     readonly socket: net.Socket,
@@ -89,7 +95,8 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
   ) {
     this.id = id;
     this.authenticated = !router.passwordRequired;
-    this.resp = new RespParser({ maxBulkLen: router.limits.protoMaxBulkLen });
+    this.text = new TextParser(router.limits.textMaxLine);
+    this.resp = new RespParser({ maxBulkLen: router.limits.protoMaxBulkLen, maxQueryBuffer: router.limits.clientQueryBufferLimit });
   }
 
   /** True while some forwarded reply is owed. */
@@ -98,6 +105,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
   }
 
   onData(chunk: Buffer): void {
+    if (this.lingering) return;
     if (this.blockedBy !== null || this.router.paused) {
       this.pendingInput.push(chunk);
       this.socket.pause();
@@ -173,6 +181,10 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
   }
 
   respProtocolError(message: string): void {
+    if (message === QUERY_BUFFER_LIMIT_ERROR) {
+      this.router.queryLimitClosed++;
+      log('warn', 'client closed: query buffer limit reached', { worker: this.router.self, client: this.id, limit: this.router.limits.clientQueryBufferLimit });
+    }
     this.inResp = true;
     this.error(`ERR Protocol error: ${message}`);
     this.closing = true;
@@ -484,7 +496,23 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
 
   private closeWhenSettled(): void {
     this.stopReading();
-    if (!this.waiting) this.socket.end();
+    if (this.waiting || this.lingering) return;
+    this.socket.end();
+    if (!this.inputEnded) this.linger();
+  }
+
+  /**
+   * After QUIT or a protocol error, the client may still be sending. Closing with its bytes
+   * unread would reset the connection, and a reset can destroy the last replies before the client
+   * reads them; waiting for it to close would leave a client that never reads its replies stuck
+   * writing. So read and drop its input until it closes, for at most LINGER_MS.
+   */
+  private linger(): void {
+    this.lingering = true;
+    const socket = this.socket;
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    socket.once('close', () => clearTimeout(timer));
+    socket.resume();
   }
 
   /** Where the next reply goes: straight out, or held behind an owed one. */

@@ -26,6 +26,10 @@ export interface RouterSettings {
   requirepass: string;
   /** Largest RESP bulk argument accepted (Redis's proto-max-bulk-len). */
   protoMaxBulkLen: number;
+  /** Bytes one unfinished RESP command may hold (Redis's client-query-buffer-limit). */
+  clientQueryBufferLimit: number;
+  /** Longest text-protocol line accepted; longer ones are answered ERROR once. */
+  textMaxLine: number;
   maxmemory: number;
   port: number;
   host: string;
@@ -44,6 +48,8 @@ export class Router {
   refused = 0;
   /** Clients closed for leaving more than client-output-limit of replies unread. */
   outputLimitClosed = 0;
+  /** Clients closed for an unfinished command past client-query-buffer-limit. */
+  queryLimitClosed = 0;
   /** AUTH attempts with a wrong password. */
   authFailures = 0;
   /** Calls and latency by command and protocol (counted by Conn). */
@@ -240,6 +246,7 @@ export class Router {
       ['maxmemory', String(l.maxmemory)],
       ['maxmemory-policy', this.node.shards.policy],
       ['proto-max-bulk-len', String(l.protoMaxBulkLen)],
+      ['client-query-buffer-limit', String(l.clientQueryBufferLimit)],
       ['port', String(l.port)],
       ['bind', l.host],
       ['timeout', String(l.timeout)],
@@ -293,6 +300,7 @@ export class Router {
       ['auth_failures', this.authFailures],
       ['rejected_connections', this.refused],
       ['client_output_limit_closed', this.outputLimitClosed],
+      ['client_query_buffer_limit_closed', this.queryLimitClosed],
       ['expirations', t.expirations],
       ['keys_with_expiry', t.volatile],
       ['rss', process.memoryUsage.rss()],

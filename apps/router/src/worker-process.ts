@@ -23,6 +23,8 @@ interface WorkerSettings {
   maxmemory: number;
   maxmemoryPolicy: EvictionPolicy;
   protoMaxBulkLen: number;
+  clientQueryBufferLimit: number;
+  textMaxLine: number;
   port: number;
   host: string;
 }

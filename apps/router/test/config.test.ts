@@ -247,3 +247,25 @@ logLevel('log-level defaults to info; the file, KV_LOG_LEVEL and the flag set it
 });
 
 logLevel.run();
+
+const inputLimits = suite('loadConfig input limits');
+inputLimits.before(setUp);
+inputLimits.after(tearDown);
+
+inputLimits('text-max-line defaults to the seed\'s 518 bytes and may be raised to 64kb, never lowered', () => {
+  assert.is(load([]).full['text-max-line'], 518);
+  assert.is(load(['--text-max-line', '4kb']).full['text-max-line'], 4096);
+  assert.is(load([], { KV_TEXT_MAX_LINE: '64kb' }).full['text-max-line'], 65536);
+  assertConfigError(['--text-max-line', '517'], {}, 'KV_ERR_CONFIG', '--text-max-line', 'at least 518 and at most 64kb');
+  assertConfigError(['--text-max-line', '65537'], {}, 'KV_ERR_CONFIG', '--text-max-line');
+});
+
+inputLimits('client-query-buffer-limit defaults to 64mb, from 1mb to 1gb', () => {
+  assert.is(load([]).full['client-query-buffer-limit'], 64 * MB);
+  assert.is(load(['--client-query-buffer-limit', '1gb']).full['client-query-buffer-limit'], GB);
+  assert.is(load([], { KV_CLIENT_QUERY_BUFFER_LIMIT: '2mb' }).full['client-query-buffer-limit'], 2 * MB);
+  assertConfigError(['--client-query-buffer-limit', '512kb'], {}, 'KV_ERR_CONFIG', 'at least 1mb and at most 1gb');
+  assertConfigError(['--client-query-buffer-limit', '2gb'], {}, 'KV_ERR_CONFIG', '--client-query-buffer-limit');
+});
+
+inputLimits.run();

@@ -14,7 +14,16 @@ export interface RespLimits {
   maxBulkLen: number;
   /** The most elements a command may have; default RESP_MAX_MULTIBULK_LEN as Redis. */
   maxMultibulkLen?: number;
+  /**
+   * client-query-buffer-limit: the most bytes one unfinished command may hold (received, or
+   * reserved for a bulk whose header arrived); past it the command fails with
+   * QUERY_BUFFER_LIMIT_ERROR. Default: no limit beyond the others.
+   */
+  maxQueryBuffer?: number;
 }
+
+/** The protocol error of a command that would hold more than maxQueryBuffer. */
+export const QUERY_BUFFER_LIMIT_ERROR = 'client query buffer limit reached';
 
 export const RESP_MAX_BULK_LEN = 512 * 1024 * 1024;
 export const RESP_MAX_MULTIBULK_LEN = 1024 * 1024;
@@ -64,6 +73,7 @@ const EMPTY = Buffer.alloc(0);
 export class RespParser {
   private readonly maxBulkLen: number;
   private readonly maxMultibulkLen: number;
+  private readonly maxQueryBuffer: number;
   private readonly args = new Args(8);
   private phase = Phase.IDLE;
   /** Where the line or bulk data being read starts, in the buffer being parsed. */
@@ -79,6 +89,7 @@ export class RespParser {
   constructor(limits: RespLimits) {
     this.maxBulkLen = limits.maxBulkLen;
     this.maxMultibulkLen = limits.maxMultibulkLen ?? RESP_MAX_MULTIBULK_LEN;
+    this.maxQueryBuffer = limits.maxQueryBuffer ?? MAX_OFFSET;
   }
 
   /** True while a command is partly received, and for good after a protocol error. */
@@ -113,8 +124,7 @@ export class RespParser {
         if (this.args.count > 0) sink.respCommand(this.args);
         return end;
       }
-      if (end === FAILED) return this.fail(sink, len);
-      this.keep(chunk, pos, len);
+      if (end === FAILED || !this.keep(chunk, pos, len)) return this.fail(sink, len);
       return len;
     }
     if (this.phase === Phase.FAILED) return len;
@@ -182,11 +192,11 @@ export class RespParser {
     return INCOMPLETE;
   }
 
-  /** Copies the incomplete command chunk[start, len) into the hold, rebasing its offsets. */
-  private keep(chunk: Buffer, start: number, len: number): void {
+  /** Copies the incomplete command chunk[start, len) into the hold, rebasing its offsets; false past the query buffer limit. */
+  private keep(chunk: Buffer, start: number, len: number): boolean {
     const n = len - start;
     this.at -= start;
-    this.reserve(this.phase === Phase.BULK_DATA ? Math.max(n, this.at + this.bulkLen + 2) : n);
+    if (!this.reserve(this.phase === Phase.BULK_DATA ? Math.max(n, this.at + this.bulkLen + 2) : n)) return false;
     chunk.copy(this.hold, 0, start, len);
     this.used = n;
     const args = this.args;
@@ -194,6 +204,7 @@ export class RespParser {
       args.starts[i] -= start;
       args.ends[i] -= start;
     }
+    return true;
   }
 
   /** Continues a held command: appends only the bytes it still needs, one line or bulk at a time. */
@@ -204,7 +215,7 @@ export class RespParser {
       let ready: boolean;
       if (this.phase === Phase.BULK_DATA) {
         const need = this.at + this.bulkLen + 2;
-        this.reserve(need);
+        if (!this.reserve(need)) return this.fail(sink, len);
         stop = Math.min(len, pos + need - this.used);
         ready = stop - pos === need - this.used;
       } else {
@@ -226,7 +237,7 @@ export class RespParser {
             ready = stop === cr + 2;
           }
         }
-        this.reserve(this.used + stop - pos);
+        if (!this.reserve(this.used + stop - pos)) return this.fail(sink, len);
       }
       chunk.copy(this.hold, this.used, pos, stop);
       this.used += stop - pos;
@@ -247,13 +258,22 @@ export class RespParser {
     return len;
   }
 
-  /** Makes the hold at least need bytes, keeping what it has. */
-  private reserve(need: number): void {
+  /**
+   * Makes the hold at least need bytes, keeping what it has, and never larger than the query
+   * buffer limit. A command that needs more can never finish within it: false, with the error set
+   * (the bytes are refused before they are buffered, where Redis counts them as they arrive).
+   */
+  private reserve(need: number): boolean {
     const cur = this.hold.length;
-    if (need <= cur) return;
-    const next = Buffer.allocUnsafe(Math.max(need, cur * 2, MIN_HOLD_BYTES));
+    if (need <= cur) return true;
+    if (need > this.maxQueryBuffer) {
+      this.error = QUERY_BUFFER_LIMIT_ERROR;
+      return false;
+    }
+    const next = Buffer.allocUnsafe(Math.min(Math.max(need, cur * 2, MIN_HOLD_BYTES), this.maxQueryBuffer));
     this.hold.copy(next, 0, 0, this.used);
     this.hold = next;
+    return true;
   }
 
   private failWith(message: string): number {

@@ -11,8 +11,10 @@ export const enum TextOp {
 
 export const MAX_KEY_BYTES = 256;
 export const MAX_VALUE_BYTES = 256;
-/** The longest line a valid command can be: `PUT <256> <256>\r`. Anything longer is an error. */
+/** The longest line a valid GET or PUT can be: `PUT <256> <256>\r`; the seed answers ERROR past it. */
 export const MAX_LINE_BYTES = 4 + MAX_KEY_BYTES + 1 + MAX_VALUE_BYTES + 1;
+/** The most a line limit may be raised to: Redis's cap on an inline command (PROTO_INLINE_MAX_SIZE). */
+export const MAX_LINE_LIMIT = 64 * 1024;
 
 export const TEXT_OK = Buffer.from('OK\n');
 export const TEXT_NOTFOUND = Buffer.from('NOTFOUND\n');
@@ -32,15 +34,22 @@ const LF = 0x0a;
 
 /**
  * Streaming parser for the seed protocol. Complete lines are parsed in place in the chunk that
- * holds them; only a line split across reads is copied, into a fixed buffer of MAX_LINE_BYTES, so
- * a client can never make it buffer more than that.
+ * holds them; only a line split across reads is copied, into a buffer of at most maxLine bytes, so
+ * a client can never make it buffer more than that. A line longer than maxLine (bytes before its
+ * newline) is answered ERROR once and skipped as it streams in, as the seed does.
  */
 export class TextParser {
-  private readonly carry = Buffer.allocUnsafe(MAX_LINE_BYTES);
+  /** Starts at MAX_LINE_BYTES (from Node's shared pool) and grows only for a longer line split across reads. */
+  private carry: Buffer;
   private carryLen = 0;
   /** Inside an over-long line that was already answered: skip to its newline. */
   private discarding = false;
   private readonly args = new Args(2);
+
+  /** maxLine: the longest line accepted (MAX_LINE_BYTES, the seed's, up to MAX_LINE_LIMIT). */
+  constructor(private readonly maxLine = MAX_LINE_BYTES) {
+    this.carry = Buffer.allocUnsafe(Math.min(maxLine, MAX_LINE_BYTES));
+  }
 
   /** True while part of a line is buffered (a client that stops here owes no reply yet). */
   get midLine(): boolean {
@@ -55,7 +64,7 @@ export class TextParser {
 
   /**
    * Parses at most one line from chunk[pos..] and returns the offset after it. A line without its
-   * newline yet is kept (up to MAX_LINE_BYTES) and the whole chunk counts as consumed; so does
+   * newline yet is kept (up to maxLine bytes) and the whole chunk counts as consumed; so does
    * the rest of an over-long line, which is answered once and skipped.
    */
   feedLine(chunk: Buffer, pos: number, sink: TextSink): number {
@@ -69,7 +78,7 @@ export class TextParser {
     const nl = chunk.indexOf(LF, pos);
     if (this.carryLen > 0) {
       const end = nl < 0 ? len : nl;
-      if (this.carryLen + end - pos > MAX_LINE_BYTES) {
+      if (this.carryLen + end - pos > this.maxLine) {
         this.carryLen = 0;
         sink.textError();
         if (nl < 0) {
@@ -78,6 +87,7 @@ export class TextParser {
         }
         return nl + 1;
       }
+      this.reserveCarry(this.carryLen + end - pos);
       chunk.copy(this.carry, this.carryLen, pos, end);
       this.carryLen += end - pos;
       if (nl < 0) return len;
@@ -87,18 +97,27 @@ export class TextParser {
       return nl + 1;
     }
     if (nl < 0) {
-      if (len - pos > MAX_LINE_BYTES) {
+      if (len - pos > this.maxLine) {
         sink.textError();
         this.discarding = true;
       } else {
+        this.reserveCarry(len - pos);
         chunk.copy(this.carry, 0, pos, len);
         this.carryLen = len - pos;
       }
       return len;
     }
-    if (nl - pos > MAX_LINE_BYTES) sink.textError();
+    if (nl - pos > this.maxLine) sink.textError();
     else this.parseLine(chunk, pos, nl, sink);
     return nl + 1;
+  }
+
+  /** Grows the carry to hold n bytes (n is at most maxLine), keeping what it holds. */
+  private reserveCarry(n: number): void {
+    if (n <= this.carry.length) return;
+    const next = Buffer.allocUnsafe(Math.min(this.maxLine, Math.max(n, this.carry.length * 2)));
+    this.carry.copy(next, 0, 0, this.carryLen);
+    this.carry = next;
   }
 
   /** Parses one line buf[start, end) without its `\n`. */

@@ -108,7 +108,7 @@ class Conn implements TextSink, RespSink {
   private check(): void {
     const carry = this.text['carryLen'];
     if (carry < 0 || carry > MAX_LINE_BYTES) throw new Error(`TextParser holds ${carry} bytes (max ${MAX_LINE_BYTES})`);
-    if (this.text['carry'].length !== MAX_LINE_BYTES) throw new Error('TextParser carry buffer was replaced');
+    if (this.text['carry'].length !== MAX_LINE_BYTES) throw new Error('TextParser carry buffer grew past the default line limit');
     const buffered = this.resp.buffered;
     if (buffered < 0 || buffered > this.respFed) throw new Error(`RespParser buffers ${buffered} bytes of ${this.respFed} fed`);
     if (!this.resp.midCommand && buffered !== 0) throw new Error(`RespParser idle yet buffers ${buffered} bytes`);

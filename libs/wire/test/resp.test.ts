@@ -14,6 +14,7 @@ import {
   RESP_OK,
   RESP_PONG,
   RESP_ZERO,
+  QUERY_BUFFER_LIMIT_ERROR,
   type RespLimits,
   RespParser,
   type RespSink,
@@ -417,6 +418,43 @@ t('a bulk whose header arrives alone reserves its size once, then takes the data
   assert.is(parser.midCommand, false);
   assert.is(parser.buffered, 0);
   assert.equal(rec.log, [C(Buffer.alloc(size, 'z'))]);
+});
+
+t('a command split across reads may hold up to maxQueryBuffer bytes, and fails past it without buffering more', () => {
+  const limits: RespLimits = { maxBulkLen: RESP_MAX_BULK_LEN, maxQueryBuffer: 4096 };
+  // SET k <value> of exactly n bytes in all (a 4-digit value length).
+  const sized = (n: number) => cmd('SET', 'k', Buffer.alloc(n - cmd('SET', 'k', '').length - 3, 'v'));
+  const fits = sized(4096);
+  const over = sized(4097);
+  assert.equal([fits.length, over.length], [4096, 4097]);
+  for (const data of [fits, over]) {
+    const parser = new RespParser(limits);
+    const rec = new Recorder();
+    for (let i = 0; i < data.length && !parser.failed; i++) {
+      parser.feed(data.subarray(i, i + 1), 0, rec);
+      assert.ok(parser['hold'].length <= 4096, `holds ${parser['hold'].length} bytes`);
+    }
+    assert.equal(rec.log.map((l) => l.slice(0, 3)), [data === fits ? 'CMD' : 'ERR']);
+  }
+  // Whole in one read the command is parsed in place and holds nothing, so the limit does not apply.
+  assert.equal(run([over], limits).length, 1);
+  assert.equal(run([over.subarray(0, 10), over.subarray(10)], limits), [E(QUERY_BUFFER_LIMIT_ERROR)]);
+});
+
+t('a bulk header announcing more than maxQueryBuffer fails at once, before reserving it', () => {
+  const limits: RespLimits = { maxBulkLen: RESP_MAX_BULK_LEN, maxQueryBuffer: 1024 * 1024 };
+  const rec = new Recorder();
+  const parser = new RespParser(limits);
+  const allocations = countAllocations(64 * 1024, () => {
+    parser.feed(b('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1048576\r\n'), 0, rec);
+  });
+  assert.equal(rec.log, [E(QUERY_BUFFER_LIMIT_ERROR)]);
+  assert.is(allocations, 0);
+  assert.is(parser.buffered, 0);
+  assert.ok(parser.failed);
+  // Many bulks that each fit still fail once together they pass it.
+  const many = Buffer.concat([b('*40\r\n'), ...Array.from({ length: 40 }, () => cmd('x'.repeat(64 * 1024)).subarray(4))]);
+  assert.equal(run([many.subarray(0, 5), many.subarray(5)], limits), [E(QUERY_BUFFER_LIMIT_ERROR)]);
 });
 
 t('a command of many split bulks grows its buffer geometrically', () => {

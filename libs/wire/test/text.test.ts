@@ -356,6 +356,44 @@ function bufferedBytes(parser: TextParser): number {
   return total;
 }
 
+t('a raised line limit admits a longer line (an AUTH with a long password) and answers ERROR once past it', () => {
+  const limit = 2048;
+  const password = 'p'.repeat(limit - 'AUTH '.length);
+  const exact = b(`AUTH ${password}\n`);
+  const over = Buffer.concat([b('AUTH '), fill(limit - 4, 'p'), b('\n')]);
+  const data = Buffer.concat([exact, over, b('GET k\n')]);
+  const whole = new Recorder();
+  new TextParser(limit).feed(data, whole);
+  assert.equal(whole.log, [`AUTH ${q(password)}`, ERR, GET('k')]);
+  // Fed a byte at a time every line is carried: the carry grows to the limit and no further.
+  const parser = new TextParser(limit);
+  const bytewise = new Recorder();
+  for (let i = 0; i < data.length; i++) {
+    parser.feed(data.subarray(i, i + 1), bytewise);
+    assert.ok(bufferedBytes(parser) <= limit, `holds ${bufferedBytes(parser)} bytes`);
+  }
+  assert.equal(bytewise.log, whole.log);
+  // A GET or PUT over the seed's lengths is still an error, however high the limit.
+  assert.equal(feedWith(limit, Buffer.concat([b('PUT k '), fill(MAX_VALUE_BYTES + 1), b('\n')])), [ERR]);
+});
+
+t('the default limit is the seed\'s and holds no more than MAX_LINE_BYTES for a line split across reads', () => {
+  const parser = new TextParser();
+  const rec = new Recorder();
+  const line = Buffer.concat([b('AUTH '), fill(MAX_LINE_BYTES - 5, 'p'), b('\n')]);
+  for (let i = 0; i < line.length; i++) parser.feed(line.subarray(i, i + 1), rec);
+  assert.is(rec.log.length, 1);
+  assert.is(bufferedBytes(parser), MAX_LINE_BYTES);
+  parser.feed(Buffer.concat([b('AUTH '), fill(MAX_LINE_BYTES - 4, 'p'), b('\n')]), rec);
+  assert.equal(rec.log.slice(1), [ERR]);
+});
+
+function feedWith(limit: number, data: Buffer): string[] {
+  const rec = new Recorder();
+  new TextParser(limit).feed(data, rec);
+  return rec.log;
+}
+
 t('AUTH takes the rest of the line as the password; AUTH alone is an error', () => {
   const parser = new TextParser();
   const rec = new Recorder();

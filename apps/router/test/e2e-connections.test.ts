@@ -1,0 +1,82 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { prng } from '../../../test-support/prng';
+import { sleep, startCluster, stats, TextClient, type Cluster, type LogLine } from './harness';
+
+/** The default --maxclients, and the seed's Locust target: all held at once, idle. */
+const CONNECTIONS = 10_000;
+const WORKERS = 2;
+const BATCH = 500;
+const text = (line: LogLine) => line.message;
+
+const t = suite('e2e: 10,000 idle connections');
+let cluster: Cluster;
+const clients: TextClient[] = [];
+
+t.before(async () => {
+  cluster = await startCluster({ workers: WORKERS, args: ['--admin-port', '-1'] });
+});
+t.after(async () => {
+  for (const c of clients) c.close();
+  await cluster.stop();
+});
+
+/** Sums RSS over the workers, through one connection on each. */
+async function workersRss(onEach: TextClient[]): Promise<number> {
+  let total = 0;
+  for (const c of onEach) total += Number((await stats(c)).get('rss'));
+  return total;
+}
+
+t('holds 10,000 connections, still serves them, refuses one more, and reports RSS per connection', async () => {
+  const ready = cluster.logs.find((l) => text(l) === 'ready')!;
+  const files = Number(ready.open_files_limit);
+  // Each worker holds half the clients, plus its links and logs; this process holds all of them.
+  assert.ok(files >= CONNECTIONS / WORKERS + 64, `the ready line reports ${files} open files, too few for this test`);
+
+  const started = Date.now();
+  // The first two land on different workers (the primary hands connections out in turn): they measure.
+  for (let i = 0; i < WORKERS; i++) clients.push(await TextClient.connect(cluster.port));
+  const perWorker = new Map<string, TextClient>();
+  for (const c of clients) perWorker.set((await stats(c)).get('worker')!, c);
+  assert.is(perWorker.size, WORKERS);
+  const probes = [...perWorker.values()];
+  const rssBefore = await workersRss(probes);
+
+  while (clients.length < CONNECTIONS) {
+    const n = Math.min(BATCH, CONNECTIONS - clients.length);
+    clients.push(...(await Promise.all(Array.from({ length: n }, () => TextClient.connect(cluster.port)))));
+  }
+  const openedMs = Date.now() - started;
+  // Connected is not yet adopted: wait until both workers count every client.
+  let connected = 0;
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    connected = 0;
+    for (const c of probes) connected += Number((await stats(c)).get('connected_clients'));
+    if (connected === CONNECTIONS) break;
+    await sleep(100);
+  }
+  assert.is(connected, CONNECTIONS, 'every connection is held by a worker');
+  const rssAfter = await workersRss(probes);
+
+  const rand = prng(10_000);
+  const sample = Array.from({ length: 20 }, () => clients[Math.floor(rand() * clients.length)]);
+  for (const [i, c] of sample.entries()) assert.equal(await c.request([`PUT idle-${i} ${i}`, `GET idle-${i}`]), ['OK', String(i)]);
+  assert.ok(clients.every((c) => !c.closed), 'no held connection was closed');
+
+  const extra = await TextClient.connect(cluster.port);
+  extra.send('GET idle-0\n');
+  assert.equal(await extra.readLines(1), ['ERROR'], 'one client past maxclients is refused');
+  const closeBy = Date.now() + 3000;
+  while (!extra.closed && Date.now() < closeBy) await sleep(10);
+  assert.ok(extra.closed, 'and closed');
+
+  const perConnection = (rssAfter - rssBefore) / (CONNECTIONS - WORKERS);
+  console.log(
+    `    ${CONNECTIONS} idle connections: opened in ${openedMs} ms; worker RSS ${(rssBefore / 1048576).toFixed(1)} -> ${(rssAfter / 1048576).toFixed(1)} MB, ` +
+      `${(perConnection / 1024).toFixed(1)} KB per connection; open files limit ${files}`,
+  );
+});
+
+t.run();
