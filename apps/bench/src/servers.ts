@@ -171,7 +171,8 @@ export async function startKvServer(kvMain: string, workers: number, maxmemory: 
     };
     const timer = setTimeout(() => finish(null), KV_READY_TIMEOUT_MS);
     const unwatch = server.watchOutput((line) => {
-      const port = line.includes('"message":"ready"') ? /"port":(\d+)/.exec(line) : null;
+      // Builds before the log field was renamed say "msg": --kv-main may point at one for an A/B run.
+      const port = /"(message|msg)":"ready"/.test(line) ? /"port":(\d+)/.exec(line) : null;
       if (port) {
         server.ready = parseJsonLine(line);
         finish(Number(port[1]));
