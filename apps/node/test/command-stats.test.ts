@@ -79,6 +79,8 @@ function infoOf(stats: CommandStats, ...args: string[]): string {
     authFailures: 1,
     rejectedConnections: 0,
     outputLimitClosed: 0,
+    restarts: 0,
+    loopDelay: { p99: 0, max: 0 },
     commandStats: stats,
     frameCommands: frames,
   });

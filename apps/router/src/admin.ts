@@ -1,7 +1,6 @@
 import type { Worker } from 'node:cluster';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { IntervalHistogram } from 'node:perf_hooks';
 import { handleWorkers, type WorkersEndpoint } from './admin-workers';
 import type { CommandRow, HistogramSnapshot } from '@kv/node';
 import type { PrimaryMessage, WorkerMessage, WorkerStats } from './messages';
@@ -25,14 +24,9 @@ export const READY_WITHIN_MS = 1000;
 /** /stats and /metrics answer with what arrived by then. */
 export const STATS_TIMEOUT_MS = 1000;
 
-/** monitorEventLoopDelay's sampling interval: its samples include it, so it is subtracted. */
-export const LOOP_DELAY_RESOLUTION_MS = 10;
-
 /** A worker's figures now (runs in the worker, on a `stats` message). */
-export function collectWorkerStats(router: Router, loopDelay: IntervalHistogram): WorkerStats {
+export function collectWorkerStats(router: Router): WorkerStats {
   const shards = router.node.shards;
-  const count = loopDelay.count;
-  const seconds = (ns: number) => (count > 0 && Number.isFinite(ns) ? Math.max(0, ns / 1e6 - LOOP_DELAY_RESOLUTION_MS) / 1000 : 0);
   return {
     pid: process.pid,
     commands: router.commands,
@@ -50,15 +44,7 @@ export function collectWorkerStats(router: Router, loopDelay: IntervalHistogram)
     commandstats: router.commandStats.rows(),
     command_duration_seconds: router.commandStats.duration.snapshot(),
     ipc_frame_commands: router.peers.frameCommands.snapshot(),
-    event_loop_delay: {
-      count,
-      min: seconds(loopDelay.min),
-      mean: seconds(loopDelay.mean),
-      max: seconds(loopDelay.max),
-      p50: seconds(loopDelay.percentile(50)),
-      p90: seconds(loopDelay.percentile(90)),
-      p99: seconds(loopDelay.percentile(99)),
-    },
+    event_loop_delay: router.eventLoopDelay(),
     shards: shards.owned.map((shard) => {
       const lru = shards.store(shard)!;
       return {

@@ -182,7 +182,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
       [WORKER_ENV.map]: JSON.stringify(map),
       [WORKER_ENV.peerPath]: peerPath,
       [WORKER_ENV.logLevel]: config['log-level'],
-      [WORKER_ENV.config]: JSON.stringify({ requirepass: config.requirepass, protectedMode: config['protected-mode'] === 'yes', maxclients: maxclientsShare(), maxclientsTotal: config.maxclients, timeout: config.timeout, tcpKeepalive: config['tcp-keepalive'], clientOutputLimit: config['client-output-limit'], maxmemory: config.maxmemory, maxmemoryPolicy: config['maxmemory-policy'], protoMaxBulkLen: config['proto-max-bulk-len'], port: config.port, host: config.host, clientQueryBufferLimit: config['client-query-buffer-limit'], textMaxLine: config['text-max-line'] }),
+      [WORKER_ENV.config]: JSON.stringify({ requirepass: config.requirepass, protectedMode: config['protected-mode'] === 'yes', maxclients: maxclientsShare(), maxclientsTotal: config.maxclients, timeout: config.timeout, tcpKeepalive: config['tcp-keepalive'], clientOutputLimit: config['client-output-limit'], maxmemory: config.maxmemory, maxmemoryPolicy: config['maxmemory-policy'], protoMaxBulkLen: config['proto-max-bulk-len'], port: config.port, host: config.host, clientQueryBufferLimit: config['client-query-buffer-limit'], textMaxLine: config['text-max-line'], restarts: probe.restarts[index] ?? 0 }),
     });
     slot.worker = worker;
     slot.peerPath = null;

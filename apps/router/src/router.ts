@@ -1,15 +1,19 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as net from 'node:net';
+import type { IntervalHistogram } from 'node:perf_hooks';
 import { Args, OutBuffer } from '@kv/wire';
 import { CommandStats, type HistogramSnapshot, type ProcessStats, type ShardNode } from '@kv/node';
 import { Conn } from './conn';
 import { PartSink } from './gather';
 import { log } from './log';
 import { DENIED, deniedByProtectedMode } from './protected-mode';
+import { loopDelaySeconds, type LoopDelay } from './loop-delay';
 import type { Peers } from './peers';
 import type { ShardMap } from './shard-map';
 
 export interface RouterSettings {
+  /** Times the primary restarted this worker index before this process (for STATS and INFO). */
+  restarts: number;
   /** Serve only loopback clients when no password is set and the bind address is not loopback. */
   protectedMode: boolean;
   /** Clients this worker serves at once. */
@@ -272,9 +276,18 @@ export class Router {
       authFailures: this.authFailures,
       rejectedConnections: this.refused,
       outputLimitClosed: this.outputLimitClosed,
+      restarts: this.limits.restarts,
+      loopDelay: this.eventLoopDelay(),
       commandStats: this.commandStats,
       frameCommands: this.peers.frameCommands,
     };
+  }
+
+  /** Event-loop delay since the worker started (set by the worker process; null in tests without one). */
+  loopDelay: IntervalHistogram | null = null;
+
+  eventLoopDelay(): LoopDelay {
+    return loopDelaySeconds(this.loopDelay);
   }
 
   statsText(): string {
@@ -304,6 +317,8 @@ export class Router {
       ['expirations', t.expirations],
       ['keys_with_expiry', t.volatile],
       ['rss', process.memoryUsage.rss()],
+      ['worker_restarts', this.limits.restarts],
+      ...loopDelayLines(this.eventLoopDelay()),
       ...commandLines(this.commandStats),
       ...histogramLines('command_duration_seconds', this.commandStats.duration.snapshot()),
       ...histogramLines('ipc_frame_commands', this.peers.frameCommands.snapshot()),
@@ -329,4 +344,15 @@ function histogramLines(name: string, h: HistogramSnapshot): [string, number][] 
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'latin1').digest();
+}
+
+/** STATS's event-loop delay lines, in seconds since the worker started. */
+function loopDelayLines(d: LoopDelay): [string, number][] {
+  return [
+    ['event_loop_delay_p50_seconds', d.p50],
+    ['event_loop_delay_p90_seconds', d.p90],
+    ['event_loop_delay_p99_seconds', d.p99],
+    ['event_loop_delay_max_seconds', d.max],
+    ['event_loop_delay_mean_seconds', d.mean],
+  ];
 }

@@ -2,7 +2,8 @@ import * as net from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { EvictionPolicy } from '@kv/lru';
 import { ShardNode } from '@kv/node';
-import { collectWorkerStats, LOOP_DELAY_RESOLUTION_MS } from './admin';
+import { collectWorkerStats } from './admin';
+import { LOOP_DELAY_RESOLUTION_MS } from './loop-delay';
 import { log } from './log';
 import { WORKER_ENV, type PrimaryMessage, type WorkerMessage } from './messages';
 import { handOver } from './handover';
@@ -27,6 +28,8 @@ interface WorkerSettings {
   textMaxLine: number;
   port: number;
   host: string;
+  /** Times the primary restarted this worker index before forking this process. */
+  restarts: number;
 }
 
 /** A retiring worker waits this long for its clients to see their last replies and close. */
@@ -68,6 +71,7 @@ export function runWorker(): void {
   // Event-loop delay since start, for the admin endpoint's /stats and /metrics.
   const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
   loopDelay.enable();
+  router.loopDelay = loopDelay;
   let starting = false;
   // Set by the primary's tls message, which comes before any client (with --tls-port).
   let tlsClients: TlsTerminator | null = null;
@@ -107,7 +111,7 @@ export function runWorker(): void {
         send({ t: 'pong', seq: message.seq });
         return;
       case 'stats':
-        send({ t: 'stats', id: message.id, stats: collectWorkerStats(router, loopDelay) });
+        send({ t: 'stats', id: message.id, stats: collectWorkerStats(router) });
         return;
       // A live resize (scaling.ts): pause, move a shard, new map, resume; or retire.
       case 'pause':

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request } from 'undici';
-import { sleep, startCluster, TextClient, type Cluster } from './harness';
+import { RespClient, sleep, startCluster, TextClient, type Cluster } from './harness';
 
 const WORKERS = 2;
 
@@ -231,6 +231,10 @@ test('GET /readyz is 503 naming the shards right after kill -9 of a worker, 200 
   const metrics = (await get('/metrics')).text;
   assert.match(metrics, `kv_worker_restarts_total{worker="${victim}"} 1\n`);
   assert.match(metrics, 'kv_worker_restarts_total{worker="0"} 0\n');
+  // The restarted worker knows its count too (STATS and INFO report it).
+  const info = await RespClient.connect(cluster.port);
+  assert.match(String(await info.call('INFO', 'stats')), /kv_worker_restarts:1\r\n/);
+  info.close();
   // /healthz never stopped answering.
   assert.is((await get('/healthz')).status, 200);
 });

@@ -29,8 +29,11 @@ interface WorkerEntry {
   commandstats: Row[];
   command_duration_seconds: Histogram;
   ipc_frame_commands: Histogram;
+  restarts: number;
+  event_loop_delay: { max: number; p99: number; p50: number };
 }
 interface Stats {
+  worker_restarts: number;
   totals: Record<string, number>;
   commandstats: Row[];
   command_duration_seconds: Histogram;
@@ -171,6 +174,10 @@ t('STATS has the figures of its worker in /stats, and counts itself', () => {
   assert.is(Number(statsText.get('auth_failures')), w.auth_failures);
   assert.is(Number(statsText.get('rejected_connections')), w.rejected_connections);
   assert.is(Number(statsText.get('client_output_limit_closed')), w.client_output_limit_closed);
+  assert.is(Number(statsText.get('worker_restarts')), w.restarts);
+  // The delay only grows between the /stats snapshot and STATS, and its figures are ordered.
+  const delay = (q: string) => Number(statsText.get(`event_loop_delay_${q}_seconds`));
+  assert.ok(delay('max') >= w.event_loop_delay.max && delay('max') >= delay('p99') && delay('p99') >= delay('p50') && delay('p50') >= 0, JSON.stringify(w.event_loop_delay));
   for (const [name, h] of [['command_duration_seconds', w.command_duration_seconds], ['ipc_frame_commands', w.ipc_frame_commands]] as const) {
     for (const b of h.buckets) assert.is(Number(statsText.get(`${name}_bucket_${b.le}`)), b.count, `${name} ${b.le}`);
     assert.is(Number(statsText.get(`${name}_sum`)), h.sum);
@@ -203,6 +210,10 @@ t('INFO all has the summed figures of /stats, plus the STATS and INFO sent since
   assert.is(Number(info.get('rejected_connections')), quiet.totals.rejected_connections);
   assert.is(Number(info.get('client_output_buffer_limit_disconnections')), quiet.totals.client_output_limit_closed);
   assert.is(Number(info.get('kv_commands_local')), quiet.totals.commands_local);
+  assert.is(Number(info.get('kv_worker_restarts')), quiet.worker_restarts);
+  const worstMax = Math.max(...quiet.per_worker.map((w) => w.event_loop_delay.max));
+  assert.ok(Number(info.get('kv_event_loop_delay_max_seconds')) >= worstMax, `INFO ${info.get('kv_event_loop_delay_max_seconds')} < /stats ${worstMax}`);
+  assert.ok(Number(info.get('kv_event_loop_delay_p99_seconds')) >= 0);
   assert.is(Number(info.get('kv_frames_forwarded')), quiet.totals.frames_forwarded);
   const forwarded = Number(info.get('kv_commands_forwarded')) - quiet.totals.commands_forwarded;
   assert.ok(forwarded === 0 || forwarded === 1, 'INFO itself may be counted as forwarded already');

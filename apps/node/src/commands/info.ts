@@ -40,6 +40,10 @@ export interface ProcessStats {
   rejectedConnections: number;
   /** Clients closed for leaving more than client-output-limit of replies unread. */
   outputLimitClosed: number;
+  /** Times the primary restarted this worker index (a crash) before this process. */
+  restarts: number;
+  /** Event-loop delay since the worker started, in seconds. */
+  loopDelay: { p99: number; max: number };
   /** Calls and latency by command and protocol. */
   commandStats: CommandStats;
   /** Commands per request frame sent to other workers. */
@@ -163,6 +167,10 @@ const SECTIONS: readonly { name: string; title: string; extra?: boolean; fields:
       ['kv_frames_forwarded', 'sum', (s) => s.proc.framesForwarded],
       ['kv_commands_served_for_peers', 'sum', (s) => s.proc.commandsServedForPeers],
       ['kv_frames_served_for_peers', 'sum', (s) => s.proc.framesServedForPeers],
+      ['kv_worker_restarts', 'sum', (s) => s.proc.restarts],
+      // The worst worker's: one slow event loop delays every command routed through it.
+      ['kv_event_loop_delay_p99_seconds', 'max', (s) => s.proc.loopDelay.p99],
+      ['kv_event_loop_delay_max_seconds', 'max', (s) => s.proc.loopDelay.max],
     ],
   },
   {
@@ -348,6 +356,8 @@ const noProcess = (): ProcessStats => ({
   authFailures: 0,
   rejectedConnections: 0,
   outputLimitClosed: 0,
+  restarts: 0,
+  loopDelay: { p99: 0, max: 0 },
   commandStats: new CommandStats(),
   frameCommands: new Histogram(FRAME_BUCKETS),
 });
