@@ -102,8 +102,8 @@ function read(file: string): string | undefined {
 
 /**
  * The soft and hard limits on open files of this process (/proc/self/limits), or null where that
- * file is missing. Node has no setrlimit, so the server can only report a limit too low for
- * maxclients; raise it where the server starts (`ulimit -n`, the container's nofile ulimit).
+ * file is missing. Node raises the soft limit to the hard one as it starts (in the primary and in
+ * each worker), so what is left to do is report a hard limit too low for maxclients.
  */
 export function openFilesLimit(limitsFile = '/proc/self/limits'): { soft: number; hard: number } | null {
   let text: string;
