@@ -122,7 +122,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
       });
       // Each client is a file descriptor in some worker, plus a few per process for links and logs.
       if (files !== null && files.soft < Math.ceil(config.maxclients / map.workers) + 64) {
-        log('warn', 'open files limit too low for maxclients', { open_files_soft: files.soft, open_files_hard: files.hard, maxclients: config.maxclients, workers: map.workers, hint: 'raise it with ulimit -n or the container nofile ulimit' });
+        log('warn', 'open files limit too low for maxclients', { open_files_soft: files.soft, open_files_hard: files.hard, maxclients: config.maxclients, workers: map.workers, hint: 'raise the hard limit (ulimit -Hn as root, or the container nofile ulimit); Node raises the soft one to it' });
       }
       startAdminEndpoint();
     });
