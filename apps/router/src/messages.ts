@@ -16,7 +16,7 @@ export type WorkerMessage =
   /** It cannot run (for example the client port is taken); the primary gives up. */
   | { t: 'fatal'; message: string }
   /** Answer to the primary's liveness ping `seq`. */
-  | { t: 'pong'; seq: number }
+  | { t: 'pong'; seq: number; clients: number }
   /** Answer to stats request `id`: this worker's figures now. */
   | { t: 'stats'; id: number; stats: WorkerStats }
   /** Request `id` (a resize's pause or move) is done; `error` when it failed. */

@@ -32,6 +32,8 @@ interface Slot {
   handingOver: Map<number, net.Socket>;
   /** A resize is removing it: it gets no new clients, and its exit is not a crash. */
   retiring: boolean;
+  /** Its clients as of its last pong, plus those handed to it since: new clients go to the least loaded. */
+  clients: number;
   /** Called once it is linked to its peers (ready) or has exited (a resize waits for these). */
   onReady: ((ok: boolean) => void) | null;
   onExit: (() => void) | null;
@@ -83,24 +85,27 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
   const tlsPem = tlsServer && readTlsFiles(config['tls-cert']!, config['tls-key']!, (option) => `--${option}`);
   const handOff = (socket: net.Socket, tls = false) => {
     socket.on('error', () => socket.destroy());
+    // The least loaded ready worker, the first in turn on a tie: after a resize adds workers, new
+    // clients go to them until the load evens out (clients already connected stay where they are).
+    let chosen = -1;
     for (let tried = 0; tried < slots.length; tried++) {
-      nextWorker = nextWorker % slots.length;
-      const slot = slots[nextWorker];
-      nextWorker = (nextWorker + 1) % slots.length;
-      const worker = slot.worker;
-      if (worker !== null && slot.ready && !slot.retiring && worker.isConnected()) {
-        const id = nextClientId++;
-        slot.handingOver.set(id, socket);
-        worker.send({ t: 'client', id, tls } satisfies PrimaryMessage, socket, { keepOpen: true }, (err) => {
-          if (err) {
-            slot.handingOver.delete(id);
-            socket.destroy();
-          }
-        });
-        return;
-      }
+      const index = (nextWorker + tried) % slots.length;
+      const slot = slots[index];
+      if (slot.worker === null || !slot.ready || slot.retiring || !slot.worker.isConnected()) continue;
+      if (chosen < 0 || slot.clients < slots[chosen].clients) chosen = index;
     }
-    socket.destroy();
+    if (chosen < 0) return void socket.destroy();
+    nextWorker = (chosen + 1) % slots.length;
+    const slot = slots[chosen];
+    slot.clients++;
+    const id = nextClientId++;
+    slot.handingOver.set(id, socket);
+    slot.worker!.send({ t: 'client', id, tls } satisfies PrimaryMessage, socket, { keepOpen: true }, (err) => {
+      if (err) {
+        slot.handingOver.delete(id);
+        socket.destroy();
+      }
+    });
   };
   const listen = () => {
     server.once('error', (err) => {
@@ -176,6 +181,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
     slot.generation++;
     slot.ready = false;
     slot.drained = false;
+    slot.clients = 0;
     const peerPath = path.join(runDir, `w${index}.${slot.generation}.sock`);
     const worker = cluster.fork({
       [WORKER_ENV.index]: String(index),
@@ -197,6 +203,8 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
   const onMessage = (index: number, worker: Worker, peerPath: string, message: WorkerMessage) => {
     const slot = slots[index];
     if (slot.worker !== worker) return;
+    // Clients it serves, plus those handed over since that it has not taken yet.
+    if (message.t === 'pong') slot.clients = message.clients + slot.handingOver.size;
     if (probe.onMessage(index, worker, message)) return;
     switch (message.t) {
       case 'peer-listening':
@@ -286,7 +294,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
   };
 
   // A live change of the worker count (scaling.ts), driven by POST /workers or SIGUSR2.
-  const newSlot = (): Slot => ({ worker: null, peerPath: null, generation: 0, ready: false, drained: false, restarts: [], handingOver: new Map(), retiring: false, onReady: null, onExit: null });
+  const newSlot = (): Slot => ({ worker: null, peerPath: null, generation: 0, ready: false, drained: false, restarts: [], handingOver: new Map(), retiring: false, clients: 0, onReady: null, onExit: null });
   const control: ClusterControl = {
     map,
     running: () => slots.flatMap((s, index) => (s.worker !== null && s.worker.isConnected() ? [index] : [])),

@@ -108,7 +108,7 @@ export function runWorker(): void {
         process.exit(0);
       // The admin endpoint's liveness check and figures.
       case 'ping':
-        send({ t: 'pong', seq: message.seq });
+        send({ t: 'pong', seq: message.seq, clients: router.conns.size });
         return;
       case 'stats':
         send({ t: 'stats', id: message.id, stats: collectWorkerStats(router) });

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { request } from 'undici';
 import { shardOfString } from '@kv/wire';
 import { prng } from '../../../test-support/prng';
-import { RespClient, sleep, startCluster, TextClient, type Cluster } from './harness';
+import { RespClient, sleep, startCluster, stats, TextClient, type Cluster } from './harness';
 
 /**
  * Live change of the worker count (scaling.ts): under load, every key written before and during
@@ -176,6 +176,13 @@ load('no key lost, no error, no hang; prints each change and its p99', async () 
       const report = await resize(base, count);
       changes.push({ report, start, end: performance.now() });
       assert.is(report.to, count);
+      if (count === 4) {
+        // The clients already connected stay on workers 0 and 1; new ones go to the least loaded.
+        const fresh = await Promise.all([1, 2, 3, 4].map(() => TextClient.connect(cluster.port)));
+        const on = await Promise.all(fresh.map(async (c) => Number((await stats(c)).get('worker'))));
+        for (const c of fresh) c.close();
+        assert.equal(on.sort(), [2, 2, 3, 3], 'new connections after growing went to the new workers');
+      }
       await sleep(700);
     }
   } finally {
@@ -215,10 +222,10 @@ load('no key lost, no error, no hang; prints each change and its p99', async () 
   assert.equal(map.owners, Array.from({ length: 16 }, (_, s) => s % 3));
   assert.is(map.resizing, false);
   // Three workers answer, each with its own shards, and the cluster is ready.
-  const stats = (await http(base, 'GET', '/stats')).json() as { workers: number; answered: number; totals: Record<string, number> };
-  assert.is(stats.workers, 3);
-  assert.is(stats.answered, 3);
-  assert.is(stats.totals.keys, KEYS);
+  const clusterStats = (await http(base, 'GET', '/stats')).json() as { workers: number; answered: number; totals: Record<string, number> };
+  assert.is(clusterStats.workers, 3);
+  assert.is(clusterStats.answered, 3);
+  assert.is(clusterStats.totals.keys, KEYS);
   assert.is((await http(base, 'GET', '/readyz')).status, 200);
   const metrics = (await http(base, 'GET', '/metrics')).text;
   assert.match(metrics, /^kv_resizes_total 3$/m);
