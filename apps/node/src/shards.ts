@@ -35,6 +35,8 @@ export class ShardSet {
   source = -1;
   /** Called after waiting work ran on release, so the caller can flush the replies it produced. */
   onDrained: () => void = () => {};
+  /** The shard map version this worker routes by (set by its router): a hand-over checks it. */
+  mapVersion = 0;
   /** The worker process's own figures (clients, commands, port ...) for INFO; set by the worker. */
   processStats: StatsProvider | null = null;
 
@@ -51,6 +53,19 @@ export class ShardSet {
     const store = new Lru({ maxBytes: this.perShard, policy: this.policy });
     this.restore(shard, store);
     return store;
+  }
+
+  /**
+   * Makes the shards held match the map: drops those the map gives to others (what is left of a
+   * hand-over that failed) and takes on, empty, those it names this worker for that it lacks (it
+   * was forked from an older map). Returns the shards dropped and taken on.
+   */
+  reconcile(owned: readonly number[]): { dropped: number[]; adopted: number[] } {
+    const dropped = this.owned.filter((s) => !owned.includes(s));
+    const adopted = owned.filter((s) => this.stores[s] === undefined);
+    for (const s of dropped) this.drop(s);
+    for (const s of adopted) this.adopt(s);
+    return { dropped, adopted };
   }
 
   /** Takes back a shard whose hand-over failed, with the store it had. */

@@ -18,7 +18,7 @@ function keysOf(shard: number, n: number, prefix = 'k'): string[] {
 /** Runs every SHARDIMPORT chunk on `to`, returning the replies. */
 function importAll(from: ShardSet, to: ShardSet, shard: number): string[] {
   const replies: string[] = [];
-  for (const args of exportShard(from.store(shard)!, shard)) {
+  for (const args of exportShard(from.store(shard)!, shard, to.mapVersion)) {
     to.runWorkerCommand(SHARDIMPORT, args, new ReplyTo((kind, payload) => replies.push(`${kind}:${payload}`)));
   }
   return replies;
@@ -33,7 +33,9 @@ t('entries, expiries and recency order arrive whole, in chunks for a big shard',
   keys.forEach((key, i) => store.set(key, `value-${i}-${'x'.repeat(i % 400)}`, i % 7 === 0 ? later + i : 0));
   // Read the first hundred again: they become the most recent.
   for (const key of keys.slice(0, 100)) store.get(key);
-  const chunks = exportShard(store, 3);
+  // Some slots left empty, as a shard that has evicted or deleted has them.
+  for (const key of keys.slice(200, 300)) store.delete(key);
+  const chunks = exportShard(store, 3, 0);
   assert.ok(chunks.length > 1, `one chunk for ${keys.length} entries`);
 
   const replies = importAll(from, to, 3);
@@ -45,13 +47,25 @@ t('entries, expiries and recency order arrive whole, in chunks for a big shard',
   assert.is(copy.bytes, store.bytes);
   const order = (lru: typeof store) => {
     const seen: string[] = [];
-    lru.forEachOldestFirst((key, value, expireAt) => {
-      seen.push(`${key}=${value}@${expireAt}`);
+    lru.forEachOldestFirst((key, value, expireAt, slot) => {
+      seen.push(`${key}=${value}@${expireAt}#${slot}`);
     });
     return seen;
   };
+  // Same recency, expiries and slots: a SCAN cursor taken before the move walks the same order.
   assert.equal(order(copy), order(store));
   assert.is(order(copy).at(-1)!.split('=')[0], keys[99]);
+  const walk = (lru: typeof store) => {
+    const out: string[] = [];
+    for (let at = 0; at >= 0; ) at = lru.scanSlots(at, 100, out);
+    return out;
+  };
+  assert.equal(walk(copy), walk(store));
+  // The slots left empty are reused by the next writes, not lost.
+  const before = walk(copy).length;
+  for (const key of keysOf(3, 100, 'new-')) copy.set(key, 'n');
+  assert.is(walk(copy).length, before + 100);
+  assert.ok(copy.scanSlots(0, 100_000, []) === -1);
 });
 
 t('expired entries are not sent, an empty shard still arrives, `first` starts afresh', () => {
@@ -60,9 +74,10 @@ t('expired entries are not sent, an empty shard still arrives, `first` starts af
   const [live, gone] = keysOf(5, 2);
   from.store(5)!.set(live, 'a');
   from.store(5)!.set(gone, 'b', Date.now() - 1);
-  const chunks = exportShard(from.store(5)!, 5);
+  const chunks = exportShard(from.store(5)!, 5, 0);
   assert.is(chunks.length, 1);
-  assert.is(chunks[0].count, 6);
+  // SHARDIMPORT shard version flags, then key value expireAt slot.
+  assert.is(chunks[0].count, 8);
   importAll(from, to, 5);
   assert.is(to.store(5)!.get(live), 'a');
   assert.is(to.store(5)!.size, 1);
@@ -77,12 +92,33 @@ t('a chunk for a shard not being taken on is refused', () => {
   const from = new ShardSet([7], 64 * 1024 * 1024);
   const many = keysOf(7, 6000);
   for (const key of many) from.store(7)!.set(key, 'y'.repeat(200));
-  const chunks = exportShard(from.store(7)!, 7);
+  const chunks = exportShard(from.store(7)!, 7, 0);
   const replies: string[] = [];
   // The second chunk alone, without the first that adopts the shard.
   to.runWorkerCommand(SHARDIMPORT, chunks[1], new ReplyTo((_kind, payload) => replies.push(payload)));
   assert.match(replies[0], 'not being handed over');
   assert.is(to.store(7), undefined);
+});
+
+t('chunks of another shard map version are refused: a hand-over that timed out leaves nothing', () => {
+  const from = new ShardSet([2], 1024 * 1024);
+  const to = new ShardSet([], 1024 * 1024);
+  from.store(2)!.set(keysOf(2, 1)[0], 'v');
+  to.mapVersion = 7;
+  const replies: string[] = [];
+  for (const args of exportShard(from.store(2)!, 2, 6)) to.runWorkerCommand(SHARDIMPORT, args, new ReplyTo((_kind, payload) => replies.push(payload)));
+  assert.match(replies[0], 'shard map version 6');
+  assert.is(to.store(2), undefined);
+});
+
+t('reconcile drops shards the map gives to others and takes on, empty, those it names', () => {
+  const set = new ShardSet([1, 4], 1024 * 1024);
+  set.store(4)!.set(keysOf(4, 1)[0], 'stray');
+  assert.equal(set.reconcile([1, 9]), { dropped: [4], adopted: [9] });
+  assert.equal(set.owned, [1, 9]);
+  assert.is(set.store(4), undefined);
+  assert.is(set.store(9)!.size, 0);
+  assert.equal(set.reconcile([1, 9]), { dropped: [], adopted: [] });
 });
 
 t('drop and restore give a shard up and take it back', () => {

@@ -293,7 +293,10 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
 
   /** A resize's pause is over: run what this client sent during it. */
   resumeInput(): void {
-    if (this.blockedBy === null && !this.closed) this.replayInput();
+    if (this.closed) return;
+    if (this.blockedBy === null) this.replayInput();
+    // Replies that drained during the pause left it waiting for a 'drain' that has come and gone.
+    this.maybeResume();
   }
 
   private replayInput(): void {

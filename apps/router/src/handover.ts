@@ -4,6 +4,12 @@ import { Slot, type Peers, type SlotOwner } from './peers';
 
 const SHARDIMPORT = commandNamed('SHARDIMPORT');
 
+/**
+ * A hand-over not answered by then fails and the shard is put back here; the primary waits longer
+ * (scaling.ts), so it hears this worker's answer rather than deciding on its own.
+ */
+export const HANDOVER_TIMEOUT_MS = 30_000;
+
 export interface HandoverResult {
   keys: number;
   bytes: number;
@@ -12,9 +18,11 @@ export interface HandoverResult {
 /**
  * Sends one of this worker's shards to worker `to` (scaling.ts runs this only while the whole
  * cluster is paused, so nothing is in flight for it) and drops it here. If `to` does not take
- * every entry, the shard is put back here, whole, and the map keeps routing to this worker.
+ * every entry in time, the shard is put back here, whole, and the map keeps routing to this
+ * worker; `to` drops what it got once the map says the shard is not its own (Router.applyMap), and
+ * refuses chunks that arrive later (they carry the map version of the move).
  */
-export function handOver(node: ShardNode, peers: Peers, shard: number, to: number): Promise<HandoverResult> {
+export function handOver(node: ShardNode, peers: Peers, shard: number, to: number, version: number, timeoutMs = HANDOVER_TIMEOUT_MS): Promise<HandoverResult> {
   return new Promise((resolve, reject) => {
     const shards = node.shards;
     // A transaction may still hold the shards for a moment (its commit is on the way): wait for it.
@@ -23,11 +31,13 @@ export function handOver(node: ShardNode, peers: Peers, shard: number, to: numbe
       if (store === undefined) return reject(new Error(`shard ${shard} is not on this worker`));
       if (!peers.isUp(to)) return reject(new Error(`worker ${to} is not linked`));
       const result = { keys: store.size, bytes: store.bytes };
-      const chunks = exportShard(store, shard);
+      const chunks = exportShard(store, shard, version);
       // From the snapshot on, a command that reaches the shard here anyway (a worker restarted
       // mid-resize routes unpaused) gets an error rather than a write the hand-over would lose.
       shards.drop(shard);
+      const timer = setTimeout(() => transfer.fail(`no answer within ${timeoutMs} ms`), timeoutMs);
       const transfer = new Transfer(chunks.length, (error) => {
+        clearTimeout(timer);
         if (error === null) return resolve(result);
         shards.restore(shard, store);
         reject(new Error(`worker ${to} did not take shard ${shard}: ${error}`));
@@ -37,7 +47,7 @@ export function handOver(node: ShardNode, peers: Peers, shard: number, to: numbe
   });
 }
 
-/** Counts the receiver's answers to a hand-over's chunks; the first error fails it. */
+/** Counts the receiver's answers to a hand-over's chunks; the first error, or a timeout, fails it. */
 class Transfer implements SlotOwner {
   dirty = false;
   private readonly slots: Slot[] = [];
@@ -52,6 +62,13 @@ class Transfer implements SlotOwner {
     const slot = new Slot(this, false);
     this.slots.push(slot);
     return slot;
+  }
+
+  /** Ends it now with an error; answers that come later are ignored. */
+  fail(error: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.done(error);
   }
 
   flushResolved(): void {

@@ -47,7 +47,7 @@ export type PrimaryMessage =
   /** Run what clients sent during the pause. */
   | { t: 'resume' }
   /** Hand shard `shard` over to worker `to` (while paused); answer `done`. */
-  | { t: 'move'; id: number; shard: number; to: number }
+  | { t: 'move'; id: number; shard: number; to: number; version: number }
   /** A resize removes this worker: answer what its clients sent, close them, and exit. */
   | { t: 'retire' };
 

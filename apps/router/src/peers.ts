@@ -127,6 +127,11 @@ class PeerLink implements FrameSink {
     return this.requests.count > 0 || this.replies.encoder.count > 0;
   }
 
+  /** Requests queued or sent on this link and not yet answered. */
+  owes(): boolean {
+    return this.requests.count > 0 || this.head < this.pending.length;
+  }
+
   onData(chunk: Buffer): void {
     try {
       this.decoder.feed(chunk, this);
@@ -249,6 +254,12 @@ export class Peers {
   whenAllUp(): Promise<void> {
     if (this.allUp()) return Promise.resolve();
     return new Promise((resolve) => this.upWaiters.push(resolve));
+  }
+
+  /** Nothing this worker asked of a peer is unanswered (a client that left may still be owed a reply). */
+  idle(): boolean {
+    for (const link of this.links) if (link !== undefined && link.up && link.owes()) return false;
+    return true;
   }
 
   /** Request frames sent so far, over all links. */

@@ -318,17 +318,20 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
     publish: publishMap,
     addWorkers: (count) =>
       Promise.all(
-        Array.from({ length: count - slots.length }, () => {
-          const index = slots.length;
-          const slot = newSlot();
-          slots.push(slot);
+        Array.from({ length: count - map.workers }, (_, i) => {
+          const index = map.workers + i;
+          // A slot may be left from a grow that failed: reuse it, and its worker if it runs.
+          const slot = slots[index] ?? (slots[index] = newSlot());
+          slot.retiring = false;
+          if (slot.worker !== null && slot.ready) return Promise.resolve();
           const ready = new Promise<void>((resolve, reject) => {
             slot.onReady = (ok) => (ok ? resolve() : reject(new Error(`worker ${index} exited while starting`)));
           });
-          fork(index);
+          if (slot.worker === null) fork(index);
           return ready;
         }),
       ).then(() => undefined),
+    stopping: () => shuttingDown,
     retireWorkers: async (count) => {
       const leaving = slots.slice(count);
       await Promise.all(
@@ -357,6 +360,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
 
   // SIGUSR2: apply the config file's worker count (flags and environment still take precedence).
   process.on('SIGUSR2', () => {
+    if (shuttingDown) return;
     let workers: number;
     try {
       const loaded = loadConfig(process.argv.slice(2), process.env);

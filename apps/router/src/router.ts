@@ -9,7 +9,7 @@ import { log } from './log';
 import { DENIED, deniedByProtectedMode } from './protected-mode';
 import { loopDelaySeconds, type LoopDelay } from './loop-delay';
 import type { Peers } from './peers';
-import type { ShardMap } from './shard-map';
+import { shardsOwnedBy, type ShardMap } from './shard-map';
 
 export interface RouterSettings {
   /** Times the primary restarted this worker index before this process (for STATS and INFO). */
@@ -98,8 +98,11 @@ export class Router {
     this.owners.set(map.owners);
     this.workers = map.workers;
     this.mapVersion = map.version;
-    this.peers.workers = map.workers;
+    this.node.shards.mapVersion = map.version;
+    this.peers.workers = Math.max(map.workers, this.self + 1);
     if (maxclients !== undefined) this.limits.maxclients = maxclients;
+    const { dropped, adopted } = this.node.shards.reconcile(shardsOwnedBy(map.owners, this.self));
+    if (dropped.length > 0 || adopted.length > 0) log('warn', 'shards made to match the map', { worker: this.self, map_version: map.version, dropped, adopted });
   }
 
   /**
@@ -113,6 +116,8 @@ export class Router {
       const check = () => {
         if (!this.paused) return true;
         for (const conn of this.conns) if (conn.waiting) return false;
+        // Also what clients that have since closed sent: it must not reach a shard mid-move.
+        if (!this.peers.idle()) return false;
         resolve();
         return true;
       };

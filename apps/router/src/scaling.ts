@@ -1,3 +1,4 @@
+import { HANDOVER_TIMEOUT_MS } from './handover';
 import { log } from './log';
 import type { PrimaryMessage } from './messages';
 import { MAX_WORKERS, planMoves, type ShardMap } from './shard-map';
@@ -17,14 +18,19 @@ export interface ClusterControl {
   addWorkers(count: number): Promise<void>;
   /** Lets the workers from index `count` up answer their clients and exit; resolves once they have. */
   retireWorkers(count: number): Promise<void>;
+  /** The server is shutting down: no resize starts. */
+  stopping(): boolean;
 }
 
-export type AskMessage = { t: 'pause'; linkTo: number } | { t: 'move'; shard: number; to: number };
+export type AskMessage = { t: 'pause'; linkTo: number } | { t: 'move'; shard: number; to: number; version: number };
 
 /** A pause waits this long for every router to have nothing in flight. */
 const PAUSE_TIMEOUT_MS = 10_000;
-/** A shard's hand-over (its entries over a peer socket) may take this long. */
-const MOVE_TIMEOUT_MS = 60_000;
+/**
+ * A shard's hand-over (its entries over a peer socket) may take this long: longer than the
+ * sender's own deadline (handover.ts), so the sender decides and puts the shard back first.
+ */
+const MOVE_TIMEOUT_MS = HANDOVER_TIMEOUT_MS + 10_000;
 
 export interface ShardMoveReport {
   shard: number;
@@ -45,7 +51,7 @@ export interface ResizeReport {
   moves: ShardMoveReport[];
 }
 
-/** Why a resize was not done: `busy` (another is running), `invalid` (bad count), `failed`. */
+/** Why a resize was not done: `busy` (another is running, or the server is stopping), `invalid` (bad count), `failed`. */
 export class ResizeError extends Error {
   constructor(
     readonly reason: 'busy' | 'invalid' | 'failed',
@@ -83,6 +89,7 @@ export class Resizer {
   async resize(count: number): Promise<ResizeReport> {
     if (!Number.isInteger(count) || count < 1 || count > MAX_WORKERS) throw new ResizeError('invalid', `worker count must be an integer from 1 to ${MAX_WORKERS}`);
     if (this.running) throw new ResizeError('busy', 'a change of the worker count is already running');
+    if (this.control.stopping()) throw new ResizeError('busy', 'the server is shutting down');
     this.running = true;
     try {
       const report = await this.run(count);
@@ -110,6 +117,11 @@ export class Resizer {
       try {
         await this.pauseAll(linkTo);
         await step();
+      } catch (err) {
+        // A new version, so that chunks of a failed hand-over still on their way are refused and
+        // every worker drops what does not match the map.
+        map.version++;
+        throw err;
       } finally {
         control.publish();
         for (const index of control.running()) control.tell(index, { t: 'resume' });
@@ -121,21 +133,22 @@ export class Resizer {
     log('info', 'resize started', { from, to: count, map_version: map.version });
 
     if (count > from) {
+      // Workers added but not yet in the map are removed again if growing fails.
       try {
         await control.addWorkers(count);
+        await paused(count, () => {
+          map.workers = count;
+          map.version++;
+        });
       } catch (err) {
-        await control.retireWorkers(from);
+        if (map.workers === from) await control.retireWorkers(from);
         throw err;
       }
-      await paused(count, () => {
-        map.workers = count;
-        map.version++;
-      });
     }
     for (const move of planMoves(map.owners, count)) {
       let moved = { keys: 0, bytes: 0 };
       const ms = await paused(Math.max(count, from), async () => {
-        const done = await control.ask(move.from, { t: 'move', shard: move.shard, to: move.to }, MOVE_TIMEOUT_MS);
+        const done = await control.ask(move.from, { t: 'move', shard: move.shard, to: move.to, version: map.version }, MOVE_TIMEOUT_MS);
         moved = { keys: done.keys ?? 0, bytes: done.bytes ?? 0 };
         map.owners[move.shard] = move.to;
         map.version++;

@@ -128,8 +128,8 @@ export function runWorker(): void {
         router.resume();
         return;
       case 'move': {
-        const { id, shard, to } = message;
-        handOver(node, peers, shard, to).then(
+        const { id, shard, to, version } = message;
+        handOver(node, peers, shard, to, version).then(
           (moved) => {
             log('info', 'shard handed over', { worker: index, shard, to, keys: moved.keys, bytes: moved.bytes });
             send({ t: 'done', id, keys: moved.keys, bytes: moved.bytes });

@@ -238,15 +238,47 @@ export class Lru {
   }
 
   /**
-   * Every live entry from least to most recently used, with its expiry (Unix ms, 0: none):
-   * inserting them in this order into an empty Lru rebuilds the same recency (a shard's hand-over
-   * to another worker). Touches neither recency nor counters; stop early by returning false.
+   * Every live entry from least to most recently used, with its expiry (Unix ms, 0: none) and its
+   * slot: restoring them in this order, each at its slot, into an empty Lru rebuilds the same
+   * recency and the same slot order (a shard's hand-over to another worker, which must not break
+   * a SCAN cursor taken before it). Touches neither recency nor counters.
    */
-  forEachOldestFirst(visit: (key: string, value: string, expireAt: number) => boolean | void, now = Date.now()): void {
+  forEachOldestFirst(visit: (key: string, value: string, expireAt: number, slot: number) => void, now = Date.now()): void {
     for (let slot = this.tail; slot !== NONE; slot = this.prev[slot]) {
       const at = this.expiryAt(slot);
       if (at !== 0 && at <= now) continue;
-      if (visit(this.keys[slot], this.values[slot], at) === false) return;
+      visit(this.keys[slot], this.values[slot], at, slot);
+    }
+  }
+
+  /**
+   * Stores an entry at a given slot as the most recently used, for an Lru being rebuilt from
+   * forEachOldestFirst (no other writes until finishRestore). False, storing nothing, when the
+   * key or the slot is taken or the entry does not fit.
+   */
+  restoreAt(slot: number, key: string, value: string, expireAt: number): boolean {
+    const cost = key.length + value.length + this.entryOverhead;
+    if (!(slot >= 0) || this.index.has(key) || this.bytes + cost > this.maxBytes) return false;
+    while (slot >= this.sizes.length) this.grow();
+    if (this.sizes[slot] !== 0) return false;
+    this.keys[slot] = key;
+    this.values[slot] = value;
+    this.sizes[slot] = cost;
+    this.setExpiry(slot, expireAt);
+    this.bytes += cost;
+    this.index.set(key, slot);
+    this.linkAtHead(slot);
+    if (slot >= this.used) this.used = slot + 1;
+    return true;
+  }
+
+  /** After the last restoreAt: the slots left empty below the highest one become reusable. */
+  finishRestore(): void {
+    this.freeHead = NONE;
+    for (let slot = this.used - 1; slot >= 0; slot--) {
+      if (this.sizes[slot] !== 0) continue;
+      this.next[slot] = this.freeHead;
+      this.freeHead = slot;
     }
   }
 

@@ -546,4 +546,28 @@ t('a shard without TTLs keeps no expiry arrays; the first TTL makes them, clear(
   assert.is(lru.volatile, 0);
 });
 
+t('restoreAt rebuilds entries at given slots; it refuses a taken slot or key, or an entry that does not fit', () => {
+  const lru = new Lru({ maxBytes: 4 * (ENTRY_OVERHEAD + 2), entryOverhead: ENTRY_OVERHEAD, initialCapacity: 16 });
+  assert.ok(lru.restoreAt(40, 'a', '1', 0));
+  assert.ok(lru.restoreAt(3, 'b', '2', Date.now() + 60_000));
+  assert.not.ok(lru.restoreAt(40, 'c', '3', 0), 'slot taken');
+  assert.not.ok(lru.restoreAt(5, 'a', '9', 0), 'key taken');
+  assert.ok(lru.restoreAt(0, 'c', '3', 0));
+  assert.not.ok(lru.restoreAt(7, 'd', '4'.repeat(100), 0), 'over maxBytes');
+  lru.finishRestore();
+  const seen: string[] = [];
+  lru.forEachOldestFirst((key, _value, expireAt, slot) => {
+    seen.push(`${key}@${slot}${expireAt > 0 ? '+ttl' : ''}`);
+  });
+  assert.equal(seen, ['a@40', 'b@3+ttl', 'c@0']);
+  assert.is(lru.volatile, 1);
+  // The slots left empty below 40 are free again: a new entry takes the lowest, not slot 41.
+  lru.set('e', '5');
+  const slots: string[] = [];
+  lru.forEachOldestFirst((key, _v, _e, slot) => {
+    slots.push(`${key}@${slot}`);
+  });
+  assert.is(slots.at(-1), 'e@1', slots.join(' '));
+});
+
 t.run();

@@ -6,10 +6,15 @@ import type { ShardSet } from '../shards';
 /**
  * A shard's hand-over to another worker during a live change of the worker count
  * (apps/router/src/scaling.ts leads it; apps/router/src/handover.ts sends). Internal:
- *   SHARDIMPORT shard first key value expireAt [key value expireAt ...]
- * `first` 1 takes the shard on afresh; entries come oldest first, so inserting them in order
- * rebuilds the sender's recency, and each keeps its expiry (Unix ms, 0: none).
+ *   SHARDIMPORT shard version flags key value expireAt slot [key value expireAt slot ...]
+ * `version` is the shard map version the move belongs to: a chunk arriving once the map has moved
+ * on (the move timed out) is refused, so no stray copy is left behind. `flags`: FIRST takes the
+ * shard on afresh, LAST ends it. Entries come oldest first and each goes back into its slot, so
+ * the new owner has the sender's recency and slot order (a SCAN cursor stays valid), and keeps
+ * its expiry (Unix ms, 0: none).
  */
+export const FIRST = 1;
+export const LAST = 2;
 
 /** A chunk stays near this size, so no frame or string grows with the shard. */
 const CHUNK_BYTES = 1024 * 1024;
@@ -17,36 +22,41 @@ const CHUNK_BYTES = 1024 * 1024;
 export function shardimport(shards: ShardSet, args: Args, reply: ReplySink): void {
   const shard = Number(args.latin1(1));
   if (!Number.isInteger(shard) || shard < 0 || shard >= SHARD_COUNT) return reply.error('ERR bad shard');
-  const store = args.latin1(2) === '1' ? shards.adopt(shard) : shards.store(shard);
+  if (Number(args.latin1(2)) !== shards.mapVersion) return reply.error(`ERR shard map version ${args.latin1(2)} is not this worker's (${shards.mapVersion})`);
+  const flags = Number(args.latin1(3));
+  const store = flags & FIRST ? shards.adopt(shard) : shards.store(shard);
   if (store === undefined) return reply.error('ERR shard is not being handed over to this worker');
   let refused = 0;
-  for (let i = 3; i + 2 < args.count; i += 3) {
-    // The sender held these entries within the same per-shard limit, so they fit unless the
-    // limit differs; a refusal is reported rather than silently dropping the entry.
-    if (!store.set(args.latin1(i), args.latin1(i + 1), Number(args.latin1(i + 2)))) refused++;
+  for (let i = 4; i + 3 < args.count; i += 4) {
+    // The sender held these entries within the same per-shard limit and in distinct slots, so they
+    // fit unless the limit differs; a refusal is reported rather than silently dropping the entry.
+    if (!store.restoreAt(Number(args.latin1(i + 3)), args.latin1(i), args.latin1(i + 1), Number(args.latin1(i + 2)))) refused++;
   }
+  if (flags & LAST) store.finishRestore();
   if (refused > 0) return reply.error(`ERR ${refused} entries did not fit`);
   reply.ok();
 }
 
-/** The SHARDIMPORT commands that copy `store` (shard `shard`), oldest entry first. */
-export function exportShard(store: Lru, shard: number): Args[] {
-  const chunks: Args[] = [];
+/** The SHARDIMPORT commands that copy `store` (shard `shard`) for map version `version`, oldest entry first. */
+export function exportShard(store: Lru, shard: number, version: number): Args[] {
+  const chunks: string[][] = [];
   let parts: string[] = [];
   let bytes = 0;
   const start = () => {
-    parts = ['SHARDIMPORT', String(shard), chunks.length === 0 ? '1' : '0'];
+    parts = ['SHARDIMPORT', String(shard), String(version), chunks.length === 0 ? String(FIRST) : '0'];
     bytes = 0;
   };
   start();
-  store.forEachOldestFirst((key, value, expireAt) => {
-    parts.push(key, value, String(expireAt));
-    bytes += key.length + value.length + 16;
+  store.forEachOldestFirst((key, value, expireAt, slot) => {
+    parts.push(key, value, String(expireAt), String(slot));
+    bytes += key.length + value.length + 24;
     if (bytes >= CHUNK_BYTES) {
-      chunks.push(argsOf(parts));
+      chunks.push(parts);
       start();
     }
   });
-  if (chunks.length === 0 || parts.length > 3) chunks.push(argsOf(parts));
-  return chunks;
+  if (chunks.length === 0 || parts.length > 4) chunks.push(parts);
+  const last = chunks[chunks.length - 1];
+  last[3] = String(Number(last[3]) | LAST);
+  return chunks.map((chunk) => argsOf(chunk));
 }

@@ -24,7 +24,10 @@ export function txprepare(shards: ShardSet, args: Args, reply: ReplySink): void 
     const values: (string | undefined)[] = [];
     for (let i = 4; i < args.count; i++) {
       const key = args.latin1(i);
-      values.push(shards.store(shardOfString(key))?.get(key));
+      const store = shards.store(shardOfString(key));
+      // Routed by a map this worker no longer matches: an error, as GET would answer, not a nil.
+      if (store === undefined) return reply.error('ERR key is not owned by this worker');
+      values.push(store.get(key));
     }
     shards.holdFor(txid, from, []);
     reply.bulk(packValues(values));
