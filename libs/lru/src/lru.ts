@@ -142,7 +142,12 @@ export class Lru {
       return true;
     }
     if (!this.makeRoom(this.bytes + cost - this.maxBytes, NONE)) return false;
-    slot = this.allocSlot();
+    this.fill(this.allocSlot(), key, value, cost, expireAt);
+    return true;
+  }
+
+  /** Puts a new entry in a free slot as the most recently used. */
+  private fill(slot: number, key: string, value: string, cost: number, expireAt: number): void {
     this.keys[slot] = key;
     this.values[slot] = value;
     this.sizes[slot] = cost;
@@ -150,7 +155,6 @@ export class Lru {
     this.bytes += cost;
     this.index.set(key, slot);
     this.linkAtHead(slot);
-    return true;
   }
 
   /** Expiry of a live key in Unix ms: 0 when it has none, -1 when the key does not exist. */
@@ -261,13 +265,7 @@ export class Lru {
     if (!(slot >= 0) || this.index.has(key) || this.bytes + cost > this.maxBytes) return false;
     while (slot >= this.sizes.length) this.grow();
     if (this.sizes[slot] !== 0) return false;
-    this.keys[slot] = key;
-    this.values[slot] = value;
-    this.sizes[slot] = cost;
-    this.setExpiry(slot, expireAt);
-    this.bytes += cost;
-    this.index.set(key, slot);
-    this.linkAtHead(slot);
+    this.fill(slot, key, value, cost, expireAt);
     if (slot >= this.used) this.used = slot + 1;
     return true;
   }
