@@ -7,6 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { shardOfString } from '@kv/wire';
 import { keysPerShard, MAIN, RespClient, sleep, stats, TextClient, type Cluster, type LogLine } from './harness';
+import { HANDSHAKE_TIMEOUT_MS } from '../src/tls';
 import { selfSignedCert, startTlsCluster, type CertFiles } from './tls-fixture';
 
 const WORKERS = 2;
@@ -149,6 +150,17 @@ t('plain bytes and stalled handshakes on the TLS port close only those clients',
   for (const s of stalled) s.socket.destroy();
   good.close();
   plain.close();
+});
+
+t(`a handshake not finished in ${HANDSHAKE_TIMEOUT_MS / 1000} s is closed, even with --timeout off`, async () => {
+  const stalled = await rawClient(tlsPort);
+  const opened = Date.now();
+  const good = await TextClient.connectTls(tlsPort, files.certPem);
+  assert.not.ok(await closedWithin(stalled.socket, HANDSHAKE_TIMEOUT_MS - 1500), 'closed too early');
+  assert.ok(await closedWithin(stalled.socket, 4000), `still open ${Date.now() - opened} ms after it connected`);
+  console.log(`    stalled handshake closed after ${Date.now() - opened} ms`);
+  assert.equal(await good.request(['PUT tls-late 1', 'GET tls-late']), ['OK', '1'], 'a TLS client beside it is served');
+  good.close();
 });
 
 t('redis-cli --tls sets and gets through the TLS port', async () => {
