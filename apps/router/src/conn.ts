@@ -1,5 +1,6 @@
 import type * as net from 'node:net';
 import {
+  InlineParser,
   OutBuffer,
   QUERY_BUFFER_LIMIT_ERROR,
   ReplyKind,
@@ -52,7 +53,7 @@ const UNKNOWN_TEXT = statIndex(UNKNOWN_OPCODE, false);
 
 /**
  * One client connection: parses what it sends (a command starting with `*` is RESP, anything else
- * the seed's text protocol), runs commands of this worker's shards at once, forwards the rest,
+ * the seed's text protocol until the first RESP command, then a Redis inline command), runs commands of this worker's shards at once, forwards the rest,
  * and writes replies in request order, each in the protocol of its command.
  *
  * While no forwarded reply is owed, replies are encoded straight into the router's shared output
@@ -65,6 +66,8 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
   name = '';
   private readonly text: TextParser;
   private readonly resp: RespParser;
+  /** Made at the first RESP command: from then on a line not starting with `*` is a Redis inline command. */
+  private inline: InlineParser | null = null;
   /** The command being answered came in RESP. */
   private inResp = false;
   private held: OutBuffer | null = null;
@@ -114,7 +117,11 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
     let pos = 0;
     const len = chunk.length;
     while (pos < len && !this.closing) {
-      if (this.resp.midCommand || (!this.text.midLine && chunk[pos] === STAR)) pos = this.resp.feed(chunk, pos, this);
+      const inline = this.inline;
+      if (this.resp.midCommand || (!this.text.midLine && !inline?.midLine && chunk[pos] === STAR)) {
+        pos = this.resp.feed(chunk, pos, this);
+        this.inline ??= new InlineParser();
+      } else if (inline !== null) pos = inline.feedLine(chunk, pos, this);
       else pos = this.text.feedLine(chunk, pos, this);
       if (this.blockedBy !== null) {
         // Later commands wait for the transaction, so this client reads its own writes.
