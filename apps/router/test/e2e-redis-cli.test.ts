@@ -128,4 +128,23 @@ t('a connection that starts with a text line stays the text protocol, and switch
   }
 });
 
+t('a first line naming a Redis command the seed lacks is an inline command, and the connection speaks RESP', async () => {
+  const c = await TextClient.connect(cluster.port);
+  try {
+    c.send('SET fk fv\r\n\r\nGET fk\r\nPUT fk x\r\n');
+    const want = "+OK\r\n$2\r\nfv\r\n-ERR unknown command 'PUT', with args beginning with: 'fk' 'x' \r\n";
+    assert.is((await c.readBytes(want.length)).toString('latin1'), want);
+  } finally {
+    c.close();
+  }
+  // GET, PUT, STATS, AUTH and unknown names keep the seed's protocol.
+  const d = await TextClient.connect(cluster.port);
+  try {
+    d.send('NOPE x\nGET fk\n');
+    assert.is((await d.readBytes(9)).toString('latin1'), 'ERROR\nfv\n');
+  } finally {
+    d.close();
+  }
+});
+
 t.run();
