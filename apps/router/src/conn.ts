@@ -1,5 +1,7 @@
 import type * as net from 'node:net';
 import {
+  Args,
+  InlineParser,
   OutBuffer,
   QUERY_BUFFER_LIMIT_ERROR,
   ReplyKind,
@@ -17,7 +19,6 @@ import {
   TextOp,
   TextParser,
   copyArgs,
-  type Args,
   type RespSink,
   type TextSink,
 } from '@kv/wire';
@@ -50,9 +51,31 @@ TEXT_STATS[TextOp.STATS] = statIndex(commandNamed('STATS').opcode, false);
 TEXT_STATS[TextOp.AUTH] = statIndex(commandNamed('AUTH').opcode, false);
 const UNKNOWN_TEXT = statIndex(UNKNOWN_OPCODE, false);
 
+const nameArgs = new Args(1);
+/** Seed commands (answered in the text protocol even when Redis has a command of the name). */
+const TEXT_NAMES = new Set(['GET', 'PUT', 'STATS', 'AUTH']);
+
+/**
+ * True when the line at chunk[pos] starts with the name of a RESP command the seed's protocol does
+ * not have (SET, PING, ...), followed by a blank: a Redis client sending inline commands (as
+ * `redis-cli --pipe` does with inline input), which the seed would answer ERROR. Only the first
+ * line of a connection is checked; a name split across reads is not recognised (the line is text).
+ */
+function startsWithRedisOnlyCommand(chunk: Buffer, pos: number): boolean {
+  const limit = Math.min(chunk.length, pos + 17);
+  let end = pos;
+  while (end < limit && chunk[end] !== 0x20 && chunk[end] !== 0x09 && chunk[end] !== 0x0d && chunk[end] !== 0x0a) end++;
+  if (end === pos || end === limit) return false;
+  nameArgs.reset(chunk);
+  nameArgs.push(pos, end);
+  const spec = lookup(nameArgs);
+  return spec !== undefined && !TEXT_NAMES.has(spec.name);
+}
+
 /**
  * One client connection: parses what it sends (a command starting with `*` is RESP, anything else
- * the seed's text protocol), runs commands of this worker's shards at once, forwards the rest,
+ * the seed's text protocol until the first RESP command, then a Redis inline command; a first line
+ * naming a Redis command the seed lacks is inline too), runs commands of this worker's shards at once, forwards the rest,
  * and writes replies in request order, each in the protocol of its command.
  *
  * While no forwarded reply is owed, replies are encoded straight into the router's shared output
@@ -65,6 +88,10 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
   name = '';
   private readonly text: TextParser;
   private readonly resp: RespParser;
+  /** Made at the first RESP command: from then on a line not starting with `*` is a Redis inline command. */
+  private inline: InlineParser | null = null;
+  /** Nothing read yet: the first line decides whether an inline command can open the connection. */
+  private fresh = true;
   /** The command being answered came in RESP. */
   private inResp = false;
   private held: OutBuffer | null = null;
@@ -114,7 +141,15 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
     let pos = 0;
     const len = chunk.length;
     while (pos < len && !this.closing) {
-      if (this.resp.midCommand || (!this.text.midLine && chunk[pos] === STAR)) pos = this.resp.feed(chunk, pos, this);
+      if (this.fresh) {
+        this.fresh = false;
+        if (chunk[pos] !== STAR && startsWithRedisOnlyCommand(chunk, pos)) this.inline = new InlineParser();
+      }
+      const inline = this.inline;
+      if (this.resp.midCommand || (!this.text.midLine && !inline?.midLine && chunk[pos] === STAR)) {
+        pos = this.resp.feed(chunk, pos, this);
+        this.inline ??= new InlineParser();
+      } else if (inline !== null) pos = inline.feedLine(chunk, pos, this);
       else pos = this.text.feedLine(chunk, pos, this);
       if (this.blockedBy !== null) {
         // Later commands wait for the transaction, so this client reads its own writes.

@@ -57,7 +57,7 @@ function respCommand(rand: Rand): Buffer {
   }
 }
 
-/** A text line: a valid PUT or GET of the fuzzers' keys, or something the seed answers ERROR to. */
+/** A text line: a valid PUT or GET of the fuzzers' keys, or an edge case (most answered ERROR, `GET` and `GET a b` NOTFOUND). */
 function textCommand(rand: Rand): Buffer {
   switch (int(rand, 8)) {
     case 0:

@@ -14,6 +14,7 @@ export {
   TEXT_NOTFOUND,
   TEXT_ERROR,
 } from './text';
+export { InlineParser, INLINE_MAX_BYTES, INLINE_TOO_BIG, INLINE_UNBALANCED } from './inline';
 export {
   FrameEncoder,
   FrameDecoder,

@@ -130,9 +130,12 @@ export class TextParser {
     args.reset(buf);
     args.push(start, sp);
     if (nameLen === 3 && isWord3(buf, start, 0x47, 0x45, 0x54)) {
-      // GET <key>: exactly one token after the command.
-      const keyStart = sp + 1;
-      if (keyStart >= end || end - keyStart > MAX_KEY_BYTES || hasSpace(buf, keyStart, end)) {
+      // GET <key>, as the seed: the spaces after the command are skipped and the key is the rest
+      // of the line, spaces and all (`GET a b` looks up "a b"); an empty key (`GET`, `GET `) is
+      // looked up too, and is not there.
+      let keyStart = sp;
+      while (keyStart < end && buf[keyStart] === SPACE) keyStart++;
+      if (end - keyStart > MAX_KEY_BYTES) {
         sink.textError();
         return;
       }
@@ -141,12 +144,15 @@ export class TextParser {
       return;
     }
     if (nameLen === 3 && isWord3(buf, start, 0x50, 0x55, 0x54)) {
-      // PUT <key> <value>: the key ends at the first space, the value is the rest of the line.
-      const keyStart = sp + 1;
+      // PUT <key> <value>, as the seed: the spaces after the command are skipped, the key ends at
+      // the next space (which must be there, after at least one key byte) and the value is the
+      // rest of the line, which may be empty (`PUT k ` stores "").
+      let keyStart = sp;
+      while (keyStart < end && buf[keyStart] === SPACE) keyStart++;
       let keyEnd = keyStart;
       while (keyEnd < end && buf[keyEnd] !== SPACE) keyEnd++;
       const valueStart = keyEnd + 1;
-      if (keyEnd === keyStart || keyEnd - keyStart > MAX_KEY_BYTES || valueStart >= end || end - valueStart > MAX_VALUE_BYTES) {
+      if (keyEnd === keyStart || keyEnd >= end || keyEnd - keyStart > MAX_KEY_BYTES || end - valueStart > MAX_VALUE_BYTES) {
         sink.textError();
         return;
       }
@@ -166,11 +172,6 @@ export class TextParser {
     }
     sink.textError();
   }
-}
-
-function hasSpace(buf: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if (buf[i] === SPACE) return true;
-  return false;
 }
 
 /** Case-insensitive match of three ASCII letters (given upper case). */

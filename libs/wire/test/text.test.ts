@@ -109,12 +109,28 @@ t('answers ERROR for an empty line, with or without CR', () => {
   assert.equal(feedWhole(b('\n\r\n')), [ERR, ERR]);
 });
 
-t('answers ERROR for a PUT without a value', () => {
-  assert.equal(feedWhole(b('PUT k\nPUT k \nPUT\nPUT \n')), [ERR, ERR, ERR, ERR]);
+t('answers ERROR for a PUT without the space after its key, or without a key', () => {
+  // The seed: `if (idx < 1) ERROR`, idx being the first space after the key.
+  assert.equal(feedWhole(b('PUT k\nPUT\nPUT \nPUT k\r\nPUT \r\n')), [ERR, ERR, ERR, ERR, ERR]);
 });
 
-t('answers ERROR for an empty key', () => {
-  assert.equal(feedWhole(b('PUT  v\nGET \nGET\n')), [ERR, ERR, ERR]);
+t('stores an empty value for a PUT with one space and nothing after its key, as the seed', () => {
+  assert.equal(feedWhole(b('PUT k \nPUT k \r\n')), [PUT('k', ''), PUT('k', '')]);
+  assert.equal(feedBytes(b('PUT k \nPUT k \r\n')), [PUT('k', ''), PUT('k', '')]);
+});
+
+t('answers ERROR for a PUT with an empty key', () => {
+  // The seed skips every space after PUT, so `PUT  v` has the key "v" and no value.
+  assert.equal(feedWhole(b('PUT  v\nPUT   \n')), [ERR, ERR]);
+});
+
+t('parses GET with an empty key (a bare GET, or GET and spaces) as a lookup of the empty key', () => {
+  assert.equal(feedWhole(b('GET \nGET\nGET\r\nGET   \r\n')), [GET(''), GET(''), GET(''), GET('')]);
+  assert.equal(feedBytes(b('GET \nGET\n')), [GET(''), GET('')]);
+});
+
+t('skips every space after PUT or GET, as the seed', () => {
+  assert.equal(feedWhole(b('PUT   k  v\nGET   k\n')), [PUT('k', ' v'), GET('k')]);
 });
 
 t('accepts keys and values of exactly 256 bytes and refuses 257', () => {
@@ -132,8 +148,13 @@ t('accepts keys and values of exactly 256 bytes and refuses 257', () => {
   assert.equal(feedWhole(data), [PUT(k256, v256), GET(k256), ERR, ERR, ERR]);
 });
 
-t('answers ERROR for GET with extra tokens or doubled spaces', () => {
-  assert.equal(feedWhole(b('GET a b\nGET a \nGET  a\nSTATS now\nSTATS \n')), [ERR, ERR, ERR, ERR, ERR]);
+t('takes the rest of a GET line, spaces and all, as its key, as the seed', () => {
+  // Was ERROR for all three GETs; the seed looks up "a b" and "a " (not there) and "a".
+  assert.equal(feedWhole(b('GET a b\nGET a \nGET  a\n')), [GET('a b'), GET('a '), GET('a')]);
+});
+
+t('answers ERROR for STATS with anything after it', () => {
+  assert.equal(feedWhole(b('STATS now\nSTATS \n')), [ERR, ERR]);
 });
 
 t('passes binary, non-UTF-8 bytes through keys and values unchanged', () => {
@@ -235,10 +256,10 @@ function buildScript(): Script {
   s.line('\n', ERR);
   s.line('\r\n', ERR);
   s.line('PUT k\n', ERR);
-  s.line('PUT k \r\n', ERR);
+  s.line('PUT k \r\n', PUT('k', ''));
   s.line('PUT  v\n', ERR);
-  s.line('GET \n', ERR);
-  s.line('GET a b\n', ERR);
+  s.line('GET \n', GET(''));
+  s.line('GET a b\n', GET('a b'));
   s.line('STATS x\n', ERR);
   s.line(Buffer.concat([b('PUT '), binKey, b(' '), binValue, b('\n')]), PUT(binKey, binValue));
   s.line(Buffer.concat([b('GET '), binKey, b('\r\n')]), GET(binKey));
