@@ -132,12 +132,12 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
         this.socket.pause();
         break;
       }
-      // Backpressure before the next command, not after the whole read: the rest of the chunk
-      // waits, unparsed, until the replies owed drain (maybeResume).
-      if (
-        pos < len &&
-        (out.length + this.socket.writableLength + (this.held === null ? 0 : this.held.length) > OUTPUT_HIGH_WATER || this.slots.length - this.slotHead > MAX_IN_FLIGHT)
-      ) {
+      if (pos >= len) break;
+      // Past the output limit within this read: encode nothing more, checkOutput closes the client.
+      if (out.length + this.socket.writableLength + (this.held === null ? 0 : this.held.length) > this.router.limits.clientOutputLimit) break;
+      // Too many forwarded replies still to come (counted nowhere yet): the rest of the chunk
+      // waits, unparsed, until they arrive and drain (maybeResume).
+      if (this.slots.length - this.slotHead > MAX_IN_FLIGHT) {
         this.pendingInput.push(chunk.subarray(pos));
         this.paused = true;
         this.socket.pause();
