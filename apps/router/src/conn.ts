@@ -37,6 +37,12 @@ const NEWLINE = 0x0a;
 const STAR = 0x2a;
 /** Stop reading a client whose unsent replies pass this; resume on drain. */
 const OUTPUT_HIGH_WATER = 1024 * 1024;
+/**
+ * Stop reading a client with this many forwarded commands unanswered; resume below half. Their
+ * replies are not yet counted anywhere, so without it a client that never reads would have every
+ * command it sends forwarded, answered by the peer and held here before the first byte is owed.
+ */
+const MAX_IN_FLIGHT = 1024;
 /** How long a client closed by the server may go on sending (dropped) before its socket is destroyed. */
 const LINGER_MS = 2000;
 const LINK_DOWN = 'ERR the worker owning this key is down';
@@ -114,6 +120,8 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
   private started = 0;
   /** Closed by the server while the client may still send: its input is read and dropped. */
   private lingering = false;
+  /** A 'drain' listener is set to resume reading. */
+  private drainWait = false;
 
   constructor(
     readonly socket: net.Socket,
@@ -133,13 +141,15 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
 
   onData(chunk: Buffer): void {
     if (this.lingering) return;
-    if (this.blockedBy !== null || this.router.paused) {
+    // Input stashed while replies were owed (or a transaction ran) goes first.
+    if (this.blockedBy !== null || this.router.paused || this.pendingInput.length > 0) {
       this.pendingInput.push(chunk);
       this.socket.pause();
       return;
     }
     let pos = 0;
     const len = chunk.length;
+    const out = this.router.out;
     while (pos < len && !this.closing) {
       if (this.fresh) {
         this.fresh = false;
@@ -157,9 +167,19 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
         this.socket.pause();
         break;
       }
+      if (pos >= len) break;
+      // Past the output limit within this read: encode nothing more, checkOutput closes the client.
+      if (out.length + this.socket.writableLength + (this.held === null ? 0 : this.held.length) > this.router.limits.clientOutputLimit) break;
+      // Too many forwarded replies still to come (counted nowhere yet): the rest of the chunk
+      // waits, unparsed, until they arrive and drain (maybeResume).
+      if (this.slots.length - this.slotHead > MAX_IN_FLIGHT) {
+        this.pendingInput.push(chunk.subarray(pos));
+        this.paused = true;
+        this.socket.pause();
+        break;
+      }
     }
     this.endCommands();
-    const out = this.router.out;
     if (out.length > 0) this.write(out.take());
     else this.checkOutput();
     if (this.closing) this.closeWhenSettled();
@@ -577,21 +597,31 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
       this.socket.destroy();
       return;
     }
-    if (owed > OUTPUT_HIGH_WATER && !this.paused) {
+    if ((owed > OUTPUT_HIGH_WATER || this.slots.length - this.slotHead > MAX_IN_FLIGHT) && !this.paused) {
       this.paused = true;
       this.socket.pause();
-      this.socket.once('drain', () => this.maybeResume());
     }
+    if (this.paused) this.waitForDrain();
+  }
+
+  /** One 'drain' listener at a time, however often a paused client is checked. */
+  private waitForDrain(): void {
+    if (this.drainWait || this.socket.writableLength === 0) return;
+    this.drainWait = true;
+    this.socket.once('drain', () => {
+      this.drainWait = false;
+      this.maybeResume();
+    });
   }
 
   private maybeResume(): void {
-    if (!this.paused || this.router.draining || this.router.paused || this.closing || this.blockedBy !== null) return;
-    if (this.socket.writableLength + (this.held?.length ?? 0) > OUTPUT_HIGH_WATER) {
-      if (this.socket.writableLength > 0) this.socket.once('drain', () => this.maybeResume());
-      return;
-    }
+    if (!this.paused || this.closed || this.router.draining || this.router.paused || this.closing || this.blockedBy !== null) return;
+    if (this.socket.writableLength + (this.held?.length ?? 0) > OUTPUT_HIGH_WATER) return this.waitForDrain();
+    // Forwarded replies still coming: flushResolved checks again as they arrive.
+    if (this.slots.length - this.slotHead > MAX_IN_FLIGHT / 2) return;
     this.paused = false;
-    this.socket.resume();
+    if (this.pendingInput.length > 0) this.replayInput();
+    else this.socket.resume();
   }
 }
 
