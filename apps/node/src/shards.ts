@@ -35,6 +35,12 @@ export class ShardSet {
   source = -1;
   /** Called after waiting work ran on release, so the caller can flush the replies it produced. */
   onDrained: () => void = () => {};
+  /** Told of a fault that must not happen (a bug): the worker logs it. Set by the worker process. */
+  onFault: (message: string, fields: Record<string, unknown>) => void = (message, fields) => {
+    console.error(message, fields);
+  };
+  /** Writes a commit could not apply (Lru.set refused them); txprepare's check makes this 0. */
+  droppedWrites = 0;
   /** The shard map version this worker routes by (set by its router): a hand-over checks it. */
   mapVersion = 0;
   /** The worker process's own figures (clients, commands, port ...) for INFO; set by the worker. */
@@ -115,7 +121,12 @@ export class ShardSet {
     if (hold === null || hold.txid !== txid) return false;
     for (const [key, value] of hold.writes) {
       const lru = this.stores[shardOfString(key)];
-      lru?.set(key, value);
+      // txprepare checked that every write fits (writesFit), so this cannot fail; if it does
+      // anyway, say so loudly rather than drop a key the client was told is stored.
+      if (lru === undefined || !lru.set(key, value)) {
+        this.droppedWrites++;
+        this.onFault('a committed transaction write was not applied', { txid, key_bytes: key.length, value_bytes: value.length, owned: lru !== undefined });
+      }
     }
     this.release();
     return true;

@@ -62,6 +62,7 @@ export function runWorker(): void {
   // INFO, run on this worker's shards, also reports the router's figures (clients, commands).
   node.shards.processStats = () => router.processStats();
   // Work that waited for a transaction has run: send the replies it produced.
+  node.shards.onFault = (message, fields) => log('error', message, { worker: index, ...fields });
   node.shards.onDrained = () => {
     peers.flushDirty();
     peers.scheduleFlush();
