@@ -123,6 +123,14 @@ class PeerLink implements FrameSink {
     if (frame !== null) this.socket.write(frame);
   }
 
+  /**
+   * Up and its socket not destroyed: a socket closed here (a corrupt frame, a replaced link) stays
+   * `up` until its 'close' event, and what is written to it meanwhile is lost.
+   */
+  get usable(): boolean {
+    return this.up && !this.socket.destroyed;
+  }
+
   hasOutput(): boolean {
     return this.requests.count > 0 || this.replies.encoder.count > 0;
   }
@@ -237,12 +245,12 @@ export class Peers {
   /** The id of the live link to a peer, or -1: a transaction checks its link did not change under it. */
   linkIdOf(peer: number): number {
     const link = this.links[peer];
-    return link !== undefined && link.up ? link.id : -1;
+    return link !== undefined && link.usable ? link.id : -1;
   }
 
   isUp(peer: number): boolean {
     const link = this.links[peer];
-    return link !== undefined && link.up;
+    return link !== undefined && link.usable;
   }
 
   allUp(): boolean {
@@ -285,9 +293,15 @@ export class Peers {
     this.scheduleFlush();
   }
 
-  /** Sends a step that gets no reply, at once (see PeerLink.addControl). */
-  control(peer: number, opcode: number, args: Args): void {
-    this.links[peer]!.addControl(opcode, args);
+  /**
+   * Sends a step that gets no reply, at once (see PeerLink.addControl), on the link `linkId` only.
+   * False, sending nothing, when that link is no longer the peer's usable link.
+   */
+  control(peer: number, opcode: number, args: Args, linkId: number): boolean {
+    const link = this.links[peer];
+    if (link === undefined || link.id !== linkId || !link.usable) return false;
+    link.addControl(opcode, args);
+    return true;
   }
 
   /** Forwards argv[0] with one key of a multi-key command. */
