@@ -37,7 +37,8 @@ export function runConnectionCommand(conn: Conn, spec: CommandSpec, args: Args):
     case 'CONFIG':
       return config(conn, args);
     case 'TIME': {
-      const micros = BigInt(Date.now()) * 1000n + BigInt(Math.floor((performance.now() % 1) * 1000));
+      // One clock: timeOrigin + now() is the wall time in ms with sub-ms precision, monotonic within the process.
+      const micros = BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000));
       conn.arrayHeader(2);
       conn.bulk(String(micros / 1_000_000n));
       return conn.bulk(String(micros % 1_000_000n));
