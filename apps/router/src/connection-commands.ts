@@ -128,17 +128,32 @@ function command(conn: Conn, args: Args): void {
   conn.error(`ERR unknown subcommand or wrong number of arguments for '${args.latin1(1)}'. Try COMMAND HELP.`);
 }
 
+/** Redis 7's first key, last key (-1: the last argument) and step for a command's route. */
+export function keyPositions(spec: CommandSpec): [number, number, number] {
+  switch (spec.route) {
+    case 'key':
+      return [1, 1, 1];
+    case 'each-key':
+      return [1, -1, 1];
+    case 'txn':
+      // MSET key value [key value ...]: every other argument from the first.
+      return [1, -1, 2];
+    default:
+      return [0, 0, 0];
+  }
+}
+
 /** One command's entry as Redis 7 lists it: name, arity, flags, first/last key, step, and empty extras. */
 function commandInfo(conn: Conn, spec: CommandSpec): void {
-  const keyed = spec.route === 'key' || spec.route === 'each-key';
+  const [first, last, step] = keyPositions(spec);
   conn.arrayHeader(10);
   conn.bulk(spec.name.toLowerCase());
   conn.integer(spec.arity);
   conn.arrayHeader(spec.flags.length);
   for (const flag of spec.flags) conn.status(flag);
-  conn.integer(keyed ? 1 : 0);
-  conn.integer(spec.route === 'each-key' ? -1 : keyed ? 1 : 0);
-  conn.integer(keyed ? 1 : 0);
+  conn.integer(first);
+  conn.integer(last);
+  conn.integer(step);
   for (let i = 0; i < 4; i++) conn.arrayHeader(0);
 }
 

@@ -26,4 +26,16 @@ t('1000 TIME calls never go backwards and agree with the wall clock', async () =
   c.close();
 });
 
+t('COMMAND INFO reports Redis 7 key positions: first, last, step', async () => {
+  const c = await RespClient.connect(cluster.port);
+  const positions = async (name: string) => ((await c.call('COMMAND', 'INFO', name)) as unknown[][])[0].slice(3, 6);
+  assert.equal(await positions('mset'), [1, -1, 2]);
+  assert.equal(await positions('msetnx'), [1, -1, 2]);
+  assert.equal(await positions('get'), [1, 1, 1]);
+  assert.equal(await positions('mget'), [1, -1, 1]);
+  assert.equal(await positions('del'), [1, -1, 1]);
+  assert.equal(await positions('ping'), [0, 0, 0]);
+  c.close();
+});
+
 t.run();
