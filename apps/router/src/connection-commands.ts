@@ -58,9 +58,7 @@ function hello(conn: Conn, args: Args): void {
   for (let i = 2; i < args.count; i++) {
     const option = args.latin1(i).toUpperCase();
     if (option === 'SETNAME' && i + 1 < args.count) {
-      const name = args.latin1(++i);
-      if (/[\s]/.test(name)) return conn.error('ERR Client names cannot contain spaces, newlines or special characters.');
-      conn.name = name;
+      if (!setClientName(conn, args.latin1(++i))) return conn.error(BAD_CLIENT_NAME);
     } else if (option === 'AUTH' && i + 2 < args.count) {
       if (!conn.passwordRequired) return conn.error(NO_PASSWORD);
       const user = args.latin1(++i);
@@ -91,16 +89,25 @@ function hello(conn: Conn, args: Args): void {
   conn.arrayHeader(0);
 }
 
+const BAD_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
+
+/**
+ * Redis's one rule for HELLO SETNAME and CLIENT SETNAME: every byte in '!'..'~'; the empty name is
+ * allowed and clears the name. False (the name unchanged) when refused.
+ */
+export function setClientName(conn: Conn, name: string): boolean {
+  if (/[^\x21-\x7e]/.test(name)) return false;
+  conn.name = name;
+  return true;
+}
+
 /** CLIENT SETNAME / GETNAME / ID */
 function client(conn: Conn, args: Args): void {
   const sub = args.latin1(1).toUpperCase();
   if (sub === 'ID' && args.count === 2) return conn.integer(conn.id);
   if (sub === 'GETNAME' && args.count === 2) return conn.name === '' ? conn.nil() : conn.bulk(conn.name);
   if (sub === 'SETNAME' && args.count === 3) {
-    const name = args.latin1(2);
-    if (/[^\x21-\x7e]/.test(name)) return conn.error('ERR Client names cannot contain spaces, newlines or special characters.');
-    conn.name = name;
-    return conn.ok();
+    return setClientName(conn, args.latin1(2)) ? conn.ok() : conn.error(BAD_CLIENT_NAME);
   }
   conn.error(`ERR unknown subcommand or wrong number of arguments for '${args.latin1(1)}'. Try CLIENT HELP.`);
 }
