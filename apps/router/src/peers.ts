@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import { FrameDecoder, FrameEncoder, FrameKind, helloFrame, OutBuffer, ReplyKind, ReplyReader, type Args, type FrameSink } from '@kv/wire';
-import { FRAME_BUCKETS, FrameReplies, Histogram, NO_STAT, type ShardNode } from '@kv/node';
+import { FrameDecoder, FrameEncoder, FrameKind, helloFrame, helloVersion, OutBuffer, ReplyKind, ReplyReader, type Args, type FrameSink } from '@kv/wire';
+import { COMMAND_TABLE_VERSION, FRAME_BUCKETS, FrameReplies, Histogram, NO_STAT, type ShardNode } from '@kv/node';
 import { MAX_WORKERS } from './shard-map';
 
 /** A reply owed to a client for a command sent to another worker. */
@@ -159,6 +159,12 @@ class PeerLink implements FrameSink {
     }
     if (kind === FrameKind.HELLO) {
       if (this.peer !== NOT_LINKED) throw new Error('second hello on a link');
+      // Opcodes are positions in the command table: a peer built from another table would run
+      // the wrong commands. Refused (the link closes, logged as a corrupt frame with this reason).
+      const version = helloVersion(buf, start, end);
+      if (version !== COMMAND_TABLE_VERSION) {
+        throw new Error(`hello from worker ${count} with command table version ${version}, this worker has ${COMMAND_TABLE_VERSION}`);
+      }
       this.peers.adopt(this, count);
       return;
     }
@@ -334,7 +340,7 @@ export class Peers {
     const fresh = new PeerLink(peer, path, socket, this);
     this.links[peer] = fresh;
     socket.on('connect', () => {
-      socket.write(helloFrame(this.self));
+      socket.write(helloFrame(this.self, COMMAND_TABLE_VERSION));
       this.linked(fresh);
     });
     this.attach(fresh);

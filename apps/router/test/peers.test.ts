@@ -1,9 +1,10 @@
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { argsOf, ReplyKind, shardOfString } from '@kv/wire';
-import { commandNamed, ShardNode } from '@kv/node';
+import { argsOf, helloFrame, ReplyKind, shardOfString } from '@kv/wire';
+import { COMMAND_TABLE_VERSION, commandNamed, ShardNode } from '@kv/node';
 import { Peers, Slot } from '../src/peers';
 
 const ALL = Array.from({ length: 16 }, (_, i) => i);
@@ -77,6 +78,32 @@ t('prepared then TXCOMMIT: applied; prepared then the link closes before TXCOMMI
   assert.not.ok(n0.shards.busy, 'the participant released the hold when the link closed');
   assert.is(store.get(key), 'v1', 'and applied nothing');
   close();
+});
+
+t('a HELLO with another command table version is refused: the link closes, an error is reported, the real link stays', async () => {
+  const sock = path.join(os.tmpdir(), `kv-peers-test-${process.pid}-v.sock`);
+  const errors: string[] = [];
+  const p0 = new Peers(0, 3, new ShardNode(ALL, 1 << 20), { onLinkDown() {}, onCorruptFrame: (_peer, err) => errors.push(err.message) });
+  await p0.listen(sock);
+  for (const version of [COMMAND_TABLE_VERSION ^ 1, -1]) {
+    const stranger = net.createConnection(sock);
+    stranger.on('error', () => {});
+    const closed = new Promise((resolve) => stranger.once('close', resolve));
+    await new Promise((resolve) => stranger.once('connect', resolve));
+    stranger.write(version === -1 ? helloFrame(2, 0).subarray(0, 9).fill(0, 0, 4) : helloFrame(2, version));
+    await closed;
+    assert.not.ok(p0.isUp(2), 'not adopted');
+  }
+  assert.is(errors.length, 2);
+  assert.match(errors[0], /command table version/);
+  // The same worker with the right version is adopted.
+  const good = net.createConnection(sock);
+  await new Promise((resolve) => good.once('connect', resolve));
+  good.write(helloFrame(2, COMMAND_TABLE_VERSION));
+  await until(() => p0.isUp(2));
+  assert.ok(p0.isUp(2));
+  good.destroy();
+  p0.closeAll();
 });
 
 t.run();
