@@ -58,7 +58,7 @@ export class Router {
   authFailures = 0;
   /** Calls and latency by command and protocol (counted by Conn). */
   readonly commandStats = new CommandStats();
-  private readonly passwordDigest: Buffer | null;
+  private passwordDigest: Buffer | null;
   /** Commands run on this worker's own shards for its clients. */
   local = 0;
   totalConnections = 0;
@@ -130,6 +130,11 @@ export class Router {
     if (!this.paused) return;
     this.paused = false;
     for (const conn of this.conns) conn.resumeInput();
+  }
+
+  /** The password ('' for none), sent by the primary over the cluster channel before any client. */
+  setPassword(password: string): void {
+    this.passwordDigest = password ? digest(Buffer.from(password, 'utf8')) : null;
   }
 
   get passwordRequired(): boolean {
