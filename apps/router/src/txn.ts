@@ -1,5 +1,5 @@
 import { argsOf, ReplyKind, shardOfString, type Args } from '@kv/wire';
-import { commandNamed, ReplyTo, unpackValues } from '@kv/node';
+import { answerTo, commandNamed, ReplyTo, unpackValues } from '@kv/node';
 import { Gather } from './gather';
 import { Slot, type Peers, type SlotOwner } from './peers';
 import type { Router } from './router';
@@ -68,7 +68,8 @@ export class Transaction extends Gather {
     const router = this.router;
     if (worker === router.self) {
       const shards = router.node.shards;
-      shards.run(() => shards.runWorkerCommand(TXPREPARE, args, new ReplyTo((kind, payload) => this.prepared(kind, payload))));
+      const sink = new ReplyTo((kind, payload) => this.prepared(kind, payload));
+      shards.run(() => shards.runWorkerCommand(TXPREPARE, args, sink), answerTo(sink));
     } else if (!router.peers.isUp(worker)) {
       this.fail(LINK_DOWN);
     } else {

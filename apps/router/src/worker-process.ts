@@ -57,6 +57,7 @@ export function runWorker(): void {
   const peers = new Peers(index, Math.max(map.workers, index + 1), node, {
     onLinkDown: (peer, reason) => log(reason === 'retired' ? 'info' : 'warn', 'peer link down', { worker: index, peer, reason }),
     onCorruptFrame: (peer, error) => log('error', 'corrupt frame from peer', { worker: index, peer, error: error.message }),
+    onSettleFault: (peer, error) => log('error', 'a reply from a peer failed its client', { worker: index, peer, error: error.message }),
   });
   const router = new Router(index, map, node, peers, { ...settings, requirepass: '' });
   // Set by the primary's password message, sent right after fork, before any client.

@@ -8,7 +8,7 @@ import { COMMAND_TABLE_VERSION, commandNamed, ShardNode } from '@kv/node';
 import { Peers, Slot } from '../src/peers';
 
 const ALL = Array.from({ length: 16 }, (_, i) => i);
-const owner = { dirty: false, flushResolved() {} };
+const owner = { dirty: false, flushResolved() {}, failed() {} };
 const events = { onLinkDown() {}, onCorruptFrame() {} };
 
 class Answer extends Slot {
@@ -77,6 +77,27 @@ t('prepared then TXCOMMIT: applied; prepared then the link closes before TXCOMMI
   await until(() => !n0.shards.busy);
   assert.not.ok(n0.shards.busy, 'the participant released the hold when the link closed');
   assert.is(store.get(key), 'v1', 'and applied nothing');
+  close();
+});
+
+t('a reply whose handling throws fails only its client: the link stays up for everyone else', async () => {
+  const { p1, close } = await pair();
+  const failedClients: string[] = [];
+  const badOwner = { dirty: false, flushResolved() {}, failed: (err: Error) => failedClients.push(err.message) };
+  class Throws extends Slot {
+    override settle(): void {
+      throw new Error('bug in one client');
+    }
+  }
+  const id = p1.linkIdOf(0);
+  const GET = commandNamed('GET');
+  p1.forward(0, GET.opcode, argsOf(['GET', 'x']), new Throws(badOwner, true));
+  const next = new Answer();
+  p1.forward(0, GET.opcode, argsOf(['GET', 'x']), next);
+  assert.equal(await next.reply, [ReplyKind.NIL, ''], 'the command behind it is answered');
+  assert.equal(failedClients, ['bug in one client'], 'the faulty client was failed');
+  await new Promise((r) => setTimeout(r, 20));
+  assert.is(p1.linkIdOf(0), id, 'the same link is still up');
   close();
 });
 
