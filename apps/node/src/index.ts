@@ -1,6 +1,6 @@
 export { ShardNode, FrameReplies } from './worker';
-export { ShardSet } from './shards';
-export { COMMANDS, BY_OPCODE, lookup, commandNamed, arityOk, RESP_COMMANDS, type CommandSpec, type Handler, type WorkerHandler, type Route } from './commands/table';
+export { ShardSet, answerTo } from './shards';
+export { COMMANDS, COMMAND_TABLE_VERSION, BY_OPCODE, lookup, commandNamed, arityOk, RESP_COMMANDS, type CommandSpec, type Handler, type WorkerHandler, type Route } from './commands/table';
 export { ERR, KindedReply, ReplyTo, type ReplySink } from './reply';
 export { packValues, unpackValues } from './commands/txn';
 export { exportShard } from './commands/handover';

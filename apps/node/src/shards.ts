@@ -6,6 +6,11 @@ import type { ReplySink } from './reply';
 
 const NOTHING = () => {};
 
+/** An onError for ShardSet.run/defer: the failed command answers `ERR <message>` to its own sink. */
+export function answerTo(sink: ReplySink): (err: Error) => void {
+  return (err) => sink.error(`ERR ${err.message}`);
+}
+
 /** A transaction holding this worker's shards: who asked, and the writes to apply on commit. */
 interface Hold {
   txid: string;
@@ -35,6 +40,12 @@ export class ShardSet {
   source = -1;
   /** Called after waiting work ran on release, so the caller can flush the replies it produced. */
   onDrained: () => void = () => {};
+  /** Told of a fault that must not happen (a bug): the worker logs it. Set by the worker process. */
+  onFault: (message: string, fields: Record<string, unknown>) => void = (message, fields) => {
+    console.error(message, fields);
+  };
+  /** Writes a commit could not apply (Lru.set refused them); txprepare's check makes this 0. */
+  droppedWrites = 0;
   /** The shard map version this worker routes by (set by its router): a hand-over checks it. */
   mapVersion = 0;
   /** The worker process's own figures (clients, commands, port ...) for INFO; set by the worker. */
@@ -93,17 +104,31 @@ export class ShardSet {
     return this.hold !== null || this.waitingHead < this.waiting.length;
   }
 
-  /** Runs `work` now, or when the transactions ahead of it are done. */
-  run(work: () => void): void {
-    if (this.busy) this.waiting.push(work);
+  /**
+   * Runs `work` now, or when the transactions ahead of it are done. Deferred work that throws
+   * (a bug) fails only its own command: `onError` answers it (see answerTo), and it is logged.
+   */
+  run(work: () => void, onError?: (err: Error) => void): void {
+    if (this.busy) this.defer(work, onError);
     else work();
   }
 
-  /** Work that must wait (the caller saw `busy`). */
-  defer(work: () => void): void {
-    this.waiting.push(work);
+  /** Work that must wait (the caller saw `busy`); `onError` as in run(). */
+  defer(work: () => void, onError?: (err: Error) => void): void {
+    this.waiting.push(() => {
+      try {
+        work();
+      } catch (err) {
+        this.onFault('deferred work failed', { error: (err as Error).message });
+        if (onError === undefined) return;
+        try {
+          onError(err as Error);
+        } catch (again) {
+          this.onFault('answering a failed deferred command failed', { error: (again as Error).message });
+        }
+      }
+    });
   }
-
   /** Called from within run(): the transaction now holds these shards until commit or abort. */
   holdFor(txid: string, from: number, writes: [string, string][]): void {
     this.hold = { txid, from, writes };
@@ -115,7 +140,12 @@ export class ShardSet {
     if (hold === null || hold.txid !== txid) return false;
     for (const [key, value] of hold.writes) {
       const lru = this.stores[shardOfString(key)];
-      lru?.set(key, value);
+      // txprepare checked that every write fits (writesFit), so this cannot fail; if it does
+      // anyway, say so loudly rather than drop a key the client was told is stored.
+      if (lru === undefined || !lru.set(key, value)) {
+        this.droppedWrites++;
+        this.onFault('a committed transaction write was not applied', { txid, key_bytes: key.length, value_bytes: value.length, owned: lru !== undefined });
+      }
     }
     this.release();
     return true;
@@ -129,8 +159,16 @@ export class ShardSet {
 
   /** The link a transaction came on is gone: it will never be committed. */
   abortFrom(link: number): void {
+    // Remembered only while work waits in line: a prepare from this link among it must not hold.
+    // Nothing more arrives on a closed link, so once the line is empty it is forgotten (release).
     this.goneLinks.add(link);
     if (this.hold !== null && this.hold.from === link) this.release();
+    else if (!this.busy) this.goneLinks.clear();
+  }
+
+  /** Closed links still remembered (for tests: it must not grow without bound). */
+  get goneLinkCount(): number {
+    return this.goneLinks.size;
   }
 
   /** True for a link that closed: a prepare from it still waiting in line must not hold anything. */
@@ -144,15 +182,14 @@ export class ShardSet {
     while (this.hold === null && this.waitingHead < waiting.length) {
       const work = waiting[this.waitingHead];
       waiting[this.waitingHead++] = NOTHING;
-      try {
-        work();
-      } catch {
-        // Commands answer their own errors (executeOn, runWorkerCommand); the line must move on.
-      }
+      // Each entry catches its own errors (defer wraps it) and answers its own client.
+      work();
     }
     if (this.waitingHead === waiting.length) {
       waiting.length = 0;
       this.waitingHead = 0;
+      // No prepare waits any more: what closed links said is no longer needed.
+      if (this.hold === null) this.goneLinks.clear();
     }
     this.onDrained();
   }

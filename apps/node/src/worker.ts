@@ -2,7 +2,7 @@ import { copyArgs, FrameEncoder, FrameKind, ReplyKind, RequestReader, type Args 
 import type { EvictionPolicy } from '@kv/lru';
 import { BY_OPCODE, type CommandSpec } from './commands/table';
 import { KindedReply } from './reply';
-import { ShardSet } from './shards';
+import { answerTo, ShardSet } from './shards';
 
 /** Encodes replies into a reply frame for the peer that sent the batch. */
 export class FrameReplies extends KindedReply {
@@ -45,7 +45,7 @@ export class ShardNode {
       else if (spec.control) spec.workerHandler!(shards, reader.args, replies);
       else if (shards.busy) {
         const args = copyArgs(reader.args);
-        shards.defer(() => this.runOne(spec, args, replies, source));
+        shards.defer(() => this.runOne(spec, args, replies, source), answerTo(replies));
       } else this.runOne(spec, reader.args, replies, source);
     }
     this.peerFrames++;

@@ -22,7 +22,7 @@ import {
   type RespSink,
   type TextSink,
 } from '@kv/wire';
-import { arityOk, commandNamed, lookup, NO_STAT, statIndex, UNKNOWN_OPCODE, type CommandSpec, type ReplySink } from '@kv/node';
+import { answerTo, arityOk, commandNamed, lookup, NO_STAT, statIndex, UNKNOWN_OPCODE, type CommandSpec, type ReplySink } from '@kv/node';
 import { runConnectionCommand } from './connection-commands';
 import { Gather, PartSlot, settleSink } from './gather';
 import { log } from './log';
@@ -314,7 +314,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
       // A transaction holds this worker's shards: wait in line like a forwarded command.
       const sink = settleSink(this.owe(new Slot(this, this.inResp)), router.peers);
       const copy = copyArgs(args);
-      shards.defer(() => shards.executeOn(shard, spec, copy, sink));
+      shards.defer(() => shards.executeOn(shard, spec, copy, sink), answerTo(sink));
       return;
     }
     if (!router.peers.isUp(owner)) return this.error(LINK_DOWN);
@@ -390,7 +390,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
           forwarded = true;
           const copy = copyArgs(local);
           const partSink = settleSink(new PartSlot(gather, k - 1), router.peers);
-          shards.defer(() => shards.executeOn(shard, spec, copy, partSink));
+          shards.defer(() => shards.executeOn(shard, spec, copy, partSink), answerTo(partSink));
           continue;
         }
         sink.gather = gather;
@@ -420,7 +420,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
           forwarded = true;
           const copy = copyArgs(args);
           const partSink = settleSink(new PartSlot(gather, w), router.peers);
-          shards.defer(() => shards.runWorkerCommand(spec, copy, partSink));
+          shards.defer(() => shards.runWorkerCommand(spec, copy, partSink), answerTo(partSink));
           continue;
         }
         router.partSink.gather = gather;
@@ -495,6 +495,11 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
   }
 
   /** Writes every reply now in order: resolved slots in sequence, with the held bytes between. */
+  /** A reply owed to this client could not be handled (a bug): close it, and only it. */
+  failed(_err: Error): void {
+    this.socket.destroy();
+  }
+
   flushResolved(): void {
     const held = this.held!;
     const out = this.router.out;

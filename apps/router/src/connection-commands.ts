@@ -37,7 +37,8 @@ export function runConnectionCommand(conn: Conn, spec: CommandSpec, args: Args):
     case 'CONFIG':
       return config(conn, args);
     case 'TIME': {
-      const micros = BigInt(Date.now()) * 1000n + BigInt(Math.floor((performance.now() % 1) * 1000));
+      // One clock: timeOrigin + now() is the wall time in ms with sub-ms precision, monotonic within the process.
+      const micros = BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000));
       conn.arrayHeader(2);
       conn.bulk(String(micros / 1_000_000n));
       return conn.bulk(String(micros % 1_000_000n));
@@ -57,9 +58,7 @@ function hello(conn: Conn, args: Args): void {
   for (let i = 2; i < args.count; i++) {
     const option = args.latin1(i).toUpperCase();
     if (option === 'SETNAME' && i + 1 < args.count) {
-      const name = args.latin1(++i);
-      if (/[\s]/.test(name)) return conn.error('ERR Client names cannot contain spaces, newlines or special characters.');
-      conn.name = name;
+      if (!setClientName(conn, args.latin1(++i))) return conn.error(BAD_CLIENT_NAME);
     } else if (option === 'AUTH' && i + 2 < args.count) {
       if (!conn.passwordRequired) return conn.error(NO_PASSWORD);
       const user = args.latin1(++i);
@@ -90,16 +89,25 @@ function hello(conn: Conn, args: Args): void {
   conn.arrayHeader(0);
 }
 
+const BAD_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
+
+/**
+ * Redis's one rule for HELLO SETNAME and CLIENT SETNAME: every byte in '!'..'~'; the empty name is
+ * allowed and clears the name. False (the name unchanged) when refused.
+ */
+export function setClientName(conn: Conn, name: string): boolean {
+  if (/[^\x21-\x7e]/.test(name)) return false;
+  conn.name = name;
+  return true;
+}
+
 /** CLIENT SETNAME / GETNAME / ID */
 function client(conn: Conn, args: Args): void {
   const sub = args.latin1(1).toUpperCase();
   if (sub === 'ID' && args.count === 2) return conn.integer(conn.id);
   if (sub === 'GETNAME' && args.count === 2) return conn.name === '' ? conn.nil() : conn.bulk(conn.name);
   if (sub === 'SETNAME' && args.count === 3) {
-    const name = args.latin1(2);
-    if (/[^\x21-\x7e]/.test(name)) return conn.error('ERR Client names cannot contain spaces, newlines or special characters.');
-    conn.name = name;
-    return conn.ok();
+    return setClientName(conn, args.latin1(2)) ? conn.ok() : conn.error(BAD_CLIENT_NAME);
   }
   conn.error(`ERR unknown subcommand or wrong number of arguments for '${args.latin1(1)}'. Try CLIENT HELP.`);
 }
@@ -127,17 +135,32 @@ function command(conn: Conn, args: Args): void {
   conn.error(`ERR unknown subcommand or wrong number of arguments for '${args.latin1(1)}'. Try COMMAND HELP.`);
 }
 
+/** Redis 7's first key, last key (-1: the last argument) and step for a command's route. */
+export function keyPositions(spec: CommandSpec): [number, number, number] {
+  switch (spec.route) {
+    case 'key':
+      return [1, 1, 1];
+    case 'each-key':
+      return [1, -1, 1];
+    case 'txn':
+      // MSET key value [key value ...]: every other argument from the first.
+      return [1, -1, 2];
+    default:
+      return [0, 0, 0];
+  }
+}
+
 /** One command's entry as Redis 7 lists it: name, arity, flags, first/last key, step, and empty extras. */
 function commandInfo(conn: Conn, spec: CommandSpec): void {
-  const keyed = spec.route === 'key' || spec.route === 'each-key';
+  const [first, last, step] = keyPositions(spec);
   conn.arrayHeader(10);
   conn.bulk(spec.name.toLowerCase());
   conn.integer(spec.arity);
   conn.arrayHeader(spec.flags.length);
   for (const flag of spec.flags) conn.status(flag);
-  conn.integer(keyed ? 1 : 0);
-  conn.integer(spec.route === 'each-key' ? -1 : keyed ? 1 : 0);
-  conn.integer(keyed ? 1 : 0);
+  conn.integer(first);
+  conn.integer(last);
+  conn.integer(step);
   for (let i = 0; i < 4; i++) conn.arrayHeader(0);
 }
 

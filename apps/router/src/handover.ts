@@ -43,7 +43,7 @@ export function handOver(node: ShardNode, peers: Peers, shard: number, to: numbe
         reject(new Error(`worker ${to} did not take shard ${shard}: ${error}`));
       });
       for (const args of chunks) peers.request(to, SHARDIMPORT.opcode, args, transfer.slot());
-    });
+    }, reject);
   });
 }
 
@@ -69,6 +69,11 @@ class Transfer implements SlotOwner {
     if (this.finished) return;
     this.finished = true;
     this.done(error);
+  }
+
+  /** Handling an answer threw: the hand-over fails (and puts the shard back), the link goes on. */
+  failed(err: Error): void {
+    this.fail(err.message);
   }
 
   flushResolved(): void {

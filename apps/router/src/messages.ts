@@ -29,6 +29,11 @@ export type PrimaryMessage =
   | { t: 'client'; id: number; tls: boolean }
   /** Sent once after fork with --tls-port: the certificate and key, so the key never sits in an environment (diagnostic reports copy it). */
   | { t: 'tls'; pem: TlsPem }
+  /**
+   * Sent once right after fork, before any client: --requirepass ('' for none). Not in the
+   * environment, which diagnostic reports copy; a worker serves no client before it has it.
+   */
+  | { t: 'password'; password: string }
   /** Stop reading clients, answer what was read, close clients, then report drained. */
   | { t: 'shutdown' }
   /** Every worker has drained: close peer links and exit. */

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import { FrameDecoder, FrameEncoder, FrameKind, helloFrame, OutBuffer, ReplyKind, ReplyReader, type Args, type FrameSink } from '@kv/wire';
-import { FRAME_BUCKETS, FrameReplies, Histogram, NO_STAT, type ShardNode } from '@kv/node';
+import { FrameDecoder, FrameEncoder, FrameError, FrameKind, helloFrame, helloVersion, OutBuffer, ReplyKind, ReplyReader, type Args, type FrameSink } from '@kv/wire';
+import { COMMAND_TABLE_VERSION, FRAME_BUCKETS, FrameReplies, Histogram, NO_STAT, type ShardNode } from '@kv/node';
 import { MAX_WORKERS } from './shard-map';
 
 /** A reply owed to a client for a command sent to another worker. */
@@ -36,11 +36,29 @@ export interface SlotOwner {
   dirty: boolean;
   /** Some of its slots were resolved: write out what is now in order. */
   flushResolved(): void;
+  /** Handling one of its replies threw (a bug): close this client, and only it. */
+  failed(err: Error): void;
 }
 
 export interface PeerEvents {
   onLinkDown(peer: number, reason: string): void;
   onCorruptFrame(peer: number, error: Error): void;
+  /** Settling one client's reply threw: that client was closed, the link goes on. */
+  onSettleFault?(peer: number, error: Error): void;
+}
+
+/** Settles one slot; an error thrown by what it calls (a transaction's next step ...) fails that client only. */
+function settleSafely(slot: Slot, kind: ReplyKind, payload: string, peers: Peers, peer: number): void {
+  try {
+    slot.settle(kind, payload, peers);
+  } catch (err) {
+    peers.events.onSettleFault?.(peer, err as Error);
+    try {
+      slot.owner.failed(err as Error);
+    } catch {
+      // Closing a client cannot be allowed to take the link down either.
+    }
+  }
 }
 
 const LINK_DOWN = 'ERR the worker owning this key is down';
@@ -123,6 +141,14 @@ class PeerLink implements FrameSink {
     if (frame !== null) this.socket.write(frame);
   }
 
+  /**
+   * Up and its socket not destroyed: a socket closed here (a corrupt frame, a replaced link) stays
+   * `up` until its 'close' event, and what is written to it meanwhile is lost.
+   */
+  get usable(): boolean {
+    return this.up && !this.socket.destroyed;
+  }
+
   hasOutput(): boolean {
     return this.requests.count > 0 || this.replies.encoder.count > 0;
   }
@@ -136,6 +162,8 @@ class PeerLink implements FrameSink {
     try {
       this.decoder.feed(chunk, this);
     } catch (err) {
+      // The decoder's and the protocol's errors (FrameError): a client's fault never gets here,
+      // settleSafely contains it to that client.
       this.peers.events.onCorruptFrame(this.peer, err as Error);
       this.socket.destroy();
     }
@@ -144,23 +172,29 @@ class PeerLink implements FrameSink {
 
   frame(kind: FrameKind, count: number, buf: Buffer, start: number, end: number): void {
     if (kind === FrameKind.REQUEST) {
-      if (!this.up) throw new Error('request before hello');
+      if (!this.up) throw new FrameError('request before hello');
       this.peers.node.serveBatch(count, buf, start, end, this.replies, this.id);
       this.peers.scheduleFlush();
       return;
     }
     if (kind === FrameKind.HELLO) {
-      if (this.peer !== NOT_LINKED) throw new Error('second hello on a link');
+      if (this.peer !== NOT_LINKED) throw new FrameError('second hello on a link');
+      // Opcodes are positions in the command table: a peer built from another table would run
+      // the wrong commands. Refused (the link closes, logged as a corrupt frame with this reason).
+      const version = helloVersion(buf, start, end);
+      if (version !== COMMAND_TABLE_VERSION) {
+        throw new FrameError(`hello from worker ${count} with command table version ${version}, this worker has ${COMMAND_TABLE_VERSION}`);
+      }
       this.peers.adopt(this, count);
       return;
     }
-    if (count > this.pending.length - this.head) throw new Error('more replies than commands sent');
+    if (count > this.pending.length - this.head) throw new FrameError('more replies than commands sent');
     const reader = this.replyReader;
     reader.reset(buf, start, end);
     for (let i = 0; i < count; i++) {
       const kind = reader.next();
       const payload = reader.stop > reader.start ? buf.latin1Slice(reader.start, reader.stop) : '';
-      this.pending[this.head++].settle(kind, payload, this.peers);
+      settleSafely(this.pending[this.head++], kind, payload, this.peers, this.peer);
     }
     if (this.head === this.pending.length) {
       this.pending.length = 0;
@@ -176,7 +210,7 @@ class PeerLink implements FrameSink {
     this.up = false;
     this.requests.discard();
     this.replies.encoder.discard();
-    for (let i = this.head; i < this.pending.length; i++) this.pending[i].settle(ReplyKind.ERROR, LINK_DOWN, this.peers);
+    for (let i = this.head; i < this.pending.length; i++) settleSafely(this.pending[i], ReplyKind.ERROR, LINK_DOWN, this.peers, this.peer);
     this.pending = [];
     this.head = 0;
     this.peers.flushDirty();
@@ -237,12 +271,12 @@ export class Peers {
   /** The id of the live link to a peer, or -1: a transaction checks its link did not change under it. */
   linkIdOf(peer: number): number {
     const link = this.links[peer];
-    return link !== undefined && link.up ? link.id : -1;
+    return link !== undefined && link.usable ? link.id : -1;
   }
 
   isUp(peer: number): boolean {
     const link = this.links[peer];
-    return link !== undefined && link.up;
+    return link !== undefined && link.usable;
   }
 
   allUp(): boolean {
@@ -285,9 +319,15 @@ export class Peers {
     this.scheduleFlush();
   }
 
-  /** Sends a step that gets no reply, at once (see PeerLink.addControl). */
-  control(peer: number, opcode: number, args: Args): void {
-    this.links[peer]!.addControl(opcode, args);
+  /**
+   * Sends a step that gets no reply, at once (see PeerLink.addControl), on the link `linkId` only.
+   * False, sending nothing, when that link is no longer the peer's usable link.
+   */
+  control(peer: number, opcode: number, args: Args, linkId: number): boolean {
+    const link = this.links[peer];
+    if (link === undefined || link.id !== linkId || !link.usable) return false;
+    link.addControl(opcode, args);
+    return true;
   }
 
   /** Forwards argv[0] with one key of a multi-key command. */
@@ -320,7 +360,7 @@ export class Peers {
     const fresh = new PeerLink(peer, path, socket, this);
     this.links[peer] = fresh;
     socket.on('connect', () => {
-      socket.write(helloFrame(this.self));
+      socket.write(helloFrame(this.self, COMMAND_TABLE_VERSION));
       this.linked(fresh);
     });
     this.attach(fresh);
@@ -329,7 +369,7 @@ export class Peers {
   /** A link accepted from a higher-numbered worker named itself. */
   adopt(link: PeerLink, peer: number): void {
     // A worker a resize is adding may say hello before this one hears of the new map.
-    if (peer <= this.self || peer >= MAX_WORKERS) throw new Error(`hello from unexpected worker ${peer}`);
+    if (peer <= this.self || peer >= MAX_WORKERS) throw new FrameError(`hello from unexpected worker ${peer}`);
     link.peer = peer;
     // A restarted peer replaces its predecessor's link, which fails whatever it still owed.
     const old = this.links[peer];

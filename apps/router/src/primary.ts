@@ -188,10 +188,12 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
       [WORKER_ENV.map]: JSON.stringify(map),
       [WORKER_ENV.peerPath]: peerPath,
       [WORKER_ENV.logLevel]: config['log-level'],
-      [WORKER_ENV.config]: JSON.stringify({ requirepass: config.requirepass, protectedMode: config['protected-mode'] === 'yes', maxclients: maxclientsShare(), maxclientsTotal: config.maxclients, timeout: config.timeout, tcpKeepalive: config['tcp-keepalive'], clientOutputLimit: config['client-output-limit'], maxmemory: config.maxmemory, maxmemoryPolicy: config['maxmemory-policy'], protoMaxBulkLen: config['proto-max-bulk-len'], port: config.port, host: config.host, clientQueryBufferLimit: config['client-query-buffer-limit'], textMaxLine: config['text-max-line'], restarts: probe.restarts[index] ?? 0 }),
+      [WORKER_ENV.config]: JSON.stringify({ protectedMode: config['protected-mode'] === 'yes', maxclients: maxclientsShare(), maxclientsTotal: config.maxclients, timeout: config.timeout, tcpKeepalive: config['tcp-keepalive'], clientOutputLimit: config['client-output-limit'], maxmemory: config.maxmemory, maxmemoryPolicy: config['maxmemory-policy'], protoMaxBulkLen: config['proto-max-bulk-len'], port: config.port, host: config.host, clientQueryBufferLimit: config['client-query-buffer-limit'], textMaxLine: config['text-max-line'], restarts: probe.restarts[index] ?? 0 }),
     });
     slot.worker = worker;
     slot.peerPath = null;
+    // Before any client message (the channel keeps order): the password is not in the environment.
+    worker.send({ t: 'password', password: config.requirepass } satisfies PrimaryMessage);
     if (tlsPem) worker.send({ t: 'tls', pem: tlsPem } satisfies PrimaryMessage);
     log('debug', 'worker forked', { worker: index, worker_pid: worker.process.pid, generation: slot.generation });
     worker.on('message', (message: WorkerMessage) => onMessage(index, worker, peerPath, message));

@@ -58,7 +58,7 @@ export class Router {
   authFailures = 0;
   /** Calls and latency by command and protocol (counted by Conn). */
   readonly commandStats = new CommandStats();
-  private readonly passwordDigest: Buffer | null;
+  private passwordDigest: Buffer | null;
   /** Commands run on this worker's own shards for its clients. */
   local = 0;
   totalConnections = 0;
@@ -90,7 +90,7 @@ export class Router {
     this.workers = map.workers;
     this.applyMap(map);
     this.clientPort = limits.port;
-    this.passwordDigest = limits.requirepass ? digest(limits.requirepass) : null;
+    this.passwordDigest = limits.requirepass ? digest(Buffer.from(limits.requirepass, 'utf8')) : null;
   }
 
   /** Routes by a new version of the shard map (the primary sends it while every router is paused). */
@@ -132,6 +132,11 @@ export class Router {
     for (const conn of this.conns) conn.resumeInput();
   }
 
+  /** The password ('' for none), sent by the primary over the cluster channel before any client. */
+  setPassword(password: string): void {
+    this.passwordDigest = password ? digest(Buffer.from(password, 'utf8')) : null;
+  }
+
   get passwordRequired(): boolean {
     return this.passwordDigest !== null;
   }
@@ -139,7 +144,8 @@ export class Router {
   /** Compares in constant time (digests of equal length), so timing tells nothing of the password. */
   passwordMatches(given: string): boolean {
     if (this.passwordDigest === null) return false;
-    const ok = timingSafeEqual(digest(given), this.passwordDigest);
+    // `given` is the client's raw bytes as a latin1 string; the configured password is compared by its UTF-8 bytes.
+    const ok = timingSafeEqual(digest(Buffer.from(given, 'latin1')), this.passwordDigest);
     if (!ok) this.authFailures++;
     return ok;
   }
@@ -347,8 +353,9 @@ function histogramLines(name: string, h: HistogramSnapshot): [string, number][] 
   return [...h.buckets.map((b): [string, number] => [`${name}_bucket_${b.le}`, b.count]), [`${name}_sum`, h.sum], [`${name}_count`, h.count]];
 }
 
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text, 'latin1').digest();
+/** SHA-256 of a password's bytes (the UTF-8 encoding of the configured one, the raw bytes a client sent). */
+function digest(bytes: Buffer): Buffer {
+  return createHash('sha256').update(bytes).digest();
 }
 
 /** STATS's event-loop delay lines, in seconds since the worker started. */

@@ -1,5 +1,5 @@
 import { argsOf, ReplyKind, respArrayHeader, respBulkLatin1, SHARD_COUNT, unpackList, type Args, type OutBuffer } from '@kv/wire';
-import { cursorAt, cursorText, parseScan, ReplyTo, type CommandSpec, type ReplySink, type ScanRequest } from '@kv/node';
+import { answerTo, cursorAt, cursorText, parseScan, ReplyTo, type CommandSpec, type ReplySink, type ScanRequest } from '@kv/node';
 import type { Conn } from './conn';
 import { Gather } from './gather';
 import { Slot, type Peers } from './peers';
@@ -62,7 +62,7 @@ class Scan extends Gather {
       const shards = router.node.shards;
       // A transaction holds this worker's shards: the step waits its turn.
       if (shards.busy) this.place();
-      shards.run(() => shards.runWorkerCommand(this.spec, args, this.sink));
+      shards.run(() => shards.runWorkerCommand(this.spec, args, this.sink), answerTo(this.sink));
     } else if (!router.peers.isUp(owner)) {
       this.fail(LINK_DOWN);
     } else {

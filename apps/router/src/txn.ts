@@ -1,5 +1,5 @@
 import { argsOf, ReplyKind, shardOfString, type Args } from '@kv/wire';
-import { commandNamed, ReplyTo, unpackValues } from '@kv/node';
+import { answerTo, commandNamed, ReplyTo, unpackValues } from '@kv/node';
 import { Gather } from './gather';
 import { Slot, type Peers, type SlotOwner } from './peers';
 import type { Router } from './router';
@@ -68,7 +68,8 @@ export class Transaction extends Gather {
     const router = this.router;
     if (worker === router.self) {
       const shards = router.node.shards;
-      shards.run(() => shards.runWorkerCommand(TXPREPARE, args, new ReplyTo((kind, payload) => this.prepared(kind, payload))));
+      const sink = new ReplyTo((kind, payload) => this.prepared(kind, payload));
+      shards.run(() => shards.runWorkerCommand(TXPREPARE, args, sink), answerTo(sink));
     } else if (!router.peers.isUp(worker)) {
       this.fail(LINK_DOWN);
     } else {
@@ -93,12 +94,28 @@ export class Transaction extends Gather {
     this.prepareNext();
   }
 
+  /**
+   * Every worker is prepared: commit (or, MSETNX with an existing key, abort) them all. The client
+   * hears OK only if every remote TXCOMMIT was written to the very link its prepare went out on,
+   * still usable: that link's participant holds the shards for this link id, and frames on it
+   * arrive in order, so the participant reads TXCOMMIT before it could see the link close.
+   * Everything here is synchronous, so no link changes between the check and the writes; remote
+   * commits go out before this worker's own, whose release runs waiting work.
+   */
   private finish(): void {
-    // A link that closed and reopened since its prepare released that worker's hold: committing
-    // the others would apply only part of the write.
+    // A link that closed (or was closed here) since its prepare released, or will release, that
+    // worker's hold: committing the others would apply only part of the write.
     for (const [worker, link] of this.links) if (this.router.peers.linkIdOf(worker) !== link) return this.fail(LINK_DOWN);
     const commit = !(this.mode === 'MSETNX' && this.existing > 0);
-    for (const worker of this.owners) this.end(worker, commit);
+    for (const worker of this.owners) {
+      if (worker !== this.router.self && !this.end(worker, commit)) {
+        // Cannot happen after the check above; if it does, say so rather than answer OK.
+        for (const other of this.owners) if (other !== worker) this.end(other, false);
+        this.error = LINK_DOWN;
+        return this.complete();
+      }
+    }
+    if (this.owners.includes(this.router.self)) this.end(this.router.self, commit);
     if (this.mode === 'MSETNX') this.sum = commit ? 1 : 0;
     this.complete();
   }
@@ -116,15 +133,19 @@ export class Transaction extends Gather {
     if (!this.starting) this.router.peers.markDirty(this.owner);
   }
 
-  private end(worker: number, commit: boolean): void {
+  /** Commits or aborts one worker; false when a remote one's prepare link is gone (nothing sent). */
+  private end(worker: number, commit: boolean): boolean {
     const router = this.router;
     if (worker === router.self) {
       if (commit) router.node.shards.commit(this.txid);
       else router.node.shards.abort(this.txid);
-    } else if (router.peers.isUp(worker)) {
-      // Sent at once, before the client hears OK: the commit must not wait for the end of the turn.
-      router.peers.control(worker, (commit ? TXCOMMIT : TXABORT).opcode, argsOf([commit ? 'TXCOMMIT' : 'TXABORT', this.txid]));
+      return true;
     }
+    const link = this.links.get(worker);
+    // Never prepared (it failed, or was not reached): nothing to end.
+    if (link === undefined) return true;
+    // Sent at once, before the client hears OK: the commit must not wait for the end of the turn.
+    return router.peers.control(worker, (commit ? TXCOMMIT : TXABORT).opcode, argsOf([commit ? 'TXCOMMIT' : 'TXABORT', this.txid]), link);
   }
 
   /** TXPREPARE txid from mode key [value] ... for the keys this worker owns. */

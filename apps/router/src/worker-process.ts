@@ -12,8 +12,8 @@ import { Router } from './router';
 import { shardsOwnedBy, type ShardMap } from './shard-map';
 import { TlsTerminator } from './tls';
 
+/** The settings in the environment: everything but the password (the 'password' message). */
 interface WorkerSettings {
-  requirepass: string;
   protectedMode: boolean;
   /** This worker's share of maxclients. */
   maxclients: number;
@@ -57,11 +57,15 @@ export function runWorker(): void {
   const peers = new Peers(index, Math.max(map.workers, index + 1), node, {
     onLinkDown: (peer, reason) => log(reason === 'retired' ? 'info' : 'warn', 'peer link down', { worker: index, peer, reason }),
     onCorruptFrame: (peer, error) => log('error', 'corrupt frame from peer', { worker: index, peer, error: error.message }),
+    onSettleFault: (peer, error) => log('error', 'a reply from a peer failed its client', { worker: index, peer, error: error.message }),
   });
-  const router = new Router(index, map, node, peers, settings);
+  const router = new Router(index, map, node, peers, { ...settings, requirepass: '' });
+  // Set by the primary's password message, sent right after fork, before any client.
+  let passwordKnown = false;
   // INFO, run on this worker's shards, also reports the router's figures (clients, commands).
   node.shards.processStats = () => router.processStats();
   // Work that waited for a transaction has run: send the replies it produced.
+  node.shards.onFault = (message, fields) => log('error', message, { worker: index, ...fields });
   node.shards.onDrained = () => {
     peers.flushDirty();
     peers.scheduleFlush();
@@ -94,8 +98,16 @@ export function runWorker(): void {
         });
         return;
       case 'client':
-        if (handle instanceof net.Socket) router.adopt(message.tls ? tlsClients!.wrap(handle) : handle);
+        if (!passwordKnown) {
+          // Cannot happen (the password comes first); fail closed rather than serve without it.
+          log('error', 'client before the password message', { worker: index });
+          if (handle instanceof net.Socket) handle.destroy();
+        } else if (handle instanceof net.Socket) router.adopt(message.tls ? tlsClients!.wrap(handle) : handle);
         send({ t: 'adopted', id: message.id });
+        return;
+      case 'password':
+        router.setPassword(message.password);
+        passwordKnown = true;
         return;
       case 'tls':
         tlsClients = new TlsTerminator(message.pem, index);

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FrameKind, helloFrame, shardOfString } from '@kv/wire';
+import { COMMAND_TABLE_VERSION } from '@kv/node';
 import { sleep, startCluster, stats, TextClient, type Cluster, type LogLine } from './harness';
 
 const WORKERS = 3;
@@ -100,7 +101,7 @@ t('a stranger replacing a link with a HELLO, then sending a corrupt frame: owed 
   stranger.on('error', () => {});
   await new Promise((resolve) => stranger.once('connect', resolve));
   const replacedAt = Date.now();
-  stranger.write(helloFrame(IMPERSONATED));
+  stranger.write(helloFrame(IMPERSONATED, COMMAND_TABLE_VERSION));
   assert.equal(await target.readLines(1, 2000), ['ERROR'], 'the command owed on the replaced link gets ERROR');
   const replacedMs = Date.now() - replacedAt;
 

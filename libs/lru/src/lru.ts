@@ -329,6 +329,12 @@ export class Lru {
     ttl.index[last] = at;
   }
 
+  /** Bytes charged for a live key (key + value + entryOverhead); 0 when there is no such key. */
+  chargeOf(key: string): number {
+    const slot = this.live(key);
+    return slot < 0 ? 0 : this.sizes[slot];
+  }
+
   /** How much `bytes` would grow if set() stored this entry (negative when it shrinks). */
   growthOf(key: string, value: string): number {
     const slot = this.live(key);

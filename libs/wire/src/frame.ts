@@ -239,11 +239,20 @@ export class ReplyReader {
   }
 }
 
-/** The frame a worker sends first on a link it opened, naming itself. */
-export function helloFrame(worker: number): Buffer {
-  const frame = Buffer.alloc(FRAME_HEADER_BYTES);
-  frame.writeUInt32LE(0, 0);
+/**
+ * The frame a worker sends first on a link it opened, naming itself (the header's count) and the
+ * version of its command table (body: u32), since opcodes are positions in that table.
+ */
+export function helloFrame(worker: number, tableVersion: number): Buffer {
+  const frame = Buffer.alloc(FRAME_HEADER_BYTES + 4);
+  frame.writeUInt32LE(4, 0);
   frame[4] = FrameKind.HELLO;
   frame.writeUInt32LE(worker, 5);
+  frame.writeUInt32LE(tableVersion >>> 0, FRAME_HEADER_BYTES);
   return frame;
+}
+
+/** The command table version in a HELLO frame's body; -1 when the body has none (an older peer). */
+export function helloVersion(buf: Buffer, start: number, end: number): number {
+  return end - start >= 4 ? buf.readUInt32LE(start) : -1;
 }

@@ -25,6 +25,7 @@ export {
   RequestReader,
   ReplyReader,
   helloFrame,
+  helloVersion,
   FRAME_HEADER_BYTES,
   MAX_FRAME_BYTES,
 } from './frame';

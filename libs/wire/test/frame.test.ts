@@ -13,6 +13,8 @@ import {
   ReplyKind,
   ReplyReader,
   RequestReader,
+  helloFrame,
+  helloVersion,
 } from '../src/frame';
 import { OutBuffer } from '../src/out';
 import { prng } from '../../../test-support/prng';
@@ -389,10 +391,23 @@ frame('a truncated reply throws FrameError', () => {
   }
 });
 
-frame.run();
 
 // ---------------------------------------------------------------------------------------------
 
+frame('a HELLO names the worker (count) and carries the command table version (u32 body)', () => {
+  const hello = helloFrame(7, 0xdeadbeef);
+  assert.is(hello.length, FRAME_HEADER_BYTES + 4);
+  assert.is(hello.readUInt32LE(0), 4, 'body length');
+  assert.is(hello[4], FrameKind.HELLO);
+  assert.is(hello.readUInt32LE(5), 7);
+  const seen: [FrameKind, number, number][] = [];
+  new FrameDecoder().feed(hello, { frame: (kind, count, buf, start, end) => seen.push([kind, count, helloVersion(buf, start, end)]) });
+  assert.equal(seen, [[FrameKind.HELLO, 7, 0xdeadbeef]]);
+  const old = Buffer.alloc(FRAME_HEADER_BYTES);
+  assert.is(helloVersion(old, FRAME_HEADER_BYTES, FRAME_HEADER_BYTES), -1, 'a HELLO without a version');
+});
+
+frame.run();
 const fnv = suite('wire:fnv');
 
 const latin1 = (s: string) => Buffer.from(s, 'latin1');

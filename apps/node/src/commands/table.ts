@@ -1,4 +1,4 @@
-import type { Args } from '@kv/wire';
+import { fnv1a, type Args } from '@kv/wire';
 import type { Lru } from '@kv/lru';
 import type { ReplySink } from '../reply';
 import type { ShardSet } from '../shards';
@@ -120,6 +120,15 @@ const table: Omit<CommandSpec, 'opcode'>[] = [
 ];
 
 export const COMMANDS: readonly CommandSpec[] = table.map((spec, i) => Object.freeze({ ...spec, opcode: i + 1 }));
+
+/**
+ * The command table's version: FNV-1a (32 bits) of every `opcode:name;`. Opcodes are positions in
+ * this table, so two workers may exchange frames only if their versions are equal (peer HELLO).
+ */
+export const COMMAND_TABLE_VERSION: number = (() => {
+  const text = Buffer.from(COMMANDS.map((spec) => `${spec.opcode}:${spec.name};`).join(''), 'latin1');
+  return fnv1a(text, 0, text.length) >>> 0;
+})();
 
 /** Commands indexed by opcode, for frames from peers. */
 export const BY_OPCODE: readonly (CommandSpec | undefined)[] = (() => {

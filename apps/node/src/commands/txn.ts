@@ -38,24 +38,44 @@ export function txprepare(shards: ShardSet, args: Args, reply: ReplySink): void 
   for (let i = 4; i + 1 < args.count; i += 2) latest.set(args.latin1(i), args.latin1(i + 1));
   const writes: [string, string][] = [];
   let existing = 0;
-  const growth = new Map<Lru, number>();
   for (const [key, value] of latest) {
     const store = shards.store(shardOfString(key));
     if (store === undefined) return reply.error('ERR key is not owned by this worker');
     if (key.length + value.length + store.entryOverhead > store.maxBytes) return reply.error(ERR.oom);
     if (mode === 'MSETNX' && store.has(key)) existing++;
-    growth.set(store, (growth.get(store) ?? 0) + store.growthOf(key, value));
     writes.push([key, value]);
   }
-  // All or nothing: when the policy cannot free enough, refuse the whole write before any of it.
-  if (shards.policy !== 'allkeys-lru') {
-    for (const [store, bytes] of growth) {
-      const freeable = shards.policy === 'volatile-lru' ? store.volatileBytes : 0;
-      if (store.bytes + bytes > store.maxBytes + freeable) return reply.error(ERR.oom);
-    }
-  }
+  // All or nothing: every write must fit, in the order commit applies them, given the ones before.
+  if (!writesFit(shards, writes)) return reply.error(ERR.oom);
   shards.holdFor(txid, from, existing > 0 ? [] : writes);
   reply.integer(existing);
+}
+
+/**
+ * True when Lru.set() would accept every write, applied in this order (what ShardSet.commit does),
+ * so a commit never drops one. Per store it follows the bytes the policy cannot free:
+ *  - allkeys-lru frees anything, so only an entry larger than a whole store fails (checked above);
+ *  - noeviction frees nothing: the store's bytes after each write must stay within maxBytes;
+ *  - volatile-lru frees only entries with a TTL (an MSET'd key loses its TTL): the bytes of entries
+ *    without one must stay within maxBytes after each write. Evicting a TTL'd key that a later
+ *    write sets does not change that count, so the simulation needs no eviction order.
+ * `writes` name each key once (txprepare keeps the last value of a key).
+ */
+export function writesFit(shards: ShardSet, writes: readonly [string, string][]): boolean {
+  if (shards.policy === 'allkeys-lru') return true;
+  const kept = new Map<Lru, number>();
+  for (const [key, value] of writes) {
+    const store = shards.store(shardOfString(key));
+    if (store === undefined) return false;
+    let bytes = kept.get(store) ?? (shards.policy === 'noeviction' ? store.bytes : store.bytes - store.volatileBytes);
+    const cost = key.length + value.length + store.entryOverhead;
+    const before = store.chargeOf(key);
+    const freedByOverwrite = shards.policy === 'noeviction' || store.expiryOf(key) === 0 ? before : 0;
+    bytes += cost - freedByOverwrite;
+    if (bytes > store.maxBytes) return false;
+    kept.set(store, bytes);
+  }
+  return true;
 }
 
 export function txcommit(shards: ShardSet, args: Args): void {

@@ -1,0 +1,66 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { answerTo, ShardSet } from '../src/shards';
+import { ReplyTo } from '../src/reply';
+import { ReplyKind } from '@kv/wire';
+
+const ALL = Array.from({ length: 16 }, (_, i) => i);
+const t = suite('ShardSet: containment of faults, transactions and closed links');
+
+function quiet(shards: ShardSet): string[] {
+  const faults: string[] = [];
+  shards.onFault = (message) => faults.push(message);
+  return faults;
+}
+
+t('deferred work that throws answers an error to its own sink; the work behind it still runs', () => {
+  const shards = new ShardSet(ALL, 1 << 20);
+  const faults = quiet(shards);
+  const got: [ReplyKind, string][] = [];
+  const sink = new ReplyTo((kind, payload) => got.push([kind, payload]));
+  let after = false;
+  shards.holdFor('t1', -1, []);
+  shards.defer(() => {
+    throw new Error('boom');
+  }, answerTo(sink));
+  shards.defer(() => (after = true));
+  assert.ok(shards.abort('t1'));
+  assert.equal(got, [[ReplyKind.ERROR, 'ERR boom']], 'the failed command is answered, not left hanging');
+  assert.ok(after, 'the line moved on');
+  assert.is(faults.length, 1, 'and it was logged');
+  assert.not.ok(shards.busy);
+});
+
+t('a commit applies its writes; a link closing before its commit releases without writing; after, a commit is refused', () => {
+  const shards = new ShardSet(ALL, 1 << 20);
+  quiet(shards);
+  shards.holdFor('a', 3, [['k', 'v1']]);
+  assert.ok(shards.commit('a'));
+  const store = () => shards.store([...ALL].find((s) => shards.store(s)!.has('k')) ?? 0)!;
+  assert.is(store().get('k'), 'v1');
+  shards.abortFrom(3);
+  assert.is(store().get('k'), 'v1', 'a link closing after its commit changes nothing');
+  shards.holdFor('b', 4, [['k', 'v2']]);
+  shards.abortFrom(4);
+  assert.not.ok(shards.busy, 'released');
+  assert.not.ok(shards.commit('b'), 'a commit arriving after the close is not applied');
+  assert.is(store().get('k'), 'v1');
+});
+
+t('closed links are remembered only while work waits in line', () => {
+  const shards = new ShardSet(ALL, 1 << 20);
+  quiet(shards);
+  for (let link = 0; link < 1000; link++) shards.abortFrom(link);
+  assert.is(shards.goneLinkCount, 0, 'nothing waits: nothing to remember');
+  // A prepare from link 5 waits behind a transaction from link 7; link 5 closes meanwhile.
+  shards.holdFor('x', 7, []);
+  let sawGone: boolean | null = null;
+  shards.defer(() => (sawGone = shards.isGone(5)));
+  shards.abortFrom(5);
+  assert.ok(shards.isGone(5), 'remembered while its prepare may be waiting');
+  assert.ok(shards.abort('x'));
+  assert.is(sawGone, true, 'the waiting prepare saw its link gone');
+  assert.is(shards.goneLinkCount, 0, 'forgotten once the line is empty');
+});
+
+t.run();

@@ -1,0 +1,130 @@
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { argsOf, helloFrame, ReplyKind, shardOfString } from '@kv/wire';
+import { COMMAND_TABLE_VERSION, commandNamed, ShardNode } from '@kv/node';
+import { Peers, Slot } from '../src/peers';
+
+const ALL = Array.from({ length: 16 }, (_, i) => i);
+const owner = { dirty: false, flushResolved() {}, failed() {} };
+const events = { onLinkDown() {}, onCorruptFrame() {} };
+
+class Answer extends Slot {
+  reply: Promise<[ReplyKind, string]>;
+  private resolve!: (r: [ReplyKind, string]) => void;
+  constructor() {
+    super(owner, true);
+    this.reply = new Promise((r) => (this.resolve = r));
+  }
+  override settle(kind: ReplyKind, payload: string, peers: Peers): void {
+    super.settle(kind, payload, peers);
+    this.resolve([kind, payload]);
+  }
+}
+
+/** Worker 0 (participant, listening) and worker 1 (coordinator), linked in this process. */
+async function pair(): Promise<{ p0: Peers; p1: Peers; n0: ShardNode; close(): void }> {
+  const sock = path.join(os.tmpdir(), `kv-peers-test-${process.pid}-${Math.random().toString(36).slice(2)}.sock`);
+  const n0 = new ShardNode(ALL, 1 << 20);
+  const p0 = new Peers(0, 2, n0, events);
+  const p1 = new Peers(1, 2, new ShardNode([], 1 << 20), events);
+  await p0.listen(sock);
+  p1.update([sock]);
+  await Promise.all([p0.whenAllUp(), p1.whenAllUp()]);
+  return { p0, p1, n0, close: () => (p0.closeAll(), p1.closeAll()) };
+}
+
+const until = async (cond: () => boolean) => {
+  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+};
+
+const TXPREPARE = commandNamed('TXPREPARE');
+const TXCOMMIT = commandNamed('TXCOMMIT');
+const t = suite('Peers: a transaction\'s commit goes only to the link it was prepared on');
+
+t('a link closed here (socket destroyed, close not yet seen) is not usable: control() sends nothing and says so', async () => {
+  const { p1, close } = await pair();
+  const id = p1.linkIdOf(0);
+  assert.ok(id >= 0);
+  (p1 as unknown as { links: { socket: { destroy(): void } }[] }).links[0].socket.destroy();
+  assert.is(p1.linkIdOf(0), -1, 'a destroyed link has no id a transaction could commit on');
+  assert.is(p1.isUp(0), false);
+  assert.is(p1.control(0, TXCOMMIT.opcode, argsOf(['TXCOMMIT', 'x']), id), false);
+  close();
+});
+
+t('prepared then TXCOMMIT: applied; prepared then the link closes before TXCOMMIT: released, nothing applied', async () => {
+  const { p1, n0, close } = await pair();
+  const key = 'peer-k';
+  const store = n0.shards.store(shardOfString(key))!;
+  const prep = new Answer();
+  p1.forward(0, TXPREPARE.opcode, argsOf(['TXPREPARE', '1:1', '1', 'MSET', key, 'v1']), prep);
+  assert.equal(await prep.reply, [ReplyKind.INTEGER, '0']);
+  assert.ok(n0.shards.busy, 'the participant holds its shards');
+  assert.ok(p1.control(0, TXCOMMIT.opcode, argsOf(['TXCOMMIT', '1:1']), p1.linkIdOf(0)));
+  await until(() => store.get(key) === 'v1');
+  assert.is(store.get(key), 'v1');
+  assert.not.ok(n0.shards.busy);
+  // Now one whose link closes before its commit.
+  const prep2 = new Answer();
+  p1.forward(0, TXPREPARE.opcode, argsOf(['TXPREPARE', '1:2', '1', 'MSET', key, 'v2']), prep2);
+  assert.equal(await prep2.reply, [ReplyKind.INTEGER, '0']);
+  const id = p1.linkIdOf(0);
+  (p1 as unknown as { links: { socket: { destroy(): void } }[] }).links[0].socket.destroy();
+  assert.is(p1.control(0, TXCOMMIT.opcode, argsOf(['TXCOMMIT', '1:2']), id), false, 'the coordinator cannot commit: it answers an error');
+  await until(() => !n0.shards.busy);
+  assert.not.ok(n0.shards.busy, 'the participant released the hold when the link closed');
+  assert.is(store.get(key), 'v1', 'and applied nothing');
+  close();
+});
+
+t('a reply whose handling throws fails only its client: the link stays up for everyone else', async () => {
+  const { p1, close } = await pair();
+  const failedClients: string[] = [];
+  const badOwner = { dirty: false, flushResolved() {}, failed: (err: Error) => failedClients.push(err.message) };
+  class Throws extends Slot {
+    override settle(): void {
+      throw new Error('bug in one client');
+    }
+  }
+  const id = p1.linkIdOf(0);
+  const GET = commandNamed('GET');
+  p1.forward(0, GET.opcode, argsOf(['GET', 'x']), new Throws(badOwner, true));
+  const next = new Answer();
+  p1.forward(0, GET.opcode, argsOf(['GET', 'x']), next);
+  assert.equal(await next.reply, [ReplyKind.NIL, ''], 'the command behind it is answered');
+  assert.equal(failedClients, ['bug in one client'], 'the faulty client was failed');
+  await new Promise((r) => setTimeout(r, 20));
+  assert.is(p1.linkIdOf(0), id, 'the same link is still up');
+  close();
+});
+
+t('a HELLO with another command table version is refused: the link closes, an error is reported, the real link stays', async () => {
+  const sock = path.join(os.tmpdir(), `kv-peers-test-${process.pid}-v.sock`);
+  const errors: string[] = [];
+  const p0 = new Peers(0, 3, new ShardNode(ALL, 1 << 20), { onLinkDown() {}, onCorruptFrame: (_peer, err) => errors.push(err.message) });
+  await p0.listen(sock);
+  for (const version of [COMMAND_TABLE_VERSION ^ 1, -1]) {
+    const stranger = net.createConnection(sock);
+    stranger.on('error', () => {});
+    const closed = new Promise((resolve) => stranger.once('close', resolve));
+    await new Promise((resolve) => stranger.once('connect', resolve));
+    stranger.write(version === -1 ? helloFrame(2, 0).subarray(0, 9).fill(0, 0, 4) : helloFrame(2, version));
+    await closed;
+    assert.not.ok(p0.isUp(2), 'not adopted');
+  }
+  assert.is(errors.length, 2);
+  assert.match(errors[0], /command table version/);
+  // The same worker with the right version is adopted.
+  const good = net.createConnection(sock);
+  await new Promise((resolve) => good.once('connect', resolve));
+  good.write(helloFrame(2, COMMAND_TABLE_VERSION));
+  await until(() => p0.isUp(2));
+  assert.ok(p0.isUp(2));
+  good.destroy();
+  p0.closeAll();
+});
+
+t.run();
