@@ -94,7 +94,11 @@ export function runWorker(): void {
         });
         return;
       case 'client':
-        if (handle instanceof net.Socket) router.adopt(message.tls ? tlsClients!.wrap(handle) : handle);
+        if (handle instanceof net.Socket) {
+          // The raw socket under a TLS one too: a reset must not be an uncaught exception here.
+          handle.on('error', () => handle.destroy());
+          router.adopt(message.tls ? tlsClients!.wrap(handle) : handle);
+        }
         send({ t: 'adopted', id: message.id });
         return;
       case 'tls':
