@@ -152,7 +152,17 @@ export class Router {
 
   /** Serves a client connection the primary handed over. */
   adopt(socket: net.Socket): void {
+    // First of all: every path below may write to or end the socket, and a client can reset its
+    // connection at any moment (even before the hand-over). Without a listener that error is an
+    // uncaught exception that kills the worker and every client on it.
+    socket.on('error', () => socket.destroy());
     if (this.draining) {
+      socket.destroy();
+      return;
+    }
+    // Reset before this worker got it: no peer left to answer or to count (and no remote address,
+    // which protected mode would take for a remote client).
+    if (socket.remoteAddress === undefined || socket.destroyed) {
       socket.destroy();
       return;
     }
@@ -177,7 +187,6 @@ export class Router {
     if (this.clientPort === 0) this.clientPort = socket.localPort ?? 0;
     socket.on('data', (chunk: Buffer) => this.receive(conn, chunk));
     socket.on('end', () => conn.closeAfterReplies());
-    socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       conn.closed = true;
       this.conns.delete(conn);
@@ -197,7 +206,7 @@ export class Router {
       clearTimeout(timer);
       socket.end(chunk[0] === 0x2a ? '-ERR max number of clients reached\r\n' : 'ERROR\n');
     });
-    socket.on('error', () => socket.destroy());
+    socket.once('close', () => clearTimeout(timer));
     socket.resume();
   }
 

@@ -63,6 +63,8 @@ export class TlsTerminator {
   }
 
   wrap(socket: net.Socket): tls.TLSSocket {
+    // The raw TCP socket can be reset before or during the handshake: its error must have a listener.
+    socket.on('error', () => socket.destroy());
     const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: this.context });
     let established = false;
     const timer = setTimeout(() => {

@@ -98,11 +98,15 @@ export function runWorker(): void {
         });
         return;
       case 'client':
-        if (!passwordKnown) {
-          // Cannot happen (the password comes first); fail closed rather than serve without it.
-          log('error', 'client before the password message', { worker: index });
-          if (handle instanceof net.Socket) handle.destroy();
-        } else if (handle instanceof net.Socket) router.adopt(message.tls ? tlsClients!.wrap(handle) : handle);
+        if (handle instanceof net.Socket) {
+          // The raw socket under a TLS one too: a reset must not be an uncaught exception here.
+          handle.on('error', () => handle.destroy());
+          if (!passwordKnown) {
+            // Cannot happen (the password comes first); fail closed rather than serve without it.
+            log('error', 'client before the password message', { worker: index });
+            handle.destroy();
+          } else router.adopt(message.tls ? tlsClients!.wrap(handle) : handle);
+        }
         send({ t: 'adopted', id: message.id });
         return;
       case 'password':

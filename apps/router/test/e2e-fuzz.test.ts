@@ -79,11 +79,14 @@ interface FuzzTally {
   bytesReceived: number;
   /** Connections the server closed (QUIT, protocol errors): each is reopened. */
   reconnects: number;
+  /** Connections the fuzzer reset (SO_LINGER 0) or half-closed itself, mid-burst or right after connecting. */
+  resets: number;
+  halfCloses: number;
 }
 
 /** Sends random bursts in random pieces, reading and dropping every reply, until the deadline. */
 async function fuzz(port: number, rand: Rand, deadline: number): Promise<FuzzTally> {
-  const tally: FuzzTally = { commands: 0, bytesSent: 0, bytesReceived: 0, reconnects: 0 };
+  const tally: FuzzTally = { commands: 0, bytesSent: 0, bytesReceived: 0, reconnects: 0, resets: 0, halfCloses: 0 };
   let socket: net.Socket | null = null;
   let closed = true;
   while (Date.now() < deadline) {
@@ -94,6 +97,14 @@ async function fuzz(port: number, rand: Rand, deadline: number): Promise<FuzzTal
       socket.on('data', (chunk: Buffer) => (tally.bytesReceived += chunk.length));
       socket.on('close', () => (closed = true));
       socket.on('error', () => {});
+      // Sometimes reset at once: the worker may adopt a socket already gone (no remote address).
+      if (rand() < 0.05) {
+        const s = socket;
+        s.once('connect', () => s.resetAndDestroy());
+        tally.resets++;
+        await new Promise((resolve) => s.once('close', resolve));
+        continue;
+      }
     }
     const parts: Buffer[] = [];
     for (let n = 1 + int(rand, 20); n > 0; n--) parts.push(rand() < 0.5 ? respCommand(rand) : textCommand(rand));
@@ -105,6 +116,20 @@ async function fuzz(port: number, rand: Rand, deadline: number): Promise<FuzzTal
       tally.bytesSent += piece.length;
       if (!socket!.write(piece)) await new Promise((resolve) => setTimeout(resolve, 5));
       if (rand() < 0.3) await new Promise((resolve) => setImmediate(resolve));
+      // Now and then the client goes away mid-burst: a reset, or a half-close (then it is done).
+      const r = rand();
+      if (r < 0.01) {
+        socket!.resetAndDestroy();
+        tally.resets++;
+        closed = true;
+      } else if (r < 0.02) {
+        socket!.end();
+        tally.halfCloses++;
+        const s = socket!;
+        await Promise.race([new Promise((resolve) => s.once('close', resolve)), sleep(200)]);
+        s.destroy();
+        closed = true;
+      }
     }
     await sleep(int(rand, 3));
   }
@@ -151,7 +176,9 @@ const t = suite('e2e: fuzzing the live cluster');
 let cluster: Cluster;
 
 t.before(async () => {
-  cluster = await startCluster({ workers: WORKERS, args: ['--admin-port', '-1'] });
+  // Listening on 0.0.0.0 (clients still connect to 127.0.0.1): protected mode is on, as by
+  // default, so a client reset before adoption goes through its check too.
+  cluster = await startCluster({ workers: WORKERS, args: ['--admin-port', '-1', '--host', '0.0.0.0'] });
 });
 t.after(async () => {
   await cluster.stop();
@@ -182,7 +209,7 @@ t('20 clients sending random valid and invalid commands in both protocols break 
   assert.ok(sum((t) => t.commands) > 0 && writes > 0, 'the fuzzers and the checker ran');
   console.log(
     `    fuzz: ${sum((t) => t.commands)} commands (${(sum((t) => t.bytesSent) / 1048576).toFixed(1)} MB) from ${FUZZERS} clients in ${FUZZ_MS} ms, ` +
-      `${(sum((t) => t.bytesReceived) / 1048576).toFixed(1)} MB of replies, ${sum((t) => t.reconnects)} connections closed by the server; ` +
+      `${(sum((t) => t.bytesReceived) / 1048576).toFixed(1)} MB of replies, ${sum((t) => t.reconnects)} connections closed by the server or the fuzzer (${sum((t) => t.resets)} resets, ${sum((t) => t.halfCloses)} half-closes); ` +
       `${writes} checked writes, ${keys.length} keys read back intact`,
   );
 });
