@@ -150,6 +150,8 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
     let pos = 0;
     const len = chunk.length;
     const out = this.router.out;
+    // What the socket holds unsent, read once: a getter through the stream's state is not free per command.
+    const room = this.router.limits.clientOutputLimit - this.socket.writableLength;
     while (pos < len && !this.closing) {
       if (this.fresh) {
         this.fresh = false;
@@ -169,7 +171,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
       }
       if (pos >= len) break;
       // Past the output limit within this read: encode nothing more, checkOutput closes the client.
-      if (out.length + this.socket.writableLength + (this.held === null ? 0 : this.held.length) > this.router.limits.clientOutputLimit) break;
+      if (out.length + (this.held === null ? 0 : this.held.length) > room) break;
       // Too many forwarded replies still to come (counted nowhere yet): the rest of the chunk
       // waits, unparsed, until they arrive and drain (maybeResume).
       if (this.slots.length - this.slotHead > MAX_IN_FLIGHT) {
