@@ -170,11 +170,10 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
         break;
       }
       if (pos >= len) break;
-      // Past the output limit within this read: encode nothing more, checkOutput closes the client.
-      if (out.length + (this.held === null ? 0 : this.held.length) > room) break;
-      // Too many forwarded replies still to come (counted nowhere yet): the rest of the chunk
-      // waits, unparsed, until they arrive and drain (maybeResume).
-      if (this.slots.length - this.slotHead > MAX_IN_FLIGHT) {
+      // Past the output limit within this read, or too many forwarded replies still to come
+      // (counted nowhere yet): the rest of the chunk waits, unparsed, until replies drain
+      // (maybeResume). A client that does not read is then closed by checkOutput.
+      if (out.length + (this.held === null ? 0 : this.held.length) > room || this.slots.length - this.slotHead > MAX_IN_FLIGHT) {
         this.pendingInput.push(chunk.subarray(pos));
         this.paused = true;
         this.socket.pause();
@@ -185,6 +184,9 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
     if (out.length > 0) this.write(out.take());
     else this.checkOutput();
     if (this.closing) this.closeWhenSettled();
+    // Stashed with nothing left to drain or to come back (the socket took every byte): no 'drain'
+    // or reply will resume it, so look again once this turn is over.
+    else if (this.paused && !this.closed && !this.drainWait && this.pendingInput.length > 0) setImmediate(() => this.maybeResume());
   }
 
   // The seed's text protocol.

@@ -107,10 +107,13 @@ export class Transaction extends Gather {
     // worker's hold: committing the others would apply only part of the write.
     for (const [worker, link] of this.links) if (this.router.peers.linkIdOf(worker) !== link) return this.fail(LINK_DOWN);
     const commit = !(this.mode === 'MSETNX' && this.existing > 0);
-    for (const worker of this.owners) {
+    for (let i = 0; i < this.owners.length; i++) {
+      const worker = this.owners[i];
       if (worker !== this.router.self && !this.end(worker, commit)) {
-        // Cannot happen after the check above; if it does, say so rather than answer OK.
-        for (const other of this.owners) if (other !== worker) this.end(other, false);
+        // Cannot happen after the check above; if it does, release those not yet told (commits
+        // already written stand) and say so rather than answer OK.
+        for (let j = i + 1; j < this.owners.length; j++) this.end(this.owners[j], false);
+        if (this.owners.includes(this.router.self)) this.end(this.router.self, false);
         this.error = LINK_DOWN;
         return this.complete();
       }

@@ -156,3 +156,28 @@ four('the server stays within maxmemory + 4 output limits + its baseline and ser
 });
 
 four.run();
+
+const reader = suite('e2e: a reading client whose replies in one read pass the output limit');
+
+reader('every command of the read is answered, in order (the rest waits for the socket, it is not dropped)', async () => {
+  const cluster = await startCluster({ workers: 2, args: ['--admin-port', '-1', '--client-output-limit', '1mb'] });
+  try {
+    const client = await RespClient.connect(cluster.port);
+    const value = 'v'.repeat(300 * 1024);
+    // A key on every shard: replies from this worker's own shards and forwarded ones.
+    const keys = keysPerShard('big:', shardOfString);
+    for (const key of keys) assert.equal(await client.call('SET', key, value), 'OK');
+    for (const key of keys) {
+      // 10 x 300 KB of replies from one write: three times the limit, to a client that reads them.
+      const replies = await client.pipeline([...Array.from({ length: 10 }, () => ['GET', key]), ['PING']]);
+      assert.equal(replies.length, 11);
+      for (let i = 0; i < 10; i++) assert.ok(replies[i] === value, `${key}: reply ${i} is the value`);
+      assert.equal(replies[10], 'PONG');
+    }
+    client.text.socket.destroy();
+  } finally {
+    await cluster.stop();
+  }
+});
+
+reader.run();
