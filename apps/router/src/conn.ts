@@ -143,7 +143,8 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
     if (this.lingering) return;
     // Input stashed while replies were owed (or a transaction ran) goes first.
     if (this.blockedBy !== null || this.router.paused || this.pendingInput.length > 0) {
-      this.pendingInput.push(chunk);
+      // A copy: the chunk may be the worker's read buffer, reused by the next read.
+      this.pendingInput.push(Buffer.from(chunk));
       this.socket.pause();
       return;
     }
@@ -165,7 +166,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
       else pos = this.text.feedLine(chunk, pos, this);
       if (this.blockedBy !== null) {
         // Later commands wait for the transaction, so this client reads its own writes.
-        if (pos < len) this.pendingInput.push(chunk.subarray(pos));
+        if (pos < len) this.pendingInput.push(Buffer.from(chunk.subarray(pos)));
         this.socket.pause();
         break;
       }
@@ -174,7 +175,7 @@ export class Conn implements TextSink, RespSink, ReplySink, SlotOwner {
       // (counted nowhere yet): the rest of the chunk waits, unparsed, until replies drain
       // (maybeResume). A client that does not read is then closed by checkOutput.
       if (out.length + (this.held === null ? 0 : this.held.length) > room || this.slots.length - this.slotHead > MAX_IN_FLIGHT) {
-        this.pendingInput.push(chunk.subarray(pos));
+        this.pendingInput.push(Buffer.from(chunk.subarray(pos)));
         this.paused = true;
         this.socket.pause();
         break;

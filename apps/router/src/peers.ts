@@ -3,6 +3,7 @@ import * as net from 'node:net';
 import { FrameDecoder, FrameEncoder, FrameError, FrameKind, helloFrame, helloVersion, OutBuffer, ReplyKind, ReplyReader, type Args, type FrameSink } from '@kv/wire';
 import { COMMAND_TABLE_VERSION, FRAME_BUCKETS, FrameReplies, Histogram, NO_STAT, type ShardNode } from '@kv/node';
 import { MAX_WORKERS } from './shard-map';
+import { readInto } from './read-buffer';
 
 /** A reply owed to a client for a command sent to another worker. */
 export class Slot {
@@ -67,6 +68,8 @@ const EARLY_FLUSH_BYTES = 16 * 1024 * 1024;
 /** Wait before reopening a link that closed while its peer may still be alive. */
 const RELINK_DELAY_MS = 200;
 const NOT_LINKED = -1;
+/** A link's reads: a turn's frame for 50 clients at depth 16 is about 30 KB. */
+const PEER_READ_BUFFER_BYTES = 256 * 1024;
 let nextLinkId = 0;
 
 /**
@@ -229,6 +232,8 @@ export class Peers {
   private readonly links: (PeerLink | undefined)[] = [];
   private readonly dirty: SlotOwner[] = [];
   private readonly scratch = new OutBuffer(64 * 1024);
+  /** Where every link's reads land (see readInto): frames in it are used or copied within the read. */
+  private readonly readBuffer = Buffer.allocUnsafe(PEER_READ_BUFFER_BYTES);
   private flushScheduled = false;
   private server: net.Server | null = null;
   private upWaiters: (() => void)[] = [];
@@ -257,7 +262,14 @@ export class Peers {
     } catch {
       // No stale socket to remove.
     }
-    const server = net.createServer((socket) => this.attach(new PeerLink(NOT_LINKED, path, socket, this)));
+    const server = net.createServer((accepted) => {
+      accepted.on('error', () => accepted.destroy());
+      let link: PeerLink | null = null;
+      // Frames are decoded straight from the link read buffer (see readInto), or from 'data' chunks.
+      const socket = readInto(accepted, this.readBuffer, (bytes, buf) => link!.onData(buf.subarray(0, bytes))) ?? accepted;
+      link = new PeerLink(NOT_LINKED, path, socket, this);
+      this.attach(link, socket !== accepted);
+    });
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -356,14 +368,22 @@ export class Peers {
 
   private relink(peer: number, path: string): void {
     this.links[peer]?.close();
-    const socket = net.createConnection(path);
-    const fresh = new PeerLink(peer, path, socket, this);
+    let fresh: PeerLink | null = null;
+    const socket = net.createConnection({
+      path,
+      onread: { buffer: this.readBuffer, callback: (bytes: number, buf: Uint8Array) => {
+        fresh!.onData((buf as Buffer).subarray(0, bytes));
+        return true;
+      } },
+    });
+    fresh = new PeerLink(peer, path, socket, this);
+    const link = fresh;
     this.links[peer] = fresh;
     socket.on('connect', () => {
       socket.write(helloFrame(this.self, COMMAND_TABLE_VERSION));
-      this.linked(fresh);
+      this.linked(link);
     });
-    this.attach(fresh);
+    this.attach(link, true);
   }
 
   /** A link accepted from a higher-numbered worker named itself. */
@@ -410,13 +430,13 @@ export class Peers {
     }
   }
 
-  private attach(link: PeerLink): void {
+  private attach(link: PeerLink, readsInto: boolean): void {
     const socket = link.socket;
-    socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => link.onData(chunk));
     socket.on('error', () => {
       // 'close' follows and does the work.
     });
+    socket.setNoDelay(true);
+    if (!readsInto) socket.on('data', (chunk: Buffer) => link.onData(chunk));
     socket.on('close', () => {
       const wasUp = link.up;
       link.fail();

@@ -6,6 +6,7 @@ import { CommandStats, type HistogramSnapshot, type ProcessStats, type ShardNode
 import { Conn } from './conn';
 import { PartSink } from './gather';
 import { log } from './log';
+import { READ_BUFFER_BYTES, readInto } from './read-buffer';
 import { DENIED, deniedByProtectedMode } from './protected-mode';
 import { loopDelaySeconds, type LoopDelay } from './loop-delay';
 import type { Peers } from './peers';
@@ -46,6 +47,8 @@ export interface RouterSettings {
 export class Router {
   /** Shared scratch for replies; filled and emptied within one callback. */
   readonly out = new OutBuffer(64 * 1024);
+  /** Where every plain client socket's reads land (see readInto): used within the read's callback only. */
+  private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   readonly conns = new Set<Conn>();
   commands = 0;
   /** Clients turned away by maxclients. */
@@ -151,7 +154,8 @@ export class Router {
   }
 
   /** Serves a client connection the primary handed over. */
-  adopt(socket: net.Socket): void {
+  adopt(handed: net.Socket): void {
+    let socket = handed;
     // First of all: every path below may write to or end the socket, and a client can reset its
     // connection at any moment (even before the hand-over). Without a listener that error is an
     // uncaught exception that kills the worker and every client on it.
@@ -172,6 +176,13 @@ export class Router {
       return;
     }
     if (this.conns.size >= this.limits.maxclients) return this.refuse(socket);
+    // Reads go straight into the worker's read buffer (the Conn is set once it exists).
+    let conn: Conn | null = null;
+    const fresh = readInto(socket, this.readBuffer, (bytes, buf) => this.receive(conn!, buf.subarray(0, bytes)));
+    if (fresh !== null) {
+      socket = fresh;
+      socket.on('error', () => socket.destroy());
+    }
     socket.setNoDelay(true);
     if (this.limits.tcpKeepalive > 0) socket.setKeepAlive(true, this.limits.tcpKeepalive * 1000);
     if (this.limits.timeout > 0) {
@@ -180,17 +191,18 @@ export class Router {
     }
     // A client that half-closes after its last command still gets every reply it is owed.
     socket.allowHalfOpen = true;
-    const conn = new Conn(socket, this, this.nextConnId++);
-    this.conns.add(conn);
+    conn = new Conn(socket, this, this.nextConnId++);
+    const client = conn;
+    this.conns.add(client);
     this.totalConnections++;
     // With --port 0 the primary picked the port after this worker started: a client knows it.
     if (this.clientPort === 0) this.clientPort = socket.localPort ?? 0;
-    socket.on('data', (chunk: Buffer) => this.receive(conn, chunk));
-    socket.on('end', () => conn.closeAfterReplies());
+    if (fresh === null) socket.on('data', (chunk: Buffer) => this.receive(client, chunk));
+    socket.on('end', () => client.closeAfterReplies());
     socket.on('close', () => {
-      conn.closed = true;
-      this.conns.delete(conn);
-      this.settled(conn);
+      client.closed = true;
+      this.conns.delete(client);
+      this.settled(client);
     });
     socket.resume();
   }
