@@ -60,11 +60,12 @@ async function runSingle(options: BenchOptions): Promise<number> {
 }
 
 async function runMatrix(options: BenchOptions): Promise<number> {
-  const outcomes = await runScenarios(options, (line) => process.stderr.write(`${line}\n`));
-  const summary = summarizeScenarios(outcomes);
-  if (options.json) console.log(JSON.stringify({ scenarios: outcomes, ...summary }));
-  else console.log(formatScenarioMarkdown(outcomes, summary, options));
-  const failed = outcomes.some((o) => (o.problem !== null && !o.problem.includes('not installed')) || (o.result?.errors.total ?? 0) > 0);
+  const run = await runScenarios(options, (line) => process.stderr.write(`${line}\n`));
+  const summary = summarizeScenarios(run);
+  if (options.json) console.log(JSON.stringify({ ...run, ...summary }));
+  else console.log(formatScenarioMarkdown(run, summary, options));
+  // A skipped server (not installed) is reported, not a failure; a failed run or a bad reply is.
+  const failed = run.outcomes.some((o) => o.problems.length > 0 || (o.figures?.errors ?? 0) > 0);
   return failed ? EXIT_ERRORS : EXIT_OK;
 }
 
