@@ -35,11 +35,12 @@ interface ServerSource {
   skipped: Partial<Record<ScenarioServer, string>>;
   redisPath: string | null;
   seedPath: string | null;
+  log: (line: string) => void;
 }
 
 function prepareServers(scenarios: readonly Scenario[], options: BenchOptions, notes: string[], log: (line: string) => void): ServerSource {
   const wanted = new Set(scenarios.map((s) => s.server));
-  const source: ServerSource = { skipped: {}, redisPath: null, seedPath: null };
+  const source: ServerSource = { skipped: {}, redisPath: null, seedPath: null, log };
   if (wanted.has('redis')) {
     source.redisPath = findRedisServer();
     if (source.redisPath === null) source.skipped.redis = 'redis-server is not installed (apt-get install redis-server)';
@@ -62,7 +63,7 @@ function prepareServers(scenarios: readonly Scenario[], options: BenchOptions, n
 
 function startScenarioServer(server: ScenarioServer, options: BenchOptions, source: ServerSource): Promise<StartedServer> {
   if (server === 'redis') return startRedisServer(source.redisPath!);
-  if (server === 'seed') return startSeedServer(source.seedPath!);
+  if (server === 'seed') return startSeedServer(source.seedPath!, source.log);
   return startKvServer(options.kvMain, server === 'kv1' ? 1 : 2, options.maxmemory);
 }
 

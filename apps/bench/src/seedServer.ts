@@ -9,6 +9,8 @@ import { findOnPath, ManagedServer, ServerStartError, sleep, type StartedServer 
 export const SEED_PORT = 7171;
 const SEED_READY_TIMEOUT_MS = 10_000;
 const SEED_BUILD_TIMEOUT_MS = 300_000;
+/** On a shared machine someone else's seed may hold :7171 for a while: wait this long for it to go. */
+const SEED_PORT_WAIT_MS = 90_000;
 
 /** /work/shared/reference/build-seed.sh, seen from apps/bench/dist (the shared folder sits next to the worktree). */
 export function defaultSeedBuildScript(): string {
@@ -78,8 +80,15 @@ function connects(port: number): Promise<boolean> {
 }
 
 /** Starts the seed on 127.0.0.1:7171; refuses if something else already holds the port (it would be measured instead). */
-export async function startSeedServer(binary: string): Promise<StartedServer> {
-  if (!(await portIsFree(SEED_PORT))) throw new ServerStartError(`port ${SEED_PORT} is in use, and the seed can listen on no other`);
+export async function startSeedServer(binary: string, log: (line: string) => void = () => {}): Promise<StartedServer> {
+  const waitUntil = Date.now() + SEED_PORT_WAIT_MS;
+  let warned = false;
+  while (!(await portIsFree(SEED_PORT))) {
+    if (Date.now() > waitUntil) throw new ServerStartError(`port ${SEED_PORT} stayed in use for ${SEED_PORT_WAIT_MS / 1000} s, and the seed can listen on no other`);
+    if (!warned) log(`seed: port ${SEED_PORT} is in use (another process), waiting up to ${SEED_PORT_WAIT_MS / 1000} s for it`);
+    warned = true;
+    await sleep(200);
+  }
   const child = spawn(binary, [], { stdio: ['ignore', 'pipe', 'pipe'] });
   const server = new ManagedServer('seed (Go)', child);
   server.endpoint = { host: '127.0.0.1', port: SEED_PORT };
