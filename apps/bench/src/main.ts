@@ -4,7 +4,8 @@ import { runBench, RunSetupError, type RunSpec, type RunTarget } from './run';
 import { formatScenarioMarkdown, summarizeScenarios } from './scenarioReport';
 import { runScenarios } from './scenarios';
 import { runRedisBenchmark } from './redisBenchmark';
-import { formatPerKey, formatStress, perKeyClean, runMemoryPerKey, runMemoryStress } from './memory';
+import { formatPerKey, perKeyClean, runMemoryPerKey } from './memory';
+import { formatStress, runMemoryStress } from './memoryStress';
 import { findRedisServer, killAllServersNow, ServerStartError, startKvServer, startRedisServer, stopAllServers, type StartedServer } from './servers';
 
 const EXIT_OK = 0;
