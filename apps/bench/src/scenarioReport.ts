@@ -115,6 +115,9 @@ export function formatScenarioMarkdown(run: MatrixRun, summary: ScenarioSummary,
     for (const note of summary.notes) out.push(`- ${note}`);
   }
   out.push('');
-  out.push(`Matrix took ${decimal(run.elapsedSeconds, 0)} s.`);
+  out.push(
+    `Matrix took ${decimal(run.elapsedSeconds, 0)} s. 1-minute load average ${decimal(run.loadAverage.start, 2)} before, ${decimal(run.loadAverage.end, 2)} after ` +
+      `(${os.cpus().length} CPUs; the bench and one server account for about 2, more means other processes shared the cores).`,
+  );
   return out.join('\n');
 }

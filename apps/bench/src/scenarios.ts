@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import type { BenchOptions } from './cli';
 import { figuresOf, medianFigures, type RowFigures } from './figures';
 import { decimal, integer } from './format';
@@ -27,6 +28,8 @@ export interface MatrixRun {
   /** Setup facts worth printing: which seed binary, what was skipped and why. */
   setupNotes: string[];
   elapsedSeconds: number;
+  /** 1-minute load average before and after: on a shared machine, a sign of other work competing for the cores. */
+  loadAverage: { start: number; end: number };
 }
 
 const SHORT_NAMES: Record<ScenarioServer, string> = { seed: 'seed', kv1: 'kv 1 worker', kv2: 'kv 2 workers', redis: 'redis-server' };
@@ -114,6 +117,7 @@ export function describeScenario(s: Scenario): string {
  */
 export async function runScenarios(options: BenchOptions, progress: (line: string) => void): Promise<MatrixRun> {
   const started = Date.now();
+  const loadAtStart = os.loadavg()[0];
   const scenarios = selectScenarios(options.only);
   const setupNotes: string[] = [];
   const source = prepareServers(scenarios, options, setupNotes, progress);
@@ -141,7 +145,7 @@ export async function runScenarios(options: BenchOptions, progress: (line: strin
     }
   }
   for (const outcome of outcomes) outcome.figures = medianFigures(outcome.runs.map(figuresOf));
-  return { outcomes, rounds: options.rounds, setupNotes, elapsedSeconds: (Date.now() - started) / 1000 };
+  return { outcomes, rounds: options.rounds, setupNotes, elapsedSeconds: (Date.now() - started) / 1000, loadAverage: { start: loadAtStart, end: os.loadavg()[0] } };
 }
 
 /** The targets' view of the rows: figures, or why a row has none ('seed skipped', 'kv 2 workers failed'...). */
