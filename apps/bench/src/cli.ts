@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { minValueSize } from './keyspace';
+import { ONLY_HELP, parseOnly, type ScenarioFilter } from './scenarioMatrix';
 import type { Protocol } from './replyScanner';
 
 export type TargetKind = 'kv' | 'redis';
@@ -32,6 +33,12 @@ export interface BenchOptions {
   locality: Locality;
   json: boolean;
   scenarios: boolean;
+  /** --scenarios: times to run the whole selection, interleaved; figures are medians. */
+  rounds: number;
+  /** --scenarios --only: the rows to run; null for all. */
+  only: ScenarioFilter | null;
+  /** --scenarios: a prebuilt seed binary instead of building one (or reusing the one built before). */
+  seedBin: string | null;
   /** Run redis-benchmark against kv and redis-server side by side instead of this generator. */
   redisBenchmark: boolean;
   /** Bytes of RSS per stored key, kv against redis-server (memory.ts). */
@@ -69,7 +76,17 @@ const SPECS: OptionSpec[] = [
   { name: 'prefill', arg: null, help: 'write every key once before the load (default); --no-prefill skips it' },
   { name: 'locality', arg: 'any|local|forwarded', help: 'kv with >= 2 workers: use only keys owned by the connection\'s worker (local) or by another (forwarded); default any' },
   { name: 'json', arg: null, help: 'print one JSON object instead of the table' },
-  { name: 'scenarios', arg: null, help: 'run the BENCHMARKS.md matrix (kv 1/2 workers vs redis-server, 1000 connections, locality) and print a markdown table' },
+  {
+    name: 'scenarios',
+    arg: null,
+    help:
+      'run the matrix: seed (Go, text), kv 1 and 2 workers (text and RESP), redis-server (RESP) at 50 conns x pipeline 1, 50 x 16, 1000 x 1, plus kv 2 workers locality local/forwarded; ' +
+      'print a markdown table and the targets (kv vs seed, vs redis-server, CPU per op, forwarding cost) as met / not met / n/a. ' +
+      'Builds the seed once with ../shared/reference/build-seed.sh into $TMPDIR/kv-bench-seed (skipped without go); it needs port 7171 free',
+  },
+  { name: 'rounds', arg: 'N', help: 'with --scenarios: run the whole selection N times, interleaved, and report medians; default 1' },
+  { name: 'only', arg: 'NAMES', help: `with --scenarios: ${ONLY_HELP}; e.g. --only kv2,seed or --only kv1,seed,c50p1` },
+  { name: 'seed-bin', arg: 'PATH', help: 'with --scenarios: use this seed binary instead of building one' },
   { name: 'redis-benchmark', arg: null, help: 'run redis-benchmark -t set,get -c 50 -P 16 against kv (--workers) and redis-server in one run and print both with their ratio' },
   { name: 'memory-per-key', arg: null, help: 'RSS per key: 1,000,000 keys (--keys) with 32-byte values via pipelined RESP SET into kv (--workers, --maxmemory 4gb) and then redis-server; prints bytes per key and the ratio (64 connections x pipeline 256 unless given)' },
   { name: 'memory-stress', arg: null, help: 'write 3x maxmemory of unique keys (100-byte values) into kv (--maxmemory 256mb) sampling RSS every 250 ms; checks peak <= maxmemory + 40% + 60 MiB per process and that no worker died, then the hit ratio of the last 10% written; exit 1 on failure' },
@@ -131,6 +148,14 @@ function choiceOption<T extends string>(raw: Map<string, string>, name: string, 
   return text as T;
 }
 
+function onlyOption(text: string): ScenarioFilter {
+  try {
+    return parseOnly(text);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
 export function parseCli(argv: readonly string[]): BenchOptions {
   const raw = new Map<string, string>();
   const flags = new Set<string>();
@@ -182,6 +207,9 @@ export function parseCli(argv: readonly string[]): BenchOptions {
     locality: choiceOption(raw, 'locality', ['any', 'local', 'forwarded'] as const, 'any'),
     json: flags.has('json'),
     scenarios: flags.has('scenarios'),
+    rounds: numberOption(raw, 'rounds', 1, 1, 100, true),
+    only: raw.has('only') ? onlyOption(raw.get('only')!) : null,
+    seedBin: raw.has('seed-bin') ? path.resolve(raw.get('seed-bin')!) : null,
     redisBenchmark: flags.has('redis-benchmark'),
     memoryPerKey: flags.has('memory-per-key'),
     memoryStress: flags.has('memory-stress'),
@@ -196,6 +224,11 @@ export function parseCli(argv: readonly string[]): BenchOptions {
 
 function validate(o: BenchOptions): void {
   if (o.help) return;
+  if (!o.scenarios) {
+    for (const name of ['rounds', 'only', 'seed-bin']) {
+      if (o.given.has(name)) throw new UsageError(`--${name} only applies with --scenarios`);
+    }
+  }
   if (o.serverPid !== null && o.addr === null) throw new UsageError('--server-pid only applies with --addr (a started server is measured anyway)');
   if (o.given.has('tls-ca') && o.addr === null) throw new UsageError('--tls-ca only applies with --addr (start the server with --tls-port yourself)');
   if (o.memoryPerKey || o.memoryStress) {

@@ -4,7 +4,8 @@ import { runBench, RunSetupError, type RunSpec, type RunTarget } from './run';
 import { formatScenarioMarkdown, summarizeScenarios } from './scenarioReport';
 import { runScenarios } from './scenarios';
 import { runRedisBenchmark } from './redisBenchmark';
-import { formatPerKey, formatStress, perKeyClean, runMemoryPerKey, runMemoryStress } from './memory';
+import { formatPerKey, perKeyClean, runMemoryPerKey } from './memory';
+import { formatStress, runMemoryStress } from './memoryStress';
 import { findRedisServer, killAllServersNow, ServerStartError, startKvServer, startRedisServer, stopAllServers, type StartedServer } from './servers';
 
 const EXIT_OK = 0;
@@ -60,11 +61,12 @@ async function runSingle(options: BenchOptions): Promise<number> {
 }
 
 async function runMatrix(options: BenchOptions): Promise<number> {
-  const outcomes = await runScenarios(options, (line) => process.stderr.write(`${line}\n`));
-  const summary = summarizeScenarios(outcomes);
-  if (options.json) console.log(JSON.stringify({ scenarios: outcomes, ...summary }));
-  else console.log(formatScenarioMarkdown(outcomes, summary, options));
-  const failed = outcomes.some((o) => (o.problem !== null && !o.problem.includes('not installed')) || (o.result?.errors.total ?? 0) > 0);
+  const run = await runScenarios(options, (line) => process.stderr.write(`${line}\n`));
+  const summary = summarizeScenarios(run);
+  if (options.json) console.log(JSON.stringify({ ...run, ...summary }));
+  else console.log(formatScenarioMarkdown(run, summary, options));
+  // A skipped server (not installed) is reported, not a failure; a failed run or a bad reply is.
+  const failed = run.outcomes.some((o) => o.problems.length > 0 || (o.figures?.errors ?? 0) > 0);
   return failed ? EXIT_ERRORS : EXIT_OK;
 }
 

@@ -1,31 +1,24 @@
 import * as net from 'node:net';
-import { performance } from 'node:perf_hooks';
 import { BULK_KEY_BYTES, bulkClean, runBulk, type BulkResult } from './bulkLoad';
 import type { BenchOptions, Endpoint } from './cli';
 import { connectSocket } from './client';
 import { decimal, integer } from './format';
-import { processTree, treeRss, type TreeRss } from './procstat';
+import { processTree, treeRss } from './procstat';
+import { RssSampler } from './rssSampler';
 import type { Protocol } from './replyScanner';
 import { queryStats } from './serverStats';
 import { findRedisServer, ServerStartError, startKvServer, startRedisServer, type StartedServer } from './servers';
 
-/** --memory-per-key and --memory-stress: what the server's processes hold in RAM for what it stores. */
+/** --memory-per-key and --memory-stress: what the server's processes hold in RAM for what it stores (the stress run is in memoryStress.ts). */
 
-const MIB = 1024 * 1024;
+export const MIB = 1024 * 1024;
 /** Bytes the kv LRU charges per entry besides key and value (libs/lru ENTRY_OVERHEAD). */
 export const KV_ENTRY_OVERHEAD = 232;
-const SAMPLE_INTERVAL_MS = 250;
 /** Idle time before the empty-server reading and before the reading after the writes. */
 const BASELINE_SETTLE_MS = 1_000;
 const AFTER_SETTLE_MS = 2_000;
-const PASS_TIMEOUT_MS = 100_000;
+export const PASS_TIMEOUT_MS = 100_000;
 const QUERY_TIMEOUT_MS = 5_000;
-/** --memory-stress: bytes written, as a multiple of maxmemory, and the share read back. */
-const STRESS_WRITE_FACTOR = 3;
-const STRESS_RECENT_SHARE = 0.1;
-/** --memory-stress bound: maxmemory plus this share of it, plus a fixed allowance per process. */
-const BOUND_MAXMEMORY_SLACK = 0.4;
-const BOUND_PER_PROCESS_BYTES = 60 * MIB;
 
 export const MEMORY_DEFAULTS = {
   perKey: { keys: 1_000_000, valueSize: 32, maxmemory: '4gb' },
@@ -38,46 +31,8 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function mib(bytes: number): string {
+export function mib(bytes: number): string {
   return `${decimal(bytes / MIB, 1)} MiB`;
-}
-
-/** Samples the summed RSS of a process tree every SAMPLE_INTERVAL_MS and keeps the peaks. */
-export class RssSampler {
-  peakTotal = 0;
-  peakAt = 0;
-  /** Highest RSS seen per PID (a process restarted under a new PID gets its own entry). */
-  readonly peakByPid = new Map<number, number>();
-  samples = 0;
-  /** Longest time between two samples: the sampling is only as fine as the bench's event loop allows. */
-  maxGapMs = 0;
-  private last = 0;
-  private readonly started = performance.now();
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(private readonly rootPid: number) {
-    this.sample();
-    this.timer = setInterval(() => this.sample(), SAMPLE_INTERVAL_MS);
-  }
-
-  sample(): TreeRss {
-    const now = performance.now();
-    if (this.last !== 0) this.maxGapMs = Math.max(this.maxGapMs, now - this.last);
-    this.last = now;
-    const rss = treeRss(this.rootPid);
-    this.samples++;
-    if (rss.total > this.peakTotal) {
-      this.peakTotal = rss.total;
-      this.peakAt = (now - this.started) / 1000;
-    }
-    for (const [pid, bytes] of rss.byPid) this.peakByPid.set(pid, Math.max(bytes, this.peakByPid.get(pid) ?? 0));
-    return rss;
-  }
-
-  stop(): void {
-    this.sample();
-    clearInterval(this.timer);
-  }
 }
 
 /** One kv worker's STATS figures. */
@@ -325,152 +280,3 @@ export function formatPerKey(report: PerKeyReport, options: BenchOptions): strin
 
 // ---------------------------------------------------------------------------------------------
 // --memory-stress
-
-export interface StressReport {
-  server: string;
-  workers: number;
-  proto: Protocol;
-  maxmemory: number;
-  valueSize: number;
-  keysWritten: number;
-  bytesWritten: number;
-  /** Peak of the summed RSS of primary and workers, sampled every 250 ms. */
-  peakRss: number;
-  peakAtSeconds: number;
-  /** Peak RSS per process (PIDs, with role when known). */
-  peakByProcess: { role: string; pid: number; rss: number }[];
-  finalRss: number;
-  bound: number;
-  withinBound: boolean;
-  samples: number;
-  maxSampleGapMs: number;
-  /** "worker died" log lines. */
-  workerDeaths: number;
-  /** PIDs of the tree at start that went away, and PIDs that appeared later. */
-  pidsGone: number[];
-  pidsNew: number[];
-  serverExited: boolean;
-  hitRatio: number;
-  recentKeys: number;
-  evictions: number | null;
-  keysStored: number | null;
-  accountedBytes: number | null;
-  write: BulkResult;
-  read: BulkResult;
-  seconds: number;
-  passed: boolean;
-  problems: string[];
-}
-
-/** The RSS the whole server may reach: maxmemory + 40% + 60 MiB for each of primary and workers. */
-export function stressBound(maxmemory: number, workers: number): number {
-  return Math.round(maxmemory * (1 + BOUND_MAXMEMORY_SLACK) + BOUND_PER_PROCESS_BYTES * (1 + workers));
-}
-
-/** Keys of this value size that make `factor` x maxmemory at the LRU's charge per entry. */
-export function stressKeyCount(maxmemory: number, valueSize: number, factor = STRESS_WRITE_FACTOR): number {
-  return Math.ceil((factor * maxmemory) / (BULK_KEY_BYTES + valueSize + KV_ENTRY_OVERHEAD));
-}
-
-export async function runMemoryStress(options: BenchOptions, log: (line: string) => void): Promise<StressReport> {
-  const valueSize = options.given.has('value-size') ? options.valueSize : MEMORY_DEFAULTS.stress.valueSize;
-  const server = await startKvServer(options.kvMain, options.workers, options.maxmemory ?? MEMORY_DEFAULTS.stress.maxmemory);
-  let deaths = 0;
-  const unwatch = server.watchOutput((line) => {
-    if (line.includes('worker died')) deaths++;
-  });
-  let exited = false;
-  try {
-    const maxmemory = Number(server.ready?.maxmemory);
-    if (!Number.isFinite(maxmemory) || maxmemory <= 0) throw new ServerStartError(`kv ready line lacks maxmemory: ${JSON.stringify(server.ready)}`);
-    const keys = stressKeyCount(maxmemory, valueSize);
-    const recentFrom = keys - Math.ceil(keys * STRESS_RECENT_SHARE);
-    const initialPids = processTree(server.pid);
-    const began = performance.now();
-    log(`kv: maxmemory ${mib(maxmemory)}; writing ${integer(keys)} keys with ${valueSize}-byte values (${STRESS_WRITE_FACTOR}x maxmemory at key + value + ${KV_ENTRY_OVERHEAD}), ${options.proto}, ${options.connections} x ${options.pipeline}`);
-    const sampler = new RssSampler(server.pid);
-    const common = { endpoint: server.endpoint, proto: options.proto, valueSize, connections: options.connections, pipeline: options.pipeline, timeoutMs: PASS_TIMEOUT_MS };
-    const write = await runBulk({ ...common, op: 'set', from: 0, to: keys });
-    log(`kv: wrote in ${decimal(write.seconds, 1)} s (${integer(write.requestsPerSecond)}/s), peak RSS so far ${mib(sampler.peakTotal)}; reading the last ${integer(keys - recentFrom)} keys`);
-    const read = await runBulk({ ...common, op: 'get', from: recentFrom, to: keys });
-    sampler.stop();
-    const seconds = (performance.now() - began) / 1000;
-    const finalTree = treeRss(server.pid);
-    const figures = await kvWorkerFigures(server.endpoint, options.workers).catch(() => null);
-    exited = processTree(server.pid).length === 0;
-    const finalPids = new Set(finalTree.byPid.keys());
-    const pidsGone = initialPids.filter((pid) => !finalPids.has(pid));
-    const pidsNew = [...sampler.peakByPid.keys()].filter((pid) => !initialPids.includes(pid));
-    const bound = stressBound(maxmemory, options.workers);
-    const peakByProcess = [...sampler.peakByPid].map(([pid, rss]) => {
-      const worker = figures?.find((f) => f.pid === pid);
-      return { role: pid === server.pid ? 'primary' : worker ? `worker ${worker.worker}` : 'worker (gone)', pid, rss };
-    });
-    const problems: string[] = [];
-    const withinBound = sampler.peakTotal <= bound;
-    if (!withinBound) problems.push(`peak RSS ${mib(sampler.peakTotal)} is above the bound ${mib(bound)}`);
-    if (deaths > 0 || pidsGone.length > 0 || pidsNew.length > 0) problems.push(`worker deaths: ${deaths} logged, PIDs gone ${pidsGone.join(',') || 'none'}, new ${pidsNew.join(',') || 'none'}`);
-    if (exited) problems.push('the server exited');
-    if (!bulkClean(write)) problems.push(`write pass: ${write.badReplies} bad replies, ${write.unanswered} unanswered (${write.firstProblem})`);
-    if (!bulkClean(read)) problems.push(`read pass: ${read.badReplies} bad replies, ${read.unanswered} unanswered (${read.firstProblem})`);
-    return {
-      server: server.label,
-      workers: options.workers,
-      proto: options.proto,
-      maxmemory,
-      valueSize,
-      keysWritten: keys,
-      bytesWritten: keys * (BULK_KEY_BYTES + valueSize + KV_ENTRY_OVERHEAD),
-      peakRss: sampler.peakTotal,
-      peakAtSeconds: sampler.peakAt,
-      peakByProcess,
-      finalRss: finalTree.total,
-      bound,
-      withinBound,
-      samples: sampler.samples,
-      maxSampleGapMs: sampler.maxGapMs,
-      workerDeaths: deaths,
-      pidsGone,
-      pidsNew,
-      serverExited: exited,
-      hitRatio: read.ok / (keys - recentFrom),
-      recentKeys: keys - recentFrom,
-      evictions: figures === null ? null : figures.reduce((sum, f) => sum + f.evictions, 0),
-      keysStored: figures === null ? null : figures.reduce((sum, f) => sum + f.keys, 0),
-      accountedBytes: figures === null ? null : figures.reduce((sum, f) => sum + f.bytes, 0),
-      write,
-      read,
-      seconds,
-      passed: problems.length === 0,
-      problems,
-    };
-  } finally {
-    unwatch();
-    await server.stop();
-  }
-}
-
-export function formatStress(r: StressReport): string {
-  const orNa = (n: number | null, show: (v: number) => string): string => (n === null ? 'n/a' : show(n));
-  const lines = [
-    `kv, ${r.workers} workers, --maxmemory ${mib(r.maxmemory)}: ${integer(r.keysWritten)} unique keys with ${r.valueSize}-byte values (${mib(r.bytesWritten)} at key + value + ${KV_ENTRY_OVERHEAD}, ${decimal(r.bytesWritten / r.maxmemory, 1)}x maxmemory), ${r.proto} protocol, then GET of the last ${integer(r.recentKeys)} written.`,
-    '',
-    '| figure | value |',
-    '|---|--:|',
-    `| peak RSS, primary + workers (every ${SAMPLE_INTERVAL_MS} ms, ${r.samples} samples, longest gap ${integer(r.maxSampleGapMs)} ms) | ${mib(r.peakRss)} at ${decimal(r.peakAtSeconds, 1)} s |`,
-    `| bound: maxmemory + ${BOUND_MAXMEMORY_SLACK * 100}% + ${BOUND_PER_PROCESS_BYTES / MIB} MiB x ${r.workers + 1} processes | ${mib(r.bound)} |`,
-    `| within bound | ${r.withinBound ? 'yes' : 'NO'} (${decimal(r.peakRss / r.bound, 2)}x of it) |`,
-    `| peak RSS by process | ${r.peakByProcess.map((p) => `${p.role} ${mib(p.rss)}`).join(', ')} |`,
-    `| RSS at the end | ${mib(r.finalRss)} |`,
-    `| worker deaths | ${r.workerDeaths}${r.pidsGone.length + r.pidsNew.length > 0 ? ` (PIDs gone: ${r.pidsGone.join(',') || 'none'}, new: ${r.pidsNew.join(',') || 'none'})` : ''} |`,
-    `| hit ratio, last ${decimal(STRESS_RECENT_SHARE * 100, 0)}% written | ${decimal(r.hitRatio * 100, 2)}% (${integer(r.read.ok)} of ${integer(r.recentKeys)}) |`,
-    `| evictions | ${orNa(r.evictions, integer)} |`,
-    `| keys held at the end / LRU bytes charged | ${orNa(r.keysStored, integer)} / ${orNa(r.accountedBytes, mib)} |`,
-    `| write pass | ${decimal(r.write.seconds, 1)} s, ${integer(r.write.requestsPerSecond)}/s |`,
-    `| read pass | ${decimal(r.read.seconds, 1)} s, ${integer(r.read.requestsPerSecond)}/s |`,
-    `| duration (write + read) | ${decimal(r.seconds, 1)} s |`,
-    '',
-    r.passed ? 'PASS' : `FAIL: ${r.problems.join('; ')}`,
-  ];
-  return lines.join('\n');
-}

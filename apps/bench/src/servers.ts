@@ -32,7 +32,7 @@ export interface StartedServer {
 export class ServerStartError extends Error {}
 
 /** A child process we started and must stop, by PID, whatever happens to the bench. */
-class ManagedServer implements StartedServer {
+export class ManagedServer implements StartedServer {
   readonly pid: number;
   endpoint: Endpoint = { host: '127.0.0.1', port: 0 };
   ready: Record<string, unknown> | null = null;
@@ -145,7 +145,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
@@ -200,8 +200,13 @@ function parseJsonLine(line: string): Record<string, unknown> | null {
 }
 
 export function findRedisServer(): string | null {
+  return findOnPath('redis-server');
+}
+
+/** The first executable called name in a PATH directory, or null. */
+export function findOnPath(name: string): string | null {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, 'redis-server');
+    const candidate = path.join(dir, name);
     try {
       fs.accessSync(candidate, fs.constants.X_OK);
       return candidate;

@@ -3,7 +3,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BULK_KEY_BYTES, bulkKey, bulkValue, encodeRequest } from '../src/bulkLoad';
 import { parseCli, UsageError } from '../src/cli';
-import { parseInfo, stressBound, stressKeyCount } from '../src/memory';
+import { parseInfo } from '../src/memory';
+import { stressBound, stressKeyCount } from '../src/memoryStress';
 import { parseVmRss } from '../src/procstat';
 
 const MIB = 1024 * 1024;
