@@ -9,3 +9,6 @@ export { parseScan, cursorAt, cursorText, type ScanRequest } from './commands/sc
 export { mergeInfo, REDIS_VERSION, type ProcessStats, type StatsProvider } from './commands/info';
 export { COMMAND_DOCS, type CommandDoc, type DocArg } from './commands/docs';
 export { CommandStats, Histogram, statIndex, commandName, UNKNOWN_OPCODE, NO_STAT, clientOpcodesInOrder, DURATION_BUCKETS, FRAME_BUCKETS, type CommandRow, type HistogramSnapshot, type Protocol } from './command-stats';
+export { FIGURES, sumShards } from './figures/table';
+export { workerFigures, statsText } from './figures/worker';
+export type * from './figures/types';
