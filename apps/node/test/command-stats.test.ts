@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { argsOf } from '@kv/wire';
 import { CommandStats, DURATION_BUCKETS, FRAME_BUCKETS, Histogram, statIndex, UNKNOWN_OPCODE } from '../src/command-stats';
 import { commandNamed } from '../src/commands/table';
-import { info, mergeInfo, type ProcessStats } from '../src/commands/info';
+import { info, type ProcessStats } from '../src/commands/info';
+import { mergeInfo } from '../src/commands/info-merge';
 import { ReplyTo } from '../src/reply';
 import { ShardSet } from '../src/shards';
 

@@ -7,12 +7,12 @@ import { FIGURES, sumShards } from '../figures/table';
 import type { CommandSource, InfoSection, WorkerState } from '../figures/types';
 import type { ReplySink } from '../reply';
 import type { ShardSet } from '../shards';
-import { bytesToHuman, histogramPairs, perCall, sumPairs } from './info-format';
+import { bytesToHuman, histogramPairs, perCall } from './info-format';
 
 /**
  * INFO [section ...]. Every worker formats its own figures in Redis's format (`# Section` headers,
  * `name:value` lines, CRLF, a blank line between sections), and the router merges the workers'
- * texts with `mergeInfo`: counters are summed, times take the largest, settings the first worker's.
+ * texts with `mergeInfo` (info-merge.ts): counters are summed, times take the largest, settings the first worker's.
  * The figures, and how each merges, come from the figures table (figures/table.ts); the settings
  * and the fields Redis clients expect of any server are listed here, each with its rule.
  */
@@ -30,7 +30,7 @@ export type StatsProvider = () => ProcessStats;
  * its first pair (keys) is 0; `cmdstat`: pairs, with usec_per_call worked out again from the sums
  * (and the line dropped when nothing was called).
  */
-type Rule = 'sum' | 'max' | 'first' | 'seconds' | 'keyspace' | 'pairs' | 'cmdstat' | { human: string };
+export type Rule = 'sum' | 'max' | 'first' | 'seconds' | 'keyspace' | 'pairs' | 'cmdstat' | { human: string };
 
 interface Snapshot {
   proc: ProcessStats;
@@ -187,7 +187,8 @@ function fieldsOf(section: (typeof SECTIONS)[number]): readonly Field[] {
 
 const RULES = new Map<string, Rule>();
 for (const section of SECTIONS) if (section.name !== 'commandstats') for (const [name, rule] of fieldsOf(section)) RULES.set(name, rule);
-const ruleOf = (name: string): Rule => RULES.get(name) ?? (name.startsWith('cmdstat_') ? 'cmdstat' : 'first');
+/** How workers' values of an INFO field combine (mergeInfo). */
+export const ruleOf = (name: string): Rule => RULES.get(name) ?? (name.startsWith('cmdstat_') ? 'cmdstat' : 'first');
 
 /** INFO [section ...] on one worker: its own figures, for the router to merge. */
 export function info(shards: ShardSet, args: Args, reply: ReplySink): void {
@@ -212,69 +213,6 @@ export function info(shards: ShardSet, args: Args, reply: ReplySink): void {
 
 function addDefault(wanted: Set<string>): void {
   for (const s of SECTIONS) if (!s.extra) wanted.add(s.name);
-}
-
-/** Combines the workers' INFO texts (same sections, each from its own worker) into the server's. */
-export function mergeInfo(parts: readonly string[]): string {
-  if (parts.length === 0) return '';
-  const values = parts.map(valuesOf);
-  const merged = new Map<string, string>();
-  const lines = parts[0].split('\r\n');
-  // Plain rules first, so `human` fields can read the merged figure they describe.
-  for (const pass of [0, 1]) {
-    for (const line of lines) {
-      const colon = line.indexOf(':');
-      if (colon <= 0 || line[0] === '#') continue;
-      const name = line.slice(0, colon);
-      const rule = ruleOf(name);
-      if ((typeof rule === 'object') !== (pass === 1)) continue;
-      merged.set(name, mergeField(name, rule, values, merged));
-    }
-  }
-  const out: string[] = [];
-  for (const line of lines) {
-    const colon = line.indexOf(':');
-    if (colon <= 0 || line[0] === '#') {
-      out.push(line);
-      continue;
-    }
-    const name = line.slice(0, colon);
-    const rule = ruleOf(name);
-    if ((rule === 'keyspace' || rule === 'cmdstat') && /^[a-z_]+=0,/.test(merged.get(name)!)) continue;
-    out.push(`${name}:${merged.get(name)}`);
-  }
-  return out.join('\r\n');
-}
-
-function valuesOf(text: string): Map<string, string> {
-  const fields = new Map<string, string>();
-  for (const line of text.split('\r\n')) {
-    const colon = line.indexOf(':');
-    if (colon > 0 && line[0] !== '#') fields.set(line.slice(0, colon), line.slice(colon + 1));
-  }
-  return fields;
-}
-
-function mergeField(name: string, rule: Rule, values: readonly Map<string, string>[], merged: Map<string, string>): string {
-  const all = values.map((v) => v.get(name)).filter((v): v is string => v !== undefined);
-  if (typeof rule === 'object') return bytesToHuman(Number(merged.get(rule.human) ?? 0));
-  switch (rule) {
-    case 'sum':
-      return String(all.reduce((sum, v) => sum + Number(v), 0));
-    case 'seconds':
-      return all.reduce((sum, v) => sum + Number(v), 0).toFixed(6);
-    case 'max':
-      return String(all.reduce((max, v) => Math.max(max, Number(v)), 0));
-    case 'pairs':
-    case 'keyspace':
-    case 'cmdstat': {
-      const sums = sumPairs(all);
-      const perCallNow = perCall(sums.get('usec') ?? 0, sums.get('calls') ?? 0);
-      return [...sums].map(([k, v]) => `${k}=${rule === 'cmdstat' && k === 'usec_per_call' ? perCallNow : v}`).join(',');
-    }
-    default:
-      return all[0] ?? '';
-  }
 }
 
 /** What a worker without a router reports (a ShardSet on its own). */
@@ -306,4 +244,3 @@ function cmdstat(stats: CommandSource, opcode: number): string {
   return `calls=${calls},usec=${usec},usec_per_call=${perCall(usec, calls)},text_calls=${stats.calls[text]},resp_calls=${stats.calls[resp]}`;
 }
 
-export { bytesToHuman };
