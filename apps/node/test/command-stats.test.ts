@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { argsOf } from '@kv/wire';
 import { CommandStats, DURATION_BUCKETS, FRAME_BUCKETS, Histogram, statIndex, UNKNOWN_OPCODE } from '../src/command-stats';
 import { commandNamed } from '../src/commands/table';
-import { info, mergeInfo, type ProcessStats } from '../src/commands/info';
+import { info, type ProcessStats } from '../src/commands/info';
+import { mergeInfo } from '../src/commands/info-merge';
 import { ReplyTo } from '../src/reply';
 import { ShardSet } from '../src/shards';
 
@@ -66,23 +67,21 @@ function infoOf(stats: CommandStats, ...args: string[]): string {
   frames.observe(3);
   shards.processStats = (): ProcessStats => ({
     port: 7171,
-    maxmemory: 1 << 20,
+    limits: { maxmemory: 1 << 20, restarts: 0 },
     workers: 2,
-    connectedClients: 0,
-    totalConnections: 0,
+    mapVersion: 0,
     commands: 0,
-    commandsLocal: 0,
-    commandsForwarded: 0,
-    framesForwarded: 1,
-    commandsServedForPeers: 0,
-    framesServedForPeers: 0,
-    authFailures: 1,
-    rejectedConnections: 0,
+    local: 0,
+    refused: 0,
     outputLimitClosed: 0,
-    restarts: 0,
-    loopDelay: { p99: 0, max: 0 },
+    queryLimitClosed: 0,
+    authFailures: 1,
+    totalConnections: 0,
+    conns: { size: 0 },
     commandStats: stats,
-    frameCommands: frames,
+    peers: { forwarded: 0, framesSent: () => 1, frameCommands: frames },
+    node: { servedForPeers: 0, peerFrames: 0 },
+    eventLoopDelay: () => ({ count: 0, min: 0, mean: 0, max: 0, p50: 0, p90: 0, p99: 0 }),
   });
   let text = '';
   info(shards, argsOf(['INFO', ...args]), new ReplyTo((_kind, payload) => (text = payload)));

@@ -1,6 +1,6 @@
 import type { ShardMap } from './shard-map';
 import type { TlsPem } from './tls';
-import type { CommandRow, HistogramSnapshot } from '@kv/node';
+import type { CommandRow } from '@kv/node';
 
 /** What the primary and its workers tell each other over the cluster channel (never commands). */
 
@@ -56,44 +56,18 @@ export type PrimaryMessage =
   /** A resize removes this worker: answer what its clients sent, close them, and exit. */
   | { t: 'retire' };
 
-/** One shard's figures, for the admin endpoint. */
-export interface ShardStats {
-  shard: number;
-  keys: number;
-  bytes: number;
-  hits: number;
-  misses: number;
-  evictions: number;
-  expirations: number;
-}
+/** One shard's figures, for the admin endpoint: `shard` and each shard figure's /stats key (@kv/node's FIGURES). */
+export type ShardStats = { shard: number } & Record<string, number>;
 
-/** One worker's figures, for the admin endpoint (counters since the worker started). */
+/**
+ * One worker's figures, for the admin endpoint (counters since the worker started): `pid`, each
+ * figure of @kv/node's FIGURES by its /stats key (`commandstats` the command rows), and per shard.
+ */
 export interface WorkerStats {
   pid: number;
-  commands: number;
-  commands_local: number;
-  commands_forwarded: number;
-  frames_forwarded: number;
-  commands_served_for_peers: number;
-  frames_served_for_peers: number;
-  connected_clients: number;
-  total_connections: number;
-  /** AUTH attempts with a wrong password. */
-  auth_failures: number;
-  /** Clients turned away (maxclients, protected mode). */
-  rejected_connections: number;
-  /** Clients closed for leaving more than client-output-limit of replies unread. */
-  client_output_limit_closed: number;
-  rss_bytes: number;
-  /** Calls and time by command and protocol, for those called at least once. */
   commandstats: CommandRow[];
-  /** Time from the router starting each command to its reply being ready. */
-  command_duration_seconds: HistogramSnapshot;
-  /** Commands per request frame sent to other workers. */
-  ipc_frame_commands: HistogramSnapshot;
-  /** monitorEventLoopDelay since the worker started, less its 10 ms resolution, in seconds; count is the samples taken. */
-  event_loop_delay: { count: number; min: number; mean: number; max: number; p50: number; p90: number; p99: number };
   shards: ShardStats[];
+  [figure: string]: unknown;
 }
 
 /** Environment the primary hands a forked worker. */

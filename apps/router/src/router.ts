@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import * as net from 'node:net';
 import type { IntervalHistogram } from 'node:perf_hooks';
 import { Args, OutBuffer } from '@kv/wire';
-import { CommandStats, type HistogramSnapshot, type ProcessStats, type ShardNode } from '@kv/node';
+import { CommandStats, statsText, type ProcessStats, type ShardNode } from '@kv/node';
 import { Conn } from './conn';
 import { PartSink } from './gather';
 import { log } from './log';
@@ -291,28 +291,14 @@ export class Router {
     ];
   }
 
-  /** This worker's figures for INFO (the shards report their own). */
+  /** This worker's state, which the figures table (@kv/node's FIGURES) reads for INFO. */
   processStats(): ProcessStats {
-    return {
-      port: this.clientPort,
-      maxmemory: this.limits.maxmemory,
-      workers: this.workers,
-      connectedClients: this.conns.size,
-      totalConnections: this.totalConnections,
-      commands: this.commands,
-      commandsLocal: this.local,
-      commandsForwarded: this.peers.forwarded,
-      framesForwarded: this.peers.framesSent(),
-      commandsServedForPeers: this.node.servedForPeers,
-      framesServedForPeers: this.node.peerFrames,
-      authFailures: this.authFailures,
-      rejectedConnections: this.refused,
-      outputLimitClosed: this.outputLimitClosed,
-      restarts: this.limits.restarts,
-      loopDelay: this.eventLoopDelay(),
-      commandStats: this.commandStats,
-      frameCommands: this.peers.frameCommands,
-    };
+    return this;
+  }
+
+  /** The client port: --port, or the one the primary picked once a client showed it (0 until then). */
+  get port(): number {
+    return this.clientPort;
   }
 
   /** Event-loop delay since the worker started (set by the worker process; null in tests without one). */
@@ -322,70 +308,17 @@ export class Router {
     return loopDelaySeconds(this.loopDelay);
   }
 
+  /** STATS: the worker's identity, then every figure of the table. */
   statsText(): string {
-    const t = this.node.shards.totals();
-    const lines: [string, string | number][] = [
+    return statsText(this, this.node.shards, [
       ['worker', this.self],
-      ['workers', this.workers],
       ['pid', process.pid],
       ['shards', this.node.shards.owned.join(',')],
-      ['connected_clients', this.conns.size],
-      ['total_connections', this.totalConnections],
-      ['commands', this.commands],
-      ['commands_local', this.local],
-      ['commands_forwarded', this.peers.forwarded],
-      ['frames_forwarded', this.peers.framesSent()],
-      ['commands_served_for_peers', this.node.servedForPeers],
-      ['frames_served_for_peers', this.node.peerFrames],
-      ['keys', t.keys],
-      ['bytes', t.bytes],
-      ['hits', t.hits],
-      ['misses', t.misses],
-      ['evictions', t.evictions],
-      ['auth_failures', this.authFailures],
-      ['rejected_connections', this.refused],
-      ['client_output_limit_closed', this.outputLimitClosed],
-      ['client_query_buffer_limit_closed', this.queryLimitClosed],
-      ['expirations', t.expirations],
-      ['keys_with_expiry', t.volatile],
-      ['rss', process.memoryUsage.rss()],
-      ['worker_restarts', this.limits.restarts],
-      ...loopDelayLines(this.eventLoopDelay()),
-      ...commandLines(this.commandStats),
-      ...histogramLines('command_duration_seconds', this.commandStats.duration.snapshot()),
-      ...histogramLines('ipc_frame_commands', this.peers.frameCommands.snapshot()),
-    ];
-    let text = '';
-    for (const [k, v] of lines) text += `${k} ${v}\n`;
-    return text + 'END\n';
+    ]);
   }
-}
-
-/** STATS's per-command lines: `cmd_<name>_<protocol> calls` and `..._seconds` (time until the replies were ready). */
-function commandLines(stats: CommandStats): [string, number][] {
-  return stats.rows().flatMap((r): [string, number][] => [
-    [`cmd_${r.command}_${r.protocol}`, r.calls],
-    [`cmd_${r.command}_${r.protocol}_seconds`, r.seconds],
-  ]);
-}
-
-/** STATS's lines for a histogram, named as in /metrics: `<name>_bucket_<le>` (cumulative), `_sum`, `_count`. */
-function histogramLines(name: string, h: HistogramSnapshot): [string, number][] {
-  return [...h.buckets.map((b): [string, number] => [`${name}_bucket_${b.le}`, b.count]), [`${name}_sum`, h.sum], [`${name}_count`, h.count]];
 }
 
 /** SHA-256 of a password's bytes (the UTF-8 encoding of the configured one, the raw bytes a client sent). */
 function digest(bytes: Buffer): Buffer {
   return createHash('sha256').update(bytes).digest();
-}
-
-/** STATS's event-loop delay lines, in seconds since the worker started. */
-function loopDelayLines(d: LoopDelay): [string, number][] {
-  return [
-    ['event_loop_delay_p50_seconds', d.p50],
-    ['event_loop_delay_p90_seconds', d.p90],
-    ['event_loop_delay_p99_seconds', d.p99],
-    ['event_loop_delay_max_seconds', d.max],
-    ['event_loop_delay_mean_seconds', d.mean],
-  ];
 }

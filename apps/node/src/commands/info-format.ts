@@ -1,0 +1,47 @@
+import type { HistogramSource } from '../figures/types';
+
+/** INFO's value formats, shared by a worker's INFO and the router's merge of them. */
+
+/** Redis's usec_per_call: two decimals. */
+export function perCall(usec: number, calls: number): string {
+  return (calls > 0 ? usec / calls : 0).toFixed(2);
+}
+
+/**
+ * `le_1=N,...,le_inf=N,sum=N,count=N`: cumulative counts by upper bound, bounds and sum times
+ * `scale` (1e6: microseconds, as INFO counts time).
+ */
+export function histogramPairs(h: HistogramSource, scale: number): string {
+  let text = '';
+  let cumulative = 0;
+  for (let i = 0; i < h.bounds.length; i++) {
+    cumulative += h.counts[i];
+    text += `le_${Math.round(h.bounds[i] * scale * 10) / 10}=${cumulative},`;
+  }
+  return `${text}le_inf=${h.count},sum=${Math.round(h.sum * scale)},count=${h.count}`;
+}
+
+/** Sums `name=value,...` lists name by name, in the first list's order. */
+export function sumPairs(lists: readonly string[]): Map<string, number> {
+  const sums = new Map<string, number>();
+  for (const list of lists) {
+    for (const pair of list.split(',')) {
+      const eq = pair.indexOf('=');
+      sums.set(pair.slice(0, eq), (sums.get(pair.slice(0, eq)) ?? 0) + Number(pair.slice(eq + 1)));
+    }
+  }
+  return sums;
+}
+
+/** Redis's bytesToHuman: `123B`, `1.21K`, `3.50M`, `2.00G` ... */
+export function bytesToHuman(n: number): string {
+  if (n < 1024) return `${n}B`;
+  const units = ['K', 'M', 'G', 'T', 'P'];
+  let d = n / 1024;
+  let unit = 0;
+  while (d >= 1024 && unit < units.length - 1) {
+    d /= 1024;
+    unit++;
+  }
+  return `${d.toFixed(2)}${units[unit]}`;
+}

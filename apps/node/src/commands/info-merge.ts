@@ -1,0 +1,65 @@
+import { ruleOf, type Rule } from './info';
+import { bytesToHuman, perCall, sumPairs } from './info-format';
+
+/** Combines the workers' INFO texts (same sections, each from its own worker) into the server's. */
+export function mergeInfo(parts: readonly string[]): string {
+  if (parts.length === 0) return '';
+  const values = parts.map(valuesOf);
+  const merged = new Map<string, string>();
+  const lines = parts[0].split('\r\n');
+  // Plain rules first, so `human` fields can read the merged figure they describe.
+  for (const pass of [0, 1]) {
+    for (const line of lines) {
+      const colon = line.indexOf(':');
+      if (colon <= 0 || line[0] === '#') continue;
+      const name = line.slice(0, colon);
+      const rule = ruleOf(name);
+      if ((typeof rule === 'object') !== (pass === 1)) continue;
+      merged.set(name, mergeField(name, rule, values, merged));
+    }
+  }
+  const out: string[] = [];
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon <= 0 || line[0] === '#') {
+      out.push(line);
+      continue;
+    }
+    const name = line.slice(0, colon);
+    const rule = ruleOf(name);
+    if ((rule === 'keyspace' || rule === 'cmdstat') && /^[a-z_]+=0,/.test(merged.get(name)!)) continue;
+    out.push(`${name}:${merged.get(name)}`);
+  }
+  return out.join('\r\n');
+}
+
+function valuesOf(text: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const line of text.split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && line[0] !== '#') fields.set(line.slice(0, colon), line.slice(colon + 1));
+  }
+  return fields;
+}
+
+function mergeField(name: string, rule: Rule, values: readonly Map<string, string>[], merged: Map<string, string>): string {
+  const all = values.map((v) => v.get(name)).filter((v): v is string => v !== undefined);
+  if (typeof rule === 'object') return bytesToHuman(Number(merged.get(rule.human) ?? 0));
+  switch (rule) {
+    case 'sum':
+      return String(all.reduce((sum, v) => sum + Number(v), 0));
+    case 'seconds':
+      return all.reduce((sum, v) => sum + Number(v), 0).toFixed(6);
+    case 'max':
+      return String(all.reduce((max, v) => Math.max(max, Number(v)), 0));
+    case 'pairs':
+    case 'keyspace':
+    case 'cmdstat': {
+      const sums = sumPairs(all);
+      const perCallNow = perCall(sums.get('usec') ?? 0, sums.get('calls') ?? 0);
+      return [...sums].map(([k, v]) => `${k}=${rule === 'cmdstat' && k === 'usec_per_call' ? perCallNow : v}`).join(',');
+    }
+    default:
+      return all[0] ?? '';
+  }
+}

@@ -1,0 +1,106 @@
+import type { Figure, ShardsState, StoreState } from './types';
+
+/**
+ * Every figure the server reports, declared once: what it is, where its value comes from, and its
+ * name in each output. /metrics and /stats (the primary, admin.ts), STATS (the router) and INFO
+ * (commands/info.ts) are loops over this table; e2e-figures.test.ts checks that each figure is in
+ * all four. INFO keeps Redis's names for what Redis has. Within an INFO section, figures come in
+ * table order.
+ */
+export const FIGURES: readonly Figure[] = [
+  // Counted by the primary.
+  { shape: 'primary', name: 'workers', kind: 'gauge', unit: 'workers', help: 'Worker processes running (a live resize changes it).', get: (c) => c.workers, prom: 'kv_workers', json: 'workers',
+    worker: { get: (w) => w.workers, stats: 'workers', info: { section: 'server', field: 'kv_workers', merge: 'first' } } },
+  { shape: 'primary', name: 'shard_map_version', kind: 'gauge', unit: 'version', help: 'Version of the shard map; each shard moved by a resize adds one.', get: (c) => c.resize.map_version, prom: 'kv_shard_map_version', json: 'resize.map_version',
+    worker: { get: (w) => w.mapVersion, stats: 'shard_map_version', info: { section: 'server', field: 'kv_shard_map_version', merge: 'max' } } },
+  { shape: 'primary', name: 'resizing', kind: 'gauge', unit: 'boolean', help: 'Whether a change of the worker count is running (1) or not (0).', get: (c) => (c.resize.resizing ? 1 : 0), prom: 'kv_resizing', json: 'resize.resizing' },
+  { shape: 'primary', name: 'resizes', kind: 'counter', unit: 'times', help: 'Changes of the worker count that finished.', get: (c) => c.resize.resizes, prom: 'kv_resizes_total', json: 'resize.resizes' },
+  { shape: 'primary', name: 'resizes_failed', kind: 'counter', unit: 'times', help: 'Changes of the worker count that stopped on an error.', get: (c) => c.resize.resizes_failed, prom: 'kv_resizes_failed_total', json: 'resize.resizes_failed' },
+  { shape: 'primary', name: 'last_resize_seconds', kind: 'gauge', unit: 'seconds', help: 'How long the last finished change of the worker count took.', get: (c) => c.resize.last_resize_seconds, prom: 'kv_last_resize_duration_seconds', json: 'resize.last_resize_seconds' },
+  { shape: 'slot', name: 'worker_up', kind: 'gauge', unit: 'boolean', help: 'Whether the worker answered this scrape (1) or not (0).', get: (s) => (s.up ? 1 : 0), prom: 'kv_worker_up', json: 'up' },
+  { shape: 'slot', name: 'worker_ready', kind: 'gauge', unit: 'boolean', help: 'Whether the worker is up and answered a ping within the last second.', get: (s) => (s.ready ? 1 : 0), prom: 'kv_worker_ready', json: 'ready' },
+  { shape: 'slot', name: 'worker_restarts', kind: 'counter', unit: 'times', help: 'Times the primary restarted the worker after it died.', get: (s) => s.restarts, prom: 'kv_worker_restarts_total', json: 'restarts',
+    worker: { get: (w) => w.limits.restarts, stats: 'worker_restarts', info: { section: 'stats', field: 'kv_worker_restarts', merge: 'sum' } } },
+
+  // Commands.
+  { shape: 'command', name: 'command_calls', kind: 'counter', unit: 'commands', row: 'calls', get: (w) => w.commandStats, help: "Commands the worker's clients sent, by command and protocol (text or resp); command \"unknown\": a name or line no command matches.",
+    prom: 'kv_commands_total', json: 'commandstats', stats: { suffix: '' }, info: { section: 'commandstats', field: 'cmdstat_', pair: 'calls' } },
+  { shape: 'command', name: 'command_seconds', kind: 'counter', unit: 'seconds', row: 'seconds', get: (w) => w.commandStats, help: 'Time from the router starting each command to its reply being ready, summed by command and protocol.',
+    prom: 'kv_commands_duration_seconds_total', json: 'commandstats', stats: { suffix: '_seconds' }, info: { section: 'commandstats', field: 'cmdstat_', pair: 'usec' } },
+  { shape: 'histogram', name: 'command_duration', kind: 'histogram', unit: 'seconds', get: (w) => w.commandStats.duration, help: "Time from the router starting a command of the worker's clients to its reply being ready (a forwarded command: until the owner's reply is back).",
+    prom: 'kv_command_duration_seconds', json: 'command_duration_seconds', stats: 'command_duration_seconds', info: { section: 'histograms', field: 'command_duration_usec', scale: 1e6 } },
+  { shape: 'worker', name: 'commands', kind: 'counter', unit: 'commands', merge: 'sum', get: (w) => w.commands, help: "Commands the worker's clients sent, every name together.",
+    prom: 'kv_client_commands_total', json: 'commands', stats: 'commands', info: { section: 'stats', field: 'total_commands_processed' } },
+  { shape: 'worker', name: 'commands_local', kind: 'counter', unit: 'commands', merge: 'sum', get: (w) => w.local, help: "Commands run on the worker's own shards for its clients.",
+    prom: 'kv_commands_local_total', json: 'commands_local', stats: 'commands_local', info: { section: 'stats', field: 'kv_commands_local' } },
+  { shape: 'worker', name: 'commands_forwarded', kind: 'counter', unit: 'commands', merge: 'sum', get: (w) => w.peers.forwarded, help: 'Commands forwarded to the worker that owns the key.',
+    prom: 'kv_commands_forwarded_total', json: 'commands_forwarded', stats: 'commands_forwarded', info: { section: 'stats', field: 'kv_commands_forwarded' } },
+  { shape: 'worker', name: 'frames_forwarded', kind: 'counter', unit: 'frames', merge: 'sum', get: (w) => w.peers.framesSent(), help: 'Request frames sent to peer workers.',
+    prom: 'kv_frames_forwarded_total', json: 'frames_forwarded', stats: 'frames_forwarded', info: { section: 'stats', field: 'kv_frames_forwarded' } },
+  { shape: 'histogram', name: 'ipc_frame_commands', kind: 'histogram', unit: 'commands', get: (w) => w.peers.frameCommands, help: 'Commands per request frame sent to peer workers (transaction steps included).',
+    prom: 'kv_ipc_frame_commands', json: 'ipc_frame_commands', stats: 'ipc_frame_commands', info: { section: 'histograms', field: 'ipc_frame_commands', scale: 1 } },
+  { shape: 'worker', name: 'commands_served_for_peers', kind: 'counter', unit: 'commands', merge: 'sum', get: (w) => w.node.servedForPeers, help: 'Commands run for peer workers.',
+    prom: 'kv_commands_served_for_peers_total', json: 'commands_served_for_peers', stats: 'commands_served_for_peers', info: { section: 'stats', field: 'kv_commands_served_for_peers' } },
+  { shape: 'worker', name: 'frames_served_for_peers', kind: 'counter', unit: 'frames', merge: 'sum', get: (w) => w.node.peerFrames, help: 'Request frames received from peer workers.',
+    prom: 'kv_frames_served_for_peers_total', json: 'frames_served_for_peers', stats: 'frames_served_for_peers', info: { section: 'stats', field: 'kv_frames_served_for_peers' } },
+
+  // Clients.
+  { shape: 'worker', name: 'connected_clients', kind: 'gauge', unit: 'clients', merge: 'sum', get: (w) => w.conns.size, help: 'Client connections open now.',
+    prom: 'kv_connected_clients', json: 'connected_clients', stats: 'connected_clients', info: { section: 'clients', field: 'connected_clients' } },
+  { shape: 'worker', name: 'total_connections', kind: 'counter', unit: 'clients', merge: 'sum', get: (w) => w.totalConnections, help: 'Client connections accepted since the worker started.',
+    prom: 'kv_connections_total', json: 'total_connections', stats: 'total_connections', info: { section: 'stats', field: 'total_connections_received' } },
+  { shape: 'worker', name: 'rejected_connections', kind: 'counter', unit: 'clients', merge: 'sum', get: (w) => w.refused, help: 'Client connections turned away (maxclients, protected mode).',
+    prom: 'kv_rejected_connections_total', json: 'rejected_connections', stats: 'rejected_connections', info: { section: 'stats', field: 'rejected_connections' } },
+  { shape: 'worker', name: 'client_output_limit_closed', kind: 'counter', unit: 'clients', merge: 'sum', get: (w) => w.outputLimitClosed, help: 'Clients closed for leaving more than client-output-limit of replies unread.',
+    prom: 'kv_client_output_limit_closed_total', json: 'client_output_limit_closed', stats: 'client_output_limit_closed', info: { section: 'stats', field: 'client_output_buffer_limit_disconnections' } },
+  { shape: 'worker', name: 'client_query_buffer_limit_closed', kind: 'counter', unit: 'clients', merge: 'sum', get: (w) => w.queryLimitClosed, help: 'Clients closed for an unfinished command past client-query-buffer-limit.',
+    prom: 'kv_client_query_buffer_limit_closed_total', json: 'client_query_buffer_limit_closed', stats: 'client_query_buffer_limit_closed', info: { section: 'stats', field: 'client_query_buffer_limit_disconnections' } },
+  { shape: 'worker', name: 'auth_failures', kind: 'counter', unit: 'times', merge: 'sum', get: (w) => w.authFailures, help: 'AUTH attempts with a wrong password.',
+    prom: 'kv_auth_failures_total', json: 'auth_failures', stats: 'auth_failures', info: { section: 'stats', field: 'acl_access_denied_auth' } },
+
+  // The process.
+  { shape: 'worker', name: 'used_memory', kind: 'gauge', unit: 'bytes', merge: 'sum', get: () => heapAndExternal(), help: 'V8 heap and external memory of the worker process: where the entries live.',
+    prom: 'kv_used_memory_bytes', json: 'used_memory_bytes', stats: 'used_memory', info: { section: 'memory', field: 'used_memory', human: true } },
+  { shape: 'worker', name: 'rss', kind: 'gauge', unit: 'bytes', merge: 'sum', get: () => process.memoryUsage.rss(), help: 'Resident set size of the worker process.',
+    prom: 'kv_resident_memory_bytes', json: 'rss_bytes', stats: 'rss', info: { section: 'memory', field: 'used_memory_rss', human: true } },
+  { shape: 'worker', name: 'cpu_system', kind: 'counter', unit: 'seconds', merge: 'seconds', get: () => process.cpuUsage().system / 1e6, help: 'CPU time the worker process spent in the kernel.',
+    prom: 'kv_cpu_system_seconds_total', json: 'cpu_system_seconds', stats: 'cpu_system_seconds', info: { section: 'cpu', field: 'used_cpu_sys' } },
+  { shape: 'worker', name: 'cpu_user', kind: 'counter', unit: 'seconds', merge: 'seconds', get: () => process.cpuUsage().user / 1e6, help: 'CPU time the worker process spent in user mode.',
+    prom: 'kv_cpu_user_seconds_total', json: 'cpu_user_seconds', stats: 'cpu_user_seconds', info: { section: 'cpu', field: 'used_cpu_user' } },
+  { shape: 'summary', name: 'event_loop_delay', kind: 'summary', unit: 'seconds', get: (w) => w.eventLoopDelay(), help: 'Event-loop delay of the worker since it started (perf_hooks.monitorEventLoopDelay).',
+    prom: 'kv_event_loop_delay_seconds', json: 'event_loop_delay', stats: 'event_loop_delay', info: { section: 'stats', field: 'kv_event_loop_delay_p99_seconds' } },
+  // The worst worker's: one slow event loop delays every command routed through it.
+  { shape: 'worker', name: 'event_loop_delay_max', kind: 'gauge', unit: 'seconds', merge: 'max', get: (w) => w.eventLoopDelay().max, help: 'Longest event-loop delay of the worker since it started.',
+    prom: 'kv_event_loop_delay_max_seconds', json: 'event_loop_delay_max_seconds', stats: 'event_loop_delay_max_seconds', info: { section: 'stats', field: 'kv_event_loop_delay_max_seconds' } },
+
+  // The shards.
+  { shape: 'shard', name: 'keys', kind: 'gauge', unit: 'keys', merge: 'sum', get: (s) => s.size, help: 'Keys held by the shard.',
+    prom: 'kv_keys', json: 'keys', stats: 'keys', info: { section: 'keyspace', field: 'db0', pair: 'keys' } },
+  { shape: 'shard', name: 'keys_with_expiry', kind: 'gauge', unit: 'keys', merge: 'sum', get: (s) => s.volatile, help: 'Keys of the shard that have a TTL.',
+    prom: 'kv_keys_with_expiry', json: 'keys_with_expiry', stats: 'keys_with_expiry', info: { section: 'keyspace', field: 'db0', pair: 'expires' } },
+  { shape: 'shard', name: 'bytes', kind: 'gauge', unit: 'bytes', merge: 'sum', get: (s) => s.bytes, help: "Bytes charged against maxmemory by the shard's entries (key + value + overhead).",
+    prom: 'kv_data_bytes', json: 'bytes', stats: 'bytes', info: { section: 'memory', field: 'used_memory_dataset' } },
+  { shape: 'shard', name: 'expirations', kind: 'counter', unit: 'keys', merge: 'sum', get: (s) => s.expirations, help: 'Keys removed because their TTL passed.',
+    prom: 'kv_expired_keys_total', json: 'expirations', stats: 'expirations', info: { section: 'stats', field: 'expired_keys' } },
+  { shape: 'shard', name: 'evictions', kind: 'counter', unit: 'keys', merge: 'sum', get: (s) => s.evictions, help: 'Keys evicted to stay within maxmemory.',
+    prom: 'kv_evicted_keys_total', json: 'evictions', stats: 'evictions', info: { section: 'stats', field: 'evicted_keys' } },
+  { shape: 'shard', name: 'hits', kind: 'counter', unit: 'reads', merge: 'sum', get: (s) => s.hits, help: 'Reads that found their key.',
+    prom: 'kv_keyspace_hits_total', json: 'hits', stats: 'hits', info: { section: 'stats', field: 'keyspace_hits' } },
+  { shape: 'shard', name: 'misses', kind: 'counter', unit: 'reads', merge: 'sum', get: (s) => s.misses, help: 'Reads that did not find their key.',
+    prom: 'kv_keyspace_misses_total', json: 'misses', stats: 'misses', info: { section: 'stats', field: 'keyspace_misses' } },
+];
+
+function heapAndExternal(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
+
+/** A shard figure summed over a worker's shards (what STATS and INFO report). */
+export function sumShards(shards: ShardsState, get: (store: StoreState) => number): number {
+  let sum = 0;
+  for (const s of shards.owned) {
+    const store = shards.store(s);
+    if (store !== undefined) sum += get(store);
+  }
+  return sum;
+}

@@ -1,0 +1,223 @@
+/**
+ * The shapes of the figures table (table.ts) and of the state its getters read. Structural types
+ * only, with no import: the router's Router, the node's ShardSet and Lru, and the primary's
+ * ClusterStats satisfy them, and neither this file nor the table imports any of them (no cycle).
+ */
+
+/** A histogram as reported: cumulative counts by upper bound (`+Inf` last), as Prometheus has it. */
+export interface HistogramValue {
+  buckets: { le: string; count: number }[];
+  sum: number;
+  count: number;
+}
+
+/** A histogram kept in place (command-stats.ts's Histogram). */
+export interface HistogramSource {
+  readonly bounds: readonly number[];
+  readonly counts: ArrayLike<number>;
+  readonly sum: number;
+  readonly count: number;
+  snapshot(): HistogramValue;
+}
+
+/** One command's figures over one protocol. */
+export interface CommandRowValue {
+  command: string;
+  protocol: 'text' | 'resp';
+  calls: number;
+  seconds: number;
+}
+
+/** Calls and time by command and protocol (command-stats.ts's CommandStats). */
+export interface CommandSource {
+  readonly calls: ArrayLike<number>;
+  readonly seconds: ArrayLike<number>;
+  readonly duration: HistogramSource;
+  rows(): CommandRowValue[];
+}
+
+/** Event-loop delay since the worker started, in seconds; count is the samples taken. */
+export interface LoopDelayValue {
+  count: number;
+  min: number;
+  mean: number;
+  max: number;
+  p50: number;
+  p90: number;
+  p99: number;
+}
+
+/** What a worker process knows beyond its shards: the router is one (Router.processStats()). */
+export interface WorkerState {
+  /** The client port (0 until known) and the settings INFO reports. */
+  readonly port: number;
+  readonly limits: { readonly maxmemory: number; readonly restarts: number };
+  readonly workers: number;
+  readonly mapVersion: number;
+  readonly commands: number;
+  readonly local: number;
+  readonly refused: number;
+  readonly outputLimitClosed: number;
+  readonly queryLimitClosed: number;
+  readonly authFailures: number;
+  readonly totalConnections: number;
+  readonly conns: { readonly size: number };
+  readonly commandStats: CommandSource;
+  readonly peers: { readonly forwarded: number; framesSent(): number; readonly frameCommands: HistogramSource };
+  readonly node: { readonly servedForPeers: number; readonly peerFrames: number };
+  eventLoopDelay(): LoopDelayValue;
+}
+
+/** One shard's store (libs/lru's Lru). */
+export interface StoreState {
+  readonly size: number;
+  readonly bytes: number;
+  readonly hits: number;
+  readonly misses: number;
+  readonly evictions: number;
+  readonly expirations: number;
+  readonly volatile: number;
+}
+
+/** A worker's shards (the node's ShardSet). */
+export interface ShardsState {
+  readonly owned: readonly number[];
+  store(shard: number): StoreState | undefined;
+}
+
+/** What the primary knows of the cluster (admin.ts's ClusterStats). */
+export interface ClusterView {
+  workers: number;
+  resize: { map_version: number; resizing: boolean; resizes: number; resizes_failed: number; last_resize_seconds: number };
+  per_worker: readonly WorkerSlotFigures[];
+}
+
+/** What the primary knows of one worker slot. */
+export interface WorkerSlotFigures {
+  worker: number;
+  up: boolean;
+  ready: boolean;
+  restarts: number;
+}
+
+export type Kind = 'counter' | 'gauge' | 'histogram' | 'summary';
+export type Unit = 'commands' | 'frames' | 'clients' | 'keys' | 'bytes' | 'seconds' | 'reads' | 'workers' | 'times' | 'version' | 'boolean';
+/** How workers' values combine, in INFO and in /stats `totals`: `seconds` sums, shown with 6 decimals. */
+export type Merge = 'sum' | 'max' | 'first' | 'seconds';
+export type InfoSection = 'server' | 'clients' | 'memory' | 'stats' | 'cpu' | 'commandstats' | 'histograms' | 'keyspace';
+
+/** Where a figure sits in INFO. */
+export interface InfoName {
+  section: InfoSection;
+  field: string;
+  /** Also `<field>_human`, Redis's bytesToHuman of it. */
+  human?: boolean;
+  /** One `name=value` of a composite field (`db0:keys=N,expires=N`, `cmdstat_<command>:calls=N,usec=N`). */
+  pair?: string;
+}
+
+interface Named {
+  /** The figure's own name (unique in the table). */
+  name: string;
+  help: string;
+  kind: Kind;
+  unit: Unit;
+}
+
+/** One number per worker, read from its router (and process). */
+export interface WorkerFigure extends Named {
+  shape: 'worker';
+  get(w: WorkerState): number;
+  merge: Merge;
+  /** Prometheus metric (label `worker`). */
+  prom: string;
+  /** Key in /stats `per_worker[]` and `totals`. */
+  json: string;
+  /** STATS line. */
+  stats: string;
+  info: InfoName;
+}
+
+/** One number per shard; STATS and INFO report the worker's shards summed. */
+export interface ShardFigure extends Named {
+  shape: 'shard';
+  get(store: StoreState): number;
+  merge: 'sum';
+  /** Prometheus metric (labels `worker`, `shard`). */
+  prom: string;
+  /** Key in /stats `per_worker[].shards[]` and `totals`. */
+  json: string;
+  stats: string;
+  info: InfoName;
+}
+
+/** A histogram per worker: Prometheus `_bucket`/`_sum`/`_count`, STATS `<stats>_bucket_<le>`/`_sum`/`_count`. */
+export interface HistogramFigure extends Named {
+  shape: 'histogram';
+  get(w: WorkerState): HistogramSource;
+  prom: string;
+  /** Key in /stats `per_worker[]`, and summed at its top. */
+  json: string;
+  stats: string;
+  /** INFO `histograms` field `le_<bound * scale>=N,...,le_inf=N,sum=N,count=N`. */
+  info: InfoName & { section: 'histograms'; scale: number };
+}
+
+/**
+ * Quantiles per worker: Prometheus summary (0.5, 0.9, 0.99, `_sum`, `_count`), /stats the whole
+ * object, STATS `<stats>_{p50,p90,p99,mean}_seconds`, INFO the p99 (the worst worker's).
+ */
+export interface SummaryFigure extends Named {
+  shape: 'summary';
+  get(w: WorkerState): LoopDelayValue;
+  prom: string;
+  json: string;
+  stats: string;
+  info: InfoName;
+}
+
+/**
+ * One number per command and protocol called at least once: Prometheus labels `command`,
+ * `protocol`; /stats `commandstats[].<row>`; STATS `cmd_<command>_<protocol><suffix>`; INFO one
+ * `cmdstat_<command>` line per command in Redis's format, this figure's `pair` in it.
+ */
+export interface CommandFigure extends Named {
+  shape: 'command';
+  get(w: WorkerState): CommandSource;
+  row: 'calls' | 'seconds';
+  prom: string;
+  json: 'commandstats';
+  stats: { suffix: string };
+  info: { section: 'commandstats'; field: 'cmdstat_'; pair: string };
+}
+
+/** Where a worker knows a figure the primary counts: its STATS line and INFO field. */
+export interface WorkerView {
+  get(w: WorkerState): number;
+  stats: string;
+  info: InfoName & { merge: Merge };
+}
+
+/**
+ * Counted by the primary for the cluster (workers, live resizes): /metrics (no label) and /stats
+ * read the primary's count. Those a worker knows too (`worker`) are in its STATS and INFO as well.
+ */
+export interface PrimaryFigure extends Named {
+  shape: 'primary';
+  get(c: ClusterView): number;
+  prom: string;
+  /** Path from the top of /stats (`resize.map_version`). */
+  json: string;
+  worker?: WorkerView;
+}
+
+/** Counted by the primary per worker slot (up, ready, restarts): label `worker`, key in /stats `per_worker[]`. */
+export interface SlotFigure extends Named {
+  shape: 'slot';
+  get(slot: WorkerSlotFigures): number;
+  prom: string;
+  json: string;
+  worker?: WorkerView;
+}
+
+export type Figure = WorkerFigure | ShardFigure | HistogramFigure | SummaryFigure | CommandFigure | PrimaryFigure | SlotFigure;
