@@ -9,7 +9,7 @@ import { log } from './log';
 import { DENIED, deniedByProtectedMode } from './protected-mode';
 import { loopDelaySeconds, type LoopDelay } from './loop-delay';
 import type { Peers } from './peers';
-import { shardsOwnedBy, type ShardMap } from './shard-map';
+import { shardsOwnedBy, type ShardMap } from './primary/shard-map';
 
 export interface RouterSettings {
   /** Times the primary restarted this worker index before this process (for STATS and INFO). */
