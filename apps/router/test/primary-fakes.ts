@@ -105,3 +105,13 @@ export class ManualTimers implements Timers {
 
 /** Lets promise callbacks run. */
 export const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Resolves with the error the promise rejects with; fails if it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a rejection');
+}
