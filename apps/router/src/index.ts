@@ -1,4 +1,4 @@
 export { Router } from './router';
 export { Peers, Slot } from './peers';
-export { runPrimary } from './primary';
+export { runPrimary } from './primary/primary';
 export { runWorker } from './worker-process';

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import cluster from 'node:cluster';
-import { loadConfig } from './config';
+import { loadConfig } from './config/config';
 import { KvError } from './errors';
 import { setLogLevel, type Level } from './log';
 import { WORKER_ENV } from './messages';
-import { runPrimary } from './primary';
+import { runPrimary } from './primary/primary';
 import { runWorker } from './worker-process';
 
 if (cluster.isPrimary) {

@@ -1,4 +1,4 @@
-import type { ShardMap } from './shard-map';
+import type { ShardMap } from './primary/shard-map';
 import type { TlsPem } from './tls';
 import type { CommandRow } from '@kv/node';
 

@@ -10,7 +10,7 @@ import { READ_BUFFER_BYTES, readInto } from './read-buffer';
 import { DENIED, deniedByProtectedMode } from './protected-mode';
 import { loopDelaySeconds, type LoopDelay } from './loop-delay';
 import type { Peers } from './peers';
-import { shardsOwnedBy, type ShardMap } from './shard-map';
+import { shardsOwnedBy, type ShardMap } from './primary/shard-map';
 
 export interface RouterSettings {
   /** Times the primary restarted this worker index before this process (for STATS and INFO). */

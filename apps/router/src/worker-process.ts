@@ -1,36 +1,16 @@
 import * as net from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { EvictionPolicy } from '@kv/lru';
 import { ShardNode } from '@kv/node';
 import { collectWorkerStats } from './admin';
 import { LOOP_DELAY_RESOLUTION_MS } from './loop-delay';
 import { log } from './log';
-import { WORKER_ENV, type PrimaryMessage, type WorkerMessage } from './messages';
+import { routerSettings, readWorkerEnv } from './config/worker-settings';
+import type { PrimaryMessage, WorkerMessage } from './messages';
 import { handOver } from './handover';
 import { Peers } from './peers';
 import { Router } from './router';
-import { shardsOwnedBy, type ShardMap } from './shard-map';
+import { shardsOwnedBy } from './primary/shard-map';
 import { TlsTerminator } from './tls';
-
-/** The settings in the environment: everything but the password (the 'password' message). */
-interface WorkerSettings {
-  protectedMode: boolean;
-  /** This worker's share of maxclients. */
-  maxclients: number;
-  maxclientsTotal: number;
-  timeout: number;
-  tcpKeepalive: number;
-  clientOutputLimit: number;
-  maxmemory: number;
-  maxmemoryPolicy: EvictionPolicy;
-  protoMaxBulkLen: number;
-  clientQueryBufferLimit: number;
-  textMaxLine: number;
-  port: number;
-  host: string;
-  /** Times the primary restarted this worker index before forking this process. */
-  restarts: number;
-}
 
 /** A retiring worker waits this long for its clients to see their last replies and close. */
 const RETIRE_CLOSE_MS = 2000;
@@ -46,20 +26,17 @@ function send(message: WorkerMessage): void {
  * start-up and shutdown.
  */
 export function runWorker(): void {
-  const index = Number(process.env[WORKER_ENV.index]);
-  const map = JSON.parse(process.env[WORKER_ENV.map]!) as ShardMap;
-  const peerPath = process.env[WORKER_ENV.peerPath]!;
-  const settings = JSON.parse(process.env[WORKER_ENV.config]!) as WorkerSettings;
+  const { index, map, peerPath, settings } = readWorkerEnv(process.env);
 
   const shards = shardsOwnedBy(map.owners, index);
-  const node = new ShardNode(shards, settings.maxmemory, settings.maxmemoryPolicy);
+  const node = new ShardNode(shards, settings.config.maxmemory, settings.config['maxmemory-policy']);
   // A worker a resize adds is not in the map yet, but links to every worker below it.
   const peers = new Peers(index, Math.max(map.workers, index + 1), node, {
     onLinkDown: (peer, reason) => log(reason === 'retired' ? 'info' : 'warn', 'peer link down', { worker: index, peer, reason }),
     onCorruptFrame: (peer, error) => log('error', 'corrupt frame from peer', { worker: index, peer, error: error.message }),
     onSettleFault: (peer, error) => log('error', 'a reply from a peer failed its client', { worker: index, peer, error: error.message }),
   });
-  const router = new Router(index, map, node, peers, { ...settings, requirepass: '' });
+  const router = new Router(index, map, node, peers, routerSettings(settings));
   // Set by the primary's password message, sent right after fork, before any client.
   let passwordKnown = false;
   // INFO, run on this worker's shards, also reports the router's figures (clients, commands).

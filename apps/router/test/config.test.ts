@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadConfig, parseBytes, type Config, type ConfigSources } from '../src/config';
+import { loadConfig, parseBytes, type Config, type ConfigSources } from '../src/config/config';
 import { ConfigError, ERROR_CODES, KvError } from '../src/errors';
 
 const MB = 1024 * 1024;

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { openFilesLimit } from '../src/resources';
+import { openFilesLimit } from '../src/config/resources';
 import { childPids, MAIN, readLogLines, RespClient, sleep, startCluster, stats, TextClient, type Cluster, type LogLine } from './harness';
 
 const maxclients = suite('e2e: maxclients');

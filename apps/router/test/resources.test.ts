@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { availableCpus, memoryLimit, MAX_CPUS, openFilesLimit } from '../src/resources';
+import { availableCpus, memoryLimit, MAX_CPUS, openFilesLimit } from '../src/config/resources';
 
 const fixture = (name: string) => {
   const cgroupRoot = path.join(__dirname, 'fixtures', 'cgroup', name);

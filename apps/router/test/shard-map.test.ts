@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { initialMap, planMoves, shardsOwnedBy, spreadOwners } from '../src/shard-map';
+import { initialMap, planMoves, shardsOwnedBy, spreadOwners } from '../src/primary/shard-map';
 
 const t = suite('router:shard map');
 

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadConfig } from '../src/config';
+import { loadConfig } from '../src/config/config';
 import { ConfigError } from '../src/errors';
 import { readTlsFiles } from '../src/tls';
 import { selfSignedCert, type CertFiles } from './tls-fixture';

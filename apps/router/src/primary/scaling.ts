@@ -1,6 +1,6 @@
-import { HANDOVER_TIMEOUT_MS } from './handover';
-import { log } from './log';
-import type { PrimaryMessage } from './messages';
+import { HANDOVER_TIMEOUT_MS } from '../handover';
+import { log } from '../log';
+import type { PrimaryMessage } from '../messages';
 import { MAX_WORKERS, planMoves, type ShardMap } from './shard-map';
 
 /** What a resize needs of the primary (primary.ts implements it over its worker slots). */

@@ -1,0 +1,196 @@
+import { MAX_LINE_BYTES, MAX_LINE_LIMIT } from '@kv/wire';
+import { LEVELS, type Level } from '../log';
+
+/** The validated options: what loadConfig returns. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly workers: number;
+  readonly maxmemory: number;
+  readonly 'maxmemory-policy': 'allkeys-lru' | 'volatile-lru' | 'noeviction';
+  readonly 'proto-max-bulk-len': number;
+  readonly 'admin-port': number;
+  readonly 'admin-host': string;
+  readonly requirepass: string;
+  readonly 'protected-mode': 'yes' | 'no';
+  readonly maxclients: number;
+  readonly timeout: number;
+  readonly 'tcp-keepalive': number;
+  readonly 'client-output-limit': number;
+  readonly 'tls-port': number;
+  readonly 'tls-cert'?: string;
+  readonly 'tls-key'?: string;
+  readonly 'log-level': Level;
+  readonly 'client-query-buffer-limit': number;
+  readonly 'text-max-line': number;
+  readonly config?: string;
+}
+
+/** Where computed defaults come from (tests pass fakes). */
+export interface Resources {
+  cpus?: () => { count: number; source: string };
+  memory?: () => { bytes: number; source: string };
+}
+
+/**
+ * Options a worker's environment never holds (diagnostic reports copy it): the primary sends them
+ * over the cluster channel. The schema marks each one `secret: true` (the type below checks both
+ * agree); TLS material goes by message too, read from the tls-cert and tls-key files.
+ */
+export type SecretOption = 'requirepass';
+
+export interface OptionSchema {
+  type: 'integer' | 'string';
+  description: string;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  enum?: readonly string[];
+  /** Not JSON schema: the environment variable, when not KV_<NAME>. */
+  env?: string;
+  default?: number | string;
+  /** Not JSON schema: also accept a string with Redis memory units, e.g. "100mb". */
+  bytes?: boolean;
+  /** Not JSON schema: a default that depends on the machine, used when no layer sets the option. */
+  computedDefault?: (resources: Required<Resources>) => { value: number; source: string };
+}
+
+const MB = 1024 * 1024;
+
+/** Not JSON schema: `secret: true` marks exactly the SecretOption options (never shown, never in a worker's environment). */
+type Options = { [K in keyof Config]-?: OptionSchema & (K extends SecretOption ? { secret: true } : { secret?: never }) };
+
+/** Every option; its flag is --<key> and its environment variable KV_<KEY>. Help, parsing and validation all come from here. */
+export const OPTIONS: Options = {
+  port: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 65535,
+    default: 7171,
+    description: 'TCP port to listen on; 0 picks a free port',
+  },
+  host: { type: 'string', minLength: 1, default: '0.0.0.0', description: 'address to listen on' },
+  workers: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 16,
+    description: 'worker processes; defaults to the CPUs this process may use',
+    computedDefault: (r) => {
+      const cpus = r.cpus();
+      return { value: cpus.count, source: cpus.source };
+    },
+  },
+  maxmemory: {
+    type: 'integer',
+    minimum: MB,
+    bytes: true,
+    description: 'memory for cached data; defaults to half the memory limit of the container or machine',
+    computedDefault: (r) => {
+      const memory = r.memory();
+      return { value: Math.floor(memory.bytes / 2), source: memory.source };
+    },
+  },
+  'maxmemory-policy': {
+    type: 'string',
+    enum: ['allkeys-lru', 'volatile-lru', 'noeviction'],
+    default: 'allkeys-lru',
+    description: 'when the memory limit is reached: evict the least recently used key, the least recently used key with a TTL, or refuse writes (as Redis)',
+  },
+  maxclients: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 1_000_000,
+    default: 10_000,
+    description: 'clients connected at once; one more gets an error (ERROR, or -ERR max number of clients reached) and is closed. Split evenly over the workers',
+  },
+  timeout: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 31_536_000,
+    default: 0,
+    description: 'seconds a client may stay idle before it is closed; 0: never (as Redis)',
+  },
+  'tcp-keepalive': {
+    type: 'integer',
+    minimum: 0,
+    maximum: 86_400,
+    default: 300,
+    description: 'seconds between TCP keepalive probes on client connections; 0: off (as Redis)',
+  },
+  'client-output-limit': {
+    type: 'integer',
+    minimum: MB,
+    bytes: true,
+    default: 64 * MB,
+    description: 'replies a client may leave unread; past it the client is closed (reading from it already pauses at 1mb)',
+  },
+  'client-query-buffer-limit': {
+    type: 'integer',
+    minimum: MB,
+    // Parsed commands are addressed with Int32 offsets; 1gb is also Redis's default.
+    maximum: 1024 * MB,
+    bytes: true,
+    // As the output limit: one client holds at most this much of a worker's memory unparsed.
+    default: 64 * MB,
+    description: "bytes one unfinished RESP command may hold (Redis's client-query-buffer-limit); past it the client gets -ERR Protocol error after the replies it is owed and is closed, so no bulk can be larger either",
+  },
+  'text-max-line': {
+    type: 'integer',
+    minimum: MAX_LINE_BYTES,
+    maximum: MAX_LINE_LIMIT,
+    bytes: true,
+    default: MAX_LINE_BYTES,
+    description: 'longest text-protocol line before its newline (the seed: 518, the longest PUT); a longer line is answered ERROR once and skipped, never buffered. Raise it only for AUTH with a longer password',
+  },
+  'protected-mode': {
+    type: 'string',
+    enum: ['yes', 'no'],
+    default: 'yes',
+    description: 'with no password and a --host other than loopback, serve only clients from loopback (as Redis); the Docker image sets no',
+  },
+  requirepass: {
+    type: 'string',
+    default: '',
+    env: 'KV_PASSWORD',
+    secret: true,
+    description: 'password clients must give with AUTH before any other command (RESP AUTH, or the text command AUTH <password>); empty: none',
+  },
+  'proto-max-bulk-len': {
+    type: 'integer',
+    minimum: MB,
+    // V8's longest string is 2^29 - 24 characters; values are kept as strings.
+    maximum: 2 ** 29 - 24,
+    bytes: true,
+    default: 500 * MB,
+    description: "largest RESP bulk argument a client may send (Redis's proto-max-bulk-len; at most V8's longest string, just under 512mb)",
+  },
+  'admin-port': {
+    type: 'integer',
+    minimum: -1,
+    maximum: 65535,
+    default: 7172,
+    description: 'HTTP port of the admin endpoint (/healthz, /readyz, /stats, /metrics); 0 picks a free port, -1 disables it',
+  },
+  'admin-host': { type: 'string', minLength: 1, default: '127.0.0.1', description: 'address the admin endpoint listens on' },
+  'tls-port': {
+    type: 'integer',
+    minimum: 0,
+    maximum: 65535,
+    default: 0,
+    description: 'TLS port serving both protocols, on --host beside --port (which stays open); needs --tls-cert and --tls-key; 0: off (as Redis)',
+  },
+  'tls-cert': { type: 'string', minLength: 1, description: 'PEM certificate (chain) file for --tls-port, read at start' },
+  'tls-key': { type: 'string', minLength: 1, description: 'PEM private key file of --tls-cert, unencrypted, read at start' },
+  'log-level': {
+    type: 'string',
+    enum: LEVELS,
+    default: 'info',
+    description: 'log lines below this level are dropped, in the primary and every worker',
+  },
+  config: { type: 'string', minLength: 1, description: 'JSON config file setting any other option by its name' },
+};
+
+/** Every option's name, in the schema's order. */
+export const OPTION_NAMES = Object.keys(OPTIONS) as (keyof Config)[];
+export const SECRET_OPTIONS = OPTION_NAMES.filter((key) => OPTIONS[key].secret) as SecretOption[];
+export const envName = (key: string) => (OPTIONS as Record<string, OptionSchema>)[key]?.env ?? `KV_${key.toUpperCase().replace(/-/g, '_')}`;

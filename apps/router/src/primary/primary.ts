@@ -1,0 +1,218 @@
+import cluster, { type Worker } from 'node:cluster';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type * as http from 'node:http';
+import { adminPort, closeAdmin, ClusterProbe, startAdmin } from '../admin';
+import { loadConfig, type Config, type ConfigSources } from '../config/config';
+import { openFilesLimit } from '../config/resources';
+import { workerEnv } from '../config/worker-settings';
+import { log } from '../log';
+import type { PrimaryMessage, WorkerMessage } from '../messages';
+import { readTlsFiles } from '../tls';
+import { PoolControl, realTimers } from './control';
+import { ClientHandoff } from './handoff';
+import { Resizer } from './scaling';
+import { initialMap, shardsOwnedBy } from './shard-map';
+import { Shutdown } from './shutdown';
+import { WorkerPool } from './slots';
+import { workerHeapLimitMb, workerV8Flags } from './v8-flags';
+
+/**
+ * The primary: forks one worker per configured CPU (slots.ts), hands out peer socket paths,
+ * accepts client connections and hands each to a worker (handoff.ts), restarts a worker that dies
+ * (with the same shards, empty), changes the worker count live (scaling.ts over control.ts), and
+ * leads a graceful shutdown (shutdown.ts). This function only wires them together.
+ */
+export function runPrimary(config: Config, sources: ConfigSources): void {
+  // The shard map: which worker owns each shard. Workers route by copies the primary sends.
+  const map = initialMap(config.workers);
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kv-'));
+  let announced = false;
+  let listening = false;
+  let admin: http.Server | null = null;
+
+  // TLS clients are handed over raw, like the others; the worker runs the handshake.
+  const tlsPem = config['tls-port'] > 0 ? readTlsFiles(config['tls-cert']!, config['tls-key']!, (option) => `--${option}`) : null;
+  /** A worker's share of maxclients under the current map. */
+  const maxclientsShare = () => Math.ceil(config.maxclients / map.workers);
+  const mapMessage = (): PrimaryMessage => ({ t: 'map', map, maxclients: maxclientsShare() });
+
+  const pool: WorkerPool<Worker> = new WorkerPool<Worker>({
+    fork: (index, peerPath) => cluster.fork(workerEnv(config, { index, map, peerPath, maxclients: maxclientsShare(), restarts: probe.restarts[index] ?? 0 })),
+    greeting: () => [{ t: 'password', password: config.requirepass }, ...(tlsPem ? [{ t: 'tls', pem: tlsPem } as const] : [])],
+    runDir,
+    removeFile: removeSocket,
+    now: Date.now,
+    mapWorkers: () => map.workers,
+    stopping: () => shutdown.active,
+    message: (index, message) => onMessage(index, message),
+    exited: (index, code, signal) => {
+      handoff.dropPending(pool.slots[index]);
+      control.exited(index, code, signal);
+    },
+    exitedWhileStopping: () => shutdown.workerExited(),
+    restarting: (index) => (probe.restarts[index] = (probe.restarts[index] ?? 0) + 1),
+    giveUp: () => shutdown.start(1),
+  });
+  const handoff = new ClientHandoff(pool.slots);
+  const control = new PoolControl({
+    map,
+    pool,
+    timers: realTimers,
+    stopping: () => shutdown.active,
+    publish: () => pool.broadcast(mapMessage()),
+    removed: (count) => (probe.restarts.length = Math.min(probe.restarts.length, count)),
+  });
+  // A live change of the worker count (scaling.ts), driven by POST /workers or SIGUSR2.
+  const resizer = new Resizer(control);
+  // The admin endpoint (admin.ts): pings workers for /readyz, gathers their figures, counts restarts.
+  const probe = new ClusterProbe(
+    () => pool.slots.length,
+    (index) => pool.slots[index],
+    (index) => shardsOwnedBy(map.owners, index),
+    () => ({ map_version: map.version, resizing: resizer.busy, resizes: resizer.done, resizes_failed: resizer.failed, last_resize_seconds: resizer.lastSeconds }),
+  );
+
+  const server = net.createServer({ pauseOnConnect: true }, (socket) => handoff.handOff(socket));
+  const tlsServer = tlsPem ? net.createServer({ pauseOnConnect: true }, (socket) => handoff.handOff(socket, true)) : null;
+  const shutdown = new Shutdown({
+    stopAccepting: () => {
+      server.close();
+      tlsServer?.close();
+      probe.stop();
+      if (admin !== null) closeAdmin(admin);
+    },
+    broadcast: (message) => pool.broadcast(message),
+    allExited: () => pool.allExited(),
+    allDrained: () => pool.allDrained(),
+    killAll: () => {
+      for (const s of pool.slots) s.worker?.process.kill('SIGKILL');
+    },
+    finish: (code) => {
+      fs.rmSync(runDir, { recursive: true, force: true });
+      log('info', 'stopped', { exit_code: code });
+      process.exit(code);
+    },
+    setTimer: (fn, ms) => setTimeout(fn, ms).unref(),
+  });
+
+  const onMessage = (index: number, message: WorkerMessage) => {
+    const slot = pool.slots[index];
+    const worker = slot.worker!;
+    if (message.t === 'pong') handoff.pong(slot, message.clients);
+    if (probe.onMessage(index, worker, message)) return;
+    switch (message.t) {
+      case 'peer-listening':
+        if (!shutdown.active) pool.broadcast({ t: 'peers', paths: pool.peerMap() });
+        return;
+      case 'ready':
+        // The map may have changed since the fork (a resize while it restarted).
+        worker.send(mapMessage());
+        if (!listening && pool.allReady()) {
+          listening = true;
+          listenTls(listen);
+        } else if (announced) {
+          log('info', 'worker restarted', { worker: index, worker_pid: worker.process.pid });
+        }
+        return;
+      case 'adopted':
+        return handoff.adopted(slot, message.id);
+      case 'drained':
+        return shutdown.drained();
+      case 'done':
+        return control.done(index, message);
+      case 'fatal':
+        log('error', 'worker cannot run', { worker: index, error: message.message });
+        shutdown.start(1);
+    }
+  };
+
+  const files = openFilesLimit();
+  const listen = () => {
+    server.once('error', (err) => {
+      log('error', 'cannot listen', { host: config.host, port: config.port, error: err.message });
+      shutdown.start(1);
+    });
+    server.listen({ port: config.port, host: config.host }, () => {
+      announced = true;
+      log('info', 'ready', {
+        port: (server.address() as net.AddressInfo).port,
+        ...(tlsServer && { tls_port: config['tls-port'] }),
+        host: config.host,
+        workers: map.workers,
+        workers_source: sources.workers,
+        maxmemory: config.maxmemory,
+        maxmemory_human: `${(config.maxmemory / 1048576).toFixed(1)}mb`,
+        maxmemory_source: sources.maxmemory,
+        open_files_limit: files === null ? 'unknown' : files.soft,
+      });
+      // Each client is a file descriptor in some worker, plus a few per process for links and logs.
+      if (files !== null && files.soft < Math.ceil(config.maxclients / map.workers) + 64) {
+        log('warn', 'open files limit too low for maxclients', { open_files_soft: files.soft, open_files_hard: files.hard, maxclients: config.maxclients, workers: map.workers, hint: 'raise the hard limit (ulimit -Hn as root, or the container nofile ulimit); Node raises the soft one to it' });
+      }
+      startAdminEndpoint();
+    });
+  };
+
+  // The TLS port opens first, so the ready line (which reports it) means both are open.
+  const listenTls = (then: () => void) => {
+    if (tlsServer === null) return then();
+    tlsServer.once('error', (err) => {
+      log('error', 'cannot listen', { host: config.host, tls_port: config['tls-port'], error: err.message });
+      shutdown.start(1);
+    });
+    tlsServer.listen({ port: config['tls-port'], host: config.host }, then);
+  };
+
+  const startAdminEndpoint = () => {
+    const port = config['admin-port'];
+    if (port < 0 || shutdown.active) return;
+    const host = config['admin-host'];
+    probe.start();
+    // The cache serves on without it: a taken admin port is logged, not fatal.
+    startAdmin(host, port, probe, { resize: (count) => resizer.resize(count), map: () => ({ ...map, resizing: resizer.busy }), token: config.requirepass }).then(
+      (server) => {
+        if (shutdown.active) return closeAdmin(server);
+        admin = server;
+        log('info', 'admin listening', { host, port: adminPort(server) });
+      },
+      (err: Error) => log('error', 'admin endpoint cannot listen', { host, port, error: err.message }),
+    );
+  };
+
+  const v8Flags = workerV8Flags(workerHeapLimitMb(config.maxmemory));
+  cluster.setupPrimary({ execArgv: [...process.execArgv, ...v8Flags] });
+  log('info', 'primary started', { workers: map.workers, workers_source: sources.workers, worker_v8_flags: v8Flags, run_dir: runDir });
+
+  // SIGUSR2: apply the config file's worker count (flags and environment still take precedence).
+  process.on('SIGUSR2', () => {
+    if (shutdown.active) return;
+    let workers: number;
+    try {
+      const loaded = loadConfig(process.argv.slice(2), process.env);
+      if (loaded.kind !== 'config') return;
+      workers = loaded.config.workers;
+      log('info', 'SIGUSR2: reloading the worker count', { workers, workers_source: loaded.sources.workers, config: loaded.config.config ?? null });
+    } catch (err) {
+      log('error', 'SIGUSR2: config not reloaded', { error: (err as Error).message });
+      return;
+    }
+    // A failure is logged by the resizer.
+    resizer.resize(workers).catch(() => {});
+  });
+  process.on('SIGTERM', () => shutdown.start(0));
+  process.on('SIGINT', () => shutdown.start(0));
+
+  for (let i = 0; i < map.workers; i++) pool.slot(i);
+  for (let i = 0; i < map.workers; i++) pool.fork(i);
+}
+
+function removeSocket(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch {
+    // Already gone.
+  }
+}
