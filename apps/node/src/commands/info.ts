@@ -4,7 +4,7 @@ import type { Args } from '@kv/wire';
 // Used only inside functions: command-stats reads the command table, which imports this file.
 import { clientOpcodesInOrder, commandName, CommandStats, FRAME_BUCKETS, Histogram, statIndex } from '../command-stats';
 import type { ReplySink } from '../reply';
-import type { ShardSet } from '../shards';
+import type { WorkerShards as ShardSet } from '../types';
 
 /**
  * INFO [section ...]. Every worker formats its own figures in Redis's format (`# Section` headers,
