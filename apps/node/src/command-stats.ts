@@ -1,11 +1,12 @@
-import { BY_OPCODE, COMMANDS } from './commands/table';
+import type { CommandSpec } from './types';
 
 /**
  * Figures about the commands a worker's clients send, cheap enough to keep for every command:
  * typed arrays indexed by `statIndex(opcode, resp)`, so the hot path does no Map lookup and
  * builds no string. Names are made only when the figures are reported (STATS, INFO, /stats,
  * /metrics), and only ever from the command table: a client's bytes never become a label.
- * The table is read only inside functions: its INFO handler imports this file.
+ * The table registers itself here (registerCommandTable) when it loads: it cannot be imported,
+ * as its INFO handler imports this file.
  */
 
 /** Stands for a text line or RESP name that matches no command (opcodes start at 1). */
@@ -23,16 +24,27 @@ export function statIndex(opcode: number, resp: boolean): number {
 /** Opcodes are one byte in frames. */
 const SLOTS = 256 * 2;
 
+let commands: readonly CommandSpec[] = [];
+const names: string[] = ['unknown'];
 let clientOpcodes: readonly number[] | null = null;
+
+/** Called once by the command table (commands/table.ts) as it loads. */
+export function registerCommandTable(table: readonly CommandSpec[]): void {
+  commands = table;
+  for (const spec of table) names[spec.opcode] = spec.name.toLowerCase();
+  clientOpcodes = null;
+}
 
 /** The commands a client can send (internal transaction steps never come from one), in table order. */
 export function clientOpcodesInOrder(): readonly number[] {
-  return (clientOpcodes ??= [UNKNOWN_OPCODE, ...COMMANDS.filter((spec) => spec.route !== 'internal').map((spec) => spec.opcode)]);
+  return (clientOpcodes ??= [UNKNOWN_OPCODE, ...commands.filter((spec) => spec.plan !== 'internal').map((spec) => spec.opcode)]);
 }
 
 /** The lower-case name, as Redis reports it; opcode 0 is `unknown`. */
 export function commandName(opcode: number): string {
-  return opcode === UNKNOWN_OPCODE ? 'unknown' : BY_OPCODE[opcode]!.name.toLowerCase();
+  const name = names[opcode];
+  if (name === undefined) throw new Error(`no command with opcode ${opcode}`);
+  return name;
 }
 
 /** Upper bounds (seconds) of the command latency buckets: 1, 2.5, 5 per decade from 1 us to 10 s. */

@@ -1,20 +1,7 @@
 import { ReplyKind } from '@kv/wire';
+import type { ReplySink } from './types';
 
-/**
- * Where a command's reply goes. The same handler answers a local client (encoded in that
- * client's protocol) and a peer worker (encoded into a reply frame).
- */
-export interface ReplySink {
-  ok(): void;
-  /** A simple string reply such as PONG or a TYPE name (RESP `+text`). */
-  status(text: string): void;
-  /** No value: `NOTFOUND` in the text protocol, a null bulk in RESP. */
-  nil(): void;
-  bulk(value: string): void;
-  integer(n: number | bigint): void;
-  /** A Redis error line such as `ERR syntax error`; the text protocol says ERROR. */
-  error(message: string): void;
-}
+export type { ReplySink } from './types';
 
 /** Redis's error replies, kept to the letter: clients and tests match them. */
 export const ERR = {

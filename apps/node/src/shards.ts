@@ -1,8 +1,7 @@
 import { Lru, type EvictionPolicy } from '@kv/lru';
 import { SHARD_COUNT, shardOf, shardOfString, type Args } from '@kv/wire';
-import type { StatsProvider } from './commands/info';
-import type { CommandSpec } from './commands/table';
-import type { ReplySink } from './reply';
+import type { ProcessStats, StatsProvider } from './commands/info';
+import type { CommandSpec, ReplySink, ShardTotals, WorkerShards } from './types';
 
 const NOTHING = () => {};
 
@@ -27,7 +26,7 @@ interface Hold {
  * touches from its prepare to its commit: while held, everything else that would run on these
  * shards waits in `waiting`, in arrival order, so no one sees half of it (see ARCHITECTURE.md).
  */
-export class ShardSet {
+export class ShardSet implements WorkerShards<ProcessStats> {
   private readonly stores: (Lru | undefined)[] = new Array(SHARD_COUNT);
   /** The shards this worker owns now, ascending; a live resize adds and removes some. */
   readonly owned: number[] = [];
@@ -224,7 +223,7 @@ export class ShardSet {
     }
   }
 
-  totals(): { keys: number; bytes: number; hits: number; misses: number; evictions: number; expirations: number; volatile: number } {
+  totals(): ShardTotals {
     let keys = 0, bytes = 0, hits = 0, misses = 0, evictions = 0, expirations = 0, volatile = 0;
     for (const s of this.owned) {
       const lru = this.stores[s]!;

@@ -13,6 +13,11 @@ t('every command clients can call has docs with summary, since and group', () =>
   }
 });
 
+t('docs name a key argument exactly when the table entry has key positions', () => {
+  const hasKey = (args: readonly { type: string; args: readonly any[] }[]): boolean => args.some((a) => a.type === 'key' || hasKey(a.args));
+  for (const spec of RESP_COMMANDS) assert.is(hasKey(COMMAND_DOCS.get(spec.name)!.args), spec.firstKey > 0, spec.name);
+});
+
 t('the compact argument form parses into Redis argument trees', () => {
   assert.equal(parseArgs('key:key integer:count@COUNT{optional} oneof:c{optional}(pure-token:nx@NX pure-token:xx@XX)'), [
     { name: 'key', type: 'key', token: undefined, flags: [], args: [] },

@@ -1,6 +1,6 @@
 import { COMMAND_DOCS, RESP_COMMANDS, type CommandDoc, type DocArg } from '@kv/node';
 import type { Args } from '@kv/wire';
-import type { Conn } from './conn';
+import type { ConnectionContext } from './commands/context';
 
 /**
  * COMMAND DOCS [command-name ...]: Redis 7's map (a flat array in RESP2) of command name to its
@@ -8,7 +8,7 @@ import type { Conn } from './conn';
  * redis-cli 7.2 and later builds its help and typing hints from it, and asserts on the shapes:
  * names and texts are bulk strings, argument flags simple strings.
  */
-export function commandDocs(conn: Conn, args: Args): void {
+export function commandDocs(conn: ConnectionContext, args: Args): void {
   const entries: [string, CommandDoc][] = [];
   if (args.count === 2) {
     for (const spec of RESP_COMMANDS) {
@@ -29,7 +29,7 @@ export function commandDocs(conn: Conn, args: Args): void {
   }
 }
 
-function encodeDoc(conn: Conn, doc: CommandDoc): void {
+function encodeDoc(conn: ConnectionContext, doc: CommandDoc): void {
   const fields = 3 + (doc.args.length > 0 ? 1 : 0) + (doc.subcommands.length > 0 ? 1 : 0);
   conn.arrayHeader(fields * 2);
   conn.bulk('summary');
@@ -52,7 +52,7 @@ function encodeDoc(conn: Conn, doc: CommandDoc): void {
   }
 }
 
-function encodeArgs(conn: Conn, args: readonly DocArg[]): void {
+function encodeArgs(conn: ConnectionContext, args: readonly DocArg[]): void {
   conn.arrayHeader(args.length);
   for (const arg of args) {
     const fields = 2 + (arg.type === 'key' ? 1 : 0) + (arg.token !== undefined ? 1 : 0) + (arg.flags.length > 0 ? 1 : 0) + (arg.args.length > 0 ? 1 : 0);

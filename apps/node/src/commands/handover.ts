@@ -1,7 +1,7 @@
 import { argsOf, SHARD_COUNT, type Args } from '@kv/wire';
 import type { Lru } from '@kv/lru';
 import type { ReplySink } from '../reply';
-import type { ShardSet } from '../shards';
+import type { WorkerShards } from '../types';
 
 /**
  * A shard's hand-over to another worker during a live change of the worker count
@@ -19,7 +19,7 @@ export const LAST = 2;
 /** A chunk stays near this size, so no frame or string grows with the shard. */
 const CHUNK_BYTES = 1024 * 1024;
 
-export function shardimport(shards: ShardSet, args: Args, reply: ReplySink): void {
+export function shardimport(shards: WorkerShards, args: Args, reply: ReplySink): void {
   const shard = Number(args.latin1(1));
   if (!Number.isInteger(shard) || shard < 0 || shard >= SHARD_COUNT) return reply.error('ERR bad shard');
   if (Number(args.latin1(2)) !== shards.mapVersion) return reply.error(`ERR shard map version ${args.latin1(2)} is not this worker's (${shards.mapVersion})`);

@@ -6,7 +6,7 @@ import { clientOpcodesInOrder, commandName, CommandStats, FRAME_BUCKETS, Histogr
 import { FIGURES, sumShards } from '../figures/table';
 import type { CommandSource, InfoSection, WorkerState } from '../figures/types';
 import type { ReplySink } from '../reply';
-import type { ShardSet } from '../shards';
+import type { WorkerShards as ShardSet } from '../types';
 import { bytesToHuman, histogramPairs, perCall } from './info-format';
 
 /**

@@ -1,6 +1,6 @@
 import { SHARD_COUNT, packList, type Args } from '@kv/wire';
 import { ERR, type ReplySink } from '../reply';
-import type { ShardSet } from '../shards';
+import type { WorkerShards } from '../types';
 import { integerArg, upperArg } from './args';
 import { compileGlob, type Glob } from './glob';
 
@@ -15,7 +15,7 @@ import { compileGlob, type Glob } from './glob';
  */
 
 /** KEYS pattern: this worker's unexpired keys that match. */
-export function keys(shards: ShardSet, args: Args, reply: ReplySink): void {
+export function keys(shards: WorkerShards, args: Args, reply: ReplySink): void {
   const glob = compileGlob(args.latin1(1));
   const out: string[] = [];
   const now = Date.now();
@@ -111,7 +111,7 @@ export function cursorText(shard: number, slot: number): string {
  * Replies packList([next cursor, keys...]); the next cursor is the next shard's start once this
  * shard is done, "0" after the last shard.
  */
-export function scan(shards: ShardSet, args: Args, reply: ReplySink): void {
+export function scan(shards: WorkerShards, args: Args, reply: ReplySink): void {
   const request = parseScan(args);
   if (typeof request === 'string') return reply.error(request);
   if (request.shard >= SHARD_COUNT) return reply.bulk(packList(['0']));

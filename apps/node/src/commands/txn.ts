@@ -1,7 +1,7 @@
 import { shardOfString, type Args } from '@kv/wire';
 import type { Lru } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
-import type { ShardSet } from '../shards';
+import type { WorkerShards } from '../types';
 
 /**
  * The participant's side of a transaction over several workers (apps/router/src/txn.ts is the
@@ -12,7 +12,7 @@ import type { ShardSet } from '../shards';
  */
 
 /** TXPREPARE: runs in its turn (the caller passes it through ShardSet.run), then holds the shards. */
-export function txprepare(shards: ShardSet, args: Args, reply: ReplySink): void {
+export function txprepare(shards: WorkerShards, args: Args, reply: ReplySink): void {
   const txid = args.latin1(1);
   // The link it came on, not the coordinator's index: a restarted coordinator's new link must not
   // release what its predecessor's transaction held, nor the other way round.
@@ -61,7 +61,7 @@ export function txprepare(shards: ShardSet, args: Args, reply: ReplySink): void 
  *    write sets does not change that count, so the simulation needs no eviction order.
  * `writes` name each key once (txprepare keeps the last value of a key).
  */
-export function writesFit(shards: ShardSet, writes: readonly [string, string][]): boolean {
+export function writesFit(shards: WorkerShards, writes: readonly [string, string][]): boolean {
   if (shards.policy === 'allkeys-lru') return true;
   const kept = new Map<Lru, number>();
   for (const [key, value] of writes) {
@@ -78,11 +78,11 @@ export function writesFit(shards: ShardSet, writes: readonly [string, string][])
   return true;
 }
 
-export function txcommit(shards: ShardSet, args: Args): void {
+export function txcommit(shards: WorkerShards, args: Args): void {
   shards.commit(args.latin1(1));
 }
 
-export function txabort(shards: ShardSet, args: Args): void {
+export function txabort(shards: WorkerShards, args: Args): void {
   shards.abort(args.latin1(1));
 }
 

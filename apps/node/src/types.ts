@@ -1,0 +1,115 @@
+import type { Args } from '@kv/wire';
+import type { EvictionPolicy, Lru } from '@kv/lru';
+
+/**
+ * The types commands and the modules that run them share. This module imports nothing from the
+ * package, so every other module may import it without forming a cycle (test/tree.test.ts).
+ */
+
+/**
+ * Where a command's reply goes. The same handler answers a local client (encoded in that
+ * client's protocol) and a peer worker (encoded into a reply frame).
+ */
+export interface ReplySink {
+  ok(): void;
+  /** A simple string reply such as PONG or a TYPE name (RESP `+text`). */
+  status(text: string): void;
+  /** No value: `NOTFOUND` in the text protocol, a null bulk in RESP. */
+  nil(): void;
+  bulk(value: string): void;
+  integer(n: number | bigint): void;
+  /** A Redis error line such as `ERR syntax error`; the text protocol says ERROR. */
+  error(message: string): void;
+}
+
+/** Totals over a worker's shards (DBSIZE, INFO). */
+export interface ShardTotals {
+  keys: number;
+  bytes: number;
+  hits: number;
+  misses: number;
+  evictions: number;
+  expirations: number;
+  volatile: number;
+}
+
+/**
+ * A worker's shards as its worker handlers see them; ShardSet (shards.ts) implements it.
+ * `Stats` is what `processStats` returns, ProcessStats of commands/info.ts; it is a parameter so
+ * that this module need not import info.ts (which imports this one). ShardSet fixes it.
+ */
+export interface WorkerShards<Stats = any> {
+  /** Shards owned, in the order they were taken on. */
+  readonly owned: readonly number[];
+  readonly policy: EvictionPolicy;
+  /** The peer link whose request is running now (-1: this worker's own clients). */
+  readonly source: number;
+  /** The shard map version this worker routes by: a hand-over checks it. */
+  readonly mapVersion: number;
+  /** The worker process's own figures for INFO, when a worker process registered them. */
+  readonly processStats: (() => Stats) | null;
+  store(shard: number): Lru | undefined;
+  adopt(shard: number): Lru;
+  totals(): ShardTotals;
+  flush(): void;
+  holdFor(txid: string, from: number, writes: [string, string][]): void;
+  commit(txid: string): boolean;
+  abort(txid: string): boolean;
+  isGone(link: number): boolean;
+}
+
+/** Runs a one-key command on the store of the shard owning its key. */
+export type Handler = (store: Lru, args: Args, reply: ReplySink) => void;
+/** Runs a command over every shard a worker owns. */
+export type WorkerHandler = (shards: WorkerShards, args: Args, reply: ReplySink) => void;
+
+/**
+ * How the router runs a command, found from its table entry alone:
+ * - `one-key`: one key at argv[1]; runs on the shard that owns it, here or on its worker.
+ * - `each-key`: argv[1..] are all keys; runs once per key on its owner (`handler` sees argv
+ *   [name, key]), and the replies are combined: summed (`sum`) or listed in key order (`list`).
+ *   MGET over keys on several workers runs as `atomic` instead (apps/router/src/conn.ts).
+ * - `each-worker`: no key; runs once on every worker (`workerHandler`), replies combined.
+ * - `atomic`: keys on several workers written or read all at once (MSET, MSETNX): the router's
+ *   coordinator holds every worker involved, in worker order, then commits (apps/router/src/txn.ts).
+ * - `cursor`: SCAN; runs (`workerHandler`) on the worker owning the shard its cursor points into,
+ *   then on the next shard's owner while a shard ran out early (apps/router/src/scan.ts).
+ * - `connection`: no key; answered by the router itself (apps/router/src/commands/).
+ * - `internal`: sent between workers only (a transaction's steps, a shard's hand-over); clients cannot call it.
+ */
+export type Plan = 'one-key' | 'each-key' | 'each-worker' | 'atomic' | 'cursor' | 'connection' | 'internal';
+
+/** @deprecated The old name of a plan, kept while apps/router/src/conn.ts switches on it: use `plan`. */
+export type Route = 'key' | 'each-key' | 'each-worker' | 'cursor' | 'txn' | 'internal' | 'connection';
+
+/** A command as data: the router checks arity and finds keys, owners and the plan from this alone. */
+export interface CommandSpec {
+  readonly name: string;
+  /** Stable small number carried in inter-process frames instead of the name. */
+  readonly opcode: number;
+  /** Redis's convention, counting the name: 2 = exactly one argument, -2 = at least one. */
+  readonly arity: number;
+  /**
+   * Redis's key positions: the first key's argument index (0: no key), the last's (negative:
+   * counted from the end, -1 being the last argument) and the step between keys.
+   */
+  readonly firstKey: number;
+  readonly lastKey: number;
+  readonly step: number;
+  readonly plan: Plan;
+  /** @deprecated `plan` by its old names (`key` for one-key, `txn` for atomic). */
+  readonly route: Route;
+  /**
+   * How per-key or per-worker replies become one: summed, listed in key order, one OK, the
+   * workers' packed lists concatenated (`concat`), or INFO texts merged (`info`).
+   */
+  readonly combine?: 'sum' | 'list' | 'ok' | 'concat' | 'info';
+  readonly handler?: Handler;
+  readonly workerHandler?: WorkerHandler;
+  /** Only the seed's text protocol has it (PUT, STATS); RESP does not know the name. */
+  readonly textOnly?: boolean;
+  /** An internal step that gets no reply and never waits its turn (a transaction's commit or abort). */
+  readonly control?: boolean;
+  /** Redis's command flags, for COMMAND's reply. */
+  readonly flags: readonly string[];
+}
