@@ -68,12 +68,12 @@ export type WorkerHandler = (shards: WorkerShards, args: Args, reply: ReplySink)
  * - `one-key`: one key at argv[1]; runs on the shard that owns it, here or on its worker.
  * - `each-key`: argv[1..] are all keys; runs once per key on its owner (`handler` sees argv
  *   [name, key]), and the replies are combined: summed (`sum`) or listed in key order (`list`).
- *   MGET over keys on several workers runs as `atomic` instead (apps/router/src/conn.ts).
+ *   MGET over keys on several workers runs as `atomic` instead (apps/router/src/coord/).
  * - `each-worker`: no key; runs once on every worker (`workerHandler`), replies combined.
  * - `atomic`: keys on several workers written or read all at once (MSET, MSETNX): the router's
- *   coordinator holds every worker involved, in worker order, then commits (apps/router/src/txn.ts).
+ *   coordinator holds every worker involved, in worker order, then commits (apps/router/src/coord/txn.ts).
  * - `cursor`: SCAN; runs (`workerHandler`) on the worker owning the shard its cursor points into,
- *   then on the next shard's owner while a shard ran out early (apps/router/src/scan.ts).
+ *   then on the next shard's owner while a shard ran out early (apps/router/src/coord/scan.ts).
  * - `connection`: no key; answered by the router itself (apps/router/src/commands/).
  * - `internal`: sent between workers only (a transaction's steps, a shard's hand-over); clients cannot call it.
  */

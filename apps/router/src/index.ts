@@ -1,4 +1,4 @@
-export { Router } from './router';
-export { Peers, Slot } from './peers';
+export { Router } from './worker/router';
+export { Peers, Slot } from './links/peers';
 export { runPrimary } from './primary/primary';
-export { runWorker } from './worker-process';
+export { runWorker } from './worker/worker-process';

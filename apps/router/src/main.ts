@@ -3,9 +3,9 @@ import cluster from 'node:cluster';
 import { loadConfig } from './config/config';
 import { KvError } from './errors';
 import { setLogLevel, type Level } from './log';
-import { WORKER_ENV } from './messages';
+import { WORKER_ENV } from './primary/messages';
 import { runPrimary } from './primary/primary';
-import { runWorker } from './worker-process';
+import { runWorker } from './worker/worker-process';
 
 if (cluster.isPrimary) {
   let loaded;

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { COMMANDS, RESP_COMMANDS } from '@kv/node';
-import { CONNECTION_HANDLERS } from '../src/connection-commands';
+import { CONNECTION_HANDLERS } from '../src/commands';
 
 const t = suite('router:connection commands');
 

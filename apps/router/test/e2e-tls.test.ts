@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { shardOfString } from '@kv/wire';
 import { keysPerShard, MAIN, RespClient, sleep, stats, TextClient, type Cluster, type LogLine } from './harness';
-import { HANDSHAKE_TIMEOUT_MS } from '../src/tls';
+import { HANDSHAKE_TIMEOUT_MS } from '../src/client/tls';
 import { selfSignedCert, startTlsCluster, type CertFiles } from './tls-fixture';
 
 const WORKERS = 2;

@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { argsOf, helloFrame, ReplyKind, shardOfString } from '@kv/wire';
 import { COMMAND_TABLE_VERSION, commandNamed, ShardNode } from '@kv/node';
-import { Peers, Slot } from '../src/peers';
+import { Peers, Slot } from '../src/links/peers';
 
 const ALL = Array.from({ length: 16 }, (_, i) => i);
 const owner = { dirty: false, flushResolved() {}, failed() {} };

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type * as net from 'node:net';
 import { setLogLevel } from '../src/log';
-import type { PrimaryMessage, WorkerMessage } from '../src/messages';
+import type { PrimaryMessage, WorkerMessage } from '../src/primary/messages';
 import type { Timers } from '../src/primary/control';
 import type { WorkerLike } from '../src/primary/slots';
 

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { PrimaryMessage } from '../src/messages';
+import type { PrimaryMessage } from '../src/primary/messages';
 import { Shutdown, SHUTDOWN_TIMEOUT_MS } from '../src/primary/shutdown';
 import './primary-fakes';
 

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { PrimaryMessage, WorkerMessage } from '../src/messages';
+import type { PrimaryMessage, WorkerMessage } from '../src/primary/messages';
 import { MAX_RESTARTS, newSlot, recordCrash, RESTART_WINDOW_MS, WorkerPool, type PoolDeps } from '../src/primary/slots';
 import { FakeWorker } from './primary-fakes';
 

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { deniedByProtectedMode, isLoopback } from '../src/protected-mode';
+import { deniedByProtectedMode, isLoopback } from '../src/client/protected-mode';
 
 const t = suite('router:protected-mode');
 

@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadConfig } from '../src/config/config';
 import { ConfigError } from '../src/errors';
-import { readTlsFiles } from '../src/tls';
+import { readTlsFiles } from '../src/client/tls';
 import { selfSignedCert, type CertFiles } from './tls-fixture';
 
 const resources = { cpus: () => ({ count: 2, source: 'test' }), memory: () => ({ bytes: 2 ** 30, source: 'test' }) };

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { loadConfig, type Config } from '../src/config/config';
 import { OPTION_NAMES, OPTIONS, SECRET_OPTIONS } from '../src/config/options';
 import { readWorkerEnv, routerSettings, workerConfig, workerEnv } from '../src/config/worker-settings';
-import { WORKER_ENV } from '../src/messages';
+import { WORKER_ENV } from '../src/primary/messages';
 import { initialMap } from '../src/primary/shard-map';
 import { selfSignedCert } from './tls-fixture';
 

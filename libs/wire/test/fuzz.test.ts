@@ -7,7 +7,7 @@ import { MAX_KEY_BYTES, MAX_LINE_BYTES, MAX_VALUE_BYTES, TextOp, TextParser, typ
 
 /**
  * Property-based fuzzing of the two protocol parsers, driven together exactly as the router's
- * connection drives them (apps/router/src/conn.ts onData): at a command boundary a `*` goes to the
+ * connection drives them (apps/router/src/client/conn.ts onData): at a command boundary a `*` goes to the
  * RESP parser, anything else to TextParser.feedLine; after a protocol error nothing more is read.
  * Seeds are fixed and runs bounded, so this is deterministic and takes a few seconds.
  */

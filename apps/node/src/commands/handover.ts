@@ -5,7 +5,7 @@ import type { WorkerShards } from '../types';
 
 /**
  * A shard's hand-over to another worker during a live change of the worker count
- * (apps/router/src/scaling.ts leads it; apps/router/src/handover.ts sends). Internal:
+ * (apps/router/src/primary/scaling.ts leads it; apps/router/src/links/handover.ts sends). Internal:
  *   SHARDIMPORT shard version flags key value expireAt slot [key value expireAt slot ...]
  * `version` is the shard map version the move belongs to: a chunk arriving once the map has moved
  * on (the move timed out) is refused, so no stray copy is left behind. `flags`: FIRST takes the

@@ -4,7 +4,7 @@ import { ERR, type ReplySink } from '../reply';
 import type { WorkerShards } from '../types';
 
 /**
- * The participant's side of a transaction over several workers (apps/router/src/txn.ts is the
+ * The participant's side of a transaction over several workers (apps/router/src/coord/txn.ts is the
  * coordinator). Internal commands, never accepted from clients:
  *   TXPREPARE txid coordinator MSET|MSETNX|MGET key [value] ...  hold these shards; answer what the mode needs
  *   TXCOMMIT txid                                         apply the held writes, release (no reply)

@@ -1,6 +1,6 @@
 import { compileGlob, RESP_COMMANDS, type CommandSpec } from '@kv/node';
 import type { Args } from '@kv/wire';
-import { commandDocs } from '../command-docs';
+import { commandDocs } from './docs';
 import type { ConnectionContext, ConnectionHandlers } from './context';
 
 /**

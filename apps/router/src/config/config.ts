@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import Ajv, { type ErrorObject } from 'ajv';
 import { ConfigError } from '../errors';
-import { readTlsFiles } from '../tls';
+import { readTlsFiles } from '../client/tls';
 import { envName, OPTION_NAMES as KEYS, OPTIONS, type Config, type OptionSchema, type Resources } from './options';
 import { availableCpus, memoryLimit } from './resources';
 

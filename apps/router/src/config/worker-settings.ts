@@ -1,6 +1,6 @@
-import { WORKER_ENV } from '../messages';
+import { WORKER_ENV } from '../primary/messages';
 import type { ShardMap } from '../primary/shard-map';
-import type { RouterSettings } from '../router';
+import type { RouterSettings } from '../worker/router';
 import { SECRET_OPTIONS, type Config, type SecretOption } from './options';
 
 /** The options a worker finds in its environment: every option of the schema but the secret ones. */

@@ -1,5 +1,5 @@
 import { FIGURES, type CommandRowValue, type HistogramValue } from '@kv/node';
-import type { WorkerStats } from '../messages';
+import type { WorkerStats } from '../primary/messages';
 
 /** One worker slot in /stats: what the primary knows of it, and its figures if it answered. */
 export interface WorkerEntry extends Partial<WorkerStats> {

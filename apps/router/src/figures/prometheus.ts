@@ -1,6 +1,6 @@
 import { FIGURES, type CommandRowValue, type HistogramValue, type LoopDelayValue } from '@kv/node';
 import type { ClusterStats, WorkerEntry } from './cluster';
-import type { WorkerStats } from '../messages';
+import type { WorkerStats } from '../primary/messages';
 
 type Labels = Record<string, string | number>;
 type Sample = [labels: Labels, value: number, suffix?: string];

@@ -1,5 +1,5 @@
 import { log } from '../log';
-import type { PrimaryMessage, WorkerMessage } from '../messages';
+import type { PrimaryMessage, WorkerMessage } from './messages';
 import type { AskMessage, ClusterControl } from './scaling';
 import type { ShardMap } from './shard-map';
 import type { WorkerPool } from './slots';

@@ -1,5 +1,5 @@
 import type * as net from 'node:net';
-import type { PrimaryMessage } from '../messages';
+import type { PrimaryMessage } from './messages';
 import type { Slot } from './slots';
 
 /**

@@ -1,9 +1,9 @@
-import { HANDOVER_TIMEOUT_MS } from '../handover';
+import { HANDOVER_TIMEOUT_MS } from '../links/handover';
 import { log } from '../log';
-import type { PrimaryMessage } from '../messages';
+import type { PrimaryMessage } from './messages';
 import { MAX_WORKERS, planMoves, type ShardMap } from './shard-map';
 
-/** What a resize needs of the primary (primary.ts implements it over its worker slots). */
+/** What a resize needs of the primary (PoolControl in control.ts implements it over the worker slots). */
 export interface ClusterControl {
   /** The primary's shard map: a resize changes it in place, one version at a time. */
   readonly map: ShardMap;

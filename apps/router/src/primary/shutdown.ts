@@ -1,5 +1,5 @@
 import { log } from '../log';
-import type { PrimaryMessage } from '../messages';
+import type { PrimaryMessage } from './messages';
 
 /** A shutdown that takes longer than this kills what is left. */
 export const SHUTDOWN_TIMEOUT_MS = 10_000;

@@ -1,7 +1,7 @@
 import type * as net from 'node:net';
 import * as path from 'node:path';
 import { log } from '../log';
-import type { PrimaryMessage, WorkerMessage } from '../messages';
+import type { PrimaryMessage, WorkerMessage } from './messages';
 
 /** More restarts than this of one worker within RESTART_WINDOW_MS means it cannot run: give up. */
 export const MAX_RESTARTS = 5;

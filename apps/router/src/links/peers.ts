@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { FrameDecoder, FrameEncoder, FrameError, FrameKind, helloFrame, helloVersion, OutBuffer, ReplyKind, ReplyReader, type Args, type FrameSink } from '@kv/wire';
 import { COMMAND_TABLE_VERSION, FRAME_BUCKETS, FrameReplies, Histogram, NO_STAT, type ShardNode } from '@kv/node';
-import { MAX_WORKERS } from './primary/shard-map';
-import { readInto } from './read-buffer';
+import { MAX_WORKERS } from '../primary/shard-map';
+import { readInto } from '../client/read-buffer';
 
 /** A reply owed to a client for a command sent to another worker. */
 export class Slot {

@@ -2,11 +2,11 @@ import type { Worker } from 'node:cluster';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { workerFigures } from '@kv/node';
-import { handleWorkers, type WorkersEndpoint } from './admin-workers';
-import { sumWorkers, type ClusterStats, type ResizeFigures, type WorkerEntry } from './figures/cluster';
-import { metricsText } from './figures/prometheus';
-import type { PrimaryMessage, WorkerMessage, WorkerStats } from './messages';
-import type { Router } from './router';
+import { handleWorkers, type WorkersEndpoint } from './workers';
+import { sumWorkers, type ClusterStats, type ResizeFigures, type WorkerEntry } from '../figures/cluster';
+import { metricsText } from '../figures/prometheus';
+import type { PrimaryMessage, WorkerMessage, WorkerStats } from '../primary/messages';
+import type { Router } from '../worker/router';
 
 /**
  * The admin HTTP endpoint, served by the primary (node:http, loopback by default):

@@ -1,6 +1,6 @@
 import { COMMAND_DOCS, RESP_COMMANDS, type CommandDoc, type DocArg } from '@kv/node';
 import type { Args } from '@kv/wire';
-import type { ConnectionContext } from './commands/context';
+import type { ConnectionContext } from './context';
 
 /**
  * COMMAND DOCS [command-name ...]: Redis 7's map (a flat array in RESP2) of command name to its

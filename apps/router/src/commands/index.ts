@@ -1,11 +1,11 @@
 import type { CommandSpec } from '@kv/node';
 import type { Args } from '@kv/wire';
-import { CONNECTION_COMMANDS } from './commands/connection';
-import type { ConnectionContext, ConnectionHandler, ConnectionHandlers } from './commands/context';
-import { SERVER_COMMANDS } from './commands/server';
+import { CONNECTION_COMMANDS } from './connection';
+import type { ConnectionContext, ConnectionHandler, ConnectionHandlers } from './context';
+import { SERVER_COMMANDS } from './server';
 
-export { setClientName } from './commands/connection';
-export type { ConnectionContext, ConnectionHandler } from './commands/context';
+export { setClientName } from './connection';
+export type { ConnectionContext, ConnectionHandler } from './context';
 
 /** Every family's handlers of the table's `connection` commands, by name. */
 const FAMILIES: readonly ConnectionHandlers[] = [CONNECTION_COMMANDS, SERVER_COMMANDS];

@@ -2,8 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type * as http from 'node:http';
 import Ajv from 'ajv';
 import { send } from './admin';
-import { ResizeError, type ResizeReport } from './primary/scaling';
-import { MAX_WORKERS, type ShardMap } from './primary/shard-map';
+import { ResizeError, type ResizeReport } from '../primary/scaling';
+import { MAX_WORKERS, type ShardMap } from '../primary/shard-map';
 
 /**
  * The admin endpoint's /workers:

@@ -1,8 +1,8 @@
 import { argsOf, ReplyKind, shardOfString, type Args } from '@kv/wire';
 import { answerTo, commandNamed, ReplyTo, unpackValues } from '@kv/node';
 import { Gather } from './gather';
-import { Slot, type Peers, type SlotOwner } from './peers';
-import type { Router } from './router';
+import { Slot, type Peers, type SlotOwner } from '../links/peers';
+import type { Router } from '../worker/router';
 
 const TXPREPARE = commandNamed('TXPREPARE');
 const TXCOMMIT = commandNamed('TXCOMMIT');

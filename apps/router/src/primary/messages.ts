@@ -1,5 +1,5 @@
-import type { ShardMap } from './primary/shard-map';
-import type { TlsPem } from './tls';
+import type { ShardMap } from './shard-map';
+import type { TlsPem } from '../client/tls';
 import type { CommandRow } from '@kv/node';
 
 /** What the primary and its workers tell each other over the cluster channel (never commands). */

@@ -1,16 +1,16 @@
 import * as net from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ShardNode } from '@kv/node';
-import { collectWorkerStats } from './admin';
+import { collectWorkerStats } from '../admin/admin';
 import { LOOP_DELAY_RESOLUTION_MS } from './loop-delay';
-import { log } from './log';
-import { routerSettings, readWorkerEnv } from './config/worker-settings';
-import type { PrimaryMessage, WorkerMessage } from './messages';
-import { handOver } from './handover';
-import { Peers } from './peers';
+import { log } from '../log';
+import { routerSettings, readWorkerEnv } from '../config/worker-settings';
+import type { PrimaryMessage, WorkerMessage } from '../primary/messages';
+import { handOver } from '../links/handover';
+import { Peers } from '../links/peers';
 import { Router } from './router';
-import { shardsOwnedBy } from './primary/shard-map';
-import { TlsTerminator } from './tls';
+import { shardsOwnedBy } from '../primary/shard-map';
+import { TlsTerminator } from '../client/tls';
 
 /** A retiring worker waits this long for its clients to see their last replies and close. */
 const RETIRE_CLOSE_MS = 2000;

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
-import { ConfigError } from './errors';
-import { log } from './log';
+import { ConfigError } from '../errors';
+import { log } from '../log';
 
 /** A failed handshake is logged at most once per this interval; each line carries the running count. */
 const FAILURE_LOG_INTERVAL_MS = 10_000;

@@ -1,8 +1,8 @@
 import { argsOf, ReplyKind, respArrayHeader, respBulkLatin1, SHARD_COUNT, unpackList, type Args, type OutBuffer } from '@kv/wire';
 import { answerTo, cursorAt, cursorText, parseScan, ReplyTo, type CommandSpec, type ReplySink, type ScanRequest } from '@kv/node';
-import type { Conn } from './conn';
+import type { Conn } from '../client/conn';
 import { Gather } from './gather';
-import { Slot, type Peers } from './peers';
+import { Slot, type Peers } from '../links/peers';
 
 const LINK_DOWN = 'ERR the worker owning this key is down';
 

@@ -1,6 +1,6 @@
 import { ReplyKind, respArrayHeader, respBulkLatin1, unpackList, type OutBuffer } from '@kv/wire';
 import { KindedReply, mergeInfo, ReplyTo, type ReplySink } from '@kv/node';
-import { Slot, type Peers, type SlotOwner } from './peers';
+import { Slot, type Peers, type SlotOwner } from '../links/peers';
 
 /**
  * One reply combined from several parts: a multi-key command run once per key (MGET, DEL ...)

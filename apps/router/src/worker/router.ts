@@ -3,14 +3,14 @@ import * as net from 'node:net';
 import type { IntervalHistogram } from 'node:perf_hooks';
 import { Args, OutBuffer } from '@kv/wire';
 import { CommandStats, statsText, type ProcessStats, type ShardNode } from '@kv/node';
-import { Conn } from './conn';
-import { PartSink } from './gather';
-import { log } from './log';
-import { READ_BUFFER_BYTES, readInto } from './read-buffer';
-import { DENIED, deniedByProtectedMode } from './protected-mode';
+import { Conn } from '../client/conn';
+import { PartSink } from '../coord/gather';
+import { log } from '../log';
+import { READ_BUFFER_BYTES, readInto } from '../client/read-buffer';
+import { DENIED, deniedByProtectedMode } from '../client/protected-mode';
 import { loopDelaySeconds, type LoopDelay } from './loop-delay';
-import type { Peers } from './peers';
-import { shardsOwnedBy, type ShardMap } from './primary/shard-map';
+import type { Peers } from '../links/peers';
+import { shardsOwnedBy, type ShardMap } from '../primary/shard-map';
 
 export interface RouterSettings {
   /** Times the primary restarted this worker index before this process (for STATS and INFO). */

@@ -23,13 +23,13 @@ import {
   type TextSink,
 } from '@kv/wire';
 import { answerTo, arityOk, commandNamed, lookup, NO_STAT, statIndex, UNKNOWN_OPCODE, type CommandSpec, type ReplySink } from '@kv/node';
-import { runConnectionCommand } from './connection-commands';
-import { Gather, PartSlot, settleSink } from './gather';
-import { log } from './log';
-import { Transaction } from './txn';
-import { Slot, type SlotOwner } from './peers';
-import type { Router } from './router';
-import { runScan } from './scan';
+import { runConnectionCommand } from '../commands';
+import { Gather, PartSlot, settleSink } from '../coord/gather';
+import { log } from '../log';
+import { Transaction } from '../coord/txn';
+import { Slot, type SlotOwner } from '../links/peers';
+import type { Router } from '../worker/router';
+import { runScan } from '../coord/scan';
 
 const GET = commandNamed('GET');
 const PUT = commandNamed('PUT');
