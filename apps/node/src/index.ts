@@ -1,7 +1,7 @@
 export { ShardNode, FrameReplies } from './worker';
 export { ShardSet, answerTo } from './shards';
 export { COMMANDS, COMMAND_TABLE_VERSION, BY_OPCODE, lookup, commandNamed, arityOk, RESP_COMMANDS, type CommandSpec, type Handler, type WorkerHandler, type Plan, type Route } from './commands/table';
-export { keysOf, keyIndexes, type KeyPositions } from './key-positions';
+export { keysOf, keyIndexes, lastKeyIndex, type KeyPositions } from './key-positions';
 export type { WorkerShards, ShardTotals } from './types';
 export { ERR, KindedReply, ReplyTo, type ReplySink } from './reply';
 export { packValues, unpackValues } from './commands/txn';

@@ -19,3 +19,9 @@ export function* keysOf(spec: KeyPositions, args: { readonly count: number }): G
 export function keyIndexes(spec: KeyPositions, args: { readonly count: number }): number[] {
   return [...keysOf(spec, args)];
 }
+
+/** The index of a command's last key for `argc` arguments (below firstKey: none), for loops that allocate nothing. */
+export function lastKeyIndex(spec: KeyPositions, argc: number): number {
+  if (spec.firstKey <= 0 || spec.step <= 0) return -1;
+  return Math.min(spec.lastKey < 0 ? argc + spec.lastKey : spec.lastKey, argc - 1);
+}

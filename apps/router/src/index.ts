@@ -1,4 +1,5 @@
 export { Router } from './worker/router';
-export { Peers, Slot } from './links/peers';
+export { Peers } from './links/peers';
+export { Owners } from './coord/owners';
 export { runPrimary } from './primary/primary';
 export { runWorker } from './worker/worker-process';

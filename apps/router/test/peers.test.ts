@@ -5,21 +5,21 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { argsOf, helloFrame, ReplyKind, shardOfString } from '@kv/wire';
 import { COMMAND_TABLE_VERSION, commandNamed, ShardNode } from '@kv/node';
-import { Peers, Slot } from '../src/links/peers';
+import { Peers } from '../src/links/peers';
+import type { Pending } from '../src/links/types';
 
 const ALL = Array.from({ length: 16 }, (_, i) => i);
-const owner = { dirty: false, flushResolved() {}, failed() {} };
+const owner = { failed() {} };
 const events = { onLinkDown() {}, onCorruptFrame() {} };
 
-class Answer extends Slot {
+class Answer implements Pending {
+  readonly client = owner;
   reply: Promise<[ReplyKind, string]>;
   private resolve!: (r: [ReplyKind, string]) => void;
   constructor() {
-    super(owner, true);
     this.reply = new Promise((r) => (this.resolve = r));
   }
-  override settle(kind: ReplyKind, payload: string, peers: Peers): void {
-    super.settle(kind, payload, peers);
+  settle(kind: ReplyKind, payload: string): void {
     this.resolve([kind, payload]);
   }
 }
@@ -83,15 +83,16 @@ t('prepared then TXCOMMIT: applied; prepared then the link closes before TXCOMMI
 t('a reply whose handling throws fails only its client: the link stays up for everyone else', async () => {
   const { p1, close } = await pair();
   const failedClients: string[] = [];
-  const badOwner = { dirty: false, flushResolved() {}, failed: (err: Error) => failedClients.push(err.message) };
-  class Throws extends Slot {
-    override settle(): void {
+  const badOwner = { failed: (err: Error) => failedClients.push(err.message) };
+  class Throws implements Pending {
+    constructor(readonly client: typeof badOwner) {}
+    settle(): void {
       throw new Error('bug in one client');
     }
   }
   const id = p1.linkIdOf(0);
   const GET = commandNamed('GET');
-  p1.forward(0, GET.opcode, argsOf(['GET', 'x']), new Throws(badOwner, true));
+  p1.forward(0, GET.opcode, argsOf(['GET', 'x']), new Throws(badOwner));
   const next = new Answer();
   p1.forward(0, GET.opcode, argsOf(['GET', 'x']), next);
   assert.equal(await next.reply, [ReplyKind.NIL, ''], 'the command behind it is answered');

@@ -37,6 +37,8 @@ export {
   RESP_MAX_MULTIBULK_LEN,
   RESP_MAX_LINE_BYTES,
   QUERY_BUFFER_LIMIT_ERROR,
+} from './resp';
+export {
   respSimple,
   respError,
   respInteger,
@@ -53,4 +55,5 @@ export {
   RESP_ONE,
   RESP_EMPTY_ARRAY,
   RESP_EMPTY_BULK,
-} from './resp';
+} from './resp-encode';
+export { type ReplyEncoder, TEXT_REPLIES, RESP_REPLIES, repliesFor, respBulkList } from './replies';

@@ -26,7 +26,7 @@ import {
   respNull,
   respNullArray,
   respSimple,
-} from '../src/resp';
+} from '../src';
 
 const t = suite('wire:resp');
 const enc = suite('wire:resp-encode');

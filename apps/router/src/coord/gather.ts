@@ -1,30 +1,64 @@
-import { ReplyKind, respArrayHeader, respBulkLatin1, unpackList, type OutBuffer } from '@kv/wire';
-import { KindedReply, mergeInfo, ReplyTo, type ReplySink } from '@kv/node';
-import { Slot, type Peers, type SlotOwner } from '../links/peers';
+import { ReplyKind, respArrayHeader, respBulkLatin1, respError, respInteger, respNull, respSimple, unpackList, type Args, type OutBuffer } from '@kv/wire';
+import { lastKeyIndex, mergeInfo, type CommandSpec } from '@kv/node';
+import { WHOLE_WORKER, shardOfArg } from './owners';
+import { keyPart, Plan, type PlanClient } from './plan';
+
+export type Combine = 'sum' | 'list' | 'ok' | 'concat' | 'info';
 
 /**
- * One reply combined from several parts: a multi-key command run once per key (MGET, DEL ...)
- * or a command run on every worker (DBSIZE, FLUSHALL). It takes one place in the client's reply
- * order like any forwarded command, and is done when its last part is.
+ * One reply combined from several parts: a multi-key command run once per key on the key's
+ * owner (MGET, DEL ...: plan `each-key`) or a command run on every worker (DBSIZE, FLUSHALL,
+ * KEYS, INFO: plan `each-worker`). Done when its last part is.
  */
-export class Gather extends Slot {
-  remaining: number;
+export class Gather extends Plan {
+  private remaining: number;
+  /** Parts: keys (each-key) or workers (each-worker). */
+  private readonly parts: number;
   sum = 0;
   error = '';
   readonly kinds: ReplyKind[];
   readonly values: string[];
 
   constructor(
-    owner: SlotOwner,
-    resp: boolean,
-    readonly combine: 'sum' | 'list' | 'ok' | 'concat' | 'info' | 'scan',
+    client: PlanClient,
+    readonly combine: Combine,
     parts: number,
+    private readonly spec: CommandSpec | null = null,
+    private readonly args: Args | null = null,
   ) {
-    super(owner, resp);
+    super(client);
     this.remaining = parts;
+    this.parts = parts;
     const byPart = combine === 'list' || combine === 'concat' || combine === 'info';
     this.kinds = byPart ? new Array<ReplyKind>(parts) : [];
     this.values = byPart ? new Array<string>(parts) : [];
+  }
+
+  /** The command once per key (argv[name, key]) on each key's owner. */
+  static eachKey(client: PlanClient, spec: CommandSpec, args: Args): Gather {
+    const first = spec.firstKey;
+    const last = lastKeyIndex(spec, args.count);
+    return new Gather(client, spec.combine!, Math.floor((last - first) / spec.step) + 1, spec, args);
+  }
+
+  /** The command on every worker of the map. */
+  static eachWorker(client: PlanClient, spec: CommandSpec, args: Args, workers: number): Gather {
+    return new Gather(client, spec.combine!, workers, spec, args);
+  }
+
+  start(): void {
+    const spec = this.spec!;
+    const args = this.args!;
+    if (spec.plan === 'each-worker') {
+      for (let w = 0; w < this.parts; w++) this.step(w, WHOLE_WORKER, spec, args, w);
+      return;
+    }
+    const map = this.client.owners.map;
+    const last = lastKeyIndex(spec, args.count);
+    for (let k = spec.firstKey, part = 0; k <= last; k += spec.step, part++) {
+      const shard = shardOfArg(args, k);
+      this.step(map[shard], shard, spec, keyPart(args, k), part);
+    }
   }
 
   part(index: number, kind: ReplyKind, payload: string): void {
@@ -32,24 +66,35 @@ export class Gather extends Slot {
       if (this.error === '') this.error = payload;
     } else if (this.combine === 'sum') {
       this.sum += Number(payload);
-    } else if (this.combine === 'list' || this.combine === 'concat' || this.combine === 'info') {
+    } else if (this.kinds.length > 0) {
       this.kinds[index] = kind;
       this.values[index] = payload;
     }
-    this.remaining--;
+    if (--this.remaining === 0) this.complete();
   }
 
-  /**
-   * Encodes the combined reply of the shapes that are not a sum, an OK or a list of values:
-   * `concat` (KEYS) one array of every part's packed list, in worker order; `info` the merged
-   * INFO text. False for the other shapes (the caller encodes those; errors come first there).
-   */
-  encodeReply(out: OutBuffer): boolean {
-    if (this.combine === 'info') {
-      respBulkLatin1(out, mergeInfo(this.values));
-      return true;
+  encode(out: OutBuffer): void {
+    if (this.error !== '') return respError(out, this.error);
+    switch (this.combine) {
+      case 'sum':
+        return respInteger(out, this.sum);
+      case 'ok':
+        return respSimple(out, 'OK');
+      case 'info':
+        return respBulkLatin1(out, mergeInfo(this.values));
+      case 'concat':
+        return this.encodeConcat(out);
+      default:
+        respArrayHeader(out, this.kinds.length);
+        for (let i = 0; i < this.kinds.length; i++) {
+          if (this.kinds[i] === ReplyKind.BULK) respBulkLatin1(out, this.values[i]);
+          else respNull(out);
+        }
     }
-    if (this.combine !== 'concat') return false;
+  }
+
+  /** KEYS: one array of every worker's packed list, in worker order. */
+  private encodeConcat(out: OutBuffer): void {
     const lists: string[][] = [];
     let total = 0;
     for (let i = 0; i < this.values.length; i++) {
@@ -60,40 +105,5 @@ export class Gather extends Slot {
     }
     respArrayHeader(out, total);
     for (const list of lists) for (const item of list) respBulkLatin1(out, item);
-    return true;
   }
 }
-
-/** A part of a Gather sent to another worker. */
-export class PartSlot extends Slot {
-  constructor(
-    readonly gather: Gather,
-    readonly index: number,
-  ) {
-    super(gather.owner, gather.resp);
-  }
-
-  override settle(kind: ReplyKind, payload: string, peers: Peers): void {
-    const gather = this.gather;
-    gather.part(this.index, kind, payload);
-    if (gather.remaining === 0) {
-      gather.done = true;
-      peers.markDirty(gather.owner);
-    }
-  }
-}
-
-/** Captures the reply of a part run on this worker's own shards (one object, reused). */
-export class PartSink extends KindedReply {
-  gather: Gather | null = null;
-  index = 0;
-  protected reply(kind: ReplyKind, payload: string): void {
-    this.gather!.part(this.index, kind, payload);
-  }
-}
-
-/** Settles a slot with the reply of work that ran later on this worker (it waited its turn). */
-export function settleSink(slot: Slot, peers: Peers): ReplySink {
-  return new ReplyTo((kind, payload) => slot.settle(kind, payload, peers));
-}
-

@@ -1,10 +1,7 @@
-import { argsOf, ReplyKind, respArrayHeader, respBulkLatin1, SHARD_COUNT, unpackList, type Args, type OutBuffer } from '@kv/wire';
-import { answerTo, cursorAt, cursorText, parseScan, ReplyTo, type CommandSpec, type ReplySink, type ScanRequest } from '@kv/node';
-import type { Conn } from '../client/conn';
-import { Gather } from './gather';
-import { Slot, type Peers } from '../links/peers';
-
-const LINK_DOWN = 'ERR the worker owning this key is down';
+import { argsOf, ReplyKind, respArrayHeader, respBulkLatin1, respError, SHARD_COUNT, unpackList, type Args, type OutBuffer } from '@kv/wire';
+import { cursorAt, cursorText, type CommandSpec, type ScanRequest } from '@kv/node';
+import { WHOLE_WORKER } from './owners';
+import { Plan, type PlanClient } from './plan';
 
 /**
  * SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]. The cursor is `shard * 2^32 + slot`
@@ -15,64 +12,39 @@ const LINK_DOWN = 'ERR the worker owning this key is down';
  * after this SCAN. So a call returns at most COUNT keys, often fewer (as Redis's may). Replies
  * [next cursor, [keys...]], cursor "0" at the end.
  */
-export function runScan(conn: Conn, spec: CommandSpec, args: Args): void {
-  const request = parseScan(args);
-  if (typeof request === 'string') return conn.error(request);
-  const scan = new Scan(conn, spec, request);
-  scan.step();
-  scan.inline = false;
-  // Every step ran here and at once: answer in place, like a local command.
-  if (!scan.owed) {
-    if (scan.error !== '') conn.error(scan.error);
-    else scan.encodeReply(conn.target());
-  }
-}
-
-/** One SCAN call in flight: its place in the client's reply order, and the keys found so far. */
-class Scan extends Gather {
-  /** Placed in the client's reply order (some step had to wait for a worker). */
-  owed = false;
+export class Scan extends Plan {
   /**
    * Still within the client's command: a step that ends now may go on into the next shard. Once
    * a step had to wait (for a peer, or for a transaction here), the client's later commands may
    * have run, and a further step could see their writes: the call ends with that step.
    */
-  inline = true;
+  private inline = true;
   private cursor = '0';
+  private error = '';
   private readonly keys: string[] = [];
-  private readonly sink: ReplySink;
 
   constructor(
-    private readonly conn: Conn,
+    client: PlanClient,
     private readonly spec: CommandSpec,
     private readonly request: ScanRequest,
   ) {
-    super(conn, true, 'scan', 1);
-    this.sink = new ReplyTo((kind, payload) => this.stepped(kind, payload));
+    super(client);
   }
 
-  /** Runs the command on the shard the walk is at, here or on its owner. */
-  step(): void {
+  start(): void {
+    this.walk();
+    this.inline = false;
+  }
+
+  /** Runs the command on the shard the walk is at, on the shard's owner. */
+  private walk(): void {
     const request = this.request;
     if (request.shard >= SHARD_COUNT) return this.finish('0');
-    const router = this.conn.router;
-    const owner = router.owners[request.shard];
-    const args = this.stepArgs();
-    if (owner === router.self) {
-      const shards = router.node.shards;
-      // A transaction holds this worker's shards: the step waits its turn.
-      if (shards.busy) this.place();
-      shards.run(() => shards.runWorkerCommand(this.spec, args, this.sink), answerTo(this.sink));
-    } else if (!router.peers.isUp(owner)) {
-      this.fail(LINK_DOWN);
-    } else {
-      this.place();
-      router.peers.forward(owner, this.spec.opcode, args, new StepSlot(this));
-    }
+    this.step(this.client.owners.map[request.shard], WHOLE_WORKER, this.spec, this.stepArgs(), 0);
   }
 
   /** A shard answered [next cursor, keys...]: keep the keys, then stop or go on into the next shard. */
-  stepped(kind: ReplyKind, payload: string): void {
+  part(_index: number, kind: ReplyKind, payload: string): void {
     if (kind !== ReplyKind.BULK) return this.fail(kind === ReplyKind.ERROR ? payload : 'ERR unexpected reply to SCAN');
     const [next, ...keys] = unpackList(payload);
     for (const key of keys) this.keys.push(key);
@@ -82,8 +54,8 @@ class Scan extends Gather {
     const shardDone = at.shard !== request.shard;
     request.shard = at.shard;
     request.slot = at.slot;
-    if (next === '0' || !shardDone || this.keys.length >= request.count || !this.inline) return this.finish(next);
-    this.step();
+    if (next === '0' || !shardDone || this.keys.length >= request.count || !this.inline || this.placed) return this.finish(next);
+    this.walk();
   }
 
   /** The command for the current step: the client's options, COUNT what is still wanted. */
@@ -95,12 +67,6 @@ class Scan extends Gather {
     return argsOf(parts);
   }
 
-  private place(): void {
-    if (this.owed) return;
-    this.owed = true;
-    this.conn.owe(this);
-  }
-
   private fail(message: string): void {
     this.error = message;
     this.finish('0');
@@ -108,27 +74,14 @@ class Scan extends Gather {
 
   private finish(cursor: string): void {
     this.cursor = cursor;
-    this.remaining = 0;
-    this.done = true;
-    if (this.owed) this.conn.router.peers.markDirty(this.conn);
+    this.complete();
   }
 
-  override encodeReply(out: OutBuffer): boolean {
+  encode(out: OutBuffer): void {
+    if (this.error !== '') return respError(out, this.error);
     respArrayHeader(out, 2);
     respBulkLatin1(out, this.cursor);
     respArrayHeader(out, this.keys.length);
     for (const key of this.keys) respBulkLatin1(out, key);
-    return true;
   }
 }
-
-/** A step sent to another worker. */
-class StepSlot extends Slot {
-  constructor(private readonly scan: Scan) {
-    super(scan.owner, true);
-  }
-  override settle(kind: ReplyKind, payload: string, _peers: Peers): void {
-    this.scan.stepped(kind, payload);
-  }
-}
-

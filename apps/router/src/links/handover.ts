@@ -1,6 +1,7 @@
 import { ReplyKind } from '@kv/wire';
 import { commandNamed, exportShard, type ShardNode } from '@kv/node';
-import { Slot, type Peers, type SlotOwner } from './peers';
+import type { Peers } from './peers';
+import type { Failable, Pending } from './types';
 
 const SHARDIMPORT = commandNamed('SHARDIMPORT');
 
@@ -48,9 +49,9 @@ export function handOver(node: ShardNode, peers: Peers, shard: number, to: numbe
 }
 
 /** Counts the receiver's answers to a hand-over's chunks; the first error, or a timeout, fails it. */
-class Transfer implements SlotOwner {
-  dirty = false;
-  private readonly slots: Slot[] = [];
+class Transfer implements Failable {
+  private answered = 0;
+  private error: string | null = null;
   private finished = false;
 
   constructor(
@@ -58,10 +59,17 @@ class Transfer implements SlotOwner {
     private readonly done: (error: string | null) => void,
   ) {}
 
-  slot(): Slot {
-    const slot = new Slot(this, false);
-    this.slots.push(slot);
-    return slot;
+  /** Where the answer to one chunk goes. */
+  slot(): Pending {
+    return { client: this, settle: (kind, payload) => this.answer(kind, payload) };
+  }
+
+  private answer(kind: ReplyKind, payload: string): void {
+    this.answered++;
+    if (kind === ReplyKind.ERROR && this.error === null) this.error = payload;
+    if (this.finished || this.answered < this.expected) return;
+    this.finished = true;
+    this.done(this.error);
   }
 
   /** Ends it now with an error; answers that come later are ignored. */
@@ -74,12 +82,5 @@ class Transfer implements SlotOwner {
   /** Handling an answer threw: the hand-over fails (and puts the shard back), the link goes on. */
   failed(err: Error): void {
     this.fail(err.message);
-  }
-
-  flushResolved(): void {
-    if (this.finished || this.slots.length < this.expected || !this.slots.every((slot) => slot.done)) return;
-    this.finished = true;
-    const failed = this.slots.find((slot) => slot.kind === ReplyKind.ERROR);
-    this.done(failed === undefined ? null : failed.payload);
   }
 }

@@ -1,50 +1,26 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as net from 'node:net';
 import type { IntervalHistogram } from 'node:perf_hooks';
-import { Args, OutBuffer } from '@kv/wire';
+import { OutBuffer } from '@kv/wire';
 import { CommandStats, statsText, type ProcessStats, type ShardNode } from '@kv/node';
 import { Conn } from '../client/conn';
-import { PartSink } from '../coord/gather';
 import { log } from '../log';
 import { READ_BUFFER_BYTES, readInto } from '../client/read-buffer';
 import { DENIED, deniedByProtectedMode } from '../client/protected-mode';
 import { loopDelaySeconds, type LoopDelay } from './loop-delay';
 import type { Peers } from '../links/peers';
+import { Owners } from '../coord/owners';
 import { shardsOwnedBy, type ShardMap } from '../primary/shard-map';
+import type { ClientHost, ClientLike, RouterSettings } from '../client/host';
 
-export interface RouterSettings {
-  /** Times the primary restarted this worker index before this process (for STATS and INFO). */
-  restarts: number;
-  /** Serve only loopback clients when no password is set and the bind address is not loopback. */
-  protectedMode: boolean;
-  /** Clients this worker serves at once. */
-  maxclients: number;
-  /** The cluster's maxclients, as configured (for CONFIG GET). */
-  maxclientsTotal: number;
-  /** Idle seconds before a client is closed; 0: never. */
-  timeout: number;
-  /** Seconds between TCP keepalive probes; 0: off. */
-  tcpKeepalive: number;
-  /** Unread reply bytes past which a client is closed. */
-  clientOutputLimit: number;
-  /** Clients must AUTH with this first; empty: no password. */
-  requirepass: string;
-  /** Largest RESP bulk argument accepted (Redis's proto-max-bulk-len). */
-  protoMaxBulkLen: number;
-  /** Bytes one unfinished RESP command may hold (Redis's client-query-buffer-limit). */
-  clientQueryBufferLimit: number;
-  /** Longest text-protocol line accepted; longer ones are answered ERROR once. */
-  textMaxLine: number;
-  maxmemory: number;
-  port: number;
-  host: string;
-}
+export type { RouterSettings };
+
 
 /**
  * The connection side of a worker process: serves the clients the primary hands it, and routes
  * each command to the shard that owns its key.
  */
-export class Router {
+export class Router implements ClientHost {
   /** Shared scratch for replies; filled and emptied within one callback. */
   readonly out = new OutBuffer(64 * 1024);
   /** Where every plain client socket's reads land (see readInto): used within the read's callback only. */
@@ -62,21 +38,16 @@ export class Router {
   /** Calls and latency by command and protocol (counted by Conn). */
   readonly commandStats = new CommandStats();
   private passwordDigest: Buffer | null;
-  /** Commands run on this worker's own shards for its clients. */
-  local = 0;
   totalConnections = 0;
   /** The client port: --port, or the one the primary picked, once a client shows it (for INFO). */
   private clientPort: number;
   draining = false;
-  /** Reused for one key of a multi-key command run here. */
-  readonly partArgs = new Args(2);
-  readonly partSink = new PartSink();
   private nextConnId = 1;
   /** Checks run whenever a client settles: the graceful stop's and a resize pause's. */
   private onSettled: (() => boolean)[] = [];
   private drained: Promise<void> | null = null;
-  /** owners[shard]: the worker that runs commands on it (the primary's shard map, copied). */
-  readonly owners = new Uint8Array(16);
+  /** Who runs commands on each shard: this worker or a peer (the primary's shard map, copied). */
+  readonly owners: Owners;
   /** Workers that take part in every-worker commands (DBSIZE, KEYS, INFO ...). */
   workers: number;
   mapVersion = 0;
@@ -91,6 +62,7 @@ export class Router {
     readonly limits: RouterSettings,
   ) {
     this.workers = map.workers;
+    this.owners = new Owners(self, node, peers);
     this.applyMap(map);
     this.clientPort = limits.port;
     this.passwordDigest = limits.requirepass ? digest(Buffer.from(limits.requirepass, 'utf8')) : null;
@@ -98,7 +70,7 @@ export class Router {
 
   /** Routes by a new version of the shard map (the primary sends it while every router is paused). */
   applyMap(map: ShardMap, maxclients?: number): void {
-    this.owners.set(map.owners);
+    this.owners.map.set(map.owners);
     this.workers = map.workers;
     this.mapVersion = map.version;
     this.node.shards.mapVersion = map.version;
@@ -200,9 +172,9 @@ export class Router {
     if (fresh === null) socket.on('data', (chunk: Buffer) => this.receive(client, chunk));
     socket.on('end', () => client.closeAfterReplies());
     socket.on('close', () => {
-      client.closed = true;
+      client.flow.closed = true;
       this.conns.delete(client);
-      this.settled(client);
+      this.settled();
     });
     socket.resume();
   }
@@ -223,7 +195,7 @@ export class Router {
   }
 
   /** Feeds a client's bytes to its connection; whatever goes wrong is that client's alone. */
-  receive(conn: Conn, chunk: Buffer): void {
+  receive(conn: ClientLike, chunk: Buffer): void {
     try {
       conn.onData(chunk);
     } catch (err) {
@@ -233,8 +205,13 @@ export class Router {
     }
   }
 
+  /** Commands run on this worker's own shards for its clients. */
+  get local(): number {
+    return this.owners.local;
+  }
+
   /** Called when a client owes nothing more (or closed). */
-  settled(_conn: Conn): void {
+  settled(): void {
     if (this.onSettled.length > 0) this.onSettled = this.onSettled.filter((check) => !check());
   }
 

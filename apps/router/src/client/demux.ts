@@ -1,0 +1,66 @@
+import { Args, InlineParser, RespParser, TextParser, type RespSink, type TextSink } from '@kv/wire';
+import { lookup } from '@kv/node';
+
+const STAR = 0x2a;
+const nameArgs = new Args(1);
+/** Seed commands (answered in the text protocol even when Redis has a command of the name). */
+const TEXT_NAMES = new Set(['GET', 'PUT', 'STATS', 'AUTH']);
+
+export interface DemuxLimits {
+  textMaxLine: number;
+  protoMaxBulkLen: number;
+  clientQueryBufferLimit: number;
+}
+
+/**
+ * Which protocol a client speaks, command by command, on the one port: a command starting with
+ * `*` is RESP; anything else is the seed's text protocol until the first RESP command, and a
+ * Redis inline command after it. A first line naming a Redis command the seed lacks (SET, PING
+ * ...) is inline too, as `redis-cli --pipe` sends it.
+ */
+export class Demux {
+  private readonly text: TextParser;
+  private readonly resp: RespParser;
+  /** Made at the first RESP command: from then on a line not starting with `*` is a Redis inline command. */
+  private inline: InlineParser | null = null;
+  /** Nothing read yet: the first line decides whether an inline command can open the connection. */
+  private fresh = true;
+
+  constructor(limits: DemuxLimits) {
+    this.text = new TextParser(limits.textMaxLine);
+    this.resp = new RespParser({ maxBulkLen: limits.protoMaxBulkLen, maxQueryBuffer: limits.clientQueryBufferLimit });
+  }
+
+  /** Parses from chunk[pos] up to the end of one command (or of the chunk); returns where it stopped. */
+  feed(chunk: Buffer, pos: number, sink: TextSink & RespSink): number {
+    if (this.fresh) {
+      this.fresh = false;
+      if (chunk[pos] !== STAR && startsWithRedisOnlyCommand(chunk, pos)) this.inline = new InlineParser();
+    }
+    const inline = this.inline;
+    if (this.resp.midCommand || (!this.text.midLine && !inline?.midLine && chunk[pos] === STAR)) {
+      const next = this.resp.feed(chunk, pos, sink);
+      this.inline ??= new InlineParser();
+      return next;
+    }
+    if (inline !== null) return inline.feedLine(chunk, pos, sink);
+    return this.text.feedLine(chunk, pos, sink);
+  }
+}
+
+/**
+ * True when the line at chunk[pos] starts with the name of a RESP command the seed's protocol does
+ * not have (SET, PING, ...), followed by a blank: a Redis client sending inline commands, which
+ * the seed would answer ERROR. Only the first line of a connection is checked; a name split
+ * across reads is not recognised (the line is text).
+ */
+function startsWithRedisOnlyCommand(chunk: Buffer, pos: number): boolean {
+  const limit = Math.min(chunk.length, pos + 17);
+  let end = pos;
+  while (end < limit && chunk[end] !== 0x20 && chunk[end] !== 0x09 && chunk[end] !== 0x0d && chunk[end] !== 0x0a) end++;
+  if (end === pos || end === limit) return false;
+  nameArgs.reset(chunk);
+  nameArgs.push(pos, end);
+  const spec = lookup(nameArgs);
+  return spec !== undefined && !TEXT_NAMES.has(spec.name);
+}

@@ -1,0 +1,70 @@
+import type * as net from 'node:net';
+import type { OutBuffer } from '@kv/wire';
+import type { CommandStats } from '@kv/node';
+import type { Owners } from '../coord/owners';
+import type { Flushable } from '../links/types';
+
+export interface RouterSettings {
+  /** Times the primary restarted this worker index before this process (for STATS and INFO). */
+  restarts: number;
+  /** Serve only loopback clients when no password is set and the bind address is not loopback. */
+  protectedMode: boolean;
+  /** Clients this worker serves at once. */
+  maxclients: number;
+  /** The cluster's maxclients, as configured (for CONFIG GET). */
+  maxclientsTotal: number;
+  /** Idle seconds before a client is closed; 0: never. */
+  timeout: number;
+  /** Seconds between TCP keepalive probes; 0: off. */
+  tcpKeepalive: number;
+  /** Unread reply bytes past which a client is closed. */
+  clientOutputLimit: number;
+  /** Clients must AUTH with this first; empty: no password. */
+  requirepass: string;
+  /** Largest RESP bulk argument accepted (Redis's proto-max-bulk-len). */
+  protoMaxBulkLen: number;
+  /** Bytes one unfinished RESP command may hold (Redis's client-query-buffer-limit). */
+  clientQueryBufferLimit: number;
+  /** Longest text-protocol line accepted; longer ones are answered ERROR once. */
+  textMaxLine: number;
+  maxmemory: number;
+  port: number;
+  host: string;
+}
+
+/** A client connection as the worker's router feeds it. */
+export interface ClientLike {
+  readonly socket: net.Socket;
+  onData(chunk: Buffer): void;
+}
+
+/**
+ * What a client connection needs of the worker serving it (worker/router.ts implements it): the
+ * shared output buffer, the owners of the shards, limits, auth and the figures it counts.
+ */
+export interface ClientHost {
+  readonly self: number;
+  /** Shared scratch for replies; filled and emptied within one callback. */
+  readonly out: OutBuffer;
+  readonly limits: RouterSettings;
+  readonly owners: Owners;
+  readonly peers: { markDirty(client: Flushable): void };
+  readonly commandStats: CommandStats;
+  /** Workers in the shard map (every-worker commands run on each). */
+  readonly workers: number;
+  /** A resize moves a shard: no client command runs until it is over. */
+  readonly paused: boolean;
+  /** A graceful stop: read nothing more. */
+  readonly draining: boolean;
+  readonly passwordRequired: boolean;
+  commands: number;
+  queryLimitClosed: number;
+  outputLimitClosed: number;
+  passwordMatches(given: string): boolean;
+  configParams(): [string, string][];
+  statsText(): string;
+  /** Feeds a client's bytes to it; whatever goes wrong is that client's alone. */
+  receive(client: ClientLike, chunk: Buffer): void;
+  /** A client owes nothing more (or closed). */
+  settled(): void;
+}

@@ -1,0 +1,83 @@
+import { copyArgs, SHARD_COUNT, shardOf, type Args } from '@kv/wire';
+import { answerTo, ReplyTo, type CommandSpec, type ReplySink, type ShardNode } from '@kv/node';
+import { LINK_DOWN } from '../links/link';
+import type { Peers } from '../links/peers';
+import type { Pending } from '../links/types';
+
+/** Who takes the reply of a command that cannot be answered at once: `later(index)` makes its place. */
+export interface Later {
+  later(index: number): Pending;
+}
+
+/** run()'s `shard` for a command that runs on a worker as a whole (its workerHandler). */
+export const WHOLE_WORKER = -1;
+
+/**
+ * The one way a command reaches its owner. The owner of a shard is this worker (its own
+ * shards, which a transaction may hold for a moment) or a peer over its link. Routing code asks
+ * for a run and gets the reply at once (`now`) or later (`later`), whichever the owner is.
+ */
+export class Owners {
+  /** map[shard]: the worker that runs commands on it (the primary's shard map, copied). */
+  readonly map = new Uint8Array(SHARD_COUNT);
+  /** Commands run on this worker's own shards for its clients. */
+  local = 0;
+  private readonly shards: ShardNode['shards'];
+
+  constructor(
+    readonly self: number,
+    node: ShardNode,
+    readonly peers: Peers,
+  ) {
+    this.shards = node.shards;
+  }
+
+  /**
+   * Runs `spec` with `args` on `worker` for `shard` (or WHOLE_WORKER). True when the reply went
+   * to `now`: run here on free shards, or the link to the owner is down (an error reply). False
+   * when the reply will settle `later.later(index)`: forwarded to the peer (leaving in its frame
+   * at the end of this turn), or waiting here behind a transaction's hold with a copy of its
+   * arguments, in arrival order.
+   */
+  run(worker: number, shard: number, spec: CommandSpec, args: Args, now: ReplySink, later: Later, index: number): boolean {
+    if (worker === this.self) {
+      const shards = this.shards;
+      if (shard !== WHOLE_WORKER) this.local++;
+      if (!shards.busy) {
+        if (shard === WHOLE_WORKER) shards.runWorkerCommand(spec, args, now);
+        else shards.executeOn(shard, spec, args, now);
+        return true;
+      }
+      const pending = later.later(index);
+      const copy = copyArgs(args);
+      const sink = new ReplyTo((kind, payload) => pending.settle(kind, payload));
+      const work = shard === WHOLE_WORKER ? () => shards.runWorkerCommand(spec, copy, sink) : () => shards.executeOn(shard, spec, copy, sink);
+      shards.defer(work, answerTo(sink));
+      return false;
+    }
+    if (!this.peers.isUp(worker)) {
+      now.error(LINK_DOWN);
+      return true;
+    }
+    this.peers.forward(worker, spec.opcode, args, later.later(index));
+    return false;
+  }
+
+  /** Ends this worker's hold for a transaction: its writes applied (commit) or not; waiting work runs. */
+  endHold(txid: string, commit: boolean): void {
+    if (commit) this.shards.commit(txid);
+    else this.shards.abort(txid);
+  }
+
+  /** True when the keys at args[first..last] (every step) belong to more than one worker. */
+  spans(args: Args, first: number, last: number, step: number): boolean {
+    const owner = this.map[shardOfArg(args, first)];
+    for (let k = first + step; k <= last; k += step) if (this.map[shardOfArg(args, k)] !== owner) return true;
+    return false;
+  }
+}
+
+/** The shard of argument `i`. */
+export function shardOfArg(args: Args, i: number): number {
+  return shardOf(args.buf, args.starts[i], args.ends[i]);
+}

@@ -1,0 +1,177 @@
+import type * as net from 'node:net';
+import { FrameDecoder, FrameEncoder, FrameError, FrameKind, helloVersion, ReplyKind, ReplyReader, type Args, type FrameSink, type OutBuffer } from '@kv/wire';
+import { COMMAND_TABLE_VERSION, FrameReplies } from '@kv/node';
+import type { LinkHost, LinkLike, PeerEvents, Pending } from './types';
+
+export const LINK_DOWN = 'ERR the worker owning this key is down';
+/** A turn's request frame to one peer is sent early past this size. */
+const EARLY_FLUSH_BYTES = 16 * 1024 * 1024;
+/** A link accepted but not yet named by its peer's hello. */
+export const NOT_LINKED = -1;
+let nextLinkId = 0;
+
+/** Settles one reply; an error thrown by what it calls (a transaction's next step ...) fails that client only. */
+function settleSafely(slot: Pending, kind: ReplyKind, payload: string, events: PeerEvents, peer: number): void {
+  try {
+    slot.settle(kind, payload);
+  } catch (err) {
+    events.onSettleFault?.(peer, err as Error);
+    try {
+      slot.client.failed(err as Error);
+    } catch {
+      // Closing a client cannot be allowed to take the link down either.
+    }
+  }
+}
+
+/**
+ * One Unix-socket link between two workers, used both ways: this worker's requests to the peer
+ * and its replies to the peer's requests travel together, one write per event-loop turn. The peer
+ * answers each request frame with one reply frame in the same order, so a FIFO of slots matches
+ * replies to commands.
+ */
+export class PeerLink implements FrameSink, LinkLike {
+  readonly requests = new FrameEncoder(FrameKind.REQUEST);
+  readonly replies = new FrameReplies();
+  private readonly decoder = new FrameDecoder();
+  private readonly replyReader = new ReplyReader();
+  private pending: Pending[] = [];
+  private head = 0;
+  up = false;
+  /** Request frames sent. */
+  frames = 0;
+  /** Unique for the life of the process: transactions held for this link end with it. */
+  readonly id = nextLinkId++;
+
+  constructor(
+    public peer: number,
+    readonly path: string,
+    readonly socket: net.Socket,
+    private readonly peers: LinkHost,
+  ) {}
+
+  add(opcode: number, args: Args, slot: Pending): void {
+    this.requests.command(opcode, args);
+    this.pending.push(slot);
+    if (this.requests.out.length > EARLY_FLUSH_BYTES) this.flushRequests();
+  }
+
+  addWithKey(opcode: number, args: Args, key: number, slot: Pending): void {
+    this.requests.commandWithKey(opcode, args, key);
+    this.pending.push(slot);
+    if (this.requests.out.length > EARLY_FLUSH_BYTES) this.flushRequests();
+  }
+
+  /** A step that gets no reply (a transaction's commit or abort), sent at once. */
+  addControl(opcode: number, args: Args): void {
+    this.requests.command(opcode, args);
+    this.flushRequests();
+  }
+
+  /** Big values: send what is batched now rather than grow one frame without bound. */
+  private flushRequests(): void {
+    const count = this.requests.count;
+    const frame = this.requests.finish();
+    if (frame === null) return;
+    this.frames++;
+    this.peers.frameCommands.observe(count);
+    this.socket.write(frame);
+  }
+
+  /** Writes this turn's replies and requests for the peer, in one write. */
+  flush(scratch: OutBuffer): void {
+    const replies = this.replies.encoder;
+    const requests = this.requests;
+    if (requests.count > 0) {
+      this.frames++;
+      this.peers.frameCommands.observe(requests.count);
+    }
+    if (replies.count > 0 && requests.count > 0) {
+      replies.finishInto(scratch);
+      requests.finishInto(scratch);
+      this.socket.write(scratch.take());
+      return;
+    }
+    const frame = replies.finish() ?? requests.finish();
+    if (frame !== null) this.socket.write(frame);
+  }
+
+  /**
+   * Up and its socket not destroyed: a socket closed here (a corrupt frame, a replaced link) stays
+   * `up` until its 'close' event, and what is written to it meanwhile is lost.
+   */
+  get usable(): boolean {
+    return this.up && !this.socket.destroyed;
+  }
+
+  hasOutput(): boolean {
+    return this.requests.count > 0 || this.replies.encoder.count > 0;
+  }
+
+  /** Requests queued or sent on this link and not yet answered. */
+  owes(): boolean {
+    return this.requests.count > 0 || this.head < this.pending.length;
+  }
+
+  onData(chunk: Buffer): void {
+    try {
+      this.decoder.feed(chunk, this);
+    } catch (err) {
+      // The decoder's and the protocol's errors (FrameError): a client's fault never gets here,
+      // settleSafely contains it to that client.
+      this.peers.events.onCorruptFrame(this.peer, err as Error);
+      this.socket.destroy();
+    }
+    this.peers.flushDirty();
+  }
+
+  frame(kind: FrameKind, count: number, buf: Buffer, start: number, end: number): void {
+    if (kind === FrameKind.REQUEST) {
+      if (!this.up) throw new FrameError('request before hello');
+      this.peers.node.serveBatch(count, buf, start, end, this.replies, this.id);
+      this.peers.scheduleFlush();
+      return;
+    }
+    if (kind === FrameKind.HELLO) {
+      if (this.peer !== NOT_LINKED) throw new FrameError('second hello on a link');
+      // Opcodes are positions in the command table: a peer built from another table would run
+      // the wrong commands. Refused (the link closes, logged as a corrupt frame with this reason).
+      const version = helloVersion(buf, start, end);
+      if (version !== COMMAND_TABLE_VERSION) {
+        throw new FrameError(`hello from worker ${count} with command table version ${version}, this worker has ${COMMAND_TABLE_VERSION}`);
+      }
+      this.peers.adopt(this, count);
+      return;
+    }
+    if (count > this.pending.length - this.head) throw new FrameError('more replies than commands sent');
+    const reader = this.replyReader;
+    reader.reset(buf, start, end);
+    for (let i = 0; i < count; i++) {
+      const kind = reader.next();
+      const payload = reader.stop > reader.start ? buf.latin1Slice(reader.start, reader.stop) : '';
+      settleSafely(this.pending[this.head++], kind, payload, this.peers.events, this.peer);
+    }
+    if (this.head === this.pending.length) {
+      this.pending.length = 0;
+      this.head = 0;
+    } else if (this.head > 4096) {
+      this.pending = this.pending.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** The link is gone: every command still owed gets an error, never a hang. */
+  fail(): void {
+    this.up = false;
+    this.requests.discard();
+    this.replies.encoder.discard();
+    for (let i = this.head; i < this.pending.length; i++) settleSafely(this.pending[i], ReplyKind.ERROR, LINK_DOWN, this.peers.events, this.peer);
+    this.pending = [];
+    this.head = 0;
+    this.peers.flushDirty();
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}

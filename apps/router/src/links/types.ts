@@ -1,0 +1,52 @@
+import type { ReplyKind } from '@kv/wire';
+import type { FrameReplies, Histogram, ShardNode } from '@kv/node';
+
+/** Whose a reply is: a fault while settling it fails this client (or hand-over) only. */
+export interface Failable {
+  /** Handling one of its replies threw (a bug): close this client, and only it. */
+  failed(err: Error): void;
+}
+
+/**
+ * A reply still to come for a command sent to another worker (or waiting its turn here): a
+ * client's place in its reply order, a part of a plan over several owners, a hand-over chunk.
+ */
+export interface Pending {
+  readonly client: Failable;
+  /** The reply, in its inter-process form (payload as latin1), or the link's failure. */
+  settle(kind: ReplyKind, payload: string): void;
+}
+
+/** A client whose settled replies are written once per read of a link (see Peers.markDirty). */
+export interface Flushable {
+  /** True while queued in the dirty list (set and cleared by Peers). */
+  dirty: boolean;
+  /** Some of its replies were settled: write out what is now in order. */
+  flushResolved(): void;
+}
+
+export interface PeerEvents {
+  onLinkDown(peer: number, reason: string): void;
+  onCorruptFrame(peer: number, error: Error): void;
+  /** Settling one client's reply threw: that client was closed, the link goes on. */
+  onSettleFault?(peer: number, error: Error): void;
+}
+
+/** What a link needs of the worker's set of links (Peers implements it). */
+export interface LinkHost {
+  readonly node: ShardNode;
+  readonly events: PeerEvents;
+  /** Commands per request frame sent, over all links. */
+  readonly frameCommands: Histogram;
+  /** A link accepted from a higher-numbered worker named itself `peer`. */
+  adopt(link: LinkLike, peer: number): void;
+  scheduleFlush(): void;
+  flushDirty(): void;
+}
+
+/** A link as Peers.adopt sees it (PeerLink in link.ts). */
+export interface LinkLike {
+  peer: number;
+}
+
+export type { FrameReplies };
