@@ -2,6 +2,7 @@ import type { Worker } from 'node:cluster';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { workerFigures } from '@kv/node';
+import { send } from './http';
 import { handleWorkers, type WorkersEndpoint } from './workers';
 import { sumWorkers, type ClusterStats, type ResizeFigures, type WorkerEntry } from '../figures/cluster';
 import { metricsText } from '../figures/prometheus';
@@ -239,9 +240,4 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, probe
     case '/metrics':
       return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', metricsText(await probe.gatherStats()));
   }
-}
-
-export function send(res: http.ServerResponse, status: number, type: string, body: string): void {
-  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
-  res.end(body);
 }

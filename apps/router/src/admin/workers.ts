@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type * as http from 'node:http';
 import Ajv from 'ajv';
-import { send } from './admin';
+import { send } from './http';
 import { ResizeError, type ResizeReport } from '../primary/scaling';
 import { MAX_WORKERS, type ShardMap } from '../primary/shard-map';
 
