@@ -1,15 +1,68 @@
-import { copyArgs, FrameEncoder, FrameKind, ReplyKind, RequestReader, type Args } from '@kv/wire';
+import { copyArgs, FrameEncoder, FrameKind, repliesFor, ReplyKind, ReplyMode, RequestReader, type Args, type ReplyEncoder } from '@kv/wire';
 import type { EvictionPolicy } from '@kv/lru';
 import { BY_OPCODE, type CommandSpec } from './commands/table';
-import { KindedReply } from './reply';
+import type { ReplySink } from './reply';
 import { answerTo, ShardSet } from './shards';
 
-/** Encodes replies into a reply frame for the peer that sent the batch. */
-export class FrameReplies extends KindedReply {
+/**
+ * The replies to a peer's request frame, in order. A request of mode FORM gets (kind, payload);
+ * one of mode TEXT or RESP gets its reply encoded here in that client protocol (ENCODED), so the
+ * asking worker moves the bytes to its client without decoding or encoding them again.
+ */
+export class FrameReplies implements ReplySink {
   readonly encoder = new FrameEncoder(FrameKind.REPLY);
-  protected reply(kind: ReplyKind, payload: string): void {
-    if (payload.length === 0) this.encoder.reply(kind);
-    else this.encoder.replyLatin1(kind, payload);
+  /** The client protocol of the command being answered, or null for FORM. */
+  private replies: ReplyEncoder | null = null;
+
+  /** The reply mode of the next reply (the request's). */
+  set mode(mode: ReplyMode) {
+    this.replies = mode === ReplyMode.FORM ? null : repliesFor(mode === ReplyMode.RESP);
+  }
+
+  get mode(): ReplyMode {
+    return this.replies === null ? ReplyMode.FORM : this.replies.resp ? ReplyMode.RESP : ReplyMode.TEXT;
+  }
+
+  ok(): void {
+    if (this.replies === null) return this.encoder.reply(ReplyKind.OK);
+    const at = this.encoder.beginEncoded();
+    this.replies.ok(this.encoder.out);
+    this.encoder.endEncoded(at);
+  }
+  status(text: string): void {
+    this.kinded(ReplyKind.STATUS, text);
+  }
+  nil(): void {
+    if (this.replies === null) return this.encoder.reply(ReplyKind.NIL);
+    const at = this.encoder.beginEncoded();
+    this.replies.nil(this.encoder.out);
+    this.encoder.endEncoded(at);
+  }
+  bulk(value: string): void {
+    if (this.replies === null) return this.encoder.replyLatin1(ReplyKind.BULK, value);
+    const at = this.encoder.beginEncoded();
+    this.replies.bulk(this.encoder.out, value);
+    this.encoder.endEncoded(at);
+  }
+  integer(n: number | bigint): void {
+    if (this.replies === null) return this.encoder.replyLatin1(ReplyKind.INTEGER, String(n));
+    const at = this.encoder.beginEncoded();
+    this.replies.integer(this.encoder.out, n);
+    this.encoder.endEncoded(at);
+  }
+  error(message: string): void {
+    this.kinded(ReplyKind.ERROR, message);
+  }
+
+  private kinded(kind: ReplyKind, payload: string): void {
+    if (this.replies === null) {
+      if (payload.length === 0) this.encoder.reply(kind);
+      else this.encoder.replyLatin1(kind, payload);
+      return;
+    }
+    const at = this.encoder.beginEncoded();
+    this.replies.kind(this.encoder.out, kind, payload);
+    this.encoder.endEncoded(at);
   }
 }
 
@@ -41,11 +94,23 @@ export class ShardNode {
     reader.reset(buf, start, end);
     for (let i = 0; i < count; i++) {
       const spec = BY_OPCODE[reader.next()];
+      const mode = reader.mode;
+      replies.mode = mode;
       if (spec === undefined) replies.error('ERR unknown command');
       else if (spec.control) spec.workerHandler!(shards, reader.args, replies);
       else if (shards.busy) {
         const args = copyArgs(reader.args);
-        shards.defer(() => this.runOne(spec, args, replies, source), answerTo(replies));
+        const answer = answerTo(replies);
+        shards.defer(
+          () => {
+            replies.mode = mode;
+            this.runOne(spec, args, replies, source);
+          },
+          (err) => {
+            replies.mode = mode;
+            answer(err);
+          },
+        );
       } else this.runOne(spec, reader.args, replies, source);
     }
     this.peerFrames++;

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { argsOf, helloFrame, ReplyKind, shardOfString } from '@kv/wire';
+import { argsOf, helloFrame, ReplyKind, ReplyMode, shardOfString } from '@kv/wire';
 import { COMMAND_TABLE_VERSION, commandNamed, ShardNode } from '@kv/node';
 import { Peers } from '../src/links/peers';
 import type { Pending } from '../src/links/types';
@@ -14,6 +14,7 @@ const events = { onLinkDown() {}, onCorruptFrame() {} };
 
 class Answer implements Pending {
   readonly client = owner;
+  readonly mode = ReplyMode.FORM;
   reply: Promise<[ReplyKind, string]>;
   private resolve!: (r: [ReplyKind, string]) => void;
   constructor() {
@@ -55,6 +56,33 @@ t('a link closed here (socket destroyed, close not yet seen) is not usable: cont
   close();
 });
 
+t('a request asking for the client protocol gets its reply encoded by the owner, as bytes', async () => {
+  const { p1, n0, close } = await pair();
+  n0.shards.store(shardOfString('enc'))!.set('enc', 'a value');
+  const GET = commandNamed('GET');
+  const got: [string, string][] = [];
+  const asking = (mode: ReplyMode, label: string): Pending => ({
+    client: owner,
+    mode,
+    settle: (kind, payload) => got.push([label, `form ${kind} ${payload}`]),
+    settleEncoded: (buf, start, end) => got.push([label, buf.latin1Slice(start, end)]),
+  });
+  p1.forward(0, GET.opcode, argsOf(['GET', 'enc']), asking(ReplyMode.RESP, 'resp'));
+  p1.forward(0, GET.opcode, argsOf(['GET', 'enc']), asking(ReplyMode.TEXT, 'text'));
+  p1.forward(0, GET.opcode, argsOf(['GET', 'missing']), asking(ReplyMode.RESP, 'resp nil'));
+  p1.forward(0, GET.opcode, argsOf(['GET', 'missing']), asking(ReplyMode.TEXT, 'text nil'));
+  p1.forward(0, GET.opcode, argsOf(['GET', 'enc']), asking(ReplyMode.FORM, 'form'));
+  await until(() => got.length === 5);
+  assert.equal(got, [
+    ['resp', '$7\r\na value\r\n'],
+    ['text', 'a value\n'],
+    ['resp nil', '$-1\r\n'],
+    ['text nil', 'NOTFOUND\n'],
+    ['form', `form ${ReplyKind.BULK} a value`],
+  ]);
+  close();
+});
+
 t('prepared then TXCOMMIT: applied; prepared then the link closes before TXCOMMIT: released, nothing applied', async () => {
   const { p1, n0, close } = await pair();
   const key = 'peer-k';
@@ -85,6 +113,7 @@ t('a reply whose handling throws fails only its client: the link stays up for ev
   const failedClients: string[] = [];
   const badOwner = { failed: (err: Error) => failedClients.push(err.message) };
   class Throws implements Pending {
+    readonly mode = ReplyMode.FORM;
     constructor(readonly client: typeof badOwner) {}
     settle(): void {
       throw new Error('bug in one client');

@@ -6,8 +6,12 @@ import { OutBuffer } from './out';
  * to one peer in one event-loop turn, or the replies to such a batch, in the same order.
  *
  *   header  u32 body length | u8 kind | u32 entry count        (little endian)
- *   request u8 opcode | u32 argc | argc x (u32 length | bytes)
+ *   request u8 opcode | u8 reply mode | u32 argc | argc x (u32 length | bytes)
  *   reply   u8 reply kind | u32 length | bytes
+ *
+ * A request's reply mode says which form its reply takes: FORM (kind and payload, for a
+ * coordinator that combines replies) or the asking client's protocol (TEXT, RESP), which the
+ * owner encodes once, so the reply crosses as bytes (ENCODED) that go to the client as they are.
  */
 export const enum FrameKind {
   REQUEST = 1,
@@ -24,6 +28,18 @@ export const enum ReplyKind {
   INTEGER = 5,
   /** A simple string such as PONG or a TYPE name. */
   STATUS = 6,
+  /** The reply already encoded in the asking client's protocol (a request of mode TEXT or RESP). */
+  ENCODED = 7,
+}
+
+/** The form a request's reply takes (see the frame layout above). */
+export const enum ReplyMode {
+  /** Kind and payload (latin1): for a coordinator that combines replies. */
+  FORM = 0,
+  /** The seed's text protocol, encoded by the owner. */
+  TEXT = 1,
+  /** RESP, encoded by the owner. */
+  RESP = 2,
 }
 
 export const FRAME_HEADER_BYTES = 9;
@@ -45,10 +61,11 @@ export class FrameEncoder {
     this.out.reserve(FRAME_HEADER_BYTES);
   }
 
-  command(opcode: number, args: Args, first = 0): void {
+  command(opcode: number, args: Args, first = 0, mode: ReplyMode = ReplyMode.FORM): void {
     const out = this.out;
     const argc = args.count - first;
     out.u8(opcode);
+    out.u8(mode);
     out.u32(argc);
     for (let i = first; i < args.count; i++) {
       out.u32(args.ends[i] - args.starts[i]);
@@ -70,15 +87,15 @@ export class FrameEncoder {
     this.count++;
   }
 
-  /** Encodes a command of two arguments taken from args: argv[0] and argv[key] (one key of a multi-key command). */
-  commandWithKey(opcode: number, args: Args, key: number): void {
-    const out = this.out;
-    out.u8(opcode);
-    out.u32(2);
-    out.u32(args.ends[0] - args.starts[0]);
-    out.bytes(args.buf, args.starts[0], args.ends[0]);
-    out.u32(args.ends[key] - args.starts[key]);
-    out.bytes(args.buf, args.starts[key], args.ends[key]);
+  /** Starts an ENCODED reply: its bytes are appended to `out` next; returns where to end it. */
+  beginEncoded(): number {
+    this.out.u8(ReplyKind.ENCODED);
+    return this.out.reserve(4);
+  }
+
+  /** Ends the ENCODED reply begun at `at`: its length is what was appended since. */
+  endEncoded(at: number): void {
+    this.out.buf.writeUInt32LE(this.out.length - at - 4, at);
     this.count++;
   }
 
@@ -182,6 +199,8 @@ export class RequestReader {
   private pos = 0;
   private end = 0;
   readonly args = new Args(8);
+  /** The reply mode of the last command read. */
+  mode: ReplyMode = ReplyMode.FORM;
 
   reset(buf: Buffer, start: number, end: number): void {
     this.buf = buf;
@@ -192,10 +211,13 @@ export class RequestReader {
   /** The next command's opcode, its arguments in `args`. */
   next(): number {
     const buf = this.buf;
-    if (this.end - this.pos < 5) throw new FrameError('truncated request');
+    if (this.end - this.pos < 6) throw new FrameError('truncated request');
     const opcode = buf[this.pos];
-    const argc = buf.readUInt32LE(this.pos + 1);
-    let p = this.pos + 5;
+    const mode = buf[this.pos + 1];
+    if (mode > ReplyMode.RESP) throw new FrameError(`unknown reply mode ${mode}`);
+    this.mode = mode;
+    const argc = buf.readUInt32LE(this.pos + 2);
+    let p = this.pos + 6;
     const args = this.args;
     args.reset(buf);
     for (let i = 0; i < argc; i++) {

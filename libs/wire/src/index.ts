@@ -21,6 +21,7 @@ export {
   type FrameSink,
   FrameKind,
   ReplyKind,
+  ReplyMode,
   FrameError,
   RequestReader,
   ReplyReader,

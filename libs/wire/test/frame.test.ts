@@ -11,6 +11,7 @@ import {
   type FrameSink,
   MAX_FRAME_BYTES,
   ReplyKind,
+  ReplyMode,
   ReplyReader,
   RequestReader,
   helloFrame,
@@ -164,13 +165,50 @@ frame('a reply frame round-trips every reply kind with empty and non-empty paylo
 
 frame('a frame header carries body length, kind and entry count, little endian', () => {
   const bytes = encodeRequests([{ opcode: 2, args: [Buffer.from('ab')] }, { opcode: 1, args: [] }]);
-  // body: [opcode 2, argc 1, len 2, 'a', 'b'] + [opcode 1, argc 0], counts as u32 little endian
-  const body = Buffer.from([2, 1, 0, 0, 0, 2, 0, 0, 0, 0x61, 0x62, 1, 0, 0, 0, 0]);
+  // body: [opcode 2, mode FORM, argc 1, len 2, 'a', 'b'] + [opcode 1, mode FORM, argc 0], counts as u32 little endian
+  const body = Buffer.from([2, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0x61, 0x62, 1, 0, 0, 0, 0, 0]);
   assert.is(bytes.length, FRAME_HEADER_BYTES + body.length);
   assert.is(bytes.readUInt32LE(0), body.length);
   assert.is(bytes[4], FrameKind.REQUEST);
   assert.is(bytes.readUInt32LE(5), 2);
   assert.is(bytes.subarray(FRAME_HEADER_BYTES).toString('hex'), body.toString('hex'));
+});
+
+frame('a request carries its reply mode; an ENCODED reply carries the bytes appended between begin and end', () => {
+  const enc = new FrameEncoder(FrameKind.REQUEST);
+  enc.command(5, argsOf([Buffer.from('GET'), Buffer.from('k')]), 0, ReplyMode.RESP);
+  enc.command(6, argsOf([Buffer.from('GET'), Buffer.from('k')]), 0, ReplyMode.TEXT);
+  enc.command(7, argsOf([Buffer.from('GET'), Buffer.from('k')]));
+  const frame = enc.finish()!;
+  const reader = new RequestReader();
+  reader.reset(frame, FRAME_HEADER_BYTES, frame.length);
+  const modes: [number, ReplyMode][] = [];
+  for (let i = 0; i < 3; i++) modes.push([reader.next(), reader.mode]);
+  assert.equal(modes, [[5, ReplyMode.RESP], [6, ReplyMode.TEXT], [7, ReplyMode.FORM]]);
+
+  const replies = new FrameEncoder(FrameKind.REPLY);
+  const at = replies.beginEncoded();
+  replies.out.latin1('$2\r\nhi\r\n');
+  replies.endEncoded(at);
+  replies.replyLatin1(ReplyKind.BULK, 'x');
+  const bytes = replies.finish()!;
+  assert.is(bytes.readUInt32LE(5), 2, 'two entries');
+  const r = new ReplyReader();
+  r.reset(bytes, FRAME_HEADER_BYTES, bytes.length);
+  assert.is(r.next(), ReplyKind.ENCODED);
+  assert.is(bytes.latin1Slice(r.start, r.stop), '$2\r\nhi\r\n');
+  assert.is(r.next(), ReplyKind.BULK);
+  assert.is(bytes.latin1Slice(r.start, r.stop), 'x');
+});
+
+frame('a request of an unknown reply mode is refused as corrupt', () => {
+  const enc = new FrameEncoder(FrameKind.REQUEST);
+  enc.command(5, argsOf([Buffer.from('GET')]));
+  const frame = enc.finish()!;
+  frame[FRAME_HEADER_BYTES + 1] = 9;
+  const reader = new RequestReader();
+  reader.reset(frame, FRAME_HEADER_BYTES, frame.length);
+  assert.throws(() => reader.next(), /unknown reply mode 9/);
 });
 
 frame('command() skips the arguments before `first`', () => {

@@ -1,4 +1,5 @@
 import type * as net from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { QUERY_BUFFER_LIMIT_ERROR, RESP_REPLIES, respArrayHeader, shardOf, TEXT_REPLIES, TextOp, type Args, type OutBuffer, type ReplyEncoder, type RespSink, type TextSink } from '@kv/wire';
 import { arityOk, commandNamed, lookup, NO_STAT, statIndex, UNKNOWN_OPCODE, type CommandSpec } from '@kv/node';
 import { runConnectionCommand } from '../commands';
@@ -55,7 +56,7 @@ export class Conn implements TextSink, RespSink, ConnectionContext, PlanClient, 
     this.id = id;
     this.authenticated = !router.passwordRequired;
     this.demux = new Demux(router.limits);
-    this.flow = new Flow(this, socket, router);
+    this.flow = new Flow(this, socket, router, socket instanceof TLSSocket);
   }
 
   get owners(): ClientHost['owners'] {
@@ -99,7 +100,7 @@ export class Conn implements TextSink, RespSink, ConnectionContext, PlanClient, 
       }
     }
     this.endCommands();
-    if (out.length > 0) flow.write(out.take());
+    if (out.length > 0) flow.writeOut(out);
     else flow.checkOutput();
     flow.afterRead();
   }
@@ -160,7 +161,7 @@ export class Conn implements TextSink, RespSink, ConnectionContext, PlanClient, 
 
   /** Owners.run's `later`: this command's reply comes later, in its place in the reply order. */
   later(_index: number): Slot {
-    return this.owe(new Slot(this, this.replies));
+    return this.owe(new Slot(this, this.replies, this.queue));
   }
 
   /** Places an owed reply in the reply order; it is timed when written, not at the end of this read. */
@@ -261,7 +262,7 @@ export class Conn implements TextSink, RespSink, ConnectionContext, PlanClient, 
   flushResolved(): void {
     const out = this.router.out;
     this.queue.flush(out, this.router.commandStats, performance.now());
-    if (out.length > 0) this.flow.write(out.take());
+    if (out.length > 0) this.flow.writeOut(out);
     if (this.blockedBy !== null && this.blockedBy.done) {
       this.blockedBy = null;
       this.flow.replayInput();

@@ -1,5 +1,5 @@
 import { NO_STAT, type CommandStats } from '@kv/node';
-import { OutBuffer, type ReplyEncoder, type ReplyKind } from '@kv/wire';
+import { OutBuffer, ReplyMode, type ReplyEncoder, type ReplyKind } from '@kv/wire';
 import type { Failable, Pending } from '../links/types';
 
 /** The client an owed reply belongs to. */
@@ -16,6 +16,8 @@ export interface OwedClient extends Failable {
 export abstract class Owed {
   /** Where the reply goes among the client's held bytes. */
   pos = 0;
+  /** Its place in the client's reply order, counted from the connection's first owed reply. */
+  seq = 0;
   done = false;
   /** The command's place in CommandStats, and when it started (performance.now), to time its reply. */
   stat = NO_STAT;
@@ -25,16 +27,28 @@ export abstract class Owed {
   abstract encode(out: OutBuffer): void;
 }
 
-/** The reply of one command run elsewhere (another worker, or here after a transaction's hold). */
+/**
+ * The reply of one command run elsewhere (another worker, or here after a transaction's hold).
+ * A peer's reply comes encoded in the client's protocol: when everything before it is done, it
+ * is written in this same frame's flush, so it is kept as a reference into the frame (copied
+ * once, into the client's output); otherwise it is copied out of the frame to wait.
+ */
 export class Slot extends Owed implements Pending {
+  readonly mode: ReplyMode;
   private kind: ReplyKind = 0 as ReplyKind;
   private payload = '';
+  private bytes: Buffer | null = null;
+  private start = 0;
+  private end = 0;
+
   constructor(
     readonly client: OwedClient,
     /** The protocol of the command: the reply is encoded in it. */
     private readonly replies: ReplyEncoder,
+    private readonly queue: ReplyQueue,
   ) {
     super();
+    this.mode = replies.resp ? ReplyMode.RESP : ReplyMode.TEXT;
   }
 
   settle(kind: ReplyKind, payload: string): void {
@@ -44,8 +58,25 @@ export class Slot extends Owed implements Pending {
     this.client.ready();
   }
 
+  settleEncoded(buf: Buffer, start: number, end: number): void {
+    this.done = true;
+    if (this.queue.writableNow(this)) {
+      this.bytes = buf;
+      this.start = start;
+      this.end = end;
+    } else {
+      this.bytes = Buffer.from(buf.subarray(start, end));
+      this.start = 0;
+      this.end = end - start;
+    }
+    this.client.ready();
+  }
+
   encode(out: OutBuffer): void {
-    this.replies.kind(out, this.kind, this.payload);
+    const bytes = this.bytes;
+    if (bytes === null) return this.replies.kind(out, this.kind, this.payload);
+    out.bytes(bytes, this.start, this.end);
+    this.bytes = null;
   }
 }
 
@@ -58,6 +89,10 @@ export class ReplyQueue {
   private held: OutBuffer | null = null;
   private items: Owed[] = [];
   private head = 0;
+  /** The seq of items[0]. */
+  private base = 0;
+  /** Every item with a lower seq is done: the next flush writes up to it. */
+  private doneUpTo = 0;
 
   /** True while some reply is owed. */
   get waiting(): boolean {
@@ -87,8 +122,16 @@ export class ReplyQueue {
       out.clear();
     }
     item.pos = held.length;
+    item.seq = this.base + this.items.length;
     this.items.push(item);
     return item;
+  }
+
+  /** True when `item` (just done) and everything before it are done: the next flush writes it. */
+  writableNow(item: Owed): boolean {
+    const items = this.items;
+    while (this.doneUpTo - this.base < items.length && items[this.doneUpTo - this.base].done) this.doneUpTo++;
+    return item.seq < this.doneUpTo;
   }
 
   /** Appends to `out` every reply now in order (timing each owed one as it goes), keeping the rest. */
@@ -107,6 +150,8 @@ export class ReplyQueue {
     if (this.head === items.length) {
       out.bytes(held.buf, from, held.length);
       held.clear();
+      this.base += items.length;
+      this.doneUpTo = this.base;
       items.length = 0;
       this.head = 0;
       return;
@@ -115,8 +160,10 @@ export class ReplyQueue {
     out.bytes(held.buf, from, stop);
     held.consume(stop);
     for (let i = this.head; i < items.length; i++) items[i].pos -= stop;
+    if (this.doneUpTo < this.base + this.head) this.doneUpTo = this.base + this.head;
     if (this.head > 1024) {
       this.items = items.slice(this.head);
+      this.base += this.head;
       this.head = 0;
     }
   }

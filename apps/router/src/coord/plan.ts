@@ -1,4 +1,4 @@
-import { Args, type OutBuffer, type ReplyKind } from '@kv/wire';
+import { Args, ReplyMode, type OutBuffer, type ReplyKind } from '@kv/wire';
 import { KindedReply, type CommandSpec } from '@kv/node';
 import { Owed, type OwedClient } from '../client/reply-queue';
 import type { Pending } from '../links/types';
@@ -72,6 +72,7 @@ export function runPlan<T extends Plan>(plan: T, target: () => OutBuffer): T {
 
 /** A step of a plan that answers later. */
 class Part implements Pending {
+  readonly mode = ReplyMode.FORM;
   constructor(
     private readonly plan: Plan,
     private readonly index: number,

@@ -1,4 +1,4 @@
-import { ReplyKind } from '@kv/wire';
+import { ReplyKind, ReplyMode } from '@kv/wire';
 import { commandNamed, exportShard, type ShardNode } from '@kv/node';
 import type { Peers } from './peers';
 import type { Failable, Pending } from './types';
@@ -61,7 +61,7 @@ class Transfer implements Failable {
 
   /** Where the answer to one chunk goes. */
   slot(): Pending {
-    return { client: this, settle: (kind, payload) => this.answer(kind, payload) };
+    return { client: this, mode: ReplyMode.FORM, settle: (kind, payload) => this.answer(kind, payload) };
   }
 
   private answer(kind: ReplyKind, payload: string): void {

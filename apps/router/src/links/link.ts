@@ -10,6 +10,20 @@ const EARLY_FLUSH_BYTES = 16 * 1024 * 1024;
 export const NOT_LINKED = -1;
 let nextLinkId = 0;
 
+/** settleSafely for a reply that came as bytes in the client's protocol. */
+function settleEncodedSafely(slot: Pending, buf: Buffer, start: number, end: number, events: PeerEvents, peer: number): void {
+  try {
+    slot.settleEncoded!(buf, start, end);
+  } catch (err) {
+    events.onSettleFault?.(peer, err as Error);
+    try {
+      slot.client.failed(err as Error);
+    } catch {
+      // As in settleSafely.
+    }
+  }
+}
+
 /** Settles one reply; an error thrown by what it calls (a transaction's next step ...) fails that client only. */
 function settleSafely(slot: Pending, kind: ReplyKind, payload: string, events: PeerEvents, peer: number): void {
   try {
@@ -51,13 +65,7 @@ export class PeerLink implements FrameSink, LinkLike {
   ) {}
 
   add(opcode: number, args: Args, slot: Pending): void {
-    this.requests.command(opcode, args);
-    this.pending.push(slot);
-    if (this.requests.out.length > EARLY_FLUSH_BYTES) this.flushRequests();
-  }
-
-  addWithKey(opcode: number, args: Args, key: number, slot: Pending): void {
-    this.requests.commandWithKey(opcode, args, key);
+    this.requests.command(opcode, args, 0, slot.mode);
     this.pending.push(slot);
     if (this.requests.out.length > EARLY_FLUSH_BYTES) this.flushRequests();
   }
@@ -148,8 +156,14 @@ export class PeerLink implements FrameSink, LinkLike {
     reader.reset(buf, start, end);
     for (let i = 0; i < count; i++) {
       const kind = reader.next();
+      const slot = this.pending[this.head++];
+      if (kind === ReplyKind.ENCODED) {
+        if (slot.settleEncoded === undefined) throw new FrameError('an encoded reply to a request that asked for its form');
+        settleEncodedSafely(slot, buf, reader.start, reader.stop, this.peers.events, this.peer);
+        continue;
+      }
       const payload = reader.stop > reader.start ? buf.latin1Slice(reader.start, reader.stop) : '';
-      settleSafely(this.pending[this.head++], kind, payload, this.peers.events, this.peer);
+      settleSafely(slot, kind, payload, this.peers.events, this.peer);
     }
     if (this.head === this.pending.length) {
       this.pending.length = 0;
@@ -158,6 +172,8 @@ export class PeerLink implements FrameSink, LinkLike {
       this.pending = this.pending.slice(this.head);
       this.head = 0;
     }
+    // Encoded replies point into this frame's bytes: write them out before they are reused.
+    this.peers.flushDirty();
   }
 
   /** The link is gone: every command still owed gets an error, never a hang. */

@@ -130,13 +130,6 @@ export class Peers implements LinkHost {
     return true;
   }
 
-  /** Forwards argv[0] with one key of a multi-key command. */
-  forwardKey(peer: number, opcode: number, args: Args, key: number, slot: Pending): void {
-    this.links[peer]!.addWithKey(opcode, args, key, slot);
-    this.forwarded++;
-    this.scheduleFlush();
-  }
-
   scheduleFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;

@@ -1,4 +1,4 @@
-import type { ReplyKind } from '@kv/wire';
+import type { ReplyKind, ReplyMode } from '@kv/wire';
 import type { FrameReplies, Histogram, ShardNode } from '@kv/node';
 
 /** Whose a reply is: a fault while settling it fails this client (or hand-over) only. */
@@ -13,8 +13,15 @@ export interface Failable {
  */
 export interface Pending {
   readonly client: Failable;
+  /** The form its reply is asked in: FORM, or the client's protocol (then it comes ENCODED). */
+  readonly mode: ReplyMode;
   /** The reply, in its inter-process form (payload as latin1), or the link's failure. */
   settle(kind: ReplyKind, payload: string): void;
+  /**
+   * The reply as bytes in the client's protocol (mode TEXT or RESP): buf[start, end), valid
+   * only until the link's reply frame has been handled (Peers.flushDirty runs at its end).
+   */
+  settleEncoded?(buf: Buffer, start: number, end: number): void;
 }
 
 /** A client whose settled replies are written once per read of a link (see Peers.markDirty). */
