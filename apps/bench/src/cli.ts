@@ -2,11 +2,11 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { minValueSize } from './keyspace';
+import type { Locality } from './locality';
 import { ONLY_HELP, parseOnly, type ScenarioFilter } from './scenarioMatrix';
 import type { Protocol } from './replyScanner';
 
 export type TargetKind = 'kv' | 'redis';
-export type Locality = 'any' | 'local' | 'forwarded';
 
 export interface Endpoint {
   host: string;

@@ -1,4 +1,4 @@
-import type { Locality } from './cli';
+import type { Locality } from './locality';
 
 /**
  * Splits the keys among connections so that no two connections ever touch the same key: a GET's

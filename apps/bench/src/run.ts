@@ -1,7 +1,8 @@
 import type * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { BenchConnection, connectSocket } from './client';
-import type { Endpoint, Locality } from './cli';
+import type { Endpoint } from './cli';
+import type { Locality } from './locality';
 import { assignKeys } from './keyAssignment';
 import { Keyspace, randomRunTag } from './keyspace';
 import { LoadState, type ErrorTally } from './loadState';

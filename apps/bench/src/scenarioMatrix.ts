@@ -1,4 +1,4 @@
-import type { Locality } from './cli';
+import type { Locality } from './locality';
 import type { Protocol } from './replyScanner';
 
 export type ScenarioServer = 'seed' | 'kv1' | 'kv2' | 'redis';

@@ -1,4 +1,4 @@
-import type { Locality } from './cli';
+import type { Locality } from './locality';
 import type { RowFigures } from './figures';
 import { decimal } from './format';
 import type { LoadName, ScenarioServer } from './scenarioMatrix';

@@ -1,1 +1,2 @@
-export { Lru, type LruOptions, type EvictionPolicy, ENTRY_OVERHEAD } from './lru';
+export { Lru, type LruOptions, ENTRY_OVERHEAD } from './lru';
+export type { EvictionPolicy } from './eviction';
