@@ -4,7 +4,6 @@ export { COMMANDS, COMMAND_TABLE_VERSION, BY_OPCODE, lookup, commandNamed, arity
 export { keysOf, keyIndexes, lastKeyIndex, type KeyPositions } from './key-positions';
 export type { WorkerShards, ShardTotals } from './types';
 export { ERR, KindedReply, ReplyTo, type ReplySink } from './reply';
-export { packValues, unpackValues } from './commands/txn';
 export { exportShard } from './commands/handover';
 export { compileGlob, globMatch, type Glob } from './commands/glob';
 export { parseScan, cursorAt, cursorText, type ScanRequest } from './commands/scan';

@@ -1,4 +1,4 @@
-import { ReplyKind } from '@kv/wire';
+import { ReplyKind, type Items } from '@kv/wire';
 import type { ReplySink } from './types';
 
 export type { ReplySink } from './types';
@@ -19,7 +19,8 @@ export const ERR = {
  * between workers rather than encoded for a client.
  */
 export abstract class KindedReply implements ReplySink {
-  protected abstract reply(kind: ReplyKind, payload: string): void;
+  /** `items` only for ARRAY (payload then ''). */
+  protected abstract reply(kind: ReplyKind, payload: string, items?: Items): void;
   ok(): void {
     this.reply(ReplyKind.OK, '');
   }
@@ -38,14 +39,17 @@ export abstract class KindedReply implements ReplySink {
   error(message: string): void {
     this.reply(ReplyKind.ERROR, message);
   }
+  array(items: Items): void {
+    this.reply(ReplyKind.ARRAY, '', items);
+  }
 }
 
 /** Hands each reply to a function. */
 export class ReplyTo extends KindedReply {
-  constructor(private readonly to: (kind: ReplyKind, payload: string) => void) {
+  constructor(private readonly to: (kind: ReplyKind, payload: string, items?: Items) => void) {
     super();
   }
-  protected reply(kind: ReplyKind, payload: string): void {
-    this.to(kind, payload);
+  protected reply(kind: ReplyKind, payload: string, items?: Items): void {
+    this.to(kind, payload, items);
   }
 }

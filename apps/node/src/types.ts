@@ -1,4 +1,4 @@
-import type { Args } from '@kv/wire';
+import type { Args, Items } from '@kv/wire';
 import type { EvictionPolicy, Lru } from '@kv/lru';
 
 /**
@@ -20,6 +20,8 @@ export interface ReplySink {
   integer(n: number | bigint): void;
   /** A Redis error line such as `ERR syntax error`; the text protocol says ERROR. */
   error(message: string): void;
+  /** A list of values, undefined for nil (KEYS, a SCAN step, a transaction's reads). */
+  array(items: Items): void;
 }
 
 /** Totals over a worker's shards (DBSIZE, INFO). */

@@ -1,4 +1,4 @@
-import { copyArgs, FrameEncoder, FrameKind, repliesFor, ReplyKind, ReplyMode, RequestReader, type Args, type ReplyEncoder } from '@kv/wire';
+import { copyArgs, FrameEncoder, FrameKind, repliesFor, ReplyKind, ReplyMode, RequestReader, type Args, type Items, type ReplyEncoder } from '@kv/wire';
 import type { EvictionPolicy } from '@kv/lru';
 import { BY_OPCODE, type CommandSpec } from './commands/table';
 import type { ReplySink } from './reply';
@@ -52,6 +52,12 @@ export class FrameReplies implements ReplySink {
   }
   error(message: string): void {
     this.kinded(ReplyKind.ERROR, message);
+  }
+  array(items: Items): void {
+    if (this.replies === null) return this.encoder.replyArray(items);
+    const at = this.encoder.beginEncoded();
+    this.replies.array(this.encoder.out, items);
+    this.encoder.endEncoded(at);
   }
 
   private kinded(kind: ReplyKind, payload: string): void {

@@ -1,7 +1,6 @@
 export { Args, copyArgs, argsOf } from './args';
 export { OutBuffer } from './out';
 export { SHARD_COUNT, fnv1a, shardOf, shardOfString } from './fnv';
-export { packList, unpackList } from './list';
 export {
   TextParser,
   TextOp,
@@ -15,21 +14,8 @@ export {
   TEXT_ERROR,
 } from './text';
 export { InlineParser, INLINE_MAX_BYTES, INLINE_TOO_BIG, INLINE_UNBALANCED } from './inline';
-export {
-  FrameEncoder,
-  FrameDecoder,
-  type FrameSink,
-  FrameKind,
-  ReplyKind,
-  ReplyMode,
-  FrameError,
-  RequestReader,
-  ReplyReader,
-  helloFrame,
-  helloVersion,
-  FRAME_HEADER_BYTES,
-  MAX_FRAME_BYTES,
-} from './frame';
+export { FrameEncoder, FrameKind, ReplyKind, ReplyMode, type Items, FrameError, helloFrame, FRAME_HEADER_BYTES, MAX_FRAME_BYTES } from './frame';
+export { FrameDecoder, type FrameSink, RequestReader, ReplyReader, decodeItems, helloVersion } from './frame-read';
 export {
   RespParser,
   type RespSink,
@@ -57,4 +43,4 @@ export {
   RESP_EMPTY_ARRAY,
   RESP_EMPTY_BULK,
 } from './resp-encode';
-export { type ReplyEncoder, TEXT_REPLIES, RESP_REPLIES, repliesFor, respBulkList } from './replies';
+export { type ReplyEncoder, TEXT_REPLIES, RESP_REPLIES, repliesFor } from './replies';

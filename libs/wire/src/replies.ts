@@ -1,4 +1,4 @@
-import { ReplyKind } from './frame';
+import { ReplyKind, type Items } from './frame';
 import type { OutBuffer } from './out';
 import { respArrayHeader, respBulkLatin1, respError, respInteger, respNull, respSimple } from './resp-encode';
 import { TEXT_ERROR, TEXT_NOTFOUND, TEXT_OK } from './text';
@@ -20,8 +20,10 @@ export interface ReplyEncoder {
   bulk(out: OutBuffer, value: string): void;
   integer(out: OutBuffer, n: number | bigint): void;
   error(out: OutBuffer, message: string): void;
-  /** A reply in its inter-process form (kind, payload as latin1; INTEGER's payload is its digits). */
-  kind(out: OutBuffer, kind: ReplyKind, payload: string): void;
+  /** A list of values (undefined: nil). */
+  array(out: OutBuffer, items: Items): void;
+  /** A reply in its inter-process form (kind, payload as latin1; INTEGER's payload is its digits; ARRAY's items). */
+  kind(out: OutBuffer, kind: ReplyKind, payload: string, items?: Items): void;
 }
 
 /** The seed's text protocol: `OK`, `NOTFOUND`, `ERROR` (whatever the error), anything else as a line. */
@@ -33,8 +35,17 @@ export const TEXT_REPLIES: ReplyEncoder = {
   bulk: (out, value) => textLine(out, value),
   integer: (out, n) => textLine(out, String(n)),
   error: (out) => out.all(TEXT_ERROR),
-  kind(out, kind, payload) {
+  /** The seed has no lists: one line per item (NOTFOUND for nil). */
+  array(out, items) {
+    for (const item of items) {
+      if (item === undefined) out.all(TEXT_NOTFOUND);
+      else textLine(out, item);
+    }
+  },
+  kind(out, kind, payload, items) {
     switch (kind) {
+      case ReplyKind.ARRAY:
+        return this.array(out, items ?? []);
       case ReplyKind.OK:
         return out.all(TEXT_OK);
       case ReplyKind.NIL:
@@ -59,8 +70,17 @@ export const RESP_REPLIES: ReplyEncoder = {
     out.latin1(`:${n}\r\n`);
   },
   error: (out, message) => respError(out, message),
-  kind(out, kind, payload) {
+  array(out, items) {
+    respArrayHeader(out, items.length);
+    for (const item of items) {
+      if (item === undefined) respNull(out);
+      else respBulkLatin1(out, item);
+    }
+  },
+  kind(out, kind, payload, items) {
     switch (kind) {
+      case ReplyKind.ARRAY:
+        return this.array(out, items ?? []);
       case ReplyKind.OK:
         return respSimple(out, 'OK');
       case ReplyKind.STATUS:
@@ -83,12 +103,6 @@ export const RESP_REPLIES: ReplyEncoder = {
 /** The encoder of a protocol: RESP when `resp`, else the seed's text protocol. */
 export function repliesFor(resp: boolean): ReplyEncoder {
   return resp ? RESP_REPLIES : TEXT_REPLIES;
-}
-
-/** A RESP array of bulk strings. */
-export function respBulkList(out: OutBuffer, items: readonly string[]): void {
-  respArrayHeader(out, items.length);
-  for (const item of items) respBulkLatin1(out, item);
 }
 
 function textLine(out: OutBuffer, text: string): void {

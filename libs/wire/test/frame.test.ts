@@ -14,9 +14,10 @@ import {
   ReplyMode,
   ReplyReader,
   RequestReader,
+  decodeItems,
   helloFrame,
   helloVersion,
-} from '../src/frame';
+} from '../src';
 import { OutBuffer } from '../src/out';
 import { prng } from '../../../test-support/prng';
 
@@ -199,6 +200,30 @@ frame('a request carries its reply mode; an ENCODED reply carries the bytes appe
   assert.is(bytes.latin1Slice(r.start, r.stop), '$2\r\nhi\r\n');
   assert.is(r.next(), ReplyKind.BULK);
   assert.is(bytes.latin1Slice(r.start, r.stop), 'x');
+});
+
+frame('an ARRAY reply carries bulk strings and nils; a corrupt one is refused', () => {
+  const enc = new FrameEncoder(FrameKind.REPLY);
+  const items = ['a', undefined, '', 'x'.repeat(300), '\u00ff\u0000'];
+  enc.replyArray(items);
+  enc.replyArray([]);
+  const bytes = enc.finish()!;
+  const r = new ReplyReader();
+  r.reset(bytes, FRAME_HEADER_BYTES, bytes.length);
+  assert.is(r.next(), ReplyKind.ARRAY);
+  assert.equal(decodeItems(bytes, r.start, r.stop), items);
+  assert.is(r.next(), ReplyKind.ARRAY);
+  assert.equal(decodeItems(bytes, r.start, r.stop), []);
+  const one = new FrameEncoder(FrameKind.REPLY);
+  one.replyArray(['abc']);
+  const b = one.finish()!;
+  const body = FRAME_HEADER_BYTES + 5;
+  assert.throws(() => decodeItems(b, body, b.length - 1), /past the reply end/);
+  assert.throws(() => decodeItems(b, body, body + 2), /truncated array/);
+  const bad = Buffer.from(b);
+  bad[body + 4] = ReplyKind.ERROR;
+  assert.throws(() => decodeItems(bad, body, bad.length), /array item of kind/);
+  assert.throws(() => decodeItems(Buffer.concat([b, Buffer.from([0])]), body, b.length + 1), /after the last array item/);
 });
 
 frame('a request of an unknown reply mode is refused as corrupt', () => {

@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { OutBuffer } from '../src/out';
 import { ReplyKind } from '../src/frame';
-import { RESP_REPLIES, TEXT_REPLIES, repliesFor, respBulkList, type ReplyEncoder } from '../src/replies';
+import { RESP_REPLIES, TEXT_REPLIES, repliesFor, type ReplyEncoder } from '../src/replies';
 
 const test = suite('wire:replies');
 
@@ -39,7 +39,8 @@ test('RESP2: each reply type, integers past 2^53 exact', () => {
   assert.is(encoded((o) => r.bulk(o, 'v w')), '$3\r\nv w\r\n');
   assert.is(encoded((o) => r.integer(o, -7)), ':-7\r\n');
   assert.is(encoded((o) => r.integer(o, 9007199254740993n)), ':9007199254740993\r\n');
-  assert.is(encoded((o) => respBulkList(o, ['a', 'bc'])), '*2\r\n$1\r\na\r\n$2\r\nbc\r\n');
+  assert.is(encoded((o) => r.array(o, ['a', undefined, 'bc'])), '*3\r\n$1\r\na\r\n$-1\r\n$2\r\nbc\r\n');
+  assert.is(encoded((o) => TEXT_REPLIES.array(o, ['a', undefined])), 'a\nNOTFOUND\n');
 });
 
 test('kind() encodes a reply in its inter-process form as the direct call does', () => {

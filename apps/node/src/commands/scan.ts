@@ -1,11 +1,11 @@
-import { SHARD_COUNT, packList, type Args } from '@kv/wire';
+import { SHARD_COUNT, type Args } from '@kv/wire';
 import { ERR, type ReplySink } from '../reply';
 import type { WorkerShards } from '../types';
 import { integerArg, upperArg } from './args';
 import { compileGlob, type Glob } from './glob';
 
 /**
- * KEYS and SCAN. Lists cross processes as one BULK reply holding a packed list (packList): KEYS
+ * KEYS and SCAN. Lists cross processes as one ARRAY reply (reply.array): KEYS
  * answers every key of this worker that matches, the router concatenates the workers' lists; SCAN
  * answers [next cursor, keys...] for one shard, the router walks the shards in order.
  *
@@ -24,7 +24,7 @@ export function keys(shards: WorkerShards, args: Args, reply: ReplySink): void {
     shards.store(shard)!.scanSlots(0, Infinity, out, now);
     if (!glob.matchAll) keepMatching(out, from, glob);
   }
-  reply.bulk(packList(out));
+  reply.array(out);
 }
 
 const SHARD_SPAN = 2 ** 32;
@@ -108,13 +108,13 @@ export function cursorText(shard: number, slot: number): string {
 
 /**
  * SCAN on the one shard the cursor points into (this worker owns it: the router sends it here).
- * Replies packList([next cursor, keys...]); the next cursor is the next shard's start once this
+ * Replies [next cursor, keys...]; the next cursor is the next shard's start once this
  * shard is done, "0" after the last shard.
  */
 export function scan(shards: WorkerShards, args: Args, reply: ReplySink): void {
   const request = parseScan(args);
   if (typeof request === 'string') return reply.error(request);
-  if (request.shard >= SHARD_COUNT) return reply.bulk(packList(['0']));
+  if (request.shard >= SHARD_COUNT) return reply.array(['0']);
   const store = shards.store(request.shard);
   if (store === undefined) return reply.error('ERR the shard of this cursor is not owned by this worker');
   const out = ['0'];
@@ -126,7 +126,7 @@ export function scan(shards: WorkerShards, args: Args, reply: ReplySink): void {
     if (!glob.matchAll) keepMatching(out, 1, glob);
   }
   out[0] = next === -1 ? cursorText(request.shard + 1, 0) : cursorText(request.shard, next);
-  reply.bulk(packList(out));
+  reply.array(out);
 }
 
 /** Drops from out[from..] the keys the pattern does not match, keeping order. */

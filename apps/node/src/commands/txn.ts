@@ -30,7 +30,7 @@ export function txprepare(shards: WorkerShards, args: Args, reply: ReplySink): v
       values.push(store.get(key));
     }
     shards.holdFor(txid, from, []);
-    reply.bulk(packValues(values));
+    reply.array(values);
     return;
   }
   // The last value of a key wins, as in Redis; room is counted once per key.
@@ -84,36 +84,4 @@ export function txcommit(shards: WorkerShards, args: Args): void {
 
 export function txabort(shards: WorkerShards, args: Args): void {
   shards.abort(args.latin1(1));
-}
-
-const NIL_LENGTH = 0xffffffff;
-
-/** Values (undefined = nil) packed into one latin1 string: u32 length (or NIL_LENGTH), bytes. */
-export function packValues(values: readonly (string | undefined)[]): string {
-  let size = 0;
-  for (const v of values) size += 4 + (v?.length ?? 0);
-  const buf = Buffer.allocUnsafe(size);
-  let at = 0;
-  for (const v of values) {
-    buf.writeUInt32LE(v === undefined ? NIL_LENGTH : v.length, at);
-    at += 4;
-    if (v !== undefined) at += buf.latin1Write(v, at, v.length);
-  }
-  return buf.latin1Slice(0, size);
-}
-
-export function unpackValues(packed: string): (string | undefined)[] {
-  const buf = Buffer.from(packed, 'latin1');
-  const values: (string | undefined)[] = [];
-  let at = 0;
-  while (at + 4 <= buf.length) {
-    const len = buf.readUInt32LE(at);
-    at += 4;
-    if (len === NIL_LENGTH) values.push(undefined);
-    else {
-      values.push(buf.latin1Slice(at, at + len));
-      at += len;
-    }
-  }
-  return values;
 }

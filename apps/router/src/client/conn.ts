@@ -1,6 +1,6 @@
 import type * as net from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { QUERY_BUFFER_LIMIT_ERROR, RESP_REPLIES, respArrayHeader, shardOf, TEXT_REPLIES, TextOp, type Args, type OutBuffer, type ReplyEncoder, type RespSink, type TextSink } from '@kv/wire';
+import { QUERY_BUFFER_LIMIT_ERROR, RESP_REPLIES, respArrayHeader, shardOf, TEXT_REPLIES, TextOp, type Args, type Items, type OutBuffer, type ReplyEncoder, type RespSink, type TextSink } from '@kv/wire';
 import { arityOk, commandNamed, lookup, NO_STAT, statIndex, UNKNOWN_OPCODE, type CommandSpec } from '@kv/node';
 import { runConnectionCommand } from '../commands';
 import type { ConnectionContext } from '../commands/context';
@@ -237,6 +237,9 @@ export class Conn implements TextSink, RespSink, ConnectionContext, PlanClient, 
   }
   error(message: string): void {
     this.replies.error(this.target(), message);
+  }
+  array(items: Items): void {
+    this.replies.array(this.target(), items);
   }
   /** RESP array header, for connection commands that answer lists. */
   arrayHeader(n: number): void {

@@ -1,5 +1,5 @@
 import { NO_STAT, type CommandStats } from '@kv/node';
-import { OutBuffer, ReplyMode, type ReplyEncoder, type ReplyKind } from '@kv/wire';
+import { OutBuffer, ReplyMode, type Items, type ReplyEncoder, type ReplyKind } from '@kv/wire';
 import type { Failable, Pending } from '../links/types';
 
 /** The client an owed reply belongs to. */
@@ -37,6 +37,7 @@ export class Slot extends Owed implements Pending {
   readonly mode: ReplyMode;
   private kind: ReplyKind = 0 as ReplyKind;
   private payload = '';
+  private items: Items | undefined = undefined;
   private bytes: Buffer | null = null;
   private start = 0;
   private end = 0;
@@ -51,9 +52,10 @@ export class Slot extends Owed implements Pending {
     this.mode = replies.resp ? ReplyMode.RESP : ReplyMode.TEXT;
   }
 
-  settle(kind: ReplyKind, payload: string): void {
+  settle(kind: ReplyKind, payload: string, items?: Items): void {
     this.kind = kind;
     this.payload = payload;
+    this.items = items;
     this.done = true;
     this.client.ready();
   }
@@ -74,7 +76,7 @@ export class Slot extends Owed implements Pending {
 
   encode(out: OutBuffer): void {
     const bytes = this.bytes;
-    if (bytes === null) return this.replies.kind(out, this.kind, this.payload);
+    if (bytes === null) return this.replies.kind(out, this.kind, this.payload, this.items);
     out.bytes(bytes, this.start, this.end);
     this.bytes = null;
   }

@@ -1,4 +1,4 @@
-import { ReplyKind, respArrayHeader, respBulkLatin1, respError, respInteger, respNull, respSimple, unpackList, type Args, type OutBuffer } from '@kv/wire';
+import { ReplyKind, respArrayHeader, respBulkLatin1, respError, respInteger, respNull, respSimple, type Args, type Items, type OutBuffer } from '@kv/wire';
 import { lastKeyIndex, mergeInfo, type CommandSpec } from '@kv/node';
 import { WHOLE_WORKER, shardOfArg } from './owners';
 import { keyPart, Plan, type PlanClient } from './plan';
@@ -18,6 +18,8 @@ export class Gather extends Plan {
   error = '';
   readonly kinds: ReplyKind[];
   readonly values: string[];
+  /** Each worker's list (KEYS). */
+  private readonly lists: (Items | undefined)[] = [];
 
   constructor(
     client: PlanClient,
@@ -61,9 +63,11 @@ export class Gather extends Plan {
     }
   }
 
-  part(index: number, kind: ReplyKind, payload: string): void {
+  part(index: number, kind: ReplyKind, payload: string, items?: Items): void {
     if (kind === ReplyKind.ERROR) {
       if (this.error === '') this.error = payload;
+    } else if (kind === ReplyKind.ARRAY) {
+      this.lists[index] = items;
     } else if (this.combine === 'sum') {
       this.sum += Number(payload);
     } else if (this.kinds.length > 0) {
@@ -93,17 +97,11 @@ export class Gather extends Plan {
     }
   }
 
-  /** KEYS: one array of every worker's packed list, in worker order. */
+  /** KEYS: one array of every worker's list, in worker order. */
   private encodeConcat(out: OutBuffer): void {
-    const lists: string[][] = [];
     let total = 0;
-    for (let i = 0; i < this.values.length; i++) {
-      if (this.kinds[i] !== ReplyKind.BULK) continue;
-      const list = unpackList(this.values[i]);
-      lists.push(list);
-      total += list.length;
-    }
+    for (const list of this.lists) total += list?.length ?? 0;
     respArrayHeader(out, total);
-    for (const list of lists) for (const item of list) respBulkLatin1(out, item);
+    for (const list of this.lists) for (const item of list ?? []) respBulkLatin1(out, item ?? '');
   }
 }

@@ -50,7 +50,7 @@ export class Owners {
       }
       const pending = later.later(index);
       const copy = copyArgs(args);
-      const sink = new ReplyTo((kind, payload) => pending.settle(kind, payload));
+      const sink = new ReplyTo((kind, payload, items) => pending.settle(kind, payload, items));
       const work = shard === WHOLE_WORKER ? () => shards.runWorkerCommand(spec, copy, sink) : () => shards.executeOn(shard, spec, copy, sink);
       shards.defer(work, answerTo(sink));
       return false;

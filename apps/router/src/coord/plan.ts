@@ -1,4 +1,4 @@
-import { Args, ReplyMode, type OutBuffer, type ReplyKind } from '@kv/wire';
+import { Args, ReplyMode, type Items, type OutBuffer, type ReplyKind } from '@kv/wire';
 import { KindedReply, type CommandSpec } from '@kv/node';
 import { Owed, type OwedClient } from '../client/reply-queue';
 import type { Pending } from '../links/types';
@@ -27,8 +27,8 @@ export abstract class Plan extends Owed implements Later {
     super();
   }
 
-  /** Step `index` answered (in the inter-process form). */
-  abstract part(index: number, kind: ReplyKind, payload: string): void;
+  /** Step `index` answered (in the inter-process form; `items` for an ARRAY). */
+  abstract part(index: number, kind: ReplyKind, payload: string, items?: Items): void;
 
   /** Runs the plan's first steps (and, when they answer at once, the rest). */
   abstract start(): void;
@@ -80,8 +80,8 @@ class Part implements Pending {
   get client(): PlanClient {
     return this.plan.client;
   }
-  settle(kind: ReplyKind, payload: string): void {
-    this.plan.part(this.index, kind, payload);
+  settle(kind: ReplyKind, payload: string, items?: Items): void {
+    this.plan.part(this.index, kind, payload, items);
   }
 }
 
@@ -89,8 +89,8 @@ class Part implements Pending {
 class NowSink extends KindedReply {
   plan: Plan | null = null;
   index = 0;
-  protected reply(kind: ReplyKind, payload: string): void {
-    this.plan!.part(this.index, kind, payload);
+  protected reply(kind: ReplyKind, payload: string, items?: Items): void {
+    this.plan!.part(this.index, kind, payload, items);
   }
 }
 const NOW = new NowSink();

@@ -1,4 +1,4 @@
-import { argsOf, ReplyKind, respArrayHeader, respBulkLatin1, respError, SHARD_COUNT, unpackList, type Args, type OutBuffer } from '@kv/wire';
+import { argsOf, ReplyKind, respArrayHeader, respBulkLatin1, respError, SHARD_COUNT, type Args, type Items, type OutBuffer } from '@kv/wire';
 import { cursorAt, cursorText, type CommandSpec, type ScanRequest } from '@kv/node';
 import { WHOLE_WORKER } from './owners';
 import { Plan, type PlanClient } from './plan';
@@ -44,10 +44,10 @@ export class Scan extends Plan {
   }
 
   /** A shard answered [next cursor, keys...]: keep the keys, then stop or go on into the next shard. */
-  part(_index: number, kind: ReplyKind, payload: string): void {
-    if (kind !== ReplyKind.BULK) return this.fail(kind === ReplyKind.ERROR ? payload : 'ERR unexpected reply to SCAN');
-    const [next, ...keys] = unpackList(payload);
-    for (const key of keys) this.keys.push(key);
+  part(_index: number, kind: ReplyKind, payload: string, items?: Items): void {
+    if (kind !== ReplyKind.ARRAY || items === undefined || items.length === 0) return this.fail(kind === ReplyKind.ERROR ? payload : 'ERR unexpected reply to SCAN');
+    const next = items[0] ?? '';
+    for (let i = 1; i < items.length; i++) this.keys.push(items[i] ?? '');
     const request = this.request;
     const at = cursorAt(next);
     if (at === undefined) return this.fail('ERR invalid cursor');

@@ -1,5 +1,5 @@
-import { argsOf, ReplyKind, shardOfString, type Args } from '@kv/wire';
-import { commandNamed, unpackValues } from '@kv/node';
+import { argsOf, ReplyKind, shardOfString, type Args, type Items } from '@kv/wire';
+import { commandNamed } from '@kv/node';
 import { LINK_DOWN } from '../links/link';
 import { Gather } from './gather';
 import { WHOLE_WORKER } from './owners';
@@ -68,12 +68,12 @@ export class Transaction extends Gather {
   }
 
   /** A worker answered its prepare: record what it said and go on to the next. */
-  override part(_index: number, kind: ReplyKind, payload: string): void {
+  override part(_index: number, kind: ReplyKind, payload: string, items?: Items): void {
     if (kind === ReplyKind.ERROR) return this.fail(payload);
     const worker = this.owners[this.at];
     if (this.mode === 'MSETNX') this.existing += Number(payload);
     if (this.mode === 'MGET') {
-      const values = unpackValues(payload);
+      const values = items ?? [];
       this.positions.get(worker)!.forEach((position, j) => {
         const value = values[j];
         this.kinds[position] = value === undefined ? ReplyKind.NIL : ReplyKind.BULK;

@@ -1,5 +1,5 @@
 import type * as net from 'node:net';
-import { FrameDecoder, FrameEncoder, FrameError, FrameKind, helloVersion, ReplyKind, ReplyReader, type Args, type FrameSink, type OutBuffer } from '@kv/wire';
+import { decodeItems, FrameDecoder, FrameEncoder, FrameError, FrameKind, helloVersion, ReplyKind, ReplyReader, type Args, type FrameSink, type Items, type OutBuffer } from '@kv/wire';
 import { COMMAND_TABLE_VERSION, FrameReplies } from '@kv/node';
 import type { LinkHost, LinkLike, PeerEvents, Pending } from './types';
 
@@ -25,9 +25,9 @@ function settleEncodedSafely(slot: Pending, buf: Buffer, start: number, end: num
 }
 
 /** Settles one reply; an error thrown by what it calls (a transaction's next step ...) fails that client only. */
-function settleSafely(slot: Pending, kind: ReplyKind, payload: string, events: PeerEvents, peer: number): void {
+function settleSafely(slot: Pending, kind: ReplyKind, payload: string, events: PeerEvents, peer: number, items?: Items): void {
   try {
-    slot.settle(kind, payload);
+    slot.settle(kind, payload, items);
   } catch (err) {
     events.onSettleFault?.(peer, err as Error);
     try {
@@ -160,6 +160,10 @@ export class PeerLink implements FrameSink, LinkLike {
       if (kind === ReplyKind.ENCODED) {
         if (slot.settleEncoded === undefined) throw new FrameError('an encoded reply to a request that asked for its form');
         settleEncodedSafely(slot, buf, reader.start, reader.stop, this.peers.events, this.peer);
+        continue;
+      }
+      if (kind === ReplyKind.ARRAY) {
+        settleSafely(slot, kind, '', this.peers.events, this.peer, decodeItems(buf, reader.start, reader.stop));
         continue;
       }
       const payload = reader.stop > reader.start ? buf.latin1Slice(reader.start, reader.stop) : '';

@@ -1,4 +1,4 @@
-import type { ReplyKind, ReplyMode } from '@kv/wire';
+import type { Items, ReplyKind, ReplyMode } from '@kv/wire';
 import type { FrameReplies, Histogram, ShardNode } from '@kv/node';
 
 /** Whose a reply is: a fault while settling it fails this client (or hand-over) only. */
@@ -15,8 +15,8 @@ export interface Pending {
   readonly client: Failable;
   /** The form its reply is asked in: FORM, or the client's protocol (then it comes ENCODED). */
   readonly mode: ReplyMode;
-  /** The reply, in its inter-process form (payload as latin1), or the link's failure. */
-  settle(kind: ReplyKind, payload: string): void;
+  /** The reply, in its inter-process form (payload as latin1; an ARRAY's items), or the link's failure. */
+  settle(kind: ReplyKind, payload: string, items?: Items): void;
   /**
    * The reply as bytes in the client's protocol (mode TEXT or RESP): buf[start, end), valid
    * only until the link's reply frame has been handled (Peers.flushDirty runs at its end).

@@ -1,0 +1,158 @@
+import { Args } from './args';
+import { FRAME_HEADER_BYTES, FrameError, FrameKind, MAX_FRAME_BYTES, ReplyKind, ReplyMode } from './frame';
+
+// Reading frames: splitting a stream into frames, and walking their entries (layout in frame.ts).
+
+export interface FrameSink {
+  /** A whole frame: its entries are buf[start, end), `count` of them. */
+  frame(kind: FrameKind, count: number, buf: Buffer, start: number, end: number): void;
+}
+
+/**
+ * Splits a byte stream into frames. A frame wholly inside one read is handed over in place;
+ * only frames split across reads are copied.
+ */
+export class FrameDecoder {
+  private pending: Buffer | null = null;
+  private pendingLen = 0;
+
+  feed(chunk: Buffer, sink: FrameSink): void {
+    if (this.pending !== null) {
+      const need = this.pendingLen + chunk.length;
+      if (need > this.pending.length) {
+        const next = Buffer.allocUnsafe(Math.max(need, this.pending.length * 2));
+        this.pending.copy(next, 0, 0, this.pendingLen);
+        this.pending = next;
+      }
+      chunk.copy(this.pending, this.pendingLen);
+      this.pendingLen = need;
+      const buf = this.pending;
+      const used = this.drain(buf, 0, need, sink);
+      if (used === need) {
+        this.pending = null;
+        this.pendingLen = 0;
+      } else if (used > 0) {
+        buf.copy(buf, 0, used, need);
+        this.pendingLen = need - used;
+      }
+      return;
+    }
+    const used = this.drain(chunk, 0, chunk.length, sink);
+    if (used < chunk.length) {
+      const rest = chunk.length - used;
+      this.pending = Buffer.allocUnsafe(Math.max(rest * 2, 64 * 1024));
+      chunk.copy(this.pending, 0, used);
+      this.pendingLen = rest;
+    }
+  }
+
+  /** Hands over every whole frame in buf[pos, end); returns where the unfinished rest begins. */
+  private drain(buf: Buffer, pos: number, end: number, sink: FrameSink): number {
+    while (end - pos >= FRAME_HEADER_BYTES) {
+      const bodyLen = buf.readUInt32LE(pos);
+      const kind = buf[pos + 4];
+      if (bodyLen > MAX_FRAME_BYTES || kind < FrameKind.REQUEST || kind > FrameKind.HELLO) {
+        throw new FrameError(`corrupt frame header (kind ${kind}, length ${bodyLen})`);
+      }
+      const bodyStart = pos + FRAME_HEADER_BYTES;
+      if (end - bodyStart < bodyLen) break;
+      sink.frame(kind, buf.readUInt32LE(pos + 5), buf, bodyStart, bodyStart + bodyLen);
+      pos = bodyStart + bodyLen;
+    }
+    return pos;
+  }
+}
+
+/** Walks the requests of a frame body, filling a reused Args with each command's arguments. */
+export class RequestReader {
+  private buf: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  private end = 0;
+  readonly args = new Args(8);
+  /** The reply mode of the last command read. */
+  mode: ReplyMode = ReplyMode.FORM;
+
+  reset(buf: Buffer, start: number, end: number): void {
+    this.buf = buf;
+    this.pos = start;
+    this.end = end;
+  }
+
+  /** The next command's opcode, its arguments in `args`. */
+  next(): number {
+    const buf = this.buf;
+    if (this.end - this.pos < 6) throw new FrameError('truncated request');
+    const opcode = buf[this.pos];
+    const mode = buf[this.pos + 1];
+    if (mode > ReplyMode.RESP) throw new FrameError(`unknown reply mode ${mode}`);
+    this.mode = mode;
+    const argc = buf.readUInt32LE(this.pos + 2);
+    let p = this.pos + 6;
+    const args = this.args;
+    args.reset(buf);
+    for (let i = 0; i < argc; i++) {
+      if (this.end - p < 4) throw new FrameError('truncated request argument');
+      const len = buf.readUInt32LE(p);
+      p += 4;
+      if (this.end - p < len) throw new FrameError('request argument past the frame end');
+      args.push(p, p + len);
+      p += len;
+    }
+    this.pos = p;
+    return opcode;
+  }
+}
+
+/** Walks the replies of a frame body. */
+export class ReplyReader {
+  buf: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  private end = 0;
+  /** The payload of the last reply read: buf[start, stop). */
+  start = 0;
+  stop = 0;
+
+  reset(buf: Buffer, start: number, end: number): void {
+    this.buf = buf;
+    this.pos = start;
+    this.end = end;
+  }
+
+  next(): ReplyKind {
+    const buf = this.buf;
+    if (this.end - this.pos < 5) throw new FrameError('truncated reply');
+    const kind = buf[this.pos];
+    const len = buf.readUInt32LE(this.pos + 1);
+    this.start = this.pos + 5;
+    this.stop = this.start + len;
+    if (this.stop > this.end) throw new FrameError('reply past the frame end');
+    this.pos = this.stop;
+    return kind as ReplyKind;
+  }
+}
+
+/** The items of an ARRAY reply whose bytes are buf[start, end) (latin1 strings). */
+export function decodeItems(buf: Buffer, start: number, end: number): (string | undefined)[] {
+  if (end - start < 4) throw new FrameError('truncated array');
+  const count = buf.readUInt32LE(start);
+  const items: (string | undefined)[] = [];
+  let p = start + 4;
+  for (let i = 0; i < count; i++) {
+    if (end - p < 5) throw new FrameError('truncated array item');
+    const kind = buf[p];
+    const len = buf.readUInt32LE(p + 1);
+    p += 5;
+    if (end - p < len) throw new FrameError('array item past the reply end');
+    if (kind === ReplyKind.NIL) items.push(undefined);
+    else if (kind === ReplyKind.BULK) items.push(buf.latin1Slice(p, p + len));
+    else throw new FrameError(`array item of kind ${kind}`);
+    p += len;
+  }
+  if (p !== end) throw new FrameError('bytes after the last array item');
+  return items;
+}
+
+/** The command table version in a HELLO frame's body; -1 when the body has none (an older peer). */
+export function helloVersion(buf: Buffer, start: number, end: number): number {
+  return end - start >= 4 ? buf.readUInt32LE(start) : -1;
+}
