@@ -1,7 +1,7 @@
-export { ShardNode, FrameReplies } from './worker';
-export { ShardSet, answerTo } from './shards';
-export { COMMANDS, COMMAND_TABLE_VERSION, BY_OPCODE, lookup, commandNamed, arityOk, RESP_COMMANDS, type CommandSpec, type Handler, type WorkerHandler, type Plan, type Route } from './commands/table';
-export { keysOf, keyIndexes, lastKeyIndex, type KeyPositions } from './key-positions';
+export { ShardNode, FrameReplies } from './shards/node';
+export { ShardSet, answerTo } from './shards/shards';
+export { COMMANDS, COMMAND_TABLE_VERSION, BY_OPCODE, lookup, commandNamed, arityOk, RESP_COMMANDS, type CommandSpec, type Handler, type WorkerHandler, type Plan } from './commands/table';
+export { keysOf, keyIndexes, lastKeyIndex, type KeyPositions } from './commands/key-positions';
 export type { WorkerShards, ShardTotals } from './types';
 export { ERR, KindedReply, ReplyTo, type ReplySink } from './reply';
 export { exportShard } from './commands/handover';
@@ -10,7 +10,7 @@ export { parseScan, cursorAt, cursorText, type ScanRequest } from './commands/sc
 export { REDIS_VERSION, type ProcessStats, type StatsProvider } from './commands/info';
 export { mergeInfo } from './commands/info-merge';
 export { COMMAND_DOCS, type CommandDoc, type DocArg } from './commands/docs';
-export { CommandStats, Histogram, statIndex, commandName, UNKNOWN_OPCODE, NO_STAT, clientOpcodesInOrder, DURATION_BUCKETS, FRAME_BUCKETS, type CommandRow, type HistogramSnapshot, type Protocol } from './command-stats';
+export { CommandStats, Histogram, statIndex, commandName, UNKNOWN_OPCODE, NO_STAT, clientOpcodesInOrder, DURATION_BUCKETS, FRAME_BUCKETS, type CommandRow, type HistogramSnapshot, type Protocol } from './figures/command-stats';
 export { FIGURES, sumShards } from './figures/table';
 export { workerFigures, statsText } from './figures/worker';
 export type * from './figures/types';

@@ -81,9 +81,6 @@ export type WorkerHandler = (shards: WorkerShards, args: Args, reply: ReplySink)
  */
 export type Plan = 'one-key' | 'each-key' | 'each-worker' | 'atomic' | 'cursor' | 'connection' | 'internal';
 
-/** @deprecated The old name of a plan, kept while apps/router/src/conn.ts switches on it: use `plan`. */
-export type Route = 'key' | 'each-key' | 'each-worker' | 'cursor' | 'txn' | 'internal' | 'connection';
-
 /** A command as data: the router checks arity and finds keys, owners and the plan from this alone. */
 export interface CommandSpec {
   readonly name: string;
@@ -99,8 +96,6 @@ export interface CommandSpec {
   readonly lastKey: number;
   readonly step: number;
   readonly plan: Plan;
-  /** @deprecated `plan` by its old names (`key` for one-key, `txn` for atomic). */
-  readonly route: Route;
   /**
    * How per-key or per-worker replies become one: summed, listed in key order, one OK, the
    * workers' packed lists concatenated (`concat`), or INFO texts merged (`info`).

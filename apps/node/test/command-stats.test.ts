@@ -1,12 +1,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { argsOf } from '@kv/wire';
-import { CommandStats, DURATION_BUCKETS, FRAME_BUCKETS, Histogram, statIndex, UNKNOWN_OPCODE } from '../src/command-stats';
+import { CommandStats, DURATION_BUCKETS, FRAME_BUCKETS, Histogram, statIndex, UNKNOWN_OPCODE } from '../src/figures/command-stats';
 import { commandNamed } from '../src/commands/table';
 import { info, type ProcessStats } from '../src/commands/info';
 import { mergeInfo } from '../src/commands/info-merge';
 import { ReplyTo } from '../src/reply';
-import { ShardSet } from '../src/shards';
+import { ShardSet } from '../src/shards/shards';
 
 const histogram = suite('node:histogram');
 

@@ -4,7 +4,7 @@ import { shardOfString } from '@kv/wire';
 import { exportShard } from '../src/commands/handover';
 import { commandNamed } from '../src/commands/table';
 import { ReplyTo } from '../src/reply';
-import { ShardSet } from '../src/shards';
+import { ShardSet } from '../src/shards/shards';
 
 const t = suite('node:shard hand-over');
 const SHARDIMPORT = commandNamed('SHARDIMPORT');

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { argsOf } from '@kv/wire';
-import { keyIndexes, keysOf } from '../src/key-positions';
+import { keyIndexes, keysOf } from '../src/commands/key-positions';
 import { COMMANDS, commandNamed } from '../src/commands/table';
 
 const test = suite('command registry');
@@ -39,11 +39,6 @@ test('every entry has key positions that fit its plan', () => {
     const [first, last, step] = expected[spec.plan] ?? [0, 0, 0];
     assert.equal([spec.firstKey, spec.lastKey, spec.step], [first, last, step], spec.name);
   }
-});
-
-test('the deprecated route alias says the plan by its old names', () => {
-  const old: Record<string, string> = { 'one-key': 'key', atomic: 'txn' };
-  for (const spec of COMMANDS) assert.is(spec.route, old[spec.plan] ?? spec.plan, spec.name);
 });
 
 test('connection commands are all in the table', () => {

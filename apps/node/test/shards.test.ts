@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { answerTo, ShardSet } from '../src/shards';
+import { answerTo, ShardSet } from '../src/shards/shards';
 import { ReplyTo } from '../src/reply';
 import { ReplyKind } from '@kv/wire';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import type { Args } from '@kv/wire';
 // Used only inside functions: command-stats reads the command table, which imports this file.
-import { clientOpcodesInOrder, commandName, CommandStats, FRAME_BUCKETS, Histogram, statIndex } from '../command-stats';
+import { clientOpcodesInOrder, commandName, CommandStats, FRAME_BUCKETS, Histogram, statIndex } from '../figures/command-stats';
 import { FIGURES, sumShards } from '../figures/table';
 import type { CommandSource, InfoSection, WorkerState } from '../figures/types';
 import type { ReplySink } from '../reply';

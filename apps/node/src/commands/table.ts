@@ -1,6 +1,6 @@
 import { fnv1a, type Args } from '@kv/wire';
-import { registerCommandTable } from '../command-stats';
-import type { CommandSpec, Plan, Route } from '../types';
+import { registerCommandTable } from '../figures/command-stats';
+import type { CommandSpec } from '../types';
 import * as handover from './handover';
 import * as info from './info';
 import * as keys from './keys';
@@ -9,7 +9,7 @@ import * as server from './server';
 import * as strings from './strings';
 import * as txn from './txn';
 
-export type { CommandSpec, Handler, Plan, Route, WorkerHandler } from '../types';
+export type { CommandSpec, Handler, Plan, WorkerHandler } from '../types';
 
 const W = ['write', 'denyoom'];
 const R = ['readonly', 'fast'];
@@ -27,7 +27,7 @@ type Entry = Omit<CommandSpec, 'opcode' | 'firstKey' | 'lastKey' | 'step' | 'rou
 
 /**
  * Every command, connection commands included: the one registry. The router checks arity and
- * finds the plan, the keys (keysOf in ../key-positions.ts) and so their owners from an entry
+ * finds the plan, the keys (keysOf in ./key-positions.ts) and so their owners from an entry
  * alone; COMMAND reports name, arity, flags and key positions from it. Connection commands'
  * handlers live in the router (apps/router/src/commands/), by name.
  */
@@ -95,19 +95,8 @@ const table: Entry[] = [
   { name: 'STATS', arity: 1, plan: 'connection', keys: NONE, flags: [], textOnly: true },
 ];
 
-/** The deprecated `route` of each plan (apps/router/src/conn.ts still switches on it). */
-const ROUTE_OF: Record<Plan, Route> = {
-  'one-key': 'key',
-  'each-key': 'each-key',
-  'each-worker': 'each-worker',
-  atomic: 'txn',
-  cursor: 'cursor',
-  connection: 'connection',
-  internal: 'internal',
-};
-
 export const COMMANDS: readonly CommandSpec[] = table.map(({ keys: [firstKey, lastKey, step], ...entry }, i) =>
-  Object.freeze({ ...entry, opcode: i + 1, firstKey, lastKey, step, route: ROUTE_OF[entry.plan] }),
+  Object.freeze({ ...entry, opcode: i + 1, firstKey, lastKey, step }),
 );
 
 // command-stats names commands by opcode (STATS, INFO commandstats); it cannot import this table,

@@ -1,4 +1,4 @@
-import type { CommandSpec } from './types';
+import type { CommandSpec } from '../types';
 
 /**
  * Figures about the commands a worker's clients send, cheap enough to keep for every command:

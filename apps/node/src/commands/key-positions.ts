@@ -1,4 +1,4 @@
-import type { CommandSpec } from './types';
+import type { CommandSpec } from '../types';
 
 /** What keysOf needs of a command: Redis's key positions (CommandSpec has them). */
 export type KeyPositions = Pick<CommandSpec, 'firstKey' | 'lastKey' | 'step'>;

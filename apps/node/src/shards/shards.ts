@@ -1,7 +1,7 @@
 import { Lru, type EvictionPolicy } from '@kv/lru';
 import { SHARD_COUNT, shardOf, shardOfString, type Args } from '@kv/wire';
-import type { ProcessStats, StatsProvider } from './commands/info';
-import type { CommandSpec, ReplySink, ShardTotals, WorkerShards } from './types';
+import type { ProcessStats, StatsProvider } from '../commands/info';
+import type { CommandSpec, ReplySink, ShardTotals, WorkerShards } from '../types';
 
 const NOTHING = () => {};
 

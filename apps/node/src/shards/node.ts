@@ -1,7 +1,7 @@
 import { copyArgs, FrameEncoder, FrameKind, repliesFor, ReplyKind, ReplyMode, RequestReader, type Args, type Items, type ReplyEncoder } from '@kv/wire';
 import type { EvictionPolicy } from '@kv/lru';
-import { BY_OPCODE, type CommandSpec } from './commands/table';
-import type { ReplySink } from './reply';
+import { BY_OPCODE, type CommandSpec } from '../commands/table';
+import type { ReplySink } from '../reply';
 import { answerTo, ShardSet } from './shards';
 
 /**
