@@ -1,18 +1,11 @@
 import type { IntervalHistogram } from 'node:perf_hooks';
+import type { LoopDelayValue } from '@kv/node';
 
 /** monitorEventLoopDelay's sampling interval: its samples include it, so it is subtracted. */
 export const LOOP_DELAY_RESOLUTION_MS = 10;
 
-/** A worker's event-loop delay since it started, in seconds; count is the samples taken. */
-export interface LoopDelay {
-  count: number;
-  min: number;
-  mean: number;
-  max: number;
-  p50: number;
-  p90: number;
-  p99: number;
-}
+/** A worker's event-loop delay since it started, in seconds (the figures table's shape). */
+export type LoopDelay = LoopDelayValue;
 
 /** The histogram's figures in seconds, less the sampling interval (all 0 before the first sample). */
 export function loopDelaySeconds(h: IntervalHistogram | null): LoopDelay {
