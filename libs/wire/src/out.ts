@@ -88,15 +88,6 @@ export class OutBuffer {
     this.length -= n;
   }
 
-  /**
-   * Gives the current bytes away (a socket write kept a reference to them): the buffer starts
-   * afresh on new memory of its first size, so what was written is never overwritten.
-   */
-  detach(): void {
-    this.buf = Buffer.allocUnsafe(this.initial);
-    this.length = 0;
-  }
-
   /** Empties the buffer; one grown past SHRINK_ABOVE by a burst goes back to its first size. */
   clear(): void {
     this.length = 0;

@@ -1,5 +1,4 @@
 import type * as net from 'node:net';
-import { TLSSocket } from 'node:tls';
 import { QUERY_BUFFER_LIMIT_ERROR, RESP_REPLIES, respArrayHeader, shardOf, TEXT_REPLIES, TextOp, type Args, type Items, type OutBuffer, type ReplyEncoder, type RespSink, type TextSink } from '@kv/wire';
 import { arityOk, commandNamed, lookup, NO_STAT, statIndex, UNKNOWN_OPCODE, type CommandSpec } from '@kv/node';
 import { runConnectionCommand } from '../commands';
@@ -56,7 +55,7 @@ export class Conn implements TextSink, RespSink, ConnectionContext, PlanClient, 
     this.id = id;
     this.authenticated = !router.passwordRequired;
     this.demux = new Demux(router.limits);
-    this.flow = new Flow(this, socket, router, socket instanceof TLSSocket);
+    this.flow = new Flow(this, socket, router);
   }
 
   get owners(): ClientHost['owners'] {

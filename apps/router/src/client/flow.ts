@@ -43,8 +43,6 @@ export class Flow {
     private readonly client: FlowClient,
     private readonly socket: net.Socket,
     private readonly router: ClientHost,
-    /** Writes are copied first (TLS sockets: their writes go through the TLS layer's own buffering). */
-    private readonly copyWrites: boolean,
   ) {}
 
   /** True when a read may be parsed now; else it waits (copied) behind what waits already. */
@@ -82,21 +80,10 @@ export class Flow {
     this.checkOutput();
   }
 
-  /**
-   * Writes what `out` holds and empties it, without copying when the socket can take it all at
-   * once. A write that libuv completes at once keeps no reference to its bytes (Node holds the
-   * buffer only for a write left pending), and writableLength is then 0: `out` is reused. Else
-   * `out` moves to new memory and the pending write keeps the old. A socket with writes already
-   * queued, or a TLS one, gets a copy as before.
-   */
+  /** Writes what `out` holds (a copy: `out` is reused for the next client) and empties it. */
   writeOut(out: OutBuffer): void {
     if (this.closed) return out.clear();
-    const socket = this.socket;
-    if (this.copyWrites || socket.writableLength > 0) return this.write(out.take());
-    socket.write(out.buf.subarray(0, out.length));
-    if (socket.writableLength > 0) out.detach();
-    else out.clear();
-    this.checkOutput();
+    this.write(out.take());
   }
 
   /**
