@@ -1,5 +1,5 @@
 import { Args } from './args';
-import { FRAME_HEADER_BYTES, FrameError, FrameKind, MAX_FRAME_BYTES, ReplyKind, ReplyMode } from './frame';
+import { FRAME_HEADER_BYTES, FrameError, FrameKind, LAST_REPLY_KIND, MAX_FRAME_BYTES, ReplyKind, ReplyMode } from './frame';
 
 // Reading frames: splitting a stream into frames, and walking their entries (layout in frame.ts).
 
@@ -84,7 +84,7 @@ export class RequestReader {
     if (this.end - this.pos < 6) throw new FrameError('truncated request');
     const opcode = buf[this.pos];
     const mode = buf[this.pos + 1];
-    if (mode > ReplyMode.RESP) throw new FrameError(`unknown reply mode ${mode}`);
+    if (mode > ReplyMode.RESP3) throw new FrameError(`unknown reply mode ${mode}`);
     this.mode = mode;
     const argc = buf.readUInt32LE(this.pos + 2);
     let p = this.pos + 6;
@@ -122,6 +122,7 @@ export class ReplyReader {
     const buf = this.buf;
     if (this.end - this.pos < 5) throw new FrameError('truncated reply');
     const kind = buf[this.pos];
+    if (kind < ReplyKind.OK || kind > LAST_REPLY_KIND) throw new FrameError(`unknown reply kind ${kind}`);
     const len = buf.readUInt32LE(this.pos + 1);
     this.start = this.pos + 5;
     this.stop = this.start + len;
@@ -131,10 +132,16 @@ export class ReplyReader {
   }
 }
 
-/** The items of an ARRAY reply whose bytes are buf[start, end) (latin1 strings). */
-export function decodeItems(buf: Buffer, start: number, end: number): (string | undefined)[] {
+/**
+ * The items of an ARRAY reply (or a MAP's, `kind` MAP: then the count must be even) whose bytes
+ * are buf[start, end), as latin1 strings.
+ */
+export function decodeItems(buf: Buffer, start: number, end: number, kind: ReplyKind.ARRAY | ReplyKind.MAP = ReplyKind.ARRAY): (string | undefined)[] {
   if (end - start < 4) throw new FrameError('truncated array');
   const count = buf.readUInt32LE(start);
+  if (kind === ReplyKind.MAP && count % 2 !== 0) throw new FrameError(`map reply of ${count} items (an odd count)`);
+  // Each item takes at least 5 bytes: a count past what the bytes can hold is corrupt, not a reason to allocate.
+  if (count > (end - start - 4) / 5) throw new FrameError(`array of ${count} items in ${end - start} bytes`);
   const items: (string | undefined)[] = [];
   let p = start + 4;
   for (let i = 0; i < count; i++) {

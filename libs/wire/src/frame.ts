@@ -8,11 +8,12 @@ import { OutBuffer } from './out';
  *   header  u32 body length | u8 kind | u32 entry count        (little endian)
  *   request u8 opcode | u8 reply mode | u32 argc | argc x (u32 length | bytes)
  *   reply   u8 reply kind | u32 length | bytes
- *   array   (reply kind ARRAY) bytes: u32 item count | count x (u8 BULK or NIL | u32 length | bytes)
+ *   array   (reply kind ARRAY or MAP) bytes: u32 item count | count x (u8 BULK or NIL | u32 length | bytes)
+ *           (a MAP's items are key, value, key, value ...: an even count)
  *
  * A request's reply mode says which form its reply takes: FORM (kind and payload, for a
- * coordinator that combines replies) or the asking client's protocol (TEXT, RESP), which the
- * owner encodes once, so the reply crosses as bytes (ENCODED) that go to the client as they are.
+ * coordinator that combines replies) or the asking client's protocol (TEXT, RESP, RESP3), which
+ * the owner encodes once, so the reply crosses as bytes (ENCODED) that go to the client as they are.
  */
 export const enum FrameKind {
   REQUEST = 1,
@@ -33,7 +34,14 @@ export const enum ReplyKind {
   ENCODED = 7,
   /** A list of values, each a bulk string or nil (KEYS, a SCAN step, a transaction's reads). */
   ARRAY = 8,
+  /** Field and value pairs as one flat list, ARRAY's layout with an even count (HGETALL): a RESP3 map, a flat array in RESP2. */
+  MAP = 9,
+  /** No list at all (EXEC of a transaction that was aborted): RESP2 `*-1`, RESP3 `_`; no payload. */
+  NULL_ARRAY = 10,
 }
+
+/** The highest ReplyKind: a reply frame naming any other kind is corrupt. */
+export const LAST_REPLY_KIND = ReplyKind.NULL_ARRAY;
 
 /** The values of an ARRAY reply, in order; undefined is nil. */
 export type Items = readonly (string | undefined)[];
@@ -44,8 +52,10 @@ export const enum ReplyMode {
   FORM = 0,
   /** The seed's text protocol, encoded by the owner. */
   TEXT = 1,
-  /** RESP, encoded by the owner. */
+  /** RESP2, encoded by the owner. */
   RESP = 2,
+  /** RESP3 (a client that said HELLO 3), encoded by the owner. */
+  RESP3 = 3,
 }
 
 export const FRAME_HEADER_BYTES = 9;
@@ -95,8 +105,18 @@ export class FrameEncoder {
 
   /** An ARRAY reply: each item a bulk string, or nil when undefined. */
   replyArray(items: Items): void {
+    this.replyItems(ReplyKind.ARRAY, items);
+  }
+
+  /** A MAP reply: items are key, value, key, value ... (an even count; a value may be nil). */
+  replyMap(items: Items): void {
+    if (items.length % 2 !== 0) throw new RangeError(`a map reply needs an even count of items, got ${items.length}`);
+    this.replyItems(ReplyKind.MAP, items);
+  }
+
+  private replyItems(kind: ReplyKind.ARRAY | ReplyKind.MAP, items: Items): void {
     const out = this.out;
-    out.u8(ReplyKind.ARRAY);
+    out.u8(kind);
     const at = out.reserve(4);
     out.u32(items.length);
     for (const item of items) {

@@ -14,7 +14,7 @@ export {
   TEXT_ERROR,
 } from './text';
 export { InlineParser, INLINE_MAX_BYTES, INLINE_TOO_BIG, INLINE_UNBALANCED } from './inline';
-export { FrameEncoder, FrameKind, ReplyKind, ReplyMode, type Items, FrameError, helloFrame, FRAME_HEADER_BYTES, MAX_FRAME_BYTES } from './frame';
+export { FrameEncoder, FrameKind, ReplyKind, ReplyMode, LAST_REPLY_KIND, type Items, FrameError, helloFrame, FRAME_HEADER_BYTES, MAX_FRAME_BYTES } from './frame';
 export { FrameDecoder, type FrameSink, RequestReader, ReplyReader, decodeItems, helloVersion } from './frame-read';
 export {
   RespParser,
@@ -34,6 +34,14 @@ export {
   respNull,
   respNullArray,
   respArrayHeader,
+  resp3Null,
+  resp3MapHeader,
+  resp3SetHeader,
+  resp3Verbatim,
+  resp3Double,
+  resp3Boolean,
+  resp3BigNumber,
+  doubleText,
   RESP_OK,
   RESP_PONG,
   RESP_NULL,
@@ -42,5 +50,6 @@ export {
   RESP_ONE,
   RESP_EMPTY_ARRAY,
   RESP_EMPTY_BULK,
+  RESP3_NULL,
 } from './resp-encode';
-export { type ReplyEncoder, TEXT_REPLIES, RESP_REPLIES, repliesFor } from './replies';
+export { type ReplyEncoder, TEXT_REPLIES, RESP_REPLIES, RESP3_REPLIES, repliesFor, repliesForMode } from './replies';

@@ -1,6 +1,6 @@
 import type { OutBuffer } from './out';
 
-/** RESP2 reply encoding: each function appends one reply to an OutBuffer. */
+/** RESP2 and RESP3 reply encoding: each function appends one reply (or an aggregate's header) to an OutBuffer. */
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -15,10 +15,19 @@ export const RESP_ZERO = Buffer.from(':0\r\n');
 export const RESP_ONE = Buffer.from(':1\r\n');
 export const RESP_EMPTY_ARRAY = Buffer.from('*0\r\n');
 export const RESP_EMPTY_BULK = Buffer.from('$0\r\n\r\n');
+/** RESP3's one null, for a missing value and a missing aggregate alike. */
+export const RESP3_NULL = Buffer.from('_\r\n');
+export const RESP3_TRUE = Buffer.from('#t\r\n');
+export const RESP3_FALSE = Buffer.from('#f\r\n');
 
 const PLUS = 0x2b;
 const COLON = 0x3a;
 const STAR = 0x2a;
+const PERCENT = 0x25;
+const TILDE = 0x7e;
+const EQUALS = 0x3d;
+const COMMA = 0x2c;
+const PAREN = 0x28;
 /** Enough for a prefix, a sign, 16 digits (2^53) and CRLF. */
 const MAX_HEADER_BYTES = 24;
 const TWO_POW_31 = 2 ** 31;
@@ -81,6 +90,56 @@ export function respNullArray(out: OutBuffer): void {
 /** `*<n>\r\n`, to be followed by n replies. */
 export function respArrayHeader(out: OutBuffer, n: number): void {
   writeNumberLine(out, STAR, n);
+}
+
+/** `_\r\n`, RESP3's null (a nil value, a nil item, a nil array). */
+export function resp3Null(out: OutBuffer): void {
+  out.bytes(RESP3_NULL, 0, RESP3_NULL.length);
+}
+
+/** `%<pairs>\r\n`, a RESP3 map header, to be followed by 2 x pairs replies (key, value ...). */
+export function resp3MapHeader(out: OutBuffer, pairs: number): void {
+  writeNumberLine(out, PERCENT, pairs);
+}
+
+/** `~<n>\r\n`, a RESP3 set header, to be followed by n replies. */
+export function resp3SetHeader(out: OutBuffer, n: number): void {
+  writeNumberLine(out, TILDE, n);
+}
+
+/** `=<len>\r\n<fmt>:<text>\r\n`, a RESP3 verbatim string (Redis's INFO, CLIENT LIST: format `txt`); text is latin1. */
+export function resp3Verbatim(out: OutBuffer, text: string, format = 'txt'): void {
+  const n = text.length;
+  out.ensure(MAX_HEADER_BYTES + format.length + 1 + n + 2);
+  writeNumberLine(out, EQUALS, format.length + 1 + n);
+  out.latin1(format);
+  out.u8(COLON);
+  out.latin1(text);
+  out.u8(CR);
+  out.u8(LF);
+}
+
+/** `,<double>\r\n`: the shortest text that reads back as n; `inf`, `-inf`, `nan` as Redis writes them. */
+export function resp3Double(out: OutBuffer, n: number): void {
+  writeLine(out, COMMA, doubleText(n));
+}
+
+/** `#t\r\n` or `#f\r\n`. */
+export function resp3Boolean(out: OutBuffer, value: boolean): void {
+  out.all(value ? RESP3_TRUE : RESP3_FALSE);
+}
+
+/** `(<digits>\r\n`, a RESP3 big number; digits is an optional minus sign and decimal digits. */
+export function resp3BigNumber(out: OutBuffer, digits: string | bigint): void {
+  writeLine(out, PAREN, String(digits));
+}
+
+/** A double as Redis writes it in a reply: `inf`, `-inf`, `nan`, else the shortest round-trip form. */
+export function doubleText(n: number): string {
+  if (Number.isNaN(n)) return 'nan';
+  if (n === Infinity) return 'inf';
+  if (n === -Infinity) return '-inf';
+  return String(n);
 }
 
 function writeLine(out: OutBuffer, prefix: number, text: string): void {
