@@ -5,6 +5,7 @@ export { keysOf, keyIndexes, lastKeyIndex, type KeyPositions } from './commands/
 export type { WorkerShards, ShardTotals } from './types';
 export { ERR, KindedReply, ReplyTo, type ReplySink } from './reply';
 export { exportShard } from './commands/handover';
+export { integerArg } from './commands/args';
 export { compileGlob, globMatch, type Glob } from './commands/glob';
 export { parseScan, cursorAt, cursorText, type ScanRequest } from './commands/scan';
 export { REDIS_VERSION, type ProcessStats, type StatsProvider } from './commands/info';

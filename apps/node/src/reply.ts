@@ -19,7 +19,7 @@ export const ERR = {
  * between workers rather than encoded for a client.
  */
 export abstract class KindedReply implements ReplySink {
-  /** `items` only for ARRAY (payload then ''). */
+  /** `items` only for ARRAY and MAP (payload then ''). */
   protected abstract reply(kind: ReplyKind, payload: string, items?: Items): void;
   ok(): void {
     this.reply(ReplyKind.OK, '');
@@ -41,6 +41,12 @@ export abstract class KindedReply implements ReplySink {
   }
   array(items: Items): void {
     this.reply(ReplyKind.ARRAY, '', items);
+  }
+  map(items: Items): void {
+    this.reply(ReplyKind.MAP, '', items);
+  }
+  nullArray(): void {
+    this.reply(ReplyKind.NULL_ARRAY, '');
   }
 }
 

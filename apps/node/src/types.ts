@@ -22,6 +22,13 @@ export interface ReplySink {
   error(message: string): void;
   /** A list of values, undefined for nil (KEYS, a SCAN step, a transaction's reads). */
   array(items: Items): void;
+  /**
+   * Field and value pairs as one flat list (key, value, key, value ...; a value may be nil):
+   * a RESP3 map `%`, the same flat array as array() in RESP2 and the text protocol (HGETALL).
+   */
+  map(items: Items): void;
+  /** No list at all (EXEC of an aborted transaction): RESP2 `*-1`, RESP3 `_`, text NOTFOUND. */
+  nullArray(): void;
 }
 
 /** Totals over a worker's shards (DBSIZE, INFO). */
@@ -50,6 +57,8 @@ export interface WorkerShards<Stats = any> {
   readonly mapVersion: number;
   /** The worker process's own figures for INFO, when a worker process registered them. */
   readonly processStats: (() => Stats) | null;
+  /** CLIENT LIST's lines for this worker's clients (all, or those of the ids given), when a worker process registered it. */
+  readonly clientList: ((ids: readonly number[] | null) => string) | null;
   store(shard: number): Lru | undefined;
   adopt(shard: number): Lru;
   totals(): ShardTotals;
@@ -98,9 +107,10 @@ export interface CommandSpec {
   readonly plan: Plan;
   /**
    * How per-key or per-worker replies become one: summed, listed in key order, one OK, the
-   * workers' packed lists concatenated (`concat`), or INFO texts merged (`info`).
+   * workers' packed lists concatenated (`concat`), INFO texts merged (`info`), or the workers'
+   * texts joined as one verbatim string (`lines`: CLIENT LIST).
    */
-  readonly combine?: 'sum' | 'list' | 'ok' | 'concat' | 'info';
+  readonly combine?: 'sum' | 'list' | 'ok' | 'concat' | 'info' | 'lines';
   readonly handler?: Handler;
   readonly workerHandler?: WorkerHandler;
   /** Only the seed's text protocol has it (PUT, STATS); RESP does not know the name. */

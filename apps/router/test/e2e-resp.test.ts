@@ -28,7 +28,7 @@ for (const workers of [2, 3]) {
     assert.equal(await c.call('SELECT', '1'), { error: 'ERR DB index is out of range' });
     const hello = (await c.call('HELLO', '2')) as unknown[];
     assert.equal(hello.slice(0, 6), ['server', 'redis', 'version', '7.0.0', 'proto', 2]);
-    assert.equal(await c.call('HELLO', '3'), { error: 'NOPROTO unsupported protocol version' });
+    assert.equal(await c.call('HELLO', '4'), { error: 'NOPROTO unsupported protocol version' });
     assert.is(await c.call('CLIENT', 'SETNAME', 'tester'), 'OK');
     assert.is(await c.call('CLIENT', 'GETNAME'), 'tester');
     assert.type(await c.call('CLIENT', 'ID'), 'number');

@@ -93,6 +93,8 @@ const table: Entry[] = [
   { name: 'SHARDIMPORT', arity: -3, plan: 'internal', keys: NONE, workerHandler: handover.shardimport, flags: [] },
   // the text protocol's STATS, answered by the router (listed so that its calls are counted)
   { name: 'STATS', arity: 1, plan: 'connection', keys: NONE, flags: [], textOnly: true },
+  // CLIENT LIST's step on each worker: its clients' lines (apps/router/src/commands/client.ts)
+  { name: 'CLIENTLIST', arity: -1, plan: 'internal', keys: NONE, combine: 'lines', workerHandler: server.clientlist, flags: [] },
 ];
 
 export const COMMANDS: readonly CommandSpec[] = table.map(({ keys: [firstKey, lastKey, step], ...entry }, i) =>

@@ -1,4 +1,4 @@
-import { copyArgs, FrameEncoder, FrameKind, repliesFor, ReplyKind, ReplyMode, RequestReader, type Args, type Items, type ReplyEncoder } from '@kv/wire';
+import { copyArgs, FrameEncoder, FrameKind, repliesForMode, ReplyKind, ReplyMode, RequestReader, type Args, type Items, type ReplyEncoder } from '@kv/wire';
 import type { EvictionPolicy } from '@kv/lru';
 import { BY_OPCODE, type CommandSpec } from '../commands/table';
 import type { ReplySink } from '../reply';
@@ -6,8 +6,8 @@ import { answerTo, ShardSet } from './shards';
 
 /**
  * The replies to a peer's request frame, in order. A request of mode FORM gets (kind, payload);
- * one of mode TEXT or RESP gets its reply encoded here in that client protocol (ENCODED), so the
- * asking worker moves the bytes to its client without decoding or encoding them again.
+ * one of mode TEXT, RESP or RESP3 gets its reply encoded here in that client protocol (ENCODED),
+ * so the asking worker moves the bytes to its client without decoding or encoding them again.
  */
 export class FrameReplies implements ReplySink {
   readonly encoder = new FrameEncoder(FrameKind.REPLY);
@@ -16,11 +16,11 @@ export class FrameReplies implements ReplySink {
 
   /** The reply mode of the next reply (the request's). */
   set mode(mode: ReplyMode) {
-    this.replies = mode === ReplyMode.FORM ? null : repliesFor(mode === ReplyMode.RESP);
+    this.replies = repliesForMode(mode);
   }
 
   get mode(): ReplyMode {
-    return this.replies === null ? ReplyMode.FORM : this.replies.resp ? ReplyMode.RESP : ReplyMode.TEXT;
+    return this.replies === null ? ReplyMode.FORM : this.replies.mode;
   }
 
   ok(): void {
@@ -57,6 +57,18 @@ export class FrameReplies implements ReplySink {
     if (this.replies === null) return this.encoder.replyArray(items);
     const at = this.encoder.beginEncoded();
     this.replies.array(this.encoder.out, items);
+    this.encoder.endEncoded(at);
+  }
+  map(items: Items): void {
+    if (this.replies === null) return this.encoder.replyMap(items);
+    const at = this.encoder.beginEncoded();
+    this.replies.map(this.encoder.out, items);
+    this.encoder.endEncoded(at);
+  }
+  nullArray(): void {
+    if (this.replies === null) return this.encoder.reply(ReplyKind.NULL_ARRAY);
+    const at = this.encoder.beginEncoded();
+    this.replies.nullArray(this.encoder.out);
     this.encoder.endEncoded(at);
   }
 

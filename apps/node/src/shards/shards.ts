@@ -49,6 +49,8 @@ export class ShardSet implements WorkerShards<ProcessStats> {
   mapVersion = 0;
   /** The worker process's own figures (clients, commands, port ...) for INFO; set by the worker. */
   processStats: StatsProvider | null = null;
+  /** CLIENT LIST's lines for this worker's clients; set by the worker process. */
+  clientList: ((ids: readonly number[] | null) => string) | null = null;
 
   readonly policy: EvictionPolicy;
 

@@ -1,5 +1,5 @@
 import type * as net from 'node:net';
-import { QUERY_BUFFER_LIMIT_ERROR, RESP_REPLIES, respArrayHeader, shardOf, TEXT_REPLIES, TextOp, type Args, type Items, type OutBuffer, type ReplyEncoder, type RespSink, type TextSink } from '@kv/wire';
+import { QUERY_BUFFER_LIMIT_ERROR, RESP_REPLIES, shardOf, TEXT_REPLIES, TextOp, type Args, type Items, type OutBuffer, type ReplyEncoder, type RespSink, type TextSink } from '@kv/wire';
 import { arityOk, commandNamed, lookup, NO_STAT, statIndex, UNKNOWN_OPCODE, type CommandSpec } from '@kv/node';
 import { runConnectionCommand } from '../commands';
 import type { ConnectionContext } from '../commands/context';
@@ -7,6 +7,7 @@ import { coordinate } from '../coord/coordinator';
 import type { Plan, PlanClient } from '../coord/plan';
 import { log } from '../log';
 import { Demux } from './demux';
+import { ClientInfo } from './client-info';
 import { Flow } from './flow';
 import type { ClientHost, ClientLike } from './host';
 import { ReplyQueue, Slot, type Owed } from './reply-queue';
@@ -33,9 +34,13 @@ const UNKNOWN_TEXT = statIndex(UNKNOWN_OPCODE, false);
 export class Conn implements TextSink, RespSink, ConnectionContext, PlanClient, ClientLike {
   readonly id: number;
   name = '';
+  /** What CLIENT INFO and CLIENT LIST show beyond the name. */
+  readonly info = new ClientInfo();
   private readonly demux: Demux;
-  /** The encoder of the command being answered: RESP or the seed's text protocol. */
-  private replies: ReplyEncoder = TEXT_REPLIES;
+  /** The encoder of the command being answered: RESP2, RESP3 or the seed's text protocol. */
+  replies: ReplyEncoder = TEXT_REPLIES;
+  /** The RESP encoder HELLO chose for this connection: RESP2 until HELLO 3 (commands/connection.ts). */
+  resp: ReplyEncoder = RESP_REPLIES;
   readonly queue = new ReplyQueue();
   readonly flow: Flow;
   dirty = false;
@@ -43,9 +48,9 @@ export class Conn implements TextSink, RespSink, ConnectionContext, PlanClient, 
   private blockedBy: Plan | null = null;
   /** No password is set, or this client gave it. */
   private authenticated: boolean;
-  /** The command being timed (its CommandStats index) while its reply may still come within this read, and its start. */
+  /** The command being timed (its CommandStats index) while its reply may still come within this read, and its start (performance.now; 0 before the first). */
   private stat = NO_STAT;
-  private started = 0;
+  started = 0;
 
   constructor(
     readonly socket: net.Socket,
@@ -127,12 +132,13 @@ export class Conn implements TextSink, RespSink, ConnectionContext, PlanClient, 
 
   respCommand(args: Args): void {
     this.router.commands++;
-    this.replies = RESP_REPLIES;
+    this.replies = this.resp;
     const spec = lookup(args);
     this.begin(statIndex(spec === undefined ? UNKNOWN_OPCODE : spec.opcode, true));
     if (!this.authenticated && !(spec !== undefined && OPEN_BEFORE_AUTH.has(spec.name))) return this.error(NOAUTH);
     if (spec === undefined) return this.error(unknownCommand(args));
     if (!arityOk(spec, args.count)) return this.error(`ERR wrong number of arguments for '${spec.name.toLowerCase()}' command`);
+    this.info.command = spec;
     if (spec.plan === 'one-key') return this.runOnOwner(spec, args);
     if (spec.plan === 'connection') return runConnectionCommand(this, spec, args);
     const plan = coordinate(this, spec, args, this.router.workers, () => this.target());
@@ -146,7 +152,7 @@ export class Conn implements TextSink, RespSink, ConnectionContext, PlanClient, 
       this.router.queryLimitClosed++;
       log('warn', 'client closed: query buffer limit reached', { worker: this.router.self, client: this.id, limit: this.router.limits.clientQueryBufferLimit });
     }
-    this.replies = RESP_REPLIES;
+    this.replies = this.resp;
     this.error(`ERR Protocol error: ${message}`);
     this.flow.closing = true;
   }
@@ -190,6 +196,11 @@ export class Conn implements TextSink, RespSink, ConnectionContext, PlanClient, 
 
   configParams(): [string, string][] {
     return this.router.configParams();
+  }
+
+  /** Workers in the shard map, for connection commands that ask every worker (CLIENT LIST). */
+  get workers(): number {
+    return this.router.workers;
   }
 
   /** QUIT: read nothing more; the connection closes once this read's replies are out. */
@@ -240,9 +251,15 @@ export class Conn implements TextSink, RespSink, ConnectionContext, PlanClient, 
   array(items: Items): void {
     this.replies.array(this.target(), items);
   }
-  /** RESP array header, for connection commands that answer lists. */
+  map(items: Items): void {
+    this.replies.map(this.target(), items);
+  }
+  nullArray(): void {
+    this.replies.nullArray(this.target());
+  }
+  /** Array header, for connection commands that answer lists. */
   arrayHeader(n: number): void {
-    respArrayHeader(this.target(), n);
+    this.replies.arrayHeader(this.target(), n);
   }
 
   /** Where the next reply goes: straight out, or held behind an owed one. */

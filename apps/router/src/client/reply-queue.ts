@@ -1,5 +1,5 @@
 import { NO_STAT, type CommandStats } from '@kv/node';
-import { OutBuffer, ReplyMode, type Items, type ReplyEncoder, type ReplyKind } from '@kv/wire';
+import { OutBuffer, type ReplyMode, type Items, type ReplyEncoder, type ReplyKind } from '@kv/wire';
 import type { Failable, Pending } from '../links/types';
 
 /** The client an owed reply belongs to. */
@@ -49,7 +49,7 @@ export class Slot extends Owed implements Pending {
     private readonly queue: ReplyQueue,
   ) {
     super();
-    this.mode = replies.resp ? ReplyMode.RESP : ReplyMode.TEXT;
+    this.mode = replies.mode;
   }
 
   settle(kind: ReplyKind, payload: string, items?: Items): void {

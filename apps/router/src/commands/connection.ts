@@ -1,16 +1,18 @@
-import { REDIS_VERSION } from '@kv/node';
-import type { Args } from '@kv/wire';
-import type { ConnectionContext, ConnectionHandlers } from './context';
+import { integerArg, REDIS_VERSION } from '@kv/node';
+import { RESP3_REPLIES, RESP_REPLIES, type Args } from '@kv/wire';
+import { BAD_CLIENT_NAME, client, setClientName, validClientAttr } from './client';
+import { mapHeader, type ConnectionContext, type ConnectionHandlers } from './context';
 
 /**
  * Redis's connection group, answered by the router: PING, ECHO, QUIT, SELECT, HELLO, AUTH,
- * CLIENT. A new one is a table entry (apps/node/src/commands/table.ts, plan `connection`) and a
- * handler here.
+ * CLIENT (./client.ts). A new one is a table entry (apps/node/src/commands/table.ts, plan
+ * `connection`) and a handler here.
  */
 
 const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 const NO_PASSWORD = 'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?';
-const BAD_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
+const HELLO_NOAUTH =
+  'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time';
 
 export const CONNECTION_COMMANDS: ConnectionHandlers = new Map([
   ['PING', ping],
@@ -40,70 +42,72 @@ function select(conn: ConnectionContext, args: Args): void {
 
 function auth(conn: ConnectionContext, args: Args): void {
   if (args.count > 3) return conn.error('ERR syntax error');
-  if (!conn.passwordRequired) return conn.error(NO_PASSWORD);
-  // AUTH password, or AUTH default password (the only user there is).
-  if (args.count === 3 && args.latin1(1) !== 'default') return conn.error(WRONGPASS);
-  return conn.authenticate(args.latin1(args.count - 1)) ? conn.ok() : conn.error(WRONGPASS);
+  if (args.count === 2) {
+    // As Redis: the one-argument form is an error while the default user needs no password.
+    if (!conn.passwordRequired) return conn.error(NO_PASSWORD);
+    return conn.authenticate(args.latin1(1)) ? conn.ok() : conn.error(WRONGPASS);
+  }
+  return authenticateAs(conn, args.latin1(1), args.latin1(2)) ? conn.ok() : conn.error(WRONGPASS);
 }
 
-/** HELLO [protover [AUTH user pass] [SETNAME name]]: RESP2 only. */
+/**
+ * AUTH user password, as Redis's ACL with its one user, `default`: with no password set it takes
+ * any password (Redis's `nopass`); else it must be the one.
+ */
+function authenticateAs(conn: ConnectionContext, user: string, password: string): boolean {
+  if (user !== 'default') return false;
+  return !conn.passwordRequired || conn.authenticate(password);
+}
+
+/**
+ * HELLO [protover [AUTH user pass] [SETNAME name]], as Redis 7: protover 2 or 3 switches this
+ * connection's RESP version (this reply is already in it); the reply is a map of the server's
+ * facts (a flat array in RESP2). The name is set only once the client is authenticated.
+ */
 function hello(conn: ConnectionContext, args: Args): void {
+  let version = 0;
   if (args.count >= 2) {
-    const version = args.latin1(1);
-    if (!/^\d+$/.test(version)) return conn.error('ERR Protocol version is not an integer or out of range');
-    if (version !== '2') return conn.error('NOPROTO unsupported protocol version');
+    const given = integerArg(args, 1);
+    if (given === undefined) return conn.error('ERR Protocol version is not an integer or out of range');
+    if (given !== 2 && given !== 3) return conn.error('NOPROTO unsupported protocol version');
+    version = given;
   }
+  let user: string | undefined;
+  let password = '';
+  let name: string | undefined;
   for (let i = 2; i < args.count; i++) {
+    const more = args.count - 1 - i;
     const option = args.latin1(i).toUpperCase();
-    if (option === 'SETNAME' && i + 1 < args.count) {
-      if (!setClientName(conn, args.latin1(++i))) return conn.error(BAD_CLIENT_NAME);
-    } else if (option === 'AUTH' && i + 2 < args.count) {
-      if (!conn.passwordRequired) return conn.error(NO_PASSWORD);
-      const user = args.latin1(++i);
-      const password = args.latin1(++i);
-      if (user !== 'default' || !conn.authenticate(password)) return conn.error(WRONGPASS);
+    if (option === 'AUTH' && more >= 2) {
+      user = args.latin1(++i);
+      password = args.latin1(++i);
+    } else if (option === 'SETNAME' && more >= 1) {
+      name = args.latin1(++i);
+      if (!validClientAttr(name)) return conn.error(BAD_CLIENT_NAME);
     } else {
       return conn.error(`ERR Syntax error in HELLO option '${args.latin1(i)}'`);
     }
   }
-  if (!conn.isAuthenticated) {
-    return conn.error('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
+  if (user !== undefined && !authenticateAs(conn, user, password)) return conn.error(WRONGPASS);
+  if (!conn.isAuthenticated) return conn.error(HELLO_NOAUTH);
+  if (name !== undefined) setClientName(conn, name);
+  if (version !== 0) {
+    conn.resp = version === 3 ? RESP3_REPLIES : RESP_REPLIES;
+    conn.replies = conn.resp;
   }
-  const fields: [string, string | number][] = [
-    ['server', 'redis'],
-    ['version', REDIS_VERSION],
-    ['proto', 2],
-    ['id', conn.id],
-    ['mode', 'standalone'],
-    ['role', 'master'],
-  ];
-  conn.arrayHeader(fields.length * 2 + 2);
-  for (const [key, value] of fields) {
-    conn.bulk(key);
-    if (typeof value === 'number') conn.integer(value);
-    else conn.bulk(value);
-  }
+  mapHeader(conn, 7);
+  conn.bulk('server');
+  conn.bulk('redis');
+  conn.bulk('version');
+  conn.bulk(REDIS_VERSION);
+  conn.bulk('proto');
+  conn.integer(conn.resp === RESP3_REPLIES ? 3 : 2);
+  conn.bulk('id');
+  conn.integer(conn.id);
+  conn.bulk('mode');
+  conn.bulk('standalone');
+  conn.bulk('role');
+  conn.bulk('master');
   conn.bulk('modules');
   conn.arrayHeader(0);
-}
-
-/**
- * Redis's one rule for HELLO SETNAME and CLIENT SETNAME: every byte in '!'..'~'; the empty name is
- * allowed and clears the name. False (the name unchanged) when refused.
- */
-export function setClientName(conn: ConnectionContext, name: string): boolean {
-  if (/[^\x21-\x7e]/.test(name)) return false;
-  conn.name = name;
-  return true;
-}
-
-/** CLIENT SETNAME / GETNAME / ID */
-function client(conn: ConnectionContext, args: Args): void {
-  const sub = args.latin1(1).toUpperCase();
-  if (sub === 'ID' && args.count === 2) return conn.integer(conn.id);
-  if (sub === 'GETNAME' && args.count === 2) return conn.name === '' ? conn.nil() : conn.bulk(conn.name);
-  if (sub === 'SETNAME' && args.count === 3) {
-    return setClientName(conn, args.latin1(2)) ? conn.ok() : conn.error(BAD_CLIENT_NAME);
-  }
-  conn.error(`ERR unknown subcommand or wrong number of arguments for '${args.latin1(1)}'. Try CLIENT HELP.`);
 }

@@ -1,12 +1,13 @@
 import { COMMAND_DOCS, RESP_COMMANDS, type CommandDoc, type DocArg } from '@kv/node';
 import type { Args } from '@kv/wire';
-import type { ConnectionContext } from './context';
+import { mapHeader, setHeader, type ConnectionContext } from './context';
 
 /**
  * COMMAND DOCS [command-name ...]: Redis 7's map (a flat array in RESP2) of command name to its
  * docs, for every command clients can call or for those named (unknown names are left out).
  * redis-cli 7.2 and later builds its help and typing hints from it, and asserts on the shapes:
- * names and texts are bulk strings, argument flags simple strings.
+ * names and texts are bulk strings, argument flags simple strings (a set of them in RESP3), each
+ * doc and each argument a map, the arguments an array.
  */
 export function commandDocs(conn: ConnectionContext, args: Args): void {
   const entries: [string, CommandDoc][] = [];
@@ -22,7 +23,7 @@ export function commandDocs(conn: ConnectionContext, args: Args): void {
       if (doc !== undefined) entries.push([name.toLowerCase(), doc]);
     }
   }
-  conn.arrayHeader(entries.length * 2);
+  mapHeader(conn, entries.length);
   for (const [name, doc] of entries) {
     conn.bulk(name);
     encodeDoc(conn, doc);
@@ -31,7 +32,7 @@ export function commandDocs(conn: ConnectionContext, args: Args): void {
 
 function encodeDoc(conn: ConnectionContext, doc: CommandDoc): void {
   const fields = 3 + (doc.args.length > 0 ? 1 : 0) + (doc.subcommands.length > 0 ? 1 : 0);
-  conn.arrayHeader(fields * 2);
+  mapHeader(conn, fields);
   conn.bulk('summary');
   conn.bulk(doc.summary);
   conn.bulk('since');
@@ -44,7 +45,7 @@ function encodeDoc(conn: ConnectionContext, doc: CommandDoc): void {
   }
   if (doc.subcommands.length > 0) {
     conn.bulk('subcommands');
-    conn.arrayHeader(doc.subcommands.length * 2);
+    mapHeader(conn, doc.subcommands.length);
     for (const [name, sub] of doc.subcommands) {
       conn.bulk(name);
       encodeDoc(conn, sub);
@@ -56,7 +57,7 @@ function encodeArgs(conn: ConnectionContext, args: readonly DocArg[]): void {
   conn.arrayHeader(args.length);
   for (const arg of args) {
     const fields = 2 + (arg.type === 'key' ? 1 : 0) + (arg.token !== undefined ? 1 : 0) + (arg.flags.length > 0 ? 1 : 0) + (arg.args.length > 0 ? 1 : 0);
-    conn.arrayHeader(fields * 2);
+    mapHeader(conn, fields);
     conn.bulk('name');
     conn.bulk(arg.name);
     conn.bulk('type');
@@ -71,7 +72,7 @@ function encodeArgs(conn: ConnectionContext, args: readonly DocArg[]): void {
     }
     if (arg.flags.length > 0) {
       conn.bulk('flags');
-      conn.arrayHeader(arg.flags.length);
+      setHeader(conn, arg.flags.length);
       for (const flag of arg.flags) conn.status(flag);
     }
     if (arg.args.length > 0) {

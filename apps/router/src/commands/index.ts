@@ -4,7 +4,7 @@ import { CONNECTION_COMMANDS } from './connection';
 import type { ConnectionContext, ConnectionHandler, ConnectionHandlers } from './context';
 import { SERVER_COMMANDS } from './server';
 
-export { setClientName } from './connection';
+export { setClientName } from './client';
 export type { ConnectionContext, ConnectionHandler } from './context';
 
 /** Every family's handlers of the table's `connection` commands, by name. */
@@ -25,5 +25,7 @@ export const CONNECTION_HANDLERS: ReadonlyMap<string, ConnectionHandler> = (() =
 export function runConnectionCommand(conn: ConnectionContext, spec: CommandSpec, args: Args): void {
   const handler = CONNECTION_HANDLERS.get(spec.name);
   if (handler === undefined) return conn.error(`ERR unknown command '${spec.name.toLowerCase()}'`);
+  // A container command's handler names its subcommand (CLIENT LIST's cmd=client|list).
+  conn.info.subcommand = '';
   handler(conn, args);
 }

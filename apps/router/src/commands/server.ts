@@ -1,7 +1,8 @@
 import { compileGlob, RESP_COMMANDS, type CommandSpec } from '@kv/node';
 import type { Args } from '@kv/wire';
 import { commandDocs } from './docs';
-import type { ConnectionContext, ConnectionHandlers } from './context';
+import { mapHeader, setHeader, type ConnectionContext, type ConnectionHandlers } from './context';
+import { subcommand } from './subcommand';
 
 /**
  * Redis's server group, answered by the router: COMMAND, CONFIG, TIME. A new one is a table
@@ -21,51 +22,57 @@ function time(conn: ConnectionContext): void {
   conn.bulk(String(micros % 1_000_000n));
 }
 
-/** COMMAND, COMMAND COUNT, COMMAND INFO name..., COMMAND DOCS [name...]. */
+const COMMAND_ARITY = { COUNT: 2, INFO: -2, DOCS: -2 };
+
+/** COMMAND, COMMAND COUNT, COMMAND INFO [name...], COMMAND DOCS [name...]. */
 function command(conn: ConnectionContext, args: Args): void {
-  if (args.count === 1) {
-    conn.arrayHeader(RESP_COMMANDS.length);
-    for (const spec of RESP_COMMANDS) commandInfo(conn, spec);
-    return;
-  }
-  const sub = args.latin1(1).toUpperCase();
-  if (sub === 'COUNT' && args.count === 2) return conn.integer(RESP_COMMANDS.length);
+  if (args.count === 1) return commandInfos(conn, RESP_COMMANDS);
+  const sub = subcommand(conn, args, 'COMMAND', COMMAND_ARITY);
+  if (sub === 'COUNT') return conn.integer(RESP_COMMANDS.length);
   if (sub === 'DOCS') return commandDocs(conn, args);
-  if (sub === 'INFO') {
-    conn.arrayHeader(args.count - 2);
-    for (let i = 2; i < args.count; i++) {
-      const name = args.latin1(i).toUpperCase();
-      const spec = RESP_COMMANDS.find((c) => c.name === name);
-      if (spec === undefined) conn.nil();
-      else commandInfo(conn, spec);
-    }
-    return;
+  if (sub !== 'INFO') return;
+  // COMMAND INFO with no name is every command, as Redis 7's.
+  if (args.count === 2) return commandInfos(conn, RESP_COMMANDS);
+  const specs: (CommandSpec | undefined)[] = [];
+  for (let i = 2; i < args.count; i++) {
+    const name = args.latin1(i).toUpperCase();
+    specs.push(RESP_COMMANDS.find((c) => c.name === name));
   }
-  conn.error(`ERR unknown subcommand or wrong number of arguments for '${args.latin1(1)}'. Try COMMAND HELP.`);
+  commandInfos(conn, specs);
+}
+
+/** An array of command entries, nil for an unknown name. */
+function commandInfos(conn: ConnectionContext, specs: readonly (CommandSpec | undefined)[]): void {
+  conn.arrayHeader(specs.length);
+  for (const spec of specs) {
+    if (spec === undefined) conn.nil();
+    else commandInfo(conn, spec);
+  }
 }
 
 /**
  * One command's entry as Redis 7 lists it, all from its table entry: name, arity, flags, first
- * key, last key, step, and empty extras (ACL categories, tips, key specs, subcommands).
+ * key, last key, step, and empty extras (ACL categories, tips, key specs, subcommands). In RESP3
+ * the flags, categories, tips and (empty) subcommands are sets, as Redis's; key specs an array.
  */
 function commandInfo(conn: ConnectionContext, spec: CommandSpec): void {
   conn.arrayHeader(10);
   conn.bulk(spec.name.toLowerCase());
   conn.integer(spec.arity);
-  conn.arrayHeader(spec.flags.length);
+  setHeader(conn, spec.flags.length);
   for (const flag of spec.flags) conn.status(flag);
   conn.integer(spec.firstKey);
   conn.integer(spec.lastKey);
   conn.integer(spec.step);
-  for (let i = 0; i < 4; i++) conn.arrayHeader(0);
+  setHeader(conn, 0);
+  setHeader(conn, 0);
+  conn.arrayHeader(0);
+  setHeader(conn, 0);
 }
 
-/** CONFIG GET pattern...: the parameters Redis tools ask about. */
+/** CONFIG GET pattern...: the parameters Redis tools ask about, as a map (a flat array in RESP2). */
 function config(conn: ConnectionContext, args: Args): void {
-  const sub = args.latin1(1).toUpperCase();
-  if (sub !== 'GET' || args.count < 3) {
-    return conn.error(`ERR unknown subcommand or wrong number of arguments for '${args.latin1(1)}'. Try CONFIG HELP.`);
-  }
+  if (subcommand(conn, args, 'CONFIG', { GET: -3 }) === undefined) return;
   const params = conn.configParams();
   const matched: [string, string][] = [];
   for (let i = 2; i < args.count; i++) {
@@ -73,7 +80,7 @@ function config(conn: ConnectionContext, args: Args): void {
     const glob = compileGlob(args.latin1(i), true);
     for (const [name, value] of params) if (glob.matches(name) && !matched.some(([n]) => n === name)) matched.push([name, value]);
   }
-  conn.arrayHeader(matched.length * 2);
+  mapHeader(conn, matched.length);
   for (const [name, value] of matched) {
     conn.bulk(name);
     conn.bulk(value);

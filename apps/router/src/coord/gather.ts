@@ -1,14 +1,15 @@
-import { ReplyKind, respArrayHeader, respBulkLatin1, respError, respInteger, respNull, respSimple, type Args, type Items, type OutBuffer } from '@kv/wire';
+import { ReplyKind, type Args, type Items, type OutBuffer } from '@kv/wire';
 import { lastKeyIndex, mergeInfo, type CommandSpec } from '@kv/node';
 import { WHOLE_WORKER, shardOfArg } from './owners';
 import { keyPart, Plan, type PlanClient } from './plan';
 
-export type Combine = 'sum' | 'list' | 'ok' | 'concat' | 'info';
+export type Combine = 'sum' | 'list' | 'ok' | 'concat' | 'info' | 'lines';
 
 /**
  * One reply combined from several parts: a multi-key command run once per key on the key's
  * owner (MGET, DEL ...: plan `each-key`) or a command run on every worker (DBSIZE, FLUSHALL,
- * KEYS, INFO: plan `each-worker`). Done when its last part is.
+ * KEYS, INFO: plan `each-worker`; CLIENT LIST through its internal CLIENTLIST). Done when its
+ * last part is.
  */
 export class Gather extends Plan {
   private remaining: number;
@@ -31,7 +32,7 @@ export class Gather extends Plan {
     super(client);
     this.remaining = parts;
     this.parts = parts;
-    const byPart = combine === 'list' || combine === 'concat' || combine === 'info';
+    const byPart = combine === 'list' || combine === 'concat' || combine === 'info' || combine === 'lines';
     this.kinds = byPart ? new Array<ReplyKind>(parts) : [];
     this.values = byPart ? new Array<string>(parts) : [];
   }
@@ -51,7 +52,7 @@ export class Gather extends Plan {
   start(): void {
     const spec = this.spec!;
     const args = this.args!;
-    if (spec.plan === 'each-worker') {
+    if (spec.plan !== 'each-key') {
       for (let w = 0; w < this.parts; w++) this.step(w, WHOLE_WORKER, spec, args, w);
       return;
     }
@@ -78,21 +79,24 @@ export class Gather extends Plan {
   }
 
   encode(out: OutBuffer): void {
-    if (this.error !== '') return respError(out, this.error);
+    const replies = this.replies;
+    if (this.error !== '') return replies.error(out, this.error);
     switch (this.combine) {
       case 'sum':
-        return respInteger(out, this.sum);
+        return replies.integer(out, this.sum);
       case 'ok':
-        return respSimple(out, 'OK');
+        return replies.ok(out);
       case 'info':
-        return respBulkLatin1(out, mergeInfo(this.values));
+        return replies.verbatim(out, mergeInfo(this.values));
+      case 'lines':
+        return replies.verbatim(out, this.values.join(''));
       case 'concat':
         return this.encodeConcat(out);
       default:
-        respArrayHeader(out, this.kinds.length);
+        replies.arrayHeader(out, this.kinds.length);
         for (let i = 0; i < this.kinds.length; i++) {
-          if (this.kinds[i] === ReplyKind.BULK) respBulkLatin1(out, this.values[i]);
-          else respNull(out);
+          if (this.kinds[i] === ReplyKind.BULK) replies.bulk(out, this.values[i]);
+          else replies.nil(out);
         }
     }
   }
@@ -101,7 +105,7 @@ export class Gather extends Plan {
   private encodeConcat(out: OutBuffer): void {
     let total = 0;
     for (const list of this.lists) total += list?.length ?? 0;
-    respArrayHeader(out, total);
-    for (const list of this.lists) for (const item of list ?? []) respBulkLatin1(out, item ?? '');
+    this.replies.arrayHeader(out, total);
+    for (const list of this.lists) for (const item of list ?? []) this.replies.bulk(out, item ?? '');
   }
 }

@@ -1,4 +1,4 @@
-import { Args, ReplyMode, type Items, type OutBuffer, type ReplyKind } from '@kv/wire';
+import { Args, ReplyMode, type Items, type OutBuffer, type ReplyEncoder, type ReplyKind } from '@kv/wire';
 import { KindedReply, type CommandSpec } from '@kv/node';
 import { Owed, type OwedClient } from '../client/reply-queue';
 import type { Pending } from '../links/types';
@@ -7,6 +7,8 @@ import type { Later, Owners } from './owners';
 /** What a plan needs of the client that sent its command. */
 export interface PlanClient extends OwedClient {
   readonly owners: Owners;
+  /** The encoder of the command being run (its client's protocol as it stands when the command is read). */
+  readonly replies: ReplyEncoder;
   /** Places an owed reply in the client's reply order (at the point of the command being run). */
   owe(item: Owed): void;
 }
@@ -15,7 +17,9 @@ export interface PlanClient extends OwedClient {
  * A command run over several owners as one reply: per key or per worker (Gather), atomic across
  * workers (Transaction), or a cursor walk (Scan). Each step runs through Owners.run; a step
  * answered at once is recorded at once, and the plan takes a place in the client's reply order
- * only when some step has to wait. Its reply is encoded once it is done, in order.
+ * only when some step has to wait. Its reply is encoded once it is done, in order, in the
+ * protocol its client spoke when it sent the command (a HELLO later in the same pipeline does not
+ * change it).
  */
 export abstract class Plan extends Owed implements Later {
   /** In the client's reply order: some step had to wait. */
@@ -23,8 +27,12 @@ export abstract class Plan extends Owed implements Later {
   /** The client's later commands wait until it is done (a transaction: the client reads its own writes). */
   readonly blocks: boolean = false;
 
+  /** The client's protocol when the command was read: the reply is encoded in it. */
+  protected readonly replies: ReplyEncoder;
+
   constructor(readonly client: PlanClient) {
     super();
+    this.replies = client.replies;
   }
 
   /** Step `index` answered (in the inter-process form; `items` for an ARRAY). */

@@ -1,4 +1,4 @@
-import { argsOf, ReplyKind, respArrayHeader, respBulkLatin1, respError, SHARD_COUNT, type Args, type Items, type OutBuffer } from '@kv/wire';
+import { argsOf, ReplyKind, SHARD_COUNT, type Args, type Items, type OutBuffer } from '@kv/wire';
 import { cursorAt, cursorText, type CommandSpec, type ScanRequest } from '@kv/node';
 import { WHOLE_WORKER } from './owners';
 import { Plan, type PlanClient } from './plan';
@@ -78,10 +78,11 @@ export class Scan extends Plan {
   }
 
   encode(out: OutBuffer): void {
-    if (this.error !== '') return respError(out, this.error);
-    respArrayHeader(out, 2);
-    respBulkLatin1(out, this.cursor);
-    respArrayHeader(out, this.keys.length);
-    for (const key of this.keys) respBulkLatin1(out, key);
+    const replies = this.replies;
+    if (this.error !== '') return replies.error(out, this.error);
+    replies.arrayHeader(out, 2);
+    replies.bulk(out, this.cursor);
+    replies.arrayHeader(out, this.keys.length);
+    for (const key of this.keys) replies.bulk(out, key);
   }
 }

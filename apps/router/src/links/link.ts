@@ -162,8 +162,8 @@ export class PeerLink implements FrameSink, LinkLike {
         settleEncodedSafely(slot, buf, reader.start, reader.stop, this.peers.events, this.peer);
         continue;
       }
-      if (kind === ReplyKind.ARRAY) {
-        settleSafely(slot, kind, '', this.peers.events, this.peer, decodeItems(buf, reader.start, reader.stop));
+      if (kind === ReplyKind.ARRAY || kind === ReplyKind.MAP) {
+        settleSafely(slot, kind, '', this.peers.events, this.peer, decodeItems(buf, reader.start, reader.stop, kind));
         continue;
       }
       const payload = reader.stop > reader.start ? buf.latin1Slice(reader.start, reader.stop) : '';

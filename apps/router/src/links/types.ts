@@ -15,10 +15,10 @@ export interface Pending {
   readonly client: Failable;
   /** The form its reply is asked in: FORM, or the client's protocol (then it comes ENCODED). */
   readonly mode: ReplyMode;
-  /** The reply, in its inter-process form (payload as latin1; an ARRAY's items), or the link's failure. */
+  /** The reply, in its inter-process form (payload as latin1; an ARRAY's or MAP's items), or the link's failure. */
   settle(kind: ReplyKind, payload: string, items?: Items): void;
   /**
-   * The reply as bytes in the client's protocol (mode TEXT or RESP): buf[start, end), valid
+   * The reply as bytes in the client's protocol (mode TEXT, RESP or RESP3): buf[start, end), valid
    * only until the link's reply frame has been handled (Peers.flushDirty runs at its end).
    */
   settleEncoded?(buf: Buffer, start: number, end: number): void;

@@ -1,9 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as net from 'node:net';
 import type { IntervalHistogram } from 'node:perf_hooks';
-import { OutBuffer } from '@kv/wire';
+import { OutBuffer, SHARD_COUNT } from '@kv/wire';
 import { CommandStats, statsText, type ProcessStats, type ShardNode } from '@kv/node';
 import { Conn } from '../client/conn';
+import { clientLine } from '../commands/client';
 import { log } from '../log';
 import { READ_BUFFER_BYTES, readInto } from '../client/read-buffer';
 import { DENIED, deniedByProtectedMode } from '../client/protected-mode';
@@ -42,7 +43,8 @@ export class Router implements ClientHost {
   /** The client port: --port, or the one the primary picked, once a client shows it (for INFO). */
   private clientPort: number;
   draining = false;
-  private nextConnId = 1;
+  /** This worker's k-th client gets id k * 16 + self + 1: ids are unique across the (at most 16) workers. */
+  private nextConnId: number;
   /** Checks run whenever a client settles: the graceful stop's and a resize pause's. */
   private onSettled: (() => boolean)[] = [];
   private drained: Promise<void> | null = null;
@@ -65,6 +67,7 @@ export class Router implements ClientHost {
     this.owners = new Owners(self, node, peers);
     this.applyMap(map);
     this.clientPort = limits.port;
+    this.nextConnId = self + 1;
     this.passwordDigest = limits.requirepass ? digest(Buffer.from(limits.requirepass, 'utf8')) : null;
   }
 
@@ -163,7 +166,8 @@ export class Router implements ClientHost {
     }
     // A client that half-closes after its last command still gets every reply it is owed.
     socket.allowHalfOpen = true;
-    conn = new Conn(socket, this, this.nextConnId++);
+    conn = new Conn(socket, this, this.nextConnId);
+    this.nextConnId += SHARD_COUNT;
     const client = conn;
     this.conns.add(client);
     this.totalConnections++;
@@ -266,6 +270,13 @@ export class Router implements ClientHost {
       ['protected-mode', l.protectedMode ? 'yes' : 'no'],
       ['maxclients', String(l.maxclientsTotal)],
     ];
+  }
+
+  /** CLIENT LIST's lines for this worker's clients, in the order they connected: all, or those of the ids given. */
+  clientList(ids: readonly number[] | null): string {
+    let text = '';
+    for (const conn of this.conns) if (ids === null || ids.includes(conn.id)) text += clientLine(conn) + '\n';
+    return text;
   }
 
   /** This worker's state, which the figures table (@kv/node's FIGURES) reads for INFO. */

@@ -41,6 +41,8 @@ export function runWorker(): void {
   let passwordKnown = false;
   // INFO, run on this worker's shards, also reports the router's figures (clients, commands).
   node.shards.processStats = () => router.processStats();
+  // CLIENT LIST, asked of every worker, lists the router's clients.
+  node.shards.clientList = (ids) => router.clientList(ids);
   // Work that waited for a transaction has run: send the replies it produced.
   node.shards.onFault = (message, fields) => log('error', message, { worker: index, ...fields });
   node.shards.onDrained = () => {

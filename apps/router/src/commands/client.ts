@@ -1,0 +1,120 @@
+import { commandNamed, integerArg } from '@kv/node';
+import { argsOf, ReplyMode, type Args } from '@kv/wire';
+import { Gather } from '../coord/gather';
+import { runPlan } from '../coord/plan';
+import { verbatim, type ConnectionContext } from './context';
+import { subcommand } from './subcommand';
+
+/**
+ * CLIENT ID / GETNAME / SETNAME / SETINFO / INFO / LIST, as Redis 7.2. CLIENT LIST asks every
+ * worker for its clients' lines (the internal CLIENTLIST, through a Gather), so it lists the
+ * whole server's clients, worker by worker; client ids are unique across workers (Router).
+ */
+
+export const BAD_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
+
+const CLIENTLIST = commandNamed('CLIENTLIST');
+
+/** Redis 7's arity of each subcommand we have (counting CLIENT and the subcommand). */
+const ARITY: Readonly<Record<string, number>> = { ID: 2, GETNAME: 2, SETNAME: 3, SETINFO: 4, INFO: 2, LIST: -2 };
+/** CLIENT LIST TYPE's names, as Redis's getClientTypeByName; every client here is `normal`. */
+const CLIENT_TYPES = new Set(['normal', 'slave', 'replica', 'pubsub', 'master']);
+
+export function client(conn: ConnectionContext, args: Args): void {
+  const sub = subcommand(conn, args, 'CLIENT', ARITY);
+  switch (sub) {
+    case 'ID':
+      return conn.integer(conn.id);
+    case 'GETNAME':
+      return conn.name === '' ? conn.nil() : conn.bulk(conn.name);
+    case 'SETNAME':
+      return setClientName(conn, args.latin1(2)) ? conn.ok() : conn.error(BAD_CLIENT_NAME);
+    case 'SETINFO':
+      return setInfo(conn, args.latin1(2), args.latin1(3));
+    case 'INFO':
+      return verbatim(conn, clientLine(conn) + '\n');
+    case 'LIST':
+      return list(conn, args);
+  }
+}
+
+/**
+ * Redis's one rule for HELLO SETNAME and CLIENT SETNAME: every byte in '!'..'~'; the empty name is
+ * allowed and clears the name. False (the name unchanged) when refused.
+ */
+export function setClientName(conn: ConnectionContext, name: string): boolean {
+  if (!validClientAttr(name)) return false;
+  conn.name = name;
+  return true;
+}
+
+/** Redis's validateClientAttr: a name, LIB-NAME or LIB-VER must split CLIENT LIST by spaces. */
+export function validClientAttr(value: string): boolean {
+  return !/[^\x21-\x7e]/.test(value);
+}
+
+/** CLIENT SETINFO LIB-NAME|LIB-VER value (Redis 7.2): the same characters as a name; '' clears it. */
+function setInfo(conn: ConnectionContext, attribute: string, value: string): void {
+  const which = attribute.toLowerCase();
+  if (which !== 'lib-name' && which !== 'lib-ver') return conn.error(`ERR Unrecognized option '${attribute}'`);
+  if (!validClientAttr(value)) return conn.error(`ERR ${attribute} cannot contain spaces, newlines or special characters.`);
+  if (which === 'lib-name') conn.info.libName = value;
+  else conn.info.libVer = value;
+  conn.ok();
+}
+
+/** CLIENT LIST [TYPE type] | CLIENT LIST ID id [id ...]: the clients' lines, of every worker. */
+function list(conn: ConnectionContext, args: Args): void {
+  const ids: string[] = [];
+  if (args.count === 4 && args.latin1(2).toUpperCase() === 'TYPE') {
+    const type = args.latin1(3).toLowerCase();
+    if (!CLIENT_TYPES.has(type)) return conn.error(`ERR Unknown client type '${args.latin1(3)}'`);
+    // Masters, replicas and subscribers there are none.
+    if (type !== 'normal') return verbatim(conn, '');
+  } else if (args.count > 3 && args.latin1(2).toUpperCase() === 'ID') {
+    for (let i = 3; i < args.count; i++) {
+      if (integerArg(args, i) === undefined) return conn.error('ERR Invalid client ID');
+      ids.push(args.latin1(i));
+    }
+  } else if (args.count !== 2) {
+    return conn.error('ERR syntax error');
+  }
+  runPlan(Gather.eachWorker(conn, CLIENTLIST, argsOf(['CLIENTLIST', ...ids]), conn.workers), () => conn.target());
+}
+
+/** What a client's CLIENT LIST line is made of (Conn has it all). */
+export interface ListedClient {
+  readonly id: number;
+  readonly name: string;
+  readonly info: ConnectionContext['info'];
+  readonly socket: ConnectionContext['socket'];
+  readonly started: number;
+  readonly resp: ConnectionContext['resp'];
+}
+
+/**
+ * One client as Redis 7.2's CLIENT LIST and CLIENT INFO show it, field for field. What this
+ * server does not keep per client reads as Redis's idle value: no subscriptions, no MULTI, no
+ * query or output buffer of its own (the output a socket holds unsent is `omem`).
+ */
+export function clientLine(c: ListedClient): string {
+  const now = Date.now();
+  const age = Math.floor((now - c.info.connectedAt) / 1000);
+  const idle = c.started === 0 ? age : Math.floor((performance.now() - c.started) / 1000);
+  const spec = c.info.command;
+  const cmd = spec === undefined ? 'NULL' : c.info.subcommand === '' ? spec.name.toLowerCase() : `${spec.name.toLowerCase()}|${c.info.subcommand}`;
+  const s = c.socket;
+  const fd = (s as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+  return (
+    `id=${c.id} addr=${address(s.remoteAddress, s.remotePort)} laddr=${address(s.localAddress, s.localPort)} fd=${fd} name=${c.name} ` +
+    `age=${age} idle=${idle} flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 ` +
+    `obl=0 oll=0 omem=${s.writableLength} tot-mem=0 events=r cmd=${cmd} user=default redir=-1 resp=${c.resp.mode === ReplyMode.RESP3 ? 3 : 2} ` +
+    `lib-name=${c.info.libName} lib-ver=${c.info.libVer}`
+  );
+}
+
+/** ip:port, an IPv6 address in brackets (as Redis's anetFormatAddr). */
+function address(ip: string | undefined, port: number | undefined): string {
+  if (ip === undefined) return '?:0';
+  return ip.includes(':') ? `[${ip}]:${port ?? 0}` : `${ip}:${port ?? 0}`;
+}
