@@ -72,13 +72,17 @@ t('a request asking for the client protocol gets its reply encoded by the owner,
   p1.forward(0, GET.opcode, argsOf(['GET', 'missing']), asking(ReplyMode.RESP, 'resp nil'));
   p1.forward(0, GET.opcode, argsOf(['GET', 'missing']), asking(ReplyMode.TEXT, 'text nil'));
   p1.forward(0, GET.opcode, argsOf(['GET', 'enc']), asking(ReplyMode.FORM, 'form'));
-  await until(() => got.length === 5);
+  p1.forward(0, GET.opcode, argsOf(['GET', 'enc']), asking(ReplyMode.RESP3, 'resp3'));
+  p1.forward(0, GET.opcode, argsOf(['GET', 'missing']), asking(ReplyMode.RESP3, 'resp3 nil'));
+  await until(() => got.length === 7);
   assert.equal(got, [
     ['resp', '$7\r\na value\r\n'],
     ['text', 'a value\n'],
     ['resp nil', '$-1\r\n'],
     ['text nil', 'NOTFOUND\n'],
     ['form', `form ${ReplyKind.BULK} a value`],
+    ['resp3', '$7\r\na value\r\n'],
+    ['resp3 nil', '_\r\n'],
   ]);
   close();
 });

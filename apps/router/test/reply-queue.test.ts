@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CommandStats } from '@kv/node';
-import { OutBuffer, ReplyKind, RESP_REPLIES, TEXT_REPLIES } from '@kv/wire';
+import { OutBuffer, ReplyKind, ReplyMode, RESP3_REPLIES, RESP_REPLIES, TEXT_REPLIES } from '@kv/wire';
 import { ReplyQueue, Slot } from '../src/client/reply-queue';
 
 const test = suite('client: reply queue');
@@ -35,6 +35,22 @@ test('replies go out in request order: held bytes, owed replies, in the protocol
   assert.is(drain(queue), '$-1\r\n+between\r\ntext value\n+last\r\n');
   assert.not.ok(queue.waiting);
   assert.is(c.readies, 2);
+});
+
+test('each owed reply keeps the protocol of its command: a RESP2 and a RESP3 slot side by side', () => {
+  const queue = new ReplyQueue();
+  const c = client();
+  const out = new OutBuffer(16);
+  const two = queue.owe(new Slot(c, RESP_REPLIES, queue), out);
+  const three = queue.owe(new Slot(c, RESP3_REPLIES, queue), out);
+  const map = queue.owe(new Slot(c, RESP3_REPLIES, queue), out);
+  const none = queue.owe(new Slot(c, RESP_REPLIES, queue), out);
+  assert.equal([two.mode, three.mode], [ReplyMode.RESP, ReplyMode.RESP3], 'a forwarded command asks its owner for its own protocol');
+  three.settle(ReplyKind.NIL, '');
+  map.settle(ReplyKind.MAP, '', ['f', undefined]);
+  none.settle(ReplyKind.NULL_ARRAY, '');
+  two.settle(ReplyKind.NIL, '');
+  assert.is(drain(queue), '$-1\r\n_\r\n%1\r\n$1\r\nf\r\n_\r\n*-1\r\n');
 });
 
 test('an encoded reply that can go out now points into the frame; one that must wait is copied', () => {

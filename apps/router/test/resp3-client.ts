@@ -126,8 +126,8 @@ export class Resp3Client {
 
 /** A map reply's entries as an object keyed by its (string) keys. */
 export function mapOf(value: R3): Record<string, R3> {
-  if (value === null || typeof value !== 'object' || !('map' in value)) throw new Error(`not a map: ${JSON.stringify(value)}`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || !('map' in value)) throw new Error(`not a map: ${JSON.stringify(value)}`);
   const out: Record<string, R3> = {};
-  for (const [k, v] of value.map) out[String(k)] = v;
+  for (const [k, v] of (value as { map: [R3, R3][] }).map) out[String(k)] = v;
   return out;
 }
