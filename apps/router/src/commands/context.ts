@@ -1,12 +1,15 @@
-import type { Args } from '@kv/wire';
+import type { Args, OutBuffer } from '@kv/wire';
 import type { ReplySink } from '@kv/node';
+import type { Multi } from '../client/multi';
+import type { Plan } from '../coord/plan';
+import type { ScriptClient } from '../coord/script';
 
 /**
  * What a connection command's handler may use of the client connection that sent it: RESP
  * replies, and the connection's own state. Conn (../conn.ts) satisfies it; the handlers import
  * this instead of Conn, so they and conn.ts form no import cycle.
  */
-export interface ConnectionContext extends ReplySink {
+export interface ConnectionContext extends ReplySink, ScriptClient {
   readonly id: number;
   /** CLIENT SETNAME / HELLO SETNAME; '' for none. */
   name: string;
@@ -19,6 +22,12 @@ export interface ConnectionContext extends ReplySink {
   arrayHeader(n: number): void;
   /** Read nothing more; the connection closes once this read's replies are out. */
   quit(): void;
+  /** The connection's MULTI: queued commands and WATCHed keys. */
+  readonly tx: Multi;
+  /** A plan just started for this client (or the error it was refused with): its next commands wait for a blocking one. */
+  runBlocking(plan: Plan | string): void;
+  /** Where the next reply goes. */
+  target(): OutBuffer;
 }
 
 /** Answers one connection command (argv[0] is its name, arity already checked). */

@@ -10,6 +10,7 @@ import { DENIED, deniedByProtectedMode } from '../client/protected-mode';
 import { loopDelaySeconds, type LoopDelay } from './loop-delay';
 import type { Peers } from '../links/peers';
 import { Owners } from '../coord/owners';
+import { Scripts } from '../coord/scripts';
 import { shardsOwnedBy, type ShardMap } from '../primary/shard-map';
 import type { ClientHost, ClientLike, RouterSettings } from '../client/host';
 
@@ -48,6 +49,7 @@ export class Router implements ClientHost {
   private drained: Promise<void> | null = null;
   /** Who runs commands on each shard: this worker or a peer (the primary's shard map, copied). */
   readonly owners: Owners;
+  readonly scripts: Scripts;
   /** Workers that take part in every-worker commands (DBSIZE, KEYS, INFO ...). */
   workers: number;
   mapVersion = 0;
@@ -63,9 +65,15 @@ export class Router implements ClientHost {
   ) {
     this.workers = map.workers;
     this.owners = new Owners(self, node, peers);
+    this.scripts = new Scripts(limits.luaTimeLimit);
+    node.shards.scripts = this.scripts;
     this.applyMap(map);
     this.clientPort = limits.port;
     this.passwordDigest = limits.requirepass ? digest(Buffer.from(limits.requirepass, 'utf8')) : null;
+  }
+
+  shareScript(body: string): void {
+    this.scripts.share(body, this.owners, this.workers);
   }
 
   /** Routes by a new version of the shard map (the primary sends it while every router is paused). */
