@@ -1,4 +1,5 @@
 import { respArrayHeader, respError, type Args, type OutBuffer } from '@kv/wire';
+import { lookup } from '@kv/node';
 import type { PlanClient } from './plan';
 import { Held } from './held';
 
@@ -29,8 +30,10 @@ export class Exec extends Held {
   private error = '';
   /** The header went out with the commands (run at once, not placed). */
   private written = false;
-  /** The reply-order place after the last command's. */
+  /** The reply-order place after the last command sent's. */
   private last = 0;
+  /** The next queued command to send. */
+  private next = 0;
 
   constructor(
     override readonly client: ExecClient,
@@ -68,18 +71,31 @@ export class Exec extends Held {
     this.place();
     this.done = true;
     client.txid = this.holdId;
-    for (const args of this.queued) client.runQueued(args);
-    client.ready();
-    // Released once every command of it has its reply: a step answered late (an MSETNX's
-    // writes, a SCAN's next shard) still runs under the hold.
-    this.last = client.nextSeq;
     client.running = this;
+    this.dispatch();
+    client.ready();
+  }
+
+  /**
+   * Sends the queued commands in order. A command's steps go out in order on each link, so the
+   * next may follow at once, unless it takes more than one round of steps (MSETNX's writes after
+   * its checks, a script's calls, a SCAN's next shard): then the next waits until it is done.
+   */
+  private dispatch(): void {
+    const client = this.client;
+    while (this.next < this.queued.length) {
+      const args = this.queued[this.next++];
+      client.runQueued(args);
+      this.last = client.nextSeq;
+      if (takesRounds(args) && !client.answeredBefore(this.last)) return;
+    }
     this.check();
   }
 
-  /** Some owed reply is done: once all of this EXEC's are, the holds go (Conn.ready calls it). */
+  /** Some owed reply is done (Conn.ready calls it): go on, and once all are, the holds go. */
   check(): void {
     if (this.released || !this.client.answeredBefore(this.last)) return;
+    if (this.next < this.queued.length) return this.dispatch();
     const client = this.client;
     client.txid = null;
     client.running = null;
@@ -98,4 +114,10 @@ export class Exec extends Held {
     if (this.result === 'nil') return out.latin1('*-1\r\n');
     if (!this.written) respArrayHeader(out, this.queued.length);
   }
+}
+
+/** A command whose later steps are sent only after earlier ones answered. */
+function takesRounds(args: Args): boolean {
+  const spec = lookup(args);
+  return spec !== undefined && (spec.plan === 'script' || spec.plan === 'cursor' || spec.name === 'MSETNX');
 }
