@@ -120,8 +120,12 @@ t('a runaway script is stopped by --lua-time-limit; its worker goes on serving',
   // pcall cannot keep it alive either.
   const caught = (await c.call('EVAL', "local ok = pcall(function() while true do end end) return 'escaped'", '0')) as Resp;
   assert.match((caught as { error: string }).error, /Script killed/);
+  // One that waits on other workers spends little CPU, but holds them: stopped by the clock too.
+  const waiting = (await c.call('EVAL', "for i = 1, 1e9 do redis.call('GET', KEYS[1]) redis.call('GET', KEYS[2]) end", '2', k0, k1)) as { error: string };
+  assert.match(waiting.error, /^ERR Script killed/);
   assert.equal(await c.call('PING'), 'PONG');
   assert.equal(await other.call('SET', k0, 'alive'), 'OK');
+  assert.equal(await other.call('SET', k1, 'alive too'), 'OK');
   assert.equal(await c.call('EVAL', "return redis.call('GET', KEYS[1])", '1', k0), 'alive');
 });
 

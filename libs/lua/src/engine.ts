@@ -37,8 +37,8 @@ export function sha1hex(body: string): string {
  * One Lua state (wasmoon: Lua 5.4 compiled to WebAssembly) with Redis's sandbox (prelude.ts)
  * and a cache of compiled scripts by sha1. Each run is a coroutine of its own: while one waits
  * for a reply from another worker, another may run; a run's KEYS and ARGV are locals of its
- * chunk, not globals, so runs never see each other's. A run that spends more than `limitMs` of
- * CPU in Lua is stopped with an error.
+ * chunk, not globals, so runs never see each other's. A run still going `limitMs` after it started
+ * (waiting for other workers included) is stopped with an error.
  */
 export class LuaEngine {
   private readonly m: Module;
@@ -166,7 +166,7 @@ export class LuaEngine {
   /** The error reply of a run that failed: Redis's text for a raised reply or a Lua error. */
   private errorOf(run: Run, T: number): Reply {
     const m = this.m;
-    if (run.killed) return { err: `ERR Script killed: it ran longer than lua-time-limit (${run.limitMs} ms) and was stopped` };
+    if (run.killed) return { err: `ERR Script killed: it ran longer than lua-time-limit (${run.limitMs} ms) and was stopped (writes it made stay)` };
     if (m._lua_type(T, -1) === T_TABLE) {
       // Raised by redis.call (with the line it was called from) or by error({ err = ... }).
       const value = this.stack.valueAt(T, m._lua_gettop(T), 0);
@@ -185,6 +185,8 @@ export class LuaEngine {
     const run = this.current;
     const n = m._lua_gettop(T);
     const raise = m._lua_toboolean(T, 1) !== 0;
+    // A script that waits on other workers spends little CPU but holds them: the limit is time since it started.
+    if (run !== null && (run.killed || run.overTime())) return this.kill(run, T);
     if (run === null) return this.answer(T, 'ERR redis.call used outside of a script');
     if (n < 2) return this.answer(T, 'ERR Please specify at least one argument for this redis lib call');
     const argv: string[] = [];
@@ -213,19 +215,25 @@ export class LuaEngine {
   private onHook(T: number): void {
     const run = this.current;
     if (run === null) return;
-    if (!run.killed && run.spentMs + (performance.now() - run.resumedAt) <= run.limitMs) return;
-    // Killed: raise again on every line, so that a pcall in the script cannot carry on.
+    if (!run.killed && !run.overTime()) return;
+    this.kill(run, T);
+  }
+
+  /** Stops a run: raised now and again on every line, so that a pcall in the script cannot carry on. */
+  private kill(run: Run, T: number): number {
     run.killed = true;
     this.m._lua_sethook(T, this.hook, MASK_LINE | MASK_COUNT, 1);
     this.stack.pushString(T, 'Script killed');
-    this.m._lua_error(T);
+    return this.m._lua_error(T);
   }
 }
 
 /** One script run: a coroutine, resumed until done; a command it waits for resumes it with its reply. */
 export class Run {
+  /** CPU spent in Lua so far (every resume), and when the run started (performance.now). */
   spentMs = 0;
   resumedAt = 0;
+  startedAt = -1;
   killed = false;
   private ended = false;
 
@@ -241,9 +249,15 @@ export class Run {
   /** Runs it until it finishes or waits for a command's reply (`reply`: that reply, to go on with). */
   resume(reply?: Reply): Step {
     this.resumedAt = performance.now();
+    if (this.startedAt < 0) this.startedAt = this.resumedAt;
     if (reply === undefined) return this.engine.resumeRun(this, 2);
     this.engine.pushReply(this.T, reply);
     return this.engine.resumeRun(this, 1);
+  }
+
+  /** Past the limit since it started, as Redis's lua-time-limit counts (waiting for other workers included). */
+  overTime(): boolean {
+    return performance.now() - this.startedAt > this.limitMs;
   }
 
   /** @internal */
