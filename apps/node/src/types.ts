@@ -59,14 +59,25 @@ export interface WorkerShards<Stats = any> {
   readonly processStats: (() => Stats) | null;
   /** CLIENT LIST's lines for this worker's clients (all, or those of the ids given), when a worker process registered it. */
   readonly clientList: ((ids: readonly number[] | null) => string) | null;
+  /** The worker's script cache, when its router registered one (SCRIPTSTORE, SCRIPTFLUSH). */
+  readonly scripts: ScriptStore | null;
   store(shard: number): Lru | undefined;
   adopt(shard: number): Lru;
   totals(): ShardTotals;
   flush(): void;
   holdFor(txid: string, from: number, writes: [string, string][]): void;
+  /** True while the transaction `txid` holds these shards. */
+  holds(txid: string): boolean;
   commit(txid: string): boolean;
   abort(txid: string): boolean;
   isGone(link: number): boolean;
+}
+
+/** A worker's script cache as the shards see it (the router's Lua engine). */
+export interface ScriptStore {
+  /** Compiles and keeps a script: null, or its compile error. */
+  store(body: string): string | null;
+  flush(): void;
 }
 
 /** Runs a one-key command on the store of the shard owning its key. */
@@ -85,10 +96,12 @@ export type WorkerHandler = (shards: WorkerShards, args: Args, reply: ReplySink)
  *   coordinator holds every worker involved, in worker order, then commits (apps/router/src/coord/txn.ts).
  * - `cursor`: SCAN; runs (`workerHandler`) on the worker owning the shard its cursor points into,
  *   then on the next shard's owner while a shard ran out early (apps/router/src/coord/scan.ts).
+ * - `script`: EVAL and friends: keys declared by count (argv[2]); run by the router's Lua engine
+ *   under a hold of every worker of those keys (apps/router/src/coord/script.ts).
  * - `connection`: no key; answered by the router itself (apps/router/src/commands/).
  * - `internal`: sent between workers only (a transaction's steps, a shard's hand-over); clients cannot call it.
  */
-export type Plan = 'one-key' | 'each-key' | 'each-worker' | 'atomic' | 'cursor' | 'connection' | 'internal';
+export type Plan = 'one-key' | 'each-key' | 'each-worker' | 'atomic' | 'cursor' | 'script' | 'connection' | 'internal';
 
 /** A command as data: the router checks arity and finds keys, owners and the plan from this alone. */
 export interface CommandSpec {
@@ -117,6 +130,11 @@ export interface CommandSpec {
   readonly textOnly?: boolean;
   /** An internal step that gets no reply and never waits its turn (a transaction's commit or abort). */
   readonly control?: boolean;
+  /**
+   * TXRUN: a command of the transaction or script holding this worker. It runs at once, ahead of
+   * the work waiting behind the hold, and only while that transaction holds it.
+   */
+  readonly bypass?: boolean;
   /** Redis's command flags, for COMMAND's reply. */
   readonly flags: readonly string[];
 }

@@ -27,9 +27,24 @@ function arg(rand: Rand): Buffer {
   const r = rand();
   if (r < 0.5) return Buffer.from(`fz:${int(rand, 50)}`);
   if (r < 0.7) return Buffer.from(String(int(rand, 3) === 0 ? -int(rand, 1e6) : int(rand, 1e6)));
-  if (r < 0.8) return Buffer.from(pick(rand, ['EX', 'PX', 'NX', 'XX', 'GET', 'KEEPTTL', 'MATCH', 'COUNT', '*', 'fz:*', '0', '', 'inf', 'nan']));
+  if (r < 0.8) return Buffer.from(pick(rand, ['EX', 'PX', 'NX', 'XX', 'GET', 'KEEPTTL', 'MATCH', 'COUNT', '*', 'fz:*', '0', '', 'inf', 'nan', '1', '2', 'LOAD', 'FLUSH', 'EXISTS']));
+  if (r < 0.85) return Buffer.from(pick(rand, SCRIPTS));
   return randomBytes(rand, int(rand, rand() < 0.9 ? 40 : 3000));
 }
+
+/** Script bodies for EVAL (and their sha1s, for EVALSHA): well formed, broken, runaway (--lua-time-limit stops it). */
+const SCRIPTS = [
+  "return redis.call('GET', KEYS[1])",
+  "return redis.call('SET', KEYS[1], ARGV[1])",
+  "return {redis.call('INCR', KEYS[1]), redis.call('MGET', KEYS[1], KEYS[2])}",
+  "redis.call('MSET', KEYS[1], ARGV[1], KEYS[2], ARGV[2]) return redis.call('DEL', KEYS[2])",
+  "return redis.pcall('GET', 'fz:undeclared')",
+  'return {1, 2.5, true, false, nil, {err = "x"}}',
+  'while true do end',
+  'return 1 +',
+  'return x',
+  'a0a9ab2d8ac6f0e3ec2c2b7a74d1bd9c3bd0e8b1',
+];
 
 /** Every command the fuzzers may send, except the ones that would touch the checker's keys (FLUSHALL, FLUSHDB). */
 const NAMES = [
@@ -37,6 +52,7 @@ const NAMES = [
   'DECRBY', 'INCRBYFLOAT', 'MGET', 'MSET', 'MSETNX', 'DEL', 'UNLINK', 'EXISTS', 'TOUCH', 'EXPIRE', 'PEXPIRE', 'EXPIREAT',
   'PEXPIREAT', 'TTL', 'PTTL', 'PERSIST', 'TYPE', 'DBSIZE', 'KEYS', 'SCAN', 'INFO', 'PING', 'ECHO', 'QUIT', 'SELECT',
   'HELLO', 'CLIENT', 'COMMAND', 'CONFIG', 'TIME', 'AUTH', 'PUT', 'STATS', 'NOSUCH', 'SHUTDOWN', 'DEBUG', 'mget', 'sEt',
+  'MULTI', 'EXEC', 'DISCARD', 'WATCH', 'UNWATCH', 'EVAL', 'EVALSHA', 'EVAL_RO', 'EVALSHA_RO', 'SCRIPT', 'multi', 'exec',
 ];
 
 /** A RESP command: well formed with a random name and arity, or broken somewhere. */
@@ -178,7 +194,8 @@ let cluster: Cluster;
 t.before(async () => {
   // Listening on 0.0.0.0 (clients still connect to 127.0.0.1): protected mode is on, as by
   // default, so a client reset before adoption goes through its check too.
-  cluster = await startCluster({ workers: WORKERS, args: ['--admin-port', '-1', '--host', '0.0.0.0'] });
+  // A runaway script blocks its worker until --lua-time-limit: kept short here.
+  cluster = await startCluster({ workers: WORKERS, args: ['--admin-port', '-1', '--host', '0.0.0.0', '--lua-time-limit', '100'] });
 });
 t.after(async () => {
   await cluster.stop();

@@ -3,6 +3,7 @@ import type { Lru } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
 import { integerArg, upperArg } from './args';
 import { expiryFrom } from './strings';
+import { keyVersion } from './txn';
 
 /**
  * Key-space commands on one key, as Redis's db.c and expire.c. Multi-key forms (DEL a b c) are
@@ -87,4 +88,9 @@ function setExpiry(store: Lru, args: Args, reply: ReplySink, unit: string, comma
   if (at <= Date.now()) store.delete(key);
   else store.setExpiryOf(key, at);
   reply.integer(1);
+}
+
+/** KEYVERSION key (internal, for WATCH): the key's version, 0 when absent (Lru.version). */
+export function version(store: Lru, args: Args, reply: ReplySink): void {
+  reply.integer(keyVersion(store, args.latin1(1)));
 }

@@ -5,6 +5,7 @@ import * as handover from './handover';
 import * as info from './info';
 import * as keys from './keys';
 import * as scan from './scan';
+import * as scripting from './scripting';
 import * as server from './server';
 import * as strings from './strings';
 import * as txn from './txn';
@@ -73,6 +74,25 @@ const table: Entry[] = [
   { name: 'TXPREPARE', arity: -5, plan: 'internal', keys: NONE, workerHandler: txn.txprepare, flags: [] },
   { name: 'TXCOMMIT', arity: 2, plan: 'internal', keys: NONE, workerHandler: txn.txcommit, control: true, flags: [] },
   { name: 'TXABORT', arity: 2, plan: 'internal', keys: NONE, workerHandler: txn.txabort, control: true, flags: [] },
+  // MULTI/EXEC and scripts over several workers: hold each (TXHOLD), run their commands through
+  // the hold (TXRUN txid opcode argv...), release (TXABORT: a hold has no writes of its own)
+  { name: 'TXHOLD', arity: -3, plan: 'internal', keys: NONE, workerHandler: txn.txhold, flags: [] },
+  { name: 'TXRUN', arity: -4, plan: 'internal', keys: NONE, bypass: true, flags: [] },
+  { name: 'KEYVERSION', arity: 2, plan: 'internal', keys: ONE, handler: keys.version, flags: [] },
+  // scripts (apps/router/src/coord/script.ts; the cache on every worker: ./scripting.ts)
+  { name: 'EVAL', arity: -3, plan: 'script', keys: NONE, flags: ['noscript', 'stale', 'skip-monitor', 'may-replicate', 'no-mandatory-keys', 'movablekeys'] },
+  { name: 'EVALSHA', arity: -3, plan: 'script', keys: NONE, flags: ['noscript', 'stale', 'skip-monitor', 'may-replicate', 'no-mandatory-keys', 'movablekeys'] },
+  { name: 'EVAL_RO', arity: -3, plan: 'script', keys: NONE, flags: ['readonly', 'noscript', 'stale', 'skip-monitor', 'no-mandatory-keys', 'movablekeys'] },
+  { name: 'EVALSHA_RO', arity: -3, plan: 'script', keys: NONE, flags: ['readonly', 'noscript', 'stale', 'skip-monitor', 'no-mandatory-keys', 'movablekeys'] },
+  { name: 'SCRIPT', arity: -2, plan: 'connection', keys: NONE, flags: ['noscript'] },
+  { name: 'SCRIPTSTORE', arity: 2, plan: 'internal', keys: NONE, workerHandler: scripting.scriptstore, flags: [] },
+  { name: 'SCRIPTFLUSH', arity: 1, plan: 'internal', keys: NONE, workerHandler: scripting.scriptflush, flags: [] },
+  // transactions (apps/router/src/client/multi.ts, coord/exec.ts)
+  { name: 'MULTI', arity: 1, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'fast', 'allow-busy'] },
+  { name: 'EXEC', arity: 1, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'skip-slowlog'] },
+  { name: 'DISCARD', arity: 1, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'fast', 'allow-busy'] },
+  { name: 'WATCH', arity: -2, plan: 'connection', keys: ALL, flags: ['noscript', 'loading', 'stale', 'fast', 'allow-busy'] },
+  { name: 'UNWATCH', arity: 1, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'fast', 'allow-busy'] },
   // every worker
   { name: 'DBSIZE', arity: 1, plan: 'each-worker', keys: NONE, combine: 'sum', workerHandler: server.dbsize, flags: R },
   { name: 'FLUSHALL', arity: -1, plan: 'each-worker', keys: NONE, combine: 'ok', workerHandler: server.flushall, flags: ['write'] },

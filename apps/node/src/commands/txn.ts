@@ -9,6 +9,9 @@ import type { WorkerShards } from '../types';
  *   TXPREPARE txid coordinator MSET|MSETNX|MGET key [value] ...  hold these shards; answer what the mode needs
  *   TXCOMMIT txid                                         apply the held writes, release (no reply)
  *   TXABORT txid                                          release without writing (no reply)
+ *   TXHOLD txid coordinator [key version] ...             hold these shards for a MULTI/EXEC or a
+ *                                                         script (its commands come as TXRUN);
+ *                                                         answer how many WATCHed keys changed
  */
 
 /** TXPREPARE: runs in its turn (the caller passes it through ShardSet.run), then holds the shards. */
@@ -84,4 +87,28 @@ export function txcommit(shards: WorkerShards, args: Args): void {
 
 export function txabort(shards: WorkerShards, args: Args): void {
   shards.abort(args.latin1(1));
+}
+
+/**
+ * TXHOLD: runs in its turn like TXPREPARE, then holds the shards for a MULTI/EXEC or a script,
+ * whose commands then come as TXRUN (ShardNode.serveBatch) until TXABORT releases them.
+ */
+export function txhold(shards: WorkerShards, args: Args, reply: ReplySink): void {
+  const from = shards.source;
+  if (from >= 0 && shards.isGone(from)) return reply.error('ERR transaction coordinator is gone');
+  // TXHOLD txid coordinator [key version] ...: the MULTI's WATCHed keys here, and their versions then.
+  let changed = 0;
+  for (let i = 3; i + 1 < args.count; i += 2) {
+    const key = args.latin1(i);
+    const store = shards.store(shardOfString(key));
+    if (store === undefined) return reply.error('ERR key is not owned by this worker');
+    if (keyVersion(store, key) !== Number(args.latin1(i + 1))) changed++;
+  }
+  shards.holdFor(args.latin1(1), from, []);
+  reply.integer(changed);
+}
+
+/** A key's version (Lru.version): changes with every write to it; 0 when absent. */
+export function keyVersion(store: Lru, key: string): number {
+  return (store as Lru & { version?(key: string): number }).version?.(key) ?? 0;
 }

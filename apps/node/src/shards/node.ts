@@ -1,4 +1,4 @@
-import { copyArgs, FrameEncoder, FrameKind, repliesForMode, ReplyKind, ReplyMode, RequestReader, type Args, type Items, type ReplyEncoder } from '@kv/wire';
+import { Args, copyArgs, FrameEncoder, FrameKind, repliesForMode, ReplyKind, ReplyMode, RequestReader, type Items, type ReplyEncoder } from '@kv/wire';
 import type { EvictionPolicy } from '@kv/lru';
 import { BY_OPCODE, type CommandSpec } from '../commands/table';
 import type { ReplySink } from '../reply';
@@ -96,6 +96,8 @@ export class ShardNode {
   /** Batches (frames) received from peers. */
   peerFrames = 0;
   private readonly reader = new RequestReader();
+  /** A TXRUN's inner command, as a view of its arguments. */
+  private readonly heldArgs = new Args(8);
 
   constructor(owned: readonly number[], maxmemory: number, policy: EvictionPolicy = 'allkeys-lru') {
     this.shards = new ShardSet(owned, maxmemory, policy);
@@ -116,6 +118,7 @@ export class ShardNode {
       replies.mode = mode;
       if (spec === undefined) replies.error('ERR unknown command');
       else if (spec.control) spec.workerHandler!(shards, reader.args, replies);
+      else if (spec.bypass) this.runHeld(reader.args, replies, source);
       else if (shards.busy) {
         const args = copyArgs(reader.args);
         const answer = answerTo(replies);
@@ -133,6 +136,22 @@ export class ShardNode {
     }
     this.peerFrames++;
     this.servedForPeers += count;
+  }
+
+  /**
+   * TXRUN txid opcode argv...: a command of the MULTI/EXEC or script holding these shards, run
+   * now, ahead of the work waiting behind its hold; refused when that transaction does not hold them.
+   */
+  private runHeld(args: Args, replies: FrameReplies, source: number): void {
+    if (!this.shards.holds(args.latin1(1))) return replies.error('ERR the transaction no longer holds this worker');
+    const inner = BY_OPCODE[Number(args.latin1(2))];
+    if (inner === undefined || inner.control || inner.bypass || (inner.handler === undefined && inner.workerHandler === undefined)) {
+      return replies.error('ERR unknown command');
+    }
+    const view = this.heldArgs;
+    view.reset(args.buf);
+    for (let i = 3; i < args.count; i++) view.push(args.starts[i], args.ends[i]);
+    this.runOne(inner, view, replies, source);
   }
 
   private runOne(spec: CommandSpec, args: Args, replies: FrameReplies, source: number): void {

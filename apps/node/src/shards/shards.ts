@@ -1,7 +1,7 @@
 import { Lru, type EvictionPolicy } from '@kv/lru';
 import { SHARD_COUNT, shardOf, shardOfString, type Args } from '@kv/wire';
 import type { ProcessStats, StatsProvider } from '../commands/info';
-import type { CommandSpec, ReplySink, ShardTotals, WorkerShards } from '../types';
+import type { CommandSpec, ReplySink, ScriptStore, ShardTotals, WorkerShards } from '../types';
 
 const NOTHING = () => {};
 
@@ -47,6 +47,8 @@ export class ShardSet implements WorkerShards<ProcessStats> {
   droppedWrites = 0;
   /** The shard map version this worker routes by (set by its router): a hand-over checks it. */
   mapVersion = 0;
+  /** The worker's script cache (the router's Lua engine), set by the worker process. */
+  scripts: ScriptStore | null = null;
   /** The worker process's own figures (clients, commands, port ...) for INFO; set by the worker. */
   processStats: StatsProvider | null = null;
   /** CLIENT LIST's lines for this worker's clients; set by the worker process. */
@@ -133,6 +135,10 @@ export class ShardSet implements WorkerShards<ProcessStats> {
   /** Called from within run(): the transaction now holds these shards until commit or abort. */
   holdFor(txid: string, from: number, writes: [string, string][]): void {
     this.hold = { txid, from, writes };
+  }
+
+  holds(txid: string): boolean {
+    return this.hold !== null && this.hold.txid === txid;
   }
 
   /** Applies the held transaction's writes and lets waiting work run. False if it is not the holder. */

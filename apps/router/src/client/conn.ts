@@ -5,16 +5,19 @@ import { runConnectionCommand } from '../commands';
 import type { ConnectionContext } from '../commands/context';
 import { coordinate } from '../coord/coordinator';
 import type { Plan, PlanClient } from '../coord/plan';
+import { runScript } from '../coord/script';
 import { log } from '../log';
 import { Demux } from './demux';
-import { ClientInfo } from './client-info';
 import { Flow } from './flow';
+import { Multi, NOT_QUEUED } from './multi';
+import { ConnState } from './conn-state';
 import type { ClientHost, ClientLike } from './host';
 import { ReplyQueue, Slot, type Owed } from './reply-queue';
 
 const GET = commandNamed('GET');
 const PUT = commandNamed('PUT');
 const NOAUTH = 'NOAUTH Authentication required.';
+const QUEUE_FULL = 'ERR MULTI queue is over the client query buffer limit; EXEC will abort';
 /** What a client may send before AUTH, as in Redis. */
 const OPEN_BEFORE_AUTH = new Set(['AUTH', 'HELLO', 'QUIT']);
 /** Where each text command's figures go in CommandStats, by TextOp. */
@@ -31,11 +34,7 @@ const UNKNOWN_TEXT = statIndex(UNKNOWN_OPCODE, false);
  * by the coordinator over several owners, or here for a connection command. Replies go out in
  * request order (ReplyQueue), each in the protocol of its command; Flow stops and resumes reading.
  */
-export class Conn implements TextSink, RespSink, ConnectionContext, PlanClient, ClientLike {
-  readonly id: number;
-  name = '';
-  /** What CLIENT INFO and CLIENT LIST show beyond the name. */
-  readonly info = new ClientInfo();
+export class Conn extends ConnState implements TextSink, RespSink, ConnectionContext, PlanClient, ClientLike {
   private readonly demux: Demux;
   /** The encoder of the command being answered: RESP2, RESP3 or the seed's text protocol. */
   replies: ReplyEncoder = TEXT_REPLIES;
@@ -46,25 +45,21 @@ export class Conn implements TextSink, RespSink, ConnectionContext, PlanClient, 
   dirty = false;
   /** A transaction of this client's in flight: what it sent next waits (Flow) until it is done. */
   private blockedBy: Plan | null = null;
-  /** No password is set, or this client gave it. */
-  private authenticated: boolean;
+  /** MULTI's queue and WATCHed keys. */
+  readonly tx: Multi = new Multi(this);
+
   /** The command being timed (its CommandStats index) while its reply may still come within this read, and its start (performance.now; 0 before the first). */
   private stat = NO_STAT;
   started = 0;
 
   constructor(
     readonly socket: net.Socket,
-    readonly router: ClientHost,
+    router: ClientHost,
     id: number,
   ) {
-    this.id = id;
-    this.authenticated = !router.passwordRequired;
+    super(router, id);
     this.demux = new Demux(router.limits);
     this.flow = new Flow(this, socket, router);
-  }
-
-  get owners(): ClientHost['owners'] {
-    return this.router.owners;
   }
 
   get closed(): boolean {
@@ -135,16 +130,45 @@ export class Conn implements TextSink, RespSink, ConnectionContext, PlanClient, 
     this.replies = this.resp;
     const spec = lookup(args);
     this.begin(statIndex(spec === undefined ? UNKNOWN_OPCODE : spec.opcode, true));
-    if (!this.authenticated && !(spec !== undefined && OPEN_BEFORE_AUTH.has(spec.name))) return this.error(NOAUTH);
-    if (spec === undefined) return this.error(unknownCommand(args));
-    if (!arityOk(spec, args.count)) return this.error(`ERR wrong number of arguments for '${spec.name.toLowerCase()}' command`);
+    if (!this.authenticated && !(spec !== undefined && OPEN_BEFORE_AUTH.has(spec.name))) return this.refuse(NOAUTH);
+    if (spec === undefined) return this.refuse(unknownCommand(args));
+    if (!arityOk(spec, args.count)) return this.refuse(`ERR wrong number of arguments for '${spec.name.toLowerCase()}' command`);
     this.info.command = spec;
+    if (this.tx.active && !NOT_QUEUED.has(spec.name)) return this.tx.queue(args) ? this.status('QUEUED') : this.error(QUEUE_FULL);
+    this.dispatch(spec, args);
+  }
+
+  private dispatch(spec: CommandSpec, args: Args): void {
     if (spec.plan === 'one-key') return this.runOnOwner(spec, args);
     if (spec.plan === 'connection') return runConnectionCommand(this, spec, args);
-    const plan = coordinate(this, spec, args, this.router.workers, () => this.target());
+    this.runBlocking(spec.plan === 'script' ? runScript(this, spec, args, () => this.target()) : coordinate(this, spec, args, this.router.workers, () => this.target()));
+  }
+
+  /** A command refused before it ran: inside MULTI, EXEC will answer EXECABORT. */
+  private refuse(message: string): void {
+    this.tx.refused();
+    this.error(message);
+  }
+
+  runBlocking(plan: Plan | string): void {
     if (typeof plan === 'string') return this.error(plan);
-    // Later commands wait for a transaction, so this client reads its own writes.
-    if (plan.blocks && !plan.done) this.blockedBy = plan;
+    // Later commands wait for a transaction, so this client reads its own writes. (Inside an
+    // EXEC, the EXEC makes them wait already.)
+    if (plan.blocks && !plan.over && this.running === null && this.txid === null) this.blockedBy = plan;
+  }
+
+  /** A command EXEC runs: as if just sent, its reply in its place in the reply order. */
+  runQueued(args: Args): void {
+    this.replies = this.resp;
+    this.dispatch(lookup(args)!, args);
+  }
+
+  get nextSeq(): number {
+    return this.queue.nextSeq;
+  }
+
+  answeredBefore(seq: number): boolean {
+    return this.queue.doneBefore(seq);
   }
 
   respProtocolError(message: string): void {
@@ -175,32 +199,6 @@ export class Conn implements TextSink, RespSink, ConnectionContext, PlanClient, 
     item.started = this.started;
     this.stat = NO_STAT;
     return this.queue.owe(item, this.router.out);
-  }
-
-  // Connection state, for connection commands.
-
-  get passwordRequired(): boolean {
-    return this.router.passwordRequired;
-  }
-
-  get isAuthenticated(): boolean {
-    return this.authenticated;
-  }
-
-  /** AUTH: true when the password is right (this connection may then run anything). */
-  authenticate(password: string): boolean {
-    if (!this.router.passwordMatches(password)) return false;
-    this.authenticated = true;
-    return true;
-  }
-
-  configParams(): [string, string][] {
-    return this.router.configParams();
-  }
-
-  /** Workers in the shard map, for connection commands that ask every worker (CLIENT LIST). */
-  get workers(): number {
-    return this.router.workers;
   }
 
   /** QUIT: read nothing more; the connection closes once this read's replies are out. */
@@ -269,6 +267,7 @@ export class Conn implements TextSink, RespSink, ConnectionContext, PlanClient, 
 
   /** An owed reply is done: written once this read of a link is over (Peers.flushDirty). */
   ready(): void {
+    if (this.running !== null) this.running.check();
     this.router.peers.markDirty(this);
   }
 
@@ -282,7 +281,7 @@ export class Conn implements TextSink, RespSink, ConnectionContext, PlanClient, 
     const out = this.router.out;
     this.queue.flush(out, this.router.commandStats, performance.now());
     if (out.length > 0) this.flow.writeOut(out);
-    if (this.blockedBy !== null && this.blockedBy.done) {
+    if (this.blockedBy !== null && this.blockedBy.over) {
       this.blockedBy = null;
       this.flow.replayInput();
     }

@@ -2,6 +2,7 @@ import type * as net from 'node:net';
 import type { OutBuffer } from '@kv/wire';
 import type { CommandStats } from '@kv/node';
 import type { Owners } from '../coord/owners';
+import type { Scripts } from '../coord/scripts';
 import type { Flushable } from '../links/types';
 
 export interface RouterSettings {
@@ -15,6 +16,8 @@ export interface RouterSettings {
   maxclientsTotal: number;
   /** Idle seconds before a client is closed; 0: never. */
   timeout: number;
+  /** CPU milliseconds a Lua script may spend before it is stopped. */
+  luaTimeLimit: number;
   /** Seconds between TCP keepalive probes; 0: off. */
   tcpKeepalive: number;
   /** Unread reply bytes past which a client is closed. */
@@ -50,6 +53,10 @@ export interface ClientHost {
   readonly owners: Owners;
   readonly peers: { markDirty(client: Flushable): void };
   readonly commandStats: CommandStats;
+  /** The worker's Lua engine and script cache. */
+  readonly scripts: Scripts;
+  /** Gives a script compiled here to every other worker (fire and forget). */
+  shareScript(body: string): void;
   /** Workers in the shard map (every-worker commands run on each). */
   readonly workers: number;
   /** A resize moves a shard: no client command runs until it is over. */

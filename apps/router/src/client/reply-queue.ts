@@ -129,6 +129,18 @@ export class ReplyQueue {
     return item;
   }
 
+  /** The seq the next owed reply will get. */
+  get nextSeq(): number {
+    return this.base + this.items.length;
+  }
+
+  /** True when every owed reply with a lower seq than `seq` is done (or written). */
+  doneBefore(seq: number): boolean {
+    const items = this.items;
+    while (this.doneUpTo - this.base < items.length && items[this.doneUpTo - this.base].done) this.doneUpTo++;
+    return seq <= this.doneUpTo;
+  }
+
   /** True when `item` (just done) and everything before it are done: the next flush writes it. */
   writableNow(item: Owed): boolean {
     const items = this.items;

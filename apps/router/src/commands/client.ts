@@ -82,6 +82,13 @@ function list(conn: ConnectionContext, args: Args): void {
   runPlan(Gather.eachWorker(conn, CLIENTLIST, argsOf(['CLIENTLIST', ...ids]), conn.workers), () => conn.target());
 }
 
+/** CLIENT LIST's lines for a worker's clients, in the order they connected: all, or those of the ids given. */
+export function listClients(clients: Iterable<ListedClient>, ids: readonly number[] | null): string {
+  let text = '';
+  for (const c of clients) if (ids === null || ids.includes(c.id)) text += clientLine(c) + '\n';
+  return text;
+}
+
 /** What a client's CLIENT LIST line is made of (Conn has it all). */
 export interface ListedClient {
   readonly id: number;

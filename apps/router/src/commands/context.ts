@@ -1,14 +1,16 @@
 import type { Args, OutBuffer, ReplyEncoder } from '@kv/wire';
 import type { ReplySink } from '@kv/node';
 import type { ClientInfo } from '../client/client-info';
-import type { PlanClient } from '../coord/plan';
+import type { Multi } from '../client/multi';
+import type { Plan } from '../coord/plan';
+import type { ScriptClient } from '../coord/script';
 
 /**
  * What a connection command's handler may use of the client connection that sent it: replies in
  * its protocol, and the connection's own state. Conn (../conn.ts) satisfies it; the handlers
  * import this instead of Conn, so they and conn.ts form no import cycle.
  */
-export interface ConnectionContext extends ReplySink, PlanClient {
+export interface ConnectionContext extends ReplySink, ScriptClient {
   readonly id: number;
   /** CLIENT SETNAME / HELLO SETNAME; '' for none. */
   name: string;
@@ -33,6 +35,10 @@ export interface ConnectionContext extends ReplySink, PlanClient {
   target(): OutBuffer;
   /** Read nothing more; the connection closes once this read's replies are out. */
   quit(): void;
+  /** The connection's MULTI: queued commands and WATCHed keys. */
+  readonly tx: Multi;
+  /** A plan just started for this client (or the error it was refused with): its next commands wait for a blocking one. */
+  runBlocking(plan: Plan | string): void;
 }
 
 /** A map header in the connection's protocol: RESP3 `%pairs`, RESP2 `*2 x pairs`. */

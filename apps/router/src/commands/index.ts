@@ -3,12 +3,14 @@ import type { Args } from '@kv/wire';
 import { CONNECTION_COMMANDS } from './connection';
 import type { ConnectionContext, ConnectionHandler, ConnectionHandlers } from './context';
 import { SERVER_COMMANDS } from './server';
+import { SCRIPTING_COMMANDS } from './scripting';
+import { TRANSACTION_COMMANDS } from './transaction';
 
 export { setClientName } from './client';
 export type { ConnectionContext, ConnectionHandler } from './context';
 
 /** Every family's handlers of the table's `connection` commands, by name. */
-const FAMILIES: readonly ConnectionHandlers[] = [CONNECTION_COMMANDS, SERVER_COMMANDS];
+const FAMILIES: readonly ConnectionHandlers[] = [CONNECTION_COMMANDS, SERVER_COMMANDS, TRANSACTION_COMMANDS, SCRIPTING_COMMANDS];
 
 export const CONNECTION_HANDLERS: ReadonlyMap<string, ConnectionHandler> = (() => {
   const all = new Map<string, ConnectionHandler>();

@@ -15,6 +15,7 @@ export interface Config {
   readonly 'protected-mode': 'yes' | 'no';
   readonly maxclients: number;
   readonly timeout: number;
+  readonly 'lua-time-limit': number;
   readonly 'tcp-keepalive': number;
   readonly 'client-output-limit': number;
   readonly 'tls-port': number;
@@ -109,6 +110,13 @@ export const OPTIONS: Options = {
     maximum: 31_536_000,
     default: 0,
     description: 'seconds a client may stay idle before it is closed; 0: never (as Redis)',
+  },
+  'lua-time-limit': {
+    type: 'integer',
+    minimum: 1,
+    maximum: 3_600_000,
+    default: 5000,
+    description: 'milliseconds of CPU a Lua script may spend before it is stopped with an error (its worker goes on serving; writes it made stay)',
   },
   'tcp-keepalive': {
     type: 'integer',

@@ -61,6 +61,7 @@ export function routerSettings(settings: WorkerSettings): RouterSettings {
     maxclients: settings.maxclients,
     maxclientsTotal: config.maxclients,
     timeout: config.timeout,
+    luaTimeLimit: config['lua-time-limit'],
     tcpKeepalive: config['tcp-keepalive'],
     clientOutputLimit: config['client-output-limit'],
     requirepass: '',

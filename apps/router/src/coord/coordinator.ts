@@ -1,6 +1,7 @@
 import type { Args, OutBuffer } from '@kv/wire';
 import { lastKeyIndex, parseScan, type CommandSpec } from '@kv/node';
 import { Gather } from './gather';
+import { HeldWrite } from './held-write';
 import { runPlan, type Plan, type PlanClient } from './plan';
 import { Scan } from './scan';
 import { Transaction } from './txn';
@@ -15,7 +16,8 @@ export function coordinate(client: PlanClient, spec: CommandSpec, args: Args, wo
     case 'each-key': {
       const last = lastKeyIndex(spec, args.count);
       // Values from several workers must be read at one moment, as Redis's MGET does.
-      if (spec.combine === 'list' && client.owners.spans(args, spec.firstKey, last, spec.step)) {
+      // (Under a MULTI/EXEC's or a script's hold nothing else runs meanwhile: a Gather does.)
+      if (spec.combine === 'list' && client.txid === null && client.owners.spans(args, spec.firstKey, last, spec.step)) {
         const keys: string[] = [];
         for (let k = spec.firstKey; k <= last; k += spec.step) keys.push(args.latin1(k));
         return runPlan(new Transaction(client, 'MGET', keys, null), target);
@@ -33,7 +35,9 @@ export function coordinate(client: PlanClient, spec: CommandSpec, args: Args, wo
         keys.push(args.latin1(k));
         values.push(args.latin1(k + 1));
       }
-      return runPlan(new Transaction(client, spec.name as 'MSET' | 'MSETNX', keys, values), target);
+      const mode = spec.name as 'MSET' | 'MSETNX';
+      if (client.txid !== null) return runPlan(new HeldWrite(client, mode, keys, values), target);
+      return runPlan(new Transaction(client, mode, keys, values), target);
     }
     case 'cursor': {
       const request = parseScan(args);

@@ -1,5 +1,5 @@
-import { copyArgs, SHARD_COUNT, shardOf, type Args } from '@kv/wire';
-import { answerTo, ReplyTo, type CommandSpec, type ReplySink, type ShardNode } from '@kv/node';
+import { argsOf, copyArgs, SHARD_COUNT, shardOf, shardOfString, type Args } from '@kv/wire';
+import { answerTo, commandNamed, keyVersion, ReplyTo, type CommandSpec, type ReplySink, type ShardNode } from '@kv/node';
 import { LINK_DOWN } from '../links/link';
 import type { Peers } from '../links/peers';
 import type { Pending } from '../links/types';
@@ -7,7 +7,14 @@ import type { Pending } from '../links/types';
 /** Who takes the reply of a command that cannot be answered at once: `later(index)` makes its place. */
 export interface Later {
   later(index: number): Pending;
+  /**
+   * The MULTI/EXEC or script whose hold this command runs under (coord/held.ts), or null: its
+   * commands pass the hold of every worker it holds, and nothing else does.
+   */
+  readonly txid: string | null;
 }
+
+const TXRUN = commandNamed('TXRUN');
 
 /** run()'s `shard` for a command that runs on a worker as a whole (its workerHandler). */
 export const WHOLE_WORKER = -1;
@@ -43,7 +50,7 @@ export class Owners {
     if (worker === this.self) {
       const shards = this.shards;
       if (shard !== WHOLE_WORKER) this.local++;
-      if (!shards.busy) {
+      if (!shards.busy || (later.txid !== null && shards.holds(later.txid))) {
         if (shard === WHOLE_WORKER) shards.runWorkerCommand(spec, args, now);
         else shards.executeOn(shard, spec, args, now);
         return true;
@@ -59,8 +66,21 @@ export class Owners {
       now.error(LINK_DOWN);
       return true;
     }
-    this.peers.forward(worker, spec.opcode, args, later.later(index));
+    const txid = later.txid;
+    if (txid === null) this.peers.forward(worker, spec.opcode, args, later.later(index));
+    else this.peers.forward(worker, TXRUN.opcode, heldArgs(txid, spec.opcode, args), later.later(index));
     return false;
+  }
+
+  /** True while this worker's own shards are held or others' work waits behind a hold. */
+  get localBusy(): boolean {
+    return this.shards.busy;
+  }
+
+  /** The version of a key on this worker's own shards (WATCH); 0 when absent or not here. */
+  localVersion(key: string): number {
+    const store = this.shards.store(shardOfString(key));
+    return store === undefined ? 0 : keyVersion(store, key);
   }
 
   /** Ends this worker's hold for a transaction: its writes applied (commit) or not; waiting work runs. */
@@ -75,6 +95,13 @@ export class Owners {
     for (let k = first + step; k <= last; k += step) if (this.map[shardOfArg(args, k)] !== owner) return true;
     return false;
   }
+}
+
+/** TXRUN txid opcode argv...: a command of the transaction holding its owner. */
+function heldArgs(txid: string, opcode: number, args: Args): Args {
+  const parts = ['TXRUN', txid, String(opcode)];
+  for (let i = 0; i < args.count; i++) parts.push(args.latin1(i));
+  return argsOf(parts);
 }
 
 /** The shard of argument `i`. */

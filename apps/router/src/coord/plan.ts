@@ -11,6 +11,8 @@ export interface PlanClient extends OwedClient {
   readonly replies: ReplyEncoder;
   /** Places an owed reply in the client's reply order (at the point of the command being run). */
   owe(item: Owed): void;
+  /** The MULTI/EXEC or script whose hold the client's commands run under now, or null (Later.txid). */
+  readonly txid: string | null;
 }
 
 /**
@@ -33,6 +35,16 @@ export abstract class Plan extends Owed implements Later {
   constructor(readonly client: PlanClient) {
     super();
     this.replies = client.replies;
+  }
+
+  /** Its steps pass the hold of the client's MULTI/EXEC or script, if one is running them. */
+  get txid(): string | null {
+    return this.client.txid;
+  }
+
+  /** The client may go on with what it sent next (a blocking plan: once it is done). */
+  get over(): boolean {
+    return this.done;
   }
 
   /** Step `index` answered (in the inter-process form; `items` for an ARRAY). */

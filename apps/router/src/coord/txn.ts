@@ -25,7 +25,8 @@ let nextTxn = 0;
  */
 export class Transaction extends Gather {
   override readonly blocks = true;
-  readonly txid: string;
+  /** This transaction's id, which its participants hold for. */
+  readonly id: string;
   private readonly owners: number[];
   /** Key positions (into keys) per owning worker. */
   private readonly positions = new Map<number, number[]>();
@@ -45,7 +46,7 @@ export class Transaction extends Gather {
     super(client, mode === 'MGET' ? 'list' : mode === 'MSETNX' ? 'sum' : 'ok', mode === 'MGET' ? keys.length : 0);
     const owners = client.owners;
     this.self = owners.self;
-    this.txid = `${owners.self}:${nextTxn++}`;
+    this.id = `${owners.self}:${nextTxn++}`;
     keys.forEach((key, i) => {
       const worker = owners.map[shardOfString(key)];
       const list = this.positions.get(worker);
@@ -124,19 +125,19 @@ export class Transaction extends Gather {
   private end(worker: number, commit: boolean): boolean {
     const owners = this.client.owners;
     if (worker === this.self) {
-      owners.endHold(this.txid, commit);
+      owners.endHold(this.id, commit);
       return true;
     }
     const link = this.links.get(worker);
     // Never prepared (it failed, or was not reached): nothing to end.
     if (link === undefined) return true;
     // Sent at once, before the client hears OK: the commit must not wait for the end of the turn.
-    return owners.peers.control(worker, (commit ? TXCOMMIT : TXABORT).opcode, argsOf([commit ? 'TXCOMMIT' : 'TXABORT', this.txid]), link);
+    return owners.peers.control(worker, (commit ? TXCOMMIT : TXABORT).opcode, argsOf([commit ? 'TXCOMMIT' : 'TXABORT', this.id]), link);
   }
 
   /** TXPREPARE txid from mode key [value] ... for the keys this worker owns. */
   private prepareArgs(worker: number): Args {
-    const parts = ['TXPREPARE', this.txid, String(this.self), this.mode];
+    const parts = ['TXPREPARE', this.id, String(this.self), this.mode];
     for (const i of this.positions.get(worker)!) {
       parts.push(this.keys[i]);
       if (this.writes !== null) parts.push(this.writes[i]);

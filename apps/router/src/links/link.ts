@@ -1,9 +1,12 @@
 import type * as net from 'node:net';
-import { decodeItems, FrameDecoder, FrameEncoder, FrameError, FrameKind, helloVersion, ReplyKind, ReplyReader, type Args, type FrameSink, type Items, type OutBuffer } from '@kv/wire';
-import { COMMAND_TABLE_VERSION, FrameReplies } from '@kv/node';
+import { copyArgs, decodeItems, FrameDecoder, FrameEncoder, FrameError, FrameKind, helloVersion, ReplyKind, ReplyReader, type Args, type FrameSink, type Items, type OutBuffer } from '@kv/wire';
+import { commandNamed, COMMAND_TABLE_VERSION, FrameReplies } from '@kv/node';
 import type { LinkHost, LinkLike, PeerEvents, Pending } from './types';
 
 export const LINK_DOWN = 'ERR the worker owning this key is down';
+const TXHOLD = commandNamed('TXHOLD').opcode;
+const TXRUN = commandNamed('TXRUN').opcode;
+const TXABORT = commandNamed('TXABORT').opcode;
 /** A turn's request frame to one peer is sent early past this size. */
 const EARLY_FLUSH_BYTES = 16 * 1024 * 1024;
 /** A link accepted but not yet named by its peer's hello. */
@@ -56,6 +59,14 @@ export class PeerLink implements FrameSink, LinkLike {
   frames = 0;
   /** Unique for the life of the process: transactions held for this link end with it. */
   readonly id = nextLinkId++;
+  /**
+   * The hold this worker asked of the peer for a MULTI/EXEC or a script (TXHOLD sent, its
+   * TXABORT not yet), or ''. The peer runs that hold's TXRUNs at once, ahead of what waits behind
+   * the hold, so meanwhile every other request waits here (`parked`): replies then still come
+   * back in the order the requests went.
+   */
+  private holdId = '';
+  private parked: { opcode: number; args: Args; slot: Pending }[] = [];
 
   constructor(
     public peer: number,
@@ -65,15 +76,40 @@ export class PeerLink implements FrameSink, LinkLike {
   ) {}
 
   add(opcode: number, args: Args, slot: Pending): void {
+    if (this.holdId !== '' && opcode !== TXRUN) {
+      this.parked.push({ opcode, args: copyArgs(args), slot });
+      return;
+    }
     this.requests.command(opcode, args, 0, slot.mode);
-    this.pending.push(slot);
+    if (opcode === TXHOLD) {
+      const holdId = (this.holdId = args.latin1(1));
+      // Refused: no hold to wait for.
+      this.pending.push({
+        client: slot.client,
+        mode: slot.mode,
+        settle: (kind, payload, items) => {
+          if (kind === ReplyKind.ERROR && this.holdId === holdId) this.unpark();
+          slot.settle(kind, payload, items);
+        },
+      });
+    } else this.pending.push(slot);
     if (this.requests.out.length > EARLY_FLUSH_BYTES) this.flushRequests();
   }
 
-  /** A step that gets no reply (a transaction's commit or abort), sent at once. */
+  /** A step that gets no reply (a transaction's commit or abort, a hold's release), sent at once. */
   addControl(opcode: number, args: Args): void {
     this.requests.command(opcode, args);
     this.flushRequests();
+    if (opcode === TXABORT && this.holdId !== '' && args.latin1(1) === this.holdId) this.unpark();
+  }
+
+  /** The hold is over: what waited goes out, in order (up to another hold, if one waited). */
+  private unpark(): void {
+    this.holdId = '';
+    const parked = this.parked;
+    this.parked = [];
+    for (const { opcode, args, slot } of parked) this.add(opcode, args, slot);
+    if (this.requests.count > 0) this.peers.scheduleFlush();
   }
 
   /** Big values: send what is batched now rather than grow one frame without bound. */
@@ -118,7 +154,7 @@ export class PeerLink implements FrameSink, LinkLike {
 
   /** Requests queued or sent on this link and not yet answered. */
   owes(): boolean {
-    return this.requests.count > 0 || this.head < this.pending.length;
+    return this.requests.count > 0 || this.head < this.pending.length || this.parked.length > 0;
   }
 
   onData(chunk: Buffer): void {
@@ -186,6 +222,9 @@ export class PeerLink implements FrameSink, LinkLike {
     this.requests.discard();
     this.replies.encoder.discard();
     for (let i = this.head; i < this.pending.length; i++) settleSafely(this.pending[i], ReplyKind.ERROR, LINK_DOWN, this.peers.events, this.peer);
+    for (const { slot } of this.parked) settleSafely(slot, ReplyKind.ERROR, LINK_DOWN, this.peers.events, this.peer);
+    this.parked = [];
+    this.holdId = '';
     this.pending = [];
     this.head = 0;
     this.peers.flushDirty();

@@ -4,13 +4,13 @@ import type { IntervalHistogram } from 'node:perf_hooks';
 import { OutBuffer, SHARD_COUNT } from '@kv/wire';
 import { CommandStats, statsText, type ProcessStats, type ShardNode } from '@kv/node';
 import { Conn } from '../client/conn';
-import { clientLine } from '../commands/client';
 import { log } from '../log';
 import { READ_BUFFER_BYTES, readInto } from '../client/read-buffer';
 import { DENIED, deniedByProtectedMode } from '../client/protected-mode';
 import { loopDelaySeconds, type LoopDelay } from './loop-delay';
 import type { Peers } from '../links/peers';
 import { Owners } from '../coord/owners';
+import { Scripts } from '../coord/scripts';
 import { shardsOwnedBy, type ShardMap } from '../primary/shard-map';
 import type { ClientHost, ClientLike, RouterSettings } from '../client/host';
 
@@ -50,6 +50,7 @@ export class Router implements ClientHost {
   private drained: Promise<void> | null = null;
   /** Who runs commands on each shard: this worker or a peer (the primary's shard map, copied). */
   readonly owners: Owners;
+  readonly scripts: Scripts;
   /** Workers that take part in every-worker commands (DBSIZE, KEYS, INFO ...). */
   workers: number;
   mapVersion = 0;
@@ -65,10 +66,16 @@ export class Router implements ClientHost {
   ) {
     this.workers = map.workers;
     this.owners = new Owners(self, node, peers);
+    this.scripts = new Scripts(limits.luaTimeLimit);
+    node.shards.scripts = this.scripts;
     this.applyMap(map);
     this.clientPort = limits.port;
     this.nextConnId = self + 1;
     this.passwordDigest = limits.requirepass ? digest(Buffer.from(limits.requirepass, 'utf8')) : null;
+  }
+
+  shareScript(body: string): void {
+    this.scripts.share(body, this.owners, this.workers);
   }
 
   /** Routes by a new version of the shard map (the primary sends it while every router is paused). */
@@ -270,13 +277,6 @@ export class Router implements ClientHost {
       ['protected-mode', l.protectedMode ? 'yes' : 'no'],
       ['maxclients', String(l.maxclientsTotal)],
     ];
-  }
-
-  /** CLIENT LIST's lines for this worker's clients, in the order they connected: all, or those of the ids given. */
-  clientList(ids: readonly number[] | null): string {
-    let text = '';
-    for (const conn of this.conns) if (ids === null || ids.includes(conn.id)) text += clientLine(conn) + '\n';
-    return text;
   }
 
   /** This worker's state, which the figures table (@kv/node's FIGURES) reads for INFO. */

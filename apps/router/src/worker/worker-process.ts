@@ -6,6 +6,7 @@ import { LOOP_DELAY_RESOLUTION_MS } from './loop-delay';
 import { log } from '../log';
 import { routerSettings, readWorkerEnv } from '../config/worker-settings';
 import type { PrimaryMessage, WorkerMessage } from '../primary/messages';
+import { listClients } from '../commands/client';
 import { handOver } from '../links/handover';
 import { Peers } from '../links/peers';
 import { Router } from './router';
@@ -42,7 +43,7 @@ export function runWorker(): void {
   // INFO, run on this worker's shards, also reports the router's figures (clients, commands).
   node.shards.processStats = () => router.processStats();
   // CLIENT LIST, asked of every worker, lists the router's clients.
-  node.shards.clientList = (ids) => router.clientList(ids);
+  node.shards.clientList = (ids) => listClients(router.conns, ids);
   // Work that waited for a transaction has run: send the replies it produced.
   node.shards.onFault = (message, fields) => log('error', message, { worker: index, ...fields });
   node.shards.onDrained = () => {

@@ -1,0 +1,269 @@
+import { createHash } from 'node:crypto';
+import { LuaFactory } from 'wasmoon';
+import { PRELUDE } from './prelude';
+import { LuaStack, T_NIL, T_NUMBER, T_STRING, T_TABLE } from './stack';
+import { isError, type Reply } from './values';
+
+/** wasmoon's Emscripten module: the Lua C API as exported functions over the wasm heap. */
+type Module = any;
+
+const LUA_OK = 0;
+const LUA_YIELD = 1;
+const LUA_REGISTRYINDEX = -1001000;
+const MASK_COUNT = 8;
+const MASK_LINE = 4;
+/** Instructions between two looks at the clock. */
+const HOOK_EVERY = 10_000;
+const WAIT = '\0kv:wait';
+
+/** What a running script asks of the server: one command, answered now or later. */
+export interface ScriptHost {
+  /** Runs argv; its reply now, or `LATER` when it will come by Run.resume. */
+  call(argv: string[], raise: boolean): Reply | typeof LATER;
+  log?(level: number, message: string): void;
+}
+
+export const LATER: unique symbol = Symbol('later');
+
+/** What a step of a run came to: done with its result, or waiting for a command's reply. */
+export type Step = { done: true; result: Reply } | { done: false };
+
+/** sha1 of a script body (latin1), lower-case hex, as Redis names scripts. */
+export function sha1hex(body: string): string {
+  return createHash('sha1').update(body, 'latin1').digest('hex');
+}
+
+/**
+ * One Lua state (wasmoon: Lua 5.4 compiled to WebAssembly) with Redis's sandbox (prelude.ts)
+ * and a cache of compiled scripts by sha1. Each run is a coroutine of its own: while one waits
+ * for a reply from another worker, another may run; a run's KEYS and ARGV are locals of its
+ * chunk, not globals, so runs never see each other's. A run still going `limitMs` after it started
+ * (waiting for other workers included) is stopped with an error.
+ */
+export class LuaEngine {
+  private readonly m: Module;
+  private readonly L: number;
+  /** Compiled scripts: registry refs by sha1. */
+  private readonly scripts = new Map<string, number>();
+  private current: Run | null = null;
+  private readonly lenPtr: number;
+  private readonly nresPtr: number;
+  private readonly hook: number;
+  private readonly stack: LuaStack;
+
+  static async create(): Promise<LuaEngine> {
+    const engine = await new LuaFactory().createEngine({ openStandardLibs: true, injectObjects: false, enableProxy: false });
+    return new LuaEngine(engine);
+  }
+
+  private constructor(engine: any) {
+    const m = (this.m = engine.global.lua.module);
+    const L = (this.L = engine.global.address);
+    this.lenPtr = m._malloc(8);
+    this.nresPtr = m._malloc(8);
+    this.stack = new LuaStack(m, L, this.lenPtr);
+    this.hook = m.addFunction((T: number) => this.onHook(T), 'vii');
+    const fn = (name: string, f: (T: number) => number): void => {
+      m._lua_pushcclosure(L, m.addFunction(f, 'ii'), 0);
+      this.stack.setGlobal(name);
+    };
+    fn('__kv_call', (T) => this.hostCall(T));
+    fn('__kv_sha1', (T) => {
+      this.stack.pushString(T, sha1hex(this.stack.stringAt(T, 1)));
+      return 1;
+    });
+    fn('__kv_log', (T) => {
+      this.current?.host.log?.(Number(m._lua_tointegerx(T, 1, 0)), this.stack.stringAt(T, 2));
+      return 0;
+    });
+    if (this.stack.loadChunk(L, PRELUDE, '=prelude') !== LUA_OK || m._lua_pcallk(L, 0, 0, 0, 0, 0) !== LUA_OK) {
+      throw new Error(`Lua prelude failed: ${this.stack.stringAt(L, -1)}`);
+    }
+  }
+
+  /** Compiles a script into the cache: its sha1, or Redis's compile error. */
+  load(body: string): { sha: string } | { error: string } {
+    const sha = sha1hex(body);
+    if (this.scripts.has(sha)) return { sha };
+    const L = this.L;
+    // KEYS and ARGV: the chunk's arguments, as locals on its first line (line numbers stay).
+    if (this.stack.loadChunk(L, `local KEYS, ARGV = ... ${body}`, '@user_script') !== LUA_OK) {
+      const message = this.stack.stringAt(L, -1);
+      this.m._lua_settop(L, -2);
+      // Lua 5.4 says near <eof>, Lua 5.1 (Redis) near '<eof>'.
+      return { error: `ERR Error compiling script (new function): ${message.replace(/near <eof>$/, "near '<eof>'")}` };
+    }
+    this.scripts.set(sha, this.m._luaL_ref(L, LUA_REGISTRYINDEX));
+    return { sha };
+  }
+
+  has(sha: string): boolean {
+    return this.scripts.has(sha);
+  }
+
+  get size(): number {
+    return this.scripts.size;
+  }
+
+  /** SCRIPT FLUSH: forgets every script (runs under way keep theirs). */
+  flush(): void {
+    for (const ref of this.scripts.values()) this.m._luaL_unref(this.L, LUA_REGISTRYINDEX, ref);
+    this.scripts.clear();
+  }
+
+  /** Starts a cached script (the caller checked `has`); the first resume() runs it. */
+  start(sha: string, keys: readonly string[], argv: readonly string[], host: ScriptHost, limitMs: number): Run {
+    const m = this.m;
+    const L = this.L;
+    const T = m._lua_newthread(L);
+    const threadRef = m._luaL_ref(L, LUA_REGISTRYINDEX);
+    m._lua_rawgeti(T, LUA_REGISTRYINDEX, BigInt(this.scripts.get(sha)!));
+    this.stack.pushList(T, keys);
+    this.stack.pushList(T, argv);
+    m._lua_sethook(T, this.hook, MASK_COUNT, HOOK_EVERY);
+    return new Run(this, T, threadRef, host, limitMs, sha);
+  }
+
+  /** @internal Resumes a run's coroutine with `nargs` values pushed. */
+  resumeRun(run: Run, nargs: number): Step {
+    const m = this.m;
+    const T = run.T;
+    const outer = this.current;
+    this.current = run;
+    const started = performance.now();
+    let status: number;
+    try {
+      status = m._lua_resume(T, this.L, nargs, this.nresPtr);
+    } finally {
+      run.spentMs += performance.now() - started;
+      this.current = outer;
+    }
+    const nres = m.HEAP32[this.nresPtr >> 2];
+    if (status === LUA_YIELD) {
+      const marked = nres === 1 && m._lua_type(T, -1) === T_STRING && this.stack.stringAt(T, -1) === WAIT;
+      m._lua_settop(T, 0);
+      if (marked) return { done: false };
+      run.end();
+      return { done: true, result: { err: 'ERR attempt to yield from a script (coroutine.yield outside a coroutine of its own)' } };
+    }
+    let result: Reply;
+    if (status === LUA_OK) result = nres > 0 ? this.stack.valueAt(T, m._lua_gettop(T) - nres + 1, 0) : null;
+    else result = this.errorOf(run, T);
+    run.end();
+    return { done: true, result };
+  }
+
+  /** @internal Pushes a command's reply for the coroutine to resume with. */
+  pushReply(T: number, reply: Reply): void {
+    this.stack.pushValue(T, reply, 0);
+  }
+
+  /** @internal Drops a finished run's coroutine. */
+  release(threadRef: number): void {
+    this.m._luaL_unref(this.L, LUA_REGISTRYINDEX, threadRef);
+  }
+
+  /** The error reply of a run that failed: Redis's text for a raised reply or a Lua error. */
+  private errorOf(run: Run, T: number): Reply {
+    const m = this.m;
+    if (run.killed) return { err: `ERR Script killed: it ran longer than lua-time-limit (${run.limitMs} ms) and was stopped (writes it made stay)` };
+    if (m._lua_type(T, -1) === T_TABLE) {
+      // Raised by redis.call (with the line it was called from) or by error({ err = ... }).
+      const value = this.stack.valueAt(T, m._lua_gettop(T), 0);
+      const line = this.stack.getField(T, m._lua_gettop(T), 'line') === T_NUMBER ? String(m._lua_tointegerx(T, -1, 0)) : '?';
+      m._lua_settop(T, -2);
+      return { err: `${isError(value) ? value.err : 'ERR unknown error'} script: ${run.sha}, on @user_script:${line}.` };
+    }
+    const message = this.stack.stringAt(T, -1);
+    const line = /^user_script:(\d+):/.exec(message)?.[1] ?? '?';
+    return { err: `ERR ${message} script: ${run.sha}, on @user_script:${line}.` };
+  }
+
+  /** __kv_call(raise, ...): the arguments as strings, the host's reply pushed (or nil, true). */
+  private hostCall(T: number): number {
+    const m = this.m;
+    const run = this.current;
+    const n = m._lua_gettop(T);
+    const raise = m._lua_toboolean(T, 1) !== 0;
+    // A script that waits on other workers spends little CPU but holds them: the limit is time since it started.
+    if (run !== null && (run.killed || run.overTime())) return this.kill(run, T);
+    if (run === null) return this.answer(T, 'ERR redis.call used outside of a script');
+    if (n < 2) return this.answer(T, 'ERR Please specify at least one argument for this redis lib call');
+    const argv: string[] = [];
+    for (let i = 2; i <= n; i++) {
+      const type = m._lua_type(T, i);
+      if (type === T_STRING) argv.push(this.stack.stringAt(T, i));
+      else if (type === T_NUMBER) argv.push(m._lua_isinteger(T, i) ? String(m._lua_tointegerx(T, i, 0)) : String(m._lua_tonumberx(T, i, 0)));
+      else return this.answer(T, 'ERR Lua redis lib command arguments must be strings or integers');
+    }
+    const reply = run.host.call(argv, raise);
+    if (reply === LATER) {
+      m._lua_pushnil(T);
+      m._lua_pushboolean(T, 1);
+      return 2;
+    }
+    this.stack.pushValue(T, reply, 0);
+    return 1;
+  }
+
+  /** An error reply to a call (redis.call raises it, redis.pcall returns it). */
+  private answer(T: number, message: string): number {
+    this.stack.pushValue(T, { err: message }, 0);
+    return 1;
+  }
+
+  private onHook(T: number): void {
+    const run = this.current;
+    if (run === null) return;
+    if (!run.killed && !run.overTime()) return;
+    this.kill(run, T);
+  }
+
+  /** Stops a run: raised now and again on every line, so that a pcall in the script cannot carry on. */
+  private kill(run: Run, T: number): number {
+    run.killed = true;
+    this.m._lua_sethook(T, this.hook, MASK_LINE | MASK_COUNT, 1);
+    this.stack.pushString(T, 'Script killed');
+    return this.m._lua_error(T);
+  }
+}
+
+/** One script run: a coroutine, resumed until done; a command it waits for resumes it with its reply. */
+export class Run {
+  /** CPU spent in Lua so far (every resume), and when the run started (performance.now). */
+  spentMs = 0;
+  resumedAt = 0;
+  startedAt = -1;
+  killed = false;
+  private ended = false;
+
+  constructor(
+    private readonly engine: LuaEngine,
+    readonly T: number,
+    private readonly threadRef: number,
+    readonly host: ScriptHost,
+    readonly limitMs: number,
+    readonly sha: string,
+  ) {}
+
+  /** Runs it until it finishes or waits for a command's reply (`reply`: that reply, to go on with). */
+  resume(reply?: Reply): Step {
+    this.resumedAt = performance.now();
+    if (this.startedAt < 0) this.startedAt = this.resumedAt;
+    if (reply === undefined) return this.engine.resumeRun(this, 2);
+    this.engine.pushReply(this.T, reply);
+    return this.engine.resumeRun(this, 1);
+  }
+
+  /** Past the limit since it started, as Redis's lua-time-limit counts (waiting for other workers included). */
+  overTime(): boolean {
+    return performance.now() - this.startedAt > this.limitMs;
+  }
+
+  /** @internal */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.engine.release(this.threadRef);
+  }
+}
