@@ -294,6 +294,12 @@ const COMMANDS: string[][] = [
   ['AUTH', 'other', 'x'], ['SET', 'dk', 'v', 'EX', '0'], ['SET', 'dk', 'v', 'FOO'], ['EXPIRE', 'dk', 'x'], ['TIME', 'x'], ['DBSIZE', 'x'],
   ['FLUSHALL'], ['DBSIZE'], ['GET', 'dk'], ['MGET', 'x', 'y'], ['HELLO', '2'], ['GET', 'dmissing'], ['MGET', 'dmissing', 'dk'], ['CONFIG', 'GET', 'appendonly'],
   ['HELLO', '3'], ['INFO', 'server'], ['CLIENT', 'INFO'], ['TIME'], ['SCAN', '0'], ['COMMAND', 'INFO', 'get'],
+  // MULTI/EXEC and scripts: their replies in the client's protocol too.
+  ['MULTI'], ['GET', 'mk-missing'], ['SET', 'mk', 'v'], ['GET', 'mk'], ['MGET', 'mk', 'mk-missing'], ['EXEC'],
+  ['MULTI'], ['GET', 'x'], ['DISCARD'], ['EXEC'],
+  ['EVAL', 'return false', '0'], ['EVAL', "return {1,false,'a'}", '0'], ['EVAL', "return redis.call('GET', KEYS[1])", '1', 'sk-missing'],
+  ['EVAL', "return redis.call('MGET', KEYS[1], KEYS[2])", '2', 'sk1', 'sk2'], ['EVAL', "return {ok='FINE'}", '0'], ['EVAL', "return {err='ERR boom'}", '0'],
+  ['EVAL', 'return 3.7', '0'], ['HELLO', '2'], ['EVAL', 'return false', '0'], ['MULTI'], ['GET', 'mk-missing'], ['EXEC'],
 ];
 
 /** What legitimately differs: the version and id in HELLO, INFO's and CLIENT INFO's text, TIME's clock, SCAN's cursor, COMMAND's extras. */
