@@ -1,26 +1,7 @@
 import * as assert from 'uvu/assert';
 import Redis from 'ioredis';
-import { background, clientSuites, rejection, keysOnWorkers, loopFor, shardKeys, type Ctx } from './target';
-
-/**
- * ioredis 6 with its default options but host and port (it asks HELLO 3 and falls back to RESP2
- * on NOPROTO), bounded: no reconnects, one retry per request, a command time-out.
- */
-async function connect(ctx: Ctx): Promise<Redis> {
-  const client = new Redis({
-    host: ctx.target.host,
-    port: ctx.target.port,
-    lazyConnect: true,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 3_000,
-    commandTimeout: 5_000,
-  });
-  client.on('error', () => {});
-  ctx.defer(() => client.disconnect());
-  await client.connect();
-  return client;
-}
+import { ioredisClient as connect } from './connect';
+import { background, clientSuites, keysOnWorkers, loopFor, rejection, shardKeys } from './target';
 
 type Commands = Redis & { incrBoth(k1: string, k2: string, by: number): Promise<number[]> };
 

@@ -1,21 +1,7 @@
 import * as assert from 'uvu/assert';
-import { createClient, RESP_TYPES } from 'redis';
-import { background, clientSuites, keysOnWorkers, loopFor, rejection, shardKeys, type Ctx } from './target';
-
-/**
- * node-redis 6 with its defaults but host and port: that means RESP3, HELLO 3 on connect, then
- * CLIENT SETINFO (whose errors it ignores). Bounded: no reconnects, a connect time-out.
- */
-async function connect(ctx: Ctx, RESP?: 2) {
-  const client = createClient({
-    socket: { host: ctx.target.host, port: ctx.target.port, reconnectStrategy: false, connectTimeout: 3_000 },
-    ...(RESP === undefined ? {} : { RESP }),
-  });
-  client.on('error', () => {});
-  ctx.defer(() => client.destroy());
-  await client.connect();
-  return client;
-}
+import { RESP_TYPES } from 'redis';
+import { nodeRedisClient as connect } from './connect';
+import { background, clientSuites, keysOnWorkers, loopFor, rejection, shardKeys } from './target';
 
 clientSuites('node-redis', (test) => {
   test('connects with HELLO 3 and answers PING', async (ctx) => {
