@@ -81,7 +81,8 @@ export async function startRedis(): Promise<Target> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kv-redis-'));
-    const args = ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'];
+    // One database, as ours (SELECT 1 is then out of range on both).
+    const args = ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--databases', '1', '--dir', dir, '--daemonize', 'no'];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     liveRedis.add(child);
     let output = '';
