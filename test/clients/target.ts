@@ -123,7 +123,7 @@ export async function startRedis(): Promise<Target> {
   }
 }
 
-/** One key per shard, shard order: keysOnWorkers(...)[s] is owned by worker s % workers. */
+/** One key per shard, in shard order: shardKeys(p)[s] is owned by worker s % workers. */
 export function shardKeys(prefix: string): string[] {
   return keysPerShard(prefix, shardOfString);
 }
