@@ -136,11 +136,6 @@ export function keysOnWorkers(prefix: string, count: number): string[] {
   return shardKeys(prefix).slice(0, count);
 }
 
-/** Which worker of our cluster owns the key (shards spread in order over the workers). */
-export function workerOf(key: string, workers: number): number {
-  return shardOfString(key) % workers;
-}
-
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
