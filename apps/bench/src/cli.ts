@@ -41,6 +41,8 @@ export interface BenchOptions {
   seedBin: string | null;
   /** Run redis-benchmark against kv and redis-server side by side instead of this generator. */
   redisBenchmark: boolean;
+  /** What MULTI/EXEC and EVAL cost against plain commands, on kv and redis-server. */
+  transactions: boolean;
   /** Bytes of RSS per stored key, kv against redis-server (memory.ts). */
   memoryPerKey: boolean;
   /** Write 3x maxmemory into kv while sampling its RSS; check the bound, deaths, hit ratio (memory.ts). */
@@ -87,6 +89,7 @@ const SPECS: OptionSpec[] = [
   { name: 'rounds', arg: 'N', help: 'with --scenarios: run the whole selection N times, interleaved, and report medians; default 1' },
   { name: 'only', arg: 'NAMES', help: `with --scenarios: ${ONLY_HELP}; e.g. --only kv2,seed or --only kv1,seed,c50p1` },
   { name: 'seed-bin', arg: 'PATH', help: 'with --scenarios: use this seed binary instead of building one' },
+  { name: 'transactions', arg: null, help: 'what MULTI/EXEC and EVALSHA cost against plain pipelines (one key, and keys on two workers): 50 connections, one round trip at a time, on kv (--workers) and redis-server in one run' },
   { name: 'redis-benchmark', arg: null, help: 'run redis-benchmark -t set,get -c 50 -P 16 against kv (--workers) and redis-server in one run and print both with their ratio' },
   { name: 'memory-per-key', arg: null, help: 'RSS per key: 1,000,000 keys (--keys) with 32-byte values via pipelined RESP SET into kv (--workers, --maxmemory 4gb) and then redis-server; prints bytes per key and the ratio (64 connections x pipeline 256 unless given)' },
   { name: 'memory-stress', arg: null, help: 'write 3x maxmemory of unique keys (100-byte values) into kv (--maxmemory 256mb) sampling RSS every 250 ms; checks peak <= maxmemory + 40% + 60 MiB per process and that no worker died, then the hit ratio of the last 10% written; exit 1 on failure' },
@@ -211,6 +214,7 @@ export function parseCli(argv: readonly string[]): BenchOptions {
     only: raw.has('only') ? onlyOption(raw.get('only')!) : null,
     seedBin: raw.has('seed-bin') ? path.resolve(raw.get('seed-bin')!) : null,
     redisBenchmark: flags.has('redis-benchmark'),
+    transactions: flags.has('transactions'),
     memoryPerKey: flags.has('memory-per-key'),
     memoryStress: flags.has('memory-stress'),
     serverPid: raw.has('server-pid') ? numberOption(raw, 'server-pid', 0, 1, 2 ** 22, true) : null,
@@ -233,7 +237,7 @@ function validate(o: BenchOptions): void {
   if (o.given.has('tls-ca') && o.addr === null) throw new UsageError('--tls-ca only applies with --addr (start the server with --tls-port yourself)');
   if (o.memoryPerKey || o.memoryStress) {
     const mode = o.memoryPerKey ? 'memory-per-key' : 'memory-stress';
-    for (const name of ['memory-per-key', 'memory-stress', 'scenarios', 'redis-benchmark']) {
+    for (const name of ['memory-per-key', 'memory-stress', 'scenarios', 'redis-benchmark', 'transactions']) {
       if (name !== mode && o.given.has(name)) throw new UsageError(`--${mode} and --${name} are separate runs`);
     }
     const fixed = ['addr', 'target', 'server-pid', 'locality', 'get-ratio', 'duration', 'warmup', 'prefill', ...(o.memoryPerKey ? ['proto'] : ['keys'])];

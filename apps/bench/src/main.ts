@@ -4,6 +4,7 @@ import { runBench, RunSetupError, type RunSpec, type RunTarget } from './run';
 import { formatScenarioMarkdown, summarizeScenarios } from './scenarioReport';
 import { runScenarios } from './scenarios';
 import { runRedisBenchmark } from './redisBenchmark';
+import { runTransactions } from './transactions';
 import { formatPerKey, perKeyClean, runMemoryPerKey } from './memory';
 import { formatStress, runMemoryStress } from './memoryStress';
 import { findRedisServer, killAllServersNow, ServerStartError, startKvServer, startRedisServer, stopAllServers, type StartedServer } from './servers';
@@ -97,6 +98,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   try {
     if (options.redisBenchmark) return await runRedisBenchmark(options);
+    if (options.transactions) return await runTransactions(options);
     if (options.memoryPerKey || options.memoryStress) return await runMemory(options);
     return options.scenarios ? await runMatrix(options) : await runSingle(options);
   } catch (err) {

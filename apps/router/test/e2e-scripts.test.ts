@@ -20,7 +20,7 @@ const connect = async (): Promise<RespClient> => {
   return c;
 };
 const keys = keysPerShard('lua:', shardOfString);
-// A key on each worker of two (shards 0-7 on worker 0, 8-15 on worker 1).
+// A key on each worker of two (shard s is on worker s mod 2).
 const [k0, k1] = [keys[0], keys[15]];
 
 t.before(async () => {
