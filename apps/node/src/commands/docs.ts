@@ -108,6 +108,16 @@ const ENTRIES: Record<string, Entry> = {
     'client|getname': ['Get the current connection name', '2.6.9', 'connection'],
     'client|setname': ['Set the current connection name', '2.6.9', 'connection', 'string:connection-name'],
     'client|id': ['Returns the client ID for the current connection', '5.0.0', 'connection'],
+    'client|info': ['Returns information about the current client connection.', '6.2.0', 'connection'],
+    'client|list': [
+      'Get the list of client connections',
+      '2.4.0',
+      'connection',
+      'oneof:normal_master_replica_pubsub@TYPE{optional}(pure-token:normal@normal pure-token:master@master pure-token:replica@replica ' +
+        'pure-token:pubsub@pubsub) block:id@ID{optional}(integer:client-id{multiple})',
+    ],
+    // Redis 7.2's (7.0 has no CLIENT SETINFO).
+    'client|setinfo': ['Sets information specific to the client or connection.', '7.2.0', 'connection', 'oneof:attr(string:libname@lib-name string:libver@lib-ver)'],
   }],
   COMMAND: ['Get array of Redis command details', '2.8.13', 'server', '', {
     'command|count': ['Get total number of Redis commands', '2.8.13', 'server'],
