@@ -87,6 +87,7 @@ t("the router's limits come from the config, the worker's share and restarts; no
       protectedMode: false,
       maxclients: 34,
       maxclientsTotal: 100,
+      luaTimeLimit: 5000,
       timeout: 30,
       tcpKeepalive: 60,
       clientOutputLimit: 3 * MB,

@@ -78,7 +78,7 @@ const table: Entry[] = [
   // the hold (TXRUN txid opcode argv...), release (TXABORT: a hold has no writes of its own)
   { name: 'TXHOLD', arity: -3, plan: 'internal', keys: NONE, workerHandler: txn.txhold, flags: [] },
   { name: 'TXRUN', arity: -4, plan: 'internal', keys: NONE, bypass: true, flags: [] },
-  { name: 'KEYVERSION', arity: 2, plan: 'internal', keys: ONE, handler: keys.version, flags: [] },
+  { name: 'KEYVERSION', arity: 2, plan: 'internal', keys: NONE, handler: keys.version, flags: [] },
   // scripts (apps/router/src/coord/script.ts; the cache on every worker: ./scripting.ts)
   { name: 'EVAL', arity: -3, plan: 'script', keys: NONE, flags: ['noscript', 'stale', 'skip-monitor', 'may-replicate', 'no-mandatory-keys', 'movablekeys'] },
   { name: 'EVALSHA', arity: -3, plan: 'script', keys: NONE, flags: ['noscript', 'stale', 'skip-monitor', 'may-replicate', 'no-mandatory-keys', 'movablekeys'] },
