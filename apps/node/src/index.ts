@@ -2,7 +2,7 @@ export { ShardNode, FrameReplies } from './shards/node';
 export { ShardSet, answerTo } from './shards/shards';
 export { COMMANDS, COMMAND_TABLE_VERSION, BY_OPCODE, lookup, commandNamed, arityOk, RESP_COMMANDS, type CommandSpec, type Handler, type WorkerHandler, type Plan } from './commands/table';
 export { keysOf, keyIndexes, lastKeyIndex, type KeyPositions } from './commands/key-positions';
-export type { WorkerShards, ShardTotals, ScriptStore } from './types';
+export type { WorkerShards, ShardTotals, ScriptStore, HereRunner } from './types';
 export { ERR, KindedReply, ReplyTo, type ReplySink } from './reply';
 export { exportShard } from './commands/handover';
 export { integerArg } from './commands/args';

@@ -1,4 +1,4 @@
-import type { Args, Items } from '@kv/wire';
+import type { Args, Items, OutBuffer, ReplyEncoder } from '@kv/wire';
 import type { EvictionPolicy, Lru } from '@kv/lru';
 
 /**
@@ -61,6 +61,8 @@ export interface WorkerShards<Stats = any> {
   readonly clientList: ((ids: readonly number[] | null) => string) | null;
   /** The worker's script cache, when its router registered one (SCRIPTSTORE, SCRIPTFLUSH). */
   readonly scripts: ScriptStore | null;
+  /** What runs an EXECHERE or EVALHERE, when the router registered it. */
+  readonly here: HereRunner | null;
   store(shard: number): Lru | undefined;
   adopt(shard: number): Lru;
   totals(): ShardTotals;
@@ -71,6 +73,17 @@ export interface WorkerShards<Stats = any> {
   commit(txid: string): boolean;
   abort(txid: string): boolean;
   isGone(link: number): boolean;
+}
+
+/** A reply frame's sink that takes a reply already encoded in the client's protocol (FrameReplies). */
+export interface EncodedSink {
+  /** Appends what `fill` encodes, with `replies` (the client's protocol), as one reply. */
+  encoded(fill: (out: OutBuffer, replies: ReplyEncoder) => void): void;
+}
+
+/** Runs a MULTI/EXEC or a script sent whole to the worker owning its keys (the router's coord/here.ts). */
+export interface HereRunner {
+  run(args: Args, out: OutBuffer, replies: ReplyEncoder): void;
 }
 
 /** A worker's script cache as the shards see it (the router's Lua engine). */

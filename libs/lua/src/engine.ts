@@ -43,8 +43,9 @@ export function sha1hex(body: string): string {
 export class LuaEngine {
   private readonly m: Module;
   private readonly L: number;
-  /** Compiled scripts: registry refs by sha1. */
+  /** Compiled scripts: registry refs by sha1, and their bodies (a script sent whole to another worker). */
   private readonly scripts = new Map<string, number>();
+  private readonly bodies = new Map<string, string>();
   private current: Run | null = null;
   private readonly lenPtr: number;
   private readonly nresPtr: number;
@@ -94,11 +95,17 @@ export class LuaEngine {
       return { error: `ERR Error compiling script (new function): ${message.replace(/near <eof>$/, "near '<eof>'")}` };
     }
     this.scripts.set(sha, this.m._luaL_ref(L, LUA_REGISTRYINDEX));
+    this.bodies.set(sha, body);
     return { sha };
   }
 
   has(sha: string): boolean {
     return this.scripts.has(sha);
+  }
+
+  /** The body of a cached script. */
+  bodyOf(sha: string): string | undefined {
+    return this.bodies.get(sha);
   }
 
   get size(): number {
@@ -109,6 +116,7 @@ export class LuaEngine {
   flush(): void {
     for (const ref of this.scripts.values()) this.m._luaL_unref(this.L, LUA_REGISTRYINDEX, ref);
     this.scripts.clear();
+    this.bodies.clear();
   }
 
   /** Starts a cached script (the caller checked `has`); the first resume() runs it. */

@@ -1,6 +1,6 @@
 import type { Args } from '@kv/wire';
 import type { ReplySink } from '../reply';
-import type { WorkerShards } from '../types';
+import type { EncodedSink, WorkerShards } from '../types';
 
 /**
  * The worker side of the script cache: every worker keeps every script, so that EVALSHA works on
@@ -19,4 +19,16 @@ export function scriptstore(shards: WorkerShards, args: Args, reply: ReplySink):
 export function scriptflush(shards: WorkerShards, _args: Args, reply: ReplySink): void {
   shards.scripts?.flush();
   reply.ok();
+}
+
+/**
+ * EXECHERE / EVALHERE: a MULTI/EXEC or a script whose keys are all this worker's, sent whole by
+ * the worker its client is on. The router runs it (`shards.here`), at once, encoding the reply in
+ * the client's protocol straight into the reply frame.
+ */
+export function runHere(shards: WorkerShards, args: Args, reply: ReplySink): void {
+  const here = shards.here;
+  const encoded = (reply as Partial<EncodedSink>).encoded;
+  if (here === null || encoded === undefined) return reply.error('ERR this worker cannot run a transaction sent to it');
+  encoded.call(reply, (out, replies) => here.run(args, out, replies));
 }

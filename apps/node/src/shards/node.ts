@@ -1,4 +1,4 @@
-import { Args, copyArgs, FrameEncoder, FrameKind, repliesForMode, ReplyKind, ReplyMode, RequestReader, type Items, type ReplyEncoder } from '@kv/wire';
+import { Args, copyArgs, FrameEncoder, FrameKind, repliesForMode, ReplyKind, ReplyMode, RequestReader, type Items, type OutBuffer, type ReplyEncoder } from '@kv/wire';
 import type { EvictionPolicy } from '@kv/lru';
 import { BY_OPCODE, type CommandSpec } from '../commands/table';
 import type { ReplySink } from '../reply';
@@ -69,6 +69,15 @@ export class FrameReplies implements ReplySink {
     if (this.replies === null) return this.encoder.reply(ReplyKind.NULL_ARRAY);
     const at = this.encoder.beginEncoded();
     this.replies.nullArray(this.encoder.out);
+    this.encoder.endEncoded(at);
+  }
+
+  /** A reply encoded by `fill` in the request's client protocol (EXECHERE, EVALHERE); an error for FORM. */
+  encoded(fill: (out: OutBuffer, replies: ReplyEncoder) => void): void {
+    const replies = this.replies;
+    if (replies === null) return this.error('ERR a whole transaction needs a client protocol');
+    const at = this.encoder.beginEncoded();
+    fill(this.encoder.out, replies);
     this.encoder.endEncoded(at);
   }
 

@@ -1,7 +1,7 @@
 import { Lru, type EvictionPolicy } from '@kv/lru';
 import { SHARD_COUNT, shardOf, shardOfString, type Args } from '@kv/wire';
 import type { ProcessStats, StatsProvider } from '../commands/info';
-import type { CommandSpec, ReplySink, ScriptStore, ShardTotals, WorkerShards } from '../types';
+import type { CommandSpec, HereRunner, ReplySink, ScriptStore, ShardTotals, WorkerShards } from '../types';
 
 const NOTHING = () => {};
 
@@ -49,6 +49,8 @@ export class ShardSet implements WorkerShards<ProcessStats> {
   mapVersion = 0;
   /** The worker's script cache (the router's Lua engine), set by the worker process. */
   scripts: ScriptStore | null = null;
+  /** Runs EXECHERE / EVALHERE (the router's coord/here.ts), set by the worker process. */
+  here: HereRunner | null = null;
   /** The worker process's own figures (clients, commands, port ...) for INFO; set by the worker. */
   processStats: StatsProvider | null = null;
   /** CLIENT LIST's lines for this worker's clients; set by the worker process. */

@@ -1,7 +1,11 @@
-import type { Args, OutBuffer } from '@kv/wire';
-import { lookup } from '@kv/node';
+import { argsOf, type Args, type OutBuffer } from '@kv/wire';
+import { commandNamed, lookup, type Plan as PlanName } from '@kv/node';
 import type { PlanClient } from './plan';
-import { Held } from './held';
+import { Held, type OwnerRequest } from './held';
+
+const EXECHERE = commandNamed('EXECHERE');
+/** Plans a transaction's command may have to run whole on the one owner of its keys. */
+const RUN_ON_OWNER: ReadonlySet<PlanName> = new Set(['one-key', 'each-key', 'atomic', 'script']);
 
 /** What EXEC needs of its client (Conn): to run its queued commands as if just sent, in order. */
 export interface ExecClient extends PlanClient {
@@ -45,6 +49,24 @@ export class Exec extends Held {
     private readonly changedHere: () => number,
   ) {
     super(client, workers);
+  }
+
+  /**
+   * EXECHERE n-watched (key version)* (argc argv...)*: the whole transaction for the one worker
+   * owning every key, when each command runs on keys alone (no connection, every-worker or
+   * cursor command, which need this connection or every worker).
+   */
+  protected override ownerRequest(): OwnerRequest | null {
+    const parts = ['EXECHERE'];
+    const watches = [...this.watches.values()][0] ?? [];
+    parts.push(String(watches.length / 2), ...watches);
+    for (const args of this.queued) {
+      const spec = lookup(args);
+      if (spec === undefined || !RUN_ON_OWNER.has(spec.plan)) return null;
+      parts.push(String(args.count));
+      for (let i = 0; i < args.count; i++) parts.push(args.latin1(i));
+    }
+    return { opcode: EXECHERE.opcode, args: argsOf(parts) };
   }
 
   protected override holdArgs(worker: number): string[] {
@@ -110,6 +132,7 @@ export class Exec extends Held {
   }
 
   encode(out: OutBuffer): void {
+    if (this.encodeOwned(out)) return;
     // In the protocol EXEC was sent in: a WATCHed key changed is RESP2's `*-1`, RESP3's `_`.
     if (this.result === 'error') return this.replies.error(out, this.error);
     if (this.result === 'nil') return this.replies.nullArray(out);

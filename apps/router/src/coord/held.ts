@@ -1,4 +1,4 @@
-import { argsOf, ReplyKind, type Items } from '@kv/wire';
+import { argsOf, ReplyKind, type Args, type Items, type OutBuffer } from '@kv/wire';
 import { commandNamed } from '@kv/node';
 import { LINK_DOWN } from '../links/link';
 import { WHOLE_WORKER } from './owners';
@@ -8,6 +8,12 @@ const TXHOLD = commandNamed('TXHOLD');
 const TXABORT = commandNamed('TXABORT');
 
 let nextHold = 0;
+
+/** A command for a peer: its opcode and arguments. */
+export interface OwnerRequest {
+  readonly opcode: number;
+  readonly args: Args;
+}
 
 /**
  * Something that runs several commands as one, with no other client's command on the same
@@ -68,7 +74,48 @@ export abstract class Held extends Plan {
       this.released = true;
       return this.run();
     }
+    const request = this.workers.length === 1 ? this.ownerRequest() : null;
+    if (request !== null) return this.runOnOwner(this.workers[0], request);
     this.holdNext();
+  }
+
+  /**
+   * The whole thing as one request for the one worker that owns every key (EXECHERE, EVALHERE;
+   * coord/here.ts runs it there at once, in its turn), or null when it cannot go as one.
+   */
+  protected ownerRequest(): OwnerRequest | null {
+    return null;
+  }
+
+  /** The owner's reply, in the client's protocol, when the owner ran it whole. */
+  private owned: Buffer | null = null;
+
+  /** Sends it whole to its one owner: no hold anywhere, one round trip, answered in the client's protocol. */
+  private runOnOwner(worker: number, request: OwnerRequest): void {
+    const peers = this.client.owners.peers;
+    this.released = true;
+    if (!peers.isUp(worker)) return this.failed(LINK_DOWN);
+    this.place();
+    const held = this;
+    peers.forward(worker, request.opcode, request.args, {
+      client: this.client,
+      mode: this.replies.mode,
+      settle(kind: ReplyKind, payload: string) {
+        if (kind === ReplyKind.ERROR) return held.failed(payload);
+        held.failed(`ERR unexpected reply from the owner: ${payload}`);
+      },
+      settleEncoded(buf: Buffer, start: number, end: number) {
+        held.owned = Buffer.from(buf.subarray(start, end));
+        held.complete();
+      },
+    });
+  }
+
+  /** Writes the owner's reply when the owner ran it whole; false otherwise. */
+  protected encodeOwned(out: OutBuffer): boolean {
+    if (this.owned === null) return false;
+    out.bytes(this.owned, 0, this.owned.length);
+    return true;
   }
 
   private holdNext(): void {

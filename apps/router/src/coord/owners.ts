@@ -16,6 +16,13 @@ export interface Later {
 
 const TXRUN = commandNamed('TXRUN');
 
+/**
+ * Later.txid of a MULTI/EXEC or script that a peer sent here to run whole (coord/here.ts): its
+ * keys are all this worker's, and it runs in its turn, so its commands run at once, even while
+ * other work still waits behind a hold that just ended.
+ */
+export const HERE = '\0here';
+
 /** run()'s `shard` for a command that runs on a worker as a whole (its workerHandler). */
 export const WHOLE_WORKER = -1;
 
@@ -50,7 +57,7 @@ export class Owners {
     if (worker === this.self) {
       const shards = this.shards;
       if (shard !== WHOLE_WORKER) this.local++;
-      if (!shards.busy || (later.txid !== null && shards.holds(later.txid))) {
+      if (!shards.busy || (later.txid !== null && (later.txid === HERE || shards.holds(later.txid)))) {
         if (shard === WHOLE_WORKER) shards.runWorkerCommand(spec, args, now);
         else shards.executeOn(shard, spec, args, now);
         return true;

@@ -1,14 +1,15 @@
 import { argsOf, OutBuffer, ReplyMode, RESP_REPLIES, shardOf, type Args, type Items, type ReplyKind } from '@kv/wire';
-import { arityOk, lastKeyIndex, lookup, type CommandSpec, type ReplySink } from '@kv/node';
+import { arityOk, commandNamed, lastKeyIndex, lookup, type CommandSpec, type ReplySink } from '@kv/node';
 import { LATER, parseReply, sha1hex, type Reply, type Run, type ScriptHost, type Step } from '@kv/lua';
 import type { Owed } from '../client/reply-queue';
 import type { Pending } from '../links/types';
 import { coordinate } from './coordinator';
-import { Held } from './held';
+import { Held, type OwnerRequest } from './held';
 import { runPlan, type Plan, type PlanClient } from './plan';
 import { declaredKeys, numkeys } from './script-keys';
 import type { Scripts } from './scripts';
 import { encodeReply, kindToReply } from './script-reply';
+import { encodingSink } from './sinks';
 
 /** What a script needs of its client (Conn): a plan's, plus the worker's scripts and size. */
 export interface ScriptClient extends PlanClient {
@@ -17,6 +18,8 @@ export interface ScriptClient extends PlanClient {
   /** Tells every other worker of a script compiled here, so EVALSHA finds it there too. */
   shareScript(body: string): void;
 }
+
+const EVALHERE = commandNamed('EVALHERE');
 
 const UNDECLARED = (key: string): string => `ERR script tried accessing undeclared key '${key.slice(0, 128)}': a script may touch only the keys it declares (numkeys), which place it`;
 
@@ -96,7 +99,20 @@ export class Script extends Held implements ScriptHost, Pending {
       },
       failed: (err: Error) => client.failed(err),
     };
-    this.sink = encodingSink(this.scratch);
+    this.sink = encodingSink(this.scratch, RESP_REPLIES);
+  }
+
+  /**
+   * EVALHERE name body numkeys key... arg...: the script for the one worker owning its keys,
+   * with its body (that worker may not have it cached yet). Not when this worker cannot name the
+   * body (an unknown sha: run() answers NOSCRIPT) or its engine is still starting.
+   */
+  protected override ownerRequest(): OwnerRequest | null {
+    const engine = this.client.scripts.engine;
+    const body = this.bySha ? engine?.bodyOf(this.source.toLowerCase()) : this.source;
+    if (body === undefined) return null;
+    const name = this.readOnly ? 'EVAL_RO' : 'EVAL';
+    return { opcode: EVALHERE.opcode, args: argsOf(['EVALHERE', name, body, String(this.keys.length), ...this.keys, ...this.argv]) };
   }
 
   protected run(): void {
@@ -147,6 +163,7 @@ export class Script extends Held implements ScriptHost, Pending {
   }
 
   encode(out: OutBuffer): void {
+    if (this.encodeOwned(out)) return;
     encodeReply(out, this.result, this.replies);
   }
 
@@ -223,20 +240,4 @@ function connectionReply(name: string, argv: string[]): Reply {
   if (name === 'ECHO') return argv[1];
   const now = Date.now();
   return [String(Math.floor(now / 1000)), String((now % 1000) * 1000)];
-}
-
-/** A ReplySink that encodes RESP2 into `out` (to be parsed back as a value). */
-function encodingSink(out: OutBuffer): ReplySink {
-  const r = RESP_REPLIES;
-  return {
-    ok: () => r.ok(out),
-    status: (text) => r.status(out, text),
-    nil: () => r.nil(out),
-    bulk: (value) => r.bulk(out, value),
-    integer: (n) => r.integer(out, n),
-    error: (message) => r.error(out, message),
-    array: (items) => r.array(out, items),
-    map: (items) => r.map(out, items),
-    nullArray: () => r.nullArray(out),
-  };
 }

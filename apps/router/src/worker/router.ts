@@ -11,6 +11,7 @@ import { loopDelaySeconds, type LoopDelay } from './loop-delay';
 import type { Peers } from '../links/peers';
 import { Owners } from '../coord/owners';
 import { Scripts } from '../coord/scripts';
+import { Here } from '../coord/here';
 import { shardsOwnedBy, type ShardMap } from '../primary/shard-map';
 import type { ClientHost, ClientLike, RouterSettings } from '../client/host';
 
@@ -68,6 +69,7 @@ export class Router implements ClientHost {
     this.owners = new Owners(self, node, peers);
     this.scripts = new Scripts(limits.luaTimeLimit);
     node.shards.scripts = this.scripts;
+    node.shards.here = new Here(this.owners, this.scripts, () => this.workers);
     this.applyMap(map);
     this.clientPort = limits.port;
     this.nextConnId = self + 1;

@@ -1,0 +1,17 @@
+import type { OutBuffer, ReplyEncoder } from '@kv/wire';
+import type { ReplySink } from '@kv/node';
+
+/** A ReplySink that encodes each reply with `replies` into `out`. */
+export function encodingSink(out: OutBuffer, replies: ReplyEncoder): ReplySink {
+  return {
+    ok: () => replies.ok(out),
+    status: (text) => replies.status(out, text),
+    nil: () => replies.nil(out),
+    bulk: (value) => replies.bulk(out, value),
+    integer: (n) => replies.integer(out, n),
+    error: (message) => replies.error(out, message),
+    array: (items) => replies.array(out, items),
+    map: (items) => replies.map(out, items),
+    nullArray: () => replies.nullArray(out),
+  };
+}
