@@ -1,6 +1,6 @@
 /**
  * Micro-benchmark of the shard hash on the routing hot path (not a test: run it by hand).
- *   npx tsx libs/wire/test/shard-hash.bench.ts [rounds]
+ *   npx tsx libs/wire/bench/shard-hash.ts [rounds]
  * Prints ops/s of shardOf and shardOfString, with hash tags (the current code) and of the
  * seed's plain FNV-1a without them (copied below as it was before tags), over the same keys:
  * bench-style `key:123456`, 40-byte keys, and tagged keys. Best of `rounds` (default 5) per row.
