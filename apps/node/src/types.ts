@@ -22,6 +22,8 @@ export interface ReplySink {
   error(message: string): void;
   /** A list of values, undefined for nil (KEYS, a SCAN step, a transaction's reads). */
   array(items: Items): void;
+  /** A SCAN-family reply, [cursor, [items...]] (HSCAN). */
+  cursor(cursor: string, items: Items): void;
 }
 
 /** Totals over a worker's shards (DBSIZE, INFO). */

@@ -9,6 +9,7 @@ import { OutBuffer } from './out';
  *   request u8 opcode | u8 reply mode | u32 argc | argc x (u32 length | bytes)
  *   reply   u8 reply kind | u32 length | bytes
  *   array   (reply kind ARRAY) bytes: u32 item count | count x (u8 BULK or NIL | u32 length | bytes)
+ *   cursor  (reply kind CURSOR) bytes: as an array, the cursor its first item
  *
  * A request's reply mode says which form its reply takes: FORM (kind and payload, for a
  * coordinator that combines replies) or the asking client's protocol (TEXT, RESP), which the
@@ -33,6 +34,11 @@ export const enum ReplyKind {
   ENCODED = 7,
   /** A list of values, each a bulk string or nil (KEYS, a SCAN step, a transaction's reads). */
   ARRAY = 8,
+  /**
+   * A SCAN-family reply, [cursor, [items...]] (HSCAN): the payload is the cursor, the items the
+   * list. In a frame it travels as an ARRAY whose first item is the cursor.
+   */
+  CURSOR = 9,
 }
 
 /** The values of an ARRAY reply, in order; undefined is nil. */
@@ -95,10 +101,24 @@ export class FrameEncoder {
 
   /** An ARRAY reply: each item a bulk string, or nil when undefined. */
   replyArray(items: Items): void {
+    this.list(ReplyKind.ARRAY, undefined, items);
+  }
+
+  /** A CURSOR reply: the cursor, then the items (bulk strings). */
+  replyCursor(cursor: string, items: Items): void {
+    this.list(ReplyKind.CURSOR, cursor, items);
+  }
+
+  private list(kind: ReplyKind, first: string | undefined, items: Items): void {
     const out = this.out;
-    out.u8(ReplyKind.ARRAY);
+    out.u8(kind);
     const at = out.reserve(4);
-    out.u32(items.length);
+    out.u32(items.length + (first === undefined ? 0 : 1));
+    if (first !== undefined) {
+      out.u8(ReplyKind.BULK);
+      out.u32(first.length);
+      out.latin1(first);
+    }
     for (const item of items) {
       if (item === undefined) {
         out.u8(ReplyKind.NIL);

@@ -22,6 +22,8 @@ export interface ReplyEncoder {
   error(out: OutBuffer, message: string): void;
   /** A list of values (undefined: nil). */
   array(out: OutBuffer, items: Items): void;
+  /** A SCAN-family reply: [cursor, [items...]]. */
+  cursor(out: OutBuffer, cursor: string, items: Items): void;
   /** A reply in its inter-process form (kind, payload as latin1; INTEGER's payload is its digits; ARRAY's items). */
   kind(out: OutBuffer, kind: ReplyKind, payload: string, items?: Items): void;
 }
@@ -42,10 +44,17 @@ export const TEXT_REPLIES: ReplyEncoder = {
       else textLine(out, item);
     }
   },
+  /** The cursor's line, then one per item. */
+  cursor(out, cursor, items) {
+    textLine(out, cursor);
+    this.array(out, items);
+  },
   kind(out, kind, payload, items) {
     switch (kind) {
       case ReplyKind.ARRAY:
         return this.array(out, items ?? []);
+      case ReplyKind.CURSOR:
+        return this.cursor(out, payload, items ?? []);
       case ReplyKind.OK:
         return out.all(TEXT_OK);
       case ReplyKind.NIL:
@@ -77,10 +86,17 @@ export const RESP_REPLIES: ReplyEncoder = {
       else respBulkLatin1(out, item);
     }
   },
+  cursor(out, cursor, items) {
+    respArrayHeader(out, 2);
+    respBulkLatin1(out, cursor);
+    this.array(out, items);
+  },
   kind(out, kind, payload, items) {
     switch (kind) {
       case ReplyKind.ARRAY:
         return this.array(out, items ?? []);
+      case ReplyKind.CURSOR:
+        return this.cursor(out, payload, items ?? []);
       case ReplyKind.OK:
         return respSimple(out, 'OK');
       case ReplyKind.STATUS:

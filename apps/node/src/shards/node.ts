@@ -59,6 +59,12 @@ export class FrameReplies implements ReplySink {
     this.replies.array(this.encoder.out, items);
     this.encoder.endEncoded(at);
   }
+  cursor(cursor: string, items: Items): void {
+    if (this.replies === null) return this.encoder.replyCursor(cursor, items);
+    const at = this.encoder.beginEncoded();
+    this.replies.cursor(this.encoder.out, cursor, items);
+    this.encoder.endEncoded(at);
+  }
 
   private kinded(kind: ReplyKind, payload: string): void {
     if (this.replies === null) {

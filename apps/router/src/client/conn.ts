@@ -240,6 +240,9 @@ export class Conn implements TextSink, RespSink, ConnectionContext, PlanClient, 
   array(items: Items): void {
     this.replies.array(this.target(), items);
   }
+  cursor(cursor: string, items: Items): void {
+    this.replies.cursor(this.target(), cursor, items);
+  }
   /** RESP array header, for connection commands that answer lists. */
   arrayHeader(n: number): void {
     respArrayHeader(this.target(), n);
