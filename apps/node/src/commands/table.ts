@@ -1,6 +1,7 @@
 import { fnv1a, type Args } from '@kv/wire';
 import { registerCommandTable } from '../figures/command-stats';
 import type { CommandSpec } from '../types';
+import * as counters from './counters';
 import * as handover from './handover';
 import * as info from './info';
 import * as keys from './keys';
@@ -43,12 +44,12 @@ const table: Entry[] = [
   { name: 'GETEX', arity: -2, plan: 'one-key', keys: ONE, handler: strings.getex, flags: ['write', 'fast'] },
   { name: 'APPEND', arity: 3, plan: 'one-key', keys: ONE, handler: strings.append, flags: [...W, 'fast'] },
   { name: 'STRLEN', arity: 2, plan: 'one-key', keys: ONE, handler: strings.strlen, flags: R },
-  { name: 'INCR', arity: 2, plan: 'one-key', keys: ONE, handler: strings.incr, flags: [...W, 'fast'] },
-  { name: 'DECR', arity: 2, plan: 'one-key', keys: ONE, handler: strings.decr, flags: [...W, 'fast'] },
-  { name: 'INCRBY', arity: 3, plan: 'one-key', keys: ONE, handler: strings.incrby, flags: [...W, 'fast'] },
-  { name: 'DECRBY', arity: 3, plan: 'one-key', keys: ONE, handler: strings.decrby, flags: [...W, 'fast'] },
-  { name: 'INCRBYFLOAT', arity: 3, plan: 'one-key', keys: ONE, handler: strings.incrbyfloat, flags: [...W, 'fast'] },
-  { name: 'MGET', arity: -2, plan: 'each-key', keys: ALL, combine: 'list', handler: strings.get, flags: R },
+  { name: 'INCR', arity: 2, plan: 'one-key', keys: ONE, handler: counters.incr, flags: [...W, 'fast'] },
+  { name: 'DECR', arity: 2, plan: 'one-key', keys: ONE, handler: counters.decr, flags: [...W, 'fast'] },
+  { name: 'INCRBY', arity: 3, plan: 'one-key', keys: ONE, handler: counters.incrby, flags: [...W, 'fast'] },
+  { name: 'DECRBY', arity: 3, plan: 'one-key', keys: ONE, handler: counters.decrby, flags: [...W, 'fast'] },
+  { name: 'INCRBYFLOAT', arity: 3, plan: 'one-key', keys: ONE, handler: counters.incrbyfloat, flags: [...W, 'fast'] },
+  { name: 'MGET', arity: -2, plan: 'each-key', keys: ALL, combine: 'list', handler: strings.getOrNil, flags: R },
   // keys
   { name: 'DEL', arity: -2, plan: 'each-key', keys: ALL, combine: 'sum', handler: keys.del, flags: ['write'] },
   { name: 'UNLINK', arity: -2, plan: 'each-key', keys: ALL, combine: 'sum', handler: keys.del, flags: ['write', 'fast'] },
