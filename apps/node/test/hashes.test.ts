@@ -83,8 +83,12 @@ t('HINCRBY and HINCRBYFLOAT: Redis errors in its order, results kept as text', (
   assert.equal(run(lru, 'HINCRBYFLOAT', 'h', 'f', '+inf'), { error: 'ERR value is NaN or Infinity' });
   assert.equal(run(lru, 'HINCRBYFLOAT', 'h', 'f', 'nan'), { error: 'ERR value is not a valid float' });
   assert.equal(run(lru, 'HINCRBYFLOAT', 'h', 's', '1'), { error: 'ERR hash value is not a float' });
-  run(lru, 'HSET', 'h', 'big', '1e308');
-  assert.equal(run(lru, 'HINCRBYFLOAT', 'h', 'big', '1e308'), { error: 'ERR increment would produce NaN or Infinity' });
+  run(lru, 'HSET', 'h', 'big', '1e4932');
+  assert.equal(run(lru, 'HINCRBYFLOAT', 'h', 'big', '1e4932'), { error: 'ERR increment would produce NaN or Infinity' }, "past a long double's range");
+  // As redis-server: a long double's 64-bit mantissa holds it (a double would say 9223372036854775808).
+  assert.equal(run(lru, 'HINCRBYFLOAT', 'h', 'n', '0.5'), '9223372036854775802.5');
+  run(lru, 'HSET', 'h', 'm', '1.5');
+  assert.equal(run(lru, 'HINCRBYFLOAT', 'h', 'm', '4611686018427387904'), '4611686018427387905.5');
 });
 
 t('HRANDFIELD: one field, distinct fields, repeats for a negative count, WITHVALUES flat; count checked before the key', () => {

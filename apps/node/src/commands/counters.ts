@@ -1,7 +1,8 @@
 import type { Args } from '@kv/wire';
 import type { Lru } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
-import { INT64_MAX, INT64_MIN, float, formatFloat, int64 } from './numbers';
+import { addLongDouble, formatLongDouble, isFiniteLongDouble, parseLongDouble, ZERO } from './long-double';
+import { INT64_MAX, INT64_MIN, int64 } from './numbers';
 
 /**
  * INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT: strings holding numbers, as Redis's t_string.c
@@ -41,18 +42,21 @@ function incrementBy(store: Lru, key: string, by: bigint, reply: ReplySink): voi
   reply.integer(next);
 }
 
-/** INCRBYFLOAT key increment: the key's type, then its value, then the increment, as Redis reads them. */
+/**
+ * INCRBYFLOAT key increment: the key's type, then its value, then the increment, as Redis reads
+ * them; computed and printed as Redis's long double (long-double.ts).
+ */
 export function incrbyfloat(store: Lru, args: Args, reply: ReplySink): void {
   const key = args.latin1(1);
   const old = store.peek(key);
   if (old !== undefined && typeof old !== 'string') return reply.error(ERR.wrongType);
-  const current = old === undefined ? 0 : float(old);
+  const current = old === undefined ? ZERO : parseLongDouble(old);
   if (current === undefined) return reply.error(ERR.notFloat);
-  const by = float(args.latin1(2));
+  const by = parseLongDouble(args.latin1(2));
   if (by === undefined) return reply.error(ERR.notFloat);
-  const next = current + by;
-  if (!Number.isFinite(next)) return reply.error(ERR.nanOrInfinity);
-  const text = formatFloat(next);
+  const next = addLongDouble(current, by);
+  if (!isFiniteLongDouble(next)) return reply.error(ERR.nanOrInfinity);
+  const text = formatLongDouble(next);
   if (!store.set(key, text, 0, true)) return reply.error(ERR.oom);
   reply.bulk(text);
 }

@@ -1,7 +1,8 @@
 import type { Args } from '@kv/wire';
 import { LruHash, type Lru } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
-import { INT64_MAX, INT64_MIN, float, formatFloat, int64 } from './numbers';
+import { addLongDouble, formatLongDouble, isFiniteLongDouble, parseLongDouble, ZERO } from './long-double';
+import { INT64_MAX, INT64_MIN, int64 } from './numbers';
 
 /**
  * Hash commands, as Redis's t_hash.c: a hash is one entry of the shard's Lru (LruHash, charged
@@ -172,20 +173,20 @@ export function hincrby(store: Lru, args: Args, reply: ReplySink): void {
   if (setFields(store, key, [field, next.toString()], reply) >= 0) reply.integer(next);
 }
 
-/** HINCRBYFLOAT key field increment: as HINCRBY, with Redis's float errors; answers the new value. */
+/** HINCRBYFLOAT key field increment: as HINCRBY, with Redis's float errors and long double arithmetic. */
 export function hincrbyfloat(store: Lru, args: Args, reply: ReplySink): void {
-  const by = float(args.latin1(3));
+  const by = parseLongDouble(args.latin1(3));
   if (by === undefined) return reply.error(ERR.notFloat);
-  if (!Number.isFinite(by)) return reply.error('ERR value is NaN or Infinity');
+  if (!isFiniteLongDouble(by)) return reply.error('ERR value is NaN or Infinity');
   const key = args.latin1(1);
   const field = args.latin1(2);
   const hash = writeHash(store, key, reply);
   if (hash === null) return;
   const old = hash?.get(field);
-  const current = old === undefined ? 0 : float(old);
+  const current = old === undefined ? ZERO : parseLongDouble(old);
   if (current === undefined) return reply.error('ERR hash value is not a float');
-  const next = current + by;
-  if (!Number.isFinite(next)) return reply.error(ERR.nanOrInfinity);
-  const text = formatFloat(next);
+  const next = addLongDouble(current, by);
+  if (!isFiniteLongDouble(next)) return reply.error(ERR.nanOrInfinity);
+  const text = formatLongDouble(next);
   if (setFields(store, key, [field, text], reply) >= 0) reply.bulk(text);
 }
