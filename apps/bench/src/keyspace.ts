@@ -5,10 +5,24 @@ const RUN_TAG_LENGTH = 4;
 /** Fewer counter digits would make a stale value repeat too soon to be told apart. */
 const MIN_COUNTER_DIGITS = 4;
 
-/** Shard of a key: FNV-1a 32-bit over its bytes, low 4 bits (the server's rule). */
+/**
+ * Shard of a key, the server's rule (libs/wire/src/fnv.ts, copied so that the load generator
+ * needs no server package): FNV-1a 32-bit, low 4 bits, over the key's hash tag (the bytes
+ * between its first `{` and the first `}` after it, when there are any) or else the whole key.
+ */
 export function shardOfKey(key: string): number {
+  let from = 0;
+  let to = key.length;
+  const open = key.indexOf('{');
+  if (open >= 0) {
+    const close = key.indexOf('}', open + 1);
+    if (close > open + 1) {
+      from = open + 1;
+      to = close;
+    }
+  }
   let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
+  for (let i = from; i < to; i++) {
     h ^= key.charCodeAt(i) & 0xff;
     h = Math.imul(h, 0x01000193);
   }

@@ -12,6 +12,8 @@ export const ERR = {
   nanOrInfinity: 'ERR increment would produce NaN or Infinity',
   oom: "OOM command not allowed when used memory > 'maxmemory'.",
   invalidExpire: (command: string) => `ERR invalid expire time in '${command}' command`,
+  wrongType: 'WRONGTYPE Operation against a key holding the wrong kind of value',
+  arity: (command: string) => `ERR wrong number of arguments for '${command}' command`,
 } as const;
 
 /**
@@ -19,7 +21,7 @@ export const ERR = {
  * between workers rather than encoded for a client.
  */
 export abstract class KindedReply implements ReplySink {
-  /** `items` only for ARRAY and MAP (payload then ''). */
+  /** `items` only for ARRAY and MAP (payload then '') and CURSOR (payload the cursor). */
   protected abstract reply(kind: ReplyKind, payload: string, items?: Items): void;
   ok(): void {
     this.reply(ReplyKind.OK, '');
@@ -47,6 +49,9 @@ export abstract class KindedReply implements ReplySink {
   }
   nullArray(): void {
     this.reply(ReplyKind.NULL_ARRAY, '');
+  }
+  cursor(cursor: string, items: Items): void {
+    this.reply(ReplyKind.CURSOR, cursor, items);
   }
 }
 

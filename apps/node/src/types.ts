@@ -29,6 +29,8 @@ export interface ReplySink {
   map(items: Items): void;
   /** No list at all (EXEC of an aborted transaction): RESP2 `*-1`, RESP3 `_`, text NOTFOUND. */
   nullArray(): void;
+  /** A SCAN-family reply, [cursor, [items...]] (HSCAN). */
+  cursor(cursor: string, items: Items): void;
 }
 
 /** Totals over a worker's shards (DBSIZE, INFO). */

@@ -87,6 +87,28 @@ t('a request asking for the client protocol gets its reply encoded by the owner,
   close();
 });
 
+t('a cursor reply (HSCAN) crosses a link encoded for the client, or in its form as cursor and items', async () => {
+  const { p1, n0, close } = await pair();
+  const HSET = commandNamed('HSET');
+  const HSCAN = commandNamed('HSCAN');
+  n0.shards.execute(HSET, argsOf(['HSET', 'hk', 'f', 'v', 'g', 'w']), { ok() {}, status() {}, nil() {}, bulk() {}, integer() {}, error() {}, array() {}, cursor() {} });
+  const got: string[] = [];
+  p1.forward(0, HSCAN.opcode, argsOf(['HSCAN', 'hk', '0']), {
+    client: owner,
+    mode: ReplyMode.RESP,
+    settle: () => got.push('form?'),
+    settleEncoded: (buf, start, end) => got.push(buf.latin1Slice(start, end)),
+  });
+  p1.forward(0, HSCAN.opcode, argsOf(['HSCAN', 'hk', '0']), {
+    client: owner,
+    mode: ReplyMode.FORM,
+    settle: (kind, payload, items) => got.push(`${kind === ReplyKind.CURSOR ? 'CURSOR' : kind} ${payload} ${JSON.stringify(items)}`),
+  });
+  await until(() => got.length === 2);
+  assert.equal(got, ['*2\r\n$1\r\n0\r\n*4\r\n$1\r\nf\r\n$1\r\nv\r\n$1\r\ng\r\n$1\r\nw\r\n', 'CURSOR 0 ["f","v","g","w"]']);
+  close();
+});
+
 t('prepared then TXCOMMIT: applied; prepared then the link closes before TXCOMMIT: released, nothing applied', async () => {
   const { p1, n0, close } = await pair();
   const key = 'peer-k';

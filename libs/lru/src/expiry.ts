@@ -35,11 +35,15 @@ export class ExpiringSlots extends Slots {
     return slot < 0 ? -1 : this.expiryAt(slot);
   }
 
-  /** Sets (Unix ms) or clears (0) the expiry of a live key; false when there is no such key. */
+  /**
+   * Sets (Unix ms) or clears (0) the expiry of a live key, a write to it (its version changes);
+   * false when there is no such key.
+   */
   setExpiryOf(key: string, expireAt: number): boolean {
     const slot = this.live(key);
     if (slot < 0) return false;
     this.setExpiry(slot, expireAt);
+    this.stamp(slot);
     return true;
   }
 

@@ -1,6 +1,8 @@
 /**
- * One shard's store: a byte-bounded LRU map from key to value, both latin1 strings (one char per
- * byte, so any bytes round-trip and V8 keeps them as compact one-byte strings).
+ * One shard's store: a byte-bounded LRU map from key to value. Keys are latin1 strings (one char
+ * per byte, so any bytes round-trip and V8 keeps them as compact one-byte strings); a value is
+ * such a string or a hash of them (LruHash, hash.ts), which is one entry like any other: evicted,
+ * expired and handed over whole, and charged again on every change.
  *
  * Built in layers, each a subclass of the one below so that every field lives on the one object:
  * slots.ts (parallel arrays over integer slots, the Map from key to slot, the recency list),
@@ -9,6 +11,7 @@
  */
 
 import { EvictingSlots, type EvictionPolicy } from './eviction';
+import { sizeOf, type LruHash, type Value } from './hash';
 import { NONE } from './slots';
 
 /**
@@ -32,7 +35,10 @@ export interface LruOptions {
 }
 
 export class Lru extends EvictingSlots {
-  /** Upper bound of `bytes` (key length + value length + entryOverhead over all entries). */
+  /**
+   * Upper bound of `bytes`: over all entries, key length + entryOverhead + the value's length, or
+   * for a hash its `bytes` (fields, values and their overheads, hash.ts).
+   */
   readonly maxBytes: number;
   readonly entryOverhead: number;
 
@@ -54,7 +60,7 @@ export class Lru extends EvictingSlots {
     return key.length + value.length + this.entryOverhead;
   }
 
-  /** Bytes charged for a live key (key + value + entryOverhead); 0 when there is no such key. */
+  /** Bytes charged for a live key (key + value or hash bytes + entryOverhead); 0 when there is no such key. */
   chargeOf(key: string): number {
     const slot = this.live(key);
     return slot < 0 ? 0 : this.sizes[slot];
@@ -66,8 +72,11 @@ export class Lru extends EvictingSlots {
     return key.length + value.length + this.entryOverhead - (slot >= 0 ? this.sizes[slot] : 0);
   }
 
-  /** The value, made most recently used; counts a hit or a miss. An expired entry is a miss. */
-  get(key: string): string | undefined {
+  /**
+   * The value, made most recently used; counts a hit or a miss. An expired entry is a miss. A
+   * string command answers WRONGTYPE for a value that is not a string, as Redis does.
+   */
+  get(key: string): Value | undefined {
     const slot = this.live(key);
     if (slot < 0) {
       this.misses++;
@@ -79,13 +88,33 @@ export class Lru extends EvictingSlots {
   }
 
   /** The value without touching recency or counters. */
-  peek(key: string): string | undefined {
+  peek(key: string): Value | undefined {
     const slot = this.live(key);
     return slot < 0 ? undefined : this.values[slot];
   }
 
   has(key: string): boolean {
     return this.live(key) >= 0;
+  }
+
+  /** TYPE's answer: `string`, `hash`, or `none` for a key that does not exist. Touches nothing. */
+  typeOf(key: string): 'string' | 'hash' | 'none' {
+    const slot = this.live(key);
+    return slot < 0 ? 'none' : typeof this.values[slot] === 'string' ? 'string' : 'hash';
+  }
+
+  /**
+   * The key's modification stamp, for WATCH: it changes on every write to the key (set, a hash's
+   * change, an expiry set or cleared, a delete and a new entry), is unique within the process
+   * (one counter for every Lru), and is 0 when the key does not exist or has expired. Reading it
+   * touches neither recency nor counters and removes nothing. An entry handed over to another
+   * worker (restoreAt) gets a new stamp there.
+   */
+  version(key: string): number {
+    const slot = this.index.get(key);
+    if (slot === undefined) return 0;
+    const at = this.expiryAt(slot);
+    return at !== 0 && at <= Date.now() ? 0 : this.versions[slot];
   }
 
   /**
@@ -105,6 +134,7 @@ export class Lru extends EvictingSlots {
       this.values[slot] = value;
       this.sizes[slot] = cost;
       if (!keepTtl) this.setExpiry(slot, expireAt);
+      this.stamp(slot);
       this.moveToHead(slot);
       return true;
     }
@@ -113,11 +143,73 @@ export class Lru extends EvictingSlots {
     return true;
   }
 
+  /**
+   * Stores a hash as the key's value, most recently used and without expiry, evicting as set()
+   * does (HSET and friends on a key that does not exist). False, storing nothing, when it cannot
+   * fit. A key that exists loses its value and its expiry, as with set().
+   */
+  setHash(key: string, hash: LruHash): boolean {
+    const cost = key.length + hash.bytes + this.entryOverhead;
+    if (cost > this.maxBytes) return false;
+    const slot = this.live(key);
+    if (slot >= 0) {
+      if (!this.makeRoom(this.bytes + cost - this.sizes[slot] - this.maxBytes, slot)) return false;
+      this.resize(slot, cost);
+      this.values[slot] = hash;
+      this.setExpiry(slot, 0);
+      this.stamp(slot);
+      this.moveToHead(slot);
+      return true;
+    }
+    if (!this.makeRoom(this.bytes + cost - this.maxBytes, NONE)) return false;
+    this.fill(this.allocSlot(), key, hash, cost, 0);
+    return true;
+  }
+
+  /**
+   * Makes room for a live key's value to grow by `growth` bytes, evicting other entries as the
+   * policy says (never this one). False, evicting nothing, when it cannot: call it before a
+   * change to a hash, and answer OOM when it fails. The charge itself is set by hashChanged().
+   */
+  reserve(key: string, growth: number): boolean {
+    const slot = this.live(key);
+    if (slot < 0) return false;
+    if (growth <= 0) return true;
+    const size = this.sizes[slot] + growth;
+    if (size > this.maxBytes) return false;
+    return this.makeRoom(this.bytes + growth - this.maxBytes, slot);
+  }
+
+  /**
+   * After a change to the hash held at `key` (its `bytes` changed): charges the entry again, gives
+   * it a new version and makes it most recently used; a hash left empty is deleted, as Redis
+   * deletes an empty hash. Room for any growth was made by reserve() first.
+   */
+  hashChanged(key: string): void {
+    const slot = this.live(key);
+    if (slot < 0) return;
+    const hash = this.values[slot];
+    if (typeof hash === 'string') return;
+    if (hash.size === 0) return this.removeSlot(slot);
+    this.resize(slot, key.length + hash.bytes + this.entryOverhead);
+    this.stamp(slot);
+    this.moveToHead(slot);
+  }
+
+  /** Charges a live slot `cost` bytes from now on. */
+  private resize(slot: number, cost: number): void {
+    const delta = cost - this.sizes[slot];
+    this.bytes += delta;
+    if (this.expiryAt(slot) !== 0) this.volatileBytes += delta;
+    this.sizes[slot] = cost;
+  }
+
   /** Puts a new entry in a free slot as the most recently used. */
-  private fill(slot: number, key: string, value: string, cost: number, expireAt: number): void {
+  private fill(slot: number, key: string, value: Value, cost: number, expireAt: number): void {
     this.keys[slot] = key;
     this.values[slot] = value;
     this.sizes[slot] = cost;
+    this.stamp(slot);
     this.setExpiry(slot, expireAt);
     this.bytes += cost;
     this.index.set(key, slot);
@@ -161,7 +253,7 @@ export class Lru extends EvictingSlots {
    * recency and the same slot order (a shard's hand-over to another worker, which must not break
    * a SCAN cursor taken before it). Touches neither recency nor counters.
    */
-  forEachOldestFirst(visit: (key: string, value: string, expireAt: number, slot: number) => void, now = Date.now()): void {
+  forEachOldestFirst(visit: (key: string, value: Value, expireAt: number, slot: number) => void, now = Date.now()): void {
     for (let slot = this.tail; slot !== NONE; slot = this.prev[slot]) {
       const at = this.expiryAt(slot);
       if (at !== 0 && at <= now) continue;
@@ -174,8 +266,8 @@ export class Lru extends EvictingSlots {
    * forEachOldestFirst (no other writes until finishRestore). False, storing nothing, when the
    * key or the slot is taken or the entry does not fit.
    */
-  restoreAt(slot: number, key: string, value: string, expireAt: number): boolean {
-    const cost = key.length + value.length + this.entryOverhead;
+  restoreAt(slot: number, key: string, value: Value, expireAt: number): boolean {
+    const cost = key.length + sizeOf(value) + this.entryOverhead;
     if (!(slot >= 0) || this.index.has(key) || this.bytes + cost > this.maxBytes) return false;
     while (slot >= this.sizes.length) this.grow();
     if (this.sizes[slot] !== 0) return false;

@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ENTRY_OVERHEAD, Lru } from '../src/lru';
+import { sizeOf } from '../src/hash';
 import { prng } from '../../../test-support/prng';
 
 const t = suite('lru');
@@ -13,7 +14,7 @@ function checkBytes(lru: Lru, what = ''): void {
   let sum = 0;
   let n = 0;
   for (const [k, v] of lru.entries()) {
-    sum += k.length + v.length + lru.entryOverhead;
+    sum += k.length + sizeOf(v) + lru.entryOverhead;
     n++;
   }
   assert.is(lru.bytes, sum, `bytes vs entries ${what}`);
@@ -460,7 +461,7 @@ t('sampling removes expired entries without anyone reading them, and keeps bytes
   assert.is(lru.expirations, 1000);
   assert.is(lru.volatile, 500);
   let bytes = 0;
-  for (const [k, v] of lru.entries()) bytes += k.length + v.length + 10;
+  for (const [k, v] of lru.entries()) bytes += k.length + sizeOf(v) + 10;
   assert.is(lru.bytes, bytes);
   assert.is(lru.expireSample(Date.now(), 1000), 0, 'nothing live is removed');
 });
@@ -514,7 +515,7 @@ t('volatile-lru evicts only entries with an expiry, least recently used first, e
   assert.is(lru.evictions, 2);
   assert.is(lru.volatileBytes, 0, 'no entry with a TTL is left');
   let bytes = 0;
-  for (const [k, v] of lru.entries()) bytes += k.length + v.length + 10;
+  for (const [k, v] of lru.entries()) bytes += k.length + sizeOf(v) + 10;
   assert.is(lru.bytes, bytes);
 });
 

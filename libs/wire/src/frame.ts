@@ -10,6 +10,7 @@ import { OutBuffer } from './out';
  *   reply   u8 reply kind | u32 length | bytes
  *   array   (reply kind ARRAY or MAP) bytes: u32 item count | count x (u8 BULK or NIL | u32 length | bytes)
  *           (a MAP's items are key, value, key, value ...: an even count)
+ *   cursor  (reply kind CURSOR) bytes: as an array, the cursor its first item
  *
  * A request's reply mode says which form its reply takes: FORM (kind and payload, for a
  * coordinator that combines replies) or the asking client's protocol (TEXT, RESP, RESP3), which
@@ -38,10 +39,15 @@ export const enum ReplyKind {
   MAP = 9,
   /** No list at all (EXEC of a transaction that was aborted): RESP2 `*-1`, RESP3 `_`; no payload. */
   NULL_ARRAY = 10,
+  /**
+   * A SCAN-family reply, [cursor, [items...]] (HSCAN): the payload is the cursor, the items the
+   * list. In a frame it travels as an ARRAY whose first item is the cursor.
+   */
+  CURSOR = 11,
 }
 
 /** The highest ReplyKind: a reply frame naming any other kind is corrupt. */
-export const LAST_REPLY_KIND = ReplyKind.NULL_ARRAY;
+export const LAST_REPLY_KIND = ReplyKind.CURSOR;
 
 /** The values of an ARRAY reply, in order; undefined is nil. */
 export type Items = readonly (string | undefined)[];
@@ -105,20 +111,30 @@ export class FrameEncoder {
 
   /** An ARRAY reply: each item a bulk string, or nil when undefined. */
   replyArray(items: Items): void {
-    this.replyItems(ReplyKind.ARRAY, items);
+    this.list(ReplyKind.ARRAY, undefined, items);
   }
 
   /** A MAP reply: items are key, value, key, value ... (an even count; a value may be nil). */
   replyMap(items: Items): void {
     if (items.length % 2 !== 0) throw new RangeError(`a map reply needs an even count of items, got ${items.length}`);
-    this.replyItems(ReplyKind.MAP, items);
+    this.list(ReplyKind.MAP, undefined, items);
   }
 
-  private replyItems(kind: ReplyKind.ARRAY | ReplyKind.MAP, items: Items): void {
+  /** A CURSOR reply: the cursor, then the items (bulk strings). */
+  replyCursor(cursor: string, items: Items): void {
+    this.list(ReplyKind.CURSOR, cursor, items);
+  }
+
+  private list(kind: ReplyKind, first: string | undefined, items: Items): void {
     const out = this.out;
     out.u8(kind);
     const at = out.reserve(4);
-    out.u32(items.length);
+    out.u32(items.length + (first === undefined ? 0 : 1));
+    if (first !== undefined) {
+      out.u8(ReplyKind.BULK);
+      out.u32(first.length);
+      out.latin1(first);
+    }
     for (const item of items) {
       if (item === undefined) {
         out.u8(ReplyKind.NIL);

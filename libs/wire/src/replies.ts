@@ -60,6 +60,8 @@ export interface ReplyEncoder {
   double(out: OutBuffer, n: number): void;
   boolean(out: OutBuffer, value: boolean): void;
   bigNumber(out: OutBuffer, digits: string | bigint): void;
+  /** A SCAN-family reply: [cursor, [items...]]. */
+  cursor(out: OutBuffer, cursor: string, items: Items): void;
   /** A reply in its inter-process form (kind, payload as latin1; INTEGER's payload is its digits; ARRAY's and MAP's items). */
   kind(out: OutBuffer, kind: ReplyKind, payload: string, items?: Items): void;
 }
@@ -80,6 +82,11 @@ export const TEXT_REPLIES: ReplyEncoder = {
   array: (out, items) => textItems(out, items),
   map: (out, items) => textItems(out, items),
   nullArray: (out) => out.all(TEXT_NOTFOUND),
+  /** The cursor's line, then one per item. */
+  cursor(out, cursor, items) {
+    textLine(out, cursor);
+    textItems(out, items);
+  },
   arrayHeader: NOTHING,
   mapHeader: NOTHING,
   setHeader: NOTHING,
@@ -92,6 +99,8 @@ export const TEXT_REPLIES: ReplyEncoder = {
       case ReplyKind.ARRAY:
       case ReplyKind.MAP:
         return textItems(out, items ?? []);
+      case ReplyKind.CURSOR:
+        return this.cursor(out, payload, items ?? []);
       case ReplyKind.OK:
         return out.all(TEXT_OK);
       case ReplyKind.NIL:
@@ -118,6 +127,11 @@ export const RESP_REPLIES: ReplyEncoder = {
   array: (out, items) => respItems(out, items, false),
   map: (out, items) => respItems(out, items, false),
   nullArray: (out) => respNullArray(out),
+  cursor(out, cursor, items) {
+    respArrayHeader(out, 2);
+    respBulkLatin1(out, cursor);
+    respItems(out, items, false);
+  },
   arrayHeader: (out, n) => respArrayHeader(out, n),
   mapHeader: (out, pairs) => respArrayHeader(out, pairs * 2),
   setHeader: (out, n) => respArrayHeader(out, n),
@@ -132,6 +146,8 @@ export const RESP_REPLIES: ReplyEncoder = {
         return respItems(out, items ?? [], false);
       case ReplyKind.NULL_ARRAY:
         return respNullArray(out);
+      case ReplyKind.CURSOR:
+        return this.cursor(out, payload, items ?? []);
       case ReplyKind.NIL:
         return respNull(out);
       default:
@@ -152,6 +168,11 @@ export const RESP3_REPLIES: ReplyEncoder = {
   error: (out, message) => respError(out, message),
   array: (out, items) => respItems(out, items, true),
   map: (out, items) => resp3Map(out, items),
+  cursor(out, cursor, items) {
+    respArrayHeader(out, 2);
+    respBulkLatin1(out, cursor);
+    respItems(out, items, true);
+  },
   nullArray: (out) => resp3Null(out),
   arrayHeader: (out, n) => respArrayHeader(out, n),
   mapHeader: (out, pairs) => resp3MapHeader(out, pairs),
@@ -166,6 +187,8 @@ export const RESP3_REPLIES: ReplyEncoder = {
         return respItems(out, items ?? [], true);
       case ReplyKind.MAP:
         return resp3Map(out, items ?? []);
+      case ReplyKind.CURSOR:
+        return this.cursor(out, payload, items ?? []);
       case ReplyKind.NIL:
       case ReplyKind.NULL_ARRAY:
         return resp3Null(out);

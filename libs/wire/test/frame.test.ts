@@ -226,6 +226,19 @@ frame('an ARRAY reply carries bulk strings and nils; a corrupt one is refused', 
   assert.throws(() => decodeItems(Buffer.concat([b, Buffer.from([0])]), body, b.length + 1), /after the last array item/);
 });
 
+frame('a CURSOR reply travels as an array whose first item is the cursor', () => {
+  const enc = new FrameEncoder(FrameKind.REPLY);
+  enc.replyCursor('42', ['f', 'v']);
+  enc.replyCursor('0', []);
+  const bytes = enc.finish()!;
+  const r = new ReplyReader();
+  r.reset(bytes, FRAME_HEADER_BYTES, bytes.length);
+  assert.is(r.next(), ReplyKind.CURSOR);
+  assert.equal(decodeItems(bytes, r.start, r.stop), ['42', 'f', 'v']);
+  assert.is(r.next(), ReplyKind.CURSOR);
+  assert.equal(decodeItems(bytes, r.start, r.stop), ['0']);
+});
+
 frame('a request of an unknown reply mode is refused as corrupt', () => {
   const enc = new FrameEncoder(FrameKind.REQUEST);
   enc.command(5, argsOf([Buffer.from('GET')]));

@@ -43,6 +43,15 @@ test('RESP2: each reply type, integers past 2^53 exact', () => {
   assert.is(encoded((o) => TEXT_REPLIES.array(o, ['a', undefined])), 'a\nNOTFOUND\n');
 });
 
+test('a cursor reply: RESP [cursor, [items]], text one line each; kind() CURSOR is the same', () => {
+  assert.is(encoded((o) => RESP_REPLIES.cursor(o, '17', ['f', 'v'])), '*2\r\n$2\r\n17\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n');
+  assert.is(encoded((o) => RESP_REPLIES.cursor(o, '0', [])), '*2\r\n$1\r\n0\r\n*0\r\n');
+  assert.is(encoded((o) => TEXT_REPLIES.cursor(o, '0', ['f', 'v'])), '0\nf\nv\n');
+  for (const e of [TEXT_REPLIES, RESP_REPLIES]) {
+    assert.is(encoded((o) => e.kind(o, ReplyKind.CURSOR, '5', ['a'])), encoded((o) => e.cursor(o, '5', ['a'])));
+  }
+});
+
 test('kind() encodes a reply in its inter-process form as the direct call does', () => {
   const direct = (e: ReplyEncoder, kind: ReplyKind, payload: string) => (out: OutBuffer) => {
     if (kind === ReplyKind.OK) e.ok(out);

@@ -15,8 +15,8 @@ export function integerArg(args: Args, i: number): number | undefined {
     p++;
     if (p === end) return undefined;
   }
-  // Redis rejects leading zeros ("01") and "-0" is not produced by it either; accept "0" only.
-  if (buf[p] === ZERO && end - p > 1) return undefined;
+  // Redis's string2ll rejects leading zeros ("01") and "-0": a zero is "0" alone.
+  if (buf[p] === ZERO && (end - p > 1 || negative)) return undefined;
   let n = 0;
   for (; p < end; p++) {
     const d = buf[p] - ZERO;

@@ -30,6 +30,7 @@ const TYPES = new Set<string>(['key', 'string', 'integer', 'double', 'pattern', 
 type Entry = readonly [summary: string, since: string, group: string, args?: string, subcommands?: Record<string, Entry>];
 
 const EXPIRY_CONDITION = 'oneof:condition{optional}(pure-token:nx@NX pure-token:xx@XX pure-token:gt@GT pure-token:lt@LT)';
+const FIELD_VALUES = 'key:key block:field_value{multiple}(string:field string:value)';
 const FLUSH_MODE = 'oneof:async{optional}(pure-token:async@ASYNC pure-token:sync@SYNC)';
 
 const ENTRIES: Record<string, Entry> = {
@@ -64,6 +65,32 @@ const ENTRIES: Record<string, Entry> = {
   MGET: ['Get the values of all the given keys', '1.0.0', 'string', 'key:key{multiple}'],
   MSET: ['Set multiple keys to multiple values', '1.0.1', 'string', 'block:key_value{multiple}(key:key string:value)'],
   MSETNX: ['Set multiple keys to multiple values, only if none of the keys exist', '1.0.1', 'string', 'block:key_value{multiple}(key:key string:value)'],
+  HSET: ['Set the string value of a hash field', '2.0.0', 'hash', FIELD_VALUES],
+  HSETNX: ['Set the value of a hash field, only if the field does not exist', '2.0.0', 'hash', 'key:key string:field string:value'],
+  HMSET: ['Set multiple hash fields to multiple values', '2.0.0', 'hash', FIELD_VALUES],
+  HGET: ['Get the value of a hash field', '2.0.0', 'hash', 'key:key string:field'],
+  HMGET: ['Get the values of all the given hash fields', '2.0.0', 'hash', 'key:key string:field{multiple}'],
+  HGETALL: ['Get all the fields and values in a hash', '2.0.0', 'hash', 'key:key'],
+  HDEL: ['Delete one or more hash fields', '2.0.0', 'hash', 'key:key string:field{multiple}'],
+  HEXISTS: ['Determine if a hash field exists', '2.0.0', 'hash', 'key:key string:field'],
+  HLEN: ['Get the number of fields in a hash', '2.0.0', 'hash', 'key:key'],
+  HKEYS: ['Get all the fields in a hash', '2.0.0', 'hash', 'key:key'],
+  HVALS: ['Get all the values in a hash', '2.0.0', 'hash', 'key:key'],
+  HSTRLEN: ['Get the length of the value of a hash field', '3.2.0', 'hash', 'key:key string:field'],
+  HINCRBY: ['Increment the integer value of a hash field by the given number', '2.0.0', 'hash', 'key:key string:field integer:increment'],
+  HINCRBYFLOAT: ['Increment the float value of a hash field by the given amount', '2.6.0', 'hash', 'key:key string:field double:increment'],
+  HRANDFIELD: [
+    'Get one or multiple random fields from a hash',
+    '6.2.0',
+    'hash',
+    'key:key block:options{optional}(integer:count pure-token:withvalues@WITHVALUES{optional})',
+  ],
+  HSCAN: [
+    'Incrementally iterate hash fields and associated values',
+    '2.8.0',
+    'hash',
+    'key:key integer:cursor pattern:pattern@MATCH{optional} integer:count@COUNT{optional}',
+  ],
   DEL: ['Delete a key', '1.0.0', 'generic', 'key:key{multiple}'],
   UNLINK: ['Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.', '4.0.0', 'generic', 'key:key{multiple}'],
   EXISTS: ['Determine if a key exists', '1.0.0', 'generic', 'key:key{multiple}'],

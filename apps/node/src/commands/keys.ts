@@ -1,13 +1,13 @@
 import type { Args } from '@kv/wire';
 import type { Lru } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
-import { integerArg, upperArg } from './args';
-import { expiryFrom } from './strings';
+import { upperArg } from './args';
+import { expireTimeAt, INVALID, NOT_INTEGER, type ExpiryUnit } from './expire-args';
 import { keyVersion } from './txn';
 
 /**
- * Key-space commands on one key, as Redis's db.c and expire.c. Multi-key forms (DEL a b c) are
- * split by the router into one of these per key and the replies summed.
+ * Key-space commands on one key, as Redis's db.c and expire.c, for a key of any type. Multi-key
+ * forms (DEL a b c) are split by the router into one of these per key and the replies summed.
  */
 
 /** DEL / UNLINK one key: 1 if it existed. */
@@ -29,7 +29,7 @@ export function touch(store: Lru, args: Args, reply: ReplySink): void {
 }
 
 export function type(store: Lru, args: Args, reply: ReplySink): void {
-  reply.status(store.has(args.latin1(1)) ? 'string' : 'none');
+  reply.status(store.typeOf(args.latin1(1)));
 }
 
 export function ttl(store: Lru, args: Args, reply: ReplySink): void {
@@ -62,10 +62,11 @@ export function pexpireat(store: Lru, args: Args, reply: ReplySink): void {
   setExpiry(store, args, reply, 'PXAT', 'pexpireat');
 }
 
-/** EXPIRE key amount [NX | XX | GT | LT]: a time in the past deletes the key. */
-function setExpiry(store: Lru, args: Args, reply: ReplySink, unit: string, command: string): void {
-  const n = integerArg(args, 2);
-  if (n === undefined) return reply.error(ERR.notInteger);
+/**
+ * EXPIRE key amount [NX | XX | GT | LT], in Redis's order: the options, the amount (not an
+ * integer, then an invalid expire time), then the key. A time in the past deletes the key.
+ */
+function setExpiry(store: Lru, args: Args, reply: ReplySink, unit: ExpiryUnit, command: string): void {
   let nx = false, xx = false, gt = false, lt = false;
   for (let i = 3; i < args.count; i++) {
     const option = upperArg(args, i);
@@ -77,14 +78,14 @@ function setExpiry(store: Lru, args: Args, reply: ReplySink, unit: string, comma
   }
   if (nx && (xx || gt || lt)) return reply.error('ERR NX and XX, GT or LT options at the same time are not compatible');
   if (gt && lt) return reply.error('ERR GT and LT options at the same time are not compatible');
+  const [at, status] = expireTimeAt(args, 2, unit);
+  if (status === NOT_INTEGER) return reply.error(ERR.notInteger);
+  if (status === INVALID) return reply.error(ERR.invalidExpire(command));
   const key = args.latin1(1);
   const current = store.expiryOf(key);
   if (current < 0) return reply.integer(0);
-  const at = expiryFrom(unit, n);
-  if (Number.isNaN(at)) return reply.error(ERR.invalidExpire(command));
-  // With GT/LT a key without expiry counts as infinite, as in Redis.
-  const currentTtl = current === 0 ? Infinity : current;
-  if ((nx && current !== 0) || (xx && current === 0) || (gt && at <= currentTtl) || (lt && at >= currentTtl)) return reply.integer(0);
+  // With GT a key without expiry counts as infinite, as in Redis; LT sets one on such a key.
+  if ((nx && current !== 0) || (xx && current === 0) || (gt && (current === 0 || at <= current)) || (lt && current !== 0 && at >= current)) return reply.integer(0);
   if (at <= Date.now()) store.delete(key);
   else store.setExpiryOf(key, at);
   reply.integer(1);

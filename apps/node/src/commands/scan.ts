@@ -1,4 +1,5 @@
 import { SHARD_COUNT, type Args } from '@kv/wire';
+import type { Lru } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
 import type { WorkerShards } from '../types';
 import { integerArg, upperArg } from './args';
@@ -119,14 +120,21 @@ export function scan(shards: WorkerShards, args: Args, reply: ReplySink): void {
   if (store === undefined) return reply.error('ERR the shard of this cursor is not owned by this worker');
   const out = ['0'];
   const next = store.scanSlots(request.slot, request.count, out);
-  // TYPE: every value here is a string; Redis compares the type name case-insensitively.
-  if (request.type !== null && request.type.toLowerCase() !== 'string') out.length = 1;
-  else if (request.match !== null) {
+  if (request.match !== null) {
     const glob = compileGlob(request.match);
     if (!glob.matchAll) keepMatching(out, 1, glob);
   }
+  // TYPE, after COUNT and MATCH as in Redis: the type name compared case-insensitively.
+  if (request.type !== null) keepType(out, store, request.type.toLowerCase());
   out[0] = next === -1 ? cursorText(request.shard + 1, 0) : cursorText(request.shard, next);
   reply.array(out);
+}
+
+/** Drops from out[1..] the keys whose type (TYPE's name) is not `type`, keeping order. */
+function keepType(out: string[], store: Lru, type: string): void {
+  let w = 1;
+  for (let r = 1; r < out.length; r++) if (store.typeOf(out[r]) === type) out[w++] = out[r];
+  out.length = w;
 }
 
 /** Drops from out[from..] the keys the pattern does not match, keeping order. */

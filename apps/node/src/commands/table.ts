@@ -1,7 +1,10 @@
 import { fnv1a, type Args } from '@kv/wire';
 import { registerCommandTable } from '../figures/command-stats';
 import type { CommandSpec } from '../types';
+import * as counters from './counters';
 import * as handover from './handover';
+import * as hashScan from './hash-scan';
+import * as hashes from './hashes';
 import * as info from './info';
 import * as keys from './keys';
 import * as scan from './scan';
@@ -44,12 +47,29 @@ const table: Entry[] = [
   { name: 'GETEX', arity: -2, plan: 'one-key', keys: ONE, handler: strings.getex, flags: ['write', 'fast'] },
   { name: 'APPEND', arity: 3, plan: 'one-key', keys: ONE, handler: strings.append, flags: [...W, 'fast'] },
   { name: 'STRLEN', arity: 2, plan: 'one-key', keys: ONE, handler: strings.strlen, flags: R },
-  { name: 'INCR', arity: 2, plan: 'one-key', keys: ONE, handler: strings.incr, flags: [...W, 'fast'] },
-  { name: 'DECR', arity: 2, plan: 'one-key', keys: ONE, handler: strings.decr, flags: [...W, 'fast'] },
-  { name: 'INCRBY', arity: 3, plan: 'one-key', keys: ONE, handler: strings.incrby, flags: [...W, 'fast'] },
-  { name: 'DECRBY', arity: 3, plan: 'one-key', keys: ONE, handler: strings.decrby, flags: [...W, 'fast'] },
-  { name: 'INCRBYFLOAT', arity: 3, plan: 'one-key', keys: ONE, handler: strings.incrbyfloat, flags: [...W, 'fast'] },
-  { name: 'MGET', arity: -2, plan: 'each-key', keys: ALL, combine: 'list', handler: strings.get, flags: R },
+  { name: 'INCR', arity: 2, plan: 'one-key', keys: ONE, handler: counters.incr, flags: [...W, 'fast'] },
+  { name: 'DECR', arity: 2, plan: 'one-key', keys: ONE, handler: counters.decr, flags: [...W, 'fast'] },
+  { name: 'INCRBY', arity: 3, plan: 'one-key', keys: ONE, handler: counters.incrby, flags: [...W, 'fast'] },
+  { name: 'DECRBY', arity: 3, plan: 'one-key', keys: ONE, handler: counters.decrby, flags: [...W, 'fast'] },
+  { name: 'INCRBYFLOAT', arity: 3, plan: 'one-key', keys: ONE, handler: counters.incrbyfloat, flags: [...W, 'fast'] },
+  { name: 'MGET', arity: -2, plan: 'each-key', keys: ALL, combine: 'list', handler: strings.getOrNil, flags: R },
+  // hashes
+  { name: 'HSET', arity: -4, plan: 'one-key', keys: ONE, handler: hashes.hset, flags: [...W, 'fast'] },
+  { name: 'HSETNX', arity: 4, plan: 'one-key', keys: ONE, handler: hashes.hsetnx, flags: [...W, 'fast'] },
+  { name: 'HMSET', arity: -4, plan: 'one-key', keys: ONE, handler: hashes.hmset, flags: [...W, 'fast'] },
+  { name: 'HGET', arity: 3, plan: 'one-key', keys: ONE, handler: hashes.hget, flags: R },
+  { name: 'HMGET', arity: -3, plan: 'one-key', keys: ONE, handler: hashes.hmget, flags: R },
+  { name: 'HGETALL', arity: 2, plan: 'one-key', keys: ONE, handler: hashes.hgetall, flags: ['readonly'] },
+  { name: 'HDEL', arity: -3, plan: 'one-key', keys: ONE, handler: hashes.hdel, flags: ['write', 'fast'] },
+  { name: 'HEXISTS', arity: 3, plan: 'one-key', keys: ONE, handler: hashes.hexists, flags: R },
+  { name: 'HLEN', arity: 2, plan: 'one-key', keys: ONE, handler: hashes.hlen, flags: R },
+  { name: 'HKEYS', arity: 2, plan: 'one-key', keys: ONE, handler: hashes.hkeys, flags: ['readonly'] },
+  { name: 'HVALS', arity: 2, plan: 'one-key', keys: ONE, handler: hashes.hvals, flags: ['readonly'] },
+  { name: 'HSTRLEN', arity: 3, plan: 'one-key', keys: ONE, handler: hashes.hstrlen, flags: R },
+  { name: 'HINCRBY', arity: 4, plan: 'one-key', keys: ONE, handler: hashes.hincrby, flags: [...W, 'fast'] },
+  { name: 'HINCRBYFLOAT', arity: 4, plan: 'one-key', keys: ONE, handler: hashes.hincrbyfloat, flags: [...W, 'fast'] },
+  { name: 'HRANDFIELD', arity: -2, plan: 'one-key', keys: ONE, handler: hashScan.hrandfield, flags: ['readonly'] },
+  { name: 'HSCAN', arity: -3, plan: 'one-key', keys: ONE, handler: hashScan.hscan, flags: ['readonly'] },
   // keys
   { name: 'DEL', arity: -2, plan: 'each-key', keys: ALL, combine: 'sum', handler: keys.del, flags: ['write'] },
   { name: 'UNLINK', arity: -2, plan: 'each-key', keys: ALL, combine: 'sum', handler: keys.del, flags: ['write', 'fast'] },

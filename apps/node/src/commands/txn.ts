@@ -30,7 +30,9 @@ export function txprepare(shards: WorkerShards, args: Args, reply: ReplySink): v
       const store = shards.store(shardOfString(key));
       // Routed by a map this worker no longer matches: an error, as GET would answer, not a nil.
       if (store === undefined) return reply.error('ERR key is not owned by this worker');
-      values.push(store.get(key));
+      // As Redis's MGET: nil for a key holding another type (a hash).
+      const value = store.get(key);
+      values.push(typeof value === 'string' ? value : undefined);
     }
     shards.holdFor(txid, from, []);
     reply.array(values);

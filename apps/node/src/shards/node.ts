@@ -72,6 +72,13 @@ export class FrameReplies implements ReplySink {
     this.encoder.endEncoded(at);
   }
 
+  cursor(cursor: string, items: Items): void {
+    if (this.replies === null) return this.encoder.replyCursor(cursor, items);
+    const at = this.encoder.beginEncoded();
+    this.replies.cursor(this.encoder.out, cursor, items);
+    this.encoder.endEncoded(at);
+  }
+
   /** A reply encoded by `fill` in the request's client protocol (EXECHERE, EVALHERE); an error for FORM. */
   encoded(fill: (out: OutBuffer, replies: ReplyEncoder) => void): void {
     const replies = this.replies;

@@ -255,6 +255,9 @@ export class Conn extends ConnState implements TextSink, RespSink, ConnectionCon
   nullArray(): void {
     this.replies.nullArray(this.target());
   }
+  cursor(cursor: string, items: Items): void {
+    this.replies.cursor(this.target(), cursor, items);
+  }
   /** Array header, for connection commands that answer lists. */
   arrayHeader(n: number): void {
     this.replies.arrayHeader(this.target(), n);

@@ -13,5 +13,6 @@ export function encodingSink(out: OutBuffer, replies: ReplyEncoder): ReplySink {
     array: (items) => replies.array(out, items),
     map: (items) => replies.map(out, items),
     nullArray: () => replies.nullArray(out),
+    cursor: (cursor, items) => replies.cursor(out, cursor, items),
   };
 }

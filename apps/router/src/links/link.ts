@@ -202,6 +202,12 @@ export class PeerLink implements FrameSink, LinkLike {
         settleSafely(slot, kind, '', this.peers.events, this.peer, decodeItems(buf, reader.start, reader.stop, kind));
         continue;
       }
+      if (kind === ReplyKind.CURSOR) {
+        const items = decodeItems(buf, reader.start, reader.stop);
+        if (items.length === 0 || items[0] === undefined) throw new FrameError('a cursor reply without its cursor');
+        settleSafely(slot, kind, items[0], this.peers.events, this.peer, items.slice(1));
+        continue;
+      }
       const payload = reader.stop > reader.start ? buf.latin1Slice(reader.start, reader.stop) : '';
       settleSafely(slot, kind, payload, this.peers.events, this.peer);
     }

@@ -1,0 +1,192 @@
+import type { Args } from '@kv/wire';
+import { LruHash, type Lru } from '@kv/lru';
+import { ERR, type ReplySink } from '../reply';
+import { addLongDouble, formatLongDouble, isFiniteLongDouble, parseLongDouble, ZERO } from './long-double';
+import { INT64_MAX, INT64_MIN, int64 } from './numbers';
+
+/**
+ * Hash commands, as Redis's t_hash.c: a hash is one entry of the shard's Lru (LruHash, charged
+ * for its fields and charged again on each change, libs/lru/src/hash.ts). A key holding a string
+ * answers WRONGTYPE; a hash whose last field is deleted is deleted. A write that makes a hash
+ * grow first makes room for the growth (Lru.reserve, evicting other keys as the policy says) and
+ * answers OOM when there is none, changing nothing. HRANDFIELD and HSCAN are in hash-scan.ts.
+ *
+ * Reads go through Lru.get (recency and hit/miss counters, as Redis's lookupKeyRead), writes
+ * through Lru.peek (Redis's lookupKeyWrite counts nothing) and then hashChanged (recency).
+ */
+
+/** The hash at `key` for a reader: undefined when there is none, null once WRONGTYPE was answered. */
+export function readHash(store: Lru, key: string, reply: ReplySink): LruHash | undefined | null {
+  const value = store.get(key);
+  if (value === undefined || typeof value !== 'string') return value;
+  reply.error(ERR.wrongType);
+  return null;
+}
+
+/** The hash at `key` for a writer (no counters): as readHash. */
+function writeHash(store: Lru, key: string, reply: ReplySink): LruHash | undefined | null {
+  const value = store.peek(key);
+  if (value === undefined || typeof value !== 'string') return value;
+  reply.error(ERR.wrongType);
+  return null;
+}
+
+/**
+ * Sets fields on the hash at `key` (made when missing): the last value of a field given twice
+ * wins, a new field goes last, as Redis applies them in turn. The fields that were new, or -1
+ * after answering an error (WRONGTYPE, OOM).
+ */
+function setFields(store: Lru, key: string, pairs: Map<string, string> | [string, string], reply: ReplySink): number {
+  const hash = writeHash(store, key, reply);
+  if (hash === null) return -1;
+  const entries: Iterable<[string, string]> = pairs instanceof Map ? pairs : [pairs];
+  if (hash === undefined) {
+    const made = new LruHash();
+    for (const [field, value] of entries) made.set(field, value);
+    if (!store.setHash(key, made)) {
+      reply.error(ERR.oom);
+      return -1;
+    }
+    return made.size;
+  }
+  let growth = 0;
+  for (const [field, value] of entries) growth += hash.growthOf(field, value);
+  if (!store.reserve(key, growth)) {
+    reply.error(ERR.oom);
+    return -1;
+  }
+  let added = 0;
+  for (const [field, value] of entries) if (hash.set(field, value)) added++;
+  store.hashChanged(key);
+  return added;
+}
+
+/** The field value pairs from args[2...], one field once (its last value). */
+function pairsOf(args: Args): Map<string, string> | [string, string] {
+  if (args.count === 4) return [args.latin1(2), args.latin1(3)];
+  const pairs = new Map<string, string>();
+  for (let i = 2; i + 1 < args.count; i += 2) pairs.set(args.latin1(i), args.latin1(i + 1));
+  return pairs;
+}
+
+/** HSET key field value [field value ...]: the fields added. */
+export function hset(store: Lru, args: Args, reply: ReplySink): void {
+  if (args.count % 2 !== 0) return reply.error(ERR.arity('hset'));
+  const added = setFields(store, args.latin1(1), pairsOf(args), reply);
+  if (added >= 0) reply.integer(added);
+}
+
+/** HMSET key field value [field value ...]: HSET answering OK (deprecated in Redis, still there). */
+export function hmset(store: Lru, args: Args, reply: ReplySink): void {
+  if (args.count % 2 !== 0) return reply.error(ERR.arity('hmset'));
+  if (setFields(store, args.latin1(1), pairsOf(args), reply) >= 0) reply.ok();
+}
+
+/** HSETNX key field value: 1 when the field was set, 0 when it existed. */
+export function hsetnx(store: Lru, args: Args, reply: ReplySink): void {
+  const key = args.latin1(1);
+  const hash = writeHash(store, key, reply);
+  if (hash === null) return;
+  if (hash !== undefined && hash.has(args.latin1(2))) return reply.integer(0);
+  const added = setFields(store, key, [args.latin1(2), args.latin1(3)], reply);
+  if (added >= 0) reply.integer(added);
+}
+
+export function hget(store: Lru, args: Args, reply: ReplySink): void {
+  const hash = readHash(store, args.latin1(1), reply);
+  if (hash === null) return;
+  const value = hash?.get(args.latin1(2));
+  if (value === undefined) reply.nil();
+  else reply.bulk(value);
+}
+
+export function hmget(store: Lru, args: Args, reply: ReplySink): void {
+  const hash = readHash(store, args.latin1(1), reply);
+  if (hash === null) return;
+  const values: (string | undefined)[] = [];
+  for (let i = 2; i < args.count; i++) values.push(hash?.get(args.latin1(i)));
+  reply.array(values);
+}
+
+/** HDEL key field [field ...]: the fields removed; the key goes with the last one. */
+export function hdel(store: Lru, args: Args, reply: ReplySink): void {
+  const key = args.latin1(1);
+  const hash = writeHash(store, key, reply);
+  if (hash === null) return;
+  if (hash === undefined) return reply.integer(0);
+  let deleted = 0;
+  for (let i = 2; i < args.count; i++) if (hash.delete(args.latin1(i))) deleted++;
+  if (deleted > 0) store.hashChanged(key);
+  reply.integer(deleted);
+}
+
+export function hexists(store: Lru, args: Args, reply: ReplySink): void {
+  const hash = readHash(store, args.latin1(1), reply);
+  if (hash !== null) reply.integer(hash?.has(args.latin1(2)) ? 1 : 0);
+}
+
+export function hlen(store: Lru, args: Args, reply: ReplySink): void {
+  const hash = readHash(store, args.latin1(1), reply);
+  if (hash !== null) reply.integer(hash?.size ?? 0);
+}
+
+export function hstrlen(store: Lru, args: Args, reply: ReplySink): void {
+  const hash = readHash(store, args.latin1(1), reply);
+  if (hash !== null) reply.integer(hash?.get(args.latin1(2))?.length ?? 0);
+}
+
+export function hkeys(store: Lru, args: Args, reply: ReplySink): void {
+  listing(store, args, reply, true, false);
+}
+
+export function hvals(store: Lru, args: Args, reply: ReplySink): void {
+  listing(store, args, reply, false, true);
+}
+
+/**
+ * HGETALL key: field, value, field, value ... in insertion order. A flat array (RESP2's shape);
+ * RESP3 answers a map here (reply.map, from the RESP3 work).
+ */
+export function hgetall(store: Lru, args: Args, reply: ReplySink): void {
+  listing(store, args, reply, true, true);
+}
+
+function listing(store: Lru, args: Args, reply: ReplySink, fields: boolean, values: boolean): void {
+  const hash = readHash(store, args.latin1(1), reply);
+  if (hash === null) return;
+  reply.array(hash === undefined ? [] : hash.appendTo([], fields, values));
+}
+
+/** HINCRBY key field increment: the increment first, then the key's type, then the field's value. */
+export function hincrby(store: Lru, args: Args, reply: ReplySink): void {
+  const by = int64(args.latin1(3));
+  if (by === undefined) return reply.error(ERR.notInteger);
+  const key = args.latin1(1);
+  const field = args.latin1(2);
+  const hash = writeHash(store, key, reply);
+  if (hash === null) return;
+  const old = hash?.get(field);
+  const current = old === undefined ? 0n : int64(old);
+  if (current === undefined) return reply.error('ERR hash value is not an integer');
+  const next = current + by;
+  if (next > INT64_MAX || next < INT64_MIN) return reply.error(ERR.overflow);
+  if (setFields(store, key, [field, next.toString()], reply) >= 0) reply.integer(next);
+}
+
+/** HINCRBYFLOAT key field increment: as HINCRBY, with Redis's float errors and long double arithmetic. */
+export function hincrbyfloat(store: Lru, args: Args, reply: ReplySink): void {
+  const by = parseLongDouble(args.latin1(3));
+  if (by === undefined) return reply.error(ERR.notFloat);
+  if (!isFiniteLongDouble(by)) return reply.error('ERR value is NaN or Infinity');
+  const key = args.latin1(1);
+  const field = args.latin1(2);
+  const hash = writeHash(store, key, reply);
+  if (hash === null) return;
+  const old = hash?.get(field);
+  const current = old === undefined ? ZERO : parseLongDouble(old);
+  if (current === undefined) return reply.error('ERR hash value is not a float');
+  const next = addLongDouble(current, by);
+  if (!isFiniteLongDouble(next)) return reply.error(ERR.nanOrInfinity);
+  const text = formatLongDouble(next);
+  if (setFields(store, key, [field, text], reply) >= 0) reply.bulk(text);
+}
