@@ -144,8 +144,8 @@ export function hvals(store: Lru, args: Args, reply: ReplySink): void {
 }
 
 /**
- * HGETALL key: field, value, field, value ... in insertion order. A flat array (RESP2's shape);
- * RESP3 answers a map here (reply.map, from the RESP3 work).
+ * HGETALL key: field, value, field, value ... in insertion order: a map in RESP3, a flat array
+ * in RESP2 (an empty one for a missing key, as Redis).
  */
 export function hgetall(store: Lru, args: Args, reply: ReplySink): void {
   listing(store, args, reply, true, true);
@@ -154,7 +154,9 @@ export function hgetall(store: Lru, args: Args, reply: ReplySink): void {
 function listing(store: Lru, args: Args, reply: ReplySink, fields: boolean, values: boolean): void {
   const hash = readHash(store, args.latin1(1), reply);
   if (hash === null) return;
-  reply.array(hash === undefined ? [] : hash.appendTo([], fields, values));
+  const items = hash === undefined ? [] : hash.appendTo([], fields, values);
+  if (fields && values) reply.map(items);
+  else reply.array(items);
 }
 
 /** HINCRBY key field increment: the increment first, then the key's type, then the field's value. */

@@ -112,5 +112,5 @@ export function txhold(shards: WorkerShards, args: Args, reply: ReplySink): void
 
 /** A key's version (Lru.version): changes with every write to it; 0 when absent. */
 export function keyVersion(store: Lru, key: string): number {
-  return (store as Lru & { version?(key: string): number }).version?.(key) ?? 0;
+  return store.version(key);
 }
