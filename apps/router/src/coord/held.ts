@@ -74,7 +74,8 @@ export abstract class Held extends Plan {
       this.released = true;
       return this.run();
     }
-    const request = this.workers.length === 1 ? this.ownerRequest() : null;
+    // (This worker's own keys, while something holds it: they wait for a hold here, below.)
+    const request = this.workers.length === 1 && this.workers[0] !== owners.self ? this.ownerRequest() : null;
     if (request !== null) return this.runOnOwner(this.workers[0], request);
     this.holdNext();
   }

@@ -27,6 +27,8 @@ export class Here implements HereRunner {
   ) {}
 
   run(args: Args, out: OutBuffer, replies: ReplyEncoder): void {
+    // A script must not start later than its turn (it would run after its reply said it failed).
+    if (this.scripts.engine === null) return replies.error(out, 'LOADING the Lua engine is starting');
     const client = this.clientFor(replies);
     if (args.latin1(0) === 'EVALHERE') {
       const inner = view(args, 1, args.count - 1);
@@ -66,10 +68,13 @@ export class Here implements HereRunner {
     }
   }
 
-  /** A plan run here: answered at once (encoded into `out` already), refused, or (never, all keys being here) late. */
+  /**
+   * A plan run here: answered at once (encoded into `out` already), refused, or late (a script
+   * while this worker's Lua engine is still starting): then an error in its place.
+   */
   private runPlan(client: ScriptClient, out: OutBuffer, plan: Plan | string): void {
     if (typeof plan === 'string') return client.replies.error(out, plan);
-    if (plan.placed) client.replies.error(out, LATE);
+    if (plan.placed || !plan.done) client.replies.error(out, LATE);
   }
 
   private clientFor(replies: ReplyEncoder): ScriptClient & Later {

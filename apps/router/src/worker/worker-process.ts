@@ -72,7 +72,9 @@ export function runWorker(): void {
         peers.update(message.paths);
         if (starting) return;
         starting = true;
-        void peers.whenAllUp().then(() => {
+        // Ready once linked to every peer and the Lua engine is up (a script never waits for it
+        // then; if it failed to start, scripts answer that error and the rest serves).
+        void Promise.all([peers.whenAllUp(), router.scripts.ready.catch(() => null)]).then(() => {
           log('debug', 'linked to every peer', { worker: index, peers: peers.workers - 1 });
           send({ t: 'ready' });
         });
