@@ -1,7 +1,7 @@
 import type * as net from 'node:net';
 import { QUERY_BUFFER_LIMIT_ERROR, RESP_REPLIES, shardOf, TEXT_REPLIES, TextOp, type Args, type Items, type OutBuffer, type ReplyEncoder, type RespSink, type TextSink } from '@kv/wire';
 import { arityOk, commandNamed, lookup, NO_STAT, statIndex, UNKNOWN_OPCODE, type CommandSpec } from '@kv/node';
-import { runConnectionCommand } from '../commands';
+import { runConnectionCommand, unknownCommand } from '../commands';
 import type { ConnectionContext } from '../commands/context';
 import { coordinate } from '../coord/coordinator';
 import type { Plan, PlanClient } from '../coord/plan';
@@ -132,7 +132,7 @@ export class Conn extends ConnState implements TextSink, RespSink, ConnectionCon
     this.begin(statIndex(spec === undefined ? UNKNOWN_OPCODE : spec.opcode, true));
     if (!this.authenticated && !(spec !== undefined && OPEN_BEFORE_AUTH.has(spec.name))) return this.refuse(NOAUTH);
     if (spec === undefined) return this.refuse(unknownCommand(args));
-    if (!arityOk(spec, args.count)) return this.refuse(`ERR wrong number of arguments for '${spec.name.toLowerCase()}' command`);
+    if (!arityOk(spec, args.count)) return this.refuse(`ERR wrong number of arguments for '${spec.name.toLowerCase()}' command`, spec.name === 'EXEC');
     this.info.command = spec;
     if (this.tx.active && !NOT_QUEUED.has(spec.name)) return this.tx.queue(args) ? this.status('QUEUED') : this.error(QUEUE_FULL);
     this.dispatch(spec, args);
@@ -144,8 +144,9 @@ export class Conn extends ConnState implements TextSink, RespSink, ConnectionCon
     this.runBlocking(spec.plan === 'script' ? runScript(this, spec, args, () => this.target()) : coordinate(this, spec, args, this.router.workers, () => this.target()));
   }
 
-  /** A command refused before it ran: inside MULTI, EXEC will answer EXECABORT. */
-  private refuse(message: string): void {
+  /** A command refused before it ran: inside MULTI, EXEC will answer EXECABORT (an EXEC refused itself: at once). */
+  private refuse(message: string, exec = false): void {
+    if (exec && this.tx.discard()) return this.error(`EXECABORT Transaction discarded because of: ${message.replace(/^ERR /, '')}`);
     this.tx.refused();
     this.error(message);
   }
@@ -310,11 +311,4 @@ export class Conn extends ConnState implements TextSink, RespSink, ConnectionCon
   stopReading(): void {
     this.flow.stopReading();
   }
-}
-
-/** Redis 7's reply to an unknown command, quoting up to a few of its arguments. */
-function unknownCommand(args: Args): string {
-  let text = `ERR unknown command '${args.latin1(0).slice(0, 128)}', with args beginning with: `;
-  for (let i = 1; i < args.count && text.length < 256; i++) text += `'${args.latin1(i).slice(0, 128)}' `;
-  return text;
 }

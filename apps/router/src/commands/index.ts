@@ -31,3 +31,10 @@ export function runConnectionCommand(conn: ConnectionContext, spec: CommandSpec,
   conn.info.subcommand = '';
   handler(conn, args);
 }
+
+/** Redis 7's reply to an unknown command, quoting up to a few of its arguments. */
+export function unknownCommand(args: Args): string {
+  let text = `ERR unknown command '${args.latin1(0).slice(0, 128)}', with args beginning with: `;
+  for (let i = 1; i < args.count && text.length < 256; i++) text += `'${args.latin1(i).slice(0, 128)}' `;
+  return text;
+}
