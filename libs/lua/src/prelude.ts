@@ -3,12 +3,13 @@
  * engine's two host functions, Lua 5.1 names scripts written for Redis still use (unpack,
  * math.pow, table.getn, loadstring is not given, as in Redis 7), the `bit` library (LuaBitOp's
  * 32-bit semantics, on Lua 5.4's integer operators), and the global table locked as Redis 7
- * locks it. Host functions: __kv_call(raise, ...) runs a command (its reply, or nil and true
+ * locks it; `cjson` (cjson.ts). Host functions: __kv_call(raise, ...) runs a command (its reply, or nil and true
  * when the reply comes later: the script then yields until it does); __kv_sha1(s).
  */
 export const PRELUDE = String.raw`
 local call_host, sha1_host, log_host = __kv_call, __kv_sha1, __kv_log
-__kv_call, __kv_sha1, __kv_log = nil, nil, nil
+local json_encode, json_decode = __kv_json_encode, __kv_json_decode
+__kv_call, __kv_sha1, __kv_log, __kv_json_encode, __kv_json_decode = nil, nil, nil, nil, nil
 local yield, type, rawget, error, select, getinfo = coroutine.yield, type, rawget, error, select, debug.getinfo
 local WAIT = '\0kv:wait'
 
@@ -41,6 +42,9 @@ redis = {
   REPL_NONE = 0, REPL_AOF = 1, REPL_SLAVE = 2, REPL_REPLICA = 2, REPL_ALL = 3,
   REDIS_VERSION = '7.0.0', REDIS_VERSION_NUM = 0x00070000,
 }
+
+-- Redis's cjson (host functions; cjson.null stands for JSON null).
+cjson = { encode = json_encode, decode = json_decode, null = setmetatable({}, { __tostring = function() return 'null' end }) }
 
 -- Lua 5.1 names (Redis runs Lua 5.1).
 unpack = table.unpack

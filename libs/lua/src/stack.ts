@@ -118,6 +118,14 @@ export class LuaStack {
     return this.withName(name, (ptr) => this.m._lua_getfield(T, index, ptr));
   }
 
+  /** Pushes global[name][field] (a table of the prelude's, e.g. cjson.null). */
+  getGlobalField(T: number, name: string, field: string): void {
+    this.withName(name, (ptr) => this.m._lua_getglobal(T, ptr));
+    this.withName(field, (ptr) => this.m._lua_getfield(T, -1, ptr));
+    this.m._lua_rotate(T, -2, 1);
+    this.m._lua_settop(T, -2);
+  }
+
   setGlobal(name: string): void {
     this.withName(name, (ptr) => this.m._lua_setglobal(this.L, ptr));
   }

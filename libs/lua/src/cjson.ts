@@ -1,0 +1,171 @@
+import { T_BOOLEAN, T_NIL, T_NUMBER, T_STRING, T_TABLE, type LuaStack } from './stack';
+
+const MAX_DEPTH = 1000;
+
+/** Raised as the Lua error of cjson.encode / cjson.decode (lua-cjson's messages). */
+export class CjsonError extends Error {}
+
+/**
+ * Redis's cjson library (lua-cjson 2.1), as host functions: encode walks a Lua value into JSON
+ * text, decode pushes JSON as Lua values, JSON null as `cjson.null`. Strings are bytes both ways
+ * (latin1 here); a \u escape above 0xff decodes to its UTF-8 bytes.
+ */
+export class Cjson {
+  constructor(
+    private readonly m: any,
+    private readonly stack: LuaStack,
+  ) {}
+
+  /** The JSON text of the value at `index`. */
+  encode(T: number, index: number, depth = 0): string {
+    const m = this.m;
+    switch (m._lua_type(T, index)) {
+      case T_NIL:
+        return 'null';
+      case T_BOOLEAN:
+        return m._lua_toboolean(T, index) !== 0 ? 'true' : 'false';
+      case T_NUMBER: {
+        if (m._lua_isinteger(T, index)) return String(m._lua_tointegerx(T, index, 0));
+        const n = m._lua_tonumberx(T, index, 0) as number;
+        if (!Number.isFinite(n)) throw new CjsonError(`Cannot serialise number: must not be NaN or Inf`);
+        return formatNumber(n);
+      }
+      case T_STRING:
+        return quote(this.stack.stringAt(T, index));
+      case T_TABLE:
+        if (depth >= MAX_DEPTH) throw new CjsonError(`Cannot serialise, excessive nesting (${depth + 1})`);
+        return this.table(T, m._lua_absindex(T, index), depth + 1);
+      default:
+        if (this.isNull(T, index)) return 'null';
+        throw new CjsonError(`Cannot serialise ${this.typeName(T, index)}: type not supported`);
+    }
+  }
+
+  /** An array when every key is a positive integer and holes are few (lua-cjson's ratio 2), else an object; empty: {}. */
+  private table(T: number, index: number, depth: number): string {
+    const m = this.m;
+    if (this.isNull(T, index)) return 'null';
+    const entries: [string | number, string][] = [];
+    let max = 0;
+    let array = true;
+    m._lua_pushnil(T);
+    while (m._lua_next(T, index) !== 0) {
+      // key at -2, value at -1
+      let key: string | number;
+      if (m._lua_type(T, -2) === T_NUMBER && m._lua_isinteger(T, -2) && m._lua_tointegerx(T, -2, 0) > 0n) {
+        key = Number(m._lua_tointegerx(T, -2, 0));
+        max = Math.max(max, key);
+      } else if (m._lua_type(T, -2) === T_STRING || m._lua_type(T, -2) === T_NUMBER) {
+        array = false;
+        key = m._lua_type(T, -2) === T_STRING ? this.stack.stringAt(T, -2) : formatNumber(m._lua_tonumberx(T, -2, 0));
+      } else {
+        m._lua_settop(T, -3);
+        throw new CjsonError('Cannot serialise table: table key must be a number or string');
+      }
+      try {
+        entries.push([key, this.encode(T, -1, depth)]);
+      } catch (err) {
+        m._lua_settop(T, -3);
+        throw err;
+      }
+      m._lua_settop(T, -2);
+    }
+    if (entries.length === 0) return '{}';
+    if (array && max <= entries.length * 2) {
+      const items = new Array<string>(max).fill('null');
+      for (const [key, json] of entries) items[(key as number) - 1] = json;
+      return `[${items.join(',')}]`;
+    }
+    return `{${entries.map(([key, json]) => `${quote(String(key))}:${json}`).join(',')}}`;
+  }
+
+  /** Pushes the Lua value of a JSON text. */
+  decode(T: number, text: string): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      if (/end of JSON input/.test((err as Error).message)) throw new CjsonError(`Expected value but found T_END at character ${text.length + 1}`);
+      const at = /position (\d+)/.exec((err as Error).message);
+      throw new CjsonError(`Expected value but found invalid token at character ${at === null ? 1 : Number(at[1]) + 1}`);
+    }
+    this.push(T, value, 0);
+  }
+
+  private push(T: number, value: unknown, depth: number): void {
+    const m = this.m;
+    if (depth > MAX_DEPTH) throw new CjsonError(`Found too many nested data structures (${depth}) at character 1`);
+    if (value === null) return this.pushNull(T);
+    if (typeof value === 'boolean') return m._lua_pushboolean(T, value ? 1 : 0);
+    if (typeof value === 'number') {
+      if (Number.isSafeInteger(value)) return m._lua_pushinteger(T, BigInt(value));
+      return m._lua_pushnumber(T, value);
+    }
+    if (typeof value === 'string') return this.stack.pushString(T, bytesOf(value));
+    if (Array.isArray(value)) {
+      m._lua_createtable(T, value.length, 0);
+      value.forEach((item, i) => {
+        this.push(T, item, depth + 1);
+        m._lua_rawseti(T, -2, BigInt(i + 1));
+      });
+      return;
+    }
+    const entries = Object.entries(value as Record<string, unknown>);
+    m._lua_createtable(T, 0, entries.length);
+    for (const [key, item] of entries) {
+      this.stack.pushString(T, bytesOf(key));
+      this.push(T, item, depth + 1);
+      m._lua_rawset(T, -3);
+    }
+  }
+
+  /** cjson.null: the prelude's sentinel table, kept in the cjson table. */
+  private pushNull(T: number): void {
+    this.stack.getGlobalField(T, 'cjson', 'null');
+  }
+
+  private isNull(T: number, index: number): boolean {
+    const m = this.m;
+    const at = m._lua_absindex(T, index);
+    this.pushNull(T);
+    const same = m._lua_rawequal(T, at, -1) !== 0;
+    m._lua_settop(T, -2);
+    return same;
+  }
+
+  private typeName(T: number, index: number): string {
+    const m = this.m;
+    const ptr = m._lua_typename(T, m._lua_type(T, index));
+    let name = '';
+    for (let p = ptr; m.HEAPU8[p] !== 0; p++) name += String.fromCharCode(m.HEAPU8[p]);
+    return name;
+  }
+}
+
+/** lua-cjson's %.14g. */
+function formatNumber(n: number): string {
+  if (Number.isInteger(n) && Math.abs(n) < 1e14) return String(n);
+  const text = n.toPrecision(14);
+  if (text.includes('e')) {
+    const [mantissa, exp] = text.split('e');
+    const m = mantissa.includes('.') ? mantissa.replace(/0+$/, '').replace(/\.$/, '') : mantissa;
+    const e = Number(exp);
+    return `${m}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+  }
+  return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
+}
+
+const ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '/': '\\/', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** A JSON string of bytes, escaped as lua-cjson does (its forward slash too). */
+function quote(bytes: string): string {
+  return `"${bytes.replace(/["\\/\x00-\x1f\x7f]/g, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
+}
+
+/** A decoded JSON string as bytes (latin1): chars above 0xff, from \u escapes, as UTF-8. */
+function bytesOf(text: string): string {
+  if (!/[^\x00-\xff]/.test(text)) return text;
+  let out = '';
+  for (const ch of text) out += ch.codePointAt(0)! > 0xff ? Buffer.from(ch, 'utf8').toString('latin1') : ch;
+  return out;
+}
