@@ -473,7 +473,8 @@ export const GROUPS: Group[] = [
       'EVAL "return nil" 0',
       'EVAL "return {1, false, 3}" 0',
       'EVAL "return redis.call(\'GET\', KEYS[1])" 1 nothing',
-      'EVAL "redis.setresp(3); return redis.call(\'HGETALL\', KEYS[1])" 1 rh',
+      // redis.setresp(3) (RESP3 types inside a script, e.g. a map from HGETALL) is not supported:
+      // scripts see RESP2's conversions (README, "Not supported"); its other effects are none.
       'EVAL "redis.setresp(3); return redis.call(\'GET\', KEYS[1])" 1 nothing',
       { cmd: 'HELLO 2', norm: 'hello' },
       'GET nothing',

@@ -15,7 +15,6 @@ const MASK_COUNT = 8;
 const MASK_LINE = 4;
 /** Instructions between two looks at the clock. */
 const HOOK_EVERY = 10_000;
-const WAIT = '\0kv:wait';
 
 /** What a running script asks of the server: one command, answered now or later. */
 export interface ScriptHost {
@@ -51,6 +50,8 @@ export class LuaEngine {
   private readonly lenPtr: number;
   private readonly nresPtr: number;
   private readonly hook: number;
+  /** Where a call that waited goes on (lua_yieldk's continuation). */
+  private continuation = 0;
   private readonly stack: LuaStack;
 
   static async create(): Promise<LuaEngine> {
@@ -69,7 +70,10 @@ export class LuaEngine {
       m._lua_pushcclosure(L, m.addFunction(f, 'ii'), 0);
       this.stack.setGlobal(name);
     };
-    fn('__kv_call', (T) => this.hostCall(T));
+    const k = m.addFunction((T: number, _status: number, raise: number) => this.delivered(T, raise !== 0), 'iiii');
+    this.continuation = k;
+    fn('__kv_call', (T) => this.hostCall(T, true));
+    fn('__kv_pcall', (T) => this.hostCall(T, false));
     fn('__kv_sha1', (T) => {
       this.stack.pushString(T, sha1hex(this.stack.stringAt(T, 1)));
       return 1;
@@ -173,9 +177,8 @@ export class LuaEngine {
     }
     const nres = m.HEAP32[this.nresPtr >> 2];
     if (status === LUA_YIELD) {
-      const marked = nres === 1 && m._lua_type(T, -1) === T_STRING && this.stack.stringAt(T, -1) === WAIT;
       m._lua_settop(T, 0);
-      if (marked) return { done: false };
+      if (run.waiting) return { done: false };
       run.end();
       return { done: true, result: { err: 'ERR attempt to yield from a script (coroutine.yield outside a coroutine of its own)' } };
     }
@@ -184,11 +187,6 @@ export class LuaEngine {
     else result = this.errorOf(run, T);
     run.end();
     return { done: true, result };
-  }
-
-  /** @internal Pushes a command's reply for the coroutine to resume with. */
-  pushReply(T: number, reply: Reply): void {
-    this.stack.pushValue(T, reply, 0);
   }
 
   /** @internal Drops a finished run's coroutine. */
@@ -212,37 +210,57 @@ export class LuaEngine {
     return { err: `ERR ${message} script: ${run.sha}, on @user_script:${line}.` };
   }
 
-  /** __kv_call(raise, ...): the arguments as strings, the host's reply pushed (or nil, true). */
-  private hostCall(T: number): number {
+  /**
+   * redis.call / redis.pcall: the arguments as strings, the host's reply pushed; an error reply
+   * raised by redis.call, with the script's line. A reply that comes later: the script yields,
+   * and delivered() goes on with it.
+   */
+  private hostCall(T: number, raise: boolean): number {
     const m = this.m;
     const run = this.current;
     const n = m._lua_gettop(T);
-    const raise = m._lua_toboolean(T, 1) !== 0;
     // A script that waits on other workers spends little CPU but holds them: the limit is time since it started.
     if (run !== null && (run.killed || run.overTime())) return this.kill(run, T);
-    if (run === null) return this.answer(T, 'ERR redis.call used outside of a script');
-    if (n < 2) return this.answer(T, 'ERR Please specify at least one argument for this redis lib call');
+    m._luaL_where(T, 1);
+    const line = /:(\d+): $/.exec(this.stack.stringAt(T, -1))?.[1];
+    m._lua_settop(T, -2);
+    if (run === null) return this.answer(T, { err: 'ERR redis.call used outside of a script' }, raise, line);
+    if (n < 1) return this.answer(T, { err: 'ERR Please specify at least one argument for this redis lib call' }, raise, line);
     const argv: string[] = [];
-    for (let i = 2; i <= n; i++) {
+    for (let i = 1; i <= n; i++) {
       const type = m._lua_type(T, i);
       if (type === T_STRING) argv.push(this.stack.stringAt(T, i));
       else if (type === T_NUMBER) argv.push(m._lua_isinteger(T, i) ? String(m._lua_tointegerx(T, i, 0)) : String(m._lua_tonumberx(T, i, 0)));
-      else return this.answer(T, 'ERR Lua redis lib command arguments must be strings or integers');
+      else return this.answer(T, { err: 'ERR Lua redis lib command arguments must be strings or integers' }, raise, line);
     }
     const reply = run.host.call(argv, raise);
-    if (reply === LATER) {
-      m._lua_pushnil(T);
-      m._lua_pushboolean(T, 1);
-      return 2;
-    }
-    this.stack.pushValue(T, reply, 0);
-    return 1;
+    if (reply !== LATER) return this.answer(T, reply, raise, line);
+    run.waiting = true;
+    run.line = line;
+    return m._lua_yieldk(T, 0, raise ? 1 : 0, this.continuation);
   }
 
-  /** An error reply to a call (redis.call raises it, redis.pcall returns it). */
-  private answer(T: number, message: string): number {
-    this.stack.pushValue(T, { err: message }, 0);
-    return 1;
+  /** A call's reply came (Run.resume): the script goes on with it. */
+  private delivered(T: number, raise: boolean): number {
+    const run = this.current!;
+    run.waiting = false;
+    const reply = run.reply;
+    run.reply = null;
+    return this.answer(T, reply, raise, run.line);
+  }
+
+  /** A call's reply to the script: an error one raised by redis.call (with the script's line), else pushed. */
+  private answer(T: number, reply: Reply, raise: boolean, line: string | undefined): number {
+    if (!raise || !isError(reply)) {
+      this.stack.pushValue(T, reply, 0);
+      return 1;
+    }
+    this.stack.pushValue(T, reply, 0);
+    if (line !== undefined) {
+      this.m._lua_pushinteger(T, BigInt(line));
+      this.stack.setField(T, 'line');
+    }
+    return this.m._lua_error(T);
   }
 
   private onHook(T: number): void {
@@ -268,6 +286,10 @@ export class Run {
   resumedAt = 0;
   startedAt = -1;
   killed = false;
+  /** Waiting for a call's reply (yielded by redis.call), its line, and the reply once it came. */
+  waiting = false;
+  line: string | undefined = undefined;
+  reply: Reply = null;
   private ended = false;
 
   constructor(
@@ -284,8 +306,8 @@ export class Run {
     this.resumedAt = performance.now();
     if (this.startedAt < 0) this.startedAt = this.resumedAt;
     if (reply === undefined) return this.engine.resumeRun(this, 2);
-    this.engine.pushReply(this.T, reply);
-    return this.engine.resumeRun(this, 1);
+    this.reply = reply;
+    return this.engine.resumeRun(this, 0);
   }
 
   /** Past the limit since it started, as Redis's lua-time-limit counts (waiting for other workers included). */

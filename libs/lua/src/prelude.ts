@@ -3,32 +3,31 @@
  * engine's two host functions, Lua 5.1 names scripts written for Redis still use (unpack,
  * math.pow, table.getn, loadstring is not given, as in Redis 7), the `bit` library (LuaBitOp's
  * 32-bit semantics, on Lua 5.4's integer operators), and the global table locked as Redis 7
- * locks it; `cjson` (cjson.ts). Host functions: __kv_call(raise, ...) runs a command (its reply, or nil and true
- * when the reply comes later: the script then yields until it does); __kv_sha1(s).
+ * locks it; `cjson` (cjson.ts). Host functions (engine.ts): __kv_call and __kv_pcall run a
+ * command (a reply that comes later makes the script yield until it does), __kv_sha1, __kv_log,
+ * __kv_json_encode, __kv_json_decode.
  */
 export const PRELUDE = String.raw`
-local call_host, sha1_host, log_host = __kv_call, __kv_sha1, __kv_log
+local call_host, pcall_host, sha1_host, log_host = __kv_call, __kv_pcall, __kv_sha1, __kv_log
 local json_encode, json_decode = __kv_json_encode, __kv_json_decode
-__kv_call, __kv_sha1, __kv_log, __kv_json_encode, __kv_json_decode = nil, nil, nil, nil, nil
-local yield, type, rawget, error, select, getinfo = coroutine.yield, type, rawget, error, select, debug.getinfo
-local WAIT = '\0kv:wait'
+__kv_call, __kv_pcall, __kv_sha1, __kv_log, __kv_json_encode, __kv_json_decode = nil, nil, nil, nil, nil, nil
+local type, error, select, getinfo, rawget = type, error, select, debug.getinfo, rawget
 
-local function run(raise, ...)
-  local reply, later = call_host(raise, ...)
-  if later then reply = yield(WAIT) end
-  if raise and type(reply) == 'table' and rawget(reply, 'err') ~= nil then
-    -- Raised with the script's line (redis.call's frame is gone: it tail-called run), for
-    -- Redis's ", on @user_script:N." suffix.
+-- error({ err = ... }) raised by a script carries its line, as Redis reports it.
+local raw_error = error
+_G.error = function(e, level)
+  if type(e) == 'table' and rawget(e, 'err') ~= nil and rawget(e, 'line') == nil then
     local at = getinfo(2, 'l')
-    if at and at.currentline <= 0 then at = nil end
-    error({ err = reply.err, line = at and at.currentline }, 0)
+    if at and at.currentline > 0 then e.line = at.currentline end
   end
-  return reply
+  return raw_error(e, level == nil and 2 or (level > 0 and level + 1 or level))
 end
 
 redis = {
-  call = function(...) return run(true, ...) end,
-  pcall = function(...) return run(false, ...) end,
+  -- Host functions (C functions to Lua): a tail call to one keeps the script's frame, so an
+  -- error names the script's line, as Redis's do.
+  call = call_host,
+  pcall = pcall_host,
   error_reply = function(s) if type(s) ~= 'string' then error('wrong number or type of arguments', 2) end return { err = s } end,
   status_reply = function(s) if type(s) ~= 'string' then error('wrong number or type of arguments', 2) end return { ok = s } end,
   sha1hex = function(s) if select('#', s) == 0 then error('wrong number of arguments', 2) end return sha1_host(tostring(s)) end,

@@ -144,9 +144,12 @@ export class Conn extends ConnState implements TextSink, RespSink, ConnectionCon
     this.runBlocking(spec.plan === 'script' ? runScript(this, spec, args, () => this.target()) : coordinate(this, spec, args, this.router.workers, () => this.target()));
   }
 
-  /** A command refused before it ran: inside MULTI, EXEC will answer EXECABORT (an EXEC refused itself: at once). */
+  /** A command refused before it ran: inside MULTI, EXEC will answer EXECABORT (an EXEC refused itself answers it, in MULTI or not, as Redis 7). */
   private refuse(message: string, exec = false): void {
-    if (exec && this.tx.discard()) return this.error(`EXECABORT Transaction discarded because of: ${message.replace(/^ERR /, '')}`);
+    if (exec) {
+      this.tx.discard();
+      return this.error(`EXECABORT Transaction discarded because of: ${message.replace(/^ERR /, '')}`);
+    }
     this.tx.refused();
     this.error(message);
   }
