@@ -25,6 +25,8 @@ export function run(store: Lru, ...argv: string[]): Reply {
     error: (message) => set({ error: message }),
     array: (items) => set(list(items)),
     cursor: (cursor, items) => set([cursor, list(items)]),
+    map: (items) => set(list(items)),
+    nullArray: () => set(null),
   };
   spec.handler!(store, argsOf(argv), sink);
   if (reply === undefined) throw new Error(`${argv[0]} did not answer`);

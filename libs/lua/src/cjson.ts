@@ -169,3 +169,31 @@ function bytesOf(text: string): string {
   for (const ch of text) out += ch.codePointAt(0)! > 0xff ? Buffer.from(ch, 'utf8').toString('latin1') : ch;
   return out;
 }
+
+/** Registers cjson's host functions (__kv_json_encode, __kv_json_decode; prelude.ts wraps them as `cjson`). */
+export function registerCjson(m: any, stack: LuaStack, fn: (name: string, f: (T: number) => number) => void): void {
+  const cjson = new Cjson(m, stack);
+  const guarded = (f: (T: number) => number) => (T: number) => {
+    try {
+      return f(T);
+    } catch (err) {
+      if (!(err instanceof CjsonError)) throw err;
+      // As luaL_error: where the script called it, then the message.
+      m._luaL_where(T, 1);
+      const where = stack.stringAt(T, -1);
+      m._lua_settop(T, -2);
+      stack.pushString(T, where + err.message);
+      return m._lua_error(T);
+    }
+  };
+  fn('__kv_json_encode', guarded((T) => {
+    if (m._lua_gettop(T) !== 1) throw new CjsonError('bad argument #1 to \'encode\' (expected 1 argument)');
+    stack.pushString(T, cjson.encode(T, 1));
+    return 1;
+  }));
+  fn('__kv_json_decode', guarded((T) => {
+    if (m._lua_type(T, 1) !== T_STRING) throw new CjsonError("bad argument #1 to 'decode' (string expected)");
+    cjson.decode(T, stack.stringAt(T, 1));
+    return 1;
+  }));
+}

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LuaFactory } from 'wasmoon';
 import { PRELUDE } from './prelude';
-import { Cjson, CjsonError } from './cjson';
+import { registerCjson } from './cjson';
 import { LuaStack, T_NIL, T_NUMBER, T_STRING, T_TABLE } from './stack';
 import { isError, type Reply } from './values';
 
@@ -78,30 +78,7 @@ export class LuaEngine {
       this.stack.pushString(T, sha1hex(this.stack.stringAt(T, 1)));
       return 1;
     });
-    const cjson = new Cjson(m, this.stack);
-    const guarded = (f: (T: number) => number) => (T: number) => {
-      try {
-        return f(T);
-      } catch (err) {
-        if (!(err instanceof CjsonError)) throw err;
-        // As luaL_error: where the script called it, then the message.
-        m._luaL_where(T, 1);
-        const where = this.stack.stringAt(T, -1);
-        m._lua_settop(T, -2);
-        this.stack.pushString(T, where + err.message);
-        return m._lua_error(T);
-      }
-    };
-    fn('__kv_json_encode', guarded((T) => {
-      if (m._lua_gettop(T) !== 1) throw new CjsonError('bad argument #1 to \'encode\' (expected 1 argument)');
-      this.stack.pushString(T, cjson.encode(T, 1));
-      return 1;
-    }));
-    fn('__kv_json_decode', guarded((T) => {
-      if (m._lua_type(T, 1) !== T_STRING) throw new CjsonError("bad argument #1 to 'decode' (string expected)");
-      cjson.decode(T, this.stack.stringAt(T, 1));
-      return 1;
-    }));
+    registerCjson(m, this.stack, fn);
     fn('__kv_log', (T) => {
       this.current?.host.log?.(Number(m._lua_tointegerx(T, 1, 0)), this.stack.stringAt(T, 2));
       return 0;
@@ -233,6 +210,8 @@ export class LuaEngine {
       else if (type === T_NUMBER) argv.push(m._lua_isinteger(T, i) ? String(m._lua_tointegerx(T, i, 0)) : String(m._lua_tonumberx(T, i, 0)));
       else return this.answer(T, { err: 'ERR Lua redis lib command arguments must be strings or integers' }, raise, line);
     }
+    // A coroutine of the script's own would take the yield of a call that waits for its reply.
+    if (T !== run.T) return this.answer(T, { err: 'ERR redis.call inside a coroutine of the script is not supported' }, raise, line);
     const reply = run.host.call(argv, raise);
     if (reply !== LATER) return this.answer(T, reply, raise, line);
     run.waiting = true;
