@@ -21,6 +21,13 @@ export interface ScriptClient extends PlanClient {
 
 const EVALHERE = commandNamed('EVALHERE');
 
+/**
+ * Where a call's reply is encoded (RESP2) to be read back as a value at once: one for every
+ * script, each call's reply being read before anything else can run.
+ */
+const SCRATCH = new OutBuffer(4096);
+const SINK = encodingSink(SCRATCH, RESP_REPLIES);
+
 const UNDECLARED = (key: string): string => `ERR script tried accessing undeclared key '${key.slice(0, 128)}': a script may touch only the keys it declares (numkeys), which place it`;
 
 /**
@@ -56,14 +63,10 @@ export function runScript(client: ScriptClient, spec: CommandSpec, args: Args, t
 export class Script extends Held implements ScriptHost, Pending {
   private lua: Run | null = null;
   private result: Reply = null;
-  private readonly declared: Set<string>;
-  /** Where a call's reply is encoded (RESP2) to be read back as a value. */
-  private readonly scratch = new OutBuffer(256);
-  private readonly sink: ReplySink;
   /** A plan a call started that has not answered yet. */
   private owed: Owed | null = null;
-  /** The client a plan started by a call sees: its reply comes back here, not to the client. */
-  private readonly calls: PlanClient;
+  /** The client a plan started by a call sees (made on the first such call). */
+  private callsClient: PlanClient | null = null;
   readonly mode = ReplyMode.RESP;
 
   constructor(
@@ -76,10 +79,21 @@ export class Script extends Held implements ScriptHost, Pending {
     private readonly readOnly: boolean,
   ) {
     super(client, workers);
-    this.declared = new Set(keys);
+  }
+
+  /** Many keys: a Set to look them up (made on first use); a few: the list. */
+  private declaredSet: Set<string> | null = null;
+  private declares(key: string): boolean {
+    if (this.keys.length <= 16) return this.keys.includes(key);
+    return (this.declaredSet ??= new Set(this.keys)).has(key);
+  }
+
+  /** The client a plan started by a call sees: its reply comes back here, not to the client. */
+  private get calls(): PlanClient {
+    if (this.callsClient !== null) return this.callsClient;
     const script = this;
-    this.calls = {
-      owners: client.owners,
+    return (this.callsClient = {
+      owners: this.client.owners,
       // A call's reply is read back by parseReply, which reads RESP2.
       replies: RESP_REPLIES,
       get txid() {
@@ -93,13 +107,12 @@ export class Script extends Held implements ScriptHost, Pending {
         const owed = this.owed;
         if (owed === null || !owed.done) return;
         this.owed = null;
-        this.scratch.clear();
-        owed.encode(this.scratch);
+        SCRATCH.clear();
+        owed.encode(SCRATCH);
         this.resumeWith(this.readScratch());
       },
-      failed: (err: Error) => client.failed(err),
-    };
-    this.sink = encodingSink(this.scratch, RESP_REPLIES);
+      failed: (err: Error) => this.client.failed(err),
+    });
   }
 
   /**
@@ -185,23 +198,23 @@ export class Script extends Held implements ScriptHost, Pending {
     const last = lastKeyIndex(spec, args.count);
     for (let k = spec.firstKey; k > 0 && k <= last; k += spec.step) {
       const key = args.latin1(k);
-      if (!this.declared.has(key)) return { err: UNDECLARED(key) };
+      if (!this.declares(key)) return { err: UNDECLARED(key) };
     }
-    this.scratch.clear();
+    SCRATCH.clear();
     if (spec.plan === 'one-key') {
       const shard = shardOf(args.buf, args.starts[1], args.ends[1]);
       const owners = this.client.owners;
-      if (!owners.run(owners.map[shard], shard, spec, args, this.sink, this, 0)) return LATER;
+      if (!owners.run(owners.map[shard], shard, spec, args, SINK, this, 0)) return LATER;
       return this.readScratch();
     }
-    const plan = coordinate(this.calls, spec, args, this.client.workers, () => this.scratch);
+    const plan = coordinate(this.calls, spec, args, this.client.workers, () => SCRATCH);
     if (typeof plan === 'string') return { err: plan };
     if (!plan.placed) return this.readScratch();
     return LATER;
   }
 
   private readScratch(): Reply {
-    return parseReply(this.scratch.buf, 0, this.scratch.length);
+    return parseReply(SCRATCH.buf, 0, SCRATCH.length);
   }
 
   /** A call's reply came (from a peer, or after a hold here): the script goes on. */
