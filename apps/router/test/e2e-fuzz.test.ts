@@ -25,7 +25,8 @@ function randomBytes(rand: Rand, n: number): Buffer {
 /** An argument: mostly a key of the fuzzers' own, sometimes a number, sometimes any bytes. */
 function arg(rand: Rand): Buffer {
   const r = rand();
-  if (r < 0.5) return Buffer.from(`fz:${int(rand, 50)}`);
+  if (r < 0.45) return Buffer.from(`fz:${int(rand, 50)}`);
+  if (r < 0.5) return Buffer.from(`{fz}:${int(rand, 10)}`);
   if (r < 0.7) return Buffer.from(String(int(rand, 3) === 0 ? -int(rand, 1e6) : int(rand, 1e6)));
   if (r < 0.8) return Buffer.from(pick(rand, ['EX', 'PX', 'NX', 'XX', 'GET', 'KEEPTTL', 'MATCH', 'COUNT', '*', 'fz:*', '0', '', 'inf', 'nan', '1', '2', 'LOAD', 'FLUSH', 'EXISTS']));
   if (r < 0.85) return Buffer.from(pick(rand, SCRIPTS));
@@ -39,6 +40,8 @@ const SCRIPTS = [
   "return {redis.call('INCR', KEYS[1]), redis.call('MGET', KEYS[1], KEYS[2])}",
   "redis.call('MSET', KEYS[1], ARGV[1], KEYS[2], ARGV[2]) return redis.call('DEL', KEYS[2])",
   "return redis.pcall('GET', 'fz:undeclared')",
+  "redis.call('HSET', KEYS[1], 'f', ARGV[1]) return redis.call('HGETALL', KEYS[1])",
+  "return cjson.encode(redis.call('HGETALL', KEYS[1]))",
   'return {1, 2.5, true, false, nil, {err = "x"}}',
   'while true do end',
   'return 1 +',
@@ -46,13 +49,15 @@ const SCRIPTS = [
   'a0a9ab2d8ac6f0e3ec2c2b7a74d1bd9c3bd0e8b1',
 ];
 
-/** Every command the fuzzers may send, except the ones that would touch the checker's keys (FLUSHALL, FLUSHDB). */
+/** Every command the fuzzers may send (hashes, MULTI/EXEC and scripts on the fuzzers' keys too), except the ones that would touch the checker's keys (FLUSHALL, FLUSHDB). */
 const NAMES = [
   'GET', 'SET', 'SETNX', 'SETEX', 'PSETEX', 'GETSET', 'GETDEL', 'GETEX', 'APPEND', 'STRLEN', 'INCR', 'DECR', 'INCRBY',
   'DECRBY', 'INCRBYFLOAT', 'MGET', 'MSET', 'MSETNX', 'DEL', 'UNLINK', 'EXISTS', 'TOUCH', 'EXPIRE', 'PEXPIRE', 'EXPIREAT',
   'PEXPIREAT', 'TTL', 'PTTL', 'PERSIST', 'TYPE', 'DBSIZE', 'KEYS', 'SCAN', 'INFO', 'PING', 'ECHO', 'QUIT', 'SELECT',
   'HELLO', 'CLIENT', 'COMMAND', 'CONFIG', 'TIME', 'AUTH', 'PUT', 'STATS', 'NOSUCH', 'SHUTDOWN', 'DEBUG', 'mget', 'sEt',
   'MULTI', 'EXEC', 'DISCARD', 'WATCH', 'UNWATCH', 'EVAL', 'EVALSHA', 'EVAL_RO', 'EVALSHA_RO', 'SCRIPT', 'multi', 'exec',
+  'HSET', 'HSETNX', 'HMSET', 'HGET', 'HMGET', 'HGETALL', 'HDEL', 'HEXISTS', 'HLEN', 'HKEYS', 'HVALS', 'HSTRLEN',
+  'HINCRBY', 'HINCRBYFLOAT', 'HRANDFIELD', 'HSCAN',
 ];
 
 /** A RESP command: well formed with a random name and arity, or broken somewhere. */

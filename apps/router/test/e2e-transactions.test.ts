@@ -144,6 +144,22 @@ for (const workers of [2, 3]) {
     assert.is(torn, 0, `${torn} of ${reads} reads saw half a transaction`);
   });
 
+  t('clients that go away mid-EXEC or mid-script leave no worker held', async () => {
+    for (let i = 0; i < 20; i++) {
+      const gone = await connect();
+      const argv: string[][] = [['MULTI'], ...keys.map((key) => ['SET', key, `gone${i}`]), ['EXEC']];
+      if (i % 2 === 1) argv.push(['EVAL', "for i = 1, 200 do redis.call('INCR', KEYS[1]) redis.call('INCR', KEYS[2]) end", '2', 'tx:c1', 'tx:c2']);
+      gone.text.send(Buffer.concat(argv.map((a) => RespClient.encode(...a))));
+      if (i % 3 === 0) await sleep(1);
+      gone.close();
+    }
+    // Every worker still serves everyone, and each EXEC was whole or not at all.
+    const c = await connect();
+    const values = (await c.call('MGET', ...keys)) as string[];
+    assert.is(new Set(values).size, 1, `one EXEC's values on every key: ${JSON.stringify(values)}`);
+    for (const key of keys) assert.equal(await c.call('SET', key, 'after'), 'OK');
+  });
+
   t('MSETNX inside MULTI across workers is all or nothing', async () => {
     const c = await connect();
     await c.call('DEL', keys[4], keys[12]);
