@@ -16,7 +16,7 @@ export interface RouterSettings {
   maxclientsTotal: number;
   /** Idle seconds before a client is closed; 0: never. */
   timeout: number;
-  /** CPU milliseconds a Lua script may spend before it is stopped. */
+  /** Milliseconds a Lua script may run, from its start, before it is stopped. */
   luaTimeLimit: number;
   /** Seconds between TCP keepalive probes; 0: off. */
   tcpKeepalive: number;

@@ -116,7 +116,7 @@ export const OPTIONS: Options = {
     minimum: 1,
     maximum: 3_600_000,
     default: 5000,
-    description: 'milliseconds of CPU a Lua script may spend before it is stopped with an error (its worker goes on serving; writes it made stay)',
+    description: 'milliseconds a Lua script may run, counted from its start (waits on other workers included), before it is stopped with an error (its worker goes on serving; writes it made stay)',
   },
   'tcp-keepalive': {
     type: 'integer',

@@ -36,6 +36,10 @@ export abstract class Held extends Plan {
   private readonly links = new Map<number, number>();
   /** Nothing is held any more (or never was). */
   protected released = false;
+  /** Counted from the holds' replies: watched keys that changed since WATCH. */
+  protected changed = 0;
+  /** The owner's reply, in the client's protocol, when the owner ran it whole. */
+  private owned: Buffer | null = null;
 
   constructor(client: PlanClient, workers: Iterable<number>) {
     super(client);
@@ -53,9 +57,6 @@ export abstract class Held extends Plan {
   protected holdArgs(_worker: number): string[] {
     return [];
   }
-
-  /** Counted from the holds' replies: watched keys that changed since WATCH. */
-  protected changed = 0;
 
   override get over(): boolean {
     return this.done && this.released;
@@ -87,9 +88,6 @@ export abstract class Held extends Plan {
   protected ownerRequest(): OwnerRequest | null {
     return null;
   }
-
-  /** The owner's reply, in the client's protocol, when the owner ran it whole. */
-  private owned: Buffer | null = null;
 
   /** Sends it whole to its one owner: no hold anywhere, one round trip, answered in the client's protocol. */
   private runOnOwner(worker: number, request: OwnerRequest): void {

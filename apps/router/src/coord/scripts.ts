@@ -20,7 +20,7 @@ export class Scripts implements ScriptStore {
   readonly ready: Promise<LuaEngine>;
 
   constructor(
-    /** CPU milliseconds a script may spend in Lua before it is stopped (--lua-time-limit). */
+    /** Milliseconds a script may run, from its start, before it is stopped (--lua-time-limit). */
     readonly limitMs: number,
   ) {
     this.ready = LuaEngine.create().then((engine) => (this.engine = engine));
