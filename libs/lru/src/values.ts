@@ -1,0 +1,72 @@
+import { blockSizeFor } from './arena';
+import { Entries } from './entries';
+import type { LruHash } from './hash';
+import { KIND_NAMES, type Kind, inlineForm, keyLengthAt, keyStartAt, kindAt, payloadOf, valueFieldAt } from './layout';
+import { ENTRY_OVERHEAD } from './memory';
+
+/** Where a string value's bytes go on their way out (a reply sink). */
+export interface BytesSink {
+  bulkBytes(buf: Uint8Array, start: number, end: number): void;
+}
+
+/** Reading a live entry by slot: its kind, key and value. */
+export abstract class Values extends Entries {
+  kindAt(slot: number): Kind {
+    const addr = this.addrs[slot];
+    return kindAt(this.memory.arena.chunkOf(addr), this.memory.arena.payloadOffset(addr));
+  }
+
+  /** TYPE's name for the entry. */
+  typeName(slot: number): string {
+    return KIND_NAMES[this.kindAt(slot)];
+  }
+
+  /** The key as a latin1 string. */
+  keyString(slot: number): string {
+    const arena = this.memory.arena;
+    const addr = this.addrs[slot];
+    const bytes = arena.chunkOf(addr);
+    const p = arena.payloadOffset(addr);
+    const at = keyStartAt(bytes, p);
+    return bytes.latin1Slice(at, at + keyLengthAt(bytes, arena.wordsOf(addr), p));
+  }
+
+  /** A string entry's value length in bytes. */
+  valueLength(slot: number): number {
+    const arena = this.memory.arena;
+    const addr = this.addrs[slot];
+    return valueFieldAt(arena.chunkOf(addr), arena.wordsOf(addr), arena.payloadOffset(addr));
+  }
+
+  /** Hands a string entry's value bytes to `sink` (which copies them: the arena's bytes may be reused). */
+  sendValue(slot: number, sink: BytesSink): void {
+    const arena = this.memory.arena;
+    const addr = this.addrs[slot];
+    const bytes = arena.chunkOf(addr);
+    const words = arena.wordsOf(addr);
+    const p = arena.payloadOffset(addr);
+    const at = keyStartAt(bytes, p) + keyLengthAt(bytes, words, p);
+    sink.bulkBytes(bytes, at, at + valueFieldAt(bytes, words, p));
+  }
+
+  /** A string entry's value as a latin1 string. */
+  valueString(slot: number): string {
+    const arena = this.memory.arena;
+    const addr = this.addrs[slot];
+    const bytes = arena.chunkOf(addr);
+    const words = arena.wordsOf(addr);
+    const p = arena.payloadOffset(addr);
+    const at = keyStartAt(bytes, p) + keyLengthAt(bytes, words, p);
+    return bytes.latin1Slice(at, at + valueFieldAt(bytes, words, p));
+  }
+
+  /** A hash entry's hash. */
+  hashAt(slot: number): LruHash {
+    return this.objects[this.handleAt(slot)]!;
+  }
+
+  /** What a new string entry with a key and value of these lengths would be charged. */
+  costOf(keyLength: number, valueLength: number): number {
+    return blockSizeFor(payloadOf(inlineForm(keyLength, valueLength), keyLength, valueLength)) + ENTRY_OVERHEAD;
+  }
+}
