@@ -4,7 +4,7 @@ export { COMMANDS, COMMAND_TABLE_VERSION, BY_OPCODE, lookup, commandNamed, arity
 export { keysOf, keyIndexes, lastKeyIndex, type KeyPositions } from './commands/key-positions';
 export type { WorkerShards, ShardTotals, ScriptStore, HereRunner } from './types';
 export { ERR, KindedReply, ReplyTo, type ReplySink } from './reply';
-export { exportShard } from './commands/handover';
+export { exportShard, ShardExport } from './commands/handover';
 export { integerArg } from './commands/args';
 export { compileGlob, globMatch, type Glob } from './commands/glob';
 export { parseScan, cursorAt, cursorText, type ScanRequest } from './commands/scan';
@@ -15,4 +15,3 @@ export { CommandStats, Histogram, statIndex, commandName, UNKNOWN_OPCODE, NO_STA
 export { FIGURES, sumShards } from './figures/table';
 export { workerFigures, statsText } from './figures/worker';
 export type * from './figures/types';
-export { keyVersion } from './commands/txn';

@@ -77,16 +77,12 @@ export abstract class Entries extends ExpiringSlots implements Evictable {
     const words = arena.wordsOf(addr);
     const p = arena.payloadOffset(addr);
     const length = vend - vstart;
-    if (formAt(bytes, p) !== Form.EXTERNAL) {
-      const fits = valueRoomAt(bytes, words, p, arena.blockSize(addr));
-      if (length <= fits && fits <= length * 2 + SHRINK_SLACK) {
-        const at = keyStartAt(bytes, p) + keyLengthAt(bytes, words, p);
-        bytes.set(vbuf.subarray(vstart, vend), at);
-        setValueLength(bytes, words, p, length);
-        bytes[p] = (bytes[p] & ~15) | Kind.STRING;
-        this.written(slot, expireAt, keepTtl);
-        return true;
-      }
+    if (this.fitsInPlace(slot, length)) {
+      const at = keyStartAt(bytes, p) + keyLengthAt(bytes, words, p);
+      bytes.set(vbuf.subarray(vstart, vend), at);
+      setValueLength(bytes, words, p, length);
+      this.written(slot, expireAt, keepTtl);
+      return true;
     }
     return this.rewrite(slot, Kind.STRING, null, 0, 0, vbuf, vstart, vend, room, null, expireAt, keepTtl);
   }
@@ -144,6 +140,21 @@ export abstract class Entries extends ExpiringSlots implements Evictable {
     const at = keyStartAt(bytes, p);
     if (kbuf !== bytes || kstart !== at) bytes.set(kbuf.subarray(kstart, kstart + keyLength), at);
     if (vbuf !== null) bytes.set(vbuf.subarray(vstart, vend), at + keyLength);
+  }
+
+  /**
+   * True when a string value of `length` bytes would be written over the entry's value in its
+   * block: an inline entry whose block has room, and not too much (a value that shrank a lot
+   * moves to a smaller block).
+   */
+  protected fitsInPlace(slot: number, length: number): boolean {
+    const arena = this.memory.arena;
+    const addr = this.addrs[slot];
+    const bytes = arena.chunkOf(addr);
+    const p = arena.payloadOffset(addr);
+    if (formAt(bytes, p) === Form.EXTERNAL) return false;
+    const room = valueRoomAt(bytes, arena.wordsOf(addr), p, arena.blockSize(addr));
+    return length <= room && room <= length * 2 + SHRINK_SLACK;
   }
 
   /** Takes a given free slot at or past `used` or off no free list (a restore). */

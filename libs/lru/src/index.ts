@@ -1,5 +1,5 @@
 export { Lru } from './lru';
-export type { BytesSink } from './values';
+export type { BytesSink, ByteView } from './values';
 export { StoreMemory, ENTRY_OVERHEAD, chunkSizeFor, type EvictionPolicy, type MemoryOptions } from './memory';
 export { Kind, KIND_NAMES } from './layout';
 export { LruHash, FIELD_OVERHEAD, HASH_OVERHEAD } from './hash';

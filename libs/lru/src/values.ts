@@ -9,8 +9,30 @@ export interface BytesSink {
   bulkBytes(buf: Uint8Array, start: number, end: number): void;
 }
 
+/** Where a string value's bytes lie: valid until the next write to the memory's stores. */
+export interface ByteView {
+  buf: Buffer;
+  start: number;
+  end: number;
+}
+
 /** Reading a live entry by slot: its kind, key and value. */
 export abstract class Values extends Entries {
+  private readonly view: ByteView = { buf: Buffer.alloc(0), start: 0, end: 0 };
+
+  /** A string entry's value bytes where they lie in the arena (one view, reused: read it at once). */
+  valueView(slot: number): ByteView {
+    const arena = this.memory.arena;
+    const addr = this.addrs[slot];
+    const bytes = arena.chunkOf(addr);
+    const words = arena.wordsOf(addr);
+    const p = arena.payloadOffset(addr);
+    const view = this.view;
+    view.buf = bytes;
+    view.start = keyStartAt(bytes, p) + keyLengthAt(bytes, words, p);
+    view.end = view.start + valueFieldAt(bytes, words, p);
+    return view;
+  }
   kindAt(slot: number): Kind {
     const addr = this.addrs[slot];
     return kindAt(this.memory.arena.chunkOf(addr), this.memory.arena.payloadOffset(addr));
@@ -63,6 +85,16 @@ export abstract class Values extends Entries {
   /** A hash entry's hash. */
   hashAt(slot: number): LruHash {
     return this.objects[this.handleAt(slot)]!;
+  }
+
+  /**
+   * What the entry at `slot` (or a new one, for -1) would be charged once setString() stored a
+   * value of `valueLength` bytes at a key of `keyLength`: its own charge when the value would go
+   * in place, else a new block's.
+   */
+  costOfSet(slot: number, keyLength: number, valueLength: number): number {
+    if (slot >= 0 && this.fitsInPlace(slot, valueLength)) return this.chargeAt(slot);
+    return this.costOf(keyLength, valueLength);
   }
 
   /** What a new string entry with a key and value of these lengths would be charged. */

@@ -109,6 +109,14 @@ export class FrameEncoder {
     this.count++;
   }
 
+  /** A reply whose payload is buf[start, end) (a value copied out of the store). */
+  replyBytes(kind: ReplyKind, buf: Uint8Array, start: number, end: number): void {
+    this.out.u8(kind);
+    this.out.u32(end - start);
+    this.out.bytes(buf, start, end);
+    this.count++;
+  }
+
   /** An ARRAY reply: each item a bulk string, or nil when undefined. */
   replyArray(items: Items): void {
     this.list(ReplyKind.ARRAY, undefined, items);

@@ -44,6 +44,12 @@ export class FrameReplies implements ReplySink {
     this.replies.bulk(this.encoder.out, value);
     this.encoder.endEncoded(at);
   }
+  bulkBytes(buf: Uint8Array, start: number, end: number): void {
+    if (this.replies === null) return this.encoder.replyBytes(ReplyKind.BULK, buf, start, end);
+    const at = this.encoder.beginEncoded();
+    this.replies.bulkBytes(this.encoder.out, buf, start, end);
+    this.encoder.endEncoded(at);
+  }
   integer(n: number | bigint): void {
     if (this.replies === null) return this.encoder.replyLatin1(ReplyKind.INTEGER, String(n));
     const at = this.encoder.beginEncoded();

@@ -1,4 +1,4 @@
-import { Lru, type EvictionPolicy } from '@kv/lru';
+import { Lru, StoreMemory, chunkSizeFor, type EvictionPolicy } from '@kv/lru';
 import { SHARD_COUNT, shardOf, shardOfString, type Args } from '@kv/wire';
 import type { ProcessStats, StatsProvider } from '../commands/info';
 import type { CommandSpec, HereRunner, ReplySink, ScriptStore, ShardTotals, WorkerShards } from '../types';
@@ -19,8 +19,10 @@ interface Hold {
 }
 
 /**
- * The shards one worker owns, each an Lru holding maxmemory / 16 bytes. Only the owning process
- * ever touches a shard, so nothing here needs a lock between threads.
+ * The shards one worker owns, each an Lru in one StoreMemory: one arena and one budget for the
+ * worker (maxmemory / 16 per shard owned), evicted by one policy over all of them, so keys that
+ * share a hash tag may use the worker's whole budget. Only the owning process ever touches a
+ * shard, so nothing here needs a lock between threads.
  *
  * A transaction spanning workers (MSET, MSETNX, MGET over several workers) holds every worker it
  * touches from its prepare to its commit: while held, everything else that would run on these
@@ -30,7 +32,11 @@ export class ShardSet implements WorkerShards<ProcessStats> {
   private readonly stores: (Lru | undefined)[] = new Array(SHARD_COUNT);
   /** The shards this worker owns now, ascending; a live resize adds and removes some. */
   readonly owned: number[] = [];
+  /** The worker's arena, budget and eviction over its shards. */
+  readonly memory: StoreMemory;
   private readonly perShard: number;
+  /** Stores given up to a hand-over still under way: their bytes stay charged until it ends. */
+  private readonly leaving = new Set<Lru>();
   private hold: Hold | null = null;
   private readonly goneLinks = new Set<number>();
   private waiting: (() => void)[] = [];
@@ -61,12 +67,14 @@ export class ShardSet implements WorkerShards<ProcessStats> {
   constructor(owned: readonly number[], maxmemory: number, policy: EvictionPolicy = 'allkeys-lru') {
     this.policy = policy;
     this.perShard = Math.floor(maxmemory / SHARD_COUNT);
+    this.memory = new StoreMemory({ budget: Math.max(1, this.perShard * Math.max(1, owned.length)), policy, chunkSize: chunkSizeFor(maxmemory) });
     for (const s of owned) this.adopt(s);
   }
 
   /** Takes a shard on with an empty store (replacing what an earlier, failed hand-over left). */
   adopt(shard: number): Lru {
-    const store = new Lru({ maxBytes: this.perShard, policy: this.policy });
+    this.stores[shard]?.dispose();
+    const store = new Lru(this.memory);
     this.restore(shard, store);
     return store;
   }
@@ -86,18 +94,50 @@ export class ShardSet implements WorkerShards<ProcessStats> {
 
   /** Takes back a shard whose hand-over failed, with the store it had. */
   restore(shard: number, store: Lru): void {
+    this.leaving.delete(store);
+    this.memory.register(store);
     this.stores[shard] = store;
     if (!this.owned.includes(shard)) {
       this.owned.push(shard);
       this.owned.sort((a, b) => a - b);
     }
+    this.resetBudget();
   }
 
-  /** Gives a shard up (it now lives on another worker): its store is dropped. */
-  drop(shard: number): void {
+  /**
+   * Stops routing to a shard being handed over: commands for it get an error from now on, and
+   * its store stays whole (and charged) until the hand-over ends: restore() puts it back,
+   * handedOver() frees it.
+   */
+  detach(shard: number): Lru | undefined {
+    const store = this.stores[shard];
     this.stores[shard] = undefined;
     const at = this.owned.indexOf(shard);
     if (at >= 0) this.owned.splice(at, 1);
+    if (store !== undefined) {
+      // Nothing evicts from it while it streams out: its entries must stay as they were read.
+      this.memory.unregister(store);
+      this.leaving.add(store);
+    }
+    return store;
+  }
+
+  /** A detached shard's hand-over succeeded: its memory goes back to the worker's arena. */
+  handedOver(store: Lru): void {
+    this.leaving.delete(store);
+    store.dispose();
+    this.resetBudget();
+  }
+
+  /** Gives a shard up at once (it now lives on another worker): its store is freed. */
+  drop(shard: number): void {
+    const store = this.detach(shard);
+    if (store !== undefined) this.handedOver(store);
+  }
+
+  /** The worker's budget: maxmemory / 16 for each shard it owns or is still handing over. */
+  private resetBudget(): void {
+    this.memory.budget = Math.max(1, this.perShard * (this.owned.length + this.leaving.size));
   }
 
   store(shard: number): Lru | undefined {
@@ -151,7 +191,7 @@ export class ShardSet implements WorkerShards<ProcessStats> {
       const lru = this.stores[shardOfString(key)];
       // txprepare checked that every write fits (writesFit), so this cannot fail; if it does
       // anyway, say so loudly rather than drop a key the client was told is stored.
-      if (lru === undefined || !lru.set(key, value)) {
+      if (lru === undefined || lru.setStringKey(key, value) < 0) {
         this.droppedWrites++;
         this.onFault('a committed transaction write was not applied', { txid, key_bytes: key.length, value_bytes: value.length, owned: lru !== undefined });
       }
@@ -251,8 +291,12 @@ export class ShardSet implements WorkerShards<ProcessStats> {
   /**
    * Active expiry, as Redis's: per shard, sample 20 entries with a TTL and delete the expired;
    * repeat while more than a quarter of a sample had expired, within `budgetMs` for the call.
+   * Also the store's own upkeep (its clock's checkpoints, index rebuilds no write is feeding).
+   * Not while a transaction holds the shards, nor on a store being handed over (detached).
    */
   expireCycle(budgetMs: number): void {
+    if (this.hold !== null) return;
+    this.memory.maintain();
     const start = Date.now();
     for (const s of this.owned) {
       const lru = this.stores[s]!;
