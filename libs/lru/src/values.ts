@@ -1,4 +1,4 @@
-import { blockSizeFor } from './arena';
+import { NIL, blockSizeFor } from './arena';
 import { Entries } from './entries';
 import type { LruHash } from './hash';
 import { KIND_NAMES, type Kind, inlineForm, keyLengthAt, keyStartAt, kindAt, payloadOf, valueFieldAt } from './layout';
@@ -100,5 +100,36 @@ export abstract class Values extends Entries {
   /** What a new string entry with a key and value of these lengths would be charged. */
   costOf(keyLength: number, valueLength: number): number {
     return blockSizeFor(payloadOf(inlineForm(keyLength, valueLength), keyLength, valueLength)) + ENTRY_OVERHEAD;
+  }
+
+  /**
+   * A step of SCAN's walk over the slots, in slot order: appends to `out` the keys of unexpired
+   * entries in slots `from`, `from + 1` ... until `count` keys were found or `count * 10` slots (at
+   * least 1000) were looked at, and returns the slot to go on from, or -1 when no slot is left.
+   * Touches neither recency nor counters. An entry keeps its slot for as long as it lives (and
+   * across a hand-over), so a walk from 0 to -1 returns each key that existed throughout exactly
+   * once; a key added meanwhile may be missed (its slot may be behind the walk).
+   */
+  scanSlots(from: number, count: number, out: string[], now = Date.now()): number {
+    const used = this.used;
+    const stop = Math.min(used, from + Math.max(count * 10, 1000));
+    let slot = Math.max(0, from);
+    let found = 0;
+    while (slot < stop && found < count) {
+      if (this.addrs[slot] !== NIL) {
+        const at = this.expireAt(slot);
+        if (at === 0 || at > now) {
+          out.push(this.keyString(slot));
+          found++;
+        }
+      }
+      slot++;
+    }
+    return slot >= used ? -1 : slot;
+  }
+
+  /** Ms since the entry was last used (to the second; OBJECT IDLETIME, a hand-over). */
+  idleAt(slot: number): number {
+    return this.memory.idleMs(this.ageAt(slot));
   }
 }
