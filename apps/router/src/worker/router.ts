@@ -1,13 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as net from 'node:net';
-import type { IntervalHistogram } from 'node:perf_hooks';
 import { OutBuffer, SHARD_COUNT } from '@kv/wire';
 import { CommandStats, statsText, type ProcessStats, type ShardNode } from '@kv/node';
 import { Conn } from '../client/conn';
 import { log } from '../log';
 import { READ_BUFFER_BYTES, readInto } from '../client/read-buffer';
 import { DENIED, deniedByProtectedMode } from '../client/protected-mode';
-import { loopDelaySeconds, type LoopDelay } from './loop-delay';
+import { loopDelaySeconds, type EventLoopHistogram, type LoopDelay } from './loop-delay';
 import type { Peers } from '../links/peers';
 import { Owners } from '../coord/owners';
 import { Scripts } from '../coord/scripts';
@@ -292,7 +291,7 @@ export class Router implements ClientHost {
   }
 
   /** Event-loop delay since the worker started (set by the worker process; null in tests without one). */
-  loopDelay: IntervalHistogram | null = null;
+  loopDelay: EventLoopHistogram | null = null;
 
   eventLoopDelay(): LoopDelay {
     return loopDelaySeconds(this.loopDelay);
