@@ -62,9 +62,11 @@ export function runWorker(): void {
 
   // Ctrl-C or a service manager may signal the whole process group; the primary leads the shutdown
   // (peers keep serving each other until all have drained), so workers wait for it. Without a
-  // primary, the cluster channel's disconnect ends the worker.
+  // primary, the cluster channel's disconnect ends the worker. SIGHUP (a closed terminal, ssh
+  // logout) is ignored, as Redis does.
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => {});
+  process.on('SIGHUP', () => {});
 
   process.on('message', (message: PrimaryMessage, handle: unknown) => {
     switch (message.t) {
