@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as net from 'node:net';
 import { OutBuffer, SHARD_COUNT } from '@kv/wire';
-import { CommandStats, statsText, type ProcessStats, type ShardNode } from '@kv/node';
+import { CommandStats, SampledFigures, statsText, type ProcessStats, type ShardNode } from '@kv/node';
 import { Conn } from '../client/conn';
 import { log } from '../log';
 import { READ_BUFFER_BYTES, readInto } from '../client/read-buffer';
@@ -15,7 +15,6 @@ import { shardsOwnedBy, type ShardMap } from '../primary/shard-map';
 import type { ClientHost, ClientLike, RouterSettings } from '../client/host';
 
 export type { RouterSettings };
-
 
 /**
  * The connection side of a worker process: serves the clients the primary hands it, and routes
@@ -36,6 +35,10 @@ export class Router implements ClientHost {
   queryLimitClosed = 0;
   /** AUTH attempts with a wrong password. */
   authFailures = 0;
+  /** Bytes read from and written to clients (receive counts what is read, Flow.write what it writes). */
+  readonly net = { input: 0, output: 0 };
+  /** Ops a second, the memory peak and avg_ttl, sampled every 100 ms by the worker process. */
+  readonly sampled: SampledFigures;
   /** Calls and latency by command and protocol (counted by Conn). */
   readonly commandStats = new CommandStats();
   private passwordDigest: Buffer | null;
@@ -65,6 +68,7 @@ export class Router implements ClientHost {
     readonly limits: RouterSettings,
   ) {
     this.workers = map.workers;
+    this.sampled = new SampledFigures(node.shards);
     this.owners = new Owners(self, node, peers);
     this.scripts = new Scripts(limits.luaTimeLimit);
     node.shards.scripts = this.scripts;
@@ -206,8 +210,9 @@ export class Router implements ClientHost {
     socket.resume();
   }
 
-  /** Feeds a client's bytes to its connection; whatever goes wrong is that client's alone. */
-  receive(conn: ClientLike, chunk: Buffer): void {
+  /** Feeds a client's bytes to its connection (counted unless replayed); whatever goes wrong is that client's alone. */
+  receive(conn: ClientLike, chunk: Buffer, replayed = false): void {
+    if (!replayed) this.net.input += chunk.length;
     try {
       conn.onData(chunk);
     } catch (err) {

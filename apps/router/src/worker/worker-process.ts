@@ -50,8 +50,12 @@ export function runWorker(): void {
     peers.flushDirty();
     peers.scheduleFlush();
   };
-  // Active expiry: reclaim keys nobody reads again, a little at a time (Redis's hz 10).
-  setInterval(() => node.shards.expireCycle(2), 100).unref();
+  // Active expiry: reclaim keys nobody reads again, a little at a time (Redis's hz 10); and the
+  // figures Redis samples as often (ops a second, the memory peak, avg_ttl).
+  setInterval(() => {
+    node.shards.expireCycle(2);
+    router.sampled.sample(router.commands, Date.now());
+  }, 100).unref();
   // Event-loop delay since start, for the admin endpoint's /stats and /metrics.
   const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
   loopDelay.enable();
