@@ -8,7 +8,7 @@ import { baseImages, buildRootfs, nodeForMajor, npmPackageDir } from './stand-in
 
 export const ROOT = path.resolve(__dirname, '../../../..');
 export const DOCKERFILE = path.join(ROOT, 'infra/Dockerfile');
-const BUILD_TIMEOUT_MS = 240_000;
+const BUILD_TIMEOUT_MS = 180_000;
 
 /** Tags this test created (and so removes afterwards). */
 export interface Created {
