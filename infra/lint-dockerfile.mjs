@@ -3,7 +3,7 @@
 // is not in Debian bookworm and its npm wrapper downloads the binary from GitHub when run, so CI
 // cannot use it; this script is the gate instead.
 //
-//   node infra/lint-dockerfile.mjs [--port N] [Dockerfile ...]     (default: infra/Dockerfile)
+//   node infra/lint-dockerfile.mjs [--port N] [--context DIR] [Dockerfile ...]   (default: infra/Dockerfile)
 //
 // Prints `file:line: [rule] message` per problem and exits 1 if there is any, 0 if none, 2 if a file
 // cannot be read or the arguments are wrong. Rules:
@@ -18,9 +18,14 @@
 //                   the server is PID 1 and gets SIGTERM itself instead of through /bin/sh -c
 //   no-add-url      no ADD of a URL or git source (use a pinned package or COPY)
 //   npm-ci          RUN uses `npm ci` (lockfile-exact), never `npm install` / `npm i` / `npm add`
+//   workspaces      every workspace of the build context's package.json reaches the image: each
+//                   `npm ci` has every workspace's package.json, the final stage the dist of every
+//                   workspace its CMD loads (dockerfile-workspaces.mjs). The context is --context,
+//                   else the nearest folder above the Dockerfile whose package.json has workspaces.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkWorkspaces } from './dockerfile-workspaces.mjs';
 
 const INSTRUCTIONS = new Set([
   'FROM', 'RUN', 'CMD', 'LABEL', 'MAINTAINER', 'EXPOSE', 'ENV', 'ADD', 'COPY', 'ENTRYPOINT',
@@ -116,8 +121,11 @@ function expand(value, vars) {
   });
 }
 
-/** Checks a parsed Dockerfile; returns [{ line, rule, message }]. */
-export function lintDockerfile(text, { port = 7171 } = {}) {
+/**
+ * Checks a parsed Dockerfile; returns [{ line, rule, message }]. With `context` (the build context
+ * folder) and `dockerfile` (its path, for <Dockerfile>.dockerignore), the workspaces rule runs too.
+ */
+export function lintDockerfile(text, { port = 7171, context = null, dockerfile = null } = {}) {
   const problems = [];
   const report = (line, rule, message) => problems.push({ line, rule, message });
   const instructions = parseDockerfile(text);
@@ -167,7 +175,7 @@ export function lintDockerfile(text, { port = 7171 } = {}) {
     } else {
       const { name, tag, digest } = parseImage(ref);
       if (tag === 'latest') {
-        report(stage.line, 'no-latest', `base image ${ref} uses the moving tag "latest"; pin a version tag such as ${name}:20-bookworm-slim`);
+        report(stage.line, 'no-latest', `base image ${ref} uses the moving tag "latest"; pin a version tag such as ${name}:24-bookworm-slim`);
       } else if (!tag && !digest) {
         report(stage.line, 'pinned-base', `base image ${ref} has no tag (means "latest"); pin a version tag or digest`);
       }
@@ -239,12 +247,29 @@ export function lintDockerfile(text, { port = 7171 } = {}) {
     report(healthcheck.line, 'healthcheck', 'HEALTHCHECK needs CMD <command>');
   }
 
+  if (context !== null) {
+    checkWorkspaces(stages, { context, dockerfile, splitFlags, execForm }, (line, message) => report(line, 'workspaces', message));
+  }
+
   return problems.sort((a, b) => a.line - b.line);
+}
+
+/** The nearest folder at or above dir whose package.json declares workspaces, or null. */
+export function workspaceRoot(dir) {
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    try {
+      if (JSON.parse(fs.readFileSync(path.join(at, 'package.json'), 'utf8')).workspaces) return at;
+    } catch {
+      // No package.json here, or not JSON.
+    }
+    if (path.dirname(at) === at) return null;
+  }
 }
 
 function main(argv) {
   const files = [];
   let port = 7171;
+  let context = null;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--port') {
       port = Number(argv[++i]);
@@ -252,8 +277,14 @@ function main(argv) {
         process.stderr.write('lint-dockerfile: --port needs a port number\n');
         return 2;
       }
+    } else if (argv[i] === '--context') {
+      context = argv[++i];
+      if (!context || !fs.existsSync(path.join(context, 'package.json'))) {
+        process.stderr.write('lint-dockerfile: --context needs a folder holding a package.json\n');
+        return 2;
+      }
     } else if (argv[i] === '--help' || argv[i] === '-h') {
-      process.stdout.write('usage: node infra/lint-dockerfile.mjs [--port N] [Dockerfile ...]\n');
+      process.stdout.write('usage: node infra/lint-dockerfile.mjs [--port N] [--context DIR] [Dockerfile ...]\n');
       return 0;
     } else {
       files.push(argv[i]);
@@ -271,7 +302,7 @@ function main(argv) {
       process.stderr.write(`lint-dockerfile: cannot read ${shown}: ${err.message}\n`);
       return 2;
     }
-    const problems = lintDockerfile(text, { port });
+    const problems = lintDockerfile(text, { port, context: context ?? workspaceRoot(path.dirname(file)), dockerfile: file });
     for (const p of problems) process.stdout.write(`${shown}:${p.line}: [${p.rule}] ${p.message}\n`);
     if (problems.length > 0) {
       process.stdout.write(`${shown}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);

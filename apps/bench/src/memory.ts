@@ -134,7 +134,7 @@ export interface PerKeyMeasurement {
   /** kv: sum of STATS bytes (what the LRU charges); redis: INFO used_memory - used_memory at start. */
   accountedBytes: number | null;
   accountedPerKey: number | null;
-  /** INFO used_memory: kv, V8 heap used summed over the workers; redis, its allocator's figure. */
+  /** kv: INFO kv_heap_memory, V8 heap used summed over the workers (its used_memory is the accounted bytes); redis: INFO used_memory, its allocator's figure. */
   usedMemory: number | null;
   write: BulkResult;
 }
@@ -172,7 +172,7 @@ async function measurePerKey(server: StartedServer, kind: 'kv' | 'redis', option
     log(`${server.label}: wrote in ${decimal(write.seconds, 1)} s (${integer(write.requestsPerSecond)}/s); settling ${AFTER_SETTLE_MS / 1000} s`);
     await sleep(AFTER_SETTLE_MS);
     const after = treeRss(server.pid);
-    const usedMemory = await infoNumber(server.endpoint, 'memory', 'used_memory');
+    const usedMemory = await infoNumber(server.endpoint, 'memory', kind === 'kv' ? 'kv_heap_memory' : 'used_memory');
     let keysStored: number | null = null;
     let accountedBytes: number | null = null;
     const processes: PerKeyMeasurement['processes'] = [];
@@ -258,7 +258,7 @@ export function formatPerKey(report: PerKeyReport, options: BenchOptions): strin
   const lines = [
     `${integer(options.keys)} keys of ${BULK_KEY_BYTES} bytes (key:000000000...), ${options.valueSize}-byte values, RESP SET, ${options.connections} connections x pipeline ${options.pipeline}; RSS summed over the server's process tree (VmRSS), ${AFTER_SETTLE_MS / 1000} s after the last reply.`,
     '',
-    '| server | keys stored | RSS empty | RSS peak (writing) | RSS after | RSS bytes per key | accounted bytes per key | INFO used_memory | write time | errors |',
+    '| server | keys stored | RSS empty | RSS peak (writing) | RSS after | RSS bytes per key | accounted bytes per key | heap (kv) or INFO used_memory (redis) | write time | errors |',
     '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
     perKeyRow(m),
   ];
@@ -266,7 +266,7 @@ export function formatPerKey(report: PerKeyReport, options: BenchOptions): strin
   lines.push('');
   lines.push(`kv RSS by process after the writes: ${m.processes.map((p) => `${p.role} ${mib(p.rss)}`).join(', ')}.`);
   lines.push(
-    `kv accounted = sum of STATS bytes (key + value + ${KV_ENTRY_OVERHEAD} per entry); kv INFO used_memory = V8 heap used, summed over workers. redis accounted = INFO used_memory growth.`,
+    `kv accounted = sum of STATS bytes (key + value + ${KV_ENTRY_OVERHEAD} per entry); kv heap = INFO kv_heap_memory, V8 heap used summed over workers (kv's INFO used_memory is the accounted bytes, as eviction counts them). redis accounted = INFO used_memory growth.`,
   );
   if (report.ratio !== null) {
     const verdict = report.ratio <= report.target ? 'meets' : 'misses';

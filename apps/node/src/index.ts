@@ -12,6 +12,7 @@ export { REDIS_VERSION, type ProcessStats, type StatsProvider } from './commands
 export { mergeInfo } from './commands/info-merge';
 export { COMMAND_DOCS, type CommandDoc, type DocArg } from './commands/docs';
 export { CommandStats, Histogram, statIndex, commandName, UNKNOWN_OPCODE, NO_STAT, clientOpcodesInOrder, DURATION_BUCKETS, FRAME_BUCKETS, type CommandRow, type HistogramSnapshot, type Protocol } from './figures/command-stats';
-export { FIGURES, sumShards } from './figures/table';
+export { combineShards, FIGURES, sumShards, ttlMean } from './figures/table';
+export { SampledFigures } from './figures/sampled';
 export { workerFigures, statsText } from './figures/worker';
 export type * from './figures/types';

@@ -67,7 +67,7 @@ function infoOf(stats: CommandStats, ...args: string[]): string {
   frames.observe(3);
   shards.processStats = (): ProcessStats => ({
     port: 7171,
-    limits: { maxmemory: 1 << 20, restarts: 0 },
+    limits: { maxmemory: 1 << 20, restarts: 0, maxclientsTotal: 100 },
     workers: 2,
     mapVersion: 0,
     commands: 0,
@@ -76,11 +76,13 @@ function infoOf(stats: CommandStats, ...args: string[]): string {
     outputLimitClosed: 0,
     queryLimitClosed: 0,
     authFailures: 1,
+    net: { input: 0, output: 0 },
     totalConnections: 0,
     conns: { size: 0 },
     commandStats: stats,
     peers: { forwarded: 0, framesSent: () => 1, frameCommands: frames },
     node: { servedForPeers: 0, peerFrames: 0 },
+    sampled: { opsPerSecond: () => 0, memoryPeak: () => 0 },
     eventLoopDelay: () => ({ count: 0, min: 0, mean: 0, max: 0, p50: 0, p90: 0, p99: 0 }),
   });
   let text = '';

@@ -185,7 +185,7 @@ lint('an untagged base, a root USER and HEALTHCHECK NONE fail', async () => {
   fs.writeFileSync(
     bad,
     [
-      'FROM node:20-bookworm-slim AS build',
+      'FROM node:24-bookworm-slim AS build',
       'RUN npm ci',
       'FROM node',
       'COPY --from=build /src/dist dist',
@@ -206,6 +206,101 @@ lint('an untagged base, a root USER and HEALTHCHECK NONE fail', async () => {
 lint('a missing file is a usage error (exit 2), not a pass', async () => {
   const result = await run(process.execPath, [LINT, path.join(badDir, 'nope')]);
   assert.is(result.code, 2);
+});
+
+/** The workspaces of the repository, as lint-dockerfile's workspaces rule reads them. */
+function workspaceDirs(): string[] {
+  const patterns = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { workspaces: string[] }).workspaces;
+  return patterns.flatMap((pattern) => {
+    const group = pattern.replace(/\/\*$/, '');
+    return fs.readdirSync(path.join(ROOT, group)).map((name) => `${group}/${name}`).filter((dir) => fs.existsSync(path.join(ROOT, dir, 'package.json')));
+  });
+}
+
+/** A Dockerfile in the style that names each workspace, as infra/Dockerfile did before: a line per workspace in three lists. */
+function listedDockerfile(workspaces: string[]): string {
+  const manifests = workspaces.map((dir) => `COPY ${dir}/package.json ${dir}/`);
+  return [
+    'FROM node:24-bookworm-slim AS build',
+    'WORKDIR /src',
+    'COPY package.json package-lock.json ./',
+    ...manifests,
+    'RUN npm ci',
+    'COPY libs/ libs/',
+    'COPY apps/ apps/',
+    'RUN npx tsc -b',
+    'FROM node:24-bookworm-slim AS deps',
+    'WORKDIR /app',
+    'COPY package.json package-lock.json ./',
+    ...manifests,
+    'RUN npm ci --omit=dev',
+    'FROM node:24-bookworm-slim',
+    'WORKDIR /app',
+    'COPY --from=deps /app/node_modules ./node_modules',
+    'COPY package.json package-lock.json ./',
+    ...manifests,
+    ...workspaces.map((dir) => `COPY --from=build /src/${dir}/dist ${dir}/dist`),
+    'USER node',
+    'EXPOSE 7171',
+    'HEALTHCHECK CMD ["node", "infra/healthcheck.mjs"]',
+    'CMD ["node", "apps/router/dist/main.js"]',
+    '',
+  ].join('\n');
+}
+
+lint('workspaces: a Dockerfile that lists the workspaces passes only with all of them (libs/lua missing fails, as infra/Dockerfile did)', async () => {
+  const all = workspaceDirs();
+  assert.ok(all.includes('libs/lua') && all.length >= 6, all.join(' '));
+  const complete = path.join(badDir, 'Dockerfile.listed');
+  fs.writeFileSync(complete, listedDockerfile(all));
+  const ok = await run(process.execPath, [LINT, complete, '--context', ROOT]);
+  assert.is(ok.code, 0, ok.stdout + ok.stderr);
+
+  const withoutLua = path.join(badDir, 'Dockerfile.without-lua');
+  fs.writeFileSync(withoutLua, listedDockerfile(all.filter((dir) => dir !== 'libs/lua')));
+  const result = await run(process.execPath, [LINT, withoutLua, '--context', ROOT]);
+  assert.is(result.code, 1, result.stdout + result.stderr);
+  const problems = result.stdout.split('\n').filter((line) => line.includes('[workspaces]'));
+  assert.is(problems.length, 3, result.stdout);
+  assert.match(problems[0], /npm ci runs without libs\/lua\/package\.json/);
+  assert.match(problems[1], /npm ci runs without libs\/lua\/package\.json/);
+  assert.match(problems[2], /final stage lacks libs\/lua\/package\.json, libs\/lua\/dist\/index\.js/);
+});
+
+lint('workspaces: a new workspace reaches infra/Dockerfile with no edit to it', async () => {
+  // A copy of the context's manifests with one more workspace group, which the server depends on.
+  const context = fs.mkdtempSync(path.join(badDir, 'context-'));
+  const root = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { workspaces: string[] };
+  fs.writeFileSync(path.join(context, 'package.json'), JSON.stringify({ ...root, workspaces: [...root.workspaces, 'tools/*'] }));
+  fs.copyFileSync(path.join(ROOT, 'package-lock.json'), path.join(context, 'package-lock.json'));
+  for (const dir of [...workspaceDirs(), 'tools/extra']) {
+    fs.mkdirSync(path.join(context, dir, 'src'), { recursive: true });
+    const manifest = dir === 'tools/extra' ? { name: '@kv/extra', main: 'dist/index.js' } : (JSON.parse(fs.readFileSync(path.join(ROOT, dir, 'package.json'), 'utf8')) as Record<string, unknown>);
+    if (dir === 'apps/router') manifest.dependencies = { ...(manifest.dependencies as object), '@kv/extra': '0.1.0' };
+    fs.writeFileSync(path.join(context, dir, 'package.json'), JSON.stringify(manifest));
+    fs.writeFileSync(path.join(context, dir, 'tsconfig.json'), '{}');
+  }
+  const derived = await run(process.execPath, [LINT, DOCKERFILE, '--context', context]);
+  assert.is(derived.code, 0, derived.stdout + derived.stderr);
+  // The listing style would have needed three edits.
+  const listed = path.join(badDir, 'Dockerfile.listed-old');
+  fs.writeFileSync(listed, listedDockerfile(workspaceDirs()));
+  const stale = await run(process.execPath, [LINT, listed, '--context', context]);
+  assert.is(stale.code, 1, stale.stdout);
+  assert.match(stale.stdout, /npm ci runs without tools\/extra\/package\.json/);
+  assert.match(stale.stdout, /final stage lacks tools\/extra\/package\.json, tools\/extra\/dist\/index\.js/);
+});
+
+lint('the root .dockerignore (legacy builder) and infra/Dockerfile.dockerignore (BuildKit) exclude the same paths', () => {
+  const patterns = (file: string) =>
+    fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith('#'));
+  const legacy = patterns(path.join(ROOT, '.dockerignore'));
+  assert.ok(legacy.includes('**/node_modules') && legacy.includes('**/dist'), legacy.join(' '));
+  assert.equal(patterns(path.join(INFRA, 'Dockerfile.dockerignore')), legacy);
 });
 
 lint.run();
@@ -292,15 +387,12 @@ image('every path the runtime stage copies exists in the built repository', () =
       assert.ok(fs.existsSync(path.join(ROOT, relative)), `${relative} (COPY ${copy.from ? `--from=${copy.from} ` : ''}${source}) exists`);
     }
   }
-  const shipped = stage.copies.flatMap((c) => c.dest.replace(/^\.\//, '').replace(/\/$/, ''));
-  const script = stage.cmd[1];
-  assert.ok(
-    shipped.some((dest) => script === dest || script.startsWith(dest + '/')),
-    `the CMD script ${script} is in a copied directory (${shipped.join(', ')})`,
-  );
+  // Copies land under WORKDIR; `./` (the whole of an earlier stage) is the WORKDIR itself.
+  const shipped = stage.copies.map((c) => path.posix.relative(stage.workdir, path.posix.resolve(stage.workdir, c.dest)));
   const check = stage.healthcheck[1];
   assert.ok(shipped.includes(check), `the HEALTHCHECK script ${check} is copied`);
-  for (const lib of ['libs/wire/dist', 'libs/lru/dist', 'apps/node/dist', 'apps/router/dist']) assert.ok(shipped.includes(lib), `${lib} is copied`);
+  // Which workspaces' dist folders reach the image is the lint's workspaces rule (above) and e2e-docker.
+  assert.ok(shipped.includes(''), `an earlier stage's output is copied into ${stage.workdir}`);
 });
 
 image('starts from the environment alone and logs ready with its port and 2 workers', () => {

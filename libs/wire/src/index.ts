@@ -53,4 +53,4 @@ export {
   RESP_EMPTY_BULK,
   RESP3_NULL,
 } from './resp-encode';
-export { type ReplyEncoder, TEXT_REPLIES, RESP_REPLIES, RESP3_REPLIES, repliesFor, repliesForMode } from './replies';
+export { type ReplyEncoder, TEXT_REPLIES, RESP_REPLIES, RESP3_REPLIES, repliesFor, repliesForMode, replyCounts } from './replies';

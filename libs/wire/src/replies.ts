@@ -71,6 +71,23 @@ export interface ReplyEncoder {
 
 const NOTHING = (): void => {};
 
+/**
+ * Error replies encoded in this process (INFO's total_error_replies): every error goes through
+ * the encoders below, in the process that encodes it for its client (a forwarded command's owner,
+ * or the client's own worker), so the workers' counts sum to the server's. One increment per error.
+ */
+export const replyCounts = { errors: 0 };
+
+function textError(out: OutBuffer): void {
+  replyCounts.errors++;
+  out.all(TEXT_ERROR);
+}
+
+function countedRespError(out: OutBuffer, message: string): void {
+  replyCounts.errors++;
+  respError(out, message);
+}
+
 /** The seed's text protocol: `OK`, `NOTFOUND`, `ERROR` (whatever the error), anything else as a line. */
 export const TEXT_REPLIES: ReplyEncoder = {
   resp: false,
@@ -84,7 +101,7 @@ export const TEXT_REPLIES: ReplyEncoder = {
     out.u8(NEWLINE);
   },
   integer: (out, n) => textLine(out, String(n)),
-  error: (out) => out.all(TEXT_ERROR),
+  error: (out) => textError(out),
   /** The seed has no lists: one line per item (NOTFOUND for nil). */
   array: (out, items) => textItems(out, items),
   map: (out, items) => textItems(out, items),
@@ -114,7 +131,7 @@ export const TEXT_REPLIES: ReplyEncoder = {
       case ReplyKind.NULL_ARRAY:
         return out.all(TEXT_NOTFOUND);
       case ReplyKind.ERROR:
-        return out.all(TEXT_ERROR);
+        return textError(out);
       default:
         return textLine(out, payload);
     }
@@ -131,7 +148,7 @@ export const RESP_REPLIES: ReplyEncoder = {
   bulk: (out, value) => respBulkLatin1(out, value),
   bulkBytes: (out, src, start, end) => respBulkBytes(out, src, start, end),
   integer: (out, n) => respInteger2(out, n),
-  error: (out, message) => respError(out, message),
+  error: (out, message) => countedRespError(out, message),
   array: (out, items) => respItems(out, items, false),
   map: (out, items) => respItems(out, items, false),
   nullArray: (out) => respNullArray(out),
@@ -174,7 +191,7 @@ export const RESP3_REPLIES: ReplyEncoder = {
   bulk: (out, value) => respBulkLatin1(out, value),
   bulkBytes: (out, src, start, end) => respBulkBytes(out, src, start, end),
   integer: (out, n) => respInteger2(out, n),
-  error: (out, message) => respError(out, message),
+  error: (out, message) => countedRespError(out, message),
   array: (out, items) => respItems(out, items, true),
   map: (out, items) => resp3Map(out, items),
   cursor(out, cursor, items) {
@@ -239,7 +256,7 @@ function respScalarKind(out: OutBuffer, kind: ReplyKind, payload: string): void 
       out.latin1('\r\n');
       return;
     default:
-      return respError(out, payload);
+      return countedRespError(out, payload);
   }
 }
 

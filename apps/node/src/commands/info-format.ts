@@ -21,15 +21,23 @@ export function histogramPairs(h: HistogramSource, scale: number): string {
   return `${text}le_inf=${h.count},sum=${Math.round(h.sum * scale)},count=${h.count}`;
 }
 
-/** Sums `name=value,...` lists name by name, in the first list's order. */
-export function sumPairs(lists: readonly string[]): Map<string, number> {
+/**
+ * Sums `name=value,...` lists name by name, in the first list's order; a name in `means` is
+ * instead averaged, each list's value weighted by its pair named there (rounded).
+ */
+export function sumPairs(lists: readonly string[], means: Readonly<Record<string, string>> = {}): Map<string, number> {
   const sums = new Map<string, number>();
+  const weights = new Map<string, number>();
   for (const list of lists) {
-    for (const pair of list.split(',')) {
-      const eq = pair.indexOf('=');
-      sums.set(pair.slice(0, eq), (sums.get(pair.slice(0, eq)) ?? 0) + Number(pair.slice(eq + 1)));
+    const values = new Map(list.split(',').map((pair) => [pair.slice(0, pair.indexOf('=')), Number(pair.slice(pair.indexOf('=') + 1))]));
+    for (const [name, value] of values) {
+      const by = means[name];
+      const weight = by === undefined ? 1 : (values.get(by) ?? 0);
+      sums.set(name, (sums.get(name) ?? 0) + value * weight);
+      if (by !== undefined) weights.set(name, (weights.get(name) ?? 0) + weight);
     }
   }
+  for (const [name, weight] of weights) sums.set(name, weight > 0 ? Math.round(sums.get(name)! / weight) : 0);
   return sums;
 }
 

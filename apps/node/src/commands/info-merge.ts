@@ -1,4 +1,4 @@
-import { ruleOf, type Rule } from './info';
+import { ratio, ruleOf, type Rule } from './info';
 import { bytesToHuman, perCall, sumPairs } from './info-format';
 
 /** Combines the workers' INFO texts (same sections, each from its own worker) into the server's. */
@@ -44,7 +44,10 @@ function valuesOf(text: string): Map<string, string> {
 
 function mergeField(name: string, rule: Rule, values: readonly Map<string, string>[], merged: Map<string, string>): string {
   const all = values.map((v) => v.get(name)).filter((v): v is string => v !== undefined);
-  if (typeof rule === 'object') return bytesToHuman(Number(merged.get(rule.human) ?? 0));
+  if (typeof rule === 'object') {
+    if ('ratio' in rule) return ratio(Number(merged.get(rule.ratio[0]) ?? 0), Number(merged.get(rule.ratio[1]) ?? 0));
+    return bytesToHuman(Number(merged.get(rule.human) ?? 0));
+  }
   switch (rule) {
     case 'sum':
       return String(all.reduce((sum, v) => sum + Number(v), 0));
@@ -55,7 +58,8 @@ function mergeField(name: string, rule: Rule, values: readonly Map<string, strin
     case 'pairs':
     case 'keyspace':
     case 'cmdstat': {
-      const sums = sumPairs(all);
+      // avg_ttl is a mean: each worker's weighs by its keys with a TTL (expires).
+      const sums = sumPairs(all, rule === 'keyspace' ? { avg_ttl: 'expires' } : {});
       const perCallNow = perCall(sums.get('usec') ?? 0, sums.get('calls') ?? 0);
       return [...sums].map(([k, v]) => `${k}=${rule === 'cmdstat' && k === 'usec_per_call' ? perCallNow : v}`).join(',');
     }

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import type { Args } from '@kv/wire';
 // Used only inside functions: command-stats reads the command table, which imports this file.
 import { clientOpcodesInOrder, commandName, CommandStats, FRAME_BUCKETS, Histogram, statIndex } from '../figures/command-stats';
-import { FIGURES, sumShards } from '../figures/table';
+import { combineShards, FIGURES } from '../figures/table';
 import type { CommandSource, InfoSection, WorkerState } from '../figures/types';
 import type { ReplySink } from '../reply';
 import type { WorkerShards as ShardSet } from '../types';
@@ -26,11 +26,12 @@ export type StatsProvider = () => ProcessStats;
 
 /**
  * How workers' values of a field combine. `human`: bytesToHuman of the merged field it names;
- * `pairs`: a `name=value,...` list summed name by name; `keyspace`: the same, the line dropped when
- * its first pair (keys) is 0; `cmdstat`: pairs, with usec_per_call worked out again from the sums
- * (and the line dropped when nothing was called).
+ * `ratio`: the merged first field over the merged second (two decimals; 0 when that is 0);
+ * `pairs`: a `name=value,...` list summed name by name; `keyspace`: the same but avg_ttl, averaged
+ * by expires, the line dropped when its first pair (keys) is 0; `cmdstat`: pairs, with
+ * usec_per_call worked out again from the sums (and the line dropped when nothing was called).
  */
-export type Rule = 'sum' | 'max' | 'first' | 'seconds' | 'keyspace' | 'pairs' | 'cmdstat' | { human: string };
+export type Rule = 'sum' | 'max' | 'first' | 'seconds' | 'keyspace' | 'pairs' | 'cmdstat' | { human: string } | { ratio: readonly [string, string] };
 
 interface Snapshot {
   proc: ProcessStats;
@@ -75,12 +76,20 @@ const SECTIONS: readonly { name: InfoSection | 'persistence' | 'replication' | '
       ['node_version', 'first', () => process.version],
     ],
   },
-  { name: 'clients', title: 'Clients', fields: [FIGURES_HERE, ['cluster_connections', 'first', () => 0], ['blocked_clients', 'first', () => 0]] },
+  {
+    name: 'clients',
+    title: 'Clients',
+    fields: [FIGURES_HERE, ['cluster_connections', 'first', () => 0], ['maxclients', 'first', (s) => s.proc.limits.maxclientsTotal], ['blocked_clients', 'first', () => 0]],
+  },
   {
     name: 'memory',
     title: 'Memory',
     fields: [
       FIGURES_HERE,
+      // The bytes charged include each entry's overhead: there is no other overhead to take off.
+      ['used_memory_dataset', 'sum', (s) => s.shards.totals().bytes],
+      // Redis's rss / used_memory; used_memory counts only the entries, so an empty cache reads high.
+      ['mem_fragmentation_ratio', { ratio: ['used_memory_rss', 'used_memory'] }, (s) => ratio(process.memoryUsage.rss(), s.shards.totals().bytes)],
       ['maxmemory', 'first', (s) => s.proc.limits.maxmemory],
       ['maxmemory_human', { human: 'maxmemory' }, (s) => bytesToHuman(s.proc.limits.maxmemory)],
       ['maxmemory_policy', 'first', (s) => s.shards.policy],
@@ -121,8 +130,10 @@ const SECTIONS: readonly { name: InfoSection | 'persistence' | 'replication' | '
   { name: 'keyspace', title: 'Keyspace', fields: [] },
 ];
 
-/** What follows the figures' pairs in a composite field. */
-const PAIRS_TAIL: Record<string, string> = { db0: ',avg_ttl=0' };
+/** Redis's mem_fragmentation_ratio format, 0 for nothing to divide by. */
+export function ratio(numerator: number, denominator: number): string {
+  return (denominator > 0 ? numerator / denominator : 0).toFixed(2);
+}
 
 /** The table's figures as INFO fields, by section, in table order (the command lines apart). */
 function figureFields(): Map<string, Field[]> {
@@ -149,8 +160,11 @@ function figureFields(): Map<string, Field[]> {
         add(f.info.section, [f.info.field, 'pairs', (s) => histogramPairs(f.get(s.proc), f.info.scale)]);
         break;
       case 'shard': {
-        const value = (s: Snapshot) => sumShards(s.shards, f.get);
+        const scale = f.info.scale;
+        const value = scale === undefined ? (s: Snapshot) => combineShards(s.shards, f) : (s: Snapshot) => Math.round(combineShards(s.shards, f) * scale);
         if (f.info.pair === undefined) {
+          // A mean has no plain merge: it goes beside the keys it is weighted by (db0's avg_ttl by expires).
+          if (f.merge !== 'sum') throw new Error(`figure ${f.name}: a ${f.merge} figure must be a pair of db0`);
           plain(f.info.section, f.info.field, f.merge, value, f.info.human);
           break;
         }
@@ -158,8 +172,7 @@ function figureFields(): Map<string, Field[]> {
         if (c === undefined) {
           composite.set(f.info.field, (c = { section: f.info.section, pairs: [] }));
           const pairs = c.pairs;
-          const tail = PAIRS_TAIL[f.info.field] ?? '';
-          add(f.info.section, [f.info.field, 'keyspace', (s) => pairs.map(([k, v]) => `${k}=${v(s)}`).join(',') + tail]);
+          add(f.info.section, [f.info.field, 'keyspace', (s) => pairs.map(([k, v]) => `${k}=${v(s)}`).join(',')]);
         }
         c.pairs.push([f.info.pair, value]);
         break;
@@ -218,7 +231,7 @@ function addDefault(wanted: Set<string>): void {
 /** What a worker without a router reports (a ShardSet on its own). */
 const noProcess = (): ProcessStats => ({
   port: 0,
-  limits: { maxmemory: 0, restarts: 0 },
+  limits: { maxmemory: 0, restarts: 0, maxclientsTotal: 0 },
   workers: 1,
   mapVersion: 0,
   commands: 0,
@@ -227,11 +240,13 @@ const noProcess = (): ProcessStats => ({
   outputLimitClosed: 0,
   queryLimitClosed: 0,
   authFailures: 0,
+  net: { input: 0, output: 0 },
   totalConnections: 0,
   conns: { size: 0 },
   commandStats: new CommandStats(),
   peers: { forwarded: 0, framesSent: () => 0, frameCommands: new Histogram(FRAME_BUCKETS) },
   node: { servedForPeers: 0, peerFrames: 0 },
+  sampled: { opsPerSecond: () => 0, memoryPeak: () => 0 },
   eventLoopDelay: () => ({ count: 0, min: 0, mean: 0, max: 0, p50: 0, p90: 0, p99: 0 }),
 });
 

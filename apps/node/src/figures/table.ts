@@ -1,4 +1,6 @@
-import type { Figure, ShardsState, StoreState } from './types';
+import { replyCounts } from '@kv/wire';
+import { avgTtlSeconds } from './avg-ttl';
+import type { Figure, ShardFigure, ShardsState, StoreState } from './types';
 
 /**
  * Every figure the server reports, declared once: what it is, where its value comes from, and its
@@ -31,6 +33,8 @@ export const FIGURES: readonly Figure[] = [
     prom: 'kv_command_duration_seconds', json: 'command_duration_seconds', stats: 'command_duration_seconds', info: { section: 'histograms', field: 'command_duration_usec', scale: 1e6 } },
   { shape: 'worker', name: 'commands', kind: 'counter', unit: 'commands', merge: 'sum', get: (w) => w.commands, help: "Commands the worker's clients sent, every name together.",
     prom: 'kv_client_commands_total', json: 'commands', stats: 'commands', info: { section: 'stats', field: 'total_commands_processed' } },
+  { shape: 'worker', name: 'instantaneous_ops_per_sec', kind: 'gauge', unit: 'commands per second', merge: 'sum', get: (w) => w.sampled.opsPerSecond(), help: "Commands a second of the worker's clients, the mean of 16 rates sampled every 100 ms (Redis's).",
+    prom: 'kv_instantaneous_ops_per_second', json: 'instantaneous_ops_per_sec', stats: 'instantaneous_ops_per_sec', info: { section: 'stats', field: 'instantaneous_ops_per_sec' } },
   { shape: 'worker', name: 'commands_local', kind: 'counter', unit: 'commands', merge: 'sum', get: (w) => w.local, help: "Commands run on the worker's own shards for its clients.",
     prom: 'kv_commands_local_total', json: 'commands_local', stats: 'commands_local', info: { section: 'stats', field: 'kv_commands_local' } },
   { shape: 'worker', name: 'commands_forwarded', kind: 'counter', unit: 'commands', merge: 'sum', get: (w) => w.peers.forwarded, help: 'Commands forwarded to the worker that owns the key.',
@@ -57,12 +61,26 @@ export const FIGURES: readonly Figure[] = [
     prom: 'kv_client_query_buffer_limit_closed_total', json: 'client_query_buffer_limit_closed', stats: 'client_query_buffer_limit_closed', info: { section: 'stats', field: 'client_query_buffer_limit_disconnections' } },
   { shape: 'worker', name: 'auth_failures', kind: 'counter', unit: 'times', merge: 'sum', get: (w) => w.authFailures, help: 'AUTH attempts with a wrong password.',
     prom: 'kv_auth_failures_total', json: 'auth_failures', stats: 'auth_failures', info: { section: 'stats', field: 'acl_access_denied_auth' } },
+  { shape: 'worker', name: 'net_input_bytes', kind: 'counter', unit: 'bytes', merge: 'sum', get: (w) => w.net.input, help: "Bytes read from the worker's clients.",
+    prom: 'kv_net_input_bytes_total', json: 'net_input_bytes', stats: 'net_input_bytes', info: { section: 'stats', field: 'total_net_input_bytes' } },
+  { shape: 'worker', name: 'net_output_bytes', kind: 'counter', unit: 'bytes', merge: 'sum', get: (w) => w.net.output, help: "Bytes written to the worker's clients.",
+    prom: 'kv_net_output_bytes_total', json: 'net_output_bytes', stats: 'net_output_bytes', info: { section: 'stats', field: 'total_net_output_bytes' } },
+  // Counted where the error is encoded for its client: for a forwarded command, on its owner.
+  { shape: 'worker', name: 'error_replies', kind: 'counter', unit: 'times', merge: 'sum', get: () => replyCounts.errors, help: 'Error replies encoded in the worker for clients (a forwarded command\'s on its owner; an EXEC\'s or a script\'s calls\' each).',
+    prom: 'kv_error_replies_total', json: 'error_replies', stats: 'error_replies', info: { section: 'stats', field: 'total_error_replies' } },
 
-  // The process.
-  { shape: 'worker', name: 'used_memory', kind: 'gauge', unit: 'bytes', merge: 'sum', get: () => heapAndExternal(), help: 'V8 heap and external memory of the worker process: where the entries live.',
-    prom: 'kv_used_memory_bytes', json: 'used_memory_bytes', stats: 'used_memory', info: { section: 'memory', field: 'used_memory', human: true } },
+  // Memory. INFO's used_memory is what eviction compares with maxmemory, as in Redis.
+  { shape: 'shard', name: 'bytes', kind: 'gauge', unit: 'bytes', merge: 'sum', get: (s) => s.bytes, help: "Bytes charged against maxmemory by the shard's entries (key + value + overhead).",
+    prom: 'kv_data_bytes', json: 'bytes', stats: 'bytes', info: { section: 'memory', field: 'used_memory', human: true } },
   { shape: 'worker', name: 'rss', kind: 'gauge', unit: 'bytes', merge: 'sum', get: () => process.memoryUsage.rss(), help: 'Resident set size of the worker process.',
     prom: 'kv_resident_memory_bytes', json: 'rss_bytes', stats: 'rss', info: { section: 'memory', field: 'used_memory_rss', human: true } },
+  // Per worker; INFO's sum is at least the server's peak (workers may peak at different times).
+  { shape: 'worker', name: 'bytes_peak', kind: 'gauge', unit: 'bytes', merge: 'sum', get: (w) => w.sampled.memoryPeak(), help: "The most bytes the worker's shards were charged at since it started (sampled every 100 ms and when read).",
+    prom: 'kv_data_bytes_peak', json: 'bytes_peak', stats: 'bytes_peak', info: { section: 'memory', field: 'used_memory_peak', human: true } },
+  { shape: 'worker', name: 'heap_memory', kind: 'gauge', unit: 'bytes', merge: 'sum', get: () => heapAndExternal(), help: 'V8 heap and external memory of the worker process: where the entries live, with everything else of the process.',
+    prom: 'kv_heap_memory_bytes', json: 'heap_memory_bytes', stats: 'heap_memory', info: { section: 'memory', field: 'kv_heap_memory', human: true } },
+
+  // The process.
   { shape: 'worker', name: 'cpu_system', kind: 'counter', unit: 'seconds', merge: 'seconds', get: () => process.cpuUsage().system / 1e6, help: 'CPU time the worker process spent in the kernel.',
     prom: 'kv_cpu_system_seconds_total', json: 'cpu_system_seconds', stats: 'cpu_system_seconds', info: { section: 'cpu', field: 'used_cpu_sys' } },
   { shape: 'worker', name: 'cpu_user', kind: 'counter', unit: 'seconds', merge: 'seconds', get: () => process.cpuUsage().user / 1e6, help: 'CPU time the worker process spent in user mode.',
@@ -78,8 +96,8 @@ export const FIGURES: readonly Figure[] = [
     prom: 'kv_keys', json: 'keys', stats: 'keys', info: { section: 'keyspace', field: 'db0', pair: 'keys' } },
   { shape: 'shard', name: 'keys_with_expiry', kind: 'gauge', unit: 'keys', merge: 'sum', get: (s) => s.volatile, help: 'Keys of the shard that have a TTL.',
     prom: 'kv_keys_with_expiry', json: 'keys_with_expiry', stats: 'keys_with_expiry', info: { section: 'keyspace', field: 'db0', pair: 'expires' } },
-  { shape: 'shard', name: 'bytes', kind: 'gauge', unit: 'bytes', merge: 'sum', get: (s) => s.bytes, help: "Bytes charged against maxmemory by the shard's entries (key + value + overhead).",
-    prom: 'kv_data_bytes', json: 'bytes', stats: 'bytes', info: { section: 'memory', field: 'used_memory_dataset' } },
+  { shape: 'shard', name: 'avg_ttl', kind: 'gauge', unit: 'seconds', merge: 'ttl_mean', get: (s) => avgTtlSeconds(s), help: "Estimated average TTL of the shard's keys that have one (sampled every 100 ms, as Redis's avg_ttl).",
+    prom: 'kv_keys_avg_ttl_seconds', json: 'avg_ttl_seconds', stats: 'avg_ttl_seconds', info: { section: 'keyspace', field: 'db0', pair: 'avg_ttl', scale: 1000 } },
   { shape: 'shard', name: 'expirations', kind: 'counter', unit: 'keys', merge: 'sum', get: (s) => s.expirations, help: 'Keys removed because their TTL passed.',
     prom: 'kv_expired_keys_total', json: 'expirations', stats: 'expirations', info: { section: 'stats', field: 'expired_keys' } },
   { shape: 'shard', name: 'evictions', kind: 'counter', unit: 'keys', merge: 'sum', get: (s) => s.evictions, help: 'Keys evicted to stay within maxmemory.',
@@ -103,4 +121,24 @@ export function sumShards(shards: ShardsState, get: (store: StoreState) => numbe
     if (store !== undefined) sum += get(store);
   }
   return sum;
+}
+
+/** A shard figure over a worker's shards by its merge: summed, or averaged by keys with a TTL. */
+export function combineShards(shards: ShardsState, f: ShardFigure): number {
+  if (f.merge === 'sum') return sumShards(shards, f.get);
+  return ttlMean(shards.owned.flatMap((s) => {
+    const store = shards.store(s);
+    return store === undefined ? [] : [[f.get(store), store.volatile] as const];
+  }));
+}
+
+/** The mean of values weighted by their shards' keys with a TTL (0 when there is none). */
+export function ttlMean(values: readonly (readonly [value: number, keysWithTtl: number])[]): number {
+  let weight = 0;
+  let sum = 0;
+  for (const [value, keys] of values) {
+    sum += value * keys;
+    weight += keys;
+  }
+  return weight > 0 ? sum / weight : 0;
 }

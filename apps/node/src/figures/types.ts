@@ -47,11 +47,19 @@ export interface LoopDelayValue {
   p99: number;
 }
 
+/** Figures a worker samples every 100 ms (sampled.ts's SampledFigures). */
+export interface SampledState {
+  /** Commands a second, averaged over the last 16 samples (Redis's instantaneous_ops_per_sec). */
+  opsPerSecond(): number;
+  /** The most bytes the worker's shards were charged at (sampled, and whenever read). */
+  memoryPeak(): number;
+}
+
 /** What a worker process knows beyond its shards: the router is one (Router.processStats()). */
 export interface WorkerState {
   /** The client port (0 until known) and the settings INFO reports. */
   readonly port: number;
-  readonly limits: { readonly maxmemory: number; readonly restarts: number };
+  readonly limits: { readonly maxmemory: number; readonly restarts: number; readonly maxclientsTotal: number };
   readonly workers: number;
   readonly mapVersion: number;
   readonly commands: number;
@@ -60,11 +68,14 @@ export interface WorkerState {
   readonly outputLimitClosed: number;
   readonly queryLimitClosed: number;
   readonly authFailures: number;
+  /** Bytes read from and written to the worker's clients. */
+  readonly net: { readonly input: number; readonly output: number };
   readonly totalConnections: number;
   readonly conns: { readonly size: number };
   readonly commandStats: CommandSource;
   readonly peers: { readonly forwarded: number; framesSent(): number; readonly frameCommands: HistogramSource };
   readonly node: { readonly servedForPeers: number; readonly peerFrames: number };
+  readonly sampled: SampledState;
   eventLoopDelay(): LoopDelayValue;
 }
 
@@ -79,10 +90,17 @@ export interface StoreState {
   readonly volatile: number;
 }
 
+/** What the avg_ttl sampler reads of a store (avg-ttl.ts): SCAN's walk and TTL's lookup. */
+export interface TtlSource extends StoreState {
+  scanSlots(from: number, count: number, out: string[], now?: number): number;
+  /** Unix ms; 0: no TTL; -1: no such key. */
+  expiryOf(key: string): number;
+}
+
 /** A worker's shards (the node's ShardSet). */
 export interface ShardsState {
   readonly owned: readonly number[];
-  store(shard: number): StoreState | undefined;
+  store(shard: number): TtlSource | undefined;
 }
 
 /** What the primary knows of the cluster (admin.ts's ClusterStats). */
@@ -101,7 +119,7 @@ export interface WorkerSlotFigures {
 }
 
 export type Kind = 'counter' | 'gauge' | 'histogram' | 'summary';
-export type Unit = 'commands' | 'frames' | 'clients' | 'keys' | 'bytes' | 'seconds' | 'reads' | 'workers' | 'times' | 'version' | 'boolean';
+export type Unit = 'commands' | 'commands per second' | 'frames' | 'clients' | 'keys' | 'bytes' | 'seconds' | 'reads' | 'workers' | 'times' | 'version' | 'boolean';
 /** How workers' values combine, in INFO and in /stats `totals`: `seconds` sums, shown with 6 decimals. */
 export type Merge = 'sum' | 'max' | 'first' | 'seconds';
 export type InfoSection = 'server' | 'clients' | 'memory' | 'stats' | 'cpu' | 'commandstats' | 'histograms' | 'keyspace';
@@ -114,6 +132,8 @@ export interface InfoName {
   human?: boolean;
   /** One `name=value` of a composite field (`db0:keys=N,expires=N`, `cmdstat_<command>:calls=N,usec=N`). */
   pair?: string;
+  /** INFO shows the value times this, rounded (1000: seconds as Redis's milliseconds). */
+  scale?: number;
 }
 
 interface Named {
@@ -138,11 +158,14 @@ export interface WorkerFigure extends Named {
   info: InfoName;
 }
 
-/** One number per shard; STATS and INFO report the worker's shards summed. */
+/**
+ * One number per shard; STATS and INFO report the worker's shards summed, or for `ttl_mean`
+ * averaged with each shard weighted by its keys with a TTL (as /stats totals and INFO's merge).
+ */
 export interface ShardFigure extends Named {
   shape: 'shard';
   get(store: StoreState): number;
-  merge: 'sum';
+  merge: 'sum' | 'ttl_mean';
   /** Prometheus metric (labels `worker`, `shard`). */
   prom: string;
   /** Key in /stats `per_worker[].shards[]` and `totals`. */

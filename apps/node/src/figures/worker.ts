@@ -1,4 +1,4 @@
-import { FIGURES, sumShards } from './table';
+import { combineShards, FIGURES } from './table';
 import type { ShardsState, WorkerState } from './types';
 
 /**
@@ -50,7 +50,7 @@ export function statsText(w: WorkerState, shards: ShardsState, head: readonly [s
         line(f.stats, f.get(w));
         break;
       case 'shard':
-        line(f.stats, sumShards(shards, f.get));
+        line(f.stats, combineShards(shards, f));
         break;
       case 'primary':
       case 'slot':

@@ -76,6 +76,7 @@ export class Flow {
 
   write(bytes: Buffer): void {
     if (this.closed) return;
+    this.router.net.output += bytes.length;
     this.socket.write(bytes);
     this.checkOutput();
   }
@@ -141,7 +142,7 @@ export class Flow {
     const input = this.pendingInput;
     this.pendingInput = [];
     if (!this.paused && !this.router.draining && !this.router.paused && !this.closing && !this.inputEnded) this.socket.resume();
-    for (const chunk of input) this.router.receive(this.client, chunk);
+    for (const chunk of input) this.router.receive(this.client, chunk, true);
     this.finishIfInputDone();
   }
 

@@ -67,11 +67,13 @@ export interface ClientHost {
   commands: number;
   queryLimitClosed: number;
   outputLimitClosed: number;
+  /** Bytes read from and written to clients (Flow.write counts what it writes). */
+  readonly net: { input: number; output: number };
   passwordMatches(given: string): boolean;
   configParams(): [string, string][];
   statsText(): string;
-  /** Feeds a client's bytes to it; whatever goes wrong is that client's alone. */
-  receive(client: ClientLike, chunk: Buffer): void;
+  /** Feeds a client's bytes to it (counted as read unless `replayed`); whatever goes wrong is that client's alone. */
+  receive(client: ClientLike, chunk: Buffer, replayed?: boolean): void;
   /** A client owes nothing more (or closed). */
   settled(): void;
 }

@@ -1,4 +1,4 @@
-import { FIGURES, type CommandRowValue, type HistogramValue } from '@kv/node';
+import { FIGURES, ttlMean, type CommandRowValue, type HistogramValue } from '@kv/node';
 import type { WorkerStats } from '../primary/messages';
 
 /** One worker slot in /stats: what the primary knows of it, and its figures if it answered. */
@@ -35,6 +35,9 @@ export interface ClusterStats {
   [summed: string]: unknown;
 }
 
+/** The /stats key of each shard's keys with a TTL, by which `ttl_mean` figures are averaged. */
+const KEYS_WITH_TTL = FIGURES.find((f) => f.name === 'keys_with_expiry')!.json;
+
 /**
  * The primary's sums of the workers' figures for /stats: `totals` (each worker and shard figure
  * combined by its merge rule, as INFO combines it) and, by their /stats keys, the command rows and
@@ -51,7 +54,10 @@ export function sumWorkers(got: readonly WorkerStats[]): { totals: Record<string
         break;
       }
       case 'shard':
-        totals[f.json] = got.reduce((sum, s) => sum + s.shards.reduce((n, shard) => n + shard[f.json], 0), 0);
+        totals[f.json] =
+          f.merge === 'sum'
+            ? got.reduce((sum, s) => sum + s.shards.reduce((n, shard) => n + shard[f.json], 0), 0)
+            : ttlMean(got.flatMap((s) => s.shards.map((shard) => [shard[f.json], shard[KEYS_WITH_TTL]] as const)));
         break;
       case 'histogram':
         summed[f.json] = got.reduce<HistogramValue | null>((sum, s) => addHistograms(sum, s[f.json] as HistogramValue), null);

@@ -204,6 +204,8 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
   });
   process.on('SIGTERM', () => shutdown.start(0));
   process.on('SIGINT', () => shutdown.start(0));
+  // As Redis: SIGHUP (the terminal closed, an ssh logout, a reload habit) neither stops nor reloads.
+  process.on('SIGHUP', () => log('info', 'SIGHUP ignored', { hint: 'SIGTERM stops the server; SIGUSR2 reloads the worker count from the config file' }));
 
   for (let i = 0; i < map.workers; i++) pool.slot(i);
   for (let i = 0; i < map.workers; i++) pool.fork(i);

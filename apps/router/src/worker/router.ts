@@ -1,13 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as net from 'node:net';
-import type { IntervalHistogram } from 'node:perf_hooks';
 import { OutBuffer, SHARD_COUNT } from '@kv/wire';
-import { CommandStats, statsText, type ProcessStats, type ShardNode } from '@kv/node';
+import { CommandStats, SampledFigures, statsText, type ProcessStats, type ShardNode } from '@kv/node';
 import { Conn } from '../client/conn';
 import { log } from '../log';
 import { READ_BUFFER_BYTES, readInto } from '../client/read-buffer';
 import { DENIED, deniedByProtectedMode } from '../client/protected-mode';
-import { loopDelaySeconds, type LoopDelay } from './loop-delay';
+import { loopDelaySeconds, type EventLoopHistogram, type LoopDelay } from './loop-delay';
 import type { Peers } from '../links/peers';
 import { Owners } from '../coord/owners';
 import { Scripts } from '../coord/scripts';
@@ -16,7 +15,6 @@ import { shardsOwnedBy, type ShardMap } from '../primary/shard-map';
 import type { ClientHost, ClientLike, RouterSettings } from '../client/host';
 
 export type { RouterSettings };
-
 
 /**
  * The connection side of a worker process: serves the clients the primary hands it, and routes
@@ -37,6 +35,10 @@ export class Router implements ClientHost {
   queryLimitClosed = 0;
   /** AUTH attempts with a wrong password. */
   authFailures = 0;
+  /** Bytes read from and written to clients (receive counts what is read, Flow.write what it writes). */
+  readonly net = { input: 0, output: 0 };
+  /** Ops a second, the memory peak and avg_ttl, sampled every 100 ms by the worker process. */
+  readonly sampled: SampledFigures;
   /** Calls and latency by command and protocol (counted by Conn). */
   readonly commandStats = new CommandStats();
   private passwordDigest: Buffer | null;
@@ -66,6 +68,7 @@ export class Router implements ClientHost {
     readonly limits: RouterSettings,
   ) {
     this.workers = map.workers;
+    this.sampled = new SampledFigures(node.shards);
     this.owners = new Owners(self, node, peers);
     this.scripts = new Scripts(limits.luaTimeLimit);
     node.shards.scripts = this.scripts;
@@ -207,8 +210,9 @@ export class Router implements ClientHost {
     socket.resume();
   }
 
-  /** Feeds a client's bytes to its connection; whatever goes wrong is that client's alone. */
-  receive(conn: ClientLike, chunk: Buffer): void {
+  /** Feeds a client's bytes to its connection (counted unless replayed); whatever goes wrong is that client's alone. */
+  receive(conn: ClientLike, chunk: Buffer, replayed = false): void {
+    if (!replayed) this.net.input += chunk.length;
     try {
       conn.onData(chunk);
     } catch (err) {
@@ -292,7 +296,7 @@ export class Router implements ClientHost {
   }
 
   /** Event-loop delay since the worker started (set by the worker process; null in tests without one). */
-  loopDelay: IntervalHistogram | null = null;
+  loopDelay: EventLoopHistogram | null = null;
 
   eventLoopDelay(): LoopDelay {
     return loopDelaySeconds(this.loopDelay);

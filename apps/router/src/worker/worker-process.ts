@@ -50,8 +50,12 @@ export function runWorker(): void {
     peers.flushDirty();
     peers.scheduleFlush();
   };
-  // Active expiry: reclaim keys nobody reads again, a little at a time (Redis's hz 10).
-  setInterval(() => node.shards.expireCycle(2), 100).unref();
+  // Active expiry: reclaim keys nobody reads again, a little at a time (Redis's hz 10); and the
+  // figures Redis samples as often (ops a second, the memory peak, avg_ttl).
+  setInterval(() => {
+    node.shards.expireCycle(2);
+    router.sampled.sample(router.commands, Date.now());
+  }, 100).unref();
   // Event-loop delay since start, for the admin endpoint's /stats and /metrics.
   const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
   loopDelay.enable();
@@ -62,9 +66,11 @@ export function runWorker(): void {
 
   // Ctrl-C or a service manager may signal the whole process group; the primary leads the shutdown
   // (peers keep serving each other until all have drained), so workers wait for it. Without a
-  // primary, the cluster channel's disconnect ends the worker.
+  // primary, the cluster channel's disconnect ends the worker. SIGHUP (a closed terminal, ssh
+  // logout) is ignored, as Redis does.
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => {});
+  process.on('SIGHUP', () => {});
 
   process.on('message', (message: PrimaryMessage, handle: unknown) => {
     switch (message.t) {
