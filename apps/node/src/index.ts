@@ -13,6 +13,7 @@ export { mergeInfo } from './commands/info-merge';
 export { COMMAND_DOCS, type CommandDoc, type DocArg } from './commands/docs';
 export { CommandStats, Histogram, statIndex, commandName, UNKNOWN_OPCODE, NO_STAT, clientOpcodesInOrder, DURATION_BUCKETS, FRAME_BUCKETS, type CommandRow, type HistogramSnapshot, type Protocol } from './figures/command-stats';
 export { combineShards, FIGURES, sumShards, ttlMean } from './figures/table';
+export { observeGc, gcStats } from './figures/gc';
 export { SampledFigures } from './figures/sampled';
 export { workerFigures, statsText } from './figures/worker';
 export type * from './figures/types';

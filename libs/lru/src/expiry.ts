@@ -24,6 +24,8 @@ export abstract class ExpiringSlots extends IndexedSlots {
   /** Bytes charged for the entries that have an expiry: what volatile-lru could free. */
   volatileBytes = 0;
 
+  /** Where sampleTtl() goes on in the dense list. */
+  private ttlCursor = 0;
   /** Made on the first TTL a shard sees (16 bytes a slot a cache without TTLs need not pay). */
   protected ttl: TtlArrays | null = null;
 
@@ -31,6 +33,10 @@ export abstract class ExpiringSlots extends IndexedSlots {
   abstract chargeAt(slot: number): number;
   /** Removes the entry in `slot` and frees what it held. */
   protected abstract removeSlot(slot: number): void;
+
+  protected override ttlArrayBytes(): number {
+    return this.ttl === null ? 0 : this.ttl.expires.byteLength + this.ttl.slots.byteLength + this.ttl.index.byteLength;
+  }
 
   /** Expiry of the entry in `slot`, Unix ms; 0 when it has none. */
   expireAt(slot: number): number {
@@ -64,19 +70,22 @@ export abstract class ExpiringSlots extends IndexedSlots {
   }
 
   /**
-   * Redis's avg_ttl: the mean time to live left, in ms, of up to `samples` random entries that
-   * have one (0 when none does).
+   * For Redis's avg_ttl: the time to live left (ms) summed over the next `samples` entries that
+   * have one (each at most once a call, going on from where the last call stopped), and how many
+   * of them had time left.
    */
   sampleTtl(now: number, samples: number): { sum: number; count: number } {
     let sum = 0;
     let count = 0;
-    for (let i = 0; i < samples && this.volatile > 0; i++) {
-      const left = this.ttl!.expires[this.ttl!.slots[(Math.random() * this.volatile) | 0]] - now;
+    const n = Math.min(samples, this.volatile);
+    for (let i = 0; i < n; i++) {
+      const left = this.ttl!.expires[this.ttl!.slots[(this.ttlCursor + i) % this.volatile]] - now;
       if (left > 0) {
         sum += left;
         count++;
       }
     }
+    this.ttlCursor = this.volatile === 0 ? 0 : (this.ttlCursor + n) % this.volatile;
     return { sum, count };
   }
 

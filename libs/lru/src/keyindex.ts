@@ -18,6 +18,8 @@ import type { StoreMemory } from './memory';
  */
 
 const MIN_BUCKETS = 64;
+/** Bytes of the slot arrays per slot: address, hash, next, prev (4 each), version (8), recency (4). */
+const SLOT_BYTES = 28;
 const REBUILD_STEP = 64;
 
 export class IndexedSlots extends Slots {
@@ -41,6 +43,16 @@ export class IndexedSlots extends Slots {
   /** Buckets held by the index, both tables while one is being built (for figures). */
   get indexBuckets(): number {
     return this.table.length + (this.building === null ? 0 : this.building.length);
+  }
+
+  /** Bytes of the typed arrays behind the slots, the index and the expiry (the store's own memory, outside the arena). */
+  get arrayBytes(): number {
+    return this.capacity * SLOT_BYTES + this.indexBuckets * 4 + this.ttlArrayBytes();
+  }
+
+  /** Bytes of the expiry arrays (expiry.ts). */
+  protected ttlArrayBytes(): number {
+    return 0;
   }
 
   /** The keyed hash of buf[start, end). */

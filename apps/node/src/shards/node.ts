@@ -125,6 +125,11 @@ export class ShardNode {
     this.shards = new ShardSet(owned, maxmemory, policy);
   }
 
+  /** Bytes of the store's arena chunks (keys and string values, outside the V8 heap). */
+  get arenaBytes(): number {
+    return this.shards.memory.arena.size;
+  }
+
   /**
    * Runs the `count` commands of a request frame body buf[start, end), each appending one reply
    * (a transaction's commit or abort appends none). While a transaction holds these shards, the
