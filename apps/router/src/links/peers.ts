@@ -23,6 +23,9 @@ export class Peers implements LinkHost {
   /** Where every link's reads land (see readInto): frames in it are used or copied within the read. */
   private readonly readBuffer = Buffer.allocUnsafe(PEER_READ_BUFFER_BYTES);
   private flushScheduled = false;
+  /** Client reads being handled now (deferFlushes), and a flushDirty loop running. */
+  private flushHeld = 0;
+  private flushing = false;
   private server: net.Server | null = null;
   private upWaiters: (() => void)[] = [];
   private closing = false;
@@ -192,14 +195,46 @@ export class Peers implements LinkHost {
     }
   }
 
-  /** Writes out, once per client, the replies that a reply frame put back in order. */
+  /**
+   * Writes out, once per client, the replies that a reply frame (or a hold's end) put back in
+   * order. Each client writes through the worker's one shared output buffer, so this never runs
+   * inside another client's read (see deferFlushes) nor inside itself: a nested call returns, and
+   * the loop running picks up the clients marked meanwhile.
+   */
   flushDirty(): void {
+    if (this.flushHeld > 0 || this.flushing) return;
+    this.flushing = true;
     const dirty = this.dirty;
-    for (let i = 0; i < dirty.length; i++) {
-      dirty[i].dirty = false;
-      dirty[i].flushResolved();
+    try {
+      for (let i = 0; i < dirty.length; i++) {
+        const client = dirty[i];
+        client.dirty = false;
+        try {
+          client.flushResolved();
+        } catch (err) {
+          // A reply that cannot be written (a bug) fails its client only.
+          this.events.onSettleFault?.(this.self, err as Error);
+          client.failed(err as Error);
+        }
+      }
+    } finally {
+      dirty.length = 0;
+      this.flushing = false;
     }
-    dirty.length = 0;
+  }
+
+  /**
+   * A client's read is being handled (Router.receive): until endDeferFlushes, the shared output
+   * buffer holds that client's replies, so replies settled meanwhile (work that waited for a hold
+   * its commands ended) wait to be written until it is over. Written at once, they would take
+   * its bytes with them to another client.
+   */
+  deferFlushes(): void {
+    this.flushHeld++;
+  }
+
+  endDeferFlushes(): void {
+    if (--this.flushHeld === 0 && this.dirty.length > 0) this.flushDirty();
   }
 
   private linked(link: PeerLink): void {

@@ -24,8 +24,8 @@ export interface Pending {
   settleEncoded?(buf: Buffer, start: number, end: number): void;
 }
 
-/** A client whose settled replies are written once per read of a link (see Peers.markDirty). */
-export interface Flushable {
+/** A client whose settled replies are written once per read of a link (see Peers.markDirty); failed() when writing them throws. */
+export interface Flushable extends Failable {
   /** True while queued in the dirty list (set and cleared by Peers). */
   dirty: boolean;
   /** Some of its replies were settled: write out what is now in order. */

@@ -17,7 +17,6 @@ import type { ClientHost, ClientLike, RouterSettings } from '../client/host';
 
 export type { RouterSettings };
 
-
 /**
  * The connection side of a worker process: serves the clients the primary hands it, and routes
  * each command to the shard that owns its key.
@@ -209,12 +208,16 @@ export class Router implements ClientHost {
 
   /** Feeds a client's bytes to its connection; whatever goes wrong is that client's alone. */
   receive(conn: ClientLike, chunk: Buffer): void {
+    // `out` holds this client's replies until its read is done: other clients' wait till then.
+    this.peers.deferFlushes();
     try {
       conn.onData(chunk);
     } catch (err) {
       this.out.clear();
       log('error', 'client dropped after an internal error', { worker: this.self, error: (err as Error).message });
       conn.socket.destroy();
+    } finally {
+      this.peers.endDeferFlushes();
     }
   }
 

@@ -44,8 +44,9 @@ export function runWorker(): void {
   node.shards.processStats = () => router.processStats();
   // CLIENT LIST, asked of every worker, lists the router's clients.
   node.shards.clientList = (ids) => listClients(router.conns, ids);
-  // Work that waited for a transaction has run: send the replies it produced.
   node.shards.onFault = (message, fields) => log('error', message, { worker: index, ...fields });
+  // Work that waited for a transaction has run: send the replies it produced (after the client
+  // read running now, if any: Peers.deferFlushes).
   node.shards.onDrained = () => {
     peers.flushDirty();
     peers.scheduleFlush();
