@@ -27,7 +27,8 @@ async function respOn(worker: number): Promise<RespClient> {
 }
 
 t.before(async () => {
-  cluster = await startCluster({ workers: 2, args: ['--lua-time-limit', '300'] });
+  // KV_TEST_FAULTS=1 registers TESTFAULT, a command whose handler misbehaves on purpose.
+  cluster = await startCluster({ workers: 2, args: ['--lua-time-limit', '300'], env: { KV_TEST_FAULTS: '1' } });
 });
 t.after(async () => {
   for (const c of open) c.close();
@@ -54,6 +55,76 @@ t("replies flushed while a client's read runs (a local MSET's hold ends) do not 
   await sleep(50);
   assert.equal(await b.call('ECHO', 'for-b'), 'for-b', "B's next reply is its own, not A's ECHO");
   assert.equal([await a.read(), await a.read()], ['for-a-only', 'OK']);
+});
+
+/**
+ * Pipelines SET and GET of this client's own keys on every shard (so on both workers), each value
+ * naming client and round, and checks every reply is its own, until the deadline. Returns the
+ * commands checked.
+ */
+async function honest(c: RespClient, name: string, deadline: number): Promise<number> {
+  let checked = 0;
+  for (let round = 0; Date.now() < deadline; round++) {
+    const commands: string[][] = [];
+    const expected: unknown[] = [];
+    for (let s = 0; s < 16; s++) {
+      const key = `${name}:${keys[s]}`;
+      const value = `${name}:${s}:${round}`;
+      commands.push(['SET', key, value], ['GET', key]);
+      expected.push('OK', value);
+    }
+    const replies = await c.pipeline(commands);
+    for (let i = 0; i < replies.length; i++) {
+      if (JSON.stringify(replies[i]) !== JSON.stringify(expected[i])) {
+        assert.unreachable(`${name} read ${JSON.stringify(replies[i])} for ${commands[i].join(' ')}, expected ${JSON.stringify(expected[i])}`);
+      }
+    }
+    checked += replies.length;
+  }
+  return checked;
+}
+
+/** What TESTFAULT answers for each way of misbehaving: the first reply only, or an error for none. */
+const FAULTS: [mode: string, reply: unknown][] = [
+  ['answer-then-throw', 'FAULTED'],
+  ['answer-twice', 'FAULTED'],
+  ['no-answer', { error: 'ERR internal error: the command gave no reply' }],
+];
+
+/** Pipelines TESTFAULT of every mode on keys of every shard (run here and forwarded), checking it gets exactly its one reply each time. */
+async function faulty(c: RespClient, name: string, deadline: number): Promise<number> {
+  let checked = 0;
+  while (Date.now() < deadline) {
+    const commands: string[][] = [];
+    const expected: unknown[] = [];
+    for (let s = 0; s < 16; s++) {
+      const [mode, reply] = FAULTS[s % FAULTS.length];
+      commands.push(['TESTFAULT', `${name}:${keys[s]}`, mode], ['ECHO', `${name}:${s}`]);
+      expected.push(reply, `${name}:${s}`);
+    }
+    const replies = await c.pipeline(commands);
+    assert.equal(replies, expected, `${name} gets exactly one reply per command, its own`);
+    checked += replies.length;
+  }
+  return checked;
+}
+
+t('handlers that answer then throw, answer twice or not at all, on both workers under load: no client ever reads a reply that is not its own', async () => {
+  const deadline = Date.now() + 3000;
+  const clients: [RespClient, (c: RespClient, name: string, deadline: number) => Promise<number>, string][] = [];
+  for (const worker of [0, 1]) {
+    for (let i = 0; i < 4; i++) clients.push([await respOn(worker), honest, `h${worker}${i}`]);
+    for (let i = 0; i < 2; i++) clients.push([await respOn(worker), faulty, `f${worker}${i}`]);
+  }
+  const counts = await Promise.all(clients.map(([c, run, name]) => run(c, name, deadline)));
+  assert.ok(counts.every((n) => n > 0), 'every client ran');
+  // Every way of misbehaving ran and was reported, on the worker owning the key and for a peer.
+  const messages = cluster.logs.map((l) => l.message);
+  for (const fault of ['a command threw after its reply: the reply stands, nothing more was sent', 'a command answered more than once: the extra replies were dropped', 'a command gave no reply']) {
+    assert.ok(messages.includes(fault), `logged: ${fault}`);
+  }
+  assert.not.ok(messages.some((m) => /matched no request|reply to no open request|worker died/.test(m)), 'no stray reply reached a link, no worker died');
+  console.log(`    ${counts.reduce((a, b) => a + b, 0)} replies checked from ${clients.length} clients`);
 });
 
 t.run();

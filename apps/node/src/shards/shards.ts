@@ -2,6 +2,7 @@ import { Lru, type EvictionPolicy } from '@kv/lru';
 import { SHARD_COUNT, shardOf, shardOfString, type Args } from '@kv/wire';
 import type { ProcessStats, StatsProvider } from '../commands/info';
 import type { CommandSpec, HereRunner, ReplySink, ScriptStore, ShardTotals, WorkerShards } from '../types';
+import { ReplyOnce } from './once';
 
 const NOTHING = () => {};
 
@@ -45,6 +46,13 @@ export class ShardSet implements WorkerShards<ProcessStats> {
   };
   /** Writes a commit could not apply (Lru.set refused them); txprepare's check makes this 0. */
   droppedWrites = 0;
+  /** Replies dropped because their command had answered already (a bug, reported to onFault). */
+  extraReplies = 0;
+  /** One reply guard per nesting level of commands running now (a reply may run a plan's next step). */
+  private readonly guards: ReplyOnce[] = [];
+  private depth = 0;
+  /** Waiting work is being run (release): a release inside it leaves the rest to that loop. */
+  private releasing = false;
   /** The shard map version this worker routes by (set by its router): a hand-over checks it. */
   mapVersion = 0;
   /** The worker's script cache (the router's Lua engine), set by the worker process. */
@@ -187,12 +195,20 @@ export class ShardSet implements WorkerShards<ProcessStats> {
 
   private release(): void {
     this.hold = null;
+    // Released inside waiting work running now (a transaction sent whole, run in its turn, held
+    // and released): that work finishes first, then the loop below goes on.
+    if (this.releasing) return;
     const waiting = this.waiting;
-    while (this.hold === null && this.waitingHead < waiting.length) {
-      const work = waiting[this.waitingHead];
-      waiting[this.waitingHead++] = NOTHING;
-      // Each entry catches its own errors (defer wraps it) and answers its own client.
-      work();
+    this.releasing = true;
+    try {
+      while (this.hold === null && this.waitingHead < waiting.length) {
+        const work = waiting[this.waitingHead];
+        waiting[this.waitingHead++] = NOTHING;
+        // Each entry catches its own errors (defer wraps it) and answers its own client.
+        work();
+      }
+    } finally {
+      this.releasing = false;
     }
     if (this.waitingHead === waiting.length) {
       waiting.length = 0;
@@ -208,16 +224,19 @@ export class ShardSet implements WorkerShards<ProcessStats> {
     this.executeOn(shardOf(args.buf, args.starts[1], args.ends[1]), spec, args, reply);
   }
 
-  /** Runs a command over all of this worker's shards, answering an error rather than throwing. */
+  /** Runs a command over all of this worker's shards: one reply, an error rather than a throw. */
   runWorkerCommand(spec: CommandSpec, args: Args, reply: ReplySink): void {
+    const once = this.guard(reply);
     try {
-      spec.workerHandler!(this, args, reply);
+      spec.workerHandler!(this, args, once);
     } catch (err) {
-      reply.error(`ERR ${(err as Error).message}`);
+      this.threw(once, spec, err as Error);
+    } finally {
+      this.unguard(once, spec);
     }
   }
 
-  /** Runs a command on a shard the caller already hashed the key to. */
+  /** Runs a command on a shard the caller already hashed the key to: one reply, an error rather than a throw. */
   executeOn(shard: number, spec: CommandSpec, args: Args, reply: ReplySink): void {
     const store = this.stores[shard];
     if (store === undefined) {
@@ -225,12 +244,43 @@ export class ShardSet implements WorkerShards<ProcessStats> {
       reply.error('ERR key is not owned by this worker');
       return;
     }
+    const once = this.guard(reply);
     try {
-      spec.handler!(store, args, reply);
+      spec.handler!(store, args, once);
     } catch (err) {
       // A bug or a limit hit in one command must not take the worker and every shard it owns down.
-      reply.error(`ERR ${(err as Error).message}`);
+      this.threw(once, spec, err as Error);
+    } finally {
+      this.unguard(once, spec);
     }
+  }
+
+  /** The reply guard of this nesting level, armed for `reply` (see ReplyOnce). */
+  private guard(reply: ReplySink): ReplyOnce {
+    const once = this.guards[this.depth] ?? (this.guards[this.depth] = new ReplyOnce());
+    this.depth++;
+    once.arm(reply);
+    return once;
+  }
+
+  /** A handler threw: its command answers the error, unless it had answered (then it is only reported). */
+  private threw(once: ReplyOnce, spec: CommandSpec, err: Error): void {
+    if (!once.answered) return once.error(`ERR ${err.message}`);
+    this.onFault('a command threw after its reply: the reply stands, nothing more was sent', { command: spec.name, error: err.message });
+  }
+
+  /** The command is over: exactly one reply went out (an error if it gave none); extras were dropped. */
+  private unguard(once: ReplyOnce, spec: CommandSpec): void {
+    this.depth--;
+    if (!once.answered) {
+      this.onFault('a command gave no reply', { command: spec.name });
+      once.error('ERR internal error: the command gave no reply');
+    }
+    if (once.extra > 0) {
+      this.extraReplies += once.extra;
+      this.onFault('a command answered more than once: the extra replies were dropped', { command: spec.name, extra: once.extra });
+    }
+    once.disarm();
   }
 
   totals(): ShardTotals {

@@ -1,6 +1,7 @@
 import type * as net from 'node:net';
-import { copyArgs, decodeItems, FrameDecoder, FrameEncoder, FrameError, FrameKind, helloVersion, ReplyKind, ReplyReader, type Args, type FrameSink, type Items, type OutBuffer } from '@kv/wire';
+import { copyArgs, decodeItems, FrameDecoder, FrameEncoder, FrameError, FrameKind, helloVersion, NO_REPLY, ReplyKind, ReplyReader, type Args, type FrameSink, type Items, type OutBuffer } from '@kv/wire';
 import { commandNamed, COMMAND_TABLE_VERSION, FrameReplies } from '@kv/node';
+import { PendingTable } from './pending';
 import type { LinkHost, LinkLike, PeerEvents, Pending } from './types';
 
 export const LINK_DOWN = 'ERR the worker owning this key is down';
@@ -43,27 +44,28 @@ function settleSafely(slot: Pending, kind: ReplyKind, payload: string, events: P
 
 /**
  * One Unix-socket link between two workers, used both ways: this worker's requests to the peer
- * and its replies to the peer's requests travel together, one write per event-loop turn. The peer
- * answers each request frame with one reply frame in the same order, so a FIFO of slots matches
- * replies to commands.
+ * and its replies to the peer's requests travel together, one write per event-loop turn. Each
+ * request carries an id and its reply names it (PendingTable), so a reply can only ever settle
+ * its own request: one naming no request owed is reported and dropped.
  */
 export class PeerLink implements FrameSink, LinkLike {
   readonly requests = new FrameEncoder(FrameKind.REQUEST);
   readonly replies = new FrameReplies();
   private readonly decoder = new FrameDecoder();
   private readonly replyReader = new ReplyReader();
-  private pending: Pending[] = [];
-  private head = 0;
+  private readonly pending = new PendingTable();
   up = false;
   /** Request frames sent. */
   frames = 0;
+  /** Replies that named no request owed (dropped, each reported). */
+  strayReplies = 0;
   /** Unique for the life of the process: transactions held for this link end with it. */
   readonly id = nextLinkId++;
   /**
    * The hold this worker asked of the peer for a MULTI/EXEC or a script (TXHOLD sent, its
    * TXABORT not yet), or ''. The peer runs that hold's TXRUNs at once, ahead of what waits behind
    * the hold, so meanwhile every other request waits here (`parked`): replies then still come
-   * back in the order the requests went.
+   * back in the order the requests went (ids would match them in any order; the order is kept).
    */
   private holdId = '';
   private parked: { opcode: number; args: Args; slot: Pending }[] = [];
@@ -73,32 +75,36 @@ export class PeerLink implements FrameSink, LinkLike {
     readonly path: string,
     readonly socket: net.Socket,
     private readonly peers: LinkHost,
-  ) {}
+  ) {
+    // A reply to a peer made twice, or to no request (bugs), is dropped there and logged.
+    this.replies.onFault = (message, fields) => peers.node.shards.onFault(message, { peer: this.peer, ...fields });
+  }
 
   add(opcode: number, args: Args, slot: Pending): void {
     if (this.holdId !== '' && opcode !== TXRUN) {
       this.parked.push({ opcode, args: copyArgs(args), slot });
       return;
     }
-    this.requests.command(opcode, args, 0, slot.mode);
+    let owed = slot;
     if (opcode === TXHOLD) {
       const holdId = (this.holdId = args.latin1(1));
       // Refused: no hold to wait for.
-      this.pending.push({
+      owed = {
         client: slot.client,
         mode: slot.mode,
         settle: (kind, payload, items) => {
           if (kind === ReplyKind.ERROR && this.holdId === holdId) this.unpark();
           slot.settle(kind, payload, items);
         },
-      });
-    } else this.pending.push(slot);
+      };
+    }
+    this.requests.command(this.pending.add(owed), opcode, args, 0, slot.mode);
     if (this.requests.out.length > EARLY_FLUSH_BYTES) this.flushRequests();
   }
 
   /** A step that gets no reply (a transaction's commit or abort, a hold's release), sent at once. */
   addControl(opcode: number, args: Args): void {
-    this.requests.command(opcode, args);
+    this.requests.command(NO_REPLY, opcode, args);
     this.flushRequests();
     if (opcode === TXABORT && this.holdId !== '' && args.latin1(1) === this.holdId) this.unpark();
   }
@@ -154,7 +160,7 @@ export class PeerLink implements FrameSink, LinkLike {
 
   /** Requests queued or sent on this link and not yet answered. */
   owes(): boolean {
-    return this.requests.count > 0 || this.head < this.pending.length || this.parked.length > 0;
+    return this.requests.count > 0 || this.pending.size > 0 || this.parked.length > 0;
   }
 
   onData(chunk: Buffer): void {
@@ -187,12 +193,18 @@ export class PeerLink implements FrameSink, LinkLike {
       this.peers.adopt(this, count);
       return;
     }
-    if (count > this.pending.length - this.head) throw new FrameError('more replies than commands sent');
     const reader = this.replyReader;
     reader.reset(buf, start, end);
     for (let i = 0; i < count; i++) {
       const kind = reader.next();
-      const slot = this.pending[this.head++];
+      const slot = this.pending.take(reader.id);
+      if (slot === undefined) {
+        // Answers nothing owed (a second reply, a bug): settling anything with it would hand it
+        // to a request it does not answer. Nobody gets it; it is reported.
+        this.strayReplies++;
+        this.peers.events.onStrayReply?.(this.peer, reader.id, kind);
+        continue;
+      }
       if (kind === ReplyKind.ENCODED) {
         if (slot.settleEncoded === undefined) throw new FrameError('an encoded reply to a request that asked for its form');
         settleEncodedSafely(slot, buf, reader.start, reader.stop, this.peers.events, this.peer);
@@ -211,13 +223,6 @@ export class PeerLink implements FrameSink, LinkLike {
       const payload = reader.stop > reader.start ? buf.latin1Slice(reader.start, reader.stop) : '';
       settleSafely(slot, kind, payload, this.peers.events, this.peer);
     }
-    if (this.head === this.pending.length) {
-      this.pending.length = 0;
-      this.head = 0;
-    } else if (this.head > 4096) {
-      this.pending = this.pending.slice(this.head);
-      this.head = 0;
-    }
     // Encoded replies point into this frame's bytes: write them out before they are reused.
     this.peers.flushDirty();
   }
@@ -227,12 +232,10 @@ export class PeerLink implements FrameSink, LinkLike {
     this.up = false;
     this.requests.discard();
     this.replies.encoder.discard();
-    for (let i = this.head; i < this.pending.length; i++) settleSafely(this.pending[i], ReplyKind.ERROR, LINK_DOWN, this.peers.events, this.peer);
+    for (const slot of this.pending.drain()) settleSafely(slot, ReplyKind.ERROR, LINK_DOWN, this.peers.events, this.peer);
     for (const { slot } of this.parked) settleSafely(slot, ReplyKind.ERROR, LINK_DOWN, this.peers.events, this.peer);
     this.parked = [];
     this.holdId = '';
-    this.pending = [];
-    this.head = 0;
     this.peers.flushDirty();
   }
 

@@ -37,6 +37,8 @@ export interface PeerEvents {
   onCorruptFrame(peer: number, error: Error): void;
   /** Settling one client's reply threw: that client was closed, the link goes on. */
   onSettleFault?(peer: number, error: Error): void;
+  /** A reply named no request owed on the link (a bug): it was dropped, the link goes on. */
+  onStrayReply?(peer: number, id: number, kind: number): void;
 }
 
 /** What a link needs of the worker's set of links (Peers implements it). */
