@@ -3,6 +3,7 @@ import type { EvictionPolicy } from '@kv/lru';
 import { BY_OPCODE, type CommandSpec } from '../commands/table';
 import type { ReplySink } from '../reply';
 import type { EncodedSink } from '../types';
+import { LINE_FULL } from './line';
 import { ShardSet } from './shards';
 
 /**
@@ -223,9 +224,12 @@ export class ShardNode {
     this.servedForPeers += count;
   }
 
-  /** A request that waits behind a hold: answered, by its id, when it runs (even if that is inside another's turn). */
+  /**
+   * A request that waits behind a hold: answered, by its id, when it runs (even if that is inside
+   * another's turn), or at once with LINE_FULL when the line is at its bound.
+   */
   private defer(spec: CommandSpec, args: Args, id: number, mode: ReplyMode, replies: FrameReplies, source: number): void {
-    this.shards.defer(() => {
+    const queued = this.shards.offer(() => {
       const outer = replies.state;
       replies.begin(id, mode);
       try {
@@ -235,7 +239,11 @@ export class ShardNode {
       }
       replies.end();
       replies.restore(outer);
-    });
+    }, args.buf.length);
+    if (queued) return;
+    replies.begin(id, mode);
+    replies.error(LINE_FULL);
+    replies.end();
   }
 
   /**

@@ -78,3 +78,44 @@ export class ReplyOnce implements ReplySink, EncodedSink {
     if (this.first()) encoded.call(this.target, fill);
   }
 }
+
+/**
+ * The guards of the commands running now, one per nesting level (a reply can run a plan's next
+ * step, which runs a command of its own), reused: ShardSet arms one around every handler.
+ */
+export class ReplyGuards {
+  private readonly pool: ReplyOnce[] = [];
+  private depth = 0;
+  /** Replies dropped because their command had answered already. */
+  extra = 0;
+
+  constructor(private readonly fault: (message: string, fields: Record<string, unknown>) => void) {}
+
+  /** The guard of the next nesting level, armed for `reply`. */
+  arm(reply: ReplySink): ReplyOnce {
+    const once = this.pool[this.depth] ?? (this.pool[this.depth] = new ReplyOnce());
+    this.depth++;
+    once.arm(reply);
+    return once;
+  }
+
+  /** A handler threw: its command answers the error, unless it had answered (then it is only reported). */
+  threw(once: ReplyOnce, command: string, err: Error): void {
+    if (!once.answered) return once.error(`ERR ${err.message}`);
+    this.fault('a command threw after its reply: the reply stands, nothing more was sent', { command, error: err.message });
+  }
+
+  /** The command is over: exactly one reply went out (an error if it gave none); extras were dropped. */
+  done(once: ReplyOnce, command: string): void {
+    this.depth--;
+    if (!once.answered) {
+      this.fault('a command gave no reply', { command });
+      once.error('ERR internal error: the command gave no reply');
+    }
+    if (once.extra > 0) {
+      this.extra += once.extra;
+      this.fault('a command answered more than once: the extra replies were dropped', { command, extra: once.extra });
+    }
+    once.disarm();
+  }
+}

@@ -10,6 +10,14 @@ const TXRUN = commandNamed('TXRUN').opcode;
 const TXABORT = commandNamed('TXABORT').opcode;
 /** A turn's request frame to one peer is sent early past this size. */
 const EARLY_FLUSH_BYTES = 16 * 1024 * 1024;
+/** Requests a link may owe replies for (sent, or parked behind a hold), at most. */
+export const MAX_LINK_OWED = 65_536;
+/** Bytes a link may hold unsent (its socket's buffer, this turn's frame, parked copies), at most. */
+export const MAX_LINK_BYTES = 64 * 1024 * 1024;
+/** Past this much unsent on a link, clients with commands in flight stop reading until it drains (Flow). */
+export const LINK_HIGH_WATER = 4 * 1024 * 1024;
+/** What a command that would pass a link's bounds is answered, at once, instead of being sent. */
+export const LINK_FULL = `ERR too many commands are in flight to the worker owning this key (at most ${MAX_LINK_OWED} commands and ${MAX_LINK_BYTES / 1048576} MB unsent): try again`;
 /** A link accepted but not yet named by its peer's hello. */
 export const NOT_LINKED = -1;
 let nextLinkId = 0;
@@ -69,6 +77,11 @@ export class PeerLink implements FrameSink, LinkLike {
    */
   private holdId = '';
   private parked: { opcode: number; args: Args; slot: Pending }[] = [];
+  /** Bytes of the arguments parked (copies). */
+  private parkedBytes = 0;
+  /** Its socket holds more than LINK_HIGH_WATER unsent: set after a write, cleared on 'drain'. */
+  blocked = false;
+  private readonly drained = () => this.unblock();
 
   constructor(
     public peer: number,
@@ -80,9 +93,29 @@ export class PeerLink implements FrameSink, LinkLike {
     this.replies.onFault = (message, fields) => peers.node.shards.onFault(message, { peer: this.peer, ...fields });
   }
 
+  /**
+   * Null when a request may be sent now; else the error it is answered instead: past
+   * MAX_LINK_OWED requests owed or MAX_LINK_BYTES unsent. (A transaction's TXRUN is never refused:
+   * its EXEC's queue bounds it, and refusing it would fail a command after others of its EXEC ran.)
+   */
+  refusal(): string | null {
+    if (this.pending.size + this.parked.length >= MAX_LINK_OWED) return LINK_FULL;
+    const unsent = this.parkedBytes + this.requests.out.length + (this.blocked ? this.socket.writableLength : 0);
+    return unsent > MAX_LINK_BYTES ? LINK_FULL : null;
+  }
+
+  /** Sends a request (this turn), parks it behind a hold, or past the bounds answers LINK_FULL at once. */
   add(opcode: number, args: Args, slot: Pending): void {
+    const refused = opcode === TXRUN ? null : this.refusal();
+    if (refused !== null) return settleSafely(slot, ReplyKind.ERROR, refused, this.peers.events, this.peer);
+    this.enqueue(opcode, args, slot);
+  }
+
+  private enqueue(opcode: number, args: Args, slot: Pending): void {
     if (this.holdId !== '' && opcode !== TXRUN) {
-      this.parked.push({ opcode, args: copyArgs(args), slot });
+      const copy = copyArgs(args);
+      this.parked.push({ opcode, args: copy, slot });
+      this.parkedBytes += copy.buf.length;
       return;
     }
     let owed = slot;
@@ -114,7 +147,9 @@ export class PeerLink implements FrameSink, LinkLike {
     this.holdId = '';
     const parked = this.parked;
     this.parked = [];
-    for (const { opcode, args, slot } of parked) this.add(opcode, args, slot);
+    this.parkedBytes = 0;
+    // Taken already: not checked against the bounds again.
+    for (const { opcode, args, slot } of parked) this.enqueue(opcode, args, slot);
     if (this.requests.count > 0) this.peers.scheduleFlush();
   }
 
@@ -125,7 +160,28 @@ export class PeerLink implements FrameSink, LinkLike {
     if (frame === null) return;
     this.frames++;
     this.peers.frameCommands.observe(count);
-    this.socket.write(frame);
+    this.write(frame);
+  }
+
+  /**
+   * Writes to the peer, noting backpressure: past LINK_HIGH_WATER unsent, `blocked` until the
+   * socket drains (Peers counts blocked links; Flow stops reading clients with commands in
+   * flight meanwhile). Reading from the peer never stops, so two workers writing to each other
+   * cannot wait on each other.
+   */
+  private write(bytes: Buffer): void {
+    this.socket.write(bytes);
+    if (this.blocked || this.socket.writableLength <= LINK_HIGH_WATER) return;
+    this.blocked = true;
+    this.peers.linkBlocked(1);
+    this.socket.once('drain', this.drained);
+  }
+
+  private unblock(): void {
+    if (!this.blocked) return;
+    this.blocked = false;
+    this.socket.off('drain', this.drained);
+    this.peers.linkBlocked(-1);
   }
 
   /** Writes this turn's replies and requests for the peer, in one write. */
@@ -139,11 +195,11 @@ export class PeerLink implements FrameSink, LinkLike {
     if (replies.count > 0 && requests.count > 0) {
       replies.finishInto(scratch);
       requests.finishInto(scratch);
-      this.socket.write(scratch.take());
+      this.write(scratch.take());
       return;
     }
     const frame = replies.finish() ?? requests.finish();
-    if (frame !== null) this.socket.write(frame);
+    if (frame !== null) this.write(frame);
   }
 
   /**
@@ -235,7 +291,9 @@ export class PeerLink implements FrameSink, LinkLike {
     for (const slot of this.pending.drain()) settleSafely(slot, ReplyKind.ERROR, LINK_DOWN, this.peers.events, this.peer);
     for (const { slot } of this.parked) settleSafely(slot, ReplyKind.ERROR, LINK_DOWN, this.peers.events, this.peer);
     this.parked = [];
+    this.parkedBytes = 0;
     this.holdId = '';
+    this.unblock();
     this.peers.flushDirty();
   }
 

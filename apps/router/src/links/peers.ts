@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { FrameError, helloFrame, OutBuffer, type Args } from '@kv/wire';
 import { COMMAND_TABLE_VERSION, FRAME_BUCKETS, Histogram, type ShardNode } from '@kv/node';
-import { NOT_LINKED, PeerLink } from './link';
+import { LINK_DOWN, NOT_LINKED, PeerLink } from './link';
 import type { Flushable, LinkHost, PeerEvents, Pending } from './types';
 import { MAX_WORKERS } from '../primary/shard-map';
 import { readInto } from '../client/read-buffer';
@@ -31,6 +31,8 @@ export class Peers implements LinkHost {
   private closing = false;
   /** Commands sent to other workers. */
   forwarded = 0;
+  /** Links whose socket holds more than LINK_HIGH_WATER unsent (PeerLink.blocked). */
+  blocked = 0;
   /** Commands per request frame sent, over all links. */
   readonly frameCommands = new Histogram(FRAME_BUCKETS);
   private readonly flushAll = () => {
@@ -75,6 +77,20 @@ export class Peers implements LinkHost {
   linkIdOf(peer: number): number {
     const link = this.links[peer];
     return link !== undefined && link.usable ? link.id : -1;
+  }
+
+  /**
+   * Null when a client's command may be sent to `peer` now; else the error it is answered at
+   * once: its link is down, or (`bounded`: not a transaction's TXRUN) at its bounds.
+   */
+  refusal(peer: number, bounded: boolean): string | null {
+    const link = this.links[peer];
+    if (link === undefined || !link.usable) return LINK_DOWN;
+    return bounded ? link.refusal() : null;
+  }
+
+  linkBlocked(change: 1 | -1): void {
+    this.blocked += change;
   }
 
   isUp(peer: number): boolean {

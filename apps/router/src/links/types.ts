@@ -51,6 +51,8 @@ export interface LinkHost {
   adopt(link: LinkLike, peer: number): void;
   scheduleFlush(): void;
   flushDirty(): void;
+  /** A link's socket passed LINK_HIGH_WATER unsent (+1) or drained (-1). */
+  linkBlocked(change: 1 | -1): void;
 }
 
 /** A link as Peers.adopt sees it (PeerLink in link.ts). */
