@@ -104,9 +104,13 @@ export class PeerLink implements FrameSink, LinkLike {
     return unsent > MAX_LINK_BYTES ? LINK_FULL : null;
   }
 
-  /** Sends a request (this turn), parks it behind a hold, or past the bounds answers LINK_FULL at once. */
-  add(opcode: number, args: Args, slot: Pending): void {
-    const refused = opcode === TXRUN ? null : this.refusal();
+  /**
+   * Sends a request (this turn) or parks it behind a hold; a client's (`bounded`) past the bounds
+   * is answered LINK_FULL at once instead. A worker's own requests (a hand-over's chunks, a
+   * script shared) are not refused: they come one per step of something already bounded.
+   */
+  add(opcode: number, args: Args, slot: Pending, bounded = true): void {
+    const refused = opcode === TXRUN || !bounded ? null : this.refusal();
     if (refused !== null) return settleSafely(slot, ReplyKind.ERROR, refused, this.peers.events, this.peer);
     this.enqueue(opcode, args, slot);
   }

@@ -132,9 +132,9 @@ export class Peers implements LinkHost {
     this.scheduleFlush();
   }
 
-  /** A worker's own request to a peer (a shard hand-over), not a client's: not counted as forwarded. */
+  /** A worker's own request to a peer (a shard hand-over), not a client's: not counted as forwarded, nor refused at the link's bounds. */
   request(peer: number, opcode: number, args: Args, slot: Pending): void {
-    this.links[peer]!.add(opcode, args, slot);
+    this.links[peer]!.add(opcode, args, slot, false);
     this.scheduleFlush();
   }
 
