@@ -133,4 +133,37 @@ link('a reply frame with an unknown id and a second reply to an answered id: bot
   }
 });
 
+link('a corrupt reply to a request owed closes the link, and that request fails at once with the rest', async () => {
+  const sock = path.join(os.tmpdir(), `kv-pending-test-${process.pid}-${Math.random().toString(36).slice(2)}.sock`);
+  const corrupt: string[] = [];
+  const events = { onLinkDown() {}, onCorruptFrame: (_peer: number, err: Error) => corrupt.push(err.message) };
+  const p0 = new Peers(0, 2, new ShardNode(Array.from({ length: 16 }, (_, i) => i), 1 << 20), events);
+  const p1 = new Peers(1, 2, new ShardNode([], 1 << 20), events);
+  await p0.listen(sock);
+  p1.update([sock]);
+  await Promise.all([p0.whenAllUp(), p1.whenAllUp()]);
+  try {
+    const toPeer0 = (p1 as unknown as { links: { onData(chunk: Buffer): void }[] }).links[0];
+    const got: string[] = [];
+    p0.node.shards.holdFor('tx', -1, []);
+    const waiting = (name: string): Pending => ({ client: owner, mode: ReplyMode.FORM, settle: (kind, payload) => got.push(`${name} ${kind} ${payload}`) });
+    p1.forward(0, commandNamed('KEYS').opcode, argsOf(['KEYS', '*']), waiting('keys'));
+    p1.forward(0, commandNamed('GET').opcode, argsOf(['GET', 'k']), waiting('get'));
+    await new Promise((r) => setTimeout(r, 20));
+    const forged = new FrameEncoder(FrameKind.REPLY);
+    forged.replyArray(1, ['a']);
+    const bytes = forged.finish()!;
+    // The array's item count, past what its bytes hold.
+    bytes.writeUInt32LE(1000, 9 + 9);
+    toPeer0.onData(bytes);
+    assert.equal(got, [`keys ${ReplyKind.ERROR} ERR the worker owning this key is down`], 'the request the corrupt reply named fails now');
+    assert.match(corrupt[0], /items in/);
+    for (let i = 0; i < 100 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(got[1], `get ${ReplyKind.ERROR} ERR the worker owning this key is down`, 'the rest fail as the link closes');
+  } finally {
+    p0.closeAll();
+    p1.closeAll();
+  }
+});
+
 link.run();

@@ -265,26 +265,32 @@ export class PeerLink implements FrameSink, LinkLike {
         this.peers.events.onStrayReply?.(this.peer, reader.id, kind);
         continue;
       }
-      if (kind === ReplyKind.ENCODED) {
-        if (slot.settleEncoded === undefined) throw new FrameError('an encoded reply to a request that asked for its form');
-        settleEncodedSafely(slot, buf, reader.start, reader.stop, this.peers.events, this.peer);
-        continue;
+      try {
+        this.settle(slot, kind, buf, reader.start, reader.stop);
+      } catch (err) {
+        // A corrupt reply (FrameError): it closes the link, and its request, no longer owed, fails now.
+        settleSafely(slot, ReplyKind.ERROR, LINK_DOWN, this.peers.events, this.peer);
+        throw err;
       }
-      if (kind === ReplyKind.ARRAY || kind === ReplyKind.MAP) {
-        settleSafely(slot, kind, '', this.peers.events, this.peer, decodeItems(buf, reader.start, reader.stop, kind));
-        continue;
-      }
-      if (kind === ReplyKind.CURSOR) {
-        const items = decodeItems(buf, reader.start, reader.stop);
-        if (items.length === 0 || items[0] === undefined) throw new FrameError('a cursor reply without its cursor');
-        settleSafely(slot, kind, items[0], this.peers.events, this.peer, items.slice(1));
-        continue;
-      }
-      const payload = reader.stop > reader.start ? buf.latin1Slice(reader.start, reader.stop) : '';
-      settleSafely(slot, kind, payload, this.peers.events, this.peer);
     }
     // Encoded replies point into this frame's bytes: write them out before they are reused.
     this.peers.flushDirty();
+  }
+
+  /** Settles a request with its reply, buf[start, stop) of kind `kind`; throws FrameError for a corrupt one. */
+  private settle(slot: Pending, kind: ReplyKind, buf: Buffer, start: number, stop: number): void {
+    const events = this.peers.events;
+    if (kind === ReplyKind.ENCODED) {
+      if (slot.settleEncoded === undefined) throw new FrameError('an encoded reply to a request that asked for its form');
+      return settleEncodedSafely(slot, buf, start, stop, events, this.peer);
+    }
+    if (kind === ReplyKind.ARRAY || kind === ReplyKind.MAP) return settleSafely(slot, kind, '', events, this.peer, decodeItems(buf, start, stop, kind));
+    if (kind === ReplyKind.CURSOR) {
+      const items = decodeItems(buf, start, stop);
+      if (items.length === 0 || items[0] === undefined) throw new FrameError('a cursor reply without its cursor');
+      return settleSafely(slot, kind, items[0], events, this.peer, items.slice(1));
+    }
+    settleSafely(slot, kind, stop > start ? buf.latin1Slice(start, stop) : '', events, this.peer);
   }
 
   /** The link is gone: every command still owed gets an error, never a hang. */
