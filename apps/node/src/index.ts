@@ -1,5 +1,6 @@
 export { ShardNode, FrameReplies } from './shards/node';
 export { ShardSet, answerTo } from './shards/shards';
+export { LINE_FULL, MAX_WAITING, MAX_WAITING_BYTES } from './shards/line';
 export { COMMANDS, COMMAND_TABLE_VERSION, BY_OPCODE, lookup, commandNamed, arityOk, RESP_COMMANDS, type CommandSpec, type Handler, type WorkerHandler, type Plan } from './commands/table';
 export { keysOf, keyIndexes, lastKeyIndex, type KeyPositions } from './commands/key-positions';
 export type { WorkerShards, ShardTotals, ScriptStore, HereRunner } from './types';

@@ -219,6 +219,9 @@ t('20 clients sending random valid and invalid commands in both protocols break 
 
   assert.equal(await workerPids(cluster.port), pidsBefore, 'every worker is alive, with the same pid');
   assert.not.ok(cluster.logs.some((l) => /worker died|internal error/.test(text(l))), 'no worker died and no client hit an internal error');
+  // Nor did any command break the one-reply rule (ShardSet's guard and FrameReplies drop and report such replies).
+  const faults = cluster.logs.filter((l) => /gave no reply|answered more than once|threw after its reply|reply to no open request|matched no request/.test(text(l)));
+  assert.equal(faults.map(text), [], 'no command answered twice or not at all, no stray reply on a link');
   const reader = await TextClient.connect(cluster.port);
   const keys = [...last.keys()];
   const values = await reader.request(keys.map((k) => `GET ${k}`));

@@ -69,7 +69,8 @@ export class RequestReader {
   private pos = 0;
   private end = 0;
   readonly args = new Args(8);
-  /** The reply mode of the last command read. */
+  /** The id and reply mode of the last command read. */
+  id = 0;
   mode: ReplyMode = ReplyMode.FORM;
 
   reset(buf: Buffer, start: number, end: number): void {
@@ -81,13 +82,14 @@ export class RequestReader {
   /** The next command's opcode, its arguments in `args`. */
   next(): number {
     const buf = this.buf;
-    if (this.end - this.pos < 6) throw new FrameError('truncated request');
-    const opcode = buf[this.pos];
-    const mode = buf[this.pos + 1];
+    if (this.end - this.pos < 10) throw new FrameError('truncated request');
+    this.id = buf.readUInt32LE(this.pos);
+    const opcode = buf[this.pos + 4];
+    const mode = buf[this.pos + 5];
     if (mode > ReplyMode.RESP3) throw new FrameError(`unknown reply mode ${mode}`);
     this.mode = mode;
-    const argc = buf.readUInt32LE(this.pos + 2);
-    let p = this.pos + 6;
+    const argc = buf.readUInt32LE(this.pos + 6);
+    let p = this.pos + 10;
     const args = this.args;
     args.reset(buf);
     for (let i = 0; i < argc; i++) {
@@ -108,7 +110,8 @@ export class ReplyReader {
   buf: Buffer = Buffer.alloc(0);
   private pos = 0;
   private end = 0;
-  /** The payload of the last reply read: buf[start, stop). */
+  /** The request id and the payload, buf[start, stop), of the last reply read. */
+  id = 0;
   start = 0;
   stop = 0;
 
@@ -120,11 +123,12 @@ export class ReplyReader {
 
   next(): ReplyKind {
     const buf = this.buf;
-    if (this.end - this.pos < 5) throw new FrameError('truncated reply');
-    const kind = buf[this.pos];
+    if (this.end - this.pos < 9) throw new FrameError('truncated reply');
+    this.id = buf.readUInt32LE(this.pos);
+    const kind = buf[this.pos + 4];
     if (kind < ReplyKind.OK || kind > LAST_REPLY_KIND) throw new FrameError(`unknown reply kind ${kind}`);
-    const len = buf.readUInt32LE(this.pos + 1);
-    this.start = this.pos + 5;
+    const len = buf.readUInt32LE(this.pos + 5);
+    this.start = this.pos + 9;
     this.stop = this.start + len;
     if (this.stop > this.end) throw new FrameError('reply past the frame end');
     this.pos = this.stop;

@@ -6,8 +6,8 @@ import { OutBuffer } from './out';
  * to one peer in one event-loop turn, or the replies to such a batch, in the same order.
  *
  *   header  u32 body length | u8 kind | u32 entry count        (little endian)
- *   request u8 opcode | u8 reply mode | u32 argc | argc x (u32 length | bytes)
- *   reply   u8 reply kind | u32 length | bytes
+ *   request u32 id | u8 opcode | u8 reply mode | u32 argc | argc x (u32 length | bytes)
+ *   reply   u32 id | u8 reply kind | u32 length | bytes
  *   array   (reply kind ARRAY or MAP) bytes: u32 item count | count x (u8 BULK or NIL | u32 length | bytes)
  *           (a MAP's items are key, value, key, value ...: an even count)
  *   cursor  (reply kind CURSOR) bytes: as an array, the cursor its first item
@@ -15,6 +15,8 @@ import { OutBuffer } from './out';
  * A request's reply mode says which form its reply takes: FORM (kind and payload, for a
  * coordinator that combines replies) or the asking client's protocol (TEXT, RESP, RESP3), which
  * the owner encodes once, so the reply crosses as bytes (ENCODED) that go to the client as they are.
+ * A reply carries its request's id (the sender's choice; NO_REPLY for a request that gets none),
+ * so replies are matched to requests by id, not by position, and may come in any order.
  */
 export const enum FrameKind {
   REQUEST = 1,
@@ -65,6 +67,8 @@ export const enum ReplyMode {
 }
 
 export const FRAME_HEADER_BYTES = 9;
+/** The id of a request that gets no reply (a transaction's commit or abort); never a reply's. */
+export const NO_REPLY = 0;
 /** The largest body the u32 header can state (request batches are flushed long before it). */
 export const MAX_FRAME_BYTES = 0xfffffffe;
 
@@ -83,9 +87,10 @@ export class FrameEncoder {
     this.out.reserve(FRAME_HEADER_BYTES);
   }
 
-  command(opcode: number, args: Args, first = 0, mode: ReplyMode = ReplyMode.FORM): void {
+  command(id: number, opcode: number, args: Args, first = 0, mode: ReplyMode = ReplyMode.FORM): void {
     const out = this.out;
     const argc = args.count - first;
+    out.u32(id);
     out.u8(opcode);
     out.u8(mode);
     out.u32(argc);
@@ -96,13 +101,16 @@ export class FrameEncoder {
     this.count++;
   }
 
-  reply(kind: ReplyKind): void {
+  /** A reply without payload to request `id` (each reply method takes the id of its request). */
+  reply(id: number, kind: ReplyKind): void {
+    this.out.u32(id);
     this.out.u8(kind);
     this.out.u32(0);
     this.count++;
   }
 
-  replyLatin1(kind: ReplyKind, text: string): void {
+  replyLatin1(id: number, kind: ReplyKind, text: string): void {
+    this.out.u32(id);
     this.out.u8(kind);
     this.out.u32(text.length);
     this.out.latin1(text);
@@ -110,7 +118,8 @@ export class FrameEncoder {
   }
 
   /** A reply whose payload is buf[start, end) (a value copied out of the store). */
-  replyBytes(kind: ReplyKind, buf: Uint8Array, start: number, end: number): void {
+  replyBytes(id: number, kind: ReplyKind, buf: Uint8Array, start: number, end: number): void {
+    this.out.u32(id);
     this.out.u8(kind);
     this.out.u32(end - start);
     this.out.bytes(buf, start, end);
@@ -118,23 +127,24 @@ export class FrameEncoder {
   }
 
   /** An ARRAY reply: each item a bulk string, or nil when undefined. */
-  replyArray(items: Items): void {
-    this.list(ReplyKind.ARRAY, undefined, items);
+  replyArray(id: number, items: Items): void {
+    this.list(id, ReplyKind.ARRAY, undefined, items);
   }
 
   /** A MAP reply: items are key, value, key, value ... (an even count; a value may be nil). */
-  replyMap(items: Items): void {
+  replyMap(id: number, items: Items): void {
     if (items.length % 2 !== 0) throw new RangeError(`a map reply needs an even count of items, got ${items.length}`);
-    this.list(ReplyKind.MAP, undefined, items);
+    this.list(id, ReplyKind.MAP, undefined, items);
   }
 
   /** A CURSOR reply: the cursor, then the items (bulk strings). */
-  replyCursor(cursor: string, items: Items): void {
-    this.list(ReplyKind.CURSOR, cursor, items);
+  replyCursor(id: number, cursor: string, items: Items): void {
+    this.list(id, ReplyKind.CURSOR, cursor, items);
   }
 
-  private list(kind: ReplyKind, first: string | undefined, items: Items): void {
+  private list(id: number, kind: ReplyKind, first: string | undefined, items: Items): void {
     const out = this.out;
+    out.u32(id);
     out.u8(kind);
     const at = out.reserve(4);
     out.u32(items.length + (first === undefined ? 0 : 1));
@@ -157,8 +167,9 @@ export class FrameEncoder {
     this.count++;
   }
 
-  /** Starts an ENCODED reply: its bytes are appended to `out` next; returns where to end it. */
-  beginEncoded(): number {
+  /** Starts an ENCODED reply to request `id`: its bytes are appended to `out` next; returns where to end it. */
+  beginEncoded(id: number): number {
+    this.out.u32(id);
     this.out.u8(ReplyKind.ENCODED);
     return this.out.reserve(4);
   }

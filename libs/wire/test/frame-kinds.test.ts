@@ -42,8 +42,8 @@ function throwsFrameError(fn: () => unknown, message: RegExp): void {
 
 t('a request of mode RESP3 carries it; a mode past RESP3 is corrupt', () => {
   const enc = new FrameEncoder(FrameKind.REQUEST);
-  enc.command(5, argsOf(['GET', 'k']), 0, ReplyMode.RESP3);
-  enc.command(6, argsOf(['GET', 'k']), 0, ReplyMode.RESP);
+  enc.command(1, 5, argsOf(['GET', 'k']), 0, ReplyMode.RESP3);
+  enc.command(2, 6, argsOf(['GET', 'k']), 0, ReplyMode.RESP);
   const frame = enc.finish()!;
   const reader = new RequestReader();
   reader.reset(frame, FRAME_HEADER_BYTES, frame.length);
@@ -52,7 +52,7 @@ t('a request of mode RESP3 carries it; a mode past RESP3 is corrupt', () => {
   assert.is(reader.next(), 6);
   assert.is(reader.mode, ReplyMode.RESP);
   const bad = Buffer.from(frame);
-  bad[FRAME_HEADER_BYTES + 1] = ReplyMode.RESP3 + 1;
+  bad[FRAME_HEADER_BYTES + 5] = ReplyMode.RESP3 + 1;
   reader.reset(bad, FRAME_HEADER_BYTES, bad.length);
   throwsFrameError(() => reader.next(), /unknown reply mode 4/);
 });
@@ -60,10 +60,10 @@ t('a request of mode RESP3 carries it; a mode past RESP3 is corrupt', () => {
 t('a MAP reply carries field and value pairs (nil values too) in ARRAY layout; NULL_ARRAY has no payload', () => {
   const items = ['f1', 'v1', 'f2', undefined, '', 'x'.repeat(300), '\u00ff\u0000', ''];
   const { bytes, reader } = replies((enc) => {
-    enc.replyMap(items);
-    enc.replyMap([]);
-    enc.reply(ReplyKind.NULL_ARRAY);
-    enc.replyArray(['a']);
+    enc.replyMap(1, items);
+    enc.replyMap(2, []);
+    enc.reply(3, ReplyKind.NULL_ARRAY);
+    enc.replyArray(4, ['a']);
   });
   assert.is(bytes.readUInt32LE(5), 4);
   assert.is(reader.next(), ReplyKind.MAP);
@@ -78,11 +78,11 @@ t('a MAP reply carries field and value pairs (nil values too) in ARRAY layout; N
 
 t('replyMap refuses an odd count of items (a bug in the caller, not a frame to send)', () => {
   const enc = new FrameEncoder(FrameKind.REPLY);
-  assert.throws(() => enc.replyMap(['f1', 'v1', 'f2']), /even count/);
+  assert.throws(() => enc.replyMap(1, ['f1', 'v1', 'f2']), /even count/);
 });
 
 t('a corrupt MAP is refused: odd count, a count its bytes cannot hold, an item of another kind, bytes after the last item', () => {
-  const { bytes, reader } = replies((enc) => enc.replyMap(['f', 'v']));
+  const { bytes, reader } = replies((enc) => enc.replyMap(1, ['f', 'v']));
   reader.next();
   const start = reader.start;
   const stop = reader.stop;
@@ -104,13 +104,13 @@ t('a corrupt MAP is refused: odd count, a count its bytes cannot hold, an item o
 
 t('a reply of an unknown kind is corrupt: 0 and every kind past the last', () => {
   for (const kind of [0, LAST_REPLY_KIND + 1, 0x7f, 0xff]) {
-    const body = Buffer.from([kind, 0, 0, 0, 0]);
+    const body = Buffer.from([1, 0, 0, 0, kind, 0, 0, 0, 0]);
     const reader = new ReplyReader();
     reader.reset(body, 0, body.length);
     throwsFrameError(() => reader.next(), new RegExp(`unknown reply kind ${kind}`));
   }
   for (let kind = ReplyKind.OK; kind <= LAST_REPLY_KIND; kind++) {
-    const body = Buffer.from([kind, 0, 0, 0, 0]);
+    const body = Buffer.from([1, 0, 0, 0, kind, 0, 0, 0, 0]);
     const reader = new ReplyReader();
     reader.reset(body, 0, body.length);
     assert.is(reader.next(), kind);

@@ -18,6 +18,7 @@ import {
   decodeItems,
   helloFrame,
   helloVersion,
+  NO_REPLY,
 } from '../src';
 import { OutBuffer } from '../src/out';
 import { prng } from '../../../test-support/prng';
@@ -42,11 +43,14 @@ function argsOf(parts: Buffer[]): Args {
   return args;
 }
 
+/** A request or reply as the tests write it: without an id, the n-th of its frame gets id n + 1. */
 interface Command {
+  id?: number;
   opcode: number;
   args: Buffer[];
 }
 interface Reply {
+  id?: number;
   kind: ReplyKind;
   payload: Buffer;
 }
@@ -69,7 +73,7 @@ class Collector implements FrameSink {
         const a = this.requests.args;
         const args: Buffer[] = [];
         for (let j = 0; j < a.count; j++) args.push(Buffer.from(a.buf.subarray(a.starts[j], a.ends[j])));
-        commands.push({ opcode, args });
+        commands.push({ id: this.requests.id, opcode, args });
       }
       this.frames.push({ kind, commands });
     } else {
@@ -77,7 +81,7 @@ class Collector implements FrameSink {
       this.replies.reset(buf, start, end);
       for (let i = 0; i < count; i++) {
         const k = this.replies.next();
-        replies.push({ kind: k, payload: Buffer.from(this.replies.buf.subarray(this.replies.start, this.replies.stop)) });
+        replies.push({ id: this.replies.id, kind: k, payload: Buffer.from(this.replies.buf.subarray(this.replies.start, this.replies.stop)) });
       }
       this.frames.push({ kind: FrameKind.REPLY, replies });
     }
@@ -86,7 +90,7 @@ class Collector implements FrameSink {
 
 function encodeRequests(commands: Command[]): Buffer {
   const enc = new FrameEncoder(FrameKind.REQUEST);
-  for (const c of commands) enc.command(c.opcode, argsOf(c.args));
+  commands.forEach((c, i) => enc.command(c.id ?? i + 1, c.opcode, argsOf(c.args)));
   const frame = enc.finish();
   assert.ok(frame);
   return frame!;
@@ -94,10 +98,10 @@ function encodeRequests(commands: Command[]): Buffer {
 
 function encodeReplies(replies: Reply[]): Buffer {
   const enc = new FrameEncoder(FrameKind.REPLY);
-  for (const r of replies) {
-    if (r.payload.length === 0 && (r.kind === ReplyKind.OK || r.kind === ReplyKind.NIL)) enc.reply(r.kind);
-    else enc.replyLatin1(r.kind, r.payload.toString('latin1'));
-  }
+  replies.forEach((r, i) => {
+    if (r.payload.length === 0 && (r.kind === ReplyKind.OK || r.kind === ReplyKind.NIL)) enc.reply(r.id ?? i + 1, r.kind);
+    else enc.replyLatin1(r.id ?? i + 1, r.kind, r.payload.toString('latin1'));
+  });
   const frame = enc.finish();
   assert.ok(frame);
   return frame!;
@@ -114,8 +118,8 @@ function decode(chunks: Buffer[]): Frame[] {
 function show(frames: Frame[]): unknown {
   return frames.map((f) =>
     f.kind === FrameKind.REQUEST
-      ? { kind: 'REQUEST', commands: f.commands.map((c) => ({ opcode: c.opcode, args: c.args.map((a) => a.toString('hex')) })) }
-      : { kind: 'REPLY', replies: f.replies.map((r) => ({ kind: r.kind, payload: r.payload.toString('hex') })) },
+      ? { kind: 'REQUEST', commands: f.commands.map((c, i) => ({ id: c.id ?? i + 1, opcode: c.opcode, args: c.args.map((a) => a.toString('hex')) })) }
+      : { kind: 'REPLY', replies: f.replies.map((r, i) => ({ id: r.id ?? i + 1, kind: r.kind, payload: r.payload.toString('hex') })) },
   );
 }
 
@@ -167,8 +171,8 @@ frame('a reply frame round-trips every reply kind with empty and non-empty paylo
 
 frame('a frame header carries body length, kind and entry count, little endian', () => {
   const bytes = encodeRequests([{ opcode: 2, args: [Buffer.from('ab')] }, { opcode: 1, args: [] }]);
-  // body: [opcode 2, mode FORM, argc 1, len 2, 'a', 'b'] + [opcode 1, mode FORM, argc 0], counts as u32 little endian
-  const body = Buffer.from([2, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0x61, 0x62, 1, 0, 0, 0, 0, 0]);
+  // body: [id 1, opcode 2, mode FORM, argc 1, len 2, 'a', 'b'] + [id 2, opcode 1, mode FORM, argc 0]; ids, counts and lengths u32 little endian
+  const body = Buffer.from([1, 0, 0, 0, 2, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0x61, 0x62, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0]);
   assert.is(bytes.length, FRAME_HEADER_BYTES + body.length);
   assert.is(bytes.readUInt32LE(0), body.length);
   assert.is(bytes[4], FrameKind.REQUEST);
@@ -178,9 +182,9 @@ frame('a frame header carries body length, kind and entry count, little endian',
 
 frame('a request carries its reply mode; an ENCODED reply carries the bytes appended between begin and end', () => {
   const enc = new FrameEncoder(FrameKind.REQUEST);
-  enc.command(5, argsOf([Buffer.from('GET'), Buffer.from('k')]), 0, ReplyMode.RESP);
-  enc.command(6, argsOf([Buffer.from('GET'), Buffer.from('k')]), 0, ReplyMode.TEXT);
-  enc.command(7, argsOf([Buffer.from('GET'), Buffer.from('k')]));
+  enc.command(1, 5, argsOf([Buffer.from('GET'), Buffer.from('k')]), 0, ReplyMode.RESP);
+  enc.command(2, 6, argsOf([Buffer.from('GET'), Buffer.from('k')]), 0, ReplyMode.TEXT);
+  enc.command(3, 7, argsOf([Buffer.from('GET'), Buffer.from('k')]));
   const frame = enc.finish()!;
   const reader = new RequestReader();
   reader.reset(frame, FRAME_HEADER_BYTES, frame.length);
@@ -189,25 +193,25 @@ frame('a request carries its reply mode; an ENCODED reply carries the bytes appe
   assert.equal(modes, [[5, ReplyMode.RESP], [6, ReplyMode.TEXT], [7, ReplyMode.FORM]]);
 
   const replies = new FrameEncoder(FrameKind.REPLY);
-  const at = replies.beginEncoded();
+  const at = replies.beginEncoded(2);
   replies.out.latin1('$2\r\nhi\r\n');
   replies.endEncoded(at);
-  replies.replyLatin1(ReplyKind.BULK, 'x');
+  replies.replyLatin1(1, ReplyKind.BULK, 'x');
   const bytes = replies.finish()!;
   assert.is(bytes.readUInt32LE(5), 2, 'two entries');
   const r = new ReplyReader();
   r.reset(bytes, FRAME_HEADER_BYTES, bytes.length);
   assert.is(r.next(), ReplyKind.ENCODED);
-  assert.is(bytes.latin1Slice(r.start, r.stop), '$2\r\nhi\r\n');
+  assert.equal([r.id, bytes.latin1Slice(r.start, r.stop)], [2, '$2\r\nhi\r\n']);
   assert.is(r.next(), ReplyKind.BULK);
-  assert.is(bytes.latin1Slice(r.start, r.stop), 'x');
+  assert.equal([r.id, bytes.latin1Slice(r.start, r.stop)], [1, 'x'], 'replies name their requests, in any order');
 });
 
 frame('an ARRAY reply carries bulk strings and nils; a corrupt one is refused', () => {
   const enc = new FrameEncoder(FrameKind.REPLY);
   const items = ['a', undefined, '', 'x'.repeat(300), '\u00ff\u0000'];
-  enc.replyArray(items);
-  enc.replyArray([]);
+  enc.replyArray(1, items);
+  enc.replyArray(2, []);
   const bytes = enc.finish()!;
   const r = new ReplyReader();
   r.reset(bytes, FRAME_HEADER_BYTES, bytes.length);
@@ -216,9 +220,9 @@ frame('an ARRAY reply carries bulk strings and nils; a corrupt one is refused', 
   assert.is(r.next(), ReplyKind.ARRAY);
   assert.equal(decodeItems(bytes, r.start, r.stop), []);
   const one = new FrameEncoder(FrameKind.REPLY);
-  one.replyArray(['abc']);
+  one.replyArray(1, ['abc']);
   const b = one.finish()!;
-  const body = FRAME_HEADER_BYTES + 5;
+  const body = FRAME_HEADER_BYTES + 9;
   assert.throws(() => decodeItems(b, body, b.length - 1), /past the reply end/);
   assert.throws(() => decodeItems(b, body, body + 2), /truncated array/);
   const bad = Buffer.from(b);
@@ -229,8 +233,8 @@ frame('an ARRAY reply carries bulk strings and nils; a corrupt one is refused', 
 
 frame('a CURSOR reply travels as an array whose first item is the cursor', () => {
   const enc = new FrameEncoder(FrameKind.REPLY);
-  enc.replyCursor('42', ['f', 'v']);
-  enc.replyCursor('0', []);
+  enc.replyCursor(1, '42', ['f', 'v']);
+  enc.replyCursor(2, '0', []);
   const bytes = enc.finish()!;
   const r = new ReplyReader();
   r.reset(bytes, FRAME_HEADER_BYTES, bytes.length);
@@ -242,9 +246,9 @@ frame('a CURSOR reply travels as an array whose first item is the cursor', () =>
 
 frame('a request of an unknown reply mode is refused as corrupt', () => {
   const enc = new FrameEncoder(FrameKind.REQUEST);
-  enc.command(5, argsOf([Buffer.from('GET')]));
+  enc.command(1, 5, argsOf([Buffer.from('GET')]));
   const frame = enc.finish()!;
-  frame[FRAME_HEADER_BYTES + 1] = 9;
+  frame[FRAME_HEADER_BYTES + 5] = 9;
   const reader = new RequestReader();
   reader.reset(frame, FRAME_HEADER_BYTES, frame.length);
   assert.throws(() => reader.next(), /unknown reply mode 9/);
@@ -252,7 +256,7 @@ frame('a request of an unknown reply mode is refused as corrupt', () => {
 
 frame('command() skips the arguments before `first`', () => {
   const enc = new FrameEncoder(FrameKind.REQUEST);
-  enc.command(5, argsOf([Buffer.from('GET'), Buffer.from('key')]), 1);
+  enc.command(1, 5, argsOf([Buffer.from('GET'), Buffer.from('key')]), 1);
   assert.equal(show(decode([enc.finish()!])), show([{ kind: FrameKind.REQUEST, commands: [{ opcode: 5, args: [Buffer.from('key')] }] }]));
 });
 
@@ -325,7 +329,7 @@ frame('a frame larger than the decoder’s first pending buffer decodes when spl
 frame('finish() returns null when nothing was added', () => {
   const enc = new FrameEncoder(FrameKind.REQUEST);
   assert.is(enc.finish(), null);
-  enc.command(1, argsOf([]));
+  enc.command(1, 1, argsOf([]));
   assert.ok(enc.finish());
   assert.is(enc.finish(), null);
   assert.is(enc.count, 0);
@@ -333,10 +337,10 @@ frame('finish() returns null when nothing was added', () => {
 
 frame('the encoder starts afresh after finish()', () => {
   const enc = new FrameEncoder(FrameKind.REPLY);
-  enc.replyLatin1(ReplyKind.BULK, 'first');
-  enc.reply(ReplyKind.OK);
+  enc.replyLatin1(1, ReplyKind.BULK, 'first');
+  enc.reply(2, ReplyKind.OK);
   const first = enc.finish()!;
-  enc.replyLatin1(ReplyKind.BULK, 'second');
+  enc.replyLatin1(1, ReplyKind.BULK, 'second');
   const second = enc.finish()!;
   assert.is(first.readUInt32LE(5), 2);
   assert.is(second.readUInt32LE(5), 1);
@@ -351,22 +355,22 @@ frame('the encoder starts afresh after finish()', () => {
 
 frame('finish() returns a copy that later encoding does not overwrite', () => {
   const enc = new FrameEncoder(FrameKind.REPLY);
-  enc.replyLatin1(ReplyKind.BULK, 'aaaa');
+  enc.replyLatin1(1, ReplyKind.BULK, 'aaaa');
   const first = enc.finish()!;
   const snapshot = Buffer.from(first);
-  enc.replyLatin1(ReplyKind.BULK, 'bbbb');
+  enc.replyLatin1(2, ReplyKind.BULK, 'bbbb');
   enc.finish();
   assert.is(first.toString('hex'), snapshot.toString('hex'));
 });
 
 frame('the encoder starts afresh after discard()', () => {
   const enc = new FrameEncoder(FrameKind.REQUEST);
-  enc.command(1, argsOf([Buffer.from('dropped')]));
-  enc.command(2, argsOf([Buffer.from('dropped too')]));
+  enc.command(1, 1, argsOf([Buffer.from('dropped')]));
+  enc.command(2, 2, argsOf([Buffer.from('dropped too')]));
   enc.discard();
   assert.is(enc.count, 0);
   assert.is(enc.finish(), null);
-  enc.command(3, argsOf([Buffer.from('kept')]));
+  enc.command(1, 3, argsOf([Buffer.from('kept')]));
   assert.equal(show(decode([enc.finish()!])), show([{ kind: FrameKind.REQUEST, commands: [{ opcode: 3, args: [Buffer.from('kept')] }] }]));
 });
 
@@ -432,11 +436,13 @@ frame('a corrupt header is detected when it arrives split, after good frames', (
 frame('a truncated request body throws FrameError', () => {
   const cases: Array<[string, number[]]> = [
     ['empty body', []],
-    ['opcode without argc', [1]],
-    ['argc 1 without an argument length', [1, 1]],
-    ['argument length cut short', [1, 1, 5, 0]],
-    ['argument longer than the body', [1, 1, 5, 0, 0, 0, 0x61, 0x62]],
-    ['second argument missing', [1, 2, 1, 0, 0, 0, 0x61]],
+    ['an id cut short', [1, 0, 0]],
+    ['id without opcode', [1, 0, 0, 0]],
+    ['opcode and mode without argc', [1, 0, 0, 0, 5, 0]],
+    ['argc 1 without an argument length', [1, 0, 0, 0, 5, 0, 1, 0, 0, 0]],
+    ['argument length cut short', [1, 0, 0, 0, 5, 0, 1, 0, 0, 0, 5, 0]],
+    ['argument longer than the body', [1, 0, 0, 0, 5, 0, 1, 0, 0, 0, 5, 0, 0, 0, 0x61, 0x62]],
+    ['second argument missing', [1, 0, 0, 0, 5, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0x61]],
   ];
   for (const [what, body] of cases) {
     const reader = new RequestReader();
@@ -457,8 +463,9 @@ frame('reading one request more than the frame holds throws FrameError', () => {
 frame('a truncated reply throws FrameError', () => {
   const cases: Array<[string, number[]]> = [
     ['empty body', []],
-    ['kind and half a length', [ReplyKind.BULK, 3, 0]],
-    ['payload past the frame end', [ReplyKind.BULK, 3, 0, 0, 0, 0x61, 0x62]],
+    ['an id cut short', [7, 0]],
+    ['id, kind and half a length', [7, 0, 0, 0, ReplyKind.BULK, 3, 0]],
+    ['payload past the frame end', [7, 0, 0, 0, ReplyKind.BULK, 3, 0, 0, 0, 0x61, 0x62]],
   ];
   for (const [what, body] of cases) {
     const reader = new ReplyReader();
@@ -468,6 +475,49 @@ frame('a truncated reply throws FrameError', () => {
   }
 });
 
+
+frame('ids round-trip as given, any u32 (0 is NO_REPLY, a request that gets no reply), in requests and in replies', () => {
+  const ids = [NO_REPLY, 1, 2, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
+  const commands: Command[] = ids.map((id, i) => ({ id, opcode: i + 1, args: [Buffer.from(`k${i}`)] }));
+  const replies: Reply[] = ids.map((id) => ({ id, kind: ReplyKind.BULK, payload: Buffer.from(`v${id}`) }));
+  const frames = decode([encodeRequests(commands), encodeReplies([...replies].reverse())]);
+  assert.equal(show(frames), show([{ kind: FrameKind.REQUEST, commands }, { kind: FrameKind.REPLY, replies: [...replies].reverse() }]));
+});
+
+frame('a reply names its request by id wherever it is in the frame: the reader reports each id with its payload', () => {
+  const enc = new FrameEncoder(FrameKind.REPLY);
+  enc.replyLatin1(42, ReplyKind.BULK, 'for 42');
+  enc.replyArray(7, ['a', undefined]);
+  const at = enc.beginEncoded(0xabcdef01);
+  enc.out.latin1('+OK\r\n');
+  enc.endEncoded(at);
+  enc.reply(9, ReplyKind.NIL);
+  const bytes = enc.finish()!;
+  const r = new ReplyReader();
+  r.reset(bytes, FRAME_HEADER_BYTES, bytes.length);
+  const seen: [number, ReplyKind, string][] = [];
+  for (let i = 0; i < 4; i++) {
+    const kind = r.next();
+    seen.push([r.id, kind, kind === ReplyKind.ARRAY ? JSON.stringify(decodeItems(bytes, r.start, r.stop)) : bytes.latin1Slice(r.start, r.stop)]);
+  }
+  assert.equal(seen, [
+    [42, ReplyKind.BULK, 'for 42'],
+    [7, ReplyKind.ARRAY, '["a",null]'],
+    [0xabcdef01, ReplyKind.ENCODED, '+OK\r\n'],
+    [9, ReplyKind.NIL, ''],
+  ]);
+});
+
+frame('a frame whose entry count claims one reply more than its body holds: the reader throws at the missing id, after the real ones', () => {
+  const enc = new FrameEncoder(FrameKind.REPLY);
+  enc.reply(1, ReplyKind.OK);
+  const bytes = enc.finish()!;
+  const r = new ReplyReader();
+  r.reset(bytes, FRAME_HEADER_BYTES, bytes.length);
+  assert.is(r.next(), ReplyKind.OK);
+  assert.is(r.id, 1);
+  assertFrameError(() => r.next(), 'a reply past the body');
+});
 
 // ---------------------------------------------------------------------------------------------
 

@@ -11,6 +11,8 @@ import * as scan from './scan';
 import * as scripting from './scripting';
 import * as server from './server';
 import * as strings from './strings';
+import * as testFaults from './test-faults';
+import { TEST_FAULTS } from './test-faults';
 import * as txn from './txn';
 
 export type { CommandSpec, Handler, Plan, WorkerHandler } from '../types';
@@ -138,6 +140,8 @@ const table: Entry[] = [
   { name: 'STATS', arity: 1, plan: 'connection', keys: NONE, flags: [], textOnly: true },
   // CLIENT LIST's step on each worker: its clients' lines (apps/router/src/commands/client.ts)
   { name: 'CLIENTLIST', arity: -1, plan: 'internal', keys: NONE, combine: 'lines', workerHandler: server.clientlist, flags: [] },
+  // a handler that misbehaves on purpose, in test clusters only (KV_TEST_FAULTS=1): last, so no other opcode moves
+  ...(TEST_FAULTS ? [{ name: 'TESTFAULT', arity: 3, plan: 'one-key', keys: ONE, handler: testFaults.testfault, flags: [] } satisfies Entry] : []),
 ];
 
 export const COMMANDS: readonly CommandSpec[] = table.map(({ keys: [firstKey, lastKey, step], ...entry }, i) =>

@@ -1,31 +1,79 @@
-import { Args, copyArgs, FrameEncoder, FrameKind, repliesForMode, ReplyKind, ReplyMode, RequestReader, type Items, type OutBuffer, type ReplyEncoder } from '@kv/wire';
+import { Args, copyArgs, FrameEncoder, FrameKind, NO_REPLY, OutBuffer, repliesForMode, ReplyKind, ReplyMode, RequestReader, type Items, type ReplyEncoder } from '@kv/wire';
 import type { EvictionPolicy } from '@kv/lru';
 import { BY_OPCODE, type CommandSpec } from '../commands/table';
 import type { ReplySink } from '../reply';
-import { answerTo, ShardSet } from './shards';
+import type { EncodedSink } from '../types';
+import { LINE_FULL } from './line';
+import { ShardSet } from './shards';
 
 /**
- * The replies to a peer's request frame, in order. A request of mode FORM gets (kind, payload);
- * one of mode TEXT, RESP or RESP3 gets its reply encoded here in that client protocol (ENCODED),
- * so the asking worker moves the bytes to its client without decoding or encoding them again.
+ * The replies to a peer's request frame, each carrying its request's id. A request of mode FORM
+ * gets (kind, payload); one of mode TEXT, RESP or RESP3 gets its reply encoded here in that
+ * client protocol (ENCODED), so the asking worker moves the bytes to its client without decoding
+ * or encoding them again.
+ *
+ * Exactly one reply per request, enforced here: begin(id) opens a request, its first reply
+ * closes it, and a reply while none is open (a second one, or one after end()) is dropped and
+ * reported, never sent: the asking worker would take it for another request's. end() answers a
+ * request its handler left unanswered with an error.
  */
-export class FrameReplies implements ReplySink {
+export class FrameReplies implements ReplySink, EncodedSink {
   readonly encoder = new FrameEncoder(FrameKind.REPLY);
-  /** The client protocol of the command being answered, or null for FORM. */
+  /** The client protocol of the request being answered, or null for FORM. */
   private replies: ReplyEncoder | null = null;
+  /** The id of the request being answered; NO_REPLY once it has its reply (or before begin). */
+  private id = NO_REPLY;
+  /** Where an ENCODED reply is built before it goes into the frame whole. */
+  private readonly scratch = new OutBuffer(1024);
+  /** Replies dropped because no request was open for them (each one reported to onFault). */
+  dropped = 0;
+  /** Told of a reply dropped and of a request its handler left unanswered (bugs): the worker logs them. */
+  onFault: (message: string, fields: Record<string, unknown>) => void = () => {};
 
-  /** The reply mode of the next reply (the request's). */
-  set mode(mode: ReplyMode) {
+  /** Request `id` is answered next, in `mode`. */
+  begin(id: number, mode: ReplyMode): void {
+    this.id = id;
     this.replies = repliesForMode(mode);
   }
 
+  /** The request's handler is done: one left without a reply gets an error; the sink is closed. */
+  end(): void {
+    if (this.id === NO_REPLY) return;
+    this.onFault('a command gave no reply', { id: this.id });
+    this.error('ERR internal error: the command gave no reply');
+  }
+
+  /** The open request's state, to reopen it after answering another inside it (see restore). */
+  get state(): number {
+    return this.id * 4 + this.mode;
+  }
+
+  restore(state: number): void {
+    this.begin(Math.floor(state / 4), (state % 4) as ReplyMode);
+  }
+
+  /** The reply mode of the request being answered. */
   get mode(): ReplyMode {
     return this.replies === null ? ReplyMode.FORM : this.replies.mode;
   }
 
+  /** The id the reply being made answers, closing it; NO_REPLY (reported) when none is open. */
+  private claim(what: string): number {
+    const id = this.id;
+    if (id === NO_REPLY) {
+      this.dropped++;
+      this.onFault('a reply to no open request was dropped', { reply: what });
+      return NO_REPLY;
+    }
+    this.id = NO_REPLY;
+    return id;
+  }
+
   ok(): void {
-    if (this.replies === null) return this.encoder.reply(ReplyKind.OK);
-    const at = this.encoder.beginEncoded();
+    const id = this.claim('ok');
+    if (id === NO_REPLY) return;
+    if (this.replies === null) return this.encoder.reply(id, ReplyKind.OK);
+    const at = this.encoder.beginEncoded(id);
     this.replies.ok(this.encoder.out);
     this.encoder.endEncoded(at);
   }
@@ -33,26 +81,34 @@ export class FrameReplies implements ReplySink {
     this.kinded(ReplyKind.STATUS, text);
   }
   nil(): void {
-    if (this.replies === null) return this.encoder.reply(ReplyKind.NIL);
-    const at = this.encoder.beginEncoded();
+    const id = this.claim('nil');
+    if (id === NO_REPLY) return;
+    if (this.replies === null) return this.encoder.reply(id, ReplyKind.NIL);
+    const at = this.encoder.beginEncoded(id);
     this.replies.nil(this.encoder.out);
     this.encoder.endEncoded(at);
   }
   bulk(value: string): void {
-    if (this.replies === null) return this.encoder.replyLatin1(ReplyKind.BULK, value);
-    const at = this.encoder.beginEncoded();
+    const id = this.claim('bulk');
+    if (id === NO_REPLY) return;
+    if (this.replies === null) return this.encoder.replyLatin1(id, ReplyKind.BULK, value);
+    const at = this.encoder.beginEncoded(id);
     this.replies.bulk(this.encoder.out, value);
     this.encoder.endEncoded(at);
   }
   bulkBytes(buf: Uint8Array, start: number, end: number): void {
-    if (this.replies === null) return this.encoder.replyBytes(ReplyKind.BULK, buf, start, end);
-    const at = this.encoder.beginEncoded();
+    const id = this.claim('bulk');
+    if (id === NO_REPLY) return;
+    if (this.replies === null) return this.encoder.replyBytes(id, ReplyKind.BULK, buf, start, end);
+    const at = this.encoder.beginEncoded(id);
     this.replies.bulkBytes(this.encoder.out, buf, start, end);
     this.encoder.endEncoded(at);
   }
   integer(n: number | bigint): void {
-    if (this.replies === null) return this.encoder.replyLatin1(ReplyKind.INTEGER, String(n));
-    const at = this.encoder.beginEncoded();
+    const id = this.claim('integer');
+    if (id === NO_REPLY) return;
+    if (this.replies === null) return this.encoder.replyLatin1(id, ReplyKind.INTEGER, String(n));
+    const at = this.encoder.beginEncoded(id);
     this.replies.integer(this.encoder.out, n);
     this.encoder.endEncoded(at);
   }
@@ -60,47 +116,66 @@ export class FrameReplies implements ReplySink {
     this.kinded(ReplyKind.ERROR, message);
   }
   array(items: Items): void {
-    if (this.replies === null) return this.encoder.replyArray(items);
-    const at = this.encoder.beginEncoded();
+    const id = this.claim('array');
+    if (id === NO_REPLY) return;
+    if (this.replies === null) return this.encoder.replyArray(id, items);
+    const at = this.encoder.beginEncoded(id);
     this.replies.array(this.encoder.out, items);
     this.encoder.endEncoded(at);
   }
   map(items: Items): void {
-    if (this.replies === null) return this.encoder.replyMap(items);
-    const at = this.encoder.beginEncoded();
+    const id = this.claim('map');
+    if (id === NO_REPLY) return;
+    if (this.replies === null) return this.encoder.replyMap(id, items);
+    const at = this.encoder.beginEncoded(id);
     this.replies.map(this.encoder.out, items);
     this.encoder.endEncoded(at);
   }
   nullArray(): void {
-    if (this.replies === null) return this.encoder.reply(ReplyKind.NULL_ARRAY);
-    const at = this.encoder.beginEncoded();
+    const id = this.claim('nullArray');
+    if (id === NO_REPLY) return;
+    if (this.replies === null) return this.encoder.reply(id, ReplyKind.NULL_ARRAY);
+    const at = this.encoder.beginEncoded(id);
     this.replies.nullArray(this.encoder.out);
     this.encoder.endEncoded(at);
   }
 
   cursor(cursor: string, items: Items): void {
-    if (this.replies === null) return this.encoder.replyCursor(cursor, items);
-    const at = this.encoder.beginEncoded();
+    const id = this.claim('cursor');
+    if (id === NO_REPLY) return;
+    if (this.replies === null) return this.encoder.replyCursor(id, cursor, items);
+    const at = this.encoder.beginEncoded(id);
     this.replies.cursor(this.encoder.out, cursor, items);
     this.encoder.endEncoded(at);
   }
 
-  /** A reply encoded by `fill` in the request's client protocol (EXECHERE, EVALHERE); an error for FORM. */
+  /**
+   * A reply encoded by `fill` in the request's client protocol (EXECHERE, EVALHERE); an error for
+   * FORM. Built aside and added whole, so a reply made while `fill` runs cannot land inside it.
+   */
   encoded(fill: (out: OutBuffer, replies: ReplyEncoder) => void): void {
     const replies = this.replies;
     if (replies === null) return this.error('ERR a whole transaction needs a client protocol');
-    const at = this.encoder.beginEncoded();
-    fill(this.encoder.out, replies);
+    const id = this.claim('encoded');
+    if (id === NO_REPLY) return;
+    const scratch = this.scratch;
+    scratch.clear();
+    fill(scratch, replies);
+    const at = this.encoder.beginEncoded(id);
+    this.encoder.out.bytes(scratch.buf, 0, scratch.length);
     this.encoder.endEncoded(at);
+    scratch.clear();
   }
 
   private kinded(kind: ReplyKind, payload: string): void {
+    const id = this.claim(kind === ReplyKind.ERROR ? `error ${payload.slice(0, 64)}` : 'status');
+    if (id === NO_REPLY) return;
     if (this.replies === null) {
-      if (payload.length === 0) this.encoder.reply(kind);
-      else this.encoder.replyLatin1(kind, payload);
+      if (payload.length === 0) this.encoder.reply(id, kind);
+      else this.encoder.replyLatin1(id, kind, payload);
       return;
     }
-    const at = this.encoder.beginEncoded();
+    const at = this.encoder.beginEncoded(id);
     this.replies.kind(this.encoder.out, kind, payload);
     this.encoder.endEncoded(at);
   }
@@ -108,8 +183,8 @@ export class FrameReplies implements ReplySink {
 
 /**
  * The data side of a worker process: the shards it owns, and the batches of commands that other
- * workers' routers forward for those shards. Each batch runs in order, each command appending
- * one reply, so the sender can match replies to commands by position.
+ * workers' routers forward for those shards. Each batch runs in order, each command answered
+ * once with its request's id (one that waits behind a hold is answered when it runs).
  */
 export class ShardNode {
   readonly shards: ShardSet;
@@ -131,9 +206,9 @@ export class ShardNode {
   }
 
   /**
-   * Runs the `count` commands of a request frame body buf[start, end), each appending one reply
-   * (a transaction's commit or abort appends none). While a transaction holds these shards, the
-   * rest waits its turn with a copy of its arguments. Throws FrameError if the frame is corrupt.
+   * Runs the `count` commands of a request frame body buf[start, end), each answered once, by its
+   * id (a transaction's commit or abort gets no reply). While a transaction holds these shards,
+   * the rest waits its turn with a copy of its arguments. Throws FrameError if the frame is corrupt.
    */
   serveBatch(count: number, buf: Buffer, start: number, end: number, replies: FrameReplies, source: number): void {
     const reader = this.reader;
@@ -141,28 +216,47 @@ export class ShardNode {
     reader.reset(buf, start, end);
     for (let i = 0; i < count; i++) {
       const spec = BY_OPCODE[reader.next()];
+      // A control step is answered by nobody: any reply it made would find no request open.
+      if (spec !== undefined && spec.control) {
+        spec.workerHandler!(shards, reader.args, replies);
+        continue;
+      }
+      const id = reader.id;
       const mode = reader.mode;
-      replies.mode = mode;
+      if (spec !== undefined && !spec.bypass && shards.busy) {
+        this.defer(spec, copyArgs(reader.args), id, mode, replies, source);
+        continue;
+      }
+      replies.begin(id, mode);
       if (spec === undefined) replies.error('ERR unknown command');
-      else if (spec.control) spec.workerHandler!(shards, reader.args, replies);
       else if (spec.bypass) this.runHeld(reader.args, replies, source);
-      else if (shards.busy) {
-        const args = copyArgs(reader.args);
-        const answer = answerTo(replies);
-        shards.defer(
-          () => {
-            replies.mode = mode;
-            this.runOne(spec, args, replies, source);
-          },
-          (err) => {
-            replies.mode = mode;
-            answer(err);
-          },
-        );
-      } else this.runOne(spec, reader.args, replies, source);
+      else this.runOne(spec, reader.args, replies, source);
+      replies.end();
     }
     this.peerFrames++;
     this.servedForPeers += count;
+  }
+
+  /**
+   * A request that waits behind a hold: answered, by its id, when it runs (even if that is inside
+   * another's turn), or at once with LINE_FULL when the line is at its bound.
+   */
+  private defer(spec: CommandSpec, args: Args, id: number, mode: ReplyMode, replies: FrameReplies, source: number): void {
+    const queued = this.shards.offer(() => {
+      const outer = replies.state;
+      replies.begin(id, mode);
+      try {
+        this.runOne(spec, args, replies, source);
+      } catch (err) {
+        replies.error(`ERR ${(err as Error).message}`);
+      }
+      replies.end();
+      replies.restore(outer);
+    }, args.buf.length);
+    if (queued) return;
+    replies.begin(id, mode);
+    replies.error(LINE_FULL);
+    replies.end();
   }
 
   /**

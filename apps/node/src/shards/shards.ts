@@ -2,8 +2,8 @@ import { Lru, StoreMemory, chunkSizeFor, type EvictionPolicy } from '@kv/lru';
 import { SHARD_COUNT, shardOf, shardOfString, type Args } from '@kv/wire';
 import type { ProcessStats, StatsProvider } from '../commands/info';
 import type { CommandSpec, HereRunner, ReplySink, ScriptStore, ShardTotals, WorkerShards } from '../types';
-
-const NOTHING = () => {};
+import { WaitingLine } from './line';
+import { ReplyGuards } from './once';
 
 /** An onError for ShardSet.run/defer: the failed command answers `ERR <message>` to its own sink. */
 export function answerTo(sink: ReplySink): (err: Error) => void {
@@ -39,8 +39,8 @@ export class ShardSet implements WorkerShards<ProcessStats> {
   private readonly leaving = new Set<Lru>();
   private hold: Hold | null = null;
   private readonly goneLinks = new Set<number>();
-  private waiting: (() => void)[] = [];
-  private waitingHead = 0;
+  /** What waits behind the hold, bounded (line.ts). */
+  readonly waiting = new WaitingLine();
   /** The peer link whose request is running now (-1: this worker's own clients). */
   source = -1;
   /** Called after waiting work ran on release, so the caller can flush the replies it produced. */
@@ -51,6 +51,10 @@ export class ShardSet implements WorkerShards<ProcessStats> {
   };
   /** Writes a commit could not apply (Lru.set refused them); txprepare's check makes this 0. */
   droppedWrites = 0;
+  /** Exactly one reply per command run here, whatever its handler does (once.ts). */
+  private readonly guards = new ReplyGuards((message, fields) => this.onFault(message, fields));
+  /** Waiting work is being run (release): a release inside it leaves the rest to that loop. */
+  private releasing = false;
   /** The shard map version this worker routes by (set by its router): a hand-over checks it. */
   mapVersion = 0;
   /** The worker's script cache (the router's Lua engine), set by the worker process. */
@@ -146,7 +150,7 @@ export class ShardSet implements WorkerShards<ProcessStats> {
 
   /** True while work must wait its turn: a transaction holds the shards, or others wait already. */
   get busy(): boolean {
-    return this.hold !== null || this.waitingHead < this.waiting.length;
+    return this.hold !== null || this.waiting.length > 0;
   }
 
   /**
@@ -158,9 +162,22 @@ export class ShardSet implements WorkerShards<ProcessStats> {
     else work();
   }
 
-  /** Work that must wait (the caller saw `busy`); `onError` as in run(). */
+  /** Work that must wait (the caller saw `busy`), always taken (internal work); `onError` as in run(). */
   defer(work: () => void, onError?: (err: Error) => void): void {
-    this.waiting.push(() => {
+    this.waiting.push(this.contained(work, onError));
+  }
+
+  /**
+   * A client's or a peer's command that must wait, keeping `bytes` of copied arguments: false,
+   * nothing queued, when the line is at its bound (the caller answers LINE_FULL at once).
+   */
+  offer(work: () => void, bytes: number, onError?: (err: Error) => void): boolean {
+    return this.waiting.offer(this.contained(work, onError), bytes);
+  }
+
+  /** `work` that fails only its own command when it throws (a bug): `onError` answers it, and it is logged. */
+  private contained(work: () => void, onError?: (err: Error) => void): () => void {
+    return () => {
       try {
         work();
       } catch (err) {
@@ -172,7 +189,7 @@ export class ShardSet implements WorkerShards<ProcessStats> {
           this.onFault('answering a failed deferred command failed', { error: (again as Error).message });
         }
       }
-    });
+    };
   }
   /** Called from within run(): the transaction now holds these shards until commit or abort. */
   holdFor(txid: string, from: number, writes: [string, string][]): void {
@@ -215,6 +232,11 @@ export class ShardSet implements WorkerShards<ProcessStats> {
     else if (!this.busy) this.goneLinks.clear();
   }
 
+  /** Replies dropped because their command had answered already (a bug, reported to onFault). */
+  get extraReplies(): number {
+    return this.guards.extra;
+  }
+
   /** Closed links still remembered (for tests: it must not grow without bound). */
   get goneLinkCount(): number {
     return this.goneLinks.size;
@@ -227,19 +249,22 @@ export class ShardSet implements WorkerShards<ProcessStats> {
 
   private release(): void {
     this.hold = null;
-    const waiting = this.waiting;
-    while (this.hold === null && this.waitingHead < waiting.length) {
-      const work = waiting[this.waitingHead];
-      waiting[this.waitingHead++] = NOTHING;
-      // Each entry catches its own errors (defer wraps it) and answers its own client.
-      work();
+    // Released inside waiting work running now (a transaction sent whole, run in its turn, held
+    // and released): that work finishes first, then the loop below goes on.
+    if (this.releasing) return;
+    this.releasing = true;
+    try {
+      while (this.hold === null) {
+        const work = this.waiting.next();
+        if (work === null) break;
+        // Each entry catches its own errors (contained) and answers its own client.
+        work();
+      }
+    } finally {
+      this.releasing = false;
     }
-    if (this.waitingHead === waiting.length) {
-      waiting.length = 0;
-      this.waitingHead = 0;
-      // No prepare waits any more: what closed links said is no longer needed.
-      if (this.hold === null) this.goneLinks.clear();
-    }
+    // No prepare waits any more: what closed links said is no longer needed.
+    if (this.waiting.length === 0 && this.hold === null) this.goneLinks.clear();
     this.onDrained();
   }
 
@@ -248,16 +273,20 @@ export class ShardSet implements WorkerShards<ProcessStats> {
     this.executeOn(shardOf(args.buf, args.starts[1], args.ends[1]), spec, args, reply);
   }
 
-  /** Runs a command over all of this worker's shards, answering an error rather than throwing. */
+  /** Runs a command over all of this worker's shards: one reply, an error rather than a throw. */
   runWorkerCommand(spec: CommandSpec, args: Args, reply: ReplySink): void {
+    const guards = this.guards;
+    const once = guards.arm(reply);
     try {
-      spec.workerHandler!(this, args, reply);
+      spec.workerHandler!(this, args, once);
     } catch (err) {
-      reply.error(`ERR ${(err as Error).message}`);
+      guards.threw(once, spec.name, err as Error);
+    } finally {
+      guards.done(once, spec.name);
     }
   }
 
-  /** Runs a command on a shard the caller already hashed the key to. */
+  /** Runs a command on a shard the caller already hashed the key to: one reply, an error rather than a throw. */
   executeOn(shard: number, spec: CommandSpec, args: Args, reply: ReplySink): void {
     const store = this.stores[shard];
     if (store === undefined) {
@@ -265,11 +294,15 @@ export class ShardSet implements WorkerShards<ProcessStats> {
       reply.error('ERR key is not owned by this worker');
       return;
     }
+    const guards = this.guards;
+    const once = guards.arm(reply);
     try {
-      spec.handler!(store, args, reply);
+      spec.handler!(store, args, once);
     } catch (err) {
       // A bug or a limit hit in one command must not take the worker and every shard it owns down.
-      reply.error(`ERR ${(err as Error).message}`);
+      guards.threw(once, spec.name, err as Error);
+    } finally {
+      guards.done(once, spec.name);
     }
   }
 

@@ -62,10 +62,6 @@ export class Conn extends ConnState implements TextSink, RespSink, ConnectionCon
     this.flow = new Flow(this, socket, router);
   }
 
-  get closed(): boolean {
-    return this.flow.closed;
-  }
-
   /** True while some reply is owed. */
   get waiting(): boolean {
     return this.queue.waiting;
@@ -281,8 +277,9 @@ export class Conn extends ConnState implements TextSink, RespSink, ConnectionCon
     this.router.peers.markDirty(this);
   }
 
-  /** A reply owed to this client could not be handled (a bug): close it, and only it. */
+  /** A reply owed to this client could not be handled or written (a bug): close it, and only it, none of its bytes left in `out`. */
   failed(_err: Error): void {
+    this.router.out.clear();
     this.socket.destroy();
   }
 

@@ -62,8 +62,13 @@ export class Flow {
     this.socket.pause();
   }
 
+  /**
+   * Too many replies owed to read on: past MAX_IN_FLIGHT, or any while a peer link is past its
+   * high-water mark of unsent bytes (a client feeding it stops until its own replies are back).
+   */
   tooManyInFlight(): boolean {
-    return this.client.queue.inFlight > MAX_IN_FLIGHT;
+    const inFlight = this.client.queue.inFlight;
+    return inFlight > MAX_IN_FLIGHT || (inFlight > 0 && this.router.peers.blocked > 0);
   }
 
   /** A read is done: close if asked to; or look again once this turn is over for stashed input nothing else will resume. */
@@ -123,7 +128,7 @@ export class Flow {
     const queue = this.client.queue;
     if (this.socket.writableLength + queue.heldBytes > OUTPUT_HIGH_WATER) return this.waitForDrain();
     // Owed replies still coming: the connection checks again as they are written.
-    if (queue.inFlight > MAX_IN_FLIGHT / 2) return;
+    if (queue.inFlight > MAX_IN_FLIGHT / 2 || (queue.inFlight > 0 && this.router.peers.blocked > 0)) return;
     this.paused = false;
     if (this.pendingInput.length > 0) this.replayInput();
     else this.socket.resume();

@@ -51,7 +51,8 @@ export interface ClientHost {
   readonly out: OutBuffer;
   readonly limits: RouterSettings;
   readonly owners: Owners;
-  readonly peers: { markDirty(client: Flushable): void };
+  /** The worker's links: `blocked` counts those past their high-water mark of unsent bytes. */
+  readonly peers: { markDirty(client: Flushable): void; readonly blocked: number };
   readonly commandStats: CommandStats;
   /** The worker's Lua engine and script cache. */
   readonly scripts: Scripts;

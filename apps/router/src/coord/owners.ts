@@ -1,6 +1,5 @@
 import { argsOf, copyArgs, SHARD_COUNT, shardOf, shardOfString, type Args } from '@kv/wire';
-import { answerTo, commandNamed, ReplyTo, type CommandSpec, type ReplySink, type ShardNode } from '@kv/node';
-import { LINK_DOWN } from '../links/link';
+import { answerTo, commandNamed, LINE_FULL, ReplyTo, type CommandSpec, type ReplySink, type ShardNode } from '@kv/node';
 import type { Peers } from '../links/peers';
 import type { Pending } from '../links/types';
 
@@ -48,10 +47,10 @@ export class Owners {
 
   /**
    * Runs `spec` with `args` on `worker` for `shard` (or WHOLE_WORKER). True when the reply went
-   * to `now`: run here on free shards, or the link to the owner is down (an error reply). False
-   * when the reply will settle `later.later(index)`: forwarded to the peer (leaving in its frame
-   * at the end of this turn), or waiting here behind a transaction's hold with a copy of its
-   * arguments, in arrival order.
+   * to `now`: run here on free shards, or refused (the link to the owner is down, or what would
+   * hold it is at its bound: an error reply). False when the reply will settle
+   * `later.later(index)`: forwarded to the peer (leaving in its frame at the end of this turn), or
+   * waiting here behind a transaction's hold with a copy of its arguments, in arrival order.
    */
   run(worker: number, shard: number, spec: CommandSpec, args: Args, now: ReplySink, later: Later, index: number): boolean {
     if (worker === this.self) {
@@ -62,18 +61,24 @@ export class Owners {
         else shards.executeOn(shard, spec, args, now);
         return true;
       }
-      const pending = later.later(index);
       const copy = copyArgs(args);
-      const sink = new ReplyTo((kind, payload, items) => pending.settle(kind, payload, items));
+      let pending: Pending | null = null;
+      const sink = new ReplyTo((kind, payload, items) => pending!.settle(kind, payload, items));
       const work = shard === WHOLE_WORKER ? () => shards.runWorkerCommand(spec, copy, sink) : () => shards.executeOn(shard, spec, copy, sink);
-      shards.defer(work, answerTo(sink));
+      // The line behind the hold is full: refused at once, before it takes a place in the reply order.
+      if (!shards.offer(work, copy.buf.length, answerTo(sink))) {
+        now.error(LINE_FULL);
+        return true;
+      }
+      pending = later.later(index);
       return false;
     }
-    if (!this.peers.isUp(worker)) {
-      now.error(LINK_DOWN);
+    const txid = later.txid;
+    const refused = this.peers.refusal(worker, txid === null);
+    if (refused !== null) {
+      now.error(refused);
       return true;
     }
-    const txid = later.txid;
     if (txid === null) this.peers.forward(worker, spec.opcode, args, later.later(index));
     else this.peers.forward(worker, TXRUN.opcode, heldArgs(txid, spec.opcode, args), later.later(index));
     return false;

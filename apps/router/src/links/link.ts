@@ -1,6 +1,7 @@
 import type * as net from 'node:net';
-import { copyArgs, decodeItems, FrameDecoder, FrameEncoder, FrameError, FrameKind, helloVersion, ReplyKind, ReplyReader, type Args, type FrameSink, type Items, type OutBuffer } from '@kv/wire';
+import { copyArgs, decodeItems, FrameDecoder, FrameEncoder, FrameError, FrameKind, helloVersion, NO_REPLY, ReplyKind, ReplyReader, type Args, type FrameSink, type Items, type OutBuffer } from '@kv/wire';
 import { commandNamed, COMMAND_TABLE_VERSION, FrameReplies } from '@kv/node';
+import { PendingTable } from './pending';
 import type { LinkHost, LinkLike, PeerEvents, Pending } from './types';
 
 export const LINK_DOWN = 'ERR the worker owning this key is down';
@@ -9,6 +10,14 @@ const TXRUN = commandNamed('TXRUN').opcode;
 const TXABORT = commandNamed('TXABORT').opcode;
 /** A turn's request frame to one peer is sent early past this size. */
 const EARLY_FLUSH_BYTES = 16 * 1024 * 1024;
+/** Requests a link may owe replies for (sent, or parked behind a hold), at most. */
+export const MAX_LINK_OWED = 65_536;
+/** Bytes a link may hold unsent (its socket's buffer, this turn's frame, parked copies), at most. */
+export const MAX_LINK_BYTES = 64 * 1024 * 1024;
+/** Past this much unsent on a link, clients with commands in flight stop reading until it drains (Flow). */
+export const LINK_HIGH_WATER = 4 * 1024 * 1024;
+/** What a command that would pass a link's bounds is answered, at once, instead of being sent. */
+export const LINK_FULL = `ERR too many commands are in flight to the worker owning this key (at most ${MAX_LINK_OWED} commands and ${MAX_LINK_BYTES / 1048576} MB unsent): try again`;
 /** A link accepted but not yet named by its peer's hello. */
 export const NOT_LINKED = -1;
 let nextLinkId = 0;
@@ -43,62 +52,96 @@ function settleSafely(slot: Pending, kind: ReplyKind, payload: string, events: P
 
 /**
  * One Unix-socket link between two workers, used both ways: this worker's requests to the peer
- * and its replies to the peer's requests travel together, one write per event-loop turn. The peer
- * answers each request frame with one reply frame in the same order, so a FIFO of slots matches
- * replies to commands.
+ * and its replies to the peer's requests travel together, one write per event-loop turn. Each
+ * request carries an id and its reply names it (PendingTable), so a reply can only ever settle
+ * its own request: one naming no request owed is reported and dropped.
  */
 export class PeerLink implements FrameSink, LinkLike {
   readonly requests = new FrameEncoder(FrameKind.REQUEST);
   readonly replies = new FrameReplies();
   private readonly decoder = new FrameDecoder();
   private readonly replyReader = new ReplyReader();
-  private pending: Pending[] = [];
-  private head = 0;
+  private readonly pending = new PendingTable();
   up = false;
   /** Request frames sent. */
   frames = 0;
+  /** Replies that named no request owed (dropped, each reported). */
+  strayReplies = 0;
   /** Unique for the life of the process: transactions held for this link end with it. */
   readonly id = nextLinkId++;
   /**
    * The hold this worker asked of the peer for a MULTI/EXEC or a script (TXHOLD sent, its
    * TXABORT not yet), or ''. The peer runs that hold's TXRUNs at once, ahead of what waits behind
    * the hold, so meanwhile every other request waits here (`parked`): replies then still come
-   * back in the order the requests went.
+   * back in the order the requests went (ids would match them in any order; the order is kept).
    */
   private holdId = '';
   private parked: { opcode: number; args: Args; slot: Pending }[] = [];
+  /** Bytes of the arguments parked (copies). */
+  private parkedBytes = 0;
+  /** Its socket holds more than LINK_HIGH_WATER unsent: set after a write, cleared on 'drain'. */
+  blocked = false;
+  private readonly drained = () => this.unblock();
 
   constructor(
     public peer: number,
     readonly path: string,
     readonly socket: net.Socket,
     private readonly peers: LinkHost,
-  ) {}
+  ) {
+    // A reply to a peer made twice, or to no request (bugs), is dropped there and logged.
+    this.replies.onFault = (message, fields) => peers.node.shards.onFault(message, { peer: this.peer, ...fields });
+  }
 
-  add(opcode: number, args: Args, slot: Pending): void {
+  /**
+   * Null when a request may be sent now; else the error it is answered instead: past
+   * MAX_LINK_OWED requests owed or MAX_LINK_BYTES unsent. (A transaction's TXRUN is never refused:
+   * its EXEC's queue bounds it, and refusing it would fail a command after others of its EXEC ran.)
+   */
+  refusal(): string | null {
+    if (this.pending.size + this.parked.length >= MAX_LINK_OWED) return LINK_FULL;
+    const unsent = this.parkedBytes + this.requests.out.length + (this.blocked ? this.socket.writableLength : 0);
+    return unsent > MAX_LINK_BYTES ? LINK_FULL : null;
+  }
+
+  /**
+   * Sends a request (this turn) or parks it behind a hold; a client's (`bounded`) past the bounds
+   * is answered LINK_FULL at once instead. A worker's own requests (a hand-over's chunks, a
+   * script shared) are not refused: they come one per step of something already bounded.
+   */
+  add(opcode: number, args: Args, slot: Pending, bounded = true): void {
+    const refused = opcode === TXRUN || !bounded ? null : this.refusal();
+    if (refused !== null) return settleSafely(slot, ReplyKind.ERROR, refused, this.peers.events, this.peer);
+    this.enqueue(opcode, args, slot);
+  }
+
+  private enqueue(opcode: number, args: Args, slot: Pending): void {
     if (this.holdId !== '' && opcode !== TXRUN) {
-      this.parked.push({ opcode, args: copyArgs(args), slot });
+      const copy = copyArgs(args);
+      this.parked.push({ opcode, args: copy, slot });
+      this.parkedBytes += copy.buf.length;
       return;
     }
-    this.requests.command(opcode, args, 0, slot.mode);
+    let owed = slot;
     if (opcode === TXHOLD) {
       const holdId = (this.holdId = args.latin1(1));
       // Refused: no hold to wait for.
-      this.pending.push({
+      owed = {
         client: slot.client,
         mode: slot.mode,
         settle: (kind, payload, items) => {
           if (kind === ReplyKind.ERROR && this.holdId === holdId) this.unpark();
           slot.settle(kind, payload, items);
         },
-      });
-    } else this.pending.push(slot);
+      };
+    }
+    this.requests.command(this.pending.add(owed), opcode, args, 0, slot.mode);
     if (this.requests.out.length > EARLY_FLUSH_BYTES) this.flushRequests();
   }
 
   /** A step that gets no reply (a transaction's commit or abort, a hold's release), sent at once. */
   addControl(opcode: number, args: Args): void {
-    this.requests.command(opcode, args);
+    this.requests.command(NO_REPLY, opcode, args);
     this.flushRequests();
     if (opcode === TXABORT && this.holdId !== '' && args.latin1(1) === this.holdId) this.unpark();
   }
@@ -108,7 +151,9 @@ export class PeerLink implements FrameSink, LinkLike {
     this.holdId = '';
     const parked = this.parked;
     this.parked = [];
-    for (const { opcode, args, slot } of parked) this.add(opcode, args, slot);
+    this.parkedBytes = 0;
+    // Taken already: not checked against the bounds again.
+    for (const { opcode, args, slot } of parked) this.enqueue(opcode, args, slot);
     if (this.requests.count > 0) this.peers.scheduleFlush();
   }
 
@@ -119,7 +164,28 @@ export class PeerLink implements FrameSink, LinkLike {
     if (frame === null) return;
     this.frames++;
     this.peers.frameCommands.observe(count);
-    this.socket.write(frame);
+    this.write(frame);
+  }
+
+  /**
+   * Writes to the peer, noting backpressure: past LINK_HIGH_WATER unsent, `blocked` until the
+   * socket drains (Peers counts blocked links; Flow stops reading clients with commands in
+   * flight meanwhile). Reading from the peer never stops, so two workers writing to each other
+   * cannot wait on each other.
+   */
+  private write(bytes: Buffer): void {
+    this.socket.write(bytes);
+    if (this.blocked || this.socket.writableLength <= LINK_HIGH_WATER) return;
+    this.blocked = true;
+    this.peers.linkBlocked(1);
+    this.socket.once('drain', this.drained);
+  }
+
+  private unblock(): void {
+    if (!this.blocked) return;
+    this.blocked = false;
+    this.socket.off('drain', this.drained);
+    this.peers.linkBlocked(-1);
   }
 
   /** Writes this turn's replies and requests for the peer, in one write. */
@@ -133,11 +199,11 @@ export class PeerLink implements FrameSink, LinkLike {
     if (replies.count > 0 && requests.count > 0) {
       replies.finishInto(scratch);
       requests.finishInto(scratch);
-      this.socket.write(scratch.take());
+      this.write(scratch.take());
       return;
     }
     const frame = replies.finish() ?? requests.finish();
-    if (frame !== null) this.socket.write(frame);
+    if (frame !== null) this.write(frame);
   }
 
   /**
@@ -154,7 +220,7 @@ export class PeerLink implements FrameSink, LinkLike {
 
   /** Requests queued or sent on this link and not yet answered. */
   owes(): boolean {
-    return this.requests.count > 0 || this.head < this.pending.length || this.parked.length > 0;
+    return this.requests.count > 0 || this.pending.size > 0 || this.parked.length > 0;
   }
 
   onData(chunk: Buffer): void {
@@ -187,39 +253,44 @@ export class PeerLink implements FrameSink, LinkLike {
       this.peers.adopt(this, count);
       return;
     }
-    if (count > this.pending.length - this.head) throw new FrameError('more replies than commands sent');
     const reader = this.replyReader;
     reader.reset(buf, start, end);
     for (let i = 0; i < count; i++) {
       const kind = reader.next();
-      const slot = this.pending[this.head++];
-      if (kind === ReplyKind.ENCODED) {
-        if (slot.settleEncoded === undefined) throw new FrameError('an encoded reply to a request that asked for its form');
-        settleEncodedSafely(slot, buf, reader.start, reader.stop, this.peers.events, this.peer);
+      const slot = this.pending.take(reader.id);
+      if (slot === undefined) {
+        // Answers nothing owed (a second reply, a bug): settling anything with it would hand it
+        // to a request it does not answer. Nobody gets it; it is reported.
+        this.strayReplies++;
+        this.peers.events.onStrayReply?.(this.peer, reader.id, kind);
         continue;
       }
-      if (kind === ReplyKind.ARRAY || kind === ReplyKind.MAP) {
-        settleSafely(slot, kind, '', this.peers.events, this.peer, decodeItems(buf, reader.start, reader.stop, kind));
-        continue;
+      try {
+        this.settle(slot, kind, buf, reader.start, reader.stop);
+      } catch (err) {
+        // A corrupt reply (FrameError): it closes the link, and its request, no longer owed, fails now.
+        settleSafely(slot, ReplyKind.ERROR, LINK_DOWN, this.peers.events, this.peer);
+        throw err;
       }
-      if (kind === ReplyKind.CURSOR) {
-        const items = decodeItems(buf, reader.start, reader.stop);
-        if (items.length === 0 || items[0] === undefined) throw new FrameError('a cursor reply without its cursor');
-        settleSafely(slot, kind, items[0], this.peers.events, this.peer, items.slice(1));
-        continue;
-      }
-      const payload = reader.stop > reader.start ? buf.latin1Slice(reader.start, reader.stop) : '';
-      settleSafely(slot, kind, payload, this.peers.events, this.peer);
-    }
-    if (this.head === this.pending.length) {
-      this.pending.length = 0;
-      this.head = 0;
-    } else if (this.head > 4096) {
-      this.pending = this.pending.slice(this.head);
-      this.head = 0;
     }
     // Encoded replies point into this frame's bytes: write them out before they are reused.
     this.peers.flushDirty();
+  }
+
+  /** Settles a request with its reply, buf[start, stop) of kind `kind`; throws FrameError for a corrupt one. */
+  private settle(slot: Pending, kind: ReplyKind, buf: Buffer, start: number, stop: number): void {
+    const events = this.peers.events;
+    if (kind === ReplyKind.ENCODED) {
+      if (slot.settleEncoded === undefined) throw new FrameError('an encoded reply to a request that asked for its form');
+      return settleEncodedSafely(slot, buf, start, stop, events, this.peer);
+    }
+    if (kind === ReplyKind.ARRAY || kind === ReplyKind.MAP) return settleSafely(slot, kind, '', events, this.peer, decodeItems(buf, start, stop, kind));
+    if (kind === ReplyKind.CURSOR) {
+      const items = decodeItems(buf, start, stop);
+      if (items.length === 0 || items[0] === undefined) throw new FrameError('a cursor reply without its cursor');
+      return settleSafely(slot, kind, items[0], events, this.peer, items.slice(1));
+    }
+    settleSafely(slot, kind, stop > start ? buf.latin1Slice(start, stop) : '', events, this.peer);
   }
 
   /** The link is gone: every command still owed gets an error, never a hang. */
@@ -227,12 +298,12 @@ export class PeerLink implements FrameSink, LinkLike {
     this.up = false;
     this.requests.discard();
     this.replies.encoder.discard();
-    for (let i = this.head; i < this.pending.length; i++) settleSafely(this.pending[i], ReplyKind.ERROR, LINK_DOWN, this.peers.events, this.peer);
+    for (const slot of this.pending.drain()) settleSafely(slot, ReplyKind.ERROR, LINK_DOWN, this.peers.events, this.peer);
     for (const { slot } of this.parked) settleSafely(slot, ReplyKind.ERROR, LINK_DOWN, this.peers.events, this.peer);
     this.parked = [];
+    this.parkedBytes = 0;
     this.holdId = '';
-    this.pending = [];
-    this.head = 0;
+    this.unblock();
     this.peers.flushDirty();
   }
 

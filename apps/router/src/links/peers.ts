@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { FrameError, helloFrame, OutBuffer, type Args } from '@kv/wire';
 import { COMMAND_TABLE_VERSION, FRAME_BUCKETS, Histogram, type ShardNode } from '@kv/node';
-import { NOT_LINKED, PeerLink } from './link';
+import { LINK_DOWN, NOT_LINKED, PeerLink } from './link';
 import type { Flushable, LinkHost, PeerEvents, Pending } from './types';
 import { MAX_WORKERS } from '../primary/shard-map';
 import { readInto } from '../client/read-buffer';
@@ -23,11 +23,16 @@ export class Peers implements LinkHost {
   /** Where every link's reads land (see readInto): frames in it are used or copied within the read. */
   private readonly readBuffer = Buffer.allocUnsafe(PEER_READ_BUFFER_BYTES);
   private flushScheduled = false;
+  /** Client reads being handled now (deferFlushes), and a flushDirty loop running. */
+  private flushHeld = 0;
+  private flushing = false;
   private server: net.Server | null = null;
   private upWaiters: (() => void)[] = [];
   private closing = false;
   /** Commands sent to other workers. */
   forwarded = 0;
+  /** Links whose socket holds more than LINK_HIGH_WATER unsent (PeerLink.blocked). */
+  blocked = 0;
   /** Commands per request frame sent, over all links. */
   readonly frameCommands = new Histogram(FRAME_BUCKETS);
   private readonly flushAll = () => {
@@ -74,6 +79,20 @@ export class Peers implements LinkHost {
     return link !== undefined && link.usable ? link.id : -1;
   }
 
+  /**
+   * Null when a client's command may be sent to `peer` now; else the error it is answered at
+   * once: its link is down, or (`bounded`: not a transaction's TXRUN) at its bounds.
+   */
+  refusal(peer: number, bounded: boolean): string | null {
+    const link = this.links[peer];
+    if (link === undefined || !link.usable) return LINK_DOWN;
+    return bounded ? link.refusal() : null;
+  }
+
+  linkBlocked(change: 1 | -1): void {
+    this.blocked += change;
+  }
+
   isUp(peer: number): boolean {
     const link = this.links[peer];
     return link !== undefined && link.usable;
@@ -113,9 +132,9 @@ export class Peers implements LinkHost {
     this.scheduleFlush();
   }
 
-  /** A worker's own request to a peer (a shard hand-over), not a client's: not counted as forwarded. */
+  /** A worker's own request to a peer (a shard hand-over), not a client's: not counted as forwarded, nor refused at the link's bounds. */
   request(peer: number, opcode: number, args: Args, slot: Pending): void {
-    this.links[peer]!.add(opcode, args, slot);
+    this.links[peer]!.add(opcode, args, slot, false);
     this.scheduleFlush();
   }
 
@@ -192,14 +211,46 @@ export class Peers implements LinkHost {
     }
   }
 
-  /** Writes out, once per client, the replies that a reply frame put back in order. */
+  /**
+   * Writes out, once per client, the replies that a reply frame (or a hold's end) put back in
+   * order. Each client writes through the worker's one shared output buffer, so this never runs
+   * inside another client's read (see deferFlushes) nor inside itself: a nested call returns, and
+   * the loop running picks up the clients marked meanwhile.
+   */
   flushDirty(): void {
+    if (this.flushHeld > 0 || this.flushing) return;
+    this.flushing = true;
     const dirty = this.dirty;
-    for (let i = 0; i < dirty.length; i++) {
-      dirty[i].dirty = false;
-      dirty[i].flushResolved();
+    try {
+      for (let i = 0; i < dirty.length; i++) {
+        const client = dirty[i];
+        client.dirty = false;
+        try {
+          client.flushResolved();
+        } catch (err) {
+          // A reply that cannot be written (a bug) fails its client only.
+          this.events.onSettleFault?.(this.self, err as Error);
+          client.failed(err as Error);
+        }
+      }
+    } finally {
+      dirty.length = 0;
+      this.flushing = false;
     }
-    dirty.length = 0;
+  }
+
+  /**
+   * A client's read is being handled (Router.receive): until endDeferFlushes, the shared output
+   * buffer holds that client's replies, so replies settled meanwhile (work that waited for a hold
+   * its commands ended) wait to be written until it is over. Written at once, they would take
+   * its bytes with them to another client.
+   */
+  deferFlushes(): void {
+    this.flushHeld++;
+  }
+
+  endDeferFlushes(): void {
+    if (--this.flushHeld === 0 && this.dirty.length > 0) this.flushDirty();
   }
 
   private linked(link: PeerLink): void {

@@ -24,8 +24,8 @@ export interface Pending {
   settleEncoded?(buf: Buffer, start: number, end: number): void;
 }
 
-/** A client whose settled replies are written once per read of a link (see Peers.markDirty). */
-export interface Flushable {
+/** A client whose settled replies are written once per read of a link (see Peers.markDirty); failed() when writing them throws. */
+export interface Flushable extends Failable {
   /** True while queued in the dirty list (set and cleared by Peers). */
   dirty: boolean;
   /** Some of its replies were settled: write out what is now in order. */
@@ -37,6 +37,8 @@ export interface PeerEvents {
   onCorruptFrame(peer: number, error: Error): void;
   /** Settling one client's reply threw: that client was closed, the link goes on. */
   onSettleFault?(peer: number, error: Error): void;
+  /** A reply named no request owed on the link (a bug): it was dropped, the link goes on. */
+  onStrayReply?(peer: number, id: number, kind: number): void;
 }
 
 /** What a link needs of the worker's set of links (Peers implements it). */
@@ -49,6 +51,8 @@ export interface LinkHost {
   adopt(link: LinkLike, peer: number): void;
   scheduleFlush(): void;
   flushDirty(): void;
+  /** A link's socket passed LINK_HIGH_WATER unsent (+1) or drained (-1). */
+  linkBlocked(change: 1 | -1): void;
 }
 
 /** A link as Peers.adopt sees it (PeerLink in link.ts). */

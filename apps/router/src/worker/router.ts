@@ -4,6 +4,7 @@ import { OutBuffer, SHARD_COUNT } from '@kv/wire';
 import { CommandStats, SampledFigures, statsText, type ProcessStats, type ShardNode } from '@kv/node';
 import { Conn } from '../client/conn';
 import { log } from '../log';
+import { configParams } from './config-params';
 import { READ_BUFFER_BYTES, readInto } from '../client/read-buffer';
 import { DENIED, deniedByProtectedMode } from '../client/protected-mode';
 import { loopDelaySeconds, type EventLoopHistogram, type LoopDelay } from './loop-delay';
@@ -210,22 +211,26 @@ export class Router implements ClientHost {
     socket.resume();
   }
 
-  /** Feeds a client's bytes to its connection (counted unless replayed); whatever goes wrong is that client's alone. */
+  /**
+   * Feeds a client's bytes to its connection (counted unless replayed); whatever goes wrong is that
+   * client's alone. `out` holds its replies until the read is done: other clients' wait till then.
+   */
   receive(conn: ClientLike, chunk: Buffer, replayed = false): void {
     if (!replayed) this.net.input += chunk.length;
+    this.peers.deferFlushes();
     try {
       conn.onData(chunk);
     } catch (err) {
       this.out.clear();
       log('error', 'client dropped after an internal error', { worker: this.self, error: (err as Error).message });
       conn.socket.destroy();
+    } finally {
+      this.peers.endDeferFlushes();
     }
   }
 
   /** Commands run on this worker's own shards for its clients. */
-  get local(): number {
-    return this.owners.local;
-  }
+  get local(): number { return this.owners.local; }
 
   /** Called when a client owes nothing more (or closed). */
   settled(): void {
@@ -266,23 +271,9 @@ export class Router implements ClientHost {
     });
   }
 
-  /** What CONFIG GET reports: the parameters Redis tools such as redis-benchmark ask about. */
+  /** What CONFIG GET reports (config-params.ts). */
   configParams(): [string, string][] {
-    const l = this.limits;
-    return [
-      ['save', ''],
-      ['appendonly', 'no'],
-      ['databases', '1'],
-      ['maxmemory', String(l.maxmemory)],
-      ['maxmemory-policy', this.node.shards.policy],
-      ['proto-max-bulk-len', String(l.protoMaxBulkLen)],
-      ['client-query-buffer-limit', String(l.clientQueryBufferLimit)],
-      ['port', String(l.port)],
-      ['bind', l.host],
-      ['timeout', String(l.timeout)],
-      ['protected-mode', l.protectedMode ? 'yes' : 'no'],
-      ['maxclients', String(l.maxclientsTotal)],
-    ];
+    return configParams(this.limits, this.node.shards.policy);
   }
 
   /** This worker's state, which the figures table (@kv/node's FIGURES) reads for INFO. */

@@ -36,6 +36,7 @@ export function runWorker(): void {
     onLinkDown: (peer, reason) => log(reason === 'retired' ? 'info' : 'warn', 'peer link down', { worker: index, peer, reason }),
     onCorruptFrame: (peer, error) => log('error', 'corrupt frame from peer', { worker: index, peer, error: error.message }),
     onSettleFault: (peer, error) => log('error', 'a reply from a peer failed its client', { worker: index, peer, error: error.message }),
+    onStrayReply: (peer, id, kind) => log('error', 'a reply from a peer matched no request owed: dropped', { worker: index, peer, id, kind }),
   });
   const router = new Router(index, map, node, peers, routerSettings(settings));
   // Set by the primary's password message, sent right after fork, before any client.
@@ -44,8 +45,9 @@ export function runWorker(): void {
   node.shards.processStats = () => router.processStats();
   // CLIENT LIST, asked of every worker, lists the router's clients.
   node.shards.clientList = (ids) => listClients(router.conns, ids);
-  // Work that waited for a transaction has run: send the replies it produced.
   node.shards.onFault = (message, fields) => log('error', message, { worker: index, ...fields });
+  // Work that waited for a transaction has run: send the replies it produced (after the client
+  // read running now, if any: Peers.deferFlushes).
   node.shards.onDrained = () => {
     peers.flushDirty();
     peers.scheduleFlush();

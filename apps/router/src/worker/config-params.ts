@@ -1,0 +1,20 @@
+import type { EvictionPolicy } from '@kv/lru';
+import type { RouterSettings } from '../client/host';
+
+/** What CONFIG GET reports: the parameters Redis tools such as redis-benchmark ask about. */
+export function configParams(l: RouterSettings, policy: EvictionPolicy): [string, string][] {
+  return [
+    ['save', ''],
+    ['appendonly', 'no'],
+    ['databases', '1'],
+    ['maxmemory', String(l.maxmemory)],
+    ['maxmemory-policy', policy],
+    ['proto-max-bulk-len', String(l.protoMaxBulkLen)],
+    ['client-query-buffer-limit', String(l.clientQueryBufferLimit)],
+    ['port', String(l.port)],
+    ['bind', l.host],
+    ['timeout', String(l.timeout)],
+    ['protected-mode', l.protectedMode ? 'yes' : 'no'],
+    ['maxclients', String(l.maxclientsTotal)],
+  ];
+}
