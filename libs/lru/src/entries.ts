@@ -1,7 +1,7 @@
 import { NIL, blockSizeFor } from './arena';
 import { ExpiringSlots } from './expiry';
 import type { LruHash } from './hash';
-import { Form, Kind, formAt, inlineForm, keyLengthAt, keyStartAt, payloadOf, setValueLength, valueFieldAt, valueRoomAt, writeHeader } from './layout';
+import { Form, Kind, formAt, inlineForm, keyLengthAt, keyStartAt, payloadOf, setValueLength, valueFieldAt, valueRoomAt, writeHeader, copyBytes } from './layout';
 import { ENTRY_OVERHEAD, type Evictable, type EvictionPolicy } from './memory';
 import { NONE } from './slots';
 
@@ -79,7 +79,7 @@ export abstract class Entries extends ExpiringSlots implements Evictable {
     const length = vend - vstart;
     if (this.fitsInPlace(slot, length)) {
       const at = keyStartAt(bytes, p) + keyLengthAt(bytes, words, p);
-      bytes.set(vbuf.subarray(vstart, vend), at);
+      copyBytes(vbuf, vstart, vend, bytes, at);
       setValueLength(bytes, words, p, length);
       this.written(slot, expireAt, keepTtl);
       return true;
@@ -115,8 +115,8 @@ export abstract class Entries extends ExpiringSlots implements Evictable {
       const bytes = arena.chunkOf(addr);
       const q = arena.payloadOffset(addr);
       const at = keyStartAt(bytes, q) + keyLength;
-      if (old !== null) bytes.set(old.subarray(oldStart, oldStart + oldLength), at);
-      if (vbuf !== null) bytes.set(vbuf.subarray(vstart, vend), at + oldLength);
+      if (old !== null) copyBytes(old, oldStart, oldStart + oldLength, bytes, at);
+      if (vbuf !== null) copyBytes(vbuf, vstart, vend, bytes, at + oldLength);
       setValueLength(bytes, arena.wordsOf(addr), q, oldLength + vend - vstart);
     }
     const volatileCharge = this.expireAt(slot) !== 0;
@@ -138,8 +138,8 @@ export abstract class Entries extends ExpiringSlots implements Evictable {
     const p = arena.payloadOffset(addr);
     writeHeader(bytes, arena.wordsOf(addr), p, kind, form, keyLength, hash !== null ? this.keepObject(hash) : vend - vstart);
     const at = keyStartAt(bytes, p);
-    if (kbuf !== bytes || kstart !== at) bytes.set(kbuf.subarray(kstart, kstart + keyLength), at);
-    if (vbuf !== null) bytes.set(vbuf.subarray(vstart, vend), at + keyLength);
+    if (kbuf !== bytes || kstart !== at) copyBytes(kbuf, kstart, kstart + keyLength, bytes, at);
+    if (vbuf !== null) copyBytes(vbuf, vstart, vend, bytes, at + keyLength);
   }
 
   /**

@@ -99,6 +99,16 @@ export function valueRoomAt(bytes: Buffer, words: Uint32Array, p: number, blockS
   return bytes[p] >>> 4 === Form.SHORT && room > SHORT_VALUE_MAX ? SHORT_VALUE_MAX : room;
 }
 
+/**
+ * Copies src[start, end) into dst at `at`. Short runs (most keys and cache values) byte by byte:
+ * no view object is made, and the loop beats a native call below ~64 bytes.
+ */
+export function copyBytes(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): void {
+  if (end - start < 64) {
+    for (let i = start; i < end; i++) dst[at++] = src[i];
+  } else dst.set(src.subarray(start, end), at);
+}
+
 /** True when buf[start, end) equals the key of the entry at payload `p`. */
 export function keyEquals(bytes: Buffer, words: Uint32Array, p: number, buf: Uint8Array, start: number, end: number): boolean {
   const length = end - start;

@@ -15,9 +15,9 @@
 import { NIL } from './arena';
 import { Values } from './values';
 import type { LruHash } from './hash';
-import { Kind, keyLengthAt, keyStartAt, setValueLength, valueFieldAt, valueRoomAt } from './layout';
+import { Kind, keyLengthAt, keyStartAt, setValueLength, valueFieldAt, valueRoomAt, copyBytes } from './layout';
 import { type Evictable, type EvictionPolicy, type StoreMemory } from './memory';
-import { NONE } from './slots';
+import { MAX_SLOTS, NONE } from './slots';
 
 /** volatile-lru: entries looked at from the LRU end before taking an entry with a TTL at random. */
 const VOLATILE_WALK = 256;
@@ -130,7 +130,7 @@ export class Lru extends Values implements Evictable {
     const add = vend - vstart;
     const at = keyStartAt(bytes, p) + keyLengthAt(bytes, words, p) + length;
     if (length + add <= valueRoomAt(bytes, words, p, arena.blockSize(addr))) {
-      bytes.set(vbuf.subarray(vstart, vend), at);
+      copyBytes(vbuf, vstart, vend, bytes, at);
       setValueLength(bytes, words, p, length + add);
       this.written(slot, 0, true);
       return true;
@@ -236,7 +236,7 @@ export class Lru extends Values implements Evictable {
    * False, storing nothing, when the slot or the key is taken or the entry does not fit.
    */
   restoreAt(slot: number, key: string, value: string | LruHash, expireAt: number, idleMs: number): boolean {
-    if (!(slot >= 0 && slot < 2 ** 28) || this.peekKey(key) >= 0) return false;
+    if (!(slot >= 0 && slot < MAX_SLOTS) || this.peekKey(key) >= 0) return false;
     while (slot >= this.addrs.length) this.grow(this.addrs.length * 2);
     if (this.addrs[slot] !== NIL) return false;
     const k = this.toScratch(key, 0);

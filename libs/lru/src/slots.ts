@@ -15,6 +15,9 @@ import type { StoreMemory } from './memory';
 /** No slot: the end of a list, or an empty list. */
 export const NONE = -1;
 
+/** Slots a shard may hold: the index's bucket has 26 bits for one (keyindex.ts). */
+export const MAX_SLOTS = (1 << 26) - 2;
+
 /**
  * The last version stamp handed out: one counter for the process, so stamps are unique across
  * every store in it. It starts at ms since 1970 x 1024, so a worker restarted later starts above
@@ -97,7 +100,10 @@ export class Slots {
       this.freeHead = this.next[slot];
       return slot;
     }
-    if (this.used === this.addrs.length) this.grow(this.used * 2);
+    if (this.used === this.addrs.length) {
+      if (this.used >= MAX_SLOTS) throw new RangeError(`a shard holds at most ${MAX_SLOTS} keys`);
+      this.grow(Math.min(this.used * 2, MAX_SLOTS));
+    }
     return this.used++;
   }
 
