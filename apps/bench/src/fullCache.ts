@@ -1,7 +1,7 @@
 import type { BenchOptions } from './cli';
 import { decimal, integer } from './format';
 import { mib, parseInfo, respCommand } from './memory';
-import { cpuSecondsOf, processTree, treeRss } from './procstat';
+import { treeRss } from './procstat';
 import { runBench, type RunResult, type RunSpec } from './run';
 import { findRedisServer, startKvServer, startRedisServer, type StartedServer } from './servers';
 
@@ -24,22 +24,44 @@ interface Row {
   result: RunResult;
   rssEmpty: number;
   rssFull: number;
-  /** kv only: GC time and longest pause over the run, and the workers' CPU meanwhile. */
+  /** kv only, over the measured window: GC time, GC pauses (a bound on the longest), and the server's CPU. */
   gcSeconds: number | null;
-  gcMaxPause: number | null;
+  gcPauses: number | null;
+  gcLongest: string | null;
   cpuSeconds: number;
 }
 
 async function info(server: StartedServer): Promise<Map<string, string>> {
-  return parseInfo(await respCommand(server.endpoint, ['INFO', 'memory']));
+  return parseInfo(await respCommand(server.endpoint, ['INFO', 'memory', 'histograms']));
+}
+
+/** kv_gc_pause_usec's cumulative counts by bound (`le_<us>` -> count), summed over the workers. */
+function pauseCounts(m: Map<string, string>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pair of (m.get('kv_gc_pause_usec') ?? '').split(',')) {
+    const [le, n] = pair.split('=');
+    if (le.startsWith('le_')) out.set(le.slice(3), Number(n));
+  }
+  return out;
+}
+
+/** The smallest bound that every pause in the window was under, as text (`<= 2.5 ms`). */
+function longestBound(before: Map<string, number>, after: Map<string, number>): string {
+  const total = (after.get('inf') ?? 0) - (before.get('inf') ?? 0);
+  if (total === 0) return 'none';
+  for (const [le, n] of after) {
+    if (le === 'inf') continue;
+    if (n - (before.get(le) ?? 0) === total) return `<= ${decimal(Number(le) / 1000, Number(le) < 1000 ? 3 : 1)} ms`;
+  }
+  return '> 10 s';
 }
 
 async function measure(start: () => Promise<StartedServer>, keys: number, options: BenchOptions, log: (line: string) => void): Promise<Row> {
   const server = await start();
   try {
     const rssEmpty = treeRss(server.pid).total;
-    const before = await info(server);
-    const cpuBefore = cpuSecondsOf(processTree(server.pid));
+    let before = new Map<string, string>();
+    let after = new Map<string, string>();
     const spec: RunSpec = {
       proto: 'resp',
       connections: 50,
@@ -53,21 +75,28 @@ async function measure(start: () => Promise<StartedServer>, keys: number, option
       locality: 'any',
     };
     log(`${server.label}: ${integer(keys)} keys of ${VALUE_SIZE} bytes, prefill then ${spec.durationSeconds} s of load`);
-    const result = await runBench(spec, { label: server.label, endpoint: server.endpoint, serverPid: server.pid });
+    const hooks = {
+      atStart: async () => void (before = await info(server)),
+      atEnd: async () => void (after = await info(server)),
+    };
+    const result = await runBench(spec, { label: server.label, endpoint: server.endpoint, serverPid: server.pid }, hooks);
     const rssFull = treeRss(server.pid).total;
-    const after = await info(server);
     const gc = (m: Map<string, string>, f: string) => (m.has(f) ? Number(m.get(f)) : null);
     const gcBefore = gc(before, 'kv_gc_seconds');
     const gcAfter = gc(after, 'kv_gc_seconds');
+    const kv = gcBefore !== null && gcAfter !== null;
+    const pausesBefore = pauseCounts(before);
+    const pausesAfter = pauseCounts(after);
     return {
       server: server.label,
       keys,
       result,
       rssEmpty,
       rssFull,
-      gcSeconds: gcBefore === null || gcAfter === null ? null : gcAfter - gcBefore,
-      gcMaxPause: gc(after, 'kv_gc_max_pause_seconds'),
-      cpuSeconds: cpuSecondsOf(processTree(server.pid)) - cpuBefore,
+      gcSeconds: kv ? gcAfter - gcBefore : null,
+      gcPauses: kv ? (pausesAfter.get('inf') ?? 0) - (pausesBefore.get('inf') ?? 0) : null,
+      gcLongest: kv ? longestBound(pausesBefore, pausesAfter) : null,
+      cpuSeconds: result.serverCpuSeconds ?? 0,
     };
   } finally {
     await server.stop();
@@ -90,12 +119,12 @@ function formatFullCache(rows: Row[]): string {
   const lines = [
     `Full cache: ${integer(FULL_KEYS)} keys (and ${integer(SMALL_KEYS)}) of ${VALUE_SIZE}-byte values, written first, then closed-loop RESP load (50 connections, 1 in flight, 50% SET) over them.`,
     '',
-    '| server | keys | ops/s | ops per server CPU-second | p99.9 | slowest | RSS full | RSS bytes per key | GC (share of CPU, longest pause) |',
+    '| server | keys | ops/s | ops per server CPU-second | p99.9 | slowest | RSS full | RSS bytes per key | GC in the window: share of server CPU, pauses, longest |',
     '| --- | --: | --: | --: | --: | --: | --: | --: | --- |',
   ];
   for (const r of rows) {
     const perKey = (r.rssFull - r.rssEmpty) / r.keys;
-    const gc = r.gcSeconds === null ? 'n/a' : `${decimal((100 * r.gcSeconds) / r.cpuSeconds, 2)}%, ${decimal((r.gcMaxPause ?? 0) * 1000, 1)} ms`;
+    const gc = r.gcSeconds === null ? 'n/a' : `${decimal((100 * r.gcSeconds) / r.cpuSeconds, 2)}%, ${integer(r.gcPauses ?? 0)}, ${r.gcLongest}`;
     lines.push(
       `| ${r.server} | ${integer(r.keys)} | ${integer(r.result.opsPerSecond)} | ${r.result.opsPerServerCpuSecond === null ? 'n/a' : integer(r.result.opsPerServerCpuSecond)} | ${decimal(r.result.latencyUs.p999 / 1000, 2)} ms | ${decimal(r.result.latencyUs.max / 1000, 1)} ms | ${mib(r.rssFull)} | ${decimal(perKey, 0)} | ${gc} |`,
     );

@@ -92,6 +92,8 @@ export const FIGURES: readonly Figure[] = [
     prom: 'kv_gc_duration_seconds_total', json: 'gc_seconds', stats: 'gc_seconds', info: { section: 'memory', field: 'kv_gc_seconds' } },
   { shape: 'worker', name: 'gc_max_pause', kind: 'gauge', unit: 'seconds', merge: 'max', get: () => gcStats.maxPauseSeconds, help: "The worker's longest garbage-collection pause since it started.",
     prom: 'kv_gc_max_pause_seconds', json: 'gc_max_pause_seconds', stats: 'gc_max_pause_seconds', info: { section: 'memory', field: 'kv_gc_max_pause_seconds' } },
+  { shape: 'histogram', name: 'gc_pause', kind: 'histogram', unit: 'seconds', get: () => gcStats.pauses, help: "The worker's garbage-collection pauses (1, 2.5, 5 per decade, 1 us to 10 s).",
+    prom: 'kv_gc_pause_seconds', json: 'gc_pause_seconds', stats: 'gc_pause_seconds', info: { section: 'histograms', field: 'kv_gc_pause_usec', scale: 1e6 } },
 
   // The process.
   { shape: 'worker', name: 'cpu_system', kind: 'counter', unit: 'seconds', merge: 'seconds', get: () => process.cpuUsage().system / 1e6, help: 'CPU time the worker process spent in the kernel.',
