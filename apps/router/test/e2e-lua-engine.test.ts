@@ -6,7 +6,7 @@ import { RespClient, startCluster, type Cluster } from './harness';
 const sha1 = (s: string) => createHash('sha1').update(s, 'latin1').digest('hex');
 
 /**
- * The Lua engine failing, through the test-only hooks (worker/router.ts's luaTestHooks):
+ * The Lua engine failing, through the test-only hooks (worker/lua.ts's luaTestHooks):
  * - KV_TEST_LUA_FAULTS=1: a script breaks its worker's engine as a bug would (an unprotected Lua
  *   error, a wasm trap). That script gets an error; the engine is replaced, every cached script
  *   compiled into the new one, before the worker runs another script (one sent meanwhile waits

@@ -79,7 +79,7 @@ export const FIGURES: readonly Figure[] = [
   { shape: 'worker', name: 'scripts_bytes', kind: 'gauge', unit: 'bytes', merge: 'sum', get: (w) => w.scripts.figures.bytes, help: "Bytes of the cached scripts' bodies and entries (each worker keeps a copy).",
     prom: 'kv_scripts_bytes', json: 'scripts_bytes', stats: 'scripts_bytes', info: { section: 'memory', field: 'used_memory_scripts_eval' } },
   { shape: 'worker', name: 'lua_vm_bytes', kind: 'gauge', unit: 'bytes', merge: 'sum', get: (w) => w.scripts.figures.vmBytes, help: "Bytes of the Lua engine's WebAssembly memory (it grows with what scripts allocate and is not given back).",
-    prom: 'kv_lua_vm_bytes', json: 'lua_vm_bytes', stats: 'lua_vm_bytes', info: { section: 'memory', field: 'used_memory_vm_eval', human: true } },
+    prom: 'kv_lua_vm_bytes', json: 'lua_vm_bytes', stats: 'lua_vm_bytes', info: { section: 'memory', field: 'used_memory_vm_eval' } },
   { shape: 'worker', name: 'evicted_scripts', kind: 'counter', unit: 'scripts', merge: 'max', get: (w) => w.scripts.figures.evicted, help: 'EVAL scripts evicted past 500, least recently used first (every worker evicts the same ones).',
     prom: 'kv_evicted_scripts_total', json: 'evicted_scripts', stats: 'evicted_scripts', info: { section: 'stats', field: 'evicted_scripts' } },
 

@@ -10,8 +10,8 @@ import { DENIED, deniedByProtectedMode } from '../client/protected-mode';
 import { loopDelaySeconds, type LoopDelay } from './loop-delay';
 import type { Peers } from '../links/peers';
 import { Owners } from '../coord/owners';
-import { Scripts } from '../coord/scripts';
-import type { EngineOptions } from '@kv/lua';
+import type { Scripts } from '../coord/scripts';
+import { workerScripts } from './lua';
 import { Here } from '../coord/here';
 import { shardsOwnedBy, type ShardMap } from '../primary/shard-map';
 import type { ClientHost, ClientLike, RouterSettings } from '../client/host';
@@ -68,11 +68,7 @@ export class Router implements ClientHost {
   ) {
     this.workers = map.workers;
     this.owners = new Owners(self, node, peers);
-    this.scripts = new Scripts(limits.luaTimeLimit, luaTestHooks(process.env, limits.restarts), {
-      failed: (failure) => log('error', 'Lua engine failed; replacing it before it runs another script', { worker: self, error: failure.message }),
-      replaced: (scripts, dropped) => log('warn', 'Lua engine replaced', { worker: self, scripts, dropped }),
-      replaceFailed: (err) => log('error', 'Lua engine could not be replaced; trying again in 1 s', { worker: self, error: err.message }),
-    });
+    this.scripts = workerScripts(self, limits.luaTimeLimit, limits.restarts);
     node.shards.scripts = this.scripts;
     node.shards.here = new Here(this.owners, this.scripts, () => this.workers);
     this.applyMap(map);
@@ -307,15 +303,6 @@ export class Router implements ClientHost {
       ['shards', this.node.shards.owned.join(',')],
     ]);
   }
-}
-
-/**
- * Test only (e2e-lua-engine.test.ts), off unless set: KV_TEST_LUA_FAULTS=1 gives scripts
- * redis.__kv_fault('panic' | 'trap'), which breaks the engine as a bug in it would;
- * KV_TEST_LUA_START_FAILURES=n makes the engine fail to start in a worker's first n starts.
- */
-function luaTestHooks(env: NodeJS.ProcessEnv, restarts: number): EngineOptions {
-  return { testFaults: env.KV_TEST_LUA_FAULTS === '1', failStart: restarts < Number(env.KV_TEST_LUA_START_FAILURES ?? 0) };
 }
 
 /** SHA-256 of a password's bytes (the UTF-8 encoding of the configured one, the raw bytes a client sent). */
