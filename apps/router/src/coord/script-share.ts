@@ -35,7 +35,13 @@ export class ShareScript extends Plan {
 
   private admit(): void {
     const client = this.client;
-    const admitted = client.scripts.admit(this.body, this.kind, client.owners, client.workers, true);
+    let admitted: ReturnType<typeof client.scripts.admit>;
+    try {
+      admitted = client.scripts.admit(this.body, this.kind, client.owners, client.workers, true);
+    } catch (err) {
+      // The engine failed (it is being replaced): this command fails, the worker goes on.
+      return this.fail(`ERR script failed: ${(err as Error).message}`);
+    }
     if ('error' in admitted) return this.fail(admitted.error);
     this.sha = admitted.sha;
     const share = admitted.share;

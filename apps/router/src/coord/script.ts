@@ -132,11 +132,20 @@ export class Script extends Held implements ScriptHost, Pending {
     if (this.sha !== null || this.client.txid !== null) return super.start();
     const scripts = this.client.scripts;
     if (scripts.engine === null) return this.afterEngine(() => this.start());
-    const admitted = scripts.admit(this.source, 'eval', this.client.owners, this.client.workers, this.client.sharesScripts);
+    const admitted = this.admit();
     if ('error' in admitted) return this.finish({ err: admitted.error });
     this.sha = admitted.sha;
     this.share = admitted.share;
     super.start();
+  }
+
+  /** Compiles the body here and (a client's) sends it to every other worker (Scripts.admit); an engine that fails meanwhile fails this script only. */
+  private admit(): ReturnType<Scripts['admit']> {
+    try {
+      return this.client.scripts.admit(this.source, 'eval', this.client.owners, this.client.workers, this.client.sharesScripts);
+    } catch (err) {
+      return { error: `ERR script failed: ${(err as Error).message}` };
+    }
   }
 
   /** Goes on once the engine is up (or answers why it is not). */
@@ -174,7 +183,7 @@ export class Script extends Held implements ScriptHost, Pending {
     if (scripts.engine === null) return this.afterEngine(() => this.run());
     if (this.sha === null) {
       // Under a hold already (see start()), or sent whole by a peer.
-      const admitted = scripts.admit(this.source, 'eval', this.client.owners, this.client.workers, this.client.sharesScripts);
+      const admitted = this.admit();
       if ('error' in admitted) return this.finish({ err: admitted.error });
       this.sha = admitted.sha;
     } else if (!scripts.has(this.sha)) return this.finish({ err: 'NOSCRIPT No matching script. Please use EVAL.' });
