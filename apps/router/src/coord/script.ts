@@ -181,8 +181,8 @@ export class Script extends Held implements ScriptHost, Pending {
   protected run(): void {
     const scripts = this.client.scripts;
     if (scripts.engine === null) return this.afterEngine(() => this.run());
-    if (this.sha === null) {
-      // Under a hold already (see start()), or sent whole by a peer.
+    if (this.sha === null || (!this.bySha && !scripts.has(this.sha))) {
+      // Under a hold already (see start()), sent whole by a peer, or evicted since start().
       const admitted = this.admit();
       if ('error' in admitted) return this.finish({ err: admitted.error });
       this.sha = admitted.sha;
