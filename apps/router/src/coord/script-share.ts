@@ -2,6 +2,7 @@ import type { Items, OutBuffer, ReplyKind } from '@kv/wire';
 import type { ScriptKind } from '@kv/lua';
 import { Plan } from './plan';
 import type { ScriptClient } from './script';
+import { resumeFromPromise } from './scripts';
 
 /**
  * A script body brought in without running it, answered once every other worker has it
@@ -28,8 +29,8 @@ export class ShareScript extends Plan {
     if (scripts.engine !== null) return this.admit();
     this.place();
     scripts.ready.then(
-      () => this.safely(() => this.admit()),
-      (err: Error) => this.safely(() => this.fail(`ERR the Lua engine failed to start: ${err.message}`)),
+      () => resumeFromPromise(this.client, () => this.admit()),
+      (err: Error) => resumeFromPromise(this.client, () => this.fail(`ERR the Lua engine failed to start: ${err.message}`)),
     );
   }
 
@@ -53,15 +54,6 @@ export class ShareScript extends Plan {
   private fail(message: string): void {
     this.error = message;
     this.complete();
-  }
-
-  /** Work resumed from a promise: a fault fails this client, never the worker. */
-  private safely(work: () => void): void {
-    try {
-      work();
-    } catch (err) {
-      this.client.failed(err as Error);
-    }
   }
 
   part(_index: number, _kind: ReplyKind, _payload: string, _items?: Items): void {}

@@ -7,7 +7,7 @@ import { coordinate } from './coordinator';
 import { Held, type OwnerRequest } from './held';
 import { runPlan, type Plan, type PlanClient } from './plan';
 import { declaredKeys, numkeys } from './script-keys';
-import type { Scripts, Share } from './scripts';
+import { resumeFromPromise, type Scripts, type Share } from './scripts';
 import { encodeReply, kindToReply } from './script-reply';
 import { encodingSink } from './sinks';
 
@@ -152,18 +152,9 @@ export class Script extends Held implements ScriptHost, Pending {
   private afterEngine(then: () => void): void {
     this.place();
     this.client.scripts.ready.then(
-      () => this.safely(then),
-      (err: Error) => this.safely(() => this.finish({ err: `ERR the Lua engine failed to start: ${err.message}` })),
+      () => resumeFromPromise(this.client, then),
+      (err: Error) => resumeFromPromise(this.client, () => this.finish({ err: `ERR the Lua engine failed to start: ${err.message}` })),
     );
-  }
-
-  /** Work resumed from a promise: a fault fails this client, never the worker (no unhandled rejection). */
-  private safely(work: () => void): void {
-    try {
-      work();
-    } catch (err) {
-      this.client.failed(err as Error);
-    }
   }
 
   /**

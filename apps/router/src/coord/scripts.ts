@@ -3,11 +3,26 @@ import { commandNamed, type ScriptStore } from '@kv/node';
 import { EVAL_SCRIPTS_LIMIT, LuaScripts, type EngineEvents, type EngineOptions, type LuaEngine, type ScriptKind } from '@kv/lua';
 import type { Pending } from '../links/types';
 import type { Owners } from './owners';
+import type { PlanClient } from './plan';
 
 const SCRIPTSTORE = commandNamed('SCRIPTSTORE');
 const SCRIPTDUMP = commandNamed('SCRIPTDUMP');
 /** A worker keeps at most this many EVAL scripts whatever its peers' SCRIPTSTOREs said (they may race). */
 const LOCAL_EVAL_LIMIT = 2 * EVAL_SCRIPTS_LIMIT;
+
+/**
+ * Goes on with a plan from a promise (the engine is up again): a fault fails its client, never
+ * the worker (no unhandled rejection), and the replies it made ready are written now, as they
+ * would be at the end of a read (nothing else may come to write them).
+ */
+export function resumeFromPromise(client: PlanClient, work: () => void): void {
+  try {
+    work();
+  } catch (err) {
+    client.failed(err as Error);
+  }
+  client.owners.peers.flushDirty();
+}
 
 /**
  * A script sent to every other worker (SCRIPTSTORE), done once each has answered: then every
