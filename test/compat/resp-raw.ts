@@ -15,32 +15,46 @@ const BULK = new Set(['$', '!', '=']);
 const AGGREGATE = new Set(['*', '~', '>']);
 const PAIRS = new Set(['%', '|']);
 
-/** Parses one reply at `at`; undefined when the buffer does not hold all of it yet. */
+/**
+ * Parses one reply at `at`; undefined when the buffer does not hold all of it yet. Aggregates are
+ * walked with a list, not by recursion: a script's reply may nest thousands deep.
+ */
 export function parse(buf: Buffer, at = 0): { node: Node; end: number } | undefined {
-  const nl = buf.indexOf('\r\n', at, 'latin1');
-  if (nl < 0) return undefined;
-  const t = String.fromCharCode(buf[at]);
-  const head = buf.latin1Slice(at + 1, nl);
-  if (LINE.has(t)) return { node: { t, v: head } as Node, end: nl + 2 };
-  const n = Number(head);
-  if (BULK.has(t)) {
-    if (n < 0) return { node: { t, v: null } as Node, end: nl + 2 };
-    if (buf.length < nl + 2 + n + 2) return undefined;
-    return { node: { t, v: buf.latin1Slice(nl + 2, nl + 2 + n) } as Node, end: nl + 2 + n + 2 };
-  }
-  if (AGGREGATE.has(t) || PAIRS.has(t)) {
-    if (n < 0) return { node: { t, items: null } as Node, end: nl + 2 };
-    const items: Node[] = [];
-    let end = nl + 2;
-    for (let i = 0; i < (PAIRS.has(t) ? 2 * n : n); i++) {
-      const item = parse(buf, end);
-      if (item === undefined) return undefined;
-      items.push(item.node);
-      end = item.end;
+  const open: { node: Node & { items: Node[] }; left: number }[] = [];
+  let end = at;
+  for (;;) {
+    const nl = buf.indexOf('\r\n', end, 'latin1');
+    if (nl < 0) return undefined;
+    const t = String.fromCharCode(buf[end]);
+    const head = buf.latin1Slice(end + 1, nl);
+    const n = Number(head);
+    let node: Node;
+    if (LINE.has(t)) {
+      node = { t, v: head } as Node;
+      end = nl + 2;
+    } else if (BULK.has(t)) {
+      if (n >= 0 && buf.length < nl + 2 + n + 2) return undefined;
+      node = { t, v: n < 0 ? null : buf.latin1Slice(nl + 2, nl + 2 + n) } as Node;
+      end = n < 0 ? nl + 2 : nl + 2 + n + 2;
+    } else if (AGGREGATE.has(t) || PAIRS.has(t)) {
+      end = nl + 2;
+      const count = PAIRS.has(t) ? 2 * n : n;
+      if (n >= 0 && count > 0) {
+        open.push({ node: { t, items: [] } as Node & { items: Node[] }, left: count });
+        continue;
+      }
+      node = { t, items: n < 0 ? null : [] } as Node;
+    } else throw new Error(`not a RESP reply: ${JSON.stringify(buf.latin1Slice(end, nl))}`);
+    // Hand the finished node up through every aggregate it completes.
+    for (;;) {
+      const parent = open.at(-1);
+      if (parent === undefined) return { node, end };
+      parent.node.items.push(node);
+      if (--parent.left > 0) break;
+      open.pop();
+      node = parent.node;
     }
-    return { node: { t, items } as Node, end };
   }
-  throw new Error(`not a RESP reply: ${JSON.stringify(buf.latin1Slice(at, nl))}`);
 }
 
 export function encode(node: Node): string {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { shardKeys } from '../clients/target';
+import { LUA_SANDBOX } from './lua-sandbox';
 
 /**
  * The differential table: groups of raw commands sent in order over RESP2 sockets to our cluster
@@ -396,6 +397,7 @@ export const GROUPS: Group[] = [
       'SCRIPT LOAD "return 1" extra',
     ],
   },
+  ...LUA_SANDBOX,
   {
     name: 'errors',
     steps: [

@@ -63,7 +63,7 @@ export interface WorkerShards<Stats = any> {
   readonly processStats: (() => Stats) | null;
   /** CLIENT LIST's lines for this worker's clients (all, or those of the ids given), when a worker process registered it. */
   readonly clientList: ((ids: readonly number[] | null) => string) | null;
-  /** The worker's script cache, when its router registered one (SCRIPTSTORE, SCRIPTFLUSH). */
+  /** The worker's script cache, when its router registered one (SCRIPTSTORE, SCRIPTDUMP, SCRIPTFLUSH). */
   readonly scripts: ScriptStore | null;
   /** What runs an EXECHERE or EVALHERE, when the router registered it. */
   readonly here: HereRunner | null;
@@ -92,10 +92,12 @@ export interface HereRunner {
   run(args: Args, out: OutBuffer, replies: ReplyEncoder): void;
 }
 
-/** A worker's script cache as the shards see it (the router's Lua engine). */
+/** A worker's script cache as the shards see it (the router's coord/scripts.ts). */
 export interface ScriptStore {
-  /** Compiles and keeps a script: null, or its compile error. */
-  store(body: string): string | null;
+  /** Compiles and keeps a script another worker brought in ('eval' or 'load'), evicting `victims`: null, or its compile error. */
+  store(kind: string, body: string, victims: readonly string[]): string | null;
+  /** Every script, as kind and body pairs (a worker that starts copies them). */
+  dump(): string[];
   flush(): void;
 }
 

@@ -1,4 +1,4 @@
-import { T_BOOLEAN, T_NIL, T_NUMBER, T_STRING, T_TABLE, type LuaStack } from './stack';
+import { formatG, T_BOOLEAN, T_LIGHTUSERDATA, T_NIL, T_NUMBER, T_STRING, T_TABLE, type LuaStack } from './stack';
 
 const MAX_DEPTH = 1000;
 
@@ -7,8 +7,10 @@ export class CjsonError extends Error {}
 
 /**
  * Redis's cjson library (lua-cjson 2.1), as host functions: encode walks a Lua value into JSON
- * text, decode pushes JSON as Lua values, JSON null as `cjson.null`. Strings are bytes both ways
- * (latin1 here); a \u escape above 0xff decodes to its UTF-8 bytes.
+ * text, decode pushes JSON as Lua values, JSON null as `cjson.null` (a NULL light userdata, as
+ * lua-cjson's). Strings are bytes both ways (latin1 here); a \u escape above 0xff decodes to its
+ * UTF-8 bytes. Tables are read raw (no metamethod runs) and every push is preceded by
+ * lua_checkstack, as lua-cjson's nesting checks do.
  */
 export class Cjson {
   constructor(
@@ -33,7 +35,7 @@ export class Cjson {
       case T_STRING:
         return quote(this.stack.stringAt(T, index));
       case T_TABLE:
-        if (depth >= MAX_DEPTH) throw new CjsonError(`Cannot serialise, excessive nesting (${depth + 1})`);
+        if (depth >= MAX_DEPTH || m._lua_checkstack(T, 3) === 0) throw new CjsonError(`Cannot serialise, excessive nesting (${depth + 1})`);
         return this.table(T, m._lua_absindex(T, index), depth + 1);
       default:
         if (this.isNull(T, index)) return 'null';
@@ -44,7 +46,6 @@ export class Cjson {
   /** An array when every key is a positive integer and holes are few (lua-cjson's ratio 2), else an object; empty: {}. */
   private table(T: number, index: number, depth: number): string {
     const m = this.m;
-    if (this.isNull(T, index)) return 'null';
     const entries: [string | number, string][] = [];
     let max = 0;
     let array = true;
@@ -81,6 +82,7 @@ export class Cjson {
 
   /** Pushes the Lua value of a JSON text. */
   decode(T: number, text: string): void {
+    tooDeep(text);
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -94,8 +96,8 @@ export class Cjson {
 
   private push(T: number, value: unknown, depth: number): void {
     const m = this.m;
-    if (depth > MAX_DEPTH) throw new CjsonError(`Found too many nested data structures (${depth}) at character 1`);
-    if (value === null) return this.pushNull(T);
+    if (m._lua_checkstack(T, 3) === 0) throw new CjsonError(`Found too many nested data structures (${depth}) at character 1`);
+    if (value === null) return m._lua_pushlightuserdata(T, 0);
     if (typeof value === 'boolean') return m._lua_pushboolean(T, value ? 1 : 0);
     if (typeof value === 'number') {
       if (Number.isSafeInteger(value)) return m._lua_pushinteger(T, BigInt(value));
@@ -119,18 +121,9 @@ export class Cjson {
     }
   }
 
-  /** cjson.null: the prelude's sentinel table, kept in the cjson table. */
-  private pushNull(T: number): void {
-    this.stack.getGlobalField(T, 'cjson', 'null');
-  }
-
+  /** cjson.null: a NULL light userdata. */
   private isNull(T: number, index: number): boolean {
-    const m = this.m;
-    const at = m._lua_absindex(T, index);
-    this.pushNull(T);
-    const same = m._lua_rawequal(T, at, -1) !== 0;
-    m._lua_settop(T, -2);
-    return same;
+    return this.m._lua_type(T, index) === T_LIGHTUSERDATA && this.m._lua_touserdata(T, index) === 0;
   }
 
   private typeName(T: number, index: number): string {
@@ -142,17 +135,25 @@ export class Cjson {
   }
 }
 
+/** lua-cjson's nesting limit, checked before parsing (as it does while parsing): where the first array or object too deep opens. */
+function tooDeep(text: string): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_DEPTH) throw new CjsonError(`Found too many nested data structures (${depth}) at character ${i + 1}`);
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+}
+
 /** lua-cjson's %.14g. */
 function formatNumber(n: number): string {
-  if (Number.isInteger(n) && Math.abs(n) < 1e14) return String(n);
-  const text = n.toPrecision(14);
-  if (text.includes('e')) {
-    const [mantissa, exp] = text.split('e');
-    const m = mantissa.includes('.') ? mantissa.replace(/0+$/, '').replace(/\.$/, '') : mantissa;
-    const e = Number(exp);
-    return `${m}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
-  }
-  return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
+  return formatG(n, 14);
 }
 
 const ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '/': '\\/', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
@@ -177,6 +178,7 @@ export function registerCjson(m: any, stack: LuaStack, fn: (name: string, f: (T:
     try {
       return f(T);
     } catch (err) {
+      // Anything else is the engine's to handle (engine.ts's hostFunction wraps this too).
       if (!(err instanceof CjsonError)) throw err;
       // As luaL_error: where the script called it, then the message.
       m._luaL_where(T, 1);

@@ -1,3 +1,8 @@
-export { LuaEngine, Run, LATER, sha1hex, type ScriptHost, type Step } from './engine';
+export { LuaEngine, sha1hex, type EngineOptions } from './engine';
+export { LATER, Run, type ScriptHost, type Step } from './run';
+export { LuaEngineFailed } from './failure';
+export { ScriptCache, EVAL_SCRIPTS_LIMIT, type ScriptKind } from './cache';
+export { LuaScripts, type EngineEvents } from './scripts';
+export { REPLY_DEPTH_LIMIT } from './stack';
 export { isError, isStatus, type Reply, type ErrorReply, type StatusReply } from './values';
 export { parseReply } from './resp';

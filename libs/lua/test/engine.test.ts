@@ -1,48 +1,24 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LATER, LuaEngine, parseReply, type Reply } from '../src';
+import { LuaScripts, parseReply, type Reply } from '../src';
+import { evalOn, mapHost } from './run';
 
 /**
  * The Lua engine alone, with a host that keeps keys in a Map: Redis's conversions both ways,
- * binary strings, the sandbox, the bit and cjson libraries, waiting for a reply that comes
- * later, concurrent runs, and the time limit.
+ * binary strings, the bit and cjson libraries, waiting for a reply that comes later, concurrent
+ * runs, and the time limit. (The sandbox: sandbox.test.ts; failures and bounds: faults.test.ts.)
  */
 const t = suite('lua: engine');
-let engine: LuaEngine;
-const store = new Map<string, string>();
-const host = {
-  call(argv: string[]): Reply | typeof LATER {
-    const [name, ...a] = argv;
-    switch (name.toUpperCase()) {
-      case 'SET':
-        store.set(a[0], a[1]);
-        return { ok: 'OK' };
-      case 'GET':
-        return store.get(a[0]) ?? null;
-      case 'INCR': {
-        const n = BigInt(store.get(a[0]) ?? '0') + 1n;
-        store.set(a[0], String(n));
-        return n;
-      }
-      case 'LATER':
-        return LATER;
-      default:
-        return { err: 'ERR unknown command' };
-    }
-  },
-};
+let scripts: LuaScripts;
+const host = mapHost();
 
 function run(body: string, keys: string[] = [], argv: string[] = [], limitMs = 1000): Reply {
-  const loaded = engine.load(body);
-  if ('error' in loaded) return { err: loaded.error };
-  const r = engine.start(loaded.sha, keys, argv, host, limitMs);
-  let step = r.resume();
-  while (!step.done) step = r.resume('later reply');
-  return step.result;
+  return evalOn(scripts, host, body, keys, argv, limitMs);
 }
 
 t.before(async () => {
-  engine = await LuaEngine.create();
+  scripts = new LuaScripts();
+  await scripts.ready;
 });
 
 t('KEYS, ARGV and replies become Lua values, Lua values replies (Redis rules)', () => {
@@ -57,17 +33,10 @@ t('KEYS, ARGV and replies become Lua values, Lua values replies (Redis rules)', 
 });
 
 t('redis.call raises an error reply, redis.pcall returns it', () => {
-  assert.match((run("return redis.call('NOPE')") as { err: string }).err, /^ERR unknown command script: [0-9a-f]{40}, on @user_script:1\.$/);
+  assert.match((run("return redis.call('NOPE')") as { err: string }).err, /^ERR Unknown Redis command called from script script: [0-9a-f]{40}, on @user_script:1\.$/);
   assert.match((run("local x = 1\nredis.call('NOPE')") as { err: string }).err, /on @user_script:2\.$/);
-  assert.equal(run("return redis.pcall('NOPE')"), { err: 'ERR unknown command' });
+  assert.equal(run("return redis.pcall('NOPE')"), { err: 'ERR Unknown Redis command called from script' });
   assert.match((run("return redis.call('SET', 'a', {})") as { err: string }).err, /^ERR Lua redis lib command arguments must be strings or integers/);
-});
-
-t("the sandbox: Redis 7's global errors, no io or os, compile errors", () => {
-  assert.match((run('return x') as { err: string }).err, /^ERR user_script:1: Script attempted to access nonexistent global variable 'x'/);
-  assert.match((run('y = 1') as { err: string }).err, /^ERR user_script:1: Attempt to modify a readonly table/);
-  assert.equal(run("return type(rawget(_G, 'io')) .. type(rawget(_G, 'loadfile')) .. type(os.execute) .. type(os.clock)"), 'nilnilnilfunction');
-  assert.equal(run('return 1 +'), { err: "ERR Error compiling script (new function): user_script:1: unexpected symbol near '<eof>'" });
 });
 
 t('bit: LuaBitOp semantics (signed 32-bit results)', () => {
@@ -86,8 +55,9 @@ t("cjson: lua-cjson's encoding and decoding", () => {
 });
 
 t('a call answered later: the run waits, another runs meanwhile, then it goes on', () => {
-  const a = engine.start((engine.load("local r = redis.call('LATER') return {r, KEYS[1]}") as { sha: string }).sha, ['first'], [], host, 1000);
-  const b = engine.start((engine.load('return KEYS[1]') as { sha: string }).sha, ['second'], [], host, 1000);
+  const sha = (body: string) => (scripts.add(body, 'eval') as { sha: string }).sha;
+  const a = scripts.start(sha("local r = redis.call('LATER') return {r, KEYS[1]}"), ['first'], [], host, 1000);
+  const b = scripts.start(sha('return KEYS[1]'), ['second'], [], host, 1000);
   assert.equal(a.resume(), { done: false });
   assert.equal(b.resume(), { done: true, result: 'second' });
   assert.equal(a.resume('came'), { done: true, result: ['came', 'first'] });

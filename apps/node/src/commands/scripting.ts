@@ -4,16 +4,25 @@ import type { EncodedSink, WorkerShards } from '../types';
 
 /**
  * The worker side of the script cache: every worker keeps every script, so that EVALSHA works on
- * any connection. The Lua engine is the router's (apps/router/src/coord/scripts.ts); it registers
- * itself as `shards.scripts`. Internal commands:
- *   SCRIPTSTORE body   compile and keep a script another worker was given (SCRIPT LOAD, EVAL)
- *   SCRIPTFLUSH        forget every script (SCRIPT FLUSH)
+ * any connection. The cache and the Lua engine are the router's (apps/router/src/coord/scripts.ts);
+ * it registers itself as `shards.scripts`. Internal commands:
+ *   SCRIPTSTORE kind body [evicted-sha ...]   compile and keep a script another worker brought in
+ *                                             (kind eval: EVAL, load: SCRIPT LOAD), evicting the
+ *                                             EVAL scripts it evicted to make room
+ *   SCRIPTDUMP                                every script, kind and body pairs (a worker that starts copies them)
+ *   SCRIPTFLUSH                               forget every script (SCRIPT FLUSH)
  */
 export function scriptstore(shards: WorkerShards, args: Args, reply: ReplySink): void {
   const scripts = shards.scripts;
   if (scripts === null) return reply.error('ERR no script engine on this worker');
-  const error = scripts.store(args.latin1(1));
+  const victims: string[] = [];
+  for (let i = 3; i < args.count; i++) victims.push(args.latin1(i));
+  const error = scripts.store(args.latin1(1), args.latin1(2), victims);
   return error === null ? reply.ok() : reply.error(error);
+}
+
+export function scriptdump(shards: WorkerShards, _args: Args, reply: ReplySink): void {
+  reply.array(shards.scripts?.dump() ?? []);
 }
 
 export function scriptflush(shards: WorkerShards, _args: Args, reply: ReplySink): void {

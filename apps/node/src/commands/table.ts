@@ -107,7 +107,8 @@ const table: Entry[] = [
   { name: 'EVAL_RO', arity: -3, plan: 'script', keys: NONE, flags: ['readonly', 'noscript', 'stale', 'skip-monitor', 'no-mandatory-keys', 'movablekeys'] },
   { name: 'EVALSHA_RO', arity: -3, plan: 'script', keys: NONE, flags: ['readonly', 'noscript', 'stale', 'skip-monitor', 'no-mandatory-keys', 'movablekeys'] },
   { name: 'SCRIPT', arity: -2, plan: 'connection', keys: NONE, flags: ['noscript'] },
-  { name: 'SCRIPTSTORE', arity: 2, plan: 'internal', keys: NONE, workerHandler: scripting.scriptstore, flags: [] },
+  { name: 'SCRIPTSTORE', arity: -3, plan: 'internal', keys: NONE, workerHandler: scripting.scriptstore, flags: [] },
+  { name: 'SCRIPTDUMP', arity: 1, plan: 'internal', keys: NONE, workerHandler: scripting.scriptdump, flags: [] },
   // a MULTI/EXEC or a script whose keys are all on one worker, sent there to run whole (apps/router/src/coord/here.ts)
   { name: 'EXECHERE', arity: -2, plan: 'internal', keys: NONE, workerHandler: scripting.runHere, flags: [] },
   { name: 'EVALHERE', arity: -4, plan: 'internal', keys: NONE, workerHandler: scripting.runHere, flags: [] },

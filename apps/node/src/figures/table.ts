@@ -106,6 +106,16 @@ export const FIGURES: readonly Figure[] = [
   { shape: 'worker', name: 'event_loop_delay_max', kind: 'gauge', unit: 'seconds', merge: 'max', get: (w) => w.eventLoopDelay().max, help: 'Longest event-loop delay of the worker since it started.',
     prom: 'kv_event_loop_delay_max_seconds', json: 'event_loop_delay_max_seconds', stats: 'event_loop_delay_max_seconds', info: { section: 'stats', field: 'kv_event_loop_delay_max_seconds' } },
 
+  // Lua scripts: every worker keeps the same ones, each in its own engine.
+  { shape: 'worker', name: 'cached_scripts', kind: 'gauge', unit: 'scripts', merge: 'max', get: (w) => w.scripts.figures.count, help: 'Lua scripts cached (SCRIPT LOAD ones, and at most 500 EVAL brought in); every worker keeps the same ones.',
+    prom: 'kv_cached_scripts', json: 'cached_scripts', stats: 'cached_scripts', info: { section: 'memory', field: 'number_of_cached_scripts' } },
+  { shape: 'worker', name: 'scripts_bytes', kind: 'gauge', unit: 'bytes', merge: 'sum', get: (w) => w.scripts.figures.bytes, help: "Bytes of the cached scripts' bodies and entries (each worker keeps a copy).",
+    prom: 'kv_scripts_bytes', json: 'scripts_bytes', stats: 'scripts_bytes', info: { section: 'memory', field: 'used_memory_scripts_eval' } },
+  { shape: 'worker', name: 'lua_vm_bytes', kind: 'gauge', unit: 'bytes', merge: 'sum', get: (w) => w.scripts.figures.vmBytes, help: "Bytes of the Lua engine's WebAssembly memory (it grows with what scripts allocate and is not given back).",
+    prom: 'kv_lua_vm_bytes', json: 'lua_vm_bytes', stats: 'lua_vm_bytes', info: { section: 'memory', field: 'used_memory_vm_eval' } },
+  { shape: 'worker', name: 'evicted_scripts', kind: 'counter', unit: 'scripts', merge: 'max', get: (w) => w.scripts.figures.evicted, help: 'EVAL scripts evicted past 500, least recently used first (every worker evicts the same ones).',
+    prom: 'kv_evicted_scripts_total', json: 'evicted_scripts', stats: 'evicted_scripts', info: { section: 'stats', field: 'evicted_scripts' } },
+
   // The shards.
   { shape: 'shard', name: 'keys', kind: 'gauge', unit: 'keys', merge: 'sum', get: (s) => s.size, help: 'Keys held by the shard.',
     prom: 'kv_keys', json: 'keys', stats: 'keys', info: { section: 'keyspace', field: 'db0', pair: 'keys' } },

@@ -76,6 +76,8 @@ export interface WorkerState {
   readonly peers: { readonly forwarded: number; framesSent(): number; readonly frameCommands: HistogramSource };
   readonly node: { readonly servedForPeers: number; readonly peerFrames: number; readonly arenaBytes: number };
   readonly sampled: SampledState;
+  /** The Lua script cache (every worker keeps every script) and the engine's heap. */
+  readonly scripts: { readonly figures: { count: number; bytes: number; vmBytes: number; evicted: number } };
   eventLoopDelay(): LoopDelayValue;
 }
 
@@ -120,7 +122,7 @@ export interface WorkerSlotFigures {
 }
 
 export type Kind = 'counter' | 'gauge' | 'histogram' | 'summary';
-export type Unit = 'collections' | 'commands' | 'commands per second' | 'frames' | 'clients' | 'keys' | 'bytes' | 'seconds' | 'reads' | 'workers' | 'times' | 'version' | 'boolean';
+export type Unit = 'collections' | 'commands' | 'commands per second' | 'frames' | 'clients' | 'keys' | 'bytes' | 'seconds' | 'reads' | 'workers' | 'times' | 'version' | 'boolean' | 'scripts';
 /** How workers' values combine, in INFO and in /stats `totals`: `seconds` sums, shown with 6 decimals. */
 export type Merge = 'sum' | 'max' | 'first' | 'seconds';
 export type InfoSection = 'server' | 'clients' | 'memory' | 'stats' | 'cpu' | 'commandstats' | 'histograms' | 'keyspace';

@@ -56,8 +56,9 @@ export abstract class ConnState {
     return this.router.scripts;
   }
 
-  shareScript(body: string): void {
-    this.router.shareScript(body);
+  /** A new script body this client's EVAL brings in goes to every other worker before its reply. */
+  get sharesScripts(): boolean {
+    return true;
   }
 
   get queueLimit(): number {

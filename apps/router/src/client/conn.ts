@@ -9,7 +9,7 @@ import { runScript } from '../coord/script';
 import { log } from '../log';
 import { Demux } from './demux';
 import { Flow } from './flow';
-import { Multi, NOT_QUEUED } from './multi';
+import { Multi, NOT_QUEUED, queuedReply } from './multi';
 import { ConnState } from './conn-state';
 import type { ClientHost, ClientLike } from './host';
 import { ReplyQueue, Slot, type Owed } from './reply-queue';
@@ -130,7 +130,7 @@ export class Conn extends ConnState implements TextSink, RespSink, ConnectionCon
     if (spec === undefined) return this.refuse(unknownCommand(args));
     if (!arityOk(spec, args.count)) return this.refuse(`ERR wrong number of arguments for '${spec.name.toLowerCase()}' command`, spec.name === 'EXEC');
     this.info.command = spec;
-    if (this.tx.active && !NOT_QUEUED.has(spec.name)) return this.tx.queue(args) ? this.status('QUEUED') : this.error(QUEUE_FULL);
+    if (this.tx.active && !NOT_QUEUED.has(spec.name)) return this.tx.queue(args) ? queuedReply(this, spec, args) : this.error(QUEUE_FULL);
     this.dispatch(spec, args);
   }
 

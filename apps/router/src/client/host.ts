@@ -56,8 +56,6 @@ export interface ClientHost {
   readonly commandStats: CommandStats;
   /** The worker's Lua engine and script cache. */
   readonly scripts: Scripts;
-  /** Gives a script compiled here to every other worker (fire and forget). */
-  shareScript(body: string): void;
   /** Workers in the shard map (every-worker commands run on each). */
   readonly workers: number;
   /** A resize moves a shard: no client command runs until it is over. */

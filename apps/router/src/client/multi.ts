@@ -1,13 +1,24 @@
-import { copyArgs, shardOf, shardOfString, type Args } from '@kv/wire';
-import { lastKeyIndex, lookup } from '@kv/node';
+import { copyArgs, shardOf, shardOfString, type Args, type OutBuffer } from '@kv/wire';
+import { lastKeyIndex, lookup, type CommandSpec } from '@kv/node';
 import { Exec, type ExecClient } from '../coord/exec';
-import { runPlan } from '../coord/plan';
+import { runPlan, type Plan } from '../coord/plan';
+import type { ScriptClient } from '../coord/script';
 import { declaredKeys } from '../coord/script-keys';
+import { ShareScript } from '../coord/script-share';
 
 const EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
 
 /** What a client sends inside MULTI that runs at once instead of being queued, as in Redis. */
 export const NOT_QUEUED: ReadonlySet<string> = new Set(['EXEC', 'DISCARD', 'MULTI', 'WATCH', 'QUIT', 'RESET']);
+
+/**
+ * The reply to a command queued in MULTI: +QUEUED; for an EVAL, once its body is on every worker
+ * (coord/script-share.ts: its EXEC could not wait for that under the holds it takes).
+ */
+export function queuedReply(client: ScriptClient & { status(text: string): void; runBlocking(plan: Plan): void; target(): OutBuffer }, spec: CommandSpec, args: Args): void {
+  if (spec.plan !== 'script' || spec.name.startsWith('EVALSHA')) return client.status('QUEUED');
+  client.runBlocking(runPlan(new ShareScript(client, args.latin1(1), 'eval', 'queued'), () => client.target()));
+}
 
 /** What Multi needs of its connection besides EXEC's needs. */
 export interface MultiClient extends ExecClient {

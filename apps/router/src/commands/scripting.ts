@@ -3,9 +3,9 @@ import { commandNamed } from '@kv/node';
 import { Broadcast } from '../coord/broadcast';
 import { runPlan } from '../coord/plan';
 import type { ScriptClient } from '../coord/script';
+import { ShareScript } from '../coord/script-share';
 import type { ConnectionContext, ConnectionHandlers } from './context';
 
-const SCRIPTSTORE = commandNamed('SCRIPTSTORE');
 const SCRIPTFLUSH = commandNamed('SCRIPTFLUSH');
 
 /** SCRIPT LOAD / EXISTS / FLUSH / KILL / HELP: the script cache, on every worker (coord/scripts.ts). */
@@ -27,21 +27,16 @@ const HELP = [
 
 function script(conn: ConnectionContext & ScriptClient, args: Args): void {
   const sub = args.latin1(1).toUpperCase();
-  const engine = conn.scripts.engine;
   if (sub === 'HELP' && args.count === 2) {
     conn.arrayHeader(HELP.length);
     for (const line of HELP) conn.status(line);
     return;
   }
-  if (engine === null && (sub === 'LOAD' || sub === 'EXISTS')) return conn.error('LOADING the Lua engine is starting');
-  if (sub === 'LOAD' && args.count === 3) {
-    const loaded = engine!.load(args.latin1(2));
-    if ('error' in loaded) return conn.error(loaded.error);
-    return conn.runBlocking(runPlan(new Broadcast(conn, SCRIPTSTORE, argsOf(['SCRIPTSTORE', args.latin1(2)]), conn.workers, loaded.sha), () => conn.target()));
-  }
+  // Compiled here first (a compile error is the answer), then on every other worker before the sha is.
+  if (sub === 'LOAD' && args.count === 3) return conn.runBlocking(runPlan(new ShareScript(conn, args.latin1(2), 'load', 'sha'), () => conn.target()));
   if (sub === 'EXISTS' && args.count >= 3) {
     conn.arrayHeader(args.count - 2);
-    for (let i = 2; i < args.count; i++) conn.integer(engine!.has(args.latin1(i).toLowerCase()) ? 1 : 0);
+    for (let i = 2; i < args.count; i++) conn.integer(conn.scripts.has(args.latin1(i).toLowerCase()) ? 1 : 0);
     return;
   }
   if (sub === 'FLUSH' && args.count <= 3) {

@@ -84,7 +84,7 @@ export class Here implements HereRunner {
       txid: HERE,
       scripts: this.scripts,
       workers: this.workers(),
-      shareScript: () => {},
+      sharesScripts: false,
       owe: () => {},
       ready: () => {},
       failed: () => {},

@@ -4,19 +4,22 @@ import { isError, isStatus, type Reply } from '@kv/lua';
 /**
  * A script's result in its client's protocol, as Redis converts Lua's (RESP2 rules, the script
  * not having asked for RESP3 with redis.setresp): nil is a null (`$-1`, RESP3 `_`), an integer
- * `:`, status `+`, error `-`, a table an array.
+ * `:`, status `+`, error `-`, a table an array. Nested arrays are walked with a list, not by
+ * recursion: a result may nest thousands deep (up to @kv/lua's REPLY_DEPTH_LIMIT).
  */
 export function encodeReply(out: OutBuffer, reply: Reply, replies: ReplyEncoder = RESP_REPLIES): void {
-  if (reply === null) return replies.nil(out);
-  if (typeof reply === 'string') return replies.bulk(out, reply);
-  if (typeof reply === 'bigint') return replies.integer(out, reply);
-  if (Array.isArray(reply)) {
-    replies.arrayHeader(out, reply.length);
-    for (const item of reply) encodeReply(out, item, replies);
-    return;
+  const pending: Reply[] = [reply];
+  while (pending.length > 0) {
+    const value = pending.pop()!;
+    if (value === null) replies.nil(out);
+    else if (typeof value === 'string') replies.bulk(out, value);
+    else if (typeof value === 'bigint') replies.integer(out, value);
+    else if (Array.isArray(value)) {
+      replies.arrayHeader(out, value.length);
+      for (let i = value.length - 1; i >= 0; i--) pending.push(value[i]);
+    } else if (isError(value)) replies.error(out, value.err);
+    else if (isStatus(value)) replies.status(out, value.ok);
   }
-  if (isError(reply)) return replies.error(out, reply.err);
-  if (isStatus(reply)) return replies.status(out, reply.ok);
 }
 
 /** A reply in its inter-process form as a value for Lua (a MAP as its flat list, as RESP2 gives it). */

@@ -1,13 +1,13 @@
 import { argsOf, OutBuffer, ReplyMode, RESP_REPLIES, shardOf, type Args, type Items, type ReplyKind } from '@kv/wire';
 import { arityOk, commandNamed, lastKeyIndex, lookup, type CommandSpec, type ReplySink } from '@kv/node';
-import { LATER, parseReply, sha1hex, type Reply, type Run, type ScriptHost, type Step } from '@kv/lua';
+import { LATER, parseReply, type Reply, type Run, type ScriptHost, type Step } from '@kv/lua';
 import type { Owed } from '../client/reply-queue';
 import type { Pending } from '../links/types';
 import { coordinate } from './coordinator';
 import { Held, type OwnerRequest } from './held';
 import { runPlan, type Plan, type PlanClient } from './plan';
 import { declaredKeys, numkeys } from './script-keys';
-import type { Scripts } from './scripts';
+import { resumeFromPromise, type Scripts, type Share } from './scripts';
 import { encodeReply, kindToReply } from './script-reply';
 import { encodingSink } from './sinks';
 
@@ -15,8 +15,11 @@ import { encodingSink } from './sinks';
 export interface ScriptClient extends PlanClient {
   readonly scripts: Scripts;
   readonly workers: number;
-  /** Tells every other worker of a script compiled here, so EVALSHA finds it there too. */
-  shareScript(body: string): void;
+  /**
+   * A new body run here goes to every other worker (coord/scripts.ts) and the reply waits for
+   * them: a client's. Not for a script a peer sent whole (EVALHERE): its sender shared it.
+   */
+  readonly sharesScripts: boolean;
 }
 
 const EVALHERE = commandNamed('EVALHERE');
@@ -67,6 +70,10 @@ export class Script extends Held implements ScriptHost, Pending {
   private owed: Owed | null = null;
   /** The client a plan started by a call sees (made on the first such call). */
   private callsClient: PlanClient | null = null;
+  /** The script's sha once its body is compiled here (EVAL), or the one asked for (EVALSHA). */
+  private sha: string | null = null;
+  /** Its body on its way to every other worker: the reply waits for it. */
+  private share: Share | null = null;
   readonly mode = ReplyMode.RESP;
 
   constructor(
@@ -79,6 +86,7 @@ export class Script extends Held implements ScriptHost, Pending {
     private readonly readOnly: boolean,
   ) {
     super(client, workers);
+    if (bySha) this.sha = source.toLowerCase();
   }
 
   /** Many keys: a Set to look them up (made on first use); a few: the list. */
@@ -116,13 +124,46 @@ export class Script extends Held implements ScriptHost, Pending {
   }
 
   /**
+   * An EVAL's body is compiled here and on its way to every other worker before the script
+   * takes any hold (under one already taken, a MULTI's, run() does it and does not wait: the
+   * copies would wait behind that hold). Waits for the engine while it is starting or being replaced.
+   */
+  override start(): void {
+    if (this.sha !== null || this.client.txid !== null) return super.start();
+    const scripts = this.client.scripts;
+    if (scripts.engine === null) return this.afterEngine(() => this.start());
+    const admitted = this.admit();
+    if ('error' in admitted) return this.finish({ err: admitted.error });
+    this.sha = admitted.sha;
+    this.share = admitted.share;
+    super.start();
+  }
+
+  /** Compiles the body here and (a client's) sends it to every other worker (Scripts.admit); an engine that fails meanwhile fails this script only. */
+  private admit(): ReturnType<Scripts['admit']> {
+    try {
+      return this.client.scripts.admit(this.source, 'eval', this.client.owners, this.client.workers, this.client.sharesScripts);
+    } catch (err) {
+      return { error: `ERR script failed: ${(err as Error).message}` };
+    }
+  }
+
+  /** Goes on once the engine is up (or answers why it is not). */
+  private afterEngine(then: () => void): void {
+    this.place();
+    this.client.scripts.ready.then(
+      () => resumeFromPromise(this.client, then),
+      (err: Error) => resumeFromPromise(this.client, () => this.finish({ err: `ERR the Lua engine failed to start: ${err.message}` })),
+    );
+  }
+
+  /**
    * EVALHERE name body numkeys key... arg...: the script for the one worker owning its keys,
-   * with its body (that worker may not have it cached yet). Not when this worker cannot name the
-   * body (an unknown sha: run() answers NOSCRIPT) or its engine is still starting.
+   * with its body (that worker may not have it cached yet). Not when this worker has no such
+   * script (run() answers NOSCRIPT).
    */
   protected override ownerRequest(): OwnerRequest | null {
-    const engine = this.client.scripts.engine;
-    const body = this.bySha ? engine?.bodyOf(this.source.toLowerCase()) : this.source;
+    const body = this.bySha ? this.client.scripts.bodyOf(this.sha!) : this.source;
     if (body === undefined) return null;
     const name = this.readOnly ? 'EVAL_RO' : 'EVAL';
     return { opcode: EVALHERE.opcode, args: argsOf(['EVALHERE', name, body, String(this.keys.length), ...this.keys, ...this.argv]) };
@@ -130,30 +171,20 @@ export class Script extends Held implements ScriptHost, Pending {
 
   protected run(): void {
     const scripts = this.client.scripts;
-    const engine = scripts.engine;
-    if (engine === null) {
-      scripts.ready.then(
-        () => this.run(),
-        (err: Error) => this.finish({ err: `ERR the Lua engine failed to start: ${err.message}` }),
-      );
-      return;
-    }
-    let sha: string;
-    if (this.bySha) {
-      sha = this.source.toLowerCase();
-      if (!engine.has(sha)) return this.finish({ err: 'NOSCRIPT No matching script. Please use EVAL.' });
-    } else {
-      const known = engine.has(sha1hex(this.source));
-      const loaded = engine.load(this.source);
-      if ('error' in loaded) return this.finish({ err: loaded.error });
-      sha = loaded.sha;
-      if (!known) this.client.shareScript(this.source);
-    }
-    this.lua = engine.start(sha, this.keys, this.argv, this, scripts.limitMs);
-    this.proceed(() => this.lua!.resume());
+    if (scripts.engine === null) return this.afterEngine(() => this.run());
+    if (this.sha === null || (!this.bySha && !scripts.has(this.sha))) {
+      // Under a hold already (see start()), sent whole by a peer, or evicted since start().
+      const admitted = this.admit();
+      if ('error' in admitted) return this.finish({ err: admitted.error });
+      this.sha = admitted.sha;
+    } else if (!scripts.has(this.sha)) return this.finish({ err: 'NOSCRIPT No matching script. Please use EVAL.' });
+    this.proceed(() => {
+      this.lua = scripts.lua.start(this.sha!, this.keys, this.argv, this, scripts.limitMs);
+      return this.lua.resume();
+    });
   }
 
-  /** Resumes the script; a fault in the engine (a bug) fails this script only. */
+  /** Resumes the script; a fault in the engine (LuaEngineFailed: it is being replaced) fails this script only. */
   private proceed(resume: () => Step): void {
     let step: Step;
     try {
@@ -168,6 +199,15 @@ export class Script extends Held implements ScriptHost, Pending {
     this.result = result;
     this.release();
     this.complete();
+  }
+
+  /** Done: answered once its body is on every other worker too (then EVALSHA finds it anywhere). */
+  protected override complete(): void {
+    const share = this.share;
+    if (share === null || share.done) return super.complete();
+    this.share = null;
+    this.place();
+    share.whenDone(() => super.complete());
   }
 
   protected failed(message: string): void {

@@ -10,7 +10,8 @@ import { DENIED, deniedByProtectedMode } from '../client/protected-mode';
 import { loopDelaySeconds, type EventLoopHistogram, type LoopDelay } from './loop-delay';
 import type { Peers } from '../links/peers';
 import { Owners } from '../coord/owners';
-import { Scripts } from '../coord/scripts';
+import type { Scripts } from '../coord/scripts';
+import { workerScripts } from './lua';
 import { Here } from '../coord/here';
 import { shardsOwnedBy, type ShardMap } from '../primary/shard-map';
 import type { ClientHost, ClientLike, RouterSettings } from '../client/host';
@@ -71,17 +72,13 @@ export class Router implements ClientHost {
     this.workers = map.workers;
     this.sampled = new SampledFigures(node.shards);
     this.owners = new Owners(self, node, peers);
-    this.scripts = new Scripts(limits.luaTimeLimit);
+    this.scripts = workerScripts(self, limits.luaTimeLimit, limits.restarts);
     node.shards.scripts = this.scripts;
     node.shards.here = new Here(this.owners, this.scripts, () => this.workers);
     this.applyMap(map);
     this.clientPort = limits.port;
     this.nextConnId = self + 1;
     this.passwordDigest = limits.requirepass ? digest(Buffer.from(limits.requirepass, 'utf8')) : null;
-  }
-
-  shareScript(body: string): void {
-    this.scripts.share(body, this.owners, this.workers);
   }
 
   /** Routes by a new version of the shard map (the primary sends it while every router is paused). */

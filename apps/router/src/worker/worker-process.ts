@@ -82,12 +82,20 @@ export function runWorker(): void {
         peers.update(message.paths);
         if (starting) return;
         starting = true;
-        // Ready once linked to every peer and the Lua engine is up (a script never waits for it
-        // then; if it failed to start, scripts answer that error and the rest serves).
-        void Promise.all([peers.whenAllUp(), router.scripts.ready.catch(() => null)]).then(() => {
-          log('debug', 'linked to every peer', { worker: index, peers: peers.workers - 1 });
-          send({ t: 'ready' });
+        // Ready once linked to every peer, the Lua engine is up, and the scripts of a peer are
+        // copied (this worker starts empty: after a crash, or added by a resize), so EVALSHA of
+        // any script EVAL or SCRIPT LOAD already answered finds it here too. An engine that
+        // cannot start: logged, and the worker exits for the primary to restart it.
+        router.scripts.ready.catch((err: Error) => {
+          log('error', 'Lua engine failed to start; exiting for the primary to restart this worker', { worker: index, error: err.message });
+          process.exit(1);
         });
+        void Promise.all([peers.whenAllUp(), router.scripts.ready])
+          .then(() => router.scripts.copyFromPeer(router.owners, router.workers))
+          .then((copied) => {
+            log('debug', 'linked to every peer', { worker: index, peers: peers.workers - 1, scripts_copied: copied });
+            send({ t: 'ready' });
+          }, () => {});
         return;
       case 'client':
         if (handle instanceof net.Socket) {
