@@ -47,6 +47,10 @@ export interface BenchOptions {
   memoryPerKey: boolean;
   /** Write 3x maxmemory into kv while sampling its RSS; check the bound, deaths, hit ratio (memory.ts). */
   memoryStress: boolean;
+  /** A full cache against 100,000 keys, kv 1 and 2 workers and redis-server (fullCache.ts). */
+  fullCache: boolean;
+  /** Keys kept at the same maxmemory, kv against redis-server (keysKept.ts). */
+  keysKept: boolean;
   serverPid: number | null;
   kvMain: string;
   help: boolean;
@@ -93,6 +97,8 @@ const SPECS: OptionSpec[] = [
   { name: 'redis-benchmark', arg: null, help: 'run redis-benchmark -t set,get -c 50 -P 16 against kv (--workers) and redis-server in one run and print both with their ratio' },
   { name: 'memory-per-key', arg: null, help: 'RSS per key: 1,000,000 keys (--keys) with 32-byte values via pipelined RESP SET into kv (--workers, --maxmemory 4gb) and then redis-server; prints bytes per key and the ratio (64 connections x pipeline 256 unless given)' },
   { name: 'memory-stress', arg: null, help: 'write 3x maxmemory of unique keys (100-byte values) into kv (--maxmemory 256mb) sampling RSS every 250 ms; checks peak <= maxmemory + 40% + 60 MiB per process and that no worker died, then the hit ratio of the last 10% written; exit 1 on failure' },
+  { name: 'full-cache', arg: null, help: 'a full cache: 3,000,000 keys of 200-byte values written, then 15 s (--duration) of 50 connections, 1 in flight, 50% SET; the same with 100,000 keys; kv 2 and 1 workers and redis-server; ops/s, per CPU-second, p99.9, slowest, RSS per key, GC share and longest pause' },
+  { name: 'keys-kept', arg: null, help: 'keys kept at the same --maxmemory (default 256mb) by kv (--workers) and redis-server (allkeys-lru) after ~3x as many unique SETs as fit, 32- and 200-byte values, with RSS against maxmemory x 1.1 + the empty RSS' },
   { name: 'tls-ca', arg: 'FILE', help: 'with --addr: connect over TLS (kv --tls-port), trusting the PEM certificate in FILE' },
   { name: 'server-pid', arg: 'PID', help: 'with --addr: PID of the server, to report its CPU (its descendants count too)' },
   { name: 'kv-main', arg: 'PATH', help: 'kv server entry point to start; default apps/router/dist/main.js' },
@@ -217,6 +223,8 @@ export function parseCli(argv: readonly string[]): BenchOptions {
     transactions: flags.has('transactions'),
     memoryPerKey: flags.has('memory-per-key'),
     memoryStress: flags.has('memory-stress'),
+    fullCache: flags.has('full-cache'),
+    keysKept: flags.has('keys-kept'),
     serverPid: raw.has('server-pid') ? numberOption(raw, 'server-pid', 0, 1, 2 ** 22, true) : null,
     kvMain: path.resolve(raw.get('kv-main') ?? path.join(__dirname, '..', '..', 'router', 'dist', 'main.js')),
     help: flags.has('help'),
@@ -235,6 +243,12 @@ function validate(o: BenchOptions): void {
   }
   if (o.serverPid !== null && o.addr === null) throw new UsageError('--server-pid only applies with --addr (a started server is measured anyway)');
   if (o.given.has('tls-ca') && o.addr === null) throw new UsageError('--tls-ca only applies with --addr (start the server with --tls-port yourself)');
+  if (o.fullCache || o.keysKept) {
+    for (const name of ['addr', 'target', 'proto', 'workers', 'connections', 'pipeline', 'keys', 'value-size', 'locality', 'scenarios', 'memory-per-key', 'memory-stress']) {
+      if (o.given.has(name) && !(o.keysKept && name === 'workers')) throw new UsageError(`--${name} is fixed by --${o.fullCache ? 'full-cache' : 'keys-kept'}`);
+    }
+    return;
+  }
   if (o.memoryPerKey || o.memoryStress) {
     const mode = o.memoryPerKey ? 'memory-per-key' : 'memory-stress';
     for (const name of ['memory-per-key', 'memory-stress', 'scenarios', 'redis-benchmark', 'transactions']) {

@@ -5,10 +5,22 @@ const RUN_TAG_LENGTH = 4;
 /** Fewer counter digits would make a stale value repeat too soon to be told apart. */
 const MIN_COUNTER_DIGITS = 4;
 
+/** CRC16-CCITT (XMODEM), as Redis Cluster hashes keys. */
+const CRC16 = (() => {
+  const table = new Uint16Array(256);
+  for (let i = 0; i < 256; i++) {
+    let crc = i << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? (crc << 1) ^ 0x1021 : crc << 1;
+    table[i] = crc & 0xffff;
+  }
+  return table;
+})();
+
 /**
- * Shard of a key, the server's rule (libs/wire/src/fnv.ts, copied so that the load generator
- * needs no server package): FNV-1a 32-bit, low 4 bits, over the key's hash tag (the bytes
- * between its first `{` and the first `}` after it, when there are any) or else the whole key.
+ * Shard of a key, the server's rule (libs/wire/src/keyslot.ts, copied so that the load generator
+ * needs no server package): Redis Cluster's slot, CRC16 mod 16384 over the key's hash tag (the
+ * bytes between its first `{` and the first `}` after it, when there are any) or else the whole
+ * key, and the shard is the slot's 1,024-slot range.
  */
 export function shardOfKey(key: string): number {
   let from = 0;
@@ -21,12 +33,9 @@ export function shardOfKey(key: string): number {
       to = close;
     }
   }
-  let h = 0x811c9dc5;
-  for (let i = from; i < to; i++) {
-    h ^= key.charCodeAt(i) & 0xff;
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) & (SHARD_COUNT - 1);
+  let crc = 0;
+  for (let i = from; i < to; i++) crc = ((crc << 8) ^ CRC16[((crc >>> 8) ^ key.charCodeAt(i)) & 0xff]) & 0xffff;
+  return (crc & 16383) >>> 10;
 }
 
 export function keyName(index: number): string {

@@ -7,6 +7,8 @@ import { runRedisBenchmark } from './redisBenchmark';
 import { runTransactions } from './transactions';
 import { formatPerKey, perKeyClean, runMemoryPerKey } from './memory';
 import { formatStress, runMemoryStress } from './memoryStress';
+import { runFullCache } from './fullCache';
+import { runKeysKept } from './keysKept';
 import { findRedisServer, killAllServersNow, ServerStartError, startKvServer, startRedisServer, stopAllServers, type StartedServer } from './servers';
 
 const EXIT_OK = 0;
@@ -100,6 +102,8 @@ async function main(argv: readonly string[]): Promise<number> {
     if (options.redisBenchmark) return await runRedisBenchmark(options);
     if (options.transactions) return await runTransactions(options);
     if (options.memoryPerKey || options.memoryStress) return await runMemory(options);
+    if (options.fullCache) return await runFullCache(options, (line) => void process.stderr.write(`${line}\n`));
+    if (options.keysKept) return await runKeysKept(options, (line) => void process.stderr.write(`${line}\n`));
     return options.scenarios ? await runMatrix(options) : await runSingle(options);
   } catch (err) {
     if (!(err instanceof ServerStartError || err instanceof RunSetupError)) throw err;

@@ -30,6 +30,12 @@ export interface RunSpec {
   locality: Locality;
 }
 
+/** Called around the measured window (after prefill and warmup; before the load stops). */
+export interface RunHooks {
+  atStart?: () => Promise<void>;
+  atEnd?: () => Promise<void>;
+}
+
 export interface RunTarget {
   label: string;
   endpoint: Endpoint;
@@ -89,7 +95,7 @@ async function inBatches<T, R>(items: readonly T[], size: number, each: (item: T
   return results;
 }
 
-export async function runBench(spec: RunSpec, target: RunTarget): Promise<RunResult> {
+export async function runBench(spec: RunSpec, target: RunTarget, hooks: RunHooks = {}): Promise<RunResult> {
   prepareProcStat();
   const keyspace = new Keyspace(spec.keys, spec.valueSize, spec.proto, randomRunTag());
   const state = new LoadState();
@@ -128,6 +134,7 @@ export async function runBench(spec: RunSpec, target: RunTarget): Promise<RunRes
     const serverProcesses = target.serverPid === null ? null : processTree(target.serverPid);
     for (const connection of connections) connection.startLoad();
     await sleep(spec.warmupSeconds * 1000);
+    await hooks.atStart?.();
 
     const serverCpuAtStart = serverProcesses === null ? 0 : cpuSecondsOf(serverProcesses);
     const benchCpuAtStart = process.cpuUsage();
@@ -138,6 +145,7 @@ export async function runBench(spec: RunSpec, target: RunTarget): Promise<RunRes
     const windowEnd = performance.now();
     const benchCpu = process.cpuUsage(benchCpuAtStart);
     const serverCpuSeconds = serverProcesses === null ? null : cpuSecondsOf(serverProcesses) - serverCpuAtStart;
+    await hooks.atEnd?.();
     state.stopping = true;
 
     await Promise.race([Promise.all(connections.map((c) => c.waitForIdle())), sleep(DRAIN_TIMEOUT_MS)]);

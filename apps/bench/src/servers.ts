@@ -239,9 +239,9 @@ function answersPing(endpoint: Endpoint): Promise<boolean> {
   });
 }
 
-export async function startRedisServer(redisServer: string): Promise<StartedServer> {
+export async function startRedisServer(redisServer: string, extraArgs: readonly string[] = []): Promise<StartedServer> {
   const port = await freeLoopbackPort();
-  const child = spawn(redisServer, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+  const child = spawn(redisServer, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const server = new ManagedServer('redis-server', child);

@@ -5,7 +5,7 @@ export { COMMANDS, COMMAND_TABLE_VERSION, BY_OPCODE, lookup, commandNamed, arity
 export { keysOf, keyIndexes, lastKeyIndex, type KeyPositions } from './commands/key-positions';
 export type { WorkerShards, ShardTotals, ScriptStore, HereRunner } from './types';
 export { ERR, KindedReply, ReplyTo, type ReplySink } from './reply';
-export { exportShard } from './commands/handover';
+export { exportShard, ShardExport } from './commands/handover';
 export { integerArg } from './commands/args';
 export { compileGlob, globMatch, type Glob } from './commands/glob';
 export { parseScan, cursorAt, cursorText, type ScanRequest } from './commands/scan';
@@ -14,7 +14,7 @@ export { mergeInfo } from './commands/info-merge';
 export { COMMAND_DOCS, type CommandDoc, type DocArg } from './commands/docs';
 export { CommandStats, Histogram, statIndex, commandName, UNKNOWN_OPCODE, NO_STAT, clientOpcodesInOrder, DURATION_BUCKETS, FRAME_BUCKETS, type CommandRow, type HistogramSnapshot, type Protocol } from './figures/command-stats';
 export { combineShards, FIGURES, sumShards, ttlMean } from './figures/table';
+export { observeGc, gcStats } from './figures/gc';
 export { SampledFigures } from './figures/sampled';
 export { workerFigures, statsText } from './figures/worker';
 export type * from './figures/types';
-export { keyVersion } from './commands/txn';

@@ -35,6 +35,9 @@ export abstract class KindedReply implements ReplySink {
   bulk(value: string): void {
     this.reply(ReplyKind.BULK, value);
   }
+  bulkBytes(buf: Uint8Array, start: number, end: number): void {
+    this.reply(ReplyKind.BULK, Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).latin1Slice(start, end));
+  }
   integer(n: number | bigint): void {
     this.reply(ReplyKind.INTEGER, String(n));
   }

@@ -1,5 +1,5 @@
 import type { Args, Items, OutBuffer, ReplyEncoder } from '@kv/wire';
-import type { EvictionPolicy, Lru } from '@kv/lru';
+import type { EvictionPolicy, Lru, StoreMemory } from '@kv/lru';
 
 /**
  * The types commands and the modules that run them share. This module imports nothing from the
@@ -17,6 +17,8 @@ export interface ReplySink {
   /** No value: `NOTFOUND` in the text protocol, a null bulk in RESP. */
   nil(): void;
   bulk(value: string): void;
+  /** A bulk string whose bytes are buf[start, end): copied by the sink before it returns (a store's value). */
+  bulkBytes(buf: Uint8Array, start: number, end: number): void;
   integer(n: number | bigint): void;
   /** A Redis error line such as `ERR syntax error`; the text protocol says ERROR. */
   error(message: string): void;
@@ -65,6 +67,8 @@ export interface WorkerShards<Stats = any> {
   readonly scripts: ScriptStore | null;
   /** What runs an EXECHERE or EVALHERE, when the router registered it. */
   readonly here: HereRunner | null;
+  /** The worker's arena, budget and eviction over its shards. */
+  readonly memory: StoreMemory;
   store(shard: number): Lru | undefined;
   adopt(shard: number): Lru;
   totals(): ShardTotals;

@@ -81,7 +81,7 @@ function infoOf(stats: CommandStats, ...args: string[]): string {
     conns: { size: 0 },
     commandStats: stats,
     peers: { forwarded: 0, framesSent: () => 1, frameCommands: frames },
-    node: { servedForPeers: 0, peerFrames: 0 },
+    node: { servedForPeers: 0, peerFrames: 0, arenaBytes: 0 },
     sampled: { opsPerSecond: () => 0, memoryPeak: () => 0 },
     scripts: { figures: { count: 0, bytes: 0, vmBytes: 0, evicted: 0 } },
     eventLoopDelay: () => ({ count: 0, min: 0, mean: 0, max: 0, p50: 0, p90: 0, p99: 0 }),

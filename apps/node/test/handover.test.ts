@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { argsOf, shardOfString } from '@kv/wire';
 import type { LruHash } from '@kv/lru';
+import { del, expiryOf, oldestFirst, put, read, setExpiry, typeOf, valueOf } from './store';
 import { exportShard } from '../src/commands/handover';
 import { commandNamed } from '../src/commands/table';
 import { ReplyTo } from '../src/reply';
@@ -31,11 +32,11 @@ t('entries, expiries and recency order arrive whole, in chunks for a big shard',
   const store = from.store(3)!;
   const keys = keysOf(3, 8000);
   const later = Date.now() + 60_000;
-  keys.forEach((key, i) => store.set(key, `value-${i}-${'x'.repeat(i % 400)}`, i % 7 === 0 ? later + i : 0));
+  keys.forEach((key, i) => put(store, key, `value-${i}-${'x'.repeat(i % 400)}`, i % 7 === 0 ? later + i : 0));
   // Read the first hundred again: they become the most recent.
-  for (const key of keys.slice(0, 100)) store.get(key);
+  for (const key of keys.slice(0, 100)) read(store, key);
   // Some slots left empty, as a shard that has evicted or deleted has them.
-  for (const key of keys.slice(200, 300)) store.delete(key);
+  for (const key of keys.slice(200, 300)) del(store, key);
   const chunks = exportShard(store, 3, 0);
   assert.ok(chunks.length > 1, `one chunk for ${keys.length} entries`);
 
@@ -46,13 +47,7 @@ t('entries, expiries and recency order arrive whole, in chunks for a big shard',
   assert.equal(to.owned, [3]);
   assert.is(copy.size, store.size);
   assert.is(copy.bytes, store.bytes);
-  const order = (lru: typeof store) => {
-    const seen: string[] = [];
-    lru.forEachOldestFirst((key, value, expireAt, slot) => {
-      seen.push(`${key}=${value}@${expireAt}#${slot}`);
-    });
-    return seen;
-  };
+  const order = oldestFirst;
   // Same recency, expiries and slots: a SCAN cursor taken before the move walks the same order.
   assert.equal(order(copy), order(store));
   assert.is(order(copy).at(-1)!.split('=')[0], keys[99]);
@@ -64,7 +59,7 @@ t('entries, expiries and recency order arrive whole, in chunks for a big shard',
   assert.equal(walk(copy), walk(store));
   // The slots left empty are reused by the next writes, not lost.
   const before = walk(copy).length;
-  for (const key of keysOf(3, 100, 'new-')) copy.set(key, 'n');
+  for (const key of keysOf(3, 100, 'new-')) put(copy, key, 'n');
   assert.is(walk(copy).length, before + 100);
   assert.ok(copy.scanSlots(0, 100_000, []) === -1);
 });
@@ -78,8 +73,8 @@ t('a hash moves whole, with its expiry, slot, field order and insertion numbers:
   const HSCAN = commandNamed('HSCAN');
   const sink = () => new ReplyTo(() => {});
   from.executeOn(4, HSET, argsOf(['HSET', small, 'a', '1', 'b', '2']), sink());
-  store.setExpiryOf(small, Date.now() + 60_000);
-  store.set(plain, 'v');
+  setExpiry(store, small, Date.now() + 60_000);
+  put(store, plain, 'v');
   // A hash past one chunk's size travels whole in one chunk.
   for (let i = 0; i < 600; i++) from.executeOn(4, HSET, argsOf(['HSET', bigHash, `f${i}`, 'y'.repeat(2000)]), sink());
   for (let i = 0; i < 300; i++) from.executeOn(4, HSET, argsOf(['HSET', big, `f${i}`, String(i)]), sink());
@@ -97,11 +92,11 @@ t('a hash moves whole, with its expiry, slot, field order and insertion numbers:
   assert.ok(replies.every((r) => r === '1:'), replies.join());
   const copy = to.store(4)!;
   assert.is(copy.bytes, store.bytes);
-  assert.is(copy.typeOf(small), 'hash');
-  assert.is(copy.expiryOf(small), store.expiryOf(small));
-  assert.is(copy.typeOf(plain), 'string');
-  assert.equal((copy.peek(small) as LruHash).appendTo([], true, true), ['a', '1', 'b', '2']);
-  assert.is((copy.peek(bigHash) as LruHash).size, 600);
+  assert.is(typeOf(copy, small), 'hash');
+  assert.is(expiryOf(copy, small), expiryOf(store, small));
+  assert.is(typeOf(copy, plain), 'string');
+  assert.equal((valueOf(copy, small) as LruHash).appendTo([], true, true), ['a', '1', 'b', '2']);
+  assert.is((valueOf(copy, bigHash) as LruHash).size, 600);
   // ...and the rest after it, on the new owner: every field once.
   const rest: string[] = [];
   while (cursor !== '0') {
@@ -119,14 +114,14 @@ t('expired entries are not sent, an empty shard still arrives, `first` starts af
   const from = new ShardSet([5], 1024 * 1024);
   const to = new ShardSet([], 1024 * 1024);
   const [live, gone] = keysOf(5, 2);
-  from.store(5)!.set(live, 'a');
-  from.store(5)!.set(gone, 'b', Date.now() - 1);
+  put(from.store(5)!, live, 'a');
+  put(from.store(5)!, gone, 'b', Date.now() - 1);
   const chunks = exportShard(from.store(5)!, 5, 0);
   assert.is(chunks.length, 1);
-  // SHARDIMPORT shard version flags, then S key value expireAt slot.
-  assert.is(chunks[0].count, 9);
+  // SHARDIMPORT shard version flags, then S key value expireAt slot idle.
+  assert.is(chunks[0].count, 10);
   importAll(from, to, 5);
-  assert.is(to.store(5)!.get(live), 'a');
+  assert.is(valueOf(to.store(5)!, live), 'a');
   assert.is(to.store(5)!.size, 1);
   // A second hand-over of the (now empty) shard replaces what the first one left.
   from.store(5)!.clear();
@@ -138,7 +133,7 @@ t('a chunk for a shard not being taken on is refused', () => {
   const to = new ShardSet([], 64 * 1024 * 1024);
   const from = new ShardSet([7], 64 * 1024 * 1024);
   const many = keysOf(7, 6000);
-  for (const key of many) from.store(7)!.set(key, 'y'.repeat(200));
+  for (const key of many) put(from.store(7)!, key, 'y'.repeat(200));
   const chunks = exportShard(from.store(7)!, 7, 0);
   const replies: string[] = [];
   // The second chunk alone, without the first that adopts the shard.
@@ -150,7 +145,7 @@ t('a chunk for a shard not being taken on is refused', () => {
 t('chunks of another shard map version are refused: a hand-over that timed out leaves nothing', () => {
   const from = new ShardSet([2], 1024 * 1024);
   const to = new ShardSet([], 1024 * 1024);
-  from.store(2)!.set(keysOf(2, 1)[0], 'v');
+  put(from.store(2)!, keysOf(2, 1)[0], 'v');
   to.mapVersion = 7;
   const replies: string[] = [];
   for (const args of exportShard(from.store(2)!, 2, 6)) to.runWorkerCommand(SHARDIMPORT, args, new ReplyTo((_kind, payload) => replies.push(payload)));
@@ -160,7 +155,7 @@ t('chunks of another shard map version are refused: a hand-over that timed out l
 
 t('reconcile drops shards the map gives to others and takes on, empty, those it names', () => {
   const set = new ShardSet([1, 4], 1024 * 1024);
-  set.store(4)!.set(keysOf(4, 1)[0], 'stray');
+  put(set.store(4)!, keysOf(4, 1)[0], 'stray');
   assert.equal(set.reconcile([1, 9]), { dropped: [4], adopted: [9] });
   assert.equal(set.owned, [1, 9]);
   assert.is(set.store(4), undefined);
@@ -168,15 +163,23 @@ t('reconcile drops shards the map gives to others and takes on, empty, those it 
   assert.equal(set.reconcile([1, 9]), { dropped: [], adopted: [] });
 });
 
-t('drop and restore give a shard up and take it back', () => {
+t('detach and restore give a shard up and take it back whole; handedOver frees it', () => {
   const set = new ShardSet([1, 4, 9], 1024 * 1024);
   const store = set.store(4)!;
-  set.drop(4);
+  put(store, keysOf(4, 1)[0], 'kept');
+  const used = set.memory.used;
+  assert.is(set.detach(4), store);
   assert.equal(set.owned, [1, 9]);
   assert.is(set.store(4), undefined);
+  assert.is(set.memory.used, used, 'still charged while its hand-over runs');
   set.restore(4, store);
   assert.equal(set.owned, [1, 4, 9]);
   assert.is(set.store(4), store);
+  assert.is(valueOf(store, keysOf(4, 1)[0]), 'kept');
+  set.detach(4);
+  set.handedOver(store);
+  assert.is(set.memory.used, 0);
+  assert.is(set.memory.budget, (1024 * 1024 / 16) * 2, 'the budget follows the shards owned');
 });
 
 t.run();

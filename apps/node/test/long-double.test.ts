@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Lru } from '@kv/lru';
+import { memStore, put, valueOf } from './store';
 import { addLongDouble, formatLongDouble, isFiniteLongDouble, parseLongDouble } from '../src/commands/long-double';
 import { run } from './run-command';
 
@@ -34,19 +34,19 @@ const REDIS: [start: string, by: string, result: string][] = [
 
 t('INCRBYFLOAT answers what redis-server answers, past doubles in range and precision', () => {
   for (const [start, by, result] of REDIS) {
-    const lru = new Lru({ maxBytes: 1 << 20 });
-    lru.set('f', start);
+    const lru = memStore(1 << 20);
+    put(lru, 'f', start);
     assert.is(run(lru, 'INCRBYFLOAT', 'f', by), result, `${start} + ${by}`);
-    assert.is(lru.peek('f'), result);
+    assert.is(valueOf(lru, 'f'), result);
     assert.is(run(lru, 'HINCRBYFLOAT', 'h', 'x', start), formatLongDouble(parseLongDouble(start)!), 'a new field');
     assert.is(run(lru, 'HINCRBYFLOAT', 'h', 'x', by), result, `HINCRBYFLOAT ${start} + ${by}`);
   }
-  const lru = new Lru({ maxBytes: 1 << 20 });
-  lru.set('f', '1e4000');
+  const lru = memStore(1 << 20);
+  put(lru, 'f', '1e4000');
   const sum = run(lru, 'INCRBYFLOAT', 'f', '1e4000') as string;
   assert.is(sum.length, 4001);
   assert.ok(sum.startsWith('1999999999999999999993092774619924756986'));
-  lru.set('f', '1.18e4932');
+  put(lru, 'f', '1.18e4932');
   assert.equal(run(lru, 'INCRBYFLOAT', 'f', '1e4931'), { error: 'ERR increment would produce NaN or Infinity' }, 'past the long double range');
 });
 

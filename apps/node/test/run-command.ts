@@ -21,6 +21,7 @@ export function run(store: Lru, ...argv: string[]): Reply {
     status: (text) => set({ status: text }),
     nil: () => set(null),
     bulk: (value) => set(value),
+    bulkBytes: (buf, start, end) => set(Buffer.from(buf.subarray(start, end)).toString('latin1')),
     integer: (n) => set(typeof n === 'bigint' && n >= -(2n ** 53n) && n <= 2n ** 53n ? Number(n) : n),
     error: (message) => set({ error: message }),
     array: (items) => set(list(items)),

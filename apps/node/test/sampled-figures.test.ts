@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Lru } from '@kv/lru';
+import type { Lru } from '@kv/lru';
+import { del, memStore, put, setExpiry } from './store';
 import { argsOf } from '@kv/wire';
 import { avgTtlSeconds, sampleTtls } from '../src/figures/avg-ttl';
 import { InstantRate, SampledFigures } from '../src/figures/sampled';
@@ -29,10 +30,10 @@ rate('the mean of the last 16 rates sampled, in per second', () => {
 const ttl = suite('node:avg_ttl estimate');
 
 function storeWith(now: number, ttls: { seconds: number; count: number }[], plain: number): Lru {
-  const store = new Lru({ maxBytes: 1 << 24 });
+  const store = memStore(1 << 24);
   let n = 0;
-  for (const { seconds, count } of ttls) for (let i = 0; i < count; i++) store.set(`ttl:${n++}`, 'v', now + seconds * 1000);
-  for (let i = 0; i < plain; i++) store.set(`plain:${i}`, 'v');
+  for (const { seconds, count } of ttls) for (let i = 0; i < count; i++) put(store, `ttl:${n++}`, 'v', now + seconds * 1000);
+  for (let i = 0; i < plain; i++) put(store, `plain:${i}`, 'v');
   return store;
 }
 
@@ -51,7 +52,7 @@ ttl('the first look sets it to the mean TTL of the keys it found; later ones mov
 ttl('keys without a TTL are passed over; a sparse TTL is found within a few looks', () => {
   const now = Date.now();
   const store = storeWith(now, [], 2000);
-  store.set('the-one', 'v', now + 60_000);
+  put(store, 'the-one', 'v', now + 60_000);
   let looks = 0;
   while (avgTtlSeconds(store) === 0 && looks < 100) sampleTtls(store, now + looks++);
   assert.ok(looks < 100, 'found');
@@ -63,10 +64,10 @@ ttl('0 when the store has no key with a TTL (the estimate is dropped)', () => {
   const store = storeWith(now, [{ seconds: 100, count: 3 }], 0);
   sampleTtls(store, now);
   assert.ok(avgTtlSeconds(store) > 0);
-  for (let i = 0; i < 3; i++) store.setExpiryOf(`ttl:${i}`, 0);
+  for (let i = 0; i < 3; i++) setExpiry(store, `ttl:${i}`, 0);
   sampleTtls(store, now);
   assert.is(avgTtlSeconds(store), 0);
-  store.setExpiryOf('ttl:0', now + 10_000);
+  setExpiry(store, 'ttl:0', now + 10_000);
   assert.is(avgTtlSeconds(store), 0, 'not the old estimate');
   sampleTtls(store, now);
   assert.is(avgTtlSeconds(store), 10);
@@ -94,7 +95,7 @@ function infoOf(shards: ShardSet, ...args: string[]): string {
     conns: { size: 0 },
     commandStats: new CommandStats(),
     peers: { forwarded: 0, framesSent: () => 0, frameCommands: new Histogram(FRAME_BUCKETS) },
-    node: { servedForPeers: 0, peerFrames: 0 },
+    node: { servedForPeers: 0, peerFrames: 0, arenaBytes: 0 },
     sampled: samplers.get(shards)!,
     scripts: { figures: { count: 0, bytes: 0, vmBytes: 0, evicted: 0 } },
     eventLoopDelay: () => ({ count: 0, min: 0, mean: 0, max: 0, p50: 0, p90: 0, p99: 0 }),
@@ -108,8 +109,8 @@ const fields = (text: string) => new Map(text.split('\r\n').filter((l) => l.incl
 
 merge('used_memory is the bytes charged over the shards (what eviction compares with maxmemory); RSS is used_memory_rss', () => {
   const shards = new ShardSet([0, 1], 1 << 24);
-  shards.store(0)!.set('a', 'x'.repeat(100));
-  shards.store(1)!.set('b', 'y'.repeat(50), Date.now() + 100_000);
+  put(shards.store(0)!, 'a', 'x'.repeat(100));
+  put(shards.store(1)!, 'b', 'y'.repeat(50), Date.now() + 100_000);
   const f = fields(infoOf(shards, 'memory', 'clients', 'stats'));
   const bytes = shards.totals().bytes;
   assert.ok(bytes > 150);
@@ -124,7 +125,7 @@ merge('used_memory is the bytes charged over the shards (what eviction compares 
   assert.is(f.get('total_net_output_bytes'), '20');
   assert.ok(f.has('instantaneous_ops_per_sec') && f.has('total_error_replies'));
   // The peak stays when the data goes.
-  shards.store(0)!.delete('a');
+  del(shards.store(0)!, 'a');
   const after = fields(infoOf(shards, 'memory'));
   assert.is(after.get('used_memory_peak'), String(bytes));
   assert.ok(Number(after.get('used_memory')) < bytes);
@@ -145,8 +146,8 @@ merge("workers merge: used_memory and RSS summed, the ratio worked out from the 
 merge('db0 reports avg_ttl in ms from the estimate, averaged over the shards by their keys with a TTL', () => {
   const now = Date.now();
   const shards = new ShardSet([0, 1], 1 << 24);
-  for (let i = 0; i < 3; i++) shards.store(0)!.set(`a${i}`, 'v', now + 100_000);
-  shards.store(1)!.set('b', 'v', now + 500_000);
+  for (let i = 0; i < 3; i++) put(shards.store(0)!, `a${i}`, 'v', now + 100_000);
+  put(shards.store(1)!, 'b', 'v', now + 500_000);
   new SampledFigures(shards).sample(0, now);
   const db0 = fields(infoOf(shards, 'keyspace')).get('db0')!;
   const avg = Number(/avg_ttl=(\d+)/.exec(db0)![1]);

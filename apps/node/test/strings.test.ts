@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Lru, LruHash } from '@kv/lru';
+import { LruHash, type Lru } from '@kv/lru';
+import { memStore, put, typeOf } from './store';
 import { run } from './run-command';
 
 /**
@@ -16,20 +17,20 @@ const invalid = (command: string) => ({ error: `ERR invalid expire time in '${co
 const OK = { status: 'OK' };
 
 function store(): Lru {
-  return new Lru({ maxBytes: 1 << 20 });
+  return memStore(1 << 20);
 }
 
 function withHash(): Lru {
   const lru = store();
   const hash = new LruHash();
   hash.set('f', 'v');
-  lru.setHash('h', hash);
+  lru.setHashKey('h', hash);
   return lru;
 }
 
 t('an expire amount that is an int64 but overflows as ms is an invalid expire time, as Redis 7 (expire.tcl)', () => {
   const lru = store();
-  lru.set('foo', 'bar');
+  put(lru, 'foo', 'bar');
   assert.equal(run(lru, 'SET', 'foo', 'bar', 'EX', '10000000000000000'), invalid('set'));
   assert.equal(run(lru, 'SET', 'foo', 'bar', 'EX', '-9999999999999999'), invalid('set'));
   assert.equal(run(lru, 'GETEX', 'foo', 'EX', '10000000000000000'), invalid('getex'));
@@ -48,7 +49,7 @@ t('an expire amount that is an int64 but overflows as ms is an invalid expire ti
 
 t('EXPIRE: int64 ms overflow is an invalid expire time, checked after the options and before the key', () => {
   const lru = store();
-  lru.set('foo', 'bar');
+  put(lru, 'foo', 'bar');
   for (const amount of ['9223370399119966', '9223372036854776', '10000000000000000', '18446744073709561', '-9223372036854776', '-9999999999999999']) {
     assert.equal(run(lru, 'EXPIRE', 'foo', amount), invalid('expire'), amount);
   }
@@ -67,20 +68,20 @@ t('EXPIRE: int64 ms overflow is an invalid expire time, checked after the option
 
 t('INCRBYFLOAT: an infinite increment reads as a float and the result is refused (incr.tcl)', () => {
   const lru = store();
-  lru.set('foo', '0');
+  put(lru, 'foo', '0');
   for (const inf of ['+inf', 'inf', '-inf', 'Infinity', '-INFINITY']) {
     assert.equal(run(lru, 'INCRBYFLOAT', 'foo', inf), { error: 'ERR increment would produce NaN or Infinity' }, inf);
   }
   assert.equal(run(lru, 'INCRBYFLOAT', 'foo', 'nan'), { error: 'ERR value is not a valid float' });
   assert.equal(run(lru, 'INCRBYFLOAT', 'foo', '1.5'), '1.5');
-  lru.set('novar', '    11');
+  put(lru, 'novar', '    11');
   assert.equal(run(lru, 'INCRBYFLOAT', 'novar', '1.0'), { error: 'ERR value is not a valid float' });
   assert.equal(run(lru, 'GET', 'foo'), '1.5');
 });
 
 t("SET's and GETEX's options are all checked before the amount; an expiry option may repeat, not mix", () => {
   const lru = store();
-  lru.set('foo', 'bar');
+  put(lru, 'foo', 'bar');
   assert.equal(run(lru, 'SET', 'foo', 'bar', 'EX', 'abc', 'NOPE'), { error: 'ERR syntax error' });
   assert.equal(run(lru, 'SET', 'foo', 'bar', 'EX', '10', 'EX', '20'), OK);
   assert.equal(run(lru, 'TTL', 'foo'), 20);
@@ -115,7 +116,7 @@ t('a string command on a hash answers WRONGTYPE where Redis does; SET, SETNX, MG
   ]) {
     const lru = withHash();
     assert.equal(run(lru, ...argv), WRONGTYPE, argv.join(' '));
-    assert.is(lru.typeOf('h'), 'hash', `${argv.join(' ')} left the hash`);
+    assert.is(typeOf(lru, 'h'), 'hash', `${argv.join(' ')} left the hash`);
   }
   const lru = withHash();
   assert.equal(run(lru, 'INCRBY', 'h', 'x'), NOT_INTEGER, "INCRBY's increment is read before the key");

@@ -177,7 +177,8 @@ t('hash tags: {user1}.a and {user1}.b share a shard in both protocols; an MSET o
   };
   const idle = await crossed(null);
   // Pick a tag owned by this connection's worker: the one whose MSET crosses no more than nothing.
-  const tags = ['{a}', '{b}', '{c}', '{d}', '{e}', '{f}'];
+  // Tags on shards of both parities (15, 3, 14, 2, 7, 6): some are on this connection's worker.
+  const tags = ['{a}', '{b}', '{ta}', '{tb}', '{c}', '{tc}'];
   const deltas: number[] = [];
   for (const tag of tags) deltas.push((await crossed(['MSET', `${tag}x`, '1', `${tag}y`, '2', `${tag}z`, '3'])) - idle);
   const mine = tags.filter((_, i) => deltas[i] === 0);

@@ -31,10 +31,11 @@ noeviction.after(async () => {
 
 noeviction('refuses writes past the limit with Redis\'s OOM error (ERROR in text), keeps every key, still serves reads', async () => {
   const c = await RespClient.connect(cluster.port);
-  // 1mb over 16 shards: 64 KiB per shard, about 200 entries of 200-byte values.
-  const { written, refused } = await fillShard(c, 'no-', 3, 1000);
+  // 1mb is 512 KiB for each of 2 workers (a 16th per shard it owns), whatever shard the keys are
+  // in: about 2,000 entries of 200-byte values (a 224-byte block and 40 bytes of overhead each).
+  const { written, refused } = await fillShard(c, 'no-', 3, 10_000);
   assert.equal(refused, { error: OOM });
-  assert.ok(written.length > 100 && written.length < 400, `${written.length} fit`);
+  assert.ok(written.length > 1500 && written.length < 2500, `${written.length} fit`);
   assert.equal(await c.call('MGET', ...written.slice(0, 5)), written.slice(0, 5).map(() => VALUE), 'nothing was evicted');
   assert.is(await c.call('CONFIG', 'GET', 'maxmemory-policy').then((r) => (r as string[])[1]), 'noeviction');
   const text = await TextClient.connect(cluster.port);
@@ -65,7 +66,7 @@ volatile.after(async () => {
 
 volatile('evicts only keys with a TTL, then refuses', async () => {
   const c = await RespClient.connect(cluster.port);
-  // A 64 KiB shard holds about 148 of these entries (key + 200 + 232 bytes each).
+  // The worker's 512 KiB hold about 2,000 of these entries, all in one shard if need be.
   const plain: string[] = [];
   for (let i = 0; plain.length < 40; i++) {
     const key = `plain-${i}`;
@@ -82,7 +83,7 @@ volatile('evicts only keys with a TTL, then refuses', async () => {
       withTtl++;
     }
   }
-  const { written, refused } = await fillShard(c, 'more-', 5, 1000);
+  const { written, refused } = await fillShard(c, 'more-', 5, 10_000);
   assert.equal(refused, { error: OOM }, 'refused once only keys without TTL are left');
   assert.ok(written.length >= 60, `the TTL keys made room for ${written.length} writes`);
   assert.equal(await c.call('MGET', ...plain), plain.map(() => VALUE), 'no key without a TTL was evicted');
@@ -109,7 +110,7 @@ allkeys.after(async () => {
 
 allkeys('keeps taking writes, evicting the least recently used, and stays within its share', async () => {
   const c = await RespClient.connect(cluster.port);
-  const { written, refused } = await fillShard(c, 'all-', 7, 2000);
+  const { written, refused } = await fillShard(c, 'all-', 7, 6000);
   assert.is(refused, null, 'never refused');
   assert.is(await c.call('GET', written[0]), null, 'the oldest went');
   assert.is(await c.call('GET', written[written.length - 1]), VALUE, 'the newest stayed');

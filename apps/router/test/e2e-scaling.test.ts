@@ -242,7 +242,7 @@ let small: Cluster;
 let smallBase = '';
 
 ttl.before(async () => {
-  // 2 MB over 16 shards: 131072 bytes a shard, a few hundred entries of 100 bytes.
+  // 2 MB: 128 KiB for each shard a worker owns; the new worker 2 of 3 owns 5, about 4,000 entries of 100 bytes.
   small = await startCluster({ workers: 2, args: ['--admin-port', '0', '--maxmemory', '2mb'] });
   smallBase = await adminBase(small);
 });
@@ -279,11 +279,15 @@ ttl('entries keep their expiry and their recency order on the new owner', async 
     assert.ok(left > 40_000 && left <= 60_000, `PTTL ${key} = ${left}`);
   }
   assert.is(await client.call('TTL', old[0]), -1);
-  // Fill the shard past its limit: what goes first must be `recent`, not the `old` entries read last.
-  const filler = keysOfShard(SHARD, 'fill-', 200);
-  for (const key of filler) assert.is(await client.call('SET', key, value), 'OK');
-  const oldLeft = ((await client.call('EXISTS', ...old)) as number);
-  const recentLeft = ((await client.call('EXISTS', ...recent)) as number);
+  // Fill the worker past its budget, 50 keys at a time, until the first of `recent` goes: what goes
+  // first must be `recent`, not the `old` entries read last.
+  const filler = keysOfShard(SHARD, 'fill-', 6000);
+  let recentLeft = recent.length;
+  for (let at = 0; at < filler.length && recentLeft === recent.length; at += 50) {
+    assert.equal(await client.call('MSET', ...filler.slice(at, at + 50).flatMap((key) => [key, value])), 'OK');
+    recentLeft = (await client.call('EXISTS', ...recent)) as number;
+  }
+  const oldLeft = (await client.call('EXISTS', ...old)) as number;
   console.log(`  after refilling shard ${SHARD} on its new owner: ${oldLeft}/${old.length} re-read entries left, ${recentLeft}/${recent.length} others`);
   assert.ok(recentLeft < recent.length, 'nothing was evicted: the test did not fill the shard');
   assert.is(oldLeft, old.length, 'an entry read just before the move was evicted before older ones');

@@ -1,22 +1,22 @@
 /**
  * Expiry (TTL) bookkeeping over the slots: each slot's expiry, the slots that have one kept
  * densely so active expiry and volatile-lru sample only those, and their count and bytes.
- * Lazy expiry happens here too: `live()` removes an entry found past its time.
+ * Lazy expiry happens here too: `alive()` removes an entry found past its time.
  */
 
-import { NONE, Slots, growInt32 } from './slots';
+import { IndexedSlots } from './keyindex';
 
 /**
  * Expiry by slot in Unix ms (0 = none), the slots that have one densely, and each slot's index
  * among them.
  */
-export interface TtlArrays {
+interface TtlArrays {
   expires: Float64Array;
   slots: Int32Array;
   index: Int32Array;
 }
 
-export class ExpiringSlots extends Slots {
+export abstract class ExpiringSlots extends IndexedSlots {
   /** Entries removed because their time to live ran out (on access or by sampling). */
   expirations = 0;
   /** Entries that have an expiry time. */
@@ -24,32 +24,36 @@ export class ExpiringSlots extends Slots {
   /** Bytes charged for the entries that have an expiry: what volatile-lru could free. */
   volatileBytes = 0;
 
-  /**
-   * Made on the first TTL a shard sees (16 bytes a slot a cache without TTLs need not pay).
-   */
+  /** Where sampleTtl() goes on in the dense list. */
+  private ttlCursor = 0;
+  /** Made on the first TTL a shard sees (16 bytes a slot a cache without TTLs need not pay). */
   protected ttl: TtlArrays | null = null;
 
-  /** Expiry of a live key in Unix ms: 0 when it has none, -1 when the key does not exist. */
-  expiryOf(key: string): number {
-    const slot = this.live(key);
-    return slot < 0 ? -1 : this.expiryAt(slot);
+  /** Bytes charged for the entry in `slot`. */
+  abstract chargeAt(slot: number): number;
+  /** Removes the entry in `slot` and frees what it held. */
+  protected abstract removeSlot(slot: number): void;
+
+  protected override ttlArrayBytes(): number {
+    return this.ttl === null ? 0 : this.ttl.expires.byteLength + this.ttl.slots.byteLength + this.ttl.index.byteLength;
   }
 
-  /**
-   * Sets (Unix ms) or clears (0) the expiry of a live key, a write to it (its version changes);
-   * false when there is no such key.
-   */
-  setExpiryOf(key: string, expireAt: number): boolean {
-    const slot = this.live(key);
-    if (slot < 0) return false;
+  /** Expiry of the entry in `slot`, Unix ms; 0 when it has none. */
+  expireAt(slot: number): number {
+    const ttl = this.ttl;
+    return ttl === null ? 0 : ttl.expires[slot];
+  }
+
+  /** Sets (Unix ms) or clears (0) the expiry of a live entry: a write to it (its version changes). */
+  setExpireAt(slot: number, expireAt: number): void {
     this.setExpiry(slot, expireAt);
-    this.stamp(slot);
-    return true;
+    this.bumpVersion(slot);
   }
 
   /**
-   * Active expiry, Redis's way: look at up to `samples` random slots and remove those past their
-   * time; returns how many expired, so the caller can repeat while the expired share is high.
+   * Active expiry, Redis's way: look at up to `samples` random entries that have a TTL and remove
+   * those past their time; returns how many expired, so the caller can repeat while the expired
+   * share is high.
    */
   expireSample(now: number, samples: number): number {
     let expired = 0;
@@ -65,19 +69,35 @@ export class ExpiringSlots extends Slots {
     return expired;
   }
 
-  override clear(): void {
-    super.clear();
-    this.ttl = null;
-    this.volatile = 0;
-    this.volatileBytes = 0;
+  /**
+   * For Redis's avg_ttl: the time to live left (ms) summed over the next `samples` entries that
+   * have one (each at most once a call, going on from where the last call stopped), and how many
+   * of them had time left.
+   */
+  sampleTtl(now: number, samples: number): { sum: number; count: number } {
+    let sum = 0;
+    let count = 0;
+    const n = Math.min(samples, this.volatile);
+    for (let i = 0; i < n; i++) {
+      const left = this.ttl!.expires[this.ttl!.slots[(this.ttlCursor + i) % this.volatile]] - now;
+      if (left > 0) {
+        sum += left;
+        count++;
+      }
+    }
+    this.ttlCursor = this.volatile === 0 ? 0 : (this.ttlCursor + n) % this.volatile;
+    return { sum, count };
   }
 
-  /** The slot of a key that exists and has not expired, else -1 (an expired entry is removed). */
-  protected live(key: string): number {
-    const slot = this.index.get(key);
-    if (slot === undefined) return -1;
+  /** A random entry with a TTL, or -1 (volatile-lru's fallback). */
+  protected randomVolatile(): number {
+    return this.volatile === 0 ? -1 : this.ttl!.slots[(Math.random() * this.volatile) | 0];
+  }
+
+  /** `slot` if its entry has not expired; else the entry is removed (counted) and -1 returned. */
+  protected alive(slot: number): number {
     const ttl = this.ttl;
-    if (ttl === null) return slot;
+    if (slot < 0 || ttl === null) return slot;
     const at = ttl.expires[slot];
     if (at !== 0 && at <= Date.now()) {
       this.expirations++;
@@ -87,16 +107,11 @@ export class ExpiringSlots extends Slots {
     return slot;
   }
 
-  protected expiryAt(slot: number): number {
-    const ttl = this.ttl;
-    return ttl === null ? 0 : ttl.expires[slot];
-  }
-
   protected setExpiry(slot: number, expireAt: number): void {
     let ttl = this.ttl;
     if (ttl === null) {
       if (expireAt === 0) return;
-      const capacity = this.sizes.length;
+      const capacity = this.addrs.length;
       ttl = this.ttl = { expires: new Float64Array(capacity), slots: new Int32Array(capacity), index: new Int32Array(capacity) };
     }
     const had = ttl.expires[slot] !== 0;
@@ -104,16 +119,35 @@ export class ExpiringSlots extends Slots {
     if (!had && has) {
       ttl.index[slot] = this.volatile;
       ttl.slots[this.volatile++] = slot;
-      this.volatileBytes += this.sizes[slot];
+      this.volatileBytes += this.chargeAt(slot);
     } else if (had && !has) {
       this.forgetVolatile(slot);
     }
     ttl.expires[slot] = expireAt;
   }
 
-  /** Takes a slot out of volatileSlots, moving the last one into its place. */
+  /** The entry's charge changes by `delta`: volatile-lru's share follows. */
+  protected chargeChanged(slot: number, delta: number): void {
+    if (this.ttl !== null && this.ttl.expires[slot] !== 0) this.volatileBytes += delta;
+  }
+
+  /** Forgets a slot's expiry as it is freed. */
+  protected clearExpiry(slot: number): void {
+    const ttl = this.ttl;
+    if (ttl === null || ttl.expires[slot] === 0) return;
+    this.forgetVolatile(slot);
+    ttl.expires[slot] = 0;
+  }
+
+  protected resetExpiry(): void {
+    this.ttl = null;
+    this.volatile = 0;
+    this.volatileBytes = 0;
+  }
+
+  /** Takes a slot out of the dense list, moving the last one into its place. */
   private forgetVolatile(slot: number): void {
-    this.volatileBytes -= this.sizes[slot];
+    this.volatileBytes -= this.chargeAt(slot);
     const ttl = this.ttl!;
     const at = ttl.index[slot];
     const last = ttl.slots[--this.volatile];
@@ -121,32 +155,17 @@ export class ExpiringSlots extends Slots {
     ttl.index[last] = at;
   }
 
-  /** Removes an entry (forgetting its expiry) and frees its slot for reuse. */
-  protected removeSlot(slot: number): void {
-    this.index.delete(this.keys[slot]);
-    this.unlink(slot);
-    if (this.expiryAt(slot) !== 0) {
-      this.forgetVolatile(slot);
-      this.ttl!.expires[slot] = 0;
-    }
-    this.bytes -= this.sizes[slot];
-    this.sizes[slot] = 0;
-    // Drop the strings so their memory is reclaimable now, not when the slot is reused.
-    this.keys[slot] = '';
-    this.values[slot] = '';
-    this.next[slot] = this.freeHead;
-    this.freeHead = slot;
-  }
-
   /** Grows the expiry arrays, once made, with the slot arrays. */
-  protected override grow(): void {
-    super.grow();
+  protected override grow(capacity: number): void {
+    super.grow(capacity);
     const ttl = this.ttl;
-    if (ttl !== null) {
-      const capacity = this.sizes.length;
-      const expires = new Float64Array(capacity);
-      expires.set(ttl.expires);
-      this.ttl = { expires, slots: growInt32(ttl.slots, capacity), index: growInt32(ttl.index, capacity) };
-    }
+    if (ttl === null) return;
+    const expires = new Float64Array(capacity);
+    expires.set(ttl.expires);
+    const slots = new Int32Array(capacity);
+    slots.set(ttl.slots);
+    const index = new Int32Array(capacity);
+    index.set(ttl.index);
+    this.ttl = { expires, slots, index };
   }
 }

@@ -213,11 +213,3 @@ export class LruHash {
     this.holes = 0;
   }
 }
-
-/** What an Lru entry holds: a string, or a hash. */
-export type Value = string | LruHash;
-
-/** Bytes a value is charged besides its key and the entry overhead. */
-export function sizeOf(value: Value): number {
-  return typeof value === 'string' ? value.length : value.bytes;
-}

@@ -1,3 +1,6 @@
-export { Lru, type LruOptions, ENTRY_OVERHEAD } from './lru';
-export { LruHash, FIELD_OVERHEAD, HASH_OVERHEAD, sizeOf, type Value } from './hash';
-export type { EvictionPolicy } from './eviction';
+export { Lru } from './lru';
+export type { BytesSink, ByteView } from './values';
+export { StoreMemory, ENTRY_OVERHEAD, chunkSizeFor, type EvictionPolicy, type MemoryOptions } from './memory';
+export { Kind, KIND_NAMES } from './layout';
+export { LruHash, FIELD_OVERHEAD, HASH_OVERHEAD } from './hash';
+export { NONE } from './slots';

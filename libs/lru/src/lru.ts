@@ -1,278 +1,254 @@
 /**
- * One shard's store: a byte-bounded LRU map from key to value. Keys are latin1 strings (one char
- * per byte, so any bytes round-trip and V8 keeps them as compact one-byte strings); a value is
- * such a string or a hash of them (LruHash, hash.ts), which is one entry like any other: evicted,
- * expired and handed over whole, and charged again on every change.
+ * One shard's store: an LRU map from key to value whose keys and string values live in the
+ * worker's arena (arena.ts, layout.ts), indexed by keyed hash (keyindex.ts), with recency,
+ * versions and expiry in typed arrays by slot (slots.ts, expiry.ts), and the blocks written by
+ * entries.ts. Its bytes count against the worker's one budget, and eviction picks the least
+ * recently used entry over every shard of the worker (memory.ts): each shard's list is exact LRU,
+ * and the victim is the oldest of their tails.
  *
- * Built in layers, each a subclass of the one below so that every field lives on the one object:
- * slots.ts (parallel arrays over integer slots, the Map from key to slot, the recency list),
- * expiry.ts (TTLs, lazy and active expiry), eviction.ts (the maxmemory policies), and here the
- * map itself: reads and writes, byte accounting against maxBytes, SCAN's walk and hand-over.
+ * Callers work with slots: a lookup returns the slot of a live entry (or -1), valid until the
+ * next write to any store of the same memory (a write may evict). Keys are found by their bytes
+ * where they lie (a read buffer); string values are copied out to a sink or in from a buffer once.
+ * Entry kinds are layout.ts's Kind; a hash value is a JS object (hash.ts) charged by its bytes.
  */
 
-import { EvictingSlots, type EvictionPolicy } from './eviction';
-import { sizeOf, type LruHash, type Value } from './hash';
-import { NONE } from './slots';
+import { NIL } from './arena';
+import { Values } from './values';
+import type { LruHash } from './hash';
+import { Kind, keyLengthAt, keyStartAt, setValueLength, valueFieldAt, valueRoomAt, copyBytes } from './layout';
+import { type Evictable, type EvictionPolicy, type StoreMemory } from './memory';
+import { MAX_SLOTS, NONE } from './slots';
 
-/**
- * Bytes charged per entry on top of key and value lengths: what V8 really spends per entry once a
- * full shard has evicted for a while (heap snapshot under `npm run bench -- --memory-stress`:
- * ~238 bytes besides key and value; the Map's table doubles under insert-and-evict churn, and
- * the slot arrays grow by powers of two). Fresh inserts cost less (~90); a cache that is full
- * churns, so this is the figure that keeps a full cache near its limit.
- */
-export const ENTRY_OVERHEAD = 232;
+/** volatile-lru: entries looked at from the LRU end before taking an entry with a TTL at random. */
+const VOLATILE_WALK = 256;
 
-export interface LruOptions {
-  /** Default allkeys-lru. */
-  policy?: EvictionPolicy;
-  /** Upper bound of `bytes`: entries are evicted, least recently used first, to stay within it. */
-  maxBytes: number;
-  /** Bytes charged per entry besides key and value lengths. Default ENTRY_OVERHEAD. */
-  entryOverhead?: number;
-  /** Slots allocated up front; the arrays double when they fill. Default 1024. */
-  initialCapacity?: number;
-}
-
-export class Lru extends EvictingSlots {
-  /**
-   * Upper bound of `bytes`: over all entries, key length + entryOverhead + the value's length, or
-   * for a hash its `bytes` (fields, values and their overheads, hash.ts).
-   */
-  readonly maxBytes: number;
-  readonly entryOverhead: number;
-
+export class Lru extends Values implements Evictable {
   hits = 0;
   misses = 0;
+  evictions = 0;
+  /** The entry victimAge() chose. */
+  private victim = NONE;
 
-  constructor(options: LruOptions) {
-    if (!(options.maxBytes > 0)) throw new RangeError('maxBytes must be positive');
-    const maxBytes = options.maxBytes;
-    const entryOverhead = options.entryOverhead ?? ENTRY_OVERHEAD;
-    const policy = options.policy ?? 'allkeys-lru';
-    super(Math.max(16, options.initialCapacity ?? 1024), policy);
-    this.maxBytes = maxBytes;
-    this.entryOverhead = entryOverhead;
+  constructor(memory: StoreMemory, initialCapacity = 64) {
+    super(memory, Math.max(16, initialCapacity));
+    memory.register(this);
   }
 
-  /** What an entry would be charged. */
-  costOf(key: string, value: string): number {
-    return key.length + value.length + this.entryOverhead;
-  }
+  // ---- lookups -------------------------------------------------------------------------------
 
-  /** Bytes charged for a live key (key + value or hash bytes + entryOverhead); 0 when there is no such key. */
-  chargeOf(key: string): number {
-    const slot = this.live(key);
-    return slot < 0 ? 0 : this.sizes[slot];
-  }
-
-  /** How much `bytes` would grow if set() stored this entry (negative when it shrinks). */
-  growthOf(key: string, value: string): number {
-    const slot = this.live(key);
-    return key.length + value.length + this.entryOverhead - (slot >= 0 ? this.sizes[slot] : 0);
-  }
-
-  /**
-   * The value, made most recently used; counts a hit or a miss. An expired entry is a miss. A
-   * string command answers WRONGTYPE for a value that is not a string, as Redis does.
-   */
-  get(key: string): Value | undefined {
-    const slot = this.live(key);
+  /** The slot of the live key buf[start, end), made most recently used; counts a hit or a miss. */
+  read(buf: Uint8Array, start: number, end: number): number {
+    const slot = this.alive(this.find(this.hashOf(buf, start, end), buf, start, end));
     if (slot < 0) {
       this.misses++;
-      return undefined;
+      return -1;
     }
     this.hits++;
-    this.moveToHead(slot);
-    return this.values[slot];
+    this.touchSlot(slot);
+    return slot;
   }
 
-  /** The value without touching recency or counters. */
-  peek(key: string): Value | undefined {
-    const slot = this.live(key);
-    return slot < 0 ? undefined : this.values[slot];
+  /** The slot of the live key buf[start, end), touching neither recency nor counters; -1 if none. */
+  peek(buf: Uint8Array, start: number, end: number): number {
+    return this.alive(this.find(this.hashOf(buf, start, end), buf, start, end));
   }
 
-  has(key: string): boolean {
-    return this.live(key) >= 0;
+  /** read() for a key given as a latin1 string. */
+  readKey(key: string): number {
+    const n = this.toScratch(key, 0);
+    return this.read(this.memory.scratch, 0, n);
   }
 
-  /** TYPE's answer: `string`, `hash`, or `none` for a key that does not exist. Touches nothing. */
-  typeOf(key: string): 'string' | 'hash' | 'none' {
-    const slot = this.live(key);
-    return slot < 0 ? 'none' : typeof this.values[slot] === 'string' ? 'string' : 'hash';
+  /** peek() for a key given as a latin1 string. */
+  peekKey(key: string): number {
+    const n = this.toScratch(key, 0);
+    return this.peek(this.memory.scratch, 0, n);
   }
 
   /**
-   * The key's modification stamp, for WATCH: it changes on every write to the key (set, a hash's
-   * change, an expiry set or cleared, a delete and a new entry), is unique within the process
-   * (one counter for every Lru), and is 0 when the key does not exist or has expired. Reading it
-   * touches neither recency nor counters and removes nothing. An entry handed over to another
-   * worker (restoreAt) gets a new stamp there.
+   * The key's version stamp (WATCH): it changes on every write to the key (a value, a hash's
+   * change, an expiry set or cleared, a new entry), is unique within the process, and is 0 when
+   * the key does not exist or has expired. Touches neither recency nor counters, removes nothing.
    */
-  version(key: string): number {
-    const slot = this.index.get(key);
-    if (slot === undefined) return 0;
-    const at = this.expiryAt(slot);
+  versionOf(buf: Uint8Array, start: number, end: number): number {
+    const slot = this.find(this.hashOf(buf, start, end), buf, start, end);
+    if (slot < 0) return 0;
+    const at = this.expireAt(slot);
     return at !== 0 && at <= Date.now() ? 0 : this.versions[slot];
   }
 
+  /** versionOf() for a key given as a latin1 string. */
+  versionOfKey(key: string): number {
+    const n = this.toScratch(key, 0);
+    return this.versionOf(this.memory.scratch, 0, n);
+  }
+
+  /** Makes a live entry the most recently used without counting a hit (TOUCH). */
+  touch(slot: number): void {
+    this.touchSlot(slot);
+  }
+
+  // ---- writes --------------------------------------------------------------------------------
+
   /**
-   * Stores the entry as most recently used, evicting as the policy says until it fits.
-   * `expireAt` is Unix ms (0: never); `keepTtl` keeps an existing entry's expiry instead.
-   * Returns false, leaving the entry as it was, when it cannot fit: larger than maxBytes alone,
-   * or the policy found nothing (more) to evict.
+   * Stores the string value vbuf[vstart, vend) at key kbuf[kstart, kend) as most recently used,
+   * evicting as the policy says. `expireAt` is Unix ms (0: none); `keepTtl` keeps an existing
+   * entry's expiry instead. Returns the slot, or -1, changing nothing, when it cannot fit.
    */
-  set(key: string, value: string, expireAt = 0, keepTtl = false): boolean {
-    const cost = key.length + value.length + this.entryOverhead;
-    if (cost > this.maxBytes) return false;
-    let slot = this.live(key);
-    if (slot >= 0) {
-      if (!this.makeRoom(this.bytes + cost - this.sizes[slot] - this.maxBytes, slot)) return false;
-      this.bytes += cost - this.sizes[slot];
-      if (this.expiryAt(slot) !== 0) this.volatileBytes += cost - this.sizes[slot];
-      this.values[slot] = value;
-      this.sizes[slot] = cost;
-      if (!keepTtl) this.setExpiry(slot, expireAt);
-      this.stamp(slot);
-      this.moveToHead(slot);
-      return true;
-    }
-    if (!this.makeRoom(this.bytes + cost - this.maxBytes, NONE)) return false;
-    this.fill(this.allocSlot(), key, value, cost, expireAt);
-    return true;
+  setString(kbuf: Uint8Array, kstart: number, kend: number, vbuf: Uint8Array, vstart: number, vend: number, expireAt = 0, keepTtl = false): number {
+    const h = this.hashOf(kbuf, kstart, kend);
+    const slot = this.alive(this.find(h, kbuf, kstart, kend));
+    if (slot >= 0) return this.overwrite(slot, vbuf, vstart, vend, vend - vstart, expireAt, keepTtl) ? slot : -1;
+    return this.insert(h, kbuf, kstart, kend, Kind.STRING, vbuf, vstart, vend, vend - vstart, null, expireAt);
+  }
+
+  /** setString() for a key and value given as latin1 strings. */
+  setStringKey(key: string, value: string, expireAt = 0, keepTtl = false): number {
+    const k = this.toScratch(key, 0);
+    const v = this.toScratch(value, k);
+    const scratch = this.memory.scratch;
+    return this.setString(scratch, 0, k, scratch, k, k + v, expireAt, keepTtl);
+  }
+
+  /** Replaces a live entry's value with a string (INCR, SET on the entry just read), keeping its expiry. */
+  replaceValue(slot: number, vbuf: Uint8Array, vstart: number, vend: number): boolean {
+    return this.overwrite(slot, vbuf, vstart, vend, vend - vstart, 0, true);
   }
 
   /**
-   * Stores a hash as the key's value, most recently used and without expiry, evicting as set()
-   * does (HSET and friends on a key that does not exist). False, storing nothing, when it cannot
-   * fit. A key that exists loses its value and its expiry, as with set().
+   * Appends vbuf[vstart, vend) to a live string entry: in place while its block has room, else
+   * into a new block with room to grow (as much again, up to 1 MiB more), so repeated appends
+   * stay cheap. False, changing nothing, when it cannot fit.
    */
-  setHash(key: string, hash: LruHash): boolean {
-    const cost = key.length + hash.bytes + this.entryOverhead;
-    if (cost > this.maxBytes) return false;
-    const slot = this.live(key);
-    if (slot >= 0) {
-      if (!this.makeRoom(this.bytes + cost - this.sizes[slot] - this.maxBytes, slot)) return false;
-      this.resize(slot, cost);
-      this.values[slot] = hash;
-      this.setExpiry(slot, 0);
-      this.stamp(slot);
-      this.moveToHead(slot);
+  append(slot: number, vbuf: Uint8Array, vstart: number, vend: number): boolean {
+    const arena = this.memory.arena;
+    const addr = this.addrs[slot];
+    const bytes = arena.chunkOf(addr);
+    const words = arena.wordsOf(addr);
+    const p = arena.payloadOffset(addr);
+    const length = valueFieldAt(bytes, words, p);
+    const add = vend - vstart;
+    const at = keyStartAt(bytes, p) + keyLengthAt(bytes, words, p) + length;
+    if (length + add <= valueRoomAt(bytes, words, p, arena.blockSize(addr))) {
+      copyBytes(vbuf, vstart, vend, bytes, at);
+      setValueLength(bytes, words, p, length + add);
+      this.written(slot, 0, true);
       return true;
     }
-    if (!this.makeRoom(this.bytes + cost - this.maxBytes, NONE)) return false;
-    this.fill(this.allocSlot(), key, hash, cost, 0);
-    return true;
+    const room = length + add + Math.min(length + add, 1 << 20);
+    return this.rewrite(slot, Kind.STRING, bytes, at - length, length, vbuf, vstart, vend, room, null, 0, true);
   }
 
   /**
-   * Makes room for a live key's value to grow by `growth` bytes, evicting other entries as the
+   * Stores a hash at key kbuf[kstart, kend) (a new key, or one whose value it replaces, losing
+   * its expiry as SET does). The slot, or -1, storing nothing, when it cannot fit.
+   */
+  setHash(kbuf: Uint8Array, kstart: number, kend: number, hash: LruHash): number {
+    const h = this.hashOf(kbuf, kstart, kend);
+    const slot = this.alive(this.find(h, kbuf, kstart, kend));
+    if (slot >= 0) return this.rewrite(slot, Kind.HASH, null, 0, 0, null, 0, 0, 0, hash, 0, false) ? slot : -1;
+    return this.insert(h, kbuf, kstart, kend, Kind.HASH, null, 0, 0, 0, hash, 0);
+  }
+
+  /** setHash() for a key given as a latin1 string. */
+  setHashKey(key: string, hash: LruHash): number {
+    const n = this.toScratch(key, 0);
+    return this.setHash(this.memory.scratch, 0, n, hash);
+  }
+
+  /**
+   * Makes room for a live hash entry to grow by `growth` bytes, evicting other entries as the
    * policy says (never this one). False, evicting nothing, when it cannot: call it before a
    * change to a hash, and answer OOM when it fails. The charge itself is set by hashChanged().
    */
-  reserve(key: string, growth: number): boolean {
-    const slot = this.live(key);
-    if (slot < 0) return false;
+  reserve(slot: number, growth: number): boolean {
     if (growth <= 0) return true;
-    const size = this.sizes[slot] + growth;
-    if (size > this.maxBytes) return false;
-    return this.makeRoom(this.bytes + growth - this.maxBytes, slot);
+    if (this.chargeAt(slot) + growth > this.memory.budget) return false;
+    return this.memory.makeRoom(growth, this, slot);
   }
 
   /**
-   * After a change to the hash held at `key` (its `bytes` changed): charges the entry again, gives
-   * it a new version and makes it most recently used; a hash left empty is deleted, as Redis
-   * deletes an empty hash. Room for any growth was made by reserve() first.
+   * After a change to the hash held at `slot` (its `bytes` changed): charges the entry again,
+   * gives it a new version and makes it most recently used; a hash left empty is deleted, as
+   * Redis deletes an empty hash. Room for any growth was made by reserve() first.
    */
-  hashChanged(key: string): void {
-    const slot = this.live(key);
-    if (slot < 0) return;
-    const hash = this.values[slot];
-    if (typeof hash === 'string') return;
+  hashChanged(slot: number): void {
+    const handle = this.handleAt(slot);
+    const hash = this.objects[handle]!;
     if (hash.size === 0) return this.removeSlot(slot);
-    this.resize(slot, key.length + hash.bytes + this.entryOverhead);
-    this.stamp(slot);
-    this.moveToHead(slot);
+    this.rechargeHash(slot, handle, hash);
+    this.written(slot, 0, true);
   }
 
-  /** Charges a live slot `cost` bytes from now on. */
-  private resize(slot: number, cost: number): void {
-    const delta = cost - this.sizes[slot];
-    this.bytes += delta;
-    if (this.expiryAt(slot) !== 0) this.volatileBytes += delta;
-    this.sizes[slot] = cost;
-  }
-
-  /** Puts a new entry in a free slot as the most recently used. */
-  private fill(slot: number, key: string, value: Value, cost: number, expireAt: number): void {
-    this.keys[slot] = key;
-    this.values[slot] = value;
-    this.sizes[slot] = cost;
-    this.stamp(slot);
-    this.setExpiry(slot, expireAt);
-    this.bytes += cost;
-    this.index.set(key, slot);
-    this.linkAtHead(slot);
-  }
-
-  delete(key: string): boolean {
-    const slot = this.live(key);
-    if (slot < 0) return false;
+  /** Deletes a live entry. */
+  remove(slot: number): void {
     this.removeSlot(slot);
-    return true;
   }
 
-  /**
-   * A step of SCAN's walk over the slots, in slot order: appends to `out` the keys of unexpired
-   * entries in slots `from`, `from + 1` ... until `count` keys were found or `count * 10` slots (at
-   * least 1000) were looked at, and returns the slot to go on from, or -1 when no slot is left.
-   * Touches neither recency nor counters. An entry keeps its slot for as long as it lives, so a
-   * walk from 0 to -1 returns each key that existed throughout exactly once; a key added meanwhile
-   * may be missed (its slot may be behind the walk).
-   */
-  scanSlots(from: number, count: number, out: string[], now = Date.now()): number {
-    const used = this.used;
-    const stop = Math.min(used, from + Math.max(count * 10, 1000));
-    let slot = Math.max(0, from);
-    let found = 0;
-    while (slot < stop && found < count) {
-      const at = this.expiryAt(slot);
-      if (this.sizes[slot] !== 0 && (at === 0 || at > now)) {
-        out.push(this.keys[slot]);
-        found++;
+  /** Removes every entry, returning its memory. */
+  clear(): void {
+    this.releaseAll();
+    this.resetSlots(64);
+    this.resetIndex();
+    this.resetExpiry();
+  }
+
+  /** Clears the store and leaves the memory (its shard went to another worker). */
+  dispose(): void {
+    this.clear();
+    this.memory.unregister(this);
+  }
+
+  // ---- eviction (Evictable) ----------------------------------------------------------------------
+
+  victimAge(policy: EvictionPolicy, keep: number): number {
+    let slot = NONE;
+    if (policy === 'allkeys-lru') {
+      slot = this.tail !== NONE && this.tail === keep ? this.prev[keep] : this.tail;
+    } else if (policy === 'volatile-lru' && this.volatile > (keep >= 0 && this.expireAt(keep) !== 0 ? 1 : 0)) {
+      for (let s = this.tail, steps = 0; s !== NONE && steps < VOLATILE_WALK; s = this.prev[s], steps++) {
+        if (s !== keep && this.expireAt(s) !== 0) {
+          slot = s;
+          break;
+        }
       }
-      slot++;
+      while (slot === NONE) {
+        const s = this.randomVolatile();
+        if (s !== keep) slot = s;
+      }
     }
-    return slot >= used ? -1 : slot;
+    this.victim = slot;
+    return slot === NONE ? -1 : this.memory.ageOf(this.stamps[slot]);
   }
 
-  /**
-   * Every live entry from least to most recently used, with its expiry (Unix ms, 0: none) and its
-   * slot: restoring them in this order, each at its slot, into an empty Lru rebuilds the same
-   * recency and the same slot order (a shard's hand-over to another worker, which must not break
-   * a SCAN cursor taken before it). Touches neither recency nor counters.
-   */
-  forEachOldestFirst(visit: (key: string, value: Value, expireAt: number, slot: number) => void, now = Date.now()): void {
-    for (let slot = this.tail; slot !== NONE; slot = this.prev[slot]) {
-      const at = this.expiryAt(slot);
-      if (at !== 0 && at <= now) continue;
-      visit(this.keys[slot], this.values[slot], at, slot);
-    }
+  evictVictim(): void {
+    this.evictions++;
+    this.removeSlot(this.victim);
+    this.victim = NONE;
   }
 
+  // ---- SCAN and hand-over ------------------------------------------------------------------------
+
   /**
-   * Stores an entry at a given slot as the most recently used, for an Lru being rebuilt from
-   * forEachOldestFirst (no other writes until finishRestore). False, storing nothing, when the
-   * key or the slot is taken or the entry does not fit.
+   * Stores an entry at a given slot as the most recently used, for a store being rebuilt from
+   * another's entries taken oldest first (a hand-over: the slot keeps SCAN cursors valid, `idleMs`
+   * its recency). No other writes until finishRestore(). Evicts as the policy says to make room.
+   * False, storing nothing, when the slot or the key is taken or the entry does not fit.
    */
-  restoreAt(slot: number, key: string, value: Value, expireAt: number): boolean {
-    const cost = key.length + sizeOf(value) + this.entryOverhead;
-    if (!(slot >= 0) || this.index.has(key) || this.bytes + cost > this.maxBytes) return false;
-    while (slot >= this.sizes.length) this.grow();
-    if (this.sizes[slot] !== 0) return false;
-    this.fill(slot, key, value, cost, expireAt);
-    if (slot >= this.used) this.used = slot + 1;
+  restoreAt(slot: number, key: string, value: string | LruHash, expireAt: number, idleMs: number): boolean {
+    if (!(slot >= 0 && slot < MAX_SLOTS) || this.peekKey(key) >= 0) return false;
+    while (slot >= this.addrs.length) this.grow(this.addrs.length * 2);
+    if (this.addrs[slot] !== NIL) return false;
+    const k = this.toScratch(key, 0);
+    const scratch = this.memory.scratch;
+    const h = this.hashOf(scratch, 0, k);
+    let made: number;
+    if (typeof value === 'string') {
+      const v = this.toScratch(value, k);
+      made = this.insertAt(slot, h, scratch, 0, k, Kind.STRING, scratch, k, k + v, v, null, expireAt);
+    } else made = this.insertAt(slot, h, scratch, 0, k, Kind.HASH, null, 0, 0, 0, value, expireAt);
+    if (made < 0) return false;
+    this.stamps[slot] = (this.memory.stamp() - this.memory.ageFor(idleMs)) >>> 0;
     return true;
   }
 
@@ -280,9 +256,37 @@ export class Lru extends EvictingSlots {
   finishRestore(): void {
     this.freeHead = NONE;
     for (let slot = this.used - 1; slot >= 0; slot--) {
-      if (this.sizes[slot] !== 0) continue;
+      if (this.addrs[slot] !== NIL) continue;
       this.next[slot] = this.freeHead;
       this.freeHead = slot;
     }
+  }
+
+  /**
+   * Checks every invariant of the layout (for tests): the index, the recency list, the charges
+   * against the blocks, the memory's sums. A description of the first fault, or null.
+   */
+  check(): string | null {
+    const index = this.checkIndex();
+    if (index !== null) return index;
+    let count = 0;
+    let bytes = 0;
+    let volatileBytes = 0;
+    let volatile = 0;
+    for (let slot = this.head, prev = NONE; slot !== NONE; prev = slot, slot = this.next[slot]) {
+      if (this.prev[slot] !== prev) return `slot ${slot}: prev ${this.prev[slot]}, ${prev} expected`;
+      if (this.addrs[slot] === NIL) return `free slot ${slot} on the recency list`;
+      if (++count > this.size) return 'the recency list is longer than the store';
+      bytes += this.chargeAt(slot);
+      if (this.expireAt(slot) !== 0) {
+        volatile++;
+        volatileBytes += this.chargeAt(slot);
+      }
+      if (this.hashOf(...this.keyRange(slot)) !== this.hashes[slot]) return `slot ${slot}: stored hash is not its key's`;
+    }
+    if (count !== this.size) return `recency list holds ${count}, size ${this.size}`;
+    if (bytes !== this.bytes) return `charges sum to ${bytes}, bytes ${this.bytes}`;
+    if (volatile !== this.volatile || volatileBytes !== this.volatileBytes) return `volatile ${volatile}/${volatileBytes}, kept ${this.volatile}/${this.volatileBytes}`;
+    return null;
   }
 }

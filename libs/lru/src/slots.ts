@@ -1,42 +1,48 @@
-import type { Value } from './hash';
+import { NIL } from './arena';
+import type { StoreMemory } from './memory';
 
 /**
- * The storage under Lru: integer slots in parallel arrays (key, value, charged size, recency
- * links, version), a Map from key to slot, and the recency list threaded through the slots. There
- * is no object per entry (a hash value is one object: hash.ts). Freed slots are linked through
- * `next` and reused; the arrays grow by doubling. Knows nothing of expiry or eviction (expiry.ts
- * and eviction.ts build on it).
+ * One shard's entries as integer slots in parallel typed arrays: the entry's block address in
+ * the arena, its key's hash, the recency list's links, its version stamp and its recency stamp.
+ * There is no object per entry. Freed slots are linked through `next` and reused; an entry keeps
+ * its slot while it lives (SCAN's cursor walks slots), and the arrays grow by doubling (untouched
+ * pages cost no memory).
  *
- * The layers are subclasses, not objects the Lru holds, so every field stays on the one Lru
- * object and a get or set reaches it with no extra hop.
+ * The layers are subclasses (slots, index, expiry, the Lru itself), not objects it holds, so
+ * every field stays on the one object and a read reaches it with no extra hop.
  */
 
 /** No slot: the end of a list, or an empty list. */
 export const NONE = -1;
 
+/** Slots a shard may hold: the index's bucket has 26 bits for one (keyindex.ts). */
+export const MAX_SLOTS = (1 << 26) - 2;
+
 /**
  * The last version stamp handed out: one counter for the process, so stamps are unique across
- * every Lru in it. It starts at ms since 1970 x 1024, so a worker restarted later starts above
+ * every store in it. It starts at ms since 1970 x 1024, so a worker restarted later starts above
  * the stamps of the one before it unless that one wrote over 1024 times per ms on average;
  * stamps stay exact doubles (under 2^53) until the year 2248.
  */
 let clock = Date.now() * 1024;
 
 export class Slots {
-  /** Sum of the charged sizes over all entries. */
-  bytes = 0;
+  /** Live entries. */
+  size = 0;
+  readonly memory: StoreMemory;
 
-  protected readonly index = new Map<string, number>();
-  protected keys: string[];
-  protected values: Value[];
-  /** Charged bytes by slot; 0 marks a free slot. */
-  protected sizes: Int32Array;
+  /** Block address by slot; NIL marks a free slot. */
+  protected addrs: Uint32Array;
+  /** The key's hash (the index's) by slot. */
+  protected hashes: Uint32Array;
   /** Towards the least recently used end. */
   protected next: Int32Array;
   /** Towards the most recently used end. */
   protected prev: Int32Array;
-  /** Version stamp by slot: set on every write to the entry (Lru.version). */
+  /** Version stamp by slot: set on every write to the entry (WATCH). */
   protected versions: Float64Array;
+  /** Recency stamp by slot: the memory's tick at the last use. */
+  protected stamps: Uint32Array;
   /** Freed slots, linked through `next`. */
   protected freeHead = NONE;
   /** Slots handed out so far, free or not; the next fresh slot. */
@@ -44,35 +50,48 @@ export class Slots {
   protected head = NONE;
   protected tail = NONE;
 
-  constructor(capacity: number) {
-    this.keys = new Array<string>(capacity).fill('');
-    this.values = new Array<Value>(capacity).fill('');
-    this.sizes = new Int32Array(capacity);
+  constructor(memory: StoreMemory, capacity: number) {
+    this.memory = memory;
+    this.addrs = new Uint32Array(capacity).fill(NIL);
+    this.hashes = new Uint32Array(capacity);
     this.next = new Int32Array(capacity);
     this.prev = new Int32Array(capacity);
     this.versions = new Float64Array(capacity);
+    this.stamps = new Uint32Array(capacity);
   }
 
-  get size(): number {
-    return this.index.size;
+  /** Slots the arrays hold now (for figures: the store's own memory). */
+  get capacity(): number {
+    return this.addrs.length;
   }
 
-  /** Entries from most to least recently used, without touching recency (expired ones included). */
-  *entries(): IterableIterator<[string, Value]> {
-    for (let slot = this.head; slot !== NONE; slot = this.next[slot]) {
-      yield [this.keys[slot], this.values[slot]];
-    }
+  /** Slots handed out so far: every live slot is below this. */
+  get slotLimit(): number {
+    return this.used;
   }
 
-  clear(): void {
-    this.index.clear();
-    this.keys.fill('');
-    this.values.fill('');
-    this.sizes.fill(0);
-    this.bytes = 0;
-    this.used = 0;
-    this.freeHead = NONE;
-    this.head = this.tail = NONE;
+  /** True when `slot` holds an entry (expired or not). */
+  isLive(slot: number): boolean {
+    return slot >= 0 && slot < this.used && this.addrs[slot] !== NIL;
+  }
+
+  /** The least recently used entry's slot, or NONE. */
+  get oldest(): number {
+    return this.tail;
+  }
+
+  /** The slot used just after `slot` (towards the most recent), or NONE. */
+  newerThan(slot: number): number {
+    return this.prev[slot];
+  }
+
+  /** Ticks of the memory's recency clock since the entry was last used. */
+  ageAt(slot: number): number {
+    return this.memory.ageOf(this.stamps[slot]);
+  }
+
+  versionAt(slot: number): number {
+    return this.versions[slot];
   }
 
   protected allocSlot(): number {
@@ -81,27 +100,47 @@ export class Slots {
       this.freeHead = this.next[slot];
       return slot;
     }
-    if (this.used === this.sizes.length) this.grow();
+    if (this.used === this.addrs.length) {
+      if (this.used >= MAX_SLOTS) throw new RangeError(`a shard holds at most ${MAX_SLOTS} keys`);
+      this.grow(Math.min(this.used * 2, MAX_SLOTS));
+    }
     return this.used++;
   }
 
-  /** Doubles every array indexed by slot. */
-  protected grow(): void {
-    const capacity = this.sizes.length * 2;
-    this.sizes = growInt32(this.sizes, capacity);
-    this.next = growInt32(this.next, capacity);
-    this.prev = growInt32(this.prev, capacity);
-    const versions = new Float64Array(capacity);
-    versions.set(this.versions);
-    this.versions = versions;
-    for (let i = this.keys.length; i < capacity; i++) {
-      this.keys.push('');
-      this.values.push('');
-    }
+  protected freeSlot(slot: number): void {
+    this.addrs[slot] = NIL;
+    this.next[slot] = this.freeHead;
+    this.freeHead = slot;
+  }
+
+  /** Grows every array indexed by slot to `capacity`. */
+  protected grow(capacity: number): void {
+    const addrs = new Uint32Array(capacity).fill(NIL, this.addrs.length);
+    addrs.set(this.addrs);
+    this.addrs = addrs;
+    this.hashes = grown(this.hashes, new Uint32Array(capacity));
+    this.next = grown(this.next, new Int32Array(capacity));
+    this.prev = grown(this.prev, new Int32Array(capacity));
+    this.versions = grown(this.versions, new Float64Array(capacity));
+    this.stamps = grown(this.stamps, new Uint32Array(capacity));
+  }
+
+  /** Starts over with arrays of `capacity` slots. */
+  protected resetSlots(capacity: number): void {
+    this.addrs = new Uint32Array(capacity).fill(NIL);
+    this.hashes = new Uint32Array(capacity);
+    this.next = new Int32Array(capacity);
+    this.prev = new Int32Array(capacity);
+    this.versions = new Float64Array(capacity);
+    this.stamps = new Uint32Array(capacity);
+    this.size = 0;
+    this.used = 0;
+    this.freeHead = NONE;
+    this.head = this.tail = NONE;
   }
 
   /** The entry in `slot` was written: it gets a new version stamp. */
-  protected stamp(slot: number): void {
+  protected bumpVersion(slot: number): void {
     this.versions[slot] = ++clock;
   }
 
@@ -122,15 +161,28 @@ export class Slots {
     else this.prev[n] = p;
   }
 
-  protected moveToHead(slot: number): void {
+  /** Makes the entry the most recently used, stamped now. */
+  protected touchSlot(slot: number): void {
+    this.stamps[slot] = this.memory.stamp();
     if (slot === this.head) return;
     this.unlink(slot);
     this.linkAtHead(slot);
   }
+
+  /**
+   * Entries older than `limit` ticks get age `limit`. They are the least recently used, so the
+   * walk is from the tail and stops at the first younger one.
+   */
+  clampAges(limit: number): void {
+    const memory = this.memory;
+    const floor = memory.stamp() - limit;
+    for (let slot = this.tail; slot !== NONE && memory.ageOf(this.stamps[slot]) > limit; slot = this.prev[slot]) {
+      this.stamps[slot] = floor >>> 0;
+    }
+  }
 }
 
-export function growInt32(from: Int32Array, capacity: number): Int32Array {
-  const to = new Int32Array(capacity);
+function grown<T extends Uint32Array | Int32Array | Float64Array>(from: T, to: T): T {
   to.set(from);
   return to;
 }

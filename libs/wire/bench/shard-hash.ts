@@ -1,13 +1,13 @@
 /**
  * Micro-benchmark of the shard hash on the routing hot path (not a test: run it by hand).
  *   npx tsx libs/wire/bench/shard-hash.ts [rounds]
- * Prints ops/s of shardOf and shardOfString, with hash tags (the current code) and of the
- * seed's plain FNV-1a without them (copied below as it was before tags), over the same keys:
+ * Prints ops/s of shardOf and shardOfString (Redis Cluster's CRC16 slot, with hash tags: the
+ * current code) and of the seed's plain FNV-1a without tags (copied below), over the same keys:
  * bench-style `key:123456`, 40-byte keys, and tagged keys. Best of `rounds` (default 5) per row.
  */
-import { shardOf, shardOfString } from '../src/fnv';
+import { shardOf, shardOfString } from '../src/keyslot';
 
-/** shardOf before hash tags: FNV-1a over the whole key. */
+/** The seed's shard: FNV-1a over the whole key. */
 function plainShardOf(buf: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5;
   for (let i = start; i < end; i++) {

@@ -117,6 +117,15 @@ export class FrameEncoder {
     this.count++;
   }
 
+  /** A reply whose payload is buf[start, end) (a value copied out of the store). */
+  replyBytes(id: number, kind: ReplyKind, buf: Uint8Array, start: number, end: number): void {
+    this.out.u32(id);
+    this.out.u8(kind);
+    this.out.u32(end - start);
+    this.out.bytes(buf, start, end);
+    this.count++;
+  }
+
   /** An ARRAY reply: each item a bulk string, or nil when undefined. */
   replyArray(id: number, items: Items): void {
     this.list(id, ReplyKind.ARRAY, undefined, items);

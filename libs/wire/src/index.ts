@@ -1,6 +1,7 @@
 export { Args, copyArgs, argsOf } from './args';
 export { OutBuffer } from './out';
-export { SHARD_COUNT, fnv1a, shardOf, shardOfString } from './fnv';
+export { fnv1a } from './fnv';
+export { SHARD_COUNT, SLOT_COUNT, SLOTS_PER_SHARD, crc16, keySlot, keySlotOfString, shardOf, shardOfString } from './keyslot';
 export {
   TextParser,
   TextOp,

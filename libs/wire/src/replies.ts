@@ -9,6 +9,7 @@ import {
   resp3SetHeader,
   resp3Verbatim,
   respArrayHeader,
+  respBulkBytes,
   respBulkLatin1,
   respError,
   respInteger,
@@ -43,6 +44,8 @@ export interface ReplyEncoder {
   status(out: OutBuffer, text: string): void;
   nil(out: OutBuffer): void;
   bulk(out: OutBuffer, value: string): void;
+  /** A bulk string whose bytes are src[start, end) (copied into `out`). */
+  bulkBytes(out: OutBuffer, src: Uint8Array, start: number, end: number): void;
   integer(out: OutBuffer, n: number | bigint): void;
   error(out: OutBuffer, message: string): void;
   /** A list of values (undefined: nil). */
@@ -93,6 +96,10 @@ export const TEXT_REPLIES: ReplyEncoder = {
   status: (out, text) => textLine(out, text),
   nil: (out) => out.all(TEXT_NOTFOUND),
   bulk: (out, value) => textLine(out, value),
+  bulkBytes(out, src, start, end) {
+    out.bytes(src, start, end);
+    out.u8(NEWLINE);
+  },
   integer: (out, n) => textLine(out, String(n)),
   error: (out) => textError(out),
   /** The seed has no lists: one line per item (NOTFOUND for nil). */
@@ -139,6 +146,7 @@ export const RESP_REPLIES: ReplyEncoder = {
   status: (out, text) => respSimple(out, text),
   nil: (out) => respNull(out),
   bulk: (out, value) => respBulkLatin1(out, value),
+  bulkBytes: (out, src, start, end) => respBulkBytes(out, src, start, end),
   integer: (out, n) => respInteger2(out, n),
   error: (out, message) => countedRespError(out, message),
   array: (out, items) => respItems(out, items, false),
@@ -181,6 +189,7 @@ export const RESP3_REPLIES: ReplyEncoder = {
   status: (out, text) => respSimple(out, text),
   nil: (out) => resp3Null(out),
   bulk: (out, value) => respBulkLatin1(out, value),
+  bulkBytes: (out, src, start, end) => respBulkBytes(out, src, start, end),
   integer: (out, n) => respInteger2(out, n),
   error: (out, message) => countedRespError(out, message),
   array: (out, items) => respItems(out, items, true),

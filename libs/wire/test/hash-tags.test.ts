@@ -1,11 +1,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fnv1a, SHARD_COUNT, shardOf, shardOfString } from '../src/fnv';
+import { crc16, keySlot, keySlotOfString, shardOf, shardOfString } from '../src/keyslot';
 import { prng } from '../../../test-support/prng';
 
 /**
- * Hash tags: a key's shard is FNV-1a of the bytes between its first `{` and the first `}` after
- * it, when there is at least one; else of the whole key (Redis Cluster's and twemproxy's rule).
+ * Hash tags and slots: a key's slot is CRC16 of the bytes between its first `{` and the first `}`
+ * after it, when there is at least one, else of the whole key, mod 16384 (Redis Cluster's rule);
+ * its shard is the slot's 1,024-slot range.
  */
 const t = suite('wire:hash tags');
 
@@ -21,17 +22,28 @@ function reference(key: Buffer): number {
       to = close;
     }
   }
-  return fnv1a(key, from, to) & (SHARD_COUNT - 1);
+  return (crc16(key, from, to) & 16383) >>> 10;
 }
 
 const latin1 = (s: string) => Buffer.from(s, 'latin1');
-const whole = (s: string) => fnv1a(latin1(s), 0, s.length) & (SHARD_COUNT - 1);
+const whole = (s: string) => (crc16(latin1(s), 0, s.length) & 16383) >>> 10;
 const of = (s: string) => {
   const buf = latin1(s);
   const byBytes = shardOf(buf, 0, buf.length);
   assert.is(shardOfString(s), byBytes, `both forms agree on ${JSON.stringify(s)}`);
   return byBytes;
 };
+
+t("slots are Redis Cluster's: CLUSTER KEYSLOT's answers, in both forms", () => {
+  // From redis-server 7.0 (cluster-enabled yes): CLUSTER KEYSLOT <key>.
+  const known: [string, number][] = [['foo', 12182], ['bar', 5061], ['somekey', 11058], ['hello', 866], ['{user1000}.following', 3443], ['{user1000}.followers', 3443], ['', 0]];
+  for (const [key, slot] of known) {
+    assert.is(keySlot(latin1(key), 0, key.length), slot, key);
+    assert.is(keySlotOfString(key), slot, key);
+    assert.is(shardOfString(key), slot >>> 10, key);
+  }
+  assert.is(crc16(latin1('123456789'), 0, 9), 0x31c3, 'the XMODEM check value');
+});
 
 t('the part inside the first braces decides; keys without a tag hash whole, as before', () => {
   assert.is(of('{user1}.a'), whole('user1'));

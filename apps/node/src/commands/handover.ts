@@ -1,5 +1,5 @@
 import { argsOf, SHARD_COUNT, type Args } from '@kv/wire';
-import { LruHash, type Lru, type Value } from '@kv/lru';
+import { Kind, LruHash, NONE, type Lru } from '@kv/lru';
 import type { ReplySink } from '../reply';
 import type { WorkerShards } from '../types';
 
@@ -8,14 +8,17 @@ import type { WorkerShards } from '../types';
  * (apps/router/src/primary/scaling.ts leads it; apps/router/src/links/handover.ts sends). Internal:
  *   SHARDIMPORT shard version flags entry [entry ...]
  * where an entry is a string or a hash, whole:
- *   S key value expireAt slot
- *   H key expireAt slot n field value seq [field value seq ...]     (n fields)
+ *   S key value expireAt slot idle
+ *   H key expireAt slot idle n field value seq [field value seq ...]     (n fields)
  * `version` is the shard map version the move belongs to: a chunk arriving once the map has moved
  * on (the move timed out) is refused, so no stray copy is left behind. `flags`: FIRST takes the
  * shard on afresh, LAST ends it. Entries come oldest first and each goes back into its slot, so
- * the new owner has the sender's recency and slot order (a SCAN cursor stays valid), and keeps
- * its expiry (Unix ms, 0: none). A hash's fields keep their order and insertion numbers (an HSCAN
- * cursor stays valid too); a hash travels in one chunk, however big.
+ * the new owner has the sender's recency and slot order (a SCAN cursor stays valid), keeps its
+ * expiry (Unix ms, 0: none), and its idle time (ms since its last use), so it takes its place in
+ * the new owner's LRU order among the shards there. A hash's fields keep their order and insertion
+ * numbers (an HSCAN cursor stays valid too); a hash travels in one chunk, however big. The sender
+ * streams: each chunk is made when the one before was taken (ShardExport), so a shard is never
+ * copied whole into memory.
  */
 export const FIRST = 1;
 export const LAST = 2;
@@ -33,20 +36,22 @@ export function shardimport(shards: WorkerShards, args: Args, reply: ReplySink):
   let refused = 0;
   for (let i = 4; i < args.count; ) {
     const kind = args.latin1(i);
-    let value: Value;
-    let key: string, expireAt: number, slot: number;
-    if (kind === 'S' && i + 4 < args.count) {
+    let value: string | LruHash;
+    let key: string, expireAt: number, slot: number, idle: number;
+    if (kind === 'S' && i + 5 < args.count) {
       key = args.latin1(i + 1);
       value = args.latin1(i + 2);
       expireAt = Number(args.latin1(i + 3));
       slot = Number(args.latin1(i + 4));
-      i += 5;
-    } else if (kind === 'H' && i + 4 < args.count) {
+      idle = Number(args.latin1(i + 5));
+      i += 6;
+    } else if (kind === 'H' && i + 5 < args.count) {
       key = args.latin1(i + 1);
       expireAt = Number(args.latin1(i + 2));
       slot = Number(args.latin1(i + 3));
-      const fields = Number(args.latin1(i + 4));
-      i += 5;
+      idle = Number(args.latin1(i + 4));
+      const fields = Number(args.latin1(i + 5));
+      i += 6;
       if (!Number.isInteger(fields) || fields < 1 || i + fields * 3 > args.count) return reply.error('ERR bad hash in a shard import');
       const hash = new LruHash();
       let whole = true;
@@ -54,41 +59,80 @@ export function shardimport(shards: WorkerShards, args: Args, reply: ReplySink):
       if (!whole) return reply.error('ERR bad hash in a shard import');
       value = hash;
     } else return reply.error('ERR bad entry in a shard import');
-    // The sender held these entries within the same per-shard limit and in distinct slots, so they
-    // fit unless the limit differs; a refusal is reported rather than silently dropping the entry.
-    if (!store.restoreAt(slot, key, value, expireAt)) refused++;
+    if (!Number.isFinite(expireAt) || !Number.isFinite(idle)) return reply.error('ERR bad entry in a shard import');
+    // The budget here may be tighter than the sender's (it is the worker's): an entry that does
+    // not fit even after eviction is reported rather than silently dropped.
+    if (!store.restoreAt(slot, key, value, expireAt, Math.max(0, idle))) refused++;
   }
   if (flags & LAST) store.finishRestore();
   if (refused > 0) return reply.error(`ERR ${refused} entries did not fit`);
   reply.ok();
 }
 
-/** The SHARDIMPORT commands that copy `store` (shard `shard`) for map version `version`, oldest entry first. */
+/**
+ * The SHARDIMPORT chunks that copy a store (shard `shard`) for map version `version`, made one at
+ * a time, oldest entry first. The store must not change meanwhile: the sender detached it (no
+ * command reaches it, nothing evicts from it) until the hand-over ends.
+ */
+export class ShardExport {
+  /** Entries copied so far. */
+  entries = 0;
+  private slot: number;
+  private started = false;
+
+  constructor(
+    private readonly store: Lru,
+    private readonly shard: number,
+    private readonly version: number,
+  ) {
+    this.slot = store.oldest;
+  }
+
+  /** True once the last chunk was made. */
+  get done(): boolean {
+    return this.started && this.slot === NONE;
+  }
+
+  /** The next chunk (about CHUNK_BYTES, or one hash however big), or null once the last was made. */
+  next(): Args | null {
+    if (this.done) return null;
+    const store = this.store;
+    const parts = ['SHARDIMPORT', String(this.shard), String(this.version), this.started ? '0' : String(FIRST)];
+    this.started = true;
+    let bytes = 0;
+    const now = Date.now();
+    for (; this.slot !== NONE && bytes < CHUNK_BYTES; this.slot = store.newerThan(this.slot)) {
+      const slot = this.slot;
+      const expireAt = store.expireAt(slot);
+      if (expireAt !== 0 && expireAt <= now) continue;
+      const key = store.keyString(slot);
+      const idle = String(store.idleAt(slot));
+      switch (store.kindAt(slot)) {
+        case Kind.STRING: {
+          const value = store.valueString(slot);
+          parts.push('S', key, value, String(expireAt), String(slot), idle);
+          bytes += key.length + value.length + 40;
+          break;
+        }
+        case Kind.HASH: {
+          const hash = store.hashAt(slot);
+          parts.push('H', key, String(expireAt), String(slot), idle, String(hash.size));
+          hash.forEachNumbered((field, fieldValue, seq) => parts.push(field, fieldValue, String(seq)));
+          bytes += key.length + hash.bytes + 48;
+          break;
+        }
+      }
+      this.entries++;
+    }
+    if (this.slot === NONE) parts[3] = String(Number(parts[3]) | LAST);
+    return argsOf(parts);
+  }
+}
+
+/** Every chunk of a store's hand-over at once (tests; the sender streams with ShardExport). */
 export function exportShard(store: Lru, shard: number, version: number): Args[] {
-  const chunks: string[][] = [];
-  let parts: string[] = [];
-  let bytes = 0;
-  const start = () => {
-    parts = ['SHARDIMPORT', String(shard), String(version), chunks.length === 0 ? String(FIRST) : '0'];
-    bytes = 0;
-  };
-  start();
-  store.forEachOldestFirst((key, value, expireAt, slot) => {
-    if (typeof value === 'string') {
-      parts.push('S', key, value, String(expireAt), String(slot));
-      bytes += key.length + value.length + 32;
-    } else {
-      parts.push('H', key, String(expireAt), String(slot), String(value.size));
-      value.forEachNumbered((field, fieldValue, seq) => parts.push(field, fieldValue, String(seq)));
-      bytes += key.length + value.bytes + 40;
-    }
-    if (bytes >= CHUNK_BYTES) {
-      chunks.push(parts);
-      start();
-    }
-  });
-  if (chunks.length === 0 || parts.length > 4) chunks.push(parts);
-  const last = chunks[chunks.length - 1];
-  last[3] = String(Number(last[3]) | LAST);
-  return chunks.map((chunk) => argsOf(chunk));
+  const out = new ShardExport(store, shard, version);
+  const chunks: Args[] = [];
+  for (let chunk = out.next(); chunk !== null; chunk = out.next()) chunks.push(chunk);
+  return chunks;
 }

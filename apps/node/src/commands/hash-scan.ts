@@ -25,7 +25,7 @@ const LONG_MAX = 9223372036854775807n;
  */
 export function hrandfield(store: Lru, args: Args, reply: ReplySink): void {
   if (args.count === 2) {
-    const hash = readHash(store, args.latin1(1), reply);
+    const hash = readHash(store, args, reply);
     if (hash === null) return;
     if (hash === undefined) return reply.nil();
     return reply.bulk(hash.fieldAt(hash.randomPosition()));
@@ -36,7 +36,7 @@ export function hrandfield(store: Lru, args: Args, reply: ReplySink): void {
   if (args.count > 4 || (args.count === 4 && upperArg(args, 3) !== 'WITHVALUES')) return reply.error(ERR.syntax);
   const withValues = args.count === 4;
   if (withValues && (count < -LONG_MAX / 2n || count > LONG_MAX / 2n)) return reply.error('ERR value is out of range');
-  const hash = readHash(store, args.latin1(1), reply);
+  const hash = readHash(store, args, reply);
   if (hash === null) return;
   if (hash === undefined || count === 0n) return reply.array([]);
   const out: string[] = [];
@@ -81,7 +81,7 @@ const DEFAULT_COUNT = 10;
 export function hscan(store: Lru, args: Args, reply: ReplySink): void {
   const cursor = parseCursor(args.latin1(2));
   if (cursor === undefined) return reply.error('ERR invalid cursor');
-  const hash = readHash(store, args.latin1(1), reply);
+  const hash = readHash(store, args, reply);
   if (hash === null) return;
   if (hash === undefined) return reply.cursor('0', []);
   let count = DEFAULT_COUNT;

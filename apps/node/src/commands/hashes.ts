@@ -1,63 +1,78 @@
 import type { Args } from '@kv/wire';
-import { LruHash, type Lru } from '@kv/lru';
+import { Kind, LruHash, type Lru } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
+import { peekArg, readArg } from './keyarg';
 import { addLongDouble, formatLongDouble, isFiniteLongDouble, parseLongDouble, ZERO } from './long-double';
 import { INT64_MAX, INT64_MIN, int64 } from './numbers';
 
 /**
- * Hash commands, as Redis's t_hash.c: a hash is one entry of the shard's Lru (LruHash, charged
- * for its fields and charged again on each change, libs/lru/src/hash.ts). A key holding a string
+ * Hash commands, as Redis's t_hash.c: a hash is one entry of the shard's Lru, of kind HASH (an
+ * LruHash, charged for its fields and charged again on each change, libs/lru/src/hash.ts). A key holding a string
  * answers WRONGTYPE; a hash whose last field is deleted is deleted. A write that makes a hash
  * grow first makes room for the growth (Lru.reserve, evicting other keys as the policy says) and
  * answers OOM when there is none, changing nothing. HRANDFIELD and HSCAN are in hash-scan.ts.
  *
- * Reads go through Lru.get (recency and hit/miss counters, as Redis's lookupKeyRead), writes
+ * Reads go through Lru.read (recency and hit/miss counters, as Redis's lookupKeyRead), writes
  * through Lru.peek (Redis's lookupKeyWrite counts nothing) and then hashChanged (recency).
  */
 
-/** The hash at `key` for a reader: undefined when there is none, null once WRONGTYPE was answered. */
-export function readHash(store: Lru, key: string, reply: ReplySink): LruHash | undefined | null {
-  const value = store.get(key);
-  if (value === undefined || typeof value !== 'string') return value;
-  reply.error(ERR.wrongType);
-  return null;
+/** writeSlot()'s answer once it has answered WRONGTYPE. */
+const WRONG = -2;
+
+/** The hash at argument 1 for a reader: undefined when there is none, null once WRONGTYPE was answered. */
+export function readHash(store: Lru, args: Args, reply: ReplySink): LruHash | undefined | null {
+  const slot = readArg(store, args, 1);
+  if (slot < 0) return undefined;
+  switch (store.kindAt(slot)) {
+    case Kind.HASH:
+      return store.hashAt(slot);
+    case Kind.STRING:
+      reply.error(ERR.wrongType);
+      return null;
+  }
 }
 
-/** The hash at `key` for a writer (no counters): as readHash. */
-function writeHash(store: Lru, key: string, reply: ReplySink): LruHash | undefined | null {
-  const value = store.peek(key);
-  if (value === undefined || typeof value !== 'string') return value;
-  reply.error(ERR.wrongType);
-  return null;
+/** The slot of the hash at argument 1 for a writer (no counters): -1 when there is none, WRONG once WRONGTYPE was answered. */
+function writeSlot(store: Lru, args: Args, reply: ReplySink): number {
+  const slot = peekArg(store, args, 1);
+  if (slot < 0) return -1;
+  switch (store.kindAt(slot)) {
+    case Kind.HASH:
+      return slot;
+    case Kind.STRING:
+      reply.error(ERR.wrongType);
+      return WRONG;
+  }
 }
 
 /**
- * Sets fields on the hash at `key` (made when missing): the last value of a field given twice
- * wins, a new field goes last, as Redis applies them in turn. The fields that were new, or -1
- * after answering an error (WRONGTYPE, OOM).
+ * Sets fields on the hash at argument 1 (made when missing): the last value of a field given
+ * twice wins, a new field goes last, as Redis applies them in turn. The fields that were new, or
+ * -1 after answering an error (WRONGTYPE, OOM).
  */
-function setFields(store: Lru, key: string, pairs: Map<string, string> | [string, string], reply: ReplySink): number {
-  const hash = writeHash(store, key, reply);
-  if (hash === null) return -1;
+function setFields(store: Lru, args: Args, pairs: Map<string, string> | [string, string], reply: ReplySink): number {
+  const slot = writeSlot(store, args, reply);
+  if (slot === WRONG) return -1;
   const entries: Iterable<[string, string]> = pairs instanceof Map ? pairs : [pairs];
-  if (hash === undefined) {
+  if (slot < 0) {
     const made = new LruHash();
     for (const [field, value] of entries) made.set(field, value);
-    if (!store.setHash(key, made)) {
+    if (store.setHash(args.buf, args.starts[1], args.ends[1], made) < 0) {
       reply.error(ERR.oom);
       return -1;
     }
     return made.size;
   }
+  const hash = store.hashAt(slot);
   let growth = 0;
   for (const [field, value] of entries) growth += hash.growthOf(field, value);
-  if (!store.reserve(key, growth)) {
+  if (!store.reserve(slot, growth)) {
     reply.error(ERR.oom);
     return -1;
   }
   let added = 0;
   for (const [field, value] of entries) if (hash.set(field, value)) added++;
-  store.hashChanged(key);
+  store.hashChanged(slot);
   return added;
 }
 
@@ -72,28 +87,27 @@ function pairsOf(args: Args): Map<string, string> | [string, string] {
 /** HSET key field value [field value ...]: the fields added. */
 export function hset(store: Lru, args: Args, reply: ReplySink): void {
   if (args.count % 2 !== 0) return reply.error(ERR.arity('hset'));
-  const added = setFields(store, args.latin1(1), pairsOf(args), reply);
+  const added = setFields(store, args, pairsOf(args), reply);
   if (added >= 0) reply.integer(added);
 }
 
 /** HMSET key field value [field value ...]: HSET answering OK (deprecated in Redis, still there). */
 export function hmset(store: Lru, args: Args, reply: ReplySink): void {
   if (args.count % 2 !== 0) return reply.error(ERR.arity('hmset'));
-  if (setFields(store, args.latin1(1), pairsOf(args), reply) >= 0) reply.ok();
+  if (setFields(store, args, pairsOf(args), reply) >= 0) reply.ok();
 }
 
 /** HSETNX key field value: 1 when the field was set, 0 when it existed. */
 export function hsetnx(store: Lru, args: Args, reply: ReplySink): void {
-  const key = args.latin1(1);
-  const hash = writeHash(store, key, reply);
-  if (hash === null) return;
-  if (hash !== undefined && hash.has(args.latin1(2))) return reply.integer(0);
-  const added = setFields(store, key, [args.latin1(2), args.latin1(3)], reply);
+  const slot = writeSlot(store, args, reply);
+  if (slot === WRONG) return;
+  if (slot >= 0 && store.hashAt(slot).has(args.latin1(2))) return reply.integer(0);
+  const added = setFields(store, args, [args.latin1(2), args.latin1(3)], reply);
   if (added >= 0) reply.integer(added);
 }
 
 export function hget(store: Lru, args: Args, reply: ReplySink): void {
-  const hash = readHash(store, args.latin1(1), reply);
+  const hash = readHash(store, args, reply);
   if (hash === null) return;
   const value = hash?.get(args.latin1(2));
   if (value === undefined) reply.nil();
@@ -101,7 +115,7 @@ export function hget(store: Lru, args: Args, reply: ReplySink): void {
 }
 
 export function hmget(store: Lru, args: Args, reply: ReplySink): void {
-  const hash = readHash(store, args.latin1(1), reply);
+  const hash = readHash(store, args, reply);
   if (hash === null) return;
   const values: (string | undefined)[] = [];
   for (let i = 2; i < args.count; i++) values.push(hash?.get(args.latin1(i)));
@@ -110,28 +124,28 @@ export function hmget(store: Lru, args: Args, reply: ReplySink): void {
 
 /** HDEL key field [field ...]: the fields removed; the key goes with the last one. */
 export function hdel(store: Lru, args: Args, reply: ReplySink): void {
-  const key = args.latin1(1);
-  const hash = writeHash(store, key, reply);
-  if (hash === null) return;
-  if (hash === undefined) return reply.integer(0);
+  const slot = writeSlot(store, args, reply);
+  if (slot === WRONG) return;
+  if (slot < 0) return reply.integer(0);
+  const hash = store.hashAt(slot);
   let deleted = 0;
   for (let i = 2; i < args.count; i++) if (hash.delete(args.latin1(i))) deleted++;
-  if (deleted > 0) store.hashChanged(key);
+  if (deleted > 0) store.hashChanged(slot);
   reply.integer(deleted);
 }
 
 export function hexists(store: Lru, args: Args, reply: ReplySink): void {
-  const hash = readHash(store, args.latin1(1), reply);
+  const hash = readHash(store, args, reply);
   if (hash !== null) reply.integer(hash?.has(args.latin1(2)) ? 1 : 0);
 }
 
 export function hlen(store: Lru, args: Args, reply: ReplySink): void {
-  const hash = readHash(store, args.latin1(1), reply);
+  const hash = readHash(store, args, reply);
   if (hash !== null) reply.integer(hash?.size ?? 0);
 }
 
 export function hstrlen(store: Lru, args: Args, reply: ReplySink): void {
-  const hash = readHash(store, args.latin1(1), reply);
+  const hash = readHash(store, args, reply);
   if (hash !== null) reply.integer(hash?.get(args.latin1(2))?.length ?? 0);
 }
 
@@ -152,7 +166,7 @@ export function hgetall(store: Lru, args: Args, reply: ReplySink): void {
 }
 
 function listing(store: Lru, args: Args, reply: ReplySink, fields: boolean, values: boolean): void {
-  const hash = readHash(store, args.latin1(1), reply);
+  const hash = readHash(store, args, reply);
   if (hash === null) return;
   const items = hash === undefined ? [] : hash.appendTo([], fields, values);
   if (fields && values) reply.map(items);
@@ -163,16 +177,15 @@ function listing(store: Lru, args: Args, reply: ReplySink, fields: boolean, valu
 export function hincrby(store: Lru, args: Args, reply: ReplySink): void {
   const by = int64(args.latin1(3));
   if (by === undefined) return reply.error(ERR.notInteger);
-  const key = args.latin1(1);
   const field = args.latin1(2);
-  const hash = writeHash(store, key, reply);
-  if (hash === null) return;
-  const old = hash?.get(field);
+  const slot = writeSlot(store, args, reply);
+  if (slot === WRONG) return;
+  const old = slot >= 0 ? store.hashAt(slot).get(field) : undefined;
   const current = old === undefined ? 0n : int64(old);
   if (current === undefined) return reply.error('ERR hash value is not an integer');
   const next = current + by;
   if (next > INT64_MAX || next < INT64_MIN) return reply.error(ERR.overflow);
-  if (setFields(store, key, [field, next.toString()], reply) >= 0) reply.integer(next);
+  if (setFields(store, args, [field, next.toString()], reply) >= 0) reply.integer(next);
 }
 
 /** HINCRBYFLOAT key field increment: as HINCRBY, with Redis's float errors and long double arithmetic. */
@@ -180,15 +193,14 @@ export function hincrbyfloat(store: Lru, args: Args, reply: ReplySink): void {
   const by = parseLongDouble(args.latin1(3));
   if (by === undefined) return reply.error(ERR.notFloat);
   if (!isFiniteLongDouble(by)) return reply.error('ERR value is NaN or Infinity');
-  const key = args.latin1(1);
   const field = args.latin1(2);
-  const hash = writeHash(store, key, reply);
-  if (hash === null) return;
-  const old = hash?.get(field);
+  const slot = writeSlot(store, args, reply);
+  if (slot === WRONG) return;
+  const old = slot >= 0 ? store.hashAt(slot).get(field) : undefined;
   const current = old === undefined ? ZERO : parseLongDouble(old);
   if (current === undefined) return reply.error('ERR hash value is not a float');
   const next = addLongDouble(current, by);
   if (!isFiniteLongDouble(next)) return reply.error(ERR.nanOrInfinity);
   const text = formatLongDouble(next);
-  if (setFields(store, key, [field, text], reply) >= 0) reply.bulk(text);
+  if (setFields(store, args, [field, text], reply) >= 0) reply.bulk(text);
 }

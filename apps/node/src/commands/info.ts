@@ -245,7 +245,7 @@ const noProcess = (): ProcessStats => ({
   conns: { size: 0 },
   commandStats: new CommandStats(),
   peers: { forwarded: 0, framesSent: () => 0, frameCommands: new Histogram(FRAME_BUCKETS) },
-  node: { servedForPeers: 0, peerFrames: 0 },
+  node: { servedForPeers: 0, peerFrames: 0, arenaBytes: 0 },
   sampled: { opsPerSecond: () => 0, memoryPeak: () => 0 },
   scripts: { figures: { count: 0, bytes: 0, vmBytes: 0, evicted: 0 } },
   eventLoopDelay: () => ({ count: 0, min: 0, mean: 0, max: 0, p50: 0, p90: 0, p99: 0 }),

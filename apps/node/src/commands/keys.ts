@@ -3,7 +3,7 @@ import type { Lru } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
 import { upperArg } from './args';
 import { expireTimeAt, INVALID, NOT_INTEGER, type ExpiryUnit } from './expire-args';
-import { keyVersion } from './txn';
+import { peekArg } from './keyarg';
 
 /**
  * Key-space commands on one key, as Redis's db.c and expire.c, for a key of any type. Multi-key
@@ -12,40 +12,47 @@ import { keyVersion } from './txn';
 
 /** DEL / UNLINK one key: 1 if it existed. */
 export function del(store: Lru, args: Args, reply: ReplySink): void {
-  reply.integer(store.delete(args.latin1(1)) ? 1 : 0);
+  const slot = peekArg(store, args, 1);
+  if (slot >= 0) store.remove(slot);
+  reply.integer(slot >= 0 ? 1 : 0);
 }
 
 export function exists(store: Lru, args: Args, reply: ReplySink): void {
-  reply.integer(store.has(args.latin1(1)) ? 1 : 0);
+  reply.integer(peekArg(store, args, 1) >= 0 ? 1 : 0);
 }
 
 /** TOUCH one key: refreshes its recency. */
 export function touch(store: Lru, args: Args, reply: ReplySink): void {
-  const key = args.latin1(1);
-  if (!store.has(key)) return reply.integer(0);
-  store.get(key);
-  store.hits--;
-  reply.integer(1);
+  const slot = peekArg(store, args, 1);
+  if (slot >= 0) store.touch(slot);
+  reply.integer(slot >= 0 ? 1 : 0);
 }
 
 export function type(store: Lru, args: Args, reply: ReplySink): void {
-  reply.status(store.typeOf(args.latin1(1)));
+  const slot = peekArg(store, args, 1);
+  reply.status(slot < 0 ? 'none' : store.typeName(slot));
+}
+
+/** The key's expiry in Unix ms: 0 when it has none, -1 when there is no such key. */
+function expiryOfArg(store: Lru, args: Args): number {
+  const slot = peekArg(store, args, 1);
+  return slot < 0 ? -1 : store.expireAt(slot);
 }
 
 export function ttl(store: Lru, args: Args, reply: ReplySink): void {
-  const at = store.expiryOf(args.latin1(1));
+  const at = expiryOfArg(store, args);
   reply.integer(at <= 0 ? (at === 0 ? -1 : -2) : Math.round((at - Date.now()) / 1000));
 }
 
 export function pttl(store: Lru, args: Args, reply: ReplySink): void {
-  const at = store.expiryOf(args.latin1(1));
+  const at = expiryOfArg(store, args);
   reply.integer(at <= 0 ? (at === 0 ? -1 : -2) : Math.max(0, at - Date.now()));
 }
 
 export function persist(store: Lru, args: Args, reply: ReplySink): void {
-  const key = args.latin1(1);
-  if (store.expiryOf(key) <= 0) return reply.integer(0);
-  store.setExpiryOf(key, 0);
+  const slot = peekArg(store, args, 1);
+  if (slot < 0 || store.expireAt(slot) === 0) return reply.integer(0);
+  store.setExpireAt(slot, 0);
   reply.integer(1);
 }
 
@@ -81,17 +88,17 @@ function setExpiry(store: Lru, args: Args, reply: ReplySink, unit: ExpiryUnit, c
   const [at, status] = expireTimeAt(args, 2, unit);
   if (status === NOT_INTEGER) return reply.error(ERR.notInteger);
   if (status === INVALID) return reply.error(ERR.invalidExpire(command));
-  const key = args.latin1(1);
-  const current = store.expiryOf(key);
-  if (current < 0) return reply.integer(0);
+  const slot = peekArg(store, args, 1);
+  if (slot < 0) return reply.integer(0);
+  const current = store.expireAt(slot);
   // With GT a key without expiry counts as infinite, as in Redis; LT sets one on such a key.
   if ((nx && current !== 0) || (xx && current === 0) || (gt && (current === 0 || at <= current)) || (lt && current !== 0 && at >= current)) return reply.integer(0);
-  if (at <= Date.now()) store.delete(key);
-  else store.setExpiryOf(key, at);
+  if (at <= Date.now()) store.remove(slot);
+  else store.setExpireAt(slot, at);
   reply.integer(1);
 }
 
-/** KEYVERSION key (internal, for WATCH): the key's version, 0 when absent (Lru.version). */
+/** KEYVERSION key (internal, for WATCH): the key's version, 0 when absent (Lru.versionOf). */
 export function version(store: Lru, args: Args, reply: ReplySink): void {
-  reply.integer(keyVersion(store, args.latin1(1)));
+  reply.integer(store.versionOf(args.buf, args.starts[1], args.ends[1]));
 }

@@ -14,3 +14,30 @@ export function int64(text: string): bigint | undefined {
   const n = BigInt(text);
   return n > INT64_MAX || n < INT64_MIN ? undefined : n;
 }
+
+const MINUS = 0x2d;
+const ZERO = 0x30;
+
+/**
+ * The int64 buf[start, end) holds, as string2ll reads it: a number when it is within 2^53 (no
+ * allocation: INCR's usual case), a bigint past that; undefined when it holds none.
+ */
+export function int64Bytes(buf: Uint8Array, start: number, end: number): number | bigint | undefined {
+  const length = end - start;
+  if (length === 0 || length > 20) return undefined;
+  let p = start;
+  const negative = buf[p] === MINUS;
+  if (negative && ++p === end) return undefined;
+  if (buf[p] === ZERO && (end - p > 1 || negative)) return undefined;
+  if (end - p > 15) {
+    for (let i = p; i < end; i++) if (buf[i] < ZERO || buf[i] > ZERO + 9) return undefined;
+    return int64(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).latin1Slice(start, end));
+  }
+  let n = 0;
+  for (; p < end; p++) {
+    const d = buf[p] - ZERO;
+    if (d < 0 || d > 9) return undefined;
+    n = n * 10 + d;
+  }
+  return negative ? -n : n;
+}

@@ -133,7 +133,10 @@ export function scan(shards: WorkerShards, args: Args, reply: ReplySink): void {
 /** Drops from out[1..] the keys whose type (TYPE's name) is not `type`, keeping order. */
 function keepType(out: string[], store: Lru, type: string): void {
   let w = 1;
-  for (let r = 1; r < out.length; r++) if (store.typeOf(out[r]) === type) out[w++] = out[r];
+  for (let r = 1; r < out.length; r++) {
+    const slot = store.peekKey(out[r]);
+    if (slot >= 0 && store.typeName(slot) === type) out[w++] = out[r];
+  }
   out.length = w;
 }
 

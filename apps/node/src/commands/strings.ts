@@ -1,33 +1,32 @@
 import type { Args } from '@kv/wire';
-import type { Lru, Value } from '@kv/lru';
+import { Kind, type Lru } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
 import { INVALID, NOT_INTEGER, setExpiryAt, type ExpiryUnit } from './expire-args';
+import { peekArg, readArg, setArg } from './keyarg';
 import { expiryOf, GET, hasExpiry, KEEPTTL, NX, parseStringOptions, PERSIST, XX } from './string-options';
 
 /**
- * String commands, as Redis's t_string.c. Keys and values are latin1 strings (one char per byte).
- * A key holding another type (a hash) answers WRONGTYPE wherever Redis's checkType does; SET,
- * SETEX, PSETEX, the text protocol's PUT and MSET overwrite whatever the key held, and SETNX
- * counts any key as existing. The counters (INCR ...) are in counters.ts.
+ * String commands, as Redis's t_string.c. Keys and values are bytes in the store's arena: a GET
+ * copies the value from there into the reply, a SET copies it in from the read buffer, and no
+ * string is made on the way. A key holding another type answers WRONGTYPE wherever Redis's
+ * checkType does; SET, SETEX, PSETEX, the text protocol's PUT and MSET overwrite whatever the key
+ * held, and SETNX counts any key as existing. The counters (INCR ...) are in counters.ts.
  */
 
 export function get(store: Lru, args: Args, reply: ReplySink): void {
-  const value = store.get(args.latin1(1));
-  if (value === undefined) reply.nil();
-  else if (typeof value === 'string') reply.bulk(value);
-  else reply.error(ERR.wrongType);
+  replyString(store, readArg(store, args, 1), reply);
 }
 
 /** MGET's part for one key: nil for a key holding another type, as Redis's MGET. */
 export function getOrNil(store: Lru, args: Args, reply: ReplySink): void {
-  const value = store.get(args.latin1(1));
-  if (typeof value === 'string') reply.bulk(value);
+  const slot = readArg(store, args, 1);
+  if (slot >= 0 && store.kindAt(slot) === Kind.STRING) store.sendValue(slot, reply);
   else reply.nil();
 }
 
 /** The text protocol's PUT: SET key value with no options. */
 export function put(store: Lru, args: Args, reply: ReplySink): void {
-  if (store.set(args.latin1(1), args.latin1(2))) reply.ok();
+  if (setArg(store, args, 1, 2) >= 0) reply.ok();
   else reply.error(ERR.oom);
 }
 
@@ -38,24 +37,25 @@ export function set(store: Lru, args: Args, reply: ReplySink): void {
   if (typeof options === 'string') return reply.error(options);
   const expireAt = expiryOf(args, options, 'set');
   if (typeof expireAt === 'string') return reply.error(expireAt);
-  const key = args.latin1(1);
   const withGet = (options & GET) !== 0;
-  const old = options & (GET | NX | XX) ? store.peek(key) : undefined;
-  if (withGet && old !== undefined && typeof old !== 'string') return reply.error(ERR.wrongType);
-  if ((options & NX && old !== undefined) || (options & XX && old === undefined)) {
-    if (withGet) replyValue(reply, old);
+  const old = options & (GET | NX | XX) ? peekArg(store, args, 1) : -1;
+  if (withGet && old >= 0 && store.kindAt(old) !== Kind.STRING) return reply.error(ERR.wrongType);
+  if ((options & NX && old >= 0) || (options & XX && old < 0)) {
+    if (withGet) replyString(store, old, reply);
     else reply.nil();
     return;
   }
-  if (!store.set(key, args.latin1(2), expireAt, (options & KEEPTTL) !== 0)) return reply.error(ERR.oom);
-  if (withGet) replyValue(reply, old);
-  else reply.ok();
+  // GET answers the value the write replaces: a copy, taken before it goes.
+  const previous = withGet && old >= 0 ? store.valueString(old) : undefined;
+  if (setArg(store, args, 1, 2, expireAt, (options & KEEPTTL) !== 0) < 0) return reply.error(ERR.oom);
+  if (!withGet) reply.ok();
+  else if (previous === undefined) reply.nil();
+  else reply.bulk(previous);
 }
 
 export function setnx(store: Lru, args: Args, reply: ReplySink): void {
-  const key = args.latin1(1);
-  if (store.has(key)) return reply.integer(0);
-  if (!store.set(key, args.latin1(2))) return reply.error(ERR.oom);
+  if (peekArg(store, args, 1) >= 0) return reply.integer(0);
+  if (setArg(store, args, 1, 2) < 0) return reply.error(ERR.oom);
   reply.integer(1);
 }
 
@@ -73,24 +73,24 @@ function setWithExpiry(store: Lru, args: Args, reply: ReplySink, unit: ExpiryUni
   const at = setExpiryAt(args, 2, unit);
   if (at === NOT_INTEGER) return reply.error(ERR.notInteger);
   if (at === INVALID) return reply.error(ERR.invalidExpire(command));
-  if (!store.set(args.latin1(1), args.latin1(3), at)) return reply.error(ERR.oom);
+  if (setArg(store, args, 1, 3, at) < 0) return reply.error(ERR.oom);
   reply.ok();
 }
 
 export function getset(store: Lru, args: Args, reply: ReplySink): void {
-  const key = args.latin1(1);
-  const old = store.peek(key);
-  if (old !== undefined && typeof old !== 'string') return reply.error(ERR.wrongType);
-  if (!store.set(key, args.latin1(2))) return reply.error(ERR.oom);
-  replyValue(reply, old);
+  const old = peekArg(store, args, 1);
+  if (old >= 0 && store.kindAt(old) !== Kind.STRING) return reply.error(ERR.wrongType);
+  const previous = old >= 0 ? store.valueString(old) : undefined;
+  if (setArg(store, args, 1, 2) < 0) return reply.error(ERR.oom);
+  if (previous === undefined) reply.nil();
+  else reply.bulk(previous);
 }
 
 export function getdel(store: Lru, args: Args, reply: ReplySink): void {
-  const key = args.latin1(1);
-  const value = store.get(key);
-  if (value !== undefined && typeof value !== 'string') return reply.error(ERR.wrongType);
-  if (value !== undefined) store.delete(key);
-  replyValue(reply, value);
+  const slot = readArg(store, args, 1);
+  replyString(store, slot, reply);
+  // The reply holds a copy of the value by now.
+  if (slot >= 0 && store.kindAt(slot) === Kind.STRING) store.remove(slot);
 }
 
 /**
@@ -101,40 +101,49 @@ export function getdel(store: Lru, args: Args, reply: ReplySink): void {
 export function getex(store: Lru, args: Args, reply: ReplySink): void {
   const options = parseStringOptions(args, 2, false);
   if (typeof options === 'string') return reply.error(options);
-  const key = args.latin1(1);
-  const value = store.get(key);
-  if (value === undefined) return reply.nil();
-  if (typeof value !== 'string') return reply.error(ERR.wrongType);
+  const slot = readArg(store, args, 1);
+  if (slot < 0) return reply.nil();
+  if (store.kindAt(slot) !== Kind.STRING) return reply.error(ERR.wrongType);
   const expireAt = expiryOf(args, options, 'getex');
   if (typeof expireAt === 'string') return reply.error(expireAt);
-  reply.bulk(value);
+  store.sendValue(slot, reply);
   if (hasExpiry(options)) {
-    if (expireAt <= Date.now()) store.delete(key);
-    else store.setExpiryOf(key, expireAt);
-  } else if (options & PERSIST && store.expiryOf(key) > 0) store.setExpiryOf(key, 0);
+    if (expireAt <= Date.now()) store.remove(slot);
+    else store.setExpireAt(slot, expireAt);
+  } else if (options & PERSIST && store.expireAt(slot) > 0) store.setExpireAt(slot, 0);
 }
 
-/** V8's longest string: a value may not grow past it. */
+/** A value may not grow past this (Redis checks proto-max-bulk-len; V8's longest string is the other bound). */
 const MAX_VALUE_LENGTH = 2 ** 29 - 24;
 
+/** APPEND key value: in place in the value's block while it has room, so repeated appends stay cheap. */
 export function append(store: Lru, args: Args, reply: ReplySink): void {
-  const key = args.latin1(1);
-  const old = store.peek(key) ?? '';
-  if (typeof old !== 'string') return reply.error(ERR.wrongType);
-  if (old.length + args.length(2) > MAX_VALUE_LENGTH) return reply.error('ERR string exceeds maximum allowed size (proto-max-bulk-len)');
-  const value = old + args.latin1(2);
-  if (!store.set(key, value, 0, true)) return reply.error(ERR.oom);
-  reply.integer(value.length);
+  const slot = peekArg(store, args, 1);
+  if (slot < 0) {
+    if (setArg(store, args, 1, 2) < 0) return reply.error(ERR.oom);
+    return reply.integer(args.length(2));
+  }
+  if (store.kindAt(slot) !== Kind.STRING) return reply.error(ERR.wrongType);
+  const length = store.valueLength(slot) + args.length(2);
+  if (length > MAX_VALUE_LENGTH) return reply.error('ERR string exceeds maximum allowed size (proto-max-bulk-len)');
+  if (!store.append(slot, args.buf, args.starts[2], args.ends[2])) return reply.error(ERR.oom);
+  reply.integer(length);
 }
 
 export function strlen(store: Lru, args: Args, reply: ReplySink): void {
-  const value = store.peek(args.latin1(1));
-  if (value !== undefined && typeof value !== 'string') return reply.error(ERR.wrongType);
-  reply.integer(value?.length ?? 0);
+  const slot = peekArg(store, args, 1);
+  if (slot < 0) return reply.integer(0);
+  if (store.kindAt(slot) !== Kind.STRING) return reply.error(ERR.wrongType);
+  reply.integer(store.valueLength(slot));
 }
 
-function replyValue(reply: ReplySink, value: Value | undefined): void {
-  if (value === undefined) reply.nil();
-  else if (typeof value === 'string') reply.bulk(value);
-  else reply.error(ERR.wrongType);
+/** The string at `slot` (copied into the reply), nil for none, WRONGTYPE for another kind. */
+function replyString(store: Lru, slot: number, reply: ReplySink): void {
+  if (slot < 0) return reply.nil();
+  switch (store.kindAt(slot)) {
+    case Kind.STRING:
+      return store.sendValue(slot, reply);
+    case Kind.HASH:
+      return reply.error(ERR.wrongType);
+  }
 }

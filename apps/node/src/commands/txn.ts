@@ -1,5 +1,5 @@
 import { shardOfString, type Args } from '@kv/wire';
-import type { Lru } from '@kv/lru';
+import { Kind, type Lru } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
 import type { WorkerShards } from '../types';
 
@@ -31,8 +31,8 @@ export function txprepare(shards: WorkerShards, args: Args, reply: ReplySink): v
       // Routed by a map this worker no longer matches: an error, as GET would answer, not a nil.
       if (store === undefined) return reply.error('ERR key is not owned by this worker');
       // As Redis's MGET: nil for a key holding another type (a hash).
-      const value = store.get(key);
-      values.push(typeof value === 'string' ? value : undefined);
+      const slot = store.readKey(key);
+      values.push(slot >= 0 && store.kindAt(slot) === Kind.STRING ? store.valueString(slot) : undefined);
     }
     shards.holdFor(txid, from, []);
     reply.array(values);
@@ -46,8 +46,8 @@ export function txprepare(shards: WorkerShards, args: Args, reply: ReplySink): v
   for (const [key, value] of latest) {
     const store = shards.store(shardOfString(key));
     if (store === undefined) return reply.error('ERR key is not owned by this worker');
-    if (key.length + value.length + store.entryOverhead > store.maxBytes) return reply.error(ERR.oom);
-    if (mode === 'MSETNX' && store.has(key)) existing++;
+    if (store.costOf(key.length, value.length) > shards.memory.budget) return reply.error(ERR.oom);
+    if (mode === 'MSETNX' && store.peekKey(key) >= 0) existing++;
     writes.push([key, value]);
   }
   // All or nothing: every write must fit, in the order commit applies them, given the ones before.
@@ -57,28 +57,29 @@ export function txprepare(shards: WorkerShards, args: Args, reply: ReplySink): v
 }
 
 /**
- * True when Lru.set() would accept every write, applied in this order (what ShardSet.commit does),
- * so a commit never drops one. Per store it follows the bytes the policy cannot free:
- *  - allkeys-lru frees anything, so only an entry larger than a whole store fails (checked above);
- *  - noeviction frees nothing: the store's bytes after each write must stay within maxBytes;
+ * True when every write fits the worker's budget, applied in this order (what ShardSet.commit
+ * does), so a commit never drops one. It follows the bytes the policy cannot free:
+ *  - allkeys-lru frees anything, so only an entry larger than the whole budget fails (checked above);
+ *  - noeviction frees nothing: the bytes charged after each write must stay within the budget;
  *  - volatile-lru frees only entries with a TTL (an MSET'd key loses its TTL): the bytes of entries
- *    without one must stay within maxBytes after each write. Evicting a TTL'd key that a later
- *    write sets does not change that count, so the simulation needs no eviction order.
+ *    without one must stay within the budget after each write.
+ * Each write is charged what Lru.setString would charge it (costOfSet: in place, or a new block).
  * `writes` name each key once (txprepare keeps the last value of a key).
  */
 export function writesFit(shards: WorkerShards, writes: readonly [string, string][]): boolean {
-  if (shards.policy === 'allkeys-lru') return true;
-  const kept = new Map<Lru, number>();
+  const memory = shards.memory;
+  if (memory.policy === 'allkeys-lru') return true;
+  let volatileBytes = 0;
+  for (const s of shards.owned) volatileBytes += shards.store(s)!.volatileBytes;
+  let bytes = memory.policy === 'noeviction' ? memory.used : memory.used - volatileBytes;
   for (const [key, value] of writes) {
     const store = shards.store(shardOfString(key));
     if (store === undefined) return false;
-    let bytes = kept.get(store) ?? (shards.policy === 'noeviction' ? store.bytes : store.bytes - store.volatileBytes);
-    const cost = key.length + value.length + store.entryOverhead;
-    const before = store.chargeOf(key);
-    const freedByOverwrite = shards.policy === 'noeviction' || store.expiryOf(key) === 0 ? before : 0;
-    bytes += cost - freedByOverwrite;
-    if (bytes > store.maxBytes) return false;
-    kept.set(store, bytes);
+    const slot = store.peekKey(key);
+    const before = slot < 0 ? 0 : store.chargeAt(slot);
+    const freedByOverwrite = memory.policy === 'noeviction' || (slot >= 0 && store.expireAt(slot) === 0) ? before : 0;
+    bytes += store.costOfSet(slot, key.length, value.length) - freedByOverwrite;
+    if (bytes > memory.budget) return false;
   }
   return true;
 }
@@ -104,13 +105,8 @@ export function txhold(shards: WorkerShards, args: Args, reply: ReplySink): void
     const key = args.latin1(i);
     const store = shards.store(shardOfString(key));
     if (store === undefined) return reply.error('ERR key is not owned by this worker');
-    if (keyVersion(store, key) !== Number(args.latin1(i + 1))) changed++;
+    if (store.versionOfKey(key) !== Number(args.latin1(i + 1))) changed++;
   }
   shards.holdFor(args.latin1(1), from, []);
   reply.integer(changed);
-}
-
-/** A key's version (Lru.version): changes with every write to it; 0 when absent. */
-export function keyVersion(store: Lru, key: string): number {
-  return store.version(key);
 }

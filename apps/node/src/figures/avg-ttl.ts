@@ -3,23 +3,13 @@ import type { StoreState, TtlSource } from './types';
 /**
  * INFO's avg_ttl, estimated as Redis does: from keys with a TTL looked at every 100 ms (Redis: by
  * its active expiry), the estimate moving 1/50 of the way to each look's mean (the first look sets
- * it). Each look goes on along the store's slots from where the last stopped, as SCAN does, and
- * takes up to LOOK_KEYS live keys, stopping at WANT_TTLS with a TTL: a key keeps its slot, so every
- * key is looked at in turn. It reads the store only through SCAN's walk and TTL's lookup.
+ * it). Each look takes WANT_TTLS keys at random among those with a TTL (the store keeps them in a
+ * dense list for active expiry, so a look costs WANT_TTLS reads).
  */
 
-const LOOK_KEYS = 100;
 const WANT_TTLS = 20;
 
-interface Estimate {
-  /** Average TTL in ms; 0 before the first look found a key with one. */
-  ms: number;
-  /** The slot to go on from. */
-  cursor: number;
-}
-
-const estimates = new WeakMap<object, Estimate>();
-const keys: string[] = [];
+const estimates = new WeakMap<object, { ms: number }>();
 
 /** One look at a store's keys with a TTL (every 100 ms, beside active expiry). */
 export function sampleTtls(store: TtlSource, now: number): void {
@@ -27,29 +17,11 @@ export function sampleTtls(store: TtlSource, now: number): void {
     estimates.delete(store);
     return;
   }
+  const { sum, count } = store.sampleTtl(now, WANT_TTLS);
+  if (count === 0) return;
   let estimate = estimates.get(store);
-  if (estimate === undefined) estimates.set(store, (estimate = { ms: 0, cursor: 0 }));
-  let looked = 0;
-  let found = 0;
-  let sum = 0;
-  while (looked < LOOK_KEYS && found < WANT_TTLS) {
-    keys.length = 0;
-    const next = store.scanSlots(estimate.cursor, WANT_TTLS - found, keys, now);
-    for (const key of keys) {
-      looked++;
-      const at = store.expiryOf(key);
-      if (at > now) {
-        sum += at - now;
-        found++;
-      }
-    }
-    // At the end of the slots, start over next time.
-    estimate.cursor = next < 0 ? 0 : next;
-    if (next < 0 || keys.length === 0) break;
-  }
-  keys.length = 0;
-  if (found === 0) return;
-  const mean = sum / found;
+  if (estimate === undefined) estimates.set(store, (estimate = { ms: 0 }));
+  const mean = sum / count;
   estimate.ms = estimate.ms === 0 ? mean : (estimate.ms / 50) * 49 + mean / 50;
 }
 

@@ -1,5 +1,6 @@
 import { replyCounts } from '@kv/wire';
 import { avgTtlSeconds } from './avg-ttl';
+import { gcStats } from './gc';
 import type { Figure, ShardFigure, ShardsState, StoreState } from './types';
 
 /**
@@ -79,6 +80,20 @@ export const FIGURES: readonly Figure[] = [
     prom: 'kv_data_bytes_peak', json: 'bytes_peak', stats: 'bytes_peak', info: { section: 'memory', field: 'used_memory_peak', human: true } },
   { shape: 'worker', name: 'heap_memory', kind: 'gauge', unit: 'bytes', merge: 'sum', get: () => heapAndExternal(), help: 'V8 heap and external memory of the worker process: where the entries live, with everything else of the process.',
     prom: 'kv_heap_memory_bytes', json: 'heap_memory_bytes', stats: 'heap_memory', info: { section: 'memory', field: 'kv_heap_memory', human: true } },
+
+  // The store's own memory: the arena outside the V8 heap, and each shard's arrays.
+  { shape: 'worker', name: 'store_arena', kind: 'gauge', unit: 'bytes', merge: 'sum', get: (w) => w.node.arenaBytes, help: "Bytes of the worker's store arena: the chunks keys and string values live in, outside the V8 heap (used and free).",
+    prom: 'kv_store_arena_bytes', json: 'store_arena_bytes', stats: 'store_arena', info: { section: 'memory', field: 'kv_store_arena', human: true } },
+  { shape: 'shard', name: 'store_arrays', kind: 'gauge', unit: 'bytes', merge: 'sum', get: (s) => s.arrayBytes, help: "Bytes of the shard's typed arrays: slots (address, hash, recency links, version and stamp), the index and the expiry arrays.",
+    prom: 'kv_store_array_bytes', json: 'store_array_bytes', stats: 'store_arrays', info: { section: 'memory', field: 'kv_store_arrays', human: true } },
+  { shape: 'worker', name: 'gc_runs', kind: 'counter', unit: 'collections', merge: 'sum', get: () => gcStats.runs, help: 'Garbage collections of the worker since it started (perf_hooks gc entries).',
+    prom: 'kv_gc_runs_total', json: 'gc_runs', stats: 'gc_runs', info: { section: 'memory', field: 'kv_gc_runs' } },
+  { shape: 'worker', name: 'gc_seconds', kind: 'counter', unit: 'seconds', merge: 'seconds', get: () => gcStats.seconds, help: 'Time the worker spent in garbage collection since it started.',
+    prom: 'kv_gc_duration_seconds_total', json: 'gc_seconds', stats: 'gc_seconds', info: { section: 'memory', field: 'kv_gc_seconds' } },
+  { shape: 'worker', name: 'gc_max_pause', kind: 'gauge', unit: 'seconds', merge: 'max', get: () => gcStats.maxPauseSeconds, help: "The worker's longest garbage-collection pause since it started.",
+    prom: 'kv_gc_max_pause_seconds', json: 'gc_max_pause_seconds', stats: 'gc_max_pause_seconds', info: { section: 'memory', field: 'kv_gc_max_pause_seconds' } },
+  { shape: 'histogram', name: 'gc_pause', kind: 'histogram', unit: 'seconds', get: () => gcStats.pauses, help: "The worker's garbage-collection pauses (1, 2.5, 5 per decade, 1 us to 10 s).",
+    prom: 'kv_gc_pause_seconds', json: 'gc_pause_seconds', stats: 'gc_pause_seconds', info: { section: 'histograms', field: 'kv_gc_pause_usec', scale: 1e6 } },
 
   // The process.
   { shape: 'worker', name: 'cpu_system', kind: 'counter', unit: 'seconds', merge: 'seconds', get: () => process.cpuUsage().system / 1e6, help: 'CPU time the worker process spent in the kernel.',

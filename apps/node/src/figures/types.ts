@@ -74,7 +74,7 @@ export interface WorkerState {
   readonly conns: { readonly size: number };
   readonly commandStats: CommandSource;
   readonly peers: { readonly forwarded: number; framesSent(): number; readonly frameCommands: HistogramSource };
-  readonly node: { readonly servedForPeers: number; readonly peerFrames: number };
+  readonly node: { readonly servedForPeers: number; readonly peerFrames: number; readonly arenaBytes: number };
   readonly sampled: SampledState;
   /** The Lua script cache (every worker keeps every script) and the engine's heap. */
   readonly scripts: { readonly figures: { count: number; bytes: number; vmBytes: number; evicted: number } };
@@ -90,13 +90,14 @@ export interface StoreState {
   readonly evictions: number;
   readonly expirations: number;
   readonly volatile: number;
+  /** Bytes of the shard's typed arrays (slots, index, expiry). */
+  readonly arrayBytes: number;
 }
 
-/** What the avg_ttl sampler reads of a store (avg-ttl.ts): SCAN's walk and TTL's lookup. */
+/** What the avg_ttl sampler reads of a store (avg-ttl.ts): random keys among those with a TTL. */
 export interface TtlSource extends StoreState {
-  scanSlots(from: number, count: number, out: string[], now?: number): number;
-  /** Unix ms; 0: no TTL; -1: no such key. */
-  expiryOf(key: string): number;
+  /** The time to live left (ms) summed over up to `samples` random keys with a TTL, and their count. */
+  sampleTtl(now: number, samples: number): { sum: number; count: number };
 }
 
 /** A worker's shards (the node's ShardSet). */
@@ -121,7 +122,7 @@ export interface WorkerSlotFigures {
 }
 
 export type Kind = 'counter' | 'gauge' | 'histogram' | 'summary';
-export type Unit = 'commands' | 'commands per second' | 'frames' | 'clients' | 'keys' | 'bytes' | 'seconds' | 'reads' | 'workers' | 'times' | 'version' | 'boolean' | 'scripts';
+export type Unit = 'collections' | 'commands' | 'commands per second' | 'frames' | 'clients' | 'keys' | 'bytes' | 'seconds' | 'reads' | 'workers' | 'times' | 'version' | 'boolean' | 'scripts';
 /** How workers' values combine, in INFO and in /stats `totals`: `seconds` sums, shown with 6 decimals. */
 export type Merge = 'sum' | 'max' | 'first' | 'seconds';
 export type InfoSection = 'server' | 'clients' | 'memory' | 'stats' | 'cpu' | 'commandstats' | 'histograms' | 'keyspace';

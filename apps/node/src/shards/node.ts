@@ -96,6 +96,14 @@ export class FrameReplies implements ReplySink, EncodedSink {
     this.replies.bulk(this.encoder.out, value);
     this.encoder.endEncoded(at);
   }
+  bulkBytes(buf: Uint8Array, start: number, end: number): void {
+    const id = this.claim('bulk');
+    if (id === NO_REPLY) return;
+    if (this.replies === null) return this.encoder.replyBytes(id, ReplyKind.BULK, buf, start, end);
+    const at = this.encoder.beginEncoded(id);
+    this.replies.bulkBytes(this.encoder.out, buf, start, end);
+    this.encoder.endEncoded(at);
+  }
   integer(n: number | bigint): void {
     const id = this.claim('integer');
     if (id === NO_REPLY) return;
@@ -190,6 +198,11 @@ export class ShardNode {
 
   constructor(owned: readonly number[], maxmemory: number, policy: EvictionPolicy = 'allkeys-lru') {
     this.shards = new ShardSet(owned, maxmemory, policy);
+  }
+
+  /** Bytes of the store's arena chunks (keys and string values, outside the V8 heap). */
+  get arenaBytes(): number {
+    return this.shards.memory.arena.size;
   }
 
   /**

@@ -2,7 +2,7 @@ import type { Items, OutBuffer, ReplyEncoder } from '@kv/wire';
 import type { EncodedSink, ReplySink } from '../types';
 
 /** Where a guard sends what comes after it was put away (a handler answering late): nowhere. */
-const CLOSED: ReplySink = { ok() {}, status() {}, nil() {}, bulk() {}, integer() {}, error() {}, array() {}, map() {}, nullArray() {}, cursor() {} };
+const CLOSED: ReplySink = { ok() {}, status() {}, nil() {}, bulk() {}, bulkBytes() {}, integer() {}, error() {}, array() {}, map() {}, nullArray() {}, cursor() {} };
 
 /**
  * Stands between a command's handler and the sink its reply goes to (a client, a plan, a reply
@@ -51,6 +51,9 @@ export class ReplyOnce implements ReplySink, EncodedSink {
   }
   bulk(value: string): void {
     if (this.first()) this.target.bulk(value);
+  }
+  bulkBytes(buf: Uint8Array, start: number, end: number): void {
+    if (this.first()) this.target.bulkBytes(buf, start, end);
   }
   integer(n: number | bigint): void {
     if (this.first()) this.target.integer(n);

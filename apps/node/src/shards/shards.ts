@@ -1,9 +1,10 @@
-import { Lru, type EvictionPolicy } from '@kv/lru';
-import { SHARD_COUNT, shardOf, shardOfString, type Args } from '@kv/wire';
+import type { EvictionPolicy } from '@kv/lru';
+import { shardOf, shardOfString, type Args } from '@kv/wire';
 import type { ProcessStats, StatsProvider } from '../commands/info';
-import type { CommandSpec, HereRunner, ReplySink, ScriptStore, ShardTotals, WorkerShards } from '../types';
+import type { CommandSpec, HereRunner, ReplySink, ScriptStore, WorkerShards } from '../types';
 import { WaitingLine } from './line';
 import { ReplyGuards } from './once';
+import { OwnedStores } from './stores';
 
 /** An onError for ShardSet.run/defer: the failed command answers `ERR <message>` to its own sink. */
 export function answerTo(sink: ReplySink): (err: Error) => void {
@@ -19,18 +20,15 @@ interface Hold {
 }
 
 /**
- * The shards one worker owns, each an Lru holding maxmemory / 16 bytes. Only the owning process
- * ever touches a shard, so nothing here needs a lock between threads.
+ * The shards one worker owns (stores.ts) and the commands run on them: one reply each, whatever
+ * the handler does. Only the owning process ever touches a shard, so nothing here needs a lock
+ * between threads.
  *
  * A transaction spanning workers (MSET, MSETNX, MGET over several workers) holds every worker it
  * touches from its prepare to its commit: while held, everything else that would run on these
  * shards waits in `waiting`, in arrival order, so no one sees half of it (see ARCHITECTURE.md).
  */
-export class ShardSet implements WorkerShards<ProcessStats> {
-  private readonly stores: (Lru | undefined)[] = new Array(SHARD_COUNT);
-  /** The shards this worker owns now, ascending; a live resize adds and removes some. */
-  readonly owned: number[] = [];
-  private readonly perShard: number;
+export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> {
   private hold: Hold | null = null;
   private readonly goneLinks = new Set<number>();
   /** What waits behind the hold, bounded (line.ts). */
@@ -60,53 +58,14 @@ export class ShardSet implements WorkerShards<ProcessStats> {
   /** CLIENT LIST's lines for this worker's clients; set by the worker process. */
   clientList: ((ids: readonly number[] | null) => string) | null = null;
 
-  readonly policy: EvictionPolicy;
-
   constructor(owned: readonly number[], maxmemory: number, policy: EvictionPolicy = 'allkeys-lru') {
-    this.policy = policy;
-    this.perShard = Math.floor(maxmemory / SHARD_COUNT);
-    for (const s of owned) this.adopt(s);
+    super(owned, maxmemory, policy);
   }
 
-  /** Takes a shard on with an empty store (replacing what an earlier, failed hand-over left). */
-  adopt(shard: number): Lru {
-    const store = new Lru({ maxBytes: this.perShard, policy: this.policy });
-    this.restore(shard, store);
-    return store;
+  protected get holding(): boolean {
+    return this.hold !== null;
   }
 
-  /**
-   * Makes the shards held match the map: drops those the map gives to others (what is left of a
-   * hand-over that failed) and takes on, empty, those it names this worker for that it lacks (it
-   * was forked from an older map). Returns the shards dropped and taken on.
-   */
-  reconcile(owned: readonly number[]): { dropped: number[]; adopted: number[] } {
-    const dropped = this.owned.filter((s) => !owned.includes(s));
-    const adopted = owned.filter((s) => this.stores[s] === undefined);
-    for (const s of dropped) this.drop(s);
-    for (const s of adopted) this.adopt(s);
-    return { dropped, adopted };
-  }
-
-  /** Takes back a shard whose hand-over failed, with the store it had. */
-  restore(shard: number, store: Lru): void {
-    this.stores[shard] = store;
-    if (!this.owned.includes(shard)) {
-      this.owned.push(shard);
-      this.owned.sort((a, b) => a - b);
-    }
-  }
-
-  /** Gives a shard up (it now lives on another worker): its store is dropped. */
-  drop(shard: number): void {
-    this.stores[shard] = undefined;
-    const at = this.owned.indexOf(shard);
-    if (at >= 0) this.owned.splice(at, 1);
-  }
-
-  store(shard: number): Lru | undefined {
-    return this.stores[shard];
-  }
 
   /** True while work must wait its turn: a transaction holds the shards, or others wait already. */
   get busy(): boolean {
@@ -168,7 +127,7 @@ export class ShardSet implements WorkerShards<ProcessStats> {
       const lru = this.stores[shardOfString(key)];
       // txprepare checked that every write fits (writesFit), so this cannot fail; if it does
       // anyway, say so loudly rather than drop a key the client was told is stored.
-      if (lru === undefined || !lru.set(key, value)) {
+      if (lru === undefined || lru.setStringKey(key, value) < 0) {
         this.droppedWrites++;
         this.onFault('a committed transaction write was not applied', { txid, key_bytes: key.length, value_bytes: value.length, owned: lru !== undefined });
       }
@@ -266,36 +225,5 @@ export class ShardSet implements WorkerShards<ProcessStats> {
     }
   }
 
-  totals(): ShardTotals {
-    let keys = 0, bytes = 0, hits = 0, misses = 0, evictions = 0, expirations = 0, volatile = 0;
-    for (const s of this.owned) {
-      const lru = this.stores[s]!;
-      keys += lru.size;
-      bytes += lru.bytes;
-      hits += lru.hits;
-      misses += lru.misses;
-      evictions += lru.evictions;
-      expirations += lru.expirations;
-      volatile += lru.volatile;
-    }
-    return { keys, bytes, hits, misses, evictions, expirations, volatile };
-  }
 
-  /**
-   * Active expiry, as Redis's: per shard, sample 20 entries with a TTL and delete the expired;
-   * repeat while more than a quarter of a sample had expired, within `budgetMs` for the call.
-   */
-  expireCycle(budgetMs: number): void {
-    const start = Date.now();
-    for (const s of this.owned) {
-      const lru = this.stores[s]!;
-      while (lru.expireSample(Date.now(), 20) > 5) {
-        if (Date.now() - start >= budgetMs) return;
-      }
-    }
-  }
-
-  flush(): void {
-    for (const s of this.owned) this.stores[s]!.clear();
-  }
 }

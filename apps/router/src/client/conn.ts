@@ -240,6 +240,9 @@ export class Conn extends ConnState implements TextSink, RespSink, ConnectionCon
   bulk(value: string): void {
     this.replies.bulk(this.target(), value);
   }
+  bulkBytes(buf: Uint8Array, start: number, end: number): void {
+    this.replies.bulkBytes(this.target(), buf, start, end);
+  }
   integer(n: number | bigint): void {
     this.replies.integer(this.target(), n);
   }

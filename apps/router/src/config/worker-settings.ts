@@ -39,7 +39,19 @@ export function workerEnv(config: Config, start: Omit<WorkerStart, 'settings'> &
     [WORKER_ENV.peerPath]: start.peerPath,
     [WORKER_ENV.logLevel]: config['log-level'],
     [WORKER_ENV.config]: JSON.stringify(settings),
+    ...mallocEnv(),
   };
+}
+
+/**
+ * glibc's malloc for the workers: allocations of 128 KiB and more are mapped on their own, so
+ * the store's arrays, which grow by doubling, give the old copy back to the system when they are
+ * freed rather than leaving it in malloc's heap (measured: 109 -> 98 bytes of RSS per key for 1M
+ * keys of 32-byte values, whose arrays hold 96.5). A fixed threshold also stops glibc raising it
+ * after such a free. The operator's own setting wins.
+ */
+export function mallocEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return env.MALLOC_MMAP_THRESHOLD_ === undefined ? { MALLOC_MMAP_THRESHOLD_: '131072' } : {};
 }
 
 /** What workerEnv put in the environment, read back in the worker. */

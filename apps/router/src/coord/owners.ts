@@ -1,5 +1,5 @@
 import { argsOf, copyArgs, SHARD_COUNT, shardOf, shardOfString, type Args } from '@kv/wire';
-import { answerTo, commandNamed, keyVersion, LINE_FULL, ReplyTo, type CommandSpec, type ReplySink, type ShardNode } from '@kv/node';
+import { answerTo, commandNamed, LINE_FULL, ReplyTo, type CommandSpec, type ReplySink, type ShardNode } from '@kv/node';
 import type { Peers } from '../links/peers';
 import type { Pending } from '../links/types';
 
@@ -92,7 +92,7 @@ export class Owners {
   /** The version of a key on this worker's own shards (WATCH); 0 when absent or not here. */
   localVersion(key: string): number {
     const store = this.shards.store(shardOfString(key));
-    return store === undefined ? 0 : keyVersion(store, key);
+    return store === undefined ? 0 : store.versionOfKey(key);
   }
 
   /** Ends this worker's hold for a transaction: its writes applied (commit) or not; waiting work runs. */

@@ -8,6 +8,7 @@ export function encodingSink(out: OutBuffer, replies: ReplyEncoder): ReplySink {
     status: (text) => replies.status(out, text),
     nil: () => replies.nil(out),
     bulk: (value) => replies.bulk(out, value),
+    bulkBytes: (buf, start, end) => replies.bulkBytes(out, buf, start, end),
     integer: (n) => replies.integer(out, n),
     error: (message) => replies.error(out, message),
     array: (items) => replies.array(out, items),

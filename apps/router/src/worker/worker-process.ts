@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { ShardNode } from '@kv/node';
+import { observeGc, ShardNode } from '@kv/node';
 import { collectWorkerStats } from '../admin/admin';
 import { LOOP_DELAY_RESOLUTION_MS } from './loop-delay';
 import { log } from '../log';
@@ -58,6 +58,8 @@ export function runWorker(): void {
     node.shards.expireCycle(2);
     router.sampled.sample(router.commands, Date.now());
   }, 100).unref();
+  // Garbage collections (count, time, longest pause) for INFO, /stats and /metrics.
+  observeGc();
   // Event-loop delay since start, for the admin endpoint's /stats and /metrics.
   const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
   loopDelay.enable();

@@ -1,0 +1,257 @@
+import { NIL, blockSizeFor } from './arena';
+import { ExpiringSlots } from './expiry';
+import type { LruHash } from './hash';
+import { Form, Kind, formAt, inlineForm, keyLengthAt, keyStartAt, payloadOf, setValueLength, valueFieldAt, valueRoomAt, writeHeader, copyBytes } from './layout';
+import { ENTRY_OVERHEAD, type Evictable, type EvictionPolicy } from './memory';
+import { NONE } from './slots';
+
+/**
+ * Entries' blocks: writing a new entry (block, slot, index, recency), a new value in place or in
+ * a new block, and freeing one, with the charges that go with each. Hash values are JS objects
+ * kept by handle; an EXTERNAL entry's block holds the handle.
+ */
+
+/** An inline value keeps its block on an overwrite unless the block is this much too big. */
+const SHRINK_SLACK = 64;
+
+export abstract class Entries extends ExpiringSlots implements Evictable {
+  /** Bytes charged for this shard's entries (its part of memory.used). */
+  bytes = 0;
+  /** Hashes, by handle. */
+  protected objects: (LruHash | undefined)[] = [];
+  private objectCharges: number[] = [];
+  private freeHandles: number[] = [];
+
+  abstract victimAge(policy: EvictionPolicy, keep: number): number;
+  abstract evictVictim(): void;
+
+  /** Bytes charged for the entry: its block, the entry overhead, and a hash's own bytes. */
+  chargeAt(slot: number): number {
+    const arena = this.memory.arena;
+    const addr = this.addrs[slot];
+    const size = arena.blockSize(addr);
+    const p = arena.payloadOffset(addr);
+    const extra = formAt(arena.chunkOf(addr), p) === Form.EXTERNAL ? this.objectCharges[valueFieldAt(arena.chunkOf(addr), arena.wordsOf(addr), p)] : 0;
+    return size + ENTRY_OVERHEAD + extra;
+  }
+
+
+  /** A new entry: block, slot, index, recency. -1 when it cannot fit. */
+  protected insert(h: number, kbuf: Uint8Array, kstart: number, kend: number, kind: Kind, vbuf: Uint8Array | null, vstart: number, vend: number, room: number, hash: LruHash | null, expireAt: number): number {
+    return this.insertAt(NONE, h, kbuf, kstart, kend, kind, vbuf, vstart, vend, room, hash, expireAt);
+  }
+
+  /** insert() into a given free slot (NONE: the next free one). */
+  protected insertAt(at: number, h: number, kbuf: Uint8Array, kstart: number, kend: number, kind: Kind, vbuf: Uint8Array | null, vstart: number, vend: number, room: number, hash: LruHash | null, expireAt: number): number {
+    const memory = this.memory;
+    const keyLength = kend - kstart;
+    const form = hash !== null ? Form.EXTERNAL : inlineForm(keyLength, room);
+    const payload = payloadOf(form, keyLength, room);
+    const extra = hash === null ? 0 : hash.bytes;
+    const cost = blockSizeFor(payload) + ENTRY_OVERHEAD + extra;
+    if (cost > memory.budget || !memory.makeRoom(cost, null, NONE)) return -1;
+    const addr = memory.allocBlock(payload, null, NONE);
+    if (addr === NIL) return -1;
+    const slot = at === NONE ? this.allocSlot() : this.claimSlot(at);
+    this.addrs[slot] = addr;
+    this.hashes[slot] = h;
+    this.fillBlock(addr, kind, form, kbuf, kstart, keyLength, vbuf, vstart, vend, hash);
+    this.size++;
+    memory.entries++;
+    this.bytes += cost;
+    memory.used += cost;
+    memory.external += extra;
+    this.bumpVersion(slot);
+    this.stamps[slot] = memory.stamp();
+    this.linkAtHead(slot);
+    this.indexSlot(slot);
+    this.setExpiry(slot, expireAt);
+    return slot;
+  }
+
+  /** A live entry gets a new string value: in place when its block has room, else a new block. */
+  protected overwrite(slot: number, vbuf: Uint8Array, vstart: number, vend: number, room: number, expireAt: number, keepTtl: boolean): boolean {
+    const arena = this.memory.arena;
+    const addr = this.addrs[slot];
+    const bytes = arena.chunkOf(addr);
+    const words = arena.wordsOf(addr);
+    const p = arena.payloadOffset(addr);
+    const length = vend - vstart;
+    if (this.fitsInPlace(slot, length)) {
+      const at = keyStartAt(bytes, p) + keyLengthAt(bytes, words, p);
+      copyBytes(vbuf, vstart, vend, bytes, at);
+      setValueLength(bytes, words, p, length);
+      this.written(slot, expireAt, keepTtl);
+      return true;
+    }
+    return this.rewrite(slot, Kind.STRING, null, 0, 0, vbuf, vstart, vend, room, null, expireAt, keepTtl);
+  }
+
+  /**
+   * Moves a live entry to a new block with a new value: `old[oldStart, +oldLength)` (the current
+   * value's bytes kept at the front, for append) then vbuf[vstart, vend), with `room` bytes for
+   * the value; or a hash. The old block goes back to the arena. False, changing nothing, when the
+   * new block cannot fit.
+   */
+  protected rewrite(slot: number, kind: Kind, old: Buffer | null, oldStart: number, oldLength: number, vbuf: Uint8Array | null, vstart: number, vend: number, room: number, hash: LruHash | null, expireAt: number, keepTtl: boolean): boolean {
+    const memory = this.memory;
+    const arena = memory.arena;
+    const oldAddr = this.addrs[slot];
+    const oldBytes = arena.chunkOf(oldAddr);
+    const p = arena.payloadOffset(oldAddr);
+    const keyStart = keyStartAt(oldBytes, p);
+    const keyLength = keyLengthAt(oldBytes, arena.wordsOf(oldAddr), p);
+    const form = hash !== null ? Form.EXTERNAL : inlineForm(keyLength, room);
+    const payload = payloadOf(form, keyLength, room);
+    const oldCharge = this.chargeAt(slot);
+    const extra = hash === null ? 0 : hash.bytes;
+    const cost = blockSizeFor(payload) + ENTRY_OVERHEAD + extra;
+    if (cost > memory.budget || !memory.makeRoom(cost - oldCharge, this, slot)) return false;
+    const addr = memory.allocBlock(payload, this, slot);
+    if (addr === NIL) return false;
+    // Neither the old block nor its chunk moved: a used block is never released.
+    this.fillBlock(addr, kind, form, oldBytes, keyStart, keyLength, null, 0, 0, hash);
+    if (old !== null || vbuf !== null) {
+      const bytes = arena.chunkOf(addr);
+      const q = arena.payloadOffset(addr);
+      const at = keyStartAt(bytes, q) + keyLength;
+      if (old !== null) copyBytes(old, oldStart, oldStart + oldLength, bytes, at);
+      if (vbuf !== null) copyBytes(vbuf, vstart, vend, bytes, at + oldLength);
+      setValueLength(bytes, arena.wordsOf(addr), q, oldLength + vend - vstart);
+    }
+    const volatileCharge = this.expireAt(slot) !== 0;
+    this.release(slot);
+    this.addrs[slot] = addr;
+    memory.external += extra;
+    const delta = cost - oldCharge;
+    this.bytes += delta + oldCharge;
+    memory.used += delta + oldCharge;
+    if (volatileCharge) this.volatileBytes += cost - oldCharge;
+    this.written(slot, expireAt, keepTtl);
+    return true;
+  }
+
+  /** Writes a new block's header and key (and the value, if given: vbuf[vstart, vend)). */
+  private fillBlock(addr: number, kind: Kind, form: Form, kbuf: Uint8Array, kstart: number, keyLength: number, vbuf: Uint8Array | null, vstart: number, vend: number, hash: LruHash | null): void {
+    const arena = this.memory.arena;
+    const bytes = arena.chunkOf(addr);
+    const p = arena.payloadOffset(addr);
+    writeHeader(bytes, arena.wordsOf(addr), p, kind, form, keyLength, hash !== null ? this.keepObject(hash) : vend - vstart);
+    const at = keyStartAt(bytes, p);
+    if (kbuf !== bytes || kstart !== at) copyBytes(kbuf, kstart, kstart + keyLength, bytes, at);
+    if (vbuf !== null) copyBytes(vbuf, vstart, vend, bytes, at + keyLength);
+  }
+
+  /**
+   * True when a string value of `length` bytes would be written over the entry's value in its
+   * block: an inline entry whose block has room, and not too much (a value that shrank a lot
+   * moves to a smaller block).
+   */
+  protected fitsInPlace(slot: number, length: number): boolean {
+    const arena = this.memory.arena;
+    const addr = this.addrs[slot];
+    const bytes = arena.chunkOf(addr);
+    const p = arena.payloadOffset(addr);
+    if (formAt(bytes, p) === Form.EXTERNAL) return false;
+    const room = valueRoomAt(bytes, arena.wordsOf(addr), p, arena.blockSize(addr));
+    return length <= room && room <= length * 2 + SHRINK_SLACK;
+  }
+
+  /** Takes a given free slot at or past `used` or off no free list (a restore). */
+  private claimSlot(slot: number): number {
+    if (slot >= this.used) this.used = slot + 1;
+    return slot;
+  }
+
+  /** The entry's key as (buffer, start, end) in the arena. */
+  protected keyRange(slot: number): [Buffer, number, number] {
+    const arena = this.memory.arena;
+    const addr = this.addrs[slot];
+    const bytes = arena.chunkOf(addr);
+    const p = arena.payloadOffset(addr);
+    const at = keyStartAt(bytes, p);
+    return [bytes, at, at + keyLengthAt(bytes, arena.wordsOf(addr), p)];
+  }
+
+  /** Frees an entry's block and hash (not its slot, links or index): the charge is the caller's. */
+  protected release(slot: number): void {
+    const memory = this.memory;
+    const arena = memory.arena;
+    const addr = this.addrs[slot];
+    const charge = this.chargeAt(slot);
+    const p = arena.payloadOffset(addr);
+    if (formAt(arena.chunkOf(addr), p) === Form.EXTERNAL) {
+      const handle = valueFieldAt(arena.chunkOf(addr), arena.wordsOf(addr), p);
+      memory.external -= this.objectCharges[handle];
+      this.objects[handle] = undefined;
+      this.freeHandles.push(handle);
+    }
+    arena.freeBlock(addr);
+    this.bytes -= charge;
+    memory.used -= charge;
+  }
+
+  protected removeSlot(slot: number): void {
+    this.unindexSlot(slot);
+    this.unlink(slot);
+    this.clearExpiry(slot);
+    this.release(slot);
+    this.freeSlot(slot);
+    this.size--;
+    this.memory.entries--;
+  }
+
+  /** After a write to a live entry: its expiry, a new version, most recently used. */
+  protected written(slot: number, expireAt: number, keepTtl: boolean): void {
+    if (!keepTtl) this.setExpiry(slot, expireAt);
+    this.bumpVersion(slot);
+    this.touchSlot(slot);
+  }
+
+  /** A hash's bytes changed: its entry is charged again. */
+  protected rechargeHash(slot: number, handle: number, hash: LruHash): void {
+    const delta = hash.bytes - this.objectCharges[handle];
+    this.objectCharges[handle] = hash.bytes;
+    this.memory.external += delta;
+    this.charge(slot, delta);
+  }
+
+  /** Frees every entry's block and hash (the slots, index and lists are the caller's to reset). */
+  protected releaseAll(): void {
+    for (let slot = 0; slot < this.used; slot++) if (this.addrs[slot] !== NIL) this.release(slot);
+    this.memory.entries -= this.size;
+    this.objects = [];
+    this.objectCharges = [];
+    this.freeHandles = [];
+  }
+
+  protected charge(slot: number, delta: number): void {
+    this.bytes += delta;
+    this.memory.used += delta;
+    this.chargeChanged(slot, delta);
+  }
+
+  protected handleAt(slot: number): number {
+    const arena = this.memory.arena;
+    const addr = this.addrs[slot];
+    return valueFieldAt(arena.chunkOf(addr), arena.wordsOf(addr), arena.payloadOffset(addr));
+  }
+
+  protected keepObject(hash: LruHash): number {
+    const handle = this.freeHandles.length > 0 ? this.freeHandles.pop()! : this.objects.length;
+    this.objects[handle] = hash;
+    this.objectCharges[handle] = hash.bytes;
+    return handle;
+  }
+
+  /** Writes a latin1 string into the memory's scratch buffer at `at`; returns its length. */
+  protected toScratch(text: string, at: number): number {
+    const memory = this.memory;
+    if (memory.scratch.length < at + text.length) {
+      const bigger = Buffer.allocUnsafeSlow(Math.max(memory.scratch.length * 2, at + text.length));
+      memory.scratch.copy(bigger, 0, 0, at);
+      memory.scratch = bigger;
+    }
+    return memory.scratch.latin1Write(text, at, text.length);
+  }
+}
