@@ -1,7 +1,7 @@
 import type * as net from 'node:net';
 import type { OutBuffer } from '@kv/wire';
 import type { ClientHost, ClientLike } from './host';
-import type { ReplyQueue } from './reply-queue';
+import type { ReplyOrder } from './reply-order';
 
 /** Stop reading a client whose unsent replies pass this; resume on drain. */
 const OUTPUT_HIGH_WATER = 1024 * 1024;
@@ -16,7 +16,7 @@ const LINGER_MS = 2000;
 
 /** What Flow needs of its connection. */
 export interface FlowClient extends ClientLike {
-  readonly queue: ReplyQueue;
+  readonly order: ReplyOrder;
   /** A transaction of this client's is in flight: its later input waits. */
   readonly blocked: boolean;
 }
@@ -67,7 +67,7 @@ export class Flow {
    * high-water mark of unsent bytes (a client feeding it stops until its own replies are back).
    */
   tooManyInFlight(): boolean {
-    const inFlight = this.client.queue.inFlight;
+    const inFlight = this.client.order.inFlight;
     return inFlight > MAX_IN_FLIGHT || (inFlight > 0 && this.router.peers.blocked > 0);
   }
 
@@ -98,15 +98,15 @@ export class Flow {
    * limit the client is closed, so one client that never reads cannot grow the server.
    */
   checkOutput(): void {
-    const queue = this.client.queue;
-    const owed = this.socket.writableLength + queue.heldBytes;
+    const order = this.client.order;
+    const owed = this.socket.writableLength + order.heldBytes;
     if (owed > this.router.limits.clientOutputLimit) {
       this.router.outputLimitClosed++;
       this.closed = true;
       this.socket.destroy();
       return;
     }
-    if ((owed > OUTPUT_HIGH_WATER || queue.inFlight > MAX_IN_FLIGHT) && !this.paused) {
+    if ((owed > OUTPUT_HIGH_WATER || order.inFlight > MAX_IN_FLIGHT) && !this.paused) {
       this.paused = true;
       this.socket.pause();
     }
@@ -125,10 +125,10 @@ export class Flow {
 
   maybeResume(): void {
     if (!this.paused || this.closed || this.router.draining || this.router.paused || this.closing || this.client.blocked) return;
-    const queue = this.client.queue;
-    if (this.socket.writableLength + queue.heldBytes > OUTPUT_HIGH_WATER) return this.waitForDrain();
+    const order = this.client.order;
+    if (this.socket.writableLength + order.heldBytes > OUTPUT_HIGH_WATER) return this.waitForDrain();
     // Owed replies still coming: the connection checks again as they are written.
-    if (queue.inFlight > MAX_IN_FLIGHT / 2 || (queue.inFlight > 0 && this.router.peers.blocked > 0)) return;
+    if (order.inFlight > MAX_IN_FLIGHT / 2 || (order.inFlight > 0 && this.router.peers.blocked > 0)) return;
     this.paused = false;
     if (this.pendingInput.length > 0) this.replayInput();
     else this.socket.resume();
@@ -166,7 +166,7 @@ export class Flow {
 
   closeWhenSettled(): void {
     this.stopReading();
-    if (this.client.queue.waiting || this.lingering) return;
+    if (this.client.order.waiting || this.lingering) return;
     this.socket.end();
     if (!this.inputEnded) this.linger();
   }
