@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { argsOf } from '@kv/wire';
+import { argsOf, TextOp } from '@kv/wire';
 import { keyIndexes, keysOf } from '../src/commands/key-positions';
 import { COMMANDS, commandNamed } from '../src/commands/table';
 
@@ -57,6 +57,42 @@ test('handlers fit plans: keyed plans run a store handler, worker plans a worker
     else assert.ok(spec.handler === undefined && spec.workerHandler === undefined, spec.name);
     if (spec.plan === 'each-key' || spec.plan === 'each-worker') assert.ok(spec.combine !== undefined, spec.name);
   }
+});
+
+const named = (pick: (spec: (typeof COMMANDS)[number]) => unknown) => COMMANDS.filter((spec) => pick(spec)).map((spec) => spec.name).sort();
+
+test('what the router treats specially is a field of the entry: the seed\'s text ops, MULTI\'s unqueued commands, EXEC', () => {
+  assert.equal(
+    COMMANDS.filter((spec) => spec.text !== undefined).map((spec) => [spec.name, spec.text]),
+    [['GET', TextOp.GET], ['PUT', TextOp.PUT], ['AUTH', TextOp.AUTH], ['STATS', TextOp.STATS]],
+    'each text op names one entry',
+  );
+  // Redis's processCommand runs these at once inside MULTI (and RESET, which this server has not).
+  assert.equal(named((spec) => spec.unqueued), ['DISCARD', 'EXEC', 'MULTI', 'QUIT', 'WATCH']);
+  assert.equal(named((spec) => spec.runsQueue), ['EXEC']);
+  for (const spec of COMMANDS) if (spec.runsQueue) assert.ok(spec.unqueued, `${spec.name} runs the queue, so it is not queued itself`);
+});
+
+test('flags read from Redis\'s: no_auth (AUTH, HELLO, QUIT as Redis 7), write, readonly, noscript', () => {
+  assert.equal(named((spec) => spec.noAuth), ['AUTH', 'HELLO', 'QUIT']);
+  for (const spec of COMMANDS) {
+    assert.is(spec.noAuth, spec.flags.includes('no_auth'), spec.name);
+    assert.is(spec.writes, spec.flags.includes('write'), spec.name);
+    assert.is(spec.readOnly, spec.flags.includes('readonly'), spec.name);
+    assert.is(spec.noScript, spec.flags.includes('noscript'), spec.name);
+    for (const flag of spec.flags) assert.match(flag, /^[a-z_]+$/, `${spec.name}: ${flag} is spelt as Redis 7 reports it`);
+  }
+});
+
+test('transactions, rounds and scripts as fields: atomic modes, MSETNX\'s two rounds, scripts by body or sha', () => {
+  assert.equal(COMMANDS.filter((spec) => spec.atomic !== undefined).map((spec) => [spec.name, spec.atomic]), [['MGET', 'read'], ['MSET', 'write'], ['MSETNX', 'write-new']]);
+  for (const spec of COMMANDS) if (spec.plan === 'atomic') assert.ok(spec.atomic !== undefined && spec.atomic !== 'read', `${spec.name}: an atomic plan writes`);
+  assert.equal(named((spec) => spec.rounds), ['MSETNX']);
+  for (const spec of COMMANDS) assert.is(spec.script !== undefined, spec.plan === 'script', spec.name);
+  assert.equal(named((spec) => spec.script === 'sha'), ['EVALSHA', 'EVALSHA_RO']);
+  assert.equal(named((spec) => spec.plan === 'script' && spec.readOnly), ['EVALSHA_RO', 'EVAL_RO']);
+  assert.equal(named((spec) => spec.inScript), ['ECHO', 'PING', 'TIME']);
+  for (const spec of COMMANDS) if (spec.inScript) assert.ok(spec.plan === 'connection' && !spec.noScript, spec.name);
 });
 
 test.run();

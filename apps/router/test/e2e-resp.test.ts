@@ -2,12 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { shardOfString } from '@kv/wire';
+import { missingTool, Skips } from '../../../test-support/skip';
 import { keysPerShard, RespClient, sleep, startCluster, TextClient, type Cluster } from './harness';
 
-const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 
 for (const workers of [2, 3]) {
-  const t = suite(`e2e: RESP on ${workers} workers`);
+  const name = `e2e: RESP on ${workers} workers`;
+  const t = suite(name);
+  const skips = new Skips(name);
   let cluster: Cluster;
   let c: RespClient;
 
@@ -301,8 +303,7 @@ for (const workers of [2, 3]) {
     assert.ok(raw.text.closed);
   });
 
-  t('redis-cli round trips (where installed)', async () => {
-    if (!has('redis-cli')) return console.log('    redis-cli not installed: skipped');
+  skips.test(t, 'redis-cli round trips', missingTool('redis-cli'), async () => {
     const cli = (...args: string[]) => spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(cluster.port), ...args], { encoding: 'utf8', timeout: 10_000 });
     assert.is(cli('SET', 'cli-key', 'hello world').stdout.trim(), 'OK');
     assert.is(cli('GET', 'cli-key').stdout.trim(), 'hello world');
@@ -310,8 +311,7 @@ for (const workers of [2, 3]) {
     assert.is(cli('PING').stdout.trim(), 'PONG');
   });
 
-  t('redis-benchmark set, get, incr and mset finish without errors (where installed)', async () => {
-    if (!has('redis-benchmark')) return console.log('    redis-benchmark not installed: skipped');
+  skips.test(t, 'redis-benchmark set, get, incr and mset finish without errors', missingTool('redis-benchmark'), async () => {
     const run = spawnSync('redis-benchmark', ['-h', '127.0.0.1', '-p', String(cluster.port), '-t', 'set,get,incr,mset', '-n', '20000', '-q'], {
       encoding: 'utf8',
       timeout: 60_000,

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { shardOfString } from '@kv/wire';
+import { missingTool, Skips } from '../../../test-support/skip';
 import { keysPerShard, MAIN, RespClient, sleep, stats, TextClient, type Cluster, type LogLine } from './harness';
 import { HANDSHAKE_TIMEOUT_MS } from '../src/client/tls';
 import { selfSignedCert, startTlsCluster, type CertFiles } from './tls-fixture';
@@ -61,6 +62,15 @@ function rawClient(port: number, bytes?: string): Promise<{ socket: net.Socket; 
 }
 
 const t = suite('e2e: TLS port');
+const skips = new Skips('e2e: TLS port');
+
+/** Why redis-cli cannot be used over TLS here, or null. */
+function noTlsCli(): string | null {
+  const missing = missingTool('redis-cli');
+  if (missing !== null) return missing;
+  const help = spawnSync('redis-cli', ['--help'], { encoding: 'utf8', timeout: 5000 });
+  return help.error || !`${help.stdout}${help.stderr}`.includes('--tls') ? 'redis-cli was built without --tls' : null;
+}
 
 t.before(async () => {
   makeCert();
@@ -165,12 +175,7 @@ t(`a handshake not finished in ${HANDSHAKE_TIMEOUT_MS / 1000} s is closed, even 
   good.close();
 });
 
-t('redis-cli --tls sets and gets through the TLS port', async () => {
-  const help = spawnSync('redis-cli', ['--help'], { encoding: 'utf8', timeout: 5000 });
-  if (help.error || !`${help.stdout}${help.stderr}`.includes('--tls')) {
-    console.log('    redis-cli with --tls is not installed: skipped');
-    return;
-  }
+skips.test(t, 'redis-cli --tls sets and gets through the TLS port', noTlsCli(), async () => {
   const cli = (...args: string[]) =>
     new Promise<string>((resolve, reject) =>
       execFile('redis-cli', ['--tls', '--cacert', files.cert, '-h', '127.0.0.1', '-p', String(tlsPort), ...args], { timeout: 10_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),

@@ -2,9 +2,6 @@ import { Args, InlineParser, RespParser, TextParser, type RespSink, type TextSin
 import { lookup } from '@kv/node';
 
 const STAR = 0x2a;
-const nameArgs = new Args(1);
-/** Seed commands (answered in the text protocol even when Redis has a command of the name). */
-const TEXT_NAMES = new Set(['GET', 'PUT', 'STATS', 'AUTH']);
 
 export interface DemuxLimits {
   textMaxLine: number;
@@ -25,6 +22,8 @@ export class Demux {
   private inline: InlineParser | null = null;
   /** Nothing read yet: the first line decides whether an inline command can open the connection. */
   private fresh = true;
+  /** The first line's name, as a command to look up. */
+  private readonly nameArgs = new Args(1);
 
   constructor(limits: DemuxLimits) {
     this.text = new TextParser(limits.textMaxLine);
@@ -35,7 +34,7 @@ export class Demux {
   feed(chunk: Buffer, pos: number, sink: TextSink & RespSink): number {
     if (this.fresh) {
       this.fresh = false;
-      if (chunk[pos] !== STAR && startsWithRedisOnlyCommand(chunk, pos)) this.inline = new InlineParser();
+      if (chunk[pos] !== STAR && startsWithRedisOnlyCommand(chunk, pos, this.nameArgs)) this.inline = new InlineParser();
     }
     const inline = this.inline;
     if (this.resp.midCommand || (!this.text.midLine && !inline?.midLine && chunk[pos] === STAR)) {
@@ -50,11 +49,11 @@ export class Demux {
 
 /**
  * True when the line at chunk[pos] starts with the name of a RESP command the seed's protocol does
- * not have (SET, PING, ...), followed by a blank: a Redis client sending inline commands, which
- * the seed would answer ERROR. Only the first line of a connection is checked; a name split
- * across reads is not recognised (the line is text).
+ * not have (SET, PING, ...: the table's entries without a `text` op), followed by a blank: a Redis
+ * client sending inline commands, which the seed would answer ERROR. Only the first line of a
+ * connection is checked; a name split across reads is not recognised (the line is text).
  */
-function startsWithRedisOnlyCommand(chunk: Buffer, pos: number): boolean {
+function startsWithRedisOnlyCommand(chunk: Buffer, pos: number, nameArgs: Args): boolean {
   const limit = Math.min(chunk.length, pos + 17);
   let end = pos;
   while (end < limit && chunk[end] !== 0x20 && chunk[end] !== 0x09 && chunk[end] !== 0x0d && chunk[end] !== 0x0a) end++;
@@ -62,5 +61,5 @@ function startsWithRedisOnlyCommand(chunk: Buffer, pos: number): boolean {
   nameArgs.reset(chunk);
   nameArgs.push(pos, end);
   const spec = lookup(nameArgs);
-  return spec !== undefined && !TEXT_NAMES.has(spec.name);
+  return spec !== undefined && spec.text === undefined;
 }

@@ -1,6 +1,7 @@
 import { argsOf, ReplyKind, type Args, type Items, type ReplyMode } from '@kv/wire';
 import { commandNamed } from '@kv/node';
 import { LINK_DOWN } from '../links/link';
+import { REPLY_ERRORS } from '../reply-errors';
 import type { Failable, Pending } from '../links/types';
 import { WHOLE_WORKER } from './owners';
 import type { OwnerSet } from './plan';
@@ -160,7 +161,7 @@ export function sendWhole(owners: OwnerSet, worker: number, request: OwnerReques
     client: taker,
     mode,
     settle(kind: ReplyKind, payload: string) {
-      taker.refused(kind === ReplyKind.ERROR ? payload : `ERR unexpected reply from the owner: ${payload}`);
+      taker.refused(kind === ReplyKind.ERROR ? payload : REPLY_ERRORS.unexpectedFromOwner(payload));
     },
     settleEncoded(buf: Buffer, start: number, end: number) {
       taker.answered(Buffer.from(buf.subarray(start, end)));

@@ -1,5 +1,6 @@
 import { argsOf, ReplyKind, SHARD_COUNT, type Args, type Items, type OutBuffer } from '@kv/wire';
 import { cursorAt, cursorText, type CommandSpec, type ScanRequest } from '@kv/node';
+import { REPLY_ERRORS } from '../reply-errors';
 import { WHOLE_WORKER } from './owners';
 import { PlanReply, type OwnerSet, type Plan, type PlanSink } from './plan';
 import { Steps, type StepTaker } from './steps';
@@ -65,12 +66,12 @@ export class Scan implements Plan, StepTaker {
 
   /** A shard answered [next cursor, keys...]: keep the keys; finish, or leave the walk to go on into the next shard. */
   private walked(kind: ReplyKind, payload: string, items: Items | undefined, atOnce: boolean): void {
-    if (kind !== ReplyKind.ARRAY || items === undefined || items.length === 0) return this.fail(kind === ReplyKind.ERROR ? payload : 'ERR unexpected reply to SCAN');
+    if (kind !== ReplyKind.ARRAY || items === undefined || items.length === 0) return this.fail(kind === ReplyKind.ERROR ? payload : REPLY_ERRORS.unexpectedScanStep);
     const next = items[0] ?? '';
     for (let i = 1; i < items.length; i++) this.keys.push(items[i] ?? '');
     const request = this.request;
     const at = cursorAt(next);
-    if (at === undefined) return this.fail('ERR invalid cursor');
+    if (at === undefined) return this.fail(REPLY_ERRORS.invalidCursor);
     const shardDone = at.shard !== request.shard;
     request.shard = at.shard;
     request.slot = at.slot;

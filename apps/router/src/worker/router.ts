@@ -10,6 +10,7 @@ import { DENIED, deniedByProtectedMode } from '../client/protected-mode';
 import { loopDelaySeconds, type EventLoopHistogram, type LoopDelay } from './loop-delay';
 import type { Peers } from '../links/peers';
 import { Coordinator } from '../coord/coordinator';
+import { REPLY_ERRORS } from '../reply-errors';
 import { Owners } from '../coord/owners';
 import type { Scripts } from '../coord/scripts';
 import { Here } from '../coord/here';
@@ -205,7 +206,7 @@ export class Router implements ClientHost {
     const timer = setTimeout(() => socket.destroy(), 1000);
     socket.once('data', (chunk: Buffer) => {
       clearTimeout(timer);
-      socket.end(chunk[0] === 0x2a ? '-ERR max number of clients reached\r\n' : 'ERROR\n');
+      socket.end(chunk[0] === 0x2a ? `-${REPLY_ERRORS.maxClients}\r\n` : 'ERROR\n');
     });
     socket.once('close', () => clearTimeout(timer));
     socket.resume();
