@@ -135,4 +135,13 @@ t('each text op runs the entry the table names for it, counted under it', () => 
   }
 });
 
+t('a first line naming a command of the table the seed has not opens Redis inline mode; the seed\'s own commands stay text', () => {
+  for (const spec of RESP_COMMANDS) {
+    const c = connect(null);
+    c.conn.onData(Buffer.from(`${minimal(spec).join(' ')}\r\n`));
+    const resp = /^[-+:$*_%>]/.test(c.socket.written);
+    assert.is(resp, spec.text === undefined, `${spec.name}: ${JSON.stringify(c.socket.written.slice(0, 40))}`);
+  }
+});
+
 t.run();

@@ -57,3 +57,4 @@ export {
 export { type ReplyEncoder, TEXT_REPLIES, RESP_REPLIES, RESP3_REPLIES, repliesFor, repliesForMode, replyCounts } from './replies';
 export { replyErrors, errorTexts, type ReplyError, type ReplyErrorTable, type ErrorProbe, type ErrorText, type ErrorTexts } from './reply-errors';
 export { WIRE_ERRORS, WIRE_ERR } from './errors';
+export { Demux, type DemuxLimits } from './demux';

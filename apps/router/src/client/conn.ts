@@ -1,7 +1,7 @@
 import type * as net from 'node:net';
+import { Demux } from '@kv/wire';
 import type { Flushable } from '../links/types';
-import { Demux } from './demux';
-import { Dispatcher } from './dispatch';
+import { Dispatcher, isRedisOnly } from './dispatch';
 import { Flow } from './flow';
 import type { ClientHost, ClientLike } from './host';
 import { Input } from './input';
@@ -56,7 +56,7 @@ export class Conn implements ClientLike, Flushable, OrderClient {
     const session = (this.session = new Session(id, socket, host, reply, tx, plans, env, timer, flow));
     commands = new Dispatcher({ host, session, reply, order, plans, tx, timer, flow, env });
     this.push = new PushChannel(order, () => session.resp, host.out);
-    this.input = new Input(socket, host, new Demux(host.limits), commands, flow, order, plans, timer);
+    this.input = new Input(socket, host, new Demux(host.limits, isRedisOnly), commands, flow, order, plans, timer);
   }
 
   get id(): number {

@@ -26,6 +26,12 @@ for (const spec of COMMANDS) {
 }
 const UNKNOWN_TEXT = statIndex(UNKNOWN_OPCODE, false);
 
+/** A first line naming this is a Redis inline command, not the seed's text: a command of the table the seed's protocol has not (no `text` op). */
+export function isRedisOnly(name: Args): boolean {
+  const spec = lookup(name);
+  return spec !== undefined && spec.text === undefined;
+}
+
 /** The parts of a client the dispatcher hands commands and replies to. */
 export interface DispatchParts {
   readonly host: ClientHost;

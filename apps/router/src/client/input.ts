@@ -1,5 +1,5 @@
 import type * as net from 'node:net';
-import type { Demux } from './demux';
+import type { Demux } from '@kv/wire';
 import type { Dispatcher } from './dispatch';
 import type { Flow } from './flow';
 import type { ClientHost } from './host';
