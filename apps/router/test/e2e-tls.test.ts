@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { Contention } from '../../../test-support/contention';
 import { shardOfString } from '@kv/wire';
 import { missingTool, Skips } from '../../../test-support/skip';
 import { keysPerShard, MAIN, RespClient, sleep, stats, TextClient, type Cluster, type LogLine } from './harness';
@@ -167,9 +168,15 @@ t('plain bytes and stalled handshakes on the TLS port close only those clients',
 t(`a handshake not finished in ${HANDSHAKE_TIMEOUT_MS / 1000} s is closed, even with --timeout off`, async () => {
   const stalled = await rawClient(tlsPort);
   const opened = Date.now();
+  const contention = new Contention().start();
   const good = await TextClient.connectTls(tlsPort, files.certPem);
   assert.not.ok(await closedWithin(stalled.socket, HANDSHAKE_TIMEOUT_MS - 1500), 'closed too early');
-  assert.ok(await closedWithin(stalled.socket, 4000), `still open ${Date.now() - opened} ms after it connected`);
+  // Closed within 4 s of that on a machine that runs it (scaled by the CPU contention other runs put on it).
+  const waitedFrom = Date.now();
+  assert.ok(await closedWithin(stalled.socket, 60_000), 'closed at all');
+  const waited = Date.now() - waitedFrom;
+  contention.stop();
+  assert.ok(waited < contention.bound(4000), contention.says('still open after the handshake timeout', waited, 4000));
   console.log(`    stalled handshake closed after ${Date.now() - opened} ms`);
   assert.equal(await good.request(['PUT tls-late 1', 'GET tls-late']), ['OK', '1'], 'a TLS client beside it is served');
   good.close();
