@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { argsOf, TextOp } from '@kv/wire';
 import { keyIndexes, keysOf } from '../src/commands/key-positions';
-import { COMMANDS, commandNamed } from '../src/commands/table';
+import { COMMANDS, commandNamed, lookup, RESP_COMMANDS } from '../src/commands/table';
 
 const test = suite('command registry');
 
@@ -57,6 +57,28 @@ test('handlers fit plans: keyed plans run a store handler, worker plans a worker
     else assert.ok(spec.handler === undefined && spec.workerHandler === undefined, spec.name);
     if (spec.plan === 'each-key' || spec.plan === 'each-worker') assert.ok(spec.combine !== undefined, spec.name);
   }
+});
+
+test('lookup finds every RESP name in any letter case, from argv[0]\'s bytes, and nothing else', () => {
+  const mixed = (name: string, seed: number) => [...name].map((ch, i) => ((seed >> i) & 1 ? ch.toLowerCase() : ch)).join('');
+  for (const spec of RESP_COMMANDS) {
+    for (let seed = 0; seed < 8; seed++) assert.is(lookup(argv(mixed(spec.name, seed * 37), 'x')), spec, mixed(spec.name, seed * 37));
+    assert.is(lookup(argv(`${spec.name}X`)), RESP_COMMANDS.find((c) => c.name === `${spec.name}X`), `${spec.name}X`);
+    assert.is(lookup(argv(spec.name.slice(1))), RESP_COMMANDS.find((c) => c.name === spec.name.slice(1)), spec.name.slice(1));
+  }
+  for (const name of ['', 'PUT', 'STATS', 'TXHOLD', 'NOSUCH', 'G\u00c9T', 'GET\u0000', 'A'.repeat(17), 'get '.trim() + '\n']) {
+    assert.is(lookup(argv(name)), undefined, JSON.stringify(name));
+  }
+  // Bytes where 0x20 apart would be letters only for a-z: '{' is not '[', '@' is not '`'.
+  assert.is(lookup(argv('G\u0045T')), commandNamed('GET'));
+  assert.is(lookup(argv('GE\u0074')), commandNamed('GET'));
+  assert.is(lookup(argv('GE\u0034')), undefined);
+  // argv[0] in the middle of a buffer.
+  const args = argsOf(['x', 'hset', 'y']);
+  const view = argsOf(['hset']);
+  view.reset(args.buf);
+  view.push(args.starts[1], args.ends[1]);
+  assert.is(lookup(view), commandNamed('HSET'));
 });
 
 const named = (pick: (spec: (typeof COMMANDS)[number]) => unknown) => COMMANDS.filter((spec) => pick(spec)).map((spec) => spec.name).sort();

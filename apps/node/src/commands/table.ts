@@ -181,11 +181,44 @@ export const BY_OPCODE: readonly (CommandSpec | undefined)[] = (() => {
 
 const RESP_NAMES = new Map(COMMANDS.filter((spec) => !spec.textOnly && spec.plan !== 'internal').map((spec) => [spec.name, spec]));
 
+/**
+ * The RESP names by a hash of their upper-case bytes (FNV-1a, low 10 bits): a lookup reads
+ * argv[0]'s bytes where they lie and makes no string (it runs for every command).
+ */
+const NAME_BUCKETS: CommandSpec[][] = Array.from({ length: 1024 }, () => []);
+function nameHash(buf: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) {
+    let c = buf[i];
+    if (c >= 0x61 && c <= 0x7a) c -= 0x20;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return h & 1023;
+}
+for (const spec of RESP_NAMES.values()) {
+  const name = Buffer.from(spec.name, 'latin1');
+  NAME_BUCKETS[nameHash(name, 0, name.length)].push(spec);
+}
+
 /** The RESP command named by argv[0], any letter case. */
 export function lookup(args: Args): CommandSpec | undefined {
-  const len = args.ends[0] - args.starts[0];
+  const buf = args.buf;
+  const start = args.starts[0];
+  const len = args.ends[0] - start;
   if (len === 0 || len > 16) return undefined;
-  return RESP_NAMES.get(args.latin1(0).toUpperCase());
+  const bucket = NAME_BUCKETS[nameHash(buf, start, start + len)];
+  for (let b = 0; b < bucket.length; b++) {
+    const name = bucket[b].name;
+    if (name.length !== len) continue;
+    let i = 0;
+    for (; i < len; i++) {
+      let c = buf[start + i];
+      if (c >= 0x61 && c <= 0x7a) c -= 0x20;
+      if (c !== name.charCodeAt(i)) break;
+    }
+    if (i === len) return bucket[b];
+  }
+  return undefined;
 }
 
 /** Every command RESP clients can call (for COMMAND). */

@@ -131,11 +131,13 @@ export class OwedReply implements Pending, Place {
  */
 export class ReplyOrder {
   private held: OutBuffer | null = null;
-  private items: OwedReply[] = [];
+  /** The entries in the order, entries[head, count); the array is reused, never shrunk or copied per reply. */
+  private entries: OwedReply[] = [];
+  private count = 0;
   private head = 0;
-  /** The seq of items[0]. */
+  /** The seq of entries[0]. */
   private base = 0;
-  /** Every item with a lower seq is done: the next flush writes up to it. */
+  /** Every entry with a lower seq is done: the next flush writes up to it. */
   private doneUpTo = 0;
   private readonly pool: OwedReply[] = [];
   /** This client's read is being handled: the shared output buffer holds its replies so far. */
@@ -145,12 +147,12 @@ export class ReplyOrder {
 
   /** True while some reply is owed. */
   get waiting(): boolean {
-    return this.head < this.items.length;
+    return this.head < this.count;
   }
 
   /** Entries owed, not yet done or not yet written. */
   get inFlight(): number {
-    return this.items.length - this.head;
+    return this.count - this.head;
   }
 
   /** Bytes of replies done but waiting behind an owed one. */
@@ -160,7 +162,7 @@ export class ReplyOrder {
 
   /** Where a reply answered now goes: `out` while nothing is owed, else behind the owed ones. */
   target(out: OutBuffer): OutBuffer {
-    return this.head < this.items.length ? this.held! : out;
+    return this.head < this.count ? this.held! : out;
   }
 
   /** A reply that comes later, encoded in `replies`: its place, taken now (the replies in `out` so far, this read's, wait with it). */
@@ -192,20 +194,22 @@ export class ReplyOrder {
 
   private take(out: OutBuffer | null): OwedReply {
     const held = this.held ?? (this.held = new OutBuffer(1024));
-    if (this.head === this.items.length && out !== null) {
+    if (this.head === this.count && out !== null) {
       held.bytes(out.buf, 0, out.length);
       out.clear();
     }
     const item = this.pool.pop() ?? new OwedReply(this);
     item.pos = held.length;
-    item.seq = this.base + this.items.length;
-    this.items.push(item);
+    item.seq = this.base + this.count;
+    if (this.count === this.entries.length) this.entries.push(item);
+    else this.entries[this.count] = item;
+    this.count++;
     return item;
   }
 
   /** The seq the next owed reply will get. */
   get nextSeq(): number {
-    return this.base + this.items.length;
+    return this.base + this.count;
   }
 
   /** True when every owed reply with a lower seq than `seq` is done (or written). */
@@ -221,41 +225,42 @@ export class ReplyOrder {
   }
 
   private advanceDone(): void {
-    const items = this.items;
-    while (this.doneUpTo - this.base < items.length && items[this.doneUpTo - this.base].done) this.doneUpTo++;
+    const entries = this.entries;
+    while (this.doneUpTo - this.base < this.count && entries[this.doneUpTo - this.base].done) this.doneUpTo++;
   }
 
   /** Appends to `out` every reply now in order (timing each owed one as it goes), keeping the rest. */
   flush(out: OutBuffer, stats: CommandStats, now: number): void {
     const held = this.held;
     if (held === null) return;
-    const items = this.items;
+    const entries = this.entries;
     const pool = this.pool;
     let from = 0;
-    while (this.head < items.length && items[this.head].done) {
-      const item = items[this.head++];
+    while (this.head < this.count && entries[this.head].done) {
+      const item = entries[this.head++];
       if (item.stat !== NO_STAT) stats.done(item.stat, now - item.started);
       out.bytes(held.buf, from, item.pos);
       item.encode(out);
       from = item.pos;
       if (pool.length < POOL_LIMIT) pool.push(item);
     }
-    if (this.head === items.length) {
+    if (this.head === this.count) {
       out.bytes(held.buf, from, held.length);
       held.clear();
-      this.base += items.length;
+      this.base += this.count;
       this.doneUpTo = this.base;
-      items.length = 0;
+      this.count = 0;
       this.head = 0;
       return;
     }
-    const stop = items[this.head].pos;
+    const stop = entries[this.head].pos;
     out.bytes(held.buf, from, stop);
     held.consume(stop);
-    for (let i = this.head; i < items.length; i++) items[i].pos -= stop;
+    for (let i = this.head; i < this.count; i++) entries[i].pos -= stop;
     if (this.doneUpTo < this.base + this.head) this.doneUpTo = this.base + this.head;
     if (this.head > 1024) {
-      this.items = items.slice(this.head);
+      entries.copyWithin(0, this.head, this.count);
+      this.count -= this.head;
       this.base += this.head;
       this.head = 0;
     }
