@@ -43,7 +43,6 @@ export class Conn implements ClientLike, Flushable, OrderClient {
     const order = (this.order = new ReplyOrder(this));
     const timer = new CommandTimer(host.commandStats);
     const reply = new ClientReplies(order, host.out);
-    const flow = (this.flow = new Flow(this, socket, host));
     // Set once the dispatcher exists: the plans run EXEC's queued commands through it.
     let commands: Dispatcher | null = null;
     const plans = (this.plans = new ClientPlans(order, reply, timer, host.out, {
@@ -51,6 +50,7 @@ export class Conn implements ClientLike, Flushable, OrderClient {
       ready: () => this.ready(),
       failed: (err) => this.failed(err),
     }));
+    const flow = (this.flow = new Flow(this, socket, host, plans));
     const env = host.plans;
     const tx = new Multi(env, plans, host.limits.clientQueryBufferLimit);
     const session = (this.session = new Session(id, socket, host, reply, tx, plans, env, timer, flow));
@@ -66,11 +66,6 @@ export class Conn implements ClientLike, Flushable, OrderClient {
   /** True while some reply is owed. */
   get waiting(): boolean {
     return this.order.waiting;
-  }
-
-  /** Its input waits for a transaction of its own. */
-  get blocked(): boolean {
-    return this.plans.blocked;
   }
 
   onData(chunk: Buffer): void {

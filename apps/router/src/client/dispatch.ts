@@ -1,10 +1,8 @@
-import { QUERY_BUFFER_LIMIT_ERROR, shardOf, TEXT_REPLIES, TextOp, WIRE_ERR, type Args, type OutBuffer, type RespSink, type TextSink } from '@kv/wire';
+import { QUERY_BUFFER_LIMIT_ERROR, shardOf, TEXT_REPLIES, TextOp, WIRE_ERR, type Args, type RespSink, type TextSink } from '@kv/wire';
 import { arityOk, COMMANDS, lookup, statIndex, UNKNOWN_OPCODE, type CommandSpec } from '@kv/node';
 import { runConnectionCommand, unknownCommand } from '../commands';
 import type { PlanEnv } from '../coord/env';
-import type { Later } from '../coord/plan';
 import { ShareScript } from '../coord/script-share';
-import type { Pending } from '../links/types';
 import { log } from '../log';
 import { REPLY_ERRORS } from '../reply-errors';
 import type { Flow } from './flow';
@@ -52,17 +50,8 @@ export interface DispatchParts {
  * command), or as a plan over several owners (coord/). Nothing here compares a command's name:
  * what is special about a command is a field of its entry.
  */
-export class Dispatcher implements TextSink, RespSink, Later {
-  private readonly out: OutBuffer;
-
-  constructor(private readonly parts: DispatchParts) {
-    this.out = parts.host.out;
-  }
-
-  /** Its commands pass the hold of the EXEC running them, if any. */
-  get txid(): string | null {
-    return this.parts.plans.txid;
-  }
+export class Dispatcher implements TextSink, RespSink {
+  constructor(private readonly parts: DispatchParts) {}
 
   // The seed's text protocol.
 
@@ -72,7 +61,7 @@ export class Dispatcher implements TextSink, RespSink, Later {
     reply.replies = TEXT_REPLIES;
     this.parts.timer.begin(TEXT_STATS[op]);
     if (op === TextOp.AUTH) return session.authenticate(args.latin1(1)) ? reply.ok() : reply.error('');
-    if (!session.isAuthenticated) return reply.error(REPLY_ERRORS.noauth);
+    if (!session.authenticated) return reply.error(REPLY_ERRORS.noauth);
     if (op === TextOp.STATS) return reply.target().latin1(host.statsText());
     this.runOnOwner(TEXT_SPECS[op], args);
   }
@@ -93,7 +82,7 @@ export class Dispatcher implements TextSink, RespSink, Later {
     reply.replies = session.resp;
     const spec = lookup(args);
     this.parts.timer.begin(statIndex(spec === undefined ? UNKNOWN_OPCODE : spec.opcode, true));
-    if (!session.isAuthenticated && !(spec !== undefined && spec.noAuth)) return this.refuse(REPLY_ERRORS.noauth, false);
+    if (!session.authenticated && !(spec !== undefined && spec.noAuth)) return this.refuse(REPLY_ERRORS.noauth, false);
     if (spec === undefined) return this.refuse(unknownCommand(args), false);
     if (!arityOk(spec, args.count)) return this.refuse(REPLY_ERRORS.arity(spec.name), spec.runsQueue === true);
     session.info.command = spec;
@@ -125,18 +114,11 @@ export class Dispatcher implements TextSink, RespSink, Later {
     plans.start(this.parts.env.plan(plans, plans.txid, spec, args));
   }
 
-  /** A one-key command on the shard that owns its key: answered now, or its reply owed (later()). */
+  /** A one-key command on the shard that owns its key: answered now, or its reply owed (ClientPlans.later). */
   private runOnOwner(spec: CommandSpec, args: Args): void {
     const owners = this.parts.env.owners;
     const shard = shardOf(args.buf, args.starts[1], args.ends[1]);
-    owners.run(owners.map[shard], shard, spec, args, this.parts.reply, this, 0);
-  }
-
-  /** Later: the command's reply comes later, in its place in the reply order (an entry of the pool). */
-  later(_index: number): Pending {
-    const item = this.parts.order.owe(this.parts.reply.replies, this.out);
-    this.parts.timer.handTo(item);
-    return item;
+    owners.run(owners.map[shard], shard, spec, args, this.parts.reply, this.parts.plans, 0);
   }
 
   /**

@@ -17,7 +17,10 @@ const LINGER_MS = 2000;
 /** What Flow needs of its connection. */
 export interface FlowClient extends ClientLike {
   readonly order: ReplyOrder;
-  /** A transaction of this client's is in flight: its later input waits. */
+}
+
+/** What says a client's later input waits for a transaction of its own (its plans). */
+export interface InputWait {
   readonly blocked: boolean;
 }
 
@@ -43,12 +46,13 @@ export class Flow {
     private readonly client: FlowClient,
     private readonly socket: net.Socket,
     private readonly router: ClientHost,
+    private readonly waits: InputWait,
   ) {}
 
   /** True when a read may be parsed now; else it waits (copied) behind what waits already. */
   accepts(chunk: Buffer): boolean {
     if (this.lingering) return false;
-    if (!this.client.blocked && !this.router.paused && this.pendingInput.length === 0) return true;
+    if (!this.waits.blocked && !this.router.paused && this.pendingInput.length === 0) return true;
     // A copy: the chunk may be the worker's read buffer, reused by the next read.
     this.pendingInput.push(Buffer.from(chunk));
     this.socket.pause();
@@ -124,7 +128,7 @@ export class Flow {
   }
 
   maybeResume(): void {
-    if (!this.paused || this.closed || this.router.draining || this.router.paused || this.closing || this.client.blocked) return;
+    if (!this.paused || this.closed || this.router.draining || this.router.paused || this.closing || this.waits.blocked) return;
     const order = this.client.order;
     if (this.socket.writableLength + order.heldBytes > OUTPUT_HIGH_WATER) return this.waitForDrain();
     // Owed replies still coming: the connection checks again as they are written.
@@ -137,7 +141,7 @@ export class Flow {
   /** A resize's pause is over: run what this client sent during it. */
   resumeInput(): void {
     if (this.closed) return;
-    if (!this.client.blocked) this.replayInput();
+    if (!this.waits.blocked) this.replayInput();
     // Replies that drained during the pause left it waiting for a 'drain' that has come and gone.
     this.maybeResume();
   }
@@ -153,7 +157,7 @@ export class Flow {
 
   /** After a half-close: once everything sent is answered, close. */
   finishIfInputDone(): void {
-    if (!this.inputEnded || this.client.blocked || this.pendingInput.length > 0) return;
+    if (!this.inputEnded || this.waits.blocked || this.pendingInput.length > 0) return;
     this.closing = true;
     this.closeWhenSettled();
   }

@@ -13,6 +13,8 @@ import type { ClientPlans } from './plans';
  */
 export class Multi {
   private queued: Args[] | null = null;
+  /** In MULTI: commands are queued (a field: the dispatcher reads it for every command). */
+  active = false;
   private bytes = 0;
   private errored = false;
   /** WATCHed keys: the version each had when watched (0: absent). */
@@ -25,14 +27,11 @@ export class Multi {
     private readonly limit: number,
   ) {}
 
-  get active(): boolean {
-    return this.queued !== null;
-  }
-
   /** MULTI: an error message, or null when begun. */
   begin(): string | null {
     if (this.queued !== null) return REPLY_ERRORS.nestedMulti;
     this.queued = [];
+    this.active = true;
     this.bytes = 0;
     this.errored = false;
     return null;
@@ -59,6 +58,7 @@ export class Multi {
   discard(): boolean {
     if (this.queued === null) return false;
     this.queued = null;
+    this.active = false;
     this.watched.clear();
     return true;
   }
@@ -68,6 +68,7 @@ export class Multi {
     const queued = this.queued;
     if (queued === null) return REPLY_ERRORS.execWithoutMulti;
     this.queued = null;
+    this.active = false;
     const watched = [...this.watched];
     this.watched.clear();
     if (this.errored) return REPLY_ERRORS.execAbort;

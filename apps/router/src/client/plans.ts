@@ -1,6 +1,7 @@
 import type { Args, OutBuffer, ReplyEncoder } from '@kv/wire';
 import type { Exec, ExecClient } from '../coord/exec';
-import type { Answer, Place, Plan, PlanSink } from '../coord/plan';
+import type { Answer, Later, Place, Plan, PlanSink } from '../coord/plan';
+import type { Pending } from '../links/types';
 import type { ClientReplies } from './replies';
 import type { OwedReply, ReplyOrder } from './reply-order';
 import type { CommandTimer } from './timer';
@@ -15,14 +16,17 @@ export interface PlansClient {
 }
 
 /**
- * The plans of one client (commands over several owners, EXEC, scripts, WATCH ...): where their
- * replies go (PlanSink: into the client's reply order, at the point of their command), which of
- * them the client's later input waits for (a transaction: the client reads its own writes), and
- * the EXEC whose hold its commands pass while it runs them (ExecClient).
+ * Where a client's commands that do not answer at once go: a one-key command's reply that comes
+ * later (Later: an entry of the reply order, at the point of its command), its plans (commands
+ * over several owners, EXEC, scripts, WATCH ...: PlanSink), which of them the client's later input
+ * waits for (a transaction: the client reads its own writes), and the EXEC whose hold its
+ * commands pass while it runs them (ExecClient).
  */
-export class ClientPlans implements PlanSink, ExecClient {
+export class ClientPlans implements Later, PlanSink, ExecClient {
   /** A plan of this client's its later input waits for (Flow), until it is over. */
   private blockedBy: Plan | null = null;
+  /** Its input waits for that plan (a field: read before every command and every read). */
+  blocked = false;
   /** The hold of the EXEC running this client's commands now (Later.txid), or null. */
   txid: string | null = null;
   /** The EXEC whose commands are running, told as their replies come in. */
@@ -39,6 +43,13 @@ export class ClientPlans implements PlanSink, ExecClient {
   /** The protocol of the command being run: a plan started now answers in it. */
   get replies(): ReplyEncoder {
     return this.reply.replies;
+  }
+
+  /** Later: the command's reply comes later, in its place in the reply order (an entry of the pool). */
+  later(_index: number): Pending {
+    const item = this.order.owe(this.reply.replies, this.out);
+    this.timer.handTo(item);
+    return item;
   }
 
   place(answer: Answer): Place {
@@ -61,18 +72,17 @@ export class ClientPlans implements PlanSink, ExecClient {
     plan.start();
     // Later commands wait for a transaction, so this client reads its own writes. (Inside an
     // EXEC, the EXEC makes them wait already.)
-    if (plan.blocks && !plan.over && this.running === null && this.txid === null) this.blockedBy = plan;
-  }
-
-  /** The client's input waits for a plan of its own. */
-  get blocked(): boolean {
-    return this.blockedBy !== null;
+    if (plan.blocks && !plan.over && this.running === null && this.txid === null) {
+      this.blockedBy = plan;
+      this.blocked = true;
+    }
   }
 
   /** True once the plan the input waited for is over (it no longer waits). */
   unblocked(): boolean {
     if (this.blockedBy === null || !this.blockedBy.over) return false;
     this.blockedBy = null;
+    this.blocked = false;
     return true;
   }
 

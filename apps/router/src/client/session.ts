@@ -21,8 +21,8 @@ export class Session implements ConnectionContext {
   readonly info = new ClientInfo();
   /** The RESP protocol HELLO chose: RESP2 until HELLO 3. */
   resp: ReplyEncoder = RESP_REPLIES;
-  /** No password is set, or this client gave it. */
-  private authenticated: boolean;
+  /** No password is set, or this client gave it (a field: the dispatcher reads it for every command). */
+  authenticated: boolean;
 
   constructor(
     readonly id: number,
