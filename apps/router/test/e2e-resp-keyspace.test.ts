@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { shardOfString } from '@kv/wire';
+import { missingTool, Skips } from '../../../test-support/skip';
 import { keysPerShard, RespClient, sleep, startCluster, stats, TextClient, type Cluster, type Resp } from './harness';
 
-const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 
 /** INFO's text as name -> value, and the section titles in order. */
 function parseInfo(text: string): { fields: Map<string, string>; sections: string[] } {
@@ -40,7 +40,9 @@ async function scanAll(c: RespClient, options: string[] = [], between?: () => Pr
 const sorted = (list: Resp) => [...(list as string[])].sort();
 
 for (const workers of [2, 3]) {
-  const t = suite(`e2e: KEYS, SCAN, INFO, COMMAND DOCS on ${workers} workers`);
+  const name = `e2e: KEYS, SCAN, INFO, COMMAND DOCS on ${workers} workers`;
+  const t = suite(name);
+  const skips = new Skips(name);
   let cluster: Cluster;
   let c: RespClient;
   /** One key on each of the 16 shards. */
@@ -244,8 +246,7 @@ for (const workers of [2, 3]) {
     assert.ok(subs.includes('client|setname'));
   });
 
-  t('redis-cli --scan, --pattern and INFO round trip (where installed)', async () => {
-    if (!has('redis-cli')) return console.log('    redis-cli not installed: skipped');
+  skips.test(t, 'redis-cli --scan, --pattern and INFO round trip', missingTool('redis-cli'), async () => {
     assert.is(await c.call('FLUSHALL'), 'OK');
     const all = [...shardKeys, ...Array.from({ length: 100 }, (_, i) => `cli:${i}`)];
     await c.pipeline(all.map((k) => ['SET', k, 'v']));

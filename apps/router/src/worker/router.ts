@@ -9,9 +9,10 @@ import { READ_BUFFER_BYTES, readInto } from '../client/read-buffer';
 import { DENIED, deniedByProtectedMode } from '../client/protected-mode';
 import { loopDelaySeconds, type EventLoopHistogram, type LoopDelay } from './loop-delay';
 import type { Peers } from '../links/peers';
+import { Coordinator } from '../coord/coordinator';
+import { REPLY_ERRORS } from '../reply-errors';
 import { Owners } from '../coord/owners';
 import type { Scripts } from '../coord/scripts';
-import { workerScripts } from './lua';
 import { Here } from '../coord/here';
 import { shardsOwnedBy, type ShardMap } from '../primary/shard-map';
 import type { ClientHost, ClientLike, RouterSettings } from '../client/host';
@@ -55,7 +56,10 @@ export class Router implements ClientHost {
   private drained: Promise<void> | null = null;
   /** Who runs commands on each shard: this worker or a peer (the primary's shard map, copied). */
   readonly owners: Owners;
-  readonly scripts: Scripts;
+  /** Its clients' commands over several owners, as plans (their EVAL bodies shared with every worker). */
+  readonly plans: Coordinator;
+  /** What runs a transaction or script a peer sends whole (EXECHERE, EVALHERE), for the shards (ShardServices.here). */
+  readonly here: Here;
   /** Workers that take part in every-worker commands (DBSIZE, KEYS, INFO ...). */
   workers: number;
   mapVersion = 0;
@@ -68,13 +72,14 @@ export class Router implements ClientHost {
     readonly node: ShardNode,
     readonly peers: Peers,
     readonly limits: RouterSettings,
+    /** The worker's Lua engine and script cache (made first: its shards serve peers with it too). */
+    readonly scripts: Scripts,
   ) {
     this.workers = map.workers;
     this.sampled = new SampledFigures(node.shards);
     this.owners = new Owners(self, node, peers);
-    this.scripts = workerScripts(self, limits.luaTimeLimit, limits.restarts);
-    node.shards.scripts = this.scripts;
-    node.shards.here = new Here(this.owners, this.scripts, () => this.workers);
+    this.plans = new Coordinator(this.owners, scripts, () => this.workers, true);
+    this.here = new Here(this.owners, scripts, () => this.workers);
     this.applyMap(map);
     this.clientPort = limits.port;
     this.nextConnId = self + 1;
@@ -86,7 +91,6 @@ export class Router implements ClientHost {
     this.owners.map.set(map.owners);
     this.workers = map.workers;
     this.mapVersion = map.version;
-    this.node.shards.mapVersion = map.version;
     this.peers.workers = Math.max(map.workers, this.self + 1);
     if (maxclients !== undefined) this.limits.maxclients = maxclients;
     const { dropped, adopted } = this.node.shards.reconcile(shardsOwnedBy(map.owners, this.self));
@@ -202,7 +206,7 @@ export class Router implements ClientHost {
     const timer = setTimeout(() => socket.destroy(), 1000);
     socket.once('data', (chunk: Buffer) => {
       clearTimeout(timer);
-      socket.end(chunk[0] === 0x2a ? '-ERR max number of clients reached\r\n' : 'ERROR\n');
+      socket.end(chunk[0] === 0x2a ? `-${REPLY_ERRORS.maxClients}\r\n` : 'ERROR\n');
     });
     socket.once('close', () => clearTimeout(timer));
     socket.resume();
