@@ -33,6 +33,11 @@ export interface ReplySink {
   nullArray(): void;
   /** A SCAN-family reply, [cursor, [items...]] (HSCAN). */
   cursor(cursor: string, items: Items): void;
+  /**
+   * Any other reply, as a reply tree (@kv/wire's TreeWriter: nested arrays, integers and doubles
+   * inside them, maps, sets, pairs) at buf[start, end): copied by the sink before it returns.
+   */
+  tree(buf: Buffer, start: number, end: number): void;
 }
 
 /** Totals over a worker's shards (DBSIZE, INFO). */
