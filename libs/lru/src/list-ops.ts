@@ -90,12 +90,18 @@ function pushAll(list: LruList, elements: ByteRanges, from: number, to: number, 
   }
 }
 
-/** Pops up to `count` elements from one end of a live list into `out` (in popping order); the list goes when emptied. */
-export function listPop(store: Lru, slot: number, left: boolean, count: number, out: string[]): string[] {
+/**
+ * Pops up to `count` elements from one end of a live list, into `out` in popping order (null:
+ * dropped, no string made: the reply was sent from listVisit first); the list goes when emptied.
+ */
+export function listPop(store: Lru, slot: number, left: boolean, count: number, out: string[] | null): string[] | null {
   if (!store.isInline(slot)) {
     const list = store.objectAt<LruList>(slot);
     const n = Math.min(count, list.size);
-    for (let i = 0; i < n; i++) out.push(left ? list.popLeft() : list.popRight());
+    for (let i = 0; i < n; i++) {
+      const value = left ? list.popLeft() : list.popRight();
+      if (out !== null) out.push(value);
+    }
     store.objectChanged(slot);
     return out;
   }
@@ -104,9 +110,11 @@ export function listPop(store: Lru, slot: number, left: boolean, count: number, 
   const total = countAt(buf, view.start);
   const n = Math.min(count, total);
   if (n === total) {
-    const items = packedItems(buf, view.start, view.end);
-    if (left) out.push(...items);
-    else for (let i = items.length - 1; i >= 0; i--) out.push(items[i]);
+    if (out !== null) {
+      const items = packedItems(buf, view.start, view.end);
+      if (left) for (const item of items) out.push(item);
+      else for (let i = items.length - 1; i >= 0; i--) out.push(items[i]);
+    }
     store.remove(slot);
     return out;
   }
@@ -116,18 +124,20 @@ export function listPop(store: Lru, slot: number, left: boolean, count: number, 
     for (let i = 0; i < n; i++) {
       const length = lengthAt(buf, p);
       const d = p + varintSize(length);
-      out.push(buf.latin1Slice(d, d + length));
+      if (out !== null) out.push(buf.latin1Slice(d, d + length));
       p = d + length;
     }
     cut = p - view.start;
     store.spliceValue(slot, PACKED_HEADER, cut - PACKED_HEADER, 0);
   } else {
     const offsets = offsetsOf(buf, view.start, total);
-    for (let i = total - 1; i >= total - n; i--) {
-      const p = offsets[i];
-      const length = lengthAt(buf, p);
-      const d = p + varintSize(length);
-      out.push(buf.latin1Slice(d, d + length));
+    if (out !== null) {
+      for (let i = total - 1; i >= total - n; i--) {
+        const p = offsets[i];
+        const length = lengthAt(buf, p);
+        const d = p + varintSize(length);
+        out.push(buf.latin1Slice(d, d + length));
+      }
     }
     cut = offsets[total - n] - view.start;
     store.spliceValue(slot, cut, view.end - view.start - cut, 0);

@@ -24,6 +24,7 @@ export interface Config {
   readonly 'log-level': Level;
   readonly 'client-query-buffer-limit': number;
   readonly 'text-max-line': number;
+  readonly 'list-max-listpack-size': number;
   readonly config?: string;
 }
 
@@ -149,6 +150,13 @@ export const OPTIONS: Options = {
     bytes: true,
     default: MAX_LINE_BYTES,
     description: 'longest text-protocol line before its newline (the seed: 518, the longest PUT); a longer line is answered ERROR once and skipped, never buffered. Raise it only for AUTH with a longer password',
+  },
+  'list-max-listpack-size': {
+    type: 'integer',
+    minimum: -5,
+    maximum: 1_000_000,
+    default: -2,
+    description: "where a list stops being packed in one block (as Redis's): a positive count of elements, or -1 to -5 for 4, 8, 16, 32 or 64 KiB of packed bytes",
   },
   'protected-mode': {
     type: 'string',

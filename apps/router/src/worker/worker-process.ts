@@ -52,6 +52,7 @@ export function runWorker(): void {
     scripts,
     here: () => made.router!.here,
   });
+  node.shards.memory.limits.listMaxListpackSize = settings.config['list-max-listpack-size'];
   // A worker a resize adds is not in the map yet, but links to every worker below it.
   const peers = new Peers(index, Math.max(map.workers, index + 1), node, {
     onLinkDown: (peer, reason) => log(reason === 'retired' ? 'info' : 'warn', 'peer link down', { worker: index, peer, reason }),
