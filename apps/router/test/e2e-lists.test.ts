@@ -87,6 +87,25 @@ async function compare(workers: number, seeds: number[]): Promise<void> {
       const theirs = await RawConn.connect(redis!.port);
       try {
         if (resp === 3) for (const conn of [ours, theirs]) await conn.command(['HELLO', '3']);
+        // Lists inside scripts and MULTI/EXEC over both workers: the nested replies cross as trees.
+        const [a, b] = keys;
+        for (const conn of [ours, theirs]) await conn.command(['FLUSHALL']);
+        for (const argv of [
+          ['RPUSH', a, '1', '2', 'x', '2'],
+          ['RPUSH', b, 'q'],
+          ['EVAL', "return redis.call('LRANGE', KEYS[1], 0, -1)", '1', a],
+          ['EVAL', "return redis.call('LPOS', KEYS[1], '2', 'COUNT', 0)", '1', a],
+          ['EVAL', "return {redis.call('LRANGE', KEYS[1], 0, -1), redis.call('LPOP', KEYS[2], 2)}", '2', a, b],
+          ['MULTI'],
+          ['LRANGE', a, '0', '-1'],
+          ['LPOS', a, '2', 'COUNT', '0'],
+          ['RPUSH', b, 'r', 's'],
+          ['RPOP', b, '5'],
+          ['EXEC'],
+        ]) {
+          const [x, y] = [await ours.command(argv), await theirs.command(argv)];
+          assert.is('raw' in x ? x.raw : x.failed, 'raw' in y ? y.raw : y.failed, `RESP${resp}: ${argv.join(' ')}`);
+        }
         for (const seed of seeds) {
           for (const conn of [ours, theirs]) await conn.command(['FLUSHALL']);
           const next = random(seed * 10 + resp);
