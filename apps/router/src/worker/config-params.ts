@@ -17,5 +17,8 @@ export function configParams(l: RouterSettings, policy: EvictionPolicy, encoding
     ['protected-mode', l.protectedMode ? 'yes' : 'no'],
     ['maxclients', String(l.maxclientsTotal)],
     ['list-max-listpack-size', String(encodings.listMaxListpackSize)],
+    ['set-max-intset-entries', String(encodings.setMaxIntsetEntries)],
+    ['set-max-listpack-entries', String(encodings.setMaxListpackEntries)],
+    ['set-max-listpack-value', String(encodings.setMaxListpackValue)],
   ];
 }
