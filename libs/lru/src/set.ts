@@ -6,7 +6,8 @@ import type { LruObject } from './object';
  * A set past its packed limits (set-max-intset-entries, set-max-listpack-entries and -value):
  * its members in insertion order with numbers for SSCAN (members.ts). Charged SET_OVERHEAD plus,
  * per member, its length and SET_MEMBER_OVERHEAD (a string's header, a Map entry, two array
- * slots, and the slack of their doubling; measured by libs/lru/bench/collection-memory.ts).
+ * slots, and the slack of their doubling): libs/lru/bench/collection-memory.ts measures 66-78 heap
+ * bytes per member besides its characters, so the charge errs a little high.
  */
 export const SET_OVERHEAD = 384;
 export const SET_MEMBER_OVERHEAD = 96;

@@ -160,4 +160,23 @@ t('a list that cannot fit changes nothing; a hand-over rebuilds either form with
   checked(to);
 });
 
+t('lists are evicted whole, either form, giving back their block and object bytes; noeviction refuses a push and changes nothing', () => {
+  const lru = new Lru(new StoreMemory({ budget: 64 * 1024, hashKey: { k0: 1, k1: 2 }, limits: { listMaxListpackSize: 8 } }));
+  for (let i = 0; i < 200; i++) push(lru, `l${i}`, Array.from({ length: 1 + (i % 12) }, () => 'x'.repeat(100)), false);
+  assert.ok(lru.evictions > 0, 'older lists went to make room');
+  assert.ok(lru.peekKey('l0') < 0);
+  assert.ok(lru.memory.used <= lru.memory.budget);
+  checked(lru);
+  for (let slot = lru.oldest; slot !== -1; slot = lru.newerThan(slot)) assert.is(listItems(lru, slot).length, listLength(lru, slot));
+  const full = new Lru(new StoreMemory({ budget: 16 * 1024, policy: 'noeviction', hashKey: { k0: 1, k1: 2 }, limits: { listMaxListpackSize: 4 } }));
+  let pushed = 0;
+  while (push(full, 'big', ['y'.repeat(200)], true) > 0) pushed++;
+  assert.ok(pushed > 4, 'past the packed form');
+  assert.is(listLength(full, full.peekKey('big')), pushed, 'the refused push changed nothing');
+  const small = full.bytes;
+  assert.is(push(full, 'other', ['z'.repeat(20_000)], true), -1);
+  assert.is(full.bytes, small);
+  checked(full);
+});
+
 t.run();
