@@ -176,4 +176,29 @@ skips.test(t, '3 workers: random list commands, RESP2 and RESP3', noRedis, async
   await compare(3, [4]);
 });
 
+t('under noeviction a push or an add past maxmemory answers OOM and changes nothing', async () => {
+  const cluster = await startCluster({ workers: 2, args: ['--maxmemory', '1mb', '--maxmemory-policy', 'noeviction'] });
+  const conn = await RawConn.connect(cluster.port);
+  try {
+    const element = 'e'.repeat(1000);
+    let last = '';
+    let pushed = 0;
+    for (let i = 0; i < 5000 && !last.startsWith('-'); i++) {
+      last = ((await conn.command(['RPUSH', 'l', element, element])) as { raw: string }).raw;
+      if (!last.startsWith('-')) pushed += 2;
+    }
+    assert.is(last, "-OOM command not allowed when used memory > 'maxmemory'.\r\n");
+    assert.is(((await conn.command(['LLEN', 'l'])) as { raw: string }).raw, `:${pushed}\r\n`);
+    // Memory is the worker's: a bigger write to a key of the same shard (its hash tag) is refused too.
+    assert.match(((await conn.command(['SADD', '{l}s', element.repeat(3)])) as { raw: string }).raw, /^-OOM /);
+    assert.is(((await conn.command(['EXISTS', '{l}s'])) as { raw: string }).raw, ':0\r\n');
+    // Taking elements out frees room again.
+    await conn.command(['LTRIM', 'l', '0', '9']);
+    assert.is(((await conn.command(['RPUSH', 'l', 'x'])) as { raw: string }).raw, ':11\r\n');
+  } finally {
+    conn.close();
+    assert.is(await cluster.stop(), 0);
+  }
+});
+
 t.run();

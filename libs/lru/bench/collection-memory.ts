@@ -23,7 +23,7 @@ const scratch = Buffer.alloc(4096);
 /** A distinct flat string of `length` characters ending in i's digits, as Args.latin1 makes them. */
 const distinct = (i: number, length: number) => {
   source.copy(scratch, 0, i % 1000, (i % 1000) + length);
-  scratch.latin1Write(String(i).padStart(8, '0'), Math.max(0, length - 8));
+  scratch.latin1Write(String(i).padStart(8, '0'), Math.max(0, length - 8), 8);
   return scratch.latin1Slice(0, Math.max(length, 8));
 };
 
