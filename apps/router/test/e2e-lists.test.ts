@@ -68,7 +68,15 @@ function commandsFor(next: () => number, keys: string[], tagged: string[], str: 
     } else if (r < 0.9) {
       // Moves between keys of one shard: the same key (a rotation) or two sharing a hash tag.
       const [from, to] = next() < 0.3 ? [k, k] : [pick(tagged), pick(tagged)];
-      out.push(next() < 0.5 ? ['LMOVE', from, to, side(), side()] : ['RPOPLPUSH', from, to]);
+      const r2 = next();
+      if (r2 < 0.4) out.push(['LMOVE', from, to, side(), side()]);
+      else if (r2 < 0.7) out.push(['RPOPLPUSH', from, to]);
+      else {
+        // LMPOP over keys of one shard: the tagged ones, or one key (runs on its shard, whichever worker).
+        const keysOf = next() < 0.5 ? tagged.slice(0, 1 + Math.floor(next() * 3)) : [k];
+        const options = next() < 0.5 ? [] : ['COUNT', next() < 0.1 ? pick(HUGE) : int(-1, 4)];
+        out.push(['LMPOP', next() < 0.05 ? pick(['0', '-1', '9', 'x']) : String(keysOf.length), ...keysOf, side(), ...options]);
+      }
     } else if (r < 0.93) out.push(['TYPE', k]);
     else if (r < 0.95) out.push(['DEL', k]);
     else if (r < 0.97) out.push(['SET', str, 'v']);
@@ -101,7 +109,11 @@ async function compare(workers: number, seeds: number[]): Promise<void> {
           ['LPOS', a, '2', 'COUNT', '0'],
           ['RPUSH', b, 'r', 's'],
           ['RPOP', b, '5'],
+          ['LMPOP', '2', b, b, 'LEFT'],
           ['EXEC'],
+          ['RPUSH', b, 't', 'u', 'v'],
+          ['EVAL', "return redis.call('LMPOP', 1, KEYS[1], 'RIGHT', 'COUNT', 2)", '1', b],
+          ['EVAL', "return redis.call('LMPOP', 1, KEYS[1], 'RIGHT')", '1', a],
         ]) {
           const [x, y] = [await ours.command(argv), await theirs.command(argv)];
           assert.is('raw' in x ? x.raw : x.failed, 'raw' in y ? y.raw : y.failed, `RESP${resp}: ${argv.join(' ')}`);
@@ -137,6 +149,7 @@ async function compare(workers: number, seeds: number[]): Promise<void> {
       const refused = await conn.command(['LMOVE', a, b, 'LEFT', 'LEFT']);
       assert.match((refused as { raw: string }).raw, /^-CROSSSLOT /);
       assert.match(((await conn.command(['RPOPLPUSH', a, b])) as { raw: string }).raw, /^-CROSSSLOT /);
+      assert.match(((await conn.command(['LMPOP', '2', b, a, 'LEFT'])) as { raw: string }).raw, /^-CROSSSLOT /);
       assert.is(((await conn.command(['LRANGE', a, '0', '-1'])) as { raw: string }).raw, '*1\r\n$1\r\nx\r\n');
       assert.is(((await conn.command(['EXISTS', b])) as { raw: string }).raw, ':0\r\n');
       // WATCH sees every kind of list write, from another client, on either worker; a TTL stays with pushes and pops.

@@ -61,6 +61,10 @@ function commandsFor(next: () => number, keys: string[], tagged: string[], str: 
     else if (r < 0.78) out.push([['SMOVE', pick(tagged), pick(tagged), member()], 'exact']);
     else if (r < 0.86) out.push([[pick(['SINTER', 'SUNION', 'SDIFF']), ...some()], 'sorted']);
     else if (r < 0.92) out.push([[pick(['SINTERSTORE', 'SUNIONSTORE', 'SDIFFSTORE']), pick(tagged), ...some()], 'exact']);
+    else if (r < 0.93) {
+      const counted = some();
+      out.push([['SINTERCARD', next() < 0.1 ? pick(['0', '-1', '9', 'x']) : String(counted.length), ...counted, ...(next() < 0.5 ? [] : ['LIMIT', pick(['0', '1', '2', '-1', 'x'])])], 'exact']);
+    }
     else if (r < 0.94) out.push([['TYPE', k], 'exact']);
     else if (r < 0.96) out.push([['SET', str, 'v'], 'exact']);
     else out.push([pick([['SPOP', k, '-1'], ['SPOP', k, '1', '2'], ['SRANDMEMBER', k, 'x'], ['SRANDMEMBER', k, '-9223372036854775808'], ['SSCAN', k, 'abc'], ['SSCAN', k, '0', 'COUNT', '0'], ['SADD', k], ['DEL', k]]), 'exact']);
@@ -127,7 +131,7 @@ async function compare(workers: number, seeds: number[]): Promise<void> {
       const [a, b] = keys;
       await conn.command(['DEL', a, b]);
       await conn.command(['SADD', a, 'x']);
-      for (const argv of [['SMOVE', a, b, 'x'], ['SINTER', a, b], ['SUNIONSTORE', a, a, b], ['SDIFF', a, '{s}a']]) {
+      for (const argv of [['SMOVE', a, b, 'x'], ['SINTER', a, b], ['SUNIONSTORE', a, a, b], ['SDIFF', a, '{s}a'], ['SINTERCARD', '2', b, a]]) {
         assert.match(((await conn.command(argv)) as { raw: string }).raw, /^-CROSSSLOT /, argv.join(' '));
       }
       assert.is(((await conn.command(['SMEMBERS', a])) as { raw: string }).raw, '*1\r\n$1\r\nx\r\n');

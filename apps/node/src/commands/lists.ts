@@ -1,7 +1,8 @@
-import { TREE, TreeTag, type Args } from '@kv/wire';
+import { shardOf, TREE, TreeTag, type Args } from '@kv/wire';
 import { listLength, listMatches, listPop, listPush, listVisit, type ElementSink, type Lru } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
-import { clampRange, longArg, positiveArg, readList, TREE_ELEMENTS, WRONG, writeList } from './list-args';
+import { clampRange, longArg, positiveArg, readList, sideArg, TREE_ELEMENTS, WRONG, writeList } from './list-args';
+import { int64Bytes } from './numbers';
 
 /**
  * List commands, as Redis 7.0's t_list.c: a list is one entry of the shard's Lru, of kind LIST,
@@ -155,4 +156,43 @@ export function lpos(store: Lru, args: Args, reply: ReplySink): void {
   });
   TREE.closeAt(header, found);
   reply.tree(TREE.buf, 0, TREE.length);
+}
+
+/**
+ * LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: from the first of the keys holding a list,
+ * up to `count` elements (1 by default) as [key, [elements]]; a null array when none holds one.
+ * Its keys share one shard (CROSSSLOT otherwise; the router runs it on its first key's shard).
+ */
+export function lmpop(store: Lru, args: Args, reply: ReplySink): void {
+  const numkeys = int64Bytes(args.buf, args.starts[1], args.ends[1]);
+  if (numkeys === undefined || numkeys < 1) return reply.error(ERR.numkeysPositive);
+  const whereAt = Number(numkeys) + 2;
+  if (whereAt >= args.count) return reply.error(ERR.syntax);
+  const left = sideArg(args, whereAt);
+  if (left === undefined) return reply.error(ERR.syntax);
+  let count = -1;
+  for (let i = whereAt + 1; i < args.count; i++) {
+    if (count === -1 && args.latin1(i).toUpperCase() === 'COUNT' && i + 1 < args.count) {
+      const n = int64Bytes(args.buf, args.starts[i + 1], args.ends[i + 1]);
+      if (n === undefined || n < 1) return reply.error(ERR.countPositive);
+      count = Number(n);
+      i++;
+    } else return reply.error(ERR.syntax);
+  }
+  if (count === -1) count = 1;
+  const shard = shardOf(args.buf, args.starts[2], args.ends[2]);
+  for (let k = 3; k < whereAt; k++) if (shardOf(args.buf, args.starts[k], args.ends[k]) !== shard) return reply.error(ERR.crossShard);
+  for (let k = 2; k < whereAt; k++) {
+    const slot = writeList(store, args, k, reply);
+    if (slot === WRONG) return;
+    if (slot < 0) continue;
+    const length = listLength(store, slot);
+    const n = Math.min(count, length);
+    TREE.begin().array(2).bulkBytes(args.buf, args.starts[k], args.ends[k]).array(n);
+    listVisit(store, slot, left ? 0 : length - n, left ? n - 1 : length - 1, !left, TREE_ELEMENTS);
+    reply.tree(TREE.buf, 0, TREE.length);
+    listPop(store, slot, left, n, null);
+    return;
+  }
+  reply.nullArray();
 }

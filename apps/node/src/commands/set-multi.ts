@@ -1,6 +1,8 @@
 import { shardOf, type Args } from '@kv/wire';
 import { setAdd, setHas, setMembers, setRemove, setSize, writeSet, type Lru } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
+import { positiveArg } from './list-args';
+import { int64Bytes } from './numbers';
 import { replyMembers, setAt, WRONG } from './sets';
 
 /**
@@ -107,3 +109,29 @@ export const sdiff = (store: Lru, args: Args, reply: ReplySink): void => read(di
 export const sinterstore = (store: Lru, args: Args, reply: ReplySink): void => stored(inter, store, args, reply);
 export const sunionstore = (store: Lru, args: Args, reply: ReplySink): void => stored(union, store, args, reply);
 export const sdiffstore = (store: Lru, args: Args, reply: ReplySink): void => stored(diff, store, args, reply);
+
+/** SINTERCARD numkeys key [key ...] [LIMIT limit]: the intersection's size, counting no further than `limit` (0: no limit). */
+export function sintercard(store: Lru, args: Args, reply: ReplySink): void {
+  const numkeys = int64Bytes(args.buf, args.starts[1], args.ends[1]);
+  if (numkeys === undefined || numkeys < 1) return reply.error(ERR.numkeysPositive);
+  if (numkeys > args.count - 2) return reply.error(ERR.numkeysPastArgs);
+  const end = 2 + Number(numkeys);
+  let limit = 0;
+  for (let i = end; i < args.count; i++) {
+    if (args.latin1(i).toUpperCase() === 'LIMIT' && i + 1 < args.count) {
+      const n = positiveArg(args, ++i, reply, ERR.limitNegative);
+      if (n === undefined) return;
+      limit = n;
+    } else return reply.error(ERR.syntax);
+  }
+  const shard = shardOf(args.buf, args.starts[2], args.ends[2]);
+  for (let i = 3; i < end; i++) if (shardOf(args.buf, args.starts[i], args.ends[i]) !== shard) return reply.error(ERR.crossShard);
+  const slots: (number | null)[] = [];
+  for (let i = 2; i < end; i++) {
+    const slot = setAt(store, args, i, reply, false);
+    if (slot === WRONG) return;
+    slots.push(slot < 0 ? null : slot);
+  }
+  const size = inter(store, slots).length;
+  reply.integer(limit > 0 ? Math.min(size, limit) : size);
+}

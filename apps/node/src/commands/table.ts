@@ -95,6 +95,7 @@ const table: Entry[] = [
   { name: 'LTRIM', arity: 4, plan: 'one-key', keys: ONE, handler: listEdits.ltrim, flags: ['write'] },
   { name: 'LMOVE', arity: 5, plan: 'one-key', keys: TWO, handler: listEdits.lmove, flags: W },
   { name: 'RPOPLPUSH', arity: 3, plan: 'one-key', keys: TWO, handler: listEdits.rpoplpush, flags: W },
+  { name: 'LMPOP', arity: -4, plan: 'one-key', keys: NONE, numkeys: true, handler: lists.lmpop, flags: ['write', 'movablekeys'] },
   // sets (multi-key forms run on the first key's shard; keys of several shards answer CROSSSLOT)
   { name: 'SADD', arity: -3, plan: 'one-key', keys: ONE, handler: sets.sadd, flags: [...W, 'fast'] },
   { name: 'SREM', arity: -3, plan: 'one-key', keys: ONE, handler: sets.srem, flags: ['write', 'fast'] },
@@ -112,6 +113,7 @@ const table: Entry[] = [
   { name: 'SINTERSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sinterstore, flags: W },
   { name: 'SUNIONSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sunionstore, flags: W },
   { name: 'SDIFFSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sdiffstore, flags: W },
+  { name: 'SINTERCARD', arity: -3, plan: 'one-key', keys: NONE, numkeys: true, handler: setMulti.sintercard, flags: ['readonly', 'movablekeys'] },
   // keys
   { name: 'DEL', arity: -2, plan: 'each-key', keys: ALL, combine: 'sum', handler: keys.del, flags: ['write'] },
   { name: 'UNLINK', arity: -2, plan: 'each-key', keys: ALL, combine: 'sum', handler: keys.del, flags: ['write', 'fast'] },
