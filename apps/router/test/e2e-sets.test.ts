@@ -1,10 +1,11 @@
 import { suite } from 'uvu';
+import { request } from 'undici';
 import * as assert from 'uvu/assert';
 import { shardOfString } from '@kv/wire';
 import { missingTool, Skips } from '../../../test-support/skip';
 import { encode, RawConn, type Node, type Reply } from '../../../test/compat/resp-raw';
 import { startRedis, type Target } from '../../../test/clients/target';
-import { keysPerShard, startCluster, type Cluster } from './harness';
+import { keysPerShard, RespClient, startCluster, type Cluster } from './harness';
 
 /**
  * Sets against redis-server: seeded random sequences of every set command (integers and strings,
@@ -14,6 +15,7 @@ import { keysPerShard, startCluster, type Cluster } from './harness';
  * (Redis's hashtable order is its own), random picks by their count. SSCAN is compared by what a
  * whole walk returns. This server packs sets only up to 3 integers or 4 strings
  * (--set-max-intset-entries, --set-max-listpack-entries), so sequences cross every conversion.
+ * Then lists and sets of every form through two live resizes.
  */
 
 const noRedis = missingTool('redis-server');
@@ -155,6 +157,68 @@ skips.test(t, '2 workers: random set commands, RESP2 and RESP3', noRedis, async 
 
 skips.test(t, '3 workers: random set commands, RESP2 and RESP3', noRedis, async () => {
   await compare(3, [4]);
+});
+
+async function resize(cluster: Cluster, count: number): Promise<{ moves: { shard: number }[] }> {
+  const line = await cluster.waitForLog((l) => l.message === 'admin listening');
+  const res = await request(`http://127.0.0.1:${line.port as number}/workers`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ count }),
+  });
+  const text = await res.body.text();
+  assert.is(res.statusCode, 200, text);
+  return JSON.parse(text) as { moves: { shard: number }[] };
+}
+
+t('lists and sets on every shard move whole in a live resize, in every form, with their TTLs; an SSCAN cursor goes on after', async () => {
+  const cluster = await startCluster({ workers: 2, args: ['--admin-port', '0', '--list-max-listpack-size', '4', '--set-max-intset-entries', '4', '--set-max-listpack-entries', '4'] });
+  const client = await RespClient.connect(cluster.port);
+  try {
+    const lists = keysPerShard('rl-', shardOfString);
+    const sets = keysPerShard('rs-', shardOfString);
+    for (let i = 0; i < 16; i++) {
+      // Packed on even shards, past the limits on odd ones; integers or strings.
+      const n = i % 2 === 0 ? 3 : 40;
+      await client.call('RPUSH', lists[i], ...Array.from({ length: n }, (_, j) => `e${i}-${j}`));
+      await client.call('SADD', sets[i], ...Array.from({ length: n }, (_, j) => (i % 4 < 2 ? String(j * i) : `m${j}`)));
+      if (i % 3 === 0) {
+        await client.call('EXPIRE', lists[i], '1000');
+        await client.call('EXPIRE', sets[i], '1000');
+      }
+    }
+    const big = sets[3];
+    const seen: string[] = [];
+    let cursor = '0';
+    const step = async () => {
+      const [next, items] = (await client.call('SSCAN', big, cursor, 'COUNT', '10')) as [string, string[]];
+      seen.push(...items);
+      cursor = next;
+    };
+    await step();
+    const report = await resize(cluster, 3);
+    assert.ok(report.moves.length > 0);
+    await step();
+    await resize(cluster, 1);
+    while (cursor !== '0') await step();
+    for (let i = 0; i < 16; i++) {
+      const n = i % 2 === 0 ? 3 : 40;
+      assert.equal(await client.call('LRANGE', lists[i], '0', '-1'), Array.from({ length: n }, (_, j) => `e${i}-${j}`), lists[i]);
+      const members = ((await client.call('SMEMBERS', sets[i])) as string[]).sort();
+      assert.equal(members, [...new Set(Array.from({ length: n }, (_, j) => (i % 4 < 2 ? String(j * i) : `m${j}`)))].sort(), sets[i]);
+      for (const key of [lists[i], sets[i]]) {
+        const ttl = (await client.call('TTL', key)) as number;
+        if (i % 3 === 0) assert.ok(ttl > 900 && ttl <= 1000, `${key} kept its TTL: ${ttl}`);
+        else assert.is(ttl, -1, key);
+      }
+    }
+    assert.is(new Set(seen).size, 40, 'every member of the big set, across two resizes');
+    await client.call('RPUSH', lists[1], 'after');
+    assert.equal(await client.call('RPOP', lists[1]), 'after');
+  } finally {
+    client.close();
+    assert.is(await cluster.stop(), 0);
+  }
 });
 
 t.run();
