@@ -39,7 +39,8 @@ export function setRandomMembers(store: Lru, slot: number, count: number, repeat
   }
   const all = setMembers(store, slot);
   if (count >= all.length) {
-    out.push(...all);
+    // One by one: spreading a big set into push() would pass the engine's argument limit.
+    for (const member of all) out.push(member);
     return out;
   }
   // A partial Fisher-Yates shuffle: count distinct picks.
@@ -87,7 +88,7 @@ export function setPop(store: Lru, slot: number, count: number, out: string[], r
  */
 export function setScan(store: Lru, slot: number, cursor: number, count: number, out: string[]): number {
   if (store.isInline(slot)) {
-    out.push(...setMembers(store, slot));
+    for (const member of setMembers(store, slot)) out.push(member);
     return 0;
   }
   return store.objectAt<LruSet>(slot).members.scan(cursor, count, (member) => out.push(member));

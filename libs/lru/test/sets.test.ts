@@ -150,4 +150,15 @@ t('a set that cannot fit changes nothing; setOf builds either form for a hand-ov
   checked(to);
 });
 
+t('a set of 300,000 members answers SRANDMEMBER and SPOP with counts past its size whole', () => {
+  const lru = store({}, 1 << 28);
+  const all = Array.from({ length: 300_000 }, (_, i) => `m${i}`);
+  for (let i = 0; i < all.length; i += 1000) add(lru, 'big', all.slice(i, i + 1000));
+  const slot = lru.peekKey('big');
+  assert.is(setRandomMembers(lru, slot, 1_000_000, false, []).length, 300_000);
+  assert.is(setPop(lru, slot, 1_000_000, []).length, 300_000);
+  assert.is(lru.peekKey('big'), -1);
+  checked(lru);
+});
+
 t.run();
