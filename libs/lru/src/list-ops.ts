@@ -2,7 +2,7 @@ import { Kind } from './layout';
 import { LIST_OVERHEAD, LruList } from './list';
 import type { Lru } from './lru';
 import type { EncodingLimits } from './memory';
-import type { ByteRanges, Packed } from './object';
+import { asBuffer, type ByteRanges, type Packed } from './object';
 import { countAt, elementSize, lengthAt, nextAt, PACK, PACKED_HEADER, Packing, setCountAt, varintSize, writeElement } from './packed';
 
 /**
@@ -82,7 +82,7 @@ export function listPush(store: Lru, slot: number, keys: ByteRanges, key: number
 }
 
 function pushAll(list: LruList, elements: ByteRanges, from: number, to: number, left: boolean): void {
-  const buf = Buffer.from(elements.buf.buffer, elements.buf.byteOffset, elements.buf.byteLength);
+  const buf = asBuffer(elements.buf);
   for (let i = from; i < to; i++) {
     const value = buf.latin1Slice(elements.starts[i], elements.ends[i]);
     if (left) list.pushLeft(value);

@@ -1,3 +1,4 @@
+import { asBuffer } from './object';
 import { LruList } from './list';
 import type { Lru } from './lru';
 import { countAt, elementEquals, lengthAt, PACKED_HEADER, varintSize } from './packed';
@@ -58,7 +59,7 @@ export function listVisit(store: Lru, slot: number, start: number, stop: number,
 export function listMatches(store: Lru, slot: number, src: Uint8Array, start: number, end: number, fromTail: boolean, maxlen: number, found: (index: number) => boolean): void {
   if (!store.isInline(slot)) {
     const list = store.objectAt<LruList>(slot);
-    const wanted = Buffer.from(src.buffer, src.byteOffset, src.byteLength).latin1Slice(start, end);
+    const wanted = asBuffer(src).latin1Slice(start, end);
     const n = list.size;
     const limit = maxlen === 0 ? n : Math.min(n, maxlen);
     for (let k = 0; k < limit; k++) {

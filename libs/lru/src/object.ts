@@ -28,6 +28,11 @@ export interface ByteRanges {
   readonly ends: ArrayLike<number>;
 }
 
+/** `bytes` as a Buffer, to read latin1 strings from: itself when it is one (a command's arguments are), else a view. */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** Strings as ByteRanges (one buffer, reused: read it before the next call). */
 export function rangesOf(items: readonly string[]): ByteRanges {
   let total = 0;

@@ -2,7 +2,7 @@ import { Kind } from './layout';
 import { packedItems } from './list-ops';
 import type { Lru } from './lru';
 import type { EncodingLimits } from './memory';
-import type { ByteRanges, Packed } from './object';
+import { asBuffer, type ByteRanges, type Packed } from './object';
 import { countAt, elementEquals, elementSize, intAt, intWidth, nextAt, PACK, PACKED_HEADER, Packing, packingAt, setCountAt, widthFor, writeElement, writeInt } from './packed';
 import { LruSet } from './set';
 import { integerOf } from './set-encoding';
@@ -32,7 +32,7 @@ export function setSize(store: Lru, slot: number): number {
 
 /** True when the set holds src[start, end). */
 export function setHas(store: Lru, slot: number, src: Uint8Array, start: number, end: number): boolean {
-  if (!store.isInline(slot)) return store.objectAt<LruSet>(slot).has(Buffer.from(src.buffer, src.byteOffset, src.byteLength).latin1Slice(start, end));
+  if (!store.isInline(slot)) return store.objectAt<LruSet>(slot).has(asBuffer(src).latin1Slice(start, end));
   const view = store.valueView(slot);
   const buf = view.buf;
   const packing = packingAt(buf, view.start);
@@ -82,7 +82,7 @@ function packedMembers(buf: Buffer, start: number, end: number): string[] {
 export function setAdd(store: Lru, slot: number, keys: ByteRanges, key: number, members: ByteRanges, from: number, to: number): number {
   if (slot >= 0 && !store.isInline(slot)) {
     const set = store.objectAt<LruSet>(slot);
-    const text = Buffer.from(members.buf.buffer, members.buf.byteOffset, members.buf.byteLength);
+    const text = asBuffer(members.buf);
     let growth = 0;
     for (let i = from; i < to; i++) growth += LruSet.cost(members.ends[i] - members.starts[i]);
     if (!store.reserve(slot, growth)) return -1;
@@ -96,7 +96,7 @@ export function setAdd(store: Lru, slot: number, keys: ByteRanges, key: number, 
     if (done !== undefined) return done;
   }
   // A new set, or one whose form may change: rebuilt as Redis's adds one by one would leave it.
-  const text = Buffer.from(members.buf.buffer, members.buf.byteOffset, members.buf.byteLength);
+  const text = asBuffer(members.buf);
   const given: string[] = [];
   for (let i = from; i < to; i++) given.push(text.latin1Slice(members.starts[i], members.ends[i]));
   let form: SetEncoding;
@@ -221,7 +221,7 @@ export function setOf(limits: EncodingLimits, members: readonly string[], form?:
 export function setRemove(store: Lru, slot: number, members: ByteRanges, from: number, to: number): number {
   if (!store.isInline(slot)) {
     const set = store.objectAt<LruSet>(slot);
-    const text = Buffer.from(members.buf.buffer, members.buf.byteOffset, members.buf.byteLength);
+    const text = asBuffer(members.buf);
     let removed = 0;
     for (let i = from; i < to; i++) if (set.delete(text.latin1Slice(members.starts[i], members.ends[i]))) removed++;
     if (removed > 0) store.objectChanged(slot);
