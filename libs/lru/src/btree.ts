@@ -1,8 +1,8 @@
 /**
- * The order a big sorted set will keep (not used by any command yet: groundwork for sorted sets,
- * checked against a model by libs/lru/test/btree.test.ts): (score, member) pairs sorted by score, then by the member's
- * bytes, in a B+ tree whose inner nodes count the pairs under each child, so a rank, the pair at
- * a rank and the rank of a score are O(log n).
+ * The order a big sorted set will keep (not used by any command yet: groundwork for sorted
+ * sets, checked against a model by libs/lru/test/btree.test.ts): (score, member) pairs sorted by
+ * score, then by the member's bytes, in a B+ tree whose inner nodes count the pairs under each
+ * child, so a rank, the pair at a rank and the rank of a score are O(log n).
  *
  * Why a B+ tree and not Redis's skip list: in JavaScript a skip list is an object per element
  * with an array of forward links and spans (~100 bytes and a pointer chase per level); a B+ tree
