@@ -9,10 +9,10 @@ const GROWTH_CAP = 4096;
 const SHRINK_ROOM = 256;
 
 /**
- * Values other than strings, as entries: a packed collection inline in its block (a small list,
- * set or sorted set: packed.ts), or an object kept by handle (a hash, a big collection, a
- * stream: object.ts). The kind modules (list-ops.ts, set-ops.ts, zset-ops.ts, stream-ops.ts,
- * hash.ts) work through these and nothing else: each write here charges the entry again, gives
+ * Values other than strings, as entries: a packed collection inline in its block (a small list
+ * or set: packed.ts), or an object kept by handle (a hash, a big list or set: object.ts). The
+ * kind modules (list-ops.ts, set-ops.ts, and hash commands through hashAt) work through these
+ * and nothing else: each write here charges the entry again, gives
  * it a new version (WATCH) and makes it the most recently used; one that cannot fit changes
  * nothing and answers false or null (the command answers OOM).
  */
