@@ -114,6 +114,11 @@ async function compare(workers: number, seeds: number[]): Promise<void> {
           ['RPUSH', b, 't', 'u', 'v'],
           ['EVAL', "return redis.call('LMPOP', 1, KEYS[1], 'RIGHT', 'COUNT', 2)", '1', b],
           ['EVAL', "return redis.call('LMPOP', 1, KEYS[1], 'RIGHT')", '1', a],
+          ['MULTI'],
+          ['LMPOP', '0', b, 'LEFT'],
+          ['LMPOP', '1', b, 'UP'],
+          ['LPUSH', a, 'q'],
+          ['EXEC'],
         ]) {
           const [x, y] = [await ours.command(argv), await theirs.command(argv)];
           assert.is('raw' in x ? x.raw : x.failed, 'raw' in y ? y.raw : y.failed, `RESP${resp}: ${argv.join(' ')}`);

@@ -50,13 +50,15 @@ export function routeKeyIndex(spec: KeyPositions, args: KeyArgs): number {
 
 /**
  * Where a command's keys are, numkeys commands' included: keys at first, first + step ... up to
- * last (a loop with nothing to allocate); none when first is 0 or past last.
+ * last (a loop with nothing to allocate); none when first is 0 or past last. A numkeys command
+ * with a bad count names argv[1].
  */
 export function keySpan(spec: KeyPositions, args: KeyArgs): { first: number; last: number; step: number } {
   if (spec.numkeys === true) {
+    // A bad count: argv[1], the argument it runs by (routeKeyIndex), so a MULTI holds its worker and it answers Redis's error there.
     const n = keyCount(args);
-    SPAN.first = n > 0 ? 2 : 0;
-    SPAN.last = 1 + n;
+    SPAN.first = n > 0 ? 2 : 1;
+    SPAN.last = n > 0 ? 1 + n : 1;
     SPAN.step = 1;
   } else {
     SPAN.first = spec.firstKey;
