@@ -32,6 +32,26 @@ export const NODE_ERRORS = replyErrors({
   nxWithOthers: { code: 'NX_WITH_OTHERS', text: 'ERR NX and XX, GT or LT options at the same time are not compatible', probe: { command: ['EXPIRE', 'k', '10', 'NX', 'XX'] } },
   gtWithLt: { code: 'GT_WITH_LT', text: 'ERR GT and LT options at the same time are not compatible', probe: { command: ['EXPIRE', 'k', '10', 'GT', 'LT'] } },
   stringTooLong: { code: 'STRING_TOO_LONG', text: 'ERR string exceeds maximum allowed size (proto-max-bulk-len)', why: 'needs a 512 MB value' },
+  mustBePositive: { code: 'MUST_BE_POSITIVE', text: 'ERR value is out of range, must be positive', probe: { command: ['LPOP', 'l', '-1'] } },
+  indexOutOfRange: { code: 'INDEX_OUT_OF_RANGE', text: 'ERR index out of range', probe: { before: [['RPUSH', 'l', 'a']], command: ['LSET', 'l', '5', 'b'] } },
+  noSuchKey: { code: 'NO_SUCH_KEY', text: 'ERR no such key', probe: { command: ['LSET', 'l', '0', 'b'] } },
+  rankZero: {
+    code: 'RANK_ZERO',
+    text: "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
+    probe: { command: ['LPOS', 'l', 'a', 'RANK', '0'] },
+  },
+  countNegative: { code: 'COUNT_NEGATIVE', text: "ERR COUNT can't be negative", probe: { command: ['LPOS', 'l', 'a', 'COUNT', '-1'] } },
+  maxlenNegative: { code: 'MAXLEN_NEGATIVE', text: "ERR MAXLEN can't be negative", probe: { command: ['LPOS', 'l', 'a', 'MAXLEN', '-1'] } },
+  numkeysPositive: { code: 'NUMKEYS_POSITIVE', text: 'ERR numkeys should be greater than 0', probe: { command: ['LMPOP', '0', 'l', 'LEFT'] } },
+  countPositive: { code: 'COUNT_POSITIVE', text: 'ERR count should be greater than 0', probe: { command: ['LMPOP', '1', 'l', 'LEFT', 'COUNT', '0'] } },
+  numkeysPastArgs: { code: 'NUMKEYS_PAST_ARGS', text: "ERR Number of keys can't be greater than number of args", probe: { command: ['SINTERCARD', '3', 'a', 'b'] } },
+  limitNegative: { code: 'LIMIT_NEGATIVE', text: "ERR LIMIT can't be negative", probe: { command: ['SINTERCARD', '1', 'a', 'LIMIT', '-1'] } },
+  // Redis Cluster's code for keys of several slots; here the unit is a shard (1024 slots): keys sharing a hash tag always share one.
+  crossShard: {
+    code: 'CROSSSLOT',
+    text: "CROSSSLOT Keys in request don't hash to the same shard: give them a common hash tag, as {queue}:a and {queue}:b",
+    why: 'redis-server without cluster mode never gives it: e2e-lists makes it here',
+  },
   // This server's own: the data side refusing what its router should never send, or a fault contained.
   notOwned: { code: 'NOT_OWNED', text: 'ERR key is not owned by this worker' },
   cursorNotOwned: { code: 'CURSOR_NOT_OWNED', text: 'ERR the shard of this cursor is not owned by this worker' },

@@ -9,7 +9,7 @@ export { ERR } from './errors';
  * between workers rather than encoded for a client.
  */
 export abstract class KindedReply implements ReplySink {
-  /** `items` only for ARRAY and MAP (payload then '') and CURSOR (payload the cursor). */
+  /** `items` only for ARRAY and MAP (payload then '') and CURSOR (payload the cursor); TREE's payload is the tree's bytes as latin1. */
   protected abstract reply(kind: ReplyKind, payload: string, items?: Items): void;
   ok(): void {
     this.reply(ReplyKind.OK, '');
@@ -43,6 +43,9 @@ export abstract class KindedReply implements ReplySink {
   }
   cursor(cursor: string, items: Items): void {
     this.reply(ReplyKind.CURSOR, cursor, items);
+  }
+  tree(buf: Buffer, start: number, end: number): void {
+    this.reply(ReplyKind.TREE, buf.latin1Slice(start, end));
   }
 }
 

@@ -33,6 +33,11 @@ export interface ReplySink {
   nullArray(): void;
   /** A SCAN-family reply, [cursor, [items...]] (HSCAN). */
   cursor(cursor: string, items: Items): void;
+  /**
+   * Any other reply, as a reply tree (@kv/wire's TreeWriter: nested arrays, integers and doubles
+   * inside them, maps, sets, pairs) at buf[start, end): copied by the sink before it returns.
+   */
+  tree(buf: Buffer, start: number, end: number): void;
 }
 
 /** Totals over a worker's shards (DBSIZE, INFO). */
@@ -198,6 +203,12 @@ export interface CommandSpec {
   readonly rounds?: boolean;
   /** A script run by its body (EVAL, EVAL_RO) or by its sha1 (EVALSHA, EVALSHA_RO). */
   readonly script?: 'body' | 'sha';
+  /**
+   * argv[1] counts the keys that follow it (LMPOP, SINTERCARD; Redis's movablekeys): a `one-key`
+   * command then runs on the shard of its first key, argv[2], and its keys are argv[2..2+numkeys)
+   * (key-positions.ts keySpan). Its handler checks that they share that shard.
+   */
+  readonly numkeys?: boolean;
   /** A connection command a script may call: answered by the script runtime itself (PING, ECHO, TIME). */
   readonly inScript?: boolean;
   /** From `flags`: it may run before AUTH (`no_auth`). */

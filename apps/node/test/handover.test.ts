@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { argsOf, shardOfString } from '@kv/wire';
-import type { LruHash } from '@kv/lru';
+import { listLength, setEncoding, setMembers, type LruHash } from '@kv/lru';
 import { del, expiryOf, oldestFirst, put, read, setExpiry, typeOf, valueOf } from './store';
 import { exportShard, ShardExport } from '../src/commands/handover';
 import { commandNamed } from '../src/commands/table';
@@ -127,6 +127,74 @@ t('a hash moves whole, with its expiry, slot, field order and insertion numbers:
   const all = [...firstHalf, ...rest];
   assert.is(all.length, 200);
   assert.is(new Set(all).size, 200);
+});
+
+t('a list moves whole, packed or not, with its expiry and slot; the receiver packs it by its own limit', () => {
+  const from = new ShardSet([5], 64 * 1024 * 1024);
+  const to = new ShardSet([], 64 * 1024 * 1024);
+  from.memory.limits.listMaxListpackSize = 4;
+  to.memory.limits.listMaxListpackSize = 4;
+  const store = from.store(5)!;
+  const [small, big, huge] = keysOf(5, 3);
+  const RPUSH = commandNamed('RPUSH');
+  const sink = () => new ReplyTo(() => {});
+  from.executeOn(5, RPUSH, argsOf(['RPUSH', small, 'a', '', 'c']), sink());
+  from.executeOn(5, RPUSH, argsOf(['RPUSH', big, ...Array.from({ length: 50 }, (_, i) => `e${i}`)]), sink());
+  // A list past one chunk's size travels whole in one chunk.
+  for (let i = 0; i < 600; i++) from.executeOn(5, RPUSH, argsOf(['RPUSH', huge, 'y'.repeat(2000)]), sink());
+  setExpiry(store, big, Date.now() + 60_000);
+  assert.ok(store.isInline(store.peekKey(small)));
+  assert.not.ok(store.isInline(store.peekKey(big)));
+  const replies = importAll(from, to, 5);
+  assert.ok(replies.every((r) => r === '1:'), replies.join());
+  const copy = to.store(5)!;
+  assert.equal(oldestFirst(copy), oldestFirst(store));
+  assert.is(typeOf(copy, small), 'list');
+  assert.ok(copy.isInline(copy.peekKey(small)));
+  assert.not.ok(copy.isInline(copy.peekKey(big)));
+  assert.is(expiryOf(copy, big), expiryOf(store, big));
+  assert.is(listLength(copy, copy.peekKey(huge)), 600);
+  assert.is(copy.check(), null);
+});
+
+t('a set moves whole in each form; a big one keeps its SSCAN numbers, so a cursor goes on after the move', () => {
+  const from = new ShardSet([6], 64 * 1024 * 1024);
+  const to = new ShardSet([], 64 * 1024 * 1024);
+  const store = from.store(6)!;
+  const [ints, strings, big] = keysOf(6, 3);
+  const SADD = commandNamed('SADD');
+  const SSCAN = commandNamed('SSCAN');
+  const sink = () => new ReplyTo(() => {});
+  from.executeOn(6, SADD, argsOf(['SADD', ints, '3', '-7', '100000']), sink());
+  from.executeOn(6, SADD, argsOf(['SADD', strings, 'a', '1', '']), sink());
+  from.executeOn(6, SADD, argsOf(['SADD', big, ...Array.from({ length: 300 }, (_, i) => `m${i}`)]), sink());
+  const SREM = commandNamed('SREM');
+  for (let i = 0; i < 300; i += 3) from.executeOn(6, SREM, argsOf(['SREM', big, `m${i}`]), sink());
+  let cursor = '';
+  const firstHalf: string[] = [];
+  from.executeOn(6, SSCAN, argsOf(['SSCAN', big, '0', 'COUNT', '100']), new ReplyTo((_k, next, items) => {
+    cursor = next;
+    firstHalf.push(...(items as string[]));
+  }));
+  assert.not.equal(cursor, '0');
+  const replies = importAll(from, to, 6);
+  assert.ok(replies.every((r) => r === '1:'), replies.join());
+  const copy = to.store(6)!;
+  for (const key of [ints, strings, big]) {
+    assert.is(typeOf(copy, key), 'set');
+    assert.equal(setMembers(copy, copy.peekKey(key)).sort(), setMembers(store, store.peekKey(key)).sort());
+    assert.is(setEncoding(copy, copy.peekKey(key)), setEncoding(store, store.peekKey(key)), key);
+  }
+  const rest: string[] = [];
+  while (cursor !== '0') {
+    to.executeOn(6, SSCAN, argsOf(['SSCAN', big, cursor, 'COUNT', '100']), new ReplyTo((_k, next, items) => {
+      cursor = next;
+      rest.push(...(items as string[]));
+    }));
+  }
+  assert.is(firstHalf.length + rest.length, 200);
+  assert.is(new Set([...firstHalf, ...rest]).size, 200);
+  assert.is(copy.check(), null);
 });
 
 t('expired entries are not sent, an empty shard still arrives, `first` starts afresh', () => {

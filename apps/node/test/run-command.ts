@@ -1,4 +1,4 @@
-import { argsOf, type Items } from '@kv/wire';
+import { argsOf, doubleText, type Items } from '@kv/wire';
 import type { Lru } from '@kv/lru';
 import { arityOk, commandNamed } from '../src/commands/table';
 import type { ReplySink } from '../src/types';
@@ -28,8 +28,38 @@ export function run(store: Lru, ...argv: string[]): Reply {
     cursor: (cursor, items) => set([cursor, list(items)]),
     map: (items) => set(list(items)),
     nullArray: () => set(null),
+    tree: (buf, start, end) => set(treeReply(buf, start, end)),
   };
   spec.handler!(store, argsOf(argv), sink);
   if (reply === undefined) throw new Error(`${argv[0]} did not answer`);
+  return reply;
+}
+
+/** A reply tree (@kv/wire's tree.ts) as RESP2 gives it: doubles as bulk strings, maps and pairs flat, in this file's Reply shape. */
+export function treeReply(buf: Buffer, start: number, end: number): Reply {
+  let p = start;
+  const item = (): Reply => {
+    const tag = buf[p++];
+    if (tag === 2 || tag === 3) return null;
+    if (tag === 5) {
+      p += 8;
+      return doubleText(buf.readDoubleLE(p - 8));
+    }
+    const n = buf.readUInt32LE(p);
+    p += 4;
+    if (tag === 1 || tag === 4 || tag === 6) {
+      const text = buf.latin1Slice(p, p + n);
+      p += n;
+      if (tag === 1) return text;
+      if (tag === 6) return { status: text };
+      const big = BigInt(text);
+      return big >= -(2n ** 53n) && big <= 2n ** 53n ? Number(big) : big;
+    }
+    const out: Reply[] = [];
+    for (let i = tag === 8 || tag === 10 ? n * 2 : n; i > 0; i--) out.push(item());
+    return out;
+  };
+  const reply = item();
+  if (p !== end) throw new Error('bytes after a reply tree');
   return reply;
 }

@@ -1,4 +1,4 @@
-import { Kind, Lru, LruHash, StoreMemory, type EvictionPolicy } from '@kv/lru';
+import { Kind, listItems, Lru, LruHash, setMembers, StoreMemory, type EvictionPolicy } from '@kv/lru';
 
 /**
  * Key-by-string views of a store for the handler tests (no tests in this file: a helper). The
@@ -57,7 +57,9 @@ export function chargeOf(lru: Lru, key: string): number {
 export function oldestFirst(lru: Lru): string[] {
   const out: string[] = [];
   for (let slot = lru.oldest; slot !== -1; slot = lru.newerThan(slot)) {
-    const value = lru.kindAt(slot) === Kind.STRING ? lru.valueString(slot) : fieldsOf(lru.hashAt(slot));
+    const kind = lru.kindAt(slot);
+    const value =
+      kind === Kind.STRING ? lru.valueString(slot) : kind === Kind.LIST ? `[${listItems(lru, slot).join(',')}]` : kind === Kind.SET ? `{${setMembers(lru, slot).sort().join(',')}}` : fieldsOf(lru.hashAt(slot));
     out.push(`${lru.keyString(slot)}=${value}@${lru.expireAt(slot)}#${slot}`);
   }
   return out;

@@ -49,7 +49,7 @@ function arg(rand: Rand, id: number): Buffer {
   if (r < 0.45) return Buffer.from(`fz:${id}:${int(rand, 50)}`);
   if (r < 0.5) return Buffer.from(`{fz${id}}:${int(rand, 10)}`);
   if (r < 0.7) return Buffer.from(String(int(rand, 3) === 0 ? -int(rand, 1e6) : int(rand, 1e6)));
-  if (r < 0.8) return Buffer.from(pick(rand, ['EX', 'PX', 'NX', 'XX', 'GET', 'KEEPTTL', 'MATCH', 'COUNT', '*', `fz:${id}:*`, '0', '', 'inf', 'nan', '1', '2', '3', 'LOAD', 'FLUSH', 'EXISTS']));
+  if (r < 0.8) return Buffer.from(pick(rand, ['EX', 'PX', 'NX', 'XX', 'GET', 'KEEPTTL', 'MATCH', 'COUNT', '*', `fz:${id}:*`, '0', '', 'inf', 'nan', '1', '2', '3', 'LOAD', 'FLUSH', 'EXISTS', 'LEFT', 'RIGHT', 'BEFORE', 'AFTER', 'RANK', 'MAXLEN', '-1']));
   if (r < 0.85) return Buffer.from(pick(rand, SCRIPTS));
   return randomBytes(rand, int(rand, rand() < 0.9 ? 40 : 3000));
 }
@@ -63,6 +63,8 @@ const SCRIPTS = [
   "return redis.pcall('GET', 'fz:undeclared')",
   "redis.call('HSET', KEYS[1], 'f', ARGV[1]) return redis.call('HGETALL', KEYS[1])",
   "return cjson.encode(redis.call('HGETALL', KEYS[1]))",
+  "redis.call('RPUSH', KEYS[1], ARGV[1]) return redis.call('LRANGE', KEYS[1], 0, -1)",
+  "redis.call('SADD', KEYS[1], ARGV[1]) return {redis.call('SMEMBERS', KEYS[1]), redis.call('SPOP', KEYS[1], 2)}",
   'return {1, 2.5, true, false, nil, {err = "x"}}',
   'while true do end',
   'return 1 +',
@@ -79,6 +81,9 @@ const NAMES = [
   'MULTI', 'EXEC', 'DISCARD', 'WATCH', 'UNWATCH', 'EVAL', 'EVALSHA', 'EVAL_RO', 'EVALSHA_RO', 'SCRIPT', 'multi', 'exec',
   'HSET', 'HSETNX', 'HMSET', 'HGET', 'HMGET', 'HGETALL', 'HDEL', 'HEXISTS', 'HLEN', 'HKEYS', 'HVALS', 'HSTRLEN',
   'HINCRBY', 'HINCRBYFLOAT', 'HRANDFIELD', 'HSCAN',
+  'LPUSH', 'RPUSH', 'LPUSHX', 'RPUSHX', 'LPOP', 'RPOP', 'LLEN', 'LRANGE', 'LINDEX', 'LSET', 'LINSERT', 'LREM', 'LTRIM',
+  'LPOS', 'LMOVE', 'RPOPLPUSH', 'SADD', 'SREM', 'SMEMBERS', 'SISMEMBER', 'SMISMEMBER', 'SCARD', 'SPOP', 'SRANDMEMBER',
+  'SSCAN', 'SMOVE', 'SINTER', 'SUNION', 'SDIFF', 'SINTERSTORE', 'SUNIONSTORE', 'SDIFFSTORE',
 ];
 
 /** A RESP command: well formed with a random name and arity, or broken somewhere. */

@@ -91,7 +91,7 @@ t('a cursor reply (HSCAN) crosses a link encoded for the client, or in its form 
   const { p1, n0, close } = await pair();
   const HSET = commandNamed('HSET');
   const HSCAN = commandNamed('HSCAN');
-  n0.shards.execute(HSET, argsOf(['HSET', 'hk', 'f', 'v', 'g', 'w']), { ok() {}, status() {}, nil() {}, bulk() {}, bulkBytes() {}, integer() {}, error() {}, array() {}, cursor() {}, map() {}, nullArray() {} });
+  n0.shards.execute(HSET, argsOf(['HSET', 'hk', 'f', 'v', 'g', 'w']), { ok() {}, status() {}, nil() {}, bulk() {}, bulkBytes() {}, integer() {}, error() {}, array() {}, cursor() {}, map() {}, nullArray() {}, tree() {} });
   const got: string[] = [];
   p1.forward(0, HSCAN.opcode, argsOf(['HSCAN', 'hk', '0']), {
     client: owner,

@@ -1,14 +1,14 @@
 import { NIL, blockSizeFor } from './arena';
 import { ExpiringSlots } from './expiry';
-import type { LruHash } from './hash';
+import type { LruObject } from './object';
 import { Form, Kind, formAt, inlineForm, keyLengthAt, keyStartAt, payloadOf, setValueLength, valueFieldAt, valueRoomAt, writeHeader, copyBytes } from './layout';
 import { ENTRY_OVERHEAD, type Evictable, type EvictionPolicy } from './memory';
 import { NONE } from './slots';
 
 /**
  * Entries' blocks: writing a new entry (block, slot, index, recency), a new value in place or in
- * a new block, and freeing one, with the charges that go with each. Hash values are JS objects
- * kept by handle; an EXTERNAL entry's block holds the handle.
+ * a new block, and freeing one, with the charges that go with each. Object values (object.ts)
+ * are kept by handle; an EXTERNAL entry's block holds the handle.
  */
 
 /** An inline value keeps its block on an overwrite unless the block is this much too big. */
@@ -17,15 +17,15 @@ const SHRINK_SLACK = 64;
 export abstract class Entries extends ExpiringSlots implements Evictable {
   /** Bytes charged for this shard's entries (its part of memory.used). */
   bytes = 0;
-  /** Hashes, by handle. */
-  protected objects: (LruHash | undefined)[] = [];
+  /** Object values, by handle. */
+  protected objects: (LruObject | undefined)[] = [];
   private objectCharges: number[] = [];
   private freeHandles: number[] = [];
 
   abstract victimAge(policy: EvictionPolicy, keep: number): number;
   abstract evictVictim(): void;
 
-  /** Bytes charged for the entry: its block, the entry overhead, and a hash's own bytes. */
+  /** Bytes charged for the entry: its block, the entry overhead, and an object value's own bytes. */
   chargeAt(slot: number): number {
     const arena = this.memory.arena;
     const addr = this.addrs[slot];
@@ -37,17 +37,17 @@ export abstract class Entries extends ExpiringSlots implements Evictable {
 
 
   /** A new entry: block, slot, index, recency. -1 when it cannot fit. */
-  protected insert(h: number, kbuf: Uint8Array, kstart: number, kend: number, kind: Kind, vbuf: Uint8Array | null, vstart: number, vend: number, room: number, hash: LruHash | null, expireAt: number): number {
-    return this.insertAt(NONE, h, kbuf, kstart, kend, kind, vbuf, vstart, vend, room, hash, expireAt);
+  protected insert(h: number, kbuf: Uint8Array, kstart: number, kend: number, kind: Kind, vbuf: Uint8Array | null, vstart: number, vend: number, room: number, object: LruObject | null, expireAt: number): number {
+    return this.insertAt(NONE, h, kbuf, kstart, kend, kind, vbuf, vstart, vend, room, object, expireAt);
   }
 
   /** insert() into a given free slot (NONE: the next free one). */
-  protected insertAt(at: number, h: number, kbuf: Uint8Array, kstart: number, kend: number, kind: Kind, vbuf: Uint8Array | null, vstart: number, vend: number, room: number, hash: LruHash | null, expireAt: number): number {
+  protected insertAt(at: number, h: number, kbuf: Uint8Array, kstart: number, kend: number, kind: Kind, vbuf: Uint8Array | null, vstart: number, vend: number, room: number, object: LruObject | null, expireAt: number): number {
     const memory = this.memory;
     const keyLength = kend - kstart;
-    const form = hash !== null ? Form.EXTERNAL : inlineForm(keyLength, room);
+    const form = object !== null ? Form.EXTERNAL : inlineForm(keyLength, room);
     const payload = payloadOf(form, keyLength, room);
-    const extra = hash === null ? 0 : hash.bytes;
+    const extra = object === null ? 0 : object.bytes;
     const cost = blockSizeFor(payload) + ENTRY_OVERHEAD + extra;
     if (cost > memory.budget || !memory.makeRoom(cost, null, NONE)) return -1;
     const addr = memory.allocBlock(payload, null, NONE);
@@ -55,7 +55,7 @@ export abstract class Entries extends ExpiringSlots implements Evictable {
     const slot = at === NONE ? this.allocSlot() : this.claimSlot(at);
     this.addrs[slot] = addr;
     this.hashes[slot] = h;
-    this.fillBlock(addr, kind, form, kbuf, kstart, keyLength, vbuf, vstart, vend, hash);
+    this.fillBlock(addr, kind, form, kbuf, kstart, keyLength, vbuf, vstart, vend, object);
     this.size++;
     memory.entries++;
     this.bytes += cost;
@@ -69,8 +69,8 @@ export abstract class Entries extends ExpiringSlots implements Evictable {
     return slot;
   }
 
-  /** A live entry gets a new string value: in place when its block has room, else a new block. */
-  protected overwrite(slot: number, vbuf: Uint8Array, vstart: number, vend: number, room: number, expireAt: number, keepTtl: boolean): boolean {
+  /** A live entry gets a new inline value of `kind`: in place when its block has room, else a new block. */
+  protected overwrite(slot: number, kind: Kind, vbuf: Uint8Array, vstart: number, vend: number, room: number, expireAt: number, keepTtl: boolean): boolean {
     const arena = this.memory.arena;
     const addr = this.addrs[slot];
     const bytes = arena.chunkOf(addr);
@@ -81,19 +81,20 @@ export abstract class Entries extends ExpiringSlots implements Evictable {
       const at = keyStartAt(bytes, p) + keyLengthAt(bytes, words, p);
       copyBytes(vbuf, vstart, vend, bytes, at);
       setValueLength(bytes, words, p, length);
+      bytes[p] = kind | (bytes[p] & 0x30);
       this.written(slot, expireAt, keepTtl);
       return true;
     }
-    return this.rewrite(slot, Kind.STRING, null, 0, 0, vbuf, vstart, vend, room, null, expireAt, keepTtl);
+    return this.rewrite(slot, kind, null, 0, 0, vbuf, vstart, vend, room, null, expireAt, keepTtl);
   }
 
   /**
    * Moves a live entry to a new block with a new value: `old[oldStart, +oldLength)` (the current
    * value's bytes kept at the front, for append) then vbuf[vstart, vend), with `room` bytes for
-   * the value; or a hash. The old block goes back to the arena. False, changing nothing, when the
+   * the value; or an object value. The old block goes back to the arena. False, changing nothing, when the
    * new block cannot fit.
    */
-  protected rewrite(slot: number, kind: Kind, old: Buffer | null, oldStart: number, oldLength: number, vbuf: Uint8Array | null, vstart: number, vend: number, room: number, hash: LruHash | null, expireAt: number, keepTtl: boolean): boolean {
+  protected rewrite(slot: number, kind: Kind, old: Buffer | null, oldStart: number, oldLength: number, vbuf: Uint8Array | null, vstart: number, vend: number, room: number, object: LruObject | null, expireAt: number, keepTtl: boolean): boolean {
     const memory = this.memory;
     const arena = memory.arena;
     const oldAddr = this.addrs[slot];
@@ -101,16 +102,16 @@ export abstract class Entries extends ExpiringSlots implements Evictable {
     const p = arena.payloadOffset(oldAddr);
     const keyStart = keyStartAt(oldBytes, p);
     const keyLength = keyLengthAt(oldBytes, arena.wordsOf(oldAddr), p);
-    const form = hash !== null ? Form.EXTERNAL : inlineForm(keyLength, room);
+    const form = object !== null ? Form.EXTERNAL : inlineForm(keyLength, room);
     const payload = payloadOf(form, keyLength, room);
     const oldCharge = this.chargeAt(slot);
-    const extra = hash === null ? 0 : hash.bytes;
+    const extra = object === null ? 0 : object.bytes;
     const cost = blockSizeFor(payload) + ENTRY_OVERHEAD + extra;
     if (cost > memory.budget || !memory.makeRoom(cost - oldCharge, this, slot)) return false;
     const addr = memory.allocBlock(payload, this, slot);
     if (addr === NIL) return false;
     // Neither the old block nor its chunk moved: a used block is never released.
-    this.fillBlock(addr, kind, form, oldBytes, keyStart, keyLength, null, 0, 0, hash);
+    this.fillBlock(addr, kind, form, oldBytes, keyStart, keyLength, null, 0, 0, object);
     if (old !== null || vbuf !== null) {
       const bytes = arena.chunkOf(addr);
       const q = arena.payloadOffset(addr);
@@ -132,11 +133,11 @@ export abstract class Entries extends ExpiringSlots implements Evictable {
   }
 
   /** Writes a new block's header and key (and the value, if given: vbuf[vstart, vend)). */
-  private fillBlock(addr: number, kind: Kind, form: Form, kbuf: Uint8Array, kstart: number, keyLength: number, vbuf: Uint8Array | null, vstart: number, vend: number, hash: LruHash | null): void {
+  private fillBlock(addr: number, kind: Kind, form: Form, kbuf: Uint8Array, kstart: number, keyLength: number, vbuf: Uint8Array | null, vstart: number, vend: number, object: LruObject | null): void {
     const arena = this.memory.arena;
     const bytes = arena.chunkOf(addr);
     const p = arena.payloadOffset(addr);
-    writeHeader(bytes, arena.wordsOf(addr), p, kind, form, keyLength, hash !== null ? this.keepObject(hash) : vend - vstart);
+    writeHeader(bytes, arena.wordsOf(addr), p, kind, form, keyLength, object !== null ? this.keepObject(object) : vend - vstart);
     const at = keyStartAt(bytes, p);
     if (kbuf !== bytes || kstart !== at) copyBytes(kbuf, kstart, kstart + keyLength, bytes, at);
     if (vbuf !== null) copyBytes(vbuf, vstart, vend, bytes, at + keyLength);
@@ -173,7 +174,7 @@ export abstract class Entries extends ExpiringSlots implements Evictable {
     return [bytes, at, at + keyLengthAt(bytes, arena.wordsOf(addr), p)];
   }
 
-  /** Frees an entry's block and hash (not its slot, links or index): the charge is the caller's. */
+  /** Frees an entry's block and object (not its slot, links or index): the charge is the caller's. */
   protected release(slot: number): void {
     const memory = this.memory;
     const arena = memory.arena;
@@ -208,15 +209,15 @@ export abstract class Entries extends ExpiringSlots implements Evictable {
     this.touchSlot(slot);
   }
 
-  /** A hash's bytes changed: its entry is charged again. */
-  protected rechargeHash(slot: number, handle: number, hash: LruHash): void {
-    const delta = hash.bytes - this.objectCharges[handle];
-    this.objectCharges[handle] = hash.bytes;
+  /** An object value's bytes changed: its entry is charged again. */
+  protected rechargeObject(slot: number, handle: number, object: LruObject): void {
+    const delta = object.bytes - this.objectCharges[handle];
+    this.objectCharges[handle] = object.bytes;
     this.memory.external += delta;
     this.charge(slot, delta);
   }
 
-  /** Frees every entry's block and hash (the slots, index and lists are the caller's to reset). */
+  /** Frees every entry's block and object (the slots, index and lists are the caller's to reset). */
   protected releaseAll(): void {
     for (let slot = 0; slot < this.used; slot++) if (this.addrs[slot] !== NIL) this.release(slot);
     this.memory.entries -= this.size;
@@ -237,10 +238,10 @@ export abstract class Entries extends ExpiringSlots implements Evictable {
     return valueFieldAt(arena.chunkOf(addr), arena.wordsOf(addr), arena.payloadOffset(addr));
   }
 
-  protected keepObject(hash: LruHash): number {
+  protected keepObject(object: LruObject): number {
     const handle = this.freeHandles.length > 0 ? this.freeHandles.pop()! : this.objects.length;
-    this.objects[handle] = hash;
-    this.objectCharges[handle] = hash.bytes;
+    this.objects[handle] = object;
+    this.objectCharges[handle] = object.bytes;
     return handle;
   }
 

@@ -1,7 +1,9 @@
+import { Kind } from './layout';
+
 /**
  * A hash: the value of one LRU entry that maps fields to values, both latin1 strings (Redis's
  * hash type). The Lru holds it as one entry: evicted, expired and handed over whole, charged
- * key + `bytes` + the entry overhead, and charged again after every change (Lru.hashChanged).
+ * key + `bytes` + the entry overhead, and charged again after every change (Lru.objectChanged).
  *
  * Layout: one array of (field, value, insertion number) triples in insertion order, and a Map
  * from field to its position. A deleted field leaves a hole (value undefined) that keeps its
@@ -39,6 +41,7 @@ export const HASH_OVERHEAD = 384;
 const STRIDE = 3;
 
 export class LruHash {
+  readonly kind = Kind.HASH;
   /**
    * What this hash is charged besides its key and the entry overhead: HASH_OVERHEAD plus, per
    * field, field length + value length + FIELD_OVERHEAD. Kept by set() and delete().

@@ -1,6 +1,13 @@
 export { Lru } from './lru';
 export type { BytesSink, ByteView } from './values';
-export { StoreMemory, ENTRY_OVERHEAD, chunkSizeFor, type EvictionPolicy, type MemoryOptions } from './memory';
+export { StoreMemory, ENTRY_OVERHEAD, chunkSizeFor, DEFAULT_ENCODING_LIMITS, type EncodingLimits, type EvictionPolicy, type MemoryOptions } from './memory';
 export { Kind, KIND_NAMES } from './layout';
 export { LruHash, FIELD_OVERHEAD, HASH_OVERHEAD } from './hash';
+export { LruList, LIST_OVERHEAD, LIST_ELEMENT_OVERHEAD } from './list';
+export { listFitsPacked, listIndex, listItems, listLength, listOf, listPop, listPush, listRange, listRewrite } from './list-ops';
+export { listMatches, listVisit, type ElementSink } from './list-read';
+export { rangesOf, type ByteRanges, type LruObject, type Packed } from './object';
 export { NONE } from './slots';
+export { LruSet, SET_OVERHEAD, SET_MEMBER_OVERHEAD } from './set';
+export { setAdd, setEncoding, setHas, setMembers, setOf, setRemove, setSize, writeSet, type SetEncoding } from './set-ops';
+export { setPop, setRandomMember, setRandomMembers, setScan } from './set-random';

@@ -7,8 +7,12 @@
  *             | tag u8 | key length u8 | value length u16 | key | value | room to grow |
  *   LONG      any other string held inline: 12 bytes of header
  *             | tag u8 | 3 unused | key length u32 | value length u32 | key | value | room |
- *   EXTERNAL  the value lives outside the arena (a hash, or a string past the inline limit):
+ *   EXTERNAL  the value lives outside the arena (a JS object: a hash, a list or set past its
+ *             packed limits; see object.ts):
  *             | tag u8 | 3 unused | key length u32 | handle u32 | key |
+ *
+ * A small list or set is inline too: its value bytes are a packed collection (packed.ts: as
+ * Redis's listpack and intset, one block, no object per element).
  *
  * The payload starts 4 bytes into an 8-aligned block, so the u32 fields of LONG and EXTERNAL are
  * 4-aligned and read as words.
@@ -18,6 +22,8 @@
 export const Kind = {
   STRING: 0,
   HASH: 1,
+  LIST: 2,
+  SET: 3,
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
@@ -25,6 +31,8 @@ export type Kind = (typeof Kind)[keyof typeof Kind];
 export const KIND_NAMES: Record<Kind, string> = {
   [Kind.STRING]: 'string',
   [Kind.HASH]: 'hash',
+  [Kind.LIST]: 'list',
+  [Kind.SET]: 'set',
 };
 
 export const Form = {

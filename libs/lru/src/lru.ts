@@ -13,8 +13,8 @@
  */
 
 import { NIL } from './arena';
-import { Values } from './values';
-import type { LruHash } from './hash';
+import { Collections } from './collections';
+import type { LruObject, Packed } from './object';
 import { Kind, keyLengthAt, keyStartAt, setValueLength, valueFieldAt, valueRoomAt, copyBytes } from './layout';
 import { type Evictable, type EvictionPolicy, type StoreMemory } from './memory';
 import { MAX_SLOTS, NONE } from './slots';
@@ -22,7 +22,7 @@ import { MAX_SLOTS, NONE } from './slots';
 /** volatile-lru: entries looked at from the LRU end before taking an entry with a TTL at random. */
 const VOLATILE_WALK = 256;
 
-export class Lru extends Values implements Evictable {
+export class Lru extends Collections implements Evictable {
   hits = 0;
   misses = 0;
   evictions = 0;
@@ -98,7 +98,7 @@ export class Lru extends Values implements Evictable {
   setString(kbuf: Uint8Array, kstart: number, kend: number, vbuf: Uint8Array, vstart: number, vend: number, expireAt = 0, keepTtl = false): number {
     const h = this.hashOf(kbuf, kstart, kend);
     const slot = this.alive(this.find(h, kbuf, kstart, kend));
-    if (slot >= 0) return this.overwrite(slot, vbuf, vstart, vend, vend - vstart, expireAt, keepTtl) ? slot : -1;
+    if (slot >= 0) return this.overwrite(slot, Kind.STRING, vbuf, vstart, vend, vend - vstart, expireAt, keepTtl) ? slot : -1;
     return this.insert(h, kbuf, kstart, kend, Kind.STRING, vbuf, vstart, vend, vend - vstart, null, expireAt);
   }
 
@@ -112,7 +112,7 @@ export class Lru extends Values implements Evictable {
 
   /** Replaces a live entry's value with a string (INCR, SET on the entry just read), keeping its expiry. */
   replaceValue(slot: number, vbuf: Uint8Array, vstart: number, vend: number): boolean {
-    return this.overwrite(slot, vbuf, vstart, vend, vend - vstart, 0, true);
+    return this.overwrite(slot, Kind.STRING, vbuf, vstart, vend, vend - vstart, 0, true);
   }
 
   /**
@@ -137,47 +137,6 @@ export class Lru extends Values implements Evictable {
     }
     const room = length + add + Math.min(length + add, 1 << 20);
     return this.rewrite(slot, Kind.STRING, bytes, at - length, length, vbuf, vstart, vend, room, null, 0, true);
-  }
-
-  /**
-   * Stores a hash at key kbuf[kstart, kend) (a new key, or one whose value it replaces, losing
-   * its expiry as SET does). The slot, or -1, storing nothing, when it cannot fit.
-   */
-  setHash(kbuf: Uint8Array, kstart: number, kend: number, hash: LruHash): number {
-    const h = this.hashOf(kbuf, kstart, kend);
-    const slot = this.alive(this.find(h, kbuf, kstart, kend));
-    if (slot >= 0) return this.rewrite(slot, Kind.HASH, null, 0, 0, null, 0, 0, 0, hash, 0, false) ? slot : -1;
-    return this.insert(h, kbuf, kstart, kend, Kind.HASH, null, 0, 0, 0, hash, 0);
-  }
-
-  /** setHash() for a key given as a latin1 string. */
-  setHashKey(key: string, hash: LruHash): number {
-    const n = this.toScratch(key, 0);
-    return this.setHash(this.memory.scratch, 0, n, hash);
-  }
-
-  /**
-   * Makes room for a live hash entry to grow by `growth` bytes, evicting other entries as the
-   * policy says (never this one). False, evicting nothing, when it cannot: call it before a
-   * change to a hash, and answer OOM when it fails. The charge itself is set by hashChanged().
-   */
-  reserve(slot: number, growth: number): boolean {
-    if (growth <= 0) return true;
-    if (this.chargeAt(slot) + growth > this.memory.budget) return false;
-    return this.memory.makeRoom(growth, this, slot);
-  }
-
-  /**
-   * After a change to the hash held at `slot` (its `bytes` changed): charges the entry again,
-   * gives it a new version and makes it most recently used; a hash left empty is deleted, as
-   * Redis deletes an empty hash. Room for any growth was made by reserve() first.
-   */
-  hashChanged(slot: number): void {
-    const handle = this.handleAt(slot);
-    const hash = this.objects[handle]!;
-    if (hash.size === 0) return this.removeSlot(slot);
-    this.rechargeHash(slot, handle, hash);
-    this.written(slot, 0, true);
   }
 
   /** Deletes a live entry. */
@@ -235,7 +194,7 @@ export class Lru extends Values implements Evictable {
    * its recency). No other writes until finishRestore(). Evicts as the policy says to make room.
    * False, storing nothing, when the slot or the key is taken or the entry does not fit.
    */
-  restoreAt(slot: number, key: string, value: string | LruHash, expireAt: number, idleMs: number): boolean {
+  restoreAt(slot: number, key: string, value: string | LruObject | Packed, expireAt: number, idleMs: number): boolean {
     if (!(slot >= 0 && slot < MAX_SLOTS) || this.peekKey(key) >= 0) return false;
     while (slot >= this.addrs.length) this.grow(this.addrs.length * 2);
     if (this.addrs[slot] !== NIL) return false;
@@ -246,7 +205,10 @@ export class Lru extends Values implements Evictable {
     if (typeof value === 'string') {
       const v = this.toScratch(value, k);
       made = this.insertAt(slot, h, scratch, 0, k, Kind.STRING, scratch, k, k + v, v, null, expireAt);
-    } else made = this.insertAt(slot, h, scratch, 0, k, Kind.HASH, null, 0, 0, 0, value, expireAt);
+    } else if ('bytes' in value && value.bytes instanceof Buffer) {
+      const bytes = value.bytes;
+      made = this.insertAt(slot, h, scratch, 0, k, value.kind, bytes, 0, bytes.length, bytes.length, null, expireAt);
+    } else made = this.insertAt(slot, h, scratch, 0, k, value.kind, null, 0, 0, 0, value as LruObject, expireAt);
     if (made < 0) return false;
     this.stamps[slot] = (this.memory.stamp() - this.memory.ageFor(idleMs)) >>> 0;
     return true;

@@ -31,6 +31,32 @@ export interface Evictable {
   rebuildStep(steps: number): void;
 }
 
+/**
+ * Where a small collection stops being packed (Redis's settings of the same names, their
+ * defaults Redis 7.2's): a list past `listMaxListpackSize` (negative: -1..-5 for 4..64 KiB of
+ * packed bytes; positive: that many elements), a set of integers past `setMaxIntsetEntries`, a
+ * set of strings past `setMaxListpackEntries` elements or with one longer than
+ * `setMaxListpackValue` bytes (the zset limits are for sorted sets, not built yet). Read at each
+ * write (settable at any time); a collection already converted stays converted, as in Redis.
+ */
+export interface EncodingLimits {
+  listMaxListpackSize: number;
+  setMaxIntsetEntries: number;
+  setMaxListpackEntries: number;
+  setMaxListpackValue: number;
+  zsetMaxListpackEntries: number;
+  zsetMaxListpackValue: number;
+}
+
+export const DEFAULT_ENCODING_LIMITS: Readonly<EncodingLimits> = {
+  listMaxListpackSize: -2,
+  setMaxIntsetEntries: 512,
+  setMaxListpackEntries: 128,
+  setMaxListpackValue: 64,
+  zsetMaxListpackEntries: 128,
+  zsetMaxListpackValue: 64,
+};
+
 export interface MemoryOptions {
   /** Bytes the worker's entries may be charged in all (maxmemory's share of this worker). */
   budget: number;
@@ -39,6 +65,8 @@ export interface MemoryOptions {
   chunkSize?: number;
   /** The index's hash key; default random (tests pass one to be repeatable). */
   hashKey?: HashKey;
+  /** Where small collections stop being packed; Redis's defaults when absent. */
+  limits?: Partial<EncodingLimits>;
 }
 
 /** Ages past this are clamped to it by maintain(), long before a u32 age could wrap. */
@@ -70,6 +98,8 @@ export class StoreMemory {
   evictions = 0;
   /** A reusable buffer for keys and values given as strings. */
   scratch = Buffer.allocUnsafeSlow(4096);
+  /** Where small collections stop being packed (settable at any time: CONFIG SET). */
+  readonly limits: EncodingLimits;
   private readonly stores: Evictable[] = [];
   /**
    * The recency clock: one tick per use of an entry, so stamps order every use over every store
@@ -89,6 +119,7 @@ export class StoreMemory {
     this.policy = options.policy ?? 'allkeys-lru';
     this.hashKey = options.hashKey ?? randomHashKey();
     this.arena = new Arena(options.chunkSize ?? chunkSizeFor(options.budget));
+    this.limits = { ...DEFAULT_ENCODING_LIMITS, ...options.limits };
   }
 
   register(store: Evictable): void {

@@ -1,6 +1,5 @@
 import { NIL, blockSizeFor } from './arena';
 import { Entries } from './entries';
-import type { LruHash } from './hash';
 import { KIND_NAMES, type Kind, inlineForm, keyLengthAt, keyStartAt, kindAt, payloadOf, valueFieldAt } from './layout';
 import { ENTRY_OVERHEAD } from './memory';
 
@@ -80,11 +79,6 @@ export abstract class Values extends Entries {
     const p = arena.payloadOffset(addr);
     const at = keyStartAt(bytes, p) + keyLengthAt(bytes, words, p);
     return bytes.latin1Slice(at, at + valueFieldAt(bytes, words, p));
-  }
-
-  /** A hash entry's hash. */
-  hashAt(slot: number): LruHash {
-    return this.objects[this.handleAt(slot)]!;
   }
 
   /**

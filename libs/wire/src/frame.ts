@@ -11,6 +11,7 @@ import { OutBuffer } from './out';
  *   array   (reply kind ARRAY or MAP) bytes: u32 item count | count x (u8 BULK or NIL | u32 length | bytes)
  *           (a MAP's items are key, value, key, value ...: an even count)
  *   cursor  (reply kind CURSOR) bytes: as an array, the cursor its first item
+ *   tree    (reply kind TREE) bytes: a reply tree (tree.ts)
  *
  * A request's reply mode says which form its reply takes: FORM (kind and payload, for a
  * coordinator that combines replies) or the asking client's protocol (TEXT, RESP, RESP3), which
@@ -46,10 +47,16 @@ export const enum ReplyKind {
    * list. In a frame it travels as an ARRAY whose first item is the cursor.
    */
   CURSOR = 11,
+  /**
+   * Any other reply (nested arrays, integers or doubles inside them, maps, sets, pairs: ZRANGE
+   * WITHSCORES, XRANGE, LMPOP ...): a reply tree (tree.ts) as its payload, transcoded by the
+   * encoder of whichever protocol it is written in.
+   */
+  TREE = 12,
 }
 
 /** The highest ReplyKind: a reply frame naming any other kind is corrupt. */
-export const LAST_REPLY_KIND = ReplyKind.CURSOR;
+export const LAST_REPLY_KIND = ReplyKind.TREE;
 
 /** The values of an ARRAY reply, in order; undefined is nil. */
 export type Items = readonly (string | undefined)[];

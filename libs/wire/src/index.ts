@@ -58,3 +58,4 @@ export { type ReplyEncoder, TEXT_REPLIES, RESP_REPLIES, RESP3_REPLIES, repliesFo
 export { replyErrors, errorTexts, type ReplyError, type ReplyErrorTable, type ErrorProbe, type ErrorText, type ErrorTexts } from './reply-errors';
 export { WIRE_ERRORS, WIRE_ERR } from './errors';
 export { Demux, type DemuxLimits } from './demux';
+export { TreeWriter, TreeTag, TREE, transcodeTree, checkTree, type TreeTarget } from './tree';

@@ -20,6 +20,8 @@ import {
   doubleText,
 } from './resp-encode';
 import { TEXT_ERROR, TEXT_NOTFOUND, TEXT_OK } from './text';
+import { transcodeTree } from './tree';
+import { RESP2_TREE, RESP3_TREE, TEXT_TREE, treeOfPayload } from './tree-targets';
 
 const NEWLINE = 0x0a;
 const COLON = 0x3a;
@@ -68,6 +70,8 @@ export interface ReplyEncoder {
   bigNumber(out: OutBuffer, digits: string | bigint): void;
   /** A SCAN-family reply: [cursor, [items...]]. */
   cursor(out: OutBuffer, cursor: string, items: Items): void;
+  /** A reply tree (tree.ts) at src[start, end), in this protocol; throws FrameError for a corrupt one. */
+  tree(out: OutBuffer, src: Buffer, start: number, end: number): void;
   /** A reply in its inter-process form (kind, payload as latin1; INTEGER's payload is its digits; ARRAY's and MAP's items). */
   kind(out: OutBuffer, kind: ReplyKind, payload: string, items?: Items): void;
 }
@@ -122,11 +126,14 @@ export const TEXT_REPLIES: ReplyEncoder = {
   double: (out, n) => textLine(out, doubleText(n)),
   boolean: (out, value) => textLine(out, value ? '1' : '0'),
   bigNumber: (out, digits) => textLine(out, String(digits)),
+  tree: (out, src, start, end) => transcodeTree(out, src, start, end, TEXT_TREE),
   kind(out, kind, payload, items) {
     switch (kind) {
       case ReplyKind.ARRAY:
       case ReplyKind.MAP:
         return textItems(out, items ?? []);
+      case ReplyKind.TREE:
+        return treeOfPayload(out, payload, TEXT_TREE);
       case ReplyKind.CURSOR:
         return this.cursor(out, payload, items ?? []);
       case ReplyKind.OK:
@@ -169,11 +176,14 @@ export const RESP_REPLIES: ReplyEncoder = {
   double: (out, n) => respBulkLatin1(out, doubleText(n)),
   boolean: (out, value) => respInteger(out, value ? 1 : 0),
   bigNumber: (out, digits) => respBulkLatin1(out, String(digits)),
+  tree: (out, src, start, end) => transcodeTree(out, src, start, end, RESP2_TREE),
   kind(out, kind, payload, items) {
     switch (kind) {
       case ReplyKind.ARRAY:
       case ReplyKind.MAP:
         return respItems(out, items ?? [], false);
+      case ReplyKind.TREE:
+        return treeOfPayload(out, payload, RESP2_TREE);
       case ReplyKind.NULL_ARRAY:
         return respNullArray(out);
       case ReplyKind.CURSOR:
@@ -213,10 +223,13 @@ export const RESP3_REPLIES: ReplyEncoder = {
   double: (out, n) => resp3Double(out, n),
   boolean: (out, value) => resp3Boolean(out, value),
   bigNumber: (out, digits) => resp3BigNumber(out, digits),
+  tree: (out, src, start, end) => transcodeTree(out, src, start, end, RESP3_TREE),
   kind(out, kind, payload, items) {
     switch (kind) {
       case ReplyKind.ARRAY:
         return respItems(out, items ?? [], true);
+      case ReplyKind.TREE:
+        return treeOfPayload(out, payload, RESP3_TREE);
       case ReplyKind.MAP:
         return resp3Map(out, items ?? []);
       case ReplyKind.CURSOR:

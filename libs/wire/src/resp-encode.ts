@@ -126,7 +126,7 @@ export function resp3Verbatim(out: OutBuffer, text: string, format = 'txt'): voi
   out.u8(LF);
 }
 
-/** `,<double>\r\n`: the shortest text that reads back as n; `inf`, `-inf`, `nan` as Redis writes them. */
+/** `,<double>\r\n` as Redis 7.0 writes it (doubleText). */
 export function resp3Double(out: OutBuffer, n: number): void {
   writeLine(out, COMMA, doubleText(n));
 }
@@ -141,12 +141,35 @@ export function resp3BigNumber(out: OutBuffer, digits: string | bigint): void {
   writeLine(out, PAREN, String(digits));
 }
 
-/** A double as Redis writes it in a reply: `inf`, `-inf`, `nan`, else the shortest round-trip form. */
+/**
+ * A double as Redis 7.0 writes it in a reply (addReplyDouble): `inf`, `-inf`, `nan`, else C's
+ * "%.17g" (17 significant digits, trailing zeros dropped, an exponent past 1e17 or below 1e-4):
+ * ZSCORE of 1.1 is "1.1000000000000001", as redis-server 7.0 answers.
+ */
 export function doubleText(n: number): string {
   if (Number.isNaN(n)) return 'nan';
   if (n === Infinity) return 'inf';
   if (n === -Infinity) return '-inf';
-  return String(n);
+  if (n === 0) return Object.is(n, -0) ? '-0' : '0';
+  // toExponential(16) is correctly rounded to 17 significant digits, as glibc's printf is.
+  const text = n.toExponential(16);
+  const e = text.indexOf('e');
+  const exponent = Number(text.slice(e + 1));
+  const negative = text.charCodeAt(0) === 0x2d;
+  let digits = text.slice(negative ? 1 : 0, e).replace('.', '');
+  let last = digits.length;
+  while (last > 1 && digits.charCodeAt(last - 1) === 0x30) last--;
+  digits = digits.slice(0, last);
+  let body: string;
+  if (exponent < -4 || exponent >= 17) {
+    const size = Math.abs(exponent);
+    body = `${digits[0]}${digits.length > 1 ? `.${digits.slice(1)}` : ''}e${exponent < 0 ? '-' : '+'}${size < 10 ? '0' : ''}${size}`;
+  } else if (exponent >= 0) {
+    body = digits.length > exponent + 1 ? `${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}` : digits.padEnd(exponent + 1, '0');
+  } else {
+    body = `0.${'0'.repeat(-exponent - 1)}${digits}`;
+  }
+  return negative ? `-${body}` : body;
 }
 
 function writeLine(out: OutBuffer, prefix: number, text: string): void {

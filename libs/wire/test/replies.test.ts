@@ -87,7 +87,8 @@ test('RESP3: null `_` for nil and nil items, maps, sets, verbatim, doubles, bool
   assert.is(encoded((o) => r.verbatim(o, '# Server\r\nx:1\r\n')), '=19\r\ntxt:# Server\r\nx:1\r\n\r\n');
   assert.is(encoded((o) => r.verbatim(o, '')), '=4\r\ntxt:\r\n');
   assert.is(encoded((o) => r.double(o, 1.5)), ',1.5\r\n');
-  assert.is(encoded((o) => r.double(o, -0.1)), ',-0.1\r\n');
+  // Redis 7.0's "%.17g": 0.1 is not exactly representable.
+  assert.is(encoded((o) => r.double(o, -0.1)), ',-0.10000000000000001\r\n');
   assert.is(encoded((o) => r.double(o, Infinity)), ',inf\r\n');
   assert.is(encoded((o) => r.double(o, -Infinity)), ',-inf\r\n');
   assert.is(encoded((o) => r.double(o, NaN)), ',nan\r\n');

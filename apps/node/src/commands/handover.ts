@@ -1,5 +1,5 @@
 import { argsOf, SHARD_COUNT, type Args } from '@kv/wire';
-import { Kind, LruHash, NONE, type Lru } from '@kv/lru';
+import { Kind, listItems, listOf, LruHash, LruSet, NONE, setMembers, setOf, type Lru, type LruList, type Packed } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
 import type { WorkerShards } from '../types';
 
@@ -7,15 +7,19 @@ import type { WorkerShards } from '../types';
  * A shard's hand-over to another worker during a live change of the worker count
  * (apps/router/src/primary/scaling.ts leads it; apps/router/src/links/handover.ts sends). Internal:
  *   SHARDIMPORT shard version flags entry [entry ...]
- * where an entry is a string or a hash, whole:
+ * where an entry is a string, a hash or a list, whole:
  *   S key value expireAt slot idle
  *   H key expireAt slot idle n field value seq [field value seq ...]     (n fields)
+ *   L key expireAt slot idle n element [element ...]                    (n elements, head first)
+ *   T key expireAt slot idle n member [member ...]                      (a packed set)
+ *   U key expireAt slot idle n member seq [member seq ...]              (a big set, SSCAN numbers kept)
  * `version` is the shard map version the move belongs to: a chunk arriving once the map has moved
  * on (the move timed out) is refused, so no stray copy is left behind. `flags`: FIRST takes the
  * shard on afresh, LAST ends it. Entries come oldest first and each goes back into its slot, so
  * the new owner has the sender's recency and slot order (a SCAN cursor stays valid), keeps its
  * expiry (Unix ms, 0: none), and its idle time (ms since its last use), so it takes its place in
- * the new owner's LRU order among the shards there. A hash's fields keep their order and insertion
+ * the new owner's LRU order among the shards there. A list is packed again or not by the receiver's
+own limits. A hash's fields keep their order and insertion
  * numbers (an HSCAN cursor stays valid too); a hash travels in one chunk, however big. The sender
  * streams: each chunk is made when the one before was taken (ShardExport), so a shard is never
  * copied whole into memory.
@@ -36,7 +40,7 @@ export function shardimport(shards: WorkerShards, args: Args, reply: ReplySink):
   let refused = 0;
   for (let i = 4; i < args.count; ) {
     const kind = args.latin1(i);
-    let value: string | LruHash;
+    let value: string | LruHash | LruList | LruSet | Packed;
     let key: string, expireAt: number, slot: number, idle: number;
     if (kind === 'S' && i + 5 < args.count) {
       key = args.latin1(i + 1);
@@ -58,6 +62,40 @@ export function shardimport(shards: WorkerShards, args: Args, reply: ReplySink):
       for (let end = i + fields * 3; i < end; i += 3) whole = hash.restore(args.latin1(i), args.latin1(i + 1), Number(args.latin1(i + 2))) && whole;
       if (!whole) return reply.error(ERR.badImportHash);
       value = hash;
+    } else if (kind === 'L' && i + 5 < args.count) {
+      key = args.latin1(i + 1);
+      expireAt = Number(args.latin1(i + 2));
+      slot = Number(args.latin1(i + 3));
+      idle = Number(args.latin1(i + 4));
+      const length = Number(args.latin1(i + 5));
+      i += 6;
+      if (!Number.isInteger(length) || length < 1 || i + length > args.count) return reply.error(ERR.badImportEntry);
+      const items: string[] = [];
+      for (const end = i + length; i < end; i++) items.push(args.latin1(i));
+      value = listOf(store.memory.limits, items);
+    } else if ((kind === 'T' || kind === 'U') && i + 5 < args.count) {
+      key = args.latin1(i + 1);
+      expireAt = Number(args.latin1(i + 2));
+      slot = Number(args.latin1(i + 3));
+      idle = Number(args.latin1(i + 4));
+      const size = Number(args.latin1(i + 5));
+      const stride = kind === 'U' ? 2 : 1;
+      i += 6;
+      if (!Number.isInteger(size) || size < 1 || i + size * stride > args.count) return reply.error(ERR.badImportEntry);
+      if (kind === 'T') {
+        const members: string[] = [];
+        for (const end = i + size; i < end; i++) members.push(args.latin1(i));
+        if (new Set(members).size !== size) return reply.error(ERR.badImportEntry);
+        const made = setOf(store.memory.limits, members);
+        // A packed form's bytes are the packer's until the next packing: copied.
+        value = made instanceof LruSet ? made : { kind: made.kind, bytes: Buffer.from(made.bytes) };
+      } else {
+        const set = new LruSet();
+        let whole = true;
+        for (const end = i + size * 2; i < end; i += 2) whole = set.restore(args.latin1(i), Number(args.latin1(i + 1))) && whole;
+        if (!whole) return reply.error(ERR.badImportEntry);
+        value = set;
+      }
     } else return reply.error(ERR.badImportEntry);
     if (!Number.isFinite(expireAt) || !Number.isFinite(idle)) return reply.error(ERR.badImportEntry);
     // The budget here may be tighter than the sender's (it is the worker's): an entry that does
@@ -93,7 +131,7 @@ export class ShardExport {
     return this.started && this.slot === NONE;
   }
 
-  /** The next chunk (about CHUNK_BYTES, or one hash however big), or null once the last was made. */
+  /** The next chunk (about CHUNK_BYTES, or one hash or list however big), or null once the last was made. */
   next(): Args | null {
     if (this.done) return null;
     const store = this.store;
@@ -107,7 +145,8 @@ export class ShardExport {
       if (expireAt !== 0 && expireAt <= now) continue;
       const key = store.keyString(slot);
       const idle = String(store.idleAt(slot));
-      switch (store.kindAt(slot)) {
+      const kind = store.kindAt(slot);
+      switch (kind) {
         case Kind.STRING: {
           const value = store.valueString(slot);
           parts.push('S', key, value, String(expireAt), String(slot), idle);
@@ -120,6 +159,35 @@ export class ShardExport {
           hash.forEachNumbered((field, fieldValue, seq) => parts.push(field, fieldValue, String(seq)));
           bytes += key.length + hash.bytes + 48;
           break;
+        }
+        case Kind.LIST: {
+          const items = listItems(store, slot);
+          parts.push('L', key, String(expireAt), String(slot), idle, String(items.length));
+          for (const item of items) {
+            parts.push(item);
+            bytes += item.length + 8;
+          }
+          bytes += key.length + 48;
+          break;
+        }
+        case Kind.SET: {
+          if (store.isInline(slot)) {
+            const members = setMembers(store, slot);
+            parts.push('T', key, String(expireAt), String(slot), idle, String(members.length));
+            for (const member of members) parts.push(member);
+            bytes += key.length + 48 + members.length * 8;
+          } else {
+            const set = store.objectAt<LruSet>(slot);
+            parts.push('U', key, String(expireAt), String(slot), idle, String(set.size));
+            set.members.forEachNumbered((member, _score, seq) => parts.push(member, String(seq)));
+            bytes += key.length + set.bytes + 48;
+          }
+          break;
+        }
+        default: {
+          // A kind without a hand-over form fails to compile here: every kind must travel.
+          const untravelled: never = kind;
+          throw new Error(`no hand-over form for kind ${String(untravelled)}`);
         }
       }
       this.entries++;

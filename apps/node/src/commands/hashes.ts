@@ -26,7 +26,7 @@ export function readHash(store: Lru, args: Args, reply: ReplySink): LruHash | un
   switch (store.kindAt(slot)) {
     case Kind.HASH:
       return store.hashAt(slot);
-    case Kind.STRING:
+    default:
       reply.error(ERR.wrongType);
       return null;
   }
@@ -39,7 +39,7 @@ function writeSlot(store: Lru, args: Args, reply: ReplySink): number {
   switch (store.kindAt(slot)) {
     case Kind.HASH:
       return slot;
-    case Kind.STRING:
+    default:
       reply.error(ERR.wrongType);
       return WRONG;
   }

@@ -1,7 +1,7 @@
 import type { CommandSpec } from '../types';
 
 /** What keysOf needs of a command: Redis's key positions (CommandSpec has them). */
-export type KeyPositions = Pick<CommandSpec, 'firstKey' | 'lastKey' | 'step'>;
+export type KeyPositions = Pick<CommandSpec, 'firstKey' | 'lastKey' | 'step'> & { readonly numkeys?: boolean };
 
 /**
  * The argument indexes of a command's keys, by Redis's convention: from `firstKey` to `lastKey`
@@ -25,3 +25,48 @@ export function lastKeyIndex(spec: KeyPositions, argc: number): number {
   if (spec.firstKey <= 0 || spec.step <= 0) return -1;
   return Math.min(spec.lastKey < 0 ? argc + spec.lastKey : spec.lastKey, argc - 1);
 }
+
+/** A numkeys command's key count (argv[1]) when it is one (1 or more, with that many keys given); else 0. */
+function keyCount(args: { readonly buf: Uint8Array; readonly starts: ArrayLike<number>; readonly ends: ArrayLike<number>; readonly count: number }): number {
+  let n = 0;
+  const end = args.ends[1];
+  for (let i = args.starts[1]; i < end; i++) {
+    const d = args.buf[i] - 0x30;
+    if (d < 0 || d > 9 || n > 1e6) return 0;
+    n = n * 10 + d;
+  }
+  return n >= 1 && n <= args.count - 2 ? n : 0;
+}
+
+type KeyArgs = { readonly buf: Uint8Array; readonly starts: ArrayLike<number>; readonly ends: ArrayLike<number>; readonly count: number };
+
+/**
+ * The argument index a one-key command runs by (its key's shard): 1, or for a numkeys command
+ * its first key, 2 (with a bad count, 1: its handler answers the error wherever it runs).
+ */
+export function routeKeyIndex(spec: KeyPositions, args: KeyArgs): number {
+  return spec.numkeys === true && keyCount(args) > 0 ? 2 : 1;
+}
+
+/**
+ * Where a command's keys are, numkeys commands' included: keys at first, first + step ... up to
+ * last (a loop with nothing to allocate); none when first is 0 or past last. A numkeys command
+ * with a bad count names argv[1].
+ */
+export function keySpan(spec: KeyPositions, args: KeyArgs): { first: number; last: number; step: number } {
+  if (spec.numkeys === true) {
+    // A bad count: argv[1], the argument it runs by (routeKeyIndex), so a MULTI holds its worker and it answers Redis's error there.
+    const n = keyCount(args);
+    SPAN.first = n > 0 ? 2 : 1;
+    SPAN.last = n > 0 ? 1 + n : 1;
+    SPAN.step = 1;
+  } else {
+    SPAN.first = spec.firstKey;
+    SPAN.last = lastKeyIndex(spec, args.count);
+    SPAN.step = spec.step;
+  }
+  return SPAN;
+}
+
+/** keySpan's answer: one object, reused (read it at once). */
+const SPAN = { first: 0, last: -1, step: 1 };

@@ -143,7 +143,7 @@ function replyString(store: Lru, slot: number, reply: ReplySink): void {
   switch (store.kindAt(slot)) {
     case Kind.STRING:
       return store.sendValue(slot, reply);
-    case Kind.HASH:
+    default:
       return reply.error(ERR.wrongType);
   }
 }

@@ -7,9 +7,13 @@ import * as hashScan from './hash-scan';
 import * as hashes from './hashes';
 import * as info from './info';
 import * as keys from './keys';
+import * as listEdits from './list-edits';
+import * as lists from './lists';
 import * as scan from './scan';
 import * as scripting from './scripting';
 import * as server from './server';
+import * as setMulti from './set-multi';
+import * as sets from './sets';
 import * as strings from './strings';
 import * as testFaults from './test-faults';
 import { TEST_FAULTS } from './test-faults';
@@ -25,6 +29,8 @@ const F = ['fast'];
 const ONE: KeyPositions = [1, 1, 1];
 const ALL: KeyPositions = [1, -1, 1];
 const PAIRS: KeyPositions = [1, -1, 2];
+/** Two keys, argv[1] and argv[2] (of one shard: the handler checks; ALL with plan one-key likewise). */
+const TWO: KeyPositions = [1, 2, 1];
 const NONE: KeyPositions = [0, 0, 0];
 
 type KeyPositions = readonly [firstKey: number, lastKey: number, step: number];
@@ -72,6 +78,42 @@ const table: Entry[] = [
   { name: 'HINCRBYFLOAT', arity: 4, plan: 'one-key', keys: ONE, handler: hashes.hincrbyfloat, flags: [...W, 'fast'] },
   { name: 'HRANDFIELD', arity: -2, plan: 'one-key', keys: ONE, handler: hashScan.hrandfield, flags: ['readonly'] },
   { name: 'HSCAN', arity: -3, plan: 'one-key', keys: ONE, handler: hashScan.hscan, flags: ['readonly'] },
+  // lists (two-key forms run on the first key's shard; keys of two shards answer CROSSSLOT)
+  { name: 'LPUSH', arity: -3, plan: 'one-key', keys: ONE, handler: lists.lpush, flags: [...W, 'fast'] },
+  { name: 'RPUSH', arity: -3, plan: 'one-key', keys: ONE, handler: lists.rpush, flags: [...W, 'fast'] },
+  { name: 'LPUSHX', arity: -3, plan: 'one-key', keys: ONE, handler: lists.lpushx, flags: [...W, 'fast'] },
+  { name: 'RPUSHX', arity: -3, plan: 'one-key', keys: ONE, handler: lists.rpushx, flags: [...W, 'fast'] },
+  { name: 'LPOP', arity: -2, plan: 'one-key', keys: ONE, handler: lists.lpop, flags: ['write', 'fast'] },
+  { name: 'RPOP', arity: -2, plan: 'one-key', keys: ONE, handler: lists.rpop, flags: ['write', 'fast'] },
+  { name: 'LLEN', arity: 2, plan: 'one-key', keys: ONE, handler: lists.llen, flags: R },
+  { name: 'LRANGE', arity: 4, plan: 'one-key', keys: ONE, handler: lists.lrange, flags: ['readonly'] },
+  { name: 'LINDEX', arity: 3, plan: 'one-key', keys: ONE, handler: lists.lindex, flags: ['readonly'] },
+  { name: 'LPOS', arity: -3, plan: 'one-key', keys: ONE, handler: lists.lpos, flags: ['readonly'] },
+  { name: 'LSET', arity: 4, plan: 'one-key', keys: ONE, handler: listEdits.lset, flags: W },
+  { name: 'LINSERT', arity: 5, plan: 'one-key', keys: ONE, handler: listEdits.linsert, flags: W },
+  { name: 'LREM', arity: 4, plan: 'one-key', keys: ONE, handler: listEdits.lrem, flags: ['write'] },
+  { name: 'LTRIM', arity: 4, plan: 'one-key', keys: ONE, handler: listEdits.ltrim, flags: ['write'] },
+  { name: 'LMOVE', arity: 5, plan: 'one-key', keys: TWO, handler: listEdits.lmove, flags: W },
+  { name: 'RPOPLPUSH', arity: 3, plan: 'one-key', keys: TWO, handler: listEdits.rpoplpush, flags: W },
+  { name: 'LMPOP', arity: -4, plan: 'one-key', keys: NONE, numkeys: true, handler: lists.lmpop, flags: ['write', 'movablekeys'] },
+  // sets (multi-key forms run on the first key's shard; keys of several shards answer CROSSSLOT)
+  { name: 'SADD', arity: -3, plan: 'one-key', keys: ONE, handler: sets.sadd, flags: [...W, 'fast'] },
+  { name: 'SREM', arity: -3, plan: 'one-key', keys: ONE, handler: sets.srem, flags: ['write', 'fast'] },
+  { name: 'SMEMBERS', arity: 2, plan: 'one-key', keys: ONE, handler: sets.smembers, flags: ['readonly'] },
+  { name: 'SISMEMBER', arity: 3, plan: 'one-key', keys: ONE, handler: sets.sismember, flags: R },
+  { name: 'SMISMEMBER', arity: -3, plan: 'one-key', keys: ONE, handler: sets.smismember, flags: R },
+  { name: 'SCARD', arity: 2, plan: 'one-key', keys: ONE, handler: sets.scard, flags: R },
+  { name: 'SPOP', arity: -2, plan: 'one-key', keys: ONE, handler: sets.spop, flags: ['write', 'fast'] },
+  { name: 'SRANDMEMBER', arity: -2, plan: 'one-key', keys: ONE, handler: sets.srandmember, flags: ['readonly'] },
+  { name: 'SSCAN', arity: -3, plan: 'one-key', keys: ONE, handler: sets.sscan, flags: ['readonly'] },
+  { name: 'SMOVE', arity: 4, plan: 'one-key', keys: TWO, handler: setMulti.smove, flags: ['write', 'fast'] },
+  { name: 'SINTER', arity: -2, plan: 'one-key', keys: ALL, handler: setMulti.sinter, flags: ['readonly'] },
+  { name: 'SUNION', arity: -2, plan: 'one-key', keys: ALL, handler: setMulti.sunion, flags: ['readonly'] },
+  { name: 'SDIFF', arity: -2, plan: 'one-key', keys: ALL, handler: setMulti.sdiff, flags: ['readonly'] },
+  { name: 'SINTERSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sinterstore, flags: W },
+  { name: 'SUNIONSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sunionstore, flags: W },
+  { name: 'SDIFFSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sdiffstore, flags: W },
+  { name: 'SINTERCARD', arity: -3, plan: 'one-key', keys: NONE, numkeys: true, handler: setMulti.sintercard, flags: ['readonly', 'movablekeys'] },
   // keys
   { name: 'DEL', arity: -2, plan: 'each-key', keys: ALL, combine: 'sum', handler: keys.del, flags: ['write'] },
   { name: 'UNLINK', arity: -2, plan: 'each-key', keys: ALL, combine: 'sum', handler: keys.del, flags: ['write', 'fast'] },

@@ -150,6 +150,15 @@ export class FrameReplies implements ReplySink, EncodedSink {
     this.encoder.endEncoded(at);
   }
 
+  tree(buf: Buffer, start: number, end: number): void {
+    const id = this.claim('tree');
+    if (id === NO_REPLY) return;
+    if (this.replies === null) return this.encoder.replyBytes(id, ReplyKind.TREE, buf, start, end);
+    const at = this.encoder.beginEncoded(id);
+    this.replies.tree(this.encoder.out, buf, start, end);
+    this.encoder.endEncoded(at);
+  }
+
   /**
    * A reply encoded by `fill` in the request's client protocol (EXECHERE, EVALHERE); an error for
    * FORM. Built aside and added whole, so a reply made while `fill` runs cannot land inside it.

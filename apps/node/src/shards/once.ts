@@ -3,7 +3,7 @@ import { ERR } from '../errors';
 import type { EncodedSink, ReplySink } from '../types';
 
 /** Where a guard sends what comes after it was put away (a handler answering late): nowhere. */
-const CLOSED: ReplySink = { ok() {}, status() {}, nil() {}, bulk() {}, bulkBytes() {}, integer() {}, error() {}, array() {}, map() {}, nullArray() {}, cursor() {} };
+const CLOSED: ReplySink = { ok() {}, status() {}, nil() {}, bulk() {}, bulkBytes() {}, integer() {}, error() {}, array() {}, map() {}, nullArray() {}, cursor() {}, tree() {} };
 
 /**
  * Stands between a command's handler and the sink its reply goes to (a client, a plan, a reply
@@ -73,6 +73,9 @@ export class ReplyOnce implements ReplySink, EncodedSink {
   }
   cursor(cursor: string, items: Items): void {
     if (this.first()) this.target.cursor(cursor, items);
+  }
+  tree(buf: Buffer, start: number, end: number): void {
+    if (this.first()) this.target.tree(buf, start, end);
   }
 
   /** A reply frame's whole encoded reply (EXECHERE, EVALHERE), when the target takes one. */

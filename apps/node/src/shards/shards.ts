@@ -1,6 +1,7 @@
 import type { EvictionPolicy } from '@kv/lru';
 import { shardOf, shardOfString, type Args } from '@kv/wire';
 import type { ProcessStats, StatsProvider } from '../commands/info';
+import { routeKeyIndex } from '../commands/key-positions';
 import type { CommandSpec, HereRunner, ReplySink, ScriptStore, ShardServices, WorkerShards } from '../types';
 import { ERR } from '../errors';
 import { WaitingLine } from './line';
@@ -196,9 +197,10 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
     this.onDrained();
   }
 
-  /** Runs a command whose key, argv[1], is on one of these shards. */
+  /** Runs a command whose key (argv[1], or a numkeys command's first: routeKeyIndex) is on one of these shards. */
   execute(spec: CommandSpec, args: Args, reply: ReplySink): void {
-    this.executeOn(shardOf(args.buf, args.starts[1], args.ends[1]), spec, args, reply);
+    const k = routeKeyIndex(spec, args);
+    this.executeOn(shardOf(args.buf, args.starts[k], args.ends[k]), spec, args, reply);
   }
 
   /** Runs a command over all of this worker's shards (`from`: the peer link it came on, -1 for this worker's own): one reply, an error rather than a throw. */

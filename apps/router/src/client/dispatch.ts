@@ -1,5 +1,5 @@
 import { QUERY_BUFFER_LIMIT_ERROR, shardOf, TEXT_REPLIES, TextOp, WIRE_ERR, type Args, type RespSink, type TextSink } from '@kv/wire';
-import { arityOk, COMMANDS, lookup, statIndex, UNKNOWN_OPCODE, type CommandSpec } from '@kv/node';
+import { arityOk, COMMANDS, lookup, routeKeyIndex, statIndex, UNKNOWN_OPCODE, type CommandSpec } from '@kv/node';
 import { runConnectionCommand, unknownCommand } from '../commands';
 import type { PlanEnv } from '../coord/env';
 import { ShareScript } from '../coord/script-share';
@@ -117,7 +117,8 @@ export class Dispatcher implements TextSink, RespSink {
   /** A one-key command on the shard that owns its key: answered now, or its reply owed (ClientPlans.later). */
   private runOnOwner(spec: CommandSpec, args: Args): void {
     const owners = this.parts.env.owners;
-    const shard = shardOf(args.buf, args.starts[1], args.ends[1]);
+    const k = routeKeyIndex(spec, args);
+    const shard = shardOf(args.buf, args.starts[k], args.ends[k]);
     owners.run(owners.map[shard], shard, spec, args, this.parts.reply, this.parts.plans, 0);
   }
 

@@ -1,5 +1,5 @@
 import { copyArgs, shardOf, shardOfString, type Args } from '@kv/wire';
-import { lastKeyIndex, lookup } from '@kv/node';
+import { keySpan, lookup } from '@kv/node';
 import type { PlanEnv } from '../coord/env';
 import { Exec } from '../coord/exec';
 import type { Plan } from '../coord/plan';
@@ -100,7 +100,7 @@ export class Multi {
       for (const i of declaredKeys(args)) into.add(map[shardOf(args.buf, args.starts[i], args.ends[i])]);
       return;
     }
-    const last = lastKeyIndex(spec, args.count);
-    for (let k = spec.firstKey; k > 0 && k <= last; k += spec.step) into.add(map[shardOf(args.buf, args.starts[k], args.ends[k])]);
+    const { first, last, step } = keySpan(spec, args);
+    for (let k = first; k > 0 && k <= last; k += step) into.add(map[shardOf(args.buf, args.starts[k], args.ends[k])]);
   }
 }

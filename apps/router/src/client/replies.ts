@@ -56,6 +56,9 @@ export class ClientReplies implements ReplySink {
   cursor(cursor: string, items: Items): void {
     this.replies.cursor(this.target(), cursor, items);
   }
+  tree(buf: Buffer, start: number, end: number): void {
+    this.replies.tree(this.target(), buf, start, end);
+  }
 
   // Headers and RESP3 types, for connection commands that answer lists and maps.
 

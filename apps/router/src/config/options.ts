@@ -24,6 +24,10 @@ export interface Config {
   readonly 'log-level': Level;
   readonly 'client-query-buffer-limit': number;
   readonly 'text-max-line': number;
+  readonly 'list-max-listpack-size': number;
+  readonly 'set-max-intset-entries': number;
+  readonly 'set-max-listpack-entries': number;
+  readonly 'set-max-listpack-value': number;
   readonly config?: string;
 }
 
@@ -149,6 +153,34 @@ export const OPTIONS: Options = {
     bytes: true,
     default: MAX_LINE_BYTES,
     description: 'longest text-protocol line before its newline (the seed: 518, the longest PUT); a longer line is answered ERROR once and skipped, never buffered. Raise it only for AUTH with a longer password',
+  },
+  'list-max-listpack-size': {
+    type: 'integer',
+    minimum: -5,
+    maximum: 1_000_000,
+    default: -2,
+    description: "where a list stops being packed in one block (as Redis's): a positive count of elements, or -1 to -5 for 4, 8, 16, 32 or 64 KiB of packed bytes",
+  },
+  'set-max-intset-entries': {
+    type: 'integer',
+    minimum: 0,
+    maximum: 1_000_000,
+    default: 512,
+    description: "a set of integers stays packed as sorted integers up to this many members (as Redis's)",
+  },
+  'set-max-listpack-entries': {
+    type: 'integer',
+    minimum: 0,
+    maximum: 1_000_000,
+    default: 128,
+    description: "a set of strings stays packed in one block up to this many members (as Redis 7.2's)",
+  },
+  'set-max-listpack-value': {
+    type: 'integer',
+    minimum: 0,
+    maximum: 1_000_000,
+    default: 64,
+    description: "a set of strings stays packed while no member is longer than this many bytes (as Redis 7.2's)",
   },
   'protected-mode': {
     type: 'string',

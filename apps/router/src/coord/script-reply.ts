@@ -1,5 +1,5 @@
-import { ReplyKind, RESP_REPLIES, type Items, type OutBuffer, type ReplyEncoder } from '@kv/wire';
-import { isError, isStatus, type Reply } from '@kv/lua';
+import { OutBuffer, ReplyKind, RESP_REPLIES, type Items, type ReplyEncoder } from '@kv/wire';
+import { isError, isStatus, parseReply, type Reply } from '@kv/lua';
 
 /**
  * A script's result in its client's protocol, as Redis converts Lua's (RESP2 rules, the script
@@ -39,6 +39,12 @@ export function kindToReply(kind: ReplyKind, payload: string, items?: Items): Re
     case ReplyKind.ARRAY:
     case ReplyKind.MAP:
       return (items ?? []).map((item) => item ?? null);
+    case ReplyKind.TREE: {
+      // As Lua reads every reply: its RESP2 form.
+      const out = new OutBuffer(payload.length + 64);
+      RESP_REPLIES.kind(out, kind, payload);
+      return parseReply(out.buf, 0, out.length);
+    }
     default:
       return payload;
   }

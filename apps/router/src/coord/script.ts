@@ -1,5 +1,5 @@
 import { argsOf, shardOf, type Args, type OutBuffer } from '@kv/wire';
-import { arityOk, commandNamed, lastKeyIndex, lookup, type CommandSpec } from '@kv/node';
+import { arityOk, commandNamed, keySpan, lookup, routeKeyIndex, type CommandSpec } from '@kv/node';
 import { LATER, type Reply, type Run, type ScriptHost, type Step } from '@kv/lua';
 import { LINK_DOWN } from '../links/link';
 import { REPLY_ERRORS } from '../reply-errors';
@@ -240,13 +240,14 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
     if (this.readOnly && spec.writes) return { err: REPLY_ERRORS.writeInReadOnlyScript };
     if (spec.plan === 'connection') return connectionReply(spec, argv) ?? { err: REPLY_ERRORS.notInScript };
     if (spec.plan === 'each-worker' || spec.plan === 'cursor') return { err: REPLY_ERRORS.everyWorkerInScript(spec.name) };
-    const last = lastKeyIndex(spec, args.count);
-    for (let k = spec.firstKey; k > 0 && k <= last; k += spec.step) {
+    const { first, last, step } = keySpan(spec, args);
+    for (let k = first; k > 0 && k <= last; k += step) {
       const key = args.latin1(k);
       if (!this.declares(key)) return { err: REPLY_ERRORS.undeclaredKey(key) };
     }
     const owners = this.env.owners;
-    if (spec.plan === 'one-key') return this.calls.oneKey(owners, shardOf(args.buf, args.starts[1], args.ends[1]), spec, args);
+    const r = routeKeyIndex(spec, args);
+    if (spec.plan === 'one-key') return this.calls.oneKey(owners, shardOf(args.buf, args.starts[r], args.ends[r]), spec, args);
     const plan = this.env.plan(this.calls, this.hold.id, spec, args);
     if (typeof plan === 'string') return { err: plan };
     return this.calls.plan(plan);

@@ -15,5 +15,6 @@ export function encodingSink(out: OutBuffer, replies: ReplyEncoder): ReplySink {
     map: (items) => replies.map(out, items),
     nullArray: () => replies.nullArray(out),
     cursor: (cursor, items) => replies.cursor(out, cursor, items),
+    tree: (buf, start, end) => replies.tree(out, buf, start, end),
   };
 }

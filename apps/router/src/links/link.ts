@@ -1,5 +1,5 @@
 import type * as net from 'node:net';
-import { copyArgs, decodeItems, FrameDecoder, FrameEncoder, FrameError, FrameKind, helloVersion, NO_REPLY, ReplyKind, ReplyReader, type Args, type FrameSink, type Items, type OutBuffer } from '@kv/wire';
+import { checkTree, copyArgs, decodeItems, FrameDecoder, FrameEncoder, FrameError, FrameKind, helloVersion, NO_REPLY, ReplyKind, ReplyReader, type Args, type FrameSink, type Items, type OutBuffer } from '@kv/wire';
 import { commandNamed, COMMAND_TABLE_VERSION, FrameReplies } from '@kv/node';
 import { PendingTable } from './pending';
 import type { LinkHost, LinkLike, PeerEvents, Pending } from './types';
@@ -283,6 +283,7 @@ export class PeerLink implements FrameSink, LinkLike {
       return settleEncodedSafely(slot, buf, start, stop, events, this.peer);
     }
     if (kind === ReplyKind.ARRAY || kind === ReplyKind.MAP) return settleSafely(slot, kind, '', events, this.peer, decodeItems(buf, start, stop, kind));
+    if (kind === ReplyKind.TREE) checkTree(buf, start, stop);
     if (kind === ReplyKind.CURSOR) {
       const items = decodeItems(buf, start, stop);
       if (items.length === 0 || items[0] === undefined) throw new FrameError('a cursor reply without its cursor');

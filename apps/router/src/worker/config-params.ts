@@ -1,8 +1,8 @@
-import type { EvictionPolicy } from '@kv/lru';
+import type { EncodingLimits, EvictionPolicy } from '@kv/lru';
 import type { RouterSettings } from '../client/host';
 
 /** What CONFIG GET reports: the parameters Redis tools such as redis-benchmark ask about. */
-export function configParams(l: RouterSettings, policy: EvictionPolicy): [string, string][] {
+export function configParams(l: RouterSettings, policy: EvictionPolicy, encodings: Readonly<EncodingLimits>): [string, string][] {
   return [
     ['save', ''],
     ['appendonly', 'no'],
@@ -16,5 +16,9 @@ export function configParams(l: RouterSettings, policy: EvictionPolicy): [string
     ['timeout', String(l.timeout)],
     ['protected-mode', l.protectedMode ? 'yes' : 'no'],
     ['maxclients', String(l.maxclientsTotal)],
+    ['list-max-listpack-size', String(encodings.listMaxListpackSize)],
+    ['set-max-intset-entries', String(encodings.setMaxIntsetEntries)],
+    ['set-max-listpack-entries', String(encodings.setMaxListpackEntries)],
+    ['set-max-listpack-value', String(encodings.setMaxListpackValue)],
   ];
 }

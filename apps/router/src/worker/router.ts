@@ -274,7 +274,7 @@ export class Router implements ClientHost {
 
   /** What CONFIG GET reports (config-params.ts). */
   configParams(): [string, string][] {
-    return configParams(this.limits, this.node.shards.policy);
+    return configParams(this.limits, this.node.shards.policy, this.node.shards.memory.limits);
   }
 
   /** This worker's state, which the figures table (@kv/node's FIGURES) reads for INFO. */

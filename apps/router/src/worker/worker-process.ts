@@ -52,6 +52,11 @@ export function runWorker(): void {
     scripts,
     here: () => made.router!.here,
   });
+  const encodings = node.shards.memory.limits;
+  encodings.listMaxListpackSize = settings.config['list-max-listpack-size'];
+  encodings.setMaxIntsetEntries = settings.config['set-max-intset-entries'];
+  encodings.setMaxListpackEntries = settings.config['set-max-listpack-entries'];
+  encodings.setMaxListpackValue = settings.config['set-max-listpack-value'];
   // A worker a resize adds is not in the map yet, but links to every worker below it.
   const peers = new Peers(index, Math.max(map.workers, index + 1), node, {
     onLinkDown: (peer, reason) => log(reason === 'retired' ? 'info' : 'warn', 'peer link down', { worker: index, peer, reason }),
