@@ -58,6 +58,7 @@ export function runWorker(): void {
     onCorruptFrame: (peer, error) => log('error', 'corrupt frame from peer', { worker: index, peer, error: error.message }),
     onSettleFault: (peer, error) => log('error', 'a reply from a peer failed its client', { worker: index, peer, error: error.message }),
     onStrayReply: (peer, id, kind) => log('error', 'a reply from a peer matched no request owed: dropped', { worker: index, peer, id, kind }),
+    onPushFault: (peer, kind, error) => log('error', 'a push message from a peer failed: dropped', { worker: index, peer, kind, error: error.message }),
   });
   const router = new Router(index, map, node, peers, limits, scripts);
   made.router = router;
