@@ -65,6 +65,8 @@ export interface WorkerShards<Stats = any> {
   readonly scripts: ScriptStore | null;
   /** What runs an EXECHERE or EVALHERE; null without a router. */
   readonly here: HereRunner | null;
+  /** The worker's Pub/Sub subscribers (PUBLISH's and PUBSUB's steps); null without a router. */
+  readonly pubsub: PubSubBroker | null;
   /** The worker's arena, budget and eviction over its shards. */
   readonly memory: StoreMemory;
   store(shard: number): Lru | undefined;
@@ -91,6 +93,21 @@ export interface HereRunner {
   exec(args: Args, out: OutBuffer, replies: ReplyEncoder): void;
   /** EVALHERE, likewise. */
   eval(args: Args, out: OutBuffer, replies: ReplyEncoder): void;
+}
+
+/**
+ * A worker's Pub/Sub subscribers as the shards see them (the router's pubsub/hub.ts): PUBLISH and
+ * SPUBLISH run on every worker (plan `each-worker`), each delivering to its own subscribers.
+ */
+export interface PubSubBroker {
+  /** Delivers args[message] on channel args[channel] (a shard channel when `shard`) to this worker's subscribers: how many got it. */
+  publish(args: Args, channel: number, message: number, shard: boolean): number;
+  /** Channels with a subscriber here (shard channels when `shard`), those matching `pattern` when given. */
+  channels(shard: boolean, pattern: string | undefined): string[];
+  /** Subscribers here of `channel` (a shard channel when `shard`). */
+  subscribers(channel: string, shard: boolean): number;
+  /** The patterns subscribed to here. */
+  patterns(): string[];
 }
 
 /** A worker's script cache as the shards see it (the router's coord/scripts.ts). */
@@ -124,6 +141,8 @@ export interface ShardServices<Stats = any> {
   readonly scripts?: ScriptStore;
   /** What runs a transaction or script sent whole (its router's, reached when one comes). */
   readonly here?: () => HereRunner;
+  /** The worker's Pub/Sub subscribers (its router's, reached when a PUBLISH comes). */
+  readonly pubsub?: () => PubSubBroker;
 }
 
 /**
@@ -162,9 +181,11 @@ export interface CommandSpec {
   /**
    * How per-key or per-worker replies become one: summed, listed in key order, one OK, the
    * workers' packed lists concatenated (`concat`), INFO texts merged (`info`), or the workers'
-   * texts joined as one verbatim string (`lines`: CLIENT LIST).
+   * texts joined as one verbatim string (`lines`: CLIENT LIST); the workers' lists made one with
+   * no item twice (`union`: PUBSUB CHANNELS), or how many items that is (`union-count`: PUBSUB
+   * NUMPAT); `[name, count, ...]` lists with the counts summed by position (`pair-sums`: PUBSUB NUMSUB).
    */
-  readonly combine?: 'sum' | 'list' | 'ok' | 'concat' | 'info' | 'lines';
+  readonly combine?: 'sum' | 'list' | 'ok' | 'concat' | 'info' | 'lines' | 'union' | 'union-count' | 'pair-sums';
   readonly handler?: Handler;
   readonly workerHandler?: WorkerHandler;
   /** Only the seed's text protocol has it (PUT, STATS); RESP does not know the name. */
@@ -198,6 +219,8 @@ export interface CommandSpec {
   readonly rounds?: boolean;
   /** A script run by its body (EVAL, EVAL_RO) or by its sha1 (EVALSHA, EVALSHA_RO). */
   readonly script?: 'body' | 'sha';
+  /** A RESP2 connection subscribed to a channel may run it (the subscribe family, PING, QUIT, RESET), as Redis's. */
+  readonly inSubscribed?: boolean;
   /** A connection command a script may call: answered by the script runtime itself (PING, ECHO, TIME). */
   readonly inScript?: boolean;
   /** From `flags`: it may run before AUTH (`no_auth`). */

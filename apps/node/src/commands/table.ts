@@ -7,6 +7,7 @@ import * as hashScan from './hash-scan';
 import * as hashes from './hashes';
 import * as info from './info';
 import * as keys from './keys';
+import * as pubsub from './pubsub';
 import * as scan from './scan';
 import * as scripting from './scripting';
 import * as server from './server';
@@ -20,6 +21,8 @@ export type { CommandSpec, Handler, PlanKind, WorkerHandler } from '../types';
 const W = ['write', 'denyoom'];
 const R = ['readonly', 'fast'];
 const F = ['fast'];
+const PUBSUB_SUB = ['pubsub', 'noscript', 'loading', 'stale'];
+const PUBSUB_PUB = ['pubsub', 'loading', 'stale', 'fast'];
 
 /** Key positions, Redis's first/last/step: one key at argv[1]; every argument a key; key value pairs; no key. */
 const ONE: KeyPositions = [1, 1, 1];
@@ -125,9 +128,9 @@ const table: Entry[] = [
   { name: 'FLUSHDB', arity: -1, plan: 'each-worker', keys: NONE, combine: 'ok', workerHandler: server.flushall, flags: ['write'] },
   { name: 'INFO', arity: -1, plan: 'each-worker', keys: NONE, combine: 'info', workerHandler: info.info, flags: ['loading', 'stale'] },
   // answered by the router (apps/router/src/commands/)
-  { name: 'PING', arity: -1, plan: 'connection', keys: NONE, flags: F, inScript: true },
+  { name: 'PING', arity: -1, plan: 'connection', keys: NONE, flags: F, inScript: true, inSubscribed: true },
   { name: 'ECHO', arity: 2, plan: 'connection', keys: NONE, flags: F, inScript: true },
-  { name: 'QUIT', arity: -1, plan: 'connection', keys: NONE, unqueued: true, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'] },
+  { name: 'QUIT', arity: -1, plan: 'connection', keys: NONE, unqueued: true, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], inSubscribed: true },
   { name: 'SELECT', arity: 2, plan: 'connection', keys: NONE, flags: F },
   { name: 'HELLO', arity: -1, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'] },
   { name: 'CLIENT', arity: -2, plan: 'connection', keys: NONE, flags: [] },
@@ -141,6 +144,20 @@ const table: Entry[] = [
   { name: 'STATS', arity: 1, plan: 'connection', keys: NONE, flags: [], textOnly: true, text: TextOp.STATS },
   // CLIENT LIST's step on each worker: its clients' lines (apps/router/src/commands/client.ts)
   { name: 'CLIENTLIST', arity: -1, plan: 'internal', keys: NONE, combine: 'lines', workerHandler: server.clientlist, flags: [] },
+  // Pub/Sub (apps/router/src/pubsub/): subscriptions are a connection's, kept by its worker;
+  // PUBLISH runs on every worker, each delivering to its own subscribers
+  { name: 'SUBSCRIBE', arity: -2, plan: 'connection', keys: NONE, flags: PUBSUB_SUB, inSubscribed: true },
+  { name: 'UNSUBSCRIBE', arity: -1, plan: 'connection', keys: NONE, flags: PUBSUB_SUB, inSubscribed: true },
+  { name: 'PSUBSCRIBE', arity: -2, plan: 'connection', keys: NONE, flags: PUBSUB_SUB, inSubscribed: true },
+  { name: 'PUNSUBSCRIBE', arity: -1, plan: 'connection', keys: NONE, flags: PUBSUB_SUB, inSubscribed: true },
+  { name: 'SSUBSCRIBE', arity: -2, plan: 'connection', keys: ALL, flags: PUBSUB_SUB, inSubscribed: true },
+  { name: 'SUNSUBSCRIBE', arity: -1, plan: 'connection', keys: ALL, flags: PUBSUB_SUB, inSubscribed: true },
+  { name: 'PUBLISH', arity: 3, plan: 'each-worker', keys: NONE, combine: 'sum', workerHandler: pubsub.publish, flags: PUBSUB_PUB },
+  { name: 'SPUBLISH', arity: 3, plan: 'each-worker', keys: ONE, combine: 'sum', workerHandler: pubsub.spublish, flags: PUBSUB_PUB },
+  { name: 'PUBSUB', arity: -2, plan: 'connection', keys: NONE, flags: [] },
+  // PUBSUB's step on each worker (apps/router/src/commands/pubsub.ts combines them)
+  { name: 'PUBSUBSTEP', arity: -2, plan: 'internal', keys: NONE, workerHandler: pubsub.pubsubStep, flags: [] },
+  { name: 'RESET', arity: 1, plan: 'connection', keys: NONE, unqueued: true, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], inSubscribed: true },
   // a handler that misbehaves on purpose, in test clusters only (KV_TEST_FAULTS=1): last, so no other opcode moves
   ...(TEST_FAULTS ? [{ name: 'TESTFAULT', arity: 3, plan: 'one-key', keys: ONE, handler: testFaults.testfault, flags: [] } satisfies Entry] : []),
 ];

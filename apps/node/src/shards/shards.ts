@@ -1,7 +1,7 @@
 import type { EvictionPolicy } from '@kv/lru';
 import { shardOf, shardOfString, type Args } from '@kv/wire';
 import type { ProcessStats, StatsProvider } from '../commands/info';
-import type { CommandSpec, HereRunner, ReplySink, ScriptStore, ShardServices, WorkerShards } from '../types';
+import type { CommandSpec, HereRunner, PubSubBroker, ReplySink, ScriptStore, ShardServices, WorkerShards } from '../types';
 import { ERR } from '../errors';
 import { WaitingLine } from './line';
 import { ReplyGuards } from './once';
@@ -42,6 +42,7 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
   private releasing = false;
   readonly scripts: ScriptStore | null;
   private readonly hereOf: (() => HereRunner) | null;
+  private readonly pubsubOf: (() => PubSubBroker) | null;
   readonly processStats: StatsProvider | null;
   readonly clientList: ((ids: readonly number[] | null) => string) | null;
   /** Told of a fault that must not happen (a bug): the worker logs it. */
@@ -57,6 +58,7 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
     this.routedBy = services.mapVersion ?? (() => 0);
     this.scripts = services.scripts ?? null;
     this.hereOf = services.here ?? null;
+    this.pubsubOf = services.pubsub ?? null;
     this.processStats = services.processStats ?? null;
     this.clientList = services.clientList ?? null;
     this.guards = new ReplyGuards((message, fields) => this.onFault(message, fields));
@@ -64,6 +66,10 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
 
   get here(): HereRunner | null {
     return this.hereOf === null ? null : this.hereOf();
+  }
+
+  get pubsub(): PubSubBroker | null {
+    return this.pubsubOf === null ? null : this.pubsubOf();
   }
 
   /** The shard map version this worker routes by (its router's): a hand-over checks it. */

@@ -24,6 +24,7 @@ export interface Config {
   readonly 'log-level': Level;
   readonly 'client-query-buffer-limit': number;
   readonly 'text-max-line': number;
+  readonly 'client-output-buffer-limit': string;
   readonly config?: string;
 }
 
@@ -50,6 +51,9 @@ export interface OptionSchema {
   /** Not JSON schema: the environment variable, when not KV_<NAME>. */
   env?: string;
   default?: number | string;
+  /** A string option's form (JSON schema `pattern`), and what it is in words for an error (`patternHelp`). */
+  pattern?: string;
+  patternHelp?: string;
   /** Not JSON schema: also accept a string with Redis memory units, e.g. "100mb". */
   bytes?: boolean;
   /** Not JSON schema: a default that depends on the machine, used when no layer sets the option. */
@@ -149,6 +153,14 @@ export const OPTIONS: Options = {
     bytes: true,
     default: MAX_LINE_BYTES,
     description: 'longest text-protocol line before its newline (the seed: 518, the longest PUT); a longer line is answered ERROR once and skipped, never buffered. Raise it only for AUTH with a longer password',
+  },
+  'client-output-buffer-limit': {
+    type: 'string',
+    default: 'pubsub 32mb 8mb 60',
+    pattern: '^\\s*((normal|slave|replica|pubsub)\\s+\\d+[a-zA-Z]*\\s+\\d+[a-zA-Z]*\\s+\\d+\\s*)+$',
+    patternHelp: "Redis's `<class> <hard> <soft> <soft seconds>` groups, e.g. \"pubsub 32mb 8mb 60\"",
+    description:
+      "as Redis: a client subscribed to a channel (class pubsub) that leaves more than <hard> bytes unread, or more than <soft> for <soft seconds> in a row, is closed, so no subscriber slows a publisher or grows the server (0: no limit). Normal clients are bounded by client-output-limit; there are no replicas",
   },
   'protected-mode': {
     type: 'string',

@@ -26,11 +26,7 @@ function settleEncodedSafely(slot: Pending, buf: Buffer, start: number, end: num
     slot.settleEncoded!(buf, start, end);
   } catch (err) {
     events.onSettleFault?.(peer, err as Error);
-    try {
-      slot.client.failed(err as Error);
-    } catch {
-      // As in settleSafely.
-    }
+    failQuietly(slot, err as Error);
   }
 }
 
@@ -40,12 +36,15 @@ function settleSafely(slot: Pending, kind: ReplyKind, payload: string, events: P
     slot.settle(kind, payload, items);
   } catch (err) {
     events.onSettleFault?.(peer, err as Error);
-    try {
-      slot.client.failed(err as Error);
-    } catch {
-      // Closing a client cannot be allowed to take the link down either.
-    }
+    failQuietly(slot, err as Error);
   }
+}
+
+/** Fails the slot's client; closing a client cannot be allowed to take the link down either. */
+function failQuietly(slot: Pending, err: Error): void {
+  try {
+    slot.client.failed(err);
+  } catch {}
 }
 
 /**
@@ -198,16 +197,11 @@ export class PeerLink implements FrameSink, LinkLike {
       this.frames++;
       this.peers.frameCommands.observe(requests.count);
     }
+    // One kind is written as its own frame (one copy); several are copied into one write.
     const kinds = (replies.count > 0 ? 1 : 0) + (requests.count > 0 ? 1 : 0) + (pushes.count > 0 ? 1 : 0);
-    if (kinds > 1) {
-      replies.finishInto(scratch);
-      requests.finishInto(scratch);
-      pushes.finishInto(scratch);
-      this.write(scratch.take());
-      return;
-    }
-    const frame = replies.finish() ?? requests.finish() ?? pushes.finish();
-    if (frame !== null) this.write(frame);
+    if (kinds === 1) return this.write((replies.finish() ?? requests.finish() ?? pushes.finish())!);
+    for (const frames of [replies, requests, pushes]) frames.finishInto(scratch);
+    if (kinds > 1) this.write(scratch.take());
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { EvictionPolicy } from '@kv/lru';
 import type { RouterSettings } from '../client/host';
+import { outputLimitsText } from '../pubsub/output-limit';
 
 /** What CONFIG GET reports: the parameters Redis tools such as redis-benchmark ask about. */
 export function configParams(l: RouterSettings, policy: EvictionPolicy): [string, string][] {
@@ -16,5 +17,6 @@ export function configParams(l: RouterSettings, policy: EvictionPolicy): [string
     ['timeout', String(l.timeout)],
     ['protected-mode', l.protectedMode ? 'yes' : 'no'],
     ['maxclients', String(l.maxclientsTotal)],
+    ['client-output-buffer-limit', outputLimitsText(l.outputLimits)],
   ];
 }

@@ -51,6 +51,7 @@ export function runWorker(): void {
     clientList: (ids) => listClients(made.router!.conns, ids),
     scripts,
     here: () => made.router!.here,
+    pubsub: () => made.router!.pubsub,
   });
   // A worker a resize adds is not in the map yet, but links to every worker below it.
   const peers = new Peers(index, Math.max(map.workers, index + 1), node, {
