@@ -115,6 +115,33 @@ for (const workers of [2, 3]) {
       pub.close();
     });
 
+    // RESP3 only: a RESP2 subscriber runs no command whose reply a message could fall inside.
+    if (proto === 3) t('a reply and a message never interleave: large replies from other workers among messages', async () => {
+      const [sub, ...pubs] = await clients();
+      const big = 'v'.repeat(200_000);
+      // A key on every worker: the GETs' replies come back over the links, late and out of turn.
+      const keys = Array.from({ length: 64 }, (_, i) => `big:${i}`);
+      for (const k of keys) await pubs[0].call('SET', k, big);
+      await sub.call('SUBSCRIBE', 'mix');
+      sub.text.send(Buffer.concat(keys.map((k) => RespClient.encode('GET', k))));
+      const published = Promise.all(pubs.map((p, w) => p.pipeline(Array.from({ length: 30 }, (_, i) => ['PUBLISH', 'mix', `${w}:${i}`]))));
+      let replies = 0;
+      let messages = 0;
+      while (replies < keys.length || messages < 30 * pubs.length) {
+        const { value } = await sub.read();
+        if (isPush(value)) {
+          assert.is(fields(value)[0], 'message');
+          messages++;
+        } else {
+          assert.is(value, big, 'a whole reply');
+          replies++;
+        }
+      }
+      await published;
+      sub.close();
+      for (const p of pubs) p.close();
+    });
+
     t('unsubscribing all, RESET and a disconnect take subscriptions away on every worker', async () => {
       const stay = await clients();
       const leave = await clients();
