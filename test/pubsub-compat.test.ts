@@ -183,6 +183,11 @@ class Listener {
     });
   }
 
+  /** Waits until a frame is in or the connection closed (every command sent is answered). */
+  async waitForOne(): Promise<void> {
+    for (let tries = 0; this.frames.length === 0 && !this.closed && tries < 1000; tries++) await sleep(5);
+  }
+
   /** The frames since the last take, as bytes, sorted as `sort` says. */
   take(sort: Step['sort']): string[] {
     const nodes = this.frames;
@@ -202,6 +207,7 @@ async function play(port: number, scenario: (typeof SCENARIOS)[number]): Promise
     for (const step of scenario.steps) {
       const sent = Date.now();
       conns[step.conn].socket.write(encodeCommand(step.cmd));
+      await conns[step.conn].waitForOne();
       // Quiet: nothing came for 60 ms, at least 60 ms after sending (a message crosses workers).
       for (;;) {
         await sleep(15);

@@ -110,6 +110,28 @@ export interface PubSubBroker {
   patterns(): string[];
 }
 
+/**
+ * What a write command fires on its key (a table field, `event`; commands/key-events.ts): its
+ * class (a NOTIFY bit) and event name; `ttl` `'also'` adds Redis's `expire` when it set a new TTL
+ * (SET EX, SETEX), `'only'` makes the event the TTL's (`expire` when it has one, else `persist`:
+ * EXPIRE, GETEX, PERSIST).
+ */
+export interface KeyEvent {
+  readonly type: number;
+  readonly name: string;
+  readonly ttl?: 'also' | 'only';
+}
+
+/**
+ * Keyspace notifications as the shards see them (the router's pubsub/keyspace.ts): `flags` are
+ * Redis's notify-keyspace-events bits (0: off, and nothing is measured); fire() publishes one
+ * event on the key buf[start, end) to the subscribers of every worker.
+ */
+export interface KeyspaceEvents {
+  readonly flags: number;
+  fire(type: number, event: string, buf: Uint8Array, start: number, end: number): void;
+}
+
 /** A worker's script cache as the shards see it (the router's coord/scripts.ts). */
 export interface ScriptStore {
   /** Compiles and keeps a script another worker brought in ('eval' or 'load'), evicting `victims`: null, or its compile error. */
@@ -143,6 +165,8 @@ export interface ShardServices<Stats = any> {
   readonly here?: () => HereRunner;
   /** The worker's Pub/Sub subscribers (its router's, reached when a PUBLISH comes). */
   readonly pubsub?: () => PubSubBroker;
+  /** Keyspace notifications (notify-keyspace-events): its router's. */
+  readonly keyspace?: KeyspaceEvents;
 }
 
 /**
@@ -219,6 +243,10 @@ export interface CommandSpec {
   readonly rounds?: boolean;
   /** A script run by its body (EVAL, EVAL_RO) or by its sha1 (EVALSHA, EVALSHA_RO). */
   readonly script?: 'body' | 'sha';
+  /** The keyspace notification it fires on its key when it changes it (commands/key-events.ts). */
+  readonly event?: KeyEvent;
+  /** A write that reads its key first, as Redis's lookupKeyRead (GETDEL, GETEX): a missing key is a `keymiss`. */
+  readonly readsKey?: boolean;
   /** A RESP2 connection subscribed to a channel may run it (the subscribe family, PING, QUIT, RESET), as Redis's. */
   readonly inSubscribed?: boolean;
   /** A connection command a script may call: answered by the script runtime itself (PING, ECHO, TIME). */

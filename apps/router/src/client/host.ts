@@ -33,6 +33,8 @@ export interface RouterSettings {
   textMaxLine: number;
   /** client-output-buffer-limit by class: pubsub's closes subscribers (one object, changed in place). */
   readonly outputLimits: { readonly pubsub: OutputLimits; readonly normal: OutputLimits; readonly replica: OutputLimits };
+  /** notify-keyspace-events as Redis's bits (0: off). */
+  notifyKeyspaceEvents: number;
   maxmemory: number;
   port: number;
   host: string;

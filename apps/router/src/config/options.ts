@@ -25,6 +25,7 @@ export interface Config {
   readonly 'client-query-buffer-limit': number;
   readonly 'text-max-line': number;
   readonly 'client-output-buffer-limit': string;
+  readonly 'notify-keyspace-events': string;
   readonly config?: string;
 }
 
@@ -161,6 +162,14 @@ export const OPTIONS: Options = {
     patternHelp: "Redis's `<class> <hard> <soft> <soft seconds>` groups, e.g. \"pubsub 32mb 8mb 60\"",
     description:
       "as Redis: a client subscribed to a channel (class pubsub) that leaves more than <hard> bytes unread, or more than <soft> for <soft seconds> in a row, is closed, so no subscriber slows a publisher or grows the server (0: no limit). Normal clients are bounded by client-output-limit; there are no replicas",
+  },
+  'notify-keyspace-events': {
+    type: 'string',
+    default: '',
+    pattern: '^[KEg$lshzxetmndA]*$',
+    patternHelp: "Redis's letters: K, E, g, $, l, s, h, z, x, e, t, m, n, d, A (e.g. \"KEA\")",
+    description:
+      'keyspace notifications, as Redis: K publishes __keyspace@0__:<key> channels, E __keyevent@0__:<event> ones, for the classes given: g generic (del, expire, persist), $ strings, h hashes, x expired, e evicted, m key misses, n new keys, A all but m and n (l s z t d: types this server does not have, accepted and never fired). Empty: off',
   },
   'protected-mode': {
     type: 'string',

@@ -3,6 +3,7 @@ import type { ShardMap } from '../primary/shard-map';
 import type { RouterSettings } from '../worker/router';
 import { SECRET_OPTIONS, type Config, type SecretOption } from './options';
 import { parseOutputLimits } from '../pubsub/output-limit';
+import { parseKeyspaceEvents } from '@kv/node';
 
 /** The options a worker finds in its environment: every option of the schema but the secret ones. */
 export type WorkerConfig = Omit<Config, SecretOption>;
@@ -82,6 +83,7 @@ export function routerSettings(settings: WorkerSettings): RouterSettings {
     clientQueryBufferLimit: config['client-query-buffer-limit'],
     textMaxLine: config['text-max-line'],
     outputLimits: outputLimitsOf(config['client-output-buffer-limit']),
+    notifyKeyspaceEvents: parseKeyspaceEvents(config['notify-keyspace-events']),
     maxmemory: config.maxmemory,
     port: config.port,
     host: config.host,

@@ -1,6 +1,7 @@
 import type { EvictionPolicy } from '@kv/lru';
 import type { RouterSettings } from '../client/host';
 import { outputLimitsText } from '../pubsub/output-limit';
+import { keyspaceEventsText } from '@kv/node';
 
 /** What CONFIG GET reports: the parameters Redis tools such as redis-benchmark ask about. */
 export function configParams(l: RouterSettings, policy: EvictionPolicy): [string, string][] {
@@ -18,5 +19,6 @@ export function configParams(l: RouterSettings, policy: EvictionPolicy): [string
     ['protected-mode', l.protectedMode ? 'yes' : 'no'],
     ['maxclients', String(l.maxclientsTotal)],
     ['client-output-buffer-limit', outputLimitsText(l.outputLimits)],
+    ['notify-keyspace-events', keyspaceEventsText(l.notifyKeyspaceEvents)],
   ];
 }

@@ -13,6 +13,9 @@ import { Router } from './router';
 import { shardsOwnedBy } from '../primary/shard-map';
 import { TlsTerminator } from '../client/tls';
 import { workerScripts } from './lua';
+import { KeyspaceNotifier, type NotifierHost } from '../pubsub/keyspace';
+import type { Args, PushEncoder } from '@kv/wire';
+import { PushKind } from '../links/push-kinds';
 
 /** A retiring worker waits this long for its clients to see their last replies and close. */
 const RETIRE_CLOSE_MS = 2000;
@@ -36,6 +39,12 @@ export function runWorker(): void {
   // The shards get their collaborators now; the router's (it is made last: it routes to the shards
   // and links) they reach through `made` once it exists, which is before any request.
   const made: { router: Router | null } = { router: null };
+  const keyspace = new KeyspaceNotifier(limits.notifyKeyspaceEvents, (): NotifierHost => ({
+    hub: made.router!.pubsub,
+    self: index,
+    workers: made.router!.workers,
+    pushTo: (peer: number): PushEncoder | null => made.router!.peers.pushTo(peer),
+  }));
   const node = new ShardNode(shards, settings.config.maxmemory, settings.config['maxmemory-policy'], {
     fault: (message, fields) => log('error', message, { worker: index, ...fields }),
     // Work that waited for a transaction has run: send the replies it produced (after the client
@@ -52,6 +61,7 @@ export function runWorker(): void {
     scripts,
     here: () => made.router!.here,
     pubsub: () => made.router!.pubsub,
+    keyspace,
   });
   // A worker a resize adds is not in the map yet, but links to every worker below it.
   const peers = new Peers(index, Math.max(map.workers, index + 1), node, {
@@ -61,6 +71,7 @@ export function runWorker(): void {
     onStrayReply: (peer, id, kind) => log('error', 'a reply from a peer matched no request owed: dropped', { worker: index, peer, id, kind }),
     onPushFault: (peer, kind, error) => log('error', 'a push message from a peer failed: dropped', { worker: index, peer, kind, error: error.message }),
   });
+  peers.onPush(PushKind.MESSAGE, (args: Args) => keyspace.received(args));
   const router = new Router(index, map, node, peers, limits, scripts);
   made.router = router;
   // Set by the primary's password message, sent right after fork, before any client.
