@@ -63,7 +63,7 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
     this.hereOf = services.here ?? null;
     this.pubsubOf = services.pubsub ?? null;
     this.keyspace = services.keyspace ?? null;
-    if (this.keyspace !== null) this.memory.keyEvents = storeListener(this.keyspace);
+    this.keyspaceFlagsChanged();
     this.processStats = services.processStats ?? null;
     this.clientList = services.clientList ?? null;
     this.guards = new ReplyGuards((message, fields) => this.onFault(message, fields));
@@ -71,6 +71,12 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
 
   get here(): HereRunner | null {
     return this.hereOf === null ? null : this.hereOf();
+  }
+
+  /** The store tells of new, expired and evicted keys only while those classes are on (call again when the flags change). */
+  keyspaceFlagsChanged(): void {
+    const flags = this.keyspace?.flags ?? 0;
+    this.memory.keyEvents = flags & (NOTIFY.NEW | NOTIFY.EXPIRED | NOTIFY.EVICTED) ? storeListener(this.keyspace!) : null;
   }
 
   get pubsub(): PubSubBroker | null {
