@@ -5,6 +5,6 @@
  * a new number here and one `onPush` where it is handled.
  */
 export const PushKind = {
-  /** A Pub/Sub message for this worker's subscribers: [channel, message] (keyspace events, an invalidation redirected to `__redis__:invalidate`). */
+  /** A Pub/Sub message for this worker's subscribers: [channel, message] (a keyspace notification from the key's owner: pubsub/keyspace.ts). */
   MESSAGE: 1,
 } as const;
