@@ -111,6 +111,12 @@ for (const workers of [2, 3]) {
       else assert.is(get, null);
       assert.is((await pub.call('PUBLISH', 'mode', 'm')).value, 1);
       assert.equal(fields((await sub.read()).value), ['message', 'mode', 'm']);
+      // CLIENT LIST from another worker shows the subscriber's flag and counts, as Redis's.
+      await sub.pipeline([['PSUBSCRIBE', 'p1', 'p2']]).then(() => sub.read());
+      const subId = await pub.call('CLIENT', 'LIST').then((r) => /id=(\d+)[^\n]* sub=1 psub=2/.exec(String(proto === 3 ? (r.value as { verbatim: string }).verbatim : r.value)));
+      assert.ok(subId !== null, 'sub=1 psub=2 in CLIENT LIST');
+      const line = String(proto === 3 ? ((await pub.call('CLIENT', 'LIST', 'ID', subId![1])).value as { verbatim: string }).verbatim : (await pub.call('CLIENT', 'LIST', 'ID', subId![1])).value);
+      assert.match(line, / flags=P db=0 sub=1 psub=2 ssub=0 /);
       sub.close();
       pub.close();
     });
