@@ -70,6 +70,8 @@ export interface WorkerShards<Stats = any> {
   readonly scripts: ScriptStore | null;
   /** What runs an EXECHERE or EVALHERE; null without a router. */
   readonly here: HereRunner | null;
+  /** The worker's Pub/Sub subscribers (PUBLISH's and PUBSUB's steps); null without a router. */
+  readonly pubsub: PubSubBroker | null;
   /** The worker's arena, budget and eviction over its shards. */
   readonly memory: StoreMemory;
   store(shard: number): Lru | undefined;
@@ -96,6 +98,43 @@ export interface HereRunner {
   exec(args: Args, out: OutBuffer, replies: ReplyEncoder): void;
   /** EVALHERE, likewise. */
   eval(args: Args, out: OutBuffer, replies: ReplyEncoder): void;
+}
+
+/**
+ * A worker's Pub/Sub subscribers as the shards see them (the router's pubsub/hub.ts): PUBLISH and
+ * SPUBLISH run on every worker (plan `each-worker`), each delivering to its own subscribers.
+ */
+export interface PubSubBroker {
+  /** Delivers args[message] on channel args[channel] (a shard channel when `shard`) to this worker's subscribers: how many got it. */
+  publish(args: Args, channel: number, message: number, shard: boolean): number;
+  /** Channels with a subscriber here (shard channels when `shard`), those matching `pattern` when given. */
+  channels(shard: boolean, pattern: string | undefined): string[];
+  /** Subscribers here of `channel` (a shard channel when `shard`). */
+  subscribers(channel: string, shard: boolean): number;
+  /** The patterns subscribed to here. */
+  patterns(): string[];
+}
+
+/**
+ * What a write command fires on its key (a table field, `event`; commands/key-events.ts): its
+ * class (a NOTIFY bit) and event name; `ttl` `'also'` adds Redis's `expire` when it set a new TTL
+ * (SET EX, SETEX), `'only'` makes the event the TTL's (`expire` when it has one, else `persist`:
+ * EXPIRE, GETEX, PERSIST).
+ */
+export interface KeyEvent {
+  readonly type: number;
+  readonly name: string;
+  readonly ttl?: 'also' | 'only';
+}
+
+/**
+ * Keyspace notifications as the shards see them (the router's pubsub/keyspace.ts): `flags` are
+ * Redis's notify-keyspace-events bits (0: off, and nothing is measured); fire() publishes one
+ * event on the key buf[start, end) to the subscribers of every worker.
+ */
+export interface KeyspaceEvents {
+  readonly flags: number;
+  fire(type: number, event: string, buf: Uint8Array, start: number, end: number): void;
 }
 
 /** A worker's script cache as the shards see it (the router's coord/scripts.ts). */
@@ -129,6 +168,10 @@ export interface ShardServices<Stats = any> {
   readonly scripts?: ScriptStore;
   /** What runs a transaction or script sent whole (its router's, reached when one comes). */
   readonly here?: () => HereRunner;
+  /** The worker's Pub/Sub subscribers (its router's, reached when a PUBLISH comes). */
+  readonly pubsub?: () => PubSubBroker;
+  /** Keyspace notifications (notify-keyspace-events): its router's. */
+  readonly keyspace?: KeyspaceEvents;
 }
 
 /**
@@ -167,9 +210,11 @@ export interface CommandSpec {
   /**
    * How per-key or per-worker replies become one: summed, listed in key order, one OK, the
    * workers' packed lists concatenated (`concat`), INFO texts merged (`info`), or the workers'
-   * texts joined as one verbatim string (`lines`: CLIENT LIST).
+   * texts joined as one verbatim string (`lines`: CLIENT LIST); the workers' lists made one with
+   * no item twice (`union`: PUBSUB CHANNELS), or how many items that is (`union-count`: PUBSUB
+   * NUMPAT); `[name, count, ...]` lists with the counts summed by position (`pair-sums`: PUBSUB NUMSUB).
    */
-  readonly combine?: 'sum' | 'list' | 'ok' | 'concat' | 'info' | 'lines';
+  readonly combine?: 'sum' | 'list' | 'ok' | 'concat' | 'info' | 'lines' | 'union' | 'union-count' | 'pair-sums';
   readonly handler?: Handler;
   readonly workerHandler?: WorkerHandler;
   /** Only the seed's text protocol has it (PUT, STATS); RESP does not know the name. */
@@ -209,6 +254,12 @@ export interface CommandSpec {
    * (key-positions.ts keySpan). Its handler checks that they share that shard.
    */
   readonly numkeys?: boolean;
+  /** The keyspace notification it fires on its key when it changes it (commands/key-events.ts). */
+  readonly event?: KeyEvent;
+  /** A write that reads its key first, as Redis's lookupKeyRead (GETDEL, GETEX): a missing key is a `keymiss`. */
+  readonly readsKey?: boolean;
+  /** A RESP2 connection subscribed to a channel may run it (the subscribe family, PING, QUIT, RESET), as Redis's. */
+  readonly inSubscribed?: boolean;
   /** A connection command a script may call: answered by the script runtime itself (PING, ECHO, TIME). */
   readonly inScript?: boolean;
   /** From `flags`: it may run before AUTH (`no_auth`). */

@@ -35,9 +35,10 @@ test('every entry has key positions that fit its plan', () => {
     'each-key': [1, -1, 1],
     atomic: [1, -1, 2],
   };
-  // WATCH is answered by the router, but COMMAND reports its keys as Redis does.
+  // WATCH is answered by the router, but COMMAND reports its keys as Redis does; so are a shard
+  // channel's positions (Redis's not_key key specs: SPUBLISH runs on every worker).
   // LMOVE, RPOPLPUSH, SMOVE and the set algebra run on their first key's shard, their handler refusing keys of another (CROSSSLOT).
-  const keyed: Record<string, [number, number, number]> = { WATCH: [1, -1, 1], LMOVE: [1, 2, 1], RPOPLPUSH: [1, 2, 1], SMOVE: [1, 2, 1] };
+  const keyed: Record<string, [number, number, number]> = { WATCH: [1, -1, 1], LMOVE: [1, 2, 1], RPOPLPUSH: [1, 2, 1], SMOVE: [1, 2, 1], SSUBSCRIBE: [1, -1, 1], SUNSUBSCRIBE: [1, -1, 1], SPUBLISH: [1, 1, 1] };
   for (const name of ['SINTER', 'SUNION', 'SDIFF', 'SINTERSTORE', 'SUNIONSTORE', 'SDIFFSTORE']) keyed[name] = [1, -1, 1];
   // Counted keys (numkeys): none at fixed positions, as Redis's movablekeys.
   for (const name of ['LMPOP', 'SINTERCARD']) keyed[name] = [0, 0, 0];
@@ -49,7 +50,10 @@ test('every entry has key positions that fit its plan', () => {
 
 test('connection commands are all in the table', () => {
   const connection = COMMANDS.filter((spec) => spec.plan === 'connection').map((spec) => spec.name);
-  assert.equal(connection.sort(), ['AUTH', 'CLIENT', 'COMMAND', 'CONFIG', 'DISCARD', 'ECHO', 'EXEC', 'HELLO', 'MULTI', 'PING', 'QUIT', 'SCRIPT', 'SELECT', 'STATS', 'TIME', 'UNWATCH', 'WATCH']);
+  assert.equal(connection.sort(), [
+    'AUTH', 'CLIENT', 'COMMAND', 'CONFIG', 'DISCARD', 'ECHO', 'EXEC', 'HELLO', 'MULTI', 'PING', 'PSUBSCRIBE', 'PUBSUB', 'PUNSUBSCRIBE', 'QUIT', 'RESET',
+    'SCRIPT', 'SELECT', 'SSUBSCRIBE', 'STATS', 'SUBSCRIBE', 'SUNSUBSCRIBE', 'TIME', 'UNSUBSCRIBE', 'UNWATCH', 'WATCH',
+  ]);
 });
 
 test('handlers fit plans: keyed plans run a store handler, worker plans a worker handler', () => {
@@ -93,14 +97,16 @@ test('what the router treats specially is a field of the entry: the seed\'s text
     [['GET', TextOp.GET], ['PUT', TextOp.PUT], ['AUTH', TextOp.AUTH], ['STATS', TextOp.STATS]],
     'each text op names one entry',
   );
-  // Redis's processCommand runs these at once inside MULTI (and RESET, which this server has not).
-  assert.equal(named((spec) => spec.unqueued), ['DISCARD', 'EXEC', 'MULTI', 'QUIT', 'WATCH']);
+  // Redis's processCommand runs these at once inside MULTI.
+  assert.equal(named((spec) => spec.unqueued), ['DISCARD', 'EXEC', 'MULTI', 'QUIT', 'RESET', 'WATCH']);
+  // A RESP2 connection in subscribed mode runs only these (Redis's processCommand).
+  assert.equal(named((spec) => spec.inSubscribed), ['PING', 'PSUBSCRIBE', 'PUNSUBSCRIBE', 'QUIT', 'RESET', 'SSUBSCRIBE', 'SUBSCRIBE', 'SUNSUBSCRIBE', 'UNSUBSCRIBE']);
   assert.equal(named((spec) => spec.runsQueue), ['EXEC']);
   for (const spec of COMMANDS) if (spec.runsQueue) assert.ok(spec.unqueued, `${spec.name} runs the queue, so it is not queued itself`);
 });
 
-test('flags read from Redis\'s: no_auth (AUTH, HELLO, QUIT as Redis 7), write, readonly, noscript', () => {
-  assert.equal(named((spec) => spec.noAuth), ['AUTH', 'HELLO', 'QUIT']);
+test('flags read from Redis\'s: no_auth (AUTH, HELLO, QUIT, RESET as Redis 7), write, readonly, noscript', () => {
+  assert.equal(named((spec) => spec.noAuth), ['AUTH', 'HELLO', 'QUIT', 'RESET']);
   for (const spec of COMMANDS) {
     assert.is(spec.noAuth, spec.flags.includes('no_auth'), spec.name);
     assert.is(spec.writes, spec.flags.includes('write'), spec.name);

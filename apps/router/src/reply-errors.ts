@@ -65,6 +65,16 @@ export const ROUTER_ERRORS = replyErrors({
   },
   unknownClientType: { code: 'UNKNOWN_CLIENT_TYPE', text: (type: string) => `ERR Unknown client type '${type}'`, probe: { command: ['CLIENT', 'LIST', 'TYPE', 'nosuch'], args: ['nosuch'] } },
   invalidClientId: { code: 'INVALID_CLIENT_ID', text: 'ERR Invalid client ID', probe: { command: ['CLIENT', 'LIST', 'ID', 'x'] } },
+  subscribedContext: {
+    code: 'SUBSCRIBED_CONTEXT',
+    text: (name: string) => `ERR Can't execute '${name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+    probe: { before: [['SUBSCRIBE', 'ch']], command: ['GET', 'k'], args: ['get'] },
+  },
+  subcommandSyntax: {
+    code: 'SUBCOMMAND_SYNTAX',
+    text: (given: string, container: string) => `ERR unknown subcommand or wrong number of arguments for '${given.slice(0, 128)}'. Try ${container} HELP.`,
+    probe: { command: ['PUBSUB', 'CHANNELS', 'a', 'b'], args: ['CHANNELS', 'PUBSUB'] },
+  },
   dbIndexOutOfRange: { code: 'DB_INDEX_OUT_OF_RANGE', text: 'ERR DB index is out of range', probe: { command: ['SELECT', '99'] } },
   scriptFlushMode: { code: 'SCRIPT_FLUSH_MODE', text: 'ERR SCRIPT FLUSH only support SYNC|ASYNC option', probe: { command: ['SCRIPT', 'FLUSH', 'x'] } },
   notBusy: { code: 'NOTBUSY', text: 'NOTBUSY No scripts in execution right now.', probe: { command: ['SCRIPT', 'KILL'] } },

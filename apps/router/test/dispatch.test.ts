@@ -10,6 +10,8 @@ import type { Scripts } from '../src/coord/scripts';
 import type { Flushable } from '../src/links/types';
 import { REPLY_ERRORS } from '../src/reply-errors';
 import { FakeOwners, ok } from './coord-fakes';
+import { PubSubHub } from '../src/pubsub/hub';
+import { parseOutputLimits } from '../src/pubsub/output-limit';
 
 /**
  * The dispatcher, driven from the command table: for every entry, what its fields say (no_auth,
@@ -41,7 +43,7 @@ class FakeSocket {
   }
 }
 
-const LIMITS = { clientOutputLimit: 1 << 30, clientQueryBufferLimit: 1 << 30, textMaxLine: 1 << 16, protoMaxBulkLen: 1 << 29 } as RouterSettings;
+const LIMITS = { clientOutputLimit: 1 << 30, clientQueryBufferLimit: 1 << 30, textMaxLine: 1 << 16, protoMaxBulkLen: 1 << 29, outputLimits: parseOutputLimits('pubsub 32mb 8mb 60') } as RouterSettings;
 
 function connect(password: string | null): { conn: Conn; socket: FakeSocket; host: ClientHost } {
   const socket = new FakeSocket();
@@ -54,6 +56,7 @@ function connect(password: string | null): { conn: Conn; socket: FakeSocket; hos
     out: new OutBuffer(1024),
     limits: LIMITS,
     plans: new Coordinator(owners, scripts, () => 1, true),
+    pubsub: new PubSubHub(),
     peers: { markDirty: (c: Flushable) => void dirty.push(c), blocked: 0 },
     commandStats: new CommandStats(),
     paused: false,

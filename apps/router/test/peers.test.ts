@@ -187,4 +187,42 @@ t('a HELLO with another command table version is refused: the link closes, an er
   p0.closeAll();
 });
 
+t('push messages go both ways in order beside requests, to their kind\'s handler; a handler that throws drops its message only', async () => {
+  const faults: string[] = [];
+  const { p0, p1, close } = await pair();
+  (p0 as unknown as { events: typeof events & { onPushFault?: unknown } }).events.onPushFault = (peer: number, kind: number, err: Error) => faults.push(`${peer}:${kind}:${err.message}`);
+  const seen: string[] = [];
+  p0.onPush(3, (args, peer) => {
+    if (args.latin1(0) === 'boom') throw new Error('handler fault');
+    seen.push(`${peer}:${args.latin1(0)}`);
+  });
+  assert.throws(() => p0.onPush(3, () => {}), /has a handler already/);
+  const GET = commandNamed('GET');
+  const answer = new Answer();
+  for (const text of ['a', 'boom', 'b']) {
+    const out = p1.pushTo(0)!;
+    out.begin(3, 1);
+    out.latin1(text);
+  }
+  p1.forward(0, GET.opcode, argsOf(['GET', 'k']), answer);
+  const unknown = p1.pushTo(0)!;
+  unknown.begin(9, 0);
+  assert.equal(await answer.reply, [ReplyKind.NIL, '']);
+  await until(() => faults.length === 2);
+  assert.equal(seen, ['1:a', '1:b']);
+  assert.equal(faults, ['1:3:handler fault', '1:9:no handler for push kind 9']);
+  assert.ok(p0.isUp(1), 'the link stays up');
+  // And back the other way.
+  const back: string[] = [];
+  p1.onPush(3, (args, peer) => back.push(`${peer}:${args.latin1(0)}`));
+  const out = p0.pushTo(1)!;
+  out.begin(3, 1);
+  out.latin1('c');
+  await until(() => back.length === 1);
+  assert.equal(back, ['0:c']);
+  close();
+  await until(() => !p1.isUp(0));
+  assert.is(p1.pushTo(0), null, 'a link that is down takes no push');
+});
+
 t.run();

@@ -16,6 +16,7 @@ export type R3 =
   | { verbatim: string; format: string }
   | { double: number }
   | { big: bigint }
+  | { push: R3[] }
   | R3[];
 
 /** One reply: its value and the exact bytes it came in. */
@@ -27,7 +28,7 @@ export interface Reply3 {
 /**
  * A raw-socket client that reads RESP2 and RESP3 replies: `$` bulk as a string, `+` as
  * { simple }, `_` and `$-1` / `*-1` as null, `%` { map }, `~` { set }, `=` { verbatim }, `,`
- * { double }, `#` boolean, `(` { big }. `raw` keeps the bytes, for byte-exact checks.
+ * { double }, `#` boolean, `(` { big }, `>` { push }. `raw` keeps the bytes, for byte-exact checks.
  */
 export class Resp3Client {
   private constructor(readonly text: TextClient) {}
@@ -105,6 +106,9 @@ export class Resp3Client {
         break;
       case '~':
         value = { set: await items(Number(rest)) };
+        break;
+      case '>':
+        value = { push: await items(Number(rest)) };
         break;
       case '%': {
         const flat = await items(Number(rest) * 2);

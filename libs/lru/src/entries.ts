@@ -2,7 +2,7 @@ import { NIL, blockSizeFor } from './arena';
 import { ExpiringSlots } from './expiry';
 import type { LruObject } from './object';
 import { Form, Kind, formAt, inlineForm, keyLengthAt, keyStartAt, payloadOf, setValueLength, valueFieldAt, valueRoomAt, writeHeader, copyBytes } from './layout';
-import { ENTRY_OVERHEAD, type Evictable, type EvictionPolicy } from './memory';
+import { ENTRY_OVERHEAD, KeyEvent, type Evictable, type EvictionPolicy } from './memory';
 import { NONE } from './slots';
 
 /**
@@ -38,7 +38,16 @@ export abstract class Entries extends ExpiringSlots implements Evictable {
 
   /** A new entry: block, slot, index, recency. -1 when it cannot fit. */
   protected insert(h: number, kbuf: Uint8Array, kstart: number, kend: number, kind: Kind, vbuf: Uint8Array | null, vstart: number, vend: number, room: number, object: LruObject | null, expireAt: number): number {
-    return this.insertAt(NONE, h, kbuf, kstart, kend, kind, vbuf, vstart, vend, room, object, expireAt);
+    const slot = this.insertAt(NONE, h, kbuf, kstart, kend, kind, vbuf, vstart, vend, room, object, expireAt);
+    if (slot >= 0) this.announce(KeyEvent.NEW, slot);
+    return slot;
+  }
+
+  protected announce(event: KeyEvent, slot: number): void {
+    const listener = this.memory.keyEvents;
+    if (listener === null) return;
+    const [buf, start, end] = this.keyRange(slot);
+    listener(event, buf, start, end);
   }
 
   /** insert() into a given free slot (NONE: the next free one). */

@@ -5,6 +5,7 @@
  */
 
 import { IndexedSlots } from './keyindex';
+import { KeyEvent } from './memory';
 
 /**
  * Expiry by slot in Unix ms (0 = none), the slots that have one densely, and each slot's index
@@ -33,6 +34,8 @@ export abstract class ExpiringSlots extends IndexedSlots {
   abstract chargeAt(slot: number): number;
   /** Removes the entry in `slot` and frees what it held. */
   protected abstract removeSlot(slot: number): void;
+  /** Tells the memory's keyEvents listener of `event` on the entry in `slot` (before it goes). */
+  protected abstract announce(event: KeyEvent, slot: number): void;
 
   protected override ttlArrayBytes(): number {
     return this.ttl === null ? 0 : this.ttl.expires.byteLength + this.ttl.slots.byteLength + this.ttl.index.byteLength;
@@ -62,6 +65,7 @@ export abstract class ExpiringSlots extends IndexedSlots {
       const slot = ttl.slots[(Math.random() * this.volatile) | 0];
       if (ttl.expires[slot] <= now) {
         this.expirations++;
+        this.announce(KeyEvent.EXPIRED, slot);
         this.removeSlot(slot);
         expired++;
       }
@@ -101,6 +105,7 @@ export abstract class ExpiringSlots extends IndexedSlots {
     const at = ttl.expires[slot];
     if (at !== 0 && at <= Date.now()) {
       this.expirations++;
+      this.announce(KeyEvent.EXPIRED, slot);
       this.removeSlot(slot);
       return -1;
     }

@@ -1,6 +1,6 @@
 export { Lru } from './lru';
 export type { BytesSink, ByteView } from './values';
-export { StoreMemory, ENTRY_OVERHEAD, chunkSizeFor, DEFAULT_ENCODING_LIMITS, type EncodingLimits, type EvictionPolicy, type MemoryOptions } from './memory';
+export { StoreMemory, KeyEvent, ENTRY_OVERHEAD, chunkSizeFor, DEFAULT_ENCODING_LIMITS, type EncodingLimits, type EvictionPolicy, type MemoryOptions } from './memory';
 export { Kind, KIND_NAMES } from './layout';
 export { LruHash, FIELD_OVERHEAD, HASH_OVERHEAD } from './hash';
 export { LruList, LIST_OVERHEAD, LIST_ELEMENT_OVERHEAD } from './list';

@@ -16,7 +16,7 @@ import { NIL } from './arena';
 import { Collections } from './collections';
 import type { LruObject, Packed } from './object';
 import { Kind, keyLengthAt, keyStartAt, setValueLength, valueFieldAt, valueRoomAt, copyBytes } from './layout';
-import { type Evictable, type EvictionPolicy, type StoreMemory } from './memory';
+import { KeyEvent, type Evictable, type EvictionPolicy, type StoreMemory } from './memory';
 import { MAX_SLOTS, NONE } from './slots';
 
 /** volatile-lru: entries looked at from the LRU end before taking an entry with a TTL at random. */
@@ -68,13 +68,20 @@ export class Lru extends Collections implements Evictable {
   /**
    * The key's version stamp (WATCH): it changes on every write to the key (a value, a hash's
    * change, an expiry set or cleared, a new entry), is unique within the process, and is 0 when
-   * the key does not exist or has expired. Touches neither recency nor counters, removes nothing.
+   * the key does not exist or has expired (unless `expiredToo`: an entry past its time but not yet
+   * removed, such as one just written with a 1 ms TTL). Touches neither recency nor counters, removes nothing.
    */
-  versionOf(buf: Uint8Array, start: number, end: number): number {
+  versionOf(buf: Uint8Array, start: number, end: number, expiredToo = false): number {
     const slot = this.find(this.hashOf(buf, start, end), buf, start, end);
     if (slot < 0) return 0;
     const at = this.expireAt(slot);
-    return at !== 0 && at <= Date.now() ? 0 : this.versions[slot];
+    return at !== 0 && at <= Date.now() && !expiredToo ? 0 : this.versions[slot];
+  }
+
+  /** The key's expiry (Unix ms; 0: none, or no such key), past or not: removes nothing. */
+  expiryOf(buf: Uint8Array, start: number, end: number): number {
+    const slot = this.find(this.hashOf(buf, start, end), buf, start, end);
+    return slot < 0 ? 0 : this.expireAt(slot);
   }
 
   /** versionOf() for a key given as a latin1 string. */
@@ -182,6 +189,7 @@ export class Lru extends Collections implements Evictable {
 
   evictVictim(): void {
     this.evictions++;
+    this.announce(KeyEvent.EVICTED, this.victim);
     this.removeSlot(this.victim);
     this.victim = NONE;
   }

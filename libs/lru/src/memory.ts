@@ -82,6 +82,10 @@ const IDLE_REBUILD_STEP = 8192;
  * share of the worker, whatever shard the bytes are in), one eviction policy over all of them,
  * the index's hash key, and the recency clock. Each shard's Lru registers here.
  */
+/** What StoreMemory.keyEvents is told of: a key created by a write (not a restore), expired, evicted. */
+export const KeyEvent = { NEW: 0, EXPIRED: 1, EVICTED: 2 } as const;
+export type KeyEvent = (typeof KeyEvent)[keyof typeof KeyEvent];
+
 export class StoreMemory {
   readonly arena: Arena;
   readonly hashKey: HashKey;
@@ -100,6 +104,11 @@ export class StoreMemory {
   scratch = Buffer.allocUnsafeSlow(4096);
   /** Where small collections stop being packed (settable at any time: CONFIG SET). */
   readonly limits: EncodingLimits;
+  /**
+   * Told of a key created, expired or evicted in any of the stores (keyspace notifications), with
+   * its bytes in the arena (valid only during the call); null while no one listens.
+   */
+  keyEvents: ((event: KeyEvent, key: Buffer, start: number, end: number) => void) | null = null;
   private readonly stores: Evictable[] = [];
   /**
    * The recency clock: one tick per use of an entry, so stamps order every use over every store

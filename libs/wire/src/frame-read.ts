@@ -1,5 +1,5 @@
 import { Args } from './args';
-import { FRAME_HEADER_BYTES, FrameError, FrameKind, LAST_REPLY_KIND, MAX_FRAME_BYTES, ReplyKind, ReplyMode } from './frame';
+import { CLIENT_ID_FLAG, FRAME_HEADER_BYTES, FrameError, FrameKind, LAST_FRAME_KIND, LAST_REPLY_KIND, MAX_FRAME_BYTES, ReplyKind, ReplyMode } from './frame';
 
 // Reading frames: splitting a stream into frames, and walking their entries (layout in frame.ts).
 
@@ -51,7 +51,7 @@ export class FrameDecoder {
     while (end - pos >= FRAME_HEADER_BYTES) {
       const bodyLen = buf.readUInt32LE(pos);
       const kind = buf[pos + 4];
-      if (bodyLen > MAX_FRAME_BYTES || kind < FrameKind.REQUEST || kind > FrameKind.HELLO) {
+      if (bodyLen > MAX_FRAME_BYTES || kind < FrameKind.REQUEST || kind > LAST_FRAME_KIND) {
         throw new FrameError(`corrupt frame header (kind ${kind}, length ${bodyLen})`);
       }
       const bodyStart = pos + FRAME_HEADER_BYTES;
@@ -69,9 +69,10 @@ export class RequestReader {
   private pos = 0;
   private end = 0;
   readonly args = new Args(8);
-  /** The id and reply mode of the last command read. */
+  /** The id and reply mode of the last command read, and its asking client's id (0: none given). */
   id = 0;
   mode: ReplyMode = ReplyMode.FORM;
+  client = 0;
 
   reset(buf: Buffer, start: number, end: number): void {
     this.buf = buf;
@@ -85,11 +86,19 @@ export class RequestReader {
     if (this.end - this.pos < 10) throw new FrameError('truncated request');
     this.id = buf.readUInt32LE(this.pos);
     const opcode = buf[this.pos + 4];
-    const mode = buf[this.pos + 5];
+    let mode = buf[this.pos + 5];
+    let p = this.pos + 6;
+    this.client = 0;
+    if ((mode & CLIENT_ID_FLAG) !== 0) {
+      if (this.end - p < 12) throw new FrameError('truncated request');
+      this.client = buf.readDoubleLE(p);
+      p += 8;
+      mode &= ~CLIENT_ID_FLAG;
+    }
     if (mode > ReplyMode.RESP3) throw new FrameError(`unknown reply mode ${mode}`);
     this.mode = mode;
-    const argc = buf.readUInt32LE(this.pos + 6);
-    let p = this.pos + 10;
+    const argc = buf.readUInt32LE(p);
+    p += 4;
     const args = this.args;
     args.reset(buf);
     for (let i = 0; i < argc; i++) {

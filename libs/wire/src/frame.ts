@@ -6,7 +6,10 @@ import { OutBuffer } from './out';
  * to one peer in one event-loop turn, or the replies to such a batch, in the same order.
  *
  *   header  u32 body length | u8 kind | u32 entry count        (little endian)
- *   request u32 id | u8 opcode | u8 reply mode | u32 argc | argc x (u32 length | bytes)
+ *   request u32 id | u8 opcode | u8 reply mode [| f64 client id] | u32 argc | argc x (u32 length | bytes)
+ *           (the client id is there when the mode byte has CLIENT_ID_FLAG: the asking client's,
+ *           for an owner that keeps per-client state of its keys, client-side caching's readers)
+ *   push    u8 push kind | u32 part count | count x (u32 length | bytes)   (frame-push.ts)
  *   reply   u32 id | u8 reply kind | u32 length | bytes
  *   array   (reply kind ARRAY or MAP) bytes: u32 item count | count x (u8 BULK or NIL | u32 length | bytes)
  *           (a MAP's items are key, value, key, value ...: an even count)
@@ -24,7 +27,15 @@ export const enum FrameKind {
   REPLY = 2,
   /** First frame on a link, from the worker that connected: `count` is its worker index. */
   HELLO = 3,
+  /** Messages that answer no request and get no reply (Pub/Sub, invalidations ...: frame-push.ts). */
+  PUSH = 4,
 }
+
+/** The highest FrameKind: a frame header naming any other kind is corrupt. */
+export const LAST_FRAME_KIND = FrameKind.PUSH;
+
+/** A request's mode byte with this bit set: a client id (f64) follows it. */
+export const CLIENT_ID_FLAG = 0x80;
 
 export const enum ReplyKind {
   OK = 1,
@@ -94,12 +105,17 @@ export class FrameEncoder {
     this.out.reserve(FRAME_HEADER_BYTES);
   }
 
-  command(id: number, opcode: number, args: Args, first = 0, mode: ReplyMode = ReplyMode.FORM): void {
+  /** A request; `client` (0: none) is the asking client's id, for the owner's per-client state of keys. */
+  command(id: number, opcode: number, args: Args, first = 0, mode: ReplyMode = ReplyMode.FORM, client = 0): void {
     const out = this.out;
     const argc = args.count - first;
     out.u32(id);
     out.u8(opcode);
-    out.u8(mode);
+    if (client === 0) out.u8(mode);
+    else {
+      out.u8(mode | CLIENT_ID_FLAG);
+      out.f64(client);
+    }
     out.u32(argc);
     for (let i = first; i < args.count; i++) {
       out.u32(args.ends[i] - args.starts[i]);

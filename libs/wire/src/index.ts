@@ -15,7 +15,8 @@ export {
   TEXT_ERROR,
 } from './text';
 export { InlineParser, INLINE_MAX_BYTES, INLINE_TOO_BIG, INLINE_UNBALANCED } from './inline';
-export { FrameEncoder, FrameKind, ReplyKind, ReplyMode, LAST_REPLY_KIND, type Items, FrameError, helloFrame, FRAME_HEADER_BYTES, MAX_FRAME_BYTES, NO_REPLY } from './frame';
+export { FrameEncoder, FrameKind, ReplyKind, ReplyMode, LAST_REPLY_KIND, LAST_FRAME_KIND, CLIENT_ID_FLAG, type Items, FrameError, helloFrame, FRAME_HEADER_BYTES, MAX_FRAME_BYTES, NO_REPLY } from './frame';
+export { PushEncoder, PushReader } from './frame-push';
 export { FrameDecoder, type FrameSink, RequestReader, ReplyReader, decodeItems, helloVersion } from './frame-read';
 export {
   RespParser,

@@ -62,6 +62,12 @@ export class OutBuffer {
     this.length += 4;
   }
 
+  f64(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(v, this.length);
+    this.length += 8;
+  }
+
   /** Reserves n bytes to be filled in later (a frame header), returning their offset. */
   reserve(n: number): number {
     this.ensure(n);

@@ -9,6 +9,7 @@ import {
   FrameEncoder,
   FrameError,
   FrameKind,
+  LAST_FRAME_KIND,
   type FrameSink,
   MAX_FRAME_BYTES,
   ReplyKind,
@@ -404,7 +405,7 @@ function header(bodyLen: number, kind: number, count: number): Buffer {
 }
 
 frame('a header with an unknown frame kind throws FrameError KV_ERR_FRAME', () => {
-  for (const kind of [0, 4, 0xff]) {
+  for (const kind of [0, LAST_FRAME_KIND + 1, 0xff]) {
     assertFrameError(() => new FrameDecoder().feed(header(0, kind, 0), new Collector()), `kind ${kind}`);
   }
 });

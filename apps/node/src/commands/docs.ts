@@ -225,6 +225,22 @@ const ENTRIES: Record<string, Entry> = {
     'config|get': ['Get the values of configuration parameters', '2.0.0', 'server', 'block:parameter{multiple}(string:parameter)'],
   }],
   TIME: ['Return the current server time', '2.6.0', 'server'],
+  RESET: ['Reset the connection', '6.2.0', 'connection'],
+  SUBSCRIBE: ['Listen for messages published to the given channels', '2.0.0', 'pubsub', 'string:channel{multiple}'],
+  UNSUBSCRIBE: ['Stop listening for messages posted to the given channels', '2.0.0', 'pubsub', 'string:channel{optional,multiple}'],
+  PSUBSCRIBE: ['Listen for messages published to channels matching the given patterns', '2.0.0', 'pubsub', 'block:pattern{multiple}(pattern:pattern)'],
+  PUNSUBSCRIBE: ['Stop listening for messages posted to channels matching the given patterns', '2.0.0', 'pubsub', 'pattern:pattern{optional,multiple}'],
+  SSUBSCRIBE: ['Listen for messages published to the given shard channels', '7.0.0', 'pubsub', 'string:shardchannel{multiple}'],
+  SUNSUBSCRIBE: ['Stop listening for messages posted to the given shard channels', '7.0.0', 'pubsub', 'string:shardchannel{optional,multiple}'],
+  PUBLISH: ['Post a message to a channel', '2.0.0', 'pubsub', 'string:channel string:message'],
+  SPUBLISH: ['Post a message to a shard channel', '7.0.0', 'pubsub', 'string:shardchannel string:message'],
+  PUBSUB: ['A container for Pub/Sub commands', '2.8.0', 'pubsub', '', {
+    'pubsub|channels': ['List active channels', '2.8.0', 'pubsub', 'pattern:pattern{optional}'],
+    'pubsub|numpat': ['Get the count of unique patterns pattern subscriptions', '2.8.0', 'pubsub'],
+    'pubsub|numsub': ['Get the count of subscribers for channels', '2.8.0', 'pubsub', 'string:channel{optional,multiple}'],
+    'pubsub|shardchannels': ['List active shard channels', '7.0.0', 'pubsub', 'pattern:pattern{optional}'],
+    'pubsub|shardnumsub': ['Get the count of subscribers for shard channels', '7.0.0', 'pubsub', 'string:shardchannel{optional,multiple}'],
+  }],
 };
 
 /** Docs by upper-case command name; a command without an entry gets none (COMMAND DOCS skips it). */

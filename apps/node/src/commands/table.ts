@@ -9,6 +9,8 @@ import * as info from './info';
 import * as keys from './keys';
 import * as listEdits from './list-edits';
 import * as lists from './lists';
+import * as pubsub from './pubsub';
+import { EVENTS } from './key-events';
 import * as scan from './scan';
 import * as scripting from './scripting';
 import * as server from './server';
@@ -24,6 +26,8 @@ export type { CommandSpec, Handler, PlanKind, WorkerHandler } from '../types';
 const W = ['write', 'denyoom'];
 const R = ['readonly', 'fast'];
 const F = ['fast'];
+const PUBSUB_SUB = ['pubsub', 'noscript', 'loading', 'stale'];
+const PUBSUB_PUB = ['pubsub', 'loading', 'stale', 'fast'];
 
 /** Key positions, Redis's first/last/step: one key at argv[1]; every argument a key; key value pairs; no key. */
 const ONE: KeyPositions = [1, 1, 1];
@@ -46,64 +50,64 @@ type Entry = Omit<CommandSpec, 'opcode' | 'firstKey' | 'lastKey' | 'step' | 'noA
 const table: Entry[] = [
   // strings
   { name: 'GET', arity: 2, plan: 'one-key', keys: ONE, handler: strings.get, flags: R, text: TextOp.GET },
-  { name: 'SET', arity: -3, plan: 'one-key', keys: ONE, handler: strings.set, flags: W },
-  { name: 'SETNX', arity: 3, plan: 'one-key', keys: ONE, handler: strings.setnx, flags: [...W, 'fast'] },
-  { name: 'SETEX', arity: 4, plan: 'one-key', keys: ONE, handler: strings.setex, flags: W },
-  { name: 'PSETEX', arity: 4, plan: 'one-key', keys: ONE, handler: strings.psetex, flags: W },
-  { name: 'GETSET', arity: 3, plan: 'one-key', keys: ONE, handler: strings.getset, flags: [...W, 'fast'] },
-  { name: 'GETDEL', arity: 2, plan: 'one-key', keys: ONE, handler: strings.getdel, flags: ['write', 'fast'] },
-  { name: 'GETEX', arity: -2, plan: 'one-key', keys: ONE, handler: strings.getex, flags: ['write', 'fast'] },
-  { name: 'APPEND', arity: 3, plan: 'one-key', keys: ONE, handler: strings.append, flags: [...W, 'fast'] },
+  { name: 'SET', arity: -3, plan: 'one-key', keys: ONE, handler: strings.set, flags: W, event: EVENTS.set },
+  { name: 'SETNX', arity: 3, plan: 'one-key', keys: ONE, handler: strings.setnx, flags: [...W, 'fast'], event: EVENTS.set },
+  { name: 'SETEX', arity: 4, plan: 'one-key', keys: ONE, handler: strings.setex, flags: W, event: EVENTS.set },
+  { name: 'PSETEX', arity: 4, plan: 'one-key', keys: ONE, handler: strings.psetex, flags: W, event: EVENTS.set },
+  { name: 'GETSET', arity: 3, plan: 'one-key', keys: ONE, handler: strings.getset, flags: [...W, 'fast'], event: EVENTS.set },
+  { name: 'GETDEL', arity: 2, plan: 'one-key', keys: ONE, handler: strings.getdel, flags: ['write', 'fast'], event: EVENTS.del, readsKey: true },
+  { name: 'GETEX', arity: -2, plan: 'one-key', keys: ONE, handler: strings.getex, flags: ['write', 'fast'], event: EVENTS.ttl, readsKey: true },
+  { name: 'APPEND', arity: 3, plan: 'one-key', keys: ONE, handler: strings.append, flags: [...W, 'fast'], event: EVENTS.append },
   { name: 'STRLEN', arity: 2, plan: 'one-key', keys: ONE, handler: strings.strlen, flags: R },
-  { name: 'INCR', arity: 2, plan: 'one-key', keys: ONE, handler: counters.incr, flags: [...W, 'fast'] },
-  { name: 'DECR', arity: 2, plan: 'one-key', keys: ONE, handler: counters.decr, flags: [...W, 'fast'] },
-  { name: 'INCRBY', arity: 3, plan: 'one-key', keys: ONE, handler: counters.incrby, flags: [...W, 'fast'] },
-  { name: 'DECRBY', arity: 3, plan: 'one-key', keys: ONE, handler: counters.decrby, flags: [...W, 'fast'] },
-  { name: 'INCRBYFLOAT', arity: 3, plan: 'one-key', keys: ONE, handler: counters.incrbyfloat, flags: [...W, 'fast'] },
+  { name: 'INCR', arity: 2, plan: 'one-key', keys: ONE, handler: counters.incr, flags: [...W, 'fast'], event: EVENTS.incrby },
+  { name: 'DECR', arity: 2, plan: 'one-key', keys: ONE, handler: counters.decr, flags: [...W, 'fast'], event: EVENTS.incrby },
+  { name: 'INCRBY', arity: 3, plan: 'one-key', keys: ONE, handler: counters.incrby, flags: [...W, 'fast'], event: EVENTS.incrby },
+  { name: 'DECRBY', arity: 3, plan: 'one-key', keys: ONE, handler: counters.decrby, flags: [...W, 'fast'], event: EVENTS.incrby },
+  { name: 'INCRBYFLOAT', arity: 3, plan: 'one-key', keys: ONE, handler: counters.incrbyfloat, flags: [...W, 'fast'], event: EVENTS.incrbyfloat },
   { name: 'MGET', arity: -2, plan: 'each-key', keys: ALL, combine: 'list', handler: strings.getOrNil, flags: R, atomic: 'read' },
   // hashes
-  { name: 'HSET', arity: -4, plan: 'one-key', keys: ONE, handler: hashes.hset, flags: [...W, 'fast'] },
-  { name: 'HSETNX', arity: 4, plan: 'one-key', keys: ONE, handler: hashes.hsetnx, flags: [...W, 'fast'] },
-  { name: 'HMSET', arity: -4, plan: 'one-key', keys: ONE, handler: hashes.hmset, flags: [...W, 'fast'] },
+  { name: 'HSET', arity: -4, plan: 'one-key', keys: ONE, handler: hashes.hset, flags: [...W, 'fast'], event: EVENTS.hset },
+  { name: 'HSETNX', arity: 4, plan: 'one-key', keys: ONE, handler: hashes.hsetnx, flags: [...W, 'fast'], event: EVENTS.hset },
+  { name: 'HMSET', arity: -4, plan: 'one-key', keys: ONE, handler: hashes.hmset, flags: [...W, 'fast'], event: EVENTS.hset },
   { name: 'HGET', arity: 3, plan: 'one-key', keys: ONE, handler: hashes.hget, flags: R },
   { name: 'HMGET', arity: -3, plan: 'one-key', keys: ONE, handler: hashes.hmget, flags: R },
   { name: 'HGETALL', arity: 2, plan: 'one-key', keys: ONE, handler: hashes.hgetall, flags: ['readonly'] },
-  { name: 'HDEL', arity: -3, plan: 'one-key', keys: ONE, handler: hashes.hdel, flags: ['write', 'fast'] },
+  { name: 'HDEL', arity: -3, plan: 'one-key', keys: ONE, handler: hashes.hdel, flags: ['write', 'fast'], event: EVENTS.hdel },
   { name: 'HEXISTS', arity: 3, plan: 'one-key', keys: ONE, handler: hashes.hexists, flags: R },
   { name: 'HLEN', arity: 2, plan: 'one-key', keys: ONE, handler: hashes.hlen, flags: R },
   { name: 'HKEYS', arity: 2, plan: 'one-key', keys: ONE, handler: hashes.hkeys, flags: ['readonly'] },
   { name: 'HVALS', arity: 2, plan: 'one-key', keys: ONE, handler: hashes.hvals, flags: ['readonly'] },
   { name: 'HSTRLEN', arity: 3, plan: 'one-key', keys: ONE, handler: hashes.hstrlen, flags: R },
-  { name: 'HINCRBY', arity: 4, plan: 'one-key', keys: ONE, handler: hashes.hincrby, flags: [...W, 'fast'] },
-  { name: 'HINCRBYFLOAT', arity: 4, plan: 'one-key', keys: ONE, handler: hashes.hincrbyfloat, flags: [...W, 'fast'] },
+  { name: 'HINCRBY', arity: 4, plan: 'one-key', keys: ONE, handler: hashes.hincrby, flags: [...W, 'fast'], event: EVENTS.hincrby },
+  { name: 'HINCRBYFLOAT', arity: 4, plan: 'one-key', keys: ONE, handler: hashes.hincrbyfloat, flags: [...W, 'fast'], event: EVENTS.hincrbyfloat },
   { name: 'HRANDFIELD', arity: -2, plan: 'one-key', keys: ONE, handler: hashScan.hrandfield, flags: ['readonly'] },
   { name: 'HSCAN', arity: -3, plan: 'one-key', keys: ONE, handler: hashScan.hscan, flags: ['readonly'] },
   // lists (two-key forms run on the first key's shard; keys of two shards answer CROSSSLOT)
-  { name: 'LPUSH', arity: -3, plan: 'one-key', keys: ONE, handler: lists.lpush, flags: [...W, 'fast'] },
-  { name: 'RPUSH', arity: -3, plan: 'one-key', keys: ONE, handler: lists.rpush, flags: [...W, 'fast'] },
-  { name: 'LPUSHX', arity: -3, plan: 'one-key', keys: ONE, handler: lists.lpushx, flags: [...W, 'fast'] },
-  { name: 'RPUSHX', arity: -3, plan: 'one-key', keys: ONE, handler: lists.rpushx, flags: [...W, 'fast'] },
-  { name: 'LPOP', arity: -2, plan: 'one-key', keys: ONE, handler: lists.lpop, flags: ['write', 'fast'] },
-  { name: 'RPOP', arity: -2, plan: 'one-key', keys: ONE, handler: lists.rpop, flags: ['write', 'fast'] },
+  { name: 'LPUSH', arity: -3, plan: 'one-key', keys: ONE, handler: lists.lpush, flags: [...W, 'fast'], event: EVENTS.lpush },
+  { name: 'RPUSH', arity: -3, plan: 'one-key', keys: ONE, handler: lists.rpush, flags: [...W, 'fast'], event: EVENTS.rpush },
+  { name: 'LPUSHX', arity: -3, plan: 'one-key', keys: ONE, handler: lists.lpushx, flags: [...W, 'fast'], event: EVENTS.lpush },
+  { name: 'RPUSHX', arity: -3, plan: 'one-key', keys: ONE, handler: lists.rpushx, flags: [...W, 'fast'], event: EVENTS.rpush },
+  { name: 'LPOP', arity: -2, plan: 'one-key', keys: ONE, handler: lists.lpop, flags: ['write', 'fast'], event: EVENTS.lpop },
+  { name: 'RPOP', arity: -2, plan: 'one-key', keys: ONE, handler: lists.rpop, flags: ['write', 'fast'], event: EVENTS.rpop },
   { name: 'LLEN', arity: 2, plan: 'one-key', keys: ONE, handler: lists.llen, flags: R },
   { name: 'LRANGE', arity: 4, plan: 'one-key', keys: ONE, handler: lists.lrange, flags: ['readonly'] },
   { name: 'LINDEX', arity: 3, plan: 'one-key', keys: ONE, handler: lists.lindex, flags: ['readonly'] },
   { name: 'LPOS', arity: -3, plan: 'one-key', keys: ONE, handler: lists.lpos, flags: ['readonly'] },
-  { name: 'LSET', arity: 4, plan: 'one-key', keys: ONE, handler: listEdits.lset, flags: W },
-  { name: 'LINSERT', arity: 5, plan: 'one-key', keys: ONE, handler: listEdits.linsert, flags: W },
-  { name: 'LREM', arity: 4, plan: 'one-key', keys: ONE, handler: listEdits.lrem, flags: ['write'] },
-  { name: 'LTRIM', arity: 4, plan: 'one-key', keys: ONE, handler: listEdits.ltrim, flags: ['write'] },
+  { name: 'LSET', arity: 4, plan: 'one-key', keys: ONE, handler: listEdits.lset, flags: W, event: EVENTS.lset },
+  { name: 'LINSERT', arity: 5, plan: 'one-key', keys: ONE, handler: listEdits.linsert, flags: W, event: EVENTS.linsert },
+  { name: 'LREM', arity: 4, plan: 'one-key', keys: ONE, handler: listEdits.lrem, flags: ['write'], event: EVENTS.lrem },
+  { name: 'LTRIM', arity: 4, plan: 'one-key', keys: ONE, handler: listEdits.ltrim, flags: ['write'], event: EVENTS.ltrim },
   { name: 'LMOVE', arity: 5, plan: 'one-key', keys: TWO, handler: listEdits.lmove, flags: W },
   { name: 'RPOPLPUSH', arity: 3, plan: 'one-key', keys: TWO, handler: listEdits.rpoplpush, flags: W },
   { name: 'LMPOP', arity: -4, plan: 'one-key', keys: NONE, numkeys: true, handler: lists.lmpop, flags: ['write', 'movablekeys'] },
   // sets (multi-key forms run on the first key's shard; keys of several shards answer CROSSSLOT)
-  { name: 'SADD', arity: -3, plan: 'one-key', keys: ONE, handler: sets.sadd, flags: [...W, 'fast'] },
-  { name: 'SREM', arity: -3, plan: 'one-key', keys: ONE, handler: sets.srem, flags: ['write', 'fast'] },
+  { name: 'SADD', arity: -3, plan: 'one-key', keys: ONE, handler: sets.sadd, flags: [...W, 'fast'], event: EVENTS.sadd },
+  { name: 'SREM', arity: -3, plan: 'one-key', keys: ONE, handler: sets.srem, flags: ['write', 'fast'], event: EVENTS.srem },
   { name: 'SMEMBERS', arity: 2, plan: 'one-key', keys: ONE, handler: sets.smembers, flags: ['readonly'] },
   { name: 'SISMEMBER', arity: 3, plan: 'one-key', keys: ONE, handler: sets.sismember, flags: R },
   { name: 'SMISMEMBER', arity: -3, plan: 'one-key', keys: ONE, handler: sets.smismember, flags: R },
   { name: 'SCARD', arity: 2, plan: 'one-key', keys: ONE, handler: sets.scard, flags: R },
-  { name: 'SPOP', arity: -2, plan: 'one-key', keys: ONE, handler: sets.spop, flags: ['write', 'fast'] },
+  { name: 'SPOP', arity: -2, plan: 'one-key', keys: ONE, handler: sets.spop, flags: ['write', 'fast'], event: EVENTS.spop },
   { name: 'SRANDMEMBER', arity: -2, plan: 'one-key', keys: ONE, handler: sets.srandmember, flags: ['readonly'] },
   { name: 'SSCAN', arity: -3, plan: 'one-key', keys: ONE, handler: sets.sscan, flags: ['readonly'] },
   { name: 'SMOVE', arity: 4, plan: 'one-key', keys: TWO, handler: setMulti.smove, flags: ['write', 'fast'] },
@@ -115,20 +119,20 @@ const table: Entry[] = [
   { name: 'SDIFFSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sdiffstore, flags: W },
   { name: 'SINTERCARD', arity: -3, plan: 'one-key', keys: NONE, numkeys: true, handler: setMulti.sintercard, flags: ['readonly', 'movablekeys'] },
   // keys
-  { name: 'DEL', arity: -2, plan: 'each-key', keys: ALL, combine: 'sum', handler: keys.del, flags: ['write'] },
-  { name: 'UNLINK', arity: -2, plan: 'each-key', keys: ALL, combine: 'sum', handler: keys.del, flags: ['write', 'fast'] },
+  { name: 'DEL', arity: -2, plan: 'each-key', keys: ALL, combine: 'sum', handler: keys.del, flags: ['write'], event: EVENTS.del },
+  { name: 'UNLINK', arity: -2, plan: 'each-key', keys: ALL, combine: 'sum', handler: keys.del, flags: ['write', 'fast'], event: EVENTS.del },
   { name: 'EXISTS', arity: -2, plan: 'each-key', keys: ALL, combine: 'sum', handler: keys.exists, flags: R },
   { name: 'TOUCH', arity: -2, plan: 'each-key', keys: ALL, combine: 'sum', handler: keys.touch, flags: R },
   { name: 'TYPE', arity: 2, plan: 'one-key', keys: ONE, handler: keys.type, flags: R },
   { name: 'TTL', arity: 2, plan: 'one-key', keys: ONE, handler: keys.ttl, flags: R },
   { name: 'PTTL', arity: 2, plan: 'one-key', keys: ONE, handler: keys.pttl, flags: R },
-  { name: 'PERSIST', arity: 2, plan: 'one-key', keys: ONE, handler: keys.persist, flags: ['write', 'fast'] },
-  { name: 'EXPIRE', arity: -3, plan: 'one-key', keys: ONE, handler: keys.expire, flags: ['write', 'fast'] },
-  { name: 'PEXPIRE', arity: -3, plan: 'one-key', keys: ONE, handler: keys.pexpire, flags: ['write', 'fast'] },
-  { name: 'EXPIREAT', arity: -3, plan: 'one-key', keys: ONE, handler: keys.expireat, flags: ['write', 'fast'] },
-  { name: 'PEXPIREAT', arity: -3, plan: 'one-key', keys: ONE, handler: keys.pexpireat, flags: ['write', 'fast'] },
+  { name: 'PERSIST', arity: 2, plan: 'one-key', keys: ONE, handler: keys.persist, flags: ['write', 'fast'], event: EVENTS.ttl },
+  { name: 'EXPIRE', arity: -3, plan: 'one-key', keys: ONE, handler: keys.expire, flags: ['write', 'fast'], event: EVENTS.ttl },
+  { name: 'PEXPIRE', arity: -3, plan: 'one-key', keys: ONE, handler: keys.pexpire, flags: ['write', 'fast'], event: EVENTS.ttl },
+  { name: 'EXPIREAT', arity: -3, plan: 'one-key', keys: ONE, handler: keys.expireat, flags: ['write', 'fast'], event: EVENTS.ttl },
+  { name: 'PEXPIREAT', arity: -3, plan: 'one-key', keys: ONE, handler: keys.pexpireat, flags: ['write', 'fast'], event: EVENTS.ttl },
   // the text protocol's PUT: SET without options
-  { name: 'PUT', arity: 3, plan: 'one-key', keys: ONE, handler: strings.put, flags: W, textOnly: true, text: TextOp.PUT },
+  { name: 'PUT', arity: 3, plan: 'one-key', keys: ONE, handler: strings.put, flags: W, textOnly: true, text: TextOp.PUT, event: EVENTS.set },
   // the key space
   { name: 'KEYS', arity: 2, plan: 'each-worker', keys: NONE, combine: 'concat', workerHandler: scan.keys, flags: ['readonly'] },
   { name: 'SCAN', arity: -2, plan: 'cursor', keys: NONE, workerHandler: scan.scan, flags: ['readonly'] },
@@ -167,9 +171,9 @@ const table: Entry[] = [
   { name: 'FLUSHDB', arity: -1, plan: 'each-worker', keys: NONE, combine: 'ok', workerHandler: server.flushall, flags: ['write'] },
   { name: 'INFO', arity: -1, plan: 'each-worker', keys: NONE, combine: 'info', workerHandler: info.info, flags: ['loading', 'stale'] },
   // answered by the router (apps/router/src/commands/)
-  { name: 'PING', arity: -1, plan: 'connection', keys: NONE, flags: F, inScript: true },
+  { name: 'PING', arity: -1, plan: 'connection', keys: NONE, flags: F, inScript: true, inSubscribed: true },
   { name: 'ECHO', arity: 2, plan: 'connection', keys: NONE, flags: F, inScript: true },
-  { name: 'QUIT', arity: -1, plan: 'connection', keys: NONE, unqueued: true, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'] },
+  { name: 'QUIT', arity: -1, plan: 'connection', keys: NONE, unqueued: true, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], inSubscribed: true },
   { name: 'SELECT', arity: 2, plan: 'connection', keys: NONE, flags: F },
   { name: 'HELLO', arity: -1, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'] },
   { name: 'CLIENT', arity: -2, plan: 'connection', keys: NONE, flags: [] },
@@ -183,6 +187,20 @@ const table: Entry[] = [
   { name: 'STATS', arity: 1, plan: 'connection', keys: NONE, flags: [], textOnly: true, text: TextOp.STATS },
   // CLIENT LIST's step on each worker: its clients' lines (apps/router/src/commands/client.ts)
   { name: 'CLIENTLIST', arity: -1, plan: 'internal', keys: NONE, combine: 'lines', workerHandler: server.clientlist, flags: [] },
+  // Pub/Sub (apps/router/src/pubsub/): subscriptions are a connection's, kept by its worker;
+  // PUBLISH runs on every worker, each delivering to its own subscribers
+  { name: 'SUBSCRIBE', arity: -2, plan: 'connection', keys: NONE, flags: PUBSUB_SUB, inSubscribed: true },
+  { name: 'UNSUBSCRIBE', arity: -1, plan: 'connection', keys: NONE, flags: PUBSUB_SUB, inSubscribed: true },
+  { name: 'PSUBSCRIBE', arity: -2, plan: 'connection', keys: NONE, flags: PUBSUB_SUB, inSubscribed: true },
+  { name: 'PUNSUBSCRIBE', arity: -1, plan: 'connection', keys: NONE, flags: PUBSUB_SUB, inSubscribed: true },
+  { name: 'SSUBSCRIBE', arity: -2, plan: 'connection', keys: ALL, flags: PUBSUB_SUB, inSubscribed: true },
+  { name: 'SUNSUBSCRIBE', arity: -1, plan: 'connection', keys: ALL, flags: PUBSUB_SUB, inSubscribed: true },
+  { name: 'PUBLISH', arity: 3, plan: 'each-worker', keys: NONE, combine: 'sum', workerHandler: pubsub.publish, flags: PUBSUB_PUB },
+  { name: 'SPUBLISH', arity: 3, plan: 'each-worker', keys: ONE, combine: 'sum', workerHandler: pubsub.spublish, flags: PUBSUB_PUB },
+  { name: 'PUBSUB', arity: -2, plan: 'connection', keys: NONE, flags: [] },
+  // PUBSUB's step on each worker (apps/router/src/commands/pubsub.ts combines them)
+  { name: 'PUBSUBSTEP', arity: -2, plan: 'internal', keys: NONE, workerHandler: pubsub.pubsubStep, flags: [] },
+  { name: 'RESET', arity: 1, plan: 'connection', keys: NONE, unqueued: true, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], inSubscribed: true },
   // a handler that misbehaves on purpose, in test clusters only (KV_TEST_FAULTS=1): last, so no other opcode moves
   ...(TEST_FAULTS ? [{ name: 'TESTFAULT', arity: 3, plan: 'one-key', keys: ONE, handler: testFaults.testfault, flags: [] } satisfies Entry] : []),
 ];

@@ -2,7 +2,8 @@ import type { EvictionPolicy } from '@kv/lru';
 import { shardOf, shardOfString, type Args } from '@kv/wire';
 import type { ProcessStats, StatsProvider } from '../commands/info';
 import { routeKeyIndex } from '../commands/key-positions';
-import type { CommandSpec, HereRunner, ReplySink, ScriptStore, ShardServices, WorkerShards } from '../types';
+import type { CommandSpec, HereRunner, KeyspaceEvents, PubSubBroker, ReplySink, ScriptStore, ShardServices, WorkerShards } from '../types';
+import { NOTIFY, runNotified, storeListener } from '../commands/key-events';
 import { ERR } from '../errors';
 import { WaitingLine } from './line';
 import { ReplyGuards } from './once';
@@ -43,6 +44,9 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
   private releasing = false;
   readonly scripts: ScriptStore | null;
   private readonly hereOf: (() => HereRunner) | null;
+  private readonly pubsubOf: (() => PubSubBroker) | null;
+  /** Keyspace notifications (flags 0: off). */
+  readonly keyspace: KeyspaceEvents | null;
   readonly processStats: StatsProvider | null;
   readonly clientList: ((ids: readonly number[] | null) => string) | null;
   /** Told of a fault that must not happen (a bug): the worker logs it. */
@@ -58,6 +62,9 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
     this.routedBy = services.mapVersion ?? (() => 0);
     this.scripts = services.scripts ?? null;
     this.hereOf = services.here ?? null;
+    this.pubsubOf = services.pubsub ?? null;
+    this.keyspace = services.keyspace ?? null;
+    this.keyspaceFlagsChanged();
     this.processStats = services.processStats ?? null;
     this.clientList = services.clientList ?? null;
     this.guards = new ReplyGuards((message, fields) => this.onFault(message, fields));
@@ -65,6 +72,16 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
 
   get here(): HereRunner | null {
     return this.hereOf === null ? null : this.hereOf();
+  }
+
+  /** The store tells of new, expired and evicted keys only while those classes are on (call again when the flags change). */
+  keyspaceFlagsChanged(): void {
+    const flags = this.keyspace?.flags ?? 0;
+    this.memory.keyEvents = flags & (NOTIFY.NEW | NOTIFY.EXPIRED | NOTIFY.EVICTED) ? storeListener(this.keyspace!) : null;
+  }
+
+  get pubsub(): PubSubBroker | null {
+    return this.pubsubOf === null ? null : this.pubsubOf();
   }
 
   /** The shard map version this worker routes by (its router's): a hand-over checks it. */
@@ -140,6 +157,9 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
       if (lru === undefined || lru.setStringKey(key, value) < 0) {
         this.droppedWrites++;
         this.onFault('a committed transaction write was not applied', { txid, key_bytes: key.length, value_bytes: value.length, owned: lru !== undefined });
+      } else if (this.keyspace !== null && this.keyspace.flags !== 0) {
+        const bytes = Buffer.from(key, 'latin1');
+        this.keyspace.fire(NOTIFY.STRING, 'set', bytes, 0, bytes.length);
       }
     }
     this.release();
@@ -226,8 +246,10 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
     }
     const guards = this.guards;
     const once = guards.arm(reply);
+    const keyspace = this.keyspace;
     try {
-      spec.handler!(store, args, once);
+      if (keyspace !== null && keyspace.flags !== 0 && spec.firstKey > 0) runNotified(store, spec, args, once, keyspace);
+      else spec.handler!(store, args, once);
     } catch (err) {
       // A bug or a limit hit in one command must not take the worker and every shard it owns down.
       guards.threw(once, spec.name, err as Error);

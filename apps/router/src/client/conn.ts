@@ -8,6 +8,8 @@ import { Input } from './input';
 import { Multi } from './multi';
 import { ClientPlans } from './plans';
 import { PushChannel } from './push';
+import { Subscriber, type SubscriberClient } from '../pubsub/subscriber';
+import { log } from '../log';
 import { ClientReplies } from './replies';
 import { ReplyOrder, type OrderClient } from './reply-order';
 import { Session } from './session';
@@ -25,11 +27,13 @@ import { CommandTimer } from './timer';
  * The connection itself only wires them and is what its worker and links see (ClientLike,
  * Flushable): it writes out what is in order once its replies come back.
  */
-export class Conn implements ClientLike, Flushable, OrderClient {
+export class Conn implements ClientLike, Flushable, OrderClient, SubscriberClient {
   readonly order: ReplyOrder;
   readonly flow: Flow;
   readonly session: Session;
   readonly push: PushChannel;
+  /** Its channels, patterns and shard channels (none until it subscribes). */
+  readonly subs: Subscriber;
   private readonly plans: ClientPlans;
   private readonly input: Input;
   /** Queued in the worker's list of clients with replies to write (Peers.markDirty). */
@@ -56,11 +60,37 @@ export class Conn implements ClientLike, Flushable, OrderClient {
     const session = (this.session = new Session(id, socket, host, reply, tx, plans, env, timer, flow));
     commands = new Dispatcher({ host, session, reply, order, plans, tx, timer, flow, env });
     this.push = new PushChannel(order, () => session.resp, host.out);
+    this.subs = session.subs = new Subscriber(this, host.limits.outputLimits.pubsub);
     this.input = new Input(socket, host, new Demux(host.limits, isRedisOnly), commands, flow, order, plans, timer);
   }
 
   get id(): number {
     return this.session.id;
+  }
+
+  // SubscriberClient: what its subscriptions' messages need of it.
+
+  get resp(): Session['resp'] {
+    return this.session.resp;
+  }
+
+  /** A Pub/Sub message or an invalidation, already in the connection's protocol. */
+  pushEncoded(buf: Uint8Array, start: number, end: number): void {
+    this.push.sendEncoded(buf, start, end);
+  }
+
+  get owed(): number {
+    return this.socket.writableLength + this.order.heldBytes + this.order.pushBytes;
+  }
+
+  closeForOutput(what: string): void {
+    log('warn', 'client closed for overcoming of output buffer limits', { worker: this.host.self, client: this.id, class: what, owed: this.owed });
+    this.flow.closeForOutput();
+  }
+
+  /** The connection closed: its subscriptions go, with no message. */
+  closed(): void {
+    this.host.pubsub.forget(this.subs);
   }
 
   /** True while some reply is owed. */

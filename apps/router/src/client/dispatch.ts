@@ -1,5 +1,5 @@
-import { QUERY_BUFFER_LIMIT_ERROR, shardOf, TEXT_REPLIES, TextOp, WIRE_ERR, type Args, type RespSink, type TextSink } from '@kv/wire';
-import { arityOk, COMMANDS, lookup, routeKeyIndex, statIndex, UNKNOWN_OPCODE, type CommandSpec } from '@kv/node';
+import { QUERY_BUFFER_LIMIT_ERROR, RESP_REPLIES, shardOf, TEXT_REPLIES, TextOp, WIRE_ERR, type Args, type RespSink, type TextSink } from '@kv/wire';
+import { arityOk, COMMAND_DOCS, COMMANDS, lookup, routeKeyIndex, statIndex, UNKNOWN_OPCODE, type CommandSpec } from '@kv/node';
 import { runConnectionCommand, unknownCommand } from '../commands';
 import type { PlanEnv } from '../coord/env';
 import { ShareScript } from '../coord/script-share';
@@ -28,6 +28,14 @@ const UNKNOWN_TEXT = statIndex(UNKNOWN_OPCODE, false);
 export function isRedisOnly(name: Args): boolean {
   const spec = lookup(name);
   return spec !== undefined && spec.text === undefined;
+}
+
+/** A command's name as Redis's errors give it: lower case, `container|sub` for a known subcommand. */
+function fullName(spec: CommandSpec, args: Args): string {
+  const name = spec.name.toLowerCase();
+  if (args.count < 2) return name;
+  const sub = `${name}|${args.latin1(1).toLowerCase()}`;
+  return COMMAND_DOCS.get(spec.name)?.subcommands.some(([known]) => known === sub) ? sub : name;
 }
 
 /** The parts of a client the dispatcher hands commands and replies to. */
@@ -85,6 +93,8 @@ export class Dispatcher implements TextSink, RespSink {
     if (!session.authenticated && !(spec !== undefined && spec.noAuth)) return this.refuse(REPLY_ERRORS.noauth, false);
     if (spec === undefined) return this.refuse(unknownCommand(args), false);
     if (!arityOk(spec, args.count)) return this.refuse(REPLY_ERRORS.arity(spec.name), spec.runsQueue === true);
+    // A RESP2 connection subscribed to anything runs only the subscribe family, PING, QUIT and RESET (RESP3 runs anything).
+    if (session.subs.active > 0 && spec.inSubscribed !== true && session.resp === RESP_REPLIES) return this.refuse(REPLY_ERRORS.subscribedContext(fullName(spec, args)), false);
     session.info.command = spec;
     if (tx.active && spec.unqueued !== true) return tx.queue(args) ? this.queued(spec, args) : reply.error(REPLY_ERRORS.queueFull);
     this.dispatch(spec, args);

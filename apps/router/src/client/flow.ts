@@ -104,17 +104,20 @@ export class Flow {
   checkOutput(): void {
     const order = this.client.order;
     const owed = this.socket.writableLength + order.heldBytes;
-    if (owed > this.router.limits.clientOutputLimit) {
-      this.router.outputLimitClosed++;
-      this.closed = true;
-      this.socket.destroy();
-      return;
-    }
+    if (owed > this.router.limits.clientOutputLimit) return this.closeForOutput();
     if ((owed > OUTPUT_HIGH_WATER || order.inFlight > MAX_IN_FLIGHT) && !this.paused) {
       this.paused = true;
       this.socket.pause();
     }
     if (this.paused) this.waitForDrain();
+  }
+
+  /** Closes the client for what it left unread (client-output-limit, or its class's client-output-buffer-limit): counted. */
+  closeForOutput(): void {
+    if (this.closed) return;
+    this.router.outputLimitClosed++;
+    this.closed = true;
+    this.socket.destroy();
   }
 
   /** One 'drain' listener at a time, however often a paused client is checked. */

@@ -3,6 +3,8 @@ import type { OutBuffer } from '@kv/wire';
 import type { CommandStats } from '@kv/node';
 import type { PlanEnv } from '../coord/env';
 import type { Flushable } from '../links/types';
+import type { OutputLimits } from '../pubsub/output-limit';
+import type { PubSubHub } from '../pubsub/hub';
 
 export interface RouterSettings {
   /** Times the primary restarted this worker index before this process (for STATS and INFO). */
@@ -29,6 +31,10 @@ export interface RouterSettings {
   clientQueryBufferLimit: number;
   /** Longest text-protocol line accepted; longer ones are answered ERROR once. */
   textMaxLine: number;
+  /** client-output-buffer-limit by class: pubsub's closes subscribers (one object, changed in place). */
+  readonly outputLimits: { readonly pubsub: OutputLimits; readonly normal: OutputLimits; readonly replica: OutputLimits };
+  /** notify-keyspace-events as Redis's bits (0: off). */
+  notifyKeyspaceEvents: number;
   maxmemory: number;
   port: number;
   host: string;
@@ -51,6 +57,8 @@ export interface ClientHost {
   readonly limits: RouterSettings;
   /** The worker's owners, scripts and workers, and how its clients' commands over several owners become plans. */
   readonly plans: PlanEnv;
+  /** The worker's Pub/Sub: its clients' subscriptions. */
+  readonly pubsub: PubSubHub;
   /** The worker's links: `blocked` counts those past their high-water mark of unsent bytes. */
   readonly peers: { markDirty(client: Flushable): void; readonly blocked: number };
   readonly commandStats: CommandStats;

@@ -6,9 +6,9 @@ import type { ReplyOrder } from './reply-order';
  * invalidations (the issue filed as "Pub/Sub, keyspace notifications and client-side caching").
  * Each is encoded in the connection's protocol as it stands when sent (RESP3 `>`, an array in
  * RESP2) and takes a place in the reply order, done at once: it is written after every reply owed
- * before it, in the order sent, never inside a reply, whichever worker it came from. A peer's
- * would come in a link frame and reach this client through its worker's clients by id; nothing
- * sends one yet.
+ * before it, in the order sent, never inside a reply, whichever worker it came from. Pub/Sub
+ * messages are delivered by the subscriber's own worker (pubsub/hub.ts, from PUBLISH's step
+ * there), already encoded once for all its subscribers (`sendEncoded`).
  */
 export class PushChannel {
   /** Where a message is encoded before it is copied into its place (made at the first message). */
@@ -35,6 +35,12 @@ export class PushChannel {
       else replies.bulk(scratch, item);
     }
     this.order.push(scratch.buf, 0, scratch.length, this.out);
+    this.sent++;
+  }
+
+  /** Sends one message already encoded in the connection's protocol, buf[start, end) (copied). */
+  sendEncoded(buf: Uint8Array, start: number, end: number): void {
+    this.order.push(buf, start, end, this.out);
     this.sent++;
   }
 }

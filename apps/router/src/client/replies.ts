@@ -71,6 +71,10 @@ export class ClientReplies implements ReplySink {
   setHeader(n: number): void {
     this.replies.setHeader(this.target(), n);
   }
+  /** A push message's header (RESP3 `>`, an array in RESP2): SUBSCRIBE's confirmations are pushes, as Redis's. */
+  pushHeader(n: number): void {
+    this.replies.pushHeader(this.target(), n);
+  }
   verbatim(text: string): void {
     this.replies.verbatim(this.target(), text);
   }

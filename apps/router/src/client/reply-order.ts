@@ -48,6 +48,8 @@ export class OwedReply implements Pending, Place {
   /** The command's place in CommandStats, and when it started (performance.now), to time its reply; NO_STAT: none (a push). */
   stat = NO_STAT;
   started = 0;
+  /** A push message's bytes (0 for a reply): counted in ReplyOrder.pushBytes until written. */
+  pushLength = 0;
 
   constructor(private readonly order: ReplyOrder) {}
 
@@ -65,6 +67,7 @@ export class OwedReply implements Pending, Place {
     this.payload = '';
     this.done = false;
     this.stat = NO_STAT;
+    this.pushLength = 0;
   }
 
   settle(kind: ReplyKind, payload: string, items?: Items): void {
@@ -142,6 +145,8 @@ export class ReplyOrder {
   private readonly pool: OwedReply[] = [];
   /** This client's read is being handled: the shared output buffer holds its replies so far. */
   reading = false;
+  /** Bytes of push messages taken and not yet written (a subscriber's output limit counts them). */
+  pushBytes = 0;
 
   constructor(readonly client: OrderClient) {}
 
@@ -189,6 +194,8 @@ export class ReplyOrder {
     item.reset(null, null);
     item.copy(message, start, end);
     item.done = true;
+    item.pushLength = end - start;
+    this.pushBytes += end - start;
     this.client.ready();
   }
 
@@ -239,6 +246,7 @@ export class ReplyOrder {
     while (this.head < this.count && entries[this.head].done) {
       const item = entries[this.head++];
       if (item.stat !== NO_STAT) stats.done(item.stat, now - item.started);
+      this.pushBytes -= item.pushLength;
       out.bytes(held.buf, from, item.pos);
       item.encode(out);
       from = item.pos;

@@ -9,6 +9,8 @@ import type { Multi } from './multi';
 import type { ClientPlans } from './plans';
 import type { ClientReplies } from './replies';
 import type { CommandTimer } from './timer';
+import type { PubSubHub } from '../pubsub/hub';
+import type { Subscriber } from '../pubsub/subscriber';
 
 /**
  * A connection as its commands see it (ConnectionContext): its id, name and CLIENT INFO fields,
@@ -23,6 +25,8 @@ export class Session implements ConnectionContext {
   resp: ReplyEncoder = RESP_REPLIES;
   /** No password is set, or this client gave it (a field: the dispatcher reads it for every command). */
   authenticated: boolean;
+  /** Its subscriptions (set by its Conn): a RESP2 connection with any runs only the subscribe family, PING, QUIT and RESET. */
+  subs!: Subscriber;
 
   constructor(
     readonly id: number,
@@ -41,6 +45,16 @@ export class Session implements ConnectionContext {
   /** performance.now() when its latest command started; 0 before the first. */
   get started(): number {
     return this.timer.started;
+  }
+
+  /** The worker's Pub/Sub. */
+  get pubsub(): PubSubHub {
+    return this.host.pubsub;
+  }
+
+  /** RESET: authenticated again only if no password is needed. */
+  deauthenticate(): void {
+    this.authenticated = !this.host.passwordRequired;
   }
 
   get passwordRequired(): boolean {

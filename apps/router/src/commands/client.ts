@@ -100,11 +100,12 @@ export interface ListedClient {
   readonly socket: ConnectionContext['socket'];
   readonly started: number;
   readonly resp: ConnectionContext['resp'];
+  readonly subs: ConnectionContext['subs'];
 }
 
 /**
  * One client as Redis 7.2's CLIENT LIST and CLIENT INFO show it, field for field. What this
- * server does not keep per client reads as Redis's idle value: no subscriptions, no MULTI, no
+ * server does not keep per client reads as Redis's idle value: no MULTI, no
  * query or output buffer of its own (the output a socket holds unsent is `omem`).
  */
 export function clientLine(c: ListedClient): string {
@@ -115,9 +116,10 @@ export function clientLine(c: ListedClient): string {
   const cmd = spec === undefined ? 'NULL' : c.info.subcommand === '' ? spec.name.toLowerCase() : `${spec.name.toLowerCase()}|${c.info.subcommand}`;
   const s = c.socket;
   const fd = (s as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+  const { channels, patterns, shardChannels, active } = c.subs;
   return (
     `id=${c.id} addr=${address(s.remoteAddress, s.remotePort)} laddr=${address(s.localAddress, s.localPort)} fd=${fd} name=${c.name} ` +
-    `age=${age} idle=${idle} flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 ` +
+    `age=${age} idle=${idle} flags=${active > 0 ? 'P' : 'N'} db=0 sub=${channels?.size ?? 0} psub=${patterns?.size ?? 0} ssub=${shardChannels?.size ?? 0} multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 ` +
     `obl=0 oll=0 omem=${s.writableLength} tot-mem=0 events=r cmd=${cmd} user=default redir=-1 resp=${c.resp.mode === ReplyMode.RESP3 ? 3 : 2} ` +
     `lib-name=${c.info.libName} lib-ver=${c.info.libVer}`
   );

@@ -3,6 +3,7 @@ import { RESP3_REPLIES, RESP_REPLIES, type Args } from '@kv/wire';
 import { REPLY_ERRORS } from '../reply-errors';
 import { BAD_CLIENT_NAME, client, setClientName, validClientAttr } from './client';
 import type { ConnectionContext, ConnectionHandlers } from './context';
+import { subscribedPing } from './pubsub';
 
 /**
  * Redis's connection group, answered by the router: PING, ECHO, QUIT, SELECT, HELLO, AUTH,
@@ -23,6 +24,7 @@ export const CONNECTION_COMMANDS: ConnectionHandlers = new Map([
 
 function ping(conn: ConnectionContext, args: Args): void {
   if (args.count > 2) return conn.reply.error(REPLY_ERRORS.arity('ping'));
+  if (subscribedPing(conn, args)) return;
   return args.count === 2 ? conn.reply.bulk(args.latin1(1)) : conn.reply.status('PONG');
 }
 

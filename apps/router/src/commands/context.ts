@@ -4,6 +4,8 @@ import type { Multi } from '../client/multi';
 import type { ClientPlans } from '../client/plans';
 import type { ClientReplies } from '../client/replies';
 import type { PlanEnv } from '../coord/env';
+import type { PubSubHub } from '../pubsub/hub';
+import type { Subscriber } from '../pubsub/subscriber';
 
 /**
  * What a connection command's handler may use of the client connection that sent it (client/
@@ -27,6 +29,12 @@ export interface ConnectionContext {
   readonly isAuthenticated: boolean;
   /** True when the password is right; the connection may then run anything. */
   authenticate(password: string): boolean;
+  /** RESET: the connection must AUTH again if a password is set. */
+  deauthenticate(): void;
+  /** Its channels, patterns and shard channels. */
+  readonly subs: Subscriber;
+  /** The worker's Pub/Sub (subscriptions of all its clients). */
+  readonly pubsub: PubSubHub;
   /** The parameters CONFIG GET reports, by Redis's names. */
   configParams(): [string, string][];
   /** The connection's MULTI: queued commands and WATCHed keys. */

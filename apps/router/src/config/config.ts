@@ -3,6 +3,7 @@ import Ajv, { type ErrorObject } from 'ajv';
 import { ConfigError } from '../errors';
 import { readTlsFiles } from '../client/tls';
 import { envName, OPTION_NAMES as KEYS, OPTIONS, type Config, type OptionSchema, type Resources } from './options';
+import { parseOutputLimits } from '../pubsub/output-limit';
 import { availableCpus, memoryLimit } from './resources';
 
 export type { Config, Resources } from './options';
@@ -19,7 +20,7 @@ const validate = new Ajv({ coerceTypes: true, useDefaults: true }).compile({
   type: 'object',
   additionalProperties: false,
   properties: Object.fromEntries(
-    Object.entries(OPTIONS).map(([key, { bytes, computedDefault, env, secret, ...jsonSchema }]) => [key, jsonSchema]),
+    Object.entries(OPTIONS).map(([key, { bytes, computedDefault, env, secret, patternHelp, ...jsonSchema }]) => [key, jsonSchema]),
   ),
 });
 
@@ -57,6 +58,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, resources: Re
   }
   if (!validate(values)) throw invalidValue(validate.errors?.[0], settings);
   checkTls(values as unknown as Config, settings);
+  if (typeof parseOutputLimits((values as unknown as Config)['client-output-buffer-limit']) === 'string') throw badValue(settings['client-output-buffer-limit']!, OPTIONS['client-output-buffer-limit']);
   return {
     kind: 'config',
     config: Object.freeze(values as unknown as Config),
@@ -155,6 +157,7 @@ function describe(option: OptionSchema): string {
     return `a size of at least ${formatBytes(min ?? 0)}${most}, in bytes or with a unit (k, kb, m, mb, g, gb)`;
   }
   if (option.enum) return `one of ${option.enum.join(', ')}`;
+  if (option.patternHelp) return option.patternHelp;
   if (type === 'string') return option.minLength ? 'a non-empty string' : 'a string';
   if (min !== undefined && max !== undefined) return `an integer from ${min} to ${max}`;
   if (min !== undefined) return `an integer of at least ${min}`;

@@ -28,6 +28,8 @@ export interface Config {
   readonly 'set-max-intset-entries': number;
   readonly 'set-max-listpack-entries': number;
   readonly 'set-max-listpack-value': number;
+  readonly 'client-output-buffer-limit': string;
+  readonly 'notify-keyspace-events': string;
   readonly config?: string;
 }
 
@@ -54,6 +56,9 @@ export interface OptionSchema {
   /** Not JSON schema: the environment variable, when not KV_<NAME>. */
   env?: string;
   default?: number | string;
+  /** A string option's form (JSON schema `pattern`), and what it is in words for an error (`patternHelp`). */
+  pattern?: string;
+  patternHelp?: string;
   /** Not JSON schema: also accept a string with Redis memory units, e.g. "100mb". */
   bytes?: boolean;
   /** Not JSON schema: a default that depends on the machine, used when no layer sets the option. */
@@ -181,6 +186,22 @@ export const OPTIONS: Options = {
     maximum: 1_000_000,
     default: 64,
     description: "a set of strings stays packed while no member is longer than this many bytes (as Redis 7.2's)",
+  },
+  'client-output-buffer-limit': {
+    type: 'string',
+    default: 'pubsub 32mb 8mb 60',
+    pattern: '^\\s*((normal|slave|replica|pubsub)\\s+\\d+[a-zA-Z]*\\s+\\d+[a-zA-Z]*\\s+\\d+\\s*)+$',
+    patternHelp: "Redis's `<class> <hard> <soft> <soft seconds>` groups, e.g. \"pubsub 32mb 8mb 60\"",
+    description:
+      "as Redis: a client subscribed to a channel (class pubsub) that leaves more than <hard> bytes unread, or more than <soft> for <soft seconds> in a row, is closed, so no subscriber slows a publisher or grows the server (0: no limit). Normal clients are bounded by client-output-limit; there are no replicas",
+  },
+  'notify-keyspace-events': {
+    type: 'string',
+    default: '',
+    pattern: '^[KEg$lshzxetmndA]*$',
+    patternHelp: "Redis's letters: K, E, g, $, l, s, h, z, x, e, t, m, n, d, A (e.g. \"KEA\")",
+    description:
+      'keyspace notifications, as Redis: K publishes __keyspace@0__:<key> channels, E __keyevent@0__:<event> ones, for the classes given: g generic (del, expire, persist), $ strings, l lists, s sets, h hashes, x expired, e evicted, m key misses, n new keys, A all but m and n (z t d: types this server does not have, accepted and never fired; LMOVE, RPOPLPUSH, LMPOP, SMOVE and the set STORE forms fire none yet). Empty: off',
   },
   'protected-mode': {
     type: 'string',

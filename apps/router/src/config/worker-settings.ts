@@ -2,6 +2,8 @@ import { WORKER_ENV } from '../primary/messages';
 import type { ShardMap } from '../primary/shard-map';
 import type { RouterSettings } from '../worker/router';
 import { SECRET_OPTIONS, type Config, type SecretOption } from './options';
+import { parseOutputLimits } from '../pubsub/output-limit';
+import { parseKeyspaceEvents } from '@kv/node';
 
 /** The options a worker finds in its environment: every option of the schema but the secret ones. */
 export type WorkerConfig = Omit<Config, SecretOption>;
@@ -80,8 +82,17 @@ export function routerSettings(settings: WorkerSettings): RouterSettings {
     protoMaxBulkLen: config['proto-max-bulk-len'],
     clientQueryBufferLimit: config['client-query-buffer-limit'],
     textMaxLine: config['text-max-line'],
+    outputLimits: outputLimitsOf(config['client-output-buffer-limit']),
+    notifyKeyspaceEvents: parseKeyspaceEvents(config['notify-keyspace-events']),
     maxmemory: config.maxmemory,
     port: config.port,
     host: config.host,
   };
+}
+
+/** client-output-buffer-limit as the router keeps it (the primary checked it parses). */
+function outputLimitsOf(text: string): RouterSettings['outputLimits'] {
+  const parsed = parseOutputLimits(text);
+  if (typeof parsed === 'string') throw new Error(`client-output-buffer-limit: ${parsed}`);
+  return parsed;
 }

@@ -6,7 +6,8 @@ export type Combine = NonNullable<CommandSpec['combine']>;
 /**
  * Several parts' replies made one (a command run per key or per worker, a transaction's reads):
  * summed, listed in part order, one OK, the parts' lists concatenated (KEYS), INFO texts merged,
- * or texts joined (CLIENT LIST). The first error wins.
+ * texts joined (CLIENT LIST), lists made one with no item twice (PUBSUB CHANNELS) or counted so
+ * (PUBSUB NUMPAT), or [name, count ...] lists summed by position (PUBSUB NUMSUB). The first error wins.
  */
 export class Combined {
   sum = 0;
@@ -58,12 +59,41 @@ export class Combined {
         return replies.verbatim(out, this.values.join(''));
       case 'concat':
         return this.encodeConcat(out, replies);
+      case 'union': {
+        const items = this.union();
+        replies.arrayHeader(out, items.size);
+        for (const item of items) replies.bulk(out, item);
+        return;
+      }
+      case 'union-count':
+        return replies.integer(out, this.union().size);
+      case 'pair-sums':
+        return this.encodePairSums(out, replies);
       default:
         replies.arrayHeader(out, this.kinds.length);
         for (let i = 0; i < this.kinds.length; i++) {
           if (this.kinds[i] === ReplyKind.BULK) replies.bulk(out, this.values[i]);
           else replies.nil(out);
         }
+    }
+  }
+
+  /** Every part's items, each once, in the order first seen. */
+  private union(): Set<string> {
+    const items = new Set<string>();
+    for (const list of this.lists) for (const item of list ?? []) if (item !== undefined) items.add(item);
+    return items;
+  }
+
+  /** [name, count, name, count ...] from every part, the counts summed by position: names as bulk strings, counts as integers. */
+  private encodePairSums(out: OutBuffer, replies: ReplyEncoder): void {
+    const first = this.lists.find((list) => list !== undefined) ?? [];
+    replies.arrayHeader(out, first.length);
+    for (let i = 0; i + 1 < first.length; i += 2) {
+      let sum = 0;
+      for (const list of this.lists) sum += Number(list?.[i + 1] ?? 0);
+      replies.bulk(out, first[i] ?? '');
+      replies.integer(out, sum);
     }
   }
 

@@ -1,5 +1,5 @@
 import type * as net from 'node:net';
-import { checkTree, copyArgs, decodeItems, FrameDecoder, FrameEncoder, FrameError, FrameKind, helloVersion, NO_REPLY, ReplyKind, ReplyReader, type Args, type FrameSink, type Items, type OutBuffer } from '@kv/wire';
+import { checkTree, copyArgs, decodeItems, FrameDecoder, FrameEncoder, FrameError, FrameKind, helloVersion, NO_REPLY, PushEncoder, PushReader, ReplyKind, ReplyReader, type Args, type FrameSink, type Items, type OutBuffer } from '@kv/wire';
 import { commandNamed, COMMAND_TABLE_VERSION, FrameReplies } from '@kv/node';
 import { PendingTable } from './pending';
 import type { LinkHost, LinkLike, PeerEvents, Pending } from './types';
@@ -26,11 +26,7 @@ function settleEncodedSafely(slot: Pending, buf: Buffer, start: number, end: num
     slot.settleEncoded!(buf, start, end);
   } catch (err) {
     events.onSettleFault?.(peer, err as Error);
-    try {
-      slot.client.failed(err as Error);
-    } catch {
-      // As in settleSafely.
-    }
+    failQuietly(slot, err as Error);
   }
 }
 
@@ -40,12 +36,15 @@ function settleSafely(slot: Pending, kind: ReplyKind, payload: string, events: P
     slot.settle(kind, payload, items);
   } catch (err) {
     events.onSettleFault?.(peer, err as Error);
-    try {
-      slot.client.failed(err as Error);
-    } catch {
-      // Closing a client cannot be allowed to take the link down either.
-    }
+    failQuietly(slot, err as Error);
   }
+}
+
+/** Fails the slot's client; closing a client cannot be allowed to take the link down either. */
+function failQuietly(slot: Pending, err: Error): void {
+  try {
+    slot.client.failed(err);
+  } catch {}
 }
 
 /**
@@ -57,7 +56,10 @@ function settleSafely(slot: Pending, kind: ReplyKind, payload: string, events: P
 export class PeerLink implements FrameSink, LinkLike {
   readonly requests = new FrameEncoder(FrameKind.REQUEST);
   readonly replies = new FrameReplies();
+  /** This turn's push messages for the peer (Pub/Sub, invalidations ...): no id, no reply. */
+  readonly pushes = new PushEncoder();
   private readonly decoder = new FrameDecoder();
+  private readonly pushReader = new PushReader();
   private readonly replyReader = new ReplyReader();
   private readonly pending = new PendingTable();
   up = false;
@@ -186,22 +188,20 @@ export class PeerLink implements FrameSink, LinkLike {
     this.peers.linkBlocked(-1);
   }
 
-  /** Writes this turn's replies and requests for the peer, in one write. */
+  /** Writes this turn's replies, requests and push messages for the peer, in one write. */
   flush(scratch: OutBuffer): void {
     const replies = this.replies.encoder;
     const requests = this.requests;
+    const pushes = this.pushes.frames;
     if (requests.count > 0) {
       this.frames++;
       this.peers.frameCommands.observe(requests.count);
     }
-    if (replies.count > 0 && requests.count > 0) {
-      replies.finishInto(scratch);
-      requests.finishInto(scratch);
-      this.write(scratch.take());
-      return;
-    }
-    const frame = replies.finish() ?? requests.finish();
-    if (frame !== null) this.write(frame);
+    // One kind is written as its own frame (one copy); several are copied into one write.
+    const kinds = (replies.count > 0 ? 1 : 0) + (requests.count > 0 ? 1 : 0) + (pushes.count > 0 ? 1 : 0);
+    if (kinds === 1) return this.write((replies.finish() ?? requests.finish() ?? pushes.finish())!);
+    for (const frames of [replies, requests, pushes]) frames.finishInto(scratch);
+    if (kinds > 1) this.write(scratch.take());
   }
 
   /**
@@ -213,7 +213,7 @@ export class PeerLink implements FrameSink, LinkLike {
   }
 
   hasOutput(): boolean {
-    return this.requests.count > 0 || this.replies.encoder.count > 0;
+    return this.requests.count > 0 || this.replies.encoder.count > 0 || this.pushes.count > 0;
   }
 
   /** Requests queued or sent on this link and not yet answered. */
@@ -238,6 +238,14 @@ export class PeerLink implements FrameSink, LinkLike {
       if (!this.up) throw new FrameError('request before hello');
       this.peers.node.serveBatch(count, buf, start, end, this.replies, this.id);
       this.peers.scheduleFlush();
+      return;
+    }
+    if (kind === FrameKind.PUSH) {
+      if (!this.up) throw new FrameError('push before hello');
+      const reader = this.pushReader;
+      reader.reset(buf, start, end);
+      // A corrupt message throws FrameError (the link closes); a handler's fault is its own (Peers.pushed).
+      for (let i = 0; i < count; i++) this.peers.pushed(reader.next(), reader.args, this.peer);
       return;
     }
     if (kind === FrameKind.HELLO) {
@@ -297,6 +305,7 @@ export class PeerLink implements FrameSink, LinkLike {
     this.up = false;
     this.requests.discard();
     this.replies.encoder.discard();
+    this.pushes.frames.discard();
     for (const slot of this.pending.drain()) settleSafely(slot, ReplyKind.ERROR, LINK_DOWN, this.peers.events, this.peer);
     for (const { slot } of this.parked) settleSafely(slot, ReplyKind.ERROR, LINK_DOWN, this.peers.events, this.peer);
     this.parked = [];

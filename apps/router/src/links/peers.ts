@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import { FrameError, helloFrame, OutBuffer, type Args } from '@kv/wire';
+import { FrameError, helloFrame, OutBuffer, type Args, type PushEncoder } from '@kv/wire';
 import { COMMAND_TABLE_VERSION, FRAME_BUCKETS, Histogram, type ShardNode } from '@kv/node';
 import { LINK_DOWN, NOT_LINKED, PeerLink } from './link';
-import type { Flushable, LinkHost, PeerEvents, Pending } from './types';
+import type { Flushable, LinkHost, PeerEvents, Pending, PushHandler } from './types';
 import { MAX_WORKERS } from '../primary/shard-map';
 import { readInto } from '../client/read-buffer';
 
@@ -35,6 +35,8 @@ export class Peers implements LinkHost {
   blocked = 0;
   /** Commands per request frame sent, over all links. */
   readonly frameCommands = new Histogram(FRAME_BUCKETS);
+  /** Push messages from peers, by kind (set by whoever sends that kind: pubsub/, tracking/ ...). */
+  private readonly pushHandlers: (PushHandler | undefined)[] = [];
   private readonly flushAll = () => {
     this.flushScheduled = false;
     for (const link of this.links) if (link !== undefined && link.up && link.hasOutput()) link.flush(this.scratch);
@@ -147,6 +149,34 @@ export class Peers implements LinkHost {
     if (link === undefined || link.id !== linkId || !link.usable) return false;
     link.addControl(opcode, args);
     return true;
+  }
+
+  /** Who handles push messages of `kind` from peers (one handler a kind). */
+  onPush(kind: number, handler: PushHandler): void {
+    if (this.pushHandlers[kind] !== undefined) throw new Error(`push kind ${kind} has a handler already`);
+    this.pushHandlers[kind] = handler;
+  }
+
+  /**
+   * Where to add a push message for `peer` (it leaves in that peer's frame at the end of this
+   * turn), or null when its link is down: a push is never owed, so it is then dropped.
+   */
+  pushTo(peer: number): PushEncoder | null {
+    const link = this.links[peer];
+    if (link === undefined || !link.usable) return null;
+    this.scheduleFlush();
+    return link.pushes;
+  }
+
+  /** A push message from a peer: its kind's handler, whose fault (a bug) drops that message only. */
+  pushed(kind: number, args: Args, peer: number): void {
+    const handler = this.pushHandlers[kind];
+    try {
+      if (handler === undefined) throw new Error(`no handler for push kind ${kind}`);
+      handler(args, peer);
+    } catch (err) {
+      this.events.onPushFault?.(peer, kind, err as Error);
+    }
   }
 
   scheduleFlush(): void {

@@ -1,4 +1,4 @@
-import type { Items, ReplyKind, ReplyMode } from '@kv/wire';
+import type { Args, Items, ReplyKind, ReplyMode } from '@kv/wire';
 import type { FrameReplies, Histogram, ShardNode } from '@kv/node';
 
 /** Whose a reply is: a fault while settling it fails this client (or hand-over) only. */
@@ -39,6 +39,8 @@ export interface PeerEvents {
   onSettleFault?(peer: number, error: Error): void;
   /** A reply named no request owed on the link (a bug): it was dropped, the link goes on. */
   onStrayReply?(peer: number, id: number, kind: number): void;
+  /** A push message's handler threw, or no handler takes its kind (a bug): it was dropped, the link goes on. */
+  onPushFault?(peer: number, kind: number, error: Error): void;
 }
 
 /** What a link needs of the worker's set of links (Peers implements it). */
@@ -53,7 +55,12 @@ export interface LinkHost {
   flushDirty(): void;
   /** A link's socket passed LINK_HIGH_WATER unsent (+1) or drained (-1). */
   linkBlocked(change: 1 | -1): void;
+  /** A push message from `peer` (its parts in `args`, valid during the call): handed to its kind's handler. */
+  pushed(kind: number, args: Args, peer: number): void;
 }
+
+/** What handles push messages of one kind from peers (the parts are valid during the call only). */
+export type PushHandler = (args: Args, peer: number) => void;
 
 /** A link as Peers.adopt sees it (PeerLink in link.ts). */
 export interface LinkLike {

@@ -1,5 +1,7 @@
 import type { EncodingLimits, EvictionPolicy } from '@kv/lru';
 import type { RouterSettings } from '../client/host';
+import { outputLimitsText } from '../pubsub/output-limit';
+import { keyspaceEventsText } from '@kv/node';
 
 /** What CONFIG GET reports: the parameters Redis tools such as redis-benchmark ask about. */
 export function configParams(l: RouterSettings, policy: EvictionPolicy, encodings: Readonly<EncodingLimits>): [string, string][] {
@@ -20,5 +22,7 @@ export function configParams(l: RouterSettings, policy: EvictionPolicy, encoding
     ['set-max-intset-entries', String(encodings.setMaxIntsetEntries)],
     ['set-max-listpack-entries', String(encodings.setMaxListpackEntries)],
     ['set-max-listpack-value', String(encodings.setMaxListpackValue)],
+    ['client-output-buffer-limit', outputLimitsText(l.outputLimits)],
+    ['notify-keyspace-events', keyspaceEventsText(l.notifyKeyspaceEvents)],
   ];
 }

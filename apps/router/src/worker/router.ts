@@ -16,6 +16,7 @@ import type { Scripts } from '../coord/scripts';
 import { Here } from '../coord/here';
 import { shardsOwnedBy, type ShardMap } from '../primary/shard-map';
 import type { ClientHost, ClientLike, RouterSettings } from '../client/host';
+import { PubSubHub } from '../pubsub/hub';
 
 export type { RouterSettings };
 
@@ -60,6 +61,8 @@ export class Router implements ClientHost {
   readonly plans: Coordinator;
   /** What runs a transaction or script a peer sends whole (EXECHERE, EVALHERE), for the shards (ShardServices.here). */
   readonly here: Here;
+  /** Its clients' subscriptions, and the delivery of messages to them. */
+  readonly pubsub = new PubSubHub();
   /** Workers that take part in every-worker commands (DBSIZE, KEYS, INFO ...). */
   workers: number;
   mapVersion = 0;
@@ -191,6 +194,7 @@ export class Router implements ClientHost {
     socket.on('end', () => client.closeAfterReplies());
     socket.on('close', () => {
       client.flow.closed = true;
+      client.closed();
       this.conns.delete(client);
       this.settled();
     });

@@ -13,6 +13,9 @@ import { Router } from './router';
 import { shardsOwnedBy } from '../primary/shard-map';
 import { TlsTerminator } from '../client/tls';
 import { workerScripts } from './lua';
+import { KeyspaceNotifier, type NotifierHost } from '../pubsub/keyspace';
+import type { Args, PushEncoder } from '@kv/wire';
+import { PushKind } from '../links/push-kinds';
 
 /** A retiring worker waits this long for its clients to see their last replies and close. */
 const RETIRE_CLOSE_MS = 2000;
@@ -36,6 +39,12 @@ export function runWorker(): void {
   // The shards get their collaborators now; the router's (it is made last: it routes to the shards
   // and links) they reach through `made` once it exists, which is before any request.
   const made: { router: Router | null } = { router: null };
+  const keyspace = new KeyspaceNotifier(limits.notifyKeyspaceEvents, (): NotifierHost => ({
+    hub: made.router!.pubsub,
+    self: index,
+    workers: made.router!.workers,
+    pushTo: (peer: number): PushEncoder | null => made.router!.peers.pushTo(peer),
+  }));
   const node = new ShardNode(shards, settings.config.maxmemory, settings.config['maxmemory-policy'], {
     fault: (message, fields) => log('error', message, { worker: index, ...fields }),
     // Work that waited for a transaction has run: send the replies it produced (after the client
@@ -51,6 +60,8 @@ export function runWorker(): void {
     clientList: (ids) => listClients(made.router!.conns, ids),
     scripts,
     here: () => made.router!.here,
+    pubsub: () => made.router!.pubsub,
+    keyspace,
   });
   const encodings = node.shards.memory.limits;
   encodings.listMaxListpackSize = settings.config['list-max-listpack-size'];
@@ -63,7 +74,9 @@ export function runWorker(): void {
     onCorruptFrame: (peer, error) => log('error', 'corrupt frame from peer', { worker: index, peer, error: error.message }),
     onSettleFault: (peer, error) => log('error', 'a reply from a peer failed its client', { worker: index, peer, error: error.message }),
     onStrayReply: (peer, id, kind) => log('error', 'a reply from a peer matched no request owed: dropped', { worker: index, peer, id, kind }),
+    onPushFault: (peer, kind, error) => log('error', 'a push message from a peer failed: dropped', { worker: index, peer, kind, error: error.message }),
   });
+  peers.onPush(PushKind.MESSAGE, (args: Args) => keyspace.received(args));
   const router = new Router(index, map, node, peers, limits, scripts);
   made.router = router;
   // Set by the primary's password message, sent right after fork, before any client.

@@ -1,0 +1,19 @@
+import { RESP_REPLIES } from '@kv/wire';
+import type { ConnectionContext, ConnectionHandlers } from './context';
+
+/**
+ * RESET, as Redis 6.2+: the connection as if just opened (its MULTI and WATCHes dropped, its
+ * subscriptions ended with no message, RESP2 again, no name, and it must AUTH again if a password
+ * is set), answered +RESET.
+ */
+export const RESET_COMMANDS: ConnectionHandlers = new Map([['RESET', reset]]);
+
+function reset(conn: ConnectionContext): void {
+  conn.tx.discard();
+  conn.tx.watched.clear();
+  conn.pubsub.forget(conn.subs);
+  conn.resp = RESP_REPLIES;
+  conn.name = '';
+  conn.deauthenticate();
+  conn.reply.status('RESET');
+}

@@ -1,0 +1,10 @@
+/**
+ * The kinds of push messages between workers (links/peers.ts `pushTo` and `onPush`; the frame is
+ * @kv/wire's FrameKind.PUSH): each kind is a message that answers no request and gets no reply,
+ * handled on the receiving worker by whoever registered it. A new kind (MONITOR's lines, ...) is
+ * a new number here and one `onPush` where it is handled.
+ */
+export const PushKind = {
+  /** A Pub/Sub message for this worker's subscribers: [channel, message] (a keyspace notification from the key's owner: pubsub/keyspace.ts). */
+  MESSAGE: 1,
+} as const;

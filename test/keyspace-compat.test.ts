@@ -1,0 +1,143 @@
+import * as net from 'node:net';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { startCluster } from '../apps/router/test/harness';
+import { missingTool, Skips } from '../test-support/skip';
+import { sleep, startRedis } from './clients/target';
+import { encode, encodeCommand, parse, type Node } from './compat/resp-raw';
+
+/**
+ * Keyspace notifications against redis-server, for notify-keyspace-events values that together
+ * check every class (CLASSES): a subscriber on one connection (PSUBSCRIBE __key*__:*) while
+ * another runs the same commands on our cluster (2 workers, keys on both) and on redis-server;
+ * after each command both go quiet and the messages the subscriber got are compared. Evictions
+ * are not compared (which key is evicted is each server's LRU's choice): e2e-keyspace covers them.
+ */
+const STEPS: (string | { sleep: number })[] = [
+  'CONFIG GET notify-keyspace-events',
+  'SET s v', 'SET s v2 EX 100', 'SET s v3 KEEPTTL', 'SETNX s x', 'SETNX s2 x', 'APPEND s2 y', 'APPEND s3 y',
+  'INCR n', 'INCRBY n 5', 'DECR n', 'DECRBY n 2', 'INCRBYFLOAT f 1.5', 'INCR s', 'GETSET s2 z', 'SETEX se 100 v', 'PSETEX pe 100000 v',
+  'EXPIRE s 200', 'PEXPIRE s 300000', 'EXPIREAT s 99999999999', 'EXPIRE s 100 NX', 'PERSIST s', 'PERSIST s',
+  'GETEX s EX 50', 'GETEX s PERSIST', 'GETEX s', 'GETDEL s2', 'GETDEL nosuch', 'GET nosuch', 'STRLEN nosuch', 'TTL nosuch', 'TYPE nosuch',
+  'HSET h a 1 b 2', 'HSET h a 1', 'HSETNX h a 9', 'HSETNX h z 9', 'HMSET h y 1', 'HINCRBY h c 1', 'HINCRBYFLOAT h d 1.5', 'HDEL h a', 'HDEL h zz',
+  'HGET h a', 'HGET nosuch a', 'HGETALL nosuch', 'HDEL h b c d y z', 'DEL n f', 'DEL nosuch', 'UNLINK se', 'EXISTS nosuch', 'EXISTS pe',
+  'LPUSH l a b', 'RPUSH l c', 'LPUSHX l d', 'RPUSHX nol d', 'LSET l 0 z', 'LINSERT l BEFORE z y', 'LREM l 1 y', 'LREM l 1 nothere',
+  'LTRIM l 0 1', 'LPOP l', 'RPOP l', 'LPOP nosuch', 'LRANGE nosuch 0 -1', 'RPUSH l2 x', 'RPOP l2',
+  'SADD st a b', 'SADD st a', 'SREM st a', 'SREM st zz', 'SADD sp only', 'SPOP sp', 'SMEMBERS nosuch', 'SPOP nosuch',
+  'MSET {m}1 1 {m}2 2', 'EXPIRE pe 0', 'SET x v PX 300', { sleep: 700 }, 'GET x',
+];
+
+
+/** A raw connection that keeps every frame it gets. */
+class Listener {
+  private buf = Buffer.alloc(0);
+  private frames: Node[] = [];
+  lastData = Date.now();
+
+  constructor(readonly socket: net.Socket) {
+    socket.on('error', () => {});
+    socket.on('data', (chunk: Buffer) => {
+      this.lastData = Date.now();
+      this.buf = Buffer.concat([this.buf, chunk]);
+      for (let at = parse(this.buf); at !== undefined; at = parse(this.buf)) {
+        this.frames.push(at.node);
+        this.buf = this.buf.subarray(at.end);
+      }
+    });
+  }
+
+  static connect(port: number): Promise<Listener> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('error', reject);
+      socket.once('connect', () => resolve(new Listener(socket)));
+    });
+  }
+
+  /** Waits until `n` frames are in (a reply is owed for each command sent). */
+  async waitFor(n: number): Promise<void> {
+    for (let tries = 0; this.frames.length < n && tries < 1000; tries++) await sleep(5);
+  }
+
+  take(): string[] {
+    const out = this.frames.map(encode);
+    this.frames = [];
+    return out;
+  }
+}
+
+/** Waits until neither connection got anything for 50 ms (at least 50 ms after `since`). */
+async function quiet(conns: Listener[], since: number): Promise<void> {
+  for (;;) {
+    await sleep(15);
+    if (Date.now() - Math.max(since, ...conns.map((c) => c.lastData)) >= 50) return;
+  }
+}
+
+/** The subscriber's messages after each step (the commander's replies are compared too). */
+async function play(port: number, setup: string[][]): Promise<string[][]> {
+  const [sub, cmd] = [await Listener.connect(port), await Listener.connect(port)];
+  try {
+    for (const argv of setup) cmd.socket.write(encodeCommand(argv));
+    sub.socket.write(encodeCommand(['PSUBSCRIBE', '__key*__:*']));
+    await Promise.all([cmd.waitFor(setup.length), sub.waitFor(1)]);
+    await quiet([sub, cmd], Date.now());
+    sub.take();
+    cmd.take();
+    const out: string[][] = [];
+    for (const step of STEPS) {
+      if (typeof step !== 'string') {
+        await sleep(step.sleep);
+        continue;
+      }
+      const sent = Date.now();
+      cmd.socket.write(encodeCommand(step.split(' ')));
+      await cmd.waitFor(1);
+      await quiet([sub, cmd], sent);
+      out.push([step, ...cmd.take(), ...sub.take()]);
+    }
+    return out;
+  } finally {
+    sub.socket.destroy();
+    cmd.socket.destroy();
+  }
+}
+
+/**
+ * Three configurations, run at once (each its own cluster and redis-server): every class on both
+ * channel kinds, then two that split the classes between them (K and E too), so an event of the
+ * wrong class or channel shows up where it should not.
+ */
+const CLASSES = ['KEA$mn', 'Eg$', 'Khxmn'];
+
+/** One configuration on both servers: the subscriber's messages after each step, ours then redis-server's. */
+async function compare(classes: string): Promise<[string[][], string[][]]> {
+  const [ours, redis] = await Promise.all([startCluster({ workers: 2, args: ['--notify-keyspace-events', classes, '--admin-port', '-1'] }), startRedis()]);
+  try {
+    return await Promise.all([play(ours.port, []), play(redis.port, [['CONFIG', 'SET', 'notify-keyspace-events', classes]])]);
+  } finally {
+    await Promise.all([ours.stop(), redis.stop()]);
+  }
+}
+
+const t = suite('keyspace-compat: keyspace notifications by class against redis-server (2 workers)');
+const noRedis = missingTool('redis-server');
+if (noRedis !== null) {
+  new Skips('keyspace-compat').all(CLASSES.map((c) => `notify-keyspace-events ${c}`), `${noRedis} (apt-get install redis-server)`);
+} else {
+  const runs = new Map<string, Promise<[string[][], string[][]]>>();
+  t.before(() => {
+    for (const classes of CLASSES) {
+      const run = compare(classes);
+      run.catch(() => {});
+      runs.set(classes, run);
+    }
+  });
+  for (const classes of CLASSES) {
+    t(`notify-keyspace-events ${classes}`, async () => {
+      const [mine, theirs] = await runs.get(classes)!;
+      STEPS.filter((s) => typeof s === 'string').forEach((step, i) => assert.equal(JSON.stringify(mine[i]), JSON.stringify(theirs[i]), `${classes}: ${step}`));
+    });
+  }
+}
+t.run();
