@@ -22,3 +22,4 @@ export { observeGc, gcStats } from './figures/gc';
 export { SampledFigures } from './figures/sampled';
 export { workerFigures, statsText } from './figures/worker';
 export type * from './figures/types';
+export { ENCODINGS } from './commands/encodings';

@@ -61,6 +61,8 @@ export interface WorkerShards<Stats = any> {
   readonly processStats: (() => Stats) | null;
   /** CLIENT LIST's lines for this worker's clients (all, or those of the ids given); null without a worker process. */
   readonly clientList: ((ids: readonly number[] | null) => string) | null;
+  /** CONFIG RESETSTAT: the router's counters back to 0 (the shards' own are reset beside it); null without a router. */
+  readonly resetRouterStats: (() => void) | null;
   /** The worker's script cache (SCRIPTSTORE, SCRIPTDUMP, SCRIPTFLUSH); null without a router. */
   readonly scripts: ScriptStore | null;
   /** What runs an EXECHERE or EVALHERE; null without a router. */
@@ -121,6 +123,7 @@ export interface ShardServices<Stats = any> {
   readonly mapVersion?: () => number;
   readonly processStats?: () => Stats;
   readonly clientList?: (ids: readonly number[] | null) => string;
+  readonly resetRouterStats?: () => void;
   readonly scripts?: ScriptStore;
   /** What runs a transaction or script sent whole (its router's, reached when one comes). */
   readonly here?: () => HereRunner;

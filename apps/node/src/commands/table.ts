@@ -141,6 +141,8 @@ const table: Entry[] = [
   { name: 'STATS', arity: 1, plan: 'connection', keys: NONE, flags: [], textOnly: true, text: TextOp.STATS },
   // CLIENT LIST's step on each worker: its clients' lines (apps/router/src/commands/client.ts)
   { name: 'CLIENTLIST', arity: -1, plan: 'internal', keys: NONE, combine: 'lines', workerHandler: server.clientlist, flags: [] },
+  // CONFIG RESETSTAT's step on each worker (apps/router/src/commands/config.ts)
+  { name: 'RESETSTAT', arity: 1, plan: 'internal', keys: NONE, combine: 'ok', workerHandler: server.resetstat, flags: [] },
   // a handler that misbehaves on purpose, in test clusters only (KV_TEST_FAULTS=1): last, so no other opcode moves
   ...(TEST_FAULTS ? [{ name: 'TESTFAULT', arity: 3, plan: 'one-key', keys: ONE, handler: testFaults.testfault, flags: [] } satisfies Entry] : []),
 ];

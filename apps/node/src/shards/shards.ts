@@ -44,6 +44,7 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
   private readonly hereOf: (() => HereRunner) | null;
   readonly processStats: StatsProvider | null;
   readonly clientList: ((ids: readonly number[] | null) => string) | null;
+  readonly resetRouterStats: (() => void) | null;
   /** Told of a fault that must not happen (a bug): the worker logs it. */
   readonly onFault: (message: string, fields: Record<string, unknown>) => void;
   /** Called after waiting work ran on release, so the worker can flush the replies it produced. */
@@ -59,6 +60,7 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
     this.hereOf = services.here ?? null;
     this.processStats = services.processStats ?? null;
     this.clientList = services.clientList ?? null;
+    this.resetRouterStats = services.resetRouterStats ?? null;
     this.guards = new ReplyGuards((message, fields) => this.onFault(message, fields));
   }
 

@@ -3,6 +3,7 @@ import type { OutBuffer } from '@kv/wire';
 import type { CommandStats } from '@kv/node';
 import type { PlanEnv } from '../coord/env';
 import type { Flushable } from '../links/types';
+import type { WorkerOperator } from '../operator/types';
 
 export interface RouterSettings {
   /** Times the primary restarted this worker index before this process (for STATS and INFO). */
@@ -65,7 +66,8 @@ export interface ClientHost {
   /** Bytes read from and written to clients (Flow.write counts what it writes). */
   readonly net: { input: number; output: number };
   passwordMatches(given: string): boolean;
-  configParams(): [string, string][];
+  /** The settings as they stand (CONFIG GET) and the way to the primary (CONFIG SET, REWRITE). */
+  readonly operator: WorkerOperator;
   statsText(): string;
   /** Feeds a client's bytes to it (counted as read unless `replayed`); whatever goes wrong is that client's alone. */
   receive(client: ClientLike, chunk: Buffer, replayed?: boolean): void;

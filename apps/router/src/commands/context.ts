@@ -4,6 +4,7 @@ import type { Multi } from '../client/multi';
 import type { ClientPlans } from '../client/plans';
 import type { ClientReplies } from '../client/replies';
 import type { PlanEnv } from '../coord/env';
+import type { WorkerOperator } from '../operator/types';
 
 /**
  * What a connection command's handler may use of the client connection that sent it (client/
@@ -27,8 +28,8 @@ export interface ConnectionContext {
   readonly isAuthenticated: boolean;
   /** True when the password is right; the connection may then run anything. */
   authenticate(password: string): boolean;
-  /** The parameters CONFIG GET reports, by Redis's names. */
-  configParams(): [string, string][];
+  /** The worker's settings as they stand (CONFIG GET) and the way to the primary (CONFIG SET, REWRITE). */
+  readonly operator: WorkerOperator;
   /** The connection's MULTI: queued commands and WATCHed keys. */
   readonly tx: Multi;
   /** Starts the plans of its commands over several owners (EXEC, WATCH, SCRIPT LOAD, CLIENT LIST ...). */

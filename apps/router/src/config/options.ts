@@ -24,6 +24,8 @@ export interface Config {
   readonly 'log-level': Level;
   readonly 'client-query-buffer-limit': number;
   readonly 'text-max-line': number;
+  readonly 'hash-max-listpack-entries': number;
+  readonly 'hash-max-listpack-value': number;
   readonly config?: string;
 }
 
@@ -83,9 +85,10 @@ export const OPTIONS: Options = {
   },
   maxmemory: {
     type: 'integer',
+    // At start; CONFIG SET takes any size, as Redis (0: no limit; maxmemory 1 is how Redis's own tests make every write OOM).
     minimum: MB,
     bytes: true,
-    description: 'memory for cached data; defaults to half the memory limit of the container or machine',
+    description: 'memory for cached data; defaults to half the memory limit of the container or machine (CONFIG SET takes any size, 0 for no limit, as Redis)',
     computedDefault: (r) => {
       const memory = r.memory();
       return { value: Math.floor(memory.bytes / 2), source: memory.source };
@@ -194,6 +197,21 @@ export const OPTIONS: Options = {
     enum: LEVELS,
     default: 'info',
     description: 'log lines below this level are dropped, in the primary and every worker',
+  },
+  // Redis's small-encoding thresholds that change what a client sees here (commands/encodings.ts in @kv/node).
+  'hash-max-listpack-entries': {
+    type: 'integer',
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    default: 128,
+    description: "a hash of at most this many fields (and no field or value longer than hash-max-listpack-value) answers HSCAN whole, as Redis's small encoding",
+  },
+  'hash-max-listpack-value': {
+    type: 'integer',
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    default: 64,
+    description: 'longest field or value, in bytes, of a hash HSCAN answers whole (see hash-max-listpack-entries)',
   },
   config: { type: 'string', minLength: 1, description: 'JSON config file setting any other option by its name' },
 };

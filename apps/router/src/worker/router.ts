@@ -4,7 +4,6 @@ import { OutBuffer, SHARD_COUNT } from '@kv/wire';
 import { CommandStats, SampledFigures, statsText, type ProcessStats, type ShardNode } from '@kv/node';
 import { Conn } from '../client/conn';
 import { log } from '../log';
-import { configParams } from './config-params';
 import { READ_BUFFER_BYTES, readInto } from '../client/read-buffer';
 import { DENIED, deniedByProtectedMode } from '../client/protected-mode';
 import { loopDelaySeconds, type EventLoopHistogram, type LoopDelay } from './loop-delay';
@@ -16,6 +15,7 @@ import type { Scripts } from '../coord/scripts';
 import { Here } from '../coord/here';
 import { shardsOwnedBy, type ShardMap } from '../primary/shard-map';
 import type { ClientHost, ClientLike, RouterSettings } from '../client/host';
+import type { WorkerOperator } from '../operator/types';
 
 export type { RouterSettings };
 
@@ -174,10 +174,9 @@ export class Router implements ClientHost {
     }
     socket.setNoDelay(true);
     if (this.limits.tcpKeepalive > 0) socket.setKeepAlive(true, this.limits.tcpKeepalive * 1000);
-    if (this.limits.timeout > 0) {
-      socket.setTimeout(this.limits.timeout * 1000);
-      socket.on('timeout', () => socket.destroy());
-    }
+    // Listened for always: CONFIG SET timeout may set one later.
+    if (this.limits.timeout > 0) socket.setTimeout(this.limits.timeout * 1000);
+    socket.on('timeout', () => socket.destroy());
     // A client that half-closes after its last command still gets every reply it is owed.
     socket.allowHalfOpen = true;
     conn = new Conn(socket, this, this.nextConnId);
@@ -272,9 +271,20 @@ export class Router implements ClientHost {
     });
   }
 
-  /** What CONFIG GET reports (config-params.ts). */
-  configParams(): [string, string][] {
-    return configParams(this.limits, this.node.shards.policy);
+  /** The settings as they stand and the way to the primary (worker/live-settings.ts; set by the worker process). */
+  operator!: WorkerOperator;
+
+  /** CONFIG RESETSTAT on this worker: its counters back to 0 (the shards reset theirs beside it). */
+  resetStats(): void {
+    this.commands = 0;
+    this.refused = 0;
+    this.outputLimitClosed = 0;
+    this.queryLimitClosed = 0;
+    this.authFailures = 0;
+    this.totalConnections = 0;
+    this.net.input = 0;
+    this.net.output = 0;
+    this.commandStats.reset();
   }
 
   /** This worker's state, which the figures table (@kv/node's FIGURES) reads for INFO. */

@@ -13,6 +13,8 @@ import { Router } from './router';
 import { shardsOwnedBy } from '../primary/shard-map';
 import { TlsTerminator } from '../client/tls';
 import { workerScripts } from './lua';
+import { LiveSettings } from './live-settings';
+import { PrimaryAsks } from '../operator/asks';
 
 /** A retiring worker waits this long for its clients to see their last replies and close. */
 const RETIRE_CLOSE_MS = 2000;
@@ -28,15 +30,15 @@ function send(message: WorkerMessage): void {
  * start-up and shutdown.
  */
 export function runWorker(): void {
-  const { index, map, peerPath, settings } = readWorkerEnv(process.env);
+  const { index, map, peerPath, settings: atStart } = readWorkerEnv(process.env);
 
   const shards = shardsOwnedBy(map.owners, index);
-  const limits = routerSettings(settings);
+  const limits = routerSettings(atStart);
   const scripts = workerScripts(index, limits.luaTimeLimit, limits.restarts);
   // The shards get their collaborators now; the router's (it is made last: it routes to the shards
   // and links) they reach through `made` once it exists, which is before any request.
   const made: { router: Router | null } = { router: null };
-  const node = new ShardNode(shards, settings.config.maxmemory, settings.config['maxmemory-policy'], {
+  const node = new ShardNode(shards, atStart.config.maxmemory, atStart.config['maxmemory-policy'], {
     fault: (message, fields) => log('error', message, { worker: index, ...fields }),
     // Work that waited for a transaction has run: send the replies it produced (after the client
     // read running now, if any: Peers.deferFlushes).
@@ -51,6 +53,7 @@ export function runWorker(): void {
     clientList: (ids) => listClients(made.router!.conns, ids),
     scripts,
     here: () => made.router!.here,
+    resetRouterStats: () => made.router!.resetStats(),
   });
   // A worker a resize adds is not in the map yet, but links to every worker below it.
   const peers = new Peers(index, Math.max(map.workers, index + 1), node, {
@@ -61,6 +64,14 @@ export function runWorker(): void {
   });
   const router = new Router(index, map, node, peers, limits, scripts);
   made.router = router;
+  // CONFIG SET and REWRITE are the primary's to make: asked over the cluster channel.
+  const asks = new PrimaryAsks((id, ask) => {
+    if (!process.connected) return false;
+    send({ t: 'ask', id, ask });
+    return true;
+  });
+  const settings = new LiveSettings(atStart.config, router, (ask) => asks.ask(ask));
+  router.operator = settings;
   // Set by the primary's password message, sent right after fork, before any client.
   let passwordKnown = false;
   // Active expiry: reclaim keys nobody reads again, a little at a time (Redis's hz 10); and the
@@ -126,6 +137,14 @@ export function runWorker(): void {
         return;
       case 'tls':
         tlsClients = new TlsTerminator(message.pem, index);
+        return;
+      // CONFIG SET or a reload, made by the primary: applied here, then confirmed.
+      case 'config':
+        settings.apply(message.change);
+        send({ t: 'applied', id: message.id });
+        return;
+      case 'answer':
+        asks.answer(message.id, message.error);
         return;
       case 'shutdown':
         void router.drain().then(() => send({ t: 'drained' }));

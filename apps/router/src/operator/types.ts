@@ -1,0 +1,19 @@
+import type { OptionChange, ParamValues } from '../config/params';
+
+/**
+ * What a worker asks the primary to do for a client's command (the answer comes back with the
+ * same id): change settings everywhere (CONFIG SET), or write them to the config file (CONFIG
+ * REWRITE).
+ */
+export type OperatorAsk = { op: 'config-set'; change: OptionChange } | { op: 'config-rewrite' };
+
+/**
+ * A worker's operator side as its clients' commands see it (worker/live-settings.ts implements
+ * it): the settings as they stand, and the way to the primary. A leaf of interfaces: client/ and
+ * commands/ import it without a cycle.
+ */
+export interface WorkerOperator {
+  readonly settings: ParamValues;
+  /** Asks the primary; resolves with undefined when done, or the error to answer. */
+  ask(ask: OperatorAsk): Promise<string | undefined>;
+}
