@@ -76,6 +76,7 @@ export class Conn implements ClientLike, Flushable, OrderClient {
   ready(): void {
     const running = this.plans.running;
     if (running !== null) running.check();
+    this.plans.checkEarlier();
     this.host.peers.markDirty(this);
   }
 

@@ -1,10 +1,16 @@
 import type { OutBuffer } from '@kv/wire';
 import { PlanReply, type Plan, type PlanSink } from '../coord/plan';
 
+/** Where an ask's reply goes: a client's plans, which also say when its earlier replies are all done. */
+export interface AskSink extends PlanSink {
+  whenEarlierAnswered(go: () => void): void;
+}
+
 /**
  * A client's command the primary answers (CONFIG SET, CONFIG REWRITE): OK once the primary says
- * it is done, or the error it gives. The client's later commands wait for it (`blocks`), so a
- * command sent after CONFIG SET runs under the new settings, as in Redis.
+ * it is done, or the error it gives. It is asked once the client's earlier commands are answered
+ * (one forwarded to another worker must not meet the new settings there), and the client's later
+ * commands wait for it (`blocks`): each runs under the settings it was sent under, as in Redis.
  */
 export class AskPlan implements Plan {
   readonly blocks = true;
@@ -12,7 +18,7 @@ export class AskPlan implements Plan {
   private readonly reply: PlanReply;
 
   constructor(
-    sink: PlanSink,
+    private readonly sink: AskSink,
     /** Sends the ask; resolves with undefined when done, or Redis's error text. */
     private readonly asking: () => Promise<string | undefined>,
     /** Writes out replies made ready outside a client's read (owners.flushReplies). */
@@ -30,7 +36,11 @@ export class AskPlan implements Plan {
   }
 
   start(): void {
+    this.sink.whenEarlierAnswered(() => this.ask());
     this.reply.wait();
+  }
+
+  private ask(): void {
     void this.asking().then((error) => {
       try {
         this.error = error;

@@ -22,6 +22,8 @@ export interface RuntimeDeps {
  */
 export class RuntimeConfig {
   private current: Config;
+  /** What the start or the latest reload read: a reload applies what differs from it. */
+  private lastLoaded: Config;
 
   constructor(
     /** The settings at start: CONFIG REWRITE writes what differs from them. */
@@ -29,6 +31,7 @@ export class RuntimeConfig {
     private readonly deps: RuntimeDeps,
   ) {
     this.current = started;
+    this.lastLoaded = started;
   }
 
   get config(): Config {
@@ -53,10 +56,15 @@ export class RuntimeConfig {
     );
   }
 
-  /** The config file reloaded (SIGUSR2): the settable options it changes are applied as a CONFIG SET's. */
+  /**
+   * The config file reloaded (SIGUSR2): each settable option whose loaded value differs from the
+   * previous load (start or reload) is applied as a CONFIG SET's; one the file, flags and
+   * environment left as they were keeps what CONFIG SET made it.
+   */
   reload(loaded: Config): void {
     const change: OptionChange = {};
-    for (const key of SETTABLE_OPTIONS) if (loaded[key] !== this.current[key]) change[key] = loaded[key] as number | string;
+    for (const key of SETTABLE_OPTIONS) if (loaded[key] !== this.lastLoaded[key]) change[key] = loaded[key] as number | string;
+    this.lastLoaded = loaded;
     if (Object.keys(change).length === 0) return;
     this.set(change, (error) => {
       if (error !== undefined) log('error', 'SIGUSR2: settings not all applied', { error });
