@@ -197,7 +197,7 @@ export interface CommandSpec {
    * none exists (`write-new`: MSETNX).
    */
   readonly atomic?: 'read' | 'write' | 'write-new';
-  /** Its later steps go out only once earlier ones answered (MSETNX's writes after its checks): an EXEC waits for it before its next command. */
+  /** Its later steps go out only once earlier ones answered (MSETNX's writes after its checks; CONFIG SET's change, made by the primary): an EXEC waits for it before its next command. */
   readonly rounds?: boolean;
   /** A script run by its body (EVAL, EVAL_RO) or by its sha1 (EVALSHA, EVALSHA_RO). */
   readonly script?: 'body' | 'sha';

@@ -64,7 +64,7 @@ function connect(password: string | null): { conn: Conn; socket: FakeSocket; hos
     outputLimitClosed: 0,
     net: { input: 0, output: 0 },
     passwordMatches: (given) => given === password,
-    operator: { settings: {} as never, ask: async () => undefined },
+    operator: { settings: {} as never, apply: () => {}, ask: async () => undefined },
     statsText: () => 'STAT x 1\r\nEND\r\n',
     receive: (client: ClientLike, chunk: Buffer) => client.onData(chunk),
     settled: () => {},

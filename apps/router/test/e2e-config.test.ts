@@ -97,6 +97,17 @@ t('each command runs under the settings it was sent under, on either worker', as
   assert.equal(await c0.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru', 'maxmemory', '32mb'), 'OK');
 });
 
+t('inside MULTI, the commands after CONFIG SET see it: keys of its own worker only, and of both', async () => {
+  const [c0] = clients;
+  const keys = keysPerShard('cfg-multi-', shardOfString).slice(0, 4);
+  for (const [own, timeout] of [[[keys[0], keys[2]], '41'], [[keys[0], keys[1]], '42']] as const) {
+    const replies = await c0.pipeline([['MULTI'], ['SET', own[0], 'v'], ['CONFIG', 'SET', 'timeout', timeout], ['CONFIG', 'GET', 'timeout'], ['SET', own[1], 'v'], ['EXEC']]);
+    assert.equal(replies[5], ['OK', 'OK', ['timeout', timeout], 'OK'], own.join(' '));
+  }
+  for (const c of clients) assert.equal(await c.call('CONFIG', 'GET', 'timeout'), ['timeout', '42']);
+  assert.equal(await c0.call('CONFIG', 'SET', 'timeout', '300'), 'OK');
+});
+
 t('a lowered maxmemory evicts down to it (allkeys-lru), on every worker', async () => {
   const [c0] = clients;
   const value = 'x'.repeat(1000);

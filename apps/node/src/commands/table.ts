@@ -132,7 +132,8 @@ const table: Entry[] = [
   { name: 'HELLO', arity: -1, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'] },
   { name: 'CLIENT', arity: -2, plan: 'connection', keys: NONE, flags: [] },
   { name: 'COMMAND', arity: -1, plan: 'connection', keys: NONE, flags: [] },
-  { name: 'CONFIG', arity: -2, plan: 'connection', keys: NONE, flags: [] },
+  // rounds: an EXEC sends what follows a CONFIG SET once the primary has made it
+  { name: 'CONFIG', arity: -2, plan: 'connection', keys: NONE, flags: [], rounds: true },
   { name: 'TIME', arity: 1, plan: 'connection', keys: NONE, flags: F, inScript: true },
   { name: 'AUTH', arity: -2, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], text: TextOp.AUTH },
   // a shard handed to another worker by a live resize

@@ -82,7 +82,12 @@ function set(conn: ConnectionContext, args: Args): void {
     Object.assign(change, made);
   }
   const { operator } = conn;
-  conn.plans.start(new AskPlan(conn.plans, () => operator.ask({ op: 'config-set', change }), () => conn.env.owners.flushReplies()));
+  // Applied here first: the commands after it that run on this worker (an EXEC's, with no hold) see it at once.
+  const asking = () => {
+    operator.apply(change);
+    return operator.ask({ op: 'config-set', change });
+  };
+  conn.plans.start(new AskPlan(conn.plans, asking, () => conn.env.owners.flushReplies()));
 }
 
 /** CONFIG RESETSTAT: every worker's counters back to 0 (the internal RESETSTAT on each). */

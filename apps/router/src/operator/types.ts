@@ -14,6 +14,8 @@ export type OperatorAsk = { op: 'config-set'; change: OptionChange } | { op: 'co
  */
 export interface WorkerOperator {
   readonly settings: ParamValues;
+  /** Applies a change on this worker now (the asking worker's own commands see it at once; the primary's broadcast applies it again, to no effect). */
+  apply(change: OptionChange): void;
   /** Asks the primary; resolves with undefined when done, or the error to answer. */
   ask(ask: OperatorAsk): Promise<string | undefined>;
 }
