@@ -174,6 +174,18 @@ const ENTRIES: Record<string, Entry> = {
   }],
   CONFIG: ['A container for server configuration commands', '2.0.0', 'server', '', {
     'config|get': ['Get the values of configuration parameters', '2.0.0', 'server', 'block:parameter{multiple}(string:parameter)'],
+    'config|set': ['Set configuration parameters to the given values', '2.0.0', 'server', 'block:parameter_value{multiple}(string:parameter string:value)'],
+    'config|resetstat': ['Reset the stats returned by INFO', '2.0.0', 'server'],
+    'config|rewrite': ['Rewrite the configuration file with the in memory configuration', '2.8.0', 'server'],
+    'config|help': ['Show helpful text about the different subcommands', '5.0.0', 'server'],
+  }],
+  MEMORY: ['A container for memory diagnostics commands', '4.0.0', 'server', '', {
+    'memory|usage': ['Estimate the memory usage of a key', '4.0.0', 'server', 'key:key integer:count@SAMPLES{optional}'],
+    'memory|stats': ['Show memory usage details', '4.0.0', 'server'],
+    'memory|doctor': ['Outputs memory problems report', '4.0.0', 'server'],
+    'memory|malloc-stats': ['Show allocator internal stats', '4.0.0', 'server'],
+    'memory|purge': ['Ask the allocator to release memory', '4.0.0', 'server'],
+    'memory|help': ['Show helpful text about the different subcommands', '4.0.0', 'server'],
   }],
   TIME: ['Return the current server time', '2.6.0', 'server'],
 };

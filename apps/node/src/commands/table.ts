@@ -7,6 +7,7 @@ import * as hashScan from './hash-scan';
 import * as hashes from './hashes';
 import * as info from './info';
 import * as keys from './keys';
+import * as memory from './memory';
 import * as scan from './scan';
 import * as scripting from './scripting';
 import * as server from './server';
@@ -142,6 +143,9 @@ const table: Entry[] = [
   { name: 'STATS', arity: 1, plan: 'connection', keys: NONE, flags: [], textOnly: true, text: TextOp.STATS },
   // CLIENT LIST's step on each worker: its clients' lines (apps/router/src/commands/client.ts)
   { name: 'CLIENTLIST', arity: -1, plan: 'internal', keys: NONE, combine: 'lines', workerHandler: server.clientlist, flags: [] },
+  // MEMORY (apps/router/src/commands/memory.ts): USAGE's step on the key's owner
+  { name: 'MEMORY', arity: -2, plan: 'connection', keys: NONE, flags: [] },
+  { name: 'MEMORYUSAGE', arity: 2, plan: 'internal', keys: NONE, handler: memory.memoryUsage, flags: [] },
   // CONFIG RESETSTAT's step on each worker (apps/router/src/commands/config.ts)
   { name: 'RESETSTAT', arity: 1, plan: 'internal', keys: NONE, combine: 'ok', workerHandler: server.resetstat, flags: [] },
   // a handler that misbehaves on purpose, in test clusters only (KV_TEST_FAULTS=1): last, so no other opcode moves
