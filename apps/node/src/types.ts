@@ -63,6 +63,8 @@ export interface WorkerShards<Stats = any> {
   readonly clientList: ((ids: readonly number[] | null) => string) | null;
   /** CONFIG RESETSTAT: the router's counters back to 0 (the shards' own are reset beside it); null without a router. */
   readonly resetRouterStats: (() => void) | null;
+  /** The worker's slow log (its router's); null without a router. */
+  readonly slowlog: SlowCommands | null;
   /** The worker's script cache (SCRIPTSTORE, SCRIPTDUMP, SCRIPTFLUSH); null without a router. */
   readonly scripts: ScriptStore | null;
   /** What runs an EXECHERE or EVALHERE; null without a router. */
@@ -104,6 +106,19 @@ export interface ScriptStore {
   flush(): void;
 }
 
+/**
+ * A worker's slow log (SLOWLOG), kept by its router (apps/router/src/operator/slowlog.ts): the
+ * commands its clients ran here, and those run here for a peer's clients (timed by ShardNode).
+ */
+export interface SlowCommands {
+  /** Microseconds from which a command is kept; negative: none. */
+  readonly thresholdMicros: number;
+  /** A command run here for worker `source`'s client took `micros`. */
+  ranForPeer(spec: CommandSpec, args: Args, micros: number, source: number): void;
+  /** SLOWLOGSTEP GET count | LEN | RESET: this worker's part of SLOWLOG. */
+  step(args: Args, reply: ReplySink): void;
+}
+
 /** Runs a one-key command on the store of the shard owning its key. */
 export type Handler = (store: Lru, args: Args, reply: ReplySink) => void;
 /** Runs a command over every shard a worker owns; `from` is the peer link it came on (-1: this worker's own client or coordinator). */
@@ -124,6 +139,8 @@ export interface ShardServices<Stats = any> {
   readonly processStats?: () => Stats;
   readonly clientList?: (ids: readonly number[] | null) => string;
   readonly resetRouterStats?: () => void;
+  /** The router's slow log (reached when one comes: the router is made after the shards). */
+  readonly slowlog?: () => SlowCommands;
   readonly scripts?: ScriptStore;
   /** What runs a transaction or script sent whole (its router's, reached when one comes). */
   readonly here?: () => HereRunner;
@@ -209,6 +226,11 @@ export interface CommandSpec {
   readonly writes: boolean;
   /** From `flags`: it only reads (`readonly`; for a script: EVAL_RO, EVALSHA_RO). */
   readonly readOnly: boolean;
+  /**
+   * Arguments SLOWLOG shows as `(redacted)`, as Redis hides passwords: all after the name
+   * (`args`: AUTH), or the two after an `AUTH` argument (`after-auth`: HELLO).
+   */
+  readonly redact?: 'args' | 'after-auth';
   /** From `flags`: a script may not call it (`noscript`). */
   readonly noScript: boolean;
 }

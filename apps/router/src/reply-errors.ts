@@ -102,6 +102,12 @@ export const ROUTER_ERRORS = replyErrors({
   unknownHere: { code: 'UNKNOWN_HERE', text: 'ERR unknown command' },
   noPlan: { code: 'NO_PLAN', text: (name: string) => `ERR command ${name} has no plan over several owners` },
   noHandler: { code: 'NO_HANDLER', text: (name: string) => `ERR unknown command '${name.toLowerCase()}'` },
+  subcommandSyntax: {
+    code: 'SUBCOMMAND_SYNTAX',
+    text: (given: string, container: string) => `ERR unknown subcommand or wrong number of arguments for '${given.slice(0, 128)}'. Try ${container} HELP.`,
+    probe: { command: ['SLOWLOG', 'GET', '1', '2'], args: ['GET', 'SLOWLOG'] },
+  },
+  slowlogCount: { code: 'SLOWLOG_COUNT', text: 'ERR count should be greater than or equal to -1', probe: { command: ['SLOWLOG', 'GET', '-2'] } },
   // CONFIG (commands/config.ts): Redis 7.0's config.c texts, then this server's own.
   configUnknownOption: {
     code: 'CONFIG_UNKNOWN_OPTION',

@@ -179,6 +179,12 @@ const ENTRIES: Record<string, Entry> = {
     'config|rewrite': ['Rewrite the configuration file with the in memory configuration', '2.8.0', 'server'],
     'config|help': ['Show helpful text about the different subcommands', '5.0.0', 'server'],
   }],
+  SLOWLOG: ['A container for slow log commands', '2.2.12', 'server', '', {
+    'slowlog|get': ['Get the slow log\'s entries', '2.2.12', 'server', 'integer:count{optional}'],
+    'slowlog|len': ['Get the slow log\'s length', '2.2.12', 'server'],
+    'slowlog|reset': ['Clear all entries from the slow log', '2.2.12', 'server'],
+    'slowlog|help': ['Show helpful text about the different subcommands', '6.2.0', 'server'],
+  }],
   MEMORY: ['A container for memory diagnostics commands', '4.0.0', 'server', '', {
     'memory|usage': ['Estimate the memory usage of a key', '4.0.0', 'server', 'key:key integer:count@SAMPLES{optional}'],
     'memory|stats': ['Show memory usage details', '4.0.0', 'server'],

@@ -40,3 +40,10 @@ export function resetstat(shards: WorkerShards, _args: Args, reply: ReplySink): 
   shards.resetRouterStats?.();
   reply.ok();
 }
+
+/** SLOWLOGSTEP GET count | LEN | RESET (internal: SLOWLOG's step on every worker), answered by the router's slow log. */
+export function slowlogStep(shards: WorkerShards, args: Args, reply: ReplySink): void {
+  const slowlog = shards.slowlog;
+  if (slowlog === null) return reply.error(ERR.noRouter);
+  slowlog.step(args, reply);
+}

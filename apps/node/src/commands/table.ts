@@ -130,19 +130,22 @@ const table: Entry[] = [
   { name: 'ECHO', arity: 2, plan: 'connection', keys: NONE, flags: F, inScript: true },
   { name: 'QUIT', arity: -1, plan: 'connection', keys: NONE, unqueued: true, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'] },
   { name: 'SELECT', arity: 2, plan: 'connection', keys: NONE, flags: F },
-  { name: 'HELLO', arity: -1, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'] },
+  { name: 'HELLO', arity: -1, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], redact: 'after-auth' },
   { name: 'CLIENT', arity: -2, plan: 'connection', keys: NONE, flags: [] },
   { name: 'COMMAND', arity: -1, plan: 'connection', keys: NONE, flags: [] },
   // rounds: an EXEC sends what follows a CONFIG SET once the primary has made it
   { name: 'CONFIG', arity: -2, plan: 'connection', keys: NONE, flags: [], rounds: true },
   { name: 'TIME', arity: 1, plan: 'connection', keys: NONE, flags: F, inScript: true },
-  { name: 'AUTH', arity: -2, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], text: TextOp.AUTH },
+  { name: 'AUTH', arity: -2, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], text: TextOp.AUTH, redact: 'args' },
   // a shard handed to another worker by a live resize
   { name: 'SHARDIMPORT', arity: -3, plan: 'internal', keys: NONE, workerHandler: handover.shardimport, flags: [] },
   // the text protocol's STATS, answered by the router (listed so that its calls are counted)
   { name: 'STATS', arity: 1, plan: 'connection', keys: NONE, flags: [], textOnly: true, text: TextOp.STATS },
   // CLIENT LIST's step on each worker: its clients' lines (apps/router/src/commands/client.ts)
   { name: 'CLIENTLIST', arity: -1, plan: 'internal', keys: NONE, combine: 'lines', workerHandler: server.clientlist, flags: [] },
+  // SLOWLOG (apps/router/src/commands/slowlog.ts) and its step on every worker
+  { name: 'SLOWLOG', arity: -2, plan: 'connection', keys: NONE, flags: [] },
+  { name: 'SLOWLOGSTEP', arity: -2, plan: 'internal', keys: NONE, workerHandler: server.slowlogStep, flags: [] },
   // MEMORY (apps/router/src/commands/memory.ts): USAGE's step on the key's owner
   { name: 'MEMORY', arity: -2, plan: 'connection', keys: NONE, flags: [] },
   { name: 'MEMORYUSAGE', arity: 2, plan: 'internal', keys: NONE, handler: memory.memoryUsage, flags: [] },

@@ -1,7 +1,7 @@
 import type { EvictionPolicy } from '@kv/lru';
 import { shardOf, shardOfString, type Args } from '@kv/wire';
 import type { ProcessStats, StatsProvider } from '../commands/info';
-import type { CommandSpec, HereRunner, ReplySink, ScriptStore, ShardServices, WorkerShards } from '../types';
+import type { CommandSpec, HereRunner, ReplySink, ScriptStore, ShardServices, SlowCommands, WorkerShards } from '../types';
 import { ERR } from '../errors';
 import { WaitingLine } from './line';
 import { ReplyGuards } from './once';
@@ -45,6 +45,7 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
   readonly processStats: StatsProvider | null;
   readonly clientList: ((ids: readonly number[] | null) => string) | null;
   readonly resetRouterStats: (() => void) | null;
+  private readonly slowlogOf: (() => SlowCommands) | null;
   /** Told of a fault that must not happen (a bug): the worker logs it. */
   readonly onFault: (message: string, fields: Record<string, unknown>) => void;
   /** Called after waiting work ran on release, so the worker can flush the replies it produced. */
@@ -61,7 +62,12 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
     this.processStats = services.processStats ?? null;
     this.clientList = services.clientList ?? null;
     this.resetRouterStats = services.resetRouterStats ?? null;
+    this.slowlogOf = services.slowlog ?? null;
     this.guards = new ReplyGuards((message, fields) => this.onFault(message, fields));
+  }
+
+  get slowlog(): SlowCommands | null {
+    return this.slowlogOf === null ? null : this.slowlogOf();
   }
 
   get here(): HereRunner | null {

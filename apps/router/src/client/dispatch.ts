@@ -1,6 +1,6 @@
-import { QUERY_BUFFER_LIMIT_ERROR, shardOf, TEXT_REPLIES, TextOp, WIRE_ERR, type Args, type RespSink, type TextSink } from '@kv/wire';
+import { copyArgs, QUERY_BUFFER_LIMIT_ERROR, shardOf, TEXT_REPLIES, TextOp, WIRE_ERR, type Args, type RespSink, type TextSink } from '@kv/wire';
 import { arityOk, COMMANDS, lookup, statIndex, UNKNOWN_OPCODE, type CommandSpec } from '@kv/node';
-import { runConnectionCommand, unknownCommand } from '../commands';
+import { address, runConnectionCommand, unknownCommand } from '../commands';
 import type { PlanEnv } from '../coord/env';
 import { ShareScript } from '../coord/script-share';
 import { log } from '../log';
@@ -86,8 +86,33 @@ export class Dispatcher implements TextSink, RespSink {
     if (spec === undefined) return this.refuse(unknownCommand(args), false);
     if (!arityOk(spec, args.count)) return this.refuse(REPLY_ERRORS.arity(spec.name), spec.runsQueue === true);
     session.info.command = spec;
+    session.info.refused = false;
     if (tx.active && spec.unqueued !== true) return tx.queue(args) ? this.queued(spec, args) : reply.error(REPLY_ERRORS.queueFull);
     this.dispatch(spec, args);
+    this.timeSlow(spec, args, this.parts.timer.started);
+  }
+
+  /**
+   * SLOWLOG, where the command ran: answered at once, it is timed from `started` to now; a plan's
+   * owed reply (MGET over workers, EXEC with holds, a script) when it is written, with a copy of
+   * its arguments; a one-key command forwarded is timed by its owner. Kept when slow, with its
+   * client's address and name. EXEC itself is not, its commands are, as in Redis.
+   */
+  private timeSlow(spec: CommandSpec, args: Args, started: number): void {
+    const slowlog = this.parts.host.slowlog;
+    const { session, timer } = this.parts;
+    if (slowlog.thresholdMicros < 0 || spec.runsQueue === true || session.info.refused) return;
+    const handed = timer.handed;
+    if (handed !== null) {
+      if (spec.plan === 'one-key') return;
+      const copy = copyArgs(args);
+      handed.slow = (ms) => {
+        if (slowlog.thresholdMicros >= 0 && ms * 1000 >= slowlog.thresholdMicros) slowlog.add(spec, copy, ms * 1000, clientOf(session));
+      };
+      return;
+    }
+    const micros = (performance.now() - started) * 1000;
+    if (micros >= slowlog.thresholdMicros) slowlog.add(spec, args, micros, clientOf(session));
   }
 
   respProtocolError(message: string): void {
@@ -104,7 +129,11 @@ export class Dispatcher implements TextSink, RespSink {
   /** A command EXEC runs: as if just sent, its reply in its place in the reply order. */
   runQueued(args: Args): void {
     this.parts.reply.replies = this.parts.session.resp;
-    this.dispatch(lookup(args)!, args);
+    const spec = lookup(args)!;
+    const started = this.parts.host.slowlog.thresholdMicros >= 0 ? performance.now() : 0;
+    this.parts.timer.handed = null;
+    this.dispatch(spec, args);
+    if (started > 0) this.timeSlow(spec, args, started);
   }
 
   private dispatch(spec: CommandSpec, args: Args): void {
@@ -141,4 +170,9 @@ export class Dispatcher implements TextSink, RespSink {
     tx.refused();
     reply.error(message);
   }
+}
+
+/** A client as its slow log entries name it. */
+function clientOf(session: Session): { addr: string; name: string } {
+  return { addr: address(session.socket.remoteAddress, session.socket.remotePort), name: session.name };
 }

@@ -48,6 +48,8 @@ export class OwedReply implements Pending, Place {
   /** The command's place in CommandStats, and when it started (performance.now), to time its reply; NO_STAT: none (a push). */
   stat = NO_STAT;
   started = 0;
+  /** SLOWLOG's check of the command, told how long its reply took (ms) when written; null: none. */
+  slow: ((ms: number) => void) | null = null;
 
   constructor(private readonly order: ReplyOrder) {}
 
@@ -65,6 +67,7 @@ export class OwedReply implements Pending, Place {
     this.payload = '';
     this.done = false;
     this.stat = NO_STAT;
+    this.slow = null;
   }
 
   settle(kind: ReplyKind, payload: string, items?: Items): void {
@@ -239,6 +242,7 @@ export class ReplyOrder {
     while (this.head < this.count && entries[this.head].done) {
       const item = entries[this.head++];
       if (item.stat !== NO_STAT) stats.done(item.stat, now - item.started);
+      if (item.slow !== null) item.slow(now - item.started);
       out.bytes(held.buf, from, item.pos);
       item.encode(out);
       from = item.pos;

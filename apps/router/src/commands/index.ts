@@ -7,7 +7,7 @@ import { REPLY_ERRORS } from '../reply-errors';
 import { SCRIPTING_COMMANDS } from './scripting';
 import { TRANSACTION_COMMANDS } from './transaction';
 
-export { setClientName } from './client';
+export { address, setClientName } from './client';
 export type { ConnectionContext, ConnectionHandler } from './context';
 
 /** Every family's handlers of the table's `connection` commands, by name. */
@@ -30,6 +30,7 @@ export function runConnectionCommand(conn: ConnectionContext, spec: CommandSpec,
   if (handler === undefined) return conn.reply.error(REPLY_ERRORS.noHandler(spec.name));
   // A container command's handler names its subcommand (CLIENT LIST's cmd=client|list).
   conn.info.subcommand = '';
+  conn.info.refused = false;
   handler(conn, args);
 }
 

@@ -1,19 +1,21 @@
 import { RESP_COMMANDS, type CommandSpec } from '@kv/node';
 import { config } from './config';
 import { memory } from './memory';
+import { slowlog } from './slowlog';
 import type { Args } from '@kv/wire';
 import { commandDocs } from './docs';
 import type { ConnectionContext, ConnectionHandlers } from './context';
 import { subcommand } from './subcommand';
 
 /**
- * Redis's server group, answered by the router: COMMAND, CONFIG (config.ts), MEMORY (memory.ts), TIME. A new one is a table
+ * Redis's server group, answered by the router: COMMAND, CONFIG (config.ts), MEMORY (memory.ts), SLOWLOG (slowlog.ts), TIME. A new one is a table
  * entry (apps/node/src/commands/table.ts, plan `connection`) and a handler here.
  */
 export const SERVER_COMMANDS: ConnectionHandlers = new Map([
   ['COMMAND', command],
   ['CONFIG', config],
   ['MEMORY', memory],
+  ['SLOWLOG', slowlog],
   ['TIME', time],
 ]);
 

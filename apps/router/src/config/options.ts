@@ -24,6 +24,8 @@ export interface Config {
   readonly 'log-level': Level;
   readonly 'client-query-buffer-limit': number;
   readonly 'text-max-line': number;
+  readonly 'slowlog-log-slower-than': number;
+  readonly 'slowlog-max-len': number;
   readonly 'hash-max-listpack-entries': number;
   readonly 'hash-max-listpack-value': number;
   readonly config?: string;
@@ -197,6 +199,21 @@ export const OPTIONS: Options = {
     enum: LEVELS,
     default: 'info',
     description: 'log lines below this level are dropped, in the primary and every worker',
+  },
+  'slowlog-log-slower-than': {
+    type: 'integer',
+    minimum: -1,
+    maximum: Number.MAX_SAFE_INTEGER,
+    default: 10_000,
+    description: 'microseconds a command runs (where it runs: its client\'s worker, or the owner of its key) from which SLOWLOG keeps it; -1: none, 0: every command (as Redis)',
+  },
+  'slowlog-max-len': {
+    type: 'integer',
+    minimum: 0,
+    // An entry keeps at most 32 arguments of 128 bytes: this bounds a worker's slow log to about 400 MB at worst.
+    maximum: 100_000,
+    default: 128,
+    description: 'entries SLOWLOG keeps on each worker (SLOWLOG GET merges the workers\', newest first)',
   },
   // Redis's small-encoding thresholds that change what a client sees here (commands/encodings.ts in @kv/node).
   'hash-max-listpack-entries': {

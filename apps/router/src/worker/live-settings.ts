@@ -27,6 +27,7 @@ export class LiveSettings implements WorkerOperator {
   ) {
     this.values = Object.freeze({ ...config });
     this.applyEncodings();
+    this.applySlowlog();
   }
 
   get settings(): ParamValues {
@@ -65,6 +66,12 @@ export class LiveSettings implements WorkerOperator {
     }
     if (change['log-level'] !== undefined) setLogLevel(v['log-level'] as Level);
     this.applyEncodings();
+    this.applySlowlog();
+  }
+
+  private applySlowlog(): void {
+    this.router.slowlog.thresholdMicros = this.values['slowlog-log-slower-than'];
+    this.router.slowlog.setMaxLen(this.values['slowlog-max-len']);
   }
 
   private applyEncodings(): void {

@@ -16,6 +16,7 @@ import { Here } from '../coord/here';
 import { shardsOwnedBy, type ShardMap } from '../primary/shard-map';
 import type { ClientHost, ClientLike, RouterSettings } from '../client/host';
 import type { WorkerOperator } from '../operator/types';
+import { SlowLog } from '../operator/slowlog';
 
 export type { RouterSettings };
 
@@ -42,6 +43,8 @@ export class Router implements ClientHost {
   readonly net = { input: 0, output: 0 };
   /** Ops a second, the memory peak and avg_ttl, sampled every 100 ms by the worker process. */
   readonly sampled: SampledFigures;
+  /** Commands run on this worker for slowlog-log-slower-than or more (SLOWLOG). */
+  readonly slowlog: SlowLog;
   /** Calls and latency by command and protocol (counted by Conn). */
   readonly commandStats = new CommandStats();
   private passwordDigest: Buffer | null;
@@ -76,6 +79,7 @@ export class Router implements ClientHost {
     readonly scripts: Scripts,
   ) {
     this.workers = map.workers;
+    this.slowlog = new SlowLog(self);
     this.sampled = new SampledFigures(node.shards);
     this.owners = new Owners(self, node, peers);
     this.plans = new Coordinator(this.owners, scripts, () => this.workers, true);
@@ -276,14 +280,8 @@ export class Router implements ClientHost {
 
   /** CONFIG RESETSTAT on this worker: its counters back to 0 (the shards reset theirs beside it). */
   resetStats(): void {
-    this.commands = 0;
-    this.refused = 0;
-    this.outputLimitClosed = 0;
-    this.queryLimitClosed = 0;
-    this.authFailures = 0;
-    this.totalConnections = 0;
-    this.net.input = 0;
-    this.net.output = 0;
+    this.commands = this.refused = this.outputLimitClosed = this.queryLimitClosed = this.authFailures = this.totalConnections = 0;
+    this.net.input = this.net.output = 0;
     this.commandStats.reset();
   }
 

@@ -54,6 +54,7 @@ export function runWorker(): void {
     scripts,
     here: () => made.router!.here,
     resetRouterStats: () => made.router!.resetStats(),
+    slowlog: () => made.router!.slowlog,
   });
   // A worker a resize adds is not in the map yet, but links to every worker below it.
   const peers = new Peers(index, Math.max(map.workers, index + 1), node, {
