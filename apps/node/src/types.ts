@@ -233,4 +233,6 @@ export interface CommandSpec {
   readonly redact?: 'args' | 'after-auth';
   /** From `flags`: a script may not call it (`noscript`). */
   readonly noScript: boolean;
+  /** From `flags`: MULTI may not queue it (`no_multi`: SHUTDOWN), as Redis refuses it. */
+  readonly noMulti: boolean;
 }

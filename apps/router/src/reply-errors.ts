@@ -108,6 +108,9 @@ export const ROUTER_ERRORS = replyErrors({
     probe: { command: ['SLOWLOG', 'GET', '1', '2'], args: ['GET', 'SLOWLOG'] },
   },
   slowlogCount: { code: 'SLOWLOG_COUNT', text: 'ERR count should be greater than or equal to -1', probe: { command: ['SLOWLOG', 'GET', '-2'] } },
+  notInMulti: { code: 'NOT_IN_MULTI', text: 'ERR Command not allowed inside a transaction', probe: { before: [['MULTI']], command: ['SHUTDOWN'] } },
+  noShutdown: { code: 'NO_SHUTDOWN', text: 'ERR No shutdown in progress.', probe: { command: ['SHUTDOWN', 'ABORT'] } },
+  shutdownFailed: { code: 'SHUTDOWN_FAILED', text: 'ERR Errors trying to SHUTDOWN. Check logs.', why: "redis-server gives it when its save fails; here SHUTDOWN SAVE without FORCE (nothing can be saved): e2e-shutdown-command checks it" },
   // CONFIG (commands/config.ts): Redis 7.0's config.c texts, then this server's own.
   configUnknownOption: {
     code: 'CONFIG_UNKNOWN_OPTION',

@@ -179,6 +179,12 @@ const ENTRIES: Record<string, Entry> = {
     'config|rewrite': ['Rewrite the configuration file with the in memory configuration', '2.8.0', 'server'],
     'config|help': ['Show helpful text about the different subcommands', '5.0.0', 'server'],
   }],
+  SHUTDOWN: [
+    'Synchronously save the dataset to disk and then shut down the server',
+    '1.0.0',
+    'server',
+    'oneof:nosave_save{optional}(pure-token:nosave@NOSAVE pure-token:save@SAVE) pure-token:now@NOW{optional} pure-token:force@FORCE{optional} pure-token:abort@ABORT{optional}',
+  ],
   SLOWLOG: ['A container for slow log commands', '2.2.12', 'server', '', {
     'slowlog|get': ['Get the slow log\'s entries', '2.2.12', 'server', 'integer:count{optional}'],
     'slowlog|len': ['Get the slow log\'s length', '2.2.12', 'server'],

@@ -87,6 +87,7 @@ export class Dispatcher implements TextSink, RespSink {
     if (!arityOk(spec, args.count)) return this.refuse(REPLY_ERRORS.arity(spec.name), spec.runsQueue === true);
     session.info.command = spec;
     session.info.refused = false;
+    if (tx.active && spec.noMulti) return this.refuse(REPLY_ERRORS.notInMulti, false);
     if (tx.active && spec.unqueued !== true) return tx.queue(args) ? this.queued(spec, args) : reply.error(REPLY_ERRORS.queueFull);
     this.dispatch(spec, args);
     this.timeSlow(spec, args, this.parts.timer.started);

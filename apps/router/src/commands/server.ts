@@ -1,6 +1,7 @@
 import { RESP_COMMANDS, type CommandSpec } from '@kv/node';
 import { config } from './config';
 import { memory } from './memory';
+import { shutdown } from './shutdown';
 import { slowlog } from './slowlog';
 import type { Args } from '@kv/wire';
 import { commandDocs } from './docs';
@@ -8,7 +9,7 @@ import type { ConnectionContext, ConnectionHandlers } from './context';
 import { subcommand } from './subcommand';
 
 /**
- * Redis's server group, answered by the router: COMMAND, CONFIG (config.ts), MEMORY (memory.ts), SLOWLOG (slowlog.ts), TIME. A new one is a table
+ * Redis's server group, answered by the router: COMMAND, CONFIG (config.ts), MEMORY (memory.ts), SLOWLOG (slowlog.ts), SHUTDOWN (shutdown.ts), TIME. A new one is a table
  * entry (apps/node/src/commands/table.ts, plan `connection`) and a handler here.
  */
 export const SERVER_COMMANDS: ConnectionHandlers = new Map([
@@ -16,6 +17,7 @@ export const SERVER_COMMANDS: ConnectionHandlers = new Map([
   ['CONFIG', config],
   ['MEMORY', memory],
   ['SLOWLOG', slowlog],
+  ['SHUTDOWN', shutdown],
   ['TIME', time],
 ]);
 

@@ -23,6 +23,8 @@ export class AskPlan implements Plan {
     private readonly asking: () => Promise<string | undefined>,
     /** Writes out replies made ready outside a client's read (owners.flushReplies). */
     private readonly flush: () => void,
+    /** Done with no error: no reply, and then this (SHUTDOWN: the client reads nothing more, its connection closes). */
+    private readonly silentOk: (() => void) | null = null,
   ) {
     this.reply = new PlanReply(sink, this);
   }
@@ -44,6 +46,7 @@ export class AskPlan implements Plan {
     void this.asking().then((error) => {
       try {
         this.error = error;
+        if (error === undefined) this.silentOk?.();
         this.reply.complete();
         this.flush();
       } catch (err) {
@@ -54,6 +57,6 @@ export class AskPlan implements Plan {
 
   encode(out: OutBuffer): void {
     if (this.error !== undefined) this.reply.replies.error(out, this.error);
-    else this.reply.replies.ok(out);
+    else if (this.silentOk === null) this.reply.replies.ok(out);
   }
 }

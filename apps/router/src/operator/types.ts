@@ -2,10 +2,10 @@ import type { OptionChange, ParamValues } from '../config/params';
 
 /**
  * What a worker asks the primary to do for a client's command (the answer comes back with the
- * same id): change settings everywhere (CONFIG SET), or write them to the config file (CONFIG
- * REWRITE).
+ * same id): change settings everywhere (CONFIG SET), write them to the config file (CONFIG
+ * REWRITE), or stop the server as SIGTERM does (SHUTDOWN).
  */
-export type OperatorAsk = { op: 'config-set'; change: OptionChange } | { op: 'config-rewrite' };
+export type OperatorAsk = { op: 'config-set'; change: OptionChange } | { op: 'config-rewrite' } | { op: 'shutdown' };
 
 /**
  * A worker's operator side as its clients' commands see it (worker/live-settings.ts implements

@@ -144,7 +144,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
       case 'done':
         return control.done(index, message);
       case 'ask':
-        return handleAsk({ runtime, answer: (i, id, error) => pool.slots[i].worker?.send({ t: 'answer', id, error }) }, index, message.id, message.ask);
+        return handleAsk({ runtime, answer: (i, id, error) => pool.slots[i].worker?.send({ t: 'answer', id, error }), shutdown: () => shutdown.start(0) }, index, message.id, message.ask);
       case 'applied':
         return broadcasts.applied(index, message.id);
       case 'fatal':
