@@ -111,12 +111,14 @@ export interface ScriptStore {
  * commands its clients ran here, and those run here for a peer's clients (timed by ShardNode).
  */
 export interface SlowCommands {
-  /** Microseconds from which a command is kept; negative: none. */
-  readonly thresholdMicros: number;
-  /** A command run here for worker `source`'s client took `micros`. */
+  /** SLOWLOG or LATENCY wants commands timed. */
+  readonly timing: boolean;
+  /** A command run here for worker `source`'s client took `micros` (kept if slow, a latency event if past its threshold). */
   ranForPeer(spec: CommandSpec, args: Args, micros: number, source: number): void;
   /** SLOWLOGSTEP GET count | LEN | RESET: this worker's part of SLOWLOG. */
   step(args: Args, reply: ReplySink): void;
+  /** LATENCYSTEP ALL | RESET [event ...]: this worker's part of LATENCY (JSON). */
+  latencyStep(args: Args, reply: ReplySink): void;
 }
 
 /** Runs a one-key command on the store of the shard owning its key. */
@@ -235,4 +237,6 @@ export interface CommandSpec {
   readonly noScript: boolean;
   /** From `flags`: MULTI may not queue it (`no_multi`: SHUTDOWN), as Redis refuses it. */
   readonly noMulti: boolean;
+  /** From `flags`: Redis's `fast` (LATENCY's `fast-command` event rather than `command`). */
+  readonly fast: boolean;
 }

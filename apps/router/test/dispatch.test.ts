@@ -3,7 +3,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CommandStats, COMMANDS, RESP_COMMANDS, statIndex, type CommandSpec } from '@kv/node';
 import { OutBuffer } from '@kv/wire';
-import { SlowLog } from '../src/operator/slowlog';
+import { CommandTiming } from '../src/operator/timing';
 import { Conn } from '../src/client/conn';
 import type { ClientHost, ClientLike, RouterSettings } from '../src/client/host';
 import { Coordinator } from '../src/coord/coordinator';
@@ -66,7 +66,7 @@ function connect(password: string | null): { conn: Conn; socket: FakeSocket; hos
     net: { input: 0, output: 0 },
     passwordMatches: (given) => given === password,
     operator: { settings: {} as never, apply: () => {}, ask: async () => undefined },
-    slowlog: new SlowLog(0),
+    timing: new CommandTiming(0),
     statsText: () => 'STAT x 1\r\nEND\r\n',
     receive: (client: ClientLike, chunk: Buffer) => client.onData(chunk),
     settled: () => {},

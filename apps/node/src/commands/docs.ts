@@ -185,6 +185,13 @@ const ENTRIES: Record<string, Entry> = {
     'server',
     'oneof:nosave_save{optional}(pure-token:nosave@NOSAVE pure-token:save@SAVE) pure-token:now@NOW{optional} pure-token:force@FORCE{optional} pure-token:abort@ABORT{optional}',
   ],
+  LATENCY: ['A container for latency diagnostics commands', '2.8.13', 'server', '', {
+    'latency|latest': ['Return the latest latency samples for all events.', '2.8.13', 'server'],
+    'latency|history': ['Return timestamp-latency samples for the event.', '2.8.13', 'server', 'string:event'],
+    'latency|reset': ['Reset latency data for one or more events.', '2.8.13', 'server', 'string:event{optional,multiple}'],
+    'latency|doctor': ['Return a human readable latency analysis report.', '2.8.13', 'server'],
+    'latency|help': ['Show helpful text about the different subcommands.', '2.8.13', 'server'],
+  }],
   SLOWLOG: ['A container for slow log commands', '2.2.12', 'server', '', {
     'slowlog|get': ['Get the slow log\'s entries', '2.2.12', 'server', 'integer:count{optional}'],
     'slowlog|len': ['Get the slow log\'s length', '2.2.12', 'server'],

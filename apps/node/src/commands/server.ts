@@ -47,3 +47,10 @@ export function slowlogStep(shards: WorkerShards, args: Args, reply: ReplySink):
   if (slowlog === null) return reply.error(ERR.noRouter);
   slowlog.step(args, reply);
 }
+
+/** LATENCYSTEP ALL | RESET [event ...] (internal: LATENCY's step on every worker), answered by the router's latency monitor. */
+export function latencyStep(shards: WorkerShards, args: Args, reply: ReplySink): void {
+  const slowlog = shards.slowlog;
+  if (slowlog === null) return reply.error(ERR.noRouter);
+  slowlog.latencyStep(args, reply);
+}

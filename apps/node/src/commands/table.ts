@@ -30,7 +30,7 @@ const NONE: KeyPositions = [0, 0, 0];
 
 type KeyPositions = readonly [firstKey: number, lastKey: number, step: number];
 /** One entry as written below: `keys` becomes firstKey/lastKey/step; the booleans read from `flags` are filled in. */
-type Entry = Omit<CommandSpec, 'opcode' | 'firstKey' | 'lastKey' | 'step' | 'noAuth' | 'writes' | 'readOnly' | 'noScript' | 'noMulti'> & { readonly keys: KeyPositions };
+type Entry = Omit<CommandSpec, 'opcode' | 'firstKey' | 'lastKey' | 'step' | 'noAuth' | 'writes' | 'readOnly' | 'noScript' | 'noMulti' | 'fast'> & { readonly keys: KeyPositions };
 
 /**
  * Every command, connection commands included: the one registry. The router checks arity and
@@ -145,6 +145,9 @@ const table: Entry[] = [
   { name: 'CLIENTLIST', arity: -1, plan: 'internal', keys: NONE, combine: 'lines', workerHandler: server.clientlist, flags: [] },
   // SHUTDOWN (apps/router/src/commands/shutdown.ts): the primary stops the server as on SIGTERM
   { name: 'SHUTDOWN', arity: -1, plan: 'connection', keys: NONE, flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'] },
+  // LATENCY (apps/router/src/commands/latency.ts) and its step on every worker
+  { name: 'LATENCY', arity: -2, plan: 'connection', keys: NONE, flags: [] },
+  { name: 'LATENCYSTEP', arity: -2, plan: 'internal', keys: NONE, workerHandler: server.latencyStep, flags: [] },
   // SLOWLOG (apps/router/src/commands/slowlog.ts) and its step on every worker
   { name: 'SLOWLOG', arity: -2, plan: 'connection', keys: NONE, flags: [] },
   { name: 'SLOWLOGSTEP', arity: -2, plan: 'internal', keys: NONE, workerHandler: server.slowlogStep, flags: [] },
@@ -169,6 +172,7 @@ export const COMMANDS: readonly CommandSpec[] = table.map(({ keys: [firstKey, la
     readOnly: entry.flags.includes('readonly'),
     noScript: entry.flags.includes('noscript'),
     noMulti: entry.flags.includes('no_multi'),
+    fast: entry.flags.includes('fast'),
   }),
 );
 

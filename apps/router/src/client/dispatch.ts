@@ -1,6 +1,6 @@
 import { copyArgs, QUERY_BUFFER_LIMIT_ERROR, shardOf, TEXT_REPLIES, TextOp, WIRE_ERR, type Args, type RespSink, type TextSink } from '@kv/wire';
 import { arityOk, COMMANDS, lookup, statIndex, UNKNOWN_OPCODE, type CommandSpec } from '@kv/node';
-import { address, runConnectionCommand, unknownCommand } from '../commands';
+import { runConnectionCommand, unknownCommand } from '../commands';
 import type { PlanEnv } from '../coord/env';
 import { ShareScript } from '../coord/script-share';
 import { log } from '../log';
@@ -90,30 +90,25 @@ export class Dispatcher implements TextSink, RespSink {
     if (tx.active && spec.noMulti) return this.refuse(REPLY_ERRORS.notInMulti, false);
     if (tx.active && spec.unqueued !== true) return tx.queue(args) ? this.queued(spec, args) : reply.error(REPLY_ERRORS.queueFull);
     this.dispatch(spec, args);
-    this.timeSlow(spec, args, this.parts.timer.started);
+    this.timeCommand(spec, args, this.parts.timer.started);
   }
 
   /**
-   * SLOWLOG, where the command ran: answered at once, it is timed from `started` to now; a plan's
-   * owed reply (MGET over workers, EXEC with holds, a script) when it is written, with a copy of
-   * its arguments; a one-key command forwarded is timed by its owner. Kept when slow, with its
-   * client's address and name. EXEC itself is not, its commands are, as in Redis.
+   * SLOWLOG and LATENCY, where the command ran: answered at once, it is timed from `started` to
+   * now; a plan's owed reply (MGET over workers, EXEC with holds, a script) when it is written,
+   * with a copy of its arguments; a one-key command forwarded is timed by its owner, and its wait
+   * here is LATENCY's forwarded-command. EXEC itself is not timed, its commands are, as in Redis.
    */
-  private timeSlow(spec: CommandSpec, args: Args, started: number): void {
-    const slowlog = this.parts.host.slowlog;
+  private timeCommand(spec: CommandSpec, args: Args, started: number): void {
+    const timing = this.parts.host.timing;
     const { session, timer } = this.parts;
-    if (slowlog.thresholdMicros < 0 || spec.runsQueue === true || session.info.refused) return;
+    if (!timing.timing || spec.runsQueue === true || session.info.refused) return;
     const handed = timer.handed;
-    if (handed !== null) {
-      if (spec.plan === 'one-key') return;
+    if (handed === null) return timing.ran(spec, args, (performance.now() - started) * 1000, session);
+    if (spec.plan !== 'one-key') {
       const copy = copyArgs(args);
-      handed.slow = (ms) => {
-        if (slowlog.thresholdMicros >= 0 && ms * 1000 >= slowlog.thresholdMicros) slowlog.add(spec, copy, ms * 1000, clientOf(session));
-      };
-      return;
-    }
-    const micros = (performance.now() - started) * 1000;
-    if (micros >= slowlog.thresholdMicros) slowlog.add(spec, args, micros, clientOf(session));
+      handed.slow = (ms) => timing.ran(spec, copy, ms * 1000, session);
+    } else if (timing.latency.thresholdMs > 0) handed.slow = timing.forwarded;
   }
 
   respProtocolError(message: string): void {
@@ -131,10 +126,10 @@ export class Dispatcher implements TextSink, RespSink {
   runQueued(args: Args): void {
     this.parts.reply.replies = this.parts.session.resp;
     const spec = lookup(args)!;
-    const started = this.parts.host.slowlog.thresholdMicros >= 0 ? performance.now() : 0;
+    const started = this.parts.host.timing.timing ? performance.now() : 0;
     this.parts.timer.handed = null;
     this.dispatch(spec, args);
-    if (started > 0) this.timeSlow(spec, args, started);
+    if (started > 0) this.timeCommand(spec, args, started);
   }
 
   private dispatch(spec: CommandSpec, args: Args): void {
@@ -171,9 +166,4 @@ export class Dispatcher implements TextSink, RespSink {
     tx.refused();
     reply.error(message);
   }
-}
-
-/** A client as its slow log entries name it. */
-function clientOf(session: Session): { addr: string; name: string } {
-  return { addr: address(session.socket.remoteAddress, session.socket.remotePort), name: session.name };
 }

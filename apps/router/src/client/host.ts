@@ -4,7 +4,7 @@ import type { CommandStats } from '@kv/node';
 import type { PlanEnv } from '../coord/env';
 import type { Flushable } from '../links/types';
 import type { WorkerOperator } from '../operator/types';
-import type { SlowLog } from '../operator/slowlog';
+import type { CommandTiming } from '../operator/timing';
 
 export interface RouterSettings {
   /** Times the primary restarted this worker index before this process (for STATS and INFO). */
@@ -69,8 +69,8 @@ export interface ClientHost {
   passwordMatches(given: string): boolean;
   /** The settings as they stand (CONFIG GET) and the way to the primary (CONFIG SET, REWRITE). */
   readonly operator: WorkerOperator;
-  /** Commands run here that took slowlog-log-slower-than or more (SLOWLOG). */
-  readonly slowlog: SlowLog;
+  /** Commands timed for SLOWLOG and LATENCY. */
+  readonly timing: CommandTiming;
   statsText(): string;
   /** Feeds a client's bytes to it (counted as read unless `replayed`); whatever goes wrong is that client's alone. */
   receive(client: ClientLike, chunk: Buffer, replayed?: boolean): void;

@@ -1,5 +1,6 @@
 import { RESP_COMMANDS, type CommandSpec } from '@kv/node';
 import { config } from './config';
+import { latency } from './latency';
 import { memory } from './memory';
 import { shutdown } from './shutdown';
 import { slowlog } from './slowlog';
@@ -9,7 +10,7 @@ import type { ConnectionContext, ConnectionHandlers } from './context';
 import { subcommand } from './subcommand';
 
 /**
- * Redis's server group, answered by the router: COMMAND, CONFIG (config.ts), MEMORY (memory.ts), SLOWLOG (slowlog.ts), SHUTDOWN (shutdown.ts), TIME. A new one is a table
+ * Redis's server group, answered by the router: COMMAND, CONFIG (config.ts), MEMORY (memory.ts), SLOWLOG (slowlog.ts), SHUTDOWN (shutdown.ts), LATENCY (latency.ts), TIME. A new one is a table
  * entry (apps/node/src/commands/table.ts, plan `connection`) and a handler here.
  */
 export const SERVER_COMMANDS: ConnectionHandlers = new Map([
@@ -18,6 +19,7 @@ export const SERVER_COMMANDS: ConnectionHandlers = new Map([
   ['MEMORY', memory],
   ['SLOWLOG', slowlog],
   ['SHUTDOWN', shutdown],
+  ['LATENCY', latency],
   ['TIME', time],
 ]);
 

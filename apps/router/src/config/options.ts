@@ -26,6 +26,7 @@ export interface Config {
   readonly 'text-max-line': number;
   readonly 'slowlog-log-slower-than': number;
   readonly 'slowlog-max-len': number;
+  readonly 'latency-monitor-threshold': number;
   readonly 'hash-max-listpack-entries': number;
   readonly 'hash-max-listpack-value': number;
   readonly config?: string;
@@ -214,6 +215,13 @@ export const OPTIONS: Options = {
     maximum: 100_000,
     default: 128,
     description: 'entries SLOWLOG keeps on each worker (SLOWLOG GET merges the workers\', newest first)',
+  },
+  'latency-monitor-threshold': {
+    type: 'integer',
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    default: 0,
+    description: 'milliseconds from which LATENCY records an event (a command, a forwarded command\'s wait, an event-loop stall, an expiry pass); 0: off (as Redis)',
   },
   // Redis's small-encoding thresholds that change what a client sees here (commands/encodings.ts in @kv/node).
   'hash-max-listpack-entries': {

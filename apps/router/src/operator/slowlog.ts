@@ -1,5 +1,5 @@
 import type { Args } from '@kv/wire';
-import type { CommandSpec, ReplySink, SlowCommands } from '@kv/node';
+import type { CommandSpec, ReplySink } from '@kv/node';
 
 /** Redis's SLOWLOG_ENTRY_MAX_ARGC and SLOWLOG_ENTRY_MAX_STRING: what an entry keeps of a command. */
 const MAX_ARGS = 32;
@@ -21,7 +21,7 @@ export interface SlowClient {
  * dispatch.ts), the owner times a command a peer forwarded (ShardNode.runOne; the client is the
  * peer's, so the entry names that worker). SLOWLOG GET merges every worker's, newest first.
  */
-export class SlowLog implements SlowCommands {
+export class SlowLog {
   /** Negative: none kept. */
   thresholdMicros = 10_000;
   private maxLen = 128;
@@ -42,10 +42,6 @@ export class SlowLog implements SlowCommands {
     const at = performance.timeOrigin + performance.now();
     this.entries.push([this.count++ * 16 + this.worker, Math.floor(at / 1000), Math.floor(micros), keptArgs(args, redacted(spec, args)), client.addr, client.name, at]);
     if (this.entries.length > this.maxLen) this.entries.shift();
-  }
-
-  ranForPeer(spec: CommandSpec, args: Args, micros: number, source: number): void {
-    this.add(spec, args, micros, { addr: '', name: `worker-${source}` });
   }
 
   /** SLOWLOGSTEP GET count (this worker's newest `count`, -1 all, as JSON) | LEN | RESET. */

@@ -27,7 +27,7 @@ export class LiveSettings implements WorkerOperator {
   ) {
     this.values = Object.freeze({ ...config });
     this.applyEncodings();
-    this.applySlowlog();
+    this.applyTiming();
   }
 
   get settings(): ParamValues {
@@ -66,12 +66,14 @@ export class LiveSettings implements WorkerOperator {
     }
     if (change['log-level'] !== undefined) setLogLevel(v['log-level'] as Level);
     this.applyEncodings();
-    this.applySlowlog();
+    this.applyTiming();
   }
 
-  private applySlowlog(): void {
-    this.router.slowlog.thresholdMicros = this.values['slowlog-log-slower-than'];
-    this.router.slowlog.setMaxLen(this.values['slowlog-max-len']);
+  private applyTiming(): void {
+    const { slowlog, latency } = this.router.timing;
+    slowlog.thresholdMicros = this.values['slowlog-log-slower-than'];
+    slowlog.setMaxLen(this.values['slowlog-max-len']);
+    latency.thresholdMs = this.values['latency-monitor-threshold'];
   }
 
   private applyEncodings(): void {

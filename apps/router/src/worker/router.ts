@@ -16,7 +16,7 @@ import { Here } from '../coord/here';
 import { shardsOwnedBy, type ShardMap } from '../primary/shard-map';
 import type { ClientHost, ClientLike, RouterSettings } from '../client/host';
 import type { WorkerOperator } from '../operator/types';
-import { SlowLog } from '../operator/slowlog';
+import { CommandTiming } from '../operator/timing';
 
 export type { RouterSettings };
 
@@ -43,8 +43,8 @@ export class Router implements ClientHost {
   readonly net = { input: 0, output: 0 };
   /** Ops a second, the memory peak and avg_ttl, sampled every 100 ms by the worker process. */
   readonly sampled: SampledFigures;
-  /** Commands run on this worker for slowlog-log-slower-than or more (SLOWLOG). */
-  readonly slowlog: SlowLog;
+  /** Commands timed for SLOWLOG and LATENCY (operator/timing.ts). */
+  readonly timing: CommandTiming;
   /** Calls and latency by command and protocol (counted by Conn). */
   readonly commandStats = new CommandStats();
   private passwordDigest: Buffer | null;
@@ -79,7 +79,7 @@ export class Router implements ClientHost {
     readonly scripts: Scripts,
   ) {
     this.workers = map.workers;
-    this.slowlog = new SlowLog(self);
+    this.timing = new CommandTiming(self);
     this.sampled = new SampledFigures(node.shards);
     this.owners = new Owners(self, node, peers);
     this.plans = new Coordinator(this.owners, scripts, () => this.workers, true);

@@ -54,7 +54,7 @@ export function runWorker(): void {
     scripts,
     here: () => made.router!.here,
     resetRouterStats: () => made.router!.resetStats(),
-    slowlog: () => made.router!.slowlog,
+    slowlog: () => made.router!.timing,
   });
   // A worker a resize adds is not in the map yet, but links to every worker below it.
   const peers = new Peers(index, Math.max(map.workers, index + 1), node, {
@@ -77,8 +77,14 @@ export function runWorker(): void {
   let passwordKnown = false;
   // Active expiry: reclaim keys nobody reads again, a little at a time (Redis's hz 10); and the
   // figures Redis samples as often (ops a second, the memory peak, avg_ttl).
+  // Each pass also tells LATENCY of a stalled event loop (the pass came late) and a long expiry pass.
+  let lastPass = performance.now();
   setInterval(() => {
+    const start = performance.now();
+    router.timing.latency.add('event-loop', start - lastPass - 100);
     node.shards.expireCycle(2);
+    lastPass = performance.now();
+    router.timing.latency.add('expire-cycle', lastPass - start);
     router.sampled.sample(router.commands, Date.now());
   }, 100).unref();
   // Garbage collections (count, time, longest pause) for INFO, /stats and /metrics.
