@@ -121,6 +121,7 @@ const NOT_COMMAND_NAMES: readonly [file: string, literal: string, why: string][]
   ['apps/router/src/commands/client.ts', "'INFO'", 'the CLIENT INFO subcommand'],
   ['apps/router/src/commands/server.ts', "'INFO'", 'the COMMAND INFO subcommand'],
   ['apps/router/src/commands/connection.ts', "'AUTH'", "HELLO's AUTH option"],
+  ['apps/router/src/operator/slowlog.ts', "'AUTH'", "HELLO's AUTH option, whose arguments SLOWLOG redacts"],
   ['apps/router/src/commands/scripting.ts', "'EXISTS'", 'the SCRIPT EXISTS subcommand'],
   ['apps/router/src/admin/admin.ts', "'GET'", 'an HTTP method'],
   ['apps/router/src/admin/workers.ts', "'GET'", 'an HTTP method'],

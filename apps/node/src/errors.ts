@@ -74,6 +74,7 @@ export const NODE_ERRORS = replyErrors({
   badImportEntry: { code: 'BAD_IMPORT_ENTRY', text: 'ERR bad entry in a shard import' },
   importDidNotFit: { code: 'IMPORT_DID_NOT_FIT', text: (refused: number) => `ERR ${refused} entries did not fit` },
   unknownTestFault: { code: 'UNKNOWN_TEST_FAULT', text: 'ERR unknown test fault' },
+  noRouter: { code: 'NO_ROUTER', text: 'ERR this worker has no router to answer it' },
 });
 
 /** The texts, by name, as the handlers answer them. */

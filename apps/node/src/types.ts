@@ -66,6 +66,10 @@ export interface WorkerShards<Stats = any> {
   readonly processStats: (() => Stats) | null;
   /** CLIENT LIST's lines for this worker's clients (all, or those of the ids given); null without a worker process. */
   readonly clientList: ((ids: readonly number[] | null) => string) | null;
+  /** CONFIG RESETSTAT: the router's counters back to 0 (the shards' own are reset beside it); null without a router. */
+  readonly resetRouterStats: (() => void) | null;
+  /** The worker's slow log (its router's); null without a router. */
+  readonly slowlog: SlowCommands | null;
   /** The worker's script cache (SCRIPTSTORE, SCRIPTDUMP, SCRIPTFLUSH); null without a router. */
   readonly scripts: ScriptStore | null;
   /** What runs an EXECHERE or EVALHERE; null without a router. */
@@ -133,7 +137,8 @@ export interface KeyEvent {
  * event on the key buf[start, end) to the subscribers of every worker.
  */
 export interface KeyspaceEvents {
-  readonly flags: number;
+  /** Set by CONFIG SET notify-keyspace-events (then ShardSet.keyspaceFlagsChanged). */
+  flags: number;
   fire(type: number, event: string, buf: Uint8Array, start: number, end: number): void;
 }
 
@@ -144,6 +149,21 @@ export interface ScriptStore {
   /** Every script, as kind and body pairs (a worker that starts copies them). */
   dump(): string[];
   flush(): void;
+}
+
+/**
+ * A worker's slow log (SLOWLOG), kept by its router (apps/router/src/operator/slowlog.ts): the
+ * commands its clients ran here, and those run here for a peer's clients (timed by ShardNode).
+ */
+export interface SlowCommands {
+  /** SLOWLOG or LATENCY wants commands timed. */
+  readonly timing: boolean;
+  /** A command run here for worker `source`'s client took `micros` (kept if slow, a latency event if past its threshold). */
+  ranForPeer(spec: CommandSpec, args: Args, micros: number, source: number): void;
+  /** SLOWLOGSTEP GET count | LEN | RESET: this worker's part of SLOWLOG. */
+  step(args: Args, reply: ReplySink): void;
+  /** LATENCYSTEP ALL | RESET [event ...]: this worker's part of LATENCY (JSON). */
+  latencyStep(args: Args, reply: ReplySink): void;
 }
 
 /** Runs a one-key command on the store of the shard owning its key. */
@@ -165,6 +185,9 @@ export interface ShardServices<Stats = any> {
   readonly mapVersion?: () => number;
   readonly processStats?: () => Stats;
   readonly clientList?: (ids: readonly number[] | null) => string;
+  readonly resetRouterStats?: () => void;
+  /** The router's slow log (reached when one comes: the router is made after the shards). */
+  readonly slowlog?: () => SlowCommands;
   readonly scripts?: ScriptStore;
   /** What runs a transaction or script sent whole (its router's, reached when one comes). */
   readonly here?: () => HereRunner;
@@ -244,7 +267,7 @@ export interface CommandSpec {
    * none exists (`write-new`: MSETNX).
    */
   readonly atomic?: 'read' | 'write' | 'write-new';
-  /** Its later steps go out only once earlier ones answered (MSETNX's writes after its checks): an EXEC waits for it before its next command. */
+  /** Its later steps go out only once earlier ones answered (MSETNX's writes after its checks; CONFIG SET's change, made by the primary): an EXEC waits for it before its next command. */
   readonly rounds?: boolean;
   /** A script run by its body (EVAL, EVAL_RO) or by its sha1 (EVALSHA, EVALSHA_RO). */
   readonly script?: 'body' | 'sha';
@@ -268,6 +291,15 @@ export interface CommandSpec {
   readonly writes: boolean;
   /** From `flags`: it only reads (`readonly`; for a script: EVAL_RO, EVALSHA_RO). */
   readonly readOnly: boolean;
+  /**
+   * Arguments SLOWLOG shows as `(redacted)`, as Redis hides passwords: all after the name
+   * (`args`: AUTH), or the two after an `AUTH` argument (`after-auth`: HELLO).
+   */
+  readonly redact?: 'args' | 'after-auth';
   /** From `flags`: a script may not call it (`noscript`). */
   readonly noScript: boolean;
+  /** From `flags`: MULTI may not queue it (`no_multi`: SHUTDOWN), as Redis refuses it. */
+  readonly noMulti: boolean;
+  /** From `flags`: Redis's `fast` (LATENCY's `fast-command` event rather than `command`). */
+  readonly fast: boolean;
 }

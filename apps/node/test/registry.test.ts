@@ -51,8 +51,8 @@ test('every entry has key positions that fit its plan', () => {
 test('connection commands are all in the table', () => {
   const connection = COMMANDS.filter((spec) => spec.plan === 'connection').map((spec) => spec.name);
   assert.equal(connection.sort(), [
-    'AUTH', 'CLIENT', 'COMMAND', 'CONFIG', 'DISCARD', 'ECHO', 'EXEC', 'HELLO', 'MULTI', 'PING', 'PSUBSCRIBE', 'PUBSUB', 'PUNSUBSCRIBE', 'QUIT', 'RESET',
-    'SCRIPT', 'SELECT', 'SSUBSCRIBE', 'STATS', 'SUBSCRIBE', 'SUNSUBSCRIBE', 'TIME', 'UNSUBSCRIBE', 'UNWATCH', 'WATCH',
+    'AUTH', 'CLIENT', 'COMMAND', 'CONFIG', 'DISCARD', 'ECHO', 'EXEC', 'HELLO', 'LATENCY', 'MEMORY', 'MULTI', 'PING', 'PSUBSCRIBE', 'PUBSUB', 'PUNSUBSCRIBE', 'QUIT', 'RESET',
+    'SCRIPT', 'SELECT', 'SHUTDOWN', 'SLOWLOG', 'SSUBSCRIBE', 'STATS', 'SUBSCRIBE', 'SUNSUBSCRIBE', 'TIME', 'UNSUBSCRIBE', 'UNWATCH', 'WATCH',
   ]);
 });
 
@@ -116,10 +116,10 @@ test('flags read from Redis\'s: no_auth (AUTH, HELLO, QUIT, RESET as Redis 7), w
   }
 });
 
-test('transactions, rounds and scripts as fields: atomic modes, MSETNX\'s two rounds, scripts by body or sha', () => {
+test('transactions, rounds and scripts as fields: atomic modes, MSETNX\'s two rounds (and CONFIG SET\'s, made by the primary), scripts by body or sha', () => {
   assert.equal(COMMANDS.filter((spec) => spec.atomic !== undefined).map((spec) => [spec.name, spec.atomic]), [['MGET', 'read'], ['MSET', 'write'], ['MSETNX', 'write-new']]);
   for (const spec of COMMANDS) if (spec.plan === 'atomic') assert.ok(spec.atomic !== undefined && spec.atomic !== 'read', `${spec.name}: an atomic plan writes`);
-  assert.equal(named((spec) => spec.rounds), ['MSETNX']);
+  assert.equal(named((spec) => spec.rounds), ['CONFIG', 'MSETNX']);
   for (const spec of COMMANDS) assert.is(spec.script !== undefined, spec.plan === 'script', spec.name);
   assert.equal(named((spec) => spec.script === 'sha'), ['EVALSHA', 'EVALSHA_RO']);
   assert.equal(named((spec) => spec.plan === 'script' && spec.readOnly), ['EVALSHA_RO', 'EVAL_RO']);

@@ -112,6 +112,29 @@ export const ROUTER_ERRORS = replyErrors({
   unknownHere: { code: 'UNKNOWN_HERE', text: 'ERR unknown command' },
   noPlan: { code: 'NO_PLAN', text: (name: string) => `ERR command ${name} has no plan over several owners` },
   noHandler: { code: 'NO_HANDLER', text: (name: string) => `ERR unknown command '${name.toLowerCase()}'` },
+  slowlogCount: { code: 'SLOWLOG_COUNT', text: 'ERR count should be greater than or equal to -1', probe: { command: ['SLOWLOG', 'GET', '-2'] } },
+  notInMulti: { code: 'NOT_IN_MULTI', text: 'ERR Command not allowed inside a transaction', probe: { before: [['MULTI']], command: ['SHUTDOWN'] } },
+  noShutdown: { code: 'NO_SHUTDOWN', text: 'ERR No shutdown in progress.', probe: { command: ['SHUTDOWN', 'ABORT'] } },
+  shutdownFailed: { code: 'SHUTDOWN_FAILED', text: 'ERR Errors trying to SHUTDOWN. Check logs.', why: "redis-server gives it when its save fails; here SHUTDOWN SAVE without FORCE (nothing can be saved): e2e-shutdown-command checks it" },
+  // CONFIG (commands/config.ts): Redis 7.0's config.c texts, then this server's own.
+  configUnknownOption: {
+    code: 'CONFIG_UNKNOWN_OPTION',
+    text: (name: string) => `ERR Unknown option or number of arguments for CONFIG SET - '${name}'`,
+    probe: { command: ['CONFIG', 'SET', 'nosuch', '1'], args: ['nosuch'] },
+  },
+  configSetFailed: {
+    code: 'CONFIG_SET_FAILED',
+    text: (name: string, reason: string) => `ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`,
+    probe: { command: ['CONFIG', 'SET', 'databases', '3'], args: ['databases', "can't set immutable config"] },
+  },
+  noConfigFile: { code: 'NO_CONFIG_FILE', text: 'ERR The server is running without a config file', probe: { command: ['CONFIG', 'REWRITE'] } },
+  rewriteFailed: { code: 'REWRITE_FAILED', text: (message: string) => `ERR Rewriting config file: ${message}`, why: 'needs a config file that cannot be written: e2e-config makes one' },
+  configLate: {
+    code: 'CONFIG_LATE',
+    text: (workers: string) => `ERR CONFIG SET is made, but worker(s) ${workers} did not confirm applying it in time (they apply it when they read it)`,
+  },
+  primaryGone: { code: 'PRIMARY_GONE', text: 'ERR the primary process is gone: the server is stopping' },
+  primaryLate: { code: 'PRIMARY_LATE', text: (seconds: number) => `ERR the primary process did not answer within ${seconds} s` },
   maxClients: { code: 'MAX_CLIENTS', text: 'ERR max number of clients reached', why: 'needs maxclients reached: e2e-limits makes it' },
 });
 

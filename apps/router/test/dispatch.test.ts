@@ -3,6 +3,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CommandStats, COMMANDS, RESP_COMMANDS, statIndex, type CommandSpec } from '@kv/node';
 import { OutBuffer } from '@kv/wire';
+import { CommandTiming } from '../src/operator/timing';
 import { Conn } from '../src/client/conn';
 import type { ClientHost, ClientLike, RouterSettings } from '../src/client/host';
 import { Coordinator } from '../src/coord/coordinator';
@@ -67,7 +68,8 @@ function connect(password: string | null): { conn: Conn; socket: FakeSocket; hos
     outputLimitClosed: 0,
     net: { input: 0, output: 0 },
     passwordMatches: (given) => given === password,
-    configParams: () => [],
+    operator: { settings: {} as never, apply: () => {}, ask: async () => undefined },
+    timing: new CommandTiming(0),
     statsText: () => 'STAT x 1\r\nEND\r\n',
     receive: (client: ClientLike, chunk: Buffer) => client.onData(chunk),
     settled: () => {},
@@ -108,6 +110,7 @@ t('inside MULTI, every command is queued but those the table marks unqueued; a s
     assert.is(send(c, ['MULTI']), '+OK\r\n');
     const reply = send(c, minimal(spec));
     if (spec.unqueued) assert.is.not(reply, '+QUEUED\r\n', `${spec.name} runs at once`);
+    else if (spec.noMulti) assert.is(reply, `-${REPLY_ERRORS.notInMulti}\r\n`, `${spec.name} is refused inside MULTI`);
     else if (spec.script === 'body') assert.equal([reply, c.conn.waiting], ['', true], `${spec.name}: its QUEUED waits for the script's copies`);
     else assert.is(reply, '+QUEUED\r\n', `${spec.name} is queued`);
   }
@@ -142,6 +145,8 @@ t('a first line naming a command of the table the seed has not opens Redis inlin
   for (const spec of RESP_COMMANDS) {
     const c = connect(null);
     c.conn.onData(Buffer.from(`${minimal(spec).join(' ')}\r\n`));
+    // Answered later (an ask of the primary: SHUTDOWN): nothing to read the protocol from yet.
+    if (c.socket.written === '' && c.conn.waiting) continue;
     const resp = /^[-+:$*_%>]/.test(c.socket.written);
     assert.is(resp, spec.text === undefined, `${spec.name}: ${JSON.stringify(c.socket.written.slice(0, 40))}`);
   }

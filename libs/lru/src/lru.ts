@@ -34,6 +34,14 @@ export class Lru extends Collections implements Evictable {
     memory.register(this);
   }
 
+  /** CONFIG RESETSTAT: hits, misses, evictions and expirations counted from 0 again. */
+  resetStats(): void {
+    this.hits = 0;
+    this.misses = 0;
+    this.evictions = 0;
+    this.expirations = 0;
+  }
+
   // ---- lookups -------------------------------------------------------------------------------
 
   /** The slot of the live key buf[start, end), made most recently used; counts a hit or a miss. */

@@ -208,6 +208,20 @@ export class StoreMemory {
   }
 
   /**
+   * Evicts as the policy says until the charges fit the budget (after it was lowered), for at most
+   * `ms`: 'fits' when they do, 'more' when time ran out first, 'stuck' when the policy frees nothing more.
+   */
+  evictOver(ms: number): 'fits' | 'more' | 'stuck' {
+    const until = performance.now() + ms;
+    for (let n = 1; this.used > this.budget; n++) {
+      if (!this.evictOne(null, -1)) return 'stuck';
+      // The clock is read every 64 evictions: one costs about a microsecond.
+      if ((n & 63) === 0 && performance.now() >= until) return this.used > this.budget ? 'more' : 'fits';
+    }
+    return 'fits';
+  }
+
+  /**
    * A block for a payload of `payload` bytes: from free space, else from a new chunk while the
    * arena is within its share of the budget, else by evicting (the arena is fragmented: no free
    * block is big enough though the budget allows it). NIL when none can be had. A large payload

@@ -6,6 +6,7 @@ import { compileGlob } from './glob';
 import { readHash } from './hashes';
 import { int64 } from './numbers';
 import { parseCursor } from './scan';
+import { hashIsSmall } from './encodings';
 
 /** HRANDFIELD and HSCAN: a hash's fields at random, and walked by cursor (t_hash.c, db.c). */
 
@@ -65,8 +66,9 @@ function pick(hash: LruHash, position: number, withValues: boolean, out: string[
 }
 
 /**
- * Up to this many fields, a hash answers HSCAN whole with cursor 0 whatever the cursor and
- * COUNT, as Redis answers a hash in its small encoding (hash-max-listpack-entries, 128).
+ * Up to this many fields (hash-max-listpack-entries' default; encodings.ts has the setting), a
+ * hash answers HSCAN whole with cursor 0 whatever the cursor and COUNT, as Redis answers a hash
+ * in its small encoding.
  */
 export const HSCAN_WHOLE = 128;
 /** Redis's default COUNT. */
@@ -99,7 +101,7 @@ export function hscan(store: Lru, args: Args, reply: ReplySink): void {
   }
   const out: string[] = [];
   let next = 0;
-  if (hash.size <= HSCAN_WHOLE) hash.appendTo(out, true, true);
+  if (hashIsSmall(hash)) hash.appendTo(out, true, true);
   else next = hash.scan(cursor, count, out);
   if (match !== null) {
     const glob = compileGlob(match);

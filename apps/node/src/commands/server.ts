@@ -29,3 +29,28 @@ export function clientlist(shards: WorkerShards, args: Args, reply: ReplySink): 
   }
   reply.bulk(shards.clientList?.(ids) ?? '');
 }
+
+/**
+ * RESETSTAT (internal: CONFIG RESETSTAT's step on every worker): the counters INFO's stats and
+ * commandstats show back to 0, as Redis's resetServerStats: the shards' hits, misses,
+ * expirations and evictions, and the router's (commands, connections, bytes, command figures).
+ */
+export function resetstat(shards: WorkerShards, _args: Args, reply: ReplySink): void {
+  for (const s of shards.owned) shards.store(s)?.resetStats();
+  shards.resetRouterStats?.();
+  reply.ok();
+}
+
+/** SLOWLOGSTEP GET count | LEN | RESET (internal: SLOWLOG's step on every worker), answered by the router's slow log. */
+export function slowlogStep(shards: WorkerShards, args: Args, reply: ReplySink): void {
+  const slowlog = shards.slowlog;
+  if (slowlog === null) return reply.error(ERR.noRouter);
+  slowlog.step(args, reply);
+}
+
+/** LATENCYSTEP ALL | RESET [event ...] (internal: LATENCY's step on every worker), answered by the router's latency monitor. */
+export function latencyStep(shards: WorkerShards, args: Args, reply: ReplySink): void {
+  const slowlog = shards.slowlog;
+  if (slowlog === null) return reply.error(ERR.noRouter);
+  slowlog.latencyStep(args, reply);
+}

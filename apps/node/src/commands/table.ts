@@ -11,6 +11,7 @@ import * as listEdits from './list-edits';
 import * as lists from './lists';
 import * as pubsub from './pubsub';
 import { EVENTS } from './key-events';
+import * as memory from './memory';
 import * as scan from './scan';
 import * as scripting from './scripting';
 import * as server from './server';
@@ -39,7 +40,7 @@ const NONE: KeyPositions = [0, 0, 0];
 
 type KeyPositions = readonly [firstKey: number, lastKey: number, step: number];
 /** One entry as written below: `keys` becomes firstKey/lastKey/step; the booleans read from `flags` are filled in. */
-type Entry = Omit<CommandSpec, 'opcode' | 'firstKey' | 'lastKey' | 'step' | 'noAuth' | 'writes' | 'readOnly' | 'noScript'> & { readonly keys: KeyPositions };
+type Entry = Omit<CommandSpec, 'opcode' | 'firstKey' | 'lastKey' | 'step' | 'noAuth' | 'writes' | 'readOnly' | 'noScript' | 'noMulti' | 'fast'> & { readonly keys: KeyPositions };
 
 /**
  * Every command, connection commands included: the one registry. The router checks arity and
@@ -175,12 +176,13 @@ const table: Entry[] = [
   { name: 'ECHO', arity: 2, plan: 'connection', keys: NONE, flags: F, inScript: true },
   { name: 'QUIT', arity: -1, plan: 'connection', keys: NONE, unqueued: true, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], inSubscribed: true },
   { name: 'SELECT', arity: 2, plan: 'connection', keys: NONE, flags: F },
-  { name: 'HELLO', arity: -1, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'] },
+  { name: 'HELLO', arity: -1, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], redact: 'after-auth' },
   { name: 'CLIENT', arity: -2, plan: 'connection', keys: NONE, flags: [] },
   { name: 'COMMAND', arity: -1, plan: 'connection', keys: NONE, flags: [] },
-  { name: 'CONFIG', arity: -2, plan: 'connection', keys: NONE, flags: [] },
+  // rounds: an EXEC sends what follows a CONFIG SET once the primary has made it
+  { name: 'CONFIG', arity: -2, plan: 'connection', keys: NONE, flags: [], rounds: true },
   { name: 'TIME', arity: 1, plan: 'connection', keys: NONE, flags: F, inScript: true },
-  { name: 'AUTH', arity: -2, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], text: TextOp.AUTH },
+  { name: 'AUTH', arity: -2, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], text: TextOp.AUTH, redact: 'args' },
   // a shard handed to another worker by a live resize
   { name: 'SHARDIMPORT', arity: -3, plan: 'internal', keys: NONE, workerHandler: handover.shardimport, flags: [] },
   // the text protocol's STATS, answered by the router (listed so that its calls are counted)
@@ -201,6 +203,19 @@ const table: Entry[] = [
   // PUBSUB's step on each worker (apps/router/src/commands/pubsub.ts combines them)
   { name: 'PUBSUBSTEP', arity: -2, plan: 'internal', keys: NONE, workerHandler: pubsub.pubsubStep, flags: [] },
   { name: 'RESET', arity: 1, plan: 'connection', keys: NONE, unqueued: true, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], inSubscribed: true },
+  // SHUTDOWN (apps/router/src/commands/shutdown.ts): the primary stops the server as on SIGTERM
+  { name: 'SHUTDOWN', arity: -1, plan: 'connection', keys: NONE, flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'] },
+  // LATENCY (apps/router/src/commands/latency.ts) and its step on every worker
+  { name: 'LATENCY', arity: -2, plan: 'connection', keys: NONE, flags: [] },
+  { name: 'LATENCYSTEP', arity: -2, plan: 'internal', keys: NONE, workerHandler: server.latencyStep, flags: [] },
+  // SLOWLOG (apps/router/src/commands/slowlog.ts) and its step on every worker
+  { name: 'SLOWLOG', arity: -2, plan: 'connection', keys: NONE, flags: [] },
+  { name: 'SLOWLOGSTEP', arity: -2, plan: 'internal', keys: NONE, workerHandler: server.slowlogStep, flags: [] },
+  // MEMORY (apps/router/src/commands/memory.ts): USAGE's step on the key's owner
+  { name: 'MEMORY', arity: -2, plan: 'connection', keys: NONE, flags: [] },
+  { name: 'MEMORYUSAGE', arity: 2, plan: 'internal', keys: NONE, handler: memory.memoryUsage, flags: [] },
+  // CONFIG RESETSTAT's step on each worker (apps/router/src/commands/config.ts)
+  { name: 'RESETSTAT', arity: 1, plan: 'internal', keys: NONE, combine: 'ok', workerHandler: server.resetstat, flags: [] },
   // a handler that misbehaves on purpose, in test clusters only (KV_TEST_FAULTS=1): last, so no other opcode moves
   ...(TEST_FAULTS ? [{ name: 'TESTFAULT', arity: 3, plan: 'one-key', keys: ONE, handler: testFaults.testfault, flags: [] } satisfies Entry] : []),
 ];
@@ -216,6 +231,8 @@ export const COMMANDS: readonly CommandSpec[] = table.map(({ keys: [firstKey, la
     writes: entry.flags.includes('write'),
     readOnly: entry.flags.includes('readonly'),
     noScript: entry.flags.includes('noscript'),
+    noMulti: entry.flags.includes('no_multi'),
+    fast: entry.flags.includes('fast'),
   }),
 );
 

@@ -79,6 +79,12 @@ export class Histogram {
     this.count++;
   }
 
+  reset(): void {
+    this.counts.fill(0);
+    this.sum = 0;
+    this.count = 0;
+  }
+
   snapshot(): HistogramSnapshot {
     const buckets: HistogramSnapshot['buckets'] = [];
     let cumulative = 0;
@@ -111,6 +117,13 @@ export class CommandStats {
     const seconds = ms * 0.001;
     this.seconds[stat] += seconds;
     this.duration.observe(seconds);
+  }
+
+  /** CONFIG RESETSTAT: no calls yet. */
+  reset(): void {
+    this.calls.fill(0);
+    this.seconds.fill(0);
+    this.duration.reset();
   }
 
   /** Every command and protocol with a call, in command table order. */

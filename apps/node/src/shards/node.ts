@@ -286,7 +286,13 @@ export class ShardNode {
   }
 
   private runOne(spec: CommandSpec, args: Args, replies: FrameReplies, source: number): void {
+    // A peer's client's one-key command is timed here, where it runs, for SLOWLOG and LATENCY (two clock reads; plans are timed by their client's worker).
+    const slowlog = this.shards.slowlog;
+    const timed = slowlog !== null && slowlog.timing && spec.plan === 'one-key';
+    const started = timed ? performance.now() : 0;
     if (spec.workerHandler !== undefined) this.shards.runWorkerCommand(spec, args, replies, source);
     else this.shards.execute(spec, args, replies);
+    if (!timed) return;
+    slowlog.ranForPeer(spec, args, (performance.now() - started) * 1000, source);
   }
 }

@@ -2,7 +2,7 @@ import type { EvictionPolicy } from '@kv/lru';
 import { shardOf, shardOfString, type Args } from '@kv/wire';
 import type { ProcessStats, StatsProvider } from '../commands/info';
 import { routeKeyIndex } from '../commands/key-positions';
-import type { CommandSpec, HereRunner, KeyspaceEvents, PubSubBroker, ReplySink, ScriptStore, ShardServices, WorkerShards } from '../types';
+import type { CommandSpec, HereRunner, KeyspaceEvents, PubSubBroker, ReplySink, ScriptStore, ShardServices, SlowCommands, WorkerShards } from '../types';
 import { NOTIFY, runNotified, storeListener } from '../commands/key-events';
 import { ERR } from '../errors';
 import { WaitingLine } from './line';
@@ -49,6 +49,8 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
   readonly keyspace: KeyspaceEvents | null;
   readonly processStats: StatsProvider | null;
   readonly clientList: ((ids: readonly number[] | null) => string) | null;
+  readonly resetRouterStats: (() => void) | null;
+  private readonly slowlogOf: (() => SlowCommands) | null;
   /** Told of a fault that must not happen (a bug): the worker logs it. */
   readonly onFault: (message: string, fields: Record<string, unknown>) => void;
   /** Called after waiting work ran on release, so the worker can flush the replies it produced. */
@@ -67,7 +69,13 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
     this.keyspaceFlagsChanged();
     this.processStats = services.processStats ?? null;
     this.clientList = services.clientList ?? null;
+    this.resetRouterStats = services.resetRouterStats ?? null;
+    this.slowlogOf = services.slowlog ?? null;
     this.guards = new ReplyGuards((message, fields) => this.onFault(message, fields));
+  }
+
+  get slowlog(): SlowCommands | null {
+    return this.slowlogOf === null ? null : this.slowlogOf();
   }
 
   get here(): HereRunner | null {

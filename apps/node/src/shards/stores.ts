@@ -15,14 +15,12 @@ export abstract class OwnedStores {
   readonly owned: number[] = [];
   /** The worker's arena, budget and eviction over its shards. */
   readonly memory: StoreMemory;
-  readonly policy: EvictionPolicy;
-  private readonly perShard: number;
+  private perShard: number;
   /** Stores given up to a hand-over still under way: their bytes stay charged until it ends. */
   private readonly leaving = new Set<Lru>();
 
   constructor(owned: readonly number[], maxmemory: number, policy: EvictionPolicy) {
-    this.policy = policy;
-    this.perShard = Math.floor(maxmemory / SHARD_COUNT);
+    this.perShard = perShardOf(maxmemory);
     this.memory = new StoreMemory({ budget: Math.max(1, this.perShard * Math.max(1, owned.length)), policy, chunkSize: chunkSizeFor(maxmemory) });
     for (const s of owned) this.adopt(s);
   }
@@ -94,6 +92,34 @@ export abstract class OwnedStores {
     if (store !== undefined) this.handedOver(store);
   }
 
+  get policy(): EvictionPolicy {
+    return this.memory.policy;
+  }
+
+  /** maxmemory-policy changed (CONFIG SET): the next write that needs room evicts by it. */
+  setPolicy(policy: EvictionPolicy): void {
+    this.memory.policy = policy;
+  }
+
+  /**
+   * maxmemory changed (CONFIG SET, a reload): the budget follows at once, and writes evict to fit
+   * it; what is charged over it now goes by evictToBudget, a bounded slice of time at a time.
+   */
+  setMaxmemory(maxmemory: number): void {
+    this.perShard = perShardOf(maxmemory);
+    this.resetBudget();
+  }
+
+  /**
+   * Evicts by the policy until the charges fit the budget, for at most `ms`: 'fits', 'more' (time
+   * ran out: call again), or 'stuck' (the policy may evict nothing more: noeviction, no TTL left).
+   * Not while a transaction holds the shards: its prepare counted on the entries being there.
+   */
+  evictToBudget(ms: number): 'fits' | 'more' | 'stuck' {
+    if (this.holding) return 'more';
+    return this.memory.evictOver(ms);
+  }
+
   /** The worker's budget: maxmemory / 16 for each shard it owns or is still handing over. */
   private resetBudget(): void {
     this.memory.budget = Math.max(1, this.perShard * (this.owned.length + this.leaving.size));
@@ -139,4 +165,12 @@ export abstract class OwnedStores {
   flush(): void {
     for (const s of this.owned) this.stores[s]!.clear();
   }
+}
+
+/** maxmemory 0 is no limit, as in Redis: a budget nothing reaches. */
+const NO_LIMIT = Number.MAX_SAFE_INTEGER;
+
+/** A shard's share of maxmemory: a 16th. */
+function perShardOf(maxmemory: number): number {
+  return maxmemory === 0 ? Math.floor(NO_LIMIT / SHARD_COUNT) : Math.floor(maxmemory / SHARD_COUNT);
 }

@@ -15,4 +15,6 @@ export class ClientInfo {
   command: CommandSpec | undefined = undefined;
   /** The subcommand of `command` when that is a container (CLIENT, COMMAND, CONFIG), lower case; '' for none. */
   subcommand = '';
+  /** Its subcommand was unknown or of the wrong arity: refused before it ran, as Redis does (SLOWLOG keeps no entry). */
+  refused = false;
 }

@@ -106,6 +106,7 @@ export class Conn implements ClientLike, Flushable, OrderClient, SubscriberClien
   ready(): void {
     const running = this.plans.running;
     if (running !== null) running.check();
+    this.plans.checkEarlier();
     this.host.peers.markDirty(this);
   }
 

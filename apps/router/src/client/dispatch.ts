@@ -1,4 +1,4 @@
-import { QUERY_BUFFER_LIMIT_ERROR, RESP_REPLIES, shardOf, TEXT_REPLIES, TextOp, WIRE_ERR, type Args, type RespSink, type TextSink } from '@kv/wire';
+import { copyArgs, QUERY_BUFFER_LIMIT_ERROR, RESP_REPLIES, shardOf, TEXT_REPLIES, TextOp, WIRE_ERR, type Args, type RespSink, type TextSink } from '@kv/wire';
 import { arityOk, COMMAND_DOCS, COMMANDS, lookup, routeKeyIndex, statIndex, UNKNOWN_OPCODE, type CommandSpec } from '@kv/node';
 import { runConnectionCommand, unknownCommand } from '../commands';
 import type { PlanEnv } from '../coord/env';
@@ -96,8 +96,29 @@ export class Dispatcher implements TextSink, RespSink {
     // A RESP2 connection subscribed to anything runs only the subscribe family, PING, QUIT and RESET (RESP3 runs anything).
     if (session.subs.active > 0 && spec.inSubscribed !== true && session.resp === RESP_REPLIES) return this.refuse(REPLY_ERRORS.subscribedContext(fullName(spec, args)), false);
     session.info.command = spec;
+    session.info.refused = false;
+    if (tx.active && spec.noMulti) return this.refuse(REPLY_ERRORS.notInMulti, false);
     if (tx.active && spec.unqueued !== true) return tx.queue(args) ? this.queued(spec, args) : reply.error(REPLY_ERRORS.queueFull);
     this.dispatch(spec, args);
+    this.timeCommand(spec, args, this.parts.timer.started);
+  }
+
+  /**
+   * SLOWLOG and LATENCY, where the command ran: answered at once, it is timed from `started` to
+   * now; a plan's owed reply (MGET over workers, EXEC with holds, a script) when it is written,
+   * with a copy of its arguments; a one-key command forwarded is timed by its owner, and its wait
+   * here is LATENCY's forwarded-command. EXEC itself is not timed, its commands are, as in Redis.
+   */
+  private timeCommand(spec: CommandSpec, args: Args, started: number): void {
+    const timing = this.parts.host.timing;
+    const { session, timer } = this.parts;
+    if (!timing.timing || spec.runsQueue === true || session.info.refused) return;
+    const handed = timer.handed;
+    if (handed === null) return timing.ran(spec, args, (performance.now() - started) * 1000, session);
+    if (spec.plan !== 'one-key') {
+      const copy = copyArgs(args);
+      handed.slow = (ms) => timing.ran(spec, copy, ms * 1000, session);
+    } else if (timing.latency.thresholdMs > 0) handed.slow = timing.forwarded;
   }
 
   respProtocolError(message: string): void {
@@ -114,7 +135,11 @@ export class Dispatcher implements TextSink, RespSink {
   /** A command EXEC runs: as if just sent, its reply in its place in the reply order. */
   runQueued(args: Args): void {
     this.parts.reply.replies = this.parts.session.resp;
-    this.dispatch(lookup(args)!, args);
+    const spec = lookup(args)!;
+    const started = this.parts.host.timing.timing ? performance.now() : 0;
+    this.parts.timer.handed = null;
+    this.dispatch(spec, args);
+    if (started > 0) this.timeCommand(spec, args, started);
   }
 
   private dispatch(spec: CommandSpec, args: Args): void {

@@ -5,6 +5,8 @@ import type { PlanEnv } from '../coord/env';
 import type { Flushable } from '../links/types';
 import type { OutputLimits } from '../pubsub/output-limit';
 import type { PubSubHub } from '../pubsub/hub';
+import type { WorkerOperator } from '../operator/types';
+import type { CommandTiming } from '../operator/timing';
 
 export interface RouterSettings {
   /** Times the primary restarted this worker index before this process (for STATS and INFO). */
@@ -73,7 +75,10 @@ export interface ClientHost {
   /** Bytes read from and written to clients (Flow.write counts what it writes). */
   readonly net: { input: number; output: number };
   passwordMatches(given: string): boolean;
-  configParams(): [string, string][];
+  /** The settings as they stand (CONFIG GET) and the way to the primary (CONFIG SET, REWRITE). */
+  readonly operator: WorkerOperator;
+  /** Commands timed for SLOWLOG and LATENCY. */
+  readonly timing: CommandTiming;
   statsText(): string;
   /** Feeds a client's bytes to it (counted as read unless `replayed`); whatever goes wrong is that client's alone. */
   receive(client: ClientLike, chunk: Buffer, replayed?: boolean): void;

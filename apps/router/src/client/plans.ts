@@ -31,6 +31,8 @@ export class ClientPlans implements Later, PlanSink, ExecClient {
   txid: string | null = null;
   /** The EXEC whose commands are running, told as their replies come in. */
   running: Exec | null = null;
+  /** What waits for every reply owed before it (a CONFIG SET's ask), by the seq it came at. */
+  private afterEarlier: { seq: number; go: () => void }[] = [];
 
   constructor(
     private readonly order: ReplyOrder,
@@ -76,6 +78,25 @@ export class ClientPlans implements Later, PlanSink, ExecClient {
       this.blockedBy = plan;
       this.blocked = true;
     }
+  }
+
+  /**
+   * Runs `go` once every reply owed before now is done: at once, or as the last of them is (a
+   * command sent earlier but forwarded must not run after what comes next takes effect).
+   */
+  whenEarlierAnswered(go: () => void): void {
+    const seq = this.order.nextSeq;
+    if (this.order.doneBefore(seq)) return go();
+    this.afterEarlier.push({ seq, go });
+  }
+
+  /** An owed reply is done: run what waited for it and those before it. */
+  checkEarlier(): void {
+    if (this.afterEarlier.length === 0) return;
+    const due = this.afterEarlier.filter((w) => this.order.doneBefore(w.seq));
+    if (due.length === 0) return;
+    this.afterEarlier = this.afterEarlier.filter((w) => !due.includes(w));
+    for (const w of due) w.go();
   }
 
   /** True once the plan the input waited for is over (it no longer waits). */

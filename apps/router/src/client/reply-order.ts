@@ -50,6 +50,8 @@ export class OwedReply implements Pending, Place {
   started = 0;
   /** A push message's bytes (0 for a reply): counted in ReplyOrder.pushBytes until written. */
   pushLength = 0;
+  /** SLOWLOG's check of the command, told how long its reply took (ms) when written; null: none. */
+  slow: ((ms: number) => void) | null = null;
 
   constructor(private readonly order: ReplyOrder) {}
 
@@ -68,6 +70,7 @@ export class OwedReply implements Pending, Place {
     this.done = false;
     this.stat = NO_STAT;
     this.pushLength = 0;
+    this.slow = null;
   }
 
   settle(kind: ReplyKind, payload: string, items?: Items): void {
@@ -247,6 +250,7 @@ export class ReplyOrder {
       const item = entries[this.head++];
       if (item.stat !== NO_STAT) stats.done(item.stat, now - item.started);
       this.pushBytes -= item.pushLength;
+      if (item.slow !== null) item.slow(now - item.started);
       out.bytes(held.buf, from, item.pos);
       item.encode(out);
       from = item.pos;

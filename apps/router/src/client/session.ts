@@ -2,6 +2,7 @@ import type * as net from 'node:net';
 import { RESP_REPLIES, type ReplyEncoder } from '@kv/wire';
 import type { ConnectionContext } from '../commands/context';
 import type { PlanEnv } from '../coord/env';
+import type { WorkerOperator } from '../operator/types';
 import { ClientInfo } from './client-info';
 import type { Flow } from './flow';
 import type { ClientHost } from './host';
@@ -72,8 +73,8 @@ export class Session implements ConnectionContext {
     return true;
   }
 
-  configParams(): [string, string][] {
-    return this.host.configParams();
+  get operator(): WorkerOperator {
+    return this.host.operator;
   }
 
   quit(): void {

@@ -12,6 +12,8 @@ export class CommandTimer {
   private stat = NO_STAT;
   /** When the latest command started (performance.now; 0 before the first). */
   started = 0;
+  /** The entry the latest command's reply was handed to (owed), or null: answered at once (SLOWLOG reads it). */
+  handed: OwedReply | null = null;
 
   constructor(private readonly stats: CommandStats) {}
 
@@ -23,6 +25,7 @@ export class CommandTimer {
     stats.calls[stat]++;
     this.stat = stat;
     this.started = now;
+    this.handed = null;
   }
 
   /** The command's reply is owed: `item` times it when written. */
@@ -30,6 +33,7 @@ export class CommandTimer {
     item.stat = this.stat;
     item.started = this.started;
     this.stat = NO_STAT;
+    this.handed = item;
   }
 
   /** The read's commands have run: the last, if answered here, ends now. */

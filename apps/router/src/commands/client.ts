@@ -126,7 +126,7 @@ export function clientLine(c: ListedClient): string {
 }
 
 /** ip:port, an IPv6 address in brackets (as Redis's anetFormatAddr). */
-function address(ip: string | undefined, port: number | undefined): string {
+export function address(ip: string | undefined, port: number | undefined): string {
   if (ip === undefined) return '?:0';
   return ip.includes(':') ? `[${ip}]:${port ?? 0}` : `${ip}:${port ?? 0}`;
 }

@@ -6,6 +6,7 @@ import type { ClientReplies } from '../client/replies';
 import type { PlanEnv } from '../coord/env';
 import type { PubSubHub } from '../pubsub/hub';
 import type { Subscriber } from '../pubsub/subscriber';
+import type { WorkerOperator } from '../operator/types';
 
 /**
  * What a connection command's handler may use of the client connection that sent it (client/
@@ -35,8 +36,8 @@ export interface ConnectionContext {
   readonly subs: Subscriber;
   /** The worker's Pub/Sub (subscriptions of all its clients). */
   readonly pubsub: PubSubHub;
-  /** The parameters CONFIG GET reports, by Redis's names. */
-  configParams(): [string, string][];
+  /** The worker's settings as they stand (CONFIG GET) and the way to the primary (CONFIG SET, REWRITE). */
+  readonly operator: WorkerOperator;
   /** The connection's MULTI: queued commands and WATCHed keys. */
   readonly tx: Multi;
   /** Starts the plans of its commands over several owners (EXEC, WATCH, SCRIPT LOAD, CLIENT LIST ...). */

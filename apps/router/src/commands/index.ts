@@ -9,7 +9,7 @@ import { TRANSACTION_COMMANDS } from './transaction';
 import { PUBSUB_COMMANDS } from './pubsub';
 import { RESET_COMMANDS } from './reset';
 
-export { setClientName } from './client';
+export { address, setClientName } from './client';
 export type { ConnectionContext, ConnectionHandler } from './context';
 
 /** Every family's handlers of the table's `connection` commands, by name. */
@@ -32,6 +32,7 @@ export function runConnectionCommand(conn: ConnectionContext, spec: CommandSpec,
   if (handler === undefined) return conn.reply.error(REPLY_ERRORS.noHandler(spec.name));
   // A container command's handler names its subcommand (CLIENT LIST's cmd=client|list).
   conn.info.subcommand = '';
+  conn.info.refused = false;
   handler(conn, args);
 }
 

@@ -1,16 +1,25 @@
-import { compileGlob, RESP_COMMANDS, type CommandSpec } from '@kv/node';
+import { RESP_COMMANDS, type CommandSpec } from '@kv/node';
+import { config } from './config';
+import { latency } from './latency';
+import { memory } from './memory';
+import { shutdown } from './shutdown';
+import { slowlog } from './slowlog';
 import type { Args } from '@kv/wire';
 import { commandDocs } from './docs';
 import type { ConnectionContext, ConnectionHandlers } from './context';
 import { subcommand } from './subcommand';
 
 /**
- * Redis's server group, answered by the router: COMMAND, CONFIG, TIME. A new one is a table
+ * Redis's server group, answered by the router: COMMAND, CONFIG (config.ts), MEMORY (memory.ts), SLOWLOG (slowlog.ts), SHUTDOWN (shutdown.ts), LATENCY (latency.ts), TIME. A new one is a table
  * entry (apps/node/src/commands/table.ts, plan `connection`) and a handler here.
  */
 export const SERVER_COMMANDS: ConnectionHandlers = new Map([
   ['COMMAND', command],
   ['CONFIG', config],
+  ['MEMORY', memory],
+  ['SLOWLOG', slowlog],
+  ['SHUTDOWN', shutdown],
+  ['LATENCY', latency],
   ['TIME', time],
 ]);
 
@@ -68,21 +77,4 @@ function commandInfo(conn: ConnectionContext, spec: CommandSpec): void {
   conn.reply.setHeader(0);
   conn.reply.arrayHeader(0);
   conn.reply.setHeader(0);
-}
-
-/** CONFIG GET pattern...: the parameters Redis tools ask about, as a map (a flat array in RESP2). */
-function config(conn: ConnectionContext, args: Args): void {
-  if (subcommand(conn, args, 'CONFIG', { GET: -3 }) === undefined) return;
-  const params = conn.configParams();
-  const matched: [string, string][] = [];
-  for (let i = 2; i < args.count; i++) {
-    // Redis matches parameter names without regard to case.
-    const glob = compileGlob(args.latin1(i), true);
-    for (const [name, value] of params) if (glob.matches(name) && !matched.some(([n]) => n === name)) matched.push([name, value]);
-  }
-  conn.reply.mapHeader(matched.length);
-  for (const [name, value] of matched) {
-    conn.reply.bulk(name);
-    conn.reply.bulk(value);
-  }
 }

@@ -12,10 +12,12 @@ export function subcommand(conn: ConnectionContext, args: Args, container: strin
   const sub = given.toUpperCase();
   const arity = arities[sub];
   if (arity === undefined) {
+    conn.info.refused = true;
     conn.reply.error(REPLY_ERRORS.unknownSubcommand(given, container));
     return undefined;
   }
   if (arity >= 0 ? args.count !== arity : args.count < -arity) {
+    conn.info.refused = true;
     conn.reply.error(REPLY_ERRORS.subcommandArity(container, sub));
     return undefined;
   }

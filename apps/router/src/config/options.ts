@@ -30,6 +30,11 @@ export interface Config {
   readonly 'set-max-listpack-value': number;
   readonly 'client-output-buffer-limit': string;
   readonly 'notify-keyspace-events': string;
+  readonly 'slowlog-log-slower-than': number;
+  readonly 'slowlog-max-len': number;
+  readonly 'latency-monitor-threshold': number;
+  readonly 'hash-max-listpack-entries': number;
+  readonly 'hash-max-listpack-value': number;
   readonly config?: string;
 }
 
@@ -92,9 +97,10 @@ export const OPTIONS: Options = {
   },
   maxmemory: {
     type: 'integer',
+    // At start; CONFIG SET takes any size, as Redis (0: no limit; maxmemory 1 is how Redis's own tests make every write OOM).
     minimum: MB,
     bytes: true,
-    description: 'memory for cached data; defaults to half the memory limit of the container or machine',
+    description: 'memory for cached data; defaults to half the memory limit of the container or machine (CONFIG SET takes any size, 0 for no limit, as Redis)',
     computedDefault: (r) => {
       const memory = r.memory();
       return { value: Math.floor(memory.bytes / 2), source: memory.source };
@@ -247,6 +253,43 @@ export const OPTIONS: Options = {
     enum: LEVELS,
     default: 'info',
     description: 'log lines below this level are dropped, in the primary and every worker',
+  },
+  'slowlog-log-slower-than': {
+    type: 'integer',
+    minimum: -1,
+    maximum: Number.MAX_SAFE_INTEGER,
+    default: 10_000,
+    description: 'microseconds a command runs (where it runs: its client\'s worker, or the owner of its key) from which SLOWLOG keeps it; -1: none, 0: every command (as Redis)',
+  },
+  'slowlog-max-len': {
+    type: 'integer',
+    minimum: 0,
+    // An entry keeps at most 32 arguments of 128 bytes: this bounds a worker's slow log to about 400 MB at worst.
+    maximum: 100_000,
+    default: 128,
+    description: 'entries SLOWLOG keeps on each worker (SLOWLOG GET merges the workers\', newest first)',
+  },
+  'latency-monitor-threshold': {
+    type: 'integer',
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    default: 0,
+    description: 'milliseconds from which LATENCY records an event (a command, a forwarded command\'s wait, an event-loop stall, an expiry pass); 0: off (as Redis)',
+  },
+  // Redis's small-encoding thresholds that change what a client sees here (commands/encodings.ts in @kv/node).
+  'hash-max-listpack-entries': {
+    type: 'integer',
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    default: 128,
+    description: "a hash of at most this many fields (and no field or value longer than hash-max-listpack-value) answers HSCAN whole, as Redis's small encoding",
+  },
+  'hash-max-listpack-value': {
+    type: 'integer',
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    default: 64,
+    description: 'longest field or value, in bytes, of a hash HSCAN answers whole (see hash-max-listpack-entries)',
   },
   config: { type: 'string', minLength: 1, description: 'JSON config file setting any other option by its name' },
 };

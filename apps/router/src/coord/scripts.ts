@@ -66,8 +66,8 @@ export class Scripts implements ScriptStore {
   readonly calls = new CallScratch();
 
   constructor(
-    /** Milliseconds a script may run, from its start, before it is stopped (--lua-time-limit). */
-    readonly limitMs: number,
+    /** Milliseconds a script may run, from its start, before it is stopped (--lua-time-limit; CONFIG SET changes it for the next script). */
+    public limitMs: number,
     options: EngineOptions = {},
     events: EngineEvents = {},
   ) {

@@ -1,6 +1,8 @@
 import type { ShardMap } from './shard-map';
 import type { TlsPem } from '../client/tls';
 import type { CommandRow } from '@kv/node';
+import type { OptionChange } from '../config/params';
+import type { OperatorAsk } from '../operator/types';
 
 /** What the primary and its workers tell each other over the cluster channel (never commands). */
 
@@ -20,7 +22,11 @@ export type WorkerMessage =
   /** Answer to stats request `id`: this worker's figures now. */
   | { t: 'stats'; id: number; stats: WorkerStats }
   /** Request `id` (a resize's pause or move) is done; `error` when it failed. */
-  | { t: 'done'; id: number; error?: string; keys?: number; bytes?: number };
+  | { t: 'done'; id: number; error?: string; keys?: number; bytes?: number }
+  /** A client's command needs the primary (CONFIG SET, REWRITE: `ask` id of this worker's choosing). */
+  | { t: 'ask'; id: number; ask: OperatorAsk }
+  /** Settings broadcast `id` are applied in this worker. */
+  | { t: 'applied'; id: number };
 
 export type PrimaryMessage =
   /** Peer socket path of every worker index; null while that worker is not listening. */
@@ -54,7 +60,11 @@ export type PrimaryMessage =
   /** Hand shard `shard` over to worker `to` (while paused); answer `done`. */
   | { t: 'move'; id: number; shard: number; to: number; version: number }
   /** A resize removes this worker: answer what its clients sent, close them, and exit. */
-  | { t: 'retire' };
+  | { t: 'retire' }
+  /** The answer to this worker's ask `id`: done, or refused with Redis's error text. */
+  | { t: 'answer'; id: number; error?: string }
+  /** Apply these settings now (CONFIG SET, a reload), then say `applied` with `id`. */
+  | { t: 'config'; id: number; change: OptionChange };
 
 /** One shard's figures, for the admin endpoint: `shard` and each shard figure's /stats key (@kv/node's FIGURES). */
 export type ShardStats = { shard: number } & Record<string, number>;

@@ -8,7 +8,7 @@ import { adminPort, closeAdmin, ClusterProbe, startAdmin } from '../admin/admin'
 import { loadConfig, type Config, type ConfigSources } from '../config/config';
 import { openFilesLimit } from '../config/resources';
 import { workerEnv } from '../config/worker-settings';
-import { log } from '../log';
+import { log, setLogLevel } from '../log';
 import type { PrimaryMessage, WorkerMessage } from './messages';
 import { readTlsFiles } from '../client/tls';
 import { PoolControl, realTimers } from './control';
@@ -18,6 +18,9 @@ import { initialMap, shardsOwnedBy } from './shard-map';
 import { Shutdown } from './shutdown';
 import { WorkerPool } from './slots';
 import { workerHeapLimitMb, workerV8Flags } from './v8-flags';
+import { Broadcasts } from './broadcasts';
+import { handleAsk } from './operator-asks';
+import { RuntimeConfig } from './runtime-config';
 
 /**
  * The primary: forks one worker per configured CPU (slots.ts), hands out peer socket paths,
@@ -36,11 +39,12 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
   // TLS clients are handed over raw, like the others; the worker runs the handshake.
   const tlsPem = config['tls-port'] > 0 ? readTlsFiles(config['tls-cert']!, config['tls-key']!, (option) => `--${option}`) : null;
   /** A worker's share of maxclients under the current map. */
-  const maxclientsShare = () => Math.ceil(config.maxclients / map.workers);
+  const maxclientsShare = () => Math.ceil(runtime.config.maxclients / map.workers);
   const mapMessage = (): PrimaryMessage => ({ t: 'map', map, maxclients: maxclientsShare() });
 
   const pool: WorkerPool<Worker> = new WorkerPool<Worker>({
-    fork: (index, peerPath) => cluster.fork(workerEnv(config, { index, map, peerPath, maxclients: maxclientsShare(), restarts: probe.restarts[index] ?? 0 })),
+    // A worker forked later starts with the settings as they stand (CONFIG SET, reloads).
+    fork: (index, peerPath) => cluster.fork(workerEnv(runtime.config, { index, map, peerPath, maxclients: maxclientsShare(), restarts: probe.restarts[index] ?? 0 })),
     greeting: () => [{ t: 'password', password: config.requirepass }, ...(tlsPem ? [{ t: 'tls', pem: tlsPem } as const] : [])],
     runDir,
     removeFile: removeSocket,
@@ -50,6 +54,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
     message: (index, message) => onMessage(index, message),
     exited: (index, code, signal) => {
       handoff.dropPending(pool.slots[index]);
+      broadcasts.exited(index);
       control.exited(index, code, signal);
     },
     exitedWhileStopping: () => shutdown.workerExited(),
@@ -57,6 +62,21 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
     giveUp: () => shutdown.start(1),
   });
   const handoff = new ClientHandoff(pool.slots);
+  // CONFIG SET, CONFIG REWRITE and the config file's reload: the settings as they stand, applied by every worker.
+  const broadcasts = new Broadcasts({
+    running: () => pool.slots.flatMap((s, index) => (s.worker !== null && s.worker.isConnected() ? [index] : [])),
+    send: (index, message) => pool.slots[index].worker?.send(message),
+    setTimer: (fn, ms) => setTimeout(fn, ms).unref(),
+    clearTimer: (timer) => clearTimeout(timer as NodeJS.Timeout),
+  });
+  const runtime: RuntimeConfig = new RuntimeConfig(config, {
+    broadcasts,
+    applyHere: (change, next) => {
+      if (change['log-level'] !== undefined) setLogLevel(next['log-level']);
+      // Workers forked from now on get V8's heap limit for the larger maxmemory (running ones keep theirs).
+      if (change.maxmemory !== undefined) cluster.setupPrimary({ execArgv: [...process.execArgv, ...workerV8Flags(workerHeapLimitMb(Math.max(config.maxmemory, next.maxmemory)))] });
+    },
+  });
   const control = new PoolControl({
     map,
     pool,
@@ -123,6 +143,10 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
         return shutdown.drained();
       case 'done':
         return control.done(index, message);
+      case 'ask':
+        return handleAsk({ runtime, answer: (i, id, error) => pool.slots[i].worker?.send({ t: 'answer', id, error }), shutdown: () => shutdown.start(0) }, index, message.id, message.ask);
+      case 'applied':
+        return broadcasts.applied(index, message.id);
       case 'fatal':
         log('error', 'worker cannot run', { worker: index, error: message.message });
         shutdown.start(1);
@@ -186,7 +210,8 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...v8Flags] });
   log('info', 'primary started', { workers: map.workers, workers_source: sources.workers, worker_v8_flags: v8Flags, run_dir: runDir });
 
-  // SIGUSR2: apply the config file's worker count (flags and environment still take precedence).
+  // SIGUSR2: apply the config file's worker count and the settings CONFIG SET may change (flags and
+  // environment still take precedence).
   process.on('SIGUSR2', () => {
     if (shutdown.active) return;
     let workers: number;
@@ -194,7 +219,8 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
       const loaded = loadConfig(process.argv.slice(2), process.env);
       if (loaded.kind !== 'config') return;
       workers = loaded.config.workers;
-      log('info', 'SIGUSR2: reloading the worker count', { workers, workers_source: loaded.sources.workers, config: loaded.config.config ?? null });
+      log('info', 'SIGUSR2: reloading the worker count and settings', { workers, workers_source: loaded.sources.workers, config: loaded.config.config ?? null });
+      runtime.reload(loaded.config);
     } catch (err) {
       log('error', 'SIGUSR2: config not reloaded', { error: (err as Error).message });
       return;
@@ -205,7 +231,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
   process.on('SIGTERM', () => shutdown.start(0));
   process.on('SIGINT', () => shutdown.start(0));
   // As Redis: SIGHUP (the terminal closed, an ssh logout, a reload habit) neither stops nor reloads.
-  process.on('SIGHUP', () => log('info', 'SIGHUP ignored', { hint: 'SIGTERM stops the server; SIGUSR2 reloads the worker count from the config file' }));
+  process.on('SIGHUP', () => log('info', 'SIGHUP ignored', { hint: 'SIGTERM stops the server; SIGUSR2 reloads the worker count and settings from the config file' }));
 
   for (let i = 0; i < map.workers; i++) pool.slot(i);
   for (let i = 0; i < map.workers; i++) pool.fork(i);

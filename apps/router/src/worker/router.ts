@@ -4,7 +4,6 @@ import { OutBuffer, SHARD_COUNT } from '@kv/wire';
 import { CommandStats, SampledFigures, statsText, type ProcessStats, type ShardNode } from '@kv/node';
 import { Conn } from '../client/conn';
 import { log } from '../log';
-import { configParams } from './config-params';
 import { READ_BUFFER_BYTES, readInto } from '../client/read-buffer';
 import { DENIED, deniedByProtectedMode } from '../client/protected-mode';
 import { loopDelaySeconds, type EventLoopHistogram, type LoopDelay } from './loop-delay';
@@ -17,6 +16,8 @@ import { Here } from '../coord/here';
 import { shardsOwnedBy, type ShardMap } from '../primary/shard-map';
 import type { ClientHost, ClientLike, RouterSettings } from '../client/host';
 import { PubSubHub } from '../pubsub/hub';
+import type { WorkerOperator } from '../operator/types';
+import { CommandTiming } from '../operator/timing';
 
 export type { RouterSettings };
 
@@ -43,6 +44,8 @@ export class Router implements ClientHost {
   readonly net = { input: 0, output: 0 };
   /** Ops a second, the memory peak and avg_ttl, sampled every 100 ms by the worker process. */
   readonly sampled: SampledFigures;
+  /** Commands timed for SLOWLOG and LATENCY (operator/timing.ts). */
+  readonly timing: CommandTiming;
   /** Calls and latency by command and protocol (counted by Conn). */
   readonly commandStats = new CommandStats();
   private passwordDigest: Buffer | null;
@@ -79,6 +82,7 @@ export class Router implements ClientHost {
     readonly scripts: Scripts,
   ) {
     this.workers = map.workers;
+    this.timing = new CommandTiming(self);
     this.sampled = new SampledFigures(node.shards);
     this.owners = new Owners(self, node, peers);
     this.plans = new Coordinator(this.owners, scripts, () => this.workers, true);
@@ -177,10 +181,9 @@ export class Router implements ClientHost {
     }
     socket.setNoDelay(true);
     if (this.limits.tcpKeepalive > 0) socket.setKeepAlive(true, this.limits.tcpKeepalive * 1000);
-    if (this.limits.timeout > 0) {
-      socket.setTimeout(this.limits.timeout * 1000);
-      socket.on('timeout', () => socket.destroy());
-    }
+    // Listened for always: CONFIG SET timeout may set one later.
+    if (this.limits.timeout > 0) socket.setTimeout(this.limits.timeout * 1000);
+    socket.on('timeout', () => socket.destroy());
     // A client that half-closes after its last command still gets every reply it is owed.
     socket.allowHalfOpen = true;
     conn = new Conn(socket, this, this.nextConnId);
@@ -276,9 +279,14 @@ export class Router implements ClientHost {
     });
   }
 
-  /** What CONFIG GET reports (config-params.ts). */
-  configParams(): [string, string][] {
-    return configParams(this.limits, this.node.shards.policy, this.node.shards.memory.limits);
+  /** The settings as they stand and the way to the primary (worker/live-settings.ts; set by the worker process). */
+  operator!: WorkerOperator;
+
+  /** CONFIG RESETSTAT on this worker: its counters back to 0 (the shards reset theirs beside it). */
+  resetStats(): void {
+    this.commands = this.refused = this.outputLimitClosed = this.queryLimitClosed = this.authFailures = this.totalConnections = 0;
+    this.net.input = this.net.output = 0;
+    this.commandStats.reset();
   }
 
   /** This worker's state, which the figures table (@kv/node's FIGURES) reads for INFO. */

@@ -16,6 +16,8 @@ import { workerScripts } from './lua';
 import { KeyspaceNotifier, type NotifierHost } from '../pubsub/keyspace';
 import type { Args, PushEncoder } from '@kv/wire';
 import { PushKind } from '../links/push-kinds';
+import { LiveSettings } from './live-settings';
+import { PrimaryAsks } from '../operator/asks';
 
 /** A retiring worker waits this long for its clients to see their last replies and close. */
 const RETIRE_CLOSE_MS = 2000;
@@ -31,10 +33,10 @@ function send(message: WorkerMessage): void {
  * start-up and shutdown.
  */
 export function runWorker(): void {
-  const { index, map, peerPath, settings } = readWorkerEnv(process.env);
+  const { index, map, peerPath, settings: atStart } = readWorkerEnv(process.env);
 
   const shards = shardsOwnedBy(map.owners, index);
-  const limits = routerSettings(settings);
+  const limits = routerSettings(atStart);
   const scripts = workerScripts(index, limits.luaTimeLimit, limits.restarts);
   // The shards get their collaborators now; the router's (it is made last: it routes to the shards
   // and links) they reach through `made` once it exists, which is before any request.
@@ -45,7 +47,7 @@ export function runWorker(): void {
     workers: made.router!.workers,
     pushTo: (peer: number): PushEncoder | null => made.router!.peers.pushTo(peer),
   }));
-  const node = new ShardNode(shards, settings.config.maxmemory, settings.config['maxmemory-policy'], {
+  const node = new ShardNode(shards, atStart.config.maxmemory, atStart.config['maxmemory-policy'], {
     fault: (message, fields) => log('error', message, { worker: index, ...fields }),
     // Work that waited for a transaction has run: send the replies it produced (after the client
     // read running now, if any: Peers.deferFlushes).
@@ -62,12 +64,9 @@ export function runWorker(): void {
     here: () => made.router!.here,
     pubsub: () => made.router!.pubsub,
     keyspace,
+    resetRouterStats: () => made.router!.resetStats(),
+    slowlog: () => made.router!.timing,
   });
-  const encodings = node.shards.memory.limits;
-  encodings.listMaxListpackSize = settings.config['list-max-listpack-size'];
-  encodings.setMaxIntsetEntries = settings.config['set-max-intset-entries'];
-  encodings.setMaxListpackEntries = settings.config['set-max-listpack-entries'];
-  encodings.setMaxListpackValue = settings.config['set-max-listpack-value'];
   // A worker a resize adds is not in the map yet, but links to every worker below it.
   const peers = new Peers(index, Math.max(map.workers, index + 1), node, {
     onLinkDown: (peer, reason) => log(reason === 'retired' ? 'info' : 'warn', 'peer link down', { worker: index, peer, reason }),
@@ -79,12 +78,26 @@ export function runWorker(): void {
   peers.onPush(PushKind.MESSAGE, (args: Args) => keyspace.received(args));
   const router = new Router(index, map, node, peers, limits, scripts);
   made.router = router;
+  // CONFIG SET and REWRITE are the primary's to make: asked over the cluster channel.
+  const asks = new PrimaryAsks((id, ask) => {
+    if (!process.connected) return false;
+    send({ t: 'ask', id, ask });
+    return true;
+  });
+  const settings = new LiveSettings(atStart.config, router, (ask) => asks.ask(ask));
+  router.operator = settings;
   // Set by the primary's password message, sent right after fork, before any client.
   let passwordKnown = false;
   // Active expiry: reclaim keys nobody reads again, a little at a time (Redis's hz 10); and the
   // figures Redis samples as often (ops a second, the memory peak, avg_ttl).
+  // Each pass also tells LATENCY of a stalled event loop (the pass came late) and a long expiry pass.
+  let lastPass = performance.now();
   setInterval(() => {
+    const start = performance.now();
+    router.timing.latency.add('event-loop', start - lastPass - 100);
     node.shards.expireCycle(2);
+    lastPass = performance.now();
+    router.timing.latency.add('expire-cycle', lastPass - start);
     router.sampled.sample(router.commands, Date.now());
   }, 100).unref();
   // Garbage collections (count, time, longest pause) for INFO, /stats and /metrics.
@@ -144,6 +157,14 @@ export function runWorker(): void {
         return;
       case 'tls':
         tlsClients = new TlsTerminator(message.pem, index);
+        return;
+      // CONFIG SET or a reload, made by the primary: applied here, then confirmed.
+      case 'config':
+        settings.apply(message.change);
+        send({ t: 'applied', id: message.id });
+        return;
+      case 'answer':
+        asks.answer(message.id, message.error);
         return;
       case 'shutdown':
         void router.drain().then(() => send({ t: 'drained' }));
