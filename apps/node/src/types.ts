@@ -60,6 +60,8 @@ export interface WorkerShards<Stats = any> {
   /** Shards owned, in the order they were taken on. */
   readonly owned: readonly number[];
   readonly policy: EvictionPolicy;
+  /** Blocking commands waiting on these shards (INFO's blocked_clients sums them). */
+  readonly blocked: { readonly count: number };
   /** The shard map version this worker routes by: a hand-over checks it. */
   readonly mapVersion: number;
   /** The worker process's own figures for INFO (null: no worker process, in tests). */
@@ -216,6 +218,12 @@ export interface ShardServices<Stats = any> {
 export type PlanKind = 'one-key' | 'each-key' | 'each-worker' | 'atomic' | 'cursor' | 'script' | 'connection' | 'internal';
 
 /** A command as data: the router checks arity and finds keys, owners and the plan from this alone. */
+/** A blocking command's table field: its timeout's argument index (negative: from the end) and the keys it waits on: all but the timeout, the source only, or a numkeys list. */
+export interface BlockingSpec {
+  readonly timeout: number;
+  readonly keys: 'all' | 'source' | 'numkeys';
+}
+
 export interface CommandSpec {
   readonly name: string;
   /** Stable small number carried in inter-process frames instead of the name. */
@@ -277,6 +285,14 @@ export interface CommandSpec {
    * (key-positions.ts keySpan). Its handler checks that they share that shard.
    */
   readonly numkeys?: boolean;
+  /** The numkeys argument's index when it is not argv[1] (BLMPOP timeout numkeys key...: 2). */
+  readonly numkeysAt?: number;
+  /**
+   * A blocking command (BLPOP ...; commands/blocking.ts): where its timeout is (an index, negative
+   * from the end) and which keys it waits on. Its handler is its non-blocking form, answering nil
+   * or a null array on empty; ShardSet.block keeps the request instead, when it may block.
+   */
+  readonly blocking?: BlockingSpec;
   /** The keyspace notification it fires on its key when it changes it (commands/key-events.ts). */
   readonly event?: KeyEvent;
   /** A write that reads its key first, as Redis's lookupKeyRead (GETDEL, GETEX): a missing key is a `keymiss`. */
