@@ -91,6 +91,7 @@ export class Conn implements ClientLike, Flushable, OrderClient, SubscriberClien
   /** The connection closed: its subscriptions go, with no message. */
   closed(): void {
     this.host.pubsub.forget(this.subs);
+    this.plans.closed();
   }
 
   /** True while some reply is owed. */
@@ -132,6 +133,7 @@ export class Conn implements ClientLike, Flushable, OrderClient, SubscriberClien
 
   /** The client half-closed: answer everything it sent (some may wait for a transaction), then close. */
   closeAfterReplies(): void {
+    this.plans.closed();
     this.flow.inputEnded = true;
     this.flow.finishIfInputDone();
   }

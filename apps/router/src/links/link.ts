@@ -109,7 +109,11 @@ export class PeerLink implements FrameSink, LinkLike {
    * is answered LINK_FULL at once instead. A worker's own requests (a hand-over's chunks, a
    * script shared) are not refused: they come one per step of something already bounded.
    */
+  /** The id the last add() sent its request with (0: refused or parked behind a hold), for a cancel (a blocked command's). */
+  lastId = 0;
+
   add(opcode: number, args: Args, slot: Pending, bounded = true): void {
+    this.lastId = 0;
     const refused = opcode === TXRUN || !bounded ? null : this.refusal();
     if (refused !== null) return settleSafely(slot, ReplyKind.ERROR, refused, this.peers.events, this.peer);
     this.enqueue(opcode, args, slot);
@@ -135,7 +139,9 @@ export class PeerLink implements FrameSink, LinkLike {
         },
       };
     }
-    this.requests.command(this.pending.add(owed), opcode, args, 0, slot.mode);
+    const id = this.pending.add(owed);
+    this.lastId = id;
+    this.requests.command(id, opcode, args, 0, slot.mode);
     if (this.requests.out.length > EARLY_FLUSH_BYTES) this.flushRequests();
   }
 

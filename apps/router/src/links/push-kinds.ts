@@ -7,4 +7,6 @@
 export const PushKind = {
   /** A Pub/Sub message for this worker's subscribers: [channel, message] (a keyspace notification from the key's owner: pubsub/keyspace.ts). */
   MESSAGE: 1,
+  /** A blocked command's client left: [request id] of the request it sent on this link, which no longer waits (shards/blocked.ts cancel). */
+  UNBLOCK: 2,
 } as const;

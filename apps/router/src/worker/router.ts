@@ -111,6 +111,8 @@ export class Router implements ClientHost {
    */
   pause(): Promise<void> {
     this.paused = true;
+    // It waits for every owed reply: blocked commands are answered now (shards/blocked.ts stop).
+    this.node.shards.blocked.stop();
     return new Promise((resolve) => {
       const check = () => {
         if (!this.paused) return true;
@@ -128,6 +130,7 @@ export class Router implements ClientHost {
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
+    if (!this.draining) this.node.shards.blocked.refusing = false;
     for (const conn of this.conns) conn.resumeInput();
   }
 
@@ -254,6 +257,7 @@ export class Router implements ClientHost {
     // A shutdown ends a resize's pause: what clients sent during it is answered too.
     this.resume();
     this.draining = true;
+    this.node.shards.blocked.stop();
     for (const conn of this.conns) conn.stopReading();
     this.drained = new Promise((resolve) => {
       const check = () => {
