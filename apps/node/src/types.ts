@@ -60,7 +60,7 @@ export interface WorkerShards<Stats = any> {
   /** Shards owned, in the order they were taken on. */
   readonly owned: readonly number[];
   readonly policy: EvictionPolicy;
-  /** Blocking commands waiting on these shards (INFO's blocked_clients sums them). */
+  /** Blocking commands waiting on these shards (INFO's blocked_clients). */
   readonly blocked: { readonly count: number };
   /** The shard map version this worker routes by: a hand-over checks it. */
   readonly mapVersion: number;
@@ -218,10 +218,12 @@ export interface ShardServices<Stats = any> {
 export type PlanKind = 'one-key' | 'each-key' | 'each-worker' | 'atomic' | 'cursor' | 'script' | 'connection' | 'internal';
 
 /** A command as data: the router checks arity and finds keys, owners and the plan from this alone. */
-/** A blocking command's table field: its timeout's argument index (negative: from the end) and the keys it waits on: all but the timeout, the source only, or a numkeys list. */
+/** Its timeout's argument index (negative: from the end); the keys it waits on: all but the timeout, the source, or a numkeys list. */
 export interface BlockingSpec {
   readonly timeout: number;
   readonly keys: 'all' | 'source' | 'numkeys';
+  /** The end it pops from, to push an element back there (a reply its client left before reading): BLMPOP's argument; none for a move (the element is in the destination). */
+  readonly side: 'left' | 'right' | 'arg' | 'none';
 }
 
 export interface CommandSpec {
@@ -287,11 +289,7 @@ export interface CommandSpec {
   readonly numkeys?: boolean;
   /** The numkeys argument's index when it is not argv[1] (BLMPOP timeout numkeys key...: 2). */
   readonly numkeysAt?: number;
-  /**
-   * A blocking command (BLPOP ...; commands/blocking.ts): where its timeout is (an index, negative
-   * from the end) and which keys it waits on. Its handler is its non-blocking form, answering nil
-   * or a null array on empty; ShardSet.block keeps the request instead, when it may block.
-   */
+  /** A blocking command (commands/blocking.ts): its handler is the non-blocking form; ShardSet.block keeps a client's request that found nothing. */
   readonly blocking?: BlockingSpec;
   /** The keyspace notification it fires on its key when it changes it (commands/key-events.ts). */
   readonly event?: KeyEvent;

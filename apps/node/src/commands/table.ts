@@ -103,11 +103,11 @@ const table: Entry[] = [
   { name: 'RPOPLPUSH', arity: 3, plan: 'one-key', keys: TWO, handler: listEdits.rpoplpush, flags: W },
   { name: 'LMPOP', arity: -4, plan: 'one-key', keys: NONE, numkeys: true, handler: lists.lmpop, flags: ['write', 'movablekeys'] },
   // blocking lists (blocking.ts; the waiting is ShardSet.block's): keys of one shard, as LMOVE's
-  { name: 'BLPOP', arity: -3, plan: 'one-key', keys: [1, -2, 1], handler: blocking.blpop, flags: ['write', 'noscript', 'blocking'], blocking: { timeout: -1, keys: 'all' } },
-  { name: 'BRPOP', arity: -3, plan: 'one-key', keys: [1, -2, 1], handler: blocking.brpop, flags: ['write', 'noscript', 'blocking'], blocking: { timeout: -1, keys: 'all' } },
-  { name: 'BRPOPLPUSH', arity: 4, plan: 'one-key', keys: TWO, handler: blocking.brpoplpush, flags: [...W, 'noscript', 'blocking'], blocking: { timeout: 3, keys: 'source' } },
-  { name: 'BLMOVE', arity: 6, plan: 'one-key', keys: TWO, handler: blocking.blmove, flags: [...W, 'noscript', 'blocking'], blocking: { timeout: 5, keys: 'source' } },
-  { name: 'BLMPOP', arity: -5, plan: 'one-key', keys: NONE, numkeys: true, numkeysAt: 2, handler: blocking.blmpop, flags: ['write', 'blocking', 'movablekeys'], blocking: { timeout: 1, keys: 'numkeys' } },
+  { name: 'BLPOP', arity: -3, plan: 'one-key', keys: [1, -2, 1], handler: blocking.blpop, flags: ['write', 'noscript', 'blocking'], blocking: { timeout: -1, keys: 'all', side: 'left' } },
+  { name: 'BRPOP', arity: -3, plan: 'one-key', keys: [1, -2, 1], handler: blocking.brpop, flags: ['write', 'noscript', 'blocking'], blocking: { timeout: -1, keys: 'all', side: 'right' } },
+  { name: 'BRPOPLPUSH', arity: 4, plan: 'one-key', keys: TWO, handler: blocking.brpoplpush, flags: [...W, 'noscript', 'blocking'], blocking: { timeout: 3, keys: 'source', side: 'none' } },
+  { name: 'BLMOVE', arity: 6, plan: 'one-key', keys: TWO, handler: blocking.blmove, flags: [...W, 'noscript', 'blocking'], blocking: { timeout: 5, keys: 'source', side: 'none' } },
+  { name: 'BLMPOP', arity: -5, plan: 'one-key', keys: NONE, numkeys: true, numkeysAt: 2, handler: blocking.blmpop, flags: ['write', 'blocking', 'movablekeys'], blocking: { timeout: 1, keys: 'numkeys', side: 'arg' } },
   // sets (multi-key forms run on the first key's shard; keys of several shards answer CROSSSLOT)
   { name: 'SADD', arity: -3, plan: 'one-key', keys: ONE, handler: sets.sadd, flags: [...W, 'fast'], event: EVENTS.sadd },
   { name: 'SREM', arity: -3, plan: 'one-key', keys: ONE, handler: sets.srem, flags: ['write', 'fast'], event: EVENTS.srem },

@@ -4,6 +4,7 @@ import type { Peers } from '../links/peers';
 import type { Pending } from '../links/types';
 import type { Later, OwnerSet } from './plan';
 import { PushKind } from '../links/push-kinds';
+import { BlockedReply } from './blocked-reply';
 
 const TXRUN = commandNamed('TXRUN');
 
@@ -65,11 +66,16 @@ export class Owners implements OwnerSet {
       now.error(refused);
       return true;
     }
-    if (txid === null) {
-      const id = this.peers.forward(worker, spec.opcode, args, later.later(index));
-      // Its owner may keep it waiting: the client waits for it, and a cancel tells the owner if it leaves.
-      if (spec.blocking !== undefined && later.blockInput !== undefined) later.blockInput(() => this.cancelOn(worker, id));
-    } else this.peers.forward(worker, TXRUN.opcode, heldArgs(txid, spec.opcode, args), later.later(index));
+    if (txid === null && spec.blocking !== undefined && later.blockInput !== undefined) {
+      // Its owner may keep it waiting: the client waits for it; if it leaves, a cancel tells the owner, and what was served meanwhile goes back.
+      const reply = new BlockedReply(later.later(index), spec, args, worker, this.peers);
+      const id = this.peers.forward(worker, spec.opcode, args, reply);
+      later.blockInput(() => {
+        reply.left = true;
+        this.cancelOn(worker, id);
+      });
+    } else if (txid === null) this.peers.forward(worker, spec.opcode, args, later.later(index));
+    else this.peers.forward(worker, TXRUN.opcode, heldArgs(txid, spec.opcode, args), later.later(index));
     return false;
   }
 

@@ -109,7 +109,7 @@ export class PeerLink implements FrameSink, LinkLike {
    * is answered LINK_FULL at once instead. A worker's own requests (a hand-over's chunks, a
    * script shared) are not refused: they come one per step of something already bounded.
    */
-  /** The id the last add() sent its request with (0: refused or parked behind a hold), for a cancel (a blocked command's). */
+  /** The id the last add() sent with (0: refused or parked), for a blocked command's cancel. */
   lastId = 0;
 
   add(opcode: number, args: Args, slot: Pending, bounded = true): void {
@@ -139,9 +139,7 @@ export class PeerLink implements FrameSink, LinkLike {
         },
       };
     }
-    const id = this.pending.add(owed);
-    this.lastId = id;
-    this.requests.command(id, opcode, args, 0, slot.mode);
+    this.requests.command((this.lastId = this.pending.add(owed)), opcode, args, 0, slot.mode);
     if (this.requests.out.length > EARLY_FLUSH_BYTES) this.flushRequests();
   }
 

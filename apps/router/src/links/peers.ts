@@ -126,15 +126,13 @@ export class Peers implements LinkHost {
 
   /**
    * Queues a command for the worker that owns its key; it leaves in that peer's frame at the end
-   * of this event-loop turn. The caller checks isUp first.
+   * of this event-loop turn. The caller checks isUp first. Its id on the link (0: refused or parked), for a cancel.
    */
-  /** Sends a client's request to `peer`; its id on the link (0 when refused or parked), which a cancel names. */
   forward(peer: number, opcode: number, args: Args, slot: Pending): number {
-    const link = this.links[peer]!;
-    link.add(opcode, args, slot);
+    this.links[peer]!.add(opcode, args, slot);
     this.forwarded++;
     this.scheduleFlush();
-    return link.lastId;
+    return this.links[peer]!.lastId;
   }
 
   /** A worker's own request to a peer (a shard hand-over), not a client's: not counted as forwarded, nor refused at the link's bounds. */

@@ -111,8 +111,7 @@ export class Router implements ClientHost {
    */
   pause(): Promise<void> {
     this.paused = true;
-    // It waits for every owed reply: blocked commands are answered now (shards/blocked.ts stop).
-    this.node.shards.blocked.stop();
+    this.node.shards.blocked.stop(); // blocked commands answered now: the pause waits for every reply
     return new Promise((resolve) => {
       const check = () => {
         if (!this.paused) return true;
