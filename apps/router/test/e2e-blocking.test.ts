@@ -179,6 +179,23 @@ t('a live resize with clients blocked on every shard does not hang: they are ans
   }
 });
 
+t('a shutdown with clients blocked forever on both workers exits 0 promptly, each answered as timed out and closed', async () => {
+  const cluster = await startCluster({ workers: 2 });
+  const keys = keysPerShard('sd-', shardOfString);
+  const blockers = await Promise.all(keys.map(() => connect(cluster.port, 3)));
+  const replies = blockers.map((b, i) => b.command(['BLPOP', keys[i], '0'], 20_000));
+  await blockedAre(cluster.port, keys.length);
+  const contention = new Contention().start();
+  const signalled = performance.now();
+  const code = await cluster.stop();
+  const ms = performance.now() - signalled;
+  contention.stop();
+  assert.is(code, 0, `exit status; stderr: ${cluster.stderr.join('')}`);
+  assert.ok(ms < contention.bound(5_000), contention.says('exited after SIGTERM', ms, 5_000));
+  for (const reply of await Promise.all(replies)) assert.is(raw(reply), '_\r\n');
+  for (const b of blockers) b.close();
+});
+
 skips.test(t, 'replies that do not depend on time, byte for byte as redis-server, RESP2 and RESP3', noRedis, async () => {
   const cluster = await startCluster({ workers: 2 });
   try {
