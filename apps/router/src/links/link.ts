@@ -208,9 +208,7 @@ export class PeerLink implements FrameSink, LinkLike {
    * Up and its socket not destroyed: a socket closed here (a corrupt frame, a replaced link) stays
    * `up` until its 'close' event, and what is written to it meanwhile is lost.
    */
-  get usable(): boolean {
-    return this.up && !this.socket.destroyed;
-  }
+  get usable(): boolean { return this.up && !this.socket.destroyed; }
 
   hasOutput(): boolean {
     return this.requests.count > 0 || this.replies.encoder.count > 0 || this.pushes.count > 0;

@@ -290,14 +290,10 @@ export class Router implements ClientHost {
   }
 
   /** This worker's state, which the figures table (@kv/node's FIGURES) reads for INFO. */
-  processStats(): ProcessStats {
-    return this;
-  }
+  processStats(): ProcessStats { return this; }
 
   /** The client port: --port, or the one the primary picked once a client showed it (0 until then). */
-  get port(): number {
-    return this.clientPort;
-  }
+  get port(): number { return this.clientPort; }
 
   /** Event-loop delay since the worker started (set by the worker process; null in tests without one). */
   loopDelay: EventLoopHistogram | null = null;
