@@ -19,7 +19,7 @@ import type { ClientHost, ClientLike, RouterSettings } from '../client/host';
 export type { RouterSettings };
 
 /**
- * The connection side of a worker process: serves the clients the primary hands it, and routes
+ * The connection side of a worker process: serves the clients it accepts, and routes
  * each command to the shard that owns its key.
  */
 export class Router implements ClientHost {
@@ -31,6 +31,13 @@ export class Router implements ClientHost {
   commands = 0;
   /** Clients turned away by maxclients. */
   refused = 0;
+  /** Told of every client added (+1) or gone (-1) (the worker's admission and balance: worker/acceptor.ts). */
+  onClientsChanged: ((change: 1 | -1) => void) | null = null;
+  /**
+   * maxclients is the server's, so the worker process decides (worker/admission.ts): true serves the
+   * client now; false means it waits for a place, then comes to `serve` or `refuse`.
+   */
+  admit: (socket: net.Socket) => boolean = () => true;
   /** Clients closed for leaving more than client-output-limit of replies unread. */
   outputLimitClosed = 0;
   /** Clients closed for an unfinished command past client-query-buffer-limit. */
@@ -82,13 +89,12 @@ export class Router implements ClientHost {
   }
 
   /** Routes by a new version of the shard map (the primary sends it while every router is paused). */
-  applyMap(map: ShardMap, maxclients?: number): void {
+  applyMap(map: ShardMap): void {
     this.owners.map.set(map.owners);
     this.workers = map.workers;
     this.mapVersion = map.version;
     this.node.shards.mapVersion = map.version;
     this.peers.workers = Math.max(map.workers, this.self + 1);
-    if (maxclients !== undefined) this.limits.maxclients = maxclients;
     const { dropped, adopted } = this.node.shards.reconcile(shardsOwnedBy(map.owners, this.self));
     if (dropped.length > 0 || adopted.length > 0) log('warn', 'shards made to match the map', { worker: this.self, map_version: map.version, dropped, adopted });
   }
@@ -138,29 +144,28 @@ export class Router implements ClientHost {
     return ok;
   }
 
-  /** Serves a client connection the primary handed over. */
-  adopt(handed: net.Socket): void {
-    let socket = handed;
+  /** A client connection this worker accepted (worker/acceptor.ts): screened, then admitted. */
+  adopt(socket: net.Socket): void {
     // First of all: every path below may write to or end the socket, and a client can reset its
-    // connection at any moment (even before the hand-over). Without a listener that error is an
-    // uncaught exception that kills the worker and every client on it.
+    // connection at any moment. Without a listener that error is an uncaught exception that kills
+    // the worker and every client on it.
     socket.on('error', () => socket.destroy());
-    if (this.draining) {
-      socket.destroy();
-      return;
-    }
-    // Reset before this worker got it: no peer left to answer or to count (and no remote address,
-    // which protected mode would take for a remote client).
-    if (socket.remoteAddress === undefined || socket.destroyed) {
-      socket.destroy();
-      return;
-    }
+    // Reset already: no peer left to answer or to count (and no remote address, which protected
+    // mode would take for a remote client).
+    if (this.draining || socket.remoteAddress === undefined || socket.destroyed) return void socket.destroy();
     if (deniedByProtectedMode({ protectedMode: this.limits.protectedMode, passwordSet: this.passwordRequired, host: this.limits.host, remoteAddress: socket.remoteAddress })) {
       this.refused++;
       socket.end(DENIED);
       return;
     }
-    if (this.conns.size >= this.limits.maxclients) return this.refuse(socket);
+    if (this.admit(socket)) this.serve(socket);
+  }
+
+  /** Serves an admitted client: a Conn over its socket. */
+  serve(handed: net.Socket): void {
+    let socket = handed;
+    // It may have waited for a place: the server may be draining, the client gone.
+    if (this.draining || socket.destroyed) return void socket.destroy();
     // Reads go straight into the worker's read buffer (the Conn is set once it exists).
     let conn: Conn | null = null;
     const fresh = readInto(socket, this.readBuffer, (bytes, buf) => this.receive(conn!, buf.subarray(0, bytes)));
@@ -180,6 +185,7 @@ export class Router implements ClientHost {
     this.nextConnId += SHARD_COUNT;
     const client = conn;
     this.conns.add(client);
+    this.onClientsChanged?.(1);
     this.totalConnections++;
     // With --port 0 the primary picked the port after this worker started: a client knows it.
     if (this.clientPort === 0) this.clientPort = socket.localPort ?? 0;
@@ -188,6 +194,7 @@ export class Router implements ClientHost {
     socket.on('close', () => {
       client.flow.closed = true;
       this.conns.delete(client);
+      this.onClientsChanged?.(-1);
       this.settled();
     });
     socket.resume();
@@ -197,7 +204,7 @@ export class Router implements ClientHost {
    * One client too many: answer its first command with the error in its protocol (Redis sends
    * it at once, but a text client would not understand RESP), then close.
    */
-  private refuse(socket: net.Socket): void {
+  refuse(socket: net.Socket): void {
     this.refused++;
     const timer = setTimeout(() => socket.destroy(), 1000);
     socket.once('data', (chunk: Buffer) => {
