@@ -14,7 +14,8 @@ function cluster(max: number, workers: number, keep = 1) {
   const toPrimary: [number, WorkerMessage][] = [];
   const timers: (() => void)[] = [];
   const running = Array.from({ length: workers }, (_, i) => i);
-  const primary = new Admission(max, { running: () => running, send: (i, m) => toWorker.push([i, m]), setTimer: (fn) => timers.push(fn) });
+  const live = Array.from({ length: workers }, () => true);
+  const primary = new Admission(max, { running: () => running, live: (i) => live[i], send: (i, m) => toWorker.push([i, m]), setTimer: (fn) => timers.push(fn) });
   const served: string[][] = [];
   const refused: string[][] = [];
   const clients: number[] = [];
@@ -67,7 +68,7 @@ function cluster(max: number, workers: number, keep = 1) {
     sides[w].changed();
   };
   const drop = (w: number) => toPrimary.splice(0, toPrimary.length, ...toPrimary.filter(([from]) => from !== w));
-  return { primary, sides, deliver, arrive, leave, drop, served, refused, clients, timers, running };
+  return { primary, sides, deliver, arrive, leave, drop, served, refused, clients, timers, running, live };
 }
 
 function name(socket: net.Socket): string {
@@ -118,7 +119,7 @@ t('places come back as clients leave, and a worker holding too many unused gives
   assert.is(c.primary.free(), 20 - c.primary.held(0));
 });
 
-t('a worker that does not answer a reclaim keeps its places; the ask is answered after RECLAIM_MS', () => {
+t('a stuck worker is not asked for its places; one that gets stuck while asked holds up the answer RECLAIM_MS at most', () => {
   const c = cluster(4, 2, 2);
   c.sides[0].start();
   c.sides[1].start();
@@ -136,6 +137,11 @@ t('a worker that does not answer a reclaim keeps its places; the ask is answered
   c.deliver((w, m) => w === 1 && m.t === 'reclaim');
   assert.equal(c.refused[0], ['c'], 'full, as far as the live workers can tell');
   assert.ok(RECLAIM_MS > 0);
+  // Known stuck (not live): not asked, and the answer comes at once.
+  c.live[1] = false;
+  assert.ok(!c.arrive(0, 'd'));
+  c.deliver();
+  assert.equal([c.refused[0], c.timers.length], [['c', 'd'], 1]);
 });
 
 t('the places of a worker that exits are free at once', () => {

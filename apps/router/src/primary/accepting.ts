@@ -47,6 +47,7 @@ export class Accepting {
     });
     this.admission = new Admission(deps.maxclients, {
       running: () => pool.running(),
+      live: (index) => this.balance.live(index),
       send: (index, message) => pool.connected(index)?.send(message),
       setTimer: (fn, ms) => setTimeout(fn, ms).unref(),
     });

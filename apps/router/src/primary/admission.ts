@@ -1,11 +1,17 @@
 import type { PrimaryMessage } from './messages';
 
-/** How long the primary waits for workers to give back unused places before it calls the server full. */
-export const RECLAIM_MS = 200;
+/**
+ * The longest the primary waits for the workers it asked to give back unused places before it
+ * calls the server full. Only live workers are asked (balance.ts: reported within LIVE_MS), so
+ * this bounds the wait on one that got stuck since; a busy one answers well within it.
+ */
+export const RECLAIM_MS = 2000;
 
 export interface AdmissionDeps {
   /** Worker indexes running now. */
   running(): number[];
+  /** Worker `index` has reported lately: a stuck one is not asked to give places back (it cannot). */
+  live(index: number): boolean;
   send(index: number, message: PrimaryMessage): void;
   setTimer(fn: () => void, ms: number): void;
 }
@@ -24,7 +30,7 @@ interface Short {
  * past it. When no place is free, the primary first asks the other workers to give back the places
  * they hold unused (`reclaim`, answered by `returned`); only when that leaves the ask short is the
  * answer `full`: a client is refused when the server, not its worker, is full. Places of a worker
- * that exits are free again at once; a worker that does not answer within RECLAIM_MS keeps its own.
+ * that exits are free again at once; a stuck worker (not live) keeps its own unused ones.
  */
 export class Admission {
   /** Places each worker holds: its clients plus what it keeps unused (headroom). */
@@ -79,7 +85,7 @@ export class Admission {
 
   private reclaim(asker: number): void {
     if (this.reclaiming) return;
-    const others = this.deps.running().filter((i) => i !== asker && (this.granted[i] ?? 0) > 0);
+    const others = this.deps.running().filter((i) => i !== asker && (this.granted[i] ?? 0) > 0 && this.deps.live(i));
     if (others.length === 0) return this.refuseShort();
     this.reclaiming = true;
     const round = ++this.round;
