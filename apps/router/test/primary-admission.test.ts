@@ -14,8 +14,7 @@ function cluster(max: number, workers: number, keep = 1) {
   const toPrimary: [number, WorkerMessage][] = [];
   const timers: (() => void)[] = [];
   const running = Array.from({ length: workers }, (_, i) => i);
-  const live = Array.from({ length: workers }, () => true);
-  const primary = new Admission(max, { running: () => running, live: (i) => live[i], send: (i, m) => toWorker.push([i, m]), setTimer: (fn) => timers.push(fn) });
+  const primary = new Admission(max, { running: () => running, send: (i, m) => toWorker.push([i, m]), setTimer: (fn) => timers.push(fn) });
   const served: string[][] = [];
   const refused: string[][] = [];
   const clients: number[] = [];
@@ -46,7 +45,7 @@ function cluster(max: number, workers: number, keep = 1) {
       const held: [number, PrimaryMessage][] = [];
       for (const [w, m] of toWorker.splice(0)) {
         if (hold(w, m)) held.push([w, m]);
-        else if (m.t === 'grant') sides[w].grant(m.count, m.full);
+        else if (m.t === 'grant') sides[w].grant(m.count, m.full, m.scarce);
         else if (m.t === 'reclaim') sides[w].reclaim();
       }
       if (held.length > 0) return held;
@@ -68,7 +67,7 @@ function cluster(max: number, workers: number, keep = 1) {
     sides[w].changed();
   };
   const drop = (w: number) => toPrimary.splice(0, toPrimary.length, ...toPrimary.filter(([from]) => from !== w));
-  return { primary, sides, deliver, arrive, leave, drop, served, refused, clients, timers, running, live };
+  return { primary, sides, deliver, arrive, leave, drop, served, refused, clients, timers, running };
 }
 
 function name(socket: net.Socket): string {
@@ -119,29 +118,33 @@ t('places come back as clients leave, and a worker holding too many unused gives
   assert.is(c.primary.free(), 20 - c.primary.held(0));
 });
 
-t('a stuck worker is not asked for its places; one that gets stuck while asked holds up the answer RECLAIM_MS at most', () => {
+t('a worker that does not answer a reclaim (stuck) keeps its places; the ask is answered after RECLAIM_MS', () => {
+  const c = cluster(10, 2, 2);
+  c.sides[0].start();
+  c.sides[1].start();
+  c.deliver();
+  assert.equal([c.primary.held(0), c.primary.held(1)], [2, 2], 'each holds its headroom');
+  // Worker 1 gets stuck (SIGSTOP) holding 2 unused places: reclaims to it are never delivered.
+  const stuck = (w: number, m: PrimaryMessage) => w === 1 && m.t === 'reclaim';
+  for (let i = 0; i < 9; i++) if (!c.arrive(0, `c${i}`)) c.deliver(stuck);
+  assert.equal(c.refused[0], [], 'nothing refused before the stuck worker had its time to answer');
+  assert.is(c.timers.length, 1);
+  c.timers[0]();
+  c.deliver(stuck);
+  assert.is(c.clients[0], 8, "all but the stuck worker's 2 places");
+  assert.equal(c.refused[0], ['c8'], 'full, as far as the workers that answer can tell');
+  assert.ok(RECLAIM_MS > 0);
+});
+
+t('with no place free, an idle worker gives its unused ones back (scarce), so another gets them without a reclaim', () => {
   const c = cluster(4, 2, 2);
   c.sides[0].start();
   c.sides[1].start();
   c.deliver();
-  assert.equal([c.primary.held(0), c.primary.held(1)], [2, 2]);
-  c.arrive(0, 'a');
-  c.arrive(0, 'b');
-  assert.ok(!c.arrive(0, 'c'));
-  // Worker 1 is stuck: its reclaim is never delivered.
-  const held = c.deliver((w, m) => w === 1 && m.t === 'reclaim');
-  assert.is(held.length, 1);
-  assert.equal(c.refused[0], []);
-  assert.is(c.timers.length, 1);
-  c.timers[0]();
-  c.deliver((w, m) => w === 1 && m.t === 'reclaim');
-  assert.equal(c.refused[0], ['c'], 'full, as far as the live workers can tell');
-  assert.ok(RECLAIM_MS > 0);
-  // Known stuck (not live): not asked, and the answer comes at once.
-  c.live[1] = false;
-  assert.ok(!c.arrive(0, 'd'));
+  assert.equal([c.primary.held(0), c.primary.held(1)], [2, 0], 'worker 1 was told none is free: it keeps no headroom');
+  for (const label of ['a', 'b', 'c', 'd']) if (!c.arrive(0, label)) c.deliver();
   c.deliver();
-  assert.equal([c.refused[0], c.timers.length], [['c', 'd'], 1]);
+  assert.equal([c.clients[0], c.refused[0], c.primary.held(1)], [4, [], 0]);
 });
 
 t('the places of a worker that exits are free at once', () => {

@@ -47,7 +47,6 @@ export class Accepting {
     });
     this.admission = new Admission(deps.maxclients, {
       running: () => pool.running(),
-      live: (index) => this.balance.live(index),
       send: (index, message) => pool.connected(index)?.send(message),
       setTimer: (fn, ms) => setTimeout(fn, ms).unref(),
     });
@@ -82,7 +81,7 @@ export class Accepting {
         this.checkAllListening();
         return true;
       case 'clients':
-        this.balance.report(index, message.load);
+        this.balance.report(index, message.clients);
         return true;
       case 'relisten':
         this.give(index, message.kind);

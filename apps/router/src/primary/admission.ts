@@ -1,17 +1,17 @@
+import { log } from '../log';
 import type { PrimaryMessage } from './messages';
 
 /**
  * The longest the primary waits for the workers it asked to give back unused places before it
- * calls the server full. Only live workers are asked (balance.ts: reported within LIVE_MS), so
- * this bounds the wait on one that got stuck since; a busy one answers well within it.
+ * calls the server full: a busy worker answers well within it, a stuck one (SIGSTOP) never, and
+ * keeps its few unused places. Every running worker is asked: one merely busy may look stuck to
+ * the balance's heartbeat, and not asking it would refuse clients the server has room for.
  */
 export const RECLAIM_MS = 2000;
 
 export interface AdmissionDeps {
   /** Worker indexes running now. */
   running(): number[];
-  /** Worker `index` has reported lately: a stuck one is not asked to give places back (it cannot). */
-  live(index: number): boolean;
   send(index: number, message: PrimaryMessage): void;
   setTimer(fn: () => void, ms: number): void;
 }
@@ -21,6 +21,8 @@ interface Short {
   index: number;
   need: number;
   given: number;
+  /** Reclaim rounds started before it came: it is refused only by a round started after it. */
+  since: number;
 }
 
 /**
@@ -30,7 +32,7 @@ interface Short {
  * past it. When no place is free, the primary first asks the other workers to give back the places
  * they hold unused (`reclaim`, answered by `returned`); only when that leaves the ask short is the
  * answer `full`: a client is refused when the server, not its worker, is full. Places of a worker
- * that exits are free again at once; a stuck worker (not live) keeps its own unused ones.
+ * that exits are free again at once; a stuck worker keeps its own unused ones.
  */
 export class Admission {
   /** Places each worker holds: its clients plus what it keeps unused (headroom). */
@@ -56,9 +58,9 @@ export class Admission {
   ask(index: number, want: number): void {
     const give = Math.max(0, Math.min(want, this.free()));
     this.granted[index] = (this.granted[index] ?? 0) + give;
-    if (give === want) return this.deps.send(index, { t: 'grant', count: give, full: false });
-    this.short.push({ index, need: want - give, given: give });
-    this.reclaim(index);
+    if (give === want) return this.deps.send(index, { t: 'grant', count: give, full: false, scarce: this.free() === 0 });
+    this.short.push({ index, need: want - give, given: give, since: this.round });
+    this.reclaim();
   }
 
   /** Worker `index` gave `count` places back (asked to, or holding too many unused). */
@@ -83,14 +85,19 @@ export class Admission {
     return this.granted[index] ?? 0;
   }
 
-  private reclaim(asker: number): void {
+  /**
+   * Asks every worker holding places to give back its unused ones. An ask that comes while a
+   * round runs waits for the next one: a worker that answered before may have had a client
+   * leave since.
+   */
+  private reclaim(): void {
     if (this.reclaiming) return;
-    const others = this.deps.running().filter((i) => i !== asker && (this.granted[i] ?? 0) > 0 && this.deps.live(i));
-    if (others.length === 0) return this.refuseShort();
-    this.reclaiming = true;
     const round = ++this.round;
-    this.outstanding = new Set(others);
-    for (const index of others) this.deps.send(index, { t: 'reclaim' });
+    const holders = this.deps.running().filter((i) => (this.granted[i] ?? 0) > 0);
+    if (holders.length === 0) return this.refuseShort(round);
+    this.reclaiming = true;
+    this.outstanding = new Set(holders);
+    for (const index of holders) this.deps.send(index, { t: 'reclaim' });
     this.deps.setTimer(() => {
       if (this.reclaiming && round === this.round) this.endReclaim();
     }, RECLAIM_MS);
@@ -105,7 +112,7 @@ export class Admission {
       ask.given += give;
       if (ask.need > 0) return;
       this.short.shift();
-      this.deps.send(ask.index, { t: 'grant', count: ask.given, full: false });
+      this.deps.send(ask.index, { t: 'grant', count: ask.given, full: false, scarce: this.free() === 0 });
     }
   }
 
@@ -113,12 +120,19 @@ export class Admission {
   private endReclaim(): void {
     this.reclaiming = false;
     this.outstanding.clear();
-    this.refuseShort();
+    this.refuseShort(this.round);
   }
 
-  /** What the free places cannot cover now is refused: the server is full. */
-  private refuseShort(): void {
+  /**
+   * Round `round` is over: what the free places cannot cover of the asks that came before it
+   * started is refused (the server is full); asks that came during it get a round of their own.
+   */
+  private refuseShort(round: number): void {
     this.serveShort();
-    for (const ask of this.short.splice(0)) this.deps.send(ask.index, { t: 'grant', count: ask.given, full: true });
+    const refused = this.short.filter((s) => s.since < round);
+    if (refused.length > 0) log('debug', 'maxclients reached', { maxclients: this.max, granted: this.granted, short: refused.map((s) => ({ worker: s.index, need: s.need })) });
+    for (const ask of refused) this.deps.send(ask.index, { t: 'grant', count: ask.given, full: true, scarce: true });
+    this.short.splice(0, this.short.length, ...this.short.filter((s) => s.since >= round));
+    if (this.short.length > 0) this.reclaim();
   }
 }

@@ -12,6 +12,8 @@ const NODE_BACKLOG = 511;
 /** What Node's TCP wrap offers that this uses (not part of its public API; net.Server uses the same). */
 export interface ListenHandle {
   getsockname(out: { port?: number; address?: string }): number;
+  setNoDelay(enable: boolean): number;
+  setKeepAlive(enable: boolean, delaySeconds: number): number;
   close(): void;
 }
 
@@ -58,8 +60,13 @@ export class ClientListeners {
     readonly backlog: number,
   ) {}
 
-  /** Binds `port` (0: a free one) and `tlsPort` (0: none) on `host`, resolved once as net.Server does. */
-  static async open(host: string, port: number, tlsPort: number): Promise<ClientListeners> {
+  /**
+   * Binds `port` (0: a free one) and `tlsPort` (0: none) on `host`, resolved once as net.Server
+   * does. Each socket gets TCP_NODELAY and, with `keepaliveSeconds`, keepalive: every client
+   * socket accepted from it inherits them (Linux copies them at accept), so no worker sets them
+   * client by client.
+   */
+  static async open(host: string, port: number, tlsPort: number, keepaliveSeconds: number): Promise<ClientListeners> {
     const { address, family } = await dns.promises.lookup(host);
     const handles = new Map<ListenerKind, ListenHandle>();
     try {
@@ -68,6 +75,10 @@ export class ClientListeners {
       if (tls !== null) handles.set('tls', tls.handle);
       const plain = bind(address, family, port, 'port');
       handles.set('plain', plain.handle);
+      for (const handle of handles.values()) {
+        handle.setNoDelay(true);
+        if (keepaliveSeconds > 0) handle.setKeepAlive(true, keepaliveSeconds);
+      }
       return new ClientListeners(handles, plain.port, tls?.port ?? null, listenBacklog());
     } catch (err) {
       for (const handle of handles.values()) handle.close();

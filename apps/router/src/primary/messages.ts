@@ -12,8 +12,8 @@ export type WorkerMessage =
   | { t: 'ready' }
   /** Listening on a client port's socket (the first time: the ready line waits for every worker's). */
   | { t: 'listening'; kind: ListenerKind }
-  /** Its clients now, and its load (clients plus those that left in the last second): on a change (coalesced) and every HEARTBEAT_MS (balance.ts). */
-  | { t: 'clients'; clients: number; load: number }
+  /** Its clients now: on a change (coalesced) and every HEARTBEAT_MS (balance.ts). */
+  | { t: 'clients'; clients: number }
   /** It listens on its spare copy of a client port's socket: send another (acceptor.ts). */
   | { t: 'relisten'; kind: ListenerKind }
   /** It accepts now, as `keep` asked. */
@@ -39,16 +39,19 @@ export type PrimaryMessage =
   /** With a copy of a client port's listening socket as its handle: listen on it (this backlog) and accept, or keep it as the spare. */
   | { t: 'listen'; kind: ListenerKind; backlog: number }
   /**
-   * Every worker's load (clients plus those that left lately), which are live (reported within LIVE_MS), and
+   * Every worker's clients, which are live (reported within LIVE_MS), and
    * the keeper, the worker that never stops accepting (-1: none, so none stops); `epoch` orders it
    * against `keep`.
    */
   | { t: 'balance'; counts: number[]; live: boolean[]; keeper: number; epoch: number }
   /** Become the keeper: accept (listen again if paused), then answer `kept`. */
   | { t: 'keep'; epoch: number }
-  /** `count` more of maxclients' places for it (its ask); `full`: no more are free, refuse the clients still waiting. */
-  | { t: 'grant'; count: number; full: boolean }
-  /** Give back the places held unused: another worker's client needs one. */
+  /**
+   * `count` more of maxclients' places for it (its ask); `full`: no more are free, refuse the
+   * clients still waiting; `scarce`: none is left free, so give back each place as it frees up.
+   */
+  | { t: 'grant'; count: number; full: boolean; scarce: boolean }
+  /** Give back the places held unused, and each as it frees up: another worker's client needs one. */
   | { t: 'reclaim' }
   /**
    * Sent once after fork with --tls-port: the certificate and key, so the key never sits in an

@@ -198,7 +198,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
 
   // The client ports are bound first (a taken port fails before any worker starts); workers
   // listen on them once all are ready, so the ready line means every worker accepts.
-  ClientListeners.open(config.host, config.port, config['tls-port']).then(
+  ClientListeners.open(config.host, config.port, config['tls-port'], config['tcp-keepalive']).then(
     (listeners) => {
       if (shutdown.active) return listeners.close();
       accepting = new Accepting({ listeners, pool, maxclients: config.maxclients, allListening: () => ready(listeners) });

@@ -1,5 +1,7 @@
-import * as net from 'node:net';
+import type * as net from 'node:net';
 import { HEARTBEAT_MS, type BalanceView } from '../primary/balance';
+import { plainSocketFor } from './client-socket';
+import { listenOn, type Listening } from './listen-handle';
 import type { ListenerKind } from '../primary/listeners';
 import type { WorkerMessage } from '../primary/messages';
 
@@ -11,10 +13,8 @@ export const RESUME_BELOW = 1.05;
 export const RESUME_SLACK = 2;
 /** However the counts look, a pause ends after this long (the view may be wrong; the next accept decides again). */
 export const MAX_PAUSE_MS = 1000;
-/** A change of this worker's clients is reported within this long (a burst makes one report, not one per client). */
-const REPORT_COALESCE_MS = 2;
-/** Clients that left count toward a worker's load for this many heartbeats (1 s): short-lived clients are spread too. */
-const RECENT_BEATS = 10;
+/** A change of this worker's clients is reported within this long (a burst makes a few reports, not one per client). */
+const REPORT_COALESCE_MS = 10;
 
 /** What the acceptor needs of the worker around it. */
 export interface AcceptorHost {
@@ -23,13 +23,15 @@ export interface AcceptorHost {
   clients(): number;
   /** Serves a new client (the Router: protected mode, maxclients, then a Conn). */
   adopt(socket: net.Socket): void;
+  /** The socket a plain client's raw handle is read through (Router.socketFor). */
+  socketFor(handle: unknown): net.Socket;
   /** Wraps a socket of the TLS port (null: none configured, the socket is closed). */
   tls(socket: net.Socket): net.Socket | null;
   send(message: WorkerMessage): void;
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>): void;
 }
 
-/** Is a worker with load `mine`, seeing `view`, past its share times `above` plus `slack`? (Only live workers share.) */
+/** Is a worker with `mine` clients, seeing `view`, past its share times `above` plus `slack`? (Only live workers share.) */
 export function pastShare(self: number, mine: number, view: BalanceView, above: number, slack: number): boolean {
   let others = 0;
   let live = 1;
@@ -42,9 +44,9 @@ export function pastShare(self: number, mine: number, view: BalanceView, above: 
   return mine > ((mine + others) / live) * above + slack;
 }
 
-/** One client port as this worker accepts from it: the server listening now, and a spare copy of the socket. */
+/** One client port as this worker accepts from it: its copy listening now, and a spare copy of the socket. */
 interface Port {
-  server: net.Server | null;
+  server: Listening | null;
   /** A copy of the listening socket not listened on yet: resuming takes no round trip to the primary. */
   spare: unknown;
 }
@@ -76,16 +78,9 @@ export class Acceptor {
   /** Times it stopped accepting for balance: paused, and yielded as the keeper (for STATS). */
   pauses = 0;
   yields = 0;
-  /** Clients that left in each of the last RECENT_BEATS heartbeats (a ring; `beat` is the current one). */
-  private readonly recent = new Uint32Array(RECENT_BEATS);
-  private recentSum = 0;
-  private beat = 0;
 
   constructor(private readonly host: AcceptorHost) {
     this.heartbeat = setInterval(() => {
-      this.beat = (this.beat + 1) % RECENT_BEATS;
-      this.recentSum -= this.recent[this.beat];
-      this.recent[this.beat] = 0;
       this.report();
       if (this.paused) this.maybeResume();
     }, HEARTBEAT_MS);
@@ -140,12 +135,8 @@ export class Acceptor {
     }
   }
 
-  /** A client came (+1) or left (-1): report the count soon. */
-  changed(change: 1 | -1): void {
-    if (change < 0) {
-      this.recent[this.beat]++;
-      this.recentSum++;
-    }
+  /** A client came or left: report the count soon. */
+  changed(): void {
     if (this.reportTimer !== null) return;
     this.reportTimer = setTimeout(() => this.report(), REPORT_COALESCE_MS);
   }
@@ -153,18 +144,7 @@ export class Acceptor {
   private report(): void {
     if (this.reportTimer !== null) clearTimeout(this.reportTimer);
     this.reportTimer = null;
-    if (!this.closed) this.host.send({ t: 'clients', clients: this.host.clients(), load: this.load() });
-  }
-
-  /**
-   * What the balance compares: clients held, plus clients that left in the last second. Clients
-   * that stay balance by their count; clients that come and go (one request per connection) would
-   * otherwise all go to whichever worker is least busy (its count is as low as the others', and it
-   * wakes first), and a worker forwarding their commands to a busy one only adds to that one's
-   * load: counting those that left spreads new clients like the ones that stay.
-   */
-  load(): number {
-    return this.host.clients() + this.recentSum;
+    if (!this.closed) this.host.send({ t: 'clients', clients: this.host.clients() });
   }
 
   private keeping(): boolean {
@@ -173,7 +153,7 @@ export class Acceptor {
   }
 
   private past(above: number, slack: number): boolean {
-    return this.view !== null && pastShare(this.host.self, this.load(), this.view, above, slack);
+    return this.view !== null && pastShare(this.host.self, this.host.clients(), this.view, above, slack);
   }
 
   /** May this worker stop accepting now? Only when another live worker keeps accepting. */
@@ -187,14 +167,17 @@ export class Acceptor {
     const handle = port.spare;
     if (handle === null || this.closed) return;
     port.spare = null;
-    const server = net.createServer({ pauseOnConnect: true }, (socket) => this.accepted(kind, socket));
-    server.on('error', (err: NodeJS.ErrnoException) => this.failed(kind, server, err));
-    port.server = server;
-    server.listen(handle as net.Server, this.backlog, () => {
-      if (this.announced.has(kind)) return;
+    port.server = listenOn(
+      handle,
+      this.backlog,
+      (client) => this.accepted(kind, kind === 'tls' ? plainSocketFor(client) : this.host.socketFor(client)),
+      (socket) => this.accepted(kind, socket),
+      (err) => this.failed(kind, err),
+    );
+    if (!this.announced.has(kind)) {
       this.announced.add(kind);
       this.host.send({ t: 'listening', kind });
-    });
+    }
     // The copy just used is replaced, so the next pause or yield can resume at once again.
     this.host.send({ t: 'relisten', kind });
     this.settleKept();
@@ -237,7 +220,7 @@ export class Acceptor {
   }
 
   private pause(): void {
-    this.host.log('debug', 'paused accepting', { worker: this.host.self, clients: this.host.clients(), load: this.load(), view: this.view });
+    this.host.log('debug', 'paused accepting', { worker: this.host.self, clients: this.host.clients(), view: this.view });
     this.pauses++;
     this.paused = true;
     this.pausedAt = Date.now();
@@ -254,16 +237,15 @@ export class Acceptor {
 
   private resume(): void {
     if (this.closed) return;
-    this.host.log('debug', 'resumed accepting', { worker: this.host.self, clients: this.host.clients(), load: this.load(), view: this.view });
+    this.host.log('debug', 'resumed accepting', { worker: this.host.self, clients: this.host.clients(), view: this.view });
     this.paused = false;
     if (!this.yielding) this.resumeListening();
   }
 
   /** EMFILE and the like: this worker cannot take clients now; the others can. */
-  private failed(kind: ListenerKind, server: net.Server, err: NodeJS.ErrnoException): void {
+  private failed(kind: ListenerKind, err: NodeJS.ErrnoException): void {
     this.host.log('warn', 'cannot accept a client', { worker: this.host.self, port: kind, error: err.code ?? err.message });
-    if (this.ports.get(kind)?.server !== server || this.keeping()) return;
-    this.pause();
+    if (!this.paused && !this.keeping()) this.pause();
   }
 }
 

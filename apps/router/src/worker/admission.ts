@@ -30,6 +30,8 @@ export class WorkerAdmission {
   private granted = 0;
   private asked = false;
   private serving = false;
+  /** The server has no free place: keep no headroom, give back each place as it frees up. */
+  private scarce = false;
   private readonly waiting: net.Socket[] = [];
 
   constructor(
@@ -46,21 +48,22 @@ export class WorkerAdmission {
   admit(socket: net.Socket): boolean {
     if (this.waiting.length === 0 && this.host.clients() < this.granted) {
       // After this one: ask for more before the unused places run out, so no client waits.
-      if (this.granted - this.host.clients() - 1 < this.keep / 2) this.ask(this.keep);
+      if (!this.scarce && this.granted - this.host.clients() - 1 < this.keep / 2) this.ask(this.keep);
       return true;
     }
     this.waiting.push(socket);
-    this.ask(this.waiting.length + this.keep);
+    this.ask(this.waiting.length + (this.scarce ? 0 : this.keep));
     return false;
   }
 
-  /** The primary granted `count` places; `full`: none is left for the clients still waiting. */
-  grant(count: number, full: boolean): void {
+  /** The primary granted `count` places; `full`: none is left for the clients still waiting; `scarce`: none is free. */
+  grant(count: number, full: boolean, scarce = false): void {
     this.asked = false;
+    this.scarce = scarce;
     this.granted += count;
     this.serveWaiting();
     if (this.waiting.length === 0) return this.trim();
-    if (!full) return this.ask(this.waiting.length + this.keep);
+    if (!full) return this.ask(this.waiting.length + (this.scarce ? 0 : this.keep));
     for (const socket of this.waiting.splice(0)) this.host.refuse(socket);
   }
 
@@ -72,6 +75,7 @@ export class WorkerAdmission {
 
   /** Another worker's client needs a place: give back every unused one (none while clients wait). */
   reclaim(): void {
+    this.scarce = true;
     const unused = this.waiting.length > 0 ? 0 : Math.max(0, this.granted - this.host.clients());
     this.granted -= unused;
     this.host.send({ t: 'returned', count: unused });
@@ -92,8 +96,8 @@ export class WorkerAdmission {
 
   private trim(): void {
     const unused = this.granted - this.host.clients();
-    if (this.waiting.length > 0 || this.asked || unused <= 2 * this.keep) return;
-    const back = unused - this.keep;
+    if (this.waiting.length > 0 || this.asked || unused <= (this.scarce ? 0 : 2 * this.keep)) return;
+    const back = this.scarce ? unused : unused - this.keep;
     this.granted -= back;
     this.host.send({ t: 'returned', count: back });
   }

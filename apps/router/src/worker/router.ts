@@ -6,8 +6,9 @@ import { Conn } from '../client/conn';
 import { log } from '../log';
 import { configParams } from './config-params';
 import { READ_BUFFER_BYTES, readInto } from '../client/read-buffer';
-import { DENIED, deniedByProtectedMode } from '../client/protected-mode';
+import { DENIED, isLoopback, protectedModeApplies } from '../client/protected-mode';
 import { loopDelaySeconds, type EventLoopHistogram, type LoopDelay } from './loop-delay';
+import { firstByte, socketFor, wire } from './client-socket';
 import type { Peers } from '../links/peers';
 import { Owners } from '../coord/owners';
 import type { Scripts } from '../coord/scripts';
@@ -31,13 +32,18 @@ export class Router implements ClientHost {
   commands = 0;
   /** Clients turned away by maxclients. */
   refused = 0;
-  /** Told of every client added (+1) or gone (-1) (the worker's admission and balance: worker/acceptor.ts). */
-  onClientsChanged: ((change: 1 | -1) => void) | null = null;
+  /** Told of every client added or gone (the worker's admission and balance: worker/acceptor.ts). */
+  onClientsChanged: (() => void) | null = null;
   /**
    * maxclients is the server's, so the worker process decides (worker/admission.ts): true serves the
    * client now; false means it waits for a place, then comes to `serve` or `refuse`.
    */
   admit: (socket: net.Socket) => boolean = () => true;
+  /**
+   * The listening socket carries TCP_NODELAY and keepalive, which accepted sockets inherit (the
+   * primary sets them: primary/listeners.ts), so no client needs its own setsockopt calls.
+   */
+  socketOptionsInherited = false;
   /** Clients closed for leaving more than client-output-limit of replies unread. */
   outputLimitClosed = 0;
   /** Clients closed for an unfinished command past client-query-buffer-limit. */
@@ -150,15 +156,24 @@ export class Router implements ClientHost {
     // connection at any moment. Without a listener that error is an uncaught exception that kills
     // the worker and every client on it.
     socket.on('error', () => socket.destroy());
-    // Reset already: no peer left to answer or to count (and no remote address, which protected
-    // mode would take for a remote client).
-    if (this.draining || socket.remoteAddress === undefined || socket.destroyed) return void socket.destroy();
-    if (deniedByProtectedMode({ protectedMode: this.limits.protectedMode, passwordSet: this.passwordRequired, host: this.limits.host, remoteAddress: socket.remoteAddress })) {
-      this.refused++;
-      socket.end(DENIED);
-      return;
+    if (this.draining || socket.destroyed) return void socket.destroy();
+    // The remote address costs a system call: asked only where protected mode may turn the client away.
+    if (protectedModeApplies({ protectedMode: this.limits.protectedMode, passwordSet: this.passwordRequired, host: this.limits.host })) {
+      const remote = socket.remoteAddress;
+      // Reset already: no peer left to answer (and no address, which would look remote).
+      if (remote === undefined) return void socket.destroy();
+      if (!isLoopback(remote)) {
+        this.refused++;
+        socket.end(DENIED);
+        return;
+      }
     }
     if (this.admit(socket)) this.serve(socket);
+  }
+
+  /** A socket for a client handle this worker accepted: reads land in the read buffer (client-socket.ts). */
+  socketFor(handle: unknown): net.Socket {
+    return socketFor(handle, this.readBuffer);
   }
 
   /** Serves an admitted client: a Conn over its socket. */
@@ -168,13 +183,16 @@ export class Router implements ClientHost {
     if (this.draining || socket.destroyed) return void socket.destroy();
     // Reads go straight into the worker's read buffer (the Conn is set once it exists).
     let conn: Conn | null = null;
-    const fresh = readInto(socket, this.readBuffer, (bytes, buf) => this.receive(conn!, buf.subarray(0, bytes)));
-    if (fresh !== null) {
+    const onRead = (bytes: number, buf: Buffer) => this.receive(conn!, buf.subarray(0, bytes));
+    const fresh = wire(socket, onRead) ? socket : readInto(socket, this.readBuffer, onRead);
+    if (fresh !== null && fresh !== handed) {
       socket = fresh;
       socket.on('error', () => socket.destroy());
     }
-    socket.setNoDelay(true);
-    if (this.limits.tcpKeepalive > 0) socket.setKeepAlive(true, this.limits.tcpKeepalive * 1000);
+    if (!this.socketOptionsInherited) {
+      socket.setNoDelay(true);
+      if (this.limits.tcpKeepalive > 0) socket.setKeepAlive(true, this.limits.tcpKeepalive * 1000);
+    }
     if (this.limits.timeout > 0) {
       socket.setTimeout(this.limits.timeout * 1000);
       socket.on('timeout', () => socket.destroy());
@@ -185,7 +203,7 @@ export class Router implements ClientHost {
     this.nextConnId += SHARD_COUNT;
     const client = conn;
     this.conns.add(client);
-    this.onClientsChanged?.(1);
+    this.onClientsChanged?.();
     this.totalConnections++;
     // With --port 0 the primary picked the port after this worker started: a client knows it.
     if (this.clientPort === 0) this.clientPort = socket.localPort ?? 0;
@@ -194,25 +212,21 @@ export class Router implements ClientHost {
     socket.on('close', () => {
       client.flow.closed = true;
       this.conns.delete(client);
-      this.onClientsChanged?.(-1);
+      this.onClientsChanged?.();
       this.settled();
     });
     socket.resume();
   }
 
-  /**
-   * One client too many: answer its first command with the error in its protocol (Redis sends
-   * it at once, but a text client would not understand RESP), then close.
-   */
+  /** One client too many: its first command gets the error in its protocol (Redis's at once, but text clients know no RESP), then close. */
   refuse(socket: net.Socket): void {
     this.refused++;
     const timer = setTimeout(() => socket.destroy(), 1000);
-    socket.once('data', (chunk: Buffer) => {
-      clearTimeout(timer);
-      socket.end(chunk[0] === 0x2a ? '-ERR max number of clients reached\r\n' : 'ERROR\n');
-    });
     socket.once('close', () => clearTimeout(timer));
-    socket.resume();
+    firstByte(socket, (byte) => {
+      clearTimeout(timer);
+      socket.end(byte === 0x2a ? '-ERR max number of clients reached\r\n' : 'ERROR\n');
+    });
   }
 
   /**
@@ -261,18 +275,6 @@ export class Router implements ClientHost {
       if (!check()) this.onSettled.push(check);
     });
     return this.drained;
-  }
-
-  /** Resolves once every client connection has closed, or after `withinMs`. */
-  closed(withinMs: number): Promise<void> {
-    const until = Date.now() + withinMs;
-    return new Promise((resolve) => {
-      const check = () => {
-        if (this.conns.size === 0 || Date.now() >= until) resolve();
-        else setTimeout(check, 20);
-      };
-      check();
-    });
   }
 
   /** What CONFIG GET reports (config-params.ts). */

@@ -17,6 +17,18 @@ import { headroom, WorkerAdmission } from './admission';
 /** A retiring worker waits this long for its clients to see their last replies and close. */
 const RETIRE_CLOSE_MS = 2000;
 
+/** Resolves once every client connection has closed, or after `withinMs`. */
+function clientsClosed(router: Router, withinMs: number): Promise<void> {
+  const until = Date.now() + withinMs;
+  return new Promise((resolve) => {
+    const check = () => {
+      if (router.conns.size === 0 || Date.now() >= until) resolve();
+      else setTimeout(check, 20);
+    };
+    check();
+  });
+}
+
 function send(message: WorkerMessage): void {
   // Without a primary there is no one to tell; the worker exits on the channel's disconnect.
   if (process.connected) process.send!(message, undefined, undefined, () => {});
@@ -80,6 +92,7 @@ export function runWorker(): void {
       }
       router.adopt(socket);
     },
+    socketFor: (handle) => router.socketFor(handle),
     tls: (socket) => tlsClients?.wrap(socket) ?? null,
     send,
     log: (level, message, fields) => log(level, message, fields),
@@ -90,9 +103,11 @@ export function runWorker(): void {
     headroom(settings.config.maxclients, map.workers),
   );
   router.admit = (socket) => admission.admit(socket);
-  router.onClientsChanged = (change) => {
+  // Every client comes from the primary's listening sockets, which carry NODELAY and keepalive.
+  router.socketOptionsInherited = true;
+  router.onClientsChanged = () => {
     admission.changed();
-    acceptor.changed(change);
+    acceptor.changed();
   };
   admission.start();
 
@@ -135,7 +150,7 @@ export function runWorker(): void {
         acceptor.keep(message.epoch);
         return;
       case 'grant':
-        admission.grant(message.count, message.full);
+        admission.grant(message.count, message.full, message.scarce);
         return;
       case 'reclaim':
         admission.reclaim();
@@ -192,7 +207,7 @@ export function runWorker(): void {
         admission.close();
         void router
           .drain()
-          .then(() => router.closed(RETIRE_CLOSE_MS))
+          .then(() => clientsClosed(router, RETIRE_CLOSE_MS))
           .then(() => {
             log('info', 'worker retired', { worker: index });
             peers.closeAll();
