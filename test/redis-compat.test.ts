@@ -1,7 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startCluster } from '../apps/router/test/harness';
-import { hasCommand, ON_REDIS, sleep, startRedis } from './clients/target';
+import { missingTool, Skips } from '../test-support/skip';
+import { ON_REDIS, sleep, startRedis } from './clients/target';
 import { encode, RawConn, type Node, type Reply } from './compat/resp-raw';
 import { GROUPS, splitArgs, type Norm, type Step } from './compat/table';
 
@@ -10,7 +11,7 @@ import { GROUPS, splitArgs, type Norm, type Step } from './compat/table';
  * same order over raw RESP2 sockets to our cluster (2 workers) and to a redis-server started
  * here, and the reply bytes are compared, normalised only where the table says (see its comment
  * for what and why). One test per group fails with its differences; all of them are printed at
- * the end as one list for the developers. Skipped when redis-server is not installed. With
+ * the end as one list for the developers. Each reported skipped without redis-server. With
  * KV_TARGET=redis "our server" is a second redis-server: the table must then show no difference
  * (its normalisations are enough, nothing in it depends on timing or on the process).
  */
@@ -85,10 +86,10 @@ async function scanAll(conn: RawConn, argv: string[]): Promise<string> {
   return `(walked to cursor 0) ${encode(normalise(list, at === 1 ? 'sort' : 'pairs'))}`;
 }
 
-const present = hasCommand('redis-server');
-if (!present) {
-  console.log('redis-compat: skipped, redis-server is not installed (apt-get install redis-server)');
-  t.skip('redis-server is not installed');
+const groupTest = (group: { name: string }) => `${group.name}: the same replies as redis-server`;
+const noRedis = missingTool('redis-server');
+if (noRedis !== null) {
+  new Skips(`redis-compat: raw replies of ${OURS} against redis-server`).all(GROUPS.map(groupTest), `${noRedis} (apt-get install redis-server)`);
 } else {
   let ours: { port: number; stop(): Promise<unknown> } | undefined;
   let redis: { port: number; stop(): Promise<unknown> } | undefined;
@@ -106,7 +107,7 @@ if (!present) {
   });
 
   for (const group of GROUPS) {
-    t(`${group.name}: the same replies as redis-server`, async () => {
+    t(groupTest(group), async () => {
       if (ours === undefined || redis === undefined) throw new Error('a server did not start');
       const conns = await Promise.all([ours.port, ours.port, redis.port, redis.port].map((port) => RawConn.connect(port)));
       const [ours0, ours1, redis0, redis1] = conns;

@@ -2,11 +2,15 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { COMMANDS } from '@kv/node';
+import { errorReplies, nameSpecialCases } from './source-rules';
 
 /**
  * The source tree's shape, for every package (apps/*, libs/*): no import cycle inside a package,
  * type-only imports included (every relative specifier in `from '...'` or `import('...')` is an
- * edge, resolved to `<spec>.ts` or `<spec>/index.ts`), and no source file over about 300 lines.
+ * edge, resolved to `<spec>.ts` or `<spec>/index.ts`), no source file over about 300 lines, no
+ * command special-cased by its name outside the command table (a field of the table says it),
+ * and no error reply spelt outside its package's table of errors (test/source-rules.ts).
  */
 const test = suite('source tree');
 
@@ -102,4 +106,99 @@ for (const src of PACKAGES) {
   });
 }
 
+const NAMES: ReadonlySet<string> = new Set(COMMANDS.map((spec) => spec.name));
+/** The command table itself: the one place a command's name is written as data. */
+const TABLE = 'apps/node/src/commands/table.ts';
+/**
+ * Literals that name a command but are compared as something else: an option or a subcommand of
+ * the same spelling. Each is checked to still be there, so the list cannot rot.
+ */
+const NOT_COMMAND_NAMES: readonly [file: string, literal: string, why: string][] = [
+  ['apps/node/src/commands/string-options.ts', "'GET'", "SET's GET option"],
+  ['apps/node/src/commands/string-options.ts', "'PERSIST'", "GETEX's PERSIST option"],
+  ['apps/node/src/commands/scan.ts', "'TYPE'", "SCAN's TYPE option"],
+  ['apps/router/src/commands/client.ts', "'TYPE'", "CLIENT LIST's TYPE option"],
+  ['apps/router/src/commands/client.ts', "'INFO'", 'the CLIENT INFO subcommand'],
+  ['apps/router/src/commands/server.ts', "'INFO'", 'the COMMAND INFO subcommand'],
+  ['apps/router/src/commands/connection.ts', "'AUTH'", "HELLO's AUTH option"],
+  ['apps/router/src/commands/scripting.ts', "'EXISTS'", 'the SCRIPT EXISTS subcommand'],
+  ['apps/router/src/admin/admin.ts', "'GET'", 'an HTTP method'],
+  ['apps/router/src/admin/workers.ts', "'GET'", 'an HTTP method'],
+];
+/** The files that hold a package's error replies. */
+const ERROR_TABLES = /(^|\/)(errors|reply-errors)\.ts$/;
+
+const names = suite('source tree: commands by their table entries, errors by their tables');
+
+names('the name check finds every way of picking a command by its name, and nothing else', () => {
+  const caught = (code: string) => nameSpecialCases(code, NAMES).length;
+  for (const code of [
+    "if (spec.name === 'EXEC') run();",
+    "if ('MULTI' !== spec.name) run();",
+    "switch (spec.name) { case 'MULTI': break; }",
+    "const OPEN = new Set(['AUTH', 'HELLO', 'QUIT']);",
+    "if (['EXEC'].includes(spec.name)) run();",
+    "const NOT_QUEUED = ['EXEC', 'DISCARD'];",
+    "const bySha = spec.name.startsWith('EVALSHA');",
+    "const ro = spec.name.endsWith('EVAL_RO');",
+    "if (args.latin1(0) === 'EVALHERE') run();",
+    "if (spec.name.toLowerCase() === 'exec') run();",
+    "const mode = spec.name as 'MSET' | 'MSETNX';",
+    "type Mode = 'MSET' | 'MGET';",
+  ]) assert.ok(caught(code) > 0, `not caught: ${code}`);
+  for (const code of [
+    "if (option === 'FOO') run();",
+    "const TXHOLD = commandNamed('TXHOLD');",
+    "const args = argsOf(['TXPREPARE', id, mode]);",
+    "log('info', 'x');",
+    "switch (message.t) { case 'stats': break; }",
+    "// if (spec.name === 'EXEC') in a comment",
+    "const text = \"spec.name === 'EXEC' in a string\";",
+  ]) assert.is(caught(code), 0, `caught: ${code}`);
+});
+
+names('the error check finds error replies spelt as literals or templates', () => {
+  assert.is(errorReplies("reply.error('ERR syntax error');").length, 1);
+  assert.is(errorReplies('reply.error(`ERR ${message}`);').length, 1);
+  assert.is(errorReplies("socket.end('-ERR max number of clients reached');").length, 1);
+  assert.is(errorReplies("const x = 'WRONGTYPE Operation';").length, 1);
+  assert.is(errorReplies("out.all('ERROR\\n'); // ERR in a comment").length, 0);
+});
+
+names('no source file outside the command table picks a command by its name', () => {
+  const allowed = new Set(NOT_COMMAND_NAMES.map(([file, literal]) => `${file}|${literal}`));
+  const used = new Set<string>();
+  const found: string[] = [];
+  for (const src of PACKAGES) {
+    for (const file of sourceFiles(src)) {
+      const rel = path.relative(ROOT, file);
+      // The error tables' probes are commands to send, as data.
+      if (rel === TABLE || ERROR_TABLES.test(rel)) continue;
+      for (const f of nameSpecialCases(fs.readFileSync(file, 'utf8'), NAMES, file)) {
+        const literal = NOT_COMMAND_NAMES.find(([allowedFile, lit]) => allowedFile === rel && f.text.includes(lit));
+        if (literal !== undefined && allowed.has(`${rel}|${literal[1]}`)) {
+          used.add(`${rel}|${literal[1]}`);
+          continue;
+        }
+        found.push(`${rel}:${f.line}: ${f.rule}: ${f.text}`);
+      }
+    }
+  }
+  assert.equal(found, [], `special cases by name (make each a field of the table):\n  ${found.join('\n  ')}`);
+  assert.equal([...allowed].filter((a) => !used.has(a)), [], 'allowed literals no longer there (take them off the list)');
+});
+
+names('no error reply is spelt outside its package\'s table of errors', () => {
+  const found: string[] = [];
+  for (const src of PACKAGES) {
+    for (const file of sourceFiles(src)) {
+      const rel = path.relative(ROOT, file);
+      if (ERROR_TABLES.test(rel)) continue;
+      for (const f of errorReplies(fs.readFileSync(file, 'utf8'), file)) found.push(`${rel}:${f.line}: ${f.text}`);
+    }
+  }
+  assert.equal(found, [], `error replies outside the tables:\n  ${found.join('\n  ')}`);
+});
+
 test.run();
+names.run();

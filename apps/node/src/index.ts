@@ -1,7 +1,11 @@
 export { ShardNode, FrameReplies } from './shards/node';
 export { ShardSet, answerTo } from './shards/shards';
-export { LINE_FULL, MAX_WAITING, MAX_WAITING_BYTES } from './shards/line';
-export { COMMANDS, COMMAND_TABLE_VERSION, BY_OPCODE, lookup, commandNamed, arityOk, RESP_COMMANDS, type CommandSpec, type Handler, type WorkerHandler, type Plan } from './commands/table';
+export { MAX_WAITING, MAX_WAITING_BYTES } from './shards/line';
+export { NODE_ERRORS } from './errors';
+import { ERR as NODE_ERR } from './errors';
+/** What a command that would pass the waiting line's bounds is answered, at once, instead of waiting. */
+export const LINE_FULL = NODE_ERR.lineFull;
+export { COMMANDS, COMMAND_TABLE_VERSION, BY_OPCODE, lookup, commandNamed, arityOk, RESP_COMMANDS, type CommandSpec, type Handler, type WorkerHandler, type PlanKind } from './commands/table';
 export { keysOf, keyIndexes, lastKeyIndex, type KeyPositions } from './commands/key-positions';
 export type { WorkerShards, ShardTotals, ScriptStore, HereRunner } from './types';
 export { ERR, KindedReply, ReplyTo, type ReplySink } from './reply';

@@ -2,19 +2,7 @@ import { ReplyKind, type Items } from '@kv/wire';
 import type { ReplySink } from './types';
 
 export type { ReplySink } from './types';
-
-/** Redis's error replies, kept to the letter: clients and tests match them. */
-export const ERR = {
-  syntax: 'ERR syntax error',
-  notInteger: 'ERR value is not an integer or out of range',
-  notFloat: 'ERR value is not a valid float',
-  overflow: 'ERR increment or decrement would overflow',
-  nanOrInfinity: 'ERR increment would produce NaN or Infinity',
-  oom: "OOM command not allowed when used memory > 'maxmemory'.",
-  invalidExpire: (command: string) => `ERR invalid expire time in '${command}' command`,
-  wrongType: 'WRONGTYPE Operation against a key holding the wrong kind of value',
-  arity: (command: string) => `ERR wrong number of arguments for '${command}' command`,
-} as const;
+export { ERR } from './errors';
 
 /**
  * A ReplySink that passes every reply on as (kind, payload), for replies that are kept or sent

@@ -1,4 +1,4 @@
-import type { Args, Items, OutBuffer, ReplyEncoder } from '@kv/wire';
+import type { Args, Items, OutBuffer, ReplyEncoder, TextOp } from '@kv/wire';
 import type { EvictionPolicy, Lru, StoreMemory } from '@kv/lru';
 
 /**
@@ -55,17 +55,15 @@ export interface WorkerShards<Stats = any> {
   /** Shards owned, in the order they were taken on. */
   readonly owned: readonly number[];
   readonly policy: EvictionPolicy;
-  /** The peer link whose request is running now (-1: this worker's own clients). */
-  readonly source: number;
   /** The shard map version this worker routes by: a hand-over checks it. */
   readonly mapVersion: number;
-  /** The worker process's own figures for INFO, when a worker process registered them. */
+  /** The worker process's own figures for INFO (null: no worker process, in tests). */
   readonly processStats: (() => Stats) | null;
-  /** CLIENT LIST's lines for this worker's clients (all, or those of the ids given), when a worker process registered it. */
+  /** CLIENT LIST's lines for this worker's clients (all, or those of the ids given); null without a worker process. */
   readonly clientList: ((ids: readonly number[] | null) => string) | null;
-  /** The worker's script cache, when its router registered one (SCRIPTSTORE, SCRIPTDUMP, SCRIPTFLUSH). */
+  /** The worker's script cache (SCRIPTSTORE, SCRIPTDUMP, SCRIPTFLUSH); null without a router. */
   readonly scripts: ScriptStore | null;
-  /** What runs an EXECHERE or EVALHERE, when the router registered it. */
+  /** What runs an EXECHERE or EVALHERE; null without a router. */
   readonly here: HereRunner | null;
   /** The worker's arena, budget and eviction over its shards. */
   readonly memory: StoreMemory;
@@ -89,7 +87,10 @@ export interface EncodedSink {
 
 /** Runs a MULTI/EXEC or a script sent whole to the worker owning its keys (the router's coord/here.ts). */
 export interface HereRunner {
-  run(args: Args, out: OutBuffer, replies: ReplyEncoder): void;
+  /** EXECHERE: the reply encoded with `replies` (the client's protocol) into `out`. */
+  exec(args: Args, out: OutBuffer, replies: ReplyEncoder): void;
+  /** EVALHERE, likewise. */
+  eval(args: Args, out: OutBuffer, replies: ReplyEncoder): void;
 }
 
 /** A worker's script cache as the shards see it (the router's coord/scripts.ts). */
@@ -103,8 +104,27 @@ export interface ScriptStore {
 
 /** Runs a one-key command on the store of the shard owning its key. */
 export type Handler = (store: Lru, args: Args, reply: ReplySink) => void;
-/** Runs a command over every shard a worker owns. */
-export type WorkerHandler = (shards: WorkerShards, args: Args, reply: ReplySink) => void;
+/** Runs a command over every shard a worker owns; `from` is the peer link it came on (-1: this worker's own client or coordinator). */
+export type WorkerHandler = (shards: WorkerShards, args: Args, reply: ReplySink, from: number) => void;
+
+/**
+ * What a worker's shards are given by the process they live in (worker-process.ts), at
+ * construction: the router's parts they serve peers with, its figures, and where faults and
+ * drained work are reported. Each may be left out (a test, a worker without a router).
+ */
+export interface ShardServices<Stats = any> {
+  /** A fault that must not happen (a bug): the worker logs it. */
+  readonly fault?: (message: string, fields: Record<string, unknown>) => void;
+  /** Work that waited behind a hold has run: write the replies it produced. */
+  readonly drained?: () => void;
+  /** The shard map version the worker routes by, now. */
+  readonly mapVersion?: () => number;
+  readonly processStats?: () => Stats;
+  readonly clientList?: (ids: readonly number[] | null) => string;
+  readonly scripts?: ScriptStore;
+  /** What runs a transaction or script sent whole (its router's, reached when one comes). */
+  readonly here?: () => HereRunner;
+}
 
 /**
  * How the router runs a command, found from its table entry alone:
@@ -122,7 +142,7 @@ export type WorkerHandler = (shards: WorkerShards, args: Args, reply: ReplySink)
  * - `connection`: no key; answered by the router itself (apps/router/src/commands/).
  * - `internal`: sent between workers only (a transaction's steps, a shard's hand-over); clients cannot call it.
  */
-export type Plan = 'one-key' | 'each-key' | 'each-worker' | 'atomic' | 'cursor' | 'script' | 'connection' | 'internal';
+export type PlanKind = 'one-key' | 'each-key' | 'each-worker' | 'atomic' | 'cursor' | 'script' | 'connection' | 'internal';
 
 /** A command as data: the router checks arity and finds keys, owners and the plan from this alone. */
 export interface CommandSpec {
@@ -138,7 +158,7 @@ export interface CommandSpec {
   readonly firstKey: number;
   readonly lastKey: number;
   readonly step: number;
-  readonly plan: Plan;
+  readonly plan: PlanKind;
   /**
    * How per-key or per-worker replies become one: summed, listed in key order, one OK, the
    * workers' packed lists concatenated (`concat`), INFO texts merged (`info`), or the workers'
@@ -158,4 +178,34 @@ export interface CommandSpec {
   readonly bypass?: boolean;
   /** Redis's command flags, for COMMAND's reply. */
   readonly flags: readonly string[];
+  /**
+   * What the router treats specially, as fields rather than by name. The seed's text protocol has
+   * it (GET, PUT, STATS, AUTH): its op there, so a first line naming a Redis command without one
+   * is a Redis inline command.
+   */
+  readonly text?: TextOp;
+  /** Inside MULTI it runs at once instead of being queued (EXEC, DISCARD, MULTI, WATCH, QUIT), as in Redis. */
+  readonly unqueued?: boolean;
+  /** It runs MULTI's queue (EXEC): refused itself (its arity), it discards the queue and answers EXECABORT, as Redis 7. */
+  readonly runsQueue?: boolean;
+  /**
+   * Over keys on several workers it runs as one transaction (apps/router/src/coord/txn.ts): the keys
+   * read at one moment (`read`: MGET), all written or none (`write`: MSET), or written only if
+   * none exists (`write-new`: MSETNX).
+   */
+  readonly atomic?: 'read' | 'write' | 'write-new';
+  /** Its later steps go out only once earlier ones answered (MSETNX's writes after its checks): an EXEC waits for it before its next command. */
+  readonly rounds?: boolean;
+  /** A script run by its body (EVAL, EVAL_RO) or by its sha1 (EVALSHA, EVALSHA_RO). */
+  readonly script?: 'body' | 'sha';
+  /** A connection command a script may call: answered by the script runtime itself (PING, ECHO, TIME). */
+  readonly inScript?: boolean;
+  /** From `flags`: it may run before AUTH (`no_auth`). */
+  readonly noAuth: boolean;
+  /** From `flags`: it writes (`write`), so a read-only script may not call it. */
+  readonly writes: boolean;
+  /** From `flags`: it only reads (`readonly`; for a script: EVAL_RO, EVALSHA_RO). */
+  readonly readOnly: boolean;
+  /** From `flags`: a script may not call it (`noscript`). */
+  readonly noScript: boolean;
 }

@@ -62,10 +62,9 @@ const merge = suite('node:INFO commandstats and histograms');
 
 /** INFO `args` on a ShardSet whose process figures are `stats`. */
 function infoOf(stats: CommandStats, ...args: string[]): string {
-  const shards = new ShardSet([0], 1 << 20);
   const frames = new Histogram(FRAME_BUCKETS);
   frames.observe(3);
-  shards.processStats = (): ProcessStats => ({
+  const processStats = (): ProcessStats => ({
     port: 7171,
     limits: { maxmemory: 1 << 20, restarts: 0, maxclientsTotal: 100 },
     workers: 2,
@@ -86,6 +85,7 @@ function infoOf(stats: CommandStats, ...args: string[]): string {
     scripts: { figures: { count: 0, bytes: 0, vmBytes: 0, evicted: 0 } },
     eventLoopDelay: () => ({ count: 0, min: 0, mean: 0, max: 0, p50: 0, p90: 0, p99: 0 }),
   });
+  const shards = new ShardSet([0], 1 << 20, 'allkeys-lru', { processStats });
   let text = '';
   info(shards, argsOf(['INFO', ...args]), new ReplyTo((_kind, payload) => (text = payload)));
   return text;

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { argsOf, shardOfString } from '@kv/wire';
 import type { LruHash } from '@kv/lru';
 import { del, expiryOf, oldestFirst, put, read, setExpiry, typeOf, valueOf } from './store';
-import { exportShard } from '../src/commands/handover';
+import { exportShard, ShardExport } from '../src/commands/handover';
 import { commandNamed } from '../src/commands/table';
 import { ReplyTo } from '../src/reply';
 import { ShardSet } from '../src/shards/shards';
@@ -62,6 +62,25 @@ t('entries, expiries and recency order arrive whole, in chunks for a big shard',
   for (const key of keysOf(3, 100, 'new-')) put(copy, key, 'n');
   assert.is(walk(copy).length, before + 100);
   assert.ok(copy.scanSlots(0, 100_000, []) === -1);
+});
+
+t('the export is streamed: each chunk is made when asked for, about 1 MB, and the store is read in place', () => {
+  const from = new ShardSet([3], 256 * 1024 * 1024);
+  const store = from.store(3)!;
+  // About 6 MB of entries: six or so chunks.
+  for (const key of keysOf(3, 20_000)) put(store, key, 'z'.repeat(300));
+  const exporter = new ShardExport(store, 3, 0);
+  const first = exporter.next()!;
+  let bytes = 0;
+  for (let i = 0; i < first.count; i++) bytes += first.length(i);
+  assert.ok(bytes > 900_000 && bytes < 1_200_000, `the first chunk holds ${bytes} bytes, not the shard`);
+  assert.ok(exporter.entries < 20_000 / 4, `${exporter.entries} entries read for it, not all`);
+  assert.not.ok(exporter.done);
+  let chunks = 1;
+  while (exporter.next() !== null) chunks++;
+  assert.ok(chunks >= 5, `${chunks} chunks`);
+  assert.is(exporter.entries, 20_000);
+  assert.ok(exporter.done);
 });
 
 t('a hash moves whole, with its expiry, slot, field order and insertion numbers: an HSCAN cursor goes on after the move', () => {
@@ -144,9 +163,9 @@ t('a chunk for a shard not being taken on is refused', () => {
 
 t('chunks of another shard map version are refused: a hand-over that timed out leaves nothing', () => {
   const from = new ShardSet([2], 1024 * 1024);
-  const to = new ShardSet([], 1024 * 1024);
+  // Its router routes by map version 7.
+  const to = new ShardSet([], 1024 * 1024, 'allkeys-lru', { mapVersion: () => 7 });
   put(from.store(2)!, keysOf(2, 1)[0], 'v');
-  to.mapVersion = 7;
   const replies: string[] = [];
   for (const args of exportShard(from.store(2)!, 2, 6)) to.runWorkerCommand(SHARDIMPORT, args, new ReplyTo((_kind, payload) => replies.push(payload)));
   assert.match(replies[0], 'shard map version 6');

@@ -1,8 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { argsOf } from '@kv/wire';
+import { argsOf, TextOp } from '@kv/wire';
 import { keyIndexes, keysOf } from '../src/commands/key-positions';
-import { COMMANDS, commandNamed } from '../src/commands/table';
+import { COMMANDS, commandNamed, lookup, RESP_COMMANDS } from '../src/commands/table';
 
 const test = suite('command registry');
 
@@ -57,6 +57,64 @@ test('handlers fit plans: keyed plans run a store handler, worker plans a worker
     else assert.ok(spec.handler === undefined && spec.workerHandler === undefined, spec.name);
     if (spec.plan === 'each-key' || spec.plan === 'each-worker') assert.ok(spec.combine !== undefined, spec.name);
   }
+});
+
+test('lookup finds every RESP name in any letter case, from argv[0]\'s bytes, and nothing else', () => {
+  const mixed = (name: string, seed: number) => [...name].map((ch, i) => ((seed >> i) & 1 ? ch.toLowerCase() : ch)).join('');
+  for (const spec of RESP_COMMANDS) {
+    for (let seed = 0; seed < 8; seed++) assert.is(lookup(argv(mixed(spec.name, seed * 37), 'x')), spec, mixed(spec.name, seed * 37));
+    assert.is(lookup(argv(`${spec.name}X`)), RESP_COMMANDS.find((c) => c.name === `${spec.name}X`), `${spec.name}X`);
+    assert.is(lookup(argv(spec.name.slice(1))), RESP_COMMANDS.find((c) => c.name === spec.name.slice(1)), spec.name.slice(1));
+  }
+  for (const name of ['', 'PUT', 'STATS', 'TXHOLD', 'NOSUCH', 'G\u00c9T', 'GET\u0000', 'A'.repeat(17), 'get '.trim() + '\n']) {
+    assert.is(lookup(argv(name)), undefined, JSON.stringify(name));
+  }
+  // Bytes where 0x20 apart would be letters only for a-z: '{' is not '[', '@' is not '`'.
+  assert.is(lookup(argv('G\u0045T')), commandNamed('GET'));
+  assert.is(lookup(argv('GE\u0074')), commandNamed('GET'));
+  assert.is(lookup(argv('GE\u0034')), undefined);
+  // argv[0] in the middle of a buffer.
+  const args = argsOf(['x', 'hset', 'y']);
+  const view = argsOf(['hset']);
+  view.reset(args.buf);
+  view.push(args.starts[1], args.ends[1]);
+  assert.is(lookup(view), commandNamed('HSET'));
+});
+
+const named = (pick: (spec: (typeof COMMANDS)[number]) => unknown) => COMMANDS.filter((spec) => pick(spec)).map((spec) => spec.name).sort();
+
+test('what the router treats specially is a field of the entry: the seed\'s text ops, MULTI\'s unqueued commands, EXEC', () => {
+  assert.equal(
+    COMMANDS.filter((spec) => spec.text !== undefined).map((spec) => [spec.name, spec.text]),
+    [['GET', TextOp.GET], ['PUT', TextOp.PUT], ['AUTH', TextOp.AUTH], ['STATS', TextOp.STATS]],
+    'each text op names one entry',
+  );
+  // Redis's processCommand runs these at once inside MULTI (and RESET, which this server has not).
+  assert.equal(named((spec) => spec.unqueued), ['DISCARD', 'EXEC', 'MULTI', 'QUIT', 'WATCH']);
+  assert.equal(named((spec) => spec.runsQueue), ['EXEC']);
+  for (const spec of COMMANDS) if (spec.runsQueue) assert.ok(spec.unqueued, `${spec.name} runs the queue, so it is not queued itself`);
+});
+
+test('flags read from Redis\'s: no_auth (AUTH, HELLO, QUIT as Redis 7), write, readonly, noscript', () => {
+  assert.equal(named((spec) => spec.noAuth), ['AUTH', 'HELLO', 'QUIT']);
+  for (const spec of COMMANDS) {
+    assert.is(spec.noAuth, spec.flags.includes('no_auth'), spec.name);
+    assert.is(spec.writes, spec.flags.includes('write'), spec.name);
+    assert.is(spec.readOnly, spec.flags.includes('readonly'), spec.name);
+    assert.is(spec.noScript, spec.flags.includes('noscript'), spec.name);
+    for (const flag of spec.flags) assert.match(flag, /^[a-z_]+$/, `${spec.name}: ${flag} is spelt as Redis 7 reports it`);
+  }
+});
+
+test('transactions, rounds and scripts as fields: atomic modes, MSETNX\'s two rounds, scripts by body or sha', () => {
+  assert.equal(COMMANDS.filter((spec) => spec.atomic !== undefined).map((spec) => [spec.name, spec.atomic]), [['MGET', 'read'], ['MSET', 'write'], ['MSETNX', 'write-new']]);
+  for (const spec of COMMANDS) if (spec.plan === 'atomic') assert.ok(spec.atomic !== undefined && spec.atomic !== 'read', `${spec.name}: an atomic plan writes`);
+  assert.equal(named((spec) => spec.rounds), ['MSETNX']);
+  for (const spec of COMMANDS) assert.is(spec.script !== undefined, spec.plan === 'script', spec.name);
+  assert.equal(named((spec) => spec.script === 'sha'), ['EVALSHA', 'EVALSHA_RO']);
+  assert.equal(named((spec) => spec.plan === 'script' && spec.readOnly), ['EVALSHA_RO', 'EVAL_RO']);
+  assert.equal(named((spec) => spec.inScript), ['ECHO', 'PING', 'TIME']);
+  for (const spec of COMMANDS) if (spec.inScript) assert.ok(spec.plan === 'connection' && !spec.noScript, spec.name);
 });
 
 test.run();

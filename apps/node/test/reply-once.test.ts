@@ -18,9 +18,8 @@ function spec(name: string, body: (reply: ReplySink) => void): CommandSpec {
 }
 
 function setup(): { shards: ShardSet; faults: string[]; got: [ReplyKind, string][]; sink: ReplyTo } {
-  const shards = new ShardSet(ALL, 1 << 20);
   const faults: string[] = [];
-  shards.onFault = (message) => faults.push(message);
+  const shards = new ShardSet(ALL, 1 << 20, 'allkeys-lru', { fault: (message) => faults.push(message) });
   const got: [ReplyKind, string][] = [];
   return { shards, faults, got, sink: new ReplyTo((kind, payload) => got.push([kind, payload])) };
 }

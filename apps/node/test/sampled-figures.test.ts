@@ -78,8 +78,20 @@ const merge = suite('node:INFO memory, clients and keyspace fields');
 /** INFO `args` of a ShardSet, with made-up process figures (and its sampler, kept across calls). */
 const samplers = new WeakMap<ShardSet, SampledFigures>();
 function infoOf(shards: ShardSet, ...args: string[]): string {
+  let text = '';
+  info(shards, argsOf(['INFO', ...args]), new ReplyTo((_kind, payload) => (text = payload)));
+  return text;
+}
+
+/** A ShardSet whose process figures are made up (its sampler kept across calls). */
+function shardSet(owned: number[], maxmemory: number): ShardSet {
+  const shards: ShardSet = new ShardSet(owned, maxmemory, 'allkeys-lru', { processStats: () => processStats(shards) });
+  return shards;
+}
+
+function processStats(shards: ShardSet): ProcessStats {
   if (!samplers.has(shards)) samplers.set(shards, new SampledFigures(shards));
-  shards.processStats = (): ProcessStats => ({
+  return {
     port: 7171,
     limits: { maxmemory: 1 << 24, restarts: 0, maxclientsTotal: 10000 },
     workers: 2,
@@ -99,16 +111,13 @@ function infoOf(shards: ShardSet, ...args: string[]): string {
     sampled: samplers.get(shards)!,
     scripts: { figures: { count: 0, bytes: 0, vmBytes: 0, evicted: 0 } },
     eventLoopDelay: () => ({ count: 0, min: 0, mean: 0, max: 0, p50: 0, p90: 0, p99: 0 }),
-  });
-  let text = '';
-  info(shards, argsOf(['INFO', ...args]), new ReplyTo((_kind, payload) => (text = payload)));
-  return text;
+  };
 }
 
 const fields = (text: string) => new Map(text.split('\r\n').filter((l) => l.includes(':') && !l.startsWith('#')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
 
 merge('used_memory is the bytes charged over the shards (what eviction compares with maxmemory); RSS is used_memory_rss', () => {
-  const shards = new ShardSet([0, 1], 1 << 24);
+  const shards = shardSet([0, 1], 1 << 24);
   put(shards.store(0)!, 'a', 'x'.repeat(100));
   put(shards.store(1)!, 'b', 'y'.repeat(50), Date.now() + 100_000);
   const f = fields(infoOf(shards, 'memory', 'clients', 'stats'));
@@ -145,7 +154,7 @@ merge("workers merge: used_memory and RSS summed, the ratio worked out from the 
 
 merge('db0 reports avg_ttl in ms from the estimate, averaged over the shards by their keys with a TTL', () => {
   const now = Date.now();
-  const shards = new ShardSet([0, 1], 1 << 24);
+  const shards = shardSet([0, 1], 1 << 24);
   for (let i = 0; i < 3; i++) put(shards.store(0)!, `a${i}`, 'v', now + 100_000);
   put(shards.store(1)!, 'b', 'v', now + 500_000);
   new SampledFigures(shards).sample(0, now);

@@ -8,15 +8,13 @@ import { valueOf } from './store';
 const ALL = Array.from({ length: 16 }, (_, i) => i);
 const t = suite('ShardSet: containment of faults, transactions and closed links');
 
-function quiet(shards: ShardSet): string[] {
-  const faults: string[] = [];
-  shards.onFault = (message) => faults.push(message);
-  return faults;
+/** A ShardSet whose faults are collected in `faults` instead of logged. */
+function quiet(faults: string[] = []): { shards: ShardSet; faults: string[] } {
+  return { shards: new ShardSet(ALL, 1 << 20, 'allkeys-lru', { fault: (message) => faults.push(message) }), faults };
 }
 
 t('deferred work that throws answers an error to its own sink; the work behind it still runs', () => {
-  const shards = new ShardSet(ALL, 1 << 20);
-  const faults = quiet(shards);
+  const { shards, faults } = quiet();
   const got: [ReplyKind, string][] = [];
   const sink = new ReplyTo((kind, payload) => got.push([kind, payload]));
   let after = false;
@@ -33,8 +31,7 @@ t('deferred work that throws answers an error to its own sink; the work behind i
 });
 
 t('a commit applies its writes; a link closing before its commit releases without writing; after, a commit is refused', () => {
-  const shards = new ShardSet(ALL, 1 << 20);
-  quiet(shards);
+  const { shards } = quiet();
   shards.holdFor('a', 3, [['k', 'v1']]);
   assert.ok(shards.commit('a'));
   const store = () => shards.store([...ALL].find((s) => shards.store(s)!.peekKey('k') >= 0) ?? 0)!;
@@ -49,8 +46,7 @@ t('a commit applies its writes; a link closing before its commit releases withou
 });
 
 t('closed links are remembered only while work waits in line', () => {
-  const shards = new ShardSet(ALL, 1 << 20);
-  quiet(shards);
+  const { shards } = quiet();
   for (let link = 0; link < 1000; link++) shards.abortFrom(link);
   assert.is(shards.goneLinkCount, 0, 'nothing waits: nothing to remember');
   // A prepare from link 5 waits behind a transaction from link 7; link 5 closes meanwhile.

@@ -29,12 +29,12 @@ t('MGET answers nil for a hash, MSETNX counts it as there, MSET overwrites it wi
   const shards = new ShardSet(ALL, 16 << 20);
   hset(shards, 'h', 'f', 'v');
   put(shards.store(shardOfString('s'))!, 's', 'str');
-  assert.equal(prepare(shards, 't1', 'MGET', 'h', 's', 'none'), [ReplyKind.ARRAY, '', [undefined, 'str', undefined]]);
+  assert.equal(prepare(shards, 't1', 'read', 'h', 's', 'none'), [ReplyKind.ARRAY, '', [undefined, 'str', undefined]]);
   assert.ok(shards.abort('t1'));
-  assert.equal(prepare(shards, 't2', 'MSETNX', 'h', '1', 'fresh', '2').slice(0, 2), [ReplyKind.INTEGER, '1']);
+  assert.equal(prepare(shards, 't2', 'write-new', 'h', '1', 'fresh', '2').slice(0, 2), [ReplyKind.INTEGER, '1']);
   assert.ok(shards.commit('t2'));
   assert.is(typeOf(shards.store(shardOfString('fresh'))!, 'fresh'), 'none', 'MSETNX wrote nothing');
-  assert.equal(prepare(shards, 't3', 'MSET', 'h', 'now a string').slice(0, 2), [ReplyKind.INTEGER, '0']);
+  assert.equal(prepare(shards, 't3', 'write', 'h', 'now a string').slice(0, 2), [ReplyKind.INTEGER, '0']);
   assert.ok(shards.commit('t3'));
   const store = shards.store(shardOfString('h'))!;
   assert.is(typeOf(store, 'h'), 'string');
@@ -51,9 +51,9 @@ t('noeviction: an MSET over a big hash fits in the room the hash frees; one that
   const large = 'y'.repeat(perShard - 1000);
   // {big}other shares the shard of 'big' (its hash tag): the hash leaves no room for it.
   assert.is(shardOfString('{big}other'), shardOfString('big'));
-  assert.equal(prepare(shards, 't1', 'MSET', '{big}other', large).slice(0, 2), [ReplyKind.ERROR, "OOM command not allowed when used memory > 'maxmemory'."]);
+  assert.equal(prepare(shards, 't1', 'write', '{big}other', large).slice(0, 2), [ReplyKind.ERROR, "OOM command not allowed when used memory > 'maxmemory'."]);
   // Overwriting the hash itself frees its bytes first.
-  assert.equal(prepare(shards, 't2', 'MSET', 'big', large).slice(0, 2), [ReplyKind.INTEGER, '0']);
+  assert.equal(prepare(shards, 't2', 'write', 'big', large).slice(0, 2), [ReplyKind.INTEGER, '0']);
   assert.ok(shards.commit('t2'));
   assert.is(shards.droppedWrites, 0);
   assert.is(valueOf(store, 'big'), large);

@@ -1,7 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { argsOf, FRAME_HEADER_BYTES, FrameEncoder, FrameKind, NO_REPLY, ReplyKind, ReplyMode, ReplyReader } from '@kv/wire';
-import { LINE_FULL, MAX_WAITING, MAX_WAITING_BYTES, WaitingLine } from '../src/shards/line';
+import { MAX_WAITING, MAX_WAITING_BYTES, WaitingLine } from '../src/shards/line';
+import { LINE_FULL } from '../src';
 import { ShardSet } from '../src/shards/shards';
 import { FrameReplies, ShardNode } from '../src/shards/node';
 import { commandNamed } from '../src/commands/table';

@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { COMMANDS, RESP_COMMANDS } from '@kv/node';
 import { CONNECTION_HANDLERS } from '../src/commands';
+import { ANSWERED_IN_SCRIPT } from '../src/coord/script-calls';
 
 const t = suite('router:connection commands');
 
@@ -17,3 +18,11 @@ t('every handler answers a table entry whose plan is connection', () => {
 });
 
 t.run();
+
+const scripted = suite('router:connection commands a script may call');
+
+scripted('the script runtime answers exactly the table\'s inScript entries', () => {
+  assert.equal(ANSWERED_IN_SCRIPT.map((spec) => spec.name).sort(), COMMANDS.filter((spec) => spec.inScript).map((spec) => spec.name).sort());
+});
+
+scripted.run();

@@ -1,4 +1,5 @@
 import { suite } from 'uvu';
+import { Skips } from '../../../test-support/skip';
 import * as assert from 'uvu/assert';
 import { request } from 'undici';
 import { shardOfString } from '@kv/wire';
@@ -17,7 +18,9 @@ const WORKERS = 2;
 const BURST = 2000;
 const RESP_GET = (key: string) => `*2\r\n$3\r\nGET\r\n$${key.length}\r\n${key}\r\n`;
 
-const t = suite('e2e: bursts of clients, accepted by the workers themselves');
+const NAME = 'e2e: bursts of clients, accepted by the workers themselves';
+const t = suite(NAME);
+const skips = new Skips(NAME);
 let cluster: Cluster;
 let base = '';
 
@@ -57,19 +60,19 @@ async function checkBurst(what: string, req: string, expected: string): Promise<
 
 t('a burst of 2,000 text clients, each sending a GET the moment it connects', async () => {
   const short = filesShort(cluster, BURST);
-  if (short !== null) return console.log(`    skipped: ${short}`);
+  if (short !== null) return skips.now('a burst of 2,000 text clients, each sending a GET the moment it connects', short);
   await checkBurst('text burst', 'GET burst:k\n', 'burst-value');
 });
 
 t('a burst of 2,000 RESP clients', async () => {
   const short = filesShort(cluster, BURST);
-  if (short !== null) return console.log(`    skipped: ${short}`);
+  if (short !== null) return skips.now('a burst of 2,000 RESP clients', short);
   await checkBurst('RESP burst', RESP_GET('burst:k'), '$11');
 });
 
 t('a burst of 2,000 beside 1,000 clients already busy', async () => {
   const short = filesShort(cluster, BURST + 1000);
-  if (short !== null) return console.log(`    skipped: ${short}`);
+  if (short !== null) return skips.now('a burst of 2,000 beside 1,000 clients already busy', short);
   const busy = await Promise.all(Array.from({ length: 1000 }, () => TextClient.connect(cluster.port)));
   let stop = false;
   let served = 0;

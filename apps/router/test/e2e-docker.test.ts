@@ -6,6 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dockerDaemon, onPath, run, type Daemon } from './docker/daemon';
 import { appFiles, buildImage, importStandIns, ROOT, type Build, type Created } from './docker/image';
+import { missingTool, Skips } from '../../../test-support/skip';
 import { sleep, TextClient, type LogLine } from './harness';
 
 // The image for real: a Docker daemon (the running one, or one this suite starts and stops), a
@@ -13,9 +14,12 @@ import { sleep, TextClient, type LogLine } from './harness';
 // with the legacy builder and with BuildKit, then `docker run --cpus=2 --memory=2g --network host`
 // of it: PUT/GET and redis-cli, the HEALTHCHECK, the sizing from the container's limits, and
 // `docker stop`. (Not SIGHUP: as PID 1 in its container the kernel drops any signal the server has
-// no handler for, so that is tested outside Docker, in e2e-signals.test.ts.) Where no daemon can run, it prints `skipped: <reason>` and its tests return.
+// no handler for, so that is tested outside Docker, in e2e-signals.test.ts.) Where no daemon can run, each test is reported
+// skipped, by name, with the reason (test-support/skip.ts), and counted as skipped, not passed.
 
-const test = suite('infra: the Docker image, built and run');
+const NAME = 'infra: the Docker image, built and run';
+const test = suite(NAME);
+const skips = new Skips(NAME);
 const created: Created = { images: [] };
 let tmp = '';
 let daemon: Daemon | null = null;
@@ -40,11 +44,22 @@ function freePort(): Promise<number> {
   });
 }
 
-/** False when the suite skipped (its tests then return); throws what the setup threw. */
-function ready(): boolean {
-  if (skipped !== null) return false;
+/** False when no daemon can run here (test `name` is reported skipped and returns); throws what the setup threw. */
+function ready(name: string): boolean {
+  if (skipped !== null) {
+    skips.now(name, skipped);
+    return false;
+  }
   if (setupError !== null) throw setupError;
   return true;
+}
+
+/** A test of the image: reported skipped where no daemon can run; `container`: it needs the container started. */
+function imageTest(name: string, container: boolean, body: () => Promise<void>): void {
+  test(name, async () => {
+    if (!(container ? await running(name) : ready(name))) return;
+    await body();
+  });
 }
 
 async function docker(args: string[], timeoutMs = 60_000): Promise<string> {
@@ -122,9 +137,9 @@ async function startContainer(): Promise<void> {
   );
 }
 
-/** False when the suite skipped; throws why the container did not start. */
-async function running(): Promise<boolean> {
-  if (!ready()) return false;
+/** False when no daemon can run here (reported); throws why the container did not start. */
+async function running(name: string): Promise<boolean> {
+  if (!ready(name)) return false;
   await started;
   if (startError !== null) throw startError;
   return true;
@@ -136,7 +151,6 @@ test.before(async () => {
   } catch (err) {
     setupError = err;
   }
-  if (skipped !== null) console.log(`\n  skipped: the Docker image test: ${skipped}`);
 });
 
 test.after(async () => {
@@ -149,8 +163,7 @@ test.after(async () => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-test('the legacy builder and BuildKit build the same /app, with every workspace the server loads', async () => {
-  if (!ready()) return;
+imageTest('the legacy builder and BuildKit build the same /app, with every workspace the server loads', false, async () => {
   const built = builds.filter((b) => b.unavailable === null);
   const files = await appFiles(daemon!, built[0].tag);
   // The router's @kv/* dependencies, and theirs, each with its package.json and dist/index.js.
@@ -180,8 +193,7 @@ test('the legacy builder and BuildKit build the same /app, with every workspace 
   else console.log(`  note: only ${built[0].builder} could build here, so the builders were not compared`);
 });
 
-test('the server in the container sized itself from --cpus=2 and --memory=2g', async () => {
-  if (!(await running())) return;
+imageTest('the server in the container sized itself from --cpus=2 and --memory=2g', true, async () => {
   const readyLine = (await logLines()).find((l) => l.message === 'ready')!;
   assert.is(readyLine.port, port);
   assert.is(readyLine.workers, 2);
@@ -190,8 +202,7 @@ test('the server in the container sized itself from --cpus=2 and --memory=2g', a
   assert.match(String(readyLine.maxmemory_source), /^cgroup .* 2147483648$/);
 });
 
-test('answers PUT and GET over the text protocol, and redis-cli', async () => {
-  if (!(await running())) return;
+imageTest('answers PUT and GET over the text protocol', true, async () => {
   const client = await TextClient.connect(port);
   try {
     const keys = Array.from({ length: 16 }, (_, i) => `docker:${i}`);
@@ -200,11 +211,12 @@ test('answers PUT and GET over the text protocol, and redis-cli', async () => {
   } finally {
     client.close();
   }
-  const cli = onPath('redis-cli');
-  if (cli === null) {
-    console.log('  note: redis-cli is not installed (apt-get install redis-tools): its check skipped');
-    return;
-  }
+});
+
+const REDIS_CLI_TEST = 'answers redis-cli, and /readyz on its admin port';
+if (missingTool('redis-cli') !== null) skips.all([REDIS_CLI_TEST], 'redis-cli is not installed (apt-get install redis-tools)');
+else imageTest(REDIS_CLI_TEST, true, async () => {
+  const cli = onPath('redis-cli')!;
   const set = await run(cli, ['-p', String(port), 'SET', 'docker:cli', 'from redis-cli'], { timeoutMs: 10_000 });
   assert.is(set.stdout.trim(), 'OK', set.stderr);
   const get = await run(cli, ['-p', String(port), 'GET', 'docker:0'], { timeoutMs: 10_000 });
@@ -213,8 +225,7 @@ test('answers PUT and GET over the text protocol, and redis-cli', async () => {
   assert.is(readyz.status, 200, await readyz.text());
 });
 
-test('the HEALTHCHECK reports healthy', async () => {
-  if (!(await running())) return;
+imageTest('the HEALTHCHECK reports healthy', true, async () => {
   const status = await waitFor(
     'health status healthy',
     async () => {
@@ -226,8 +237,7 @@ test('the HEALTHCHECK reports healthy', async () => {
   assert.is(status, 'healthy');
 });
 
-test('docker stop drains it: every command read is answered, then it exits 0', async () => {
-  if (!(await running())) return;
+imageTest('docker stop drains it: every command read is answered, then it exits 0', true, async () => {
   // A client with a pipelined batch in flight: each command the server read before the stop is
   // answered whole, then the connection closes.
   const socket = net.createConnection({ port, host: '127.0.0.1' });

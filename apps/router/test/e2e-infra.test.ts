@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { hasTool, suiteUnless } from '../../../test-support/skip';
 import { readLogLines, startCluster, TextClient, type Cluster, type LogLine } from './harness';
 
 // Checks the deployment files in infra/ without a Docker engine: the Dockerfile lint, the image's
@@ -489,16 +490,12 @@ function parseLocustSummary(output: string): LocustSummary | null {
   return { requests: Number(aggregated[3]), failures: Number(aggregated[4]), byType };
 }
 
-const locustBin = onPath('locust');
-const load = suite('infra: Locust load test (infra/locustfile.py)');
+const locustBin = hasTool('locust') ? onPath('locust') : null;
+const LOAD_NAME = 'infra: Locust load test (infra/locustfile.py)';
+// Without locust each test is reported skipped, by name, and counted (test-support/skip.ts).
+const load = suiteUnless(suite(LOAD_NAME), LOAD_NAME, locustBin === null ? 'locust is not on PATH (apt-get install -y --no-install-recommends python3-locust)' : null);
 
-if (locustBin === null) {
-  // No tests registered rather than uvu's .skip: .ci/run counts failed = Total - Passed - Skipped,
-  // and uvu's Total already leaves skipped tests out, so a .skip would be counted as a failure.
-  load.before(() => {
-    console.log('\n  note: locust is not on PATH: Locust load test skipped (apt-get install -y --no-install-recommends python3-locust)');
-  });
-} else {
+{
   let cluster: Cluster | null = null;
   let fake: net.Server | null = null;
   let fakePort = 0;
@@ -543,7 +540,7 @@ if (locustBin === null) {
 
   const locust = (host: string, users: number, seconds: number, spawnRate = users, env: Record<string, string> = {}) =>
     run(
-      locustBin,
+      locustBin ?? '',
       ['-f', LOCUSTFILE, '--headless', '-u', String(users), '-r', String(spawnRate), '-t', `${seconds}s`, '--host', host, '--only-summary', '--loglevel', 'WARNING'],
       // Locust runs for `seconds` plus start-up (~1 s); anything near the limit is a hang.
       { timeoutMs: (seconds + 40) * 1000, env: { KV_KEYS: '2000', KV_VALUE_SIZE: '64', KV_PUT_WEIGHT: '1', KV_GET_WEIGHT: '3', ...env } },

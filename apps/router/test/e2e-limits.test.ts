@@ -1,6 +1,7 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { missingTool, Skips } from '../../../test-support/skip';
 import { openFilesLimit } from '../src/config/resources';
 import { childPids, MAIN, readLogLines, RespClient, sleep, startCluster, stats, TextClient, type Cluster, type LogLine } from './harness';
 
@@ -119,14 +120,12 @@ const nofile = suite('e2e: open files limit raised at start');
 
 // Node raises its soft RLIMIT_NOFILE to the hard limit as it starts (PlatformInit), in the primary
 // and in every worker it forks: the server relies on that rather than a setrlimit of its own.
-nofile('a low soft limit is raised to the hard one, for the primary and the workers it forks', async () => {
-  const own = openFilesLimit();
-  if (own === null || !(own.hard > 2048) || own.hard === Infinity || spawnSync('prlimit', ['--version']).status !== 0) {
-    console.log(`    skipped: needs prlimit and a finite hard open-files limit above 2048 (have ${JSON.stringify(own)})`);
-    return;
-  }
+const own = openFilesLimit();
+const noPrlimit = own === null || !(own.hard > 2048) || own.hard === Infinity ? `needs a finite hard open-files limit above 2048 (have ${JSON.stringify(own)})` : missingTool('prlimit');
+new Skips('e2e: open files limit raised at start').test(nofile, 'a low soft limit is raised to the hard one, for the primary and the workers it forks', noPrlimit, async () => {
+  const hard = own!.hard;
   // Start the server with its soft limit lowered to 1024, as a default shell would.
-  const child = spawn('prlimit', [`--nofile=1024:${own.hard}`, process.execPath, MAIN, '--port', '0', '--host', '127.0.0.1', '--workers', '2', '--admin-port', '-1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('prlimit', [`--nofile=1024:${hard}`, process.execPath, MAIN, '--port', '0', '--host', '127.0.0.1', '--workers', '2', '--admin-port', '-1'], { stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     const ready = await new Promise<LogLine>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no ready line in 20 s')), 20_000);
@@ -136,10 +135,10 @@ nofile('a low soft limit is raised to the hard one, for the primary and the work
         resolve(line);
       });
     });
-    assert.is(ready.open_files_limit, own.hard);
+    assert.is(ready.open_files_limit, hard);
     const workers = childPids(child.pid!);
     assert.is(workers.length, 2);
-    for (const pid of workers) assert.equal(openFilesLimit(`/proc/${pid}/limits`), { soft: own.hard, hard: own.hard }, `worker ${pid}`);
+    for (const pid of workers) assert.equal(openFilesLimit(`/proc/${pid}/limits`), { soft: hard, hard: hard }, `worker ${pid}`);
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));

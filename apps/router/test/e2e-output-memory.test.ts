@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { Contention } from '../../../test-support/contention';
 import { shardOfString } from '@kv/wire';
 import { childPids, keysPerShard, RespClient, sleep, startCluster, stats, TextClient, type Cluster } from './harness';
 
@@ -124,6 +125,7 @@ four('the server stays within maxmemory + 4 output limits + its baseline and ser
   try {
     const baseline = await settledRss(cluster);
     await fill(cluster.port);
+    const contention = new Contention().start();
     const floods = await Promise.all([false, true, false, true].map((resp) => flood(cluster.port, resp)));
     const all = Promise.all(floods.map((f) => f.done));
     const reader = await RespClient.connect(cluster.port);
@@ -141,13 +143,15 @@ four('the server stays within maxmemory + 4 output limits + its baseline and ser
     })();
     const peak = await peakRssWhile(cluster, all);
     await reading;
+    contention.stop();
     latencies.sort((a, b) => a - b);
     const p99 = latencies[Math.floor(latencies.length * 0.99)];
     const boundMb = 64 + 4 * OUTPUT_LIMIT_MB;
     const grewMb = (peak - baseline) / MB;
     console.log(`    four floods: ${floods.map((f) => `${(f.written / MB).toFixed(0)} MB${f.closed ? ' closed' : ''}`).join(', ')}; RSS baseline ${(baseline / MB).toFixed(0)} MB, peak +${grewMb.toFixed(1)} MB (bound ${boundMb}); reader ${latencies.length} calls, p99 ${p99.toFixed(1)} ms, max ${latencies[latencies.length - 1].toFixed(1)} ms`);
     assert.ok(grewMb <= boundMb, `server RSS grew ${grewMb.toFixed(1)} MB`);
-    assert.ok(p99 < 50, `reader p99 ${p99.toFixed(1)} ms`);
+    // 50 ms on a machine that runs it, scaled by the CPU contention other runs put on it meanwhile.
+    assert.ok(p99 < contention.bound(50), contention.says('reader p99', p99, 50));
     reader.close();
     for (const f of floods) f.socket.close();
   } finally {

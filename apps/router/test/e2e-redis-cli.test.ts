@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { missingTool, Skips } from '../../../test-support/skip';
 import { RespClient, startCluster, TextClient, type Cluster } from './harness';
 
-const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 const N = 100_000;
 
 /** Runs `redis-cli -p PORT --pipe` with input on stdin; resolves with its exit status and output. */
@@ -37,6 +37,7 @@ function inlineSets(prefix: string): Buffer {
 }
 
 const t = suite('e2e: redis-cli on 2 workers');
+const skips = new Skips('e2e: redis-cli on 2 workers');
 let cluster: Cluster;
 
 t.before(async () => {
@@ -57,24 +58,21 @@ async function readBack(prefix: string): Promise<void> {
   }
 }
 
-t('redis-cli --pipe inserts 100,000 SETs sent as RESP', async () => {
-  if (!has('redis-cli')) return console.log('    redis-cli not installed: skipped');
+skips.test(t, 'redis-cli --pipe inserts 100,000 SETs sent as RESP', missingTool('redis-cli'), async () => {
   const { status, out } = await pipe(cluster.port, respSets('pr:'));
   assert.ok(out.includes(`errors: 0, replies: ${N}`), out);
   assert.is(status, 0, out);
   await readBack('pr:');
 });
 
-t('redis-cli --pipe inserts 100,000 SETs sent as inline commands', async () => {
-  if (!has('redis-cli')) return console.log('    redis-cli not installed: skipped');
+skips.test(t, 'redis-cli --pipe inserts 100,000 SETs sent as inline commands', missingTool('redis-cli'), async () => {
   const { status, out } = await pipe(cluster.port, inlineSets('pi:'));
   assert.ok(out.includes(`errors: 0, replies: ${N}`), out);
   assert.is(status, 0, out);
   await readBack('pi:');
 });
 
-t('redis-cli commands from the command line still work', async () => {
-  if (!has('redis-cli')) return console.log('    redis-cli not installed: skipped');
+skips.test(t, 'redis-cli commands from the command line still work', missingTool('redis-cli'), async () => {
   const cli = (...args: string[]) => spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(cluster.port), ...args], { encoding: 'utf8', timeout: 10_000 });
   assert.is(cli('SET', 'a', 'b').stdout.trim(), 'OK');
   assert.is(cli('GET', 'a').stdout.trim(), 'b');

@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { Contention } from '../../../test-support/contention';
 import { shardOfString } from '@kv/wire';
 import { childPids, processAlive, RespClient, sleep, startCluster, type Cluster } from './harness';
 
@@ -209,14 +210,16 @@ t('every reply received is whole, no MGET sees half an MSET, clients are closed,
   const readers = Array.from({ length: 6 }, () => runClient(cluster.port, true, mgetLoad(keyPairs)));
   await sleep(1000);
 
+  const contention = new Contention().start();
   const signalled = Date.now();
   const code = await cluster.stop();
   const exitMs = Date.now() - signalled;
+  contention.stop();
   const [textTallies, writerTallies, readerTallies] = await Promise.all([Promise.all(text), Promise.all(writers), Promise.all(readers)]);
   const all = [...textTallies, ...writerTallies, ...readerTallies];
 
   assert.is(code, 0, `exit status; stderr: ${cluster.stderr.join('')}`);
-  assert.ok(exitMs < 10_000, `exited ${exitMs} ms after SIGTERM`);
+  assert.ok(exitMs < contention.bound(10_000), contention.says('exited after SIGTERM', exitMs, 10_000));
   assert.equal(all.map((r) => r.failure).filter(Boolean), [], 'every reply was the right one');
   assert.equal(all.map((r) => r.truncated), all.map(() => 0), 'no client was left with part of a reply');
   assert.ok(all.every((r) => r.closed), 'every client connection was closed');

@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { Skips } from '../../../test-support/skip';
 import { onPath } from './docker/daemon';
 import { MAIN, processAlive, readLogLines, sleep, TextClient, type LogLine } from './harness';
 
@@ -162,20 +163,17 @@ hup.run();
 // ---- npm start ------------------------------------------------------------------------------------
 
 const npmStart = suite('signals: SIGTERM to the PID of `npm start`');
+const npmSkips = new Skips('signals: SIGTERM to the PID of `npm start`');
 const npm = onPath('npm');
 let npmServer: Started | null = null;
 let npmTree: number[] = [];
 
 npmStart.after(() => killGroup(npmServer?.child.pid, npmTree));
 
-npmStart('stops the server: npm exits 0 once it has drained, and nothing holds its ports', async () => {
-  if (npm === null) {
-    console.log('\n  skipped: npm start: npm is not on PATH');
-    return;
-  }
+npmSkips.test(npmStart, 'stops the server: npm exits 0 once it has drained, and nothing holds its ports', npm === null ? 'npm is not on PATH' : null, async () => {
   const port = await freePort();
   const adminPort = await freePort();
-  npmServer = start(npm, ['start', '--', '--port', String(port), '--admin-port', String(adminPort), '--host', '127.0.0.1', '--workers', '2']);
+  npmServer = start(npm!, ['start', '--', '--port', String(port), '--admin-port', String(adminPort), '--host', '127.0.0.1', '--workers', '2']);
   const server = npmServer;
   const npmPid = server.child.pid!;
   const ready = await server.waitForLog((l) => l.message === 'ready', 120_000);

@@ -5,7 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { Contention } from '../../../test-support/contention';
 import { shardOfString } from '@kv/wire';
+import { missingTool, Skips } from '../../../test-support/skip';
 import { keysPerShard, MAIN, RespClient, sleep, stats, TextClient, type Cluster, type LogLine } from './harness';
 import { HANDSHAKE_TIMEOUT_MS } from '../src/client/tls';
 import { selfSignedCert, startTlsCluster, type CertFiles } from './tls-fixture';
@@ -61,6 +63,15 @@ function rawClient(port: number, bytes?: string): Promise<{ socket: net.Socket; 
 }
 
 const t = suite('e2e: TLS port');
+const skips = new Skips('e2e: TLS port');
+
+/** Why redis-cli cannot be used over TLS here, or null. */
+function noTlsCli(): string | null {
+  const missing = missingTool('redis-cli');
+  if (missing !== null) return missing;
+  const help = spawnSync('redis-cli', ['--help'], { encoding: 'utf8', timeout: 5000 });
+  return help.error || !`${help.stdout}${help.stderr}`.includes('--tls') ? 'redis-cli was built without --tls' : null;
+}
 
 t.before(async () => {
   makeCert();
@@ -157,20 +168,21 @@ t('plain bytes and stalled handshakes on the TLS port close only those clients',
 t(`a handshake not finished in ${HANDSHAKE_TIMEOUT_MS / 1000} s is closed, even with --timeout off`, async () => {
   const stalled = await rawClient(tlsPort);
   const opened = Date.now();
+  const contention = new Contention().start();
   const good = await TextClient.connectTls(tlsPort, files.certPem);
   assert.not.ok(await closedWithin(stalled.socket, HANDSHAKE_TIMEOUT_MS - 1500), 'closed too early');
-  assert.ok(await closedWithin(stalled.socket, 4000), `still open ${Date.now() - opened} ms after it connected`);
+  // Closed within 4 s of that on a machine that runs it (scaled by the CPU contention other runs put on it).
+  const waitedFrom = Date.now();
+  assert.ok(await closedWithin(stalled.socket, 60_000), 'closed at all');
+  const waited = Date.now() - waitedFrom;
+  contention.stop();
+  assert.ok(waited < contention.bound(4000), contention.says('still open after the handshake timeout', waited, 4000));
   console.log(`    stalled handshake closed after ${Date.now() - opened} ms`);
   assert.equal(await good.request(['PUT tls-late 1', 'GET tls-late']), ['OK', '1'], 'a TLS client beside it is served');
   good.close();
 });
 
-t('redis-cli --tls sets and gets through the TLS port', async () => {
-  const help = spawnSync('redis-cli', ['--help'], { encoding: 'utf8', timeout: 5000 });
-  if (help.error || !`${help.stdout}${help.stderr}`.includes('--tls')) {
-    console.log('    redis-cli with --tls is not installed: skipped');
-    return;
-  }
+skips.test(t, 'redis-cli --tls sets and gets through the TLS port', noTlsCli(), async () => {
   const cli = (...args: string[]) =>
     new Promise<string>((resolve, reject) =>
       execFile('redis-cli', ['--tls', '--cacert', files.cert, '-h', '127.0.0.1', '-p', String(tlsPort), ...args], { timeout: 10_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),

@@ -24,10 +24,9 @@ const t = suite('links and holds: bounded queues, backpressure');
 /** Two linked workers in this process, each owning every shard (each answers the other's requests). */
 async function pair(): Promise<{ p0: Peers; p1: Peers; close(): void }> {
   const sock = path.join(os.tmpdir(), `kv-bounds-test-${process.pid}-${Math.random().toString(36).slice(2)}.sock`);
-  const p0 = new Peers(0, 2, new ShardNode(ALL, 1 << 30), events);
-  const p1 = new Peers(1, 2, new ShardNode(ALL, 1 << 30), events);
   // As the worker process does: replies that waited for a hold go out when it ends.
-  p0.node.shards.onDrained = () => p0.scheduleFlush();
+  const p0: Peers = new Peers(0, 2, new ShardNode(ALL, 1 << 30, 'allkeys-lru', { drained: () => p0.scheduleFlush() }), events);
+  const p1 = new Peers(1, 2, new ShardNode(ALL, 1 << 30), events);
   await p0.listen(sock);
   p1.update([sock]);
   await Promise.all([p0.whenAllUp(), p1.whenAllUp()]);

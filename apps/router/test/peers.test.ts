@@ -118,7 +118,7 @@ t('prepared then TXCOMMIT: applied; prepared then the link closes before TXCOMMI
     return slot < 0 ? undefined : store.valueString(slot);
   };
   const prep = new Answer();
-  p1.forward(0, TXPREPARE.opcode, argsOf(['TXPREPARE', '1:1', '1', 'MSET', key, 'v1']), prep);
+  p1.forward(0, TXPREPARE.opcode, argsOf(['TXPREPARE', '1:1', '1', 'write', key, 'v1']), prep);
   assert.equal(await prep.reply, [ReplyKind.INTEGER, '0']);
   assert.ok(n0.shards.busy, 'the participant holds its shards');
   assert.ok(p1.control(0, TXCOMMIT.opcode, argsOf(['TXCOMMIT', '1:1']), p1.linkIdOf(0)));
@@ -127,7 +127,7 @@ t('prepared then TXCOMMIT: applied; prepared then the link closes before TXCOMMI
   assert.not.ok(n0.shards.busy);
   // Now one whose link closes before its commit.
   const prep2 = new Answer();
-  p1.forward(0, TXPREPARE.opcode, argsOf(['TXPREPARE', '1:2', '1', 'MSET', key, 'v2']), prep2);
+  p1.forward(0, TXPREPARE.opcode, argsOf(['TXPREPARE', '1:2', '1', 'write', key, 'v2']), prep2);
   assert.equal(await prep2.reply, [ReplyKind.INTEGER, '0']);
   const id = p1.linkIdOf(0);
   (p1 as unknown as { links: { socket: { destroy(): void } }[] }).links[0].socket.destroy();

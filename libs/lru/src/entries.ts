@@ -123,9 +123,9 @@ export abstract class Entries extends ExpiringSlots implements Evictable {
     this.release(slot);
     this.addrs[slot] = addr;
     memory.external += extra;
-    const delta = cost - oldCharge;
-    this.bytes += delta + oldCharge;
-    memory.used += delta + oldCharge;
+    // release() took the old charge off: the entry is charged its new cost.
+    this.bytes += cost;
+    memory.used += cost;
     if (volatileCharge) this.volatileBytes += cost - oldCharge;
     this.written(slot, expireAt, keepTtl);
     return true;

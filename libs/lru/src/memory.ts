@@ -186,7 +186,7 @@ export class StoreMemory {
       if (this.evictOne(keep, keepSlot)) continue;
       // Nothing may be evicted (noeviction, or this entry is all there is): the budget already
       // allowed the bytes, so the arena may outgrow its share by a bounded slack.
-      if (arena.size + arena.chunkSize <= this.budget + (this.budget >>> 3) + arena.chunkSize && arena.grow()) continue;
+      if (arena.size + arena.chunkSize <= this.budget + this.budget / 8 + arena.chunkSize && arena.grow()) continue;
       return NIL;
     }
   }
@@ -197,7 +197,8 @@ export class StoreMemory {
    */
   private arenaCap(): number {
     const blocks = this.budget - this.entries * ENTRY_OVERHEAD - this.external - this.arena.largeSize;
-    return blocks + (blocks >>> 3) + this.arena.chunkSize + this.arena.largeSize;
+    // Budgets pass 4 GiB: plain arithmetic, not 32-bit shifts.
+    return blocks + blocks / 8 + this.arena.chunkSize + this.arena.largeSize;
   }
 
   /** Evicts one entry: the least recently used over every store (or with a TTL, for volatile-lru). */

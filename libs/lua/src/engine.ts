@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LUA_ERR } from './errors';
 import { LuaFactory } from 'wasmoon';
 import { PRELUDE, PRELUDE_HEAD, PRELUDE_TAIL } from './prelude';
 import { registerCjson } from './cjson';
@@ -116,13 +117,13 @@ export class LuaEngine extends ProtectedState implements RunEngine {
         // _ENV, KEYS and ARGV: the chunk's arguments, as locals on its first line (line numbers stay).
         if (this.stack.loadChunk(L, `local _ENV, KEYS, ARGV = ... ${body}`, '@user_script') !== LUA_OK) {
           // Lua 5.4 says near <eof>, Lua 5.1 (Redis) near '<eof>'.
-          error = `ERR Error compiling script (new function): ${this.stack.stringAt(L, -1).replace(/near <eof>$/, "near '<eof>'")}`;
+          error = LUA_ERR.compile(this.stack.stringAt(L, -1).replace(/near <eof>$/, "near '<eof>'"));
           this.m._lua_settop(L, -2);
           return;
         }
         this.compiled.set(sha, this.m._luaL_ref(L, LUA_REGISTRYINDEX));
       });
-      return failed === null ? error : `ERR Error compiling script (new function): ${failed}`;
+      return failed === null ? error : LUA_ERR.compile(failed);
     });
   }
 
@@ -160,7 +161,7 @@ export class LuaEngine extends ProtectedState implements RunEngine {
       });
       if (failed !== null) {
         if (threadRef !== 0) this.release(threadRef);
-        return new Run(this, 0, 0, host, limitMs, sha, `ERR ${failed}`);
+        return new Run(this, 0, 0, host, limitMs, sha, LUA_ERR.failed(failed));
       }
       m._lua_sethook(T, this.hook, MASK_COUNT, HOOK_EVERY);
       return new Run(this, T, threadRef, host, limitMs, sha);
@@ -187,10 +188,10 @@ export class LuaEngine extends ProtectedState implements RunEngine {
         m._lua_settop(T, 0);
         if (run.waiting) return { done: false };
         run.end();
-        return { done: true, result: { err: 'ERR attempt to yield from a script (coroutine.yield outside a coroutine of its own)' } };
+        return { done: true, result: { err: LUA_ERR.yieldOutside } };
       }
       let result: Reply = null;
-      if (run.killed) result = { err: `ERR Script killed: it ran longer than lua-time-limit (${run.limitMs} ms) and was stopped (writes it made stay)` };
+      if (run.killed) result = { err: LUA_ERR.killed(run.limitMs) };
       else if (status !== LUA_OK) result = { err: runErrorText(m, this.stack, T, run.sha, this.debugPtr) };
       else if (nres > 0) {
         // The first result only, as Redis's: the rest are dropped.
@@ -217,17 +218,17 @@ export class LuaEngine extends ProtectedState implements RunEngine {
     const n = m._lua_gettop(T);
     // A script that waits on other workers spends little CPU but holds them: the limit is time since it started.
     if (run !== null && (run.killed || run.overTime())) return this.kill(run, T);
-    if (run === null) return this.answer(T, { err: 'ERR redis.call/pcall can only be called inside a script invocation' }, raise);
-    if (n < 1) return this.answer(T, { err: 'ERR Please specify at least one argument for this redis lib call' }, raise);
+    if (run === null) return this.answer(T, { err: LUA_ERR.callOutsideRun }, raise);
+    if (n < 1) return this.answer(T, { err: LUA_ERR.noCallArgs }, raise);
     const argv: string[] = [];
     for (let i = 1; i <= n; i++) {
       const type = m._lua_type(T, i);
       if (type === T_STRING) argv.push(this.stack.stringAt(T, i));
       else if (type === T_NUMBER) argv.push(m._lua_isinteger(T, i) ? String(m._lua_tointegerx(T, i, 0)) : formatG(m._lua_tonumberx(T, i, 0), 17));
-      else return this.answer(T, { err: 'ERR Lua redis lib command arguments must be strings or integers' }, raise);
+      else return this.answer(T, { err: LUA_ERR.callArgTypes }, raise);
     }
     // A coroutine of the script's own would take the yield of a call that waits for its reply.
-    if (T !== run.T) return this.answer(T, { err: 'ERR redis.call inside a coroutine of the script is not supported' }, raise);
+    if (T !== run.T) return this.answer(T, { err: LUA_ERR.callInCoroutine }, raise);
     const reply = run.host.call(argv, raise);
     if (reply !== LATER) return this.answer(T, reply, raise);
     run.waiting = true;

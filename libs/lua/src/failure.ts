@@ -1,3 +1,4 @@
+import { LUA_ERR } from './errors';
 import { T_BOOLEAN, T_NIL, T_NUMBER, T_STRING, T_TABLE, type LuaStack } from './stack';
 
 /**
@@ -37,16 +38,16 @@ export function runErrorText(m: any, stack: LuaStack, T: number, sha: string, de
 function errorObjectText(m: any, stack: LuaStack, T: number): string {
   switch (m._lua_type(T, -1)) {
     case T_TABLE:
-      return stack.errField(T, -1) ?? 'ERR unknown error';
+      return stack.errField(T, -1) ?? LUA_ERR.unknown;
     case T_STRING:
-      return `ERR ${stack.stringAt(T, -1)}`;
+      return LUA_ERR.failed(stack.stringAt(T, -1));
     case T_NUMBER:
-      return `ERR ${stack.numberText(T, -1)}`;
+      return LUA_ERR.failed(stack.numberText(T, -1));
     case T_NIL:
-      return 'ERR nil';
+      return LUA_ERR.failed('nil');
     case T_BOOLEAN:
-      return `ERR ${m._lua_toboolean(T, -1) !== 0}`;
+      return LUA_ERR.failed(String(m._lua_toboolean(T, -1) !== 0));
     default:
-      return `ERR ${stack.cString(m._lua_typename(T, m._lua_type(T, -1)))}: 0x${(m._lua_topointer(T, -1) as number).toString(16).padStart(8, '0')}`;
+      return LUA_ERR.failed(`${stack.cString(m._lua_typename(T, m._lua_type(T, -1)))}: 0x${(m._lua_topointer(T, -1) as number).toString(16).padStart(8, '0')}`);
   }
 }

@@ -1,3 +1,5 @@
+import { LUA_ERR } from './errors';
+
 /**
  * The Lua side of the sandbox, run once when an engine starts. It builds Redis 7's script API
  * over the engine's host functions (host.ts), then seals it:
@@ -51,7 +53,7 @@ local function error_table(text)
   if space then code, message = text:sub(2, space - 1), text:sub(space + 1) end
   return { err = code .. ' ' .. message:gsub('^[\r\n]+', ''):gsub('[\r\n]+$', '') }
 end
-local BAD_ARGS = 'ERR wrong number or type of arguments'
+local BAD_ARGS = '${LUA_ERR.badArgs}'
 
 local redis = {
   -- Host functions (C functions to Lua): an error names the script's line, as Redis's do.
@@ -60,12 +62,12 @@ local redis = {
   error_reply = function(...) if select('#', ...) ~= 1 or type((...)) ~= 'string' then return { err = BAD_ARGS } end return error_table((...)) end,
   status_reply = function(...) if select('#', ...) ~= 1 or type((...)) ~= 'string' then return { err = BAD_ARGS } end return { ok = (...) } end,
   sha1hex = cwrap(function(...)
-    if select('#', ...) ~= 1 then error({ err = 'ERR wrong number of arguments' }, 0) end
+    if select('#', ...) ~= 1 then error({ err = '${LUA_ERR.wrongArgCount}' }, 0) end
     local s = ...
     return sha1_host((type(s) == 'string' or type(s) == 'number') and tostring(s) or '')
   end),
   log = function(level, ...) log_host(level, concat({...}, ' ')) end,
-  setresp = cwrap(function(v) if v ~= 2 and v ~= 3 then error({ err = 'ERR RESP version must be 2 or 3.' }, 0) end end),
+  setresp = cwrap(function(v) if v ~= 2 and v ~= 3 then error({ err = '${LUA_ERR.respVersion}' }, 0) end end),
   set_repl = function() end,
   replicate_commands = function() return true end,
   breakpoint = function() return false end,

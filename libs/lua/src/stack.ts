@@ -1,3 +1,4 @@
+import { LUA_ERR } from './errors';
 import type { Reply } from './values';
 
 export const T_NIL = 0, T_BOOLEAN = 1, T_LIGHTUSERDATA = 2, T_NUMBER = 3, T_STRING = 4, T_TABLE = 5;
@@ -8,7 +9,7 @@ const LUA_REGISTRYINDEX = -1001000;
  * as Redis's luaReplyToRedisReply (whose lua_checkstack fails there: 7,995 levels on Redis 7.0).
  */
 export const REPLY_DEPTH_LIMIT = 7995;
-const STACK_LIMIT: Reply = { err: 'ERR reached lua stack limit' };
+const STACK_LIMIT: Reply = { err: LUA_ERR.stackLimit };
 /** Nesting of a command's reply pushed into Lua (no command answers deeper than a few levels). */
 const PUSH_DEPTH_LIMIT = 64;
 

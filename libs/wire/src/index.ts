@@ -38,6 +38,7 @@ export {
   resp3Null,
   resp3MapHeader,
   resp3SetHeader,
+  resp3PushHeader,
   resp3Verbatim,
   resp3Double,
   resp3Boolean,
@@ -54,3 +55,6 @@ export {
   RESP3_NULL,
 } from './resp-encode';
 export { type ReplyEncoder, TEXT_REPLIES, RESP_REPLIES, RESP3_REPLIES, repliesFor, repliesForMode, replyCounts } from './replies';
+export { replyErrors, errorTexts, type ReplyError, type ReplyErrorTable, type ErrorProbe, type ErrorText, type ErrorTexts } from './reply-errors';
+export { WIRE_ERRORS, WIRE_ERR } from './errors';
+export { Demux, type DemuxLimits } from './demux';

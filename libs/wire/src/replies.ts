@@ -7,6 +7,7 @@ import {
   resp3MapHeader,
   resp3Null,
   resp3SetHeader,
+  resp3PushHeader,
   resp3Verbatim,
   respArrayHeader,
   respBulkBytes,
@@ -58,6 +59,8 @@ export interface ReplyEncoder {
   arrayHeader(out: OutBuffer, n: number): void;
   mapHeader(out: OutBuffer, pairs: number): void;
   setHeader(out: OutBuffer, n: number): void;
+  /** A push message's header (n items follow): RESP3 `>n`, an array in RESP2, nothing in the text protocol. */
+  pushHeader(out: OutBuffer, n: number): void;
   /** Text for people (INFO, CLIENT LIST): RESP3 verbatim `txt`, a bulk string in RESP2. */
   verbatim(out: OutBuffer, text: string): void;
   double(out: OutBuffer, n: number): void;
@@ -114,6 +117,7 @@ export const TEXT_REPLIES: ReplyEncoder = {
   arrayHeader: NOTHING,
   mapHeader: NOTHING,
   setHeader: NOTHING,
+  pushHeader: NOTHING,
   verbatim: (out, text) => textLine(out, text),
   double: (out, n) => textLine(out, doubleText(n)),
   boolean: (out, value) => textLine(out, value ? '1' : '0'),
@@ -160,6 +164,7 @@ export const RESP_REPLIES: ReplyEncoder = {
   arrayHeader: (out, n) => respArrayHeader(out, n),
   mapHeader: (out, pairs) => respArrayHeader(out, pairs * 2),
   setHeader: (out, n) => respArrayHeader(out, n),
+  pushHeader: (out, n) => respArrayHeader(out, n),
   verbatim: (out, text) => respBulkLatin1(out, text),
   double: (out, n) => respBulkLatin1(out, doubleText(n)),
   boolean: (out, value) => respInteger(out, value ? 1 : 0),
@@ -203,6 +208,7 @@ export const RESP3_REPLIES: ReplyEncoder = {
   arrayHeader: (out, n) => respArrayHeader(out, n),
   mapHeader: (out, pairs) => resp3MapHeader(out, pairs),
   setHeader: (out, n) => resp3SetHeader(out, n),
+  pushHeader: (out, n) => resp3PushHeader(out, n),
   verbatim: (out, text) => resp3Verbatim(out, text),
   double: (out, n) => resp3Double(out, n),
   boolean: (out, value) => resp3Boolean(out, value),

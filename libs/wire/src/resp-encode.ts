@@ -107,6 +107,13 @@ export function resp3SetHeader(out: OutBuffer, n: number): void {
   writeNumberLine(out, TILDE, n);
 }
 
+const GREATER = 0x3e;
+
+/** RESP3 `>n\r\n`: a push message of n items (Pub/Sub, invalidations), never a reply. */
+export function resp3PushHeader(out: OutBuffer, n: number): void {
+  writeNumberLine(out, GREATER, n);
+}
+
 /** `=<len>\r\n<fmt>:<text>\r\n`, a RESP3 verbatim string (Redis's INFO, CLIENT LIST: format `txt`); text is latin1. */
 export function resp3Verbatim(out: OutBuffer, text: string, format = 'txt'): void {
   const n = text.length;

@@ -2,13 +2,17 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import type { Args } from '../src/args';
-import { RESP_MAX_LINE_BYTES, type RespLimits, RespParser, type RespSink } from '../src/resp';
-import { MAX_KEY_BYTES, MAX_LINE_BYTES, MAX_VALUE_BYTES, TextOp, TextParser, type TextSink } from '../src/text';
+import { Demux, type DemuxLimits } from '../src/demux';
+import { INLINE_MAX_BYTES, type InlineParser } from '../src/inline';
+import { RESP_MAX_LINE_BYTES, type RespParser, type RespSink } from '../src/resp';
+import { MAX_KEY_BYTES, MAX_LINE_BYTES, MAX_VALUE_BYTES, TextOp, type TextParser, type TextSink } from '../src/text';
 
 /**
- * Property-based fuzzing of the two protocol parsers, driven together exactly as the router's
- * connection drives them (apps/router/src/client/conn.ts onData): at a command boundary a `*` goes to the
- * RESP parser, anything else to TextParser.feedLine; after a protocol error nothing more is read.
+ * Property-based fuzzing of the protocol demux and its parsers: the shipped Demux (src/demux.ts,
+ * what every client connection feeds its reads to) with the real TextParser, RespParser and
+ * InlineParser inside, fed as the connection feeds it: one command per call, from where the last
+ * one ended, nothing more after a protocol error. Sessions cover the seed's text protocol, RESP,
+ * inline commands after the first RESP command, and a first line that is an inline Redis command.
  * Seeds are fixed and runs bounded, so this is deterministic and takes a few seconds.
  */
 const t = suite('wire:fuzz');
@@ -21,9 +25,14 @@ const DOLLAR = 0x24;
 
 /** Bulks are capped at 1 MB here so a valid huge header reserves 1 MB, not the real 512 MB. */
 const MAX_BULK = 1024 * 1024;
-const LIMITS: RespLimits = { maxBulkLen: MAX_BULK };
+const LIMITS: DemuxLimits = { textMaxLine: MAX_LINE_BYTES, protoMaxBulkLen: MAX_BULK, clientQueryBufferLimit: 1024 * 1024 * 1024 };
 /** A `$`-free input can make the RESP parser hold one short count line plus one over-long line. */
 const NO_BULK_BUFFER_BOUND = RESP_MAX_LINE_BYTES + 64;
+/** The Redis commands the seed's protocol has not, for the first line's check (the router asks its command table). */
+const REDIS_ONLY = ['SET', 'PING', 'DEL', 'HSET', 'ECHO', 'MGET', 'INCR'];
+const redisOnly = (name: Args) => REDIS_ONLY.includes(name.latin1(0).toUpperCase());
+/** The first line's name is recognised only when it and the blank after it arrive in the first read (at most 17 bytes). */
+const FIRST_NAME_BYTES = 18;
 
 const b = (s: string) => Buffer.from(s, 'latin1');
 const OP_NAMES: Record<number, string> = { [TextOp.GET]: 'GET', [TextOp.PUT]: 'PUT', [TextOp.STATS]: 'STATS' };
@@ -52,18 +61,29 @@ interface Stats {
   maxTextCarry: number;
   /** The most bytes RespParser reported buffered. */
   maxRespBuffered: number;
+  /** The most bytes InlineParser held of a line. */
+  maxInlineCarry: number;
   feeds: number;
 }
 
-/** The connection's dispatch loop, with every invariant checked after every feed call. */
+/** A connection's dispatch loop around the real Demux, with every invariant checked after every feed call. */
 class Conn implements TextSink, RespSink {
-  readonly text = new TextParser();
-  readonly resp = new RespParser(LIMITS);
+  readonly demux = new Demux(LIMITS, redisOnly);
   readonly events: Event[] = [];
   closing = false;
   /** Bytes handed to the RESP parser since it last was at a command boundary. */
   private respFed = 0;
-  readonly stats: Stats = { maxTextCarry: 0, maxRespBuffered: 0, feeds: 0 };
+  readonly stats: Stats = { maxTextCarry: 0, maxRespBuffered: 0, maxInlineCarry: 0, feeds: 0 };
+
+  private get text(): TextParser {
+    return this.demux['text'];
+  }
+  private get resp(): RespParser {
+    return this.demux['resp'];
+  }
+  private get inline(): InlineParser | null {
+    return this.demux['inline'];
+  }
 
   textCommand(op: TextOp, args: Args): void {
     const parts = copyParts(args);
@@ -90,14 +110,11 @@ class Conn implements TextSink, RespSink {
     const len = chunk.length;
     let pos = 0;
     while (pos < len && !this.closing) {
-      let next: number;
-      if (this.resp.midCommand || (!this.text.midLine && chunk[pos] === STAR)) {
-        if (!this.resp.midCommand) this.respFed = 0;
-        next = this.resp.feed(chunk, pos, this);
-        this.respFed += next - pos;
-      } else {
-        next = this.text.feedLine(chunk, pos, this);
-      }
+      const respBefore = this.resp.midCommand;
+      const toResp = respBefore || (!this.text.midLine && !this.inline?.midLine && chunk[pos] === STAR);
+      if (toResp && !respBefore) this.respFed = 0;
+      const next = this.demux.feed(chunk, pos, this);
+      if (toResp) this.respFed += next - pos;
       this.stats.feeds++;
       if (!(next > pos && next <= len)) throw new Error(`no progress: feed from ${pos} of a ${len}-byte chunk returned ${next}`);
       pos = next;
@@ -112,8 +129,11 @@ class Conn implements TextSink, RespSink {
     const buffered = this.resp.buffered;
     if (buffered < 0 || buffered > this.respFed) throw new Error(`RespParser buffers ${buffered} bytes of ${this.respFed} fed`);
     if (!this.resp.midCommand && buffered !== 0) throw new Error(`RespParser idle yet buffers ${buffered} bytes`);
+    const inline = this.inline === null ? 0 : this.inline['carryLen'];
+    if (inline < 0 || inline > INLINE_MAX_BYTES) throw new Error(`InlineParser holds ${inline} bytes (max ${INLINE_MAX_BYTES})`);
     if (carry > this.stats.maxTextCarry) this.stats.maxTextCarry = carry;
     if (buffered > this.stats.maxRespBuffered) this.stats.maxRespBuffered = buffered;
+    if (inline > this.stats.maxInlineCarry) this.stats.maxInlineCarry = inline;
   }
 }
 
@@ -138,7 +158,8 @@ const splitArb: fc.Arbitrary<Split> = fc.oneof(
   { weight: 1, arbitrary: fc.constant<Split>({ kind: 'bytes' }) },
 );
 
-function split(input: Buffer, how: Split): Buffer[] {
+/** Splits `input`; the first `whole` bytes stay in the first chunk (the first line's name, see FIRST_NAME_BYTES). */
+function split(input: Buffer, how: Split, whole = 0): Buffer[] {
   const len = input.length;
   const out: Buffer[] = [];
   if (how.kind === 'cuts') {
@@ -149,10 +170,11 @@ function split(input: Buffer, how: Split): Buffer[] {
       at = p;
     }
     if (at < len) out.push(input.subarray(at));
-    return out;
+  } else {
+    const size = how.kind === 'size' ? how.size : 1;
+    for (let at = 0; at < len; at += size) out.push(input.subarray(at, Math.min(len, at + size)));
   }
-  const size = how.kind === 'size' ? how.size : 1;
-  for (let at = 0; at < len; at += size) out.push(input.subarray(at, Math.min(len, at + size)));
+  while (out.length > 1 && out[0].length < whole) out.splice(0, 2, Buffer.concat([out[0], out[1]]));
   return out;
 }
 
@@ -256,18 +278,90 @@ const respCmdArb: fc.Arbitrary<Piece> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('*0\r\n', '*-1\r\n', '*-7\r\n').map((s) => ({ bytes: b(s), events: [] })) },
 );
 
-const pieceArb: fc.Arbitrary<Piece> = fc.oneof(
+/** The seed's text protocol: what a connection speaks until its first RESP command. */
+const textPieceArb: fc.Arbitrary<Piece> = fc.oneof(
   { weight: 3, arbitrary: textGetArb },
   { weight: 3, arbitrary: textPutArb },
   { weight: 1, arbitrary: textStatsArb },
   { weight: 1, arbitrary: textBadArb },
-  { weight: 6, arbitrary: respCmdArb },
 );
 
-const sessionArb = fc.array(pieceArb, { minLength: 0, maxLength: 30 }).map((pieces) => ({
-  bytes: Buffer.concat(pieces.map((p) => p.bytes)),
-  events: pieces.flatMap((p) => p.events),
-}));
+/** Bytes an inline argument may hold unquoted: no blank, quote, backslash, NUL, nor `*` (which opens RESP at a line's start). */
+const inlineByteArb = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:.-+=/@#%^&()!?,;<>~|{}[]`$'.split('').map((c) => c.charCodeAt(0))) },
+  { weight: 1, arbitrary: fc.integer({ min: 0x80, max: 0xff }) },
+);
+const inlineWordArb: fc.Arbitrary<{ bytes: Buffer; value: Buffer }> = fc.oneof(
+  { weight: 5, arbitrary: fc.array(inlineByteArb, { minLength: 1, maxLength: 20 }).map((xs) => ({ bytes: Buffer.from(xs), value: Buffer.from(xs) })) },
+  // Quoted: blanks inside, and Redis's escapes (\xHH, \n) decoded.
+  {
+    weight: 1,
+    arbitrary: fc.tuple(fc.array(fc.oneof(inlineByteArb, fc.constant(SPACE)), { maxLength: 12 }), fc.boolean()).map(([xs, escaped]) => {
+      const inner = Buffer.from(xs);
+      return escaped
+        ? { bytes: Buffer.concat([b('"\\x41'), inner, b('\\n"')]), value: Buffer.concat([b('A'), inner, b('\n')]) }
+        : { bytes: Buffer.concat([b('"'), inner, b('"')]), value: inner };
+    }),
+  },
+);
+const blanksArb = fc.array(fc.constantFrom(' ', '\t'), { minLength: 1, maxLength: 3 }).map((xs) => xs.join(''));
+
+/** A Redis inline command (after the first RESP command): its words, as sdssplitargs splits them. */
+const inlineCmdArb: fc.Arbitrary<Piece> = fc
+  .tuple(fc.array(fc.tuple(inlineWordArb, blanksArb), { minLength: 1, maxLength: 6 }), fc.constantFrom('', ' '), fc.constantFrom('\n', '\r\n'))
+  .map(([words, lead, end]) => ({
+    bytes: Buffer.concat([b(lead), ...words.flatMap(([w, sep], i) => (i === 0 ? [w.bytes] : [b(sep), w.bytes])), b(end)]),
+    events: [respCmd(words.map(([w]) => w.value))],
+  }));
+
+/** An inline line with nothing on it: no command, no reply. */
+const blankLineArb: fc.Arbitrary<Piece> = fc.constantFrom('\n', '\r\n', '   \r\n', '\t\n').map((line) => ({ bytes: b(line), events: [] }));
+
+/** A first line naming a Redis command the seed has not: the connection speaks inline from the start. */
+const redisFirstArb: fc.Arbitrary<Piece> = fc
+  .tuple(fc.constantFrom(...REDIS_ONLY).chain((name) => nameCase(name)), fc.array(fc.tuple(inlineWordArb, blanksArb), { maxLength: 4 }), fc.constantFrom('\n', '\r\n'))
+  .map(([name, words, end]) => ({
+    bytes: Buffer.concat([b(name), ...words.flatMap(([w, sep]) => [b(sep), w.bytes]), b(end)]),
+    events: [respCmd([b(name), ...words.map(([w]) => w.value)])],
+  }));
+
+/** What follows the first RESP command (or an inline first line): RESP and inline commands, blank lines. */
+const afterRespArb: fc.Arbitrary<Piece> = fc.oneof(
+  { weight: 6, arbitrary: respCmdArb },
+  { weight: 4, arbitrary: inlineCmdArb },
+  { weight: 1, arbitrary: blankLineArb },
+);
+
+/** A piece of any of the three protocols, for protocol-like garbage. */
+const pieceArb: fc.Arbitrary<Piece> = fc.oneof(textPieceArb, respCmdArb, inlineCmdArb, redisFirstArb);
+
+interface Session {
+  bytes: Buffer;
+  events: Event[];
+  /** Bytes the first read must hold for the first line to be read as it was meant (FIRST_NAME_BYTES). */
+  whole: number;
+}
+
+const join = (pieces: Piece[], whole = 0): Session => ({ bytes: Buffer.concat(pieces.map((p) => p.bytes)), events: pieces.flatMap((p) => p.events), whole });
+
+/**
+ * A connection's commands, as a client sends them: the seed's text protocol, then (from its first
+ * RESP command) RESP and inline commands; or an inline Redis command first, and the same after.
+ */
+function sessionsOf(pieces: number): fc.Arbitrary<Session> {
+  const half = Math.ceil(pieces / 2);
+  return fc.oneof(
+    { weight: 1, arbitrary: fc.array(textPieceArb, { maxLength: pieces }).map((list) => join(list)) },
+    {
+      weight: 3,
+      arbitrary: fc
+        .tuple(fc.array(textPieceArb, { maxLength: half }), respCmdArb, fc.array(afterRespArb, { maxLength: half }))
+        .map(([text, first, after]) => join([...text, first, ...after])),
+    },
+    { weight: 2, arbitrary: fc.tuple(redisFirstArb, fc.array(afterRespArb, { maxLength: pieces })).map(([first, after]) => join([first, ...after], FIRST_NAME_BYTES)) },
+  );
+}
+const sessionArb = sessionsOf(30);
 
 // ---------------------------------------------------------------------------------------------
 // Arbitrary and protocol-like garbage
@@ -359,7 +453,7 @@ t('an endless RESP line is refused at the line limit, however it is split', () =
 t('well-formed commands parse exactly as generated, split anywhere', () => {
   fc.assert(
     fc.property(sessionArb, splitArb, (session, how) => {
-      const { events } = run(split(session.bytes, how));
+      const { events } = run(split(session.bytes, how, session.whole));
       assert.equal(events, session.events);
     }),
     { seed: 0x5eed_0003, numRuns: 300 },
@@ -367,33 +461,49 @@ t('well-formed commands parse exactly as generated, split anywhere', () => {
 });
 
 t('small well-formed sessions parse exactly as generated, fed byte by byte', () => {
-  const small = fc.array(pieceArb, { maxLength: 6 }).map((pieces) => ({
-    bytes: Buffer.concat(pieces.map((p) => p.bytes)),
-    events: pieces.flatMap((p) => p.events),
-  }));
   fc.assert(
-    fc.property(small, (session) => {
-      assert.equal(run(split(session.bytes, { kind: 'bytes' })).events, session.events);
+    fc.property(sessionsOf(6), (session) => {
+      assert.equal(run(split(session.bytes, { kind: 'bytes' }, session.whole)).events, session.events);
     }),
     { seed: 0x5eed_0004, numRuns: 150 },
   );
 });
 
-t('the transcript does not depend on how the input is split', () => {
+t('the transcript does not depend on how the input is split (past the first line\'s name)', () => {
   fc.assert(
     fc.property(anyInputArb, splitArb, splitArb, (input, how1, how2) => {
       const whole = run([input]).events;
-      const a = run(split(input, how1)).events;
+      const a = run(split(input, how1, FIRST_NAME_BYTES)).events;
       if (JSON.stringify(a) !== JSON.stringify(whole)) {
         throw new Error(`input ${show(input)} split ${JSON.stringify(how1)}:\n${JSON.stringify(a)}\nwhole:\n${JSON.stringify(whole)}`);
       }
-      const c = run(split(input, how2)).events;
+      const c = run(split(input, how2, FIRST_NAME_BYTES)).events;
       if (JSON.stringify(c) !== JSON.stringify(whole)) {
         throw new Error(`input ${show(input)} split ${JSON.stringify(how2)}:\n${JSON.stringify(c)}\nwhole:\n${JSON.stringify(whole)}`);
       }
     }),
     { seed: 0x5eed_0005, numRuns: 300 },
   );
+});
+
+t('the first line: a Redis command\'s name (with its blank) in the first read opens inline mode; split inside it, or a seed command, it is text', () => {
+  const input = b('SET k v\r\nPING\r\n');
+  assert.equal(run([input]).events, [respCmd([b('SET'), b('k'), b('v')]), respCmd([b('PING')])]);
+  assert.equal(run(split(input, { kind: 'cuts', cuts: [2] })).events, [TEXT_ERR, TEXT_ERR], 'a name split across reads is not recognised');
+  assert.equal(run([b('GET k\nSET k v\n')]).events, [textCmd('GET', [b('GET'), b('k')]), TEXT_ERR], 'GET is the seed\'s: text, and so is the rest');
+  assert.equal(run([b('PING\r\n')]).events, [respCmd([b('PING')])], 'a name alone on its line');
+  assert.equal(run([b('*1\r\n$4\r\nPING\r\nGET k\r\n')]).events, [respCmd([b('PING')]), respCmd([b('GET'), b('k')])], 'after RESP, GET is inline');
+});
+
+t('inline lines refused as Redis refuses them: unbalanced quotes, over 64 KB; nothing is read after', () => {
+  const resp = b('*1\r\n$4\r\nPING\r\n');
+  assert.equal(run([resp, b('SET "open k\r\nPING\r\n')]).events, [respCmd([b('PING')]), protoErr('unbalanced quotes in request')]);
+  const long = Buffer.concat([resp, Buffer.alloc(INLINE_MAX_BYTES + 10, 0x61), b('\r\nPING\r\n')]);
+  for (const how of [{ kind: 'cuts', cuts: [] }, { kind: 'size', size: 4096 }] as Split[]) {
+    const { events, stats } = run(split(long, how));
+    assert.equal(events, [respCmd([b('PING')]), protoErr('too big inline request')], JSON.stringify(how));
+    assert.ok(stats.maxInlineCarry <= INLINE_MAX_BYTES);
+  }
 });
 
 t.run();

@@ -28,7 +28,7 @@ export function incrby(store: Lru, args: Args, reply: ReplySink): void {
 
 export function decrby(store: Lru, args: Args, reply: ReplySink): void {
   const by = int64Bytes(args.buf, args.starts[2], args.ends[2]);
-  if (by === undefined || by === INT64_MIN) return reply.error(by === undefined ? ERR.notInteger : 'ERR decrement would overflow');
+  if (by === undefined || by === INT64_MIN) return reply.error(by === undefined ? ERR.notInteger : ERR.decrementOverflow);
   incrementBy(store, args, -by, reply);
 }
 

@@ -1,6 +1,6 @@
 import { argsOf, SHARD_COUNT, type Args } from '@kv/wire';
 import { Kind, LruHash, NONE, type Lru } from '@kv/lru';
-import type { ReplySink } from '../reply';
+import { ERR, type ReplySink } from '../reply';
 import type { WorkerShards } from '../types';
 
 /**
@@ -28,11 +28,11 @@ const CHUNK_BYTES = 1024 * 1024;
 
 export function shardimport(shards: WorkerShards, args: Args, reply: ReplySink): void {
   const shard = Number(args.latin1(1));
-  if (!Number.isInteger(shard) || shard < 0 || shard >= SHARD_COUNT) return reply.error('ERR bad shard');
-  if (Number(args.latin1(2)) !== shards.mapVersion) return reply.error(`ERR shard map version ${args.latin1(2)} is not this worker's (${shards.mapVersion})`);
+  if (!Number.isInteger(shard) || shard < 0 || shard >= SHARD_COUNT) return reply.error(ERR.badShard);
+  if (Number(args.latin1(2)) !== shards.mapVersion) return reply.error(ERR.mapVersion(args.latin1(2), shards.mapVersion));
   const flags = Number(args.latin1(3));
   const store = flags & FIRST ? shards.adopt(shard) : shards.store(shard);
-  if (store === undefined) return reply.error('ERR shard is not being handed over to this worker');
+  if (store === undefined) return reply.error(ERR.notHandedHere);
   let refused = 0;
   for (let i = 4; i < args.count; ) {
     const kind = args.latin1(i);
@@ -52,20 +52,20 @@ export function shardimport(shards: WorkerShards, args: Args, reply: ReplySink):
       idle = Number(args.latin1(i + 4));
       const fields = Number(args.latin1(i + 5));
       i += 6;
-      if (!Number.isInteger(fields) || fields < 1 || i + fields * 3 > args.count) return reply.error('ERR bad hash in a shard import');
+      if (!Number.isInteger(fields) || fields < 1 || i + fields * 3 > args.count) return reply.error(ERR.badImportHash);
       const hash = new LruHash();
       let whole = true;
       for (let end = i + fields * 3; i < end; i += 3) whole = hash.restore(args.latin1(i), args.latin1(i + 1), Number(args.latin1(i + 2))) && whole;
-      if (!whole) return reply.error('ERR bad hash in a shard import');
+      if (!whole) return reply.error(ERR.badImportHash);
       value = hash;
-    } else return reply.error('ERR bad entry in a shard import');
-    if (!Number.isFinite(expireAt) || !Number.isFinite(idle)) return reply.error('ERR bad entry in a shard import');
+    } else return reply.error(ERR.badImportEntry);
+    if (!Number.isFinite(expireAt) || !Number.isFinite(idle)) return reply.error(ERR.badImportEntry);
     // The budget here may be tighter than the sender's (it is the worker's): an entry that does
     // not fit even after eviction is reported rather than silently dropped.
     if (!store.restoreAt(slot, key, value, expireAt, Math.max(0, idle))) refused++;
   }
   if (flags & LAST) store.finishRestore();
-  if (refused > 0) return reply.error(`ERR ${refused} entries did not fit`);
+  if (refused > 0) return reply.error(ERR.importDidNotFit(refused));
   reply.ok();
 }
 

@@ -32,16 +32,16 @@ export function hrandfield(store: Lru, args: Args, reply: ReplySink): void {
   }
   const count = int64(args.latin1(2));
   if (count === undefined) return reply.error(ERR.notInteger);
-  if (count < -LONG_MAX) return reply.error(`ERR value is out of range, value must between ${-LONG_MAX} and ${LONG_MAX}`);
+  if (count < -LONG_MAX) return reply.error(ERR.outOfRangeBetween);
   if (args.count > 4 || (args.count === 4 && upperArg(args, 3) !== 'WITHVALUES')) return reply.error(ERR.syntax);
   const withValues = args.count === 4;
-  if (withValues && (count < -LONG_MAX / 2n || count > LONG_MAX / 2n)) return reply.error('ERR value is out of range');
+  if (withValues && (count < -LONG_MAX / 2n || count > LONG_MAX / 2n)) return reply.error(ERR.outOfRange);
   const hash = readHash(store, args, reply);
   if (hash === null) return;
   if (hash === undefined || count === 0n) return reply.array([]);
   const out: string[] = [];
   if (count < 0n) {
-    if (-count > BigInt(MAX_RANDOM_REPLY)) return reply.error('ERR value is out of range');
+    if (-count > BigInt(MAX_RANDOM_REPLY)) return reply.error(ERR.outOfRange);
     for (let n = Number(-count); n > 0; n--) pick(hash, hash.randomPosition(), withValues, out);
   } else if (count >= BigInt(hash.size)) {
     hash.appendTo(out, true, withValues);
@@ -80,7 +80,7 @@ const DEFAULT_COUNT = 10;
  */
 export function hscan(store: Lru, args: Args, reply: ReplySink): void {
   const cursor = parseCursor(args.latin1(2));
-  if (cursor === undefined) return reply.error('ERR invalid cursor');
+  if (cursor === undefined) return reply.error(ERR.invalidCursor);
   const hash = readHash(store, args, reply);
   if (hash === null) return;
   if (hash === undefined) return reply.cursor('0', []);

@@ -86,14 +86,14 @@ function pairsOf(args: Args): Map<string, string> | [string, string] {
 
 /** HSET key field value [field value ...]: the fields added. */
 export function hset(store: Lru, args: Args, reply: ReplySink): void {
-  if (args.count % 2 !== 0) return reply.error(ERR.arity('hset'));
+  if (args.count % 2 !== 0) return reply.error(ERR.arity('HSET'));
   const added = setFields(store, args, pairsOf(args), reply);
   if (added >= 0) reply.integer(added);
 }
 
 /** HMSET key field value [field value ...]: HSET answering OK (deprecated in Redis, still there). */
 export function hmset(store: Lru, args: Args, reply: ReplySink): void {
-  if (args.count % 2 !== 0) return reply.error(ERR.arity('hmset'));
+  if (args.count % 2 !== 0) return reply.error(ERR.arity('HMSET'));
   if (setFields(store, args, pairsOf(args), reply) >= 0) reply.ok();
 }
 
@@ -182,7 +182,7 @@ export function hincrby(store: Lru, args: Args, reply: ReplySink): void {
   if (slot === WRONG) return;
   const old = slot >= 0 ? store.hashAt(slot).get(field) : undefined;
   const current = old === undefined ? 0n : int64(old);
-  if (current === undefined) return reply.error('ERR hash value is not an integer');
+  if (current === undefined) return reply.error(ERR.hashNotInteger);
   const next = current + by;
   if (next > INT64_MAX || next < INT64_MIN) return reply.error(ERR.overflow);
   if (setFields(store, args, [field, next.toString()], reply) >= 0) reply.integer(next);
@@ -192,13 +192,13 @@ export function hincrby(store: Lru, args: Args, reply: ReplySink): void {
 export function hincrbyfloat(store: Lru, args: Args, reply: ReplySink): void {
   const by = parseLongDouble(args.latin1(3));
   if (by === undefined) return reply.error(ERR.notFloat);
-  if (!isFiniteLongDouble(by)) return reply.error('ERR value is NaN or Infinity');
+  if (!isFiniteLongDouble(by)) return reply.error(ERR.valueNanOrInfinity);
   const field = args.latin1(2);
   const slot = writeSlot(store, args, reply);
   if (slot === WRONG) return;
   const old = slot >= 0 ? store.hashAt(slot).get(field) : undefined;
   const current = old === undefined ? ZERO : parseLongDouble(old);
-  if (current === undefined) return reply.error('ERR hash value is not a float');
+  if (current === undefined) return reply.error(ERR.hashNotFloat);
   const next = addLongDouble(current, by);
   if (!isFiniteLongDouble(next)) return reply.error(ERR.nanOrInfinity);
   const text = formatLongDouble(next);

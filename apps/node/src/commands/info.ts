@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import type { Args } from '@kv/wire';
 // Used only inside functions: command-stats reads the command table, which imports this file.
 import { clientOpcodesInOrder, commandName, CommandStats, FRAME_BUCKETS, Histogram, statIndex } from '../figures/command-stats';
-import { combineShards, FIGURES } from '../figures/table';
+import { combineShards, FIGURES, residentBytes } from '../figures/table';
 import type { CommandSource, InfoSection, WorkerState } from '../figures/types';
 import type { ReplySink } from '../reply';
 import type { WorkerShards as ShardSet } from '../types';
@@ -89,7 +89,7 @@ const SECTIONS: readonly { name: InfoSection | 'persistence' | 'replication' | '
       // The bytes charged include each entry's overhead: there is no other overhead to take off.
       ['used_memory_dataset', 'sum', (s) => s.shards.totals().bytes],
       // Redis's rss / used_memory; used_memory counts only the entries, so an empty cache reads high.
-      ['mem_fragmentation_ratio', { ratio: ['used_memory_rss', 'used_memory'] }, (s) => ratio(process.memoryUsage.rss(), s.shards.totals().bytes)],
+      ['mem_fragmentation_ratio', { ratio: ['used_memory_rss', 'used_memory'] }, (s) => ratio(residentBytes(), s.shards.totals().bytes)],
       ['maxmemory', 'first', (s) => s.proc.limits.maxmemory],
       ['maxmemory_human', { human: 'maxmemory' }, (s) => bytesToHuman(s.proc.limits.maxmemory)],
       ['maxmemory_policy', 'first', (s) => s.shards.policy],

@@ -81,10 +81,10 @@ function setExpiry(store: Lru, args: Args, reply: ReplySink, unit: ExpiryUnit, c
     else if (option === 'XX') xx = true;
     else if (option === 'GT') gt = true;
     else if (option === 'LT') lt = true;
-    else return reply.error(`ERR Unsupported option ${args.latin1(i)}`);
+    else return reply.error(ERR.unsupportedOption(args.latin1(i)));
   }
-  if (nx && (xx || gt || lt)) return reply.error('ERR NX and XX, GT or LT options at the same time are not compatible');
-  if (gt && lt) return reply.error('ERR GT and LT options at the same time are not compatible');
+  if (nx && (xx || gt || lt)) return reply.error(ERR.nxWithOthers);
+  if (gt && lt) return reply.error(ERR.gtWithLt);
   const [at, status] = expireTimeAt(args, 2, unit);
   if (status === NOT_INTEGER) return reply.error(ERR.notInteger);
   if (status === INVALID) return reply.error(ERR.invalidExpire(command));

@@ -47,7 +47,7 @@ export interface ScanRequest {
 /** Parses `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]` as Redis does; a string is the error reply. */
 export function parseScan(args: Args): ScanRequest | string {
   const at = cursorAt(args.latin1(1));
-  if (at === undefined) return 'ERR invalid cursor';
+  if (at === undefined) return ERR.invalidCursor;
   const request: ScanRequest = { shard: at.shard, slot: at.slot, count: DEFAULT_COUNT, match: null, type: null };
   for (let i = 2; i < args.count; i += 2) {
     const option = upperArg(args, i);
@@ -117,7 +117,7 @@ export function scan(shards: WorkerShards, args: Args, reply: ReplySink): void {
   if (typeof request === 'string') return reply.error(request);
   if (request.shard >= SHARD_COUNT) return reply.array(['0']);
   const store = shards.store(request.shard);
-  if (store === undefined) return reply.error('ERR the shard of this cursor is not owned by this worker');
+  if (store === undefined) return reply.error(ERR.cursorNotOwned);
   const out = ['0'];
   const next = store.scanSlots(request.slot, request.count, out);
   if (request.match !== null) {

@@ -1,6 +1,6 @@
-import type { Args } from '@kv/wire';
-import type { ReplySink } from '../reply';
-import type { EncodedSink, WorkerShards } from '../types';
+import type { Args, OutBuffer, ReplyEncoder } from '@kv/wire';
+import { ERR, type ReplySink } from '../reply';
+import type { EncodedSink, HereRunner, WorkerShards } from '../types';
 
 /**
  * The worker side of the script cache: every worker keeps every script, so that EVALSHA works on
@@ -14,7 +14,7 @@ import type { EncodedSink, WorkerShards } from '../types';
  */
 export function scriptstore(shards: WorkerShards, args: Args, reply: ReplySink): void {
   const scripts = shards.scripts;
-  if (scripts === null) return reply.error('ERR no script engine on this worker');
+  if (scripts === null) return reply.error(ERR.noScriptEngine);
   const victims: string[] = [];
   for (let i = 3; i < args.count; i++) victims.push(args.latin1(i));
   const error = scripts.store(args.latin1(1), args.latin1(2), victims);
@@ -35,9 +35,17 @@ export function scriptflush(shards: WorkerShards, _args: Args, reply: ReplySink)
  * the worker its client is on. The router runs it (`shards.here`), at once, encoding the reply in
  * the client's protocol straight into the reply frame.
  */
-export function runHere(shards: WorkerShards, args: Args, reply: ReplySink): void {
+export function execHere(shards: WorkerShards, args: Args, reply: ReplySink): void {
+  whole(shards, reply, (here, out, replies) => here.exec(args, out, replies));
+}
+
+export function evalHere(shards: WorkerShards, args: Args, reply: ReplySink): void {
+  whole(shards, reply, (here, out, replies) => here.eval(args, out, replies));
+}
+
+function whole(shards: WorkerShards, reply: ReplySink, run: (here: HereRunner, out: OutBuffer, replies: ReplyEncoder) => void): void {
   const here = shards.here;
   const encoded = (reply as Partial<EncodedSink>).encoded;
-  if (here === null || encoded === undefined) return reply.error('ERR this worker cannot run a transaction sent to it');
-  encoded.call(reply, (out, replies) => here.run(args, out, replies));
+  if (here === null || encoded === undefined) return reply.error(ERR.cannotRunWhole);
+  encoded.call(reply, (out, replies) => run(here, out, replies));
 }

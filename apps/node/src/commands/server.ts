@@ -1,5 +1,5 @@
 import type { Args } from '@kv/wire';
-import type { ReplySink } from '../reply';
+import { ERR, type ReplySink } from '../reply';
 import type { WorkerShards } from '../types';
 import { upperArg } from './args';
 
@@ -11,7 +11,7 @@ export function dbsize(shards: WorkerShards, _args: Args, reply: ReplySink): voi
 
 /** FLUSHALL / FLUSHDB [ASYNC | SYNC] */
 export function flushall(shards: WorkerShards, args: Args, reply: ReplySink): void {
-  if (args.count > 2 || (args.count === 2 && !['ASYNC', 'SYNC'].includes(upperArg(args, 1)))) return reply.error('ERR syntax error');
+  if (args.count > 2 || (args.count === 2 && !['ASYNC', 'SYNC'].includes(upperArg(args, 1)))) return reply.error(ERR.syntax);
   shards.flush();
   reply.ok();
 }

@@ -125,7 +125,7 @@ export function append(store: Lru, args: Args, reply: ReplySink): void {
   }
   if (store.kindAt(slot) !== Kind.STRING) return reply.error(ERR.wrongType);
   const length = store.valueLength(slot) + args.length(2);
-  if (length > MAX_VALUE_LENGTH) return reply.error('ERR string exceeds maximum allowed size (proto-max-bulk-len)');
+  if (length > MAX_VALUE_LENGTH) return reply.error(ERR.stringTooLong);
   if (!store.append(slot, args.buf, args.starts[2], args.ends[2])) return reply.error(ERR.oom);
   reply.integer(length);
 }

@@ -1,4 +1,4 @@
-import { fnv1a, type Args } from '@kv/wire';
+import { fnv1a, TextOp, type Args } from '@kv/wire';
 import { registerCommandTable } from '../figures/command-stats';
 import type { CommandSpec } from '../types';
 import * as counters from './counters';
@@ -15,7 +15,7 @@ import * as testFaults from './test-faults';
 import { TEST_FAULTS } from './test-faults';
 import * as txn from './txn';
 
-export type { CommandSpec, Handler, Plan, WorkerHandler } from '../types';
+export type { CommandSpec, Handler, PlanKind, WorkerHandler } from '../types';
 
 const W = ['write', 'denyoom'];
 const R = ['readonly', 'fast'];
@@ -28,8 +28,8 @@ const PAIRS: KeyPositions = [1, -1, 2];
 const NONE: KeyPositions = [0, 0, 0];
 
 type KeyPositions = readonly [firstKey: number, lastKey: number, step: number];
-/** One entry as written below: `keys` becomes firstKey/lastKey/step, `plan` also gives the old `route`. */
-type Entry = Omit<CommandSpec, 'opcode' | 'firstKey' | 'lastKey' | 'step' | 'route'> & { readonly keys: KeyPositions };
+/** One entry as written below: `keys` becomes firstKey/lastKey/step; the booleans read from `flags` are filled in. */
+type Entry = Omit<CommandSpec, 'opcode' | 'firstKey' | 'lastKey' | 'step' | 'noAuth' | 'writes' | 'readOnly' | 'noScript'> & { readonly keys: KeyPositions };
 
 /**
  * Every command, connection commands included: the one registry. The router checks arity and
@@ -39,7 +39,7 @@ type Entry = Omit<CommandSpec, 'opcode' | 'firstKey' | 'lastKey' | 'step' | 'rou
  */
 const table: Entry[] = [
   // strings
-  { name: 'GET', arity: 2, plan: 'one-key', keys: ONE, handler: strings.get, flags: R },
+  { name: 'GET', arity: 2, plan: 'one-key', keys: ONE, handler: strings.get, flags: R, text: TextOp.GET },
   { name: 'SET', arity: -3, plan: 'one-key', keys: ONE, handler: strings.set, flags: W },
   { name: 'SETNX', arity: 3, plan: 'one-key', keys: ONE, handler: strings.setnx, flags: [...W, 'fast'] },
   { name: 'SETEX', arity: 4, plan: 'one-key', keys: ONE, handler: strings.setex, flags: W },
@@ -54,7 +54,7 @@ const table: Entry[] = [
   { name: 'INCRBY', arity: 3, plan: 'one-key', keys: ONE, handler: counters.incrby, flags: [...W, 'fast'] },
   { name: 'DECRBY', arity: 3, plan: 'one-key', keys: ONE, handler: counters.decrby, flags: [...W, 'fast'] },
   { name: 'INCRBYFLOAT', arity: 3, plan: 'one-key', keys: ONE, handler: counters.incrbyfloat, flags: [...W, 'fast'] },
-  { name: 'MGET', arity: -2, plan: 'each-key', keys: ALL, combine: 'list', handler: strings.getOrNil, flags: R },
+  { name: 'MGET', arity: -2, plan: 'each-key', keys: ALL, combine: 'list', handler: strings.getOrNil, flags: R, atomic: 'read' },
   // hashes
   { name: 'HSET', arity: -4, plan: 'one-key', keys: ONE, handler: hashes.hset, flags: [...W, 'fast'] },
   { name: 'HSETNX', arity: 4, plan: 'one-key', keys: ONE, handler: hashes.hsetnx, flags: [...W, 'fast'] },
@@ -86,13 +86,13 @@ const table: Entry[] = [
   { name: 'EXPIREAT', arity: -3, plan: 'one-key', keys: ONE, handler: keys.expireat, flags: ['write', 'fast'] },
   { name: 'PEXPIREAT', arity: -3, plan: 'one-key', keys: ONE, handler: keys.pexpireat, flags: ['write', 'fast'] },
   // the text protocol's PUT: SET without options
-  { name: 'PUT', arity: 3, plan: 'one-key', keys: ONE, handler: strings.put, flags: W, textOnly: true },
+  { name: 'PUT', arity: 3, plan: 'one-key', keys: ONE, handler: strings.put, flags: W, textOnly: true, text: TextOp.PUT },
   // the key space
   { name: 'KEYS', arity: 2, plan: 'each-worker', keys: NONE, combine: 'concat', workerHandler: scan.keys, flags: ['readonly'] },
   { name: 'SCAN', arity: -2, plan: 'cursor', keys: NONE, workerHandler: scan.scan, flags: ['readonly'] },
   // several workers at once
-  { name: 'MSET', arity: -3, plan: 'atomic', keys: PAIRS, flags: W },
-  { name: 'MSETNX', arity: -3, plan: 'atomic', keys: PAIRS, flags: W },
+  { name: 'MSET', arity: -3, plan: 'atomic', keys: PAIRS, flags: W, atomic: 'write' },
+  { name: 'MSETNX', arity: -3, plan: 'atomic', keys: PAIRS, flags: W, atomic: 'write-new', rounds: true },
   { name: 'TXPREPARE', arity: -5, plan: 'internal', keys: NONE, workerHandler: txn.txprepare, flags: [] },
   { name: 'TXCOMMIT', arity: 2, plan: 'internal', keys: NONE, workerHandler: txn.txcommit, control: true, flags: [] },
   { name: 'TXABORT', arity: 2, plan: 'internal', keys: NONE, workerHandler: txn.txabort, control: true, flags: [] },
@@ -102,43 +102,43 @@ const table: Entry[] = [
   { name: 'TXRUN', arity: -4, plan: 'internal', keys: NONE, bypass: true, flags: [] },
   { name: 'KEYVERSION', arity: 2, plan: 'internal', keys: NONE, handler: keys.version, flags: [] },
   // scripts (apps/router/src/coord/script.ts; the cache on every worker: ./scripting.ts)
-  { name: 'EVAL', arity: -3, plan: 'script', keys: NONE, flags: ['noscript', 'stale', 'skip-monitor', 'may-replicate', 'no-mandatory-keys', 'movablekeys'] },
-  { name: 'EVALSHA', arity: -3, plan: 'script', keys: NONE, flags: ['noscript', 'stale', 'skip-monitor', 'may-replicate', 'no-mandatory-keys', 'movablekeys'] },
-  { name: 'EVAL_RO', arity: -3, plan: 'script', keys: NONE, flags: ['readonly', 'noscript', 'stale', 'skip-monitor', 'no-mandatory-keys', 'movablekeys'] },
-  { name: 'EVALSHA_RO', arity: -3, plan: 'script', keys: NONE, flags: ['readonly', 'noscript', 'stale', 'skip-monitor', 'no-mandatory-keys', 'movablekeys'] },
+  { name: 'EVAL', arity: -3, plan: 'script', keys: NONE, script: 'body', flags: ['noscript', 'stale', 'skip_monitor', 'may_replicate', 'no_mandatory_keys', 'movablekeys'] },
+  { name: 'EVALSHA', arity: -3, plan: 'script', keys: NONE, script: 'sha', flags: ['noscript', 'stale', 'skip_monitor', 'may_replicate', 'no_mandatory_keys', 'movablekeys'] },
+  { name: 'EVAL_RO', arity: -3, plan: 'script', keys: NONE, script: 'body', flags: ['readonly', 'noscript', 'stale', 'skip_monitor', 'no_mandatory_keys', 'movablekeys'] },
+  { name: 'EVALSHA_RO', arity: -3, plan: 'script', keys: NONE, script: 'sha', flags: ['readonly', 'noscript', 'stale', 'skip_monitor', 'no_mandatory_keys', 'movablekeys'] },
   { name: 'SCRIPT', arity: -2, plan: 'connection', keys: NONE, flags: ['noscript'] },
   { name: 'SCRIPTSTORE', arity: -3, plan: 'internal', keys: NONE, workerHandler: scripting.scriptstore, flags: [] },
   { name: 'SCRIPTDUMP', arity: 1, plan: 'internal', keys: NONE, workerHandler: scripting.scriptdump, flags: [] },
   // a MULTI/EXEC or a script whose keys are all on one worker, sent there to run whole (apps/router/src/coord/here.ts)
-  { name: 'EXECHERE', arity: -2, plan: 'internal', keys: NONE, workerHandler: scripting.runHere, flags: [] },
-  { name: 'EVALHERE', arity: -4, plan: 'internal', keys: NONE, workerHandler: scripting.runHere, flags: [] },
+  { name: 'EXECHERE', arity: -2, plan: 'internal', keys: NONE, workerHandler: scripting.execHere, flags: [] },
+  { name: 'EVALHERE', arity: -4, plan: 'internal', keys: NONE, workerHandler: scripting.evalHere, flags: [] },
   { name: 'SCRIPTFLUSH', arity: 1, plan: 'internal', keys: NONE, workerHandler: scripting.scriptflush, flags: [] },
   // transactions (apps/router/src/client/multi.ts, coord/exec.ts)
-  { name: 'MULTI', arity: 1, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'fast', 'allow-busy'] },
-  { name: 'EXEC', arity: 1, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'skip-slowlog'] },
-  { name: 'DISCARD', arity: 1, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'fast', 'allow-busy'] },
-  { name: 'WATCH', arity: -2, plan: 'connection', keys: ALL, flags: ['noscript', 'loading', 'stale', 'fast', 'allow-busy'] },
-  { name: 'UNWATCH', arity: 1, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'fast', 'allow-busy'] },
+  { name: 'MULTI', arity: 1, plan: 'connection', keys: NONE, unqueued: true, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'] },
+  { name: 'EXEC', arity: 1, plan: 'connection', keys: NONE, unqueued: true, runsQueue: true, flags: ['noscript', 'loading', 'stale', 'skip_slowlog'] },
+  { name: 'DISCARD', arity: 1, plan: 'connection', keys: NONE, unqueued: true, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'] },
+  { name: 'WATCH', arity: -2, plan: 'connection', keys: ALL, unqueued: true, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'] },
+  { name: 'UNWATCH', arity: 1, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'fast', 'allow_busy'] },
   // every worker
   { name: 'DBSIZE', arity: 1, plan: 'each-worker', keys: NONE, combine: 'sum', workerHandler: server.dbsize, flags: R },
   { name: 'FLUSHALL', arity: -1, plan: 'each-worker', keys: NONE, combine: 'ok', workerHandler: server.flushall, flags: ['write'] },
   { name: 'FLUSHDB', arity: -1, plan: 'each-worker', keys: NONE, combine: 'ok', workerHandler: server.flushall, flags: ['write'] },
   { name: 'INFO', arity: -1, plan: 'each-worker', keys: NONE, combine: 'info', workerHandler: info.info, flags: ['loading', 'stale'] },
   // answered by the router (apps/router/src/commands/)
-  { name: 'PING', arity: -1, plan: 'connection', keys: NONE, flags: F },
-  { name: 'ECHO', arity: 2, plan: 'connection', keys: NONE, flags: F },
-  { name: 'QUIT', arity: -1, plan: 'connection', keys: NONE, flags: F },
+  { name: 'PING', arity: -1, plan: 'connection', keys: NONE, flags: F, inScript: true },
+  { name: 'ECHO', arity: 2, plan: 'connection', keys: NONE, flags: F, inScript: true },
+  { name: 'QUIT', arity: -1, plan: 'connection', keys: NONE, unqueued: true, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'] },
   { name: 'SELECT', arity: 2, plan: 'connection', keys: NONE, flags: F },
-  { name: 'HELLO', arity: -1, plan: 'connection', keys: NONE, flags: F },
+  { name: 'HELLO', arity: -1, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'] },
   { name: 'CLIENT', arity: -2, plan: 'connection', keys: NONE, flags: [] },
   { name: 'COMMAND', arity: -1, plan: 'connection', keys: NONE, flags: [] },
   { name: 'CONFIG', arity: -2, plan: 'connection', keys: NONE, flags: [] },
-  { name: 'TIME', arity: 1, plan: 'connection', keys: NONE, flags: F },
-  { name: 'AUTH', arity: -2, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'fast', 'no-auth'] },
+  { name: 'TIME', arity: 1, plan: 'connection', keys: NONE, flags: F, inScript: true },
+  { name: 'AUTH', arity: -2, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], text: TextOp.AUTH },
   // a shard handed to another worker by a live resize
   { name: 'SHARDIMPORT', arity: -3, plan: 'internal', keys: NONE, workerHandler: handover.shardimport, flags: [] },
   // the text protocol's STATS, answered by the router (listed so that its calls are counted)
-  { name: 'STATS', arity: 1, plan: 'connection', keys: NONE, flags: [], textOnly: true },
+  { name: 'STATS', arity: 1, plan: 'connection', keys: NONE, flags: [], textOnly: true, text: TextOp.STATS },
   // CLIENT LIST's step on each worker: its clients' lines (apps/router/src/commands/client.ts)
   { name: 'CLIENTLIST', arity: -1, plan: 'internal', keys: NONE, combine: 'lines', workerHandler: server.clientlist, flags: [] },
   // a handler that misbehaves on purpose, in test clusters only (KV_TEST_FAULTS=1): last, so no other opcode moves
@@ -146,7 +146,17 @@ const table: Entry[] = [
 ];
 
 export const COMMANDS: readonly CommandSpec[] = table.map(({ keys: [firstKey, lastKey, step], ...entry }, i) =>
-  Object.freeze({ ...entry, opcode: i + 1, firstKey, lastKey, step }),
+  Object.freeze({
+    ...entry,
+    opcode: i + 1,
+    firstKey,
+    lastKey,
+    step,
+    noAuth: entry.flags.includes('no_auth'),
+    writes: entry.flags.includes('write'),
+    readOnly: entry.flags.includes('readonly'),
+    noScript: entry.flags.includes('noscript'),
+  }),
 );
 
 // command-stats names commands by opcode (STATS, INFO commandstats); it cannot import this table,
@@ -171,11 +181,44 @@ export const BY_OPCODE: readonly (CommandSpec | undefined)[] = (() => {
 
 const RESP_NAMES = new Map(COMMANDS.filter((spec) => !spec.textOnly && spec.plan !== 'internal').map((spec) => [spec.name, spec]));
 
+/**
+ * The RESP names by a hash of their upper-case bytes (FNV-1a, low 10 bits): a lookup reads
+ * argv[0]'s bytes where they lie and makes no string (it runs for every command).
+ */
+const NAME_BUCKETS: CommandSpec[][] = Array.from({ length: 1024 }, () => []);
+function nameHash(buf: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) {
+    let c = buf[i];
+    if (c >= 0x61 && c <= 0x7a) c -= 0x20;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return h & 1023;
+}
+for (const spec of RESP_NAMES.values()) {
+  const name = Buffer.from(spec.name, 'latin1');
+  NAME_BUCKETS[nameHash(name, 0, name.length)].push(spec);
+}
+
 /** The RESP command named by argv[0], any letter case. */
 export function lookup(args: Args): CommandSpec | undefined {
-  const len = args.ends[0] - args.starts[0];
+  const buf = args.buf;
+  const start = args.starts[0];
+  const len = args.ends[0] - start;
   if (len === 0 || len > 16) return undefined;
-  return RESP_NAMES.get(args.latin1(0).toUpperCase());
+  const bucket = NAME_BUCKETS[nameHash(buf, start, start + len)];
+  for (let b = 0; b < bucket.length; b++) {
+    const name = bucket[b].name;
+    if (name.length !== len) continue;
+    let i = 0;
+    for (; i < len; i++) {
+      let c = buf[start + i];
+      if (c >= 0x61 && c <= 0x7a) c -= 0x20;
+      if (c !== name.charCodeAt(i)) break;
+    }
+    if (i === len) return bucket[b];
+  }
+  return undefined;
 }
 
 /** Every command RESP clients can call (for COMMAND). */

@@ -1,6 +1,6 @@
 import type { Args } from '@kv/wire';
 import type { Lru } from '@kv/lru';
-import type { ReplySink } from '../reply';
+import { ERR, type ReplySink } from '../reply';
 
 /**
  * TESTFAULT key mode: a command that misbehaves on purpose, registered only when the worker's
@@ -20,7 +20,7 @@ export function testfault(_store: Lru, args: Args, reply: ReplySink): void {
     reply.status('FAULTED');
     return reply.status('EXTRA');
   }
-  if (mode !== 'no-answer') reply.error('ERR unknown test fault');
+  if (mode !== 'no-answer') reply.error(ERR.unknownTestFault);
 }
 
 /** True when this process may register TESTFAULT (see above). */

@@ -6,7 +6,8 @@ import type { WorkerShards } from '../types';
 /**
  * The participant's side of a transaction over several workers (apps/router/src/coord/txn.ts is the
  * coordinator). Internal commands, never accepted from clients:
- *   TXPREPARE txid coordinator MSET|MSETNX|MGET key [value] ...  hold these shards; answer what the mode needs
+ *   TXPREPARE txid coordinator read|write|write-new key [value] ...  hold these shards; answer what the mode
+ *                                                         needs (the table's `atomic`: MGET, MSET, MSETNX)
  *   TXCOMMIT txid                                         apply the held writes, release (no reply)
  *   TXABORT txid                                          release without writing (no reply)
  *   TXHOLD txid coordinator [key version] ...             hold these shards for a MULTI/EXEC or a
@@ -15,21 +16,20 @@ import type { WorkerShards } from '../types';
  */
 
 /** TXPREPARE: runs in its turn (the caller passes it through ShardSet.run), then holds the shards. */
-export function txprepare(shards: WorkerShards, args: Args, reply: ReplySink): void {
+export function txprepare(shards: WorkerShards, args: Args, reply: ReplySink, from: number): void {
   const txid = args.latin1(1);
-  // The link it came on, not the coordinator's index: a restarted coordinator's new link must not
-  // release what its predecessor's transaction held, nor the other way round.
-  const from = shards.source;
+  // `from` is the link it came on, not the coordinator's index: a restarted coordinator's new
+  // link must not release what its predecessor's transaction held, nor the other way round.
   // Its coordinator's link closed while this prepare waited its turn: no one will ever commit it.
-  if (from >= 0 && shards.isGone(from)) return reply.error('ERR transaction coordinator is gone');
+  if (from >= 0 && shards.isGone(from)) return reply.error(ERR.coordinatorGone);
   const mode = args.latin1(3);
-  if (mode === 'MGET') {
+  if (mode === 'read') {
     const values: (string | undefined)[] = [];
     for (let i = 4; i < args.count; i++) {
       const key = args.latin1(i);
       const store = shards.store(shardOfString(key));
       // Routed by a map this worker no longer matches: an error, as GET would answer, not a nil.
-      if (store === undefined) return reply.error('ERR key is not owned by this worker');
+      if (store === undefined) return reply.error(ERR.notOwned);
       // As Redis's MGET: nil for a key holding another type (a hash).
       const slot = store.readKey(key);
       values.push(slot >= 0 && store.kindAt(slot) === Kind.STRING ? store.valueString(slot) : undefined);
@@ -45,9 +45,9 @@ export function txprepare(shards: WorkerShards, args: Args, reply: ReplySink): v
   let existing = 0;
   for (const [key, value] of latest) {
     const store = shards.store(shardOfString(key));
-    if (store === undefined) return reply.error('ERR key is not owned by this worker');
+    if (store === undefined) return reply.error(ERR.notOwned);
     if (store.costOf(key.length, value.length) > shards.memory.budget) return reply.error(ERR.oom);
-    if (mode === 'MSETNX' && store.peekKey(key) >= 0) existing++;
+    if (mode === 'write-new' && store.peekKey(key) >= 0) existing++;
     writes.push([key, value]);
   }
   // All or nothing: every write must fit, in the order commit applies them, given the ones before.
@@ -96,15 +96,14 @@ export function txabort(shards: WorkerShards, args: Args): void {
  * TXHOLD: runs in its turn like TXPREPARE, then holds the shards for a MULTI/EXEC or a script,
  * whose commands then come as TXRUN (ShardNode.serveBatch) until TXABORT releases them.
  */
-export function txhold(shards: WorkerShards, args: Args, reply: ReplySink): void {
-  const from = shards.source;
-  if (from >= 0 && shards.isGone(from)) return reply.error('ERR transaction coordinator is gone');
+export function txhold(shards: WorkerShards, args: Args, reply: ReplySink, from: number): void {
+  if (from >= 0 && shards.isGone(from)) return reply.error(ERR.coordinatorGone);
   // TXHOLD txid coordinator [key version] ...: the MULTI's WATCHed keys here, and their versions then.
   let changed = 0;
   for (let i = 3; i + 1 < args.count; i += 2) {
     const key = args.latin1(i);
     const store = shards.store(shardOfString(key));
-    if (store === undefined) return reply.error('ERR key is not owned by this worker');
+    if (store === undefined) return reply.error(ERR.notOwned);
     if (store.versionOfKey(key) !== Number(args.latin1(i + 1))) changed++;
   }
   shards.holdFor(args.latin1(1), from, []);

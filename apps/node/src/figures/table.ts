@@ -73,7 +73,7 @@ export const FIGURES: readonly Figure[] = [
   // Memory. INFO's used_memory is what eviction compares with maxmemory, as in Redis.
   { shape: 'shard', name: 'bytes', kind: 'gauge', unit: 'bytes', merge: 'sum', get: (s) => s.bytes, help: "Bytes charged against maxmemory by the shard's entries (key + value + overhead).",
     prom: 'kv_data_bytes', json: 'bytes', stats: 'bytes', info: { section: 'memory', field: 'used_memory', human: true } },
-  { shape: 'worker', name: 'rss', kind: 'gauge', unit: 'bytes', merge: 'sum', get: () => process.memoryUsage.rss(), help: 'Resident set size of the worker process.',
+  { shape: 'worker', name: 'rss', kind: 'gauge', unit: 'bytes', merge: 'sum', get: () => residentBytes(), help: 'Resident set size of the worker process.',
     prom: 'kv_resident_memory_bytes', json: 'rss_bytes', stats: 'rss', info: { section: 'memory', field: 'used_memory_rss', human: true } },
   // Per worker; INFO's sum is at least the server's peak (workers may peak at different times).
   { shape: 'worker', name: 'bytes_peak', kind: 'gauge', unit: 'bytes', merge: 'sum', get: (w) => w.sampled.memoryPeak(), help: "The most bytes the worker's shards were charged at since it started (sampled every 100 ms and when read).",
@@ -132,6 +132,22 @@ export const FIGURES: readonly Figure[] = [
   { shape: 'shard', name: 'misses', kind: 'counter', unit: 'reads', merge: 'sum', get: (s) => s.misses, help: 'Reads that did not find their key.',
     prom: 'kv_keyspace_misses_total', json: 'misses', stats: 'misses', info: { section: 'stats', field: 'keyspace_misses' } },
 ];
+
+let rss = 0;
+let rssAt = -Infinity;
+
+/**
+ * The process's RSS, read at most once per 5 ms: the figures of one INFO or STATS (RSS beside the
+ * fragmentation ratio made from it) read one value.
+ */
+export function residentBytes(): number {
+  const now = performance.now();
+  if (now - rssAt > 5) {
+    rss = process.memoryUsage.rss();
+    rssAt = now;
+  }
+  return rss;
+}
 
 function heapAndExternal(): number {
   const m = process.memoryUsage();

@@ -2,8 +2,6 @@
 export const MAX_WAITING = 65_536;
 /** Bytes of copied arguments that waiting commands may hold on one worker, at most. */
 export const MAX_WAITING_BYTES = 64 * 1024 * 1024;
-/** What a command that would pass either bound is answered, at once, instead of waiting. */
-export const LINE_FULL = `ERR too many commands are waiting for a transaction on the worker owning this key (at most ${MAX_WAITING} commands and ${MAX_WAITING_BYTES / 1048576} MB of arguments): try again`;
 
 const NOTHING = () => {};
 

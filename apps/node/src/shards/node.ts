@@ -2,8 +2,9 @@ import { Args, copyArgs, FrameEncoder, FrameKind, NO_REPLY, OutBuffer, repliesFo
 import type { EvictionPolicy } from '@kv/lru';
 import { BY_OPCODE, type CommandSpec } from '../commands/table';
 import type { ReplySink } from '../reply';
-import type { EncodedSink } from '../types';
-import { LINE_FULL } from './line';
+import type { ProcessStats } from '../commands/info';
+import type { EncodedSink, ShardServices } from '../types';
+import { ERR } from '../errors';
 import { ShardSet } from './shards';
 
 /**
@@ -40,7 +41,7 @@ export class FrameReplies implements ReplySink, EncodedSink {
   end(): void {
     if (this.id === NO_REPLY) return;
     this.onFault('a command gave no reply', { id: this.id });
-    this.error('ERR internal error: the command gave no reply');
+    this.error(ERR.noReply);
   }
 
   /** The open request's state, to reopen it after answering another inside it (see restore). */
@@ -155,7 +156,7 @@ export class FrameReplies implements ReplySink, EncodedSink {
    */
   encoded(fill: (out: OutBuffer, replies: ReplyEncoder) => void): void {
     const replies = this.replies;
-    if (replies === null) return this.error('ERR a whole transaction needs a client protocol');
+    if (replies === null) return this.error(ERR.wholeNeedsProtocol);
     const id = this.claim('encoded');
     if (id === NO_REPLY) return;
     const scratch = this.scratch;
@@ -196,8 +197,8 @@ export class ShardNode {
   /** A TXRUN's inner command, as a view of its arguments. */
   private readonly heldArgs = new Args(8);
 
-  constructor(owned: readonly number[], maxmemory: number, policy: EvictionPolicy = 'allkeys-lru') {
-    this.shards = new ShardSet(owned, maxmemory, policy);
+  constructor(owned: readonly number[], maxmemory: number, policy: EvictionPolicy = 'allkeys-lru', services: ShardServices<ProcessStats> = {}) {
+    this.shards = new ShardSet(owned, maxmemory, policy, services);
   }
 
   /** Bytes of the store's arena chunks (keys and string values, outside the V8 heap). */
@@ -218,7 +219,7 @@ export class ShardNode {
       const spec = BY_OPCODE[reader.next()];
       // A control step is answered by nobody: any reply it made would find no request open.
       if (spec !== undefined && spec.control) {
-        spec.workerHandler!(shards, reader.args, replies);
+        spec.workerHandler!(shards, reader.args, replies, source);
         continue;
       }
       const id = reader.id;
@@ -228,7 +229,7 @@ export class ShardNode {
         continue;
       }
       replies.begin(id, mode);
-      if (spec === undefined) replies.error('ERR unknown command');
+      if (spec === undefined) replies.error(ERR.unknownInternal);
       else if (spec.bypass) this.runHeld(reader.args, replies, source);
       else this.runOne(spec, reader.args, replies, source);
       replies.end();
@@ -248,14 +249,14 @@ export class ShardNode {
       try {
         this.runOne(spec, args, replies, source);
       } catch (err) {
-        replies.error(`ERR ${(err as Error).message}`);
+        replies.error(ERR.threw((err as Error).message));
       }
       replies.end();
       replies.restore(outer);
     }, args.buf.length);
     if (queued) return;
     replies.begin(id, mode);
-    replies.error(LINE_FULL);
+    replies.error(ERR.lineFull);
     replies.end();
   }
 
@@ -264,10 +265,10 @@ export class ShardNode {
    * now, ahead of the work waiting behind its hold; refused when that transaction does not hold them.
    */
   private runHeld(args: Args, replies: FrameReplies, source: number): void {
-    if (!this.shards.holds(args.latin1(1))) return replies.error('ERR the transaction no longer holds this worker');
+    if (!this.shards.holds(args.latin1(1))) return replies.error(ERR.notHeld);
     const inner = BY_OPCODE[Number(args.latin1(2))];
     if (inner === undefined || inner.control || inner.bypass || (inner.handler === undefined && inner.workerHandler === undefined)) {
-      return replies.error('ERR unknown command');
+      return replies.error(ERR.unknownInternal);
     }
     const view = this.heldArgs;
     view.reset(args.buf);
@@ -276,10 +277,7 @@ export class ShardNode {
   }
 
   private runOne(spec: CommandSpec, args: Args, replies: FrameReplies, source: number): void {
-    const shards = this.shards;
-    shards.source = source;
-    if (spec.workerHandler !== undefined) shards.runWorkerCommand(spec, args, replies);
-    else shards.execute(spec, args, replies);
-    shards.source = -1;
+    if (spec.workerHandler !== undefined) this.shards.runWorkerCommand(spec, args, replies, source);
+    else this.shards.execute(spec, args, replies);
   }
 }

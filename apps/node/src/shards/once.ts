@@ -1,4 +1,5 @@
 import type { Items, OutBuffer, ReplyEncoder } from '@kv/wire';
+import { ERR } from '../errors';
 import type { EncodedSink, ReplySink } from '../types';
 
 /** Where a guard sends what comes after it was put away (a handler answering late): nowhere. */
@@ -77,7 +78,7 @@ export class ReplyOnce implements ReplySink, EncodedSink {
   /** A reply frame's whole encoded reply (EXECHERE, EVALHERE), when the target takes one. */
   encoded(fill: (out: OutBuffer, replies: ReplyEncoder) => void): void {
     const encoded = (this.target as Partial<EncodedSink>).encoded;
-    if (encoded === undefined) return this.error('ERR this worker cannot run a transaction sent to it');
+    if (encoded === undefined) return this.error(ERR.cannotRunWhole);
     if (this.first()) encoded.call(this.target, fill);
   }
 }
@@ -104,7 +105,7 @@ export class ReplyGuards {
 
   /** A handler threw: its command answers the error, unless it had answered (then it is only reported). */
   threw(once: ReplyOnce, command: string, err: Error): void {
-    if (!once.answered) return once.error(`ERR ${err.message}`);
+    if (!once.answered) return once.error(ERR.threw(err.message));
     this.fault('a command threw after its reply: the reply stands, nothing more was sent', { command, error: err.message });
   }
 
@@ -113,7 +114,7 @@ export class ReplyGuards {
     this.depth--;
     if (!once.answered) {
       this.fault('a command gave no reply', { command });
-      once.error('ERR internal error: the command gave no reply');
+      once.error(ERR.noReply);
     }
     if (once.extra > 0) {
       this.extra += once.extra;

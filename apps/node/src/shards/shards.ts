@@ -1,14 +1,15 @@
 import type { EvictionPolicy } from '@kv/lru';
 import { shardOf, shardOfString, type Args } from '@kv/wire';
 import type { ProcessStats, StatsProvider } from '../commands/info';
-import type { CommandSpec, HereRunner, ReplySink, ScriptStore, WorkerShards } from '../types';
+import type { CommandSpec, HereRunner, ReplySink, ScriptStore, ShardServices, WorkerShards } from '../types';
+import { ERR } from '../errors';
 import { WaitingLine } from './line';
 import { ReplyGuards } from './once';
 import { OwnedStores } from './stores';
 
 /** An onError for ShardSet.run/defer: the failed command answers `ERR <message>` to its own sink. */
 export function answerTo(sink: ReplySink): (err: Error) => void {
-  return (err) => sink.error(`ERR ${err.message}`);
+  return (err) => sink.error(ERR.threw(err.message));
 }
 
 /** A transaction holding this worker's shards: who asked, and the writes to apply on commit. */
@@ -33,33 +34,41 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
   private readonly goneLinks = new Set<number>();
   /** What waits behind the hold, bounded (line.ts). */
   readonly waiting = new WaitingLine();
-  /** The peer link whose request is running now (-1: this worker's own clients). */
-  source = -1;
-  /** Called after waiting work ran on release, so the caller can flush the replies it produced. */
-  onDrained: () => void = () => {};
-  /** Told of a fault that must not happen (a bug): the worker logs it. Set by the worker process. */
-  onFault: (message: string, fields: Record<string, unknown>) => void = (message, fields) => {
-    console.error(message, fields);
-  };
   /** Writes a commit could not apply (Lru.set refused them); txprepare's check makes this 0. */
   droppedWrites = 0;
   /** Exactly one reply per command run here, whatever its handler does (once.ts). */
-  private readonly guards = new ReplyGuards((message, fields) => this.onFault(message, fields));
+  private readonly guards: ReplyGuards;
   /** Waiting work is being run (release): a release inside it leaves the rest to that loop. */
   private releasing = false;
-  /** The shard map version this worker routes by (set by its router): a hand-over checks it. */
-  mapVersion = 0;
-  /** The worker's script cache (the router's Lua engine), set by the worker process. */
-  scripts: ScriptStore | null = null;
-  /** Runs EXECHERE / EVALHERE (the router's coord/here.ts), set by the worker process. */
-  here: HereRunner | null = null;
-  /** The worker process's own figures (clients, commands, port ...) for INFO; set by the worker. */
-  processStats: StatsProvider | null = null;
-  /** CLIENT LIST's lines for this worker's clients; set by the worker process. */
-  clientList: ((ids: readonly number[] | null) => string) | null = null;
+  readonly scripts: ScriptStore | null;
+  private readonly hereOf: (() => HereRunner) | null;
+  readonly processStats: StatsProvider | null;
+  readonly clientList: ((ids: readonly number[] | null) => string) | null;
+  /** Told of a fault that must not happen (a bug): the worker logs it. */
+  readonly onFault: (message: string, fields: Record<string, unknown>) => void;
+  /** Called after waiting work ran on release, so the worker can flush the replies it produced. */
+  private readonly onDrained: () => void;
+  private readonly routedBy: () => number;
 
-  constructor(owned: readonly number[], maxmemory: number, policy: EvictionPolicy = 'allkeys-lru') {
+  constructor(owned: readonly number[], maxmemory: number, policy: EvictionPolicy = 'allkeys-lru', services: ShardServices<ProcessStats> = {}) {
     super(owned, maxmemory, policy);
+    this.onFault = services.fault ?? ((message, fields) => console.error(message, fields));
+    this.onDrained = services.drained ?? (() => {});
+    this.routedBy = services.mapVersion ?? (() => 0);
+    this.scripts = services.scripts ?? null;
+    this.hereOf = services.here ?? null;
+    this.processStats = services.processStats ?? null;
+    this.clientList = services.clientList ?? null;
+    this.guards = new ReplyGuards((message, fields) => this.onFault(message, fields));
+  }
+
+  get here(): HereRunner | null {
+    return this.hereOf === null ? null : this.hereOf();
+  }
+
+  /** The shard map version this worker routes by (its router's): a hand-over checks it. */
+  get mapVersion(): number {
+    return this.routedBy();
   }
 
   protected get holding(): boolean {
@@ -192,12 +201,12 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
     this.executeOn(shardOf(args.buf, args.starts[1], args.ends[1]), spec, args, reply);
   }
 
-  /** Runs a command over all of this worker's shards: one reply, an error rather than a throw. */
-  runWorkerCommand(spec: CommandSpec, args: Args, reply: ReplySink): void {
+  /** Runs a command over all of this worker's shards (`from`: the peer link it came on, -1 for this worker's own): one reply, an error rather than a throw. */
+  runWorkerCommand(spec: CommandSpec, args: Args, reply: ReplySink, from = -1): void {
     const guards = this.guards;
     const once = guards.arm(reply);
     try {
-      spec.workerHandler!(this, args, once);
+      spec.workerHandler!(this, args, once, from);
     } catch (err) {
       guards.threw(once, spec.name, err as Error);
     } finally {
@@ -210,7 +219,7 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
     const store = this.stores[shard];
     if (store === undefined) {
       // A route computed from a stale worker count: answer rather than touch a shard we do not own.
-      reply.error('ERR key is not owned by this worker');
+      reply.error(ERR.notOwned);
       return;
     }
     const guards = this.guards;

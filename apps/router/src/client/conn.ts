@@ -1,301 +1,101 @@
 import type * as net from 'node:net';
-import { QUERY_BUFFER_LIMIT_ERROR, RESP_REPLIES, shardOf, TEXT_REPLIES, TextOp, type Args, type Items, type OutBuffer, type ReplyEncoder, type RespSink, type TextSink } from '@kv/wire';
-import { arityOk, commandNamed, lookup, NO_STAT, statIndex, UNKNOWN_OPCODE, type CommandSpec } from '@kv/node';
-import { runConnectionCommand, unknownCommand } from '../commands';
-import type { ConnectionContext } from '../commands/context';
-import { coordinate } from '../coord/coordinator';
-import type { Plan, PlanClient } from '../coord/plan';
-import { runScript } from '../coord/script';
-import { log } from '../log';
-import { Demux } from './demux';
+import { Demux } from '@kv/wire';
+import type { Flushable } from '../links/types';
+import { Dispatcher, isRedisOnly } from './dispatch';
 import { Flow } from './flow';
-import { Multi, NOT_QUEUED, queuedReply } from './multi';
-import { ConnState } from './conn-state';
 import type { ClientHost, ClientLike } from './host';
-import { ReplyQueue, Slot, type Owed } from './reply-queue';
-
-const GET = commandNamed('GET');
-const PUT = commandNamed('PUT');
-const NOAUTH = 'NOAUTH Authentication required.';
-const QUEUE_FULL = 'ERR MULTI queue is over the client query buffer limit; EXEC will abort';
-/** What a client may send before AUTH, as in Redis. */
-const OPEN_BEFORE_AUTH = new Set(['AUTH', 'HELLO', 'QUIT']);
-/** Where each text command's figures go in CommandStats, by TextOp. */
-const TEXT_STATS: number[] = [];
-TEXT_STATS[TextOp.GET] = statIndex(GET.opcode, false);
-TEXT_STATS[TextOp.PUT] = statIndex(PUT.opcode, false);
-TEXT_STATS[TextOp.STATS] = statIndex(commandNamed('STATS').opcode, false);
-TEXT_STATS[TextOp.AUTH] = statIndex(commandNamed('AUTH').opcode, false);
-const UNKNOWN_TEXT = statIndex(UNKNOWN_OPCODE, false);
+import { Input } from './input';
+import { Multi } from './multi';
+import { ClientPlans } from './plans';
+import { PushChannel } from './push';
+import { ClientReplies } from './replies';
+import { ReplyOrder, type OrderClient } from './reply-order';
+import { Session } from './session';
+import { CommandTimer } from './timer';
 
 /**
- * One client connection: what it sends is split into commands (Demux), each command is found in
- * the command table and run by its plan: on the owner of its key (Owners.run, here or on a peer),
- * by the coordinator over several owners, or here for a connection command. Replies go out in
- * request order (ReplyQueue), each in the protocol of its command; Flow stops and resumes reading.
+ * One client connection, made of parts with one job each:
+ * - input (`Input`, with `Demux` and `Flow`): bytes read become commands, or wait;
+ * - dispatch (`Dispatcher`): a command's table entry becomes its run: on its key's owner, a
+ *   connection command's handler, or a plan over several owners (`ClientPlans`);
+ * - reply order (`ReplyOrder`, `ClientReplies`): replies in request order, each in the protocol of
+ *   its command, some of them owed and done later, in any order;
+ * - push (`PushChannel`): messages answering no command, between replies;
+ * - the session (`Session`): what its commands see of it (name, auth, protocol, MULTI).
+ * The connection itself only wires them and is what its worker and links see (ClientLike,
+ * Flushable): it writes out what is in order once its replies come back.
  */
-export class Conn extends ConnState implements TextSink, RespSink, ConnectionContext, PlanClient, ClientLike {
-  private readonly demux: Demux;
-  /** The encoder of the command being answered: RESP2, RESP3 or the seed's text protocol. */
-  replies: ReplyEncoder = TEXT_REPLIES;
-  /** The RESP encoder HELLO chose for this connection: RESP2 until HELLO 3 (commands/connection.ts). */
-  resp: ReplyEncoder = RESP_REPLIES;
-  readonly queue = new ReplyQueue();
+export class Conn implements ClientLike, Flushable, OrderClient {
+  readonly order: ReplyOrder;
   readonly flow: Flow;
+  readonly session: Session;
+  readonly push: PushChannel;
+  private readonly plans: ClientPlans;
+  private readonly input: Input;
+  /** Queued in the worker's list of clients with replies to write (Peers.markDirty). */
   dirty = false;
-  /** A transaction of this client's in flight: what it sent next waits (Flow) until it is done. */
-  private blockedBy: Plan | null = null;
-  /** MULTI's queue and WATCHed keys. */
-  readonly tx: Multi = new Multi(this);
-
-  /** The command being timed (its CommandStats index) while its reply may still come within this read, and its start (performance.now; 0 before the first). */
-  private stat = NO_STAT;
-  started = 0;
 
   constructor(
     readonly socket: net.Socket,
-    router: ClientHost,
+    private readonly host: ClientHost,
     id: number,
   ) {
-    super(router, id);
-    this.demux = new Demux(router.limits);
-    this.flow = new Flow(this, socket, router);
+    const order = (this.order = new ReplyOrder(this));
+    const timer = new CommandTimer(host.commandStats);
+    const reply = new ClientReplies(order, host.out);
+    // Set once the dispatcher exists: the plans run EXEC's queued commands through it.
+    let commands: Dispatcher | null = null;
+    const plans = (this.plans = new ClientPlans(order, reply, timer, host.out, {
+      runQueued: (args) => commands!.runQueued(args),
+      ready: () => this.ready(),
+      failed: (err) => this.failed(err),
+    }));
+    const flow = (this.flow = new Flow(this, socket, host, plans));
+    const env = host.plans;
+    const tx = new Multi(env, plans, host.limits.clientQueryBufferLimit);
+    const session = (this.session = new Session(id, socket, host, reply, tx, plans, env, timer, flow));
+    commands = new Dispatcher({ host, session, reply, order, plans, tx, timer, flow, env });
+    this.push = new PushChannel(order, () => session.resp, host.out);
+    this.input = new Input(socket, host, new Demux(host.limits, isRedisOnly), commands, flow, order, plans, timer);
+  }
+
+  get id(): number {
+    return this.session.id;
   }
 
   /** True while some reply is owed. */
   get waiting(): boolean {
-    return this.queue.waiting;
-  }
-
-  get blocked(): boolean {
-    return this.blockedBy !== null;
+    return this.order.waiting;
   }
 
   onData(chunk: Buffer): void {
-    const flow = this.flow;
-    if (!flow.accepts(chunk)) return;
-    let pos = 0;
-    const len = chunk.length;
-    const out = this.router.out;
-    // What the socket holds unsent, read once: a getter through the stream's state is not free per command.
-    const room = this.router.limits.clientOutputLimit - this.socket.writableLength;
-    while (pos < len && !flow.closing) {
-      pos = this.demux.feed(chunk, pos, this);
-      if (this.blockedBy !== null) {
-        // Later commands wait for the transaction, so this client reads its own writes.
-        flow.stash(chunk, pos, false);
-        break;
-      }
-      if (pos >= len) break;
-      // Past the output limit within this read, or too many owed replies still to come: the rest
-      // waits, unparsed, until replies drain. A client that does not read is then closed.
-      if (out.length + this.queue.heldBytes > room || flow.tooManyInFlight()) {
-        flow.stash(chunk, pos, true);
-        break;
-      }
-    }
-    this.endCommands();
-    if (out.length > 0) flow.writeOut(out);
-    else flow.checkOutput();
-    flow.afterRead();
-  }
-
-  // The seed's text protocol.
-
-  textCommand(op: TextOp, args: Args): void {
-    this.router.commands++;
-    this.replies = TEXT_REPLIES;
-    this.begin(TEXT_STATS[op]);
-    if (op === TextOp.AUTH) return this.authenticate(args.latin1(1)) ? this.ok() : this.error('');
-    if (!this.authenticated) return this.error(NOAUTH);
-    if (op === TextOp.STATS) return this.target().latin1(this.router.statsText());
-    this.runOnOwner(op === TextOp.GET ? GET : PUT, args);
-  }
-
-  textError(): void {
-    this.router.commands++;
-    this.replies = TEXT_REPLIES;
-    this.begin(UNKNOWN_TEXT);
-    this.error('');
-  }
-
-  // RESP.
-
-  respCommand(args: Args): void {
-    this.router.commands++;
-    this.replies = this.resp;
-    const spec = lookup(args);
-    this.begin(statIndex(spec === undefined ? UNKNOWN_OPCODE : spec.opcode, true));
-    if (!this.authenticated && !(spec !== undefined && OPEN_BEFORE_AUTH.has(spec.name))) return this.refuse(NOAUTH);
-    if (spec === undefined) return this.refuse(unknownCommand(args));
-    if (!arityOk(spec, args.count)) return this.refuse(`ERR wrong number of arguments for '${spec.name.toLowerCase()}' command`, spec.name === 'EXEC');
-    this.info.command = spec;
-    if (this.tx.active && !NOT_QUEUED.has(spec.name)) return this.tx.queue(args) ? queuedReply(this, spec, args) : this.error(QUEUE_FULL);
-    this.dispatch(spec, args);
-  }
-
-  private dispatch(spec: CommandSpec, args: Args): void {
-    if (spec.plan === 'one-key') return this.runOnOwner(spec, args);
-    if (spec.plan === 'connection') return runConnectionCommand(this, spec, args);
-    this.runBlocking(spec.plan === 'script' ? runScript(this, spec, args, () => this.target()) : coordinate(this, spec, args, this.router.workers, () => this.target()));
-  }
-
-  /** A command refused before it ran: inside MULTI, EXEC will answer EXECABORT (an EXEC refused itself answers it, in MULTI or not, as Redis 7). */
-  private refuse(message: string, exec = false): void {
-    if (exec) {
-      this.tx.discard();
-      return this.error(`EXECABORT Transaction discarded because of: ${message.replace(/^ERR /, '')}`);
-    }
-    this.tx.refused();
-    this.error(message);
-  }
-
-  runBlocking(plan: Plan | string): void {
-    if (typeof plan === 'string') return this.error(plan);
-    // Later commands wait for a transaction, so this client reads its own writes. (Inside an
-    // EXEC, the EXEC makes them wait already.)
-    if (plan.blocks && !plan.over && this.running === null && this.txid === null) this.blockedBy = plan;
-  }
-
-  /** A command EXEC runs: as if just sent, its reply in its place in the reply order. */
-  runQueued(args: Args): void {
-    this.replies = this.resp;
-    this.dispatch(lookup(args)!, args);
-  }
-
-  get nextSeq(): number {
-    return this.queue.nextSeq;
-  }
-
-  answeredBefore(seq: number): boolean {
-    return this.queue.doneBefore(seq);
-  }
-
-  respProtocolError(message: string): void {
-    if (message === QUERY_BUFFER_LIMIT_ERROR) {
-      this.router.queryLimitClosed++;
-      log('warn', 'client closed: query buffer limit reached', { worker: this.router.self, client: this.id, limit: this.router.limits.clientQueryBufferLimit });
-    }
-    this.replies = this.resp;
-    this.error(`ERR Protocol error: ${message}`);
-    this.flow.closing = true;
-  }
-
-  /** A one-key command on the shard that owns its key: answered now, or its reply owed. */
-  private runOnOwner(spec: CommandSpec, args: Args): void {
-    const owners = this.router.owners;
-    const shard = shardOf(args.buf, args.starts[1], args.ends[1]);
-    owners.run(owners.map[shard], shard, spec, args, this, this, 0);
-  }
-
-  /** Owners.run's `later`: this command's reply comes later, in its place in the reply order. */
-  later(_index: number): Slot {
-    return this.owe(new Slot(this, this.replies, this.queue));
-  }
-
-  /** Places an owed reply in the reply order; it is timed when written, not at the end of this read. */
-  owe<T extends Owed>(item: T): T {
-    item.stat = this.stat;
-    item.started = this.started;
-    this.stat = NO_STAT;
-    return this.queue.owe(item, this.router.out);
-  }
-
-  /** QUIT: read nothing more; the connection closes once this read's replies are out. */
-  quit(): void {
-    this.flow.closing = true;
-  }
-
-  /**
-   * A command starts: the one before it in this read, if answered here, ends now, so one clock
-   * read per command times both. A command that owes a reply is timed when it is written.
-   */
-  private begin(stat: number): void {
-    const now = performance.now();
-    const stats = this.router.commandStats;
-    if (this.stat !== NO_STAT) stats.done(this.stat, now - this.started);
-    stats.calls[stat]++;
-    this.stat = stat;
-    this.started = now;
-  }
-
-  /** The read's commands have run: the last, if answered here, ends now. */
-  private endCommands(): void {
-    if (this.stat === NO_STAT) return;
-    this.router.commandStats.done(this.stat, performance.now() - this.started);
-    this.stat = NO_STAT;
-  }
-
-  // Replies, in the protocol of the command being answered.
-
-  ok(): void {
-    this.replies.ok(this.target());
-  }
-  status(text: string): void {
-    this.replies.status(this.target(), text);
-  }
-  nil(): void {
-    this.replies.nil(this.target());
-  }
-  bulk(value: string): void {
-    this.replies.bulk(this.target(), value);
-  }
-  bulkBytes(buf: Uint8Array, start: number, end: number): void {
-    this.replies.bulkBytes(this.target(), buf, start, end);
-  }
-  integer(n: number | bigint): void {
-    this.replies.integer(this.target(), n);
-  }
-  error(message: string): void {
-    this.replies.error(this.target(), message);
-  }
-  array(items: Items): void {
-    this.replies.array(this.target(), items);
-  }
-  map(items: Items): void {
-    this.replies.map(this.target(), items);
-  }
-  nullArray(): void {
-    this.replies.nullArray(this.target());
-  }
-  cursor(cursor: string, items: Items): void {
-    this.replies.cursor(this.target(), cursor, items);
-  }
-  /** Array header, for connection commands that answer lists. */
-  arrayHeader(n: number): void {
-    this.replies.arrayHeader(this.target(), n);
-  }
-
-  /** Where the next reply goes: straight out, or held behind an owed one. */
-  target(): OutBuffer {
-    return this.queue.target(this.router.out);
+    this.input.onData(chunk);
   }
 
   /** An owed reply is done: written once this read of a link is over (Peers.flushDirty). */
   ready(): void {
-    if (this.running !== null) this.running.check();
-    this.router.peers.markDirty(this);
+    const running = this.plans.running;
+    if (running !== null) running.check();
+    this.host.peers.markDirty(this);
   }
 
   /** A reply owed to this client could not be handled or written (a bug): close it, and only it, none of its bytes left in `out`. */
   failed(_err: Error): void {
-    this.router.out.clear();
+    this.host.out.clear();
     this.socket.destroy();
   }
 
   /** Writes every reply now in order; then goes on with input that waited for a transaction. */
   flushResolved(): void {
-    const out = this.router.out;
-    this.queue.flush(out, this.router.commandStats, performance.now());
-    if (out.length > 0) this.flow.writeOut(out);
-    if (this.blockedBy !== null && this.blockedBy.over) {
-      this.blockedBy = null;
-      this.flow.replayInput();
-    }
-    this.flow.maybeResume();
-    if (!this.queue.waiting) {
-      if (this.flow.closing) this.flow.closeWhenSettled();
-      this.router.settled();
+    const out = this.host.out;
+    const flow = this.flow;
+    this.order.flush(out, this.host.commandStats, performance.now());
+    if (out.length > 0) flow.writeOut(out);
+    if (this.plans.unblocked()) flow.replayInput();
+    flow.maybeResume();
+    if (!this.order.waiting) {
+      if (flow.closing) flow.closeWhenSettled();
+      this.host.settled();
     }
   }
 

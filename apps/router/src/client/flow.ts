@@ -1,7 +1,7 @@
 import type * as net from 'node:net';
 import type { OutBuffer } from '@kv/wire';
 import type { ClientHost, ClientLike } from './host';
-import type { ReplyQueue } from './reply-queue';
+import type { ReplyOrder } from './reply-order';
 
 /** Stop reading a client whose unsent replies pass this; resume on drain. */
 const OUTPUT_HIGH_WATER = 1024 * 1024;
@@ -16,8 +16,11 @@ const LINGER_MS = 2000;
 
 /** What Flow needs of its connection. */
 export interface FlowClient extends ClientLike {
-  readonly queue: ReplyQueue;
-  /** A transaction of this client's is in flight: its later input waits. */
+  readonly order: ReplyOrder;
+}
+
+/** What says a client's later input waits for a transaction of its own (its plans). */
+export interface InputWait {
   readonly blocked: boolean;
 }
 
@@ -43,12 +46,13 @@ export class Flow {
     private readonly client: FlowClient,
     private readonly socket: net.Socket,
     private readonly router: ClientHost,
+    private readonly waits: InputWait,
   ) {}
 
   /** True when a read may be parsed now; else it waits (copied) behind what waits already. */
   accepts(chunk: Buffer): boolean {
     if (this.lingering) return false;
-    if (!this.client.blocked && !this.router.paused && this.pendingInput.length === 0) return true;
+    if (!this.waits.blocked && !this.router.paused && this.pendingInput.length === 0) return true;
     // A copy: the chunk may be the worker's read buffer, reused by the next read.
     this.pendingInput.push(Buffer.from(chunk));
     this.socket.pause();
@@ -67,7 +71,7 @@ export class Flow {
    * high-water mark of unsent bytes (a client feeding it stops until its own replies are back).
    */
   tooManyInFlight(): boolean {
-    const inFlight = this.client.queue.inFlight;
+    const inFlight = this.client.order.inFlight;
     return inFlight > MAX_IN_FLIGHT || (inFlight > 0 && this.router.peers.blocked > 0);
   }
 
@@ -98,15 +102,15 @@ export class Flow {
    * limit the client is closed, so one client that never reads cannot grow the server.
    */
   checkOutput(): void {
-    const queue = this.client.queue;
-    const owed = this.socket.writableLength + queue.heldBytes;
+    const order = this.client.order;
+    const owed = this.socket.writableLength + order.heldBytes;
     if (owed > this.router.limits.clientOutputLimit) {
       this.router.outputLimitClosed++;
       this.closed = true;
       this.socket.destroy();
       return;
     }
-    if ((owed > OUTPUT_HIGH_WATER || queue.inFlight > MAX_IN_FLIGHT) && !this.paused) {
+    if ((owed > OUTPUT_HIGH_WATER || order.inFlight > MAX_IN_FLIGHT) && !this.paused) {
       this.paused = true;
       this.socket.pause();
     }
@@ -124,11 +128,11 @@ export class Flow {
   }
 
   maybeResume(): void {
-    if (!this.paused || this.closed || this.router.draining || this.router.paused || this.closing || this.client.blocked) return;
-    const queue = this.client.queue;
-    if (this.socket.writableLength + queue.heldBytes > OUTPUT_HIGH_WATER) return this.waitForDrain();
+    if (!this.paused || this.closed || this.router.draining || this.router.paused || this.closing || this.waits.blocked) return;
+    const order = this.client.order;
+    if (this.socket.writableLength + order.heldBytes > OUTPUT_HIGH_WATER) return this.waitForDrain();
     // Owed replies still coming: the connection checks again as they are written.
-    if (queue.inFlight > MAX_IN_FLIGHT / 2 || (queue.inFlight > 0 && this.router.peers.blocked > 0)) return;
+    if (order.inFlight > MAX_IN_FLIGHT / 2 || (order.inFlight > 0 && this.router.peers.blocked > 0)) return;
     this.paused = false;
     if (this.pendingInput.length > 0) this.replayInput();
     else this.socket.resume();
@@ -137,7 +141,7 @@ export class Flow {
   /** A resize's pause is over: run what this client sent during it. */
   resumeInput(): void {
     if (this.closed) return;
-    if (!this.client.blocked) this.replayInput();
+    if (!this.waits.blocked) this.replayInput();
     // Replies that drained during the pause left it waiting for a 'drain' that has come and gone.
     this.maybeResume();
   }
@@ -153,7 +157,7 @@ export class Flow {
 
   /** After a half-close: once everything sent is answered, close. */
   finishIfInputDone(): void {
-    if (!this.inputEnded || this.client.blocked || this.pendingInput.length > 0) return;
+    if (!this.inputEnded || this.waits.blocked || this.pendingInput.length > 0) return;
     this.closing = true;
     this.closeWhenSettled();
   }
@@ -166,7 +170,7 @@ export class Flow {
 
   closeWhenSettled(): void {
     this.stopReading();
-    if (this.client.queue.waiting || this.lingering) return;
+    if (this.client.order.waiting || this.lingering) return;
     this.socket.end();
     if (!this.inputEnded) this.linger();
   }

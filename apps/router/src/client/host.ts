@@ -1,8 +1,7 @@
 import type * as net from 'node:net';
 import type { OutBuffer } from '@kv/wire';
 import type { CommandStats } from '@kv/node';
-import type { Owners } from '../coord/owners';
-import type { Scripts } from '../coord/scripts';
+import type { PlanEnv } from '../coord/env';
 import type { Flushable } from '../links/types';
 
 export interface RouterSettings {
@@ -41,21 +40,18 @@ export interface ClientLike {
 
 /**
  * What a client connection needs of the worker serving it (worker/router.ts implements it): the
- * shared output buffer, the owners of the shards, limits, auth and the figures it counts.
+ * shared output buffer, its plans (the owners of the shards, scripts), limits, auth and the figures it counts.
  */
 export interface ClientHost {
   readonly self: number;
   /** Shared scratch for replies; filled and emptied within one callback. */
   readonly out: OutBuffer;
   readonly limits: RouterSettings;
-  readonly owners: Owners;
+  /** The worker's owners, scripts and workers, and how its clients' commands over several owners become plans. */
+  readonly plans: PlanEnv;
   /** The worker's links: `blocked` counts those past their high-water mark of unsent bytes. */
   readonly peers: { markDirty(client: Flushable): void; readonly blocked: number };
   readonly commandStats: CommandStats;
-  /** The worker's Lua engine and script cache. */
-  readonly scripts: Scripts;
-  /** Workers in the shard map (every-worker commands run on each). */
-  readonly workers: number;
   /** A resize moves a shard: no client command runs until it is over. */
   readonly paused: boolean;
   /** A graceful stop: read nothing more. */

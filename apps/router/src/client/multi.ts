@@ -1,33 +1,11 @@
-import { copyArgs, shardOf, shardOfString, type Args, type OutBuffer } from '@kv/wire';
-import { lastKeyIndex, lookup, type CommandSpec } from '@kv/node';
-import { Exec, type ExecClient } from '../coord/exec';
-import { runPlan, type Plan } from '../coord/plan';
-import type { ScriptClient } from '../coord/script';
+import { copyArgs, shardOf, shardOfString, type Args } from '@kv/wire';
+import { lastKeyIndex, lookup } from '@kv/node';
+import type { PlanEnv } from '../coord/env';
+import { Exec } from '../coord/exec';
+import type { Plan } from '../coord/plan';
 import { declaredKeys } from '../coord/script-keys';
-import { ShareScript } from '../coord/script-share';
-
-const EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
-
-/** What a client sends inside MULTI that runs at once instead of being queued, as in Redis. */
-export const NOT_QUEUED: ReadonlySet<string> = new Set(['EXEC', 'DISCARD', 'MULTI', 'WATCH', 'QUIT', 'RESET']);
-
-/**
- * The reply to a command queued in MULTI: +QUEUED; for an EVAL, once its body is on every worker
- * (coord/script-share.ts: its EXEC could not wait for that under the holds it takes).
- */
-export function queuedReply(client: ScriptClient & { status(text: string): void; runBlocking(plan: Plan): void; target(): OutBuffer }, spec: CommandSpec, args: Args): void {
-  if (spec.plan !== 'script' || spec.name.startsWith('EVALSHA')) return client.status('QUEUED');
-  client.runBlocking(runPlan(new ShareScript(client, args.latin1(1), 'eval', 'queued'), () => client.target()));
-}
-
-/** What Multi needs of its connection besides EXEC's needs. */
-export interface MultiClient extends ExecClient {
-  readonly workers: number;
-  /** Bytes the queued commands may take (the client query buffer limit). */
-  readonly queueLimit: number;
-  /** The version of a key on this worker's own shards (WATCH), 0: absent. */
-  localVersion(key: string): number;
-}
+import { REPLY_ERRORS } from '../reply-errors';
+import type { ClientPlans } from './plans';
 
 /**
  * A client's MULTI: the commands queued until EXEC or DISCARD, whether one was refused while
@@ -35,21 +13,25 @@ export interface MultiClient extends ExecClient {
  */
 export class Multi {
   private queued: Args[] | null = null;
+  /** In MULTI: commands are queued (a field: the dispatcher reads it for every command). */
+  active = false;
   private bytes = 0;
   private errored = false;
   /** WATCHed keys: the version each had when watched (0: absent). */
   readonly watched = new Map<string, number>();
 
-  constructor(private readonly client: MultiClient) {}
-
-  get active(): boolean {
-    return this.queued !== null;
-  }
+  constructor(
+    private readonly env: PlanEnv,
+    private readonly plans: ClientPlans,
+    /** Bytes the queued commands may take (the client query buffer limit). */
+    private readonly limit: number,
+  ) {}
 
   /** MULTI: an error message, or null when begun. */
   begin(): string | null {
-    if (this.queued !== null) return 'ERR MULTI calls can not be nested';
+    if (this.queued !== null) return REPLY_ERRORS.nestedMulti;
     this.queued = [];
+    this.active = true;
     this.bytes = 0;
     this.errored = false;
     return null;
@@ -59,7 +41,7 @@ export class Multi {
   queue(args: Args): boolean {
     const copy = copyArgs(args);
     this.bytes += copy.buf.length + 16 * args.count;
-    if (this.bytes > this.client.queueLimit) {
+    if (this.bytes > this.limit) {
       this.errored = true;
       return false;
     }
@@ -76,41 +58,42 @@ export class Multi {
   discard(): boolean {
     if (this.queued === null) return false;
     this.queued = null;
+    this.active = false;
     this.watched.clear();
     return true;
   }
 
-  /** EXEC: the plan running the queued commands, or an error message. */
-  exec(target: Parameters<typeof runPlan>[1]): Exec | string {
+  /** EXEC: the plan running the queued commands (not started), or an error message. */
+  exec(): Plan | string {
     const queued = this.queued;
-    if (queued === null) return 'ERR EXEC without MULTI';
+    if (queued === null) return REPLY_ERRORS.execWithoutMulti;
     this.queued = null;
+    this.active = false;
     const watched = [...this.watched];
     this.watched.clear();
-    if (this.errored) return EXECABORT;
-    const client = this.client;
-    const map = client.owners.map;
+    if (this.errored) return REPLY_ERRORS.execAbort;
+    const owners = this.env.owners;
     const workers = new Set<number>();
     for (const args of queued) this.workersOf(args, workers);
     const watches = new Map<number, string[]>();
     for (const [key, version] of watched) {
-      const worker = map[shardOfString(key)];
+      const worker = owners.map[shardOfString(key)];
       workers.add(worker);
       const list = watches.get(worker) ?? [];
       list.push(key, String(version));
       watches.set(worker, list);
     }
-    const changedHere = (): number => watched.filter(([key, version]) => client.localVersion(key) !== version).length;
-    return runPlan(new Exec(client, workers, queued, watches, changedHere), target);
+    const changedHere = (): number => watched.filter(([key, version]) => owners.localVersion(key) !== version).length;
+    return new Exec(owners, this.plans, this.plans, workers, queued, watches, changedHere);
   }
 
   /** Adds the workers a queued command runs on: its keys' owners, or every worker. */
   private workersOf(args: Args, into: Set<number>): void {
     const spec = lookup(args);
     if (spec === undefined) return;
-    const map = this.client.owners.map;
+    const map = this.env.owners.map;
     if (spec.plan === 'each-worker' || spec.plan === 'cursor') {
-      for (let w = 0; w < this.client.workers; w++) into.add(w);
+      for (let w = 0; w < this.env.workers; w++) into.add(w);
       return;
     }
     if (spec.plan === 'script') {

@@ -1,8 +1,9 @@
 import { commandNamed, integerArg } from '@kv/node';
 import { argsOf, ReplyMode, type Args } from '@kv/wire';
-import { Gather } from '../coord/gather';
-import { runPlan } from '../coord/plan';
-import { verbatim, type ConnectionContext } from './context';
+import { Combined } from '../coord/combine';
+import { Gather, WorkerSteps } from '../coord/gather';
+import { REPLY_ERRORS } from '../reply-errors';
+import type { ConnectionContext } from './context';
 import { subcommand } from './subcommand';
 
 /**
@@ -11,7 +12,7 @@ import { subcommand } from './subcommand';
  * whole server's clients, worker by worker; client ids are unique across workers (Router).
  */
 
-export const BAD_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
+export const BAD_CLIENT_NAME = REPLY_ERRORS.badClientName;
 
 const CLIENTLIST = commandNamed('CLIENTLIST');
 
@@ -24,15 +25,15 @@ export function client(conn: ConnectionContext, args: Args): void {
   const sub = subcommand(conn, args, 'CLIENT', ARITY);
   switch (sub) {
     case 'ID':
-      return conn.integer(conn.id);
+      return conn.reply.integer(conn.id);
     case 'GETNAME':
-      return conn.name === '' ? conn.nil() : conn.bulk(conn.name);
+      return conn.name === '' ? conn.reply.nil() : conn.reply.bulk(conn.name);
     case 'SETNAME':
-      return setClientName(conn, args.latin1(2)) ? conn.ok() : conn.error(BAD_CLIENT_NAME);
+      return setClientName(conn, args.latin1(2)) ? conn.reply.ok() : conn.reply.error(BAD_CLIENT_NAME);
     case 'SETINFO':
       return setInfo(conn, args.latin1(2), args.latin1(3));
     case 'INFO':
-      return verbatim(conn, clientLine(conn) + '\n');
+      return conn.reply.verbatim(clientLine(conn) + '\n');
     case 'LIST':
       return list(conn, args);
   }
@@ -56,11 +57,11 @@ export function validClientAttr(value: string): boolean {
 /** CLIENT SETINFO LIB-NAME|LIB-VER value (Redis 7.2): the same characters as a name; '' clears it. */
 function setInfo(conn: ConnectionContext, attribute: string, value: string): void {
   const which = attribute.toLowerCase();
-  if (which !== 'lib-name' && which !== 'lib-ver') return conn.error(`ERR Unrecognized option '${attribute}'`);
-  if (!validClientAttr(value)) return conn.error(`ERR ${attribute} cannot contain spaces, newlines or special characters.`);
+  if (which !== 'lib-name' && which !== 'lib-ver') return conn.reply.error(REPLY_ERRORS.unrecognizedOption(attribute));
+  if (!validClientAttr(value)) return conn.reply.error(REPLY_ERRORS.badClientAttr(attribute));
   if (which === 'lib-name') conn.info.libName = value;
   else conn.info.libVer = value;
-  conn.ok();
+  conn.reply.ok();
 }
 
 /** CLIENT LIST [TYPE type] | CLIENT LIST ID id [id ...]: the clients' lines, of every worker. */
@@ -68,24 +69,26 @@ function list(conn: ConnectionContext, args: Args): void {
   const ids: string[] = [];
   if (args.count === 4 && args.latin1(2).toUpperCase() === 'TYPE') {
     const type = args.latin1(3).toLowerCase();
-    if (!CLIENT_TYPES.has(type)) return conn.error(`ERR Unknown client type '${args.latin1(3)}'`);
+    if (!CLIENT_TYPES.has(type)) return conn.reply.error(REPLY_ERRORS.unknownClientType(args.latin1(3)));
     // Masters, replicas and subscribers there are none.
-    if (type !== 'normal') return verbatim(conn, '');
+    if (type !== 'normal') return conn.reply.verbatim('');
   } else if (args.count > 3 && args.latin1(2).toUpperCase() === 'ID') {
     for (let i = 3; i < args.count; i++) {
-      if (integerArg(args, i) === undefined) return conn.error('ERR Invalid client ID');
+      if (integerArg(args, i) === undefined) return conn.reply.error(REPLY_ERRORS.invalidClientId);
       ids.push(args.latin1(i));
     }
   } else if (args.count !== 2) {
-    return conn.error('ERR syntax error');
+    return conn.reply.error(REPLY_ERRORS.syntax);
   }
-  runPlan(Gather.eachWorker(conn, CLIENTLIST, argsOf(['CLIENTLIST', ...ids]), conn.workers), () => conn.target());
+  const workers = conn.env.workers;
+  const plans = conn.plans;
+  plans.start(new Gather(conn.env.owners, plans, plans.txid, new WorkerSteps(CLIENTLIST, argsOf([CLIENTLIST.name, ...ids]), workers), new Combined('lines', workers)));
 }
 
 /** CLIENT LIST's lines for a worker's clients, in the order they connected: all, or those of the ids given. */
-export function listClients(clients: Iterable<ListedClient>, ids: readonly number[] | null): string {
+export function listClients(clients: Iterable<{ readonly session: ListedClient }>, ids: readonly number[] | null): string {
   let text = '';
-  for (const c of clients) if (ids === null || ids.includes(c.id)) text += clientLine(c) + '\n';
+  for (const { session } of clients) if (ids === null || ids.includes(session.id)) text += clientLine(session) + '\n';
   return text;
 }
 

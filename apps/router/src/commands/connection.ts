@@ -1,7 +1,8 @@
 import { integerArg, REDIS_VERSION } from '@kv/node';
 import { RESP3_REPLIES, RESP_REPLIES, type Args } from '@kv/wire';
+import { REPLY_ERRORS } from '../reply-errors';
 import { BAD_CLIENT_NAME, client, setClientName, validClientAttr } from './client';
-import { mapHeader, type ConnectionContext, type ConnectionHandlers } from './context';
+import type { ConnectionContext, ConnectionHandlers } from './context';
 
 /**
  * Redis's connection group, answered by the router: PING, ECHO, QUIT, SELECT, HELLO, AUTH,
@@ -9,14 +10,10 @@ import { mapHeader, type ConnectionContext, type ConnectionHandlers } from './co
  * `connection`) and a handler here.
  */
 
-const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
-const NO_PASSWORD = 'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?';
-const HELLO_NOAUTH =
-  'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time';
 
 export const CONNECTION_COMMANDS: ConnectionHandlers = new Map([
   ['PING', ping],
-  ['ECHO', (conn, args) => conn.bulk(args.latin1(1))],
+  ['ECHO', (conn, args) => conn.reply.bulk(args.latin1(1))],
   ['QUIT', quit],
   ['SELECT', select],
   ['HELLO', hello],
@@ -25,29 +22,29 @@ export const CONNECTION_COMMANDS: ConnectionHandlers = new Map([
 ]);
 
 function ping(conn: ConnectionContext, args: Args): void {
-  if (args.count > 2) return conn.error("ERR wrong number of arguments for 'ping' command");
-  return args.count === 2 ? conn.bulk(args.latin1(1)) : conn.status('PONG');
+  if (args.count > 2) return conn.reply.error(REPLY_ERRORS.arity('ping'));
+  return args.count === 2 ? conn.reply.bulk(args.latin1(1)) : conn.reply.status('PONG');
 }
 
 function quit(conn: ConnectionContext): void {
-  conn.ok();
+  conn.reply.ok();
   conn.quit();
 }
 
 function select(conn: ConnectionContext, args: Args): void {
   const index = args.latin1(1);
-  if (!/^-?\d+$/.test(index)) return conn.error('ERR value is not an integer or out of range');
-  return index === '0' || index === '-0' ? conn.ok() : conn.error('ERR DB index is out of range');
+  if (!/^-?\d+$/.test(index)) return conn.reply.error(REPLY_ERRORS.notInteger);
+  return index === '0' || index === '-0' ? conn.reply.ok() : conn.reply.error(REPLY_ERRORS.dbIndexOutOfRange);
 }
 
 function auth(conn: ConnectionContext, args: Args): void {
-  if (args.count > 3) return conn.error('ERR syntax error');
+  if (args.count > 3) return conn.reply.error(REPLY_ERRORS.syntax);
   if (args.count === 2) {
     // As Redis: the one-argument form is an error while the default user needs no password.
-    if (!conn.passwordRequired) return conn.error(NO_PASSWORD);
-    return conn.authenticate(args.latin1(1)) ? conn.ok() : conn.error(WRONGPASS);
+    if (!conn.passwordRequired) return conn.reply.error(REPLY_ERRORS.noPassword);
+    return conn.authenticate(args.latin1(1)) ? conn.reply.ok() : conn.reply.error(REPLY_ERRORS.wrongPass);
   }
-  return authenticateAs(conn, args.latin1(1), args.latin1(2)) ? conn.ok() : conn.error(WRONGPASS);
+  return authenticateAs(conn, args.latin1(1), args.latin1(2)) ? conn.reply.ok() : conn.reply.error(REPLY_ERRORS.wrongPass);
 }
 
 /**
@@ -68,8 +65,8 @@ function hello(conn: ConnectionContext, args: Args): void {
   let version = 0;
   if (args.count >= 2) {
     const given = integerArg(args, 1);
-    if (given === undefined) return conn.error('ERR Protocol version is not an integer or out of range');
-    if (given !== 2 && given !== 3) return conn.error('NOPROTO unsupported protocol version');
+    if (given === undefined) return conn.reply.error(REPLY_ERRORS.protoNotInteger);
+    if (given !== 2 && given !== 3) return conn.reply.error(REPLY_ERRORS.noProto);
     version = given;
   }
   let user: string | undefined;
@@ -83,31 +80,32 @@ function hello(conn: ConnectionContext, args: Args): void {
       password = args.latin1(++i);
     } else if (option === 'SETNAME' && more >= 1) {
       name = args.latin1(++i);
-      if (!validClientAttr(name)) return conn.error(BAD_CLIENT_NAME);
+      if (!validClientAttr(name)) return conn.reply.error(BAD_CLIENT_NAME);
     } else {
-      return conn.error(`ERR Syntax error in HELLO option '${args.latin1(i)}'`);
+      return conn.reply.error(REPLY_ERRORS.helloOption(args.latin1(i)));
     }
   }
-  if (user !== undefined && !authenticateAs(conn, user, password)) return conn.error(WRONGPASS);
-  if (!conn.isAuthenticated) return conn.error(HELLO_NOAUTH);
+  if (user !== undefined && !authenticateAs(conn, user, password)) return conn.reply.error(REPLY_ERRORS.wrongPass);
+  if (!conn.isAuthenticated) return conn.reply.error(REPLY_ERRORS.helloNoauth);
   if (name !== undefined) setClientName(conn, name);
   if (version !== 0) {
     conn.resp = version === 3 ? RESP3_REPLIES : RESP_REPLIES;
-    conn.replies = conn.resp;
+    // This reply is already in it.
+    conn.reply.replies = conn.resp;
   }
-  mapHeader(conn, 7);
-  conn.bulk('server');
-  conn.bulk('redis');
-  conn.bulk('version');
-  conn.bulk(REDIS_VERSION);
-  conn.bulk('proto');
-  conn.integer(conn.resp === RESP3_REPLIES ? 3 : 2);
-  conn.bulk('id');
-  conn.integer(conn.id);
-  conn.bulk('mode');
-  conn.bulk('standalone');
-  conn.bulk('role');
-  conn.bulk('master');
-  conn.bulk('modules');
-  conn.arrayHeader(0);
+  conn.reply.mapHeader(7);
+  conn.reply.bulk('server');
+  conn.reply.bulk('redis');
+  conn.reply.bulk('version');
+  conn.reply.bulk(REDIS_VERSION);
+  conn.reply.bulk('proto');
+  conn.reply.integer(conn.resp === RESP3_REPLIES ? 3 : 2);
+  conn.reply.bulk('id');
+  conn.reply.integer(conn.id);
+  conn.reply.bulk('mode');
+  conn.reply.bulk('standalone');
+  conn.reply.bulk('role');
+  conn.reply.bulk('master');
+  conn.reply.bulk('modules');
+  conn.reply.arrayHeader(0);
 }

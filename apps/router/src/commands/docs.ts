@@ -1,6 +1,6 @@
 import { COMMAND_DOCS, RESP_COMMANDS, type CommandDoc, type DocArg } from '@kv/node';
 import type { Args } from '@kv/wire';
-import { mapHeader, setHeader, type ConnectionContext } from './context';
+import type { ConnectionContext } from './context';
 
 /**
  * COMMAND DOCS [command-name ...]: Redis 7's map (a flat array in RESP2) of command name to its
@@ -23,60 +23,60 @@ export function commandDocs(conn: ConnectionContext, args: Args): void {
       if (doc !== undefined) entries.push([name.toLowerCase(), doc]);
     }
   }
-  mapHeader(conn, entries.length);
+  conn.reply.mapHeader(entries.length);
   for (const [name, doc] of entries) {
-    conn.bulk(name);
+    conn.reply.bulk(name);
     encodeDoc(conn, doc);
   }
 }
 
 function encodeDoc(conn: ConnectionContext, doc: CommandDoc): void {
   const fields = 3 + (doc.args.length > 0 ? 1 : 0) + (doc.subcommands.length > 0 ? 1 : 0);
-  mapHeader(conn, fields);
-  conn.bulk('summary');
-  conn.bulk(doc.summary);
-  conn.bulk('since');
-  conn.bulk(doc.since);
-  conn.bulk('group');
-  conn.bulk(doc.group);
+  conn.reply.mapHeader(fields);
+  conn.reply.bulk('summary');
+  conn.reply.bulk(doc.summary);
+  conn.reply.bulk('since');
+  conn.reply.bulk(doc.since);
+  conn.reply.bulk('group');
+  conn.reply.bulk(doc.group);
   if (doc.args.length > 0) {
-    conn.bulk('arguments');
+    conn.reply.bulk('arguments');
     encodeArgs(conn, doc.args);
   }
   if (doc.subcommands.length > 0) {
-    conn.bulk('subcommands');
-    mapHeader(conn, doc.subcommands.length);
+    conn.reply.bulk('subcommands');
+    conn.reply.mapHeader(doc.subcommands.length);
     for (const [name, sub] of doc.subcommands) {
-      conn.bulk(name);
+      conn.reply.bulk(name);
       encodeDoc(conn, sub);
     }
   }
 }
 
 function encodeArgs(conn: ConnectionContext, args: readonly DocArg[]): void {
-  conn.arrayHeader(args.length);
+  conn.reply.arrayHeader(args.length);
   for (const arg of args) {
     const fields = 2 + (arg.type === 'key' ? 1 : 0) + (arg.token !== undefined ? 1 : 0) + (arg.flags.length > 0 ? 1 : 0) + (arg.args.length > 0 ? 1 : 0);
-    mapHeader(conn, fields);
-    conn.bulk('name');
-    conn.bulk(arg.name);
-    conn.bulk('type');
-    conn.bulk(arg.type);
+    conn.reply.mapHeader(fields);
+    conn.reply.bulk('name');
+    conn.reply.bulk(arg.name);
+    conn.reply.bulk('type');
+    conn.reply.bulk(arg.type);
     if (arg.type === 'key') {
-      conn.bulk('key_spec_index');
-      conn.integer(0);
+      conn.reply.bulk('key_spec_index');
+      conn.reply.integer(0);
     }
     if (arg.token !== undefined) {
-      conn.bulk('token');
-      conn.bulk(arg.token);
+      conn.reply.bulk('token');
+      conn.reply.bulk(arg.token);
     }
     if (arg.flags.length > 0) {
-      conn.bulk('flags');
-      setHeader(conn, arg.flags.length);
-      for (const flag of arg.flags) conn.status(flag);
+      conn.reply.bulk('flags');
+      conn.reply.setHeader(arg.flags.length);
+      for (const flag of arg.flags) conn.reply.status(flag);
     }
     if (arg.args.length > 0) {
-      conn.bulk('arguments');
+      conn.reply.bulk('arguments');
       encodeArgs(conn, arg.args);
     }
   }

@@ -3,6 +3,7 @@ import type { Args } from '@kv/wire';
 import { CONNECTION_COMMANDS } from './connection';
 import type { ConnectionContext, ConnectionHandler, ConnectionHandlers } from './context';
 import { SERVER_COMMANDS } from './server';
+import { REPLY_ERRORS } from '../reply-errors';
 import { SCRIPTING_COMMANDS } from './scripting';
 import { TRANSACTION_COMMANDS } from './transaction';
 
@@ -26,7 +27,7 @@ export const CONNECTION_HANDLERS: ReadonlyMap<string, ConnectionHandler> = (() =
 /** Commands about the connection or the server that need no shard (plan `connection`): its family's handler. */
 export function runConnectionCommand(conn: ConnectionContext, spec: CommandSpec, args: Args): void {
   const handler = CONNECTION_HANDLERS.get(spec.name);
-  if (handler === undefined) return conn.error(`ERR unknown command '${spec.name.toLowerCase()}'`);
+  if (handler === undefined) return conn.reply.error(REPLY_ERRORS.noHandler(spec.name));
   // A container command's handler names its subcommand (CLIENT LIST's cmd=client|list).
   conn.info.subcommand = '';
   handler(conn, args);
@@ -34,7 +35,11 @@ export function runConnectionCommand(conn: ConnectionContext, spec: CommandSpec,
 
 /** Redis 7's reply to an unknown command, quoting up to a few of its arguments. */
 export function unknownCommand(args: Args): string {
-  let text = `ERR unknown command '${args.latin1(0).slice(0, 128)}', with args beginning with: `;
-  for (let i = 1; i < args.count && text.length < 256; i++) text += `'${args.latin1(i).slice(0, 128)}' `;
-  return text;
+  // As many arguments as the text can show (it stops past 256 characters).
+  const rest: string[] = [];
+  for (let i = 1, shown = 0; i < args.count && shown < 256; i++) {
+    rest.push(args.latin1(i));
+    shown += Math.min(args.length(i), 128) + 3;
+  }
+  return REPLY_ERRORS.unknownCommand(args.latin1(0), ...rest);
 }

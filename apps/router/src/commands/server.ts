@@ -1,7 +1,7 @@
 import { compileGlob, RESP_COMMANDS, type CommandSpec } from '@kv/node';
 import type { Args } from '@kv/wire';
 import { commandDocs } from './docs';
-import { mapHeader, setHeader, type ConnectionContext, type ConnectionHandlers } from './context';
+import type { ConnectionContext, ConnectionHandlers } from './context';
 import { subcommand } from './subcommand';
 
 /**
@@ -17,9 +17,9 @@ export const SERVER_COMMANDS: ConnectionHandlers = new Map([
 function time(conn: ConnectionContext): void {
   // One clock: timeOrigin + now() is the wall time in ms with sub-ms precision, monotonic within the process.
   const micros = BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000));
-  conn.arrayHeader(2);
-  conn.bulk(String(micros / 1_000_000n));
-  conn.bulk(String(micros % 1_000_000n));
+  conn.reply.arrayHeader(2);
+  conn.reply.bulk(String(micros / 1_000_000n));
+  conn.reply.bulk(String(micros % 1_000_000n));
 }
 
 const COMMAND_ARITY = { COUNT: 2, INFO: -2, DOCS: -2 };
@@ -28,7 +28,7 @@ const COMMAND_ARITY = { COUNT: 2, INFO: -2, DOCS: -2 };
 function command(conn: ConnectionContext, args: Args): void {
   if (args.count === 1) return commandInfos(conn, RESP_COMMANDS);
   const sub = subcommand(conn, args, 'COMMAND', COMMAND_ARITY);
-  if (sub === 'COUNT') return conn.integer(RESP_COMMANDS.length);
+  if (sub === 'COUNT') return conn.reply.integer(RESP_COMMANDS.length);
   if (sub === 'DOCS') return commandDocs(conn, args);
   if (sub !== 'INFO') return;
   // COMMAND INFO with no name is every command, as Redis 7's.
@@ -43,9 +43,9 @@ function command(conn: ConnectionContext, args: Args): void {
 
 /** An array of command entries, nil for an unknown name. */
 function commandInfos(conn: ConnectionContext, specs: readonly (CommandSpec | undefined)[]): void {
-  conn.arrayHeader(specs.length);
+  conn.reply.arrayHeader(specs.length);
   for (const spec of specs) {
-    if (spec === undefined) conn.nil();
+    if (spec === undefined) conn.reply.nil();
     else commandInfo(conn, spec);
   }
 }
@@ -56,18 +56,18 @@ function commandInfos(conn: ConnectionContext, specs: readonly (CommandSpec | un
  * the flags, categories, tips and (empty) subcommands are sets, as Redis's; key specs an array.
  */
 function commandInfo(conn: ConnectionContext, spec: CommandSpec): void {
-  conn.arrayHeader(10);
-  conn.bulk(spec.name.toLowerCase());
-  conn.integer(spec.arity);
-  setHeader(conn, spec.flags.length);
-  for (const flag of spec.flags) conn.status(flag);
-  conn.integer(spec.firstKey);
-  conn.integer(spec.lastKey);
-  conn.integer(spec.step);
-  setHeader(conn, 0);
-  setHeader(conn, 0);
-  conn.arrayHeader(0);
-  setHeader(conn, 0);
+  conn.reply.arrayHeader(10);
+  conn.reply.bulk(spec.name.toLowerCase());
+  conn.reply.integer(spec.arity);
+  conn.reply.setHeader(spec.flags.length);
+  for (const flag of spec.flags) conn.reply.status(flag);
+  conn.reply.integer(spec.firstKey);
+  conn.reply.integer(spec.lastKey);
+  conn.reply.integer(spec.step);
+  conn.reply.setHeader(0);
+  conn.reply.setHeader(0);
+  conn.reply.arrayHeader(0);
+  conn.reply.setHeader(0);
 }
 
 /** CONFIG GET pattern...: the parameters Redis tools ask about, as a map (a flat array in RESP2). */
@@ -80,9 +80,9 @@ function config(conn: ConnectionContext, args: Args): void {
     const glob = compileGlob(args.latin1(i), true);
     for (const [name, value] of params) if (glob.matches(name) && !matched.some(([n]) => n === name)) matched.push([name, value]);
   }
-  mapHeader(conn, matched.length);
+  conn.reply.mapHeader(matched.length);
   for (const [name, value] of matched) {
-    conn.bulk(name);
-    conn.bulk(value);
+    conn.reply.bulk(name);
+    conn.reply.bulk(value);
   }
 }

@@ -1,4 +1,5 @@
 import type { Args } from '@kv/wire';
+import { REPLY_ERRORS } from '../reply-errors';
 import type { ConnectionContext } from './context';
 
 /**
@@ -11,11 +12,11 @@ export function subcommand(conn: ConnectionContext, args: Args, container: strin
   const sub = given.toUpperCase();
   const arity = arities[sub];
   if (arity === undefined) {
-    conn.error(`ERR unknown subcommand '${given}'. Try ${container} HELP.`);
+    conn.reply.error(REPLY_ERRORS.unknownSubcommand(given, container));
     return undefined;
   }
   if (arity >= 0 ? args.count !== arity : args.count < -arity) {
-    conn.error(`ERR wrong number of arguments for '${container.toLowerCase()}|${sub.toLowerCase()}' command`);
+    conn.reply.error(REPLY_ERRORS.subcommandArity(container, sub));
     return undefined;
   }
   conn.info.subcommand = sub.toLowerCase();

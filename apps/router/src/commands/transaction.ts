@@ -1,6 +1,6 @@
 import type { Args } from '@kv/wire';
-import { runPlan } from '../coord/plan';
 import { Watch } from '../coord/watch';
+import { REPLY_ERRORS } from '../reply-errors';
 import type { ConnectionContext, ConnectionHandlers } from './context';
 
 /**
@@ -9,25 +9,25 @@ import type { ConnectionContext, ConnectionHandlers } from './context';
  */
 export const TRANSACTION_COMMANDS: ConnectionHandlers = new Map([
   ['MULTI', multi],
-  ['EXEC', (conn) => conn.runBlocking(conn.tx.exec(() => conn.target()))],
-  ['DISCARD', (conn) => (conn.tx.discard() ? conn.ok() : conn.error('ERR DISCARD without MULTI'))],
+  ['EXEC', (conn) => conn.plans.start(conn.tx.exec())],
+  ['DISCARD', (conn) => (conn.tx.discard() ? conn.reply.ok() : conn.reply.error(REPLY_ERRORS.discardWithoutMulti))],
   ['WATCH', watch],
   ['UNWATCH', unwatch],
 ]);
 
 function multi(conn: ConnectionContext): void {
   const refused = conn.tx.begin();
-  return refused === null ? conn.ok() : conn.error(refused);
+  return refused === null ? conn.reply.ok() : conn.reply.error(refused);
 }
 
 function watch(conn: ConnectionContext, args: Args): void {
-  if (conn.tx.active) return conn.error('ERR WATCH inside MULTI is not allowed');
+  if (conn.tx.active) return conn.reply.error(REPLY_ERRORS.watchInMulti);
   const keys: string[] = [];
   for (let i = 1; i < args.count; i++) keys.push(args.latin1(i));
-  conn.runBlocking(runPlan(new Watch(conn, keys, conn.tx.watched), () => conn.target()));
+  conn.plans.start(new Watch(conn.env.owners, conn.plans, keys, conn.tx.watched));
 }
 
 function unwatch(conn: ConnectionContext): void {
   conn.tx.watched.clear();
-  conn.ok();
+  conn.reply.ok();
 }

@@ -1,52 +1,88 @@
-import type { Args, OutBuffer } from '@kv/wire';
+import { shardOf, type Args } from '@kv/wire';
 import { lastKeyIndex, parseScan, type CommandSpec } from '@kv/node';
-import { Gather } from './gather';
+import { Combined } from './combine';
+import { Gather, KeySteps, WorkerSteps } from './gather';
 import { HeldWrite } from './held-write';
-import { runPlan, type Plan, type PlanClient } from './plan';
+import type { PlanEnv } from './env';
+import type { OwnerSet, Plan, PlanSink } from './plan';
 import { Scan } from './scan';
+import { scriptPlan } from './script';
+import type { Scripts } from './scripts';
 import { Transaction } from './txn';
+import { REPLY_ERRORS } from '../reply-errors';
 
 /**
- * Runs a command whose plan spans owners (each-key, each-worker, atomic, cursor) for a client,
- * from its table entry alone. Returns the plan (done when it was answered at once; a transaction
- * not done yet makes the client wait for it), or an error message for arguments the plan refuses.
+ * A worker's plans (PlanEnv): the client side's (its EVAL bodies are shared with every other
+ * worker), or the owner side's for a transaction or script sent whole (not shared again).
  */
-export function coordinate(client: PlanClient, spec: CommandSpec, args: Args, workers: number, target: () => OutBuffer): Plan | string {
+export class Coordinator implements PlanEnv {
+  constructor(
+    readonly owners: OwnerSet,
+    readonly scripts: Scripts,
+    private readonly workersNow: () => number,
+    readonly sharesScripts: boolean,
+  ) {}
+
+  get workers(): number {
+    return this.workersNow();
+  }
+
+  plan(sink: PlanSink, txid: string | null, spec: CommandSpec, args: Args): Plan | string {
+    return planFor(this, sink, txid, spec, args);
+  }
+}
+
+/**
+ * The plan of a command that spans owners (plan each-key, each-worker, atomic, cursor, script),
+ * from its table entry alone, not started: its steps, on the owners of its keys, its reply to
+ * `sink`, passing the hold `txid` (a MULTI/EXEC's or a script's running it) or none. Or the error
+ * its arguments are refused with.
+ */
+export function planFor(env: PlanEnv, sink: PlanSink, txid: string | null, spec: CommandSpec, args: Args): Plan | string {
+  const owners = env.owners;
   switch (spec.plan) {
     case 'each-key': {
-      const last = lastKeyIndex(spec, args.count);
-      // Values from several workers must be read at one moment, as Redis's MGET does.
-      // (Under a MULTI/EXEC's or a script's hold nothing else runs meanwhile: a Gather does.)
-      if (spec.combine === 'list' && client.txid === null && client.owners.spans(args, spec.firstKey, last, spec.step)) {
-        const keys: string[] = [];
-        for (let k = spec.firstKey; k <= last; k += spec.step) keys.push(args.latin1(k));
-        return runPlan(new Transaction(client, 'MGET', keys, null), target);
-      }
-      return runPlan(Gather.eachKey(client, spec, args), target);
+      // Values from several workers must be read at one moment, as Redis's MGET does. (Under a
+      // MULTI/EXEC's or a script's hold nothing else runs meanwhile: a Gather does.)
+      if (spec.atomic === 'read' && txid === null && spans(owners.map, spec, args)) return new Transaction(owners, sink, 'read', keysOf(spec, args, 0), null);
+      const steps = new KeySteps(owners.map, spec, args);
+      return new Gather(owners, sink, txid, steps, new Combined(spec.combine!, steps.length));
     }
     case 'each-worker':
-      return runPlan(Gather.eachWorker(client, spec, args, workers), target);
+      return new Gather(owners, sink, txid, new WorkerSteps(spec, args, env.workers), new Combined(spec.combine!, env.workers));
     case 'atomic': {
-      // MSET, MSETNX: key value pairs.
-      if ((args.count - spec.firstKey) % spec.step !== 0) return `ERR wrong number of arguments for '${spec.name.toLowerCase()}' command`;
-      const keys: string[] = [];
-      const values: string[] = [];
-      for (let k = spec.firstKey; k < args.count; k += spec.step) {
-        keys.push(args.latin1(k));
-        values.push(args.latin1(k + 1));
-      }
-      const mode = spec.name as 'MSET' | 'MSETNX';
-      if (client.txid !== null) return runPlan(new HeldWrite(client, mode, keys, values), target);
-      return runPlan(new Transaction(client, mode, keys, values), target);
+      // Key value pairs.
+      if ((args.count - spec.firstKey) % spec.step !== 0) return REPLY_ERRORS.arity(spec.name);
+      const keys = keysOf(spec, args, 0);
+      const values = keysOf(spec, args, 1);
+      if (txid !== null) return new HeldWrite(owners, sink, txid, spec.atomic === 'write-new', keys, values);
+      return new Transaction(owners, sink, spec.atomic!, keys, values);
     }
     case 'cursor': {
       const request = parseScan(args);
       if (typeof request === 'string') return request;
-      return runPlan(new Scan(client, spec, request), target);
+      return new Scan(owners, sink, txid, spec, request);
     }
+    case 'script':
+      return scriptPlan(env, sink, txid, spec, args);
     default:
-      return `ERR command ${spec.name} has no plan over several owners`;
+      return REPLY_ERRORS.noPlan(spec.name);
   }
 }
 
-export { Transaction };
+/** The arguments at each key position (`offset` 1: each key's value, for key value pairs), as strings. */
+function keysOf(spec: CommandSpec, args: Args, offset: number): string[] {
+  const out: string[] = [];
+  const last = lastKeyIndex(spec, args.count);
+  for (let k = spec.firstKey; k <= last; k += spec.step) out.push(args.latin1(k + offset));
+  return out;
+}
+
+/** True when the command's keys belong to more than one worker. */
+function spans(map: Uint8Array, spec: CommandSpec, args: Args): boolean {
+  const last = lastKeyIndex(spec, args.count);
+  const first = spec.firstKey;
+  const owner = map[shardOf(args.buf, args.starts[first], args.ends[first])];
+  for (let k = first + spec.step; k <= last; k += spec.step) if (map[shardOf(args.buf, args.starts[k], args.ends[k])] !== owner) return true;
+  return false;
+}

@@ -1,54 +1,78 @@
 import { argsOf, type Args, type OutBuffer } from '@kv/wire';
-import { commandNamed, lookup, type Plan as PlanName } from '@kv/node';
-import type { PlanClient } from './plan';
-import { Held, type OwnerRequest } from './held';
+import { commandNamed, lookup, type PlanKind } from '@kv/node';
+import { LINK_DOWN } from '../links/link';
+import { Hold, sendWhole, type HoldTaker, type OwnerRequest, type WholeTaker } from './hold';
+import { PlanReply, type OwnerSet, type Plan, type PlanSink } from './plan';
 
 const EXECHERE = commandNamed('EXECHERE');
 /** Plans a transaction's command may have to run whole on the one owner of its keys. */
-const RUN_ON_OWNER: ReadonlySet<PlanName> = new Set(['one-key', 'each-key', 'atomic', 'script']);
+const RUN_ON_OWNER: ReadonlySet<PlanKind> = new Set(['one-key', 'each-key', 'atomic', 'script']);
 
-/** What EXEC needs of its client (Conn): to run its queued commands as if just sent, in order. */
-export interface ExecClient extends PlanClient {
-  /** Set while the commands run: they pass the hold (Later.txid). */
-  txid: string | null;
+/** What EXEC needs of its client: to run its queued commands as if just sent, in order. */
+export interface ExecClient {
   /** Runs a queued command: its reply takes its place in the client's reply order. */
   runQueued(args: Args): void;
   /** The place in the client's reply order that the next owed reply would take. */
   readonly nextSeq: number;
   /** True when every owed reply before place `seq` is done. */
   answeredBefore(seq: number): boolean;
-  /** Writes an array header where the next reply goes (EXEC run at once). */
-  arrayHeader(n: number): void;
-  /** Told of each owed reply done while this EXEC's commands are running (Conn.ready). */
-  running: Exec | null;
+  /** The EXEC's commands run now: they pass its hold, and each owed reply done calls check(). */
+  enter(exec: Exec): void;
+  /** They are over: the client goes on (what waited for the EXEC runs once its replies are out). */
+  leave(): void;
 }
 
 /**
  * EXEC of a MULTI: its queued commands run one after another with no other client's command in
- * between on any worker they touch (Held). Its reply is an array header, then each command's own
- * reply in its place in the client's reply order; nil when a WATCHed key changed; an error when a
- * worker could not be held.
+ * between on any worker they touch (a Hold). Its reply is an array header, then each command's
+ * own reply in its place in the client's reply order; nil when a WATCHed key changed; an error
+ * when a worker could not be held.
  */
-export class Exec extends Held {
+export class Exec implements Plan, HoldTaker, WholeTaker {
+  readonly blocks = true;
+  private readonly reply: PlanReply;
+  private readonly hold: Hold;
   private result: 'array' | 'nil' | 'error' = 'array';
   private error = '';
-  /** The header went out with the commands (run at once, not placed). */
-  private written = false;
+  /** The owner's reply, in the client's protocol, when the owner ran it whole. */
+  private owned: Buffer | null = null;
   /** The reply-order place after the last command sent's. */
   private last = 0;
   /** The next queued command to send. */
   private next = 0;
 
   constructor(
-    override readonly client: ExecClient,
+    private readonly owners: OwnerSet,
+    sink: PlanSink,
+    private readonly client: ExecClient,
     workers: Iterable<number>,
     private readonly queued: readonly Args[],
     /** Watched keys with the version each had at WATCH, by owning worker. */
     private readonly watches: ReadonlyMap<number, string[]>,
-    /** Checks watched keys on this worker's own shards, when it runs with no hold. */
+    /** Counts watched keys changed on this worker's own shards, when it runs with no hold. */
     private readonly changedHere: () => number,
   ) {
-    super(client, workers);
+    this.reply = new PlanReply(sink, this);
+    this.hold = new Hold(owners, null, workers, (worker) => watches.get(worker) ?? [], this);
+  }
+
+  get done(): boolean {
+    return this.reply.done;
+  }
+
+  /** Its client goes on once every command's reply is in and the holds are gone. */
+  get over(): boolean {
+    return this.reply.done && this.hold.released;
+  }
+
+  start(): void {
+    const hold = this.hold;
+    if (hold.way === 'here') return this.run(this.changedHere(), false);
+    const request = hold.way === 'whole' ? this.ownerRequest() : null;
+    if (request === null) return hold.take();
+    hold.released = true;
+    this.reply.wait();
+    if (!sendWhole(this.owners, hold.owner, request, this.reply.replies.mode, this)) this.refused(LINK_DOWN);
   }
 
   /**
@@ -56,8 +80,8 @@ export class Exec extends Held {
    * owning every key, when each command runs on keys alone (no connection, every-worker or
    * cursor command, which need this connection or every worker).
    */
-  protected override ownerRequest(): OwnerRequest | null {
-    const parts = ['EXECHERE'];
+  private ownerRequest(): OwnerRequest | null {
+    const parts = [EXECHERE.name];
     const watches = [...this.watches.values()][0] ?? [];
     parts.push(String(watches.length / 2), ...watches);
     for (const args of this.queued) {
@@ -69,33 +93,32 @@ export class Exec extends Held {
     return { opcode: EXECHERE.opcode, args: argsOf(parts) };
   }
 
-  protected override holdArgs(worker: number): string[] {
-    return this.watches.get(worker) ?? [];
+  waiting(): void {
+    this.reply.wait();
   }
 
-  protected run(): void {
-    const client = this.client;
-    const unheld = this.released;
-    if (unheld && client.txid === null) this.changed += this.changedHere();
-    if (this.changed > 0) {
+  held(changed: number): void {
+    this.run(changed, true);
+  }
+
+  /** Runs the queued commands: here at once with no hold, or through the holds taken. */
+  private run(changed: number, held: boolean): void {
+    if (changed > 0) {
       this.result = 'nil';
-      this.release();
-      return this.complete();
+      this.hold.release();
+      return this.reply.complete();
     }
-    if (unheld) {
+    if (!held) {
       // At once, here (nothing waited): header and replies go out in order as they are produced.
-      client.arrayHeader(this.queued.length);
-      this.written = true;
-      this.done = true;
-      for (const args of this.queued) client.runQueued(args);
+      this.reply.complete();
+      for (const args of this.queued) this.client.runQueued(args);
       return;
     }
-    this.place();
-    this.done = true;
-    client.txid = this.holdId;
-    client.running = this;
+    // The header first, in its place; each command's reply takes the next.
+    this.reply.wait();
+    this.reply.complete();
+    this.client.enter(this);
     this.dispatch();
-    client.ready();
   }
 
   /**
@@ -114,34 +137,46 @@ export class Exec extends Held {
     this.check();
   }
 
-  /** Some owed reply is done (Conn.ready calls it): go on, and once all are, the holds go. */
+  /** Some owed reply of its client is done: go on, and once all are, the holds go. */
   check(): void {
-    if (this.released || !this.client.answeredBefore(this.last)) return;
+    if (this.hold.released || !this.client.answeredBefore(this.last)) return;
     if (this.next < this.queued.length) return this.dispatch();
-    const client = this.client;
-    client.txid = null;
-    client.running = null;
-    this.release();
-    client.ready();
+    this.hold.release();
+    this.client.leave();
   }
 
-  protected failed(message: string): void {
+  refused(message: string): void {
     this.result = 'error';
     this.error = message;
-    this.complete();
+    this.reply.complete();
+  }
+
+  answered(reply: Buffer): void {
+    this.owned = reply;
+    this.reply.complete();
+  }
+
+  failed(err: Error): void {
+    this.reply.sink.failed(err);
+  }
+
+  /** The holds' id: its commands carry it (the client's txid while it runs them). */
+  get holdId(): string {
+    return this.hold.id;
   }
 
   encode(out: OutBuffer): void {
-    if (this.encodeOwned(out)) return;
+    if (this.owned !== null) return out.bytes(this.owned, 0, this.owned.length);
+    const replies = this.reply.replies;
     // In the protocol EXEC was sent in: a WATCHed key changed is RESP2's `*-1`, RESP3's `_`.
-    if (this.result === 'error') return this.replies.error(out, this.error);
-    if (this.result === 'nil') return this.replies.nullArray(out);
-    if (!this.written) this.replies.arrayHeader(out, this.queued.length);
+    if (this.result === 'error') return replies.error(out, this.error);
+    if (this.result === 'nil') return replies.nullArray(out);
+    replies.arrayHeader(out, this.queued.length);
   }
 }
 
-/** A command whose later steps are sent only after earlier ones answered. */
+/** A command whose later steps are sent only after earlier ones answered (the table says which). */
 function takesRounds(args: Args): boolean {
   const spec = lookup(args);
-  return spec !== undefined && (spec.plan === 'script' || spec.plan === 'cursor' || spec.name === 'MSETNX');
+  return spec !== undefined && (spec.plan === 'script' || spec.plan === 'cursor' || spec.rounds === true);
 }

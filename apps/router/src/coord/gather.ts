@@ -1,111 +1,153 @@
-import { ReplyKind, type Args, type Items, type OutBuffer } from '@kv/wire';
-import { lastKeyIndex, mergeInfo, type CommandSpec } from '@kv/node';
-import { WHOLE_WORKER, shardOfArg } from './owners';
-import { keyPart, Plan, type PlanClient } from './plan';
+import { Args, shardOf, type Items, type OutBuffer, type ReplyKind } from '@kv/wire';
+import { lastKeyIndex, type CommandSpec } from '@kv/node';
+import { Combined } from './combine';
+import { WHOLE_WORKER } from './owners';
+import { PlanReply, type OwnerSet, type Plan, type PlanSink } from './plan';
+import { Steps, type StepTaker } from './steps';
 
-export type Combine = 'sum' | 'list' | 'ok' | 'concat' | 'info' | 'lines';
+/** The steps of a plan that sends them all at once: step i runs `spec` with args(i) on worker(i), shard(i). */
+export interface StepList {
+  readonly length: number;
+  readonly spec: CommandSpec;
+  worker(i: number): number;
+  /** A shard, or WHOLE_WORKER for a command over a worker's shards. */
+  shard(i: number): number;
+  /** Valid until the next call: the owner copies what must wait. */
+  args(i: number): Args;
+}
 
-/**
- * One reply combined from several parts: a multi-key command run once per key on the key's
- * owner (MGET, DEL ...: plan `each-key`) or a command run on every worker (DBSIZE, FLUSHALL,
- * KEYS, INFO: plan `each-worker`; CLIENT LIST through its internal CLIENTLIST). Done when its
- * last part is.
- */
-export class Gather extends Plan {
-  private remaining: number;
-  /** Parts: keys (each-key) or workers (each-worker). */
-  private readonly parts: number;
-  sum = 0;
-  error = '';
-  readonly kinds: ReplyKind[];
-  readonly values: string[];
-  /** Each worker's list (KEYS). */
-  private readonly lists: (Items | undefined)[] = [];
+/** A multi-key command once per key (argv [name, key]) on the key's owner (plan `each-key`). */
+export class KeySteps implements StepList {
+  readonly length: number;
+  /** One step's arguments, a view into the command's (reused: one step is sent at a time). */
+  private readonly view = new Args(2);
+  /** The last step whose key was hashed, and its shard (worker() and shard() ask for the same step). */
+  private hashed = -1;
+  private hash = 0;
 
   constructor(
-    client: PlanClient,
-    readonly combine: Combine,
-    parts: number,
-    private readonly spec: CommandSpec | null = null,
-    private readonly args: Args | null = null,
+    private readonly map: Uint8Array,
+    readonly spec: CommandSpec,
+    private readonly command: Args,
   ) {
-    super(client);
-    this.remaining = parts;
-    this.parts = parts;
-    const byPart = combine === 'list' || combine === 'concat' || combine === 'info' || combine === 'lines';
-    this.kinds = byPart ? new Array<ReplyKind>(parts) : [];
-    this.values = byPart ? new Array<string>(parts) : [];
+    this.length = Math.floor((lastKeyIndex(spec, command.count) - spec.firstKey) / spec.step) + 1;
   }
 
-  /** The command once per key (argv[name, key]) on each key's owner. */
-  static eachKey(client: PlanClient, spec: CommandSpec, args: Args): Gather {
-    const first = spec.firstKey;
-    const last = lastKeyIndex(spec, args.count);
-    return new Gather(client, spec.combine!, Math.floor((last - first) / spec.step) + 1, spec, args);
+  private key(i: number): number {
+    return this.spec.firstKey + i * this.spec.step;
   }
 
-  /** The command on every worker of the map. */
-  static eachWorker(client: PlanClient, spec: CommandSpec, args: Args, workers: number): Gather {
-    return new Gather(client, spec.combine!, workers, spec, args);
+  shard(i: number): number {
+    if (i !== this.hashed) {
+      const k = this.key(i);
+      this.hashed = i;
+      this.hash = shardOf(this.command.buf, this.command.starts[k], this.command.ends[k]);
+    }
+    return this.hash;
+  }
+
+  worker(i: number): number {
+    return this.map[this.shard(i)];
+  }
+
+  args(i: number): Args {
+    const command = this.command;
+    const k = this.key(i);
+    this.view.reset(command.buf);
+    this.view.push(command.starts[0], command.ends[0]);
+    this.view.push(command.starts[k], command.ends[k]);
+    return this.view;
+  }
+}
+
+/** The same command on each of `workers` (plan `each-worker`), or on each of a list of them. */
+export class WorkerSteps implements StepList {
+  readonly length: number;
+
+  constructor(
+    readonly spec: CommandSpec,
+    private readonly command: Args,
+    private readonly workers: number | readonly number[],
+  ) {
+    this.length = typeof workers === 'number' ? workers : workers.length;
+  }
+
+  worker(i: number): number {
+    return typeof this.workers === 'number' ? i : this.workers[i];
+  }
+
+  shard(): number {
+    return WHOLE_WORKER;
+  }
+
+  args(): Args {
+    return this.command;
+  }
+}
+
+/**
+ * One reply combined from several parts, all sent at once: a multi-key command run once per key
+ * on the key's owner (MGET, DEL ...: plan `each-key`), a command run on every worker (DBSIZE,
+ * FLUSHALL, KEYS, INFO: `each-worker`; CLIENT LIST through its internal CLIENTLIST), or a
+ * worker command sent to some workers (SCRIPT FLUSH's copies). Done when its last part is; the
+ * parts may answer in any order.
+ */
+export class Gather implements Plan, StepTaker {
+  readonly blocks = false;
+  private readonly reply: PlanReply;
+  private readonly steps: Steps;
+  private remaining: number;
+  /** The steps are being sent: a part that answers meanwhile does not end the plan yet. */
+  private sending = false;
+
+  constructor(
+    owners: OwnerSet,
+    sink: PlanSink,
+    txid: string | null,
+    private readonly list: StepList,
+    private readonly result: Combined,
+  ) {
+    this.reply = new PlanReply(sink, this);
+    this.steps = new Steps(owners, txid, this);
+    this.remaining = list.length;
+  }
+
+  get done(): boolean {
+    return this.reply.done;
+  }
+
+  get over(): boolean {
+    return this.reply.done;
   }
 
   start(): void {
-    const spec = this.spec!;
-    const args = this.args!;
-    if (spec.plan !== 'each-key') {
-      for (let w = 0; w < this.parts; w++) this.step(w, WHOLE_WORKER, spec, args, w);
-      return;
+    const list = this.list;
+    const steps = this.steps;
+    this.sending = true;
+    for (let i = 0; i < list.length; i++) {
+      if (!steps.run(list.worker(i), list.shard(i), list.spec, list.args(i), i)) continue;
+      const now = steps.now;
+      this.result.add(i, now.kind, now.payload, now.items);
+      this.remaining--;
     }
-    const map = this.client.owners.map;
-    const last = lastKeyIndex(spec, args.count);
-    for (let k = spec.firstKey, part = 0; k <= last; k += spec.step, part++) {
-      const shard = shardOfArg(args, k);
-      this.step(map[shard], shard, spec, keyPart(args, k), part);
-    }
+    this.sending = false;
+    if (this.remaining === 0) this.reply.complete();
   }
 
-  part(index: number, kind: ReplyKind, payload: string, items?: Items): void {
-    if (kind === ReplyKind.ERROR) {
-      if (this.error === '') this.error = payload;
-    } else if (kind === ReplyKind.ARRAY) {
-      this.lists[index] = items;
-    } else if (this.combine === 'sum') {
-      this.sum += Number(payload);
-    } else if (this.kinds.length > 0) {
-      this.kinds[index] = kind;
-      this.values[index] = payload;
-    }
-    if (--this.remaining === 0) this.complete();
+  waiting(): void {
+    this.reply.wait();
+  }
+
+  late(index: number, kind: ReplyKind, payload: string, items?: Items): void {
+    this.result.add(index, kind, payload, items);
+    if (--this.remaining === 0 && !this.sending) this.reply.complete();
+  }
+
+  failed(err: Error): void {
+    this.reply.sink.failed(err);
   }
 
   encode(out: OutBuffer): void {
-    const replies = this.replies;
-    if (this.error !== '') return replies.error(out, this.error);
-    switch (this.combine) {
-      case 'sum':
-        return replies.integer(out, this.sum);
-      case 'ok':
-        return replies.ok(out);
-      case 'info':
-        return replies.verbatim(out, mergeInfo(this.values));
-      case 'lines':
-        return replies.verbatim(out, this.values.join(''));
-      case 'concat':
-        return this.encodeConcat(out);
-      default:
-        replies.arrayHeader(out, this.kinds.length);
-        for (let i = 0; i < this.kinds.length; i++) {
-          if (this.kinds[i] === ReplyKind.BULK) replies.bulk(out, this.values[i]);
-          else replies.nil(out);
-        }
-    }
-  }
-
-  /** KEYS: one array of every worker's list, in worker order. */
-  private encodeConcat(out: OutBuffer): void {
-    let total = 0;
-    for (const list of this.lists) total += list?.length ?? 0;
-    this.replies.arrayHeader(out, total);
-    for (const list of this.lists) for (const item of list ?? []) this.replies.bulk(out, item ?? '');
+    this.result.encode(out, this.reply.replies);
   }
 }

@@ -1,17 +1,8 @@
-import { argsOf, copyArgs, SHARD_COUNT, shardOf, shardOfString, type Args } from '@kv/wire';
+import { argsOf, copyArgs, SHARD_COUNT, shardOfString, type Args } from '@kv/wire';
 import { answerTo, commandNamed, LINE_FULL, ReplyTo, type CommandSpec, type ReplySink, type ShardNode } from '@kv/node';
 import type { Peers } from '../links/peers';
 import type { Pending } from '../links/types';
-
-/** Who takes the reply of a command that cannot be answered at once: `later(index)` makes its place. */
-export interface Later {
-  later(index: number): Pending;
-  /**
-   * The MULTI/EXEC or script whose hold this command runs under (coord/held.ts), or null: its
-   * commands pass the hold of every worker it holds, and nothing else does.
-   */
-  readonly txid: string | null;
-}
+import type { Later, OwnerSet } from './plan';
 
 const TXRUN = commandNamed('TXRUN');
 
@@ -30,12 +21,14 @@ export const WHOLE_WORKER = -1;
  * shards, which a transaction may hold for a moment) or a peer over its link. Routing code asks
  * for a run and gets the reply at once (`now`) or later (`later`), whichever the owner is.
  */
-export class Owners {
+export class Owners implements OwnerSet {
   /** map[shard]: the worker that runs commands on it (the primary's shard map, copied). */
   readonly map = new Uint8Array(SHARD_COUNT);
   /** Commands run on this worker's own shards for its clients. */
   local = 0;
   private readonly shards: ShardNode['shards'];
+  /** Transactions and holds begun here, for their ids. */
+  private begun = 0;
 
   constructor(
     readonly self: number,
@@ -61,17 +54,7 @@ export class Owners {
         else shards.executeOn(shard, spec, args, now);
         return true;
       }
-      const copy = copyArgs(args);
-      let pending: Pending | null = null;
-      const sink = new ReplyTo((kind, payload, items) => pending!.settle(kind, payload, items));
-      const work = shard === WHOLE_WORKER ? () => shards.runWorkerCommand(spec, copy, sink) : () => shards.executeOn(shard, spec, copy, sink);
-      // The line behind the hold is full: refused at once, before it takes a place in the reply order.
-      if (!shards.offer(work, copy.buf.length, answerTo(sink))) {
-        now.error(LINE_FULL);
-        return true;
-      }
-      pending = later.later(index);
-      return false;
+      return this.wait(shard, spec, args, now, later, index);
     }
     const txid = later.txid;
     const refused = this.peers.refusal(worker, txid === null);
@@ -84,39 +67,73 @@ export class Owners {
     return false;
   }
 
-  /** True while this worker's own shards are held or others' work waits behind a hold. */
+  /** A command for this worker's shards while a hold keeps them: it waits in line, with a copy of its arguments, answered exactly once when it runs. */
+  private wait(shard: number, spec: CommandSpec, args: Args, now: ReplySink, later: Later, index: number): boolean {
+    const shards = this.shards;
+    const copy = copyArgs(args);
+    let pending: Pending | null = null;
+    const sink = new ReplyTo((kind, payload, items) => {
+      // Once: a reply place may be reused as soon as it is written.
+      const settling = pending;
+      pending = null;
+      settling?.settle(kind, payload, items);
+    });
+    const work = shard === WHOLE_WORKER ? () => shards.runWorkerCommand(spec, copy, sink) : () => shards.executeOn(shard, spec, copy, sink);
+    // The line behind the hold is full: refused at once, before it takes a place in the reply order.
+    if (!shards.offer(work, copy.buf.length, answerTo(sink))) {
+      now.error(LINE_FULL);
+      return true;
+    }
+    pending = later.later(index);
+    return false;
+  }
+
   get localBusy(): boolean {
     return this.shards.busy;
   }
 
-  /** The version of a key on this worker's own shards (WATCH); 0 when absent or not here. */
   localVersion(key: string): number {
     const store = this.shards.store(shardOfString(key));
     return store === undefined ? 0 : store.versionOfKey(key);
   }
 
-  /** Ends this worker's hold for a transaction: its writes applied (commit) or not; waiting work runs. */
   endHold(txid: string, commit: boolean): void {
     if (commit) this.shards.commit(txid);
     else this.shards.abort(txid);
   }
 
-  /** True when the keys at args[first..last] (every step) belong to more than one worker. */
-  spans(args: Args, first: number, last: number, step: number): boolean {
-    const owner = this.map[shardOfArg(args, first)];
-    for (let k = first + step; k <= last; k += step) if (this.map[shardOfArg(args, k)] !== owner) return true;
-    return false;
+  linkIdOf(worker: number): number {
+    return this.peers.linkIdOf(worker);
+  }
+
+  isUp(worker: number): boolean {
+    return this.peers.isUp(worker);
+  }
+
+  control(worker: number, opcode: number, args: Args, link: number): boolean {
+    return this.peers.control(worker, opcode, args, link);
+  }
+
+  send(worker: number, opcode: number, args: Args, pending: Pending): void {
+    this.peers.forward(worker, opcode, args, pending);
+  }
+
+  request(worker: number, opcode: number, args: Args, pending: Pending): void {
+    this.peers.request(worker, opcode, args, pending);
+  }
+
+  newTxid(kind: 'txn' | 'hold'): string {
+    return `${kind === 'hold' ? 'h' : ''}${this.self}:${this.begun++}`;
+  }
+
+  flushReplies(): void {
+    this.peers.flushDirty();
   }
 }
 
 /** TXRUN txid opcode argv...: a command of the transaction holding its owner. */
 function heldArgs(txid: string, opcode: number, args: Args): Args {
-  const parts = ['TXRUN', txid, String(opcode)];
+  const parts = [TXRUN.name, txid, String(opcode)];
   for (let i = 0; i < args.count; i++) parts.push(args.latin1(i));
   return argsOf(parts);
-}
-
-/** The shard of argument `i`. */
-export function shardOfArg(args: Args, i: number): number {
-  return shardOf(args.buf, args.starts[i], args.ends[i]);
 }

@@ -1,125 +1,120 @@
-import { Args, ReplyMode, type Items, type OutBuffer, type ReplyEncoder, type ReplyKind } from '@kv/wire';
-import { KindedReply, type CommandSpec } from '@kv/node';
-import { Owed, type OwedClient } from '../client/reply-queue';
+import type { Args, OutBuffer, ReplyEncoder } from '@kv/wire';
+import type { CommandSpec, ReplySink } from '@kv/node';
 import type { Pending } from '../links/types';
-import type { Later, Owners } from './owners';
 
-/** What a plan needs of the client that sent its command. */
-export interface PlanClient extends OwedClient {
-  readonly owners: Owners;
-  /** The encoder of the command being run (its client's protocol as it stands when the command is read). */
-  readonly replies: ReplyEncoder;
-  /** Places an owed reply in the client's reply order (at the point of the command being run). */
-  owe(item: Owed): void;
-  /** The MULTI/EXEC or script whose hold the client's commands run under now, or null (Later.txid). */
+/**
+ * What a plan is given and what it gives back. A plan runs one command over several owners as
+ * one reply: it is given the owners it runs on (OwnerSet), its steps (built by coordinator.ts from
+ * the command's table entry) and its sink (PlanSink: where its one reply goes). It keeps no state
+ * outside itself, and nothing here knows which client, script or peer its reply is for.
+ */
+
+/** Who takes a step's reply when it cannot come at once: `later(index)` makes its place. */
+export interface Later {
+  later(index: number): Pending;
+  /**
+   * The MULTI/EXEC or script whose hold this command runs under (coord/hold.ts), or null: its
+   * commands pass the hold of every worker it holds, and nothing else does.
+   */
   readonly txid: string | null;
 }
 
-/**
- * A command run over several owners as one reply: per key or per worker (Gather), atomic across
- * workers (Transaction), or a cursor walk (Scan). Each step runs through Owners.run; a step
- * answered at once is recorded at once, and the plan takes a place in the client's reply order
- * only when some step has to wait. Its reply is encoded once it is done, in order, in the
- * protocol its client spoke when it sent the command (a HELLO later in the same pipeline does not
- * change it).
- */
-export abstract class Plan extends Owed implements Later {
-  /** In the client's reply order: some step had to wait. */
-  placed = false;
-  /** The client's later commands wait until it is done (a transaction: the client reads its own writes). */
-  readonly blocks: boolean = false;
+/** The owners of the shards as a plan sees them: Owners (owners.ts), a fake in the unit tests. */
+export interface OwnerSet {
+  readonly self: number;
+  /** map[shard]: the worker that owns it. */
+  readonly map: Uint8Array;
+  /** Runs a step on its owner: true when answered at once (to `now`), false when it settles `later.later(index)`. */
+  run(worker: number, shard: number, spec: CommandSpec, args: Args, now: ReplySink, later: Later, index: number): boolean;
+  /** True while this worker's own shards are held, or others' work waits behind a hold. */
+  readonly localBusy: boolean;
+  /** The version of a key on this worker's own shards (WATCH); 0 when absent. */
+  localVersion(key: string): number;
+  /** Ends this worker's own hold for `txid`: its writes applied (commit) or not; what waited runs. */
+  endHold(txid: string, commit: boolean): void;
+  /** The id of the live link to `worker`, or -1: a transaction checks its link did not change under it. */
+  linkIdOf(worker: number): number;
+  isUp(worker: number): boolean;
+  /** A step that gets no reply (commit, abort, release), sent at once on link `link` only; false when that link is gone. */
+  control(worker: number, opcode: number, args: Args, link: number): boolean;
+  /** A request sent as it is (EXECHERE, EVALHERE), its reply to `pending` in `pending.mode`. */
+  send(worker: number, opcode: number, args: Args, pending: Pending): void;
+  /** A worker's own request to a peer (a script shared): not a client's, so never refused at the link's bounds. */
+  request(worker: number, opcode: number, args: Args, pending: Pending): void;
+  /** A new id for a transaction (`txn`) or a hold (`hold`), unique in the cluster while this worker lives. */
+  newTxid(kind: 'txn' | 'hold'): string;
+  /** Writes out the client replies made ready outside a read of a link or a client (a promise's turn). */
+  flushReplies(): void;
+}
 
-  /** The client's protocol when the command was read: the reply is encoded in it. */
-  protected readonly replies: ReplyEncoder;
+/** A plan's one reply, encoded in the protocol its command was read in. */
+export interface Answer {
+  encode(out: OutBuffer): void;
+}
 
-  constructor(readonly client: PlanClient) {
-    super();
-    this.replies = client.replies;
-  }
-
-  /** Its steps pass the hold of the client's MULTI/EXEC or script, if one is running them. */
-  get txid(): string | null {
-    return this.client.txid;
-  }
-
-  /** The client may go on with what it sent next (a blocking plan: once it is done). */
-  get over(): boolean {
-    return this.done;
-  }
-
-  /** Step `index` answered (in the inter-process form; `items` for an ARRAY). */
-  abstract part(index: number, kind: ReplyKind, payload: string, items?: Items): void;
-
-  /** Runs the plan's first steps (and, when they answer at once, the rest). */
-  abstract start(): void;
-
-  later(index: number): Pending {
-    this.place();
-    return new Part(this, index);
-  }
-
-  /** Runs one step on its owner; true when it was answered at once (part() has run). */
-  protected step(worker: number, shard: number, spec: CommandSpec, args: Args, index: number): boolean {
-    const sink = NOW;
-    sink.plan = this;
-    sink.index = index;
-    return this.client.owners.run(worker, shard, spec, args, sink, this, index);
-  }
-
-  protected place(): void {
-    if (this.placed) return;
-    this.placed = true;
-    this.client.owe(this);
-  }
-
-  /** The reply is ready: written now if the plan is in the reply order (else run() encodes it). */
-  protected complete(): void {
-    this.done = true;
-    if (this.placed) this.client.ready();
-  }
+/** An answer's place in its client's reply order, taken when a step had to wait. */
+export interface Place {
+  /** The answer is final: it is written when every reply before it is. */
+  ready(): void;
 }
 
 /**
- * Starts a plan for a client. Answered at once (every step ran here, on free shards): its reply
- * goes where the client's next reply would. Else it waits in the client's reply order. Returns
- * the plan, done or not.
+ * Where a plan's one reply goes: a client's reply order (client/plans.ts), a script's call
+ * (script-calls.ts), or an owner's reply frame for a transaction sent whole (here.ts).
  */
-export function runPlan<T extends Plan>(plan: T, target: () => OutBuffer): T {
-  plan.start();
-  if (!plan.placed) plan.encode(target());
-  return plan;
+export interface PlanSink {
+  /** The protocol the reply is encoded in, as it stood when the command was read. */
+  readonly replies: ReplyEncoder;
+  /** A step must wait: `answer` takes its place now, in order, to be written once ready. */
+  place(answer: Answer): Place;
+  /** `answer` never waited: write it now, where the next reply goes. */
+  now(answer: Answer): void;
+  /** Handling one of the plan's replies threw (a bug): what it answers for fails, and only that. */
+  failed(err: Error): void;
 }
 
-/** A step of a plan that answers later. */
-class Part implements Pending {
-  readonly mode = ReplyMode.FORM;
+/** A plan as its starter sees it. */
+export interface Plan extends Answer {
+  /** Runs the first steps (and, while they answer at once, the rest). */
+  start(): void;
+  /** Its reply is final. */
+  readonly done: boolean;
+  /** Its client's later commands wait for it (a transaction: its client reads its own writes). */
+  readonly blocks: boolean;
+  /** Its client may go on with what it sent next (a blocking plan: once done and its holds released). */
+  readonly over: boolean;
+}
+
+/**
+ * A plan's one reply on its way to its sink: written at once if the plan is done before any step
+ * waited, else in the place it took when the first one did (composition: each plan has one).
+ */
+export class PlanReply {
+  /** Some step had to wait: the reply has a place in the order. */
+  private place: Place | null = null;
+  done = false;
+  readonly replies: ReplyEncoder;
+
   constructor(
-    private readonly plan: Plan,
-    private readonly index: number,
-  ) {}
-  get client(): PlanClient {
-    return this.plan.client;
+    readonly sink: PlanSink,
+    private readonly answer: Answer,
+  ) {
+    this.replies = sink.replies;
   }
-  settle(kind: ReplyKind, payload: string, items?: Items): void {
-    this.plan.part(this.index, kind, payload, items);
-  }
-}
 
-/** Takes the reply of a step answered at once (one object, reused: steps run one at a time). */
-class NowSink extends KindedReply {
-  plan: Plan | null = null;
-  index = 0;
-  protected reply(kind: ReplyKind, payload: string, items?: Items): void {
-    this.plan!.part(this.index, kind, payload, items);
+  get placed(): boolean {
+    return this.place !== null;
   }
-}
-const NOW = new NowSink();
 
-/** argv[0] and argv[key] of a multi-key command, as one command (reused: copied where it must wait). */
-export const partArgs = new Args(2);
-export function keyPart(args: Args, key: number): Args {
-  partArgs.reset(args.buf);
-  partArgs.push(args.starts[0], args.ends[0]);
-  partArgs.push(args.starts[key], args.ends[key]);
-  return partArgs;
+  /** A step must wait: take the place (once). */
+  wait(): void {
+    if (this.place === null) this.place = this.sink.place(this.answer);
+  }
+
+  /** The answer is final: written now, or in its place when its turn comes. */
+  complete(): void {
+    this.done = true;
+    if (this.place !== null) this.place.ready();
+    else this.sink.now(this.answer);
+  }
 }

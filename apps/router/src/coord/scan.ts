@@ -1,7 +1,9 @@
 import { argsOf, ReplyKind, SHARD_COUNT, type Args, type Items, type OutBuffer } from '@kv/wire';
 import { cursorAt, cursorText, type CommandSpec, type ScanRequest } from '@kv/node';
+import { REPLY_ERRORS } from '../reply-errors';
 import { WHOLE_WORKER } from './owners';
-import { Plan, type PlanClient } from './plan';
+import { PlanReply, type OwnerSet, type Plan, type PlanSink } from './plan';
+import { Steps, type StepTaker } from './steps';
 
 /**
  * SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]. The cursor is `shard * 2^32 + slot`
@@ -12,56 +14,75 @@ import { Plan, type PlanClient } from './plan';
  * after this SCAN. So a call returns at most COUNT keys, often fewer (as Redis's may). Replies
  * [next cursor, [keys...]], cursor "0" at the end.
  */
-export class Scan extends Plan {
-  /**
-   * Still within the client's command: a step that ends now may go on into the next shard. Once
-   * a step had to wait (for a peer, or for a transaction here), the client's later commands may
-   * have run, and a further step could see their writes: the call ends with that step.
-   */
-  private inline = true;
+export class Scan implements Plan, StepTaker {
+  readonly blocks = false;
+  private readonly reply: PlanReply;
+  private readonly steps: Steps;
   private cursor = '0';
   private error = '';
   private readonly keys: string[] = [];
 
   constructor(
-    client: PlanClient,
+    private readonly owners: OwnerSet,
+    sink: PlanSink,
+    txid: string | null,
     private readonly spec: CommandSpec,
     private readonly request: ScanRequest,
   ) {
-    super(client);
+    this.reply = new PlanReply(sink, this);
+    this.steps = new Steps(owners, txid, this);
   }
 
+  get done(): boolean {
+    return this.reply.done;
+  }
+
+  get over(): boolean {
+    return this.reply.done;
+  }
+
+  /** Walks shard after shard while each step answers at once and more keys are wanted. */
   start(): void {
-    this.walk();
-    this.inline = false;
+    const steps = this.steps;
+    while (!this.reply.done) {
+      if (this.request.shard >= SHARD_COUNT) return this.finish('0');
+      if (!steps.run(this.owners.map[this.request.shard], WHOLE_WORKER, this.spec, this.stepArgs(), 0)) return;
+      this.walked(steps.now.kind, steps.now.payload, steps.now.items, true);
+    }
   }
 
-  /** Runs the command on the shard the walk is at, on the shard's owner. */
-  private walk(): void {
-    const request = this.request;
-    if (request.shard >= SHARD_COUNT) return this.finish('0');
-    this.step(this.client.owners.map[request.shard], WHOLE_WORKER, this.spec, this.stepArgs(), 0);
+  waiting(): void {
+    this.reply.wait();
   }
 
-  /** A shard answered [next cursor, keys...]: keep the keys, then stop or go on into the next shard. */
-  part(_index: number, kind: ReplyKind, payload: string, items?: Items): void {
-    if (kind !== ReplyKind.ARRAY || items === undefined || items.length === 0) return this.fail(kind === ReplyKind.ERROR ? payload : 'ERR unexpected reply to SCAN');
+  /** A step that waited ends the call: the client's later commands may have run meanwhile. */
+  late(_index: number, kind: ReplyKind, payload: string, items?: Items): void {
+    this.walked(kind, payload, items, false);
+  }
+
+  failed(err: Error): void {
+    this.reply.sink.failed(err);
+  }
+
+  /** A shard answered [next cursor, keys...]: keep the keys; finish, or leave the walk to go on into the next shard. */
+  private walked(kind: ReplyKind, payload: string, items: Items | undefined, atOnce: boolean): void {
+    if (kind !== ReplyKind.ARRAY || items === undefined || items.length === 0) return this.fail(kind === ReplyKind.ERROR ? payload : REPLY_ERRORS.unexpectedScanStep);
     const next = items[0] ?? '';
     for (let i = 1; i < items.length; i++) this.keys.push(items[i] ?? '');
     const request = this.request;
     const at = cursorAt(next);
-    if (at === undefined) return this.fail('ERR invalid cursor');
+    if (at === undefined) return this.fail(REPLY_ERRORS.invalidCursor);
     const shardDone = at.shard !== request.shard;
     request.shard = at.shard;
     request.slot = at.slot;
-    if (next === '0' || !shardDone || this.keys.length >= request.count || !this.inline || this.placed) return this.finish(next);
-    this.walk();
+    this.cursor = next;
+    if (next === '0' || !shardDone || this.keys.length >= request.count || !atOnce) this.finish(next);
   }
 
   /** The command for the current step: the client's options, COUNT what is still wanted. */
   private stepArgs(): Args {
     const request = this.request;
-    const parts = ['SCAN', cursorText(request.shard, request.slot), 'COUNT', String(request.count - this.keys.length)];
+    const parts = [this.spec.name, cursorText(request.shard, request.slot), 'COUNT', String(request.count - this.keys.length)];
     if (request.match !== null) parts.push('MATCH', request.match);
     if (request.type !== null) parts.push('TYPE', request.type);
     return argsOf(parts);
@@ -74,11 +95,11 @@ export class Scan extends Plan {
 
   private finish(cursor: string): void {
     this.cursor = cursor;
-    this.complete();
+    this.reply.complete();
   }
 
   encode(out: OutBuffer): void {
-    const replies = this.replies;
+    const replies = this.reply.replies;
     if (this.error !== '') return replies.error(out, this.error);
     replies.arrayHeader(out, 2);
     replies.bulk(out, this.cursor);

@@ -1,8 +1,8 @@
-import type { Items, OutBuffer, ReplyKind } from '@kv/wire';
+import type { OutBuffer } from '@kv/wire';
 import type { ScriptKind } from '@kv/lua';
-import { Plan } from './plan';
-import type { ScriptClient } from './script';
-import { resumeFromPromise } from './scripts';
+import { REPLY_ERRORS } from '../reply-errors';
+import type { PlanEnv } from './env';
+import { PlanReply, type Plan, type PlanSink } from './plan';
 
 /**
  * A script body brought in without running it, answered once every other worker has it
@@ -11,56 +11,76 @@ import { resumeFromPromise } from './scripts';
  * queues it; its EXEC may run it under holds, where waiting for the copies would wait behind
  * those holds, so the copies are made now). Waits for the engine while it is being replaced.
  */
-export class ShareScript extends Plan {
+export class ShareScript implements Plan {
+  readonly blocks = false;
+  private readonly reply: PlanReply;
   private error: string | null = null;
   private sha = '';
 
   constructor(
-    override readonly client: ScriptClient,
+    private readonly env: PlanEnv,
+    sink: PlanSink,
     private readonly body: string,
     private readonly kind: ScriptKind,
     private readonly answer: 'sha' | 'queued',
   ) {
-    super(client);
+    this.reply = new PlanReply(sink, this);
+  }
+
+  get done(): boolean {
+    return this.reply.done;
+  }
+
+  get over(): boolean {
+    return this.reply.done;
   }
 
   start(): void {
-    const scripts = this.client.scripts;
+    const scripts = this.env.scripts;
     if (scripts.engine !== null) return this.admit();
-    this.place();
+    this.reply.wait();
     scripts.ready.then(
-      () => resumeFromPromise(this.client, () => this.admit()),
-      (err: Error) => resumeFromPromise(this.client, () => this.fail(`ERR the Lua engine failed to start: ${err.message}`)),
+      () => this.resumeFromPromise(() => this.admit()),
+      (err: Error) => this.resumeFromPromise(() => this.fail(REPLY_ERRORS.engineDidNotStart(err.message))),
     );
   }
 
-  private admit(): void {
-    const client = this.client;
-    let admitted: ReturnType<typeof client.scripts.admit>;
+  /** Goes on from a promise: a fault fails its client, never the worker; what it made ready is written now. */
+  private resumeFromPromise(work: () => void): void {
     try {
-      admitted = client.scripts.admit(this.body, this.kind, client.owners, client.workers, true);
+      work();
+    } catch (err) {
+      this.reply.sink.failed(err as Error);
+    }
+    this.env.owners.flushReplies();
+  }
+
+  private admit(): void {
+    const env = this.env;
+    let admitted: ReturnType<PlanEnv['scripts']['admit']>;
+    try {
+      admitted = env.scripts.admit(this.body, this.kind, env.owners, env.workers, true);
     } catch (err) {
       // The engine failed (it is being replaced): this command fails, the worker goes on.
-      return this.fail(`ERR script failed: ${(err as Error).message}`);
+      return this.fail(REPLY_ERRORS.scriptFailed((err as Error).message));
     }
     if ('error' in admitted) return this.fail(admitted.error);
     this.sha = admitted.sha;
     const share = admitted.share;
-    if (share === null || share.done) return this.complete();
-    this.place();
-    share.whenDone(() => this.complete());
+    if (share === null || share.done) return this.reply.complete();
+    this.reply.wait();
+    share.whenDone(() => this.reply.complete());
   }
 
   private fail(message: string): void {
     this.error = message;
-    this.complete();
+    this.reply.complete();
   }
 
-  part(_index: number, _kind: ReplyKind, _payload: string, _items?: Items): void {}
-
   encode(out: OutBuffer): void {
-    if (this.answer === 'queued') return this.replies.status(out, 'QUEUED');
-    if (this.error !== null) return this.replies.error(out, this.error);
-    this.replies.bulk(out, this.sha);
+    const replies = this.reply.replies;
+    if (this.answer === 'queued') return replies.status(out, 'QUEUED');
+    if (this.error !== null) return replies.error(out, this.error);
+    replies.bulk(out, this.sha);
   }
 }

@@ -2,27 +2,16 @@ import { argsOf, ReplyKind, ReplyMode } from '@kv/wire';
 import { commandNamed, type ScriptStore } from '@kv/node';
 import { EVAL_SCRIPTS_LIMIT, LuaScripts, type EngineEvents, type EngineOptions, type LuaEngine, type ScriptKind } from '@kv/lua';
 import type { Pending } from '../links/types';
-import type { Owners } from './owners';
-import type { PlanClient } from './plan';
+import type { OwnerSet } from './plan';
+import { CallScratch } from './script-calls';
 
 const SCRIPTSTORE = commandNamed('SCRIPTSTORE');
 const SCRIPTDUMP = commandNamed('SCRIPTDUMP');
 /** A worker keeps at most this many EVAL scripts whatever its peers' SCRIPTSTOREs said (they may race). */
 const LOCAL_EVAL_LIMIT = 2 * EVAL_SCRIPTS_LIMIT;
 
-/**
- * Goes on with a plan from a promise (the engine is up again): a fault fails its client, never
- * the worker (no unhandled rejection), and the replies it made ready are written now, as they
- * would be at the end of a read (nothing else may come to write them).
- */
-export function resumeFromPromise(client: PlanClient, work: () => void): void {
-  try {
-    work();
-  } catch (err) {
-    client.failed(err as Error);
-  }
-  client.owners.peers.flushDirty();
-}
+/** The workers a script is shared with, as Scripts sees them. */
+export type SharePeers = Pick<OwnerSet, 'self' | 'isUp' | 'request'>;
 
 /**
  * A script sent to every other worker (SCRIPTSTORE), done once each has answered: then every
@@ -73,6 +62,8 @@ export class Scripts implements ScriptStore {
   private readonly everywhere = new Set<string>();
   /** Shares under way, by sha: a concurrent EVAL of the same body waits for the same one. */
   private readonly sharing = new Map<string, Share>();
+  /** Where scripts' calls' replies are read back (one per worker: each is read at once). */
+  readonly calls = new CallScratch();
 
   constructor(
     /** Milliseconds a script may run, from its start, before it is stopped (--lua-time-limit). */
@@ -106,7 +97,7 @@ export class Scripts implements ScriptStore {
    * for `ready`). Returns its sha and the share to wait for (null: nothing to wait for), or
    * Redis's compile error.
    */
-  admit(body: string, kind: ScriptKind, owners: Owners, workers: number, share: boolean): { sha: string; share: Share | null } | { error: string } {
+  admit(body: string, kind: ScriptKind, owners: SharePeers, workers: number, share: boolean): { sha: string; share: Share | null } | { error: string } {
     const added = this.lua.add(body, kind);
     if ('error' in added) return added;
     const sha = added.sha;
@@ -149,12 +140,12 @@ export class Scripts implements ScriptStore {
    * empty (restarted after a crash, or added by a resize) gets them before it says it is ready.
    * Resolves with how many it kept, or null when no peer answered.
    */
-  copyFromPeer(owners: Owners, workers: number): Promise<number | null> {
+  copyFromPeer(owners: SharePeers, workers: number): Promise<number | null> {
     let peer = -1;
-    for (let w = 0; w < workers && peer < 0; w++) if (w !== owners.self && owners.peers.isUp(w)) peer = w;
+    for (let w = 0; w < workers && peer < 0; w++) if (w !== owners.self && owners.isUp(w)) peer = w;
     if (peer < 0) return Promise.resolve(null);
     return new Promise((resolve) => {
-      owners.peers.request(peer, SCRIPTDUMP.opcode, argsOf(['SCRIPTDUMP']), {
+      owners.request(peer, SCRIPTDUMP.opcode, argsOf([SCRIPTDUMP.name]), {
         client: { failed: () => resolve(null) },
         mode: ReplyMode.FORM,
         settle: (kind, _payload, items) => {
@@ -180,9 +171,9 @@ export class Scripts implements ScriptStore {
   }
 
   /** SCRIPTSTORE to every other worker that is up; the share is done once all answered. */
-  private send(sha: string, kind: ScriptKind, body: string, victims: readonly string[], owners: Owners, workers: number): Share {
+  private send(sha: string, kind: ScriptKind, body: string, victims: readonly string[], owners: SharePeers, workers: number): Share {
     const peers: number[] = [];
-    for (let w = 0; w < workers; w++) if (w !== owners.self && owners.peers.isUp(w)) peers.push(w);
+    for (let w = 0; w < workers; w++) if (w !== owners.self && owners.isUp(w)) peers.push(w);
     const share = new Share(peers.length);
     if (peers.length === 0) {
       this.everywhere.add(sha);
@@ -193,13 +184,13 @@ export class Scripts implements ScriptStore {
       if (this.sharing.get(sha) === share) this.sharing.delete(sha);
       if (share.everywhere && this.lua.has(sha)) this.everywhere.add(sha);
     });
-    const args = argsOf(['SCRIPTSTORE', kind, body, ...victims]);
+    const args = argsOf([SCRIPTSTORE.name, kind, body, ...victims]);
     const slot: Pending = {
       client: { failed: () => share.answered(false) },
       mode: ReplyMode.FORM,
       settle: (replyKind) => share.answered(replyKind !== ReplyKind.ERROR),
     };
-    for (const w of peers) owners.peers.request(w, SCRIPTSTORE.opcode, args, slot);
+    for (const w of peers) owners.request(w, SCRIPTSTORE.opcode, args, slot);
     return share;
   }
 }

@@ -1,17 +1,17 @@
-import { argsOf, ReplyKind, shardOfString, type Args, type Items } from '@kv/wire';
-import { commandNamed } from '@kv/node';
+import { argsOf, ReplyKind, shardOfString, type Args, type Items, type OutBuffer } from '@kv/wire';
+import { commandNamed, type CommandSpec } from '@kv/node';
 import { LINK_DOWN } from '../links/link';
-import { Gather } from './gather';
+import { Combined } from './combine';
 import { WHOLE_WORKER } from './owners';
-import type { PlanClient } from './plan';
+import { PlanReply, type OwnerSet, type Plan, type PlanSink } from './plan';
+import { Steps, type StepTaker } from './steps';
 
 const TXPREPARE = commandNamed('TXPREPARE');
 const TXCOMMIT = commandNamed('TXCOMMIT');
 const TXABORT = commandNamed('TXABORT');
 
-export type TxnMode = 'MSET' | 'MSETNX' | 'MGET';
-
-let nextTxn = 0;
+/** What a transaction does with its keys (the table's `atomic`): read them, write them all, or write them if none exists. */
+export type TxnMode = NonNullable<CommandSpec['atomic']>;
 
 /**
  * The coordinator of a command over keys on several workers that must look atomic: MSET,
@@ -19,70 +19,98 @@ let nextTxn = 0;
  * prepared worker holds its shards (everything else there waits its turn) until the commit or
  * abort. Only when all are prepared does it commit them all, so no reader on any worker can see
  * some of the keys written and others not; taking workers in one global order means two
- * transactions never wait on each other in a cycle. It takes one place in the client's reply
- * order, like a Gather, and its reply is built as one (list, sum or OK). Each prepare is a step
- * through Owners.run, here or on a peer, like any other command.
+ * transactions never wait on each other in a cycle. Each prepare is a step through the owners,
+ * here or on a peer, like any other command; its one reply is built as a list, a sum or OK.
  */
-export class Transaction extends Gather {
-  override readonly blocks = true;
+export class Transaction implements Plan, StepTaker {
+  readonly blocks = true;
   /** This transaction's id, which its participants hold for. */
   readonly id: string;
-  private readonly owners: number[];
+  private readonly reply: PlanReply;
+  private readonly steps: Steps;
+  private readonly result: Combined;
+  /** The workers to prepare, in worker order. */
+  private readonly workers: number[];
   /** Key positions (into keys) per owning worker. */
   private readonly positions = new Map<number, number[]>();
-  /** The position in `owners` of the worker being prepared. */
+  /** The position in `workers` of the worker being prepared. */
   private at = 0;
   private existing = 0;
   /** The link each remote prepare went out on. */
   private readonly links = new Map<number, number>();
-  private readonly self: number;
 
   constructor(
-    client: PlanClient,
+    private readonly owners: OwnerSet,
+    sink: PlanSink,
     private readonly mode: TxnMode,
     private readonly keys: readonly string[],
     private readonly writes: readonly string[] | null,
   ) {
-    super(client, mode === 'MGET' ? 'list' : mode === 'MSETNX' ? 'sum' : 'ok', mode === 'MGET' ? keys.length : 0);
-    const owners = client.owners;
-    this.self = owners.self;
-    this.id = `${owners.self}:${nextTxn++}`;
+    this.reply = new PlanReply(sink, this);
+    this.steps = new Steps(owners, null, this);
+    this.result = new Combined(mode === 'read' ? 'list' : mode === 'write-new' ? 'sum' : 'ok', mode === 'read' ? keys.length : 0);
+    this.id = owners.newTxid('txn');
     keys.forEach((key, i) => {
       const worker = owners.map[shardOfString(key)];
       const list = this.positions.get(worker);
       if (list === undefined) this.positions.set(worker, [i]);
       else list.push(i);
     });
-    this.owners = [...this.positions.keys()].sort((a, b) => a - b);
+    this.workers = [...this.positions.keys()].sort((a, b) => a - b);
+  }
+
+  get done(): boolean {
+    return this.reply.done;
+  }
+
+  get over(): boolean {
+    return this.reply.done;
   }
 
   /** Runs the transaction (finished at once when every worker was this one and free). */
-  override start(): void {
+  start(): void {
     this.prepareNext();
   }
 
+  /** Prepares the workers in order while they answer at once; one that waits goes on in late(). */
   private prepareNext(): void {
-    if (this.at === this.owners.length) return this.finish();
-    const worker = this.owners[this.at];
-    if (worker !== this.self) this.links.set(worker, this.client.owners.peers.linkIdOf(worker));
-    this.step(worker, WHOLE_WORKER, TXPREPARE, this.prepareArgs(worker), this.at);
+    const owners = this.owners;
+    const steps = this.steps;
+    while (this.at < this.workers.length) {
+      const worker = this.workers[this.at];
+      if (worker !== owners.self) this.links.set(worker, owners.linkIdOf(worker));
+      if (!steps.run(worker, WHOLE_WORKER, TXPREPARE, this.prepareArgs(worker), this.at)) return;
+      if (!this.prepared(steps.now.kind, steps.now.payload, steps.now.items)) return;
+    }
+    this.finish();
   }
 
-  /** A worker answered its prepare: record what it said and go on to the next. */
-  override part(_index: number, kind: ReplyKind, payload: string, items?: Items): void {
-    if (kind === ReplyKind.ERROR) return this.fail(payload);
-    const worker = this.owners[this.at];
-    if (this.mode === 'MSETNX') this.existing += Number(payload);
-    if (this.mode === 'MGET') {
+  waiting(): void {
+    this.reply.wait();
+  }
+
+  late(_index: number, kind: ReplyKind, payload: string, items?: Items): void {
+    if (this.prepared(kind, payload, items)) this.prepareNext();
+  }
+
+  failed(err: Error): void {
+    this.reply.sink.failed(err);
+  }
+
+  /** A worker answered its prepare: record what it said; false when it failed (the transaction is over). */
+  private prepared(kind: ReplyKind, payload: string, items?: Items): boolean {
+    if (kind === ReplyKind.ERROR) {
+      this.fail(payload);
+      return false;
+    }
+    const worker = this.workers[this.at];
+    if (this.mode === 'write-new') this.existing += Number(payload);
+    if (this.mode === 'read') {
       const values = items ?? [];
-      this.positions.get(worker)!.forEach((position, j) => {
-        const value = values[j];
-        this.kinds[position] = value === undefined ? ReplyKind.NIL : ReplyKind.BULK;
-        this.values[position] = value ?? '';
-      });
+      this.positions.get(worker)!.forEach((position, j) => this.result.setValue(position, values[j]));
     }
     this.at++;
-    this.prepareNext();
+    return true;
   }
 
   /**
@@ -94,37 +122,39 @@ export class Transaction extends Gather {
    * commits go out before this worker's own, whose release runs waiting work.
    */
   private finish(): void {
+    const owners = this.owners;
     // A link that closed (or was closed here) since its prepare released, or will release, that
     // worker's hold: committing the others would apply only part of the write.
-    for (const [worker, link] of this.links) if (this.client.owners.peers.linkIdOf(worker) !== link) return this.fail(LINK_DOWN);
-    const commit = !(this.mode === 'MSETNX' && this.existing > 0);
-    for (let i = 0; i < this.owners.length; i++) {
-      const worker = this.owners[i];
-      if (worker !== this.self && !this.end(worker, commit)) {
+    for (const [worker, link] of this.links) if (owners.linkIdOf(worker) !== link) return this.fail(LINK_DOWN);
+    const commit = !(this.mode === 'write-new' && this.existing > 0);
+    const here = this.workers.includes(owners.self);
+    for (let i = 0; i < this.workers.length; i++) {
+      const worker = this.workers[i];
+      if (worker !== owners.self && !this.end(worker, commit)) {
         // Cannot happen after the check above; if it does, release those not yet told (commits
         // already written stand) and say so rather than answer OK.
-        for (let j = i + 1; j < this.owners.length; j++) this.end(this.owners[j], false);
-        if (this.owners.includes(this.self)) this.end(this.self, false);
-        this.error = LINK_DOWN;
-        return this.complete();
+        for (let j = i + 1; j < this.workers.length; j++) this.end(this.workers[j], false);
+        if (here) this.end(owners.self, false);
+        this.result.error = LINK_DOWN;
+        return this.reply.complete();
       }
     }
-    if (this.owners.includes(this.self)) this.end(this.self, commit);
-    if (this.mode === 'MSETNX') this.sum = commit ? 1 : 0;
-    this.complete();
+    if (here) this.end(owners.self, commit);
+    if (this.mode === 'write-new') this.result.sum = commit ? 1 : 0;
+    this.reply.complete();
   }
 
   /** A worker could not be prepared: release those that were, and answer the error. */
   private fail(message: string): void {
-    for (let i = 0; i < this.at; i++) this.end(this.owners[i], false);
-    this.error = message;
-    this.complete();
+    for (let i = 0; i < this.at; i++) this.end(this.workers[i], false);
+    this.result.error = message;
+    this.reply.complete();
   }
 
   /** Commits or aborts one worker; false when a remote one's prepare link is gone (nothing sent). */
   private end(worker: number, commit: boolean): boolean {
-    const owners = this.client.owners;
-    if (worker === this.self) {
+    const owners = this.owners;
+    if (worker === owners.self) {
       owners.endHold(this.id, commit);
       return true;
     }
@@ -132,16 +162,21 @@ export class Transaction extends Gather {
     // Never prepared (it failed, or was not reached): nothing to end.
     if (link === undefined) return true;
     // Sent at once, before the client hears OK: the commit must not wait for the end of the turn.
-    return owners.peers.control(worker, (commit ? TXCOMMIT : TXABORT).opcode, argsOf([commit ? 'TXCOMMIT' : 'TXABORT', this.id]), link);
+    const spec = commit ? TXCOMMIT : TXABORT;
+    return owners.control(worker, spec.opcode, argsOf([spec.name, this.id]), link);
   }
 
-  /** TXPREPARE txid from mode key [value] ... for the keys this worker owns. */
+  /** TXPREPARE txid coordinator mode key [value] ... for the keys this worker owns. */
   private prepareArgs(worker: number): Args {
-    const parts = ['TXPREPARE', this.id, String(this.self), this.mode];
+    const parts = [TXPREPARE.name, this.id, String(this.owners.self), this.mode];
     for (const i of this.positions.get(worker)!) {
       parts.push(this.keys[i]);
       if (this.writes !== null) parts.push(this.writes[i]);
     }
     return argsOf(parts);
+  }
+
+  encode(out: OutBuffer): void {
+    this.result.encode(out, this.reply.replies);
   }
 }

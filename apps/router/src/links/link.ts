@@ -3,21 +3,19 @@ import { copyArgs, decodeItems, FrameDecoder, FrameEncoder, FrameError, FrameKin
 import { commandNamed, COMMAND_TABLE_VERSION, FrameReplies } from '@kv/node';
 import { PendingTable } from './pending';
 import type { LinkHost, LinkLike, PeerEvents, Pending } from './types';
+import { REPLY_ERRORS } from '../reply-errors';
+import { LINK_HIGH_WATER, MAX_LINK_BYTES, MAX_LINK_OWED } from './bounds';
 
-export const LINK_DOWN = 'ERR the worker owning this key is down';
+export { LINK_HIGH_WATER, MAX_LINK_BYTES, MAX_LINK_OWED };
+
+export const LINK_DOWN = REPLY_ERRORS.linkDown;
 const TXHOLD = commandNamed('TXHOLD').opcode;
 const TXRUN = commandNamed('TXRUN').opcode;
 const TXABORT = commandNamed('TXABORT').opcode;
 /** A turn's request frame to one peer is sent early past this size. */
 const EARLY_FLUSH_BYTES = 16 * 1024 * 1024;
-/** Requests a link may owe replies for (sent, or parked behind a hold), at most. */
-export const MAX_LINK_OWED = 65_536;
-/** Bytes a link may hold unsent (its socket's buffer, this turn's frame, parked copies), at most. */
-export const MAX_LINK_BYTES = 64 * 1024 * 1024;
-/** Past this much unsent on a link, clients with commands in flight stop reading until it drains (Flow). */
-export const LINK_HIGH_WATER = 4 * 1024 * 1024;
 /** What a command that would pass a link's bounds is answered, at once, instead of being sent. */
-export const LINK_FULL = `ERR too many commands are in flight to the worker owning this key (at most ${MAX_LINK_OWED} commands and ${MAX_LINK_BYTES / 1048576} MB unsent): try again`;
+export const LINK_FULL = REPLY_ERRORS.linkFull;
 /** A link accepted but not yet named by its peer's hello. */
 export const NOT_LINKED = -1;
 let nextLinkId = 0;

@@ -10,9 +10,10 @@ import { DENIED, isLoopback, protectedModeApplies } from '../client/protected-mo
 import { loopDelaySeconds, type EventLoopHistogram, type LoopDelay } from './loop-delay';
 import { firstByte, socketFor, wire } from './client-socket';
 import type { Peers } from '../links/peers';
+import { Coordinator } from '../coord/coordinator';
+import { REPLY_ERRORS } from '../reply-errors';
 import { Owners } from '../coord/owners';
 import type { Scripts } from '../coord/scripts';
-import { workerScripts } from './lua';
 import { Here } from '../coord/here';
 import { shardsOwnedBy, type ShardMap } from '../primary/shard-map';
 import type { ClientHost, ClientLike, RouterSettings } from '../client/host';
@@ -68,7 +69,10 @@ export class Router implements ClientHost {
   private drained: Promise<void> | null = null;
   /** Who runs commands on each shard: this worker or a peer (the primary's shard map, copied). */
   readonly owners: Owners;
-  readonly scripts: Scripts;
+  /** Its clients' commands over several owners, as plans (their EVAL bodies shared with every worker). */
+  readonly plans: Coordinator;
+  /** What runs a transaction or script a peer sends whole (EXECHERE, EVALHERE), for the shards (ShardServices.here). */
+  readonly here: Here;
   /** Workers that take part in every-worker commands (DBSIZE, KEYS, INFO ...). */
   workers: number;
   mapVersion = 0;
@@ -81,13 +85,14 @@ export class Router implements ClientHost {
     readonly node: ShardNode,
     readonly peers: Peers,
     readonly limits: RouterSettings,
+    /** The worker's Lua engine and script cache (made first: its shards serve peers with it too). */
+    readonly scripts: Scripts,
   ) {
     this.workers = map.workers;
     this.sampled = new SampledFigures(node.shards);
     this.owners = new Owners(self, node, peers);
-    this.scripts = workerScripts(self, limits.luaTimeLimit, limits.restarts);
-    node.shards.scripts = this.scripts;
-    node.shards.here = new Here(this.owners, this.scripts, () => this.workers);
+    this.plans = new Coordinator(this.owners, scripts, () => this.workers, true);
+    this.here = new Here(this.owners, scripts, () => this.workers);
     this.applyMap(map);
     this.clientPort = limits.port;
     this.nextConnId = self + 1;
@@ -99,7 +104,6 @@ export class Router implements ClientHost {
     this.owners.map.set(map.owners);
     this.workers = map.workers;
     this.mapVersion = map.version;
-    this.node.shards.mapVersion = map.version;
     this.peers.workers = Math.max(map.workers, this.self + 1);
     const { dropped, adopted } = this.node.shards.reconcile(shardsOwnedBy(map.owners, this.self));
     if (dropped.length > 0 || adopted.length > 0) log('warn', 'shards made to match the map', { worker: this.self, map_version: map.version, dropped, adopted });
@@ -225,7 +229,7 @@ export class Router implements ClientHost {
     socket.once('close', () => clearTimeout(timer));
     firstByte(socket, (byte) => {
       clearTimeout(timer);
-      socket.end(byte === 0x2a ? '-ERR max number of clients reached\r\n' : 'ERROR\n');
+      socket.end(byte === 0x2a ? `-${REPLY_ERRORS.maxClients}\r\n` : 'ERROR\n');
     });
   }
 

@@ -13,6 +13,7 @@ import { shardsOwnedBy } from '../primary/shard-map';
 import { TlsTerminator } from '../client/tls';
 import { Acceptor } from './acceptor';
 import { headroom, WorkerAdmission } from './admission';
+import { workerScripts } from './lua';
 
 /** A retiring worker waits this long for its clients to see their last replies and close. */
 const RETIRE_CLOSE_MS = 2000;
@@ -43,7 +44,27 @@ export function runWorker(): void {
   const { index, map, peerPath, settings } = readWorkerEnv(process.env);
 
   const shards = shardsOwnedBy(map.owners, index);
-  const node = new ShardNode(shards, settings.config.maxmemory, settings.config['maxmemory-policy']);
+  const limits = routerSettings(settings);
+  const scripts = workerScripts(index, limits.luaTimeLimit, limits.restarts);
+  // The shards get their collaborators now; the router's (it is made last: it routes to the shards
+  // and links) they reach through `made` once it exists, which is before any request.
+  const made: { router: Router | null } = { router: null };
+  const node = new ShardNode(shards, settings.config.maxmemory, settings.config['maxmemory-policy'], {
+    fault: (message, fields) => log('error', message, { worker: index, ...fields }),
+    // Work that waited for a transaction has run: send the replies it produced (after the client
+    // read running now, if any: Peers.deferFlushes).
+    drained: () => {
+      peers.flushDirty();
+      peers.scheduleFlush();
+    },
+    mapVersion: () => made.router?.mapVersion ?? 0,
+    // INFO, run on this worker's shards, also reports the router's figures (clients, commands).
+    processStats: () => made.router!.processStats(),
+    // CLIENT LIST, asked of every worker, lists the router's clients.
+    clientList: (ids) => listClients(made.router!.conns, ids),
+    scripts,
+    here: () => made.router!.here,
+  });
   // A worker a resize adds is not in the map yet, but links to every worker below it.
   const peers = new Peers(index, Math.max(map.workers, index + 1), node, {
     onLinkDown: (peer, reason) => log(reason === 'retired' ? 'info' : 'warn', 'peer link down', { worker: index, peer, reason }),
@@ -51,20 +72,10 @@ export function runWorker(): void {
     onSettleFault: (peer, error) => log('error', 'a reply from a peer failed its client', { worker: index, peer, error: error.message }),
     onStrayReply: (peer, id, kind) => log('error', 'a reply from a peer matched no request owed: dropped', { worker: index, peer, id, kind }),
   });
-  const router = new Router(index, map, node, peers, routerSettings(settings));
+  const router = new Router(index, map, node, peers, limits, scripts);
+  made.router = router;
   // Set by the primary's password message, sent right after fork, before any client.
   let passwordKnown = false;
-  // INFO, run on this worker's shards, also reports the router's figures (clients, commands).
-  node.shards.processStats = () => router.processStats();
-  // CLIENT LIST, asked of every worker, lists the router's clients.
-  node.shards.clientList = (ids) => listClients(router.conns, ids);
-  node.shards.onFault = (message, fields) => log('error', message, { worker: index, ...fields });
-  // Work that waited for a transaction has run: send the replies it produced (after the client
-  // read running now, if any: Peers.deferFlushes).
-  node.shards.onDrained = () => {
-    peers.flushDirty();
-    peers.scheduleFlush();
-  };
   // Active expiry: reclaim keys nobody reads again, a little at a time (Redis's hz 10); and the
   // figures Redis samples as often (ops a second, the memory peak, avg_ttl).
   setInterval(() => {

@@ -1,6 +1,7 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { hidden } from '../../../../test-support/skip';
 
 // A Docker daemon for the image test: the one already running, or one this test starts itself
 // (`dockerd --iptables=false --bridge=none`, everything under its own temporary folder) and stops.
@@ -29,8 +30,9 @@ export function run(file: string, args: string[], opts: { env?: NodeJS.ProcessEn
   });
 }
 
-/** The executable `command` on PATH (then /usr/sbin, /sbin), or null. */
+/** The executable `command` on PATH (then /usr/sbin, /sbin), or null (also when KV_TEST_WITHOUT names it). */
 export function onPath(command: string): string | null {
+  if (hidden(command)) return null;
   return allOnPath(command)[0] ?? null;
 }
 

@@ -1,10 +1,9 @@
-import { Args, InlineParser, RespParser, TextParser, type RespSink, type TextSink } from '@kv/wire';
-import { lookup } from '@kv/node';
+import { Args } from './args';
+import { InlineParser } from './inline';
+import { RespParser, type RespSink } from './resp';
+import { TextParser, type TextSink } from './text';
 
 const STAR = 0x2a;
-const nameArgs = new Args(1);
-/** Seed commands (answered in the text protocol even when Redis has a command of the name). */
-const TEXT_NAMES = new Set(['GET', 'PUT', 'STATS', 'AUTH']);
 
 export interface DemuxLimits {
   textMaxLine: number;
@@ -16,7 +15,8 @@ export interface DemuxLimits {
  * Which protocol a client speaks, command by command, on the one port: a command starting with
  * `*` is RESP; anything else is the seed's text protocol until the first RESP command, and a
  * Redis inline command after it. A first line naming a Redis command the seed lacks (SET, PING
- * ...) is inline too, as `redis-cli --pipe` sends it.
+ * ...: `redisOnly`, which the router answers from its command table) is inline too, as
+ * `redis-cli --pipe` sends it.
  */
 export class Demux {
   private readonly text: TextParser;
@@ -25,8 +25,14 @@ export class Demux {
   private inline: InlineParser | null = null;
   /** Nothing read yet: the first line decides whether an inline command can open the connection. */
   private fresh = true;
+  /** The first line's name, as a command to look up. */
+  private readonly nameArgs = new Args(1);
 
-  constructor(limits: DemuxLimits) {
+  constructor(
+    limits: DemuxLimits,
+    /** True for argv[0] naming a Redis command the seed's text protocol has not. */
+    private readonly redisOnly: (name: Args) => boolean,
+  ) {
     this.text = new TextParser(limits.textMaxLine);
     this.resp = new RespParser({ maxBulkLen: limits.protoMaxBulkLen, maxQueryBuffer: limits.clientQueryBufferLimit });
   }
@@ -35,7 +41,7 @@ export class Demux {
   feed(chunk: Buffer, pos: number, sink: TextSink & RespSink): number {
     if (this.fresh) {
       this.fresh = false;
-      if (chunk[pos] !== STAR && startsWithRedisOnlyCommand(chunk, pos)) this.inline = new InlineParser();
+      if (chunk[pos] !== STAR && this.startsWithRedisOnlyCommand(chunk, pos)) this.inline = new InlineParser();
     }
     const inline = this.inline;
     if (this.resp.midCommand || (!this.text.midLine && !inline?.midLine && chunk[pos] === STAR)) {
@@ -46,21 +52,21 @@ export class Demux {
     if (inline !== null) return inline.feedLine(chunk, pos, sink);
     return this.text.feedLine(chunk, pos, sink);
   }
-}
 
-/**
- * True when the line at chunk[pos] starts with the name of a RESP command the seed's protocol does
- * not have (SET, PING, ...), followed by a blank: a Redis client sending inline commands, which
- * the seed would answer ERROR. Only the first line of a connection is checked; a name split
- * across reads is not recognised (the line is text).
- */
-function startsWithRedisOnlyCommand(chunk: Buffer, pos: number): boolean {
-  const limit = Math.min(chunk.length, pos + 17);
-  let end = pos;
-  while (end < limit && chunk[end] !== 0x20 && chunk[end] !== 0x09 && chunk[end] !== 0x0d && chunk[end] !== 0x0a) end++;
-  if (end === pos || end === limit) return false;
-  nameArgs.reset(chunk);
-  nameArgs.push(pos, end);
-  const spec = lookup(nameArgs);
-  return spec !== undefined && !TEXT_NAMES.has(spec.name);
+  /**
+   * True when the line at chunk[pos] starts with the name of a Redis command the seed's protocol
+   * does not have, followed by a blank: a Redis client sending inline commands, which the seed
+   * would answer ERROR. Only the first line of a connection is checked; a name split across reads
+   * is not recognised (the line is text).
+   */
+  private startsWithRedisOnlyCommand(chunk: Buffer, pos: number): boolean {
+    const limit = Math.min(chunk.length, pos + 17);
+    let end = pos;
+    while (end < limit && chunk[end] !== 0x20 && chunk[end] !== 0x09 && chunk[end] !== 0x0d && chunk[end] !== 0x0a) end++;
+    if (end === pos || end === limit) return false;
+    const nameArgs = this.nameArgs;
+    nameArgs.reset(chunk);
+    nameArgs.push(pos, end);
+    return this.redisOnly(nameArgs);
+  }
 }

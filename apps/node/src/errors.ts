@@ -1,0 +1,60 @@
+import { errorTexts, replyErrors } from '@kv/wire';
+import { MAX_WAITING, MAX_WAITING_BYTES } from './shards/line';
+
+/**
+ * Every error reply the data side gives: Redis's exact text where Redis has the error, with a
+ * code of ours, and how redis-server is made to give it (test/reply-errors.test.ts checks each
+ * probe against redis-server and this server). Imports nothing from the package but the line's
+ * bounds, so every module may use it.
+ */
+export const NODE_ERRORS = replyErrors({
+  syntax: { code: 'SYNTAX', text: 'ERR syntax error', probe: { command: ['SET', 'k', 'v', 'NX', 'XX'] } },
+  notInteger: { code: 'NOT_INTEGER', text: 'ERR value is not an integer or out of range', probe: { command: ['INCRBY', 'k', 'x'] } },
+  notFloat: { code: 'NOT_FLOAT', text: 'ERR value is not a valid float', probe: { command: ['INCRBYFLOAT', 'k', 'x'] } },
+  overflow: { code: 'OVERFLOW', text: 'ERR increment or decrement would overflow', probe: { before: [['SET', 'k', '9223372036854775807']], command: ['INCR', 'k'] } },
+  decrementOverflow: { code: 'DECREMENT_OVERFLOW', text: 'ERR decrement would overflow', probe: { before: [['SET', 'k', '1']], command: ['DECRBY', 'k', '-9223372036854775808'] } },
+  nanOrInfinity: { code: 'NAN_OR_INFINITY', text: 'ERR increment would produce NaN or Infinity', probe: { before: [['SET', 'k', '1']], command: ['INCRBYFLOAT', 'k', 'inf'] } },
+  valueNanOrInfinity: { code: 'VALUE_NAN_OR_INFINITY', text: 'ERR value is NaN or Infinity', probe: { before: [['HSET', 'h', 'f', '1']], command: ['HINCRBYFLOAT', 'h', 'f', 'inf'] } },
+  hashNotInteger: { code: 'HASH_NOT_INTEGER', text: 'ERR hash value is not an integer', probe: { before: [['HSET', 'h', 'f', 'x']], command: ['HINCRBY', 'h', 'f', '1'] } },
+  hashNotFloat: { code: 'HASH_NOT_FLOAT', text: 'ERR hash value is not a float', probe: { before: [['HSET', 'h', 'f', 'x']], command: ['HINCRBYFLOAT', 'h', 'f', '1'] } },
+  oom: { code: 'OOM', text: "OOM command not allowed when used memory > 'maxmemory'.", why: 'needs a full maxmemory: e2e-memory and e2e-mset-oom make it here' },
+  invalidExpire: { code: 'INVALID_EXPIRE', text: (command: string) => `ERR invalid expire time in '${command}' command`, probe: { command: ['SET', 'k', 'v', 'EX', '0'], args: ['set'] } },
+  wrongType: { code: 'WRONGTYPE', text: 'WRONGTYPE Operation against a key holding the wrong kind of value', probe: { before: [['SET', 'k', 'v']], command: ['HGET', 'k', 'f'] } },
+  arity: { code: 'ARITY', text: (command: string) => `ERR wrong number of arguments for '${command.toLowerCase()}' command`, probe: { command: ['HSET', 'h', 'f'], args: ['hset'] } },
+  outOfRangeBetween: {
+    code: 'OUT_OF_RANGE_BETWEEN',
+    text: 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807',
+    probe: { before: [['HSET', 'h', 'f', '1']], command: ['HRANDFIELD', 'h', '-9223372036854775808'] },
+  },
+  outOfRange: { code: 'OUT_OF_RANGE', text: 'ERR value is out of range', probe: { before: [['HSET', 'h', 'f', '1']], command: ['HRANDFIELD', 'h', '-9223372036854775807', 'WITHVALUES'] } },
+  invalidCursor: { code: 'INVALID_CURSOR', text: 'ERR invalid cursor', probe: { command: ['SCAN', 'abc'] } },
+  unsupportedOption: { code: 'UNSUPPORTED_OPTION', text: (option: string) => `ERR Unsupported option ${option}`, probe: { command: ['EXPIRE', 'k', '10', 'foo'], args: ['foo'] } },
+  nxWithOthers: { code: 'NX_WITH_OTHERS', text: 'ERR NX and XX, GT or LT options at the same time are not compatible', probe: { command: ['EXPIRE', 'k', '10', 'NX', 'XX'] } },
+  gtWithLt: { code: 'GT_WITH_LT', text: 'ERR GT and LT options at the same time are not compatible', probe: { command: ['EXPIRE', 'k', '10', 'GT', 'LT'] } },
+  stringTooLong: { code: 'STRING_TOO_LONG', text: 'ERR string exceeds maximum allowed size (proto-max-bulk-len)', why: 'needs a 512 MB value' },
+  // This server's own: the data side refusing what its router should never send, or a fault contained.
+  notOwned: { code: 'NOT_OWNED', text: 'ERR key is not owned by this worker' },
+  cursorNotOwned: { code: 'CURSOR_NOT_OWNED', text: 'ERR the shard of this cursor is not owned by this worker' },
+  coordinatorGone: { code: 'COORDINATOR_GONE', text: 'ERR transaction coordinator is gone' },
+  notHeld: { code: 'NOT_HELD', text: 'ERR the transaction no longer holds this worker' },
+  unknownInternal: { code: 'UNKNOWN_INTERNAL', text: 'ERR unknown command' },
+  noReply: { code: 'NO_REPLY', text: 'ERR internal error: the command gave no reply' },
+  threw: { code: 'THREW', text: (message: string) => `ERR ${message}` },
+  cannotRunWhole: { code: 'CANNOT_RUN_WHOLE', text: 'ERR this worker cannot run a transaction sent to it' },
+  wholeNeedsProtocol: { code: 'WHOLE_NEEDS_PROTOCOL', text: 'ERR a whole transaction needs a client protocol' },
+  lineFull: {
+    code: 'LINE_FULL',
+    text: `ERR too many commands are waiting for a transaction on the worker owning this key (at most ${MAX_WAITING} commands and ${MAX_WAITING_BYTES / 1048576} MB of arguments): try again`,
+  },
+  noScriptEngine: { code: 'NO_SCRIPT_ENGINE', text: 'ERR no script engine on this worker' },
+  badShard: { code: 'BAD_SHARD', text: 'ERR bad shard' },
+  mapVersion: { code: 'MAP_VERSION', text: (given: string, mine: number) => `ERR shard map version ${given} is not this worker's (${mine})` },
+  notHandedHere: { code: 'NOT_HANDED_HERE', text: 'ERR shard is not being handed over to this worker' },
+  badImportHash: { code: 'BAD_IMPORT_HASH', text: 'ERR bad hash in a shard import' },
+  badImportEntry: { code: 'BAD_IMPORT_ENTRY', text: 'ERR bad entry in a shard import' },
+  importDidNotFit: { code: 'IMPORT_DID_NOT_FIT', text: (refused: number) => `ERR ${refused} entries did not fit` },
+  unknownTestFault: { code: 'UNKNOWN_TEST_FAULT', text: 'ERR unknown test fault' },
+});
+
+/** The texts, by name, as the handlers answer them. */
+export const ERR = errorTexts(NODE_ERRORS);

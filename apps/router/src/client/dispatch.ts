@@ -1,0 +1,144 @@
+import { QUERY_BUFFER_LIMIT_ERROR, shardOf, TEXT_REPLIES, TextOp, WIRE_ERR, type Args, type RespSink, type TextSink } from '@kv/wire';
+import { arityOk, COMMANDS, lookup, statIndex, UNKNOWN_OPCODE, type CommandSpec } from '@kv/node';
+import { runConnectionCommand, unknownCommand } from '../commands';
+import type { PlanEnv } from '../coord/env';
+import { ShareScript } from '../coord/script-share';
+import { log } from '../log';
+import { REPLY_ERRORS } from '../reply-errors';
+import type { Flow } from './flow';
+import type { ClientHost } from './host';
+import type { Multi } from './multi';
+import type { ClientPlans } from './plans';
+import type { ClientReplies } from './replies';
+import type { ReplyOrder } from './reply-order';
+import type { Session } from './session';
+import type { CommandTimer } from './timer';
+
+/** The table's entries of the seed's text protocol, by TextOp, and where their figures go. */
+const TEXT_SPECS: CommandSpec[] = [];
+const TEXT_STATS: number[] = [];
+for (const spec of COMMANDS) {
+  if (spec.text === undefined) continue;
+  TEXT_SPECS[spec.text] = spec;
+  TEXT_STATS[spec.text] = statIndex(spec.opcode, false);
+}
+const UNKNOWN_TEXT = statIndex(UNKNOWN_OPCODE, false);
+
+/** A first line naming this is a Redis inline command, not the seed's text: a command of the table the seed's protocol has not (no `text` op). */
+export function isRedisOnly(name: Args): boolean {
+  const spec = lookup(name);
+  return spec !== undefined && spec.text === undefined;
+}
+
+/** The parts of a client the dispatcher hands commands and replies to. */
+export interface DispatchParts {
+  readonly host: ClientHost;
+  readonly session: Session;
+  readonly reply: ClientReplies;
+  readonly order: ReplyOrder;
+  readonly plans: ClientPlans;
+  readonly tx: Multi;
+  readonly timer: CommandTimer;
+  readonly flow: Flow;
+  readonly env: PlanEnv;
+}
+
+/**
+ * A client's commands, from the parser to their plan: each is found in the command table, checked
+ * (auth, arity, MULTI's queue) and run by its table entry alone: on the owner of its key (a
+ * one-key command: Owners.run, here or forwarded), by its family's handler (a connection
+ * command), or as a plan over several owners (coord/). Nothing here compares a command's name:
+ * what is special about a command is a field of its entry.
+ */
+export class Dispatcher implements TextSink, RespSink {
+  constructor(private readonly parts: DispatchParts) {}
+
+  // The seed's text protocol.
+
+  textCommand(op: TextOp, args: Args): void {
+    const { host, reply, session } = this.parts;
+    host.commands++;
+    reply.replies = TEXT_REPLIES;
+    this.parts.timer.begin(TEXT_STATS[op]);
+    if (op === TextOp.AUTH) return session.authenticate(args.latin1(1)) ? reply.ok() : reply.error('');
+    if (!session.authenticated) return reply.error(REPLY_ERRORS.noauth);
+    if (op === TextOp.STATS) return reply.target().latin1(host.statsText());
+    this.runOnOwner(TEXT_SPECS[op], args);
+  }
+
+  textError(): void {
+    const { host, reply } = this.parts;
+    host.commands++;
+    reply.replies = TEXT_REPLIES;
+    this.parts.timer.begin(UNKNOWN_TEXT);
+    reply.error('');
+  }
+
+  // RESP (and inline).
+
+  respCommand(args: Args): void {
+    const { host, reply, session, tx } = this.parts;
+    host.commands++;
+    reply.replies = session.resp;
+    const spec = lookup(args);
+    this.parts.timer.begin(statIndex(spec === undefined ? UNKNOWN_OPCODE : spec.opcode, true));
+    if (!session.authenticated && !(spec !== undefined && spec.noAuth)) return this.refuse(REPLY_ERRORS.noauth, false);
+    if (spec === undefined) return this.refuse(unknownCommand(args), false);
+    if (!arityOk(spec, args.count)) return this.refuse(REPLY_ERRORS.arity(spec.name), spec.runsQueue === true);
+    session.info.command = spec;
+    if (tx.active && spec.unqueued !== true) return tx.queue(args) ? this.queued(spec, args) : reply.error(REPLY_ERRORS.queueFull);
+    this.dispatch(spec, args);
+  }
+
+  respProtocolError(message: string): void {
+    const { host, reply, session } = this.parts;
+    if (message === QUERY_BUFFER_LIMIT_ERROR) {
+      host.queryLimitClosed++;
+      log('warn', 'client closed: query buffer limit reached', { worker: host.self, client: session.id, limit: host.limits.clientQueryBufferLimit });
+    }
+    reply.replies = session.resp;
+    reply.error(WIRE_ERR.protocol(message));
+    this.parts.flow.closing = true;
+  }
+
+  /** A command EXEC runs: as if just sent, its reply in its place in the reply order. */
+  runQueued(args: Args): void {
+    this.parts.reply.replies = this.parts.session.resp;
+    this.dispatch(lookup(args)!, args);
+  }
+
+  private dispatch(spec: CommandSpec, args: Args): void {
+    if (spec.plan === 'one-key') return this.runOnOwner(spec, args);
+    if (spec.plan === 'connection') return runConnectionCommand(this.parts.session, spec, args);
+    const plans = this.parts.plans;
+    plans.start(this.parts.env.plan(plans, plans.txid, spec, args));
+  }
+
+  /** A one-key command on the shard that owns its key: answered now, or its reply owed (ClientPlans.later). */
+  private runOnOwner(spec: CommandSpec, args: Args): void {
+    const owners = this.parts.env.owners;
+    const shard = shardOf(args.buf, args.starts[1], args.ends[1]);
+    owners.run(owners.map[shard], shard, spec, args, this.parts.reply, this.parts.plans, 0);
+  }
+
+  /**
+   * The reply to a command queued in MULTI: +QUEUED; for a script by its body, once the body is
+   * on every worker (coord/script-share.ts: its EXEC could not wait for that under its holds).
+   */
+  private queued(spec: CommandSpec, args: Args): void {
+    const { plans, reply } = this.parts;
+    if (spec.script !== 'body') return reply.status('QUEUED');
+    plans.start(new ShareScript(this.parts.env, plans, args.latin1(1), 'eval', 'queued'));
+  }
+
+  /** A command refused before it ran: inside MULTI, EXEC will answer EXECABORT (an EXEC refused itself answers it, in MULTI or not, as Redis 7). */
+  private refuse(message: string, runsQueue: boolean): void {
+    const { reply, tx } = this.parts;
+    if (runsQueue) {
+      tx.discard();
+      return reply.error(REPLY_ERRORS.execAbortBecause(message));
+    }
+    tx.refused();
+    reply.error(message);
+  }
+}

@@ -1,0 +1,113 @@
+import type { Args, OutBuffer, ReplyEncoder } from '@kv/wire';
+import type { Exec, ExecClient } from '../coord/exec';
+import type { Answer, Later, Place, Plan, PlanSink } from '../coord/plan';
+import type { Pending } from '../links/types';
+import type { ClientReplies } from './replies';
+import type { OwedReply, ReplyOrder } from './reply-order';
+import type { CommandTimer } from './timer';
+
+/** What a client's plans need of the rest of the client. */
+export interface PlansClient {
+  /** Runs a command EXEC queued, as if just sent: its reply takes its place in the reply order. */
+  runQueued(args: Args): void;
+  /** Some of its replies are done, or its EXEC is over: write out what is in order now. */
+  ready(): void;
+  failed(err: Error): void;
+}
+
+/**
+ * Where a client's commands that do not answer at once go: a one-key command's reply that comes
+ * later (Later: an entry of the reply order, at the point of its command), its plans (commands
+ * over several owners, EXEC, scripts, WATCH ...: PlanSink), which of them the client's later input
+ * waits for (a transaction: the client reads its own writes), and the EXEC whose hold its
+ * commands pass while it runs them (ExecClient).
+ */
+export class ClientPlans implements Later, PlanSink, ExecClient {
+  /** A plan of this client's its later input waits for (Flow), until it is over. */
+  private blockedBy: Plan | null = null;
+  /** Its input waits for that plan (a field: read before every command and every read). */
+  blocked = false;
+  /** The hold of the EXEC running this client's commands now (Later.txid), or null. */
+  txid: string | null = null;
+  /** The EXEC whose commands are running, told as their replies come in. */
+  running: Exec | null = null;
+
+  constructor(
+    private readonly order: ReplyOrder,
+    private readonly reply: ClientReplies,
+    private readonly timer: CommandTimer,
+    private readonly out: OutBuffer,
+    private readonly client: PlansClient,
+  ) {}
+
+  /** The protocol of the command being run: a plan started now answers in it. */
+  get replies(): ReplyEncoder {
+    return this.reply.replies;
+  }
+
+  /** Later: the command's reply comes later, in its place in the reply order (an entry of the pool). */
+  later(_index: number): Pending {
+    const item = this.order.owe(this.reply.replies, this.out);
+    this.timer.handTo(item);
+    return item;
+  }
+
+  place(answer: Answer): Place {
+    const item: OwedReply = this.order.place(answer, this.out);
+    this.timer.handTo(item);
+    return item;
+  }
+
+  now(answer: Answer): void {
+    answer.encode(this.order.target(this.out));
+  }
+
+  failed(err: Error): void {
+    this.client.failed(err);
+  }
+
+  /** Starts a plan for the command being run (or answers the error it was refused with). */
+  start(plan: Plan | string): void {
+    if (typeof plan === 'string') return this.reply.error(plan);
+    plan.start();
+    // Later commands wait for a transaction, so this client reads its own writes. (Inside an
+    // EXEC, the EXEC makes them wait already.)
+    if (plan.blocks && !plan.over && this.running === null && this.txid === null) {
+      this.blockedBy = plan;
+      this.blocked = true;
+    }
+  }
+
+  /** True once the plan the input waited for is over (it no longer waits). */
+  unblocked(): boolean {
+    if (this.blockedBy === null || !this.blockedBy.over) return false;
+    this.blockedBy = null;
+    this.blocked = false;
+    return true;
+  }
+
+  // ExecClient
+
+  runQueued(args: Args): void {
+    this.client.runQueued(args);
+  }
+
+  get nextSeq(): number {
+    return this.order.nextSeq;
+  }
+
+  answeredBefore(seq: number): boolean {
+    return this.order.doneBefore(seq);
+  }
+
+  enter(exec: Exec): void {
+    this.txid = exec.holdId;
+    this.running = exec;
+  }
+
+  leave(): void {
+    this.txid = null;
+    this.running = null;
+    this.client.ready();
+  }
+}

@@ -1,0 +1,115 @@
+import { errorTexts, replyErrors } from '@kv/wire';
+import { ERR } from '@kv/node';
+import { MAX_LINK_BYTES, MAX_LINK_OWED } from './links/bounds';
+
+/**
+ * Every error reply the router gives (client connections, connection commands, plans over several
+ * owners, scripts, links): Redis's exact text where Redis has the error, a code of ours, and how
+ * redis-server is made to give it (test/reply-errors.test.ts checks each probe against
+ * redis-server and this server). The data side's are @kv/node's NODE_ERRORS; syntax, integer
+ * and arity errors come from there.
+ */
+export const ROUTER_ERRORS = replyErrors({
+  noauth: { code: 'NOAUTH', text: 'NOAUTH Authentication required.', why: 'needs a password: e2e-auth compares it' },
+  unknownCommand: {
+    code: 'UNKNOWN_COMMAND',
+    text: (name: string, ...args: string[]) => {
+      let text = `ERR unknown command '${name.slice(0, 128)}', with args beginning with: `;
+      for (let i = 0; i < args.length && text.length < 256; i++) text += `'${args[i].slice(0, 128)}' `;
+      return text;
+    },
+    probe: { command: ['NOSUCH', 'a', 'b'], args: ['NOSUCH', 'a', 'b'] },
+  },
+  unknownSubcommand: {
+    code: 'UNKNOWN_SUBCOMMAND',
+    text: (given: string, container: string) => `ERR unknown subcommand '${given.slice(0, 128)}'. Try ${container} HELP.`,
+    probe: { command: ['CLIENT', 'NOSUCH'], args: ['NOSUCH', 'CLIENT'] },
+  },
+  subcommandArity: {
+    code: 'SUBCOMMAND_ARITY',
+    text: (container: string, sub: string) => `ERR wrong number of arguments for '${container.toLowerCase()}|${sub.toLowerCase()}' command`,
+    probe: { command: ['CLIENT', 'GETNAME', 'x'], args: ['CLIENT', 'GETNAME'] },
+  },
+  queueFull: { code: 'QUEUE_FULL', text: 'ERR MULTI queue is over the client query buffer limit; EXEC will abort', why: 'this server bounds the queue by the client query buffer limit; Redis does not' },
+  execAbort: { code: 'EXECABORT', text: 'EXECABORT Transaction discarded because of previous errors.', probe: { before: [['MULTI'], ['GET']], command: ['EXEC'] } },
+  execAbortBecause: {
+    code: 'EXECABORT_BECAUSE',
+    text: (message: string) => `EXECABORT Transaction discarded because of: ${message.replace(/^ERR /, '')}`,
+    probe: { before: [['MULTI']], command: ['EXEC', 'x'], args: ["ERR wrong number of arguments for 'exec' command"] },
+  },
+  nestedMulti: { code: 'NESTED_MULTI', text: 'ERR MULTI calls can not be nested', probe: { before: [['MULTI']], command: ['MULTI'] } },
+  execWithoutMulti: { code: 'EXEC_WITHOUT_MULTI', text: 'ERR EXEC without MULTI', probe: { command: ['EXEC'] } },
+  discardWithoutMulti: { code: 'DISCARD_WITHOUT_MULTI', text: 'ERR DISCARD without MULTI', probe: { command: ['DISCARD'] } },
+  watchInMulti: { code: 'WATCH_IN_MULTI', text: 'ERR WATCH inside MULTI is not allowed', probe: { before: [['MULTI']], command: ['WATCH', 'k'] } },
+  wrongPass: { code: 'WRONGPASS', text: 'WRONGPASS invalid username-password pair or user is disabled.', probe: { command: ['AUTH', 'nobody', 'x'] } },
+  noPassword: {
+    code: 'NO_PASSWORD',
+    text: 'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+    probe: { command: ['AUTH', 'x'] },
+  },
+  helloNoauth: {
+    code: 'HELLO_NOAUTH',
+    text: 'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+    why: 'needs a password: e2e-auth compares it',
+  },
+  protoNotInteger: { code: 'PROTO_NOT_INTEGER', text: 'ERR Protocol version is not an integer or out of range', probe: { command: ['HELLO', 'x'] } },
+  noProto: { code: 'NOPROTO', text: 'NOPROTO unsupported protocol version', probe: { command: ['HELLO', '4'] } },
+  helloOption: { code: 'HELLO_OPTION', text: (option: string) => `ERR Syntax error in HELLO option '${option}'`, probe: { command: ['HELLO', '2', 'NOSUCH'], args: ['NOSUCH'] } },
+  badClientName: { code: 'BAD_CLIENT_NAME', text: 'ERR Client names cannot contain spaces, newlines or special characters.', probe: { command: ['CLIENT', 'SETNAME', 'a b'] } },
+  // CLIENT SETINFO is Redis 7.2's (the texts of its networking.c); redis-server 7.0, the one tests run, lacks it.
+  unrecognizedOption: { code: 'UNRECOGNIZED_OPTION', text: (option: string) => `ERR Unrecognized option '${option}'`, why: "CLIENT SETINFO's: Redis 7.2, not the 7.0 tests run" },
+  badClientAttr: {
+    code: 'BAD_CLIENT_ATTR',
+    text: (attribute: string) => `ERR ${attribute} cannot contain spaces, newlines or special characters.`,
+    why: "CLIENT SETINFO's: Redis 7.2, not the 7.0 tests run",
+  },
+  unknownClientType: { code: 'UNKNOWN_CLIENT_TYPE', text: (type: string) => `ERR Unknown client type '${type}'`, probe: { command: ['CLIENT', 'LIST', 'TYPE', 'nosuch'], args: ['nosuch'] } },
+  invalidClientId: { code: 'INVALID_CLIENT_ID', text: 'ERR Invalid client ID', probe: { command: ['CLIENT', 'LIST', 'ID', 'x'] } },
+  dbIndexOutOfRange: { code: 'DB_INDEX_OUT_OF_RANGE', text: 'ERR DB index is out of range', probe: { command: ['SELECT', '99'] } },
+  scriptFlushMode: { code: 'SCRIPT_FLUSH_MODE', text: 'ERR SCRIPT FLUSH only support SYNC|ASYNC option', probe: { command: ['SCRIPT', 'FLUSH', 'x'] } },
+  notBusy: { code: 'NOTBUSY', text: 'NOTBUSY No scripts in execution right now.', probe: { command: ['SCRIPT', 'KILL'] } },
+  negativeKeys: { code: 'NEGATIVE_KEYS', text: "ERR Number of keys can't be negative", probe: { command: ['EVAL', 'return 1', '-1'] } },
+  tooManyKeys: { code: 'TOO_MANY_KEYS', text: "ERR Number of keys can't be greater than number of args", probe: { command: ['EVAL', 'return 1', '5'] } },
+  noScript: { code: 'NOSCRIPT', text: 'NOSCRIPT No matching script. Please use EVAL.', probe: { command: ['EVALSHA', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', '0'] } },
+  unknownInScript: { code: 'UNKNOWN_IN_SCRIPT', text: 'ERR Unknown Redis command called from script', probe: { command: ['EVAL', "return redis.call('nosuch')", '0'], startsWith: true } },
+  arityInScript: { code: 'ARITY_IN_SCRIPT', text: 'ERR Wrong number of args calling Redis command from script', probe: { command: ['EVAL', "return redis.call('get')", '0'], startsWith: true } },
+  notInScript: { code: 'NOT_IN_SCRIPT', text: 'ERR This Redis command is not allowed from script', probe: { command: ['EVAL', "return redis.call('multi')", '0'], startsWith: true } },
+  writeInReadOnlyScript: {
+    code: 'WRITE_IN_READ_ONLY_SCRIPT',
+    text: 'ERR Write commands are not allowed from read-only scripts.',
+    probe: { command: ['EVAL_RO', "return redis.call('set', KEYS[1], 'v')", '1', 'k'], startsWith: true },
+  },
+  // This server's own.
+  everyWorkerInScript: {
+    code: 'EVERY_WORKER_IN_SCRIPT',
+    text: (name: string) => `ERR ${name} is not supported in scripts here: it runs on every worker, and a script holds only the workers of its keys`,
+  },
+  undeclaredKey: {
+    code: 'UNDECLARED_KEY',
+    text: (key: string) => `ERR script tried accessing undeclared key '${key.slice(0, 128)}': a script may touch only the keys it declares (numkeys), which place it`,
+  },
+  scriptFailed: { code: 'SCRIPT_FAILED', text: (message: string) => `ERR script failed: ${message}` },
+  engineDidNotStart: { code: 'ENGINE_DID_NOT_START', text: (message: string) => `ERR the Lua engine failed to start: ${message}` },
+  engineStarting: { code: 'ENGINE_STARTING', text: 'LOADING the Lua engine is starting' },
+  linkDown: { code: 'LINK_DOWN', text: 'ERR the worker owning this key is down' },
+  linkFull: {
+    code: 'LINK_FULL',
+    text: `ERR too many commands are in flight to the worker owning this key (at most ${MAX_LINK_OWED} commands and ${MAX_LINK_BYTES / 1048576} MB unsent): try again`,
+  },
+  unexpectedFromOwner: { code: 'UNEXPECTED_FROM_OWNER', text: (payload: string) => `ERR unexpected reply from the owner: ${payload}` },
+  unexpectedScanStep: { code: 'UNEXPECTED_SCAN_STEP', text: 'ERR unexpected reply to SCAN' },
+  lateHere: { code: 'LATE_HERE', text: 'ERR this command could not run at once on the worker owning its keys' },
+  unknownHere: { code: 'UNKNOWN_HERE', text: 'ERR unknown command' },
+  noPlan: { code: 'NO_PLAN', text: (name: string) => `ERR command ${name} has no plan over several owners` },
+  noHandler: { code: 'NO_HANDLER', text: (name: string) => `ERR unknown command '${name.toLowerCase()}'` },
+  maxClients: { code: 'MAX_CLIENTS', text: 'ERR max number of clients reached', why: 'needs maxclients reached: e2e-limits makes it' },
+});
+
+/** The texts, by name, as the router answers them; with the data side's it shares. */
+export const REPLY_ERRORS = {
+  ...errorTexts(ROUTER_ERRORS),
+  syntax: ERR.syntax,
+  notInteger: ERR.notInteger,
+  arity: ERR.arity,
+  invalidCursor: ERR.invalidCursor,
+} as const;
