@@ -315,7 +315,7 @@ async function check(port: number, running: () => boolean, last: Map<string, str
 /** Worker index -> pid, through one STATS connection per worker. */
 async function workerPids(port: number): Promise<Map<number, string>> {
   const pids = new Map<number, string>();
-  for (let tries = 0; tries < 8 && pids.size < WORKERS; tries++) {
+  for (let tries = 0; tries < 64 && pids.size < WORKERS; tries++) {
     const c = await TextClient.connect(port);
     const s = await stats(c);
     pids.set(Number(s.get('worker')), s.get('pid')!);
