@@ -1,10 +1,10 @@
-import * as net from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startCluster } from '../apps/router/test/harness';
 import { missingTool, Skips } from '../test-support/skip';
 import { sleep, startRedis } from './clients/target';
-import { encode, encodeCommand, parse, type Node } from './compat/resp-raw';
+import { encodeCommand } from './compat/resp-raw';
+import { RawListener } from './compat/listener';
 
 /**
  * Keyspace notifications against redis-server, for notify-keyspace-events values that together
@@ -28,46 +28,8 @@ const STEPS: (string | { sleep: number })[] = [
 ];
 
 
-/** A raw connection that keeps every frame it gets. */
-class Listener {
-  private buf = Buffer.alloc(0);
-  private frames: Node[] = [];
-  lastData = Date.now();
-
-  constructor(readonly socket: net.Socket) {
-    socket.on('error', () => {});
-    socket.on('data', (chunk: Buffer) => {
-      this.lastData = Date.now();
-      this.buf = Buffer.concat([this.buf, chunk]);
-      for (let at = parse(this.buf); at !== undefined; at = parse(this.buf)) {
-        this.frames.push(at.node);
-        this.buf = this.buf.subarray(at.end);
-      }
-    });
-  }
-
-  static connect(port: number): Promise<Listener> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('error', reject);
-      socket.once('connect', () => resolve(new Listener(socket)));
-    });
-  }
-
-  /** Waits until `n` frames are in (a reply is owed for each command sent). */
-  async waitFor(n: number): Promise<void> {
-    for (let tries = 0; this.frames.length < n && tries < 1000; tries++) await sleep(5);
-  }
-
-  take(): string[] {
-    const out = this.frames.map(encode);
-    this.frames = [];
-    return out;
-  }
-}
-
 /** Waits until neither connection got anything for 50 ms (at least 50 ms after `since`). */
-async function quiet(conns: Listener[], since: number): Promise<void> {
+async function quiet(conns: RawListener[], since: number): Promise<void> {
   for (;;) {
     await sleep(15);
     if (Date.now() - Math.max(since, ...conns.map((c) => c.lastData)) >= 50) return;
@@ -76,7 +38,7 @@ async function quiet(conns: Listener[], since: number): Promise<void> {
 
 /** The subscriber's messages after each step (the commander's replies are compared too). */
 async function play(port: number, setup: string[][]): Promise<string[][]> {
-  const [sub, cmd] = [await Listener.connect(port), await Listener.connect(port)];
+  const [sub, cmd] = [await RawListener.connect(port), await RawListener.connect(port)];
   try {
     for (const argv of setup) cmd.socket.write(encodeCommand(argv));
     sub.socket.write(encodeCommand(['PSUBSCRIBE', '__key*__:*']));

@@ -1,10 +1,10 @@
-import * as net from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startCluster } from '../apps/router/test/harness';
 import { missingTool, Skips } from '../test-support/skip';
 import { sleep, startRedis } from './clients/target';
-import { encode, encodeCommand, parse, type Node } from './compat/resp-raw';
+import { encode, encodeCommand, type Node } from './compat/resp-raw';
+import { RawListener } from './compat/listener';
 
 /**
  * Differential check of Pub/Sub against redis-server: each scenario is a sequence of commands sent
@@ -155,59 +155,23 @@ const SCENARIOS: { name: string; conns: number; steps: Step[] }[] = [
   },
 ];
 
-/** A raw connection that keeps every frame the server sends, replies and messages alike. */
-class Listener {
-  private buf = Buffer.alloc(0);
-  private frames: Node[] = [];
-  lastData = Date.now();
-  closed = false;
-
-  constructor(readonly socket: net.Socket) {
-    socket.on('error', () => {});
-    socket.on('close', () => (this.closed = true));
-    socket.on('data', (chunk: Buffer) => {
-      this.lastData = Date.now();
-      this.buf = Buffer.concat([this.buf, chunk]);
-      for (let at = parse(this.buf); at !== undefined; at = parse(this.buf)) {
-        this.frames.push(at.node);
-        this.buf = this.buf.subarray(at.end);
-      }
-    });
-  }
-
-  static connect(port: number): Promise<Listener> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('error', reject);
-      socket.once('connect', () => resolve(new Listener(socket)));
-    });
-  }
-
-  /** Waits until a frame is in or the connection closed (every command sent is answered). */
-  async waitForOne(): Promise<void> {
-    for (let tries = 0; this.frames.length === 0 && !this.closed && tries < 1000; tries++) await sleep(5);
-  }
-
-  /** The frames since the last take, as bytes, sorted as `sort` says. */
-  take(sort: Step['sort']): string[] {
-    const nodes = this.frames;
-    this.frames = [];
-    const items = (n: Node): Node => ('items' in n && n.items !== null && sort === 'items' ? { ...n, items: [...n.items].sort((a, b) => (encode(a) < encode(b) ? -1 : 1)) } : n);
-    const out = nodes.map((n) => encode(items(n)));
-    return sort === 'frames' ? out.sort() : out;
-  }
+/** The frames since the last take, as bytes, sorted as `sort` says. */
+function take(conn: RawListener, sort: Step['sort']): string[] {
+  const items = (n: Node): Node => ('items' in n && n.items !== null && sort === 'items' ? { ...n, items: [...n.items].sort((a, b) => (encode(a) < encode(b) ? -1 : 1)) } : n);
+  const out = conn.takeNodes().map((n) => encode(items(n)));
+  return sort === 'frames' ? out.sort() : out;
 }
 
 /** Runs a scenario on one server: each step's frames per connection (closed connections marked). */
 async function play(port: number, scenario: (typeof SCENARIOS)[number]): Promise<string[][][]> {
-  const conns: Listener[] = [];
-  for (let i = 0; i < scenario.conns; i++) conns.push(await Listener.connect(port));
+  const conns: RawListener[] = [];
+  for (let i = 0; i < scenario.conns; i++) conns.push(await RawListener.connect(port));
   const steps: string[][][] = [];
   try {
     for (const step of scenario.steps) {
       const sent = Date.now();
       conns[step.conn].socket.write(encodeCommand(step.cmd));
-      await conns[step.conn].waitForOne();
+      await conns[step.conn].waitFor(1);
       // Quiet: nothing came for 60 ms, at least 60 ms after sending (a message crosses workers).
       for (;;) {
         await sleep(15);
@@ -216,7 +180,7 @@ async function play(port: number, scenario: (typeof SCENARIOS)[number]): Promise
       }
       steps.push(
         conns.map((c) => {
-          const frames = c.take(step.sort);
+          const frames = take(c, step.sort);
           if (step.skip) frames.length = 0;
           return c.closed ? [...frames, '(closed)'] : frames;
         }),

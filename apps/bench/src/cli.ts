@@ -51,6 +51,11 @@ export interface BenchOptions {
   fullCache: boolean;
   /** Keys kept at the same maxmemory, kv against redis-server (keysKept.ts). */
   keysKept: boolean;
+  /** The accept path's figures beside the seed and redis-server (accept.ts); `parts` selects some. */
+  accept: boolean;
+  parts: string | null;
+  /** Locust, distributed, against the seed and kv (locust.ts). */
+  locust: boolean;
   serverPid: number | null;
   kvMain: string;
   help: boolean;
@@ -99,6 +104,18 @@ const SPECS: OptionSpec[] = [
   { name: 'memory-stress', arg: null, help: 'write 3x maxmemory of unique keys (100-byte values) into kv (--maxmemory 256mb) sampling RSS every 250 ms; checks peak <= maxmemory + 40% + 60 MiB per process and that no worker died, then the hit ratio of the last 10% written; exit 1 on failure' },
   { name: 'full-cache', arg: null, help: 'a full cache: 3,000,000 keys of 200-byte values written, then 15 s (--duration) of 50 connections, 1 in flight, 50% SET; the same with 100,000 keys; kv 2 and 1 workers and redis-server; ops/s, per CPU-second, p99.9, slowest, RSS per key, GC share and longest pause' },
   { name: 'keys-kept', arg: null, help: 'keys kept at the same --maxmemory (default 256mb) by kv (--workers) and redis-server (allkeys-lru) after ~3x as many unique SETs as fit, 32- and 200-byte values, with RSS against maxmemory x 1.1 + the empty RSS' },
+  {
+    name: 'accept',
+    arg: null,
+    help:
+      "the accept path (issue 21) beside the seed and redis-server: bursts of 2,000 in 100 ms (alone, beside 1,000 busy clients, over TLS with ECDSA and RSA), 1,000 clients started at once, 10,000 clients, 10,000 idle (RSS each) with one busy, kv's balance (burst, trickle, resize), a new connection per request (and redis-benchmark -k 0); prints the targets met / not met. Needs port 7171 free for the seed: run it alone in a network namespace (see BENCHMARKS.md)",
+  },
+  { name: 'parts', arg: 'LIST', help: 'with --accept: some of burst,busy,tls,cold,10k,idle,balance,newconn (default all)' },
+  {
+    name: 'locust',
+    arg: null,
+    help: "Locust with infra/locustfile.py, distributed (a master and a worker per CPU), against the seed and kv: the seed's settings (10,000 users, spawn 100/s) and a burst (spawn 2,000/s), 2 minutes each (--duration); failures, percentiles and Locust's own CPU",
+  },
   { name: 'tls-ca', arg: 'FILE', help: 'with --addr: connect over TLS (kv --tls-port), trusting the PEM certificate in FILE' },
   { name: 'server-pid', arg: 'PID', help: 'with --addr: PID of the server, to report its CPU (its descendants count too)' },
   { name: 'kv-main', arg: 'PATH', help: 'kv server entry point to start; default apps/router/dist/main.js' },
@@ -225,6 +242,9 @@ export function parseCli(argv: readonly string[]): BenchOptions {
     memoryStress: flags.has('memory-stress'),
     fullCache: flags.has('full-cache'),
     keysKept: flags.has('keys-kept'),
+    accept: flags.has('accept'),
+    parts: raw.get('parts') ?? null,
+    locust: flags.has('locust'),
     serverPid: raw.has('server-pid') ? numberOption(raw, 'server-pid', 0, 1, 2 ** 22, true) : null,
     kvMain: path.resolve(raw.get('kv-main') ?? path.join(__dirname, '..', '..', 'router', 'dist', 'main.js')),
     help: flags.has('help'),
@@ -242,6 +262,13 @@ function validate(o: BenchOptions): void {
     }
   }
   if (o.serverPid !== null && o.addr === null) throw new UsageError('--server-pid only applies with --addr (a started server is measured anyway)');
+  if (o.parts !== null && !o.accept) throw new UsageError('--parts only applies with --accept');
+  if (o.accept || o.locust) {
+    for (const name of ['addr', 'target', 'proto', 'connections', 'pipeline', 'locality', 'scenarios', 'full-cache', 'keys-kept', 'memory-per-key', 'memory-stress', 'redis-benchmark', 'transactions', ...(o.accept ? ['locust'] : [])]) {
+      if (o.given.has(name)) throw new UsageError(`--${name} does not apply to --${o.accept ? 'accept' : 'locust'}`);
+    }
+    return;
+  }
   if (o.given.has('tls-ca') && o.addr === null) throw new UsageError('--tls-ca only applies with --addr (start the server with --tls-port yourself)');
   if (o.fullCache || o.keysKept) {
     for (const name of ['addr', 'target', 'proto', 'workers', 'connections', 'pipeline', 'keys', 'value-size', 'locality', 'scenarios', 'memory-per-key', 'memory-stress']) {

@@ -9,6 +9,8 @@ import { formatPerKey, perKeyClean, runMemoryPerKey } from './memory';
 import { formatStress, runMemoryStress } from './memoryStress';
 import { runFullCache } from './fullCache';
 import { runKeysKept } from './keysKept';
+import { parseParts, runAcceptMode } from './accept';
+import { runLocust } from './locust';
 import { findRedisServer, killAllServersNow, ServerStartError, startKvServer, startRedisServer, stopAllServers, type StartedServer } from './servers';
 
 const EXIT_OK = 0;
@@ -99,6 +101,17 @@ async function main(argv: readonly string[]): Promise<number> {
     return EXIT_OK;
   }
   try {
+    if (options.accept) {
+      let parts;
+      try {
+        parts = parseParts(options.parts);
+      } catch (err) {
+        process.stderr.write(`bench: ${(err as Error).message}\n`);
+        return EXIT_SETUP;
+      }
+      return await runAcceptMode(options, parts, (line) => void process.stderr.write(`${line}\n`));
+    }
+    if (options.locust) return await runLocust(options, (line) => void process.stderr.write(`${line}\n`));
     if (options.redisBenchmark) return await runRedisBenchmark(options);
     if (options.transactions) return await runTransactions(options);
     if (options.memoryPerKey || options.memoryStress) return await runMemory(options);

@@ -3,7 +3,7 @@ import type { BenchOptions } from './cli';
 import { findRedisServer, startKvServer, startRedisServer, type StartedServer } from './servers';
 
 /** One redis-benchmark test's figures. */
-interface Row {
+export interface BenchmarkRow {
   test: string;
   rps: number;
   p50ms: number;
@@ -41,7 +41,7 @@ export async function runRedisBenchmark(options: BenchOptions): Promise<number> 
   return kv.length === 2 && redis.length === 2 ? 0 : 1;
 }
 
-async function measure(server: StartedServer): Promise<Row[]> {
+async function measure(server: StartedServer): Promise<BenchmarkRow[]> {
   try {
     const run = spawnSync('redis-benchmark', ['-h', server.endpoint.host, '-p', String(server.endpoint.port), ...ARGS], {
       encoding: 'utf8',
@@ -55,8 +55,8 @@ async function measure(server: StartedServer): Promise<Row[]> {
 }
 
 /** redis-benchmark --csv: a header line, then "test","rps","avg","min","p50","p95","p99","max". */
-function parseCsv(text: string): Row[] {
-  const rows: Row[] = [];
+export function parseCsv(text: string): BenchmarkRow[] {
+  const rows: BenchmarkRow[] = [];
   const lines = text.trim().split('\n');
   const header = lines[0].split(',').map((h) => h.replace(/"/g, ''));
   const col = (name: string) => header.indexOf(name);

@@ -24,6 +24,8 @@ export interface StartedServer {
   readonly endpoint: Endpoint;
   /** kv: its ready log line, parsed (port, workers, maxmemory in bytes...); null for redis-server. */
   readonly ready: Record<string, unknown> | null;
+  /** kv: the admin endpoint's port once it listens (its 'admin listening' line); else null. */
+  readonly adminPort: number | null;
   /** Calls watcher with each later line of the server's stdout or stderr; returns an unsubscribe. */
   watchOutput(watcher: (line: string) => void): () => void;
   stop(): Promise<StopOutcome>;
@@ -36,6 +38,7 @@ export class ManagedServer implements StartedServer {
   readonly pid: number;
   endpoint: Endpoint = { host: '127.0.0.1', port: 0 };
   ready: Record<string, unknown> | null = null;
+  adminPort: number | null = null;
   private readonly outputTail: string[] = [];
   private readonly lineWatchers = new Set<(line: string) => void>();
   private exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
@@ -157,12 +160,18 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
   return settled;
 }
 
-export async function startKvServer(kvMain: string, workers: number, maxmemory: string | null): Promise<StartedServer> {
+/** Starts kv on a free loopback port (and its admin endpoint on another), with `extraArgs` after the rest. */
+export async function startKvServer(kvMain: string, workers: number, maxmemory: string | null, extraArgs: readonly string[] = []): Promise<StartedServer> {
   if (!fs.existsSync(kvMain)) throw new ServerStartError(`kv server entry point not found: ${kvMain} (build it with 'npx tsc -b')`);
-  const args = [kvMain, '--port', '0', '--host', '127.0.0.1', '--workers', String(workers)];
+  const args = [kvMain, '--port', '0', '--host', '127.0.0.1', '--workers', String(workers), '--admin-port', '0'];
   if (maxmemory !== null) args.push('--maxmemory', maxmemory);
+  args.push(...extraArgs);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const server = new ManagedServer(`kv (${workers} worker${workers === 1 ? '' : 's'})`, child);
+  server.watchOutput((line) => {
+    const admin = /"message":"admin listening"/.test(line) ? /"port":(\d+)/.exec(line) : null;
+    if (admin) server.adminPort = Number(admin[1]);
+  });
   const port = await new Promise<number | null>((resolve) => {
     const finish = (port: number | null): void => {
       clearTimeout(timer);

@@ -3,15 +3,15 @@ import * as assert from 'uvu/assert';
 import { prng } from '../../../test-support/prng';
 import { Skips } from '../../../test-support/skip';
 import { openFilesLimit } from '../src/config/resources';
-import { sleep, startCluster, stats, TextClient, type Cluster, type LogLine } from './harness';
+import { RespClient, sleep, startCluster, stats, TextClient, type Cluster } from './harness';
+import { adminBase, clientsPerWorker, filesShort, settledClients, spread } from './accept-helpers';
 
-/** The default --maxclients, and the seed's Locust target: all held at once, idle. */
+/** The default --maxclients, and the seed's Locust target: all held at once. */
 const CONNECTIONS = 10_000;
 const WORKERS = 2;
 const BATCH = 500;
-const text = (line: LogLine) => line.message;
 
-const NAME = 'e2e: 10,000 idle connections';
+const NAME = 'e2e: 10,000 clients, text and RESP';
 const t = suite(NAME);
 const skips = new Skips(NAME);
 // This process holds every client socket, and the server (Node raises its soft limit to the hard
@@ -19,73 +19,110 @@ const skips = new Skips(NAME);
 const own = openFilesLimit();
 const tooFewFiles = own !== null && own.soft >= CONNECTIONS + 512 ? null : `the open files limit is ${own?.soft}; this test needs ${CONNECTIONS + 512} (raise it with ulimit -n)`;
 let cluster: Cluster;
-const clients: TextClient[] = [];
+let base = '';
 
 t.before(async () => {
-  if (tooFewFiles === null) cluster = await startCluster({ workers: WORKERS, args: ['--admin-port', '-1'] });
+  if (tooFewFiles !== null) return;
+  cluster = await startCluster({ workers: WORKERS, args: ['--admin-port', '0'] });
+  base = await adminBase(cluster);
 });
 t.after(async () => {
-  for (const c of clients) c.close();
   await cluster?.stop();
 });
 
-/** Sums RSS over the workers, through one connection on each. */
-async function workersRss(onEach: TextClient[]): Promise<number> {
+/** A held client on each worker (they count among the 10,000): STATS through them reads each worker's RSS. */
+async function probes(): Promise<TextClient[]> {
+  const on = new Map<string, TextClient>();
+  const spare: TextClient[] = [];
+  for (let tries = 0; tries < 64 && on.size < WORKERS; tries++) {
+    const c = await TextClient.connect(cluster.port);
+    const w = (await stats(c)).get('worker')!;
+    if (on.has(w)) spare.push(c);
+    else on.set(w, c);
+  }
+  for (const c of spare) c.close();
+  assert.is(on.size, WORKERS, 'a client on every worker');
+  return [...on.values()];
+}
+
+async function workersRss(on: TextClient[]): Promise<number> {
   let total = 0;
-  for (const c of onEach) total += Number((await stats(c)).get('rss'));
+  for (const c of on) total += Number((await stats(c)).get('rss'));
   return total;
 }
 
-const HOLDS = 'holds 10,000 connections, still serves them, refuses one more, and reports RSS per connection';
-skips.test(t, HOLDS, tooFewFiles, async () => {
-  const ready = cluster.logs.find((l) => text(l) === 'ready')!;
-  const files = Number(ready.open_files_limit);
-  // Each worker holds half the clients, plus its links and logs: the server's own limit must allow it too.
-  if (!(files >= CONNECTIONS + 512)) return skips.now(HOLDS, `the server's open files limit is ${ready.open_files_limit}; this test needs ${CONNECTIONS + 512}`);
+/**
+ * Opens 10,000 clients of one protocol, BATCH at a time, each sending one command as it connects
+ * and checking its reply; then every one is held by a worker, the workers are within 1.5x of each
+ * other, a sample still gets served, and one client more is refused with maxclients' error.
+ */
+async function tenThousand(protocol: 'text' | 'RESP', test: string): Promise<void> {
+  const short = filesShort(cluster, CONNECTIONS);
+  if (short !== null) return skips.now(test, `the server's ${short}`);
+  const clients: TextClient[] = await probes();
+  try {
+    const rssBefore = await workersRss(clients);
+    const started = Date.now();
+    while (clients.length < CONNECTIONS) {
+      const n = Math.min(BATCH, CONNECTIONS - clients.length);
+      const batch = await Promise.all(
+        Array.from({ length: n }, async () => {
+          const c = await TextClient.connect(cluster.port);
+          if (protocol === 'text') assert.equal(await c.request(['GET idle']), ['NOTFOUND']);
+          else {
+            c.send(RespClient.encode('PING'));
+            assert.equal(await c.readLines(1), ['+PONG\r']);
+          }
+          return c;
+        }),
+      );
+      clients.push(...batch);
+    }
+    const openedMs = Date.now() - started;
+    const counts = await settledClients(base, CONNECTIONS);
+    assert.is(counts.reduce((a, b) => a + b, 0), CONNECTIONS, `every client held by a worker: ${counts}`);
+    assert.ok(spread(counts) <= 1.5, `clients per worker within 1.5x of each other: ${counts}`);
+    const rssAfter = await workersRss(clients.slice(0, WORKERS));
 
-  const started = Date.now();
-  // The first two land on different workers (the primary hands connections out in turn): they measure.
-  for (let i = 0; i < WORKERS; i++) clients.push(await TextClient.connect(cluster.port));
-  const perWorker = new Map<string, TextClient>();
-  for (const c of clients) perWorker.set((await stats(c)).get('worker')!, c);
-  assert.is(perWorker.size, WORKERS);
-  const probes = [...perWorker.values()];
-  const rssBefore = await workersRss(probes);
+    const rand = prng(10_000);
+    for (let i = 0; i < 20; i++) {
+      const c = clients[Math.floor(rand() * clients.length)];
+      if (protocol === 'text') assert.equal(await c.request([`PUT idle-${i} ${i}`, `GET idle-${i}`]), ['OK', String(i)]);
+      else {
+        c.send(Buffer.concat([RespClient.encode('SET', `idle-${i}`, String(i)), RespClient.encode('GET', `idle-${i}`)]));
+        assert.equal(await c.readLines(3), ['+OK\r', `$${String(i).length}\r`, `${i}\r`]);
+      }
+    }
+    assert.ok(clients.every((c) => !c.closed), 'no held connection was closed');
 
-  while (clients.length < CONNECTIONS) {
-    const n = Math.min(BATCH, CONNECTIONS - clients.length);
-    clients.push(...(await Promise.all(Array.from({ length: n }, () => TextClient.connect(cluster.port)))));
+    const extra = await TextClient.connect(cluster.port);
+    extra.send(protocol === 'text' ? 'GET idle-0\n' : RespClient.encode('GET', 'idle-0'));
+    assert.equal(await extra.readLines(1), [protocol === 'text' ? 'ERROR' : '-ERR max number of clients reached\r'], 'one client past maxclients is refused');
+    const closeBy = Date.now() + 3000;
+    while (!extra.closed && Date.now() < closeBy) await sleep(10);
+    assert.ok(extra.closed, 'and closed');
+
+    const perConnection = (rssAfter - rssBefore) / (CONNECTIONS - WORKERS);
+    console.log(
+      `    ${protocol}: ${CONNECTIONS} clients opened and answered in ${openedMs} ms; per worker ${counts.join(' / ')}; ` +
+        `worker RSS ${(rssBefore / 1048576).toFixed(1)} -> ${(rssAfter / 1048576).toFixed(1)} MB, ${(perConnection / 1024).toFixed(1)} KB per connection`,
+    );
+  } finally {
+    for (const c of clients) c.close();
   }
-  const openedMs = Date.now() - started;
-  // Connected is not yet adopted: wait until both workers count every client.
-  let connected = 0;
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    connected = 0;
-    for (const c of probes) connected += Number((await stats(c)).get('connected_clients'));
-    if (connected === CONNECTIONS) break;
-    await sleep(100);
-  }
-  assert.is(connected, CONNECTIONS, 'every connection is held by a worker');
-  const rssAfter = await workersRss(probes);
+  const left = await settledClients(base, 0);
+  assert.equal(left, [0, 0], 'every client gone once closed');
+  assert.equal((await clientsPerWorker(base)).length, WORKERS);
+}
 
-  const rand = prng(10_000);
-  const sample = Array.from({ length: 20 }, () => clients[Math.floor(rand() * clients.length)]);
-  for (const [i, c] of sample.entries()) assert.equal(await c.request([`PUT idle-${i} ${i}`, `GET idle-${i}`]), ['OK', String(i)]);
-  assert.ok(clients.every((c) => !c.closed), 'no held connection was closed');
+const TEXT = '10,000 text clients: each served as it connects, all held, spread within 1.5x, one more refused';
+skips.test(t, TEXT, tooFewFiles, async () => {
+  await tenThousand('text', TEXT);
+});
 
-  const extra = await TextClient.connect(cluster.port);
-  extra.send('GET idle-0\n');
-  assert.equal(await extra.readLines(1), ['ERROR'], 'one client past maxclients is refused');
-  const closeBy = Date.now() + 3000;
-  while (!extra.closed && Date.now() < closeBy) await sleep(10);
-  assert.ok(extra.closed, 'and closed');
-
-  const perConnection = (rssAfter - rssBefore) / (CONNECTIONS - WORKERS);
-  console.log(
-    `    ${CONNECTIONS} idle connections: opened in ${openedMs} ms; worker RSS ${(rssBefore / 1048576).toFixed(1)} -> ${(rssAfter / 1048576).toFixed(1)} MB, ` +
-      `${(perConnection / 1024).toFixed(1)} KB per connection; open files limit ${files}`,
-  );
+const RESP = '10,000 RESP clients, the same';
+skips.test(t, RESP, tooFewFiles, async () => {
+  await tenThousand('RESP', RESP);
 });
 
 t.run();

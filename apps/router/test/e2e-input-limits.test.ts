@@ -6,9 +6,9 @@ import { RespClient, sleep, startCluster, stats, TextClient, type Cluster, type 
 const MB = 1024 * 1024;
 const text = (line: LogLine) => line.message;
 
-/** A client on the given worker: connects until the primary's round-robin lands one there. */
+/** A client on the given worker: connects until that worker is the one that accepts. */
 async function clientOn(port: number, worker: number): Promise<TextClient> {
-  for (let tries = 0; tries < 16; tries++) {
+  for (let tries = 0; tries < 64; tries++) {
     const client = await TextClient.connect(port);
     if ((await stats(client)).get('worker') === String(worker)) return client;
     client.close();

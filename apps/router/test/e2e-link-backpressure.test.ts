@@ -16,12 +16,22 @@ const MB = 1024 * 1024;
 // Shard s is on worker s % 2.
 const keys = keysPerShard('bp:', shardOfString);
 
+/**
+ * A client on `worker`. Workers accept from one queue, and an idle one may win every race for a
+ * connection: those that land elsewhere are kept open until one lands here, so the other worker
+ * passes its share and stops accepting for a while (ARCHITECTURE.md, "Accepting clients").
+ */
 async function respOn(worker: number): Promise<RespClient> {
-  for (let tries = 0; tries < 32; tries++) {
-    const client = await RespClient.connect(cluster.port);
-    open.push(client);
-    if ((await stats(client.text)).get('worker') === String(worker)) return client;
-    client.close();
+  const elsewhere: RespClient[] = [];
+  try {
+    for (let tries = 0; tries < 64; tries++) {
+      const client = await RespClient.connect(cluster.port);
+      open.push(client);
+      if ((await stats(client.text)).get('worker') === String(worker)) return client;
+      elsewhere.push(client);
+    }
+  } finally {
+    for (const c of elsewhere) c.close();
   }
   throw new Error(`no connection landed on worker ${worker}`);
 }

@@ -19,11 +19,11 @@ function keyOn(worker: number, prefix: string): string {
   for (let i = 0; ; i++) if (ownerOf(`${prefix}${i}`) === worker) return `${prefix}${i}`;
 }
 
-/** One client connection on each worker (the primary hands connections out in turn), and each worker's pid. */
+/** One client connection on each worker (whichever worker accepts first takes it: try until each has one), and each worker's pid. */
 async function clientPerWorker(port: number): Promise<{ clients: TextClient[]; pids: number[] }> {
   const clients: TextClient[] = [];
   const pids: number[] = [];
-  for (let tries = 0; tries < 4 * WORKERS && clients.filter(Boolean).length < WORKERS; tries++) {
+  for (let tries = 0; tries < 64 && clients.filter(Boolean).length < WORKERS; tries++) {
     const c = await TextClient.connect(port);
     const s = await stats(c);
     const w = Number(s.get('worker'));

@@ -217,9 +217,11 @@ slow('a subscriber that does not read is closed; the publisher is not slowed; RS
   let answered = 0;
   let cutAt = -1;
   let warm = 0;
-  // 2 x 64 MiB in 64 KiB messages, 64 at a time: the first answers count the subscriber, then none.
-  // The first 64 MiB warm the workers' buffers and heaps; the second must not grow them much more.
-  for (let round = 0; round < 32; round++) {
+  // 3 x 64 MiB in 64 KiB messages, 64 at a time: the first answers count the subscriber, then none.
+  // The first 64 MiB warm the workers' buffers and heaps; the next 128 MiB must not be kept. (The
+  // messages' buffers are garbage the V8 collector frees when it runs, which a loaded machine puts
+  // off: up to about 64 MiB was seen in the full suite, so the bound is well under what was sent.)
+  for (let round = 0; round < 48; round++) {
     if (round === 16) warm = rss();
     const replies = await pub.pipeline(Array.from({ length: 64 }, () => ['PUBLISH', 'flood', message]));
     for (const r of replies) {
@@ -228,10 +230,10 @@ slow('a subscriber that does not read is closed; the publisher is not slowed; RS
       answered++;
     }
   }
-  assert.is(answered, 2048, 'every PUBLISH answered');
+  assert.is(answered, 3072, 'every PUBLISH answered');
   assert.ok(cutAt > 0 && cutAt < 200, `cut after about 1 MiB plus what the sockets hold (cut at message ${cutAt})`);
   const grown = rss() - warm;
-  assert.ok(grown < 24 * 1024 * 1024, `RSS grew ${grown} bytes for the second 64 MiB published`);
+  assert.ok(grown < 80 * 1024 * 1024, `RSS grew ${grown} bytes for the last 128 MiB published`);
   await slowCluster.waitForLog((l) => l.message === 'client closed for overcoming of output buffer limits' && l.class === 'pubsub');
   socket.on('data', (chunk: Buffer) => (received += chunk.length));
   socket.resume();

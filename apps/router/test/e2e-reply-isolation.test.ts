@@ -14,9 +14,9 @@ const enc = RespClient.encode;
 // Shard s is on worker s % 2.
 const keys = keysPerShard('iso:', shardOfString);
 
-/** A RESP client on the given worker (the primary spreads connections; STATS names the worker). */
+/** A RESP client on the given worker (whichever worker accepts first takes it; STATS names the worker). */
 async function respOn(worker: number): Promise<RespClient> {
-  for (let tries = 0; tries < 32; tries++) {
+  for (let tries = 0; tries < 64; tries++) {
     const client = await RespClient.connect(cluster.port);
     open.push(client.text);
     // STATS in the text protocol first: the connection speaks RESP from its first RESP command.

@@ -5,7 +5,7 @@ import { shardOfString } from '@kv/wire';
 import { missingTool, Skips } from '../../../test-support/skip';
 import { encode, RawConn, type Node, type Reply } from '../../../test/compat/resp-raw';
 import { startRedis, type Target } from '../../../test/clients/target';
-import { keysPerShard, RespClient, startCluster, type Cluster } from './harness';
+import { keysPerShard, respClientOn, RespClient, startCluster, type Cluster } from './harness';
 
 /**
  * Sets against redis-server: seeded random sequences of every set command (integers and strings,
@@ -173,7 +173,8 @@ async function resize(cluster: Cluster, count: number): Promise<{ moves: { shard
 
 t('lists and sets on every shard move whole in a live resize, in every form, with their TTLs; an SSCAN cursor goes on after', async () => {
   const cluster = await startCluster({ workers: 2, args: ['--admin-port', '0', '--list-max-listpack-size', '4', '--set-max-intset-entries', '4', '--set-max-listpack-entries', '4'] });
-  const client = await RespClient.connect(cluster.port);
+  // On worker 0, which the resize down to 1 keeps (a retired worker closes its clients).
+  const client = await respClientOn(cluster.port, 0);
   try {
     const lists = keysPerShard('rl-', shardOfString);
     const sets = keysPerShard('rs-', shardOfString);

@@ -246,6 +246,25 @@ export async function stats(client: TextClient): Promise<Map<string, string>> {
   }
 }
 
+/**
+ * A RESP client on worker `worker` (a client's id is k * 16 + its worker + 1). Workers accept from
+ * one queue and an idle one may win every race: the clients that land elsewhere stay open until
+ * one lands on `worker` (they put the others past their share), then are closed.
+ */
+export async function respClientOn(port: number, worker: number, tries = 64): Promise<RespClient> {
+  const elsewhere: RespClient[] = [];
+  try {
+    for (let i = 0; i < tries; i++) {
+      const c = await RespClient.connect(port);
+      if ((((await c.call('CLIENT', 'ID')) as number) - 1) % 16 === worker) return c;
+      elsewhere.push(c);
+    }
+  } finally {
+    for (const c of elsewhere) c.close();
+  }
+  throw new Error(`no client landed on worker ${worker} in ${tries} tries`);
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -51,33 +51,6 @@ export class FakeWorker extends EventEmitter implements WorkerLike {
   }
 }
 
-/** A client socket stand-in: records the order of calls on it. */
-export class FakeSocket {
-  readonly calls: string[] = [];
-  destroyed = false;
-  private errorListener: ((err: Error) => void) | null = null;
-
-  on(event: string, listener: (err: Error) => void): this {
-    this.calls.push(`on:${event}`);
-    if (event === 'error') this.errorListener = listener;
-    return this;
-  }
-
-  destroy(): void {
-    this.calls.push('destroy');
-    this.destroyed = true;
-  }
-
-  /** Emits an error the way a reset connection does. */
-  fail(): void {
-    this.errorListener!(new Error('ECONNRESET'));
-  }
-
-  asSocket(): net.Socket {
-    return this as unknown as net.Socket;
-  }
-}
-
 /** Timers the test fires by hand. */
 export class ManualTimers implements Timers {
   private next = 1;

@@ -37,7 +37,8 @@ values('a parameter by name or alias, any case; its value as options, or the rea
   assert.equal(paramNamed('maxmemory')?.set!('1'), { maxmemory: 1 });
   assert.equal(paramNamed('maxmemory-policy')?.set!('NoEviction'), { 'maxmemory-policy': 'noeviction' });
   assert.equal(paramNamed('protected-mode')?.set!('maybe'), { error: "argument must be 'yes' or 'no'" });
-  assert.equal(paramNamed('client-output-buffer-limit')?.set!('normal 2mb 0 0 pubsub 32mb 8mb 60'), { 'client-output-limit': 2 * 1024 * 1024 });
+  assert.equal(paramNamed('client-output-buffer-limit')?.set!('normal 2mb 0 0 pubsub 32mb 8mb 60'), { 'client-output-limit': 2 * 1024 * 1024, 'client-output-buffer-limit': 'pubsub 33554432 8388608 60' });
+  assert.ok('error' in (paramNamed('client-output-buffer-limit')!.set!('replica 1mb 0 0') as object), 'the replica class keeps its default');
   assert.ok('error' in (paramNamed('client-output-buffer-limit')!.set!('normal 2mb 1mb 10') as object), 'a soft limit is refused');
   assert.equal(paramNamed('save')?.set!(''), {});
   assert.is(paramNamed('port')?.set, undefined);

@@ -11,7 +11,7 @@ import { initialMap } from '../src/primary/shard-map';
 import { selfSignedCert } from './tls-fixture';
 
 const MB = 1024 * 1024;
-const start = { index: 2, map: initialMap(3), peerPath: '/run/kv/w2.1.sock', maxclients: 34, restarts: 1 };
+const start = { index: 2, map: initialMap(3), peerPath: '/run/kv/w2.1.sock', restarts: 1 };
 
 /** The settings a worker forked for `config` reads back from its environment. */
 const roundTrip = (config: Config) => readWorkerEnv(workerEnv(config, start));
@@ -40,13 +40,12 @@ t('every option of the schema but the secret ones reaches a worker, with its val
   }
 });
 
-t("a worker's environment: its index, map, peer socket, log level, share of maxclients and restarts", () => {
+t("a worker's environment: its index, map, peer socket, log level and restarts", () => {
   const { config } = loadConfig(['--workers', '3', '--maxclients', '100', '--log-level', 'warn', '--requirepass', 'hunter2'], {}) as { config: Config };
   const env = workerEnv(config, start);
   assert.is(env[WORKER_ENV.logLevel], 'warn');
   const read = readWorkerEnv(env);
   assert.equal({ index: read.index, map: read.map, peerPath: read.peerPath }, { index: 2, map: initialMap(3), peerPath: '/run/kv/w2.1.sock' });
-  assert.is(read.settings.maxclients, 34);
   assert.is(read.settings.restarts, 1);
   assert.is(read.settings.config.maxclients, 100);
   assert.not.ok(JSON.stringify(env).includes('hunter2'));
@@ -87,7 +86,6 @@ t("the router's limits come from the config, the worker's share and restarts; no
     assert.equal(routerSettings(settings), {
       restarts: 1,
       protectedMode: false,
-      maxclients: 34,
       maxclientsTotal: 100,
       luaTimeLimit: 5000,
       timeout: 30,

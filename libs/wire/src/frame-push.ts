@@ -1,5 +1,6 @@
 import { Args } from './args';
 import { FrameEncoder, FrameError, FrameKind } from './frame';
+import { readParts } from './frame-read';
 
 /**
  * Push frames between workers (FrameKind.PUSH): messages that answer no request and get no reply,
@@ -75,18 +76,7 @@ export class PushReader {
     const parts = buf.readUInt32LE(this.pos + 1);
     // Each part takes at least 4 bytes: a count past what the bytes hold is corrupt, not a reason to allocate.
     if (parts > (this.end - this.pos - 5) / 4) throw new FrameError(`push message of ${parts} parts in ${this.end - this.pos} bytes`);
-    let p = this.pos + 5;
-    const args = this.args;
-    args.reset(buf);
-    for (let i = 0; i < parts; i++) {
-      if (this.end - p < 4) throw new FrameError('truncated push part');
-      const len = buf.readUInt32LE(p);
-      p += 4;
-      if (this.end - p < len) throw new FrameError('push part past the frame end');
-      args.push(p, p + len);
-      p += len;
-    }
-    this.pos = p;
+    this.pos = readParts(buf, this.pos + 5, this.end, parts, this.args, 'push part');
     return kind;
   }
 }

@@ -99,17 +99,7 @@ export class RequestReader {
     this.mode = mode;
     const argc = buf.readUInt32LE(p);
     p += 4;
-    const args = this.args;
-    args.reset(buf);
-    for (let i = 0; i < argc; i++) {
-      if (this.end - p < 4) throw new FrameError('truncated request argument');
-      const len = buf.readUInt32LE(p);
-      p += 4;
-      if (this.end - p < len) throw new FrameError('request argument past the frame end');
-      args.push(p, p + len);
-      p += len;
-    }
-    this.pos = p;
+    this.pos = readParts(buf, p, this.end, argc, this.args, 'request argument');
     return opcode;
   }
 }
@@ -175,4 +165,22 @@ export function decodeItems(buf: Buffer, start: number, end: number, kind: Reply
 /** The command table version in a HELLO frame's body; -1 when the body has none (an older peer). */
 export function helloVersion(buf: Buffer, start: number, end: number): number {
   return end - start >= 4 ? buf.readUInt32LE(start) : -1;
+}
+
+/**
+ * Reads `count` length-prefixed parts (u32 length, then the bytes) from buf[p, end) into `args`
+ * (views, no copy): a request's arguments, a push message's parts. Returns where they end; a part
+ * past `end` is a corrupt frame.
+ */
+export function readParts(buf: Buffer, p: number, end: number, count: number, args: Args, what: string): number {
+  args.reset(buf);
+  for (let i = 0; i < count; i++) {
+    if (end - p < 4) throw new FrameError(`truncated ${what}`);
+    const len = buf.readUInt32LE(p);
+    p += 4;
+    if (end - p < len) throw new FrameError(`${what} past the frame end`);
+    args.push(p, p + len);
+    p += len;
+  }
+  return p;
 }

@@ -1,3 +1,5 @@
+import { LIST_AND_SET_DOCS, type DocEntry } from './docs-collections';
+
 /**
  * What COMMAND DOCS reports, in Redis 7's terms: summary, since, group and the argument tree that
  * redis-cli (7.2 and later) turns into help text and typing hints. Arguments are written in a
@@ -27,7 +29,7 @@ export interface CommandDoc {
 
 const TYPES = new Set<string>(['key', 'string', 'integer', 'double', 'pattern', 'unix-time', 'pure-token', 'oneof', 'block']);
 
-type Entry = readonly [summary: string, since: string, group: string, args?: string, subcommands?: Record<string, Entry>];
+type Entry = DocEntry;
 
 const EXPIRY_CONDITION = 'oneof:condition{optional}(pure-token:nx@NX pure-token:xx@XX pure-token:gt@GT pure-token:lt@LT)';
 const FIELD_VALUES = 'key:key block:field_value{multiple}(string:field string:value)';
@@ -91,60 +93,7 @@ const ENTRIES: Record<string, Entry> = {
     'hash',
     'key:key integer:cursor pattern:pattern@MATCH{optional} integer:count@COUNT{optional}',
   ],
-  LPUSH: ['Prepend one or multiple elements to a list', '1.0.0', 'list', 'key:key string:element{multiple}'],
-  RPUSH: ['Append one or multiple elements to a list', '1.0.0', 'list', 'key:key string:element{multiple}'],
-  LPUSHX: ['Prepend an element to a list, only if the list exists', '2.2.0', 'list', 'key:key string:element{multiple}'],
-  RPUSHX: ['Append an element to a list, only if the list exists', '2.2.0', 'list', 'key:key string:element{multiple}'],
-  LPOP: ['Remove and get the first elements in a list', '1.0.0', 'list', 'key:key integer:count{optional}'],
-  RPOP: ['Remove and get the last elements in a list', '1.0.0', 'list', 'key:key integer:count{optional}'],
-  LLEN: ['Get the length of a list', '1.0.0', 'list', 'key:key'],
-  LRANGE: ['Get a range of elements from a list', '1.0.0', 'list', 'key:key integer:start integer:stop'],
-  LINDEX: ['Get an element from a list by its index', '1.0.0', 'list', 'key:key integer:index'],
-  LSET: ['Set the value of an element in a list by its index', '1.0.0', 'list', 'key:key integer:index string:element'],
-  LINSERT: [
-    'Insert an element before or after another element in a list',
-    '2.2.0',
-    'list',
-    'key:key oneof:where(pure-token:before@BEFORE pure-token:after@AFTER) string:pivot string:element',
-  ],
-  LREM: ['Remove elements from a list', '1.0.0', 'list', 'key:key integer:count string:element'],
-  LTRIM: ['Trim a list to the specified range', '1.0.0', 'list', 'key:key integer:start integer:stop'],
-  LPOS: [
-    'Return the index of matching elements on a list',
-    '6.0.6',
-    'list',
-    'key:key string:element integer:rank@RANK{optional} integer:num-matches@COUNT{optional} integer:len@MAXLEN{optional}',
-  ],
-  LMOVE: ['Pop an element from a list, push it to another list and return it', '6.2.0', 'list', 'key:source key:destination oneof:wherefrom(pure-token:left@LEFT pure-token:right@RIGHT) oneof:whereto(pure-token:left@LEFT pure-token:right@RIGHT)'],
-  LMPOP: [
-    'Pop elements from a list',
-    '7.0.0',
-    'list',
-    'integer:numkeys key:key{multiple} oneof:where(pure-token:left@LEFT pure-token:right@RIGHT) integer:count@COUNT{optional}',
-  ],
-  BLPOP: ['Remove and get the first element in a list, or block until one is available', '2.0.0', 'list', 'key:key{multiple} double:timeout'],
-  BRPOP: ['Remove and get the last element in a list, or block until one is available', '2.0.0', 'list', 'key:key{multiple} double:timeout'],
-  BRPOPLPUSH: ['Pop an element from a list, push it to another list and return it; or block until one is available', '2.2.0', 'list', 'key:source key:destination double:timeout'],
-  BLMOVE: ['Pop an element from a list, push it to another list and return it; or block until one is available', '6.2.0', 'list', 'key:source key:destination oneof:wherefrom(pure-token:left@LEFT pure-token:right@RIGHT) oneof:whereto(pure-token:left@LEFT pure-token:right@RIGHT) double:timeout'],
-  BLMPOP: ['Pop elements from a list, or block until one is available', '7.0.0', 'list', 'double:timeout integer:numkeys key:key{multiple} oneof:where(pure-token:left@LEFT pure-token:right@RIGHT) integer:count@COUNT{optional}'],
-  RPOPLPUSH: ['Remove the last element in a list, prepend it to another list and return it', '1.2.0', 'list', 'key:source key:destination'],
-  SADD: ['Add one or more members to a set', '1.0.0', 'set', 'key:key string:member{multiple}'],
-  SREM: ['Remove one or more members from a set', '1.0.0', 'set', 'key:key string:member{multiple}'],
-  SMEMBERS: ['Get all the members in a set', '1.0.0', 'set', 'key:key'],
-  SISMEMBER: ['Determine if a given value is a member of a set', '1.0.0', 'set', 'key:key string:member'],
-  SMISMEMBER: ['Returns the membership associated with the given elements for a set', '6.2.0', 'set', 'key:key string:member{multiple}'],
-  SCARD: ['Get the number of members in a set', '1.0.0', 'set', 'key:key'],
-  SPOP: ['Remove and return one or multiple random members from a set', '1.0.0', 'set', 'key:key integer:count{optional}'],
-  SRANDMEMBER: ['Get one or multiple random members from a set', '1.0.0', 'set', 'key:key integer:count{optional}'],
-  SSCAN: ['Incrementally iterate Set elements', '2.8.0', 'set', 'key:key integer:cursor pattern:pattern@MATCH{optional} integer:count@COUNT{optional}'],
-  SMOVE: ['Move a member from one set to another', '1.0.0', 'set', 'key:source key:destination string:member'],
-  SINTER: ['Intersect multiple sets', '1.0.0', 'set', 'key:key{multiple}'],
-  SUNION: ['Add multiple sets', '1.0.0', 'set', 'key:key{multiple}'],
-  SDIFF: ['Subtract multiple sets', '1.0.0', 'set', 'key:key{multiple}'],
-  SINTERCARD: ['Intersect multiple sets and return the cardinality of the result', '7.0.0', 'set', 'integer:numkeys key:key{multiple} integer:limit@LIMIT{optional}'],
-  SINTERSTORE: ['Intersect multiple sets and store the resulting set in a key', '1.0.0', 'set', 'key:destination key:key{multiple}'],
-  SUNIONSTORE: ['Add multiple sets and store the resulting set in a key', '1.0.0', 'set', 'key:destination key:key{multiple}'],
-  SDIFFSTORE: ['Subtract multiple sets and store the resulting set in a key', '1.0.0', 'set', 'key:destination key:key{multiple}'],
+  ...LIST_AND_SET_DOCS,
   DEL: ['Delete a key', '1.0.0', 'generic', 'key:key{multiple}'],
   UNLINK: ['Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.', '4.0.0', 'generic', 'key:key{multiple}'],
   EXISTS: ['Determine if a key exists', '1.0.0', 'generic', 'key:key{multiple}'],

@@ -13,8 +13,6 @@ export interface RouterSettings {
   restarts: number;
   /** Serve only loopback clients when no password is set and the bind address is not loopback. */
   protectedMode: boolean;
-  /** Clients this worker serves at once. */
-  maxclients: number;
   /** The cluster's maxclients, as configured (for CONFIG GET). */
   maxclientsTotal: number;
   /** Idle seconds before a client is closed; 0: never. */

@@ -16,6 +16,10 @@ export function isLoopback(address: string | undefined): boolean {
  * only clients from the loopback interface are served.
  */
 export function deniedByProtectedMode(opts: { protectedMode: boolean; passwordSet: boolean; host: string; remoteAddress: string | undefined }): boolean {
-  if (!opts.protectedMode || opts.passwordSet || isLoopback(opts.host) || opts.host === 'localhost') return false;
-  return !isLoopback(opts.remoteAddress);
+  return protectedModeApplies(opts) && !isLoopback(opts.remoteAddress);
+}
+
+/** Protected mode can turn a client away (so its remote address is worth asking the kernel for). */
+export function protectedModeApplies(opts: { protectedMode: boolean; passwordSet: boolean; host: string }): boolean {
+  return opts.protectedMode && !opts.passwordSet && !isLoopback(opts.host) && opts.host !== 'localhost';
 }

@@ -42,7 +42,7 @@ export function readTlsFiles(certFile: string, keyFile: string, nameOf: (option:
 }
 
 /**
- * A worker's side of --tls-port: the primary hands over the raw TCP socket as for any client, and
+ * A worker's side of --tls-port: the worker accepts the raw TCP socket as for any client, and
  * this wraps it in a server-side TLS socket that the Router serves like a plain one (its remote
  * address, timeouts and backpressure are the TCP socket's). The handshake runs on the event loop
  * like any read, so a slow or failing client holds up no one else.
@@ -55,11 +55,13 @@ export class TlsTerminator {
   /** Built once: every client shares it. */
   private readonly context: tls.SecureContext;
 
+  /** `ticketKeys`: the server's session ticket keys (48 bytes), the same in every worker, so a session resumes on any. */
   constructor(
     pem: TlsPem,
     private readonly worker: number,
+    ticketKeys?: Buffer,
   ) {
-    this.context = tls.createSecureContext(pem);
+    this.context = tls.createSecureContext({ ...pem, ticketKeys });
   }
 
   wrap(socket: net.Socket): tls.TLSSocket {

@@ -183,6 +183,22 @@ function helpText(resources: Required<Resources>): string {
     const fallback = computed ? `${computed.value} (from ${computed.source})` : JSON.stringify(option.default) ?? 'none';
     lines.push(`  --${key} <value> `.padEnd(32) + `env ${envName(key)}`, `      ${option.description}`, `      ${describe(option)}; default ${fallback}`);
   }
-  lines.push('  -h, --help', '      print this help and exit', '');
+  lines.push('  -h, --help', '      print this help and exit', '', ...SIZING);
   return lines.join('\n');
 }
+
+/** How to size a server, with the memory an idle worker costs (measured: BENCHMARKS.md, "Accepting clients"). */
+const SIZING = [
+  'Sizing for a machine or a container:',
+  '  --workers: one per CPU the server may use (the default counts the cgroup CPU quota, the affinity',
+  '    mask and the machine). Give fewer when other busy processes share those CPUs (an application',
+  '    server, a load generator): a worker is one event loop, and more workers than free CPUs add',
+  '    forwarding between workers, not throughput. Each worker costs about 30 MB of memory idle, the',
+  '    primary about 75 MB (PSS: 1 worker 107 MB in all, 2 workers 135 MB, 4 workers 193 MB).',
+  '  --maxmemory: the bytes cached data may take (each entry is charged its block plus 40 bytes).',
+  "    The server's resident memory is about maxmemory x 1.1 + 80 MB + 30 MB per worker + 7 KB per",
+  '    idle client + what clients leave unread (up to --client-output-limit each). In a container',
+  '    with memory limit L, the default, L / 2, leaves room for that; with many clients or workers',
+  '    keep maxmemory <= (L - 80 MB - 30 MB x workers - 7 KB x maxclients) / 1.1.',
+  '',
+];

@@ -117,7 +117,7 @@ export const OPTIONS: Options = {
     minimum: 1,
     maximum: 1_000_000,
     default: 10_000,
-    description: 'clients connected at once; one more gets an error (ERROR, or -ERR max number of clients reached) and is closed. Split evenly over the workers',
+    description: 'clients connected at once, over the whole server (not a share per worker); one more gets an error (ERROR, or -ERR max number of clients reached) and is closed',
   },
   timeout: {
     type: 'integer',

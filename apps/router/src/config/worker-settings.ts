@@ -11,8 +11,6 @@ export type WorkerConfig = Omit<Config, SecretOption>;
 /** What the primary puts in a worker's environment (WORKER_ENV.config), as JSON. */
 export interface WorkerSettings {
   config: WorkerConfig;
-  /** This worker's share of maxclients under the map it starts with (later ones come with each map). */
-  maxclients: number;
   /** Times the primary restarted this worker index before forking this process. */
   restarts: number;
 }
@@ -34,7 +32,7 @@ export function workerConfig(config: Config): WorkerConfig {
 
 /** The environment of a worker the primary forks: nothing secret, everything else the schema holds. */
 export function workerEnv(config: Config, start: Omit<WorkerStart, 'settings'> & Omit<WorkerSettings, 'config'>): Record<string, string> {
-  const settings: WorkerSettings = { config: workerConfig(config), maxclients: start.maxclients, restarts: start.restarts };
+  const settings: WorkerSettings = { config: workerConfig(config), restarts: start.restarts };
   return {
     [WORKER_ENV.index]: String(start.index),
     [WORKER_ENV.map]: JSON.stringify(start.map),
@@ -72,7 +70,6 @@ export function routerSettings(settings: WorkerSettings): RouterSettings {
   return {
     restarts: settings.restarts,
     protectedMode: config['protected-mode'] === 'yes',
-    maxclients: settings.maxclients,
     maxclientsTotal: config.maxclients,
     timeout: config.timeout,
     luaTimeLimit: config['lua-time-limit'],

@@ -212,9 +212,7 @@ export class PeerLink implements FrameSink, LinkLike {
    * Up and its socket not destroyed: a socket closed here (a corrupt frame, a replaced link) stays
    * `up` until its 'close' event, and what is written to it meanwhile is lost.
    */
-  get usable(): boolean {
-    return this.up && !this.socket.destroyed;
-  }
+  get usable(): boolean { return this.up && !this.socket.destroyed; }
 
   hasOutput(): boolean {
     return this.requests.count > 0 || this.replies.encoder.count > 0 || this.pushes.count > 0;
@@ -240,7 +238,7 @@ export class PeerLink implements FrameSink, LinkLike {
   frame(kind: FrameKind, count: number, buf: Buffer, start: number, end: number): void {
     if (kind === FrameKind.REQUEST) {
       if (!this.up) throw new FrameError('request before hello');
-      this.peers.node.serveBatch(count, buf, start, end, this.replies, this.id);
+      this.peers.node.serveBatch(count, buf, start, end, this.replies, this.id, this.peer);
       this.peers.scheduleFlush();
       return;
     }

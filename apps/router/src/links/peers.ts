@@ -68,7 +68,8 @@ export class Peers implements LinkHost {
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(path, () => {
+      // Its own socket, never the primary's: links must not wait behind anything the primary does.
+      server.listen({ path, exclusive: true }, () => {
         server.off('error', reject);
         resolve();
       });

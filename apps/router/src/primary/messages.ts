@@ -1,3 +1,4 @@
+import type { ListenerKind } from './listeners';
 import type { ShardMap } from './shard-map';
 import type { TlsPem } from '../client/tls';
 import type { CommandRow } from '@kv/node';
@@ -11,8 +12,18 @@ export type WorkerMessage =
   | { t: 'peer-listening' }
   /** Linked to every peer: ready for clients. */
   | { t: 'ready' }
-  /** Took over client connection `id`: the primary closes its copy. */
-  | { t: 'adopted'; id: number }
+  /** Listening on a client port's socket (the first time: the ready line waits for every worker's). */
+  | { t: 'listening'; kind: ListenerKind }
+  /** Its clients now: on a change (coalesced) and every HEARTBEAT_MS (balance.ts). */
+  | { t: 'clients'; clients: number }
+  /** It listens on its spare copy of a client port's socket: send another (acceptor.ts). */
+  | { t: 'relisten'; kind: ListenerKind }
+  /** It accepts now, as `keep` asked. */
+  | { t: 'kept'; epoch: number }
+  /** It needs `want` more of maxclients' places (admission.ts). */
+  | { t: 'admit'; want: number }
+  /** It gives back `count` places it held unused (asked by `reclaim`, or holding too many). */
+  | { t: 'returned'; count: number }
   /** Every client command it had read is answered and its client sockets are closed. */
   | { t: 'drained' }
   /** It cannot run (for example the client port is taken); the primary gives up. */
@@ -31,10 +42,28 @@ export type WorkerMessage =
 export type PrimaryMessage =
   /** Peer socket path of every worker index; null while that worker is not listening. */
   | { t: 'peers'; paths: (string | null)[] }
-  /** Client connection `id`, sent with its socket handle; `tls`: it came to --tls-port. */
-  | { t: 'client'; id: number; tls: boolean }
-  /** Sent once after fork with --tls-port: the certificate and key, so the key never sits in an environment (diagnostic reports copy it). */
-  | { t: 'tls'; pem: TlsPem }
+  /** With a copy of a client port's listening socket as its handle: listen on it (this backlog) and accept, or keep it as the spare. */
+  | { t: 'listen'; kind: ListenerKind; backlog: number }
+  /**
+   * Every worker's clients, which are live (reported within LIVE_MS), and
+   * the keeper, the worker that never stops accepting (-1: none, so none stops); `epoch` orders it
+   * against `keep`.
+   */
+  | { t: 'balance'; counts: number[]; live: boolean[]; keeper: number; epoch: number }
+  /** Become the keeper: accept (listen again if paused), then answer `kept`. */
+  | { t: 'keep'; epoch: number }
+  /**
+   * `count` more of maxclients' places for it (its ask); `full`: no more are free, refuse the
+   * clients still waiting; `scarce`: none is left free, so give back each place as it frees up.
+   */
+  | { t: 'grant'; count: number; full: boolean; scarce: boolean }
+  /** Give back the places held unused, and each as it frees up: another worker's client needs one. */
+  | { t: 'reclaim' }
+  /**
+   * Sent once after fork with --tls-port: the certificate and key, so the key never sits in an
+   * environment (diagnostic reports copy it), and the session ticket keys every worker shares (hex).
+   */
+  | { t: 'tls'; pem: TlsPem; ticketKeys: string }
   /**
    * Sent once right after fork, before any client: --requirepass ('' for none). Not in the
    * environment, which diagnostic reports copy; a worker serves no client before it has it.
@@ -53,8 +82,8 @@ export type PrimaryMessage =
    * started is in flight and it is linked to workers 0 .. linkTo-1.
    */
   | { t: 'pause'; id: number; linkTo: number }
-  /** Route by this shard map from now on; `maxclients` is this worker's new share. */
-  | { t: 'map'; map: ShardMap; maxclients: number }
+  /** Route by this shard map from now on. */
+  | { t: 'map'; map: ShardMap }
   /** Run what clients sent during the pause. */
   | { t: 'resume' }
   /** Hand shard `shard` over to worker `to` (while paused); answer `done`. */

@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as http from 'node:http';
@@ -12,7 +12,8 @@ import { log, setLogLevel } from '../log';
 import type { PrimaryMessage, WorkerMessage } from './messages';
 import { readTlsFiles } from '../client/tls';
 import { PoolControl, realTimers } from './control';
-import { ClientHandoff } from './handoff';
+import { Accepting } from './accepting';
+import { ClientListeners, ListenError } from './listeners';
 import { Resizer } from './scaling';
 import { initialMap, shardsOwnedBy } from './shard-map';
 import { Shutdown } from './shutdown';
@@ -23,29 +24,35 @@ import { handleAsk } from './operator-asks';
 import { RuntimeConfig } from './runtime-config';
 
 /**
- * The primary: forks one worker per configured CPU (slots.ts), hands out peer socket paths,
- * accepts client connections and hands each to a worker (handoff.ts), restarts a worker that dies
+ * The primary: binds the client ports and forks one worker per configured CPU (slots.ts), hands out
+ * peer socket paths, gives each ready worker the client ports' sockets to accept from and balances
+ * them (accepting.ts; the primary itself never accepts a client), restarts a worker that dies
  * (with the same shards, empty), changes the worker count live (scaling.ts over control.ts), and
  * leads a graceful shutdown (shutdown.ts). This function only wires them together.
  */
 export function runPrimary(config: Config, sources: ConfigSources): void {
+  // Workers listen on sockets the primary sends them (and peer links on their own, exclusive):
+  // nothing should ever go through cluster's round-robin, where the primary accepts and hands over.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
   // The shard map: which worker owns each shard. Workers route by copies the primary sends.
   const map = initialMap(config.workers);
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kv-'));
   let announced = false;
   let listening = false;
   let admin: http.Server | null = null;
+  // Set once the client ports are bound, before any worker is forked.
+  let accepting: Accepting | null = null;
 
-  // TLS clients are handed over raw, like the others; the worker runs the handshake.
+  // TLS clients are accepted raw, like the others; the worker runs the handshake. One set of
+  // session ticket keys for all workers, so that a session resumes whichever worker accepts it.
   const tlsPem = config['tls-port'] > 0 ? readTlsFiles(config['tls-cert']!, config['tls-key']!, (option) => `--${option}`) : null;
-  /** A worker's share of maxclients under the current map. */
-  const maxclientsShare = () => Math.ceil(runtime.config.maxclients / map.workers);
-  const mapMessage = (): PrimaryMessage => ({ t: 'map', map, maxclients: maxclientsShare() });
+  const ticketKeys = randomBytes(48).toString('hex');
+  const mapMessage = (): PrimaryMessage => ({ t: 'map', map });
 
   const pool: WorkerPool<Worker> = new WorkerPool<Worker>({
     // A worker forked later starts with the settings as they stand (CONFIG SET, reloads).
-    fork: (index, peerPath) => cluster.fork(workerEnv(runtime.config, { index, map, peerPath, maxclients: maxclientsShare(), restarts: probe.restarts[index] ?? 0 })),
-    greeting: () => [{ t: 'password', password: config.requirepass }, ...(tlsPem ? [{ t: 'tls', pem: tlsPem } as const] : [])],
+    fork: (index, peerPath) => cluster.fork(workerEnv(runtime.config, { index, map, peerPath, restarts: probe.restarts[index] ?? 0 })),
+    greeting: () => [{ t: 'password', password: config.requirepass }, ...(tlsPem ? [{ t: 'tls', pem: tlsPem, ticketKeys } as const] : [])],
     runDir,
     removeFile: removeSocket,
     now: Date.now,
@@ -53,7 +60,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
     stopping: () => shutdown.active,
     message: (index, message) => onMessage(index, message),
     exited: (index, code, signal) => {
-      handoff.dropPending(pool.slots[index]);
+      accepting?.exited(index);
       broadcasts.exited(index);
       control.exited(index, code, signal);
     },
@@ -61,7 +68,6 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
     restarting: (index) => (probe.restarts[index] = (probe.restarts[index] ?? 0) + 1),
     giveUp: () => shutdown.start(1),
   });
-  const handoff = new ClientHandoff(pool.slots);
   // CONFIG SET, CONFIG REWRITE and the config file's reload: the settings as they stand, applied by every worker.
   const broadcasts = new Broadcasts({
     running: () => pool.slots.flatMap((s, index) => (s.worker !== null && s.worker.isConnected() ? [index] : [])),
@@ -74,6 +80,8 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
     applyHere: (change, next) => {
       if (change['log-level'] !== undefined) setLogLevel(next['log-level']);
       // Workers forked from now on get V8's heap limit for the larger maxmemory (running ones keep theirs).
+      // maxclients is the server's: the primary grants its places (accepting.ts).
+      if (change.maxclients !== undefined) accepting?.admission.setMax(next.maxclients);
       if (change.maxmemory !== undefined) cluster.setupPrimary({ execArgv: [...process.execArgv, ...workerV8Flags(workerHeapLimitMb(Math.max(config.maxmemory, next.maxmemory)))] });
     },
   });
@@ -95,12 +103,9 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
     () => ({ map_version: map.version, resizing: resizer.busy, resizes: resizer.done, resizes_failed: resizer.failed, last_resize_seconds: resizer.lastSeconds }),
   );
 
-  const server = net.createServer({ pauseOnConnect: true }, (socket) => handoff.handOff(socket));
-  const tlsServer = tlsPem ? net.createServer({ pauseOnConnect: true }, (socket) => handoff.handOff(socket, true)) : null;
   const shutdown = new Shutdown({
     stopAccepting: () => {
-      server.close();
-      tlsServer?.close();
+      accepting?.stop();
       probe.stop();
       if (admin !== null) closeAdmin(admin);
     },
@@ -121,8 +126,8 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
   const onMessage = (index: number, message: WorkerMessage) => {
     const slot = pool.slots[index];
     const worker = slot.worker!;
-    if (message.t === 'pong') handoff.pong(slot, message.clients);
     if (probe.onMessage(index, worker, message)) return;
+    if (accepting?.message(index, message)) return;
     switch (message.t) {
       case 'peer-listening':
         if (!shutdown.active) pool.broadcast({ t: 'peers', paths: pool.peerMap() });
@@ -132,13 +137,12 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
         worker.send(mapMessage());
         if (!listening && pool.allReady()) {
           listening = true;
-          listenTls(listen);
-        } else if (announced) {
-          log('info', 'worker restarted', { worker: index, worker_pid: worker.process.pid });
+          accepting?.start();
+          return;
         }
+        accepting?.ready(index);
+        if (announced) log('info', 'worker restarted', { worker: index, worker_pid: worker.process.pid });
         return;
-      case 'adopted':
-        return handoff.adopted(slot, message.id);
       case 'drained':
         return shutdown.drained();
       case 'done':
@@ -154,40 +158,27 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
   };
 
   const files = openFilesLimit();
-  const listen = () => {
-    server.once('error', (err) => {
-      log('error', 'cannot listen', { host: config.host, port: config.port, error: err.message });
-      shutdown.start(1);
+  /** Every worker listens on every client port: log the ready line, then open the admin endpoint. */
+  const ready = (listeners: ClientListeners) => {
+    announced = true;
+    log('info', 'ready', {
+      port: listeners.port,
+      ...(listeners.tlsPort !== null && { tls_port: listeners.tlsPort }),
+      host: config.host,
+      workers: map.workers,
+      workers_source: sources.workers,
+      maxmemory: config.maxmemory,
+      maxmemory_human: `${(config.maxmemory / 1048576).toFixed(1)}mb`,
+      maxmemory_source: sources.maxmemory,
+      open_files_limit: files === null ? 'unknown' : files.soft,
+      listen_backlog: listeners.backlog,
     });
-    server.listen({ port: config.port, host: config.host }, () => {
-      announced = true;
-      log('info', 'ready', {
-        port: (server.address() as net.AddressInfo).port,
-        ...(tlsServer && { tls_port: config['tls-port'] }),
-        host: config.host,
-        workers: map.workers,
-        workers_source: sources.workers,
-        maxmemory: config.maxmemory,
-        maxmemory_human: `${(config.maxmemory / 1048576).toFixed(1)}mb`,
-        maxmemory_source: sources.maxmemory,
-        open_files_limit: files === null ? 'unknown' : files.soft,
-      });
-      // Each client is a file descriptor in some worker, plus a few per process for links and logs.
-      if (files !== null && files.soft < Math.ceil(config.maxclients / map.workers) + 64) {
-        log('warn', 'open files limit too low for maxclients', { open_files_soft: files.soft, open_files_hard: files.hard, maxclients: config.maxclients, workers: map.workers, hint: 'raise the hard limit (ulimit -Hn as root, or the container nofile ulimit); Node raises the soft one to it' });
-      }
-      startAdminEndpoint();
-    });
-  };
-
-  // The TLS port opens first, so the ready line (which reports it) means both are open.
-  const listenTls = (then: () => void) => {
-    if (tlsServer === null) return then();
-    tlsServer.once('error', (err) => {
-      log('error', 'cannot listen', { host: config.host, tls_port: config['tls-port'], error: err.message });
-      shutdown.start(1);
-    });
-    tlsServer.listen({ port: config['tls-port'], host: config.host }, then);
+    // Each client is a file descriptor in the worker that accepted it (about maxclients / workers,
+    // more while the balance catches up), plus a few per process for links and logs.
+    if (files !== null && files.soft < Math.ceil((config.maxclients / map.workers) * 1.5) + 64) {
+      log('warn', 'open files limit too low for maxclients', { open_files_soft: files.soft, open_files_hard: files.hard, maxclients: config.maxclients, workers: map.workers, hint: 'raise the hard limit (ulimit -Hn as root, or the container nofile ulimit); Node raises the soft one to it' });
+    }
+    startAdminEndpoint();
   };
 
   const startAdminEndpoint = () => {
@@ -233,8 +224,21 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
   // As Redis: SIGHUP (the terminal closed, an ssh logout, a reload habit) neither stops nor reloads.
   process.on('SIGHUP', () => log('info', 'SIGHUP ignored', { hint: 'SIGTERM stops the server; SIGUSR2 reloads the worker count and settings from the config file' }));
 
-  for (let i = 0; i < map.workers; i++) pool.slot(i);
-  for (let i = 0; i < map.workers; i++) pool.fork(i);
+  // The client ports are bound first (a taken port fails before any worker starts); workers
+  // listen on them once all are ready, so the ready line means every worker accepts.
+  ClientListeners.open(config.host, config.port, config['tls-port'], config['tcp-keepalive']).then(
+    (listeners) => {
+      if (shutdown.active) return listeners.close();
+      accepting = new Accepting({ listeners, pool, maxclients: runtime.config.maxclients, allListening: () => ready(listeners) });
+      for (let i = 0; i < map.workers; i++) pool.slot(i);
+      for (let i = 0; i < map.workers; i++) pool.fork(i);
+    },
+    (err: Error) => {
+      const option = err instanceof ListenError ? err.option : 'port';
+      log('error', 'cannot listen', { host: config.host, [option === 'port' ? 'port' : 'tls_port']: option === 'port' ? config.port : config['tls-port'], error: err.message });
+      shutdown.start(1);
+    },
+  );
 }
 
 function removeSocket(file: string): void {

@@ -7,17 +7,12 @@ import type { PrimaryMessage, WorkerMessage } from './messages';
 export const MAX_RESTARTS = 5;
 export const RESTART_WINDOW_MS = 30_000;
 
-/** A client socket as the primary holds it until a worker has taken it. */
-export interface ClientSocket {
-  on(event: 'error', listener: (err: Error) => void): unknown;
-  destroy(): void;
-}
-
 /** What the primary uses of a cluster Worker (unit tests pass fakes). */
 export interface WorkerLike {
   readonly process: { readonly pid?: number; kill(signal?: NodeJS.Signals): boolean };
   isConnected(): boolean;
   send(message: PrimaryMessage): boolean;
+  /** With a handle: a client port's listening socket (accepting.ts). */
   send(message: PrimaryMessage, handle: net.Socket, options: { keepOpen?: boolean }, callback: (err: Error | null) => void): boolean;
   on(event: 'message', listener: (message: WorkerMessage) => void): unknown;
   on(event: 'exit', listener: (code: number | null, signal: string | null) => void): unknown;
@@ -33,19 +28,15 @@ export interface Slot<W extends WorkerLike = WorkerLike> {
   drained: boolean;
   /** When it was restarted, within the last RESTART_WINDOW_MS. */
   restarts: number[];
-  /** Client sockets sent to this worker and not yet acknowledged, by id. */
-  handingOver: Map<number, ClientSocket>;
   /** A resize is removing it: it gets no new clients, and its exit is not a crash. */
   retiring: boolean;
-  /** Its clients as of its last pong, plus those handed to it since: new clients go to the least loaded. */
-  clients: number;
   /** Called once it is linked to its peers (ready) or has exited (a resize waits for these). */
   onReady: ((ok: boolean) => void) | null;
   onExit: (() => void) | null;
 }
 
 export function newSlot<W extends WorkerLike>(): Slot<W> {
-  return { worker: null, peerPath: null, generation: 0, ready: false, drained: false, restarts: [], handingOver: new Map(), retiring: false, clients: 0, onReady: null, onExit: null };
+  return { worker: null, peerPath: null, generation: 0, ready: false, drained: false, restarts: [], retiring: false, onReady: null, onExit: null };
 }
 
 /** True when a worker that crashed at `now` may be restarted: no more than `max` crashes within `windowMs`. Records the crash. */
@@ -59,7 +50,7 @@ export function recordCrash(slot: Slot, now: number, max = MAX_RESTARTS, windowM
 export interface PoolDeps<W extends WorkerLike> {
   /** Forks the process for worker `index`, peer socket at `peerPath` (cluster.fork with the worker's environment). */
   fork(index: number, peerPath: string): W;
-  /** Sent to every new worker first, before any client (the password, TLS material). */
+  /** Sent to every new worker first, before its listening sockets (the password, TLS material). */
   greeting(): PrimaryMessage[];
   /** Where peer sockets live; a dead worker's is removed. */
   runDir: string;
@@ -138,7 +129,6 @@ export class WorkerPool<W extends WorkerLike = WorkerLike> {
     slot.generation++;
     slot.ready = false;
     slot.drained = false;
-    slot.clients = 0;
     const peerPath = path.join(this.deps.runDir, `w${index}.${slot.generation}.sock`);
     const worker = this.deps.fork(index, peerPath);
     slot.worker = worker;

@@ -47,8 +47,8 @@ export class LiveSettings implements WorkerOperator {
     }
     if (change['maxmemory-policy'] !== undefined) router.node.shards.setPolicy(v['maxmemory-policy'] as EvictionPolicy);
     if (change.maxclients !== undefined) {
+      // Enforced by the primary, which grants every worker its places (primary/admission.ts).
       limits.maxclientsTotal = v.maxclients;
-      limits.maxclients = Math.ceil(v.maxclients / router.workers);
     }
     if (change['lua-time-limit'] !== undefined) {
       limits.luaTimeLimit = v['lua-time-limit'];

@@ -5,11 +5,11 @@ import { CommandStats, SampledFigures, statsText, type ProcessStats, type ShardN
 import { Conn } from '../client/conn';
 import { log } from '../log';
 import { READ_BUFFER_BYTES, readInto } from '../client/read-buffer';
-import { DENIED, deniedByProtectedMode } from '../client/protected-mode';
+import { protectedModeCheck, refuseFull } from './screen';
 import { loopDelaySeconds, type EventLoopHistogram, type LoopDelay } from './loop-delay';
+import { socketFor, wire } from './client-socket';
 import type { Peers } from '../links/peers';
 import { Coordinator } from '../coord/coordinator';
-import { REPLY_ERRORS } from '../reply-errors';
 import { Owners } from '../coord/owners';
 import type { Scripts } from '../coord/scripts';
 import { Here } from '../coord/here';
@@ -22,7 +22,7 @@ import { CommandTiming } from '../operator/timing';
 export type { RouterSettings };
 
 /**
- * The connection side of a worker process: serves the clients the primary hands it, and routes
+ * The connection side of a worker process: serves the clients it accepts, and routes
  * each command to the shard that owns its key.
  */
 export class Router implements ClientHost {
@@ -34,6 +34,18 @@ export class Router implements ClientHost {
   commands = 0;
   /** Clients turned away by maxclients. */
   refused = 0;
+  /** Told of every client added or gone (the worker's admission and balance: worker/acceptor.ts). */
+  onClientsChanged: (() => void) | null = null;
+  /**
+   * maxclients is the server's, so the worker process decides (worker/admission.ts): true serves the
+   * client now; false means it waits for a place, then comes to `serve` or `refuse`.
+   */
+  admit: (socket: net.Socket) => boolean = () => true;
+  /**
+   * The listening socket carries TCP_NODELAY and keepalive, which accepted sockets inherit (the
+   * primary sets them: primary/listeners.ts), so no client needs its own setsockopt calls.
+   */
+  socketOptionsInherited = false;
   /** Clients closed for leaving more than client-output-limit of replies unread. */
   outputLimitClosed = 0;
   /** Clients closed for an unfinished command past client-query-buffer-limit. */
@@ -94,12 +106,11 @@ export class Router implements ClientHost {
   }
 
   /** Routes by a new version of the shard map (the primary sends it while every router is paused). */
-  applyMap(map: ShardMap, maxclients?: number): void {
+  applyMap(map: ShardMap): void {
     this.owners.map.set(map.owners);
     this.workers = map.workers;
     this.mapVersion = map.version;
     this.peers.workers = Math.max(map.workers, this.self + 1);
-    if (maxclients !== undefined) this.limits.maxclients = maxclients;
     const { dropped, adopted } = this.node.shards.reconcile(shardsOwnedBy(map.owners, this.self));
     if (dropped.length > 0 || adopted.length > 0) log('warn', 'shards made to match the map', { worker: this.self, map_version: map.version, dropped, adopted });
   }
@@ -151,38 +162,40 @@ export class Router implements ClientHost {
     return ok;
   }
 
-  /** Serves a client connection the primary handed over. */
-  adopt(handed: net.Socket): void {
-    let socket = handed;
+  /** A client connection this worker accepted (worker/acceptor.ts): screened, then admitted. */
+  adopt(socket: net.Socket): void {
     // First of all: every path below may write to or end the socket, and a client can reset its
-    // connection at any moment (even before the hand-over). Without a listener that error is an
-    // uncaught exception that kills the worker and every client on it.
+    // connection at any moment. Without a listener that error is an uncaught exception that kills
+    // the worker and every client on it.
     socket.on('error', () => socket.destroy());
-    if (this.draining) {
-      socket.destroy();
-      return;
-    }
-    // Reset before this worker got it: no peer left to answer or to count (and no remote address,
-    // which protected mode would take for a remote client).
-    if (socket.remoteAddress === undefined || socket.destroyed) {
-      socket.destroy();
-      return;
-    }
-    if (deniedByProtectedMode({ protectedMode: this.limits.protectedMode, passwordSet: this.passwordRequired, host: this.limits.host, remoteAddress: socket.remoteAddress })) {
-      this.refused++;
-      socket.end(DENIED);
-      return;
-    }
-    if (this.conns.size >= this.limits.maxclients) return this.refuse(socket);
+    if (this.draining || socket.destroyed) return void socket.destroy();
+    const screened = protectedModeCheck(socket, { protectedMode: this.limits.protectedMode, passwordSet: this.passwordRequired, host: this.limits.host });
+    if (screened === 'denied') this.refused++;
+    else if (screened === 'pass' && this.admit(socket)) this.serve(socket);
+  }
+
+  /** A socket for a client handle this worker accepted: reads land in the read buffer (client-socket.ts). */
+  socketFor(handle: unknown): net.Socket {
+    return socketFor(handle, this.readBuffer);
+  }
+
+  /** Serves an admitted client: a Conn over its socket. */
+  serve(handed: net.Socket): void {
+    let socket = handed;
+    // It may have waited for a place: the server may be draining, the client gone.
+    if (this.draining || socket.destroyed) return void socket.destroy();
     // Reads go straight into the worker's read buffer (the Conn is set once it exists).
     let conn: Conn | null = null;
-    const fresh = readInto(socket, this.readBuffer, (bytes, buf) => this.receive(conn!, buf.subarray(0, bytes)));
-    if (fresh !== null) {
+    const onRead = (bytes: number, buf: Buffer) => this.receive(conn!, buf.subarray(0, bytes));
+    const fresh = wire(socket, onRead) ? socket : readInto(socket, this.readBuffer, onRead);
+    if (fresh !== null && fresh !== handed) {
       socket = fresh;
       socket.on('error', () => socket.destroy());
     }
-    socket.setNoDelay(true);
-    if (this.limits.tcpKeepalive > 0) socket.setKeepAlive(true, this.limits.tcpKeepalive * 1000);
+    if (!this.socketOptionsInherited) {
+      socket.setNoDelay(true);
+      if (this.limits.tcpKeepalive > 0) socket.setKeepAlive(true, this.limits.tcpKeepalive * 1000);
+    }
     // Listened for always: CONFIG SET timeout may set one later.
     if (this.limits.timeout > 0) socket.setTimeout(this.limits.timeout * 1000);
     socket.on('timeout', () => socket.destroy());
@@ -192,6 +205,7 @@ export class Router implements ClientHost {
     this.nextConnId += SHARD_COUNT;
     const client = conn;
     this.conns.add(client);
+    this.onClientsChanged?.();
     this.totalConnections++;
     // With --port 0 the primary picked the port after this worker started: a client knows it.
     if (this.clientPort === 0) this.clientPort = socket.localPort ?? 0;
@@ -201,24 +215,16 @@ export class Router implements ClientHost {
       client.flow.closed = true;
       client.closed();
       this.conns.delete(client);
+      this.onClientsChanged?.();
       this.settled();
     });
     socket.resume();
   }
 
-  /**
-   * One client too many: answer its first command with the error in its protocol (Redis sends
-   * it at once, but a text client would not understand RESP), then close.
-   */
-  private refuse(socket: net.Socket): void {
+  /** One client too many (worker/screen.ts). */
+  refuse(socket: net.Socket): void {
     this.refused++;
-    const timer = setTimeout(() => socket.destroy(), 1000);
-    socket.once('data', (chunk: Buffer) => {
-      clearTimeout(timer);
-      socket.end(chunk[0] === 0x2a ? `-${REPLY_ERRORS.maxClients}\r\n` : 'ERROR\n');
-    });
-    socket.once('close', () => clearTimeout(timer));
-    socket.resume();
+    refuseFull(socket);
   }
 
   /**
@@ -270,18 +276,6 @@ export class Router implements ClientHost {
     return this.drained;
   }
 
-  /** Resolves once every client connection has closed, or after `withinMs`. */
-  closed(withinMs: number): Promise<void> {
-    const until = Date.now() + withinMs;
-    return new Promise((resolve) => {
-      const check = () => {
-        if (this.conns.size === 0 || Date.now() >= until) resolve();
-        else setTimeout(check, 20);
-      };
-      check();
-    });
-  }
-
   /** The settings as they stand and the way to the primary (worker/live-settings.ts; set by the worker process). */
   operator!: WorkerOperator;
 
@@ -293,14 +287,10 @@ export class Router implements ClientHost {
   }
 
   /** This worker's state, which the figures table (@kv/node's FIGURES) reads for INFO. */
-  processStats(): ProcessStats {
-    return this;
-  }
+  processStats(): ProcessStats { return this; }
 
   /** The client port: --port, or the one the primary picked once a client showed it (0 until then). */
-  get port(): number {
-    return this.clientPort;
-  }
+  get port(): number { return this.clientPort; }
 
   /** Event-loop delay since the worker started (set by the worker process; null in tests without one). */
   loopDelay: EventLoopHistogram | null = null;

@@ -1,4 +1,3 @@
-import * as net from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { observeGc, ShardNode } from '@kv/node';
 import { collectWorkerStats } from '../admin/admin';
@@ -12,6 +11,8 @@ import { Peers } from '../links/peers';
 import { Router } from './router';
 import { shardsOwnedBy } from '../primary/shard-map';
 import { TlsTerminator } from '../client/tls';
+import { Acceptor } from './acceptor';
+import { headroom, WorkerAdmission } from './admission';
 import { workerScripts } from './lua';
 import { KeyspaceNotifier, type NotifierHost } from '../pubsub/keyspace';
 import type { Args, PushEncoder } from '@kv/wire';
@@ -22,15 +23,27 @@ import { PrimaryAsks } from '../operator/asks';
 /** A retiring worker waits this long for its clients to see their last replies and close. */
 const RETIRE_CLOSE_MS = 2000;
 
+/** Resolves once every client connection has closed, or after `withinMs`. */
+function clientsClosed(router: Router, withinMs: number): Promise<void> {
+  const until = Date.now() + withinMs;
+  return new Promise((resolve) => {
+    const check = () => {
+      if (router.conns.size === 0 || Date.now() >= until) resolve();
+      else setTimeout(check, 20);
+    };
+    check();
+  });
+}
+
 function send(message: WorkerMessage): void {
   // Without a primary there is no one to tell; the worker exits on the channel's disconnect.
   if (process.connected) process.send!(message, undefined, undefined, () => {});
 }
 
 /**
- * A forked worker: owns its shards (ShardNode), links to its peers (Peers), and serves the
- * clients the primary hands it (Router). Follows the primary's lead for
- * start-up and shutdown.
+ * A forked worker: owns its shards (ShardNode), links to its peers (Peers), accepts clients from
+ * the sockets the primary shares (Acceptor) and serves them (Router). Follows the primary's lead
+ * for start-up and shutdown.
  */
 export function runWorker(): void {
   const { index, map, peerPath, settings: atStart } = readWorkerEnv(process.env);
@@ -111,6 +124,36 @@ export function runWorker(): void {
   let starting = false;
   // Set by the primary's tls message, which comes before any client (with --tls-port).
   let tlsClients: TlsTerminator | null = null;
+  // Accepts from the client ports' sockets, which the primary sends once this worker is ready.
+  const acceptor = new Acceptor({
+    self: index,
+    clients: () => router.conns.size,
+    adopt: (socket) => {
+      // Cannot happen (the password comes first, the sockets after 'ready'); fail closed rather than serve without it.
+      if (!passwordKnown) {
+        log('error', 'client before the password message', { worker: index });
+        return void socket.destroy();
+      }
+      router.adopt(socket);
+    },
+    socketFor: (handle) => router.socketFor(handle),
+    tls: (socket) => tlsClients?.wrap(socket) ?? null,
+    send,
+    log: (level, message, fields) => log(level, message, fields),
+  });
+  // maxclients is the server's: places come from the primary, a few kept unused for the next clients.
+  const admission = new WorkerAdmission(
+    { clients: () => router.conns.size, serve: (socket) => router.serve(socket), refuse: (socket) => router.refuse(socket), send },
+    headroom(atStart.config.maxclients, map.workers),
+  );
+  router.admit = (socket) => admission.admit(socket);
+  // Every client comes from the primary's listening sockets, which carry NODELAY and keepalive.
+  router.socketOptionsInherited = true;
+  router.onClientsChanged = () => {
+    admission.changed();
+    acceptor.changed();
+  };
+  admission.start();
 
   // Ctrl-C or a service manager may signal the whole process group; the primary leads the shutdown
   // (peers keep serving each other until all have drained), so workers wait for it. Without a
@@ -141,24 +184,27 @@ export function runWorker(): void {
             send({ t: 'ready' });
           }, () => {});
         return;
-      case 'client':
-        if (handle instanceof net.Socket) {
-          // The raw socket under a TLS one too: a reset must not be an uncaught exception here.
-          handle.on('error', () => handle.destroy());
-          if (!passwordKnown) {
-            // Cannot happen (the password comes first); fail closed rather than serve without it.
-            log('error', 'client before the password message', { worker: index });
-            handle.destroy();
-          } else router.adopt(message.tls ? tlsClients!.wrap(handle) : handle);
-        }
-        send({ t: 'adopted', id: message.id });
+      case 'listen':
+        acceptor.listen(message.kind, handle, message.backlog);
+        return;
+      case 'balance':
+        acceptor.balance(message);
+        return;
+      case 'keep':
+        acceptor.keep(message.epoch);
+        return;
+      case 'grant':
+        admission.grant(message.count, message.full, message.scarce);
+        return;
+      case 'reclaim':
+        admission.reclaim();
         return;
       case 'password':
         router.setPassword(message.password);
         passwordKnown = true;
         return;
       case 'tls':
-        tlsClients = new TlsTerminator(message.pem, index);
+        tlsClients = new TlsTerminator(message.pem, index, Buffer.from(message.ticketKeys, 'hex'));
         return;
       // CONFIG SET or a reload, made by the primary: applied here, then confirmed.
       case 'config':
@@ -169,6 +215,8 @@ export function runWorker(): void {
         asks.answer(message.id, message.error);
         return;
       case 'shutdown':
+        acceptor.close();
+        admission.close();
         void router.drain().then(() => send({ t: 'drained' }));
         return;
       case 'exit':
@@ -190,7 +238,7 @@ export function runWorker(): void {
           .then(() => send({ t: 'done', id: message.id }));
         return;
       case 'map':
-        router.applyMap(message.map, message.maxclients);
+        router.applyMap(message.map);
         return;
       case 'resume':
         router.resume();
@@ -207,9 +255,11 @@ export function runWorker(): void {
         return;
       }
       case 'retire':
+        acceptor.close();
+        admission.close();
         void router
           .drain()
-          .then(() => router.closed(RETIRE_CLOSE_MS))
+          .then(() => clientsClosed(router, RETIRE_CLOSE_MS))
           .then(() => {
             log('info', 'worker retired', { worker: index });
             peers.closeAll();
@@ -227,3 +277,4 @@ export function runWorker(): void {
     })
     .catch((err: Error) => send({ t: 'fatal', message: `cannot listen on peer socket ${peerPath}: ${err.message}` }));
 }
+
