@@ -130,10 +130,9 @@ export class Peers implements LinkHost {
    * of this event-loop turn. The caller checks isUp first. Its id on the link (0: refused or parked), for a cancel.
    */
   forward(peer: number, opcode: number, args: Args, slot: Pending): number {
-    this.links[peer]!.add(opcode, args, slot);
     this.forwarded++;
     this.scheduleFlush();
-    return this.links[peer]!.lastId;
+    return this.links[peer]!.add(opcode, args, slot);
   }
 
   /** A worker's own request to a peer (a shard hand-over), not a client's: not counted as forwarded, nor refused at the link's bounds. */
