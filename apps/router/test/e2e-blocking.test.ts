@@ -143,7 +143,16 @@ t('timeouts, a client that leaves while blocked, input after a blocked command, 
     await conn.command(['RPUSH', keys[2], 'one']);
     assert.is(raw(await first), pair(keys[2], 'one'));
     blocked.close();
-    // Inside MULTI and a script nothing blocks: the empty reply at once.
+    // Inside MULTI and a script nothing blocks: the empty reply at once, whether EXEC runs here at once, whole on the owner or under holds.
+    for (const key of keys) {
+      await conn.command(['MULTI']);
+      await conn.command(['BRPOPLPUSH', key, key, '0']);
+      assert.is(raw(await conn.command(['EXEC'], 2_000)), '*1\r\n$-1\r\n', `EXEC of a blocking command on ${key}`);
+    }
+    await conn.command(['MULTI']);
+    await conn.command(['BLPOP', keys[4], '0']);
+    await conn.command(['BLPOP', keys[5], '0']);
+    assert.is(raw(await conn.command(['EXEC'], 2_000)), '*2\r\n*-1\r\n*-1\r\n', 'an EXEC over both workers');
     await conn.command(['MULTI']);
     await conn.command(['BLPOP', keys[3], '0']);
     await conn.command(['BLMPOP', '0', '1', keys[3], 'LEFT']);
@@ -174,6 +183,58 @@ t('a live resize with clients blocked on every shard does not hang: they are ans
     await pusher.command(['RPUSH', keys[0], 'after']);
     assert.is(raw(await again), pair(keys[0], 'after'));
     for (const b of [...blockers, pusher]) b.close();
+  } finally {
+    await cluster.stop();
+  }
+});
+
+/** A connection on `worker` (CLIENT ID - 1 is the worker's index mod 16). */
+async function connectOn(port: number, worker: number): Promise<RawConn> {
+  for (let i = 0; i < 64; i++) {
+    const conn = await RawConn.connect(port);
+    const id = Number(raw(await conn.command(['CLIENT', 'ID'])).slice(1));
+    if ((id - 1) % 16 === worker) return conn;
+    conn.close();
+  }
+  throw new Error(`no connection landed on worker ${worker}`);
+}
+
+t('a worker killed under blocked clients: a client blocked on its keys is answered at once, one of its own takes no element, and blocking works after the restart', async () => {
+  const cluster = await startCluster({ workers: 2 });
+  try {
+    // Worker 0 owns the even shards, worker 1 the odd ones.
+    const keys = keysPerShard('wk-', shardOfString);
+    const onZero = await connectOn(cluster.port, 0);
+    const onOne = await connectOn(cluster.port, 1);
+    const remote = onZero.command(['BLPOP', keys[1], '0'], 10_000);
+    const doomed = onOne.command(['BLPOP', keys[0], '0'], 10_000);
+    await blockedAre(cluster.port, 2);
+    const contention = new Contention().start();
+    const killedAt = performance.now();
+    process.kill(cluster.workerPid(1), 'SIGKILL');
+    assert.is(raw(await remote), '-ERR the worker owning this key is down\r\n');
+    const ms = performance.now() - killedAt;
+    contention.stop();
+    assert.ok(ms < contention.bound(2_000), contention.says('the blocked client was answered', ms, 2_000));
+    assert.is(raw(await doomed), '(connection closed)');
+    // The killed worker's client waited on worker 0's key: it takes nothing now.
+    await onZero.command(['RPUSH', keys[0], 'kept']);
+    assert.is(raw(await onZero.command(['LRANGE', keys[0], '0', '-1'])), `*1\r\n${bulk('kept')}`);
+    // Once worker 1 is back, a client blocks on its keys and wakes again.
+    await cluster.waitForLog((l) => l.message === 'worker started' && l.worker === 1 && l.pid !== undefined && (l.pid as number) !== 0 && cluster.logs.filter((x) => x.message === 'worker started' && x.worker === 1).length >= 2, 20_000);
+    let woke = '';
+    for (let tries = 0; tries < 100 && woke === ''; tries++) {
+      const again = onZero.command(['BLPOP', keys[1], '1'], 10_000);
+      const pusher = await connect(cluster.port, 2);
+      await sleep(50);
+      await pusher.command(['RPUSH', keys[1], 'back']);
+      pusher.close();
+      const got = raw(await again);
+      if (got === pair(keys[1], 'back')) woke = got;
+      else await onZero.command(['DEL', keys[1]]);
+    }
+    assert.is(woke, pair(keys[1], 'back'));
+    onZero.close();
   } finally {
     await cluster.stop();
   }

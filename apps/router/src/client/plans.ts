@@ -41,6 +41,8 @@ export class ClientPlans implements Later, PlanSink, ExecClient {
   private cancelBlock: (() => void) | null = null;
   /** The seq of the entry later() took last. */
   private lastSeq = 0;
+  /** EXEC is running a queued command now (nested: a command's reply may run the next). */
+  private runningQueued = 0;
   /** What waits for every reply owed before it (a CONFIG SET's ask), by the seq it came at. */
   private afterEarlier: { seq: number; go: () => void }[] = [];
 
@@ -148,7 +150,17 @@ export class ClientPlans implements Later, PlanSink, ExecClient {
   // ExecClient
 
   runQueued(args: Args): void {
-    this.client.runQueued(args);
+    this.runningQueued++;
+    try {
+      this.client.runQueued(args);
+    } finally {
+      this.runningQueued--;
+    }
+  }
+
+  /** Later: not inside an EXEC (one run at once here has no txid: runningQueued says so). */
+  get mayBlock(): boolean {
+    return this.txid === null && this.runningQueued === 0;
   }
 
   get nextSeq(): number {

@@ -52,7 +52,7 @@ export class Owners implements OwnerSet {
       const shards = this.shards;
       if (shard !== WHOLE_WORKER) this.local++;
       // A client's own blocking command (not inside MULTI or a script) may wait for a push.
-      if (spec.blocking !== undefined && later.txid === null && !shards.busy) return this.block(spec, args, now, later, index);
+      if (spec.blocking !== undefined && later.mayBlock === true && !shards.busy) return this.block(spec, args, now, later, index);
       if (!shards.busy || (later.txid !== null && (later.txid === HERE || shards.holds(later.txid)))) {
         if (shard === WHOLE_WORKER) shards.runWorkerCommand(spec, args, now);
         else shards.executeOn(shard, spec, args, now);
@@ -66,7 +66,7 @@ export class Owners implements OwnerSet {
       now.error(refused);
       return true;
     }
-    if (txid === null && spec.blocking !== undefined && later.blockInput !== undefined) {
+    if (txid === null && spec.blocking !== undefined && later.mayBlock === true && later.blockInput !== undefined) {
       // Its owner may keep it waiting: the client waits for it; if it leaves, a cancel tells the owner, and what was served meanwhile goes back.
       const reply = new BlockedReply(later.later(index), spec, args, worker, this.peers);
       const id = this.peers.forward(worker, spec.opcode, args, reply);
@@ -115,7 +115,7 @@ export class Owners implements OwnerSet {
       settling?.settle(kind, payload, items);
     });
     // A client's blocking command behind a hold may still wait, once it runs.
-    const blocks = spec.blocking !== undefined && later.txid === null;
+    const blocks = spec.blocking !== undefined && later.mayBlock === true;
     let waiter: ReturnType<ShardNode['shards']['block']> = null;
     const work =
       shard === WHOLE_WORKER

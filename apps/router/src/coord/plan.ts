@@ -22,6 +22,8 @@ export interface Later {
    * input waits for it, as Redis's blocked client reads nothing; `cancel` unblocks it if the client leaves.
    */
   blockInput?(cancel: () => void): void;
+  /** A blocking command run now may wait: its client's own, not one of an EXEC (held or run at once here) or a script. */
+  readonly mayBlock?: boolean;
 }
 
 /** The owners of the shards as a plan sees them: Owners (owners.ts), a fake in the unit tests. */
