@@ -58,6 +58,12 @@ export const NODE_ERRORS = replyErrors({
     probe: { command: ['ZRANGE', 'z', '0', '1', 'LIMIT', '0', '1'] },
   },
   zrangeLexScores: { code: 'ZRANGE_LEX_SCORES', text: 'ERR syntax error, WITHSCORES not supported in combination with BYLEX', probe: { command: ['ZRANGE', 'z', '-', '+', 'BYLEX', 'WITHSCORES'] } },
+  atLeastOneKey: {
+    code: 'AT_LEAST_ONE_KEY',
+    text: (command: string) => `ERR at least 1 input key is needed for '${command}' command`,
+    probe: { command: ['ZUNIONSTORE', 'd', '0', 'a'], args: ['zunionstore'] },
+  },
+  weightNotFloat: { code: 'WEIGHT_NOT_FLOAT', text: 'ERR weight value is not a float', probe: { command: ['ZUNION', '1', 'a', 'WEIGHTS', 'x'] } },
   // Redis Cluster's code for keys of several slots; here the unit is a shard (1024 slots): keys sharing a hash tag always share one.
   crossShard: {
     code: 'CROSSSLOT',

@@ -3,7 +3,7 @@ import { request } from 'undici';
 import * as assert from 'uvu/assert';
 import { shardOfString } from '@kv/wire';
 import { missingTool, Skips } from '../../../test-support/skip';
-import { RawConn, type Reply } from '../../../test/compat/resp-raw';
+import { encode, RawConn, type Node, type Reply } from '../../../test/compat/resp-raw';
 import { startRedis, type Target } from '../../../test/clients/target';
 import { keysPerShard, RespClient, startCluster, type Cluster } from './harness';
 
@@ -107,6 +107,57 @@ function raw(reply: Reply): string {
   return 'raw' in reply ? reply.raw : reply.failed;
 }
 
+/** How a reply is compared: as sent, its items sorted (a whole set in an order of its own), or only its size (random picks). */
+type Compare = 'exact' | 'sorted' | 'shape';
+
+function normalized(reply: Reply, how: Compare): string {
+  if (how === 'exact' || !('raw' in reply) || !('items' in reply.node) || reply.node.items === null) return raw(reply);
+  if (how === 'shape') return `${reply.node.t}${reply.node.items.length}`;
+  const items = [...reply.node.items].sort((x, y) => ((x as { v: string }).v < (y as { v: string }).v ? -1 : 1));
+  return encode({ t: reply.node.t, items } as Node);
+}
+
+/** Commands over several keys of one hash tag (sorted sets and a set), and random picks. */
+function multiFor(next: () => number, tagged: string[]): [string[], Compare][] {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
+  const member = () => pick(['a', 'b', 'c', 'd', 'e', 'f', 'g', '1', '2']);
+  const score = () => pick(['0', '1', '2', '-1', '3', '0.5', 'inf', '-inf', '-0', '10']);
+  const some = (): string[] => Array.from({ length: 1 + Math.floor(next() * 3) }, () => pick(tagged));
+  const out: [string[], Compare][] = [];
+  for (let i = 0; i < 300; i++) {
+    const r = next();
+    const keys = some();
+    const numkeys = next() < 0.05 ? pick(['0', '-1', 'x', '9']) : String(keys.length);
+    if (r < 0.3) out.push([['ZADD', pick(tagged.slice(0, 3)), ...Array.from({ length: 1 + Math.floor(next() * 3) }, () => [score(), member()]).flat()], 'exact']);
+    else if (r < 0.34) out.push([['SADD', tagged[3], member()], 'exact']);
+    else if (r < 0.52) {
+      const op = pick(['ZUNION', 'ZINTER', 'ZDIFF']);
+      const options: string[] = [];
+      if (next() < 0.3) options.push('WEIGHTS', ...keys.map(() => (next() < 0.05 ? 'x' : pick(['1', '2', '-1', '0', '0.5', 'inf']))));
+      if (next() < 0.3) options.push('AGGREGATE', next() < 0.05 ? 'avg' : pick(['SUM', 'MIN', 'MAX']));
+      if (next() < 0.5) options.push('WITHSCORES');
+      out.push([[op, numkeys, ...keys, ...options], 'exact']);
+    } else if (r < 0.64) {
+      const op = pick(['ZUNIONSTORE', 'ZINTERSTORE', 'ZDIFFSTORE']);
+      const options: string[] = [];
+      if (next() < 0.3) options.push('WEIGHTS', ...keys.map(() => pick(['1', '2', '-1', '0'])));
+      if (next() < 0.3) options.push('AGGREGATE', pick(['SUM', 'MIN', 'MAX']));
+      out.push([[op, pick(tagged.slice(0, 3)), numkeys, ...keys, ...options], 'exact']);
+    } else if (r < 0.7) out.push([['ZINTERCARD', numkeys, ...keys, ...(next() < 0.5 ? [] : ['LIMIT', pick(['0', '1', '2', '-1'])])], 'exact']);
+    else if (r < 0.8) {
+      const byScore = next() < 0.5;
+      const range = byScore ? [pick(['-inf', '0', '(1', '2']), pick(['+inf', '1', '(3', '10'])] : [pick(['0', '1', '-2']), pick(['-1', '2', '0'])];
+      const options = [byScore ? 'BYSCORE' : '', next() < 0.3 ? 'REV' : '', ...(byScore && next() < 0.3 ? ['LIMIT', pick(['0', '1']), pick(['1', '-1'])] : []), next() < 0.03 ? 'WITHSCORES' : ''].filter((o) => o !== '');
+      if (next() < 0.5 && options.includes('REV') && byScore) range.reverse();
+      out.push([['ZRANGESTORE', pick(tagged.slice(0, 3)), pick(tagged), ...range, ...options], 'exact']);
+    } else if (r < 0.88) out.push([['ZMPOP', numkeys, ...keys, next() < 0.05 ? 'MID' : pick(['MIN', 'MAX']), ...(next() < 0.5 ? [] : ['COUNT', pick(['1', '2', '5', '0'])])], 'exact']);
+    else if (r < 0.92) out.push([['ZRANDMEMBER', pick(tagged.slice(0, 3)), '1000'], 'sorted']);
+    else if (r < 0.96) out.push([['ZRANDMEMBER', pick(tagged.slice(0, 3)), pick(['1', '2', '-5', '0']), ...(next() < 0.5 ? ['WITHSCORES'] : [])], 'shape']);
+    else out.push([pick([['ZRANDMEMBER', tagged[0], 'x'], ['ZRANDMEMBER', tagged[0], '1', 'foo'], ['ZRANDMEMBER', 'nokey'], ['ZRANDMEMBER', tagged[0], '-9223372036854775808']]), 'exact']);
+  }
+  return out;
+}
+
 /** Every member and score a ZSCAN walk returns, sorted (each at least once: duplicates are allowed). */
 async function scanned(conn: RawConn, key: string): Promise<string[]> {
   const seen = new Set<string>();
@@ -127,6 +178,7 @@ async function compare(workers: number, seeds: number[]): Promise<void> {
   try {
     const keys = keysPerShard('zset-', shardOfString).slice(0, 2 * workers);
     const lexKeys = keysPerShard('zlex-', shardOfString).slice(0, workers);
+    const tagged = ['{z}a', '{z}b', '{z}c', '{z}set'];
     for (const resp of [2, 3]) {
       const ours = await RawConn.connect(cluster.port);
       const theirs = await RawConn.connect(redis!.port);
@@ -144,6 +196,14 @@ async function compare(workers: number, seeds: number[]): Promise<void> {
             n++;
           }
           for (const key of [...keys, ...lexKeys]) assert.equal(await scanned(ours, key), await scanned(theirs, key), `ZSCAN ${key}, seed ${seed}`);
+          for (const conn of [ours, theirs]) await conn.command(['FLUSHALL']);
+          n = 0;
+          for (const [argv, how] of multiFor(next, tagged)) {
+            const [got, want] = [normalized(await ours.command(argv), how), normalized(await theirs.command(argv), how)];
+            assert.is(got, want, `${workers} workers, RESP${resp}, seed ${seed}, multi-key command ${n}: ${argv.join(' ')}`);
+            n++;
+          }
+          for (const key of tagged) assert.is(raw(await ours.command(['ZRANGE', key, '0', '-1', 'WITHSCORES'])), raw(await theirs.command(['ZRANGE', key, '0', '-1', 'WITHSCORES'])), key);
         }
       } finally {
         ours.close();

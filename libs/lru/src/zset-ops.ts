@@ -186,7 +186,8 @@ function toBig(z: SmallZset): LruZset {
 /** Packs pairs in (score, member) order into PACK; its length. */
 function pack(members: readonly string[], scores: readonly number[]): number {
   PACK.begin(Packing.ZLISTPACK);
-  for (let i = 0; i < members.length; i++) PACK.scoredString(members[i], scores[i]);
+  // Redis's listpack keeps an integral score as an integer: -0 is 0 there.
+  for (let i = 0; i < members.length; i++) PACK.scoredString(members[i], scores[i] === 0 ? 0 : scores[i]);
   return PACK.finish();
 }
 

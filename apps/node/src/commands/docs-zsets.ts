@@ -4,6 +4,8 @@ type ZsetDoc = readonly [summary: string, since: string, group: string, args: st
 
 const LIMIT = 'block:limit@LIMIT{optional}(integer:offset integer:count)';
 const WITHSCORES = 'pure-token:withscores@WITHSCORES{optional}';
+const WEIGHTS = 'integer:weight@WEIGHTS{optional,multiple}';
+const AGGREGATE = 'oneof:aggregate@AGGREGATE{optional}(pure-token:sum@SUM pure-token:min@MIN pure-token:max@MAX)';
 
 export const ZSET_DOCS: Record<string, ZsetDoc> = {
   ZADD: [
@@ -37,5 +39,20 @@ export const ZSET_DOCS: Record<string, ZsetDoc> = {
   ZREMRANGEBYRANK: ['Remove all members in a sorted set within the given indexes', '2.0.0', 'sorted-set', 'key:key integer:start integer:stop'],
   ZREMRANGEBYSCORE: ['Remove all members in a sorted set within the given scores', '1.2.0', 'sorted-set', 'key:key double:min double:max'],
   ZREMRANGEBYLEX: ['Remove all members in a sorted set between the given lexicographical range', '2.8.9', 'sorted-set', 'key:key string:min string:max'],
+  ZRANGESTORE: [
+    'Store a range of members from sorted set into another key',
+    '6.2.0',
+    'sorted-set',
+    `key:dst key:src string:min string:max oneof:sortby{optional}(pure-token:byscore@BYSCORE pure-token:bylex@BYLEX) pure-token:rev@REV{optional} ${LIMIT}`,
+  ],
+  ZMPOP: ['Remove and return members with scores in a sorted set', '7.0.0', 'sorted-set', 'integer:numkeys key:key{multiple} oneof:where(pure-token:min@MIN pure-token:max@MAX) integer:count@COUNT{optional}'],
+  ZRANDMEMBER: ['Get one or multiple random elements from a sorted set', '6.2.0', 'sorted-set', 'key:key block:options{optional}(integer:count pure-token:withscores@WITHSCORES{optional})'],
+  ZUNION: ['Add multiple sorted sets', '6.2.0', 'sorted-set', `integer:numkeys key:key{multiple} ${WEIGHTS} ${AGGREGATE} ${WITHSCORES}`],
+  ZINTER: ['Intersect multiple sorted sets', '6.2.0', 'sorted-set', `integer:numkeys key:key{multiple} ${WEIGHTS} ${AGGREGATE} ${WITHSCORES}`],
+  ZDIFF: ['Subtract multiple sorted sets', '6.2.0', 'sorted-set', `integer:numkeys key:key{multiple} ${WITHSCORES}`],
+  ZINTERCARD: ['Intersect multiple sorted sets and return the cardinality of the result', '7.0.0', 'sorted-set', 'integer:numkeys key:key{multiple} integer:limit@LIMIT{optional}'],
+  ZUNIONSTORE: ['Add multiple sorted sets and store the resulting sorted set in a new key', '2.0.0', 'sorted-set', `key:destination integer:numkeys key:key{multiple} ${WEIGHTS} ${AGGREGATE}`],
+  ZINTERSTORE: ['Intersect multiple sorted sets and store the resulting sorted set in a new key', '2.0.0', 'sorted-set', `key:destination integer:numkeys key:key{multiple} ${WEIGHTS} ${AGGREGATE}`],
+  ZDIFFSTORE: ['Subtract multiple sorted sets and store the resulting sorted set in a new key', '6.2.0', 'sorted-set', 'key:destination integer:numkeys key:key{multiple}'],
   ZSCAN: ['Incrementally iterate sorted sets elements and associated scores', '2.8.0', 'sorted-set', 'key:key integer:cursor pattern:pattern@MATCH{optional} integer:count@COUNT{optional}'],
 };

@@ -1,5 +1,5 @@
-import { TREE, type Args } from '@kv/wire';
-import { zsetEdit, zsetRead, zsetSave, type Lru, type ZSorted } from '@kv/lru';
+import { shardOf, TREE, type Args } from '@kv/wire';
+import { SmallZset, zsetEdit, zsetRead, zsetSave, type Lru, type ZSorted } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
 import { upperArg } from './args';
 import { int64 } from './numbers';
@@ -108,15 +108,17 @@ function limited(from: number, to: number, reverse: boolean, offset: number, lim
  * Z[REV]RANGE[BYSCORE|BYLEX] and ZRANGE's options (zrangeGenericCommand): `type` and `reverse`
  * fixed by the command, or null for ZRANGE, whose options choose them.
  */
-function zrangeGeneric(store: Lru, args: Args, reply: ReplySink, fixedType: RangeType | null, fixedReverse: boolean | null): void {
+function zrangeGeneric(store: Lru, args: Args, reply: ReplySink, fixedType: RangeType | null, fixedReverse: boolean | null, dst = false): void {
   let withScores = false;
   let offset = 0;
   let limit = -1;
   let type = fixedType;
   let reverse = fixedReverse;
-  for (let j = 4; j < args.count; j++) {
+  // ZRANGESTORE dst src min max ...: its source and range one argument on.
+  const src = dst ? 2 : 1;
+  for (let j = src + 3; j < args.count; j++) {
     const option = upperArg(args, j);
-    if (option === 'WITHSCORES') withScores = true;
+    if (!dst && option === 'WITHSCORES') withScores = true;
     else if (option === 'LIMIT' && args.count - j - 1 >= 2) {
       const o = int64(args.latin1(j + 1));
       const l = int64(args.latin1(j + 2));
@@ -133,15 +135,37 @@ function zrangeGeneric(store: Lru, args: Args, reply: ReplySink, fixedType: Rang
   const rangeType = type ?? 'rank';
   if (limit !== -1 && rangeType === 'rank') return reply.error(ERR.zrangeLimitRank);
   if (withScores && rangeType === 'lex') return reply.error(ERR.zrangeLexScores);
-  const range = parseRange(args, 2, rangeType, rev, reply);
+  const range = parseRange(args, src + 1, rangeType, rev, reply);
   if (range === null) return;
-  const slot = zsetAt(store, args, 1, reply, false);
+  if (dst && shardOf(args.buf, args.starts[1], args.ends[1]) !== shardOf(args.buf, args.starts[2], args.ends[2])) return reply.error(ERR.crossShard);
+  const slot = zsetAt(store, args, src, reply, false);
   if (slot === WRONG) return;
-  if (slot < 0) return replyRange(reply, null, 0, 0, false, withScores);
-  const z = zsetRead(store, slot);
-  const [from, to] = ranksOf(z, range, rev);
-  const [first, last] = rangeType === 'rank' ? [from, to] : limited(from, to, rev, offset, limit);
-  replyRange(reply, z, first, last, rev, withScores);
+  const z = slot < 0 ? null : zsetRead(store, slot);
+  let [first, last] = [0, 0];
+  if (z !== null) {
+    const [from, to] = ranksOf(z, range, rev);
+    [first, last] = rangeType === 'rank' ? [from, to] : limited(from, to, rev, offset, limit);
+  }
+  if (!dst) return replyRange(reply, z, first, last, rev, withScores);
+  if (!storeRange(store, args, z, first, last, rev, rangeType === 'rank')) return reply.error(ERR.oom);
+  reply.integer(last - first);
+}
+
+/**
+ * ZRANGESTORE's write: the destination becomes the range, or goes when it is empty. As Redis 7.0
+ * adds it, in the range's order, to a new set made for its length when that is known first (a
+ * rank range) or else packed, converting when it must (which shows: a packed set keeps -0 as 0).
+ */
+function storeRange(store: Lru, args: Args, z: ZSorted | null, from: number, to: number, reverse: boolean, lengthKnown: boolean): boolean {
+  const old = store.peek(args.buf, args.starts[1], args.ends[1]);
+  if (z === null || from >= to) {
+    if (old >= 0) store.remove(old);
+    return true;
+  }
+  const made = new SmallZset(store.memory.limits);
+  made.tooBig = lengthKnown && to - from > store.memory.limits.zsetMaxListpackEntries;
+  z.visit(from, to, reverse, (member, score) => made.set(member, score));
+  return zsetSave(store, -1, args, 1, made);
 }
 
 function replyRange(reply: ReplySink, z: ZSorted | null, from: number, to: number, reverse: boolean, withScores: boolean): void {
@@ -158,6 +182,7 @@ function replyRange(reply: ReplySink, z: ZSorted | null, from: number, to: numbe
   reply.tree(TREE.buf, 0, TREE.length);
 }
 
+export const zrangestore = (store: Lru, args: Args, reply: ReplySink): void => zrangeGeneric(store, args, reply, null, null, true);
 export const zrange = (store: Lru, args: Args, reply: ReplySink): void => zrangeGeneric(store, args, reply, null, null);
 export const zrevrange = (store: Lru, args: Args, reply: ReplySink): void => zrangeGeneric(store, args, reply, 'rank', true);
 export const zrangebyscore = (store: Lru, args: Args, reply: ReplySink): void => zrangeGeneric(store, args, reply, 'score', false);
