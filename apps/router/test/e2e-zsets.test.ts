@@ -296,4 +296,27 @@ t('sorted sets on every shard move whole in a live resize, in both forms, with t
   }
 });
 
+t('zset-max-listpack-entries and -value are CONFIG parameters (and their ziplist names), applied on every worker', async () => {
+  const cluster = await startCluster({ workers: 2, args: ['--admin-port', '-1'] });
+  const client = await RespClient.connect(cluster.port);
+  try {
+    // Which form a new set takes shows: a packed set reads -0 back as 0, a big one keeps -0.
+    const keys = keysPerShard('cz-', shardOfString);
+    assert.equal(await client.call('CONFIG', 'GET', 'zset-max-listpack-*'), ['zset-max-listpack-entries', '128', 'zset-max-listpack-value', '64']);
+    assert.is(await client.call('CONFIG', 'SET', 'zset-max-ziplist-entries', '0'), 'OK');
+    assert.equal(await client.call('CONFIG', 'GET', 'zset-max-listpack-entries'), ['zset-max-listpack-entries', '0']);
+    for (const key of keys) await client.call('ZADD', key, '-0', 'm');
+    for (const key of keys) assert.is(await client.call('ZSCORE', key, 'm'), '-0', key);
+    assert.is(await client.call('CONFIG', 'SET', 'zset-max-listpack-entries', '128', 'zset-max-listpack-value', '3'), 'OK');
+    for (const key of keys) await client.call('ZADD', `${key}:v`, '-0', 'long', '-0', 'm');
+    for (const key of keys) assert.equal(await client.call('ZMSCORE', `${key}:v`, 'long', 'm'), ['-0', '-0'], key);
+    assert.is(await client.call('CONFIG', 'SET', 'zset-max-listpack-value', '64'), 'OK');
+    for (const key of keys) await client.call('ZADD', `${key}:p`, '-0', 'm');
+    for (const key of keys) assert.is(await client.call('ZSCORE', `${key}:p`, 'm'), '0', key);
+  } finally {
+    client.close();
+    assert.is(await cluster.stop(), 0);
+  }
+});
+
 t.run();
