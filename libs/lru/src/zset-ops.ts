@@ -1,8 +1,8 @@
 import { Kind } from './layout';
 import type { Lru } from './lru';
 import type { EncodingLimits } from './memory';
-import type { ByteRanges, Packed } from './object';
-import { countAt, dataAt, lengthAt, nextAt, PACK, PACKED_HEADER, Packing, readScore, SCORE_BYTES } from './packed';
+import { asBuffer, type ByteRanges, type Packed } from './object';
+import { countAt, dataAt, elementEquals, lengthAt, nextAt, PACK, PACKED_HEADER, Packing, readScore, SCORE_BYTES } from './packed';
 import { LruZset, type ZSorted } from './zset';
 
 /**
@@ -219,3 +219,40 @@ export function zsetPairs(store: Lru, slot: number): { members: string[]; scores
   });
   return { members, scores };
 }
+
+/** A sorted set's size, without decoding a packed one. */
+export function zsetSize(store: Lru, slot: number): number {
+  if (!store.isInline(slot)) return store.objectAt<LruZset>(slot).size;
+  const view = store.valueView(slot);
+  return countAt(view.buf, view.start);
+}
+
+/**
+ * The rank (ascending) and score of member src[start, end) in the sorted set at `slot`, read in
+ * place (a packed set is walked, not decoded: ZSCORE, ZMSCORE, ZRANK make nothing); false when
+ * it is not there. The answer is in FOUND until the next call.
+ */
+export function zsetFind(store: Lru, slot: number, src: Uint8Array, start: number, end: number): boolean {
+  if (!store.isInline(slot)) {
+    const z = store.objectAt<LruZset>(slot);
+    const member = asBuffer(src).latin1Slice(start, end);
+    const score = z.score(member);
+    if (score === undefined) return false;
+    FOUND.score = score;
+    FOUND.rank = z.rank(member);
+    return true;
+  }
+  const view = store.valueView(slot);
+  const buf = view.buf;
+  let rank = 0;
+  for (let p = view.start + PACKED_HEADER; p < view.end; p = nextAt(buf, p, SCORE_BYTES), rank++) {
+    if (!elementEquals(buf, p, src, start, end)) continue;
+    FOUND.score = readScore(buf, dataAt(buf, p) + (end - start));
+    FOUND.rank = rank;
+    return true;
+  }
+  return false;
+}
+
+/** zsetFind's answer. */
+export const FOUND = { rank: 0, score: 0 };

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Kind, Lru, LruZset, StoreMemory, zsetEdit, zsetEncoding, zsetOf, zsetRead, zsetSave, type EncodingLimits, type EvictionPolicy, type ZSorted } from '../src/index';
+import { FOUND, Kind, Lru, LruZset, StoreMemory, zsetEdit, zsetFind, zsetSize, zsetEncoding, zsetOf, zsetRead, zsetSave, type EncodingLimits, type EvictionPolicy, type ZSorted } from '../src/index';
 
 const t = suite('lru: sorted sets, packed and past their limits');
 
@@ -85,6 +85,12 @@ t('a random run of adds, moves and removes matches a model in both forms: order,
     const probe = want[Math.floor(next() * want.length)];
     assert.is(z.rank(probe[0]), want.indexOf(probe));
     assert.ok(z.score(probe[0]) === probe[1]);
+    const bytes = Buffer.from(probe[0], 'latin1');
+    assert.ok(zsetFind(lru, slot, bytes, 0, bytes.length));
+    assert.is(FOUND.rank, want.indexOf(probe));
+    assert.ok(FOUND.score === probe[1]);
+    assert.not.ok(zsetFind(lru, slot, Buffer.from('absent'), 0, 6));
+    assert.is(zsetSize(lru, slot), want.length);
     const s = score();
     assert.is(z.countBelowScore(s, false), want.filter(([, x]) => x < s).length);
     assert.is(z.countBelowScore(s, true), want.filter(([, x]) => x <= s).length);

@@ -1,5 +1,5 @@
 import { doubleText, TREE, type Args } from '@kv/wire';
-import { Kind, LruZset, zsetEdit, zsetRead, zsetSave, type Lru, type ZEditable } from '@kv/lru';
+import { FOUND, Kind, LruZset, zsetEdit, zsetFind, zsetRead, zsetSave, zsetSize, type Lru, type ZEditable } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
 import { integerArg, upperArg } from './args';
 import { compileGlob } from './glob';
@@ -123,26 +123,23 @@ export function zrem(store: Lru, args: Args, reply: ReplySink): void {
 export function zcard(store: Lru, args: Args, reply: ReplySink): void {
   const slot = zsetAt(store, args, 1, reply, false);
   if (slot === WRONG) return;
-  reply.integer(slot < 0 ? 0 : zsetRead(store, slot).size);
+  reply.integer(slot < 0 ? 0 : zsetSize(store, slot));
 }
 
 export function zscore(store: Lru, args: Args, reply: ReplySink): void {
   const slot = zsetAt(store, args, 1, reply, false);
   if (slot === WRONG) return;
-  const score = slot < 0 ? undefined : zsetRead(store, slot).score(args.latin1(2));
-  if (score === undefined) return reply.nil();
-  replyDouble(reply, score);
+  if (slot < 0 || !zsetFind(store, slot, args.buf, args.starts[2], args.ends[2])) return reply.nil();
+  replyDouble(reply, FOUND.score);
 }
 
 export function zmscore(store: Lru, args: Args, reply: ReplySink): void {
   const slot = zsetAt(store, args, 1, reply, false);
   if (slot === WRONG) return;
-  const z = slot < 0 ? null : zsetRead(store, slot);
   TREE.begin().array(args.count - 2);
   for (let i = 2; i < args.count; i++) {
-    const score = z === null ? undefined : z.score(args.latin1(i));
-    if (score === undefined) TREE.nil();
-    else TREE.double(score);
+    if (slot >= 0 && zsetFind(store, slot, args.buf, args.starts[i], args.ends[i])) TREE.double(FOUND.score);
+    else TREE.nil();
   }
   reply.tree(TREE.buf, 0, TREE.length);
 }
@@ -150,11 +147,8 @@ export function zmscore(store: Lru, args: Args, reply: ReplySink): void {
 function rank(store: Lru, args: Args, reply: ReplySink, reverse: boolean): void {
   const slot = zsetAt(store, args, 1, reply, false);
   if (slot === WRONG) return;
-  if (slot < 0) return reply.nil();
-  const z = zsetRead(store, slot);
-  const r = z.rank(args.latin1(2));
-  if (r < 0) return reply.nil();
-  reply.integer(reverse ? z.size - 1 - r : r);
+  if (slot < 0 || !zsetFind(store, slot, args.buf, args.starts[2], args.ends[2])) return reply.nil();
+  reply.integer(reverse ? zsetSize(store, slot) - 1 - FOUND.rank : FOUND.rank);
 }
 
 export const zrank = (store: Lru, args: Args, reply: ReplySink): void => rank(store, args, reply, false);
