@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FOUND, Kind, Lru, LruZset, StoreMemory, zsetEdit, zsetFind, zsetSize, zsetEncoding, zsetOf, zsetRead, zsetSave, type EncodingLimits, type EvictionPolicy, type ZSorted } from '../src/index';
+import { FOUND, Kind, Lru, LruZset, StoreMemory, zsetEdit, zsetFind, zsetInsertPacked, zsetSize, zsetEncoding, zsetOf, zsetRead, zsetSave, type EncodingLimits, type EvictionPolicy, type ZSorted } from '../src/index';
 
 const t = suite('lru: sorted sets, packed and past their limits');
 
@@ -20,6 +20,14 @@ function keyRanges(key: string) {
 /** Sets members' scores (a ZADD without options); false when it could not fit. */
 function put(lru: Lru, key: string, pairs: [string, number][]): boolean {
   const slot = lru.peekKey(key);
+  if (pairs.length === 1 && slot >= 0 && lru.isInline(slot)) {
+    // One new member: in place, as ZADD does it, while the set stays packed.
+    const bytes = Buffer.from(pairs[0][0], 'latin1');
+    if (!zsetFind(lru, slot, bytes, 0, bytes.length)) {
+      const added = zsetInsertPacked(lru, slot, bytes, 0, bytes.length, pairs[0][1]);
+      if (added !== undefined) return added;
+    }
+  }
   const z = zsetEdit(lru, slot, pairs.reduce((n, [m]) => n + LruZset.cost(m.length), 0), pairs.length > 0 ? pairs[0][0].length : 0);
   if (z === null) return false;
   for (const [member, score] of pairs) z.set(member, score);

@@ -1,5 +1,5 @@
 import { doubleText, TREE, type Args } from '@kv/wire';
-import { FOUND, Kind, LruZset, zsetEdit, zsetFind, zsetRead, zsetSave, zsetSize, type Lru, type ZEditable } from '@kv/lru';
+import { FOUND, Kind, LruZset, zsetEdit, zsetFind, zsetInsertPacked, zsetRead, zsetSave, zsetSize, type Lru, type ZEditable } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
 import { integerArg, upperArg } from './args';
 import { compileGlob } from './glob';
@@ -69,6 +69,13 @@ function zaddGeneric(store: Lru, args: Args, reply: ReplySink, flags: number): v
   const slot = zsetAt(store, args, 1, reply, true);
   if (slot === WRONG) return;
   if (slot < 0 && flags & ZADD_XX) return incr ? reply.nil() : reply.integer(0);
+  if (scores.length === 1 && !incr && slot >= 0 && store.isInline(slot) && !zsetFind(store, slot, args.buf, args.starts[at + 1], args.ends[at + 1])) {
+    // One new member for a packed set: added in place when it stays packed.
+    if (flags & ZADD_XX) return reply.integer(0);
+    const added = zsetInsertPacked(store, slot, args.buf, args.starts[at + 1], args.ends[at + 1], scores[0]);
+    if (added === false) return reply.error(ERR.oom);
+    if (added === true) return reply.integer(1);
+  }
   const z = zsetEdit(store, slot, growth, args.ends[at + 1] - args.starts[at + 1]);
   if (z === null) return reply.error(ERR.oom);
   let added = 0;
