@@ -129,6 +129,8 @@ export interface KeyEvent {
   readonly type: number;
   readonly name: string;
   readonly ttl?: 'also' | 'only';
+  /** The name instead when the command's leading options (from argv[2]) include INCR (ZADD INCR: `zincr`). */
+  readonly incrName?: string;
 }
 
 /**

@@ -18,6 +18,8 @@ import * as server from './server';
 import * as setMulti from './set-multi';
 import * as sets from './sets';
 import * as strings from './strings';
+import type { Entry, KeyPositions } from './table-entry';
+import { ZSET_TABLE } from './table-zsets';
 import * as testFaults from './test-faults';
 import { TEST_FAULTS } from './test-faults';
 import * as txn from './txn';
@@ -38,9 +40,6 @@ const PAIRS: KeyPositions = [1, -1, 2];
 const TWO: KeyPositions = [1, 2, 1];
 const NONE: KeyPositions = [0, 0, 0];
 
-type KeyPositions = readonly [firstKey: number, lastKey: number, step: number];
-/** One entry as written below: `keys` becomes firstKey/lastKey/step; the booleans read from `flags` are filled in. */
-type Entry = Omit<CommandSpec, 'opcode' | 'firstKey' | 'lastKey' | 'step' | 'noAuth' | 'writes' | 'readOnly' | 'noScript' | 'noMulti' | 'fast'> & { readonly keys: KeyPositions };
 
 /**
  * Every command, connection commands included: the one registry. The router checks arity and
@@ -119,6 +118,8 @@ const table: Entry[] = [
   { name: 'SUNIONSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sunionstore, flags: W },
   { name: 'SDIFFSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sdiffstore, flags: W },
   { name: 'SINTERCARD', arity: -3, plan: 'one-key', keys: NONE, numkeys: true, handler: setMulti.sintercard, flags: ['readonly', 'movablekeys'] },
+  // sorted sets (table-zsets.ts)
+  ...ZSET_TABLE,
   // keys
   { name: 'DEL', arity: -2, plan: 'each-key', keys: ALL, combine: 'sum', handler: keys.del, flags: ['write'], event: EVENTS.del },
   { name: 'UNLINK', arity: -2, plan: 'each-key', keys: ALL, combine: 'sum', handler: keys.del, flags: ['write', 'fast'], event: EVENTS.del },

@@ -28,6 +28,8 @@ export interface Config {
   readonly 'set-max-intset-entries': number;
   readonly 'set-max-listpack-entries': number;
   readonly 'set-max-listpack-value': number;
+  readonly 'zset-max-listpack-entries': number;
+  readonly 'zset-max-listpack-value': number;
   readonly 'client-output-buffer-limit': string;
   readonly 'notify-keyspace-events': string;
   readonly 'slowlog-log-slower-than': number;
@@ -192,6 +194,20 @@ export const OPTIONS: Options = {
     maximum: 1_000_000,
     default: 64,
     description: "a set of strings stays packed while no member is longer than this many bytes (as Redis 7.2's)",
+  },
+  'zset-max-listpack-entries': {
+    type: 'integer',
+    minimum: 0,
+    maximum: 1_000_000,
+    default: 128,
+    description: "a sorted set stays packed in one block up to this many members (as Redis's)",
+  },
+  'zset-max-listpack-value': {
+    type: 'integer',
+    minimum: 0,
+    maximum: 1_000_000,
+    default: 64,
+    description: "a sorted set stays packed while no member is longer than this many bytes (as Redis's)",
   },
   'client-output-buffer-limit': {
     type: 'string',

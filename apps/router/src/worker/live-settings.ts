@@ -97,6 +97,8 @@ export class LiveSettings implements WorkerOperator {
     collections.setMaxIntsetEntries = this.values['set-max-intset-entries'];
     collections.setMaxListpackEntries = this.values['set-max-listpack-entries'];
     collections.setMaxListpackValue = this.values['set-max-listpack-value'];
+    collections.zsetMaxListpackEntries = this.values['zset-max-listpack-entries'];
+    collections.zsetMaxListpackValue = this.values['zset-max-listpack-value'];
   }
 
   /**
