@@ -1,6 +1,6 @@
 import { copyArgs, QUERY_BUFFER_LIMIT_ERROR, RESP_REPLIES, shardOf, TEXT_REPLIES, TextOp, WIRE_ERR, type Args, type RespSink, type TextSink } from '@kv/wire';
 import { arityOk, COMMAND_DOCS, COMMANDS, lookup, routeKeyIndex, statIndex, UNKNOWN_OPCODE, type CommandSpec } from '@kv/node';
-import { runConnectionCommand, unknownCommand } from '../commands';
+import { address, runConnectionCommand, unknownCommand } from '../commands';
 import type { PlanEnv } from '../coord/env';
 import { ShareScript } from '../coord/script-share';
 import { log } from '../log';
@@ -99,6 +99,7 @@ export class Dispatcher implements TextSink, RespSink {
     session.info.refused = false;
     if (tx.active && spec.noMulti) return this.refuse(REPLY_ERRORS.notInMulti, false);
     if (tx.active && spec.unqueued !== true) return tx.queue(args) ? this.queued(spec, args) : reply.error(REPLY_ERRORS.queueFull);
+    if (host.monitor.active) this.monitored(spec, args);
     this.dispatch(spec, args);
     this.timeCommand(spec, args, this.parts.timer.started);
   }
@@ -140,6 +141,19 @@ export class Dispatcher implements TextSink, RespSink {
     this.parts.timer.handed = null;
     this.dispatch(spec, args);
     if (started > 0) this.timeCommand(spec, args, started);
+  }
+
+  /**
+   * MONITOR: a command about to run, to every monitor client (Redis's admin commands are not
+   * shown); EXEC after the commands it runs, as Redis shows them (an EXEC that finds a WATCHed
+   * key changed shows them too: the owner decides that later).
+   */
+  private monitored(spec: CommandSpec, args: Args): void {
+    const socket = this.parts.session.socket;
+    const addr = address(socket.remoteAddress, socket.remotePort);
+    const feed = this.parts.host.monitor;
+    if (spec.runsQueue === true) for (const queued of this.parts.tx.commands) if (lookup(queued)!.unmonitored !== true) feed.feed(lookup(queued)!, queued, addr);
+    if (spec.unmonitored !== true) feed.feed(spec, args, addr);
   }
 
   private dispatch(spec: CommandSpec, args: Args): void {

@@ -19,6 +19,7 @@ import { Shutdown } from './shutdown';
 import { WorkerPool } from './slots';
 import { workerHeapLimitMb, workerV8Flags } from './v8-flags';
 import { Broadcasts } from './broadcasts';
+import { MonitorList } from './monitor-list';
 import { handleAsk } from './operator-asks';
 import { RuntimeConfig } from './runtime-config';
 
@@ -55,6 +56,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
     exited: (index, code, signal) => {
       handoff.dropPending(pool.slots[index]);
       broadcasts.exited(index);
+      monitors.exited(index);
       control.exited(index, code, signal);
     },
     exitedWhileStopping: () => shutdown.workerExited(),
@@ -69,6 +71,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
     setTimer: (fn, ms) => setTimeout(fn, ms).unref(),
     clearTimer: (timer) => clearTimeout(timer as NodeJS.Timeout),
   });
+  const monitors = new MonitorList(broadcasts);
   const runtime: RuntimeConfig = new RuntimeConfig(config, {
     broadcasts,
     applyHere: (change, next) => {
@@ -130,6 +133,8 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
       case 'ready':
         // The map may have changed since the fork (a resize while it restarted).
         worker.send(mapMessage());
+        const monitoring = monitors.greeting();
+        if (monitoring !== null) worker.send(monitoring);
         if (!listening && pool.allReady()) {
           listening = true;
           listenTls(listen);
@@ -144,7 +149,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
       case 'done':
         return control.done(index, message);
       case 'ask':
-        return handleAsk({ runtime, answer: (i, id, error) => pool.slots[i].worker?.send({ t: 'answer', id, error }), shutdown: () => shutdown.start(0) }, index, message.id, message.ask);
+        return handleAsk({ runtime, monitors, answer: (i, id, error) => pool.slots[i].worker?.send({ t: 'answer', id, error }), shutdown: () => shutdown.start(0) }, index, message.id, message.ask);
       case 'applied':
         return broadcasts.applied(index, message.id);
       case 'fatal':
