@@ -98,6 +98,9 @@ t('RESP3: the lines are status replies too; MONITOR again answers nothing', asyn
   await c.call('SET', 'resp3-mon', 'v');
   const line = await m.read();
   assert.match(line.raw, /^\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "SET" "resp3-mon" "v"\r\n$/);
+  // Its keyspace is off limits, as a replica's: refused, and not shown.
+  assert.equal((await m.call('GET', 'resp3-mon')).value, { error: "ERR Replica can't interact with the keyspace" });
+  assert.equal((await m.call('DBSIZE')).value, { error: "ERR Replica can't interact with the keyspace" });
   // A second MONITOR has no reply: its PING is the next reply (after the PING's own line, sent next turn).
   m.text.send(RespClient.encode('MONITOR'));
   assert.equal((await m.call('PING')).value, { simple: 'PONG' });
@@ -151,9 +154,10 @@ skips.test(t, 'the lines as redis-server\'s for the same commands (time and addr
         const m = await Resp3Client.connect(port);
         await m.call('HELLO', protocol);
         await m.call('MONITOR');
+        // Refused on both (a monitor may not touch the keyspace): the replies compared, no line.
+        const lines: string[] = [(await m.call('SET', 'k', 'v')).raw];
         const c = await RespClient.connect(port);
         for (const argv of SAME) await c.call(...argv);
-        const lines: string[] = [];
         for (let i = 0; i < SAME.length - 1; i++) lines.push((await m.read()).raw.replace(/^\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\]/, '+T [0 ADDR]'));
         shown.push(lines);
         c.close();

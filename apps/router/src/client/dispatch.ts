@@ -95,6 +95,8 @@ export class Dispatcher implements TextSink, RespSink {
     if (!arityOk(spec, args.count)) return this.refuse(REPLY_ERRORS.arity(spec.name), spec.runsQueue === true);
     // A RESP2 connection subscribed to anything runs only the subscribe family, PING, QUIT and RESET (RESP3 runs anything).
     if (session.subs.active > 0 && spec.inSubscribed !== true && session.resp === RESP_REPLIES) return this.refuse(REPLY_ERRORS.subscribedContext(fullName(spec, args)), false);
+    // A monitor may not touch the keyspace: Redis's monitor is a replica to it.
+    if (host.monitor.active && (spec.writes || spec.readOnly || spec.flags.includes('may_replicate')) && host.monitor.has(session.subs.client)) return this.refuse(REPLY_ERRORS.monitorKeyspace, false);
     session.info.command = spec;
     session.info.refused = false;
     if (tx.active && spec.noMulti) return this.refuse(REPLY_ERRORS.notInMulti, false);
