@@ -8,6 +8,7 @@ import { redacted } from '../operator/slowlog';
  * passwords of AUTH and HELLO shown as "(redacted)" (the table's `redact`, as SLOWLOG).
  */
 export function monitorLine(spec: CommandSpec, args: Args, addr: string): string {
+  // `addr` is the client's ip:port, or `lua` for a script's call.
   const now = performance.timeOrigin + performance.now();
   const seconds = Math.floor(now / 1000);
   const micros = Math.floor((now - seconds * 1000) * 1000);

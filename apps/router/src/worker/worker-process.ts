@@ -94,6 +94,7 @@ export function runWorker(): void {
     outputLimit: () => router.limits.clientOutputLimit,
     ask: (on) => asks.ask({ op: 'monitor', on }),
   });
+  router.plans.monitor = router.here.plans.monitor = router.monitor;
   peers.onPush(PushKind.MONITOR, (args: Args) => router.monitor.deliver(args.buf, args.starts[0], args.ends[0]));
   // Set by the primary's password message, sent right after fork, before any client.
   let passwordKnown = false;
