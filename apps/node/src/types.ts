@@ -296,8 +296,11 @@ export interface CommandSpec {
    * (`args`: AUTH), or the two after an `AUTH` argument (`after-auth`: HELLO).
    */
   readonly redact?: 'args' | 'after-auth';
-  /** MONITOR does not show it: Redis's admin commands (CONFIG, SLOWLOG, LATENCY, SHUTDOWN, MONITOR). */
-  readonly unmonitored?: boolean;
+  /**
+   * What MONITOR shows of it, as Redis hides its admin commands: nothing (`hidden`: SHUTDOWN,
+   * MONITOR), or only these subcommands (CONFIG's HELP; CLIENT's but LIST, KILL, PAUSE ...).
+   */
+  readonly monitor?: 'hidden' | readonly string[];
   /** From `flags`: a script may not call it (`noscript`). */
   readonly noScript: boolean;
   /** From `flags`: MULTI may not queue it (`no_multi`: SHUTDOWN), as Redis refuses it. */

@@ -72,6 +72,9 @@ t('a monitor on worker 0 sees both workers\' commands, each client\'s in order, 
   await run(b, '"AUTH" "(redacted)"', 'AUTH', 'secret-password');
   await run(b, '"HELLO" "2" "AUTH" "(redacted)" "(redacted)" "SETNAME" "x"', 'HELLO', '2', 'AUTH', 'default', 'other-secret', 'SETNAME', 'x');
   await run(a, null, 'CONFIG', 'GET', 'maxmemory');
+  await run(a, '"CONFIG" "HELP"', 'CONFIG', 'HELP');
+  await run(b, null, 'CLIENT', 'LIST');
+  await run(b, '"CLIENT" "GETNAME"', 'CLIENT', 'GETNAME');
   await run(b, null, 'SLOWLOG', 'LEN');
   await run(a, '"MULTI"', 'MULTI');
   await run(a, '"GET" "odd"', 'GET', 'odd');

@@ -154,8 +154,8 @@ export class Dispatcher implements TextSink, RespSink {
     const socket = this.parts.session.socket;
     const addr = address(socket.remoteAddress, socket.remotePort);
     const feed = this.parts.host.monitor;
-    if (spec.runsQueue === true) for (const queued of this.parts.tx.commands) if (lookup(queued)!.unmonitored !== true) feed.feed(lookup(queued)!, queued, addr);
-    if (spec.unmonitored !== true) feed.feed(spec, args, addr);
+    if (spec.runsQueue === true) for (const queued of this.parts.tx.commands) feed.feed(lookup(queued)!, queued, addr);
+    feed.feed(spec, args, addr);
   }
 
   private dispatch(spec: CommandSpec, args: Args): void {

@@ -18,6 +18,14 @@ export function monitorLine(spec: CommandSpec, args: Args, addr: string): string
   return line + '\r\n';
 }
 
+/** The table's `monitor`: Redis's admin commands and subcommands are not shown (an unknown subcommand neither: Redis refuses it before it runs). */
+export function shownToMonitors(spec: CommandSpec, args: Args): boolean {
+  const shows = spec.monitor;
+  if (shows === undefined) return true;
+  if (shows === 'hidden' || args.count < 2) return false;
+  return shows.includes(args.latin1(1).toUpperCase());
+}
+
 /** Redis's sdscatrepr: `"..."` with \\ \" \n \r \t \a \b escaped, printable ASCII as is, other bytes `\xhh`. */
 export function quoted(buf: Uint8Array, start: number, end: number): string {
   let out = '"';

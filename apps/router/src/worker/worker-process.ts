@@ -95,7 +95,7 @@ export function runWorker(): void {
     ask: (on) => asks.ask({ op: 'monitor', on }),
   });
   router.plans.monitor = router.here.plans.monitor = router.monitor;
-  peers.onPush(PushKind.MONITOR, (args: Args) => router.monitor.deliver(args.buf, args.starts[0], args.ends[0]));
+  peers.onPush(PushKind.MONITOR, (args: Args) => router.monitor.received(args.buf, args.starts[0], args.ends[0]));
   // Set by the primary's password message, sent right after fork, before any client.
   let passwordKnown = false;
   // Active expiry: reclaim keys nobody reads again, a little at a time (Redis's hz 10); and the
