@@ -112,7 +112,11 @@ export class MonitorFeed {
     if (this.local.has(client)) return Promise.resolve(undefined);
     this.local.add(client);
     if (this.local.size === 1) this.asked = this.host.ask(true);
-    return this.asked;
+    return this.asked.then((error) => {
+      // Refused (no primary): it gets the error, and no lines.
+      if (error !== undefined) this.local.delete(client);
+      return error;
+    });
   }
 
   has(client: MonitorClient): boolean {
