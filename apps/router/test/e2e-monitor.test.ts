@@ -1,4 +1,5 @@
 import { suite } from 'uvu';
+import { request } from 'undici';
 import * as assert from 'uvu/assert';
 import { startRedis, type Target } from '../../../test/clients/target';
 import { missingTool, Skips } from '../../../test-support/skip';
@@ -132,6 +133,33 @@ t('a monitor that stops reading is closed at client-output-limit; the others go 
   assert.match((await c.call('INFO', 'stats')) as string, /client_output_buffer_limit_disconnections:[1-9]/);
   assert.equal(await c.call('CONFIG', 'SET', 'client-output-limit', '64mb'), 'OK');
   c.close();
+});
+
+t('across a live resize: a worker added while a monitor is connected feeds it too', async () => {
+  const grown = await startCluster({ workers: 2, args: ['--admin-port', '0'] });
+  try {
+    const line = await grown.waitForLog((l) => l.message === 'admin listening');
+    const m = await clientOnWorker(grown.port, 0);
+    assert.is(await m.call('MONITOR'), 'OK');
+    const res = await request(`http://127.0.0.1:${line.port as number}/workers`, { method: 'POST', body: JSON.stringify({ count: 3 }), headers: { 'content-type': 'application/json' } });
+    assert.is(res.statusCode, 200, await res.body.text());
+    const c = await clientOnWorker(grown.port, 2);
+    assert.is(await c.call('SET', 'grown', '3'), 'OK');
+    // The lines before are the CLIENT IDs that found worker 2; then the SET, from it.
+    const seen = (async () => {
+      let text = '';
+      while (!text.endsWith('"SET" "grown" "3"')) text = (await m.read()) as string;
+      return text;
+    })();
+    const late = new Contention().start();
+    const text = await Promise.race([seen, sleep(5000).then(() => sleep(late.bound(5000) - 5000)).then(() => 'no line from the new worker')]);
+    late.stop();
+    assert.match(text, LINE);
+    m.close();
+    c.close();
+  } finally {
+    assert.is(await grown.stop(), 0);
+  }
 });
 
 /** The same commands from one client, monitored on both servers (CONFIG not shown). */
