@@ -174,6 +174,10 @@ const SAME: (string | Buffer)[][] = [
   ['EXEC'],
   ['ECHO', ''],
   ['PING', 'hi there'],
+  // Queued, then refused as EXEC runs it: EXEC's reply compared too (its line, after PING's, is).
+  ['MULTI'],
+  ['MONITOR'],
+  ['EXEC'],
   // The script's line, then its call's, `[0 lua]` (last: the call may run on the key's worker,
   // whose lines come in by their own link, so it is not ordered with the client's next command).
   ['EVAL', "return redis.call('set', KEYS[1], 'v')", '1', 'lk'],
@@ -191,9 +195,12 @@ skips.test(t, 'the lines as redis-server\'s for the same commands (time and addr
         // Refused on both (a monitor may not touch the keyspace): the replies compared, no line.
         const lines: string[] = [(await m.call('SET', 'k', 'v')).raw];
         const c = await RespClient.connect(port);
-        for (const argv of SAME) await c.call(...argv);
-        // A line per command but CONFIG's, and the script's call.
-        for (let i = 0; i < SAME.length; i++) lines.push((await m.read()).raw.replace(/^\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\]/, '+T [0 ADDR]').replace(/^\+\d+\.\d{6} \[0 lua\]/, '+T [0 lua]'));
+        for (let i = 0; i < SAME.length; i++) {
+          const reply = await c.call(...SAME[i]);
+          if (i === SAME.length - 2) lines.push(JSON.stringify(reply));
+        }
+        // A line per command but CONFIG's and MONITOR's, and the script's call.
+        for (let i = 0; i < SAME.length - 1; i++) lines.push((await m.read()).raw.replace(/^\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\]/, '+T [0 ADDR]').replace(/^\+\d+\.\d{6} \[0 lua\]/, '+T [0 lua]'));
         shown.push(lines);
         c.close();
         m.text.close();

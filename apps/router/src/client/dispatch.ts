@@ -141,7 +141,13 @@ export class Dispatcher implements TextSink, RespSink {
     const spec = lookup(args)!;
     const started = this.parts.host.timing.timing ? performance.now() : 0;
     this.parts.timer.handed = null;
-    this.dispatch(spec, args);
+    const info = this.parts.session.info;
+    info.inExec = true;
+    try {
+      this.dispatch(spec, args);
+    } finally {
+      info.inExec = false;
+    }
     if (started > 0) this.timeCommand(spec, args, started);
   }
 
