@@ -298,6 +298,11 @@ export interface CommandSpec {
    * (`args`: AUTH), or the two after an `AUTH` argument (`after-auth`: HELLO).
    */
   readonly redact?: 'args' | 'after-auth';
+  /**
+   * What MONITOR shows of it, as Redis hides its admin commands: nothing (`hidden`: SHUTDOWN,
+   * MONITOR), or only these subcommands (CONFIG's HELP; CLIENT's but LIST, KILL, PAUSE ...).
+   */
+  readonly monitor?: 'hidden' | readonly string[];
   /** From `flags`: a script may not call it (`noscript`). */
   readonly noScript: boolean;
   /** From `flags`: MULTI may not queue it (`no_multi`: SHUTDOWN), as Redis refuses it. */

@@ -189,6 +189,7 @@ const ENTRIES: Record<string, Entry> = {
     'server',
     'oneof:nosave_save{optional}(pure-token:nosave@NOSAVE pure-token:save@SAVE) pure-token:now@NOW{optional} pure-token:force@FORCE{optional} pure-token:abort@ABORT{optional}',
   ],
+  MONITOR: ['Listen for all requests received by the server in real time', '1.0.0', 'server'],
   LATENCY: ['A container for latency diagnostics commands', '2.8.13', 'server', '', {
     'latency|latest': ['Return the latest latency samples for all events.', '2.8.13', 'server'],
     'latency|history': ['Return timestamp-latency samples for the event.', '2.8.13', 'server', 'string:event'],

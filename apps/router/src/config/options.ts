@@ -35,6 +35,8 @@ export interface Config {
   readonly 'slowlog-log-slower-than': number;
   readonly 'slowlog-max-len': number;
   readonly 'latency-monitor-threshold': number;
+  readonly 'latency-tracking': 'yes' | 'no';
+  readonly 'latency-tracking-info-percentiles': string;
   readonly 'hash-max-listpack-entries': number;
   readonly 'hash-max-listpack-value': number;
   readonly config?: string;
@@ -291,6 +293,14 @@ export const OPTIONS: Options = {
     maximum: Number.MAX_SAFE_INTEGER,
     default: 0,
     description: 'milliseconds from which LATENCY records an event (a command, a forwarded command\'s wait, an event-loop stall, an expiry pass); 0: off (as Redis)',
+  },
+  'latency-tracking': { type: 'string', enum: ['yes', 'no'], default: 'yes', description: 'keep a latency histogram per command for INFO latencystats and /metrics (as Redis 7)' },
+  'latency-tracking-info-percentiles': {
+    type: 'string',
+    default: '50 99 99.9',
+    pattern: '^$|^(100(\\.0+)?|[0-9]{1,2}(\\.[0-9]+)?)( (100(\\.0+)?|[0-9]{1,2}(\\.[0-9]+)?))*$',
+    patternHelp: 'percentiles from 0 to 100 separated by single spaces (e.g. "50 99 99.9"), or empty',
+    description: 'the percentiles INFO latencystats shows for each command (as Redis 7)',
   },
   // Redis's small-encoding thresholds that change what a client sees here (commands/encodings.ts in @kv/node).
   'hash-max-listpack-entries': {

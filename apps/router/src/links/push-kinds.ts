@@ -7,4 +7,6 @@
 export const PushKind = {
   /** A Pub/Sub message for this worker's subscribers: [channel, message] (a keyspace notification from the key's owner: pubsub/keyspace.ts). */
   MESSAGE: 1,
+  /** MONITOR's lines of a peer's event-loop turn, for this worker's monitor clients: [lines] (monitor/feed.ts). */
+  MONITOR: 2,
 } as const;

@@ -87,6 +87,10 @@ export class LiveSettings implements WorkerOperator {
     slowlog.thresholdMicros = this.values['slowlog-log-slower-than'];
     slowlog.setMaxLen(this.values['slowlog-max-len']);
     latency.thresholdMs = this.values['latency-monitor-threshold'];
+    const tracking = this.router.commandStats.latency;
+    tracking.tracking = this.values['latency-tracking'] === 'yes';
+    const percentiles = this.values['latency-tracking-info-percentiles'];
+    tracking.percentiles = percentiles === '' ? [] : percentiles.split(' ').map(Number);
   }
 
   private applyEncodings(): void {

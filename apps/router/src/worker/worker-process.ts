@@ -18,6 +18,7 @@ import { KeyspaceNotifier, type NotifierHost } from '../pubsub/keyspace';
 import type { Args, PushEncoder } from '@kv/wire';
 import { PushKind } from '../links/push-kinds';
 import { LiveSettings } from './live-settings';
+import { MonitorFeed } from '../monitor/feed';
 import { PrimaryAsks } from '../operator/asks';
 
 /** A retiring worker waits this long for its clients to see their last replies and close. */
@@ -99,6 +100,15 @@ export function runWorker(): void {
   });
   const settings = new LiveSettings(atStart.config, router, (ask) => asks.ask(ask));
   router.operator = settings;
+  router.monitor = new MonitorFeed({
+    self: index,
+    pushTo: (peer) => peers.pushTo(peer),
+    flushClients: () => peers.flushDirty(),
+    outputLimit: () => router.limits.clientOutputLimit,
+    ask: (on) => asks.ask({ op: 'monitor', on }),
+  });
+  router.plans.monitor = router.here.plans.monitor = router.monitor;
+  peers.onPush(PushKind.MONITOR, (args: Args) => router.monitor.received(args.buf, args.starts[0], args.ends[0]));
   // Set by the primary's password message, sent right after fork, before any client.
   let passwordKnown = false;
   // Active expiry: reclaim keys nobody reads again, a little at a time (Redis's hz 10); and the
@@ -207,6 +217,10 @@ export function runWorker(): void {
       // CONFIG SET or a reload, made by the primary: applied here, then confirmed.
       case 'config':
         settings.apply(message.change);
+        send({ t: 'applied', id: message.id });
+        return;
+      case 'monitors':
+        router.monitor.setWorkers(message.workers);
         send({ t: 'applied', id: message.id });
         return;
       case 'answer':
