@@ -160,8 +160,8 @@ export interface ScriptStore {
 export interface SlowCommands {
   /** SLOWLOG or LATENCY wants commands timed. */
   readonly timing: boolean;
-  /** A command run here for worker `peer`'s client took `micros` (kept if slow, a latency event if past its threshold). */
-  ranForPeer(spec: CommandSpec, args: Args, micros: number, peer: number): void;
+  /** A command run here for a client of the worker at the other end of link `source` took `micros` (kept if slow, a latency event if past its threshold). */
+  ranForPeer(spec: CommandSpec, args: Args, micros: number, source: number): void;
   /** SLOWLOGSTEP GET count | LEN | RESET: this worker's part of SLOWLOG. */
   step(args: Args, reply: ReplySink): void;
   /** LATENCYSTEP ALL | RESET [event ...]: this worker's part of LATENCY (JSON). */

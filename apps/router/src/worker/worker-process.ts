@@ -11,6 +11,7 @@ import { Peers } from '../links/peers';
 import { Router } from './router';
 import { shardsOwnedBy } from '../primary/shard-map';
 import { TlsTerminator } from '../client/tls';
+import { SHARD_COUNT } from '@kv/wire';
 import { Acceptor } from './acceptor';
 import { headroom, WorkerAdmission } from './admission';
 import { workerScripts } from './lua';
@@ -91,6 +92,11 @@ export function runWorker(): void {
   });
   peers.onPush(PushKind.MESSAGE, (args: Args) => keyspace.received(args));
   const router = new Router(index, map, node, peers, limits, scripts);
+  // A slow log entry of a peer's client names that worker (requests on a link carry the link's id).
+  router.timing.peerOfLink = (link) => {
+    for (let peer = 0; peer < SHARD_COUNT; peer++) if (peer !== index && peers.linkIdOf(peer) === link) return peer;
+    return -1;
+  };
   made.router = router;
   // CONFIG SET and REWRITE are the primary's to make: asked over the cluster channel.
   const asks = new PrimaryAsks((id, ask) => {
