@@ -125,6 +125,8 @@ const NOT_COMMAND_NAMES: readonly [file: string, literal: string, why: string][]
   ['apps/router/src/commands/scripting.ts', "'EXISTS'", 'the SCRIPT EXISTS subcommand'],
   ['apps/router/src/admin/admin.ts', "'GET'", 'an HTTP method'],
   ['apps/router/src/admin/workers.ts', "'GET'", 'an HTTP method'],
+  ['apps/node/src/commands/zsets.ts', "'INCR'", "ZADD's INCR option"],
+  ['apps/node/src/commands/key-events.ts', "'INCR'", "ZADD's INCR option, which makes its event zincr"],
 ];
 /** The files that hold a package's error replies. */
 const ERROR_TABLES = /(^|\/)(errors|reply-errors)\.ts$/;

@@ -48,6 +48,24 @@ export const NODE_ERRORS = replyErrors({
   countPositive: { code: 'COUNT_POSITIVE', text: 'ERR count should be greater than 0', probe: { command: ['LMPOP', '1', 'l', 'LEFT', 'COUNT', '0'] } },
   numkeysPastArgs: { code: 'NUMKEYS_PAST_ARGS', text: "ERR Number of keys can't be greater than number of args", probe: { command: ['SINTERCARD', '3', 'a', 'b'] } },
   limitNegative: { code: 'LIMIT_NEGATIVE', text: "ERR LIMIT can't be negative", probe: { command: ['SINTERCARD', '1', 'a', 'LIMIT', '-1'] } },
+  zaddNxXx: { code: 'ZADD_NX_XX', text: 'ERR XX and NX options at the same time are not compatible', probe: { command: ['ZADD', 'z', 'NX', 'XX', '1', 'a'] } },
+  zaddGtLtNx: { code: 'ZADD_GT_LT_NX', text: 'ERR GT, LT, and/or NX options at the same time are not compatible', probe: { command: ['ZADD', 'z', 'GT', 'LT', '1', 'a'] } },
+  zaddIncrPair: { code: 'ZADD_INCR_PAIR', text: 'ERR INCR option supports a single increment-element pair', probe: { command: ['ZADD', 'z', 'INCR', '1', 'a', '2', 'b'] } },
+  zaddNan: { code: 'ZADD_NAN', text: 'ERR resulting score is not a number (NaN)', probe: { before: [['ZADD', 'z', 'inf', 'a']], command: ['ZINCRBY', 'z', '-inf', 'a'] } },
+  zrangeNotFloat: { code: 'ZRANGE_NOT_FLOAT', text: 'ERR min or max is not a float', probe: { command: ['ZRANGEBYSCORE', 'z', 'x', '1'] } },
+  zrangeNotLex: { code: 'ZRANGE_NOT_LEX', text: 'ERR min or max not valid string range item', probe: { command: ['ZRANGEBYLEX', 'z', 'x', '+'] } },
+  zrangeLimitRank: {
+    code: 'ZRANGE_LIMIT_RANK',
+    text: 'ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX',
+    probe: { command: ['ZRANGE', 'z', '0', '1', 'LIMIT', '0', '1'] },
+  },
+  zrangeLexScores: { code: 'ZRANGE_LEX_SCORES', text: 'ERR syntax error, WITHSCORES not supported in combination with BYLEX', probe: { command: ['ZRANGE', 'z', '-', '+', 'BYLEX', 'WITHSCORES'] } },
+  atLeastOneKey: {
+    code: 'AT_LEAST_ONE_KEY',
+    text: (command: string) => `ERR at least 1 input key is needed for '${command}' command`,
+    probe: { command: ['ZUNIONSTORE', 'd', '0', 'a'], args: ['zunionstore'] },
+  },
+  weightNotFloat: { code: 'WEIGHT_NOT_FLOAT', text: 'ERR weight value is not a float', probe: { command: ['ZUNION', '1', 'a', 'WEIGHTS', 'x'] } },
   // Redis Cluster's code for keys of several slots; here the unit is a shard (1024 slots): keys sharing a hash tag always share one.
   crossShard: {
     code: 'CROSSSLOT',

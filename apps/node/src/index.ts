@@ -21,6 +21,7 @@ export { CommandStats, Histogram, statIndex, commandName, UNKNOWN_OPCODE, NO_STA
 export { combineShards, FIGURES, sumShards, ttlMean } from './figures/table';
 export { observeGc, gcStats } from './figures/gc';
 export { SampledFigures } from './figures/sampled';
+export { addLatency, cumulativeAt, percentilesText, denseCounts, LATENCY_BUCKETS } from './figures/latency-histogram';
 export { workerFigures, statsText } from './figures/worker';
 export type * from './figures/types';
 export { ENCODINGS } from './commands/encodings';

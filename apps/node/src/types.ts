@@ -131,6 +131,8 @@ export interface KeyEvent {
   readonly type: number;
   readonly name: string;
   readonly ttl?: 'also' | 'only';
+  /** The name instead when the command's leading options (from argv[2]) include INCR (ZADD INCR: `zincr`). */
+  readonly incrName?: string;
 }
 
 /**
@@ -160,8 +162,8 @@ export interface ScriptStore {
 export interface SlowCommands {
   /** SLOWLOG or LATENCY wants commands timed. */
   readonly timing: boolean;
-  /** A command run here for worker `peer`'s client took `micros` (kept if slow, a latency event if past its threshold). */
-  ranForPeer(spec: CommandSpec, args: Args, micros: number, peer: number): void;
+  /** A command run here for a client of the worker at the other end of link `source` took `micros` (kept if slow, a latency event if past its threshold). */
+  ranForPeer(spec: CommandSpec, args: Args, micros: number, source: number): void;
   /** SLOWLOGSTEP GET count | LEN | RESET: this worker's part of SLOWLOG. */
   step(args: Args, reply: ReplySink): void;
   /** LATENCYSTEP ALL | RESET [event ...]: this worker's part of LATENCY (JSON). */
@@ -310,6 +312,11 @@ export interface CommandSpec {
    * (`args`: AUTH), or the two after an `AUTH` argument (`after-auth`: HELLO).
    */
   readonly redact?: 'args' | 'after-auth';
+  /**
+   * What MONITOR shows of it, as Redis hides its admin commands: nothing (`hidden`: SHUTDOWN,
+   * MONITOR), or only these subcommands (CONFIG's HELP; CLIENT's but LIST, KILL, PAUSE ...).
+   */
+  readonly monitor?: 'hidden' | readonly string[];
   /** From `flags`: a script may not call it (`noscript`). */
   readonly noScript: boolean;
   /** From `flags`: MULTI may not queue it (`no_multi`: SHUTDOWN), as Redis refuses it. */

@@ -132,4 +132,29 @@ merge('histograms are summed bucket by bucket; both extra sections stay out of t
   assert.ok(infoOf(a, 'all').includes('# Histograms'));
 });
 
+merge('latencystats: the workers\' buckets summed, then percentiles of the sum; off on a worker: none from it; no percentiles: an empty line', () => {
+  const a = new CommandStats();
+  for (let i = 0; i < 10; i++) a.done(statIndex(GET, false), 0.002);
+  const b = new CommandStats();
+  b.done(statIndex(GET, true), 3);
+  b.done(statIndex(SET, true), 1);
+  a.latency.percentiles = b.latency.percentiles = [0, 50, 100];
+  const merged = mergeInfo([infoOf(a, 'latencystats'), infoOf(b, 'latencystats')]);
+  const lines = merged.split('\r\n');
+  assert.is(lines[0], '# Latencystats');
+  assert.match(lines[1], /^latency_percentiles_usec_get:p0=2\.0\d\d,p50=2\.0\d\d,p100=30\d\d\.\d\d\d$/);
+  assert.match(lines[2], /^latency_percentiles_usec_set:p0=10\d\d\.\d{3},p50=10\d\d\.\d{3},p100=10\d\d\.\d{3}$/);
+  assert.is(lines.length, 4);
+  b.latency.tracking = false;
+  assert.match(mergeInfo([infoOf(a, 'latencystats'), infoOf(b, 'latencystats')]), /^# Latencystats\r\nlatency_percentiles_usec_get:p0=2\.0\d\d,p50=2\.0\d\d,p100=2\.0\d\d\r\n$/);
+  a.latency.tracking = false;
+  assert.is(mergeInfo([infoOf(a, 'latencystats'), infoOf(b, 'latencystats')]), '# Latencystats\r\n');
+  a.latency.tracking = true;
+  a.latency.percentiles = [];
+  assert.is(mergeInfo([infoOf(a, 'latencystats')]), '# Latencystats\r\nlatency_percentiles_usec_get:\r\n');
+  a.reset();
+  assert.is(mergeInfo([infoOf(a, 'latencystats')]), '# Latencystats\r\n');
+  assert.not.ok(infoOf(a).includes('# Latencystats'));
+});
+
 merge.run();

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { argsOf, shardOfString } from '@kv/wire';
-import { listLength, setEncoding, setMembers, type LruHash } from '@kv/lru';
+import { listLength, setEncoding, setMembers, zsetEncoding, zsetRead, type LruHash } from '@kv/lru';
 import { del, expiryOf, oldestFirst, put, read, setExpiry, typeOf, valueOf } from './store';
 import { exportShard, ShardExport } from '../src/commands/handover';
 import { commandNamed } from '../src/commands/table';
@@ -195,6 +195,56 @@ t('a set moves whole in each form; a big one keeps its SSCAN numbers, so a curso
   assert.is(firstHalf.length + rest.length, 200);
   assert.is(new Set([...firstHalf, ...rest]).size, 200);
   assert.is(copy.check(), null);
+});
+
+t('a sorted set moves whole in each form, scores exact (inf, -0, 0.1); a big one keeps its ZSCAN numbers; a malformed one is refused', () => {
+  const from = new ShardSet([6], 64 * 1024 * 1024);
+  const to = new ShardSet([], 64 * 1024 * 1024);
+  const store = from.store(6)!;
+  const [small, big] = keysOf(6, 2);
+  const ZADD = commandNamed('ZADD');
+  const ZSCAN = commandNamed('ZSCAN');
+  const sink = () => new ReplyTo(() => {});
+  from.executeOn(6, ZADD, argsOf(['ZADD', small, 'inf', 'a', '0.1', 'b', '-inf', '']), sink());
+  from.executeOn(6, ZADD, argsOf(['ZADD', big, ...Array.from({ length: 300 }, (_, i) => [i % 3 === 0 ? '-0' : String(i / 7), `m${i}`]).flat()]), sink());
+  const ZREM = commandNamed('ZREM');
+  for (let i = 0; i < 300; i += 3) from.executeOn(6, ZREM, argsOf(['ZREM', big, `m${i + 1}`]), sink());
+  let cursor = '';
+  const firstHalf: string[] = [];
+  from.executeOn(6, ZSCAN, argsOf(['ZSCAN', big, '0', 'COUNT', '100']), new ReplyTo((_k, next, items) => {
+    cursor = next;
+    firstHalf.push(...(items as string[]));
+  }));
+  assert.not.equal(cursor, '0');
+  const replies = importAll(from, to, 6);
+  assert.ok(replies.every((r) => r === '1:'), replies.join());
+  const copy = to.store(6)!;
+  const pairs = (lru: typeof store, key: string): string[] => {
+    const out: string[] = [];
+    const z = zsetRead(lru, lru.peekKey(key));
+    z.visit(0, z.size, false, (member, score) => out.push(`${member}=${Object.is(score, -0) ? '-0' : score}`));
+    return out;
+  };
+  for (const key of [small, big]) {
+    assert.is(typeOf(copy, key), 'zset');
+    assert.equal(pairs(copy, key), pairs(store, key), key);
+    assert.is(zsetEncoding(copy, copy.peekKey(key)), zsetEncoding(store, store.peekKey(key)), key);
+  }
+  const rest: string[] = [];
+  while (cursor !== '0') {
+    to.executeOn(6, ZSCAN, argsOf(['ZSCAN', big, cursor, 'COUNT', '100']), new ReplyTo((_k, next, items) => {
+      cursor = next;
+      rest.push(...(items as string[]));
+    }));
+  }
+  assert.is((firstHalf.length + rest.length) / 2, 200);
+  assert.is(copy.check(), null);
+  // Pairs out of order, or a score that is no number: refused.
+  for (const entry of [['Z', 'k', '0', '0', '0', '2', 'b', '2', 'a', '1'], ['Z', 'k', '0', '0', '0', '1', 'a', 'nan'], ['Y', 'k', '0', '0', '0', '1', 'a', '1', 'x']]) {
+    let answer = '';
+    to.runWorkerCommand(SHARDIMPORT, argsOf(['SHARDIMPORT', '6', String(to.mapVersion), '0', ...entry]), new ReplyTo((kind, payload) => (answer = `${kind}:${payload}`)));
+    assert.match(answer, /ERR/, entry.join(' '));
+  }
 });
 
 t('expired entries are not sent, an empty shard still arrives, `first` starts afresh', () => {

@@ -114,6 +114,8 @@ export const ROUTER_ERRORS = replyErrors({
   noHandler: { code: 'NO_HANDLER', text: (name: string) => `ERR unknown command '${name.toLowerCase()}'` },
   slowlogCount: { code: 'SLOWLOG_COUNT', text: 'ERR count should be greater than or equal to -1', probe: { command: ['SLOWLOG', 'GET', '-2'] } },
   notInMulti: { code: 'NOT_IN_MULTI', text: 'ERR Command not allowed inside a transaction', probe: { before: [['MULTI']], command: ['SHUTDOWN'] } },
+  monitorKeyspace: { code: 'MONITOR_KEYSPACE', text: "ERR Replica can't interact with the keyspace", probe: { before: [['MONITOR']], command: ['GET', 'k'] } },
+  monitorInExec: { code: 'MONITOR_IN_EXEC', text: "ERR MONITOR isn't allowed for DENY BLOCKING client", why: "redis-server gives it inside EXEC's reply (MULTI, MONITOR, EXEC): e2e-monitor compares that reply" },
   noShutdown: { code: 'NO_SHUTDOWN', text: 'ERR No shutdown in progress.', probe: { command: ['SHUTDOWN', 'ABORT'] } },
   shutdownFailed: { code: 'SHUTDOWN_FAILED', text: 'ERR Errors trying to SHUTDOWN. Check logs.', why: "redis-server gives it when its save fails; here SHUTDOWN SAVE without FORCE (nothing can be saved): e2e-shutdown-command checks it" },
   // CONFIG (commands/config.ts): Redis 7.0's config.c texts, then this server's own.

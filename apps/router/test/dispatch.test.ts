@@ -13,6 +13,7 @@ import { REPLY_ERRORS } from '../src/reply-errors';
 import { FakeOwners, ok } from './coord-fakes';
 import { PubSubHub } from '../src/pubsub/hub';
 import { parseOutputLimits } from '../src/pubsub/output-limit';
+import { MonitorFeed } from '../src/monitor/feed';
 
 /**
  * The dispatcher, driven from the command table: for every entry, what its fields say (no_auth,
@@ -70,6 +71,7 @@ function connect(password: string | null): { conn: Conn; socket: FakeSocket; hos
     passwordMatches: (given) => given === password,
     operator: { settings: {} as never, apply: () => {}, ask: async () => undefined },
     timing: new CommandTiming(0),
+    monitor: new MonitorFeed({ self: 0, pushTo: () => null, flushClients: () => {}, outputLimit: () => 0, ask: async () => undefined }),
     statsText: () => 'STAT x 1\r\nEND\r\n',
     receive: (client: ClientLike, chunk: Buffer) => client.onData(chunk),
     settled: () => {},

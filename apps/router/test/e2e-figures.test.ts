@@ -100,7 +100,7 @@ t('/metrics: a HELP, a TYPE of the figure\'s kind and samples for every figure',
   for (const f of FIGURES) {
     expectIn(f, '/metrics', metricsText.includes(`\n# TYPE ${f.prom} ${f.kind}\n`) || metricsText.startsWith(`# HELP ${f.prom} `), `# TYPE ${f.prom} ${f.kind}`);
     expectIn(f, '/metrics', metricsText.includes(`# HELP ${f.prom} ${f.help}\n`), `# HELP ${f.prom}`);
-    const suffix = f.shape === 'histogram' ? '_bucket' : '';
+    const suffix = f.kind === 'histogram' ? '_bucket' : '';
     const samples = metrics.filter((s) => s.name === f.prom + suffix);
     const perWorker = f.shape !== 'primary';
     expectIn(f, '/metrics', samples.length >= (perWorker ? WORKERS : 1), `${f.prom}${suffix} samples (${samples.length})`);
@@ -138,6 +138,10 @@ t('/stats: every figure under its key, per worker and summed', () => {
           expectIn(f, '/stats', Array.isArray(rows) && rows.length > 0 && rows.every((r) => isNumber(r[f.row])), `${f.json}[].${f.row}`);
         }
         break;
+      case 'latency':
+        // Every worker ran GET (a text client on each).
+        for (const w of [...quiet.per_worker, quiet]) expectIn(f, '/stats', isNumber(((w[f.json] as Json | undefined)?.get as Json | undefined)?.count), `${f.json}.get.count`);
+        break;
     }
   }
 });
@@ -164,6 +168,9 @@ t('STATS: every figure a worker knows, on every worker', () => {
         case 'command':
           // STATS counts itself.
           has(f, `cmd_stats_text${f.stats.suffix}`);
+          break;
+        case 'latency':
+          for (const p of ['p50', 'p99', 'p99.9']) has(f, `${f.stats}_get_${p}`);
           break;
       }
     }
@@ -194,6 +201,9 @@ t('INFO everything: every figure a worker knows, under its Redis name where Redi
         break;
       case 'command':
         has(f, `${f.info.field}set`, f.info.pair);
+        break;
+      case 'latency':
+        for (const p of ['p50', 'p99', 'p99.9']) has(f, `${f.info.field}set`, p);
         break;
     }
   }
@@ -228,6 +238,12 @@ t('the outputs agree: commands, keys and the shard figures', () => {
     assert.is(value, quiet.totals[f.json], `${f.name}: INFO vs /stats`);
   }
   assert.ok(quiet.totals.hits >= 3 + WORKERS && quiet.totals.misses >= 1 + WORKERS, `hits ${quiet.totals.hits}, misses ${quiet.totals.misses}`);
+  // Each GET's latency is in its worker's histogram: /metrics and /stats count every call.
+  const latency = FIGURES.find((f) => f.shape === 'latency')!;
+  const getCount = ((quiet[latency.json] as Json).get as Json).count as number;
+  const getCalls = (quiet.commandstats as Json[]).filter((r) => r.command === 'get').reduce((n, r) => n + (r.calls as number), 0);
+  assert.is(getCount, getCalls);
+  assert.is(sum(metrics.filter((m) => m.labels.command === 'get'), `${latency.prom}_count`), getCount);
   // The primary's figures a worker knows too.
   assert.is(Number(info.get('kv_workers')), quiet.workers as number);
   assert.is(Number(info.get('kv_shard_map_version')), (quiet.resize as Json).map_version as number);
@@ -259,7 +275,7 @@ t('names are unique within each output', () => {
   unique(FIGURES.filter((f) => f.shape !== 'command').map((f) => f.json), '/stats');
   const stats = FIGURES.flatMap((f) => (f.shape === 'primary' || f.shape === 'slot' ? (f.worker ? [f.worker.stats] : []) : f.shape === 'command' ? [`cmd${f.stats.suffix}`] : [f.stats]));
   unique(stats, 'STATS');
-  const infoNames = FIGURES.flatMap((f) => (f.shape === 'primary' || f.shape === 'slot' ? (f.worker ? [f.worker.info.field] : []) : [`${f.info.field}${f.info.pair ?? ''}`]));
+  const infoNames = FIGURES.flatMap((f) => (f.shape === 'primary' || f.shape === 'slot' ? (f.worker ? [f.worker.info.field] : []) : [`${f.info.field}${'pair' in f.info ? (f.info.pair ?? '') : ''}`]));
   unique(infoNames, 'INFO');
 });
 

@@ -1,6 +1,6 @@
 /**
- * The order a big sorted set will keep (not used by any command yet: groundwork for sorted
- * sets, checked against a model by libs/lru/test/btree.test.ts): (score, member) pairs sorted by
+ * The order a big sorted set keeps (zset.ts's LruZset; checked against a model by
+ * libs/lru/test/btree.test.ts): (score, member) pairs sorted by
  * score, then by the member's bytes, in a B+ tree whose inner nodes count the pairs under each
  * child, so a rank, the pair at a rank and the rank of a score are O(log n).
  *

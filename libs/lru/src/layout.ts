@@ -24,6 +24,7 @@ export const Kind = {
   HASH: 1,
   LIST: 2,
   SET: 3,
+  ZSET: 4,
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
@@ -33,6 +34,7 @@ export const KIND_NAMES: Record<Kind, string> = {
   [Kind.HASH]: 'hash',
   [Kind.LIST]: 'list',
   [Kind.SET]: 'set',
+  [Kind.ZSET]: 'zset',
 };
 
 export const Form = {

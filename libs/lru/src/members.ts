@@ -1,5 +1,5 @@
 /**
- * The members of a big set (set.ts; a sorted set's too, when they come): each member once, in insertion order,
+ * The members of a big set (set.ts) or sorted set (zset.ts): each member once, in insertion order,
  * with a number each (1, 2, 3 ... as they come) and, for a sorted set, its score. A Map finds a
  * member's position in the arrays; a deleted member leaves a hole that keeps its number, squeezed
  * out once holes outnumber the members (LruHash's layout, hash.ts). So:

@@ -36,7 +36,7 @@ export interface Evictable {
  * defaults Redis 7.2's): a list past `listMaxListpackSize` (negative: -1..-5 for 4..64 KiB of
  * packed bytes; positive: that many elements), a set of integers past `setMaxIntsetEntries`, a
  * set of strings past `setMaxListpackEntries` elements or with one longer than
- * `setMaxListpackValue` bytes (the zset limits are for sorted sets, not built yet). Read at each
+ * `setMaxListpackValue` bytes; a sorted set past `zsetMaxListpackEntries` or with a member longer than `zsetMaxListpackValue`. Read at each
  * write (settable at any time); a collection already converted stays converted, as in Redis.
  */
 export interface EncodingLimits {

@@ -1,6 +1,6 @@
 /**
  * A value kept outside the arena as a JavaScript object (an EXTERNAL entry, layout.ts): a hash,
- * and a list or set past its packed limits (sorted sets and streams, when they come, likewise). The store keeps it by
+ * and a list, set or sorted set past its packed limits (streams, when they come, likewise). The store keeps it by
  * handle and charges the entry its `bytes` (measured per kind, see each kind's file) besides its
  * block and overhead, again after every change (Lru.reserve before one, Lru.objectChanged after).
  */

@@ -5,7 +5,7 @@
  *
  *   | packing u8 | count u32 | elements ... |
  *   LISTPACK   (a list; a set of strings)   element: varint length | bytes
- *   ZLISTPACK  (a sorted set: not used yet)  element: varint length | member | score f64,
+ *   ZLISTPACK  (a small sorted set)          element: varint length | member | score f64,
  *                                           in order: score, then member's bytes
  *   INTSET16/32/64 (a set of integers)      count signed integers of 2, 4 or 8 bytes, ascending
  *

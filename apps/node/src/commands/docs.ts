@@ -1,4 +1,5 @@
 import { LIST_AND_SET_DOCS, type DocEntry } from './docs-collections';
+import { ZSET_DOCS } from './docs-zsets';
 
 /**
  * What COMMAND DOCS reports, in Redis 7's terms: summary, since, group and the argument tree that
@@ -188,6 +189,7 @@ const ENTRIES: Record<string, Entry> = {
     'server',
     'oneof:nosave_save{optional}(pure-token:nosave@NOSAVE pure-token:save@SAVE) pure-token:now@NOW{optional} pure-token:force@FORCE{optional} pure-token:abort@ABORT{optional}',
   ],
+  MONITOR: ['Listen for all requests received by the server in real time', '1.0.0', 'server'],
   LATENCY: ['A container for latency diagnostics commands', '2.8.13', 'server', '', {
     'latency|latest': ['Return the latest latency samples for all events.', '2.8.13', 'server'],
     'latency|history': ['Return timestamp-latency samples for the event.', '2.8.13', 'server', 'string:event'],
@@ -229,7 +231,7 @@ const ENTRIES: Record<string, Entry> = {
 };
 
 /** Docs by upper-case command name; a command without an entry gets none (COMMAND DOCS skips it). */
-export const COMMAND_DOCS: ReadonlyMap<string, CommandDoc> = new Map(Object.entries(ENTRIES).map(([name, entry]) => [name, toDoc(entry)]));
+export const COMMAND_DOCS: ReadonlyMap<string, CommandDoc> = new Map(Object.entries({ ...ENTRIES, ...ZSET_DOCS }).map(([name, entry]) => [name, toDoc(entry)]));
 
 function toDoc([summary, since, group, args = '', subcommands = {}]: Entry): CommandDoc {
   return {

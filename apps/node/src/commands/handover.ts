@@ -1,5 +1,6 @@
-import { argsOf, SHARD_COUNT, type Args } from '@kv/wire';
-import { Kind, listItems, listOf, LruHash, LruSet, NONE, setMembers, setOf, type Lru, type LruList, type Packed } from '@kv/lru';
+import { argsOf, doubleText, SHARD_COUNT, type Args } from '@kv/wire';
+import { Kind, listItems, listOf, LruHash, LruSet, LruZset, NONE, setMembers, setOf, zsetOf, zsetPairs, type Lru, type LruList, type Packed } from '@kv/lru';
+import { parseScore } from './zset-args';
 import { ERR, type ReplySink } from '../reply';
 import type { WorkerShards } from '../types';
 
@@ -13,6 +14,8 @@ import type { WorkerShards } from '../types';
  *   L key expireAt slot idle n element [element ...]                    (n elements, head first)
  *   T key expireAt slot idle n member [member ...]                      (a packed set)
  *   U key expireAt slot idle n member seq [member seq ...]              (a big set, SSCAN numbers kept)
+ *   Z key expireAt slot idle n member score [member score ...]          (a packed sorted set, in order)
+ *   Y key expireAt slot idle n member score seq [...]                   (a big sorted set, ZSCAN numbers kept)
  * `version` is the shard map version the move belongs to: a chunk arriving once the map has moved
  * on (the move timed out) is refused, so no stray copy is left behind. `flags`: FIRST takes the
  * shard on afresh, LAST ends it. Entries come oldest first and each goes back into its slot, so
@@ -40,7 +43,7 @@ export function shardimport(shards: WorkerShards, args: Args, reply: ReplySink):
   let refused = 0;
   for (let i = 4; i < args.count; ) {
     const kind = args.latin1(i);
-    let value: string | LruHash | LruList | LruSet | Packed;
+    let value: string | LruHash | LruList | LruSet | LruZset | Packed;
     let key: string, expireAt: number, slot: number, idle: number;
     if (kind === 'S' && i + 5 < args.count) {
       key = args.latin1(i + 1);
@@ -96,6 +99,14 @@ export function shardimport(shards: WorkerShards, args: Args, reply: ReplySink):
         if (!whole) return reply.error(ERR.badImportEntry);
         value = set;
       }
+    } else if ((kind === 'Z' || kind === 'Y') && i + 5 < args.count) {
+      key = args.latin1(i + 1);
+      expireAt = Number(args.latin1(i + 2));
+      slot = Number(args.latin1(i + 3));
+      idle = Number(args.latin1(i + 4));
+      const made = importZset(store, args, i + 5, kind === 'Y');
+      if (made === null) return reply.error(ERR.badImportEntry);
+      [value, i] = made;
     } else return reply.error(ERR.badImportEntry);
     if (!Number.isFinite(expireAt) || !Number.isFinite(idle)) return reply.error(ERR.badImportEntry);
     // The budget here may be tighter than the sender's (it is the worker's): an entry that does
@@ -184,6 +195,20 @@ export class ShardExport {
           }
           break;
         }
+        case Kind.ZSET: {
+          if (store.isInline(slot)) {
+            const { members, scores } = zsetPairs(store, slot);
+            parts.push('Z', key, String(expireAt), String(slot), idle, String(members.length));
+            for (let m = 0; m < members.length; m++) parts.push(members[m], doubleText(scores[m]));
+            bytes += key.length + 48 + members.length * 32;
+          } else {
+            const zset = store.objectAt<LruZset>(slot);
+            parts.push('Y', key, String(expireAt), String(slot), idle, String(zset.size));
+            zset.members.forEachNumbered((member, score, seq) => parts.push(member, doubleText(score), String(seq)));
+            bytes += key.length + zset.bytes + 48;
+          }
+          break;
+        }
         default: {
           // A kind without a hand-over form fails to compile here: every kind must travel.
           const untravelled: never = kind;
@@ -195,6 +220,35 @@ export class ShardExport {
     if (this.slot === NONE) parts[3] = String(Number(parts[3]) | LAST);
     return argsOf(parts);
   }
+}
+
+/** A sorted set's import from argument `at` (its size, then pairs or triples): the value and the argument after it, or null when malformed. */
+function importZset(store: Lru, args: Args, at: number, big: boolean): [LruZset | Packed, number] | null {
+  const size = Number(args.latin1(at));
+  const stride = big ? 3 : 2;
+  let i = at + 1;
+  if (!Number.isInteger(size) || size < 1 || i + size * stride > args.count) return null;
+  if (big) {
+    const zset = new LruZset();
+    for (const end = i + size * 3; i < end; i += 3) {
+      const score = parseScore(args.latin1(i + 1));
+      if (score === undefined || !zset.restore(args.latin1(i), score, Number(args.latin1(i + 2)))) return null;
+    }
+    return [zset, i];
+  }
+  const members: string[] = [];
+  const scores: number[] = [];
+  for (const end = i + size * 2; i < end; i += 2) {
+    const score = parseScore(args.latin1(i + 1));
+    if (score === undefined) return null;
+    members.push(args.latin1(i));
+    scores.push(score);
+  }
+  // The sender's order: ascending by (score, member), each member once.
+  for (let m = 1; m < size; m++) if (scores[m - 1] > scores[m] || (scores[m - 1] === scores[m] && members[m - 1] >= members[m])) return null;
+  const made = zsetOf(store.memory.limits, members, scores);
+  // A packed form's bytes are the packer's until the next packing: copied.
+  return [made instanceof LruZset ? made : { kind: made.kind, bytes: Buffer.from(made.bytes) }, i];
 }
 
 /** Every chunk of a store's hand-over at once (tests; the sender streams with ShardExport). */

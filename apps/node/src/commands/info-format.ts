@@ -1,4 +1,5 @@
-import type { HistogramSource } from '../figures/types';
+import { addLatency, denseCounts, percentilesText } from '../figures/latency-histogram';
+import type { HistogramSource, LatencySource, LatencyValue } from '../figures/types';
 
 /** INFO's value formats, shared by a worker's INFO and the router's merge of them. */
 
@@ -52,4 +53,30 @@ export function bytesToHuman(n: number): string {
     unit++;
   }
   return `${d.toFixed(2)}${units[unit]}`;
+}
+
+/**
+ * A worker's latencystats field, for the router's merge to read (never shown as is): the
+ * percentiles wanted, then the command's buckets with counts, `50 99 99.9|<bucket>:<count> ...`;
+ * empty when the command was not timed or latency-tracking is off.
+ */
+export function latencyField(source: LatencySource, opcode: number): string {
+  const value = source.tracking ? source.value(opcode) : null;
+  if (value === null) return '';
+  return `${source.percentiles.join(' ')}|${value.buckets.map(([i, c]) => `${i}:${c}`).join(' ')}`;
+}
+
+/** The workers' latencystats fields of one command as Redis's `p50=...,p99=...`, or null when none timed it. */
+export function mergeLatencyFields(fields: readonly string[]): string | null {
+  let sum: LatencyValue | undefined;
+  let percentiles: number[] | undefined;
+  for (const field of fields) {
+    if (field === '') continue;
+    const bar = field.indexOf('|');
+    percentiles ??= field.slice(0, bar) === '' ? [] : field.slice(0, bar).split(' ').map(Number);
+    const buckets = field.slice(bar + 1).split(' ').map((pair): [number, number] => [Number(pair.slice(0, pair.indexOf(':'))), Number(pair.slice(pair.indexOf(':') + 1))]);
+    sum = addLatency(sum, { buckets, count: buckets.reduce((n, [, c]) => n + c, 0), sum: 0 });
+  }
+  if (sum === undefined || percentiles === undefined) return null;
+  return percentilesText(denseCounts(sum.buckets), sum.count, percentiles);
 }

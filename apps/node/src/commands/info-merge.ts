@@ -1,5 +1,8 @@
 import { ratio, ruleOf, type Rule } from './info';
-import { bytesToHuman, perCall, sumPairs } from './info-format';
+import { bytesToHuman, mergeLatencyFields, perCall, sumPairs } from './info-format';
+
+/** A merged field to leave out (a latencystats command no worker timed). */
+const NOT_SHOWN = '\0';
 
 /** Combines the workers' INFO texts (same sections, each from its own worker) into the server's. */
 export function mergeInfo(parts: readonly string[]): string {
@@ -28,6 +31,7 @@ export function mergeInfo(parts: readonly string[]): string {
     const name = line.slice(0, colon);
     const rule = ruleOf(name);
     if ((rule === 'keyspace' || rule === 'cmdstat') && /^[a-z_]+=0,/.test(merged.get(name)!)) continue;
+    if (merged.get(name) === NOT_SHOWN) continue;
     out.push(`${name}:${merged.get(name)}`);
   }
   return out.join('\r\n');
@@ -63,6 +67,8 @@ function mergeField(name: string, rule: Rule, values: readonly Map<string, strin
       const perCallNow = perCall(sums.get('usec') ?? 0, sums.get('calls') ?? 0);
       return [...sums].map(([k, v]) => `${k}=${rule === 'cmdstat' && k === 'usec_per_call' ? perCallNow : v}`).join(',');
     }
+    case 'latency':
+      return mergeLatencyFields(all) ?? NOT_SHOWN;
     default:
       return all[0] ?? '';
   }

@@ -7,7 +7,7 @@ import { combineShards, FIGURES, residentBytes } from '../figures/table';
 import type { CommandSource, InfoSection, WorkerState } from '../figures/types';
 import type { ReplySink } from '../reply';
 import type { WorkerShards as ShardSet } from '../types';
-import { bytesToHuman, histogramPairs, perCall } from './info-format';
+import { bytesToHuman, histogramPairs, latencyField, perCall } from './info-format';
 
 /**
  * INFO [section ...]. Every worker formats its own figures in Redis's format (`# Section` headers,
@@ -29,9 +29,10 @@ export type StatsProvider = () => ProcessStats;
  * `ratio`: the merged first field over the merged second (two decimals; 0 when that is 0);
  * `pairs`: a `name=value,...` list summed name by name; `keyspace`: the same but avg_ttl, averaged
  * by expires, the line dropped when its first pair (keys) is 0; `cmdstat`: pairs, with
- * usec_per_call worked out again from the sums (and the line dropped when nothing was called).
+ * usec_per_call worked out again from the sums (and the line dropped when nothing was called);
+ * `latency`: the workers' buckets summed, then Redis's percentiles of them (info-format.ts).
  */
-export type Rule = 'sum' | 'max' | 'first' | 'seconds' | 'keyspace' | 'pairs' | 'cmdstat' | { human: string } | { ratio: readonly [string, string] };
+export type Rule = 'sum' | 'max' | 'first' | 'seconds' | 'keyspace' | 'pairs' | 'cmdstat' | 'latency' | { human: string } | { ratio: readonly [string, string] };
 
 interface Snapshot {
   proc: ProcessStats;
@@ -123,6 +124,9 @@ const SECTIONS: readonly { name: InfoSection | 'persistence' | 'replication' | '
   // One line per command (the merge drops those never called), made on first use: the command
   // table imports this file.
   { name: 'commandstats', title: 'Commandstats', extra: true, fields: [] },
+  // Redis 7's: one line per command timed while latency-tracking is on (none when off), the
+  // percentiles of latency-tracking-info-percentiles over every worker's calls.
+  { name: 'latencystats', title: 'Latencystats', extra: true, fields: [] },
   // Not Redis's: the histograms /metrics has, cumulative counts by upper bound (`le_`).
   { name: 'histograms', title: 'Histograms', extra: true, fields: [] },
   { name: 'cluster', title: 'Cluster', fields: [['cluster_enabled', 'first', () => 0]] },
@@ -178,6 +182,7 @@ function figureFields(): Map<string, Field[]> {
         break;
       }
       case 'command':
+      case 'latency':
         break;
     }
   }
@@ -186,6 +191,7 @@ function figureFields(): Map<string, Field[]> {
 
 const FIGURE_FIELDS = figureFields();
 let commandFields: readonly Field[] | null = null;
+let latencyFields: readonly Field[] | null = null;
 
 /** A section's fields: its fixed ones with the figures in their place, or one line per command. */
 function fieldsOf(section: (typeof SECTIONS)[number]): readonly Field[] {
@@ -193,15 +199,20 @@ function fieldsOf(section: (typeof SECTIONS)[number]): readonly Field[] {
     const figure = FIGURES.find((f) => f.shape === 'command')!;
     return (commandFields ??= clientOpcodesInOrder().map((opcode): Field => [`${figure.info.field}${commandName(opcode)}`, 'cmdstat', (s) => cmdstat(figure.get(s.proc), opcode)]));
   }
+  if (section.name === 'latencystats') {
+    const figure = FIGURES.find((f) => f.shape === 'latency')!;
+    const opcodes = clientOpcodesInOrder().filter((opcode) => opcode !== 0);
+    return (latencyFields ??= opcodes.map((opcode): Field => [`${figure.info.field}${commandName(opcode)}`, 'latency', (s) => latencyField(figure.get(s.proc), opcode)]));
+  }
   const figures = FIGURE_FIELDS.get(section.name) ?? [];
   const fields = section.fields.flatMap((f) => (f === FIGURES_HERE ? figures : [f]));
   return section.fields.includes(FIGURES_HERE) ? fields : [...fields, ...figures];
 }
 
 const RULES = new Map<string, Rule>();
-for (const section of SECTIONS) if (section.name !== 'commandstats') for (const [name, rule] of fieldsOf(section)) RULES.set(name, rule);
+for (const section of SECTIONS) if (section.name !== 'commandstats' && section.name !== 'latencystats') for (const [name, rule] of fieldsOf(section)) RULES.set(name, rule);
 /** How workers' values of an INFO field combine (mergeInfo). */
-export const ruleOf = (name: string): Rule => RULES.get(name) ?? (name.startsWith('cmdstat_') ? 'cmdstat' : 'first');
+export const ruleOf = (name: string): Rule => RULES.get(name) ?? (name.startsWith('cmdstat_') ? 'cmdstat' : name.startsWith('latency_percentiles_usec_') ? 'latency' : 'first');
 
 /** INFO [section ...] on one worker: its own figures, for the router to merge. */
 export function info(shards: ShardSet, args: Args, reply: ReplySink): void {

@@ -57,7 +57,7 @@ export function keyspaceEventsText(flags: number): string {
   return text;
 }
 
-const ev = (type: number, name: string, ttl?: 'also' | 'only'): KeyEvent => ({ type, name, ttl });
+const ev = (type: number, name: string, ttl?: 'also' | 'only', incrName?: string): KeyEvent => ({ type, name, ttl, incrName });
 export const EVENTS = {
   set: ev(NOTIFY.STRING, 'set', 'also'),
   append: ev(NOTIFY.STRING, 'append'),
@@ -80,6 +80,14 @@ export const EVENTS = {
   sadd: ev(NOTIFY.SET, 'sadd'),
   srem: ev(NOTIFY.SET, 'srem'),
   spop: ev(NOTIFY.SET, 'spop'),
+  zadd: ev(NOTIFY.ZSET, 'zadd', undefined, 'zincr'),
+  zincr: ev(NOTIFY.ZSET, 'zincr'),
+  zrem: ev(NOTIFY.ZSET, 'zrem'),
+  zpopmin: ev(NOTIFY.ZSET, 'zpopmin'),
+  zpopmax: ev(NOTIFY.ZSET, 'zpopmax'),
+  zremrangebyrank: ev(NOTIFY.ZSET, 'zremrangebyrank'),
+  zremrangebyscore: ev(NOTIFY.ZSET, 'zremrangebyscore'),
+  zremrangebylex: ev(NOTIFY.ZSET, 'zremrangebylex'),
 } as const;
 
 /**
@@ -112,8 +120,20 @@ export function runNotified(store: Lru, spec: CommandSpec, args: Args, reply: Re
   }
   const ttlAfter = store.expiryOf(buf, start, end);
   if (event.ttl === 'only') return events.fire(NOTIFY.GENERIC, ttlAfter !== 0 ? 'expire' : 'persist', buf, start, end);
-  events.fire(event.type, event.name, buf, start, end);
+  events.fire(event.type, event.incrName !== undefined && hasIncr(args) ? event.incrName : event.name, buf, start, end);
   if (event.ttl === 'also' && ttlAfter !== 0 && ttlAfter !== ttlBefore) events.fire(NOTIFY.GENERIC, 'expire', buf, start, end);
+}
+
+const LEADING_OPTIONS = new Set(['NX', 'XX', 'CH', 'GT', 'LT', 'INCR']);
+
+/** True when ZADD's options (argv[2] on, up to its first score) include INCR. */
+function hasIncr(args: Args): boolean {
+  for (let i = 2; i < args.count; i++) {
+    const option = args.latin1(i).toUpperCase();
+    if (option === 'INCR') return true;
+    if (!LEADING_OPTIONS.has(option)) return false;
+  }
+  return false;
 }
 
 /** What the store tells of (StoreMemory.keyEvents) as Redis's events: `new`, `expired`, `evicted`. */

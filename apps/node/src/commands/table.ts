@@ -19,6 +19,8 @@ import * as server from './server';
 import * as setMulti from './set-multi';
 import * as sets from './sets';
 import * as strings from './strings';
+import type { Entry, KeyPositions } from './table-entry';
+import { ZSET_TABLE } from './table-zsets';
 import * as testFaults from './test-faults';
 import { TEST_FAULTS } from './test-faults';
 import * as txn from './txn';
@@ -39,9 +41,6 @@ const PAIRS: KeyPositions = [1, -1, 2];
 const TWO: KeyPositions = [1, 2, 1];
 const NONE: KeyPositions = [0, 0, 0];
 
-type KeyPositions = readonly [firstKey: number, lastKey: number, step: number];
-/** One entry as written below: `keys` becomes firstKey/lastKey/step; the booleans read from `flags` are filled in. */
-type Entry = Omit<CommandSpec, 'opcode' | 'firstKey' | 'lastKey' | 'step' | 'noAuth' | 'writes' | 'readOnly' | 'noScript' | 'noMulti' | 'fast'> & { readonly keys: KeyPositions };
 
 /**
  * Every command, connection commands included: the one registry. The router checks arity and
@@ -126,6 +125,8 @@ const table: Entry[] = [
   { name: 'SUNIONSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sunionstore, flags: W },
   { name: 'SDIFFSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sdiffstore, flags: W },
   { name: 'SINTERCARD', arity: -3, plan: 'one-key', keys: NONE, numkeys: true, handler: setMulti.sintercard, flags: ['readonly', 'movablekeys'] },
+  // sorted sets (table-zsets.ts)
+  ...ZSET_TABLE,
   // keys
   { name: 'DEL', arity: -2, plan: 'each-key', keys: ALL, combine: 'sum', handler: keys.del, flags: ['write'], event: EVENTS.del },
   { name: 'UNLINK', arity: -2, plan: 'each-key', keys: ALL, combine: 'sum', handler: keys.del, flags: ['write', 'fast'], event: EVENTS.del },
@@ -184,10 +185,10 @@ const table: Entry[] = [
   { name: 'QUIT', arity: -1, plan: 'connection', keys: NONE, unqueued: true, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], inSubscribed: true },
   { name: 'SELECT', arity: 2, plan: 'connection', keys: NONE, flags: F },
   { name: 'HELLO', arity: -1, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], redact: 'after-auth' },
-  { name: 'CLIENT', arity: -2, plan: 'connection', keys: NONE, flags: [] },
+  { name: 'CLIENT', arity: -2, plan: 'connection', keys: NONE, flags: [], monitor: ['ID', 'INFO', 'SETNAME', 'GETNAME', 'SETINFO', 'REPLY', 'TRACKING', 'CACHING', 'GETREDIR', 'TRACKINGINFO'] },
   { name: 'COMMAND', arity: -1, plan: 'connection', keys: NONE, flags: [] },
   // rounds: an EXEC sends what follows a CONFIG SET once the primary has made it
-  { name: 'CONFIG', arity: -2, plan: 'connection', keys: NONE, flags: [], rounds: true },
+  { name: 'CONFIG', arity: -2, plan: 'connection', keys: NONE, flags: [], rounds: true, monitor: ['HELP'] },
   { name: 'TIME', arity: 1, plan: 'connection', keys: NONE, flags: F, inScript: true },
   { name: 'AUTH', arity: -2, plan: 'connection', keys: NONE, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], text: TextOp.AUTH, redact: 'args' },
   // a shard handed to another worker by a live resize
@@ -211,18 +212,20 @@ const table: Entry[] = [
   { name: 'PUBSUBSTEP', arity: -2, plan: 'internal', keys: NONE, workerHandler: pubsub.pubsubStep, flags: [] },
   { name: 'RESET', arity: 1, plan: 'connection', keys: NONE, unqueued: true, flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'], inSubscribed: true },
   // SHUTDOWN (apps/router/src/commands/shutdown.ts): the primary stops the server as on SIGTERM
-  { name: 'SHUTDOWN', arity: -1, plan: 'connection', keys: NONE, flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'] },
+  { name: 'SHUTDOWN', arity: -1, plan: 'connection', keys: NONE, flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'], monitor: 'hidden' },
   // LATENCY (apps/router/src/commands/latency.ts) and its step on every worker
-  { name: 'LATENCY', arity: -2, plan: 'connection', keys: NONE, flags: [] },
+  { name: 'LATENCY', arity: -2, plan: 'connection', keys: NONE, flags: [], monitor: ['HELP'] },
   { name: 'LATENCYSTEP', arity: -2, plan: 'internal', keys: NONE, workerHandler: server.latencyStep, flags: [] },
   // SLOWLOG (apps/router/src/commands/slowlog.ts) and its step on every worker
-  { name: 'SLOWLOG', arity: -2, plan: 'connection', keys: NONE, flags: [] },
+  { name: 'SLOWLOG', arity: -2, plan: 'connection', keys: NONE, flags: [], monitor: ['HELP'] },
   { name: 'SLOWLOGSTEP', arity: -2, plan: 'internal', keys: NONE, workerHandler: server.slowlogStep, flags: [] },
   // MEMORY (apps/router/src/commands/memory.ts): USAGE's step on the key's owner
   { name: 'MEMORY', arity: -2, plan: 'connection', keys: NONE, flags: [] },
   { name: 'MEMORYUSAGE', arity: 2, plan: 'internal', keys: NONE, handler: memory.memoryUsage, flags: [] },
   // CONFIG RESETSTAT's step on each worker (apps/router/src/commands/config.ts)
   { name: 'RESETSTAT', arity: 1, plan: 'internal', keys: NONE, combine: 'ok', workerHandler: server.resetstat, flags: [] },
+  // MONITOR (apps/router/src/monitor/): every worker's commands streamed to the client
+  { name: 'MONITOR', arity: 1, plan: 'connection', keys: NONE, flags: ['admin', 'noscript', 'loading', 'stale'], monitor: 'hidden' },
   // a handler that misbehaves on purpose, in test clusters only (KV_TEST_FAULTS=1): last, so no other opcode moves
   ...(TEST_FAULTS ? [{ name: 'TESTFAULT', arity: 3, plan: 'one-key', keys: ONE, handler: testFaults.testfault, flags: [] } satisfies Entry] : []),
 ];

@@ -1,4 +1,5 @@
 import type { CommandSpec } from '../types';
+import { LatencyHistograms } from './latency-histogram';
 
 /**
  * Figures about the commands a worker's clients send, cheap enough to keep for every command:
@@ -111,12 +112,16 @@ export class CommandStats {
   readonly calls = new Float64Array(SLOTS);
   readonly seconds = new Float64Array(SLOTS);
   readonly duration = new Histogram(DURATION_BUCKETS);
+  /** By command (both protocols): INFO latencystats; off with latency-tracking no. */
+  readonly latency = new LatencyHistograms();
 
   /** A call's reply is ready, `ms` milliseconds (performance.now units) after it started. */
   done(stat: number, ms: number): void {
     const seconds = ms * 0.001;
     this.seconds[stat] += seconds;
     this.duration.observe(seconds);
+    // Redis does not time a name no command matches (opcode 0).
+    if (this.latency.tracking && stat > 1) this.latency.record(stat >> 1, ms);
   }
 
   /** CONFIG RESETSTAT: no calls yet. */
@@ -124,6 +129,7 @@ export class CommandStats {
     this.calls.fill(0);
     this.seconds.fill(0);
     this.duration.reset();
+    this.latency.reset();
   }
 
   /** Every command and protocol with a call, in command table order. */

@@ -1,4 +1,5 @@
 import { replyCounts } from '@kv/wire';
+import { DURATION_BUCKETS } from './command-stats';
 import { avgTtlSeconds } from './avg-ttl';
 import { gcStats } from './gc';
 import type { Figure, ShardFigure, ShardsState, StoreState } from './types';
@@ -32,6 +33,9 @@ export const FIGURES: readonly Figure[] = [
     prom: 'kv_commands_duration_seconds_total', json: 'commandstats', stats: { suffix: '_seconds' }, info: { section: 'commandstats', field: 'cmdstat_', pair: 'usec' } },
   { shape: 'histogram', name: 'command_duration', kind: 'histogram', unit: 'seconds', get: (w) => w.commandStats.duration, help: "Time from the router starting a command of the worker's clients to its reply being ready (a forwarded command: until the owner's reply is back).",
     prom: 'kv_command_duration_seconds', json: 'command_duration_seconds', stats: 'command_duration_seconds', info: { section: 'histograms', field: 'command_duration_usec', scale: 1e6 } },
+  { shape: 'latency', name: 'command_latency', kind: 'histogram', unit: 'seconds', get: (w) => w.commandStats.latency, bounds: DURATION_BUCKETS,
+    help: 'Time from the router starting a command to its reply being ready, by command (both protocols), while latency-tracking is on (INFO latencystats).',
+    prom: 'kv_command_latency_seconds', json: 'latencystats', stats: 'latency_usec', info: { section: 'latencystats', field: 'latency_percentiles_usec_' } },
   { shape: 'worker', name: 'commands', kind: 'counter', unit: 'commands', merge: 'sum', get: (w) => w.commands, help: "Commands the worker's clients sent, every name together.",
     prom: 'kv_client_commands_total', json: 'commands', stats: 'commands', info: { section: 'stats', field: 'total_commands_processed' } },
   { shape: 'worker', name: 'instantaneous_ops_per_sec', kind: 'gauge', unit: 'commands per second', merge: 'sum', get: (w) => w.sampled.opsPerSecond(), help: "Commands a second of the worker's clients, the mean of 16 rates sampled every 100 ms (Redis's).",

@@ -28,11 +28,27 @@ export interface CommandRowValue {
   seconds: number;
 }
 
+/** One command's latency histogram as a worker reports it (latency-histogram.ts's LatencyValue). */
+export interface LatencyValue {
+  /** [bucket, count] pairs of the log-linear buckets, bucket ascending. */
+  buckets: [number, number][];
+  count: number;
+  sum: number;
+}
+
+/** The latency histograms by command (latency-histogram.ts's LatencyHistograms). */
+export interface LatencySource {
+  readonly tracking: boolean;
+  readonly percentiles: readonly number[];
+  value(opcode: number): LatencyValue | null;
+}
+
 /** Calls and time by command and protocol (command-stats.ts's CommandStats). */
 export interface CommandSource {
   readonly calls: ArrayLike<number>;
   readonly seconds: ArrayLike<number>;
   readonly duration: HistogramSource;
+  readonly latency: LatencySource;
   rows(): CommandRowValue[];
 }
 
@@ -125,7 +141,7 @@ export type Kind = 'counter' | 'gauge' | 'histogram' | 'summary';
 export type Unit = 'collections' | 'commands' | 'commands per second' | 'frames' | 'clients' | 'keys' | 'bytes' | 'seconds' | 'reads' | 'workers' | 'times' | 'version' | 'boolean' | 'scripts';
 /** How workers' values combine, in INFO and in /stats `totals`: `seconds` sums, shown with 6 decimals. */
 export type Merge = 'sum' | 'max' | 'first' | 'seconds';
-export type InfoSection = 'server' | 'clients' | 'memory' | 'stats' | 'cpu' | 'commandstats' | 'histograms' | 'keyspace';
+export type InfoSection = 'server' | 'clients' | 'memory' | 'stats' | 'cpu' | 'commandstats' | 'latencystats' | 'histograms' | 'keyspace';
 
 /** Where a figure sits in INFO. */
 export interface InfoName {
@@ -217,6 +233,23 @@ export interface CommandFigure extends Named {
   info: { section: 'commandstats'; field: 'cmdstat_'; pair: string };
 }
 
+/**
+ * A latency histogram per command (both protocols), while latency-tracking is on: Prometheus
+ * histogram `<prom>_bucket` (labels `worker`, `command`, `le`: the bounds below), /stats
+ * `<json>` (by command: buckets with counts, count, sum), STATS `<stats>_<command>_p<percentile>`,
+ * INFO Redis 7's `latency_percentiles_usec_<command>:p50=...` from the workers' buckets summed.
+ */
+export interface LatencyFigure extends Named {
+  shape: 'latency';
+  get(w: WorkerState): LatencySource;
+  /** Upper bounds (seconds) of the Prometheus buckets. */
+  bounds: readonly number[];
+  prom: string;
+  json: string;
+  stats: string;
+  info: { section: 'latencystats'; field: 'latency_percentiles_usec_' };
+}
+
 /** Where a worker knows a figure the primary counts: its STATS line and INFO field. */
 export interface WorkerView {
   get(w: WorkerState): number;
@@ -246,4 +279,4 @@ export interface SlotFigure extends Named {
   worker?: WorkerView;
 }
 
-export type Figure = WorkerFigure | ShardFigure | HistogramFigure | SummaryFigure | CommandFigure | PrimaryFigure | SlotFigure;
+export type Figure = WorkerFigure | ShardFigure | HistogramFigure | SummaryFigure | CommandFigure | LatencyFigure | PrimaryFigure | SlotFigure;

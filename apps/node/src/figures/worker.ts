@@ -1,5 +1,7 @@
+import { clientOpcodesInOrder, commandName } from './command-stats';
+import { denseCounts, percentileName, valueAtPercentile } from './latency-histogram';
 import { combineShards, FIGURES } from './table';
-import type { ShardsState, WorkerState } from './types';
+import type { LatencySource, LatencyValue, ShardsState, WorkerState } from './types';
 
 /**
  * A worker's own outputs of the figures table: the JSON it sends the primary for /stats and
@@ -23,6 +25,9 @@ export function workerFigures(w: WorkerState, shards: ShardsState): Record<strin
       case 'command':
         // The rows carry every command figure.
         out[f.json] ??= f.get(w).rows();
+        break;
+      case 'latency':
+        out[f.json] = latencyByCommand(f.get(w));
         break;
       case 'shard':
       case 'primary':
@@ -72,7 +77,27 @@ export function statsText(w: WorkerState, shards: ShardsState, head: readonly [s
       case 'command':
         for (const r of f.get(w).rows()) line(`cmd_${r.command}_${r.protocol}${f.stats.suffix}`, r[f.row]);
         break;
+      case 'latency': {
+        // `<stats>_<command>_p<percentile>` in microseconds, as INFO latencystats has them.
+        const source = f.get(w);
+        for (const [command, h] of Object.entries(latencyByCommand(source))) {
+          const counts = denseCounts(h.buckets);
+          for (const p of source.percentiles) line(`${f.stats}_${command}_p${percentileName(p)}`, (valueAtPercentile(counts, h.count, p) / 1000).toFixed(3));
+        }
+        break;
+      }
     }
   }
   return text + 'END\n';
+}
+
+/** Each timed command's histogram by name, in table order; none while latency-tracking is off. */
+export function latencyByCommand(source: LatencySource): Record<string, LatencyValue> {
+  const out: Record<string, LatencyValue> = {};
+  if (!source.tracking) return out;
+  for (const opcode of clientOpcodesInOrder()) {
+    const value = opcode === 0 ? null : source.value(opcode);
+    if (value !== null) out[commandName(opcode)] = value;
+  }
+  return out;
 }

@@ -232,7 +232,7 @@ export class ShardNode {
    * id (a transaction's commit or abort gets no reply). While a transaction holds these shards,
    * the rest waits its turn with a copy of its arguments. Throws FrameError if the frame is corrupt.
    */
-  serveBatch(count: number, buf: Buffer, start: number, end: number, replies: FrameReplies, source: number, peer = -1): void {
+  serveBatch(count: number, buf: Buffer, start: number, end: number, replies: FrameReplies, source: number): void {
     const reader = this.reader;
     const shards = this.shards;
     reader.reset(buf, start, end);
@@ -246,14 +246,14 @@ export class ShardNode {
       const id = reader.id;
       const mode = reader.mode;
       if (spec !== undefined && !spec.bypass && shards.busy) {
-        this.defer(spec, copyArgs(reader.args), id, mode, replies, source, peer);
+        this.defer(spec, copyArgs(reader.args), id, mode, replies, source);
         continue;
       }
       replies.begin(id, mode);
       if (spec === undefined) replies.error(ERR.unknownInternal);
-      else if (spec.bypass) this.runHeld(reader.args, replies, source, peer);
+      else if (spec.bypass) this.runHeld(reader.args, replies, source);
       else if (spec.blocking !== undefined) this.block(spec, reader.args, replies, source, id);
-      else this.runOne(spec, reader.args, replies, source, peer);
+      else this.runOne(spec, reader.args, replies, source);
       replies.end();
     }
     this.peerFrames++;
@@ -264,13 +264,13 @@ export class ShardNode {
    * A request that waits behind a hold: answered, by its id, when it runs (even if that is inside
    * another's turn), or at once with LINE_FULL when the line is at its bound.
    */
-  private defer(spec: CommandSpec, args: Args, id: number, mode: ReplyMode, replies: FrameReplies, source: number, peer: number): void {
+  private defer(spec: CommandSpec, args: Args, id: number, mode: ReplyMode, replies: FrameReplies, source: number): void {
     const queued = this.shards.offer(() => {
       const outer = replies.state;
       replies.begin(id, mode);
       try {
         if (spec.blocking !== undefined) this.block(spec, args, replies, source, id);
-        else this.runOne(spec, args, replies, source, peer);
+        else this.runOne(spec, args, replies, source);
       } catch (err) {
         replies.error(ERR.threw((err as Error).message));
       }
@@ -287,7 +287,7 @@ export class ShardNode {
    * TXRUN txid opcode argv...: a command of the MULTI/EXEC or script holding these shards, run
    * now, ahead of the work waiting behind its hold; refused when that transaction does not hold them.
    */
-  private runHeld(args: Args, replies: FrameReplies, source: number, peer: number): void {
+  private runHeld(args: Args, replies: FrameReplies, source: number): void {
     if (!this.shards.holds(args.latin1(1))) return replies.error(ERR.notHeld);
     const inner = BY_OPCODE[Number(args.latin1(2))];
     if (inner === undefined || inner.control || inner.bypass || (inner.handler === undefined && inner.workerHandler === undefined)) {
@@ -296,7 +296,7 @@ export class ShardNode {
     const view = this.heldArgs;
     view.reset(args.buf);
     for (let i = 3; i < args.count; i++) view.push(args.starts[i], args.ends[i]);
-    this.runOne(inner, view, replies, source, peer);
+    this.runOne(inner, view, replies, source);
   }
 
   /** A peer's client's blocking command (not a transaction's: those come as TXRUN): answered now, or kept with its reply owed. */
@@ -304,8 +304,7 @@ export class ShardNode {
     this.shards.block(spec, args, replies, () => replies.later(), source, id);
   }
 
-  /** `source` names the link (a hold's owner), `peer` the worker it comes from (SLOWLOG's entry names it; -1: unknown). */
-  private runOne(spec: CommandSpec, args: Args, replies: FrameReplies, source: number, peer: number): void {
+  private runOne(spec: CommandSpec, args: Args, replies: FrameReplies, source: number): void {
     // A peer's client's one-key command is timed here, where it runs, for SLOWLOG and LATENCY (two clock reads; plans are timed by their client's worker).
     const slowlog = this.shards.slowlog;
     const timed = slowlog !== null && slowlog.timing && spec.plan === 'one-key';
@@ -313,6 +312,6 @@ export class ShardNode {
     if (spec.workerHandler !== undefined) this.shards.runWorkerCommand(spec, args, replies, source);
     else this.shards.execute(spec, args, replies);
     if (!timed) return;
-    slowlog.ranForPeer(spec, args, (performance.now() - started) * 1000, peer);
+    slowlog.ranForPeer(spec, args, (performance.now() - started) * 1000, source);
   }
 }

@@ -15,6 +15,8 @@ export class ClientInfo {
   command: CommandSpec | undefined = undefined;
   /** The subcommand of `command` when that is a container (CLIENT, COMMAND, CONFIG), lower case; '' for none. */
   subcommand = '';
+  /** EXEC is running its queued commands (MONITOR refuses to start there, as Redis). */
+  inExec = false;
   /** Its subcommand was unknown or of the wrong arity: refused before it ran, as Redis does (SLOWLOG keeps no entry). */
   refused = false;
 }

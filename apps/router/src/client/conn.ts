@@ -88,9 +88,10 @@ export class Conn implements ClientLike, Flushable, OrderClient, SubscriberClien
     this.flow.closeForOutput();
   }
 
-  /** The connection closed: its subscriptions go, with no message. */
+  /** The connection closed: its subscriptions go, with no message, and MONITOR's lines. */
   closed(): void {
     this.host.pubsub.forget(this.subs);
+    this.host.monitor.remove(this);
     this.plans.closed();
   }
 

@@ -1,6 +1,6 @@
 import { copyArgs, QUERY_BUFFER_LIMIT_ERROR, RESP_REPLIES, shardOf, TEXT_REPLIES, TextOp, WIRE_ERR, type Args, type RespSink, type TextSink } from '@kv/wire';
 import { arityOk, COMMAND_DOCS, COMMANDS, lookup, routeKeyIndex, statIndex, UNKNOWN_OPCODE, type CommandSpec } from '@kv/node';
-import { runConnectionCommand, unknownCommand } from '../commands';
+import { address, runConnectionCommand, unknownCommand } from '../commands';
 import type { PlanEnv } from '../coord/env';
 import { ShareScript } from '../coord/script-share';
 import { log } from '../log';
@@ -95,10 +95,13 @@ export class Dispatcher implements TextSink, RespSink {
     if (!arityOk(spec, args.count)) return this.refuse(REPLY_ERRORS.arity(spec.name), spec.runsQueue === true);
     // A RESP2 connection subscribed to anything runs only the subscribe family, PING, QUIT and RESET (RESP3 runs anything).
     if (session.subs.active > 0 && spec.inSubscribed !== true && session.resp === RESP_REPLIES) return this.refuse(REPLY_ERRORS.subscribedContext(fullName(spec, args)), false);
+    // A monitor may not touch the keyspace: Redis's monitor is a replica to it.
+    if (host.monitor.active && (spec.writes || spec.readOnly || spec.flags.includes('may_replicate')) && host.monitor.has(session.subs.client)) return this.refuse(REPLY_ERRORS.monitorKeyspace, false);
     session.info.command = spec;
     session.info.refused = false;
     if (tx.active && spec.noMulti) return this.refuse(REPLY_ERRORS.notInMulti, false);
     if (tx.active && spec.unqueued !== true) return tx.queue(args) ? this.queued(spec, args) : reply.error(REPLY_ERRORS.queueFull);
+    if (host.monitor.active) this.monitored(spec, args);
     this.dispatch(spec, args);
     this.timeCommand(spec, args, this.parts.timer.started);
   }
@@ -138,8 +141,27 @@ export class Dispatcher implements TextSink, RespSink {
     const spec = lookup(args)!;
     const started = this.parts.host.timing.timing ? performance.now() : 0;
     this.parts.timer.handed = null;
-    this.dispatch(spec, args);
+    const info = this.parts.session.info;
+    info.inExec = true;
+    try {
+      this.dispatch(spec, args);
+    } finally {
+      info.inExec = false;
+    }
     if (started > 0) this.timeCommand(spec, args, started);
+  }
+
+  /**
+   * MONITOR: a command about to run, to every monitor client (Redis's admin commands are not
+   * shown); EXEC after the commands it runs, as Redis shows them (an EXEC that finds a WATCHed
+   * key changed shows them too: the owner decides that later).
+   */
+  private monitored(spec: CommandSpec, args: Args): void {
+    const socket = this.parts.session.socket;
+    const addr = address(socket.remoteAddress, socket.remotePort);
+    const feed = this.parts.host.monitor;
+    if (spec.runsQueue === true) for (const queued of this.parts.tx.commands) feed.feed(lookup(queued)!, queued, addr);
+    feed.feed(spec, args, addr);
   }
 
   private dispatch(spec: CommandSpec, args: Args): void {

@@ -7,6 +7,7 @@ import type { OutputLimits } from '../pubsub/output-limit';
 import type { PubSubHub } from '../pubsub/hub';
 import type { WorkerOperator } from '../operator/types';
 import type { CommandTiming } from '../operator/timing';
+import type { MonitorFeed } from '../monitor/feed';
 
 export interface RouterSettings {
   /** Times the primary restarted this worker index before this process (for STATS and INFO). */
@@ -75,6 +76,8 @@ export interface ClientHost {
   passwordMatches(given: string): boolean;
   /** The settings as they stand (CONFIG GET) and the way to the primary (CONFIG SET, REWRITE). */
   readonly operator: WorkerOperator;
+  /** MONITOR: `active` while some worker has a monitor client. */
+  readonly monitor: MonitorFeed;
   /** Commands timed for SLOWLOG and LATENCY. */
   readonly timing: CommandTiming;
   statsText(): string;

@@ -50,6 +50,11 @@ export class Multi {
   }
 
   /** A command was refused while queuing: EXEC will answer EXECABORT. */
+  /** The commands queued so far (none outside MULTI): MONITOR shows them as EXEC runs them. */
+  get commands(): readonly Args[] {
+    return this.queued ?? [];
+  }
+
   refused(): void {
     if (this.queued !== null) this.errored = true;
   }

@@ -3,6 +3,7 @@ import { RESP_REPLIES, type ReplyEncoder } from '@kv/wire';
 import type { ConnectionContext } from '../commands/context';
 import type { PlanEnv } from '../coord/env';
 import type { WorkerOperator } from '../operator/types';
+import type { MonitorFeed } from '../monitor/feed';
 import { ClientInfo } from './client-info';
 import type { Flow } from './flow';
 import type { ClientHost } from './host';
@@ -71,6 +72,10 @@ export class Session implements ConnectionContext {
     if (!this.host.passwordMatches(password)) return false;
     this.authenticated = true;
     return true;
+  }
+
+  get monitor(): MonitorFeed {
+    return this.host.monitor;
   }
 
   get operator(): WorkerOperator {

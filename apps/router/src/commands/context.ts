@@ -7,6 +7,7 @@ import type { PlanEnv } from '../coord/env';
 import type { PubSubHub } from '../pubsub/hub';
 import type { Subscriber } from '../pubsub/subscriber';
 import type { WorkerOperator } from '../operator/types';
+import type { MonitorFeed } from '../monitor/feed';
 
 /**
  * What a connection command's handler may use of the client connection that sent it (client/
@@ -38,6 +39,8 @@ export interface ConnectionContext {
   readonly pubsub: PubSubHub;
   /** The worker's settings as they stand (CONFIG GET) and the way to the primary (CONFIG SET, REWRITE). */
   readonly operator: WorkerOperator;
+  /** The worker's MONITOR feed (its monitor clients, and whether commands are fed). */
+  readonly monitor: MonitorFeed;
   /** The connection's MULTI: queued commands and WATCHed keys. */
   readonly tx: Multi;
   /** Starts the plans of its commands over several owners (EXEC, WATCH, SCRIPT LOAD, CLIENT LIST ...). */

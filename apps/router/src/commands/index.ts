@@ -8,12 +8,13 @@ import { SCRIPTING_COMMANDS } from './scripting';
 import { TRANSACTION_COMMANDS } from './transaction';
 import { PUBSUB_COMMANDS } from './pubsub';
 import { RESET_COMMANDS } from './reset';
+import { MONITOR_COMMANDS } from './monitor';
 
 export { address, setClientName } from './client';
 export type { ConnectionContext, ConnectionHandler } from './context';
 
 /** Every family's handlers of the table's `connection` commands, by name. */
-const FAMILIES: readonly ConnectionHandlers[] = [CONNECTION_COMMANDS, SERVER_COMMANDS, TRANSACTION_COMMANDS, SCRIPTING_COMMANDS, PUBSUB_COMMANDS, RESET_COMMANDS];
+const FAMILIES: readonly ConnectionHandlers[] = [CONNECTION_COMMANDS, SERVER_COMMANDS, TRANSACTION_COMMANDS, SCRIPTING_COMMANDS, PUBSUB_COMMANDS, RESET_COMMANDS, MONITOR_COMMANDS];
 
 export const CONNECTION_HANDLERS: ReadonlyMap<string, ConnectionHandler> = (() => {
   const all = new Map<string, ConnectionHandler>();

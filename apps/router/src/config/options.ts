@@ -28,11 +28,15 @@ export interface Config {
   readonly 'set-max-intset-entries': number;
   readonly 'set-max-listpack-entries': number;
   readonly 'set-max-listpack-value': number;
+  readonly 'zset-max-listpack-entries': number;
+  readonly 'zset-max-listpack-value': number;
   readonly 'client-output-buffer-limit': string;
   readonly 'notify-keyspace-events': string;
   readonly 'slowlog-log-slower-than': number;
   readonly 'slowlog-max-len': number;
   readonly 'latency-monitor-threshold': number;
+  readonly 'latency-tracking': 'yes' | 'no';
+  readonly 'latency-tracking-info-percentiles': string;
   readonly 'hash-max-listpack-entries': number;
   readonly 'hash-max-listpack-value': number;
   readonly config?: string;
@@ -193,6 +197,20 @@ export const OPTIONS: Options = {
     default: 64,
     description: "a set of strings stays packed while no member is longer than this many bytes (as Redis 7.2's)",
   },
+  'zset-max-listpack-entries': {
+    type: 'integer',
+    minimum: 0,
+    maximum: 1_000_000,
+    default: 128,
+    description: "a sorted set stays packed in one block up to this many members (as Redis's)",
+  },
+  'zset-max-listpack-value': {
+    type: 'integer',
+    minimum: 0,
+    maximum: 1_000_000,
+    default: 64,
+    description: "a sorted set stays packed while no member is longer than this many bytes (as Redis's)",
+  },
   'client-output-buffer-limit': {
     type: 'string',
     default: 'pubsub 32mb 8mb 60',
@@ -275,6 +293,14 @@ export const OPTIONS: Options = {
     maximum: Number.MAX_SAFE_INTEGER,
     default: 0,
     description: 'milliseconds from which LATENCY records an event (a command, a forwarded command\'s wait, an event-loop stall, an expiry pass); 0: off (as Redis)',
+  },
+  'latency-tracking': { type: 'string', enum: ['yes', 'no'], default: 'yes', description: 'keep a latency histogram per command for INFO latencystats and /metrics (as Redis 7)' },
+  'latency-tracking-info-percentiles': {
+    type: 'string',
+    default: '50 99 99.9',
+    pattern: '^$|^(100(\\.0+)?|[0-9]{1,2}(\\.[0-9]+)?)( (100(\\.0+)?|[0-9]{1,2}(\\.[0-9]+)?))*$',
+    patternHelp: 'percentiles from 0 to 100 separated by single spaces (e.g. "50 99 99.9"), or empty',
+    description: 'the percentiles INFO latencystats shows for each command (as Redis 7)',
   },
   // Redis's small-encoding thresholds that change what a client sees here (commands/encodings.ts in @kv/node).
   'hash-max-listpack-entries': {

@@ -1,7 +1,7 @@
 import { OPTIONS, type Config, type OptionSchema } from './options';
 import { keyspaceEventsText, parseKeyspaceEvents } from '@kv/node';
 import { parseOutputLimits } from '../pubsub/output-limit';
-import { parseOptionValue, redisInteger, redisMemory, showValue } from './redis-values';
+import { parseOptionValue, parsePercentiles, redisInteger, redisMemory, showValue } from './redis-values';
 
 /**
  * CONFIG GET and CONFIG SET's parameters, by Redis's names, over the option schema (options.ts):
@@ -126,12 +126,23 @@ export const CONFIG_PARAMS: readonly ConfigParam[] = [
   option('slowlog-log-slower-than', 'slowlog-log-slower-than'),
   option('slowlog-max-len', 'slowlog-max-len'),
   option('latency-monitor-threshold', 'latency-monitor-threshold'),
+  option('latency-tracking', 'latency-tracking'),
+  {
+    name: 'latency-tracking-info-percentiles',
+    get: (values) => values['latency-tracking-info-percentiles'],
+    set: (text) => {
+      const parsed = parsePercentiles(text);
+      return 'error' in parsed ? parsed : { 'latency-tracking-info-percentiles': parsed.value };
+    },
+  },
   option('hash-max-listpack-entries', 'hash-max-listpack-entries', { aliases: ['hash-max-ziplist-entries'] }),
   option('hash-max-listpack-value', 'hash-max-listpack-value', { aliases: ['hash-max-ziplist-value'] }),
   option('list-max-listpack-size', 'list-max-listpack-size', { aliases: ['list-max-ziplist-size'] }),
   option('set-max-intset-entries', 'set-max-intset-entries'),
   option('set-max-listpack-entries', 'set-max-listpack-entries'),
   option('set-max-listpack-value', 'set-max-listpack-value'),
+  option('zset-max-listpack-entries', 'zset-max-listpack-entries', { aliases: ['zset-max-ziplist-entries'] }),
+  option('zset-max-listpack-value', 'zset-max-listpack-value', { aliases: ['zset-max-ziplist-value'] }),
   keyspaceEvents(),
   option('log-level', 'log-level'),
   constant('save', '', `${NO_DISK}: save can only be ""`),
@@ -171,12 +182,16 @@ export const SETTABLE_OPTIONS: readonly (keyof Config)[] = [
   'slowlog-log-slower-than',
   'slowlog-max-len',
   'latency-monitor-threshold',
+  'latency-tracking',
+  'latency-tracking-info-percentiles',
   'hash-max-listpack-entries',
   'hash-max-listpack-value',
   'list-max-listpack-size',
   'set-max-intset-entries',
   'set-max-listpack-entries',
   'set-max-listpack-value',
+  'zset-max-listpack-entries',
+  'zset-max-listpack-value',
   'client-output-buffer-limit',
   'notify-keyspace-events',
   'log-level',

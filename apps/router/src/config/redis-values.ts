@@ -53,3 +53,21 @@ export function parseOptionValue(option: OptionSchema, text: string): Parsed<num
 export function showValue(value: unknown): string {
   return value === undefined ? '' : String(value);
 }
+
+/**
+ * latency-tracking-info-percentiles as Redis 7.0 reads it: words split on single spaces (an
+ * empty word is invalid; "" alone is none), each a long double within 0..100; shown again as
+ * Redis shows it (`%f` with trailing zeros trimmed).
+ */
+export function parsePercentiles(text: string): Parsed<string> {
+  if (text === '') return { value: '' };
+  const shown: string[] = [];
+  for (const word of text.split(' ')) {
+    // strtold's forms that string2ld keeps: no leading space, no nan.
+    if (!/^[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|0[xX][0-9a-fA-F]+|inf(inity)?)$/i.test(word)) return { error: 'Invalid latency-tracking-info-percentiles parameters' };
+    const n = /inf/i.test(word) ? (word.startsWith('-') ? -Infinity : Infinity) : Number(word);
+    if (!(n >= 0 && n <= 100)) return { error: 'latency-tracking-info-percentiles parameters should sit between [0.0,100.0]' };
+    shown.push(n.toFixed(6).replace(/\.?0+$/, ''));
+  }
+  return { value: shown.join(' ') };
+}

@@ -3,7 +3,7 @@ import { lastKeyIndex, parseScan, type CommandSpec } from '@kv/node';
 import { Combined } from './combine';
 import { Gather, KeySteps, WorkerSteps } from './gather';
 import { HeldWrite } from './held-write';
-import type { PlanEnv } from './env';
+import type { CallMonitor, PlanEnv } from './env';
 import type { OwnerSet, Plan, PlanSink } from './plan';
 import { Scan } from './scan';
 import { scriptPlan } from './script';
@@ -16,6 +16,8 @@ import { REPLY_ERRORS } from '../reply-errors';
  * worker), or the owner side's for a transaction or script sent whole (not shared again).
  */
 export class Coordinator implements PlanEnv {
+  monitor: CallMonitor | null = null;
+
   constructor(
     readonly owners: OwnerSet,
     readonly scripts: Scripts,

@@ -3,12 +3,20 @@ import type { CommandSpec } from '@kv/node';
 import type { OwnerSet, Plan, PlanSink } from './plan';
 import type { Scripts } from './scripts';
 
+/** MONITOR's feed as a script's calls reach it (monitor/feed.ts): its lines read `[0 lua]`. */
+export interface CallMonitor {
+  readonly active: boolean;
+  feed(spec: CommandSpec, args: Args, addr: string): void;
+}
+
 /**
  * What plans run with on a worker, besides their sink: its owners, its scripts, the workers in
  * the map, and how a command that spans owners becomes a plan (coordinator.ts; a script's calls
  * and EXEC's commands make theirs through it).
  */
 export interface PlanEnv {
+  /** MONITOR's feed (null until the worker sets it, and in tests). */
+  readonly monitor: CallMonitor | null;
   readonly owners: OwnerSet;
   readonly scripts: Scripts;
   /** Workers in the shard map: every-worker commands run on each. */

@@ -141,8 +141,10 @@ export class Exec implements Plan, HoldTaker, WholeTaker {
   check(): void {
     if (this.hold.released || !this.client.answeredBefore(this.last)) return;
     if (this.next < this.queued.length) return this.dispatch();
-    this.hold.release();
+    // Its client's later commands must not pass this hold: it stops being theirs before the
+    // release, which can run them at once (work that waited for the hold flushes their input).
     this.client.leave();
+    this.hold.release();
   }
 
   refused(message: string): void {

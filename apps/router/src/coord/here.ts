@@ -20,7 +20,8 @@ const NOWHERE: Place = { ready: () => {} };
  * the reply frame as it is encoded.
  */
 export class Here implements HereRunner {
-  private readonly plans: Coordinator;
+  /** The plans of what runs here (its MONITOR feed set by the worker process). */
+  readonly plans: Coordinator;
 
   constructor(
     private readonly owners: OwnerSet,

@@ -238,13 +238,19 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
     if (!arityOk(spec, args.count)) return { err: REPLY_ERRORS.arityInScript };
     if (spec.noScript || spec.plan === 'script' || (spec.plan === 'connection' && !spec.inScript)) return { err: REPLY_ERRORS.notInScript };
     if (this.readOnly && spec.writes) return { err: REPLY_ERRORS.writeInReadOnlyScript };
-    if (spec.plan === 'connection') return connectionReply(spec, argv) ?? { err: REPLY_ERRORS.notInScript };
+    const monitor = this.env.monitor;
+    if (spec.plan === 'connection') {
+      if (monitor !== null && monitor.active) monitor.feed(spec, args, 'lua');
+      return connectionReply(spec, argv) ?? { err: REPLY_ERRORS.notInScript };
+    }
     if (spec.plan === 'each-worker' || spec.plan === 'cursor') return { err: REPLY_ERRORS.everyWorkerInScript(spec.name) };
     const { first, last, step } = keySpan(spec, args);
     for (let k = first; k > 0 && k <= last; k += step) {
       const key = args.latin1(k);
       if (!this.declares(key)) return { err: REPLY_ERRORS.undeclaredKey(key) };
     }
+    // MONITOR's `[0 lua]` line, as Redis feeds a script's calls (those refused above not).
+    if (monitor !== null && monitor.active) monitor.feed(spec, args, 'lua');
     const owners = this.env.owners;
     const r = routeKeyIndex(spec, args);
     if (spec.plan === 'one-key') return this.calls.oneKey(owners, shardOf(args.buf, args.starts[r], args.ends[r]), spec, args);

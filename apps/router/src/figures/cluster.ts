@@ -1,4 +1,4 @@
-import { FIGURES, ttlMean, type CommandRowValue, type HistogramValue } from '@kv/node';
+import { addLatency, FIGURES, ttlMean, type CommandRowValue, type HistogramValue, type LatencyValue } from '@kv/node';
 import type { WorkerStats } from '../primary/messages';
 
 /** One worker slot in /stats: what the primary knows of it, and its figures if it answered. */
@@ -65,6 +65,13 @@ export function sumWorkers(got: readonly WorkerStats[]): { totals: Record<string
       case 'command':
         summed[f.json] ??= sumRows(got.flatMap((s) => s[f.json] as CommandRowValue[]));
         break;
+      case 'latency': {
+        // Each command's buckets summed over the workers (percentiles of the sum, as INFO's).
+        const byCommand: Record<string, LatencyValue> = {};
+        for (const s of got) for (const [command, h] of Object.entries(s[f.json] as Record<string, LatencyValue>)) byCommand[command] = addLatency(byCommand[command], h);
+        summed[f.json] = byCommand;
+        break;
+      }
       case 'summary':
       case 'primary':
       case 'slot':

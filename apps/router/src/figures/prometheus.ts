@@ -1,4 +1,4 @@
-import { FIGURES, type CommandRowValue, type HistogramValue, type LoopDelayValue } from '@kv/node';
+import { cumulativeAt, FIGURES, type CommandRowValue, type HistogramValue, type LatencyValue, type LoopDelayValue } from '@kv/node';
 import type { ClusterStats, WorkerEntry } from './cluster';
 import type { WorkerStats } from '../primary/messages';
 
@@ -40,6 +40,9 @@ export function metricsText(stats: ClusterStats): string {
       case 'summary':
         samples = up.flatMap((w) => summarySamples(w.worker, w[f.json] as LoopDelayValue));
         break;
+      case 'latency':
+        samples = up.flatMap((w) => Object.entries(w[f.json] as Record<string, LatencyValue>).flatMap(([command, h]) => latencySamples({ worker: w.worker, command }, h, f.bounds)));
+        break;
     }
     family(f.prom, f.kind, f.help, samples);
   }
@@ -48,6 +51,11 @@ export function metricsText(stats: ClusterStats): string {
 
 function histogramSamples(worker: number, h: HistogramValue): Sample[] {
   return [...h.buckets.map((b): Sample => [{ worker, le: b.le }, b.count, '_bucket']), [{ worker }, h.sum, '_sum'], [{ worker }, h.count, '_count']];
+}
+
+/** A command's buckets at the figure's bounds: cumulative `_bucket`s, `_sum`, `_count`. */
+function latencySamples(labels: Labels, h: LatencyValue, bounds: readonly number[]): Sample[] {
+  return [...cumulativeAt(h, bounds).map((b): Sample => [{ ...labels, le: b.le }, b.count, '_bucket']), [labels, h.sum, '_sum'], [labels, h.count, '_count']];
 }
 
 function summarySamples(worker: number, d: LoopDelayValue): Sample[] {

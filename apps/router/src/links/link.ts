@@ -234,7 +234,7 @@ export class PeerLink implements FrameSink, LinkLike {
   frame(kind: FrameKind, count: number, buf: Buffer, start: number, end: number): void {
     if (kind === FrameKind.REQUEST) {
       if (!this.up) throw new FrameError('request before hello');
-      this.peers.node.serveBatch(count, buf, start, end, this.replies, this.id, this.peer);
+      this.peers.node.serveBatch(count, buf, start, end, this.replies, this.id);
       this.peers.scheduleFlush();
       return;
     }

@@ -7,6 +7,8 @@
 export const PushKind = {
   /** A Pub/Sub message for this worker's subscribers: [channel, message] (a keyspace notification from the key's owner: pubsub/keyspace.ts). */
   MESSAGE: 1,
+  /** MONITOR's lines of a peer's event-loop turn, for this worker's monitor clients: [lines] (monitor/feed.ts). */
+  MONITOR: 2,
   /** A blocked command's client left: [request id] of the request it sent on this link, which no longer waits (shards/blocked.ts cancel). */
-  UNBLOCK: 2,
+  UNBLOCK: 3,
 } as const;

@@ -59,7 +59,7 @@ export class SlowLog {
 }
 
 /** The arguments shown as `(redacted)`, by the table's `redact` field: AUTH's all, HELLO's two after AUTH. */
-function redacted(spec: CommandSpec | undefined, args: Args): (i: number) => boolean {
+export function redacted(spec: CommandSpec | undefined, args: Args): (i: number) => boolean {
   if (spec?.redact === 'args') return (i) => i > 0;
   if (spec?.redact === 'after-auth') {
     // Each AUTH option's username and password, as Redis's HELLO redacts them.

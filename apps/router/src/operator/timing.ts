@@ -27,11 +27,14 @@ export class CommandTiming implements SlowCommands {
     return this.slowlog.thresholdMicros >= 0 || this.latency.thresholdMs > 0;
   }
 
-  /** A command took `micros` where it ran: for a client of this worker, or of worker `client` (a number). */
+  /** The worker at the other end of a peer link, by the link's id (set by the worker process: Peers.linkIdOf); -1 when gone. */
+  peerOfLink: (link: number) => number = () => -1;
+
+  /** A command took `micros` where it ran: for a client of this worker, or of the worker at the other end of link `client` (a number). */
   ran(spec: CommandSpec, args: Args, micros: number, client: TimedClient | number): void {
     const slowlog = this.slowlog;
     if (slowlog.thresholdMicros >= 0 && micros >= slowlog.thresholdMicros) {
-      const from = typeof client === 'number' ? { addr: '', name: `worker-${client}` } : { addr: address(client.socket.remoteAddress, client.socket.remotePort), name: client.name };
+      const from = typeof client === 'number' ? { addr: '', name: `worker-${this.peerOfLink(client)}` } : { addr: address(client.socket.remoteAddress, client.socket.remotePort), name: client.name };
       slowlog.add(spec, args, micros, from);
     }
     this.latency.add(spec.fast ? 'fast-command' : 'command', micros / 1000);

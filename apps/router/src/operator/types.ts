@@ -3,9 +3,10 @@ import type { OptionChange, ParamValues } from '../config/params';
 /**
  * What a worker asks the primary to do for a client's command (the answer comes back with the
  * same id): change settings everywhere (CONFIG SET), write them to the config file (CONFIG
- * REWRITE), or stop the server as SIGTERM does (SHUTDOWN).
+ * REWRITE), stop the server as SIGTERM does (SHUTDOWN), or count this worker among those with
+ * MONITOR clients (every worker then feeds it its commands).
  */
-export type OperatorAsk = { op: 'config-set'; change: OptionChange } | { op: 'config-rewrite' } | { op: 'shutdown' };
+export type OperatorAsk = { op: 'config-set'; change: OptionChange } | { op: 'config-rewrite' } | { op: 'shutdown' } | { op: 'monitor'; on: boolean };
 
 /**
  * A worker's operator side as its clients' commands see it (worker/live-settings.ts implements

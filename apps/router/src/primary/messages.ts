@@ -93,7 +93,9 @@ export type PrimaryMessage =
   /** The answer to this worker's ask `id`: done, or refused with Redis's error text. */
   | { t: 'answer'; id: number; error?: string }
   /** Apply these settings now (CONFIG SET, a reload), then say `applied` with `id`. */
-  | { t: 'config'; id: number; change: OptionChange };
+  | { t: 'config'; id: number; change: OptionChange }
+  /** The workers with MONITOR clients (primary/monitor-list.ts); answered `applied`. */
+  | { t: 'monitors'; id: number; workers: number[] };
 
 /** One shard's figures, for the admin endpoint: `shard` and each shard figure's /stats key (@kv/node's FIGURES). */
 export type ShardStats = { shard: number } & Record<string, number>;

@@ -20,6 +20,7 @@ import { Shutdown } from './shutdown';
 import { WorkerPool } from './slots';
 import { workerHeapLimitMb, workerV8Flags } from './v8-flags';
 import { Broadcasts } from './broadcasts';
+import { MonitorList } from './monitor-list';
 import { handleAsk } from './operator-asks';
 import { RuntimeConfig } from './runtime-config';
 
@@ -62,6 +63,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
     exited: (index, code, signal) => {
       accepting?.exited(index);
       broadcasts.exited(index);
+      monitors.exited(index);
       control.exited(index, code, signal);
     },
     exitedWhileStopping: () => shutdown.workerExited(),
@@ -75,6 +77,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
     setTimer: (fn, ms) => setTimeout(fn, ms).unref(),
     clearTimer: (timer) => clearTimeout(timer as NodeJS.Timeout),
   });
+  const monitors = new MonitorList(broadcasts);
   const runtime: RuntimeConfig = new RuntimeConfig(config, {
     broadcasts,
     applyHere: (change, next) => {
@@ -135,6 +138,8 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
       case 'ready':
         // The map may have changed since the fork (a resize while it restarted).
         worker.send(mapMessage());
+        const monitoring = monitors.greeting();
+        if (monitoring !== null) worker.send(monitoring);
         if (!listening && pool.allReady()) {
           listening = true;
           accepting?.start();
@@ -148,7 +153,7 @@ export function runPrimary(config: Config, sources: ConfigSources): void {
       case 'done':
         return control.done(index, message);
       case 'ask':
-        return handleAsk({ runtime, answer: (i, id, error) => pool.slots[i].worker?.send({ t: 'answer', id, error }), shutdown: () => shutdown.start(0) }, index, message.id, message.ask);
+        return handleAsk({ runtime, monitors, answer: (i, id, error) => pool.slots[i].worker?.send({ t: 'answer', id, error }), shutdown: () => shutdown.start(0) }, index, message.id, message.ask);
       case 'applied':
         return broadcasts.applied(index, message.id);
       case 'fatal':

@@ -87,6 +87,10 @@ export class LiveSettings implements WorkerOperator {
     slowlog.thresholdMicros = this.values['slowlog-log-slower-than'];
     slowlog.setMaxLen(this.values['slowlog-max-len']);
     latency.thresholdMs = this.values['latency-monitor-threshold'];
+    const tracking = this.router.commandStats.latency;
+    tracking.tracking = this.values['latency-tracking'] === 'yes';
+    const percentiles = this.values['latency-tracking-info-percentiles'];
+    tracking.percentiles = percentiles === '' ? [] : percentiles.split(' ').map(Number);
   }
 
   private applyEncodings(): void {
@@ -97,6 +101,8 @@ export class LiveSettings implements WorkerOperator {
     collections.setMaxIntsetEntries = this.values['set-max-intset-entries'];
     collections.setMaxListpackEntries = this.values['set-max-listpack-entries'];
     collections.setMaxListpackValue = this.values['set-max-listpack-value'];
+    collections.zsetMaxListpackEntries = this.values['zset-max-listpack-entries'];
+    collections.zsetMaxListpackValue = this.values['zset-max-listpack-value'];
   }
 
   /**

@@ -17,6 +17,7 @@ import { shardsOwnedBy, type ShardMap } from '../primary/shard-map';
 import type { ClientHost, ClientLike, RouterSettings } from '../client/host';
 import { PubSubHub } from '../pubsub/hub';
 import type { WorkerOperator } from '../operator/types';
+import type { MonitorFeed } from '../monitor/feed';
 import { CommandTiming } from '../operator/timing';
 
 export type { RouterSettings };
@@ -278,6 +279,8 @@ export class Router implements ClientHost {
 
   /** The settings as they stand and the way to the primary (worker/live-settings.ts; set by the worker process). */
   operator!: WorkerOperator;
+  /** MONITOR's feed of this worker's commands (monitor/feed.ts; set by the worker process). */
+  monitor!: MonitorFeed;
 
   /** CONFIG RESETSTAT on this worker: its counters back to 0 (the shards reset theirs beside it). */
   resetStats(): void {

@@ -11,6 +11,7 @@ import { Peers } from '../links/peers';
 import { Router } from './router';
 import { shardsOwnedBy } from '../primary/shard-map';
 import { TlsTerminator } from '../client/tls';
+import { SHARD_COUNT } from '@kv/wire';
 import { Acceptor } from './acceptor';
 import { headroom, WorkerAdmission } from './admission';
 import { workerScripts } from './lua';
@@ -18,6 +19,7 @@ import { KeyspaceNotifier, type NotifierHost } from '../pubsub/keyspace';
 import type { Args, PushEncoder } from '@kv/wire';
 import { PushKind } from '../links/push-kinds';
 import { LiveSettings } from './live-settings';
+import { MonitorFeed } from '../monitor/feed';
 import { PrimaryAsks } from '../operator/asks';
 
 /** A retiring worker waits this long for its clients to see their last replies and close. */
@@ -92,6 +94,11 @@ export function runWorker(): void {
   // A blocked request's client left (on the worker that sent it): it waits here no more.
   peers.onPush(PushKind.UNBLOCK, (args: Args, peer: number) => node.shards.blocked.cancel(peers.linkIdOf(peer), Number(args.latin1(0))));
   const router = new Router(index, map, node, peers, limits, scripts);
+  // A slow log entry of a peer's client names that worker (requests on a link carry the link's id).
+  router.timing.peerOfLink = (link) => {
+    for (let peer = 0; peer < SHARD_COUNT; peer++) if (peer !== index && peers.linkIdOf(peer) === link) return peer;
+    return -1;
+  };
   made.router = router;
   // CONFIG SET and REWRITE are the primary's to make: asked over the cluster channel.
   const asks = new PrimaryAsks((id, ask) => {
@@ -101,6 +108,15 @@ export function runWorker(): void {
   });
   const settings = new LiveSettings(atStart.config, router, (ask) => asks.ask(ask));
   router.operator = settings;
+  router.monitor = new MonitorFeed({
+    self: index,
+    pushTo: (peer) => peers.pushTo(peer),
+    flushClients: () => peers.flushDirty(),
+    outputLimit: () => router.limits.clientOutputLimit,
+    ask: (on) => asks.ask({ op: 'monitor', on }),
+  });
+  router.plans.monitor = router.here.plans.monitor = router.monitor;
+  peers.onPush(PushKind.MONITOR, (args: Args) => router.monitor.received(args.buf, args.starts[0], args.ends[0]));
   // Set by the primary's password message, sent right after fork, before any client.
   let passwordKnown = false;
   // Active expiry: reclaim keys nobody reads again, a little at a time (Redis's hz 10); and the
@@ -209,6 +225,10 @@ export function runWorker(): void {
       // CONFIG SET or a reload, made by the primary: applied here, then confirmed.
       case 'config':
         settings.apply(message.change);
+        send({ t: 'applied', id: message.id });
+        return;
+      case 'monitors':
+        router.monitor.setWorkers(message.workers);
         send({ t: 'applied', id: message.id });
         return;
       case 'answer':

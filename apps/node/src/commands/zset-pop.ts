@@ -1,0 +1,94 @@
+import { shardOf, TREE, type Args } from '@kv/wire';
+import { zsetRead, type Lru, type ZSorted } from '@kv/lru';
+import { ERR, type ReplySink } from '../reply';
+import { MAX_RANDOM_REPLY } from './hash-scan';
+import { int64, int64Bytes } from './numbers';
+import { popPairs, WRONG, zsetAt } from './zsets';
+
+/** ZMPOP and ZRANDMEMBER (t_zset.c). */
+
+/** ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: pops from the first non-empty sorted set; [key, [[member, score] ...]], or a null array. Its keys in one shard. */
+export function zmpop(store: Lru, args: Args, reply: ReplySink): void {
+  const numkeys = int64Bytes(args.buf, args.starts[1], args.ends[1]);
+  if (numkeys === undefined || numkeys < 1) return reply.error(ERR.numkeysPositive);
+  const whereAt = Number(numkeys) + 2;
+  if (whereAt >= args.count) return reply.error(ERR.syntax);
+  const where = args.latin1(whereAt).toUpperCase();
+  if (where !== 'MIN' && where !== 'MAX') return reply.error(ERR.syntax);
+  let count = -1;
+  for (let i = whereAt + 1; i < args.count; i++) {
+    if (count === -1 && args.latin1(i).toUpperCase() === 'COUNT' && i + 1 < args.count) {
+      const n = int64Bytes(args.buf, args.starts[i + 1], args.ends[i + 1]);
+      if (n === undefined || n < 1) return reply.error(ERR.countPositive);
+      count = Number(n);
+      i++;
+    } else return reply.error(ERR.syntax);
+  }
+  if (count === -1) count = 1;
+  const shard = shardOf(args.buf, args.starts[2], args.ends[2]);
+  for (let k = 3; k < whereAt; k++) if (shardOf(args.buf, args.starts[k], args.ends[k]) !== shard) return reply.error(ERR.crossShard);
+  for (let k = 2; k < whereAt; k++) {
+    const slot = zsetAt(store, args, k, reply, true);
+    if (slot === WRONG) return;
+    if (slot < 0) continue;
+    const members: string[] = [];
+    const scores: number[] = [];
+    popPairs(store, slot, args, k, count, where === 'MAX', members, scores);
+    TREE.begin().array(2).bulkBytes(args.buf, args.starts[k], args.ends[k]).array(members.length);
+    for (let i = 0; i < members.length; i++) TREE.array(2).bulk(members[i]).double(scores[i]);
+    return reply.tree(TREE.buf, 0, TREE.length);
+  }
+  reply.nullArray();
+}
+
+/** ZRANDMEMBER key [count [WITHSCORES]]: one member, `count` distinct ones, or for a negative count that many with repeats. */
+export function zrandmember(store: Lru, args: Args, reply: ReplySink): void {
+  if (args.count === 2) {
+    const slot = zsetAt(store, args, 1, reply, false);
+    if (slot === WRONG) return;
+    if (slot < 0) return reply.nil();
+    return pickOne(zsetRead(store, slot), reply);
+  }
+  const count = int64(args.latin1(2));
+  if (count === undefined) return reply.error(ERR.notInteger);
+  if (count < -9223372036854775807n) return reply.error(ERR.outOfRangeBetween);
+  const withScores = args.count === 4 && args.latin1(3).toUpperCase() === 'WITHSCORES';
+  if (args.count > 4 || (args.count === 4 && !withScores)) return reply.error(ERR.syntax);
+  if (withScores && (count < -4611686018427387903n || count > 4611686018427387903n)) return reply.error(ERR.outOfRange);
+  // A reply past this many picks would be built whole in memory (Redis streams it): refused, as HRANDFIELD's.
+  if (count < -BigInt(MAX_RANDOM_REPLY)) return reply.error(ERR.outOfRange);
+  const slot = zsetAt(store, args, 1, reply, false);
+  if (slot === WRONG) return;
+  const z = slot < 0 ? null : zsetRead(store, slot);
+  const ranks: number[] = [];
+  if (z !== null && count !== 0n) {
+    if (count < 0n) for (let i = 0n; i < -count; i++) ranks.push(Math.floor(Math.random() * z.size));
+    else {
+      const all = Array.from({ length: z.size }, (_, i) => i);
+      const n = Math.min(Number(count), z.size);
+      // A partial Fisher-Yates shuffle: n distinct ranks (all of them, in order, when n is the size).
+      if (n < z.size) {
+        for (let i = 0; i < n; i++) {
+          const j = i + Math.floor(Math.random() * (all.length - i));
+          [all[i], all[j]] = [all[j], all[i]];
+        }
+      }
+      for (let i = 0; i < n; i++) ranks.push(all[i]);
+    }
+  }
+  TREE.begin();
+  if (withScores) TREE.pairs(ranks.length);
+  else TREE.array(ranks.length);
+  for (const rank of ranks) {
+    z!.visit(rank, rank + 1, false, (member, score) => {
+      TREE.bulk(member);
+      if (withScores) TREE.double(score);
+    });
+  }
+  reply.tree(TREE.buf, 0, TREE.length);
+}
+
+function pickOne(z: ZSorted, reply: ReplySink): void {
+  const rank = Math.floor(Math.random() * z.size);
+  z.visit(rank, rank + 1, false, (member) => reply.bulk(member));
+}
