@@ -1,4 +1,5 @@
 import type { Args, Items, OutBuffer, ReplyEncoder, TextOp } from '@kv/wire';
+import type { BlockingSpec } from './blocking-spec';
 import type { EvictionPolicy, Lru, StoreMemory } from '@kv/lru';
 
 /**
@@ -220,14 +221,6 @@ export interface ShardServices<Stats = any> {
 export type PlanKind = 'one-key' | 'each-key' | 'each-worker' | 'atomic' | 'cursor' | 'script' | 'connection' | 'internal';
 
 /** A command as data: the router checks arity and finds keys, owners and the plan from this alone. */
-/** Its timeout's argument index (negative: from the end); the keys it waits on: all but the timeout, the source, or a numkeys list. */
-export interface BlockingSpec {
-  readonly timeout: number;
-  readonly keys: 'all' | 'source' | 'numkeys';
-  /** The end it pops from, to push an element back there (a reply its client left before reading): BLMPOP's argument; none for a move (the element is in the destination). */
-  readonly side: 'left' | 'right' | 'arg' | 'none';
-}
-
 export interface CommandSpec {
   readonly name: string;
   /** Stable small number carried in inter-process frames instead of the name. */

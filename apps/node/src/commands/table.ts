@@ -1,7 +1,6 @@
 import { fnv1a, TextOp, type Args } from '@kv/wire';
 import { registerCommandTable } from '../figures/command-stats';
 import type { CommandSpec } from '../types';
-import * as blocking from './blocking';
 import * as counters from './counters';
 import * as handover from './handover';
 import * as hashScan from './hash-scan';
@@ -21,6 +20,7 @@ import * as sets from './sets';
 import * as strings from './strings';
 import type { Entry, KeyPositions } from './table-entry';
 import { ZSET_TABLE } from './table-zsets';
+import { BLOCKING_TABLE } from './table-blocking';
 import * as testFaults from './test-faults';
 import { TEST_FAULTS } from './test-faults';
 import * as txn from './txn';
@@ -101,12 +101,8 @@ const table: Entry[] = [
   { name: 'LMOVE', arity: 5, plan: 'one-key', keys: TWO, handler: listEdits.lmove, flags: W },
   { name: 'RPOPLPUSH', arity: 3, plan: 'one-key', keys: TWO, handler: listEdits.rpoplpush, flags: W },
   { name: 'LMPOP', arity: -4, plan: 'one-key', keys: NONE, numkeys: true, handler: lists.lmpop, flags: ['write', 'movablekeys'] },
-  // blocking lists (blocking.ts; the waiting is ShardSet.block's): keys of one shard, as LMOVE's
-  { name: 'BLPOP', arity: -3, plan: 'one-key', keys: [1, -2, 1], handler: blocking.blpop, flags: ['write', 'noscript', 'blocking'], blocking: { timeout: -1, keys: 'all', side: 'left' } },
-  { name: 'BRPOP', arity: -3, plan: 'one-key', keys: [1, -2, 1], handler: blocking.brpop, flags: ['write', 'noscript', 'blocking'], blocking: { timeout: -1, keys: 'all', side: 'right' } },
-  { name: 'BRPOPLPUSH', arity: 4, plan: 'one-key', keys: TWO, handler: blocking.brpoplpush, flags: [...W, 'noscript', 'blocking'], blocking: { timeout: 3, keys: 'source', side: 'none' } },
-  { name: 'BLMOVE', arity: 6, plan: 'one-key', keys: TWO, handler: blocking.blmove, flags: [...W, 'noscript', 'blocking'], blocking: { timeout: 5, keys: 'source', side: 'none' } },
-  { name: 'BLMPOP', arity: -5, plan: 'one-key', keys: NONE, numkeys: true, numkeysAt: 2, handler: blocking.blmpop, flags: ['write', 'blocking', 'movablekeys'], blocking: { timeout: 1, keys: 'numkeys', side: 'arg' } },
+  // blocking lists (table-blocking.ts)
+  ...BLOCKING_TABLE,
   // sets (multi-key forms run on the first key's shard; keys of several shards answer CROSSSLOT)
   { name: 'SADD', arity: -3, plan: 'one-key', keys: ONE, handler: sets.sadd, flags: [...W, 'fast'], event: EVENTS.sadd },
   { name: 'SREM', arity: -3, plan: 'one-key', keys: ONE, handler: sets.srem, flags: ['write', 'fast'], event: EVENTS.srem },
