@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import { request } from 'undici';
 import * as assert from 'uvu/assert';
 import { shardOfString } from '@kv/wire';
+import { prng } from '../../../test-support/prng';
 import { missingTool, Skips } from '../../../test-support/skip';
 import { encode, RawConn, type Node, type Reply } from '../../../test/compat/resp-raw';
 import { startRedis, type Target } from '../../../test/clients/target';
@@ -34,14 +35,6 @@ t.before(async () => {
 t.after(async () => {
   await redis?.stop();
 });
-
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 const SCORES = ['0', '1', '2', '-1', '1.5', '-2.25', '3.0000000000000004', '0.1', '1e3', '-0', '+inf', '-inf', 'inf', '7', '100', '.5', '1e-320'];
 const BAD_SCORES = ['x', 'nan', ' 1', '1 ', '1e400', '', '(1', '0x10'];
@@ -191,7 +184,7 @@ async function compare(workers: number, seeds: number[]): Promise<void> {
         await theirs.command(['CONFIG', 'SET', 'zset-max-listpack-entries', '4', 'zset-max-listpack-value', '8']);
         for (const seed of seeds) {
           for (const conn of [ours, theirs]) await conn.command(['FLUSHALL']);
-          const next = random(seed * 10 + resp);
+          const next = prng(seed * 10 + resp);
           let n = 0;
           for (const argv of commandsFor(next, keys, lexKeys, 'a-string')) {
             const [got, want] = [raw(await ours.command(argv)), raw(await theirs.command(argv))];
