@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { shardOfString } from '@kv/wire';
+import { prng } from '../../../test-support/prng';
 import { missingTool, Skips } from '../../../test-support/skip';
 import { RawConn } from '../../../test/compat/resp-raw';
 import { startRedis, type Target } from '../../../test/clients/target';
@@ -27,15 +28,6 @@ t.before(async () => {
 t.after(async () => {
   await redis?.stop();
 });
-
-/** A seeded generator, so a failing sequence replays from its seed. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 const HUGE = ['9223372036854775807', '-9223372036854775808', '99999999999999999999', '1.5', 'x', ''];
 
@@ -125,7 +117,7 @@ async function compare(workers: number, seeds: number[]): Promise<void> {
         }
         for (const seed of seeds) {
           for (const conn of [ours, theirs]) await conn.command(['FLUSHALL']);
-          const next = random(seed * 10 + resp);
+          const next = prng(seed * 10 + resp);
           let n = 0;
           for (const argv of commandsFor(next, keys, tagged, 'a-string')) {
             const [a, b] = [await ours.command(argv), await theirs.command(argv)];

@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import { request } from 'undici';
 import * as assert from 'uvu/assert';
 import { shardOfString } from '@kv/wire';
+import { prng } from '../../../test-support/prng';
 import { missingTool, Skips } from '../../../test-support/skip';
 import { encode, RawConn, type Node, type Reply } from '../../../test/compat/resp-raw';
 import { startRedis, type Target } from '../../../test/clients/target';
@@ -30,14 +31,6 @@ t.before(async () => {
 t.after(async () => {
   await redis?.stop();
 });
-
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 /** How a reply is compared: as sent, its members sorted, or only its shape (a random pick). */
 type Compare = 'exact' | 'sorted' | 'shape';
@@ -111,7 +104,7 @@ async function compare(workers: number, seeds: number[]): Promise<void> {
         if (resp === 3) for (const conn of [ours, theirs]) await conn.command(['HELLO', '3']);
         for (const seed of seeds) {
           for (const conn of [ours, theirs]) await conn.command(['FLUSHALL']);
-          const next = random(seed * 10 + resp);
+          const next = prng(seed * 10 + resp);
           let n = 0;
           for (const [argv, how] of commandsFor(next, keys, tagged, 'a-string')) {
             const [got, want] = [normalized(await ours.command(argv), how), normalized(await theirs.command(argv), how)];

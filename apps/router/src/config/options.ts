@@ -79,6 +79,9 @@ const MB = 1024 * 1024;
 /** Not JSON schema: `secret: true` marks exactly the SecretOption options (never shown, never in a worker's environment). */
 type Options = { [K in keyof Config]-?: OptionSchema & (K extends SecretOption ? { secret: true } : { secret?: never }) };
 
+/** A collection's encoding threshold, as Redis's (an integer up to 1,000,000). */
+const threshold = (value: number, description: string, minimum = 0): OptionSchema & { secret?: never } => ({ type: 'integer', minimum, maximum: 1_000_000, default: value, description });
+
 /** Every option; its flag is --<key> and its environment variable KV_<KEY>. Help, parsing and validation all come from here. */
 export const OPTIONS: Options = {
   port: {
@@ -169,48 +172,12 @@ export const OPTIONS: Options = {
     default: MAX_LINE_BYTES,
     description: 'longest text-protocol line before its newline (the seed: 518, the longest PUT); a longer line is answered ERROR once and skipped, never buffered. Raise it only for AUTH with a longer password',
   },
-  'list-max-listpack-size': {
-    type: 'integer',
-    minimum: -5,
-    maximum: 1_000_000,
-    default: -2,
-    description: "where a list stops being packed in one block (as Redis's): a positive count of elements, or -1 to -5 for 4, 8, 16, 32 or 64 KiB of packed bytes",
-  },
-  'set-max-intset-entries': {
-    type: 'integer',
-    minimum: 0,
-    maximum: 1_000_000,
-    default: 512,
-    description: "a set of integers stays packed as sorted integers up to this many members (as Redis's)",
-  },
-  'set-max-listpack-entries': {
-    type: 'integer',
-    minimum: 0,
-    maximum: 1_000_000,
-    default: 128,
-    description: "a set of strings stays packed in one block up to this many members (as Redis 7.2's)",
-  },
-  'set-max-listpack-value': {
-    type: 'integer',
-    minimum: 0,
-    maximum: 1_000_000,
-    default: 64,
-    description: "a set of strings stays packed while no member is longer than this many bytes (as Redis 7.2's)",
-  },
-  'zset-max-listpack-entries': {
-    type: 'integer',
-    minimum: 0,
-    maximum: 1_000_000,
-    default: 128,
-    description: "a sorted set stays packed in one block up to this many members (as Redis's)",
-  },
-  'zset-max-listpack-value': {
-    type: 'integer',
-    minimum: 0,
-    maximum: 1_000_000,
-    default: 64,
-    description: "a sorted set stays packed while no member is longer than this many bytes (as Redis's)",
-  },
+  'list-max-listpack-size': threshold(-2, "where a list stops being packed in one block (as Redis's): a positive count of elements, or -1 to -5 for 4, 8, 16, 32 or 64 KiB of packed bytes", -5),
+  'set-max-intset-entries': threshold(512, "a set of integers stays packed as sorted integers up to this many members (as Redis's)"),
+  'set-max-listpack-entries': threshold(128, "a set of strings stays packed in one block up to this many members (as Redis 7.2's)"),
+  'set-max-listpack-value': threshold(64, "a set of strings stays packed while no member is longer than this many bytes (as Redis 7.2's)"),
+  'zset-max-listpack-entries': threshold(128, "a sorted set stays packed in one block up to this many members (as Redis's)"),
+  'zset-max-listpack-value': threshold(64, "a sorted set stays packed while no member is longer than this many bytes (as Redis's)"),
   'client-output-buffer-limit': {
     type: 'string',
     default: 'pubsub 32mb 8mb 60',
