@@ -42,6 +42,8 @@ export const NODE_ERRORS = replyErrors({
   },
   countNegative: { code: 'COUNT_NEGATIVE', text: "ERR COUNT can't be negative", probe: { command: ['LPOS', 'l', 'a', 'COUNT', '-1'] } },
   maxlenNegative: { code: 'MAXLEN_NEGATIVE', text: "ERR MAXLEN can't be negative", probe: { command: ['LPOS', 'l', 'a', 'MAXLEN', '-1'] } },
+  timeoutNotFloat: { code: 'TIMEOUT_NOT_FLOAT', text: 'ERR timeout is not a float or out of range', probe: { command: ['BLPOP', 'l', 'x'] } },
+  timeoutNegative: { code: 'TIMEOUT_NEGATIVE', text: 'ERR timeout is negative', probe: { command: ['BLPOP', 'l', '-1'] } },
   numkeysPositive: { code: 'NUMKEYS_POSITIVE', text: 'ERR numkeys should be greater than 0', probe: { command: ['LMPOP', '0', 'l', 'LEFT'] } },
   countPositive: { code: 'COUNT_POSITIVE', text: 'ERR count should be greater than 0', probe: { command: ['LMPOP', '1', 'l', 'LEFT', 'COUNT', '0'] } },
   numkeysPastArgs: { code: 'NUMKEYS_PAST_ARGS', text: "ERR Number of keys can't be greater than number of args", probe: { command: ['SINTERCARD', '3', 'a', 'b'] } },

@@ -1,4 +1,5 @@
 import type { Args, Items, OutBuffer, ReplyEncoder, TextOp } from '@kv/wire';
+import type { BlockingSpec } from './blocking-spec';
 import type { EvictionPolicy, Lru, StoreMemory } from '@kv/lru';
 
 /**
@@ -60,6 +61,8 @@ export interface WorkerShards<Stats = any> {
   /** Shards owned, in the order they were taken on. */
   readonly owned: readonly number[];
   readonly policy: EvictionPolicy;
+  /** Blocking commands waiting on these shards (INFO's blocked_clients). */
+  readonly blocked: { readonly count: number };
   /** The shard map version this worker routes by: a hand-over checks it. */
   readonly mapVersion: number;
   /** The worker process's own figures for INFO (null: no worker process, in tests). */
@@ -279,6 +282,10 @@ export interface CommandSpec {
    * (key-positions.ts keySpan). Its handler checks that they share that shard.
    */
   readonly numkeys?: boolean;
+  /** The numkeys argument's index when it is not argv[1] (BLMPOP timeout numkeys key...: 2). */
+  readonly numkeysAt?: number;
+  /** A blocking command (commands/blocking.ts): its handler is the non-blocking form; ShardSet.block keeps a client's request that found nothing. */
+  readonly blocking?: BlockingSpec;
   /** The keyspace notification it fires on its key when it changes it (commands/key-events.ts). */
   readonly event?: KeyEvent;
   /** A write that reads its key first, as Redis's lookupKeyRead (GETDEL, GETEX): a missing key is a `keymiss`. */

@@ -103,9 +103,27 @@ function respCommand(rand: Rand, id: number): Buffer {
     case 2: // one byte flipped
       if (whole.length > 0) whole[int(rand, whole.length)] = int(rand, 256);
       return whole;
+    case 3: // a blocking command with a short timeout (never 0: a burst must end), on keys other commands push to; resets and half-closes leave some blocked
+      return blockingCommand(rand, id);
     default:
       return whole;
   }
+}
+
+/** BLPOP, BRPOP, BLMOVE, BRPOPLPUSH or BLMPOP on this fuzzer's keys, timing out within 100 ms. */
+function blockingCommand(rand: Rand, id: number): Buffer {
+  const key = () => `fz:${id}:${int(rand, 50)}`;
+  const tagged = () => `{fz${id}}:${int(rand, 10)}`;
+  const timeout = pick(rand, ['0.01', '0.05', '0.1', '0.001']);
+  const side = () => pick(rand, ['LEFT', 'RIGHT']);
+  const argv = pick(rand, [
+    ['BLPOP', key(), timeout],
+    ['BRPOP', tagged(), tagged(), timeout],
+    ['BLMOVE', tagged(), tagged(), side(), side(), timeout],
+    ['BRPOPLPUSH', tagged(), tagged(), timeout],
+    ['BLMPOP', timeout, '2', tagged(), tagged(), side(), 'COUNT', '2'],
+  ]);
+  return RespClient.encode(...argv);
 }
 
 /** A text line (inline after a RESP command): a valid PUT or GET of this fuzzer's text keys, or an edge case. */

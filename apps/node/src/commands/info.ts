@@ -80,7 +80,7 @@ const SECTIONS: readonly { name: InfoSection | 'persistence' | 'replication' | '
   {
     name: 'clients',
     title: 'Clients',
-    fields: [FIGURES_HERE, ['cluster_connections', 'first', () => 0], ['maxclients', 'first', (s) => s.proc.limits.maxclientsTotal], ['blocked_clients', 'first', () => 0]],
+    fields: [FIGURES_HERE, ['cluster_connections', 'first', () => 0], ['maxclients', 'first', (s) => s.proc.limits.maxclientsTotal], ['blocked_clients', 'sum', (s) => s.shards.blocked.count]],
   },
   {
     name: 'memory',

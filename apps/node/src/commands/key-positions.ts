@@ -1,7 +1,7 @@
 import type { CommandSpec } from '../types';
 
 /** What keysOf needs of a command: Redis's key positions (CommandSpec has them). */
-export type KeyPositions = Pick<CommandSpec, 'firstKey' | 'lastKey' | 'step'> & { readonly numkeys?: boolean };
+export type KeyPositions = Pick<CommandSpec, 'firstKey' | 'lastKey' | 'step'> & { readonly numkeys?: boolean; readonly numkeysAt?: number };
 
 /**
  * The argument indexes of a command's keys, by Redis's convention: from `firstKey` to `lastKey`
@@ -26,16 +26,17 @@ export function lastKeyIndex(spec: KeyPositions, argc: number): number {
   return Math.min(spec.lastKey < 0 ? argc + spec.lastKey : spec.lastKey, argc - 1);
 }
 
-/** A numkeys command's key count (argv[1]) when it is one (1 or more, with that many keys given); else 0. */
-function keyCount(args: { readonly buf: Uint8Array; readonly starts: ArrayLike<number>; readonly ends: ArrayLike<number>; readonly count: number }): number {
+/** A numkeys command's key count (argv[at]: 1, or BLMPOP's 2) when it is one (1 or more, with that many keys given); else 0. */
+function keyCount(args: { readonly buf: Uint8Array; readonly starts: ArrayLike<number>; readonly ends: ArrayLike<number>; readonly count: number }, at = 1): number {
   let n = 0;
-  const end = args.ends[1];
-  for (let i = args.starts[1]; i < end; i++) {
+  if (at >= args.count) return 0;
+  const end = args.ends[at];
+  for (let i = args.starts[at]; i < end; i++) {
     const d = args.buf[i] - 0x30;
     if (d < 0 || d > 9 || n > 1e6) return 0;
     n = n * 10 + d;
   }
-  return n >= 1 && n <= args.count - 2 ? n : 0;
+  return n >= 1 && n <= args.count - 1 - at ? n : 0;
 }
 
 type KeyArgs = { readonly buf: Uint8Array; readonly starts: ArrayLike<number>; readonly ends: ArrayLike<number>; readonly count: number };
@@ -45,7 +46,9 @@ type KeyArgs = { readonly buf: Uint8Array; readonly starts: ArrayLike<number>; r
  * its first key, 2 (with a bad count, 1: its handler answers the error wherever it runs).
  */
 export function routeKeyIndex(spec: KeyPositions, args: KeyArgs): number {
-  return spec.numkeys === true && keyCount(args) > 0 ? 2 : 1;
+  if (spec.numkeys !== true) return 1;
+  const at = spec.numkeysAt ?? 1;
+  return keyCount(args, at) > 0 ? at + 1 : at;
 }
 
 /**
@@ -56,9 +59,10 @@ export function routeKeyIndex(spec: KeyPositions, args: KeyArgs): number {
 export function keySpan(spec: KeyPositions, args: KeyArgs): { first: number; last: number; step: number } {
   if (spec.numkeys === true) {
     // A bad count: argv[1], the argument it runs by (routeKeyIndex), so a MULTI holds its worker and it answers Redis's error there.
-    const n = keyCount(args);
-    SPAN.first = n > 0 ? 2 : 1;
-    SPAN.last = n > 0 ? 1 + n : 1;
+    const at = spec.numkeysAt ?? 1;
+    const n = keyCount(args, at);
+    SPAN.first = n > 0 ? at + 1 : at;
+    SPAN.last = n > 0 ? at + n : at;
     SPAN.step = 1;
   } else {
     SPAN.first = spec.firstKey;

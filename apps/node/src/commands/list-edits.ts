@@ -110,7 +110,7 @@ export function rpoplpush(store: Lru, args: Args, reply: ReplySink): void {
   move(store, args, reply, false, true);
 }
 
-function oneShard(args: Args, reply: ReplySink): boolean {
+export function oneShard(args: Args, reply: ReplySink): boolean {
   if (shardOf(args.buf, args.starts[1], args.ends[1]) === shardOf(args.buf, args.starts[2], args.ends[2])) return true;
   reply.error(ERR.crossShard);
   return false;
@@ -121,7 +121,7 @@ function oneShard(args: Args, reply: ReplySink): boolean {
  * a rotation). The pop frees what the push may need; a push that still cannot fit puts the
  * element back where it was and answers OOM, so nothing changed.
  */
-function move(store: Lru, args: Args, reply: ReplySink, fromLeft: boolean, toLeft: boolean): void {
+export function move(store: Lru, args: Args, reply: ReplySink, fromLeft: boolean, toLeft: boolean): void {
   const source = writeList(store, args, 1, reply);
   if (source === WRONG) return;
   if (source < 0) return reply.nil();

@@ -20,6 +20,7 @@ import * as sets from './sets';
 import * as strings from './strings';
 import type { Entry, KeyPositions } from './table-entry';
 import { ZSET_TABLE } from './table-zsets';
+import { BLOCKING_TABLE } from './table-blocking';
 import * as testFaults from './test-faults';
 import { TEST_FAULTS } from './test-faults';
 import * as txn from './txn';
@@ -100,6 +101,8 @@ const table: Entry[] = [
   { name: 'LMOVE', arity: 5, plan: 'one-key', keys: TWO, handler: listEdits.lmove, flags: W },
   { name: 'RPOPLPUSH', arity: 3, plan: 'one-key', keys: TWO, handler: listEdits.rpoplpush, flags: W },
   { name: 'LMPOP', arity: -4, plan: 'one-key', keys: NONE, numkeys: true, handler: lists.lmpop, flags: ['write', 'movablekeys'] },
+  // blocking lists (table-blocking.ts)
+  ...BLOCKING_TABLE,
   // sets (multi-key forms run on the first key's shard; keys of several shards answer CROSSSLOT)
   { name: 'SADD', arity: -3, plan: 'one-key', keys: ONE, handler: sets.sadd, flags: [...W, 'fast'], event: EVENTS.sadd },
   { name: 'SREM', arity: -3, plan: 'one-key', keys: ONE, handler: sets.srem, flags: ['write', 'fast'], event: EVENTS.srem },

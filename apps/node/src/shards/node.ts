@@ -6,6 +6,7 @@ import type { ProcessStats } from '../commands/info';
 import type { EncodedSink, ShardServices } from '../types';
 import { ERR } from '../errors';
 import { ShardSet } from './shards';
+import { LateFrameReply } from './late-reply';
 
 /**
  * The replies to a peer's request frame, each carrying its request's id. A request of mode FORM
@@ -35,6 +36,17 @@ export class FrameReplies implements ReplySink, EncodedSink {
   begin(id: number, mode: ReplyMode): void {
     this.id = id;
     this.replies = repliesForMode(mode);
+  }
+
+  /**
+   * The open request will be answered later (a blocked command): closed here without a reply,
+   * and a sink that answers it, by its id, whenever it is told (once).
+   */
+  later(): ReplySink {
+    const id = this.id;
+    const mode = this.mode;
+    this.id = NO_REPLY;
+    return new LateFrameReply(this, id, mode);
   }
 
   /** The request's handler is done: one left without a reply gets an error; the sink is closed. */
@@ -240,6 +252,7 @@ export class ShardNode {
       replies.begin(id, mode);
       if (spec === undefined) replies.error(ERR.unknownInternal);
       else if (spec.bypass) this.runHeld(reader.args, replies, source);
+      else if (spec.blocking !== undefined) this.block(spec, reader.args, replies, source, id);
       else this.runOne(spec, reader.args, replies, source);
       replies.end();
     }
@@ -256,7 +269,8 @@ export class ShardNode {
       const outer = replies.state;
       replies.begin(id, mode);
       try {
-        this.runOne(spec, args, replies, source);
+        if (spec.blocking !== undefined) this.block(spec, args, replies, source, id);
+        else this.runOne(spec, args, replies, source);
       } catch (err) {
         replies.error(ERR.threw((err as Error).message));
       }
@@ -283,6 +297,11 @@ export class ShardNode {
     view.reset(args.buf);
     for (let i = 3; i < args.count; i++) view.push(args.starts[i], args.ends[i]);
     this.runOne(inner, view, replies, source);
+  }
+
+  /** A peer's client's blocking command (not a transaction's: those come as TXRUN): answered now, or kept with its reply owed. */
+  private block(spec: CommandSpec, args: Args, replies: FrameReplies, source: number, id: number): void {
+    this.shards.block(spec, args, replies, () => replies.later(), source, id);
   }
 
   private runOne(spec: CommandSpec, args: Args, replies: FrameReplies, source: number): void {

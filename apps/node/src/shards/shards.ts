@@ -6,6 +6,9 @@ import type { CommandSpec, HereRunner, KeyspaceEvents, PubSubBroker, ReplySink, 
 import { NOTIFY, runNotified, storeListener } from '../commands/key-events';
 import { ERR } from '../errors';
 import { WaitingLine } from './line';
+import { BlockedClients, Intercept, type Waiter } from './blocked';
+import { timeoutIndex, timeoutMs, waitedKeys } from '../commands/blocking';
+import { Kind } from '@kv/lru';
 import { ReplyGuards } from './once';
 import { OwnedStores } from './stores';
 
@@ -56,6 +59,8 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
   /** Called after waiting work ran on release, so the worker can flush the replies it produced. */
   private readonly onDrained: () => void;
   private readonly routedBy: () => number;
+  /** Blocking commands waiting for a list on these shards (blocked.ts). */
+  readonly blocked: BlockedClients;
 
   constructor(owned: readonly number[], maxmemory: number, policy: EvictionPolicy = 'allkeys-lru', services: ShardServices<ProcessStats> = {}) {
     super(owned, maxmemory, policy);
@@ -72,6 +77,41 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
     this.resetRouterStats = services.resetRouterStats ?? null;
     this.slowlogOf = services.slowlog ?? null;
     this.guards = new ReplyGuards((message, fields) => this.onFault(message, fields));
+    this.blocked = new BlockedClients({
+      isBusy: () => this.busy,
+      holdsList: (shard, key) => {
+        const store = this.stores[shard];
+        if (store === undefined) return false;
+        const slot = store.peekKey(key);
+        return slot >= 0 && store.kindAt(slot) === Kind.LIST;
+      },
+      executeOn: (shard, spec, args, sink) => this.executeOn(shard, spec, args, sink),
+      flush: () => this.onDrained(),
+    });
+  }
+
+  /**
+   * A blocking command of a client that may wait (not inside MULTI or a script): answered at once
+   * when a key holds a list (or an error), else kept: `later()` gives the sink its reply goes to
+   * when a push, its timeout or a resize answers it. `from`/`id`: the peer link and request id
+   * it came by (-1, 0: this worker's client). The Waiter, or null when answered now.
+   */
+  block(spec: CommandSpec, args: Args, now: ReplySink, later: () => ReplySink, from = -1, id = 0): Waiter | null {
+    const k = routeKeyIndex(spec, args);
+    const shard = shardOf(args.buf, args.starts[k], args.ends[k]);
+    const blocked = this.blocked;
+    // Clients blocked before it are served first from what this turn pushed (Redis serves them right after the push).
+    blocked.catchUp();
+    if (TRY.run(this, shard, spec, args, now)) return null;
+    // A resize pause or a shutdown: nothing may wait (they wait for every reply), so it times out at once.
+    const ms = blocked.refusing ? -1 : timeoutMs(args, timeoutIndex(spec, args.count), now);
+    if (ms === undefined) return null;
+    if (ms < 0) {
+      now.nullArray();
+      return null;
+    }
+    const keys = waitedKeys(spec, args).map((i) => args.latin1(i));
+    return blocked.add(shard, keys, spec, args, later(), ms, from, id);
   }
 
   get slowlog(): SlowCommands | null {
@@ -185,6 +225,7 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
     // Remembered only while work waits in line: a prepare from this link among it must not hold.
     // Nothing more arrives on a closed link, so once the line is empty it is forgotten (release).
     this.goneLinks.add(link);
+    if (this.blocked.count > 0) this.blocked.dropFrom(link);
     if (this.hold !== null && this.hold.from === link) this.release();
     else if (!this.busy) this.goneLinks.clear();
   }
@@ -222,6 +263,7 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
     }
     // No prepare waits any more: what closed links said is no longer needed.
     if (this.waiting.length === 0 && this.hold === null) this.goneLinks.clear();
+    if (this.blocked.count > 0) this.blocked.released();
     this.onDrained();
   }
 
@@ -258,6 +300,8 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
     try {
       if (keyspace !== null && keyspace.flags !== 0 && spec.firstKey > 0) runNotified(store, spec, args, once, keyspace);
       else spec.handler!(store, args, once);
+      // A write may make a list a blocked client waits for (one map lookup, only while some wait).
+      if (spec.writes && this.blocked.count > 0) this.blocked.wrote(shard);
     } catch (err) {
       // A bug or a limit hit in one command must not take the worker and every shard it owns down.
       guards.threw(once, spec.name, err as Error);
@@ -268,3 +312,6 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
 
 
 }
+
+/** A blocking command's first try (one, reused: a try runs no other try inside it). */
+const TRY = new Intercept();

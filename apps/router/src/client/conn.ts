@@ -92,6 +92,7 @@ export class Conn implements ClientLike, Flushable, OrderClient, SubscriberClien
   closed(): void {
     this.host.pubsub.forget(this.subs);
     this.host.monitor.remove(this);
+    this.plans.closed();
   }
 
   /** True while some reply is owed. */
@@ -133,6 +134,7 @@ export class Conn implements ClientLike, Flushable, OrderClient, SubscriberClien
 
   /** The client half-closed: answer everything it sent (some may wait for a transaction), then close. */
   closeAfterReplies(): void {
+    this.plans.closed();
     this.flow.inputEnded = true;
     this.flow.finishIfInputDone();
   }

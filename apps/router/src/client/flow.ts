@@ -22,7 +22,12 @@ export interface FlowClient extends ClientLike {
 /** What says a client's later input waits for a transaction of its own (its plans). */
 export interface InputWait {
   readonly blocked: boolean;
+  /** It waits for a blocked command (BLPOP ...): the socket is still read, so a client that leaves is noticed, as Redis does. */
+  readonly blockedCommand: boolean;
 }
+
+/** Input kept unparsed behind a blocked command before the socket is paused after all. */
+const BLOCKED_INPUT_BYTES = 64 * 1024;
 
 /**
  * A client's flow control and lifecycle: when its input is read, stashed (during a transaction,
@@ -55,15 +60,23 @@ export class Flow {
     if (!this.waits.blocked && !this.router.paused && this.pendingInput.length === 0) return true;
     // A copy: the chunk may be the worker's read buffer, reused by the next read.
     this.pendingInput.push(Buffer.from(chunk));
-    this.socket.pause();
+    if (!this.keepsReading()) this.socket.pause();
     return false;
+  }
+
+  /** Behind a blocked command the socket goes on being read (its end noticed), up to a bound. */
+  private keepsReading(): boolean {
+    if (!this.waits.blockedCommand || this.router.paused) return false;
+    let bytes = 0;
+    for (const chunk of this.pendingInput) bytes += chunk.length;
+    return bytes <= BLOCKED_INPUT_BYTES;
   }
 
   /** The rest of a read, from `pos`, waits: for a transaction, or (`forOutput`) for replies to drain. */
   stash(chunk: Buffer, pos: number, forOutput: boolean): void {
     if (pos < chunk.length) this.pendingInput.push(Buffer.from(chunk.subarray(pos)));
     if (forOutput) this.paused = true;
-    this.socket.pause();
+    if (forOutput || !this.keepsReading()) this.socket.pause();
   }
 
   /**

@@ -31,6 +31,18 @@ export class ClientPlans implements Later, PlanSink, ExecClient {
   txid: string | null = null;
   /** The EXEC whose commands are running, told as their replies come in. */
   running: Exec | null = null;
+  /** Flow's InputWait: the input waits for a blocked command. */
+  get blockedCommand(): boolean {
+    return this.blockSeq >= 0;
+  }
+
+  /** The blocked command (BLPOP ...) the input waits for: its seq in the reply order (-1: none), and how to cancel it. */
+  private blockSeq = -1;
+  private cancelBlock: (() => void) | null = null;
+  /** The seq of the entry later() took last. */
+  private lastSeq = 0;
+  /** EXEC is running a queued command now (nested: a command's reply may run the next). */
+  private runningQueued = 0;
   /** What waits for every reply owed before it (a CONFIG SET's ask), by the seq it came at. */
   private afterEarlier: { seq: number; go: () => void }[] = [];
 
@@ -51,7 +63,26 @@ export class ClientPlans implements Later, PlanSink, ExecClient {
   later(_index: number): Pending {
     const item = this.order.owe(this.reply.replies, this.out);
     this.timer.handTo(item);
+    this.lastSeq = item.seq;
     return item;
+  }
+
+  /** Later: the command whose reply later() just owed is blocked; input waits until it is answered. */
+  blockInput(cancel: () => void): void {
+    this.blockSeq = this.lastSeq;
+    this.cancelBlock = cancel;
+    this.blocked = true;
+  }
+
+  /**
+   * The connection closed, or ended its input (Redis frees a client at EOF): a command still
+   * blocked waits no more and no element is taken for it; its owner answers it empty, so the
+   * connection's owed replies end.
+   */
+  closed(): void {
+    const cancel = this.cancelBlock;
+    this.cancelBlock = null;
+    if (cancel !== null && this.blockSeq >= 0 && !this.order.doneBefore(this.blockSeq + 1)) cancel();
   }
 
   place(answer: Answer): Place {
@@ -101,6 +132,15 @@ export class ClientPlans implements Later, PlanSink, ExecClient {
 
   /** True once the plan the input waited for is over (it no longer waits). */
   unblocked(): boolean {
+    if (this.blockSeq >= 0) {
+      if (!this.order.doneBefore(this.blockSeq + 1)) return false;
+      this.blockSeq = -1;
+      this.cancelBlock = null;
+      if (this.blockedBy === null) {
+        this.blocked = false;
+        return true;
+      }
+    }
     if (this.blockedBy === null || !this.blockedBy.over) return false;
     this.blockedBy = null;
     this.blocked = false;
@@ -110,7 +150,17 @@ export class ClientPlans implements Later, PlanSink, ExecClient {
   // ExecClient
 
   runQueued(args: Args): void {
-    this.client.runQueued(args);
+    this.runningQueued++;
+    try {
+      this.client.runQueued(args);
+    } finally {
+      this.runningQueued--;
+    }
+  }
+
+  /** Later: not inside an EXEC (one run at once here has no txid: runningQueued says so). */
+  get mayBlock(): boolean {
+    return this.txid === null && this.runningQueued === 0;
   }
 
   get nextSeq(): number {

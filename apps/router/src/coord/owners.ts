@@ -3,6 +3,8 @@ import { answerTo, commandNamed, LINE_FULL, ReplyTo, type CommandSpec, type Repl
 import type { Peers } from '../links/peers';
 import type { Pending } from '../links/types';
 import type { Later, OwnerSet } from './plan';
+import { PushKind } from '../links/push-kinds';
+import { BlockedReply } from './blocked-reply';
 
 const TXRUN = commandNamed('TXRUN');
 
@@ -49,6 +51,8 @@ export class Owners implements OwnerSet {
     if (worker === this.self) {
       const shards = this.shards;
       if (shard !== WHOLE_WORKER) this.local++;
+      // A client's own blocking command (not inside MULTI or a script) may wait for a push.
+      if (spec.blocking !== undefined && later.mayBlock === true && !shards.busy) return this.block(spec, args, now, later, index);
       if (!shards.busy || (later.txid !== null && (later.txid === HERE || shards.holds(later.txid)))) {
         if (shard === WHOLE_WORKER) shards.runWorkerCommand(spec, args, now);
         else shards.executeOn(shard, spec, args, now);
@@ -62,9 +66,41 @@ export class Owners implements OwnerSet {
       now.error(refused);
       return true;
     }
-    if (txid === null) this.peers.forward(worker, spec.opcode, args, later.later(index));
+    if (txid === null && spec.blocking !== undefined && later.mayBlock === true && later.blockInput !== undefined) {
+      // Its owner may keep it waiting: the client waits for it; if it leaves, a cancel tells the owner, and what was served meanwhile goes back.
+      const reply = new BlockedReply(later.later(index), spec, args, worker, this.peers);
+      const id = this.peers.forward(worker, spec.opcode, args, reply);
+      later.blockInput(() => {
+        reply.left = true;
+        this.cancelOn(worker, id);
+      });
+    } else if (txid === null) this.peers.forward(worker, spec.opcode, args, later.later(index));
     else this.peers.forward(worker, TXRUN.opcode, heldArgs(txid, spec.opcode, args), later.later(index));
     return false;
+  }
+
+  /** A blocking command on this worker's free shards: answered now, or kept waiting with its reply owed. */
+  private block(spec: CommandSpec, args: Args, now: ReplySink, later: Later, index: number): boolean {
+    let pending: Pending | null = null;
+    const sink = new ReplyTo((kind, payload, items) => {
+      const settling = pending;
+      pending = null;
+      settling?.settle(kind, payload, items);
+    });
+    const waiter = this.shards.block(spec, args, now, () => sink);
+    if (waiter === null) return true;
+    pending = later.later(index);
+    later.blockInput?.(() => this.shards.blocked.drop(waiter));
+    return false;
+  }
+
+  /** A blocked request forwarded to `worker` as `id` no longer waits (its client left). */
+  private cancelOn(worker: number, id: number): void {
+    if (id === 0) return;
+    const out = this.peers.pushTo(worker);
+    if (out === null) return;
+    out.begin(PushKind.UNBLOCK, 1);
+    out.latin1(String(id));
   }
 
   /** A command for this worker's shards while a hold keeps them: it waits in line, with a copy of its arguments, answered exactly once when it runs. */
@@ -78,13 +114,22 @@ export class Owners implements OwnerSet {
       pending = null;
       settling?.settle(kind, payload, items);
     });
-    const work = shard === WHOLE_WORKER ? () => shards.runWorkerCommand(spec, copy, sink) : () => shards.executeOn(shard, spec, copy, sink);
+    // A client's blocking command behind a hold may still wait, once it runs.
+    const blocks = spec.blocking !== undefined && later.mayBlock === true;
+    let waiter: ReturnType<ShardNode['shards']['block']> = null;
+    const work =
+      shard === WHOLE_WORKER
+        ? () => shards.runWorkerCommand(spec, copy, sink)
+        : blocks
+          ? () => void (waiter = shards.block(spec, copy, sink, () => sink))
+          : () => shards.executeOn(shard, spec, copy, sink);
     // The line behind the hold is full: refused at once, before it takes a place in the reply order.
     if (!shards.offer(work, copy.buf.length, answerTo(sink))) {
       now.error(LINE_FULL);
       return true;
     }
     pending = later.later(index);
+    if (blocks) later.blockInput?.(() => waiter !== null && shards.blocked.drop(waiter));
     return false;
   }
 

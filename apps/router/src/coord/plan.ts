@@ -17,6 +17,13 @@ export interface Later {
    * commands pass the hold of every worker it holds, and nothing else does.
    */
   readonly txid: string | null;
+  /**
+   * The command just run is a blocked one (BLPOP ...) whose reply is owed: the client's later
+   * input waits for it, as Redis's blocked client reads nothing; `cancel` unblocks it if the client leaves.
+   */
+  blockInput?(cancel: () => void): void;
+  /** A blocking command run now may wait: its client's own, not one of an EXEC (held or run at once here) or a script. */
+  readonly mayBlock?: boolean;
 }
 
 /** The owners of the shards as a plan sees them: Owners (owners.ts), a fake in the unit tests. */

@@ -104,23 +104,21 @@ export class PeerLink implements FrameSink, LinkLike {
     return unsent > MAX_LINK_BYTES ? LINK_FULL : null;
   }
 
-  /**
-   * Sends a request (this turn) or parks it behind a hold; a client's (`bounded`) past the bounds
-   * is answered LINK_FULL at once instead. A worker's own requests (a hand-over's chunks, a
-   * script shared) are not refused: they come one per step of something already bounded.
-   */
-  add(opcode: number, args: Args, slot: Pending, bounded = true): void {
+  /** Sends a request (this turn) or parks it behind a hold: its id, which a blocked command's cancel names (0: parked or refused). */
+  // A client's (`bounded`) past the bounds is answered LINK_FULL at once; a worker's own (one per step of something bounded) is not refused.
+  add(opcode: number, args: Args, slot: Pending, bounded = true): number {
     const refused = opcode === TXRUN || !bounded ? null : this.refusal();
-    if (refused !== null) return settleSafely(slot, ReplyKind.ERROR, refused, this.peers.events, this.peer);
-    this.enqueue(opcode, args, slot);
+    if (refused === null) return this.enqueue(opcode, args, slot);
+    settleSafely(slot, ReplyKind.ERROR, refused, this.peers.events, this.peer);
+    return 0;
   }
 
-  private enqueue(opcode: number, args: Args, slot: Pending): void {
+  private enqueue(opcode: number, args: Args, slot: Pending): number {
     if (this.holdId !== '' && opcode !== TXRUN) {
       const copy = copyArgs(args);
       this.parked.push({ opcode, args: copy, slot });
       this.parkedBytes += copy.buf.length;
-      return;
+      return 0;
     }
     let owed = slot;
     if (opcode === TXHOLD) {
@@ -135,8 +133,10 @@ export class PeerLink implements FrameSink, LinkLike {
         },
       };
     }
-    this.requests.command(this.pending.add(owed), opcode, args, 0, slot.mode);
+    const id = this.pending.add(owed);
+    this.requests.command(id, opcode, args, 0, slot.mode);
     if (this.requests.out.length > EARLY_FLUSH_BYTES) this.flushRequests();
+    return id;
   }
 
   /** A step that gets no reply (a transaction's commit or abort, a hold's release), sent at once. */

@@ -127,12 +127,12 @@ export class Peers implements LinkHost {
 
   /**
    * Queues a command for the worker that owns its key; it leaves in that peer's frame at the end
-   * of this event-loop turn. The caller checks isUp first.
+   * of this event-loop turn. The caller checks isUp first. Its id on the link (0: refused or parked), for a cancel.
    */
-  forward(peer: number, opcode: number, args: Args, slot: Pending): void {
-    this.links[peer]!.add(opcode, args, slot);
+  forward(peer: number, opcode: number, args: Args, slot: Pending): number {
     this.forwarded++;
     this.scheduleFlush();
+    return this.links[peer]!.add(opcode, args, slot);
   }
 
   /** A worker's own request to a peer (a shard hand-over), not a client's: not counted as forwarded, nor refused at the link's bounds. */

@@ -9,4 +9,6 @@ export const PushKind = {
   MESSAGE: 1,
   /** MONITOR's lines of a peer's event-loop turn, for this worker's monitor clients: [lines] (monitor/feed.ts). */
   MONITOR: 2,
+  /** A blocked command's client left: [request id] of the request it sent on this link, which no longer waits (shards/blocked.ts cancel). */
+  UNBLOCK: 3,
 } as const;

@@ -123,6 +123,7 @@ export class Router implements ClientHost {
    */
   pause(): Promise<void> {
     this.paused = true;
+    this.node.shards.blocked.stop(); // blocked commands answered now: the pause waits for every reply
     return new Promise((resolve) => {
       const check = () => {
         if (!this.paused) return true;
@@ -140,6 +141,7 @@ export class Router implements ClientHost {
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
+    if (!this.draining) this.node.shards.blocked.refusing = false;
     for (const conn of this.conns) conn.resumeInput();
   }
 
@@ -261,6 +263,7 @@ export class Router implements ClientHost {
     // A shutdown ends a resize's pause: what clients sent during it is answered too.
     this.resume();
     this.draining = true;
+    this.node.shards.blocked.stop();
     for (const conn of this.conns) conn.stopReading();
     this.drained = new Promise((resolve) => {
       const check = () => {

@@ -91,6 +91,8 @@ export function runWorker(): void {
     onPushFault: (peer, kind, error) => log('error', 'a push message from a peer failed: dropped', { worker: index, peer, kind, error: error.message }),
   });
   peers.onPush(PushKind.MESSAGE, (args: Args) => keyspace.received(args));
+  // A blocked request's client left (on the worker that sent it): it waits here no more.
+  peers.onPush(PushKind.UNBLOCK, (args: Args, peer: number) => node.shards.blocked.cancel(peers.linkIdOf(peer), Number(args.latin1(0))));
   const router = new Router(index, map, node, peers, limits, scripts);
   // A slow log entry of a peer's client names that worker (requests on a link carry the link's id).
   router.timing.peerOfLink = (link) => {

@@ -1,0 +1,108 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { argsOf, ReplyKind, shardOfString, SHARD_COUNT } from '@kv/wire';
+import { commandNamed } from '../src/commands/table';
+import { timeoutMs } from '../src/commands/blocking';
+import { ReplyTo } from '../src/reply';
+import { ShardSet } from '../src/shards/shards';
+
+/** ShardSet.block and its registry (shards/blocked.ts): keeping, waking in order, timeouts, drops, a stop. */
+const t = suite('node:blocked');
+
+const ALL = Array.from({ length: SHARD_COUNT }, (_, i) => i);
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+const KINDS = new Map<ReplyKind, string>([
+  [ReplyKind.TREE, 'TREE'],
+  [ReplyKind.BULK, 'BULK'],
+  [ReplyKind.NULL_ARRAY, 'NULL_ARRAY'],
+  [ReplyKind.ERROR, 'ERROR'],
+  [ReplyKind.INTEGER, 'INTEGER'],
+  [ReplyKind.NIL, 'NIL'],
+]);
+
+/** Each reply as `name:KIND:payload`, a reply tree as its strings (its binary headers dropped). */
+function sink(log: string[], name: string): ReplyTo {
+  return new ReplyTo((kind, payload) => {
+    const text = kind === ReplyKind.TREE ? payload.split(/[\x00-\x1f]+/).filter(Boolean).join(' ') : payload;
+    log.push(`${name}:${KINDS.get(kind) ?? kind}:${text}`);
+  });
+}
+
+function run(shards: ShardSet, ...argv: string[]): void {
+  const args = argsOf(argv);
+  shards.executeOn(shardOfString(argv[1]), commandNamed(argv[0]), args, sink([], 'x'));
+}
+
+function block(shards: ShardSet, log: string[], name: string, ...argv: string[]) {
+  const now = sink(log, `${name}-now`);
+  return shards.block(commandNamed(argv[0]), argsOf(argv), now, () => sink(log, name));
+}
+
+t('waiters on a key are served in the order they blocked, after the push, once per turn', async () => {
+  const shards = new ShardSet(ALL, 1 << 20);
+  const log: string[] = [];
+  for (const name of ['a', 'b', 'c']) assert.ok(block(shards, log, name, 'BLPOP', 'k', '0') !== null);
+  assert.is(shards.blocked.count, 3);
+  run(shards, 'RPUSH', 'k', '1', '2');
+  assert.equal(log, [], 'not inside the push');
+  await tick();
+  assert.equal(log, ['a:TREE:k 1', 'b:TREE:k 2']);
+  assert.is(shards.blocked.count, 1);
+  // One with data answers at once; a later push serves the one left.
+  run(shards, 'RPUSH', 'k', '3', '4');
+  assert.is(block(shards, log, 'd', 'BLPOP', 'k', '0'), null);
+  assert.equal(log.slice(2), ['c:TREE:k 3', 'd-now:TREE:k 4'], 'the waiter first, then the newcomer');
+  assert.is(shards.blocked.count, 0);
+});
+
+t('a BLMOVE chain: a push to its source moves into a key another waits on', async () => {
+  const shards = new ShardSet(ALL, 1 << 20);
+  const log: string[] = [];
+  block(shards, log, 'mover', 'BLMOVE', '{q}a', '{q}b', 'LEFT', 'RIGHT', '0');
+  block(shards, log, 'popper', 'BRPOP', '{q}b', '0');
+  run(shards, 'LPUSH', '{q}a', 'x');
+  await tick();
+  assert.equal(log, ['mover:BULK:x', 'popper:TREE:{q}b x']);
+});
+
+t('a timeout answers a null array; a dropped waiter takes nothing; a stop answers every waiter and refuses to wait', async () => {
+  const shards = new ShardSet(ALL, 1 << 20);
+  const log: string[] = [];
+  block(shards, log, 'timed', 'BLPOP', 'k', '0.02');
+  const gone = block(shards, log, 'gone', 'BLPOP', 'j', '0')!;
+  shards.blocked.drop(gone);
+  run(shards, 'RPUSH', 'j', 'kept');
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.equal(log, ['gone:NULL_ARRAY:', 'timed:NULL_ARRAY:']);
+  block(shards, log, 'forever', 'BLMPOP', '0', '1', 'z', 'LEFT');
+  shards.blocked.stop();
+  assert.is(block(shards, log, 'late', 'BRPOP', 'z', '0'), null);
+  assert.equal(log.slice(2), ['forever:NULL_ARRAY:', 'late-now:NULL_ARRAY:']);
+  assert.is(shards.blocked.count, 0);
+  const got: string[] = [];
+  run(shards, 'LPOP', 'j');
+  shards.executeOn(shardOfString('j'), commandNamed('LLEN'), argsOf(['LLEN', 'j']), sink(got, 'j'));
+  assert.equal(got, ['j:INTEGER:0'], 'the element pushed after the drop was still there for LPOP');
+});
+
+t("timeouts parse as Redis's: float seconds rounded up to the ms, 0 forever, errors for the rest", () => {
+  const ms = (text: string) => {
+    const log: string[] = [];
+    const got = timeoutMs(argsOf([text]), 0, sink(log, 't'));
+    return got === undefined ? log[0] : got;
+  };
+  assert.is(ms('0'), 0);
+  assert.is(ms('1.5'), 1500);
+  assert.is(ms('0.0001'), 1);
+  assert.is(ms('1e-400'), 1);
+  assert.is(ms('-0.0001'), 0);
+  assert.is(ms('0x10'), 16000);
+  assert.is(ms('-1'), 't:ERROR:ERR timeout is negative');
+  assert.is(ms('inf'), 't:ERROR:ERR timeout is negative');
+  assert.is(ms('1e30'), 't:ERROR:ERR timeout is negative');
+  assert.is(ms('x'), 't:ERROR:ERR timeout is not a float or out of range');
+  assert.is(ms('nan'), 't:ERROR:ERR timeout is not a float or out of range');
+});
+
+t.run();

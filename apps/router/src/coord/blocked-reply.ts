@@ -1,0 +1,85 @@
+import { argsOf, type Args, type Items, type ReplyKind, type ReplyMode } from '@kv/wire';
+import { commandNamed, routeKeyIndex, type CommandSpec } from '@kv/node';
+import type { Failable, Pending } from '../links/types';
+
+const LPUSH = commandNamed('LPUSH');
+const RPUSH = commandNamed('RPUSH');
+
+/** Where a push-back goes: the owner, over its link (Peers.forward). */
+export interface PushBackLink {
+  forward(peer: number, opcode: number, args: Args, slot: Pending): number;
+}
+
+/** A push-back's reply goes nowhere: nobody asked for it. */
+const NOBODY: Pending = { client: { failed() {} }, mode: 0 as ReplyMode, settle() {}, settleEncoded() {} };
+
+/**
+ * The reply of a blocking command forwarded to its owner (BLPOP ...). Passed on as it comes;
+ * but when its client left while it waited (`left`, set with the cancel) and the owner had
+ * already served it (the cancel and the served reply crossed on the link), the elements it carries
+ * are pushed back to the end of the list they came from, so none is lost. A BLMOVE's element is
+ * in its destination already: nothing to do.
+ */
+export class BlockedReply implements Pending {
+  left = false;
+  /** The end the elements came from (true: left), or null for none (a move). */
+  private readonly fromLeft: boolean | null;
+
+  constructor(
+    private readonly owed: Pending,
+    spec: CommandSpec,
+    args: Args,
+    private readonly owner: number,
+    private readonly link: PushBackLink,
+  ) {
+    const side = spec.blocking!.side;
+    if (side === 'arg') {
+      const first = routeKeyIndex(spec, args);
+      const at = first + Number(args.latin1(first - 1));
+      this.fromLeft = at < args.count ? args.latin1(at).toUpperCase() === 'LEFT' : null;
+    } else this.fromLeft = side === 'none' ? null : side === 'left';
+  }
+
+  get client(): Failable {
+    return this.owed.client;
+  }
+
+  get mode(): ReplyMode {
+    return this.owed.mode;
+  }
+
+  settle(kind: ReplyKind, payload: string, items?: Items): void {
+    this.owed.settle(kind, payload, items);
+  }
+
+  settleEncoded(buf: Buffer, start: number, end: number): void {
+    if (this.left && this.fromLeft !== null) this.pushBack(bulksOf(buf, start, end));
+    this.owed.settleEncoded!(buf, start, end);
+  }
+
+  /** [key, element...] as popped: pushed back in reverse, so the list is as before the pop. */
+  private pushBack(bulks: string[]): void {
+    if (bulks.length < 2) return;
+    const argv = [(this.fromLeft ? LPUSH : RPUSH).name, bulks[0]];
+    for (let i = bulks.length - 1; i >= 1; i--) argv.push(bulks[i]);
+    this.link.forward(this.owner, (this.fromLeft ? LPUSH : RPUSH).opcode, argsOf(argv), NOBODY);
+  }
+}
+
+/** The bulk strings of a RESP2/RESP3 reply in order (aggregate headers skipped); [] for a null or an error. */
+export function bulksOf(buf: Buffer, start: number, end: number): string[] {
+  const out: string[] = [];
+  let at = start;
+  while (at < end) {
+    const lineEnd = buf.indexOf('\r\n', at, 'latin1');
+    if (lineEnd < 0 || lineEnd >= end) break;
+    const head = buf[at];
+    const n = Number(buf.latin1Slice(at + 1, lineEnd));
+    at = lineEnd + 2;
+    if (head === 0x24 /* $ */ && n >= 0) {
+      out.push(buf.latin1Slice(at, at + n));
+      at += n + 2;
+    } else if (head !== 0x2a /* * */ || n < 0) return out;
+  }
+  return out;
+}
