@@ -212,8 +212,8 @@ for (const workers of [2, 3]) {
     assert.is(parseInfo((await c.call('INFO', 'default')) as string).sections.length, 9, 'default');
     for (const all of ['all', 'everything']) {
       const { sections } = parseInfo((await c.call('INFO', all)) as string);
-      assert.equal(sections.slice(7, 9), ['Commandstats', 'Histograms'], `${all} adds the sections Redis leaves out of the default`);
-      assert.is(sections.length, 11, all);
+      assert.equal(sections.slice(7, 10), ['Commandstats', 'Latencystats', 'Histograms'], `${all} adds the sections Redis leaves out of the default`);
+      assert.is(sections.length, 12, all);
     }
     assert.is(await c.call('INFO', 'nosuchsection'), '');
     assert.is(await c.call('FLUSHALL'), 'OK');
