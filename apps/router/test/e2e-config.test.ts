@@ -207,6 +207,10 @@ f('CONFIG REWRITE writes the settings to --config; SIGUSR2 applies the file\'s, 
     // What the file held stays; what CONFIG SET changed is added.
     assert.equal({ ...written, 'log-level': undefined }, { workers: 2, maxmemory: 67108864, 'admin-port': -1, maxclients: 500, timeout: 70, 'log-level': undefined });
 
+    // SLOWLOG and LATENCY on: a worker the resize adds keeps and answers its part too.
+    assert.equal(await c.call('CONFIG', 'SET', 'slowlog-log-slower-than', '0', 'latency-monitor-threshold', '1'), 'OK');
+    assert.equal(await c.call('SLOWLOG', 'RESET'), 'OK');
+
     // The operator edits the file: one more worker, a new maxmemory. timeout, which the file
     // does not change from the last load, keeps what CONFIG SET made it.
     fs.writeFileSync(file, JSON.stringify({ workers: 3, maxmemory: '48mb', maxclients: 600, 'admin-port': -1 }));
@@ -215,6 +219,13 @@ f('CONFIG REWRITE writes the settings to --config; SIGUSR2 applies the file\'s, 
     const each = await clientPerWorker(server.port, 3);
     opened.push(...each.filter(Boolean));
     for (const w of each) assert.equal(await w.call('CONFIG', 'GET', 'maxmemory', 'maxclients', 'timeout'), ['maxmemory', '50331648', 'maxclients', '600', 'timeout', '70']);
+    for (const w of each) assert.equal(await w.call('PING'), 'PONG');
+    // A slow log entry's id is count * 16 + its worker: every worker's PING is in the merged log.
+    const entries = (await c.call('SLOWLOG', 'GET', '-1')) as [number, number, number, string[]][];
+    const pingedOn = new Set(entries.filter((e) => e[3][0] === 'PING').map((e) => e[0] % 16));
+    assert.equal([...pingedOn].sort(), [0, 1, 2], 'PINGs logged on every worker, the added one too');
+    assert.ok(Array.isArray(await c.call('LATENCY', 'LATEST')), 'LATENCY LATEST answers over the 3 workers');
+    assert.equal(await c.call('CONFIG', 'GET', 'slowlog-log-slower-than'), ['slowlog-log-slower-than', '0'], 'a setting the file leaves alone survives the reload');
 
     // The file cannot be written: Redis's error, with the reason.
     fs.rmSync(dir, { recursive: true, force: true });
