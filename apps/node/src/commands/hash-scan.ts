@@ -1,12 +1,13 @@
 import type { Args } from '@kv/wire';
 import type { Lru, LruHash } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
-import { integerArg, upperArg } from './args';
+import { upperArg } from './args';
 import { compileGlob } from './glob';
 import { readHash } from './hashes';
 import { int64 } from './numbers';
 import { parseCursor } from './scan';
 import { hashIsSmall } from './encodings';
+import { keyScanOptions } from './scan-options';
 
 /** HRANDFIELD and HSCAN: a hash's fields at random, and walked by cursor (t_hash.c, db.c). */
 
@@ -71,8 +72,6 @@ function pick(hash: LruHash, position: number, withValues: boolean, out: string[
  * in its small encoding.
  */
 export const HSCAN_WHOLE = 128;
-/** Redis's default COUNT. */
-const DEFAULT_COUNT = 10;
 
 /**
  * HSCAN key cursor [MATCH pattern] [COUNT count]: [next cursor, [field, value, ...]]. The cursor
@@ -86,19 +85,9 @@ export function hscan(store: Lru, args: Args, reply: ReplySink): void {
   const hash = readHash(store, args, reply);
   if (hash === null) return;
   if (hash === undefined) return reply.cursor('0', []);
-  let count = DEFAULT_COUNT;
-  let match: string | null = null;
-  for (let i = 3; i < args.count; i += 2) {
-    const option = upperArg(args, i);
-    if (option === 'COUNT' && i + 1 < args.count) {
-      const n = integerArg(args, i + 1) ?? bigCount(args.latin1(i + 1));
-      if (n === undefined) return reply.error(ERR.notInteger);
-      if (n < 1) return reply.error(ERR.syntax);
-      count = n;
-    } else if (option === 'MATCH' && i + 1 < args.count) {
-      match = args.latin1(i + 1);
-    } else return reply.error(ERR.syntax);
-  }
+  const options = keyScanOptions(args, reply);
+  if (options === null) return;
+  const { count, match } = options;
   const out: string[] = [];
   let next = 0;
   if (hashIsSmall(hash)) hash.appendTo(out, true, true);
@@ -118,9 +107,3 @@ export function hscan(store: Lru, args: Args, reply: ReplySink): void {
   reply.cursor(String(next), out);
 }
 
-/** A COUNT past JS's safe integers but within int64: as big as any hash. */
-function bigCount(text: string): number | undefined {
-  const n = int64(text);
-  if (n === undefined) return undefined;
-  return n > 0n ? Number.MAX_SAFE_INTEGER : -1;
-}

@@ -2,7 +2,7 @@ import { shardOf, TREE, TreeTag, type Args } from '@kv/wire';
 import { listLength, listMatches, listPop, listPush, listVisit, type ElementSink, type Lru } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
 import { clampRange, longArg, positiveArg, readList, sideArg, TREE_ELEMENTS, WRONG, writeList } from './list-args';
-import { int64Bytes } from './numbers';
+import { mpopCount, mpopKeysEnd } from './scan-options';
 
 /**
  * List commands, as Redis 7.0's t_list.c: a list is one entry of the shard's Lru, of kind LIST,
@@ -164,22 +164,12 @@ export function lpos(store: Lru, args: Args, reply: ReplySink): void {
  * Its keys share one shard (CROSSSLOT otherwise; the router runs it on its first key's shard).
  */
 export function lmpop(store: Lru, args: Args, reply: ReplySink): void {
-  const numkeys = int64Bytes(args.buf, args.starts[1], args.ends[1]);
-  if (numkeys === undefined || numkeys < 1) return reply.error(ERR.numkeysPositive);
-  const whereAt = Number(numkeys) + 2;
-  if (whereAt >= args.count) return reply.error(ERR.syntax);
+  const whereAt = mpopKeysEnd(args, reply);
+  if (whereAt === 0) return;
   const left = sideArg(args, whereAt);
   if (left === undefined) return reply.error(ERR.syntax);
-  let count = -1;
-  for (let i = whereAt + 1; i < args.count; i++) {
-    if (count === -1 && args.latin1(i).toUpperCase() === 'COUNT' && i + 1 < args.count) {
-      const n = int64Bytes(args.buf, args.starts[i + 1], args.ends[i + 1]);
-      if (n === undefined || n < 1) return reply.error(ERR.countPositive);
-      count = Number(n);
-      i++;
-    } else return reply.error(ERR.syntax);
-  }
-  if (count === -1) count = 1;
+  const count = mpopCount(args, whereAt + 1, reply);
+  if (count === 0) return;
   const shard = shardOf(args.buf, args.starts[2], args.ends[2]);
   for (let k = 3; k < whereAt; k++) if (shardOf(args.buf, args.starts[k], args.ends[k]) !== shard) return reply.error(ERR.crossShard);
   for (let k = 2; k < whereAt; k++) {

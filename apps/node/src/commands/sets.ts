@@ -1,13 +1,13 @@
 import { TREE, type Args } from '@kv/wire';
 import { Kind, setAdd, setHas, setMembers, setPop, setRandomMember, setRandomMembers, setRemove, setScan, setSize, type Lru } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
-import { integerArg, upperArg } from './args';
 import { compileGlob } from './glob';
 import { MAX_RANDOM_REPLY } from './hash-scan';
 import { peekArg, readArg } from './keyarg';
 import { positiveArg } from './list-args';
 import { int64 } from './numbers';
 import { parseCursor } from './scan';
+import { keyScanOptions } from './scan-options';
 
 /**
  * Set commands on one key, as Redis 7.0's t_set.c: a set is one entry of kind SET, packed while
@@ -117,9 +117,6 @@ export function srandmember(store: Lru, args: Args, reply: ReplySink): void {
   replyMembers(reply, setRandomMembers(store, slot, n, count < 0n, []), false);
 }
 
-/** Redis's default COUNT. */
-const DEFAULT_COUNT = 10;
-
 /** SSCAN key cursor [MATCH pattern] [COUNT count]: as HSCAN (hash-scan.ts); a packed set answers whole with cursor 0. */
 export function sscan(store: Lru, args: Args, reply: ReplySink): void {
   const cursor = parseCursor(args.latin1(2));
@@ -127,18 +124,9 @@ export function sscan(store: Lru, args: Args, reply: ReplySink): void {
   const slot = setAt(store, args, 1, reply, false);
   if (slot === WRONG) return;
   if (slot < 0) return reply.cursor('0', []);
-  let count = DEFAULT_COUNT;
-  let match: string | null = null;
-  for (let i = 3; i < args.count; i += 2) {
-    const option = upperArg(args, i);
-    if (option === 'COUNT' && i + 1 < args.count) {
-      const n = integerArg(args, i + 1) ?? (int64(args.latin1(i + 1)) === undefined ? undefined : int64(args.latin1(i + 1))! > 0n ? Number.MAX_SAFE_INTEGER : -1);
-      if (n === undefined) return reply.error(ERR.notInteger);
-      if (n < 1) return reply.error(ERR.syntax);
-      count = n;
-    } else if (option === 'MATCH' && i + 1 < args.count) match = args.latin1(i + 1);
-    else return reply.error(ERR.syntax);
-  }
+  const options = keyScanOptions(args, reply);
+  if (options === null) return;
+  const { count, match } = options;
   const out: string[] = [];
   const next = setScan(store, slot, cursor, count, out);
   if (match === null) return reply.cursor(String(next), out);

@@ -2,29 +2,20 @@ import { shardOf, TREE, type Args } from '@kv/wire';
 import { zsetRead, type Lru, type ZSorted } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
 import { MAX_RANDOM_REPLY } from './hash-scan';
-import { int64, int64Bytes } from './numbers';
+import { int64 } from './numbers';
 import { popPairs, WRONG, zsetAt } from './zsets';
+import { mpopCount, mpopKeysEnd } from './scan-options';
 
 /** ZMPOP and ZRANDMEMBER (t_zset.c). */
 
 /** ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: pops from the first non-empty sorted set; [key, [[member, score] ...]], or a null array. Its keys in one shard. */
 export function zmpop(store: Lru, args: Args, reply: ReplySink): void {
-  const numkeys = int64Bytes(args.buf, args.starts[1], args.ends[1]);
-  if (numkeys === undefined || numkeys < 1) return reply.error(ERR.numkeysPositive);
-  const whereAt = Number(numkeys) + 2;
-  if (whereAt >= args.count) return reply.error(ERR.syntax);
+  const whereAt = mpopKeysEnd(args, reply);
+  if (whereAt === 0) return;
   const where = args.latin1(whereAt).toUpperCase();
   if (where !== 'MIN' && where !== 'MAX') return reply.error(ERR.syntax);
-  let count = -1;
-  for (let i = whereAt + 1; i < args.count; i++) {
-    if (count === -1 && args.latin1(i).toUpperCase() === 'COUNT' && i + 1 < args.count) {
-      const n = int64Bytes(args.buf, args.starts[i + 1], args.ends[i + 1]);
-      if (n === undefined || n < 1) return reply.error(ERR.countPositive);
-      count = Number(n);
-      i++;
-    } else return reply.error(ERR.syntax);
-  }
-  if (count === -1) count = 1;
+  const count = mpopCount(args, whereAt + 1, reply);
+  if (count === 0) return;
   const shard = shardOf(args.buf, args.starts[2], args.ends[2]);
   for (let k = 3; k < whereAt; k++) if (shardOf(args.buf, args.starts[k], args.ends[k]) !== shard) return reply.error(ERR.crossShard);
   for (let k = 2; k < whereAt; k++) {

@@ -1,13 +1,13 @@
 import { doubleText, TREE, type Args } from '@kv/wire';
 import { FOUND, Kind, LruZset, zsetEdit, zsetFind, zsetInsertPacked, zsetRead, zsetSave, zsetSize, type Lru, type ZEditable } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
-import { integerArg, upperArg } from './args';
+import { upperArg } from './args';
 import { compileGlob } from './glob';
 import { peekArg, readArg } from './keyarg';
 import { positiveArg } from './list-args';
-import { int64 } from './numbers';
 import { parseCursor } from './scan';
 import { parseScore } from './zset-args';
+import { keyScanOptions } from './scan-options';
 
 /**
  * Sorted set commands on one key, as Redis 7.0's t_zset.c: a sorted set is one entry of kind
@@ -208,8 +208,6 @@ function packedScoreText(score: number): string {
   return Number.isInteger(score) && Math.abs(score) <= 2 ** 62 ? BigInt(score).toString() : doubleText(score);
 }
 
-/** Redis's default COUNT. */
-const DEFAULT_COUNT = 10;
 
 /** ZSCAN key cursor [MATCH pattern] [COUNT count]: as SSCAN, members and their scores (as strings); a packed set answers whole with cursor 0. */
 export function zscan(store: Lru, args: Args, reply: ReplySink): void {
@@ -218,18 +216,9 @@ export function zscan(store: Lru, args: Args, reply: ReplySink): void {
   const slot = zsetAt(store, args, 1, reply, false);
   if (slot === WRONG) return;
   if (slot < 0) return reply.cursor('0', []);
-  let count = DEFAULT_COUNT;
-  let match: string | null = null;
-  for (let i = 3; i < args.count; i += 2) {
-    const option = upperArg(args, i);
-    if (option === 'COUNT' && i + 1 < args.count) {
-      const n = integerArg(args, i + 1) ?? (int64(args.latin1(i + 1)) === undefined ? undefined : int64(args.latin1(i + 1))! > 0n ? Number.MAX_SAFE_INTEGER : -1);
-      if (n === undefined) return reply.error(ERR.notInteger);
-      if (n < 1) return reply.error(ERR.syntax);
-      count = n;
-    } else if (option === 'MATCH' && i + 1 < args.count) match = args.latin1(i + 1);
-    else return reply.error(ERR.syntax);
-  }
+  const options = keyScanOptions(args, reply);
+  if (options === null) return;
+  const { count, match } = options;
   const glob = match === null ? null : compileGlob(match);
   const out: string[] = [];
   const packed = store.isInline(slot);
