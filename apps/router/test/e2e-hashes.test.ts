@@ -2,11 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { request } from 'undici';
 import { shardOfString } from '@kv/wire';
 import { missingTool, Skips } from '../../../test-support/skip';
 import { RawConn, type Reply } from '../../../test/compat/resp-raw';
-import { keysPerShard, RespClient, sleep, startCluster, stats, TextClient, type Cluster } from './harness';
+import { keysPerShard, resizeLive, RespClient, sleep, startCluster, stats, TextClient, type Cluster } from './harness';
 
 /**
  * Hashes end to end on 2 workers over RESP: every hash command, on keys owned by either worker
@@ -206,18 +205,6 @@ scale.after(async () => {
   assert.is(await scaling?.stop(), 0);
 });
 
-async function resize(cluster: Cluster, count: number): Promise<{ moves: { shard: number }[] }> {
-  const line = await cluster.waitForLog((l) => l.message === 'admin listening');
-  const res = await request(`http://127.0.0.1:${line.port as number}/workers`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ count }),
-  });
-  const text = await res.body.text();
-  assert.is(res.statusCode, 200, text);
-  return JSON.parse(text) as { moves: { shard: number }[] };
-}
-
 scale('hashes on every shard move whole with their TTLs; an HSCAN cursor taken before goes on after', async () => {
   // On worker 0, which every resize keeps (client ids are k * 16 + worker + 1).
   let client = await RespClient.connect(scaling.port);
@@ -242,10 +229,10 @@ scale('hashes on every shard move whole with their TTLs; an HSCAN cursor taken b
   };
   await step();
   await step();
-  const report = await resize(scaling, 3);
+  const report = await resizeLive(scaling!, 3);
   assert.ok(report.moves.some((m) => m.shard === 2), 'the big hash moved');
   await step();
-  await resize(scaling, 1);
+  await resizeLive(scaling!, 1);
   while (cursor !== '0') await step();
   client.close();
   const after = await RespClient.connect(scaling.port);

@@ -1,12 +1,11 @@
 import { suite } from 'uvu';
-import { request } from 'undici';
 import * as assert from 'uvu/assert';
 import { shardOfString } from '@kv/wire';
 import { prng } from '../../../test-support/prng';
 import { missingTool, Skips } from '../../../test-support/skip';
 import { encode, RawConn, type Node, type Reply } from '../../../test/compat/resp-raw';
 import { startRedis, type Target } from '../../../test/clients/target';
-import { keysPerShard, respClientOn, RespClient, startCluster, type Cluster } from './harness';
+import { keysPerShard, resizeLive, RespClient, respClientOn, startCluster, type Cluster } from './harness';
 
 /**
  * Sets against redis-server: seeded random sequences of every set command (integers and strings,
@@ -152,18 +151,6 @@ skips.test(t, '3 workers: random set commands, RESP2 and RESP3', noRedis, async 
   await compare(3, [4]);
 });
 
-async function resize(cluster: Cluster, count: number): Promise<{ moves: { shard: number }[] }> {
-  const line = await cluster.waitForLog((l) => l.message === 'admin listening');
-  const res = await request(`http://127.0.0.1:${line.port as number}/workers`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ count }),
-  });
-  const text = await res.body.text();
-  assert.is(res.statusCode, 200, text);
-  return JSON.parse(text) as { moves: { shard: number }[] };
-}
-
 t('lists and sets on every shard move whole in a live resize, in every form, with their TTLs; an SSCAN cursor goes on after', async () => {
   const cluster = await startCluster({ workers: 2, args: ['--admin-port', '0', '--list-max-listpack-size', '4', '--set-max-intset-entries', '4', '--set-max-listpack-entries', '4'] });
   // On worker 0, which the resize down to 1 keeps (a retired worker closes its clients).
@@ -190,10 +177,10 @@ t('lists and sets on every shard move whole in a live resize, in every form, wit
       cursor = next;
     };
     await step();
-    const report = await resize(cluster, 3);
+    const report = await resizeLive(cluster, 3);
     assert.ok(report.moves.length > 0);
     await step();
-    await resize(cluster, 1);
+    await resizeLive(cluster, 1);
     while (cursor !== '0') await step();
     for (let i = 0; i < 16; i++) {
       const n = i % 2 === 0 ? 3 : 40;

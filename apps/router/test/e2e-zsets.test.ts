@@ -1,12 +1,11 @@
 import { suite } from 'uvu';
-import { request } from 'undici';
 import * as assert from 'uvu/assert';
 import { shardOfString } from '@kv/wire';
 import { prng } from '../../../test-support/prng';
 import { missingTool, Skips } from '../../../test-support/skip';
 import { encode, RawConn, type Node, type Reply } from '../../../test/compat/resp-raw';
 import { startRedis, type Target } from '../../../test/clients/target';
-import { keysPerShard, RespClient, respClientOn, startCluster, type Cluster } from './harness';
+import { keysPerShard, resizeLive, RespClient, respClientOn, startCluster, type Cluster } from './harness';
 
 /**
  * Sorted sets against redis-server: seeded random sequences of every one-key sorted set command
@@ -233,18 +232,6 @@ skips.test(t, '3 workers: random sorted set commands, RESP2 and RESP3', noRedis,
   await compare(3, [4]);
 });
 
-async function resize(cluster: Cluster, count: number): Promise<{ moves: { shard: number }[] }> {
-  const line = await cluster.waitForLog((l) => l.message === 'admin listening');
-  const res = await request(`http://127.0.0.1:${line.port as number}/workers`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ count }),
-  });
-  const text = await res.body.text();
-  assert.is(res.statusCode, 200, text);
-  return JSON.parse(text) as { moves: { shard: number }[] };
-}
-
 t('sorted sets on every shard move whole in a live resize, in both forms, with their TTLs; a ZSCAN cursor goes on after', async () => {
   const cluster = await startCluster({ workers: 2, args: ['--admin-port', '0', '--zset-max-listpack-entries', '4'] });
   // On worker 0, which the resize down to 1 keeps (a retired worker closes its clients).
@@ -269,10 +256,10 @@ t('sorted sets on every shard move whole in a live resize, in both forms, with t
       cursor = next;
     };
     await step();
-    const report = await resize(cluster, 3);
+    const report = await resizeLive(cluster, 3);
     assert.ok(report.moves.length > 0);
     await step();
-    await resize(cluster, 1);
+    await resizeLive(cluster, 1);
     while (cursor !== '0') await step();
     for (let i = 0; i < 16; i++) {
       assert.equal(await client.call('ZRANGE', zsets[i], '0', '-1', 'WITHSCORES'), expected[i], zsets[i]);

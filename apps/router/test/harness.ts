@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
+import { request } from 'undici';
 
 /** The built server entry; the test command builds before it runs tests. */
 export const MAIN = path.resolve(__dirname, '../dist/main.js');
@@ -396,4 +397,17 @@ export function metricSamples(text: string): MetricSample[] {
     samples.push({ name: m[1], labels, value: m[3] === '+Inf' ? Infinity : Number(m[3]) });
   }
   return samples;
+}
+
+/** A live resize through the admin endpoint (the cluster started with --admin-port 0): its report of the shards moved. */
+export async function resizeLive(cluster: Cluster, count: number): Promise<{ moves: { shard: number }[] }> {
+  const line = await cluster.waitForLog((l) => l.message === 'admin listening');
+  const res = await request(`http://127.0.0.1:${line.port as number}/workers`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ count }),
+  });
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`POST /workers ${count}: ${res.statusCode} ${text}`);
+  return JSON.parse(text) as { moves: { shard: number }[] };
 }
