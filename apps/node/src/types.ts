@@ -1,5 +1,7 @@
 import type { Args, Items, OutBuffer, ReplyEncoder, TextOp } from '@kv/wire';
 import type { BlockingSpec } from './blocking-spec';
+import type { PubSubBroker } from './pubsub-broker';
+export type { PubSubBroker } from './pubsub-broker';
 import type { EvictionPolicy, Lru, StoreMemory } from '@kv/lru';
 
 /**
@@ -105,21 +107,6 @@ export interface HereRunner {
   exec(args: Args, out: OutBuffer, replies: ReplyEncoder): void;
   /** EVALHERE, likewise. */
   eval(args: Args, out: OutBuffer, replies: ReplyEncoder): void;
-}
-
-/**
- * A worker's Pub/Sub subscribers as the shards see them (the router's pubsub/hub.ts): PUBLISH and
- * SPUBLISH run on every worker (plan `each-worker`), each delivering to its own subscribers.
- */
-export interface PubSubBroker {
-  /** Delivers args[message] on channel args[channel] (a shard channel when `shard`) to this worker's subscribers: how many got it. */
-  publish(args: Args, channel: number, message: number, shard: boolean): number;
-  /** Channels with a subscriber here (shard channels when `shard`), those matching `pattern` when given. */
-  channels(shard: boolean, pattern: string | undefined): string[];
-  /** Subscribers here of `channel` (a shard channel when `shard`). */
-  subscribers(channel: string, shard: boolean): number;
-  /** The patterns subscribed to here. */
-  patterns(): string[];
 }
 
 /**
@@ -254,6 +241,8 @@ export interface CommandSpec {
    * the work waiting behind the hold, and only while that transaction holds it.
    */
   readonly bypass?: boolean;
+  /** It touches no shard (PUBLISH, SPUBLISH): runs at once even while a hold keeps them, so a script holding some workers publishes on all. */
+  readonly holdFree?: boolean;
   /** Redis's command flags, for COMMAND's reply. */
   readonly flags: readonly string[];
   /**

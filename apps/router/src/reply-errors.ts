@@ -94,6 +94,10 @@ export const ROUTER_ERRORS = replyErrors({
     code: 'EVERY_WORKER_IN_SCRIPT',
     text: (name: string) => `ERR ${name} is not supported in scripts here: it runs on every worker, and a script holds only the workers of its keys`,
   },
+  publishNotNamed: {
+    code: 'PUBLISH_NOT_NAMED',
+    text: (name: string) => `ERR ${name} from a script here must be named in its body: it waits for every worker's receivers, so the script must hold its workers`,
+  },
   undeclaredKey: {
     code: 'UNDECLARED_KEY',
     text: (key: string) => `ERR script tried accessing undeclared key '${key.slice(0, 128)}': a script may touch only the keys it declares (numkeys), which place it`,

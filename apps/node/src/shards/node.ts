@@ -245,7 +245,7 @@ export class ShardNode {
       }
       const id = reader.id;
       const mode = reader.mode;
-      if (spec !== undefined && !spec.bypass && shards.busy) {
+      if (spec !== undefined && !spec.bypass && !spec.holdFree && shards.busy) {
         this.defer(spec, copyArgs(reader.args), id, mode, replies, source);
         continue;
       }
