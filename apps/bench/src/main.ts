@@ -6,6 +6,7 @@ import { runScenarios } from './scenarios';
 import { runRedisBenchmark } from './redisBenchmark';
 import { runTransactions } from './transactions';
 import { runPubSub } from './pubsub';
+import { runMemoryPerElement } from './elements';
 import { formatPerKey, perKeyClean, runMemoryPerKey } from './memory';
 import { formatStress, runMemoryStress } from './memoryStress';
 import { runFullCache } from './fullCache';
@@ -116,6 +117,7 @@ async function main(argv: readonly string[]): Promise<number> {
     if (options.redisBenchmark) return await runRedisBenchmark(options);
     if (options.transactions) return await runTransactions(options);
     if (options.pubsub) return await runPubSub(options);
+    if (options.memoryPerElement) return await runMemoryPerElement(options);
     if (options.memoryPerKey || options.memoryStress) return await runMemory(options);
     if (options.fullCache) return await runFullCache(options, (line) => void process.stderr.write(`${line}\n`));
     if (options.keysKept) return await runKeysKept(options, (line) => void process.stderr.write(`${line}\n`));
