@@ -1,4 +1,5 @@
-import type { LruHash } from './hash';
+import type { HashReader, LruHash } from './hash';
+import { PackedHash } from './hash-packed';
 import { Form, formAt, Kind, setValueLength, valueRoomAt } from './layout';
 import type { LruObject } from './object';
 import { Values, type ByteView } from './values';
@@ -22,9 +23,16 @@ export abstract class Collections extends Values {
     return this.objects[this.handleAt(slot)] as T;
   }
 
-  /** A hash entry's hash. */
+  /** A hash entry's hash, in its big form (an LruHash: the entry is not inline). */
   hashAt(slot: number): LruHash {
     return this.objects[this.handleAt(slot)] as LruHash;
+  }
+
+  private readonly packedHash = new PackedHash();
+
+  /** A hash entry's hash in either form; a packed one is read where it lies (one reader, reused: read it at once). */
+  hashReaderAt(slot: number): HashReader {
+    return this.isInline(slot) ? this.packedHash.at(this.valueView(slot)) : this.hashAt(slot);
   }
 
   /**

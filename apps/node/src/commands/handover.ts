@@ -1,5 +1,6 @@
 import { argsOf, doubleText, SHARD_COUNT, type Args } from '@kv/wire';
-import { Kind, listItems, listOf, LruHash, LruSet, LruZset, NONE, setMembers, setOf, zsetOf, zsetPairs, type Lru, type LruList, type Packed } from '@kv/lru';
+import { Kind, listItems, listOf, LruHash, LruSet, LruZset, NONE, packHash, setMembers, setOf, zsetOf, zsetPairs, type Lru, type LruList, type Packed } from '@kv/lru';
+import { hashFitsPacked } from './encodings';
 import { parseScore } from './zset-args';
 import { ERR, type ReplySink } from '../reply';
 import type { WorkerShards } from '../types';
@@ -11,6 +12,7 @@ import type { WorkerShards } from '../types';
  * where an entry is a string, a hash or a list, whole:
  *   S key value expireAt slot idle
  *   H key expireAt slot idle n field value seq [field value seq ...]     (n fields)
+ *   P key expireAt slot idle n field value [field value ...]              (a packed hash, in order)
  *   L key expireAt slot idle n element [element ...]                    (n elements, head first)
  *   T key expireAt slot idle n member [member ...]                      (a packed set)
  *   U key expireAt slot idle n member seq [member seq ...]              (a big set, SSCAN numbers kept)
@@ -65,6 +67,26 @@ export function shardimport(shards: WorkerShards, args: Args, reply: ReplySink):
       for (let end = i + fields * 3; i < end; i += 3) whole = hash.restore(args.latin1(i), args.latin1(i + 1), Number(args.latin1(i + 2))) && whole;
       if (!whole) return reply.error(ERR.badImportHash);
       value = hash;
+    } else if (kind === 'P' && i + 5 < args.count) {
+      key = args.latin1(i + 1);
+      expireAt = Number(args.latin1(i + 2));
+      slot = Number(args.latin1(i + 3));
+      idle = Number(args.latin1(i + 4));
+      const fields = Number(args.latin1(i + 5));
+      i += 6;
+      if (!Number.isInteger(fields) || fields < 1 || i + fields * 2 > args.count) return reply.error(ERR.badImportHash);
+      const flat: string[] = [];
+      for (const end = i + fields * 2; i < end; i++) flat.push(args.latin1(i));
+      // Packed again if it fits here (this worker's thresholds); else a big hash, numbered in order.
+      if (hashFitsPacked(flat)) {
+        const { bytes, length } = packHash(flat);
+        value = { kind: Kind.HASH, bytes: Buffer.from(bytes.subarray(0, length)) };
+      } else {
+        const hash = new LruHash();
+        for (let f = 0; f < flat.length; f += 2) hash.set(flat[f], flat[f + 1]);
+        value = hash;
+      }
+      if (new Set(flat.filter((_, f) => f % 2 === 0)).size !== fields) return reply.error(ERR.badImportHash);
     } else if (kind === 'L' && i + 5 < args.count) {
       key = args.latin1(i + 1);
       expireAt = Number(args.latin1(i + 2));
@@ -165,6 +187,12 @@ export class ShardExport {
           break;
         }
         case Kind.HASH: {
+          if (store.isInline(slot)) {
+            const flat = store.hashReaderAt(slot).appendTo([], true, true);
+            parts.push('P', key, String(expireAt), String(slot), idle, String(flat.length / 2), ...flat);
+            bytes += key.length + 48 + flat.reduce((n, text) => n + text.length + 8, 0);
+            break;
+          }
           const hash = store.hashAt(slot);
           parts.push('H', key, String(expireAt), String(slot), idle, String(hash.size));
           hash.forEachNumbered((field, fieldValue, seq) => parts.push(field, fieldValue, String(seq)));

@@ -275,14 +275,14 @@ export const OPTIONS: Options = {
     minimum: 0,
     maximum: Number.MAX_SAFE_INTEGER,
     default: 128,
-    description: "a hash of at most this many fields (and no field or value longer than hash-max-listpack-value) answers HSCAN whole, as Redis's small encoding",
+    description: "a hash of at most this many fields (and no field or value longer than hash-max-listpack-value) is packed in its key's block and answers HSCAN whole, as Redis's listpack",
   },
   'hash-max-listpack-value': {
     type: 'integer',
     minimum: 0,
     maximum: Number.MAX_SAFE_INTEGER,
     default: 64,
-    description: 'longest field or value, in bytes, of a hash HSCAN answers whole (see hash-max-listpack-entries)',
+    description: 'longest field or value, in bytes, of a packed hash (see hash-max-listpack-entries)',
   },
   config: { type: 'string', minLength: 1, description: 'JSON config file setting any other option by its name' },
 };
