@@ -9,8 +9,9 @@ import { findRedisServer, startKvServer, startRedisServer, type StartedServer } 
  * --memory-per-element (issue 22): RSS per element of lists, sets, sorted sets and hashes, small
  * (many keys of 16 elements: Redis's listpack and intset forms, our packed ones) and big (a few
  * keys of 50,000: quicklist, hashtable, skiplist, and our LruList, LruSet, LruZset, LruHash), on
- * kv and redis-server in one run. Each shape is loaded on top of the ones before; its figure is
- * the RSS it added over its elements. Both servers keep their default thresholds.
+ * kv and redis-server in one run. Each shape is loaded into a server started for it (a heap or
+ * arena left with room by an earlier load would hide what the next costs); its figure is the RSS
+ * it added over its elements. Both servers keep their default thresholds.
  */
 interface Shape {
   name: string;
@@ -97,19 +98,13 @@ async function settledRss(server: StartedServer): Promise<number> {
   return treeRss(server.pid).total;
 }
 
-/** Per shape: the RSS it added, per element. */
-async function measure(server: StartedServer): Promise<number[]> {
+/** The RSS `shape` adds to a fresh server, per element. */
+async function measure(server: StartedServer, shape: Shape, index: number): Promise<number> {
   const socket = await connectSocket(server.endpoint, 5000);
   try {
-    const out: number[] = [];
-    let before = await settledRss(server);
-    for (const [i, shape] of SHAPES.entries()) {
-      await pipelined(socket, commandsOf(shape, i));
-      const after = await settledRss(server);
-      out.push((after - before) / (shape.keys * shape.perKey));
-      before = after;
-    }
-    return out;
+    const before = await settledRss(server);
+    await pipelined(socket, commandsOf(shape, index));
+    return ((await settledRss(server)) - before) / (shape.keys * shape.perKey);
   } finally {
     socket.destroy();
   }
@@ -121,15 +116,20 @@ export async function runMemoryPerElement(options: BenchOptions): Promise<number
   if (redisServer !== null) targets.push(() => startRedisServer(redisServer));
   const rows: { label: string; perElement: number[] }[] = [];
   for (const start of targets) {
-    const server = await start();
-    try {
-      rows.push({ label: server.label, perElement: await measure(server) });
-    } finally {
-      await server.stop();
+    const row = { label: '', perElement: [] as number[] };
+    for (const [i, shape] of SHAPES.entries()) {
+      const server = await start();
+      row.label = server.label;
+      try {
+        row.perElement.push(await measure(server, shape, i));
+      } finally {
+        await server.stop();
+      }
     }
+    rows.push(row);
   }
   const lines = [
-    `RSS per element, each shape loaded on top of the ones before (default thresholds); kv with ${options.workers} workers; one run`,
+    `RSS per element, each shape in a server started for it (default thresholds); kv with ${options.workers} workers; one run`,
     '',
     `| shape | elements | ${rows.map((r) => `${r.label} bytes/element`).join(' | ')} |${rows.length > 1 ? ' kv / redis-server |' : ''}`,
     `|---|--:|${rows.map(() => '--:|').join('')}${rows.length > 1 ? '--:|' : ''}`,
