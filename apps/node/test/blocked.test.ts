@@ -66,6 +66,26 @@ t('a BLMOVE chain: a push to its source moves into a key another waits on', asyn
   assert.equal(log, ['mover:BULK:x', 'popper:TREE:{q}b x']);
 });
 
+t('sorted sets: BZPOPMIN/BZPOPMAX/BZMPOP waiters served in order; a waiter of another type keeps its place and is skipped', async () => {
+  const shards = new ShardSet(ALL, 1 << 20);
+  const log: string[] = [];
+  block(shards, log, 'list', 'BLPOP', 'z', '0');
+  block(shards, log, 'min', 'BZPOPMIN', 'z', '0');
+  block(shards, log, 'max', 'BZPOPMAX', 'z', '0');
+  block(shards, log, 'mpop', 'BZMPOP', '0', '1', 'z', 'MIN', 'COUNT', '5');
+  run(shards, 'ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd');
+  await tick();
+  // Scores are binary doubles in a reply tree: the members say who got what.
+  const members = (line: string) => line.split(' ').filter((_, i) => i % 2 === 1).join(' ').replace(/[^a-z ]/g, '');
+  assert.equal(log.map((line) => line.slice(0, line.indexOf(':'))), ['min', 'max', 'mpop']);
+  assert.equal(log.map(members), ['a', 'd', 'b c']);
+  assert.is(shards.blocked.count, 1, 'BLPOP still waits: a sorted set is not its type');
+  run(shards, 'DEL', 'z');
+  run(shards, 'RPUSH', 'z', 'e');
+  await tick();
+  assert.equal(log.slice(3), ['list:TREE:z e']);
+});
+
 t('a timeout answers a null array; a dropped waiter takes nothing; a stop answers every waiter and refuses to wait', async () => {
   const shards = new ShardSet(ALL, 1 << 20);
   const log: string[] = [];

@@ -7,6 +7,7 @@ import { move, oneShard } from './list-edits';
 import { routeKeyIndex } from './key-positions';
 import { lmpop } from './lists';
 import { parseLongDouble } from './long-double';
+import { mpopCount, mpopKeysEnd } from './scan-options';
 
 /**
  * The blocking list commands (Redis 7.0's t_list.c): each handler here is the command's
@@ -108,12 +109,16 @@ export function blmove(store: Lru, args: Args, reply: ReplySink): void {
 /** LMPOP's arguments viewed from BLMPOP's (its name, then all after the timeout). */
 const LMPOP_VIEW = new Args(8);
 
-/** BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]: the timeout first, then LMPOP's checks and reply (a null array on empty). */
+/** BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]: LMPOP's checks, then the timeout (Redis's lmpopGenericCommand order), then LMPOP's reply (a null array on empty). */
 export function blmpop(store: Lru, args: Args, reply: ReplySink): void {
-  if (timeoutMs(args, 1, reply) === undefined) return;
   const view = LMPOP_VIEW;
   view.reset(args.buf);
   view.push(args.starts[0], args.ends[0]);
   for (let i = 2; i < args.count; i++) view.push(args.starts[i], args.ends[i]);
+  const whereAt = mpopKeysEnd(view, reply);
+  if (whereAt === 0) return;
+  if (sideArg(view, whereAt) === undefined) return reply.error(ERR.syntax);
+  if (mpopCount(view, whereAt + 1, reply) === 0) return;
+  if (timeoutMs(args, 1, reply) === undefined) return;
   lmpop(store, view, reply);
 }

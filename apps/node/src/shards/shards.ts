@@ -59,7 +59,7 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
   /** Called after waiting work ran on release, so the worker can flush the replies it produced. */
   private readonly onDrained: () => void;
   private readonly routedBy: () => number;
-  /** Blocking commands waiting for a list on these shards (blocked.ts). */
+  /** Blocking commands waiting for a list or a sorted set on these shards (blocked.ts). */
   readonly blocked: BlockedClients;
 
   constructor(owned: readonly number[], maxmemory: number, policy: EvictionPolicy = 'allkeys-lru', services: ShardServices<ProcessStats> = {}) {
@@ -79,11 +79,10 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
     this.guards = new ReplyGuards((message, fields) => this.onFault(message, fields));
     this.blocked = new BlockedClients({
       isBusy: () => this.busy,
-      holdsList: (shard, key) => {
+      heldType: (shard, key) => {
         const store = this.stores[shard];
-        if (store === undefined) return false;
-        const slot = store.peekKey(key);
-        return slot >= 0 && store.kindAt(slot) === Kind.LIST;
+        const slot = store === undefined ? -1 : store.peekKey(key);
+        return slot < 0 ? null : (TAKEN_TYPE[store!.kindAt(slot)] ?? null);
       },
       executeOn: (shard, spec, args, sink) => this.executeOn(shard, spec, args, sink),
       flush: () => this.onDrained(),
@@ -312,6 +311,9 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
 
 
 }
+
+/** The store kinds a blocking command takes, as its `takes` names them. */
+const TAKEN_TYPE: Partial<Record<Kind, 'list' | 'zset'>> = { [Kind.LIST]: 'list', [Kind.ZSET]: 'zset' };
 
 /** A blocking command's first try (one, reused: a try runs no other try inside it). */
 const TRY = new Intercept();
