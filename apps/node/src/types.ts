@@ -1,5 +1,7 @@
 import type { Args, Items, OutBuffer, ReplyEncoder, TextOp } from '@kv/wire';
 import type { BlockingSpec } from './blocking-spec';
+import type { KeyEvent } from './key-event-spec';
+export type { KeyEvent };
 import type { EvictionPolicy, Lru, StoreMemory } from '@kv/lru';
 
 /**
@@ -122,19 +124,6 @@ export interface PubSubBroker {
   patterns(): string[];
 }
 
-/**
- * What a write command fires on its key (a table field, `event`; commands/key-events.ts): its
- * class (a NOTIFY bit) and event name; `ttl` `'also'` adds Redis's `expire` when it set a new TTL
- * (SET EX, SETEX), `'only'` makes the event the TTL's (`expire` when it has one, else `persist`:
- * EXPIRE, GETEX, PERSIST).
- */
-export interface KeyEvent {
-  readonly type: number;
-  readonly name: string;
-  readonly ttl?: 'also' | 'only';
-  /** The name instead when the command's leading options (from argv[2]) include INCR (ZADD INCR: `zincr`). */
-  readonly incrName?: string;
-}
 
 /**
  * Keyspace notifications as the shards see them (the router's pubsub/keyspace.ts): `flags` are
@@ -284,6 +273,8 @@ export interface CommandSpec {
   readonly numkeys?: boolean;
   /** The numkeys argument's index when it is not argv[1] (BLMPOP timeout numkeys key...: 2). */
   readonly numkeysAt?: number;
+  /** Its keys are the first half of what follows this keyword (XREAD's STREAMS): it runs on its first key's shard. */
+  readonly keysAfter?: string;
   /** A blocking command (commands/blocking.ts): its handler is the non-blocking form; ShardSet.block keeps a client's request that found nothing. */
   readonly blocking?: BlockingSpec;
   /** The keyspace notification it fires on its key when it changes it (commands/key-events.ts). */

@@ -4,7 +4,7 @@ import { ERR, type ReplySink } from '../reply';
 import type { CommandSpec } from '../types';
 import { sideArg, TREE_ELEMENTS, WRONG, writeList } from './list-args';
 import { move, oneShard } from './list-edits';
-import { routeKeyIndex } from './key-positions';
+import { keySpan, routeKeyIndex } from './key-positions';
 import { lmpop } from './lists';
 import { parseLongDouble } from './long-double';
 import { mpopCount, mpopKeysEnd } from './scan-options';
@@ -47,7 +47,7 @@ export function timeoutIndex(spec: CommandSpec, count: number): number {
   return at < 0 ? count + at : at;
 }
 
-/** The keys a blocking request waits on, as argument indexes (BLPOP's all, BLMOVE's source, BLMPOP's numkeys list). */
+/** The keys a blocking request waits on, as argument indexes (BLPOP's all, BLMOVE's source, BLMPOP's numkeys list, XREAD's STREAMS keys). */
 export function waitedKeys(spec: CommandSpec, args: Args): number[] {
   const keys: number[] = [];
   switch (spec.blocking!.keys) {
@@ -61,6 +61,11 @@ export function waitedKeys(spec: CommandSpec, args: Args): number[] {
       const first = routeKeyIndex(spec, args);
       const n = Number(args.latin1(first - 1));
       for (let i = first; i < first + n; i++) keys.push(i);
+      break;
+    }
+    case 'streams': {
+      const { first, last } = keySpan(spec, args);
+      for (let i = first; i <= last; i++) keys.push(i);
       break;
     }
   }

@@ -1,5 +1,5 @@
 import { argsOf, doubleText, SHARD_COUNT, type Args } from '@kv/wire';
-import { Kind, listItems, listOf, LruHash, LruSet, LruZset, NONE, setMembers, setOf, zsetOf, zsetPairs, type Lru, type LruList, type Packed } from '@kv/lru';
+import { Kind, LruStream, parseU64, StreamId, listItems, listOf, LruHash, LruSet, LruZset, NONE, setMembers, setOf, zsetOf, zsetPairs, type Lru, type LruList, type Packed } from '@kv/lru';
 import { parseScore } from './zset-args';
 import { ERR, type ReplySink } from '../reply';
 import type { WorkerShards } from '../types';
@@ -16,6 +16,8 @@ import type { WorkerShards } from '../types';
  *   U key expireAt slot idle n member seq [member seq ...]              (a big set, SSCAN numbers kept)
  *   Z key expireAt slot idle n member score [member score ...]          (a packed sorted set, in order)
  *   Y key expireAt slot idle n member score seq [...]                   (a big sorted set, ZSCAN numbers kept)
+ *   X key expireAt slot idle lastId firstId maxDeletedId entriesAdded n block [block ...]
+ *                                                                       (a stream: its blocks' bytes as they are)
  * `version` is the shard map version the move belongs to: a chunk arriving once the map has moved
  * on (the move timed out) is refused, so no stray copy is left behind. `flags`: FIRST takes the
  * shard on afresh, LAST ends it. Entries come oldest first and each goes back into its slot, so
@@ -43,7 +45,7 @@ export function shardimport(shards: WorkerShards, args: Args, reply: ReplySink):
   let refused = 0;
   for (let i = 4; i < args.count; ) {
     const kind = args.latin1(i);
-    let value: string | LruHash | LruList | LruSet | LruZset | Packed;
+    let value: string | LruHash | LruList | LruSet | LruZset | LruStream | Packed;
     let key: string, expireAt: number, slot: number, idle: number;
     if (kind === 'S' && i + 5 < args.count) {
       key = args.latin1(i + 1);
@@ -105,6 +107,14 @@ export function shardimport(shards: WorkerShards, args: Args, reply: ReplySink):
       slot = Number(args.latin1(i + 3));
       idle = Number(args.latin1(i + 4));
       const made = importZset(store, args, i + 5, kind === 'Y');
+      if (made === null) return reply.error(ERR.badImportEntry);
+      [value, i] = made;
+    } else if (kind === 'X' && i + 9 < args.count) {
+      key = args.latin1(i + 1);
+      expireAt = Number(args.latin1(i + 2));
+      slot = Number(args.latin1(i + 3));
+      idle = Number(args.latin1(i + 4));
+      const made = importStream(args, i + 5);
       if (made === null) return reply.error(ERR.badImportEntry);
       [value, i] = made;
     } else return reply.error(ERR.badImportEntry);
@@ -209,6 +219,17 @@ export class ShardExport {
           }
           break;
         }
+        case Kind.STREAM: {
+          // A stream travels as its blocks' bytes (one chunk, however big, as a hash).
+          const { meta, blocks } = store.objectAt<LruStream>(slot).serialize();
+          parts.push('X', key, String(expireAt), String(slot), idle, ...meta, String(blocks.length));
+          for (const block of blocks) {
+            parts.push(block.latin1Slice(0, block.length));
+            bytes += block.length + 8;
+          }
+          bytes += key.length + 96;
+          break;
+        }
         default: {
           // A kind without a hand-over form fails to compile here: every kind must travel.
           const untravelled: never = kind;
@@ -249,6 +270,33 @@ function importZset(store: Lru, args: Args, at: number, big: boolean): [LruZset 
   const made = zsetOf(store.memory.limits, members, scores);
   // A packed form's bytes are the packer's until the next packing: copied.
   return [made instanceof LruZset ? made : { kind: made.kind, bytes: Buffer.from(made.bytes) }, i];
+}
+
+/** A stream's import from argument `at` (last, first and largest deleted ids, entries added, blocks): the value and the argument after it, or null when malformed. */
+function importStream(args: Args, at: number): [LruStream, number] | null {
+  const ids: StreamId[] = [];
+  for (let k = 0; k < 3; k++) {
+    const id = idOf(args.latin1(at + k));
+    if (id === null) return null;
+    ids.push(id);
+  }
+  const added = Number(args.latin1(at + 3));
+  const n = Number(args.latin1(at + 4));
+  let i = at + 5;
+  if (!Number.isInteger(n) || n < 0 || i + n > args.count) return null;
+  const blocks: Buffer[] = [];
+  for (const end = i + n; i < end; i++) blocks.push(Buffer.from(args.latin1(i), 'latin1'));
+  const stream = LruStream.restore(ids, added, blocks);
+  return stream === null ? null : [stream, i];
+}
+
+const WORDS = new Uint32Array(4);
+
+/** An id as its text gives it (ms-seq), or null. */
+function idOf(text: string): StreamId | null {
+  const dash = text.indexOf('-');
+  if (dash < 0 || !parseU64(text.slice(0, dash), WORDS, 0) || !parseU64(text.slice(dash + 1), WORDS, 2)) return null;
+  return new StreamId().setWords(WORDS, 0);
 }
 
 /** Every chunk of a store's hand-over at once (tests; the sender streams with ShardExport). */
