@@ -86,6 +86,24 @@ t('sorted sets: BZPOPMIN/BZPOPMAX/BZMPOP waiters served in order; a waiter of an
   assert.equal(log.slice(3), ['list:TREE:z e']);
 });
 
+t('XREAD BLOCK: $ is the last id when it blocked, an id not yet passed keeps waiting, every reader is served; without BLOCK it answers at once', async () => {
+  const shards = new ShardSet(ALL, 1 << 20);
+  const log: string[] = [];
+  run(shards, 'XADD', 's', '1-0', 'f', 'old');
+  assert.ok(block(shards, log, 'dollar', 'XREAD', 'BLOCK', '0', 'STREAMS', 's', '$') !== null);
+  assert.ok(block(shards, log, 'past5', 'XREAD', 'BLOCK', '0', 'STREAMS', 's', '5-0') !== null);
+  assert.is(block(shards, log, 'noblock', 'XREAD', 'STREAMS', 's', '$'), null);
+  assert.equal(log, ['noblock-now:NULL_ARRAY:']);
+  run(shards, 'XADD', 's', '2-0', 'f', 'new');
+  await tick();
+  assert.equal(log.slice(1), ['dollar:TREE:s 2-0 f new']);
+  assert.is(shards.blocked.count, 1, 'the reader past 5-0 still waits');
+  run(shards, 'XADD', 's', '6-0', 'f', 'six');
+  await tick();
+  assert.equal(log.slice(2), ['past5:TREE:s 6-0 f six']);
+  assert.is(shards.blocked.count, 0);
+});
+
 t('a timeout answers a null array; a dropped waiter takes nothing; a stop answers every waiter and refuses to wait', async () => {
   const shards = new ShardSet(ALL, 1 << 20);
   const log: string[] = [];
