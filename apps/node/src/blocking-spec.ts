@@ -14,6 +14,8 @@ export interface BlockingSpec {
   readonly waitMs?: (args: Args, reply: ErrorSink) => number | undefined;
   /** The arguments it waits with, when they must be fixed now (XREAD's `$`: the last id at the time it blocks). */
   readonly kept?: (store: Lru, args: Args) => Args;
+  /** The arguments it is served with when `key` woke it (XREAD: that stream alone, as Redis answers a woken reader). */
+  readonly servedFor?: (args: Args, key: string) => Args;
   /** True when a script may not call it so (XREAD with BLOCK: Redis refuses it in a script). */
   readonly refusedInScript?: (args: Args) => boolean;
   /** The end it pops from, to push an element back there (a reply its client left before reading): BLMPOP's argument; none for a move (the element is in the destination); `scores`: members and scores, added back (a sorted set). */

@@ -63,7 +63,7 @@ t('2 workers, RESP2 and RESP3: blocked on either worker with $, woken by an XADD
   }
 });
 
-t('an explicit id waits for an entry past it; several streams of one shard; COUNT; the one woken alone answers', async () => {
+t('an explicit id waits for an entry past it; several streams of one shard; COUNT; a woken reader is answered with one stream', async () => {
   const cluster = await startCluster({ workers: 2 });
   try {
     const conn = await connect(cluster.port, 2);
@@ -81,6 +81,14 @@ t('an explicit id waits for an entry past it; several streams of one shard; COUN
     for (const id of ['6-0', '7-0', '8-0']) await adder.command(['XADD', '{t}a', id, 'n', id]);
     await adder.command(['EXEC']);
     assert.is(raw(await again), readReply(2, '{t}a', [['6-0', ['n', '6-0']], ['7-0', ['n', '7-0']]]));
+    // Entries on both of its streams in one turn: it is answered with one stream, as Redis answers a woken reader.
+    const both = conn.command(['XREAD', 'BLOCK', '0', 'STREAMS', '{t}a', '{t}b', '$', '$'], 10_000);
+    await blockedAre(cluster.port, 1);
+    await adder.command(['MULTI']);
+    await adder.command(['XADD', '{t}a', '9-0', 'a', '9']);
+    await adder.command(['XADD', '{t}b', '9-0', 'b', '9']);
+    await adder.command(['EXEC']);
+    assert.is(raw(await both), readReply(2, '{t}a', [['9-0', ['a', '9']]]));
     conn.close();
     adder.close();
   } finally {

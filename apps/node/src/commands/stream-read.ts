@@ -178,6 +178,16 @@ export function xreadKept(store: Lru, args: Args): Args {
   return argsOf(argv);
 }
 
+/** A kept XREAD (xreadKept: COUNT given) narrowed to the stream `key` that woke it: `XREAD COUNT n STREAMS key id`. */
+export function xreadServedFor(args: Args, key: string): Args {
+  const o = xreadOptions(args, IGNORED)!;
+  for (let k = 0; k < o.keys; k++) {
+    if (args.latin1(o.keysAt + k) !== key) continue;
+    return argsOf([args.latin1(0), 'COUNT', args.latin1(o.countAt), 'STREAMS', key, args.latin1(o.keysAt + o.keys + k)]);
+  }
+  return args;
+}
+
 /** True for an XREAD with a BLOCK option before its STREAMS (Redis refuses it in a script, whatever its timeout). */
 export function xreadBlocks(args: Args): boolean {
   for (let i = 1; i < args.count - 1; i++) {

@@ -1,6 +1,6 @@
 import { EVENTS } from './key-events';
 import { xinfo } from './stream-info';
-import { xrange, xread, xreadBlocks, xreadKept, xreadWaitMs, xrevrange } from './stream-read';
+import { xrange, xread, xreadBlocks, xreadKept, xreadServedFor, xreadWaitMs, xrevrange } from './stream-read';
 import * as streams from './streams';
 import type { Entry, KeyPositions } from './table-entry';
 
@@ -29,7 +29,7 @@ export const STREAM_TABLE: readonly Entry[] = [
     keysAfter: 'STREAMS',
     handler: xread,
     flags: ['readonly', 'blocking', 'movablekeys'],
-    blocking: { timeout: 0, keys: 'streams', takes: 'stream', side: 'none', waitMs: xreadWaitMs, kept: xreadKept, refusedInScript: xreadBlocks },
+    blocking: { timeout: 0, keys: 'streams', takes: 'stream', side: 'none', waitMs: xreadWaitMs, kept: xreadKept, servedFor: xreadServedFor, refusedInScript: xreadBlocks },
   },
   { name: 'XINFO', arity: -2, plan: 'one-key', keys: [2, 2, 1], handler: xinfo, flags: ['readonly'] },
   { name: 'XGROUP', arity: -2, plan: 'one-key', keys: NONE, handler: streams.noGroups, flags: ['write'] },

@@ -132,7 +132,9 @@ export class BlockedClients {
       }
       const held = this.host.heldType(shard, key);
       if (held === null) break;
-      if (held !== waiter.spec.blocking!.takes || !INTERCEPT.run(this.host, waiter.shard, waiter.spec, waiter.args, waiter.sink)) {
+      const blocking = waiter.spec.blocking!;
+      const args = blocking.servedFor === undefined ? waiter.args : blocking.servedFor(waiter.args, key);
+      if (held !== blocking.takes || !INTERCEPT.run(this.host, waiter.shard, waiter.spec, args, waiter.sink)) {
         at++;
         continue;
       }
