@@ -166,6 +166,43 @@ skips.test(t, '3 workers: random stream commands, RESP2 and RESP3', noRedis, asy
   await compare(3, [3]);
 });
 
+skips.test(t, "Redis's default node bounds (100 entries, 4096 listpack bytes): ~ trims and XINFO's blocks as redis-server's", noRedis, async () => {
+  const cluster = await startCluster({ workers: 2 });
+  try {
+    const ours = await RawConn.connect(cluster.port);
+    const theirs = await RawConn.connect(redis!.port);
+    try {
+      await theirs.command(['CONFIG', 'SET', 'stream-node-max-entries', '100', 'stream-node-max-bytes', '4096']);
+      for (const conn of [ours, theirs]) await conn.command(['FLUSHALL']);
+      const next = prng(77);
+      const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
+      const keys = keysPerShard('node-', shardOfString).slice(0, 3);
+      const seqs = new Map<string, number>();
+      for (let n = 0; n < 1500; n++) {
+        const key = pick(keys);
+        const seq = (seqs.get(key) ?? 0) + 1;
+        seqs.set(key, seq);
+        // Values of every listpack form: small and large strings, integers of each width, field names shared or not.
+        const value = pick(['', 'v', 'x'.repeat(Math.floor(next() * 200)), 'y'.repeat(60 + Math.floor(next() * 100)), String(Math.floor(next() * 1e6)), '-7', '007', '9223372036854775807', '9223372036854775808', '4096', '-4097', 'é'.repeat(40)]);
+        // Most entries are bigger than 4096 / 100 bytes, so the byte bound ends most blocks.
+        const fields = next() < 0.5 ? ['event', pick(['added', 'waiting', 'completed']), 'jobId', String(seq), 'data', 'd'.repeat(20 + Math.floor(next() * 100))] : [pick(['a', 'b', 'event']), value];
+        const r = next();
+        let argv: string[];
+        if (r < 0.8) argv = ['XADD', key, ...(next() < 0.5 ? ['MAXLEN', '~', pick(['50', '120', '300'])] : []), `${Math.floor(seq / 3) + 1}-${seq}`, ...fields];
+        else if (r < 0.85) argv = ['XDEL', key, `${Math.floor((seq - Math.floor(next() * 20)) / 3) + 1}-${seq - Math.floor(next() * 20)}`];
+        else if (r < 0.9) argv = ['XTRIM', key, pick(['MAXLEN', 'MINID']), '~', pick(['10', '90', `${Math.floor(seq / 6)}`])];
+        else argv = ['XINFO', 'STREAM', key];
+        assert.is(masked(await ours.command(argv)), masked(await theirs.command(argv)), `command ${n}: ${argv.join(' ')}`);
+      }
+    } finally {
+      ours.close();
+      theirs.close();
+    }
+  } finally {
+    assert.is(await cluster.stop(), 0);
+  }
+});
+
 t('streams on every shard move whole in a live resize, with their last id, entries added, deletions and TTLs', async () => {
   const cluster = await startCluster({ workers: 2, args: ['--admin-port', '0', '--stream-node-max-entries', '3'] });
   const client = await respClientOn(cluster.port, 0);

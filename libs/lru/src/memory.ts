@@ -48,7 +48,7 @@ export interface EncodingLimits {
   zsetMaxListpackValue: number;
   /** A stream's block (Redis's node) takes at most this many entries, deleted ones included (0: no bound). */
   streamNodeMaxEntries: number;
-  /** A stream's block stops taking entries once its packed fields would reach this many bytes (0: no bound but 1 GiB). */
+  /** A stream's block stops taking entries once Redis's listpack of it would reach this many bytes (0: no bound but 1 GiB). */
   streamNodeMaxBytes: number;
 }
 

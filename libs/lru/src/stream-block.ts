@@ -1,3 +1,4 @@
+import { LP_EMPTY, lpIntSize, lpStringSize, u64Delta } from './listpack-size';
 import type { ByteRanges } from './object';
 import { StreamId } from './stream-id';
 
@@ -23,6 +24,12 @@ export class StreamBlock {
   ends: Uint32Array;
   data: Buffer;
   used = 0;
+  /**
+   * The bytes Redis's listpack of this node would take, but its two counters (lpBytes adds them):
+   * its master entry (the first entry's field names) and each entry, deleted ones included, with
+   * Redis's delta ids and same-fields compression (listpack-size.ts).
+   */
+  private lpBase = 0;
 
   constructor(capacity = FIRST_CAPACITY, dataBytes = FIRST_DATA) {
     this.ids = new Uint32Array(capacity * 4);
@@ -34,6 +41,47 @@ export class StreamBlock {
   /** What the block is charged: its arrays as allocated and its overhead. */
   get bytes(): number {
     return BLOCK_OVERHEAD + this.ids.byteLength + this.deleted.byteLength + this.ends.byteLength + this.data.length;
+  }
+
+  /** lpBytes of Redis's listpack for this node, what stream-node-max-bytes bounds. */
+  get lpBytes(): number {
+    return this.lpBase + lpIntSize(this.live) + lpIntSize(this.count - this.live);
+  }
+
+  /** The listpack bytes an entry of id `id` and fields fields[from, to) takes here (with the master entry's, for a first one). */
+  private lpEntrySize(id: StreamId, fields: ByteRanges, from: number, to: number): number {
+    const pairs = (to - from) >> 1;
+    let bytes = 0;
+    let same = true;
+    if (this.count === 0) {
+      // The master entry: [count][deleted] (lpBytes adds them) [num-fields][field ...][0].
+      bytes += LP_EMPTY + lpIntSize(pairs) + lpIntSize(0);
+      for (let k = from; k < to; k += 2) bytes += lpStringSize(fields.buf, fields.starts[k], fields.ends[k]);
+    } else same = this.sameFieldsAsFirst(fields, from, to);
+    const ids = this.ids;
+    bytes += lpIntSize(0); // flags
+    bytes += lpIntSize(this.count === 0 ? 0 : u64Delta(id.msHi, id.msLo, ids[0], ids[1]));
+    bytes += lpIntSize(this.count === 0 ? 0 : u64Delta(id.seqHi, id.seqLo, ids[2], ids[3]));
+    if (!same) bytes += lpIntSize(pairs);
+    for (let k = from; k < to; k++) if (!same || (k - from) % 2 === 1) bytes += lpStringSize(fields.buf, fields.starts[k], fields.ends[k]);
+    bytes += lpIntSize(pairs + 3 + (same ? 0 : pairs + 1)); // lp-count
+    return bytes;
+  }
+
+  /** True when the field names at fields[from, to) are the first entry's, in order (Redis's SAMEFIELDS). */
+  private sameFieldsAsFirst(fields: ByteRanges, from: number, to: number): boolean {
+    const data = this.data;
+    let { value: n, next: at } = readVarint(data, 0);
+    if (n !== (to - from) >> 1) return false;
+    for (let k = from; k < to; k += 2) {
+      const { value: length, next } = readVarint(data, at);
+      const start = fields.starts[k];
+      if (fields.ends[k] - start !== length) return false;
+      for (let j = 0; j < length; j++) if (data[next + j] !== fields.buf[start + j]) return false;
+      const value = readVarint(data, next + length);
+      at = value.next + value.value;
+    }
+    return true;
   }
 
   start(i: number): number {
@@ -56,6 +104,7 @@ export class StreamBlock {
       this.data.copy(data, 0, 0, this.used);
       this.data = data;
     }
+    this.lpBase += this.lpEntrySize(id, fields, from, to);
     const i = this.count++;
     this.live++;
     id.writeWords(this.ids, i * 4);
@@ -143,7 +192,6 @@ export class StreamBlock {
     }
     for (let i = 0; i < n; i++, at += 4) block.ends[i] = bytes.readUInt32LE(at);
     bytes.copy(block.data, 0, at, at + used);
-    block.count = n;
     block.used = used;
     const id = new StreamId();
     for (let i = 0; i < n; i++) {
@@ -152,7 +200,20 @@ export class StreamBlock {
       const end = block.ends[i];
       if (end < start || end > used || !fieldsFit(block.data, start, end)) return null;
     }
-    return block.ends[n - 1] === used ? block : null;
+    if (block.ends[n - 1] !== used) return null;
+    // Its listpack size, entry by entry as they were appended.
+    const ranges = { buf: block.data, starts: [] as number[], ends: [] as number[] };
+    for (let i = 0; i < n; i++) {
+      ranges.starts.length = ranges.ends.length = 0;
+      block.visitFields(i, (_buf, start, end) => {
+        ranges.starts.push(start);
+        ranges.ends.push(end);
+      });
+      block.count = i;
+      block.lpBase += block.lpEntrySize(id.setWords(block.ids, i * 4), ranges, 0, ranges.starts.length);
+    }
+    block.count = n;
+    return block;
   }
 }
 

@@ -7,7 +7,7 @@ import { StreamId } from './stream-id';
  * A stream (Redis 7.0's t_stream.c without consumer groups): entries in id order in blocks
  * (stream-block.ts) as Redis keeps them in listpacks under a radix tree, with Redis's rules for
  * where a block ends (stream-node-max-entries, deleted entries counted; stream-node-max-bytes,
- * here over the packed fields) and for trimming (whole blocks first; `~` stops at a block that
+ * over the bytes its listpack would take: listpack-size.ts) and for trimming (whole blocks first; `~` stops at a block that
  * cannot go whole), so MAXLEN ~ leaves what Redis leaves. Blocks are found by binary search over
  * their first ids. Beside them, what Redis keeps: the last id generated, the first id recorded,
  * the largest id deleted and the count of entries ever added. An empty stream stays a key.
@@ -37,16 +37,22 @@ export class LruStream implements LruObject {
   /** The charge an append of fields[from, to) would add, given the block limits (reserve it first). */
   appendGrowth(fields: ByteRanges, from: number, to: number, maxEntries: number, maxBytes: number): number {
     const bytes = entryBytes(fields, from, to);
-    const tail = this.tailFor(bytes, maxEntries, maxBytes);
+    const tail = this.tailFor(fields, from, to, maxEntries, maxBytes);
     return tail === null ? BLOCK_OVERHEAD + 4 * 21 + Math.max(64, bytes) : tail.growthFor(bytes);
   }
 
-  /** The last block when the next entry of `bytes` goes in it, else null (a new block). */
-  private tailFor(bytes: number, maxEntries: number, maxBytes: number): StreamBlock | null {
+  /**
+   * The last block when the next entry, fields[from, to), goes in it, else null (a new block):
+   * as Redis's streamAppendItem, a node past stream-node-max-bytes with the entry's strings added
+   * (its listpack bytes, as Redis counts them), or holding stream-node-max-entries entries.
+   */
+  private tailFor(fields: ByteRanges, from: number, to: number, maxEntries: number, maxBytes: number): StreamBlock | null {
     const tail = this.blocks.length === 0 ? null : this.blocks[this.blocks.length - 1];
     if (tail === null) return null;
     const limit = maxBytes <= 0 || maxBytes > 2 ** 30 ? 2 ** 30 : maxBytes;
-    if (tail.used + bytes >= limit) return null;
+    let strings = 0;
+    for (let k = from; k < to; k++) strings += fields.ends[k] - fields.starts[k];
+    if (tail.lpBytes + strings >= limit) return null;
     if (maxEntries > 0 && tail.count >= maxEntries) return null;
     return tail;
   }
@@ -54,7 +60,7 @@ export class LruStream implements LruObject {
   /** Appends an entry whose id is above lastId (the caller checked): fields and values at fields[from, to). */
   append(id: StreamId, fields: ByteRanges, from: number, to: number, maxEntries: number, maxBytes: number): void {
     const bytes = entryBytes(fields, from, to);
-    let tail = this.tailFor(bytes, maxEntries, maxBytes);
+    let tail = this.tailFor(fields, from, to, maxEntries, maxBytes);
     if (tail === null) {
       tail = new StreamBlock(4, Math.max(64, bytes));
       this.blocks.push(tail);

@@ -181,7 +181,7 @@ export const OPTIONS: Options = {
   'zset-max-listpack-entries': threshold(128, "a sorted set stays packed in one block up to this many members (as Redis's)"),
   'zset-max-listpack-value': threshold(64, "a sorted set stays packed while no member is longer than this many bytes (as Redis's)"),
   'stream-node-max-entries': threshold(100, "a stream's block takes at most this many entries, deleted ones included (as Redis's node; 0: no bound); MAXLEN ~ trims whole blocks"),
-  'stream-node-max-bytes': threshold(4096, "a stream's block stops taking entries once its packed fields reach this many bytes (as Redis's node; 0: no bound)"),
+  'stream-node-max-bytes': threshold(4096, "a stream's block stops taking entries once Redis's listpack of it would reach this many bytes (as Redis's node; 0: no bound)"),
   'client-output-buffer-limit': {
     type: 'string',
     default: 'pubsub 32mb 8mb 60',
