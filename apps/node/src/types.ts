@@ -2,6 +2,8 @@ import type { Args, Items, OutBuffer, ReplyEncoder, TextOp } from '@kv/wire';
 import type { BlockingSpec } from './blocking-spec';
 import type { PubSubBroker } from './pubsub-broker';
 export type { PubSubBroker } from './pubsub-broker';
+import type { KeyEvent } from './key-event-spec';
+export type { KeyEvent };
 import type { EvictionPolicy, Lru, StoreMemory } from '@kv/lru';
 
 /**
@@ -107,20 +109,6 @@ export interface HereRunner {
   exec(args: Args, out: OutBuffer, replies: ReplyEncoder): void;
   /** EVALHERE, likewise. */
   eval(args: Args, out: OutBuffer, replies: ReplyEncoder): void;
-}
-
-/**
- * What a write command fires on its key (a table field, `event`; commands/key-events.ts): its
- * class (a NOTIFY bit) and event name; `ttl` `'also'` adds Redis's `expire` when it set a new TTL
- * (SET EX, SETEX), `'only'` makes the event the TTL's (`expire` when it has one, else `persist`:
- * EXPIRE, GETEX, PERSIST).
- */
-export interface KeyEvent {
-  readonly type: number;
-  readonly name: string;
-  readonly ttl?: 'also' | 'only';
-  /** The name instead when the command's leading options (from argv[2]) include INCR (ZADD INCR: `zincr`). */
-  readonly incrName?: string;
 }
 
 /**
@@ -273,6 +261,8 @@ export interface CommandSpec {
   readonly numkeys?: boolean;
   /** The numkeys argument's index when it is not argv[1] (BLMPOP timeout numkeys key...: 2). */
   readonly numkeysAt?: number;
+  /** Its keys are the first half of what follows this keyword (XREAD's STREAMS): it runs on its first key's shard. */
+  readonly keysAfter?: string;
   /** A blocking command (commands/blocking.ts): its handler is the non-blocking form; ShardSet.block keeps a client's request that found nothing. */
   readonly blocking?: BlockingSpec;
   /** The keyspace notification it fires on its key when it changes it (commands/key-events.ts). */

@@ -84,6 +84,11 @@ export const ROUTER_ERRORS = replyErrors({
   unknownInScript: { code: 'UNKNOWN_IN_SCRIPT', text: 'ERR Unknown Redis command called from script', probe: { command: ['EVAL', "return redis.call('nosuch')", '0'], startsWith: true } },
   arityInScript: { code: 'ARITY_IN_SCRIPT', text: 'ERR Wrong number of args calling Redis command from script', probe: { command: ['EVAL', "return redis.call('get')", '0'], startsWith: true } },
   notInScript: { code: 'NOT_IN_SCRIPT', text: 'ERR This Redis command is not allowed from script', probe: { command: ['EVAL', "return redis.call('multi')", '0'], startsWith: true } },
+  blockInScript: {
+    code: 'BLOCK_IN_SCRIPT',
+    text: (command: string) => `ERR ${command} command is not allowed with BLOCK option from scripts`,
+    probe: { command: ['EVAL', "return redis.call('XREAD', 'BLOCK', 0, 'STREAMS', KEYS[1], '$')", '1', 's'], args: ['XREAD'], startsWith: true },
+  },
   writeInReadOnlyScript: {
     code: 'WRITE_IN_READ_ONLY_SCRIPT',
     text: 'ERR Write commands are not allowed from read-only scripts.',

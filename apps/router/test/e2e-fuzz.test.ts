@@ -90,6 +90,7 @@ const NAMES = [
   'LPUSH', 'RPUSH', 'LPUSHX', 'RPUSHX', 'LPOP', 'RPOP', 'LLEN', 'LRANGE', 'LINDEX', 'LSET', 'LINSERT', 'LREM', 'LTRIM',
   'LPOS', 'LMOVE', 'RPOPLPUSH', 'SADD', 'SREM', 'SMEMBERS', 'SISMEMBER', 'SMISMEMBER', 'SCARD', 'SPOP', 'SRANDMEMBER',
   'SSCAN', 'SMOVE', 'SINTER', 'SUNION', 'SDIFF', 'SINTERSTORE', 'SUNIONSTORE', 'SDIFFSTORE',
+  'ZADD', 'ZPOPMIN', 'XADD', 'XLEN', 'XRANGE', 'XREVRANGE', 'XDEL', 'XTRIM', 'XREAD', 'XINFO', 'XGROUP',
   // One reply each (the subscribe family would put a fuzzer in subscribed mode: PubSubWatch subscribes).
   'PUBLISH', 'SPUBLISH', 'PUBSUB',
 ];
@@ -116,7 +117,7 @@ function respCommand(rand: Rand, id: number): Buffer {
   }
 }
 
-/** BLPOP, BRPOP, BLMOVE, BRPOPLPUSH or BLMPOP on this fuzzer's keys, timing out within 100 ms. */
+/** A blocking list, sorted set or stream command (BLPOP ... BZPOPMIN, XREAD BLOCK) on this fuzzer's keys, timing out within 100 ms. */
 function blockingCommand(rand: Rand, id: number): Buffer {
   const key = () => `fz:${id}:${int(rand, 50)}`;
   const tagged = () => `{fz${id}}:${int(rand, 10)}`;
@@ -128,6 +129,9 @@ function blockingCommand(rand: Rand, id: number): Buffer {
     ['BLMOVE', tagged(), tagged(), side(), side(), timeout],
     ['BRPOPLPUSH', tagged(), tagged(), timeout],
     ['BLMPOP', timeout, '2', tagged(), tagged(), side(), 'COUNT', '2'],
+    ['BZPOPMIN', tagged(), tagged(), timeout],
+    ['BZMPOP', timeout, '1', key(), pick(rand, ['MIN', 'MAX'])],
+    ['XREAD', 'BLOCK', pick(rand, ['1', '10', '50', '100']), 'STREAMS', tagged(), tagged(), '$', '0'],
   ]);
   return RespClient.encode(...argv);
 }

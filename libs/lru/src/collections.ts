@@ -71,13 +71,13 @@ export abstract class Collections extends Values {
   /**
    * After a change to the object value at `slot` (its `bytes` changed): charges the entry again,
    * gives it a new version and makes it most recently used; one left empty is deleted, as Redis
-   * deletes an empty hash or list. Room for any growth was made
+   * deletes an empty hash or list (a stream stays: keptEmpty). Room for any growth was made
    * by reserve() first.
    */
   objectChanged(slot: number): void {
     const handle = this.handleAt(slot);
     const object = this.objects[handle]!;
-    if (object.size === 0) return this.removeSlot(slot);
+    if (object.size === 0 && object.keptEmpty !== true) return this.removeSlot(slot);
     this.rechargeObject(slot, handle, object);
     this.written(slot, 0, true);
   }

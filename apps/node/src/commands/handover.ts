@@ -1,7 +1,6 @@
 import { argsOf, doubleText, SHARD_COUNT, type Args } from '@kv/wire';
-import { Kind, listItems, listOf, LruHash, LruSet, LruZset, NONE, packHash, setMembers, setOf, zsetOf, zsetPairs, type Lru, type LruList, type Packed } from '@kv/lru';
-import { hashFitsPacked } from './encodings';
-import { parseScore } from './zset-args';
+import { Kind, listItems, listOf, LruSet, NONE, setMembers, setOf, zsetPairs, type Lru, type LruHash, type LruList, type LruStream, type LruZset, type Packed } from '@kv/lru';
+import { importHash, importStream, importZset } from './handover-import';
 import { ERR, type ReplySink } from '../reply';
 import type { WorkerShards } from '../types';
 
@@ -18,6 +17,8 @@ import type { WorkerShards } from '../types';
  *   U key expireAt slot idle n member seq [member seq ...]              (a big set, SSCAN numbers kept)
  *   Z key expireAt slot idle n member score [member score ...]          (a packed sorted set, in order)
  *   Y key expireAt slot idle n member score seq [...]                   (a big sorted set, ZSCAN numbers kept)
+ *   X key expireAt slot idle lastId firstId maxDeletedId entriesAdded n block [block ...]
+ *                                                                       (a stream: its blocks' bytes as they are)
  * `version` is the shard map version the move belongs to: a chunk arriving once the map has moved
  * on (the move timed out) is refused, so no stray copy is left behind. `flags`: FIRST takes the
  * shard on afresh, LAST ends it. Entries come oldest first and each goes back into its slot, so
@@ -45,7 +46,7 @@ export function shardimport(shards: WorkerShards, args: Args, reply: ReplySink):
   let refused = 0;
   for (let i = 4; i < args.count; ) {
     const kind = args.latin1(i);
-    let value: string | LruHash | LruList | LruSet | LruZset | Packed;
+    let value: string | LruHash | LruList | LruSet | LruZset | LruStream | Packed;
     let key: string, expireAt: number, slot: number, idle: number;
     if (kind === 'S' && i + 5 < args.count) {
       key = args.latin1(i + 1);
@@ -54,39 +55,14 @@ export function shardimport(shards: WorkerShards, args: Args, reply: ReplySink):
       slot = Number(args.latin1(i + 4));
       idle = Number(args.latin1(i + 5));
       i += 6;
-    } else if (kind === 'H' && i + 5 < args.count) {
+    } else if ((kind === 'H' || kind === 'P') && i + 5 < args.count) {
       key = args.latin1(i + 1);
       expireAt = Number(args.latin1(i + 2));
       slot = Number(args.latin1(i + 3));
       idle = Number(args.latin1(i + 4));
-      const fields = Number(args.latin1(i + 5));
-      i += 6;
-      if (!Number.isInteger(fields) || fields < 1 || i + fields * 3 > args.count) return reply.error(ERR.badImportHash);
-      const hash = new LruHash();
-      let whole = true;
-      for (let end = i + fields * 3; i < end; i += 3) whole = hash.restore(args.latin1(i), args.latin1(i + 1), Number(args.latin1(i + 2))) && whole;
-      if (!whole) return reply.error(ERR.badImportHash);
-      value = hash;
-    } else if (kind === 'P' && i + 5 < args.count) {
-      key = args.latin1(i + 1);
-      expireAt = Number(args.latin1(i + 2));
-      slot = Number(args.latin1(i + 3));
-      idle = Number(args.latin1(i + 4));
-      const fields = Number(args.latin1(i + 5));
-      i += 6;
-      if (!Number.isInteger(fields) || fields < 1 || i + fields * 2 > args.count) return reply.error(ERR.badImportHash);
-      const flat: string[] = [];
-      for (const end = i + fields * 2; i < end; i++) flat.push(args.latin1(i));
-      // Packed again if it fits here (this worker's thresholds); else a big hash, numbered in order.
-      if (hashFitsPacked(flat)) {
-        const { bytes, length } = packHash(flat);
-        value = { kind: Kind.HASH, bytes: Buffer.from(bytes.subarray(0, length)) };
-      } else {
-        const hash = new LruHash();
-        for (let f = 0; f < flat.length; f += 2) hash.set(flat[f], flat[f + 1]);
-        value = hash;
-      }
-      if (new Set(flat.filter((_, f) => f % 2 === 0)).size !== fields) return reply.error(ERR.badImportHash);
+      const made = importHash(args, i + 5, kind === 'P');
+      if (made === null) return reply.error(ERR.badImportHash);
+      [value, i] = made;
     } else if (kind === 'L' && i + 5 < args.count) {
       key = args.latin1(i + 1);
       expireAt = Number(args.latin1(i + 2));
@@ -127,6 +103,14 @@ export function shardimport(shards: WorkerShards, args: Args, reply: ReplySink):
       slot = Number(args.latin1(i + 3));
       idle = Number(args.latin1(i + 4));
       const made = importZset(store, args, i + 5, kind === 'Y');
+      if (made === null) return reply.error(ERR.badImportEntry);
+      [value, i] = made;
+    } else if (kind === 'X' && i + 9 < args.count) {
+      key = args.latin1(i + 1);
+      expireAt = Number(args.latin1(i + 2));
+      slot = Number(args.latin1(i + 3));
+      idle = Number(args.latin1(i + 4));
+      const made = importStream(args, i + 5);
       if (made === null) return reply.error(ERR.badImportEntry);
       [value, i] = made;
     } else return reply.error(ERR.badImportEntry);
@@ -237,6 +221,17 @@ export class ShardExport {
           }
           break;
         }
+        case Kind.STREAM: {
+          // A stream travels as its blocks' bytes (one chunk, however big, as a hash).
+          const { meta, blocks } = store.objectAt<LruStream>(slot).serialize();
+          parts.push('X', key, String(expireAt), String(slot), idle, ...meta, String(blocks.length));
+          for (const block of blocks) {
+            parts.push(block.latin1Slice(0, block.length));
+            bytes += block.length + 8;
+          }
+          bytes += key.length + 96;
+          break;
+        }
         default: {
           // A kind without a hand-over form fails to compile here: every kind must travel.
           const untravelled: never = kind;
@@ -248,35 +243,6 @@ export class ShardExport {
     if (this.slot === NONE) parts[3] = String(Number(parts[3]) | LAST);
     return argsOf(parts);
   }
-}
-
-/** A sorted set's import from argument `at` (its size, then pairs or triples): the value and the argument after it, or null when malformed. */
-function importZset(store: Lru, args: Args, at: number, big: boolean): [LruZset | Packed, number] | null {
-  const size = Number(args.latin1(at));
-  const stride = big ? 3 : 2;
-  let i = at + 1;
-  if (!Number.isInteger(size) || size < 1 || i + size * stride > args.count) return null;
-  if (big) {
-    const zset = new LruZset();
-    for (const end = i + size * 3; i < end; i += 3) {
-      const score = parseScore(args.latin1(i + 1));
-      if (score === undefined || !zset.restore(args.latin1(i), score, Number(args.latin1(i + 2)))) return null;
-    }
-    return [zset, i];
-  }
-  const members: string[] = [];
-  const scores: number[] = [];
-  for (const end = i + size * 2; i < end; i += 2) {
-    const score = parseScore(args.latin1(i + 1));
-    if (score === undefined) return null;
-    members.push(args.latin1(i));
-    scores.push(score);
-  }
-  // The sender's order: ascending by (score, member), each member once.
-  for (let m = 1; m < size; m++) if (scores[m - 1] > scores[m] || (scores[m - 1] === scores[m] && members[m - 1] >= members[m])) return null;
-  const made = zsetOf(store.memory.limits, members, scores);
-  // A packed form's bytes are the packer's until the next packing: copied.
-  return [made instanceof LruZset ? made : { kind: made.kind, bytes: Buffer.from(made.bytes) }, i];
 }
 
 /** Every chunk of a store's hand-over at once (tests; the sender streams with ShardExport). */

@@ -240,6 +240,7 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
     if (spec === undefined) return { err: REPLY_ERRORS.unknownInScript };
     if (!arityOk(spec, args.count)) return { err: REPLY_ERRORS.arityInScript };
     if (spec.noScript || spec.plan === 'script' || (spec.plan === 'connection' && !spec.inScript)) return { err: REPLY_ERRORS.notInScript };
+    if (spec.blocking?.refusedInScript?.(args) === true) return { err: REPLY_ERRORS.blockInScript(argv[0]) };
     // PUBLISH too, as Redis 7.0 (it may replicate).
     if (this.readOnly && (spec.writes || spec.holdFree === true)) return { err: REPLY_ERRORS.writeInReadOnlyScript };
     const monitor = this.env.monitor;
