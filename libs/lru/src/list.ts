@@ -1,24 +1,73 @@
 import { Kind } from './layout';
 import type { LruObject } from './object';
+import { lengthAt, varintSize, writeVarint } from './packed';
 
 /**
- * A list past its packed limit (list-max-listpack-size): a ring of latin1 strings, so both ends
- * push and pop in O(1) and an index is O(1) (Redis's quicklist walks its nodes). Charged
- * LIST_OVERHEAD plus, per element, its length and LIST_ELEMENT_OVERHEAD: a one-byte string's
- * header (16 bytes, its characters padded to 8) and the ring's slot (8 bytes, with the slack of
- * its doubling): libs/lru/bench/collection-memory.ts measures 24-30 heap bytes per element besides
- * its characters, so the charge errs a little high.
+ * A list past its packed limit (list-max-listpack-size), as Redis's quicklist: a deque of nodes,
+ * each a Buffer of packed elements (up to NODE_BYTES, one bigger element alone), so an element
+ * costs its bytes and two length varints, not a JavaScript string. An element is
+ * | varint length | bytes | the length again, its varint bytes reversed |, so a node is read from
+ * either end: both ends push and pop in O(1); an index walks the nodes from the nearer end, then
+ * the elements of one node (Redis's quicklist does the same).
+ *
+ * Charged LIST_OVERHEAD plus, per node, its buffer's size and NODE_OVERHEAD (the Buffer and node
+ * objects), kept exact by every change. LruList.cost, what a push reserves before it is made, is an
+ * element's packed size: a node that must grow (doubling, up to NODE_BYTES) is charged once made.
  */
 export const LIST_OVERHEAD = 256;
-export const LIST_ELEMENT_OVERHEAD = 32;
+/** Kept for the API: a packed element's bytes besides its characters, at most (two 5-byte varints). */
+export const LIST_ELEMENT_OVERHEAD = 10;
+const NODE_BYTES = 8192;
+const NODE_FIRST = 256;
+const NODE_OVERHEAD = 160;
+
+interface Node {
+  buf: Buffer;
+  /** The first element's offset, and the end of the last one. */
+  start: number;
+  end: number;
+  count: number;
+}
+
+/** An element's packed size. */
+function packedSize(length: number): number {
+  return 2 * varintSize(length) + length;
+}
+
+/** The length of the element ending at `end` (its reversed varint). */
+function lengthBefore(buf: Buffer, end: number): number {
+  let p = end - 1;
+  let n = buf[p] & 0x7f;
+  let shift = 7;
+  while (buf[p] >= 0x80) {
+    p--;
+    n += (buf[p] & 0x7f) * 2 ** shift;
+    shift += 7;
+  }
+  return n;
+}
+
+/** Writes `value` packed at `at`; returns where the next element goes. */
+function writePacked(buf: Buffer, at: number, value: string): number {
+  const length = value.length;
+  at = writeVarint(buf, at, length);
+  at += buf.latin1Write(value, at, length);
+  const size = varintSize(length);
+  let n = length;
+  for (let i = 0; i < size; i++) {
+    buf[at + size - 1 - i] = (n & 0x7f) | (i < size - 1 ? 0x80 : 0);
+    n = Math.floor(n / 128);
+  }
+  return at + size;
+}
 
 export class LruList implements LruObject {
   readonly kind = Kind.LIST;
   bytes = LIST_OVERHEAD;
   size = 0;
-  private ring: (string | undefined)[] = new Array(16);
-  private head = 0;
-  private mask = 15;
+  private nodes: Node[] = [];
+  /** nodes[first] is the leftmost node (popping from the left leaves a gap before it). */
+  private first = 0;
 
   static of(items: readonly string[]): LruList {
     const list = new LruList();
@@ -26,59 +75,89 @@ export class LruList implements LruObject {
     return list;
   }
 
-  /** Bytes an element adds to `bytes`. */
+  /** Bytes an element adds to `bytes`, about (its packed size; see the class). */
   static cost(length: number): number {
-    return length + LIST_ELEMENT_OVERHEAD;
+    return packedSize(length);
+  }
+
+  clone(): LruList {
+    return LruList.of(this.toArray());
   }
 
   at(index: number): string {
-    return this.ring[(this.head + index) & this.mask]!;
+    const [node, p] = this.find(index);
+    return this.read(node.buf, p);
   }
 
   set(index: number, value: string): void {
-    const i = (this.head + index) & this.mask;
-    this.bytes += value.length - this.ring[i]!.length;
-    this.ring[i] = value;
+    const [node, p] = this.find(index);
+    const items: string[] = [];
+    for (let q = node.start; q < node.end; q = this.after(node.buf, q)) items.push(q === p ? value : this.read(node.buf, q));
+    this.rebuild(node, items);
   }
 
   pushLeft(value: string): void {
-    if (this.size === this.ring.length) this.grow();
-    this.head = (this.head - 1) & this.mask;
-    this.ring[this.head] = value;
+    const need = packedSize(value.length);
+    let node = this.size === 0 ? undefined : this.nodes[this.first];
+    if (node === undefined || node.start < need) {
+      if (node !== undefined && node.buf.length < NODE_BYTES) this.regrow(node, need, true);
+      else {
+        node = this.makeNode(need);
+        node.start = node.end = node.buf.length;
+        if (this.first > 0) this.nodes[--this.first] = node;
+        else this.nodes.unshift(node);
+      }
+    }
+    node.start -= need;
+    writePacked(node.buf, node.start, value);
+    node.count++;
     this.size++;
-    this.bytes += LruList.cost(value.length);
   }
 
   pushRight(value: string): void {
-    if (this.size === this.ring.length) this.grow();
-    this.ring[(this.head + this.size) & this.mask] = value;
+    const need = packedSize(value.length);
+    let node = this.size === 0 ? undefined : this.nodes[this.nodes.length - 1];
+    if (node === undefined || node.end + need > node.buf.length) {
+      if (node !== undefined && node.buf.length < NODE_BYTES) this.regrow(node, need, false);
+      else {
+        node = this.makeNode(need);
+        this.nodes.push(node);
+      }
+    }
+    node.end = writePacked(node.buf, node.end, value);
+    node.count++;
     this.size++;
-    this.bytes += LruList.cost(value.length);
   }
 
   popLeft(): string {
-    const value = this.ring[this.head]!;
-    this.ring[this.head] = undefined;
-    this.head = (this.head + 1) & this.mask;
-    this.size--;
-    this.bytes -= LruList.cost(value.length);
-    this.maybeShrink();
+    const node = this.nodes[this.first];
+    const value = this.read(node.buf, node.start);
+    node.start = this.after(node.buf, node.start);
+    this.removed(node, true);
     return value;
   }
 
   popRight(): string {
-    const i = (this.head + this.size - 1) & this.mask;
-    const value = this.ring[i]!;
-    this.ring[i] = undefined;
-    this.size--;
-    this.bytes -= LruList.cost(value.length);
-    this.maybeShrink();
+    const node = this.nodes[this.nodes.length - 1];
+    const length = lengthBefore(node.buf, node.end);
+    node.end -= packedSize(length);
+    const value = this.read(node.buf, node.end);
+    this.removed(node, false);
     return value;
   }
 
   /** Elements [start, stop] (0 <= start <= stop < size) appended to `out`. */
   range(start: number, stop: number, out: string[]): string[] {
-    for (let i = start; i <= stop; i++) out.push(this.ring[(this.head + i) & this.mask]!);
+    let [node, p] = this.find(start);
+    let n = this.nodes.indexOf(node, this.first);
+    for (let i = start; i <= stop; i++) {
+      if (p >= node.end) {
+        node = this.nodes[++n];
+        p = node.start;
+      }
+      out.push(this.read(node.buf, p));
+      p = this.after(node.buf, p);
+    }
     return out;
   }
 
@@ -89,29 +168,87 @@ export class LruList implements LruObject {
 
   /** Replaces every element with `items` (LINSERT, LREM, LTRIM: rebuilt whole). */
   replaceAll(items: readonly string[]): void {
-    this.ring = new Array(16);
-    this.head = 0;
-    this.mask = 15;
+    this.nodes = [];
+    this.first = 0;
     this.size = 0;
     this.bytes = LIST_OVERHEAD;
     for (const item of items) this.pushRight(item);
   }
 
-  private grow(): void {
-    const ring: (string | undefined)[] = new Array(this.ring.length * 2);
-    for (let i = 0; i < this.size; i++) ring[i] = this.ring[(this.head + i) & this.mask];
-    this.ring = ring;
-    this.head = 0;
-    this.mask = ring.length - 1;
+  /** The node holding element `index`, and the element's offset in it; walked from the nearer end. */
+  private find(index: number): [Node, number] {
+    const nodes = this.nodes;
+    let n: number;
+    let skipped: number;
+    if (index < this.size / 2) {
+      n = this.first;
+      skipped = 0;
+      while (skipped + nodes[n].count <= index) skipped += nodes[n++].count;
+    } else {
+      n = nodes.length - 1;
+      skipped = this.size - nodes[n].count;
+      while (skipped > index) skipped -= nodes[--n].count;
+    }
+    const node = nodes[n];
+    let p = node.start;
+    for (let i = skipped; i < index; i++) p = this.after(node.buf, p);
+    return [node, p];
   }
 
-  /** A ring a quarter full (and past its first size) halves, so a drained list gives its memory back. */
-  private maybeShrink(): void {
-    if (this.ring.length <= 16 || this.size * 4 > this.ring.length) return;
-    const ring: (string | undefined)[] = new Array(this.ring.length / 2);
-    for (let i = 0; i < this.size; i++) ring[i] = this.ring[(this.head + i) & this.mask];
-    this.ring = ring;
-    this.head = 0;
-    this.mask = ring.length - 1;
+  private read(buf: Buffer, p: number): string {
+    const length = lengthAt(buf, p);
+    const d = p + varintSize(length);
+    return buf.latin1Slice(d, d + length);
+  }
+
+  private after(buf: Buffer, p: number): number {
+    return p + packedSize(lengthAt(buf, p));
+  }
+
+  private makeNode(need: number): Node {
+    const size = need > NODE_BYTES ? need : Math.min(NODE_BYTES, Math.max(NODE_FIRST, need));
+    this.bytes += size + NODE_OVERHEAD;
+    return { buf: Buffer.allocUnsafeSlow(size), start: 0, end: 0, count: 0 };
+  }
+
+  /** A node under NODE_BYTES grows (doubling) to take `need` more bytes at its left or right end. */
+  private regrow(node: Node, need: number, left: boolean): void {
+    const used = node.end - node.start;
+    const size = Math.max(Math.min(NODE_BYTES, node.buf.length * 2), used + need);
+    const buf = Buffer.allocUnsafeSlow(size);
+    const at = left ? size - used : 0;
+    node.buf.copy(buf, at, node.start, node.end);
+    this.bytes += size - node.buf.length;
+    node.buf = buf;
+    node.start = at;
+    node.end = at + used;
+  }
+
+  /** One element left `node` (at its left or right end): an emptied node goes. */
+  private removed(node: Node, left: boolean): void {
+    node.count--;
+    this.size--;
+    if (node.count > 0) return;
+    this.bytes -= node.buf.length + NODE_OVERHEAD;
+    if (left) this.nodes[this.first++] = undefined as unknown as Node;
+    else this.nodes.pop();
+    if (this.size === 0 || (this.first > 32 && this.first * 2 > this.nodes.length)) {
+      this.nodes = this.nodes.slice(this.first);
+      this.first = 0;
+    }
+  }
+
+  /** A node's elements packed again (LSET: its bytes change size). */
+  private rebuild(node: Node, items: readonly string[]): void {
+    let total = 0;
+    for (const item of items) total += packedSize(item.length);
+    const size = total > NODE_BYTES ? total : Math.max(node.buf.length, total);
+    const buf = Buffer.allocUnsafeSlow(size);
+    let at = 0;
+    for (const item of items) at = writePacked(buf, at, item);
+    this.bytes += size - node.buf.length;
+    node.buf = buf;
+    node.start = 0;
+    node.end = at;
   }
 }
