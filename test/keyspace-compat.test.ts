@@ -27,7 +27,10 @@ const STEPS: (string | { sleep: number })[] = [
   'ZADD z 1 a 2 b 3 c', 'ZADD z NX 5 a', 'ZADD z XX CH 7 a', 'ZADD z INCR 1 b', 'ZINCRBY z 1 c', 'ZINCRBY z2 1 only', 'ZREM z zz', 'ZREM z a',
   'ZPOPMIN z', 'ZPOPMAX z', 'ZPOPMIN nosuch', 'ZRANGE nosuch 0 -1', 'ZADD z 1 a 2 b 3 c 4 d', 'ZREMRANGEBYRANK z 0 0', 'ZREMRANGEBYSCORE z 9 10',
   'ZREMRANGEBYSCORE z 2 2', 'ZADD zl 0 a 0 b 0 c', 'ZREMRANGEBYLEX zl [a [b', 'ZREMRANGEBYLEX zl - +', 'ZPOPMAX z2 5',
-  'MSET {m}1 1 {m}2 2', 'EXPIRE pe 0', 'SET x v PX 300', { sleep: 700 }, 'GET x',
+  'MSET {m}1 1 {m}2 2',
+  'SET {r}a 1', 'EXPIRE {r}a 100', 'RENAME {r}a {r}b', 'RENAMENX {r}b {r}c', 'RENAMENX {r}c {r}c', 'RENAME {r}none {r}b', 'COPY {r}c {r}d',
+  'COPY {r}c {r}d', 'COPY {r}c {r}d REPLACE', 'COPY {r}none {r}d', 'RPUSH {r}l x', 'RENAME {r}l {r}d', 'SADD {r}s x', 'COPY {r}s {r}d REPLACE',
+  'EXPIRE pe 0', 'SET x v PX 300', { sleep: 700 }, 'GET x',
 ];
 
 

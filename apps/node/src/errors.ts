@@ -66,6 +66,10 @@ export const NODE_ERRORS = replyErrors({
     probe: { command: ['ZUNIONSTORE', 'd', '0', 'a'], args: ['zunionstore'] },
   },
   weightNotFloat: { code: 'WEIGHT_NOT_FLOAT', text: 'ERR weight value is not a float', probe: { command: ['ZUNION', '1', 'a', 'WEIGHTS', 'x'] } },
+  outOfIntRange: { code: 'OUT_OF_INT_RANGE', text: 'ERR value is out of range, value must between -2147483648 and 2147483647', probe: { command: ['COPY', '{k}a', '{k}b', 'DB', '99999999999'] } },
+  sameObject: { code: 'SAME_OBJECT', text: 'ERR source and destination objects are the same', probe: { command: ['COPY', 'k', 'k'] } },
+  // One database, as SELECT says (the probe's redis-server has 16: 99 is past them).
+  dbOutOfRange: { code: 'COPY_DB_OUT_OF_RANGE', text: 'ERR DB index is out of range', probe: { command: ['COPY', '{k}a', '{k}b', 'DB', '99'] } },
   // Redis Cluster's code for keys of several slots; here the unit is a shard (1024 slots): keys sharing a hash tag always share one.
   crossShard: {
     code: 'CROSSSLOT',

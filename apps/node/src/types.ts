@@ -1,5 +1,8 @@
 import type { Args, Items, OutBuffer, ReplyEncoder, TextOp } from '@kv/wire';
 import type { BlockingSpec } from './blocking-spec';
+import type { KeyEvent, KeyEventAt, KeyspaceEvents } from './key-event-types';
+
+export type { KeyEvent, KeyEventAt, KeyspaceEvents } from './key-event-types';
 import type { EvictionPolicy, Lru, StoreMemory } from '@kv/lru';
 
 /**
@@ -120,31 +123,6 @@ export interface PubSubBroker {
   subscribers(channel: string, shard: boolean): number;
   /** The patterns subscribed to here. */
   patterns(): string[];
-}
-
-/**
- * What a write command fires on its key (a table field, `event`; commands/key-events.ts): its
- * class (a NOTIFY bit) and event name; `ttl` `'also'` adds Redis's `expire` when it set a new TTL
- * (SET EX, SETEX), `'only'` makes the event the TTL's (`expire` when it has one, else `persist`:
- * EXPIRE, GETEX, PERSIST).
- */
-export interface KeyEvent {
-  readonly type: number;
-  readonly name: string;
-  readonly ttl?: 'also' | 'only';
-  /** The name instead when the command's leading options (from argv[2]) include INCR (ZADD INCR: `zincr`). */
-  readonly incrName?: string;
-}
-
-/**
- * Keyspace notifications as the shards see them (the router's pubsub/keyspace.ts): `flags` are
- * Redis's notify-keyspace-events bits (0: off, and nothing is measured); fire() publishes one
- * event on the key buf[start, end) to the subscribers of every worker.
- */
-export interface KeyspaceEvents {
-  /** Set by CONFIG SET notify-keyspace-events (then ShardSet.keyspaceFlagsChanged). */
-  flags: number;
-  fire(type: number, event: string, buf: Uint8Array, start: number, end: number): void;
 }
 
 /** A worker's script cache as the shards see it (the router's coord/scripts.ts). */
@@ -290,6 +268,11 @@ export interface CommandSpec {
   readonly event?: KeyEvent;
   /** A write that reads its key first, as Redis's lookupKeyRead (GETDEL, GETEX): a missing key is a `keymiss`. */
   readonly readsKey?: boolean;
+  /**
+   * A command over several keys of one shard (RENAME, COPY): the notifications it fires, in order,
+   * each on the key at argument `at` when that key changed (commands/key-events.ts), instead of `event`.
+   */
+  readonly keyEvents?: readonly KeyEventAt[];
   /** A RESP2 connection subscribed to a channel may run it (the subscribe family, PING, QUIT, RESET), as Redis's. */
   readonly inSubscribed?: boolean;
   /** A connection command a script may call: answered by the script runtime itself (PING, ECHO, TIME). */

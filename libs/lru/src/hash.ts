@@ -1,4 +1,5 @@
 import { Kind } from './layout';
+import type { LruObject } from './object';
 
 /**
  * A hash: the value of one LRU entry that maps fields to values, both latin1 strings (Redis's
@@ -40,7 +41,7 @@ export const HASH_OVERHEAD = 384;
 /** A hash's triples: field, value (undefined: a hole), insertion number. */
 const STRIDE = 3;
 
-export class LruHash {
+export class LruHash implements LruObject {
   readonly kind = Kind.HASH;
   /**
    * What this hash is charged besides its key and the entry overhead: HASH_OVERHEAD plus, per
@@ -182,6 +183,14 @@ export class LruHash {
       const value = items[i + 1];
       if (value !== undefined) visit(items[i] as string, value as string, items[i + 2] as number);
     }
+  }
+
+  /** A copy with the same order and HSCAN numbers. */
+  clone(): LruHash {
+    const hash = new LruHash();
+    this.forEachNumbered((field, value, seq) => hash.restore(field, value, seq));
+    hash.nextSeq = this.nextSeq;
+    return hash;
   }
 
   /**

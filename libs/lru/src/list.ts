@@ -26,6 +26,10 @@ export class LruList implements LruObject {
     return list;
   }
 
+  clone(): LruList {
+    return LruList.of(this.toArray());
+  }
+
   /** Bytes an element adds to `bytes`. */
   static cost(length: number): number {
     return length + LIST_ELEMENT_OVERHEAD;

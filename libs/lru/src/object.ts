@@ -13,6 +13,8 @@ export interface LruObject {
   readonly bytes: number;
   /** Its elements (fields, members): an empty one is deleted, as Redis deletes an empty collection. */
   readonly size: number;
+  /** A deep copy charged the same bytes (COPY): every kind of object value must say how it copies. */
+  clone(): LruObject;
 }
 
 /** A packed collection's bytes (packed.ts) as a hand-over carries them, with its kind. */

@@ -1,6 +1,6 @@
 import { KeyEvent as StoreEvent, type Lru } from '@kv/lru';
 import type { Args } from '@kv/wire';
-import type { CommandSpec, KeyEvent, KeyspaceEvents, ReplySink } from '../types';
+import type { CommandSpec, KeyEvent, KeyEventAt, KeyspaceEvents, ReplySink } from '../types';
 
 /**
  * Keyspace notifications (Redis's notify-keyspace-events): the classes as Redis's bits, the
@@ -90,6 +90,12 @@ export const EVENTS = {
   zremrangebylex: ev(NOTIFY.ZSET, 'zremrangebylex'),
 } as const;
 
+/** What a command over several keys fires (CommandSpec.keyEvents), by the key's argument index. */
+export const KEY_EVENTS = {
+  rename: [{ at: 1, type: NOTIFY.GENERIC, name: 'rename_from' }, { at: 2, type: NOTIFY.GENERIC, name: 'rename_to' }],
+  copy: [{ at: 2, type: NOTIFY.GENERIC, name: 'copy_to' }],
+} as const satisfies Record<string, readonly KeyEventAt[]>;
+
 /**
  * Runs a one-key command while notifications are on, and fires what Redis's would on its key,
  * from the key's state before and after (its write version and TTL): nothing when it did not
@@ -99,6 +105,7 @@ export const EVENTS = {
  * the store itself (StoreMemory.keyEvents), at the moment they happen.
  */
 export function runNotified(store: Lru, spec: CommandSpec, args: Args, reply: ReplySink, events: KeyspaceEvents): void {
+  if (spec.keyEvents !== undefined) return runNotifiedKeys(store, spec, spec.keyEvents, args, reply, events);
   const { buf } = args;
   const start = args.starts[1];
   const end = args.ends[1];
@@ -122,6 +129,29 @@ export function runNotified(store: Lru, spec: CommandSpec, args: Args, reply: Re
   if (event.ttl === 'only') return events.fire(NOTIFY.GENERIC, ttlAfter !== 0 ? 'expire' : 'persist', buf, start, end);
   events.fire(event.type, event.incrName !== undefined && hasIncr(args) ? event.incrName : event.name, buf, start, end);
   if (event.ttl === 'also' && ttlAfter !== 0 && ttlAfter !== ttlBefore) events.fire(NOTIFY.GENERIC, 'expire', buf, start, end);
+}
+
+/** Versions before a command over several keys (one array, reused: a command runs no other inside it). */
+const BEFORE: number[] = [];
+
+/**
+ * runNotified for a command over several keys of one shard (its table's `keyEvents`): each event
+ * fires, in the table's order, when its key's version changed; a missing first key that the
+ * command reads (`readsKey`, COPY's source) is a `keymiss` when nothing changed.
+ */
+function runNotifiedKeys(store: Lru, spec: CommandSpec, fired: readonly KeyEventAt[], args: Args, reply: ReplySink, events: KeyspaceEvents): void {
+  const { buf, starts, ends } = args;
+  for (let e = 0; e < fired.length; e++) BEFORE[e] = fired[e].at < args.count ? store.versionOf(buf, starts[fired[e].at], ends[fired[e].at]) : 0;
+  const missing = spec.readsKey === true && store.versionOf(buf, starts[1], ends[1]) === 0;
+  spec.handler!(store, args, reply);
+  let changed = false;
+  for (let e = 0; e < fired.length; e++) {
+    const { at, type, name } = fired[e];
+    if (at >= args.count || store.versionOf(buf, starts[at], ends[at], true) === BEFORE[e]) continue;
+    changed = true;
+    events.fire(type, name, buf, starts[at], ends[at]);
+  }
+  if (!changed && missing) events.fire(NOTIFY.KEY_MISS, 'keymiss', buf, starts[1], ends[1]);
 }
 
 const LEADING_OPTIONS = new Set(['NX', 'XX', 'CH', 'GT', 'LT', 'INCR']);

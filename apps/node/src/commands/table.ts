@@ -20,6 +20,7 @@ import * as sets from './sets';
 import * as strings from './strings';
 import type { Entry, KeyPositions } from './table-entry';
 import { ZSET_TABLE } from './table-zsets';
+import { KEY_TABLE } from './table-keys';
 import { BLOCKING_TABLE } from './table-blocking';
 import * as testFaults from './test-faults';
 import { TEST_FAULTS } from './test-faults';
@@ -40,7 +41,6 @@ const PAIRS: KeyPositions = [1, -1, 2];
 /** Two keys, argv[1] and argv[2] (of one shard: the handler checks; ALL with plan one-key likewise). */
 const TWO: KeyPositions = [1, 2, 1];
 const NONE: KeyPositions = [0, 0, 0];
-
 
 /**
  * Every command, connection commands included: the one registry. The router checks arity and
@@ -136,6 +136,7 @@ const table: Entry[] = [
   { name: 'PEXPIRE', arity: -3, plan: 'one-key', keys: ONE, handler: keys.pexpire, flags: ['write', 'fast'], event: EVENTS.ttl },
   { name: 'EXPIREAT', arity: -3, plan: 'one-key', keys: ONE, handler: keys.expireat, flags: ['write', 'fast'], event: EVENTS.ttl },
   { name: 'PEXPIREAT', arity: -3, plan: 'one-key', keys: ONE, handler: keys.pexpireat, flags: ['write', 'fast'], event: EVENTS.ttl },
+  ...KEY_TABLE, // RENAME, COPY ... (table-keys.ts)
   // the text protocol's PUT: SET without options
   { name: 'PUT', arity: 3, plan: 'one-key', keys: ONE, handler: strings.put, flags: W, textOnly: true, text: TextOp.PUT, event: EVENTS.set },
   // the key space

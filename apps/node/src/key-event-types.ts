@@ -1,0 +1,34 @@
+/** Keyspace notifications' types (types.ts re-exports them); imports nothing, as types.ts. */
+
+/**
+ * What a write command fires on its key (a table field, `event`; commands/key-events.ts): its
+ * class (a NOTIFY bit) and event name; `ttl` `'also'` adds Redis's `expire` when it set a new TTL
+ * (SET EX, SETEX), `'only'` makes the event the TTL's (`expire` when it has one, else `persist`:
+ * EXPIRE, GETEX, PERSIST).
+ */
+export interface KeyEvent {
+  readonly type: number;
+  readonly name: string;
+  readonly ttl?: 'also' | 'only';
+  /** The name instead when the command's leading options (from argv[2]) include INCR (ZADD INCR: `zincr`). */
+  readonly incrName?: string;
+}
+
+/** One of the notifications a command over several keys fires (CommandSpec.keyEvents). */
+export interface KeyEventAt {
+  /** The key's argument index. */
+  readonly at: number;
+  readonly type: number;
+  readonly name: string;
+}
+
+/**
+ * Keyspace notifications as the shards see them (the router's pubsub/keyspace.ts): `flags` are
+ * Redis's notify-keyspace-events bits (0: off, and nothing is measured); fire() publishes one
+ * event on the key buf[start, end) to the subscribers of every worker.
+ */
+export interface KeyspaceEvents {
+  /** Set by CONFIG SET notify-keyspace-events (then ShardSet.keyspaceFlagsChanged). */
+  flags: number;
+  fire(type: number, event: string, buf: Uint8Array, start: number, end: number): void;
+}
