@@ -67,6 +67,11 @@ export const NODE_ERRORS = replyErrors({
   },
   weightNotFloat: { code: 'WEIGHT_NOT_FLOAT', text: 'ERR weight value is not a float', probe: { command: ['ZUNION', '1', 'a', 'WEIGHTS', 'x'] } },
   outOfIntRange: { code: 'OUT_OF_INT_RANGE', text: 'ERR value is out of range, value must between -2147483648 and 2147483647', probe: { command: ['COPY', '{k}a', '{k}b', 'DB', '99999999999'] } },
+  lfuNotSelected: {
+    code: 'LFU_NOT_SELECTED',
+    text: 'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+    probe: { before: [['SET', 'k', 'v']], command: ['OBJECT', 'FREQ', 'k'] },
+  },
   sameObject: { code: 'SAME_OBJECT', text: 'ERR source and destination objects are the same', probe: { command: ['COPY', 'k', 'k'] } },
   // One database, as SELECT says (the probe's redis-server has 16: 99 is past them).
   dbOutOfRange: { code: 'COPY_DB_OUT_OF_RANGE', text: 'ERR DB index is out of range', probe: { command: ['COPY', '{k}a', '{k}b', 'DB', '99'] } },

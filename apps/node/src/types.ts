@@ -218,9 +218,10 @@ export interface CommandSpec {
    * workers' packed lists concatenated (`concat`), INFO texts merged (`info`), or the workers'
    * texts joined as one verbatim string (`lines`: CLIENT LIST); the workers' lists made one with
    * no item twice (`union`: PUBSUB CHANNELS), or how many items that is (`union-count`: PUBSUB
-   * NUMPAT); `[name, count, ...]` lists with the counts summed by position (`pair-sums`: PUBSUB NUMSUB).
+   * NUMPAT); `[name, count, ...]` lists with the counts summed by position (`pair-sums`: PUBSUB NUMSUB);
+   * one of the values at random, nil only when all are (`random`: RANDOMKEY).
    */
-  readonly combine?: 'sum' | 'list' | 'ok' | 'concat' | 'info' | 'lines' | 'union' | 'union-count' | 'pair-sums';
+  readonly combine?: 'sum' | 'list' | 'ok' | 'concat' | 'info' | 'lines' | 'union' | 'union-count' | 'pair-sums' | 'random';
   readonly handler?: Handler;
   readonly workerHandler?: WorkerHandler;
   /** Only the seed's text protocol has it (PUT, STATS); RESP does not know the name. */

@@ -55,7 +55,7 @@ test('every entry has key positions that fit its plan', () => {
 test('connection commands are all in the table', () => {
   const connection = COMMANDS.filter((spec) => spec.plan === 'connection').map((spec) => spec.name);
   assert.equal(connection.sort(), [
-    'AUTH', 'CLIENT', 'COMMAND', 'CONFIG', 'DISCARD', 'ECHO', 'EXEC', 'HELLO', 'LATENCY', 'MEMORY', 'MONITOR', 'MULTI', 'PING', 'PSUBSCRIBE', 'PUBSUB', 'PUNSUBSCRIBE', 'QUIT', 'RESET',
+    'AUTH', 'CLIENT', 'COMMAND', 'CONFIG', 'DISCARD', 'ECHO', 'EXEC', 'HELLO', 'LATENCY', 'MEMORY', 'MONITOR', 'MULTI', 'OBJECT', 'PING', 'PSUBSCRIBE', 'PUBSUB', 'PUNSUBSCRIBE', 'QUIT', 'RESET',
     'SCRIPT', 'SELECT', 'SHUTDOWN', 'SLOWLOG', 'SSUBSCRIBE', 'STATS', 'SUBSCRIBE', 'SUNSUBSCRIBE', 'TIME', 'UNSUBSCRIBE', 'UNWATCH', 'WATCH',
   ]);
 });

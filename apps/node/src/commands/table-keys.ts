@@ -1,9 +1,12 @@
 import { KEY_EVENTS } from './key-events';
+import * as info from './key-info';
 import * as moves from './key-moves';
 import type { Entry, KeyPositions } from './table-entry';
 
 /** Source and destination (of one shard: the handler checks, CROSSSLOT otherwise). */
 const TWO: KeyPositions = [1, 2, 1];
+const ONE: KeyPositions = [1, 1, 1];
+const NONE: KeyPositions = [0, 0, 0];
 
 /**
  * The key-space commands of issue 22's last part (table.ts places them): flags and arities as
@@ -13,4 +16,11 @@ export const KEY_TABLE: readonly Entry[] = [
   { name: 'RENAME', arity: 3, plan: 'one-key', keys: TWO, handler: moves.rename, flags: ['write'], keyEvents: KEY_EVENTS.rename },
   { name: 'RENAMENX', arity: 3, plan: 'one-key', keys: TWO, handler: moves.renamenx, flags: ['write', 'fast'], keyEvents: KEY_EVENTS.rename },
   { name: 'COPY', arity: -3, plan: 'one-key', keys: TWO, handler: moves.copy, flags: ['write', 'denyoom'], keyEvents: KEY_EVENTS.copy, readsKey: true },
+  // every worker's random key, one of them at random (nil only when every worker is empty)
+  { name: 'RANDOMKEY', arity: 1, plan: 'each-worker', keys: NONE, combine: 'random', workerHandler: info.randomkey, flags: ['readonly'] },
+  { name: 'EXPIRETIME', arity: 2, plan: 'one-key', keys: ONE, handler: info.expiretime, flags: ['readonly', 'fast'] },
+  { name: 'PEXPIRETIME', arity: 2, plan: 'one-key', keys: ONE, handler: info.pexpiretime, flags: ['readonly', 'fast'] },
+  // OBJECT (apps/router/src/commands/object.ts): HELP and the checks there, its step on the key's owner
+  { name: 'OBJECT', arity: -2, plan: 'connection', keys: NONE, flags: [] },
+  { name: 'OBJECTSTEP', arity: 3, plan: 'internal', keys: NONE, handler: info.objectStep, flags: [] },
 ];
