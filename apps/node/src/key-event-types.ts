@@ -20,6 +20,8 @@ export interface KeyEventAt {
   readonly at: number;
   readonly type: number;
   readonly name: string;
+  /** The generic event fired instead when the command left the key gone (BITOP's empty result: `del`). */
+  readonly deleted?: string;
 }
 
 /**

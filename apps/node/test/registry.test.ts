@@ -40,7 +40,8 @@ test('every entry has key positions that fit its plan', () => {
   // LMOVE, RPOPLPUSH, SMOVE and the set algebra run on their first key's shard, their handler refusing keys of another (CROSSSLOT).
   const keyed: Record<string, [number, number, number]> = { WATCH: [1, -1, 1], LMOVE: [1, 2, 1], RPOPLPUSH: [1, 2, 1], SMOVE: [1, 2, 1], ZRANGESTORE: [1, 2, 1], SSUBSCRIBE: [1, -1, 1], SUNSUBSCRIBE: [1, -1, 1], SPUBLISH: [1, 1, 1] };
   for (const name of ['SINTER', 'SUNION', 'SDIFF', 'SINTERSTORE', 'SUNIONSTORE', 'SDIFFSTORE']) keyed[name] = [1, -1, 1];
-  for (const name of ['RENAME', 'RENAMENX', 'COPY']) keyed[name] = [1, 2, 1];
+  for (const name of ['RENAME', 'RENAMENX', 'COPY', 'LCS']) keyed[name] = [1, 2, 1];
+  keyed.BITOP = [2, -1, 1];
   // Counted keys (numkeys): none at fixed positions, as Redis's movablekeys.
   for (const name of ['LMPOP', 'SINTERCARD', 'ZMPOP', 'ZUNION', 'ZINTER', 'ZDIFF', 'ZINTERCARD', 'BLMPOP']) keyed[name] = [0, 0, 0];
   // Blocking lists: every argument but the timeout is a key (BLPOP), or source and destination (BLMOVE).

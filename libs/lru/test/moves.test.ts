@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Kind, listItems, listPush, Lru, LruHash, LruList, LruSet, LruZset, rangesOf, setMembers, StoreMemory, writeSet, zsetOf, zsetPairs, type EncodingLimits } from '../src/index';
 
-const t = suite('lru: COPY and RENAME within a shard (copyEntry, renameEntry), every kind and form');
+const t = suite('lru: COPY and RENAME within a shard (copyEntry, renameEntry), every kind and form; strings grown in place (createZeroed, growZeroed)');
 
 function store(limits: Partial<EncodingLimits> = { listMaxListpackSize: 16 }, budget = 1 << 22, policy: 'allkeys-lru' | 'noeviction' = 'allkeys-lru'): Lru {
   return new Lru(new StoreMemory({ budget, hashKey: { k0: 7, k1: 77 }, limits, policy }));
@@ -134,6 +134,32 @@ t('under noeviction a COPY or RENAME that cannot fit changes nothing; under allk
   assert.is(lru2.valueString(lru2.peekKey('a')), big);
   assert.is(lru2.valueString(lru2.peekKey('c')), big);
   checked(lru2);
+});
+
+t('strings edited where they lie: createZeroed and growZeroed add zero bytes, charged first', () => {
+  const lru = store({}, 64 * 1024, 'noeviction');
+  const made = lru.createZeroed(key('z'), 0, 1, 10);
+  assert.ok(made !== null);
+  made!.buf[made!.start + 9] = 0x41;
+  assert.is(lru.valueString(lru.peekKey('z')), '\0'.repeat(9) + 'A');
+  const slot = lru.peekKey('z');
+  const version = lru.versionOfKey('z');
+  const grown = lru.growZeroed(slot, 3000);
+  assert.ok(grown !== null);
+  assert.is(grown!.end - grown!.start, 3000);
+  assert.is(lru.valueString(lru.peekKey('z')), '\0'.repeat(9) + 'A' + '\0'.repeat(2990));
+  assert.ok(lru.versionOfKey('z') !== version, 'a new version (WATCH)');
+  // Shorter than it is: the same bytes, a new version all the same.
+  const v2 = lru.versionOfKey('z');
+  assert.is(lru.growZeroed(lru.peekKey('z'), 5)!.end - lru.valueView(lru.peekKey('z')).start, 3000);
+  assert.ok(lru.versionOfKey('z') !== v2);
+  checked(lru);
+  // Past the budget: nothing made, nothing changed.
+  assert.is(lru.createZeroed(key('big'), 0, 3, 100_000), null);
+  assert.is(lru.peekKey('big'), -1);
+  assert.is(lru.growZeroed(lru.peekKey('z'), 100_000), null);
+  assert.is(lru.valueLength(lru.peekKey('z')), 3000);
+  checked(lru);
 });
 
 t.run();

@@ -63,6 +63,8 @@ export const EVENTS = {
   append: ev(NOTIFY.STRING, 'append'),
   incrby: ev(NOTIFY.STRING, 'incrby'),
   incrbyfloat: ev(NOTIFY.STRING, 'incrbyfloat'),
+  setrange: ev(NOTIFY.STRING, 'setrange'),
+  setbit: ev(NOTIFY.STRING, 'setbit'),
   del: ev(NOTIFY.GENERIC, 'del'),
   ttl: ev(NOTIFY.GENERIC, 'expire', 'only'),
   hset: ev(NOTIFY.HASH, 'hset'),
@@ -94,6 +96,7 @@ export const EVENTS = {
 export const KEY_EVENTS = {
   rename: [{ at: 1, type: NOTIFY.GENERIC, name: 'rename_from' }, { at: 2, type: NOTIFY.GENERIC, name: 'rename_to' }],
   copy: [{ at: 2, type: NOTIFY.GENERIC, name: 'copy_to' }],
+  bitop: [{ at: 2, type: NOTIFY.STRING, name: 'set', deleted: 'del' }],
 } as const satisfies Record<string, readonly KeyEventAt[]>;
 
 /**
@@ -136,22 +139,26 @@ const BEFORE: number[] = [];
 
 /**
  * runNotified for a command over several keys of one shard (its table's `keyEvents`): each event
- * fires, in the table's order, when its key's version changed; a missing first key that the
- * command reads (`readsKey`, COPY's source) is a `keymiss` when nothing changed.
+ * fires, in the table's order, when its key's version changed; first, each key it reads (`reads`:
+ * COPY's source, BITOP's and LCS's) that is missing is a `keymiss`.
  */
 function runNotifiedKeys(store: Lru, spec: CommandSpec, fired: readonly KeyEventAt[], args: Args, reply: ReplySink, events: KeyspaceEvents): void {
   const { buf, starts, ends } = args;
   for (let e = 0; e < fired.length; e++) BEFORE[e] = fired[e].at < args.count ? store.versionOf(buf, starts[fired[e].at], ends[fired[e].at]) : 0;
-  const missing = spec.readsKey === true && store.versionOf(buf, starts[1], ends[1]) === 0;
-  spec.handler!(store, args, reply);
-  let changed = false;
-  for (let e = 0; e < fired.length; e++) {
-    const { at, type, name } = fired[e];
-    if (at >= args.count || store.versionOf(buf, starts[at], ends[at], true) === BEFORE[e]) continue;
-    changed = true;
-    events.fire(type, name, buf, starts[at], ends[at]);
+  // Redis fires a read key's keymiss as it looks the key up, before the command's own events.
+  const reads = spec.reads;
+  if (reads !== undefined) {
+    const last = reads[1] < 0 ? args.count + reads[1] : Math.min(reads[1], args.count - 1);
+    for (let i = reads[0]; i <= last; i++) if (store.versionOf(buf, starts[i], ends[i]) === 0) events.fire(NOTIFY.KEY_MISS, 'keymiss', buf, starts[i], ends[i]);
   }
-  if (!changed && missing) events.fire(NOTIFY.KEY_MISS, 'keymiss', buf, starts[1], ends[1]);
+  spec.handler!(store, args, reply);
+  for (let e = 0; e < fired.length; e++) {
+    const { at, type, name, deleted } = fired[e];
+    const after = at < args.count ? store.versionOf(buf, starts[at], ends[at], true) : BEFORE[e];
+    if (after === BEFORE[e]) continue;
+    if (after === 0 && deleted !== undefined) events.fire(NOTIFY.GENERIC, deleted, buf, starts[at], ends[at]);
+    else events.fire(type, name, buf, starts[at], ends[at]);
+  }
 }
 
 const LEADING_OPTIONS = new Set(['NX', 'XX', 'CH', 'GT', 'LT', 'INCR']);

@@ -42,11 +42,12 @@ function keyCount(args: { readonly buf: Uint8Array; readonly starts: ArrayLike<n
 type KeyArgs = { readonly buf: Uint8Array; readonly starts: ArrayLike<number>; readonly ends: ArrayLike<number>; readonly count: number };
 
 /**
- * The argument index a one-key command runs by (its key's shard): 1, or for a numkeys command
- * its first key, 2 (with a bad count, 1: its handler answers the error wherever it runs).
+ * The argument index a one-key command runs by (its key's shard): its first key (argv[1], or
+ * BITOP's argv[2]), or for a numkeys command its first key, 2 (with a bad count, 1: its handler answers the error wherever it runs).
  */
 export function routeKeyIndex(spec: KeyPositions, args: KeyArgs): number {
-  if (spec.numkeys !== true) return 1;
+  // BITOP's first key is argv[2] (its operation is argv[1]).
+  if (spec.numkeys !== true) return spec.firstKey > 1 ? spec.firstKey : 1;
   const at = spec.numkeysAt ?? 1;
   return keyCount(args, at) > 0 ? at + 1 : at;
 }

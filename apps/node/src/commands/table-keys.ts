@@ -1,6 +1,8 @@
-import { KEY_EVENTS } from './key-events';
+import * as bits from './bits';
+import { EVENTS, KEY_EVENTS } from './key-events';
 import * as info from './key-info';
 import * as moves from './key-moves';
+import * as ranges from './string-ranges';
 import type { Entry, KeyPositions } from './table-entry';
 
 /** Source and destination (of one shard: the handler checks, CROSSSLOT otherwise). */
@@ -15,7 +17,7 @@ const NONE: KeyPositions = [0, 0, 0];
 export const KEY_TABLE: readonly Entry[] = [
   { name: 'RENAME', arity: 3, plan: 'one-key', keys: TWO, handler: moves.rename, flags: ['write'], keyEvents: KEY_EVENTS.rename },
   { name: 'RENAMENX', arity: 3, plan: 'one-key', keys: TWO, handler: moves.renamenx, flags: ['write', 'fast'], keyEvents: KEY_EVENTS.rename },
-  { name: 'COPY', arity: -3, plan: 'one-key', keys: TWO, handler: moves.copy, flags: ['write', 'denyoom'], keyEvents: KEY_EVENTS.copy, readsKey: true },
+  { name: 'COPY', arity: -3, plan: 'one-key', keys: TWO, handler: moves.copy, flags: ['write', 'denyoom'], keyEvents: KEY_EVENTS.copy, reads: [1, 1] },
   // every worker's random key, one of them at random (nil only when every worker is empty)
   { name: 'RANDOMKEY', arity: 1, plan: 'each-worker', keys: NONE, combine: 'random', workerHandler: info.randomkey, flags: ['readonly'] },
   { name: 'EXPIRETIME', arity: 2, plan: 'one-key', keys: ONE, handler: info.expiretime, flags: ['readonly', 'fast'] },
@@ -23,4 +25,15 @@ export const KEY_TABLE: readonly Entry[] = [
   // OBJECT (apps/router/src/commands/object.ts): HELP and the checks there, its step on the key's owner
   { name: 'OBJECT', arity: -2, plan: 'connection', keys: NONE, flags: [] },
   { name: 'OBJECTSTEP', arity: 3, plan: 'internal', keys: NONE, handler: info.objectStep, flags: [] },
+  // strings by range and by bit (string-ranges.ts, bits.ts); LCS and BITOP need their keys in one shard
+  { name: 'GETRANGE', arity: 4, plan: 'one-key', keys: ONE, handler: ranges.getrange, flags: ['readonly'] },
+  { name: 'SUBSTR', arity: 4, plan: 'one-key', keys: ONE, handler: ranges.getrange, flags: ['readonly'] },
+  { name: 'SETRANGE', arity: 4, plan: 'one-key', keys: ONE, handler: ranges.setrange, flags: ['write', 'denyoom'], event: EVENTS.setrange },
+  { name: 'LCS', arity: -3, plan: 'one-key', keys: TWO, handler: ranges.lcs, flags: ['readonly'], keyEvents: [], reads: [1, 2] },
+  { name: 'SETBIT', arity: 4, plan: 'one-key', keys: ONE, handler: bits.setbit, flags: ['write', 'denyoom'], event: EVENTS.setbit },
+  { name: 'GETBIT', arity: 3, plan: 'one-key', keys: ONE, handler: bits.getbit, flags: ['readonly', 'fast'] },
+  { name: 'BITCOUNT', arity: -2, plan: 'one-key', keys: ONE, handler: bits.bitcount, flags: ['readonly'] },
+  { name: 'BITPOS', arity: -3, plan: 'one-key', keys: ONE, handler: bits.bitpos, flags: ['readonly'] },
+  // BITOP operation destkey key ...: runs on destkey's shard (its first key, argv[2])
+  { name: 'BITOP', arity: -4, plan: 'one-key', keys: [2, -1, 1], handler: bits.bitop, flags: ['write', 'denyoom'], keyEvents: KEY_EVENTS.bitop, reads: [3, -1] },
 ];
