@@ -14,14 +14,24 @@ export interface KeyEvent {
   readonly incrName?: string;
 }
 
-/** One of the notifications a command over several keys fires (CommandSpec.keyEvents). */
+/**
+ * One of the notifications a command over several keys fires (CommandSpec.keyEvents), on the key
+ * at argument `at` (or, `counted`, on each key a numkeys command counts), when that key changed.
+ * Its type NOTIFY.NEW places the store's `new` for that key (by default it comes just before the
+ * key's first event).
+ */
 export interface KeyEventAt {
   /** The key's argument index. */
   readonly at: number;
+  /** Instead of `at`: each of a numkeys command's keys (ZMPOP, LMPOP). */
+  readonly counted?: boolean;
   readonly type: number;
-  readonly name: string;
-  /** The generic event fired instead when the command left the key gone (BITOP's empty result: `del`). */
+  /** The event's name, or how the arguments name it (`lastKey`: the last key's index): LMOVE's LEFT makes `lpop`. */
+  readonly name: string | ((args: { latin1(i: number): string }, lastKey: number) => string);
+  /** The generic event fired instead when the command left the key gone (a STORE's empty result: `del`). */
   readonly deleted?: string;
+  /** When the command left the key gone, `del` follows the event (a pop that emptied it). */
+  readonly thenDel?: boolean;
 }
 
 /**

@@ -274,8 +274,11 @@ export interface CommandSpec {
    * each on the key at argument `at` when that key changed (commands/key-events.ts), instead of `event`.
    */
   readonly keyEvents?: readonly KeyEventAt[];
-  /** With `keyEvents`: the keys it reads (Redis's lookupKeyRead), first and last argument (negative: from the end); each missing one is a `keymiss`. */
-  readonly reads?: readonly [first: number, last: number];
+  /**
+   * With `keyEvents`: the keys it reads (Redis's lookupKeyRead), first and last argument (negative:
+   * from the end), or those counted by the argument at `numkeysAt` (ZUNIONSTORE's); each missing one is a `keymiss`.
+   */
+  readonly reads?: readonly [first: number, last: number] | { readonly numkeysAt: number };
   /** A RESP2 connection subscribed to a channel may run it (the subscribe family, PING, QUIT, RESET), as Redis's. */
   readonly inSubscribed?: boolean;
   /** A connection command a script may call: answered by the script runtime itself (PING, ECHO, TIME). */

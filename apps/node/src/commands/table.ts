@@ -10,7 +10,7 @@ import * as keys from './keys';
 import * as listEdits from './list-edits';
 import * as lists from './lists';
 import * as pubsub from './pubsub';
-import { EVENTS } from './key-events';
+import { EVENTS, KEY_EVENTS } from './key-events';
 import * as memory from './memory';
 import * as scan from './scan';
 import * as scripting from './scripting';
@@ -83,7 +83,7 @@ const table: Entry[] = [
   { name: 'HINCRBYFLOAT', arity: 4, plan: 'one-key', keys: ONE, handler: hashes.hincrbyfloat, flags: [...W, 'fast'], event: EVENTS.hincrbyfloat },
   { name: 'HRANDFIELD', arity: -2, plan: 'one-key', keys: ONE, handler: hashScan.hrandfield, flags: ['readonly'] },
   { name: 'HSCAN', arity: -3, plan: 'one-key', keys: ONE, handler: hashScan.hscan, flags: ['readonly'] },
-  // lists (two-key forms run on the first key's shard; keys of two shards answer CROSSSLOT)
+  // lists (two-key forms run on the first key's shard; keys of two shards answer CROSSSLOT; their events: keyEvents)
   { name: 'LPUSH', arity: -3, plan: 'one-key', keys: ONE, handler: lists.lpush, flags: [...W, 'fast'], event: EVENTS.lpush },
   { name: 'RPUSH', arity: -3, plan: 'one-key', keys: ONE, handler: lists.rpush, flags: [...W, 'fast'], event: EVENTS.rpush },
   { name: 'LPUSHX', arity: -3, plan: 'one-key', keys: ONE, handler: lists.lpushx, flags: [...W, 'fast'], event: EVENTS.lpush },
@@ -98,9 +98,9 @@ const table: Entry[] = [
   { name: 'LINSERT', arity: 5, plan: 'one-key', keys: ONE, handler: listEdits.linsert, flags: W, event: EVENTS.linsert },
   { name: 'LREM', arity: 4, plan: 'one-key', keys: ONE, handler: listEdits.lrem, flags: ['write'], event: EVENTS.lrem },
   { name: 'LTRIM', arity: 4, plan: 'one-key', keys: ONE, handler: listEdits.ltrim, flags: ['write'], event: EVENTS.ltrim },
-  { name: 'LMOVE', arity: 5, plan: 'one-key', keys: TWO, handler: listEdits.lmove, flags: W },
-  { name: 'RPOPLPUSH', arity: 3, plan: 'one-key', keys: TWO, handler: listEdits.rpoplpush, flags: W },
-  { name: 'LMPOP', arity: -4, plan: 'one-key', keys: NONE, numkeys: true, handler: lists.lmpop, flags: ['write', 'movablekeys'] },
+  { name: 'LMOVE', arity: 5, plan: 'one-key', keys: TWO, handler: listEdits.lmove, flags: W, keyEvents: KEY_EVENTS.lmove },
+  { name: 'RPOPLPUSH', arity: 3, plan: 'one-key', keys: TWO, handler: listEdits.rpoplpush, flags: W, keyEvents: KEY_EVENTS.rpoplpush },
+  { name: 'LMPOP', arity: -4, plan: 'one-key', keys: NONE, numkeys: true, handler: lists.lmpop, flags: ['write', 'movablekeys'], keyEvents: KEY_EVENTS.lmpop },
   // blocking lists (table-blocking.ts)
   ...BLOCKING_TABLE,
   // sets (multi-key forms run on the first key's shard; keys of several shards answer CROSSSLOT)
@@ -113,13 +113,13 @@ const table: Entry[] = [
   { name: 'SPOP', arity: -2, plan: 'one-key', keys: ONE, handler: sets.spop, flags: ['write', 'fast'], event: EVENTS.spop },
   { name: 'SRANDMEMBER', arity: -2, plan: 'one-key', keys: ONE, handler: sets.srandmember, flags: ['readonly'] },
   { name: 'SSCAN', arity: -3, plan: 'one-key', keys: ONE, handler: sets.sscan, flags: ['readonly'] },
-  { name: 'SMOVE', arity: 4, plan: 'one-key', keys: TWO, handler: setMulti.smove, flags: ['write', 'fast'] },
+  { name: 'SMOVE', arity: 4, plan: 'one-key', keys: TWO, handler: setMulti.smove, flags: ['write', 'fast'], keyEvents: KEY_EVENTS.smove },
   { name: 'SINTER', arity: -2, plan: 'one-key', keys: ALL, handler: setMulti.sinter, flags: ['readonly'] },
   { name: 'SUNION', arity: -2, plan: 'one-key', keys: ALL, handler: setMulti.sunion, flags: ['readonly'] },
   { name: 'SDIFF', arity: -2, plan: 'one-key', keys: ALL, handler: setMulti.sdiff, flags: ['readonly'] },
-  { name: 'SINTERSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sinterstore, flags: W },
-  { name: 'SUNIONSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sunionstore, flags: W },
-  { name: 'SDIFFSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sdiffstore, flags: W },
+  { name: 'SINTERSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sinterstore, flags: W, keyEvents: KEY_EVENTS.sinterstore, reads: [2, -1] },
+  { name: 'SUNIONSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sunionstore, flags: W, keyEvents: KEY_EVENTS.sunionstore, reads: [2, -1] },
+  { name: 'SDIFFSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sdiffstore, flags: W, keyEvents: KEY_EVENTS.sdiffstore, reads: [2, -1] },
   { name: 'SINTERCARD', arity: -3, plan: 'one-key', keys: NONE, numkeys: true, handler: setMulti.sintercard, flags: ['readonly', 'movablekeys'] },
   // sorted sets (table-zsets.ts)
   ...ZSET_TABLE,
