@@ -279,6 +279,8 @@ export interface CommandSpec {
    * from the end), or those counted by the argument at `numkeysAt` (ZUNIONSTORE's); each missing one is a `keymiss`.
    */
   readonly reads?: readonly [first: number, last: number] | { readonly numkeysAt: number };
+  /** RENAME, RENAMENX, COPY: keys of two shards run as a plan over both owners (the router's coord/key-move.ts), not on the first key's. */
+  readonly movesAcross?: 'rename' | 'renamenx' | 'copy';
   /** A RESP2 connection subscribed to a channel may run it (the subscribe family, PING, QUIT, RESET), as Redis's. */
   readonly inSubscribed?: boolean;
   /** A connection command a script may call: answered by the script runtime itself (PING, ECHO, TIME). */

@@ -4,7 +4,9 @@ import { shardOfString } from '@kv/wire';
 import { prng } from '../../../test-support/prng';
 import { missingTool, Skips } from '../../../test-support/skip';
 import { encode, RawConn, type Node, type Reply } from '../../../test/compat/resp-raw';
-import { startRedis, type Target } from '../../../test/clients/target';
+import { sleep, startRedis, type Target } from '../../../test/clients/target';
+import { RawListener } from '../../../test/compat/listener';
+import { encodeCommand } from '../../../test/compat/resp-raw';
 import { keysPerShard, RespClient, startCluster } from './harness';
 
 /**
@@ -12,8 +14,10 @@ import { keysPerShard, RespClient, startCluster } from './harness';
  * hash tag, of every type and form (strings, lists, sets, sorted sets and hashes, packed and past
  * their limits: this server packs only up to 4 elements), with TTLs, options and errors, and
  * changes to a copy after it was made (a copy is its own); replies compared byte for byte in RESP2
- * and RESP3 (a set's members sorted). Then what redis-server cannot show: keys of two shards
- * (CROSSSLOT, nothing changed), WATCH seeing a rename and a copy, and OOM under noeviction.
+ * and RESP3 (a set's members sorted), with keys of one shard, of two shards of one worker and of
+ * two workers. Then what redis-server cannot show: across workers a rename is atomic (a reader
+ * never sees both keys or neither) in MULTI/EXEC and scripts too, WATCH sees it, and OOM under
+ * noeviction changes nothing.
  */
 
 const noRedis = missingTool('redis-server');
@@ -71,7 +75,8 @@ function normalized(reply: Reply, how: Compare): string {
 async function compare(workers: number, seeds: number[]): Promise<void> {
   const cluster = await startCluster({ workers, args: LIMITS });
   try {
-    const keys = ['{k}a', '{k}b', '{k}c', '{k}d'];
+    // Two keys of one shard, and keys of other shards: of this worker and of the others.
+    const keys = ['{k}a', '{k}b', ...keysPerShard('mv-', shardOfString).slice(0, workers + 1)];
     for (const resp of [2, 3]) {
       const ours = await RawConn.connect(cluster.port);
       const theirs = await RawConn.connect(redis!.port);
@@ -105,49 +110,100 @@ skips.test(t, '3 workers: likewise', noRedis, async () => {
   await compare(3, [4]);
 });
 
-t('keys of two shards answer CROSSSLOT and change nothing; WATCH sees a rename and a copy', async () => {
+t('across workers: atomic (a reader never sees both keys or neither), WATCH sees it, in MULTI/EXEC and scripts too', async () => {
   const cluster = await startCluster({ workers: 2 });
-  const [c, watcher] = [await RespClient.connect(cluster.port), await RespClient.connect(cluster.port)];
+  const [c, reader, watcher] = [await RespClient.connect(cluster.port), await RespClient.connect(cluster.port), await RespClient.connect(cluster.port)];
   try {
-    const [a, b] = keysPerShard('mv-', shardOfString);
+    // Shards 0 and 1: workers 0 and 1.
+    const [a, b, a2] = keysPerShard('mv-', shardOfString);
     await c.call('SET', a, 'v');
-    for (const argv of [['RENAME', a, b], ['RENAMENX', a, b], ['COPY', a, b], ['COPY', a, b, 'REPLACE']]) {
-      const reply = (await c.call(...argv)) as { error: string };
-      assert.match(reply.error, /^CROSSSLOT /, argv.join(' '));
+    let moves = 0;
+    let reads = 0;
+    const mover = (async () => {
+      for (let i = 0; i < 150; i++, moves++) assert.is(await c.call('RENAME', i % 2 === 0 ? a : b, i % 2 === 0 ? b : a), 'OK');
+    })();
+    for (; moves < 150; reads++) {
+      const [x, y] = (await reader.call('MGET', a, b)) as (string | null)[];
+      assert.ok((x === null) !== (y === null), `exactly one of the two: ${x} ${y}`);
     }
+    await mover;
+    assert.ok(reads > 0);
     assert.equal(await c.call('MGET', a, b), ['v', null]);
+    // Within MULTI/EXEC and a script, over two workers and over two shards of one.
+    await c.call('MULTI');
+    await c.call('RENAME', a, b);
+    await c.call('COPY', b, a2);
+    assert.equal(await c.call('EXEC'), ['OK', 1]);
+    assert.is(await c.call('EVAL', "return redis.call('RENAME', KEYS[1], KEYS[2])", '2', b, a), 'OK');
+    assert.equal(await c.call('MGET', a, b, a2), ['v', null, 'v']);
 
-    // WATCH on a rename's destination, on its source, and on a copy's destination.
-    for (const [watched, write] of [['{w}b', ['RENAME', '{w}a', '{w}b']], ['{w}a', ['RENAME', '{w}a', '{w}b']], ['{w}c', ['COPY', '{w}a', '{w}c']]] as const) {
-      await c.call('SET', '{w}a', '1');
-      await watcher.call('WATCH', watched);
-      assert.is(await c.call(...write), write[0] === 'COPY' ? 1 : 'OK');
+    // WATCH on a rename's destination, on its source, and on a copy's destination, across workers.
+    for (const [watched, write] of [[b, ['RENAME', a, b]], [a, ['RENAME', a, b]], [b, ['COPY', a, b]]]) {
+      await c.call('SET', a, '1');
+      await watcher.call('WATCH', watched as string);
+      assert.is(await c.call(...(write as string[])), write[0] === 'COPY' ? 1 : 'OK');
       await watcher.call('MULTI');
-      await watcher.call('GET', watched);
-      assert.is(await watcher.call('EXEC'), null, `WATCH ${watched} saw ${write.join(' ')}`);
-      await c.call('DEL', '{w}a', '{w}b', '{w}c');
+      await watcher.call('GET', watched as string);
+      assert.is(await watcher.call('EXEC'), null, `WATCH ${watched} saw ${(write as string[]).join(' ')}`);
+      await c.call('DEL', a, b);
     }
   } finally {
-    c.close();
-    watcher.close();
+    for (const conn of [c, reader, watcher]) conn.close();
     assert.is(await cluster.stop(), 0);
   }
 });
 
-t('under noeviction a COPY that does not fit answers OOM and changes nothing; a RENAME needs no more room', async () => {
+t('across workers the events fire on each key: new and rename_to (copy_to) on the destination, rename_from on the source', async () => {
+  const cluster = await startCluster({ workers: 2, args: ['--notify-keyspace-events', 'KEA$mn'] });
+  const [c, sub] = [await RespClient.connect(cluster.port), await RawListener.connect(cluster.port)];
+  try {
+    const [a, b, a2] = keysPerShard('ev-', shardOfString);
+    await c.call('SET', a, 'v');
+    sub.socket.write(encodeCommand(['PSUBSCRIBE', '__keyevent@0__:*']));
+    await sub.waitFor(1);
+    sub.take();
+    const events = async (argv: string[]): Promise<string[]> => {
+      await c.call(...argv);
+      await sleep(150);
+      return sub
+        .takeNodes()
+        .map((node) => (node as { items: { v: string }[] }).items.slice(2).map((x) => x.v).join(' '))
+        .sort();
+    };
+    assert.equal(await events(['RENAME', a, b]), [`__keyevent@0__:new ${b}`, `__keyevent@0__:rename_from ${a}`, `__keyevent@0__:rename_to ${b}`]);
+    assert.equal(await events(['COPY', b, a2]), [`__keyevent@0__:copy_to ${a2}`, `__keyevent@0__:new ${a2}`]);
+    assert.equal(await events(['COPY', b, a2]), [], 'nothing copied, nothing fired');
+    assert.equal(await events(['RENAMENX', b, a2]), []);
+  } finally {
+    c.close();
+    sub.socket.destroy();
+    assert.is(await cluster.stop(), 0);
+  }
+});
+
+t('under noeviction a COPY that does not fit answers OOM and changes nothing; a RENAME needs no more room, and across workers as much as its value', async () => {
   // 1mb: a worker's budget is 512 KiB.
   const cluster = await startCluster({ workers: 2, args: ['--maxmemory', '1mb', '--maxmemory-policy', 'noeviction'] });
   const c = await RespClient.connect(cluster.port);
+  const OOM = { error: "OOM command not allowed when used memory > 'maxmemory'." };
   try {
     const value = 'b'.repeat(300_000);
     assert.is(await c.call('SET', '{o}big', value), 'OK');
     await c.call('SET', '{o}dest', 'small');
-    assert.equal(await c.call('COPY', '{o}big', '{o}copy'), { error: "OOM command not allowed when used memory > 'maxmemory'." });
-    assert.equal(await c.call('COPY', '{o}big', '{o}dest', 'REPLACE'), { error: "OOM command not allowed when used memory > 'maxmemory'." });
+    assert.equal(await c.call('COPY', '{o}big', '{o}copy'), OOM);
+    assert.equal(await c.call('COPY', '{o}big', '{o}dest', 'REPLACE'), OOM);
     assert.equal(await c.call('MGET', '{o}copy', '{o}dest'), [null, 'small'], 'nothing changed');
     assert.is(await c.call('RENAME', '{o}big', '{o}renamed-to-a-longer-name'), 'OK');
     assert.is(await c.call('STRLEN', '{o}renamed-to-a-longer-name'), 300_000);
     assert.is(await c.call('EXISTS', '{o}big'), 0);
+    // Across workers: the destination's worker is full.
+    await c.call('FLUSHALL');
+    const [a, b] = keysPerShard('oom-', shardOfString);
+    assert.is(await c.call('SET', a, value), 'OK');
+    assert.is(await c.call('SET', b, value), 'OK');
+    const [, b2] = keysPerShard('oom2-', shardOfString);
+    for (const argv of [['COPY', a, b2], ['RENAME', a, b2], ['RENAMENX', a, b2]]) assert.equal(await c.call(...argv), OOM, argv[0]);
+    assert.equal(await c.call('MGET', a, b2), [value, null], 'nothing changed');
   } finally {
     c.close();
     assert.is(await cluster.stop(), 0);

@@ -118,6 +118,9 @@ export const KEY_EVENTS = {
   zdiffstore: [at(1, NOTIFY.ZSET, 'zdiffstore', { deleted: 'del' })],
   zmpop: [{ at: 0, counted: true, type: NOTIFY.ZSET, name: side('after-keys', 'zpop'), thenDel: true }],
   lmpop: [{ at: 0, counted: true, type: NOTIFY.LIST, name: side('after-keys', 'pop'), thenDel: true }],
+  // ENTRYLOAD key mode event ... and ENTRYDROP key event (key-transfer.ts): the event their argument names
+  entryload: [at(1, NOTIFY.GENERIC, (args) => args.latin1(3))],
+  entrydrop: [at(1, NOTIFY.GENERIC, (args) => args.latin1(2))],
 } as const satisfies Record<string, readonly KeyEventAt[]>;
 
 /**

@@ -6,9 +6,10 @@ import { peekArg, readArg } from './keyarg';
 
 /**
  * RENAME, RENAMENX and COPY (Redis 7.0's db.c), for a value of any kind: the store moves or copies
- * the entry whole (Lru.renameEntry, Lru.copyEntry), so a kind's own code is not involved. Both keys
- * must be in one shard (keys sharing a hash tag always are); keys of two shards answer CROSSSLOT,
- * as Redis Cluster's keys of two slots, before anything is read. RENAME carries the TTL; so does
+ * the entry whole (Lru.renameEntry, Lru.copyEntry), so a kind's own code is not involved. These
+ * handlers run for keys of one shard (keys sharing a hash tag always are); keys of two shards run
+ * as the router's plan over both owners (coord/key-move.ts, key-transfer.ts's steps), and reach
+ * here only through a path that cannot hold both (then CROSSSLOT, before anything is read). RENAME carries the TTL; so does
  * COPY, as Redis's does. There is one database: COPY ... DB n answers Redis's error for a
  * database that does not exist unless n is 0.
  */
@@ -42,20 +43,27 @@ function renameKey(store: Lru, args: Args, reply: ReplySink, nx: boolean): void 
   else reply.ok();
 }
 
-/** COPY source destination [DB 0] [REPLACE]: 1 when copied; 0 for a missing source or (without REPLACE) an existing destination. */
-export function copy(store: Lru, args: Args, reply: ReplySink): void {
-  if (!oneShard(args, reply)) return;
+/** COPY's options from argv[3] on ([DB 0] [REPLACE]): whether it replaces, or the error to answer. */
+export function copyOptions(args: Args): boolean | string {
   let replace = false;
   for (let i = 3; i < args.count; i++) {
     const option = upperArg(args, i);
     if (option === 'REPLACE') replace = true;
     else if (option === 'DB' && i + 1 < args.count) {
       const db = integerArg(args, ++i);
-      if (db === undefined) return reply.error(ERR.notInteger);
-      if (db < -0x80000000 || db > 0x7fffffff) return reply.error(ERR.outOfIntRange);
-      if (db !== 0) return reply.error(ERR.dbOutOfRange);
-    } else return reply.error(ERR.syntax);
+      if (db === undefined) return ERR.notInteger;
+      if (db < -0x80000000 || db > 0x7fffffff) return ERR.outOfIntRange;
+      if (db !== 0) return ERR.dbOutOfRange;
+    } else return ERR.syntax;
   }
+  return replace;
+}
+
+/** COPY source destination [DB 0] [REPLACE]: 1 when copied; 0 for a missing source or (without REPLACE) an existing destination. */
+export function copy(store: Lru, args: Args, reply: ReplySink): void {
+  if (!oneShard(args, reply)) return;
+  const replace = copyOptions(args);
+  if (typeof replace === 'string') return reply.error(replace);
   if (sameKey(args)) return reply.error(ERR.sameObject);
   const source = readArg(store, args, 1);
   if (source < 0 || (!replace && peekArg(store, args, 2) >= 0)) return reply.integer(0);

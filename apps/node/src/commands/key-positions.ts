@@ -1,3 +1,4 @@
+import { shardOf } from '@kv/wire';
 import type { CommandSpec } from '../types';
 
 /** What keysOf needs of a command: Redis's key positions (CommandSpec has them). */
@@ -75,3 +76,8 @@ export function keySpan(spec: KeyPositions, args: KeyArgs): { first: number; las
 
 /** keySpan's answer: one object, reused (read it at once). */
 const SPAN = { first: 0, last: -1, step: 1 };
+
+/** True for RENAME or COPY (`movesAcross`) over keys of two shards: a plan over both owners runs it (the router's coord/key-move.ts). */
+export function movesAcross(spec: Pick<CommandSpec, 'movesAcross'>, args: KeyArgs): boolean {
+  return spec.movesAcross !== undefined && args.count > 2 && shardOf(args.buf, args.starts[1], args.ends[1]) !== shardOf(args.buf, args.starts[2], args.ends[2]);
+}
