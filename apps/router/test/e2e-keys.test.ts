@@ -137,6 +137,18 @@ t('across workers: atomic (a reader never sees both keys or neither), WATCH sees
     assert.is(await c.call('EVAL', "return redis.call('RENAME', KEYS[1], KEYS[2])", '2', b, a), 'OK');
     assert.equal(await c.call('MGET', a, b, a2), ['v', null, 'v']);
 
+    // A client blocked on the destination wakes, as Redis's (the key is made ready), within a shard and across workers.
+    await c.call('DEL', a, b, a2);
+    for (const [from, to] of [['{bl}a', '{bl}b'], [a, b]]) {
+      const blocked = watcher.call('BLPOP', to, '5');
+      await sleep(100);
+      await c.call('RPUSH', from, 'x', 'y');
+      assert.is(await c.call('RENAME', from, to), 'OK');
+      assert.equal(await blocked, [to, 'x']);
+      assert.equal(await c.call('LRANGE', to, '0', '-1'), ['y']);
+      await c.call('DEL', to);
+    }
+
     // WATCH on a rename's destination, on its source, and on a copy's destination, across workers.
     for (const [watched, write] of [[b, ['RENAME', a, b]], [a, ['RENAME', a, b]], [b, ['COPY', a, b]]]) {
       await c.call('SET', a, '1');

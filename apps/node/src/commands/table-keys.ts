@@ -19,9 +19,10 @@ export const KEY_TABLE: readonly Entry[] = [
   { name: 'RENAME', arity: 3, plan: 'one-key', keys: TWO, handler: moves.rename, flags: ['write'], keyEvents: KEY_EVENTS.rename, movesAcross: 'rename' },
   { name: 'RENAMENX', arity: 3, plan: 'one-key', keys: TWO, handler: moves.renamenx, flags: ['write', 'fast'], keyEvents: KEY_EVENTS.rename, movesAcross: 'renamenx' },
   { name: 'COPY', arity: -3, plan: 'one-key', keys: TWO, handler: moves.copy, flags: ['write', 'denyoom'], keyEvents: KEY_EVENTS.copy, reads: [1, 1], movesAcross: 'copy' },
-  // RENAME and COPY over keys of two shards: their steps on each owner (key-transfer.ts, the router's coord/key-move.ts)
+  // RENAME and COPY over keys of two shards: their steps on each owner (key-transfer.ts, the router's coord/key-move.ts);
+  // ENTRYLOAD writes (a client blocked on its key wakes)
   { name: 'ENTRYDUMP', arity: 2, plan: 'internal', keys: NONE, handler: transfer.entrydump, flags: [] },
-  { name: 'ENTRYLOAD', arity: -7, plan: 'internal', keys: NONE, handler: transfer.entryload, flags: [], keyEvents: KEY_EVENTS.entryload },
+  { name: 'ENTRYLOAD', arity: -7, plan: 'internal', keys: NONE, handler: transfer.entryload, flags: ['write'], keyEvents: KEY_EVENTS.entryload },
   { name: 'ENTRYDROP', arity: 3, plan: 'internal', keys: NONE, handler: transfer.entrydrop, flags: [], keyEvents: KEY_EVENTS.entrydrop },
   // every worker's random key, one of them at random (nil only when every worker is empty)
   { name: 'RANDOMKEY', arity: 1, plan: 'each-worker', keys: NONE, combine: 'random', workerHandler: info.randomkey, flags: ['readonly'] },
