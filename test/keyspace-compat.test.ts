@@ -27,7 +27,18 @@ const STEPS: (string | { sleep: number })[] = [
   'ZADD z 1 a 2 b 3 c', 'ZADD z NX 5 a', 'ZADD z XX CH 7 a', 'ZADD z INCR 1 b', 'ZINCRBY z 1 c', 'ZINCRBY z2 1 only', 'ZREM z zz', 'ZREM z a',
   'ZPOPMIN z', 'ZPOPMAX z', 'ZPOPMIN nosuch', 'ZRANGE nosuch 0 -1', 'ZADD z 1 a 2 b 3 c 4 d', 'ZREMRANGEBYRANK z 0 0', 'ZREMRANGEBYSCORE z 9 10',
   'ZREMRANGEBYSCORE z 2 2', 'ZADD zl 0 a 0 b 0 c', 'ZREMRANGEBYLEX zl [a [b', 'ZREMRANGEBYLEX zl - +', 'ZPOPMAX z2 5',
-  'MSET {m}1 1 {m}2 2', 'EXPIRE pe 0', 'SET x v PX 300', { sleep: 700 }, 'GET x',
+  'MSET {m}1 1 {m}2 2',
+  'SET {r}a 1', 'EXPIRE {r}a 100', 'RENAME {r}a {r}b', 'RENAMENX {r}b {r}c', 'RENAMENX {r}c {r}c', 'RENAME {r}none {r}b', 'COPY {r}c {r}d',
+  'COPY {r}c {r}d', 'COPY {r}c {r}d REPLACE', 'COPY {r}none {r}d', 'RPUSH {r}l x', 'RENAME {r}l {r}d', 'SADD {r}s x', 'COPY {r}s {r}d REPLACE',
+  'SETRANGE {t}a 2 xy', 'SETRANGE {t}a 0 x', 'SETBIT {t}b 3 1', 'SETBIT {t}b 3 1', 'SETBIT {t}b 3 0', 'BITOP OR {t}c {t}a {t}b', 'BITOP AND {t}c {t}none',
+  'GETRANGE {t}none 0 1', 'GETBIT {t}none 0', 'BITCOUNT {t}none', 'BITPOS {t}none 1', 'LCS {t}a {t}b', 'GETRANGE {t}a 0 1', 'EXPIRETIME {t}none',
+  'RPUSH {q}a 1 2', 'LMOVE {q}a {q}b LEFT RIGHT', 'LMOVE {q}a {q}b RIGHT LEFT', 'LMOVE {q}b {q}b LEFT LEFT', 'LMOVE {q}none {q}b LEFT LEFT', 'RPOPLPUSH {q}b {q}c',
+  'RPOPLPUSH {q}b {q}c', 'RPUSH {q}l 1 2 3', 'LMPOP 2 {q}none {q}l RIGHT COUNT 2', 'LMPOP 1 {q}l LEFT', 'LMPOP 1 {q}l LEFT',
+  'SADD {q}s a b', 'SMOVE {q}s {q}t a', 'SMOVE {q}s {q}t zz', 'SADD {q}t b', 'SMOVE {q}s {q}t b', 'SMOVE {q}t {q}t a',
+  'SADD {q}u a c', 'SINTERSTORE {q}d {q}t {q}u', 'SUNIONSTORE {q}d {q}t {q}u', 'SDIFFSTORE {q}d {q}t {q}t', 'SDIFFSTORE {q}d {q}t {q}t', 'SINTERSTORE {q}e {q}t {q}none',
+  'ZADD {q}z 1 a 2 b 3 c', 'ZRANGESTORE {q}zd {q}z 0 1', 'ZRANGESTORE {q}zd {q}z 5 6', 'ZRANGESTORE {q}zd {q}none 0 1', 'ZUNIONSTORE {q}zu 2 {q}z {q}t', 'ZINTERSTORE {q}zu 1 {q}none',
+  'ZDIFFSTORE {q}zx 1 {q}z', 'ZMPOP 2 {q}none {q}z MIN', 'ZMPOP 1 {q}z MAX COUNT 5', 'ZMPOP 1 {q}z MAX',
+  'EXPIRE pe 0', 'SET x v PX 300', { sleep: 700 }, 'GET x',
 ];
 
 

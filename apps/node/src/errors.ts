@@ -66,6 +66,23 @@ export const NODE_ERRORS = replyErrors({
     probe: { command: ['ZUNIONSTORE', 'd', '0', 'a'], args: ['zunionstore'] },
   },
   weightNotFloat: { code: 'WEIGHT_NOT_FLOAT', text: 'ERR weight value is not a float', probe: { command: ['ZUNION', '1', 'a', 'WEIGHTS', 'x'] } },
+  outOfIntRange: { code: 'OUT_OF_INT_RANGE', text: 'ERR value is out of range, value must between -2147483648 and 2147483647', probe: { command: ['COPY', '{k}a', '{k}b', 'DB', '99999999999'] } },
+  lfuNotSelected: {
+    code: 'LFU_NOT_SELECTED',
+    text: 'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+    probe: { before: [['SET', 'k', 'v']], command: ['OBJECT', 'FREQ', 'k'] },
+  },
+  offsetOutOfRange: { code: 'OFFSET_OUT_OF_RANGE', text: 'ERR offset is out of range', probe: { command: ['SETRANGE', 'k', '-1', 'x'] } },
+  bitOffset: { code: 'BIT_OFFSET', text: 'ERR bit offset is not an integer or out of range', probe: { command: ['SETBIT', 'k', '4294967296', '1'] } },
+  bitValue: { code: 'BIT_VALUE', text: 'ERR bit is not an integer or out of range', probe: { command: ['SETBIT', 'k', '0', '2'] } },
+  bitArgument: { code: 'BIT_ARGUMENT', text: 'ERR The bit argument must be 1 or 0.', probe: { command: ['BITPOS', 'k', '2'] } },
+  bitopNot: { code: 'BITOP_NOT', text: 'ERR BITOP NOT must be called with a single source key.', probe: { command: ['BITOP', 'NOT', '{k}d', '{k}a', '{k}b'] } },
+  lcsNotStrings: { code: 'LCS_NOT_STRINGS', text: 'ERR The specified keys must contain string values', probe: { before: [['HSET', '{k}a', 'f', 'v']], command: ['LCS', '{k}a', '{k}b'] } },
+  lcsIdxAndLen: { code: 'LCS_IDX_AND_LEN', text: 'ERR If you want both the length and indexes, please just use IDX.', probe: { command: ['LCS', '{k}a', '{k}b', 'IDX', 'LEN'] } },
+  lcsTooBig: { code: 'LCS_TOO_BIG', text: 'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len', why: 'needs two strings of 12 KB: e2e-strings makes it here and on redis-server' },
+  sameObject: { code: 'SAME_OBJECT', text: 'ERR source and destination objects are the same', probe: { command: ['COPY', 'k', 'k'] } },
+  // One database, as SELECT says (the probe's redis-server has 16: 99 is past them).
+  dbOutOfRange: { code: 'COPY_DB_OUT_OF_RANGE', text: 'ERR DB index is out of range', probe: { command: ['COPY', '{k}a', '{k}b', 'DB', '99'] } },
   // Redis Cluster's code for keys of several slots; here the unit is a shard (1024 slots): keys sharing a hash tag always share one.
   crossShard: {
     code: 'CROSSSLOT',

@@ -2,8 +2,8 @@ import type { Args, Items, OutBuffer, ReplyEncoder, TextOp } from '@kv/wire';
 import type { BlockingSpec } from './blocking-spec';
 import type { PubSubBroker } from './pubsub-broker';
 export type { PubSubBroker } from './pubsub-broker';
-import type { KeyEvent } from './key-event-spec';
-export type { KeyEvent };
+import type { KeyEvent, KeyEventAt, KeyspaceEvents } from './key-event-types';
+export type { KeyEvent, KeyEventAt, KeyspaceEvents } from './key-event-types';
 import type { EvictionPolicy, Lru, StoreMemory } from '@kv/lru';
 
 /**
@@ -111,17 +111,6 @@ export interface HereRunner {
   eval(args: Args, out: OutBuffer, replies: ReplyEncoder): void;
 }
 
-/**
- * Keyspace notifications as the shards see them (the router's pubsub/keyspace.ts): `flags` are
- * Redis's notify-keyspace-events bits (0: off, and nothing is measured); fire() publishes one
- * event on the key buf[start, end) to the subscribers of every worker.
- */
-export interface KeyspaceEvents {
-  /** Set by CONFIG SET notify-keyspace-events (then ShardSet.keyspaceFlagsChanged). */
-  flags: number;
-  fire(type: number, event: string, buf: Uint8Array, start: number, end: number): void;
-}
-
 /** A worker's script cache as the shards see it (the router's coord/scripts.ts). */
 export interface ScriptStore {
   /** Compiles and keeps a script another worker brought in ('eval' or 'load'), evicting `victims`: null, or its compile error. */
@@ -215,9 +204,10 @@ export interface CommandSpec {
    * workers' packed lists concatenated (`concat`), INFO texts merged (`info`), or the workers'
    * texts joined as one verbatim string (`lines`: CLIENT LIST); the workers' lists made one with
    * no item twice (`union`: PUBSUB CHANNELS), or how many items that is (`union-count`: PUBSUB
-   * NUMPAT); `[name, count, ...]` lists with the counts summed by position (`pair-sums`: PUBSUB NUMSUB).
+   * NUMPAT); `[name, count, ...]` lists with the counts summed by position (`pair-sums`: PUBSUB NUMSUB);
+   * one of the values at random, nil only when all are (`random`: RANDOMKEY).
    */
-  readonly combine?: 'sum' | 'list' | 'ok' | 'concat' | 'info' | 'lines' | 'union' | 'union-count' | 'pair-sums';
+  readonly combine?: 'sum' | 'list' | 'ok' | 'concat' | 'info' | 'lines' | 'union' | 'union-count' | 'pair-sums' | 'random';
   readonly handler?: Handler;
   readonly workerHandler?: WorkerHandler;
   /** Only the seed's text protocol has it (PUT, STATS); RESP does not know the name. */
@@ -269,6 +259,18 @@ export interface CommandSpec {
   readonly event?: KeyEvent;
   /** A write that reads its key first, as Redis's lookupKeyRead (GETDEL, GETEX): a missing key is a `keymiss`. */
   readonly readsKey?: boolean;
+  /**
+   * A command over several keys of one shard (RENAME, COPY): the notifications it fires, in order,
+   * each on the key at argument `at` when that key changed (commands/key-events.ts), instead of `event`.
+   */
+  readonly keyEvents?: readonly KeyEventAt[];
+  /**
+   * With `keyEvents`: the keys it reads (Redis's lookupKeyRead), first and last argument (negative:
+   * from the end), or those counted by the argument at `numkeysAt` (ZUNIONSTORE's); each missing one is a `keymiss`.
+   */
+  readonly reads?: readonly [first: number, last: number] | { readonly numkeysAt: number };
+  /** RENAME, RENAMENX, COPY: keys of two shards run as a plan over both owners (the router's coord/key-move.ts), not on the first key's. */
+  readonly movesAcross?: 'rename' | 'renamenx' | 'copy';
   /** A RESP2 connection subscribed to a channel may run it (the subscribe family, PING, QUIT, RESET), as Redis's. */
   readonly inSubscribed?: boolean;
   /** A connection command a script may call: answered by the script runtime itself (PING, ECHO, TIME). */

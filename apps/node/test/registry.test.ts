@@ -40,6 +40,8 @@ test('every entry has key positions that fit its plan', () => {
   // LMOVE, RPOPLPUSH, SMOVE and the set algebra run on their first key's shard, their handler refusing keys of another (CROSSSLOT).
   const keyed: Record<string, [number, number, number]> = { WATCH: [1, -1, 1], LMOVE: [1, 2, 1], RPOPLPUSH: [1, 2, 1], SMOVE: [1, 2, 1], ZRANGESTORE: [1, 2, 1], SSUBSCRIBE: [1, -1, 1], SUNSUBSCRIBE: [1, -1, 1], SPUBLISH: [1, 1, 1] };
   for (const name of ['SINTER', 'SUNION', 'SDIFF', 'SINTERSTORE', 'SUNIONSTORE', 'SDIFFSTORE']) keyed[name] = [1, -1, 1];
+  for (const name of ['RENAME', 'RENAMENX', 'COPY', 'LCS']) keyed[name] = [1, 2, 1];
+  keyed.BITOP = [2, -1, 1];
   // Counted keys (numkeys): none at fixed positions, as Redis's movablekeys.
   for (const name of ['LMPOP', 'SINTERCARD', 'ZMPOP', 'ZUNION', 'ZINTER', 'ZDIFF', 'ZINTERCARD', 'BLMPOP', 'BZMPOP', 'XREAD', 'XREADGROUP', 'XGROUP']) keyed[name] = [0, 0, 0];
   // XINFO's key is its subcommand's argument (XINFO STREAM key).
@@ -56,7 +58,7 @@ test('every entry has key positions that fit its plan', () => {
 test('connection commands are all in the table', () => {
   const connection = COMMANDS.filter((spec) => spec.plan === 'connection').map((spec) => spec.name);
   assert.equal(connection.sort(), [
-    'AUTH', 'CLIENT', 'COMMAND', 'CONFIG', 'DISCARD', 'ECHO', 'EXEC', 'HELLO', 'LATENCY', 'MEMORY', 'MONITOR', 'MULTI', 'PING', 'PSUBSCRIBE', 'PUBSUB', 'PUNSUBSCRIBE', 'QUIT', 'RESET',
+    'AUTH', 'CLIENT', 'COMMAND', 'CONFIG', 'DISCARD', 'ECHO', 'EXEC', 'HELLO', 'LATENCY', 'MEMORY', 'MONITOR', 'MULTI', 'OBJECT', 'PING', 'PSUBSCRIBE', 'PUBSUB', 'PUNSUBSCRIBE', 'QUIT', 'RESET',
     'SCRIPT', 'SELECT', 'SHUTDOWN', 'SLOWLOG', 'SSUBSCRIBE', 'STATS', 'SUBSCRIBE', 'SUNSUBSCRIBE', 'TIME', 'UNSUBSCRIBE', 'UNWATCH', 'WATCH',
   ]);
 });

@@ -50,16 +50,20 @@ export abstract class Entries extends ExpiringSlots implements Evictable {
     listener(event, buf, start, end);
   }
 
-  /** insert() into a given free slot (NONE: the next free one). */
-  protected insertAt(at: number, h: number, kbuf: Uint8Array, kstart: number, kend: number, kind: Kind, vbuf: Uint8Array | null, vstart: number, vend: number, room: number, object: LruObject | null, expireAt: number): number {
+  /**
+   * insert() into a given free slot (NONE: the next free one), sparing entry `keep` from eviction
+   * (the source of a copy), with room made for `cost - credit` only (bytes the caller frees at once after: a rename's source).
+   */
+  protected insertAt(at: number, h: number, kbuf: Uint8Array, kstart: number, kend: number, kind: Kind, vbuf: Uint8Array | null, vstart: number, vend: number, room: number, object: LruObject | null, expireAt: number, keep = NONE, credit = 0): number {
     const memory = this.memory;
     const keyLength = kend - kstart;
     const form = object !== null ? Form.EXTERNAL : inlineForm(keyLength, room);
     const payload = payloadOf(form, keyLength, room);
     const extra = object === null ? 0 : object.bytes;
     const cost = blockSizeFor(payload) + ENTRY_OVERHEAD + extra;
-    if (cost > memory.budget || !memory.makeRoom(cost, null, NONE)) return -1;
-    const addr = memory.allocBlock(payload, null, NONE);
+    const spared = keep === NONE ? null : this;
+    if (cost > memory.budget || !memory.makeRoom(cost - credit, spared, keep)) return -1;
+    const addr = memory.allocBlock(payload, spared, keep);
     if (addr === NIL) return -1;
     const slot = at === NONE ? this.allocSlot() : this.claimSlot(at);
     this.addrs[slot] = addr;

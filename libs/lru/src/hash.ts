@@ -1,4 +1,5 @@
 import { Kind } from './layout';
+import type { LruObject } from './object';
 
 /**
  * A hash: the value of one LRU entry that maps fields to values, both latin1 strings (Redis's
@@ -56,7 +57,7 @@ export interface HashReader {
 /** A hash's triples: field, value (undefined: a hole), insertion number. */
 const STRIDE = 3;
 
-export class LruHash implements HashReader {
+export class LruHash implements LruObject, HashReader {
   readonly kind = Kind.HASH;
   /**
    * What this hash is charged besides its key and the entry overhead: HASH_OVERHEAD plus, per
@@ -198,6 +199,14 @@ export class LruHash implements HashReader {
       const value = items[i + 1];
       if (value !== undefined) visit(items[i] as string, value as string, items[i + 2] as number);
     }
+  }
+
+  /** A copy with the same order and HSCAN numbers. */
+  clone(): LruHash {
+    const hash = new LruHash();
+    this.forEachNumbered((field, value, seq) => hash.restore(field, value, seq));
+    hash.nextSeq = this.nextSeq;
+    return hash;
   }
 
   /**

@@ -12,6 +12,7 @@ export { NONE } from './slots';
 export { LruSet, SET_OVERHEAD, SET_MEMBER_OVERHEAD } from './set';
 export { setAdd, setEncoding, setHas, setMembers, setOf, setRemove, setSize, writeSet, type SetEncoding } from './set-ops';
 export { setPop, setRandomMember, setRandomMembers, setScan } from './set-random';
+export { integerOf } from './set-encoding';
 export { LruZset, ZSET_OVERHEAD, ZSET_MEMBER_OVERHEAD, type ZSorted } from './zset';
 export { FOUND, SmallZset, zsetEdit, zsetFind, zsetInsertPacked, zsetSize, zsetEncoding, zsetOf, zsetPairs, zsetRead, zsetSave, type ZEditable, type ZsetEncoding } from './zset-ops';
 export { LruStream, STREAM_OVERHEAD, TRIM_MAXLEN, TRIM_MINID } from './stream';

@@ -13,7 +13,7 @@
  */
 
 import { NIL } from './arena';
-import { Collections } from './collections';
+import { Edits } from './edits';
 import type { LruObject, Packed } from './object';
 import { Kind, keyLengthAt, keyStartAt, setValueLength, valueFieldAt, valueRoomAt, copyBytes } from './layout';
 import { KeyEvent, type Evictable, type EvictionPolicy, type StoreMemory } from './memory';
@@ -22,7 +22,7 @@ import { MAX_SLOTS, NONE } from './slots';
 /** volatile-lru: entries looked at from the LRU end before taking an entry with a TTL at random. */
 const VOLATILE_WALK = 256;
 
-export class Lru extends Collections implements Evictable {
+export class Lru extends Edits implements Evictable {
   hits = 0;
   misses = 0;
   evictions = 0;

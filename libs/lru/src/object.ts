@@ -15,6 +15,8 @@ export interface LruObject {
   readonly size: number;
   /** True for a value that stays a key when empty (a stream, as Redis keeps one). */
   readonly keptEmpty?: boolean;
+  /** A deep copy charged the same bytes (COPY): every kind of object value must say how it copies. */
+  clone(): LruObject;
 }
 
 /** A packed collection's bytes (packed.ts) as a hand-over carries them, with its kind. */

@@ -23,6 +23,13 @@ export class LruSet implements LruObject {
     return set;
   }
 
+  /** A copy with the same SSCAN numbers. */
+  clone(): LruSet {
+    const set = new LruSet();
+    this.members.forEachNumbered((member, _score, seq) => set.restore(member, seq));
+    return set;
+  }
+
   static cost(length: number): number {
     return length + SET_MEMBER_OVERHEAD;
   }

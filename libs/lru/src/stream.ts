@@ -197,6 +197,11 @@ export class LruStream implements LruObject {
     return seen;
   }
 
+  /** A deep copy (COPY): its blocks' bytes copied and read back, ids and counters kept. */
+  clone(): LruStream {
+    return LruStream.restore([this.lastId, this.firstId, this.maxDeletedId], this.entriesAdded, this.serialize().blocks)!;
+  }
+
   /** Its state as a hand-over carries it: last id, first id, largest deleted id, entries added, then each block's bytes. */
   serialize(): { meta: string[]; blocks: Buffer[] } {
     return { meta: [this.lastId.text(), this.firstId.text(), this.maxDeletedId.text(), String(this.entriesAdded)], blocks: this.blocks.map((b) => b.serialize()) };

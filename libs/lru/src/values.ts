@@ -122,6 +122,31 @@ export abstract class Values extends Entries {
     return slot >= used ? -1 : slot;
   }
 
+  /**
+   * A live unexpired entry's slot at random (RANDOMKEY), or -1 when there is none: random probes
+   * of the slots first, then a walk from a random slot (a sparse or mostly expired store).
+   * Touches neither recency nor counters.
+   */
+  randomSlot(random: () => number = Math.random, now = Date.now()): number {
+    const used = this.used;
+    if (this.size === 0 || used === 0) return -1;
+    for (let tries = 0; tries < 32; tries++) {
+      const slot = Math.floor(random() * used);
+      if (this.addrs[slot] !== NIL && this.liveAt(slot, now)) return slot;
+    }
+    const from = Math.floor(random() * used);
+    for (let i = 0; i < used; i++) {
+      const slot = (from + i) % used;
+      if (this.addrs[slot] !== NIL && this.liveAt(slot, now)) return slot;
+    }
+    return -1;
+  }
+
+  private liveAt(slot: number, now: number): boolean {
+    const at = this.expireAt(slot);
+    return at === 0 || at > now;
+  }
+
   /** Ms since the entry was last used (to the second; OBJECT IDLETIME, a hand-over). */
   idleAt(slot: number): number {
     return this.memory.idleMs(this.ageAt(slot));

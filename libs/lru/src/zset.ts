@@ -19,6 +19,13 @@ export class LruZset implements LruObject, ZSorted {
   readonly members = new Members(true);
   readonly tree = new ScoreTree();
 
+  /** A copy with the same ZSCAN numbers. */
+  clone(): LruZset {
+    const zset = new LruZset();
+    this.members.forEachNumbered((member, score, seq) => zset.restore(member, score, seq));
+    return zset;
+  }
+
   static cost(length: number): number {
     return length + ZSET_MEMBER_OVERHEAD;
   }

@@ -1,6 +1,7 @@
 import { LIST_AND_SET_DOCS, type DocEntry } from './docs-collections';
 import { ZSET_DOCS } from './docs-zsets';
 import { STREAM_DOCS } from './docs-streams';
+import { KEY_DOCS } from './docs-keys';
 
 /**
  * What COMMAND DOCS reports, in Redis 7's terms: summary, since, group and the argument tree that
@@ -232,7 +233,7 @@ const ENTRIES: Record<string, Entry> = {
 };
 
 /** Docs by upper-case command name; a command without an entry gets none (COMMAND DOCS skips it). */
-export const COMMAND_DOCS: ReadonlyMap<string, CommandDoc> = new Map(Object.entries({ ...ENTRIES, ...ZSET_DOCS, ...STREAM_DOCS }).map(([name, entry]) => [name, toDoc(entry)]));
+export const COMMAND_DOCS: ReadonlyMap<string, CommandDoc> = new Map(Object.entries({ ...ENTRIES, ...ZSET_DOCS, ...STREAM_DOCS, ...KEY_DOCS }).map(([name, entry]) => [name, toDoc(entry)]));
 
 function toDoc([summary, since, group, args = '', subcommands = {}]: Entry): CommandDoc {
   return {

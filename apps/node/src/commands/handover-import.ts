@@ -82,7 +82,7 @@ export function importStream(args: Args, at: number): [LruStream, number] | null
 const WORDS = new Uint32Array(4);
 
 /** An id as its text gives it (ms-seq), or null. */
-function idOf(text: string): StreamId | null {
+export function idOf(text: string): StreamId | null {
   const dash = text.indexOf('-');
   if (dash < 0 || !parseU64(text.slice(0, dash), WORDS, 0) || !parseU64(text.slice(dash + 1), WORDS, 2)) return null;
   return new StreamId().setWords(WORDS, 0);

@@ -1,6 +1,7 @@
 import { KeyEvent as StoreEvent, type Lru } from '@kv/lru';
 import type { Args } from '@kv/wire';
-import type { CommandSpec, KeyEvent, KeyspaceEvents, ReplySink } from '../types';
+import type { CommandSpec, KeyEvent, KeyEventAt, KeyspaceEvents, ReplySink } from '../types';
+import { keySpan } from './key-positions';
 
 /**
  * Keyspace notifications (Redis's notify-keyspace-events): the classes as Redis's bits, the
@@ -66,6 +67,8 @@ export const EVENTS = {
   append: ev(NOTIFY.STRING, 'append'),
   incrby: ev(NOTIFY.STRING, 'incrby'),
   incrbyfloat: ev(NOTIFY.STRING, 'incrbyfloat'),
+  setrange: ev(NOTIFY.STRING, 'setrange'),
+  setbit: ev(NOTIFY.STRING, 'setbit'),
   del: ev(NOTIFY.GENERIC, 'del'),
   ttl: ev(NOTIFY.GENERIC, 'expire', 'only'),
   hset: ev(NOTIFY.HASH, 'hset'),
@@ -96,6 +99,36 @@ export const EVENTS = {
   xtrim: ev(NOTIFY.STREAM, 'xtrim'),
 } as const;
 
+/** `l` or `r` and `verb`, by the argument at `at` (LEFT or RIGHT; MIN or MAX for `zpop`). */
+const side = (at: number | 'after-keys', verb: string) => (args: { latin1(i: number): string }, lastKey: number): string => {
+  const word = args.latin1(at === 'after-keys' ? lastKey + 1 : at).toUpperCase();
+  if (verb === 'zpop') return word === 'MAX' ? 'zpopmax' : 'zpopmin';
+  return (word === 'RIGHT' ? 'r' : 'l') + verb;
+};
+const at = (i: number, type: number, name: KeyEventAt['name'], more: Partial<KeyEventAt> = {}): KeyEventAt => ({ at: i, type, name, ...more });
+
+/** What a command over several keys fires (CommandSpec.keyEvents), in Redis's order. */
+export const KEY_EVENTS = {
+  rename: [at(2, NOTIFY.NEW, 'new'), at(1, NOTIFY.GENERIC, 'rename_from'), at(2, NOTIFY.GENERIC, 'rename_to')],
+  copy: [at(2, NOTIFY.GENERIC, 'copy_to')],
+  bitop: [at(2, NOTIFY.STRING, 'set', { deleted: 'del' })],
+  lmove: [at(2, NOTIFY.LIST, side(4, 'push')), at(1, NOTIFY.LIST, side(3, 'pop'), { thenDel: true })],
+  rpoplpush: [at(2, NOTIFY.LIST, 'lpush'), at(1, NOTIFY.LIST, 'rpop', { thenDel: true })],
+  smove: [at(1, NOTIFY.SET, 'srem', { thenDel: true }), at(2, NOTIFY.SET, 'sadd')],
+  sinterstore: [at(1, NOTIFY.SET, 'sinterstore', { deleted: 'del' })],
+  sunionstore: [at(1, NOTIFY.SET, 'sunionstore', { deleted: 'del' })],
+  sdiffstore: [at(1, NOTIFY.SET, 'sdiffstore', { deleted: 'del' })],
+  zrangestore: [at(1, NOTIFY.ZSET, 'zrangestore', { deleted: 'del' })],
+  zunionstore: [at(1, NOTIFY.ZSET, 'zunionstore', { deleted: 'del' })],
+  zinterstore: [at(1, NOTIFY.ZSET, 'zinterstore', { deleted: 'del' })],
+  zdiffstore: [at(1, NOTIFY.ZSET, 'zdiffstore', { deleted: 'del' })],
+  zmpop: [{ at: 0, counted: true, type: NOTIFY.ZSET, name: side('after-keys', 'zpop'), thenDel: true }],
+  lmpop: [{ at: 0, counted: true, type: NOTIFY.LIST, name: side('after-keys', 'pop'), thenDel: true }],
+  // ENTRYLOAD key mode event ... and ENTRYDROP key event (key-transfer.ts): the event their argument names
+  entryload: [at(1, NOTIFY.GENERIC, (args) => args.latin1(3))],
+  entrydrop: [at(1, NOTIFY.GENERIC, (args) => args.latin1(2))],
+} as const satisfies Record<string, readonly KeyEventAt[]>;
+
 /**
  * Runs a one-key command while notifications are on, and fires what Redis's would on its key,
  * from the key's state before and after (its write version and TTL): nothing when it did not
@@ -105,6 +138,7 @@ export const EVENTS = {
  * the store itself (StoreMemory.keyEvents), at the moment they happen.
  */
 export function runNotified(store: Lru, spec: CommandSpec, args: Args, reply: ReplySink, events: KeyspaceEvents): void {
+  if (spec.keyEvents !== undefined) return runNotifiedKeys(store, spec, spec.keyEvents, args, reply, events);
   const { buf } = args;
   // The command's key: argv[1], or where its table entry says (XINFO STREAM key).
   const start = args.starts[spec.firstKey];
@@ -130,6 +164,104 @@ export function runNotified(store: Lru, spec: CommandSpec, args: Args, reply: Re
   events.fire(event.type, event.incrName !== undefined && hasIncr(args) ? event.incrName : event.name, buf, start, end);
   if (event.then !== undefined && event.then.fired()) events.fire(event.then.type, event.then.name, buf, start, end);
   if (event.ttl === 'also' && ttlAfter !== 0 && ttlAfter !== ttlBefore) events.fire(NOTIFY.GENERIC, 'expire', buf, start, end);
+}
+
+/** A command over several keys as it runs (one: a command runs no other inside it): each event's key, its version before, whether the store made it new. */
+const RUN = { keys: [] as number[], before: [] as number[], fresh: [] as boolean[], count: 0, args: null as Args | null };
+
+/** The store's listener while such a command runs: a `new` on one of its keys waits for its place (Redis fires it amid the command's events). */
+let passOn: ((event: StoreEvent, buf: Buffer, start: number, end: number) => void) | null = null;
+function holdingNew(event: StoreEvent, buf: Buffer, start: number, end: number): void {
+  const args = RUN.args!;
+  if (event === StoreEvent.NEW) {
+    for (let e = 0; e < RUN.count; e++) {
+      const k = RUN.keys[e];
+      if (end - start === args.ends[k] - args.starts[k] && buf.compare(args.buf, args.starts[k], args.ends[k], start, end) === 0) {
+        RUN.fresh[e] = true;
+        return;
+      }
+    }
+  }
+  passOn!(event, buf, start, end);
+}
+
+/**
+ * runNotified for a command over several keys of one shard (its table's `keyEvents`), in Redis's
+ * order: first a `keymiss` for each key it reads (`reads`) that is missing; then each event, in
+ * the table's order, when its key's version changed (`deleted` instead, or `del` after with
+ * `thenDel`, when the key is gone), the store's `new` for a key just before that key's first
+ * event (or where a NOTIFY.NEW entry places it).
+ */
+function runNotifiedKeys(store: Lru, spec: CommandSpec, fired: readonly KeyEventAt[], args: Args, reply: ReplySink, events: KeyspaceEvents): void {
+  const { buf, starts, ends } = args;
+  const span = spec.numkeys === true ? keySpan(spec, args) : null;
+  const lastKey = span === null ? 0 : span.last;
+  let count = 0;
+  for (const event of fired) {
+    if (event.counted === true) for (let k = span!.first; k > 0 && k <= span!.last; k++) RUN.keys[count++] = k;
+    else if (event.at < args.count) RUN.keys[count++] = event.at;
+    else continue;
+  }
+  RUN.count = count;
+  RUN.args = args;
+  for (let e = 0; e < count; e++) {
+    RUN.before[e] = store.versionOf(buf, starts[RUN.keys[e]], ends[RUN.keys[e]]);
+    RUN.fresh[e] = false;
+  }
+  // Redis fires a read key's keymiss as it looks the key up, before the command's own events.
+  const reads = spec.reads;
+  if (reads !== undefined) {
+    let [first, last] = 'numkeysAt' in reads ? [reads.numkeysAt + 1, reads.numkeysAt + countAt(args, reads.numkeysAt)] : reads;
+    if (last < 0) last += args.count;
+    last = Math.min(last, args.count - 1);
+    for (let i = first; i <= last; i++) if (store.versionOf(buf, starts[i], ends[i]) === 0) events.fire(NOTIFY.KEY_MISS, 'keymiss', buf, starts[i], ends[i]);
+  }
+  const memory = store.memory;
+  passOn = memory.keyEvents;
+  if (passOn !== null) memory.keyEvents = holdingNew;
+  try {
+    spec.handler!(store, args, reply);
+  } finally {
+    if (passOn !== null) memory.keyEvents = passOn;
+    passOn = null;
+    RUN.args = null;
+  }
+  let e = 0;
+  for (const event of fired) {
+    const n = event.counted === true ? (span === null ? 0 : span.last - span.first + 1) : event.at < args.count ? 1 : 0;
+    for (let j = 0; j < n; j++, e++) fireAt(store, event, e, args, lastKey, events);
+  }
+  // A new key no event named (none here yet): its `new` all the same.
+  for (let x = 0; x < count; x++) if (RUN.fresh[x]) fireNew(x, args, events);
+}
+
+/** The key count at argument `at` when it is a valid one (1 up to the arguments after it), else 0. */
+function countAt(args: Args, at: number): number {
+  const n = Number(args.latin1(at));
+  return Number.isInteger(n) && n >= 1 && n <= args.count - at - 1 ? n : 0;
+}
+
+function fireAt(store: Lru, event: KeyEventAt, e: number, args: Args, lastKey: number, events: KeyspaceEvents): void {
+  const k = RUN.keys[e];
+  const { buf, starts, ends } = args;
+  if (event.type === NOTIFY.NEW) {
+    // Its place: the same key's `new`, wherever its entry is.
+    for (let x = 0; x < RUN.count; x++) if (RUN.fresh[x] && RUN.keys[x] === k) fireNew(x, args, events);
+    return;
+  }
+  const after = store.versionOf(buf, starts[k], ends[k], true);
+  if (after === RUN.before[e]) return;
+  for (let x = 0; x < RUN.count; x++) if (RUN.fresh[x] && RUN.keys[x] === k) fireNew(x, args, events);
+  const name = typeof event.name === 'string' ? event.name : event.name(args, lastKey);
+  if (after === 0 && event.deleted !== undefined) return events.fire(NOTIFY.GENERIC, event.deleted, buf, starts[k], ends[k]);
+  events.fire(event.type, name, buf, starts[k], ends[k]);
+  if (after === 0 && event.thenDel === true) events.fire(NOTIFY.GENERIC, 'del', buf, starts[k], ends[k]);
+}
+
+function fireNew(x: number, args: Args, events: KeyspaceEvents): void {
+  RUN.fresh[x] = false;
+  const k = RUN.keys[x];
+  if (events.flags & NOTIFY.NEW) events.fire(NOTIFY.NEW, 'new', args.buf, args.starts[k], args.ends[k]);
 }
 
 const LEADING_OPTIONS = new Set(['NX', 'XX', 'CH', 'GT', 'LT', 'INCR']);

@@ -1,3 +1,4 @@
+import { shardOf } from '@kv/wire';
 import type { CommandSpec } from '../types';
 
 /** What keysOf needs of a command: Redis's key positions (CommandSpec has them). */
@@ -42,15 +43,15 @@ function keyCount(args: { readonly buf: Uint8Array; readonly starts: ArrayLike<n
 type KeyArgs = { readonly buf: Uint8Array; readonly starts: ArrayLike<number>; readonly ends: ArrayLike<number>; readonly count: number };
 
 /**
- * The argument index a one-key command runs by (its key's shard): 1, or for a numkeys command
- * its first key, 2 (with a bad count, 1: its handler answers the error wherever it runs).
+ * The argument index a one-key command runs by (its key's shard): its first key (argv[1], or
+ * BITOP's argv[2]), or for a numkeys command its first key, 2 (with a bad count, 1: its handler answers the error wherever it runs).
  */
 export function routeKeyIndex(spec: KeyPositions, args: KeyArgs): number {
   if (spec.keysAfter !== undefined) {
     const at = keywordAt(spec.keysAfter, args);
     return at > 0 ? at + 1 : 1;
   }
-  // A key past argv[1] (XINFO STREAM key): with too few arguments (XINFO HELP), argv[1] (its handler answers).
+  // A key past argv[1] (XINFO STREAM key, BITOP's first key after its operation): with too few arguments (XINFO HELP), argv[1] (its handler answers).
   if (spec.numkeys !== true) return spec.firstKey > 1 && spec.firstKey < args.count ? spec.firstKey : 1;
   const at = spec.numkeysAt ?? 1;
   return keyCount(args, at) > 0 ? at + 1 : at;
@@ -102,3 +103,8 @@ function keywordAt(keyword: string, args: KeyArgs): number {
 
 /** keySpan's answer: one object, reused (read it at once). */
 const SPAN = { first: 0, last: -1, step: 1 };
+
+/** True for RENAME or COPY (`movesAcross`) over keys of two shards: a plan over both owners runs it (the router's coord/key-move.ts). */
+export function movesAcross(spec: Pick<CommandSpec, 'movesAcross'>, args: KeyArgs): boolean {
+  return spec.movesAcross !== undefined && args.count > 2 && shardOf(args.buf, args.starts[1], args.ends[1]) !== shardOf(args.buf, args.starts[2], args.ends[2]);
+}

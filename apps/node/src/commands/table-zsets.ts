@@ -1,4 +1,4 @@
-import { EVENTS } from './key-events';
+import { EVENTS, KEY_EVENTS } from './key-events';
 import type { Entry, KeyPositions } from './table-entry';
 import * as algebra from './zset-algebra';
 import * as pop from './zset-pop';
@@ -40,15 +40,15 @@ export const ZSET_TABLE: readonly Entry[] = [
   { name: 'ZREMRANGEBYRANK', arity: 4, plan: 'one-key', keys: ONE, handler: ranges.zremrangebyrank, flags: ['write'], event: EVENTS.zremrangebyrank },
   { name: 'ZREMRANGEBYSCORE', arity: 4, plan: 'one-key', keys: ONE, handler: ranges.zremrangebyscore, flags: ['write'], event: EVENTS.zremrangebyscore },
   { name: 'ZREMRANGEBYLEX', arity: 4, plan: 'one-key', keys: ONE, handler: ranges.zremrangebylex, flags: ['write'], event: EVENTS.zremrangebylex },
-  { name: 'ZRANGESTORE', arity: -5, plan: 'one-key', keys: TWO, handler: ranges.zrangestore, flags: W },
-  { name: 'ZMPOP', arity: -4, plan: 'one-key', keys: NONE, numkeys: true, handler: pop.zmpop, flags: ['write', 'movablekeys'] },
+  { name: 'ZRANGESTORE', arity: -5, plan: 'one-key', keys: TWO, handler: ranges.zrangestore, flags: W, keyEvents: KEY_EVENTS.zrangestore, reads: [2, 2] },
+  { name: 'ZMPOP', arity: -4, plan: 'one-key', keys: NONE, numkeys: true, handler: pop.zmpop, flags: ['write', 'movablekeys'], keyEvents: KEY_EVENTS.zmpop },
   { name: 'ZRANDMEMBER', arity: -2, plan: 'one-key', keys: ONE, handler: pop.zrandmember, flags: ['readonly'] },
   { name: 'ZUNION', arity: -3, plan: 'one-key', keys: NONE, numkeys: true, handler: algebra.zunion, flags: ['readonly', 'movablekeys'] },
   { name: 'ZINTER', arity: -3, plan: 'one-key', keys: NONE, numkeys: true, handler: algebra.zinter, flags: ['readonly', 'movablekeys'] },
   { name: 'ZDIFF', arity: -3, plan: 'one-key', keys: NONE, numkeys: true, handler: algebra.zdiff, flags: ['readonly', 'movablekeys'] },
   { name: 'ZINTERCARD', arity: -3, plan: 'one-key', keys: NONE, numkeys: true, handler: algebra.zintercard, flags: ['readonly', 'movablekeys'] },
-  { name: 'ZUNIONSTORE', arity: -4, plan: 'one-key', keys: ONE, handler: algebra.zunionstore, flags: [...W, 'movablekeys'] },
-  { name: 'ZINTERSTORE', arity: -4, plan: 'one-key', keys: ONE, handler: algebra.zinterstore, flags: [...W, 'movablekeys'] },
-  { name: 'ZDIFFSTORE', arity: -4, plan: 'one-key', keys: ONE, handler: algebra.zdiffstore, flags: [...W, 'movablekeys'] },
+  { name: 'ZUNIONSTORE', arity: -4, plan: 'one-key', keys: ONE, handler: algebra.zunionstore, flags: [...W, 'movablekeys'], keyEvents: KEY_EVENTS.zunionstore, reads: { numkeysAt: 2 } },
+  { name: 'ZINTERSTORE', arity: -4, plan: 'one-key', keys: ONE, handler: algebra.zinterstore, flags: [...W, 'movablekeys'], keyEvents: KEY_EVENTS.zinterstore, reads: { numkeysAt: 2 } },
+  { name: 'ZDIFFSTORE', arity: -4, plan: 'one-key', keys: ONE, handler: algebra.zdiffstore, flags: [...W, 'movablekeys'], keyEvents: KEY_EVENTS.zdiffstore, reads: { numkeysAt: 2 } },
   { name: 'ZSCAN', arity: -3, plan: 'one-key', keys: ONE, handler: zsets.zscan, flags: ['readonly'] },
 ];

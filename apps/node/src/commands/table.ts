@@ -10,7 +10,7 @@ import * as keys from './keys';
 import * as listEdits from './list-edits';
 import * as lists from './lists';
 import * as pubsub from './pubsub';
-import { EVENTS } from './key-events';
+import { EVENTS, KEY_EVENTS } from './key-events';
 import * as memory from './memory';
 import * as scan from './scan';
 import * as scripting from './scripting';
@@ -20,10 +20,10 @@ import * as sets from './sets';
 import * as strings from './strings';
 import type { Entry, KeyPositions } from './table-entry';
 import { ZSET_TABLE } from './table-zsets';
+import { KEY_TABLE } from './table-keys';
 import { BLOCKING_TABLE } from './table-blocking';
 import { STREAM_TABLE } from './table-streams';
 import * as testFaults from './test-faults';
-import { TEST_FAULTS } from './test-faults';
 import * as txn from './txn';
 
 export type { CommandSpec, Handler, PlanKind, WorkerHandler } from '../types';
@@ -83,7 +83,7 @@ const table: Entry[] = [
   { name: 'HINCRBYFLOAT', arity: 4, plan: 'one-key', keys: ONE, handler: hashes.hincrbyfloat, flags: [...W, 'fast'], event: EVENTS.hincrbyfloat },
   { name: 'HRANDFIELD', arity: -2, plan: 'one-key', keys: ONE, handler: hashScan.hrandfield, flags: ['readonly'] },
   { name: 'HSCAN', arity: -3, plan: 'one-key', keys: ONE, handler: hashScan.hscan, flags: ['readonly'] },
-  // lists (two-key forms run on the first key's shard; keys of two shards answer CROSSSLOT)
+  // lists (two-key forms run on the first key's shard; keys of two shards answer CROSSSLOT; their events: keyEvents)
   { name: 'LPUSH', arity: -3, plan: 'one-key', keys: ONE, handler: lists.lpush, flags: [...W, 'fast'], event: EVENTS.lpush },
   { name: 'RPUSH', arity: -3, plan: 'one-key', keys: ONE, handler: lists.rpush, flags: [...W, 'fast'], event: EVENTS.rpush },
   { name: 'LPUSHX', arity: -3, plan: 'one-key', keys: ONE, handler: lists.lpushx, flags: [...W, 'fast'], event: EVENTS.lpush },
@@ -98,9 +98,9 @@ const table: Entry[] = [
   { name: 'LINSERT', arity: 5, plan: 'one-key', keys: ONE, handler: listEdits.linsert, flags: W, event: EVENTS.linsert },
   { name: 'LREM', arity: 4, plan: 'one-key', keys: ONE, handler: listEdits.lrem, flags: ['write'], event: EVENTS.lrem },
   { name: 'LTRIM', arity: 4, plan: 'one-key', keys: ONE, handler: listEdits.ltrim, flags: ['write'], event: EVENTS.ltrim },
-  { name: 'LMOVE', arity: 5, plan: 'one-key', keys: TWO, handler: listEdits.lmove, flags: W },
-  { name: 'RPOPLPUSH', arity: 3, plan: 'one-key', keys: TWO, handler: listEdits.rpoplpush, flags: W },
-  { name: 'LMPOP', arity: -4, plan: 'one-key', keys: NONE, numkeys: true, handler: lists.lmpop, flags: ['write', 'movablekeys'] },
+  { name: 'LMOVE', arity: 5, plan: 'one-key', keys: TWO, handler: listEdits.lmove, flags: W, keyEvents: KEY_EVENTS.lmove },
+  { name: 'RPOPLPUSH', arity: 3, plan: 'one-key', keys: TWO, handler: listEdits.rpoplpush, flags: W, keyEvents: KEY_EVENTS.rpoplpush },
+  { name: 'LMPOP', arity: -4, plan: 'one-key', keys: NONE, numkeys: true, handler: lists.lmpop, flags: ['write', 'movablekeys'], keyEvents: KEY_EVENTS.lmpop },
   // blocking lists (table-blocking.ts)
   ...BLOCKING_TABLE,
   // sets (multi-key forms run on the first key's shard; keys of several shards answer CROSSSLOT)
@@ -113,16 +113,15 @@ const table: Entry[] = [
   { name: 'SPOP', arity: -2, plan: 'one-key', keys: ONE, handler: sets.spop, flags: ['write', 'fast'], event: EVENTS.spop },
   { name: 'SRANDMEMBER', arity: -2, plan: 'one-key', keys: ONE, handler: sets.srandmember, flags: ['readonly'] },
   { name: 'SSCAN', arity: -3, plan: 'one-key', keys: ONE, handler: sets.sscan, flags: ['readonly'] },
-  { name: 'SMOVE', arity: 4, plan: 'one-key', keys: TWO, handler: setMulti.smove, flags: ['write', 'fast'] },
+  { name: 'SMOVE', arity: 4, plan: 'one-key', keys: TWO, handler: setMulti.smove, flags: ['write', 'fast'], keyEvents: KEY_EVENTS.smove },
   { name: 'SINTER', arity: -2, plan: 'one-key', keys: ALL, handler: setMulti.sinter, flags: ['readonly'] },
   { name: 'SUNION', arity: -2, plan: 'one-key', keys: ALL, handler: setMulti.sunion, flags: ['readonly'] },
   { name: 'SDIFF', arity: -2, plan: 'one-key', keys: ALL, handler: setMulti.sdiff, flags: ['readonly'] },
-  { name: 'SINTERSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sinterstore, flags: W },
-  { name: 'SUNIONSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sunionstore, flags: W },
-  { name: 'SDIFFSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sdiffstore, flags: W },
+  { name: 'SINTERSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sinterstore, flags: W, keyEvents: KEY_EVENTS.sinterstore, reads: [2, -1] },
+  { name: 'SUNIONSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sunionstore, flags: W, keyEvents: KEY_EVENTS.sunionstore, reads: [2, -1] },
+  { name: 'SDIFFSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sdiffstore, flags: W, keyEvents: KEY_EVENTS.sdiffstore, reads: [2, -1] },
   { name: 'SINTERCARD', arity: -3, plan: 'one-key', keys: NONE, numkeys: true, handler: setMulti.sintercard, flags: ['readonly', 'movablekeys'] },
-  // sorted sets and streams (table-zsets.ts, table-streams.ts)
-  ...ZSET_TABLE,
+  ...ZSET_TABLE, // sorted sets and streams (table-zsets.ts, table-streams.ts)
   ...STREAM_TABLE,
   // keys
   { name: 'DEL', arity: -2, plan: 'each-key', keys: ALL, combine: 'sum', handler: keys.del, flags: ['write'], event: EVENTS.del },
@@ -137,6 +136,7 @@ const table: Entry[] = [
   { name: 'PEXPIRE', arity: -3, plan: 'one-key', keys: ONE, handler: keys.pexpire, flags: ['write', 'fast'], event: EVENTS.ttl },
   { name: 'EXPIREAT', arity: -3, plan: 'one-key', keys: ONE, handler: keys.expireat, flags: ['write', 'fast'], event: EVENTS.ttl },
   { name: 'PEXPIREAT', arity: -3, plan: 'one-key', keys: ONE, handler: keys.pexpireat, flags: ['write', 'fast'], event: EVENTS.ttl },
+  ...KEY_TABLE, // RENAME, COPY ... (table-keys.ts)
   // the text protocol's PUT: SET without options
   { name: 'PUT', arity: 3, plan: 'one-key', keys: ONE, handler: strings.put, flags: W, textOnly: true, text: TextOp.PUT, event: EVENTS.set },
   // the key space
@@ -148,8 +148,7 @@ const table: Entry[] = [
   { name: 'TXPREPARE', arity: -5, plan: 'internal', keys: NONE, workerHandler: txn.txprepare, flags: [] },
   { name: 'TXCOMMIT', arity: 2, plan: 'internal', keys: NONE, workerHandler: txn.txcommit, control: true, flags: [] },
   { name: 'TXABORT', arity: 2, plan: 'internal', keys: NONE, workerHandler: txn.txabort, control: true, flags: [] },
-  // MULTI/EXEC and scripts over several workers: hold each (TXHOLD), run their commands through
-  // the hold (TXRUN txid opcode argv...), release (TXABORT: a hold has no writes of its own)
+  // MULTI/EXEC and scripts over several workers: hold each (TXHOLD), run their commands through the hold (TXRUN txid opcode argv...), release (TXABORT: a hold has no writes of its own)
   { name: 'TXHOLD', arity: -3, plan: 'internal', keys: NONE, workerHandler: txn.txhold, flags: [] },
   { name: 'TXRUN', arity: -4, plan: 'internal', keys: NONE, bypass: true, flags: [] },
   { name: 'KEYVERSION', arity: 2, plan: 'internal', keys: NONE, handler: keys.version, flags: [] },
@@ -223,8 +222,8 @@ const table: Entry[] = [
   { name: 'RESETSTAT', arity: 1, plan: 'internal', keys: NONE, combine: 'ok', workerHandler: server.resetstat, flags: [] },
   // MONITOR (apps/router/src/monitor/): every worker's commands streamed to the client
   { name: 'MONITOR', arity: 1, plan: 'connection', keys: NONE, flags: ['admin', 'noscript', 'loading', 'stale'], monitor: 'hidden' },
-  // a handler that misbehaves on purpose, in test clusters only (KV_TEST_FAULTS=1): last, so no other opcode moves
-  ...(TEST_FAULTS ? [{ name: 'TESTFAULT', arity: 3, plan: 'one-key', keys: ONE, handler: testFaults.testfault, flags: [] } satisfies Entry] : []),
+  // a handler that misbehaves on purpose, in test clusters only (KV_testFaults.TEST_FAULTS=1): last, so no other opcode moves
+  ...(testFaults.TEST_FAULTS ? [{ name: 'TESTFAULT', arity: 3, plan: 'one-key', keys: ONE, handler: testFaults.testfault, flags: [] } satisfies Entry] : []),
 ];
 
 export const COMMANDS: readonly CommandSpec[] = table.map(({ keys: [firstKey, lastKey, step], ...entry }, i) =>

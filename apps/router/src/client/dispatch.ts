@@ -1,5 +1,5 @@
 import { copyArgs, QUERY_BUFFER_LIMIT_ERROR, RESP_REPLIES, shardOf, TEXT_REPLIES, TextOp, WIRE_ERR, type Args, type RespSink, type TextSink } from '@kv/wire';
-import { arityOk, COMMAND_DOCS, COMMANDS, lookup, routeKeyIndex, statIndex, UNKNOWN_OPCODE, type CommandSpec } from '@kv/node';
+import { arityOk, COMMAND_DOCS, COMMANDS, lookup, movesAcross, routeKeyIndex, statIndex, UNKNOWN_OPCODE, type CommandSpec } from '@kv/node';
 import { address, runConnectionCommand, unknownCommand } from '../commands';
 import type { PlanEnv } from '../coord/env';
 import { ShareScript } from '../coord/script-share';
@@ -165,7 +165,7 @@ export class Dispatcher implements TextSink, RespSink {
   }
 
   private dispatch(spec: CommandSpec, args: Args): void {
-    if (spec.plan === 'one-key') return this.runOnOwner(spec, args);
+    if (spec.plan === 'one-key' && !movesAcross(spec, args)) return this.runOnOwner(spec, args);
     if (spec.plan === 'connection') return runConnectionCommand(this.parts.session, spec, args);
     const plans = this.parts.plans;
     plans.start(this.parts.env.plan(plans, plans.txid, spec, args));

@@ -2,6 +2,7 @@ import { RESP_COMMANDS, type CommandSpec } from '@kv/node';
 import { config } from './config';
 import { latency } from './latency';
 import { memory } from './memory';
+import { object } from './object';
 import { shutdown } from './shutdown';
 import { slowlog } from './slowlog';
 import type { Args } from '@kv/wire';
@@ -10,13 +11,14 @@ import type { ConnectionContext, ConnectionHandlers } from './context';
 import { subcommand } from './subcommand';
 
 /**
- * Redis's server group, answered by the router: COMMAND, CONFIG (config.ts), MEMORY (memory.ts), SLOWLOG (slowlog.ts), SHUTDOWN (shutdown.ts), LATENCY (latency.ts), TIME. A new one is a table
+ * Redis's server group, answered by the router: COMMAND, CONFIG (config.ts), MEMORY (memory.ts), OBJECT (object.ts), SLOWLOG (slowlog.ts), SHUTDOWN (shutdown.ts), LATENCY (latency.ts), TIME. A new one is a table
  * entry (apps/node/src/commands/table.ts, plan `connection`) and a handler here.
  */
 export const SERVER_COMMANDS: ConnectionHandlers = new Map([
   ['COMMAND', command],
   ['CONFIG', config],
   ['MEMORY', memory],
+  ['OBJECT', object],
   ['SLOWLOG', slowlog],
   ['SHUTDOWN', shutdown],
   ['LATENCY', latency],

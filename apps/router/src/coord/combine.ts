@@ -7,7 +7,8 @@ export type Combine = NonNullable<CommandSpec['combine']>;
  * Several parts' replies made one (a command run per key or per worker, a transaction's reads):
  * summed, listed in part order, one OK, the parts' lists concatenated (KEYS), INFO texts merged,
  * texts joined (CLIENT LIST), lists made one with no item twice (PUBSUB CHANNELS) or counted so
- * (PUBSUB NUMPAT), or [name, count ...] lists summed by position (PUBSUB NUMSUB). The first error wins.
+ * (PUBSUB NUMPAT), or [name, count ...] lists summed by position (PUBSUB NUMSUB), or one value at
+ * random (RANDOMKEY). The first error wins.
  */
 export class Combined {
   sum = 0;
@@ -21,7 +22,7 @@ export class Combined {
     readonly combine: Combine,
     parts: number,
   ) {
-    const byPart = combine === 'list' || combine === 'concat' || combine === 'info' || combine === 'lines';
+    const byPart = combine === 'list' || combine === 'concat' || combine === 'info' || combine === 'lines' || combine === 'random';
     this.kinds = byPart ? new Array<ReplyKind>(parts) : [];
     this.values = byPart ? new Array<string>(parts) : [];
   }
@@ -69,6 +70,8 @@ export class Combined {
         return replies.integer(out, this.union().size);
       case 'pair-sums':
         return this.encodePairSums(out, replies);
+      case 'random':
+        return this.encodeRandom(out, replies);
       default:
         replies.arrayHeader(out, this.kinds.length);
         for (let i = 0; i < this.kinds.length; i++) {
@@ -95,6 +98,14 @@ export class Combined {
       replies.bulk(out, first[i] ?? '');
       replies.integer(out, sum);
     }
+  }
+
+  /** RANDOMKEY: one part's value at random among those that have one (each a worker's random key), nil when none has. */
+  private encodeRandom(out: OutBuffer, replies: ReplyEncoder): void {
+    const found: string[] = [];
+    for (let i = 0; i < this.kinds.length; i++) if (this.kinds[i] === ReplyKind.BULK) found.push(this.values[i]);
+    if (found.length === 0) return replies.nil(out);
+    replies.bulk(out, found[Math.floor(Math.random() * found.length)]);
   }
 
   /** KEYS: one array of every part's list, in part order. */

@@ -1,8 +1,9 @@
 import { shardOf, type Args } from '@kv/wire';
-import { lastKeyIndex, parseScan, type CommandSpec } from '@kv/node';
+import { copyOptions, lastKeyIndex, movesAcross, parseScan, type CommandSpec } from '@kv/node';
 import { Combined } from './combine';
 import { Gather, KeySteps, WorkerSteps } from './gather';
 import { HeldWrite } from './held-write';
+import { KeyMove } from './key-move';
 import type { CallMonitor, PlanEnv } from './env';
 import type { OwnerSet, Plan, PlanSink } from './plan';
 import { Scan } from './scan';
@@ -35,7 +36,8 @@ export class Coordinator implements PlanEnv {
 }
 
 /**
- * The plan of a command that spans owners (plan each-key, each-worker, atomic, cursor, script),
+ * The plan of a command that spans owners (plan each-key, each-worker, atomic, cursor, script;
+ * RENAME or COPY over two shards),
  * from its table entry alone, not started: its steps, on the owners of its keys, its reply to
  * `sink`, passing the hold `txid` (a MULTI/EXEC's or a script's running it) or none. Or the error
  * its arguments are refused with.
@@ -67,6 +69,13 @@ export function planFor(env: PlanEnv, sink: PlanSink, txid: string | null, spec:
     }
     case 'script':
       return scriptPlan(env, sink, txid, spec, args);
+    case 'one-key': {
+      // RENAME, COPY over keys of two shards (every other one-key command runs on its key's owner).
+      if (!movesAcross(spec, args)) return REPLY_ERRORS.noPlan(spec.name);
+      const replace = spec.movesAcross === 'copy' ? copyOptions(args) : true;
+      if (typeof replace === 'string') return replace;
+      return new KeyMove(owners, sink, txid, spec.movesAcross!, replace, args);
+    }
     default:
       return REPLY_ERRORS.noPlan(spec.name);
   }

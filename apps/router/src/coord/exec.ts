@@ -1,5 +1,5 @@
 import { argsOf, type Args, type OutBuffer } from '@kv/wire';
-import { commandNamed, lookup, type PlanKind } from '@kv/node';
+import { commandNamed, lookup, movesAcross, type PlanKind } from '@kv/node';
 import { LINK_DOWN } from '../links/link';
 import { Hold, sendWhole, type HoldTaker, type OwnerRequest, type WholeTaker } from './hold';
 import { PlanReply, type OwnerSet, type Plan, type PlanSink } from './plan';
@@ -177,8 +177,8 @@ export class Exec implements Plan, HoldTaker, WholeTaker {
   }
 }
 
-/** A command whose later steps are sent only after earlier ones answered (the table says which). */
+/** A command whose later steps are sent only after earlier ones answered (the table says which; RENAME or COPY over two shards). */
 function takesRounds(args: Args): boolean {
   const spec = lookup(args);
-  return spec !== undefined && (spec.plan === 'script' || spec.plan === 'cursor' || spec.rounds === true);
+  return spec !== undefined && (spec.plan === 'script' || spec.plan === 'cursor' || spec.rounds === true || movesAcross(spec, args));
 }

@@ -1,5 +1,5 @@
 import { Args, ReplyMode, shardOf, type OutBuffer, type ReplyEncoder } from '@kv/wire';
-import { lookup, routeKeyIndex, type HereRunner } from '@kv/node';
+import { lookup, movesAcross, routeKeyIndex, type HereRunner } from '@kv/node';
 import type { Pending } from '../links/types';
 import { REPLY_ERRORS } from '../reply-errors';
 import { Coordinator } from './coordinator';
@@ -63,7 +63,7 @@ export class Here implements HereRunner {
       const spec = lookup(command);
       if (spec === undefined) {
         replies.error(out, REPLY_ERRORS.unknownHere);
-      } else if (spec.plan === 'one-key') {
+      } else if (spec.plan === 'one-key' && !movesAcross(spec, command)) {
         const k = routeKeyIndex(spec, command);
         const shard = shardOf(command.buf, command.starts[k], command.ends[k]);
         if (!owners.run(owners.self, shard, spec, command, now, sink, 0)) replies.error(out, REPLY_ERRORS.lateHere);

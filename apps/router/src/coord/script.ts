@@ -1,5 +1,5 @@
 import { argsOf, shardOf, type Args, type OutBuffer } from '@kv/wire';
-import { arityOk, commandNamed, keySpan, lookup, routeKeyIndex, type CommandSpec } from '@kv/node';
+import { arityOk, commandNamed, keySpan, lookup, movesAcross, routeKeyIndex, type CommandSpec } from '@kv/node';
 import { LATER, type Reply, type Run, type ScriptHost, type Step } from '@kv/lua';
 import { LINK_DOWN } from '../links/link';
 import { REPLY_ERRORS } from '../reply-errors';
@@ -266,7 +266,7 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
     if (monitor !== null && monitor.active) monitor.feed(spec, args, 'lua');
     const owners = this.env.owners;
     const r = routeKeyIndex(spec, args);
-    if (spec.plan === 'one-key') return this.calls.oneKey(owners, shardOf(args.buf, args.starts[r], args.ends[r]), spec, args);
+    if (spec.plan === 'one-key' && !movesAcross(spec, args)) return this.calls.oneKey(owners, shardOf(args.buf, args.starts[r], args.ends[r]), spec, args);
     const plan = this.env.plan(this.calls, this.hold.id, spec, args);
     if (typeof plan === 'string') return { err: plan };
     return this.calls.plan(plan);

@@ -1,0 +1,45 @@
+import * as bits from './bits';
+import { EVENTS, KEY_EVENTS } from './key-events';
+import * as info from './key-info';
+import * as moves from './key-moves';
+import * as transfer from './key-transfer';
+import * as ranges from './string-ranges';
+import type { Entry, KeyPositions } from './table-entry';
+
+/** Source and destination (of one shard: the handler checks, CROSSSLOT otherwise). */
+const TWO: KeyPositions = [1, 2, 1];
+const ONE: KeyPositions = [1, 1, 1];
+const NONE: KeyPositions = [0, 0, 0];
+
+/**
+ * The key-space commands of issue 22's last part (table.ts places them): flags and arities as
+ * Redis 7.0's.
+ */
+export const KEY_TABLE: readonly Entry[] = [
+  { name: 'RENAME', arity: 3, plan: 'one-key', keys: TWO, handler: moves.rename, flags: ['write'], keyEvents: KEY_EVENTS.rename, movesAcross: 'rename' },
+  { name: 'RENAMENX', arity: 3, plan: 'one-key', keys: TWO, handler: moves.renamenx, flags: ['write', 'fast'], keyEvents: KEY_EVENTS.rename, movesAcross: 'renamenx' },
+  { name: 'COPY', arity: -3, plan: 'one-key', keys: TWO, handler: moves.copy, flags: ['write', 'denyoom'], keyEvents: KEY_EVENTS.copy, reads: [1, 1], movesAcross: 'copy' },
+  // RENAME and COPY over keys of two shards: their steps on each owner (key-transfer.ts, the router's coord/key-move.ts);
+  // ENTRYLOAD writes (a client blocked on its key wakes)
+  { name: 'ENTRYDUMP', arity: 2, plan: 'internal', keys: NONE, handler: transfer.entrydump, flags: [] },
+  { name: 'ENTRYLOAD', arity: -7, plan: 'internal', keys: NONE, handler: transfer.entryload, flags: ['write'], keyEvents: KEY_EVENTS.entryload },
+  { name: 'ENTRYDROP', arity: 3, plan: 'internal', keys: NONE, handler: transfer.entrydrop, flags: [], keyEvents: KEY_EVENTS.entrydrop },
+  // every worker's random key, one of them at random (nil only when every worker is empty)
+  { name: 'RANDOMKEY', arity: 1, plan: 'each-worker', keys: NONE, combine: 'random', workerHandler: info.randomkey, flags: ['readonly'] },
+  { name: 'EXPIRETIME', arity: 2, plan: 'one-key', keys: ONE, handler: info.expiretime, flags: ['readonly', 'fast'] },
+  { name: 'PEXPIRETIME', arity: 2, plan: 'one-key', keys: ONE, handler: info.pexpiretime, flags: ['readonly', 'fast'] },
+  // OBJECT (apps/router/src/commands/object.ts): HELP and the checks there, its step on the key's owner
+  { name: 'OBJECT', arity: -2, plan: 'connection', keys: NONE, flags: [] },
+  { name: 'OBJECTSTEP', arity: 3, plan: 'internal', keys: NONE, handler: info.objectStep, flags: [] },
+  // strings by range and by bit (string-ranges.ts, bits.ts); LCS and BITOP need their keys in one shard
+  { name: 'GETRANGE', arity: 4, plan: 'one-key', keys: ONE, handler: ranges.getrange, flags: ['readonly'] },
+  { name: 'SUBSTR', arity: 4, plan: 'one-key', keys: ONE, handler: ranges.getrange, flags: ['readonly'] },
+  { name: 'SETRANGE', arity: 4, plan: 'one-key', keys: ONE, handler: ranges.setrange, flags: ['write', 'denyoom'], event: EVENTS.setrange },
+  { name: 'LCS', arity: -3, plan: 'one-key', keys: TWO, handler: ranges.lcs, flags: ['readonly'], keyEvents: [], reads: [1, 2] },
+  { name: 'SETBIT', arity: 4, plan: 'one-key', keys: ONE, handler: bits.setbit, flags: ['write', 'denyoom'], event: EVENTS.setbit },
+  { name: 'GETBIT', arity: 3, plan: 'one-key', keys: ONE, handler: bits.getbit, flags: ['readonly', 'fast'] },
+  { name: 'BITCOUNT', arity: -2, plan: 'one-key', keys: ONE, handler: bits.bitcount, flags: ['readonly'] },
+  { name: 'BITPOS', arity: -3, plan: 'one-key', keys: ONE, handler: bits.bitpos, flags: ['readonly'] },
+  // BITOP operation destkey key ...: runs on destkey's shard (its first key, argv[2])
+  { name: 'BITOP', arity: -4, plan: 'one-key', keys: [2, -1, 1], handler: bits.bitop, flags: ['write', 'denyoom'], keyEvents: KEY_EVENTS.bitop, reads: [3, -1] },
+];
