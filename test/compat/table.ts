@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { shardKeys } from '../clients/target';
+import { LUA_CMSGPACK } from './lua-libraries';
 import { LUA_SANDBOX } from './lua-sandbox';
 
 /**
@@ -398,6 +399,7 @@ export const GROUPS: Group[] = [
     ],
   },
   ...LUA_SANDBOX,
+  ...LUA_CMSGPACK,
   {
     name: 'errors',
     steps: [
