@@ -114,3 +114,83 @@ export const LUA_CMSGPACK: Group[] = [
     ],
   },
 ];
+
+/** struct.pack arguments whose bytes are compared: every option, both orders, alignment, edges. */
+const STRUCT_PACKED = [
+  "'>l', 0/0", "'>l', 1/0", "'>l', -1/0", "'>l', 2^64", "'>l', 2^63", "'>l', -2^63", "'>l', -2^64", "'>L', 2^64 + 2^12",
+  "'>l', 1.9", "'>l', -1.9", "'<i16', -2", "'>i16', -2", "'>i9', 300", "'<i3', -1", "'>b', 300", "'>B', -1", "'<i', 7", "'i0', 5",
+  "'>h<h', 258, 258", "'>H', 65535", "'<T', 2^40", "'>I5', 2^33 + 1",
+  "'>f', 0.1", "'<d', 0.1", "'>f', 1e300", "'<f', -2.5", "'>d', -1/0",
+  "'!4 b i', 1, 2", "'!b h', 1, 2", "'!8 b d', 1, 2", "'! b l', 1, 2", "'!2 b i3', 1, 2", "'! b i3', 1, 2", "'!1 b d', 1, 2", "'!16 b d', 1, 2",
+  "'s', 'ab'", "'c0', 'abc'", "'c2', 'abc'", "'c', 'xyz'", "'x b x', 1", "'b', '0x10'", "'b', ' 12 '", "'b', '1e1'", "'c', 5", "'s', 12.5",
+  "'>i4 c0 s', 3, 'abc', 'z'", "'   <I2', 1",
+];
+const STRUCT_UNPACKED = [
+  "'>i9', string.rep('\\255', 9)", "'>i9', '\\0\\0\\0\\0\\0\\0\\0\\0\\255'", "'>i9', '\\0\\0\\0\\0\\0\\0\\0\\0\\127'", "'>i16', string.rep('\\255', 16)",
+  "'<i16', string.rep('\\255', 16)", "'>i12', string.rep('\\0', 11) .. '\\128'", "'>i8', string.rep('\\255', 8)", "'>I8', string.rep('\\255', 8)",
+  "'>i3', '\\255\\255\\254'", "'<I3', '\\1\\2\\3'", "'>b', '\\200'", "'>B', '\\200'", "'bc0', '\\3abc'", "'c1c0', '2abc'", "'s', 'ab\\0cd'",
+  "'!4 b i', '\\1\\0\\0\\0\\2\\0\\0\\0'", "'x', 'a'", "'>f', '\\61\\204\\204\\205'", "'<d', '\\154\\153\\153\\153\\153\\153\\185\\63'", "'b', 5", "'i0', 'abc'",
+  "'i', 'abcd', 1.7", "'bb', 'abc', 2", "'', 'a', -5", "'', 'abc', 3", "'<h >h b', '\\1\\2\\1\\2\\255'", "'c2 c0', '\\0\\0'", "'>I2 c0', '\\0\\2hi'",
+];
+
+/**
+ * Groups of the differential table for Redis's struct in scripts (lua_struct.c on Redis 7.0's Lua
+ * 5.1, x86-64): the bytes of every option in both orders and under alignment, out-of-range
+ * numbers as its casts make them, what unpack reads back (sizes past 8 bytes, c0, s, offsets),
+ * size, and every error with Redis's argument numbers.
+ */
+export const LUA_STRUCT: Group[] = [
+  {
+    name: 'lua struct: pack',
+    steps: [
+      ...STRUCT_PACKED.map((args) => evalStep(`${HEX}return hex(struct.pack(${args}))`)),
+      evalStep("return struct.pack('>I2 s c3 d', 513, 'ab', 'xyzw', 1.5)"),
+      evalStep("return struct.pack('z')"),
+      evalStep("return struct.pack('c5', 'ab')"),
+      evalStep("return struct.pack('b')"),
+      evalStep("return struct.pack('bb', 1)"),
+      evalStep("return struct.pack('c')"),
+      evalStep("return struct.pack('b', {})"),
+      evalStep("return struct.pack('b', 'x1')"),
+      evalStep("return struct.pack('i33', 1)"),
+      evalStep("return struct.pack('i99999999999', 1)"),
+      evalStep("return struct.pack('!3 b', 1)"),
+      evalStep("return struct.pack('!0 b', 1)"),
+      evalStep('return struct.pack()'),
+      evalStep('local p = struct.pack return p(\'#\')'),
+      evalStep('struct.pack = nil'),
+    ],
+  },
+  {
+    name: 'lua struct: unpack and size',
+    steps: [
+      ...STRUCT_UNPACKED.map((args) => evalStep(`${TEXTS}return texts(struct.unpack(${args}))`)),
+      evalStep(`${TEXTS}return texts(struct.unpack('>I2 s c3 d', struct.pack('>I2 s c3 d', 513, 'ab', 'xyzw', 1.5)))`),
+      evalStep("return struct.unpack('c0', '\\3abc')"),
+      evalStep("return struct.unpack('c1c0', 'xabc')"),
+      evalStep("return struct.unpack('s', 'abcd')"),
+      evalStep("return struct.unpack('bb', 'a', 2)"),
+      evalStep("return struct.unpack('bb', 'ab', 3)"),
+      evalStep("return struct.unpack('b', 'a', 0)"),
+      evalStep("return struct.unpack('b', 'a', -1)"),
+      evalStep("return struct.unpack('c', 'a', '2')"),
+      evalStep("return struct.unpack('s x')"),
+      evalStep("return struct.unpack('z', 'abc')"),
+      evalStep("return struct.unpack('i40', 'abc')"),
+      evalStep("return select('#', struct.unpack(string.rep('b', 7996), string.rep('a', 8000)))"),
+      evalStep("return select('#', struct.unpack(string.rep('b', 7997), string.rep('a', 8000)))"),
+      evalStep("return select('#', struct.unpack(string.rep('b', 7998), string.rep('a', 8000)))"),
+      evalStep("return select('#', struct.unpack(string.rep('b', 7997), string.rep('a', 8000), 1))"),
+      evalStep("return select('#', struct.unpack(string.rep('x', 9000), string.rep('a', 9000)))"),
+      evalStep("return {struct.size('bhlTfdxi3c5'), struct.size('!bhlTfdxi3c5'), struct.size('!4 b d'), struct.size('>< b'), struct.size('bzq9'), struct.size('')}"),
+      evalStep("return struct.size('bzs')"),
+      evalStep("return struct.size('c0')"),
+      evalStep("return struct.size('b#')"),
+      evalStep("return struct.size('!3')"),
+      evalStep("return struct.size('i33')"),
+      evalStep("return struct.size('i99999999999')"),
+      evalStep('return struct.size()'),
+      evalStep('return struct.size(12)'),
+    ],
+  },
+];

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { shardKeys } from '../clients/target';
-import { LUA_CMSGPACK } from './lua-libraries';
+import { LUA_CMSGPACK, LUA_STRUCT } from './lua-libraries';
 import { LUA_SANDBOX } from './lua-sandbox';
 
 /**
@@ -400,6 +400,7 @@ export const GROUPS: Group[] = [
   },
   ...LUA_SANDBOX,
   ...LUA_CMSGPACK,
+  ...LUA_STRUCT,
   {
     name: 'errors',
     steps: [

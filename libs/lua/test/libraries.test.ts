@@ -4,11 +4,11 @@ import { LuaScripts, type Reply } from '../src';
 import { evalOn, mapHost } from './run';
 
 /**
- * cmsgpack on the engine alone: what they make of each value, their bounds, and that
+ * cmsgpack and struct on the engine alone: what they make of each value, their bounds, and that
  * hostile input (claimed sizes, deep nesting, cycles) costs nothing and leaves the engine whole.
  * Byte-for-byte agreement with redis-server is the differential table's (test/compat/lua-libraries.ts).
  */
-const t = suite('lua: cmsgpack');
+const t = suite('lua: cmsgpack and struct');
 let scripts: LuaScripts;
 const host = mapHost();
 const HEX = "local function hex(s) return (s:gsub('.', function(c) return string.format('%02x', string.byte(c)) end)) end ";
@@ -48,6 +48,17 @@ t('cmsgpack: hostile input is bounded by what it holds, not by what it claims, a
   assert.match(errorOf(run("return cmsgpack.unpack(string.rep(string.char(1), 100000))")), /stack overflow/);
   assert.match(errorOf(run("cmsgpack.unpack = nil")), /Attempt to modify a readonly table/);
   assert.equal(run('local s = cmsgpack.pack({1, 2, 3}) return {#s, cmsgpack.unpack(s)[3]}'), [4n, 3n]);
+});
+
+t('struct: pack, unpack and size as lua_struct (orders, alignment, c0 and s, offsets)', () => {
+  assert.is(run(`${HEX}return hex(struct.pack('>I2 <i4 !4 b d', 513, -2, 1, 1.5))`), '0201feffffff0100000000000000f83f');
+  assert.equal(run(`local a, b, c, d, nxt = struct.unpack('>I2 <i4 !4 b d', struct.pack('>I2 <i4 !4 b d', 513, -2, 1, 1.5)) return {a, b, c, tostring(d), nxt}`), [513n, -2n, 1n, '1.5', 17n]);
+  assert.equal(run("return {struct.unpack('>I2 c0 s', '\\0\\2hiab\\0')}"), ['hi', 'ab', 8n]);
+  assert.equal(run("return {struct.size('>I2 i3 !4 d'), struct.size('')}"), [16n, 0n]);
+  assert.match(errorOf(run("return struct.pack('c5', 'ab')")), /^ERR user_script:1: bad argument #3 to 'pack' \(string too short\)/);
+  assert.match(errorOf(run("return struct.unpack('i4', 'ab')")), /bad argument #2 to 'unpack' \(data string too short\)/);
+  assert.match(errorOf(run("return struct.unpack(string.rep('b', 100000), string.rep('a', 100000))")), /stack overflow \(too many results\)/);
+  assert.match(errorOf(run('struct.size = nil')), /Attempt to modify a readonly table/);
 });
 
 t.run();
