@@ -201,7 +201,7 @@ const table: Entry[] = [
   { name: 'PUNSUBSCRIBE', arity: -1, plan: 'connection', keys: NONE, flags: PUBSUB_SUB, inSubscribed: true },
   { name: 'SSUBSCRIBE', arity: -2, plan: 'connection', keys: ALL, flags: PUBSUB_SUB, inSubscribed: true },
   { name: 'SUNSUBSCRIBE', arity: -1, plan: 'connection', keys: ALL, flags: PUBSUB_SUB, inSubscribed: true },
-  { name: 'PUBLISH', arity: 3, plan: 'each-worker', keys: NONE, combine: 'sum', workerHandler: pubsub.publish, flags: PUBSUB_PUB },
+  { name: 'PUBLISH', arity: 3, plan: 'each-worker', keys: NONE, combine: 'sum', workerHandler: pubsub.publish, flags: PUBSUB_PUB, publishes: true },
   { name: 'SPUBLISH', arity: 3, plan: 'each-worker', keys: ONE, combine: 'sum', workerHandler: pubsub.spublish, flags: PUBSUB_PUB },
   { name: 'PUBSUB', arity: -2, plan: 'connection', keys: NONE, flags: [] },
   // PUBSUB's step on each worker (apps/router/src/commands/pubsub.ts combines them)

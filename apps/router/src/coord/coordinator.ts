@@ -17,6 +17,7 @@ import { REPLY_ERRORS } from '../reply-errors';
  */
 export class Coordinator implements PlanEnv {
   monitor: CallMonitor | null = null;
+  publish: ((args: Args) => number) | null = null;
 
   constructor(
     readonly owners: OwnerSet,

@@ -26,6 +26,12 @@ export interface PlanEnv {
    * client's EVAL. Not a script a peer sent whole (EVALHERE): its sender shared it.
    */
   readonly sharesScripts: boolean;
+  /**
+   * PUBLISH from a script (null: refused, as in tests): delivered to this worker's subscribers at
+   * once and pushed to every other worker's, as keyspace events are; answers the receivers here.
+   * Gathering counts would make a script wait on workers it does not hold, behind their holds.
+   */
+  readonly publish: ((args: Args) => number) | null;
   /** The plan of a command that spans owners, not started, its reply to `sink`, passing hold `txid`; or the error it is refused with. */
   plan(sink: PlanSink, txid: string | null, spec: CommandSpec, args: Args): Plan | string;
 }

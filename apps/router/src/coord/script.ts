@@ -1,4 +1,4 @@
-import { argsOf, shardOf, type Args, type OutBuffer } from '@kv/wire';
+import { argsOf, keySlotOfString, shardOf, type Args, type OutBuffer } from '@kv/wire';
 import { arityOk, commandNamed, keySpan, lookup, routeKeyIndex, type CommandSpec } from '@kv/node';
 import { LATER, type Reply, type Run, type ScriptHost, type Step } from '@kv/lua';
 import { LINK_DOWN } from '../links/link';
@@ -59,6 +59,8 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
   private share: Share | null = null;
   /** Many keys: a Set to look them up (made on first use); a few: the list. */
   private declaredSet: Set<string> | null = null;
+  /** The hash slots of the declared keys (made on the first undeclared key). */
+  private declaredSlots: Set<number> | null = null;
 
   constructor(
     private readonly env: PlanEnv,
@@ -224,9 +226,15 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
     encodeReply(out, this.result, this.reply.replies);
   }
 
+  /**
+   * A key the script may touch: one it declares, or one in the hash slot of one it declares (a
+   * shared hash tag, as queues build job keys from a `{queue}` prefix): that slot's worker is the
+   * one the declared key placed the script on, or one it holds, as in Redis Cluster.
+   */
   private declares(key: string): boolean {
-    if (this.keys.length <= 16) return this.keys.includes(key);
-    return (this.declaredSet ??= new Set(this.keys)).has(key);
+    if (this.keys.length <= 16 ? this.keys.includes(key) : (this.declaredSet ??= new Set(this.keys)).has(key)) return true;
+    this.declaredSlots ??= new Set(this.keys.map(keySlotOfString));
+    return this.declaredSlots.has(keySlotOfString(key));
   }
 
   // ScriptHost: a redis.call() from the script.
@@ -242,6 +250,10 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
     if (spec.plan === 'connection') {
       if (monitor !== null && monitor.active) monitor.feed(spec, args, 'lua');
       return connectionReply(spec, argv) ?? { err: REPLY_ERRORS.notInScript };
+    }
+    if (spec.publishes === true && this.env.publish !== null) {
+      if (monitor !== null && monitor.active) monitor.feed(spec, args, 'lua');
+      return BigInt(this.env.publish(args));
     }
     if (spec.plan === 'each-worker' || spec.plan === 'cursor') return { err: REPLY_ERRORS.everyWorkerInScript(spec.name) };
     const { first, last, step } = keySpan(spec, args);

@@ -60,9 +60,14 @@ export class KeyspaceNotifier implements KeyspaceEvents {
     this.host().hub.deliver(args.buf, args.starts[0], args.ends[0], args.starts[1], args.ends[1], false);
   }
 
-  private publish(buf: Buffer, channel: number, channelEnd: number, message: number, messageEnd: number): void {
+  /** PUBLISH from a script (PlanEnv.publish): as an event is published; the receivers on this worker. */
+  publishFromScript(args: Args): number {
+    return this.publish(args.buf, args.starts[1], args.ends[1], args.starts[2], args.ends[2]);
+  }
+
+  private publish(buf: Buffer, channel: number, channelEnd: number, message: number, messageEnd: number): number {
     const host = this.host();
-    host.hub.deliver(buf, channel, channelEnd, message, messageEnd, false);
+    const here = host.hub.deliver(buf, channel, channelEnd, message, messageEnd, false);
     for (let peer = 0; peer < host.workers; peer++) {
       if (peer === host.self) continue;
       const out = host.pushTo(peer);
@@ -71,5 +76,6 @@ export class KeyspaceNotifier implements KeyspaceEvents {
       out.part(buf, channel, channelEnd);
       out.part(buf, message, messageEnd);
     }
+    return here;
   }
 }

@@ -116,6 +116,7 @@ export function runWorker(): void {
     ask: (on) => asks.ask({ op: 'monitor', on }),
   });
   router.plans.monitor = router.here.plans.monitor = router.monitor;
+  router.plans.publish = router.here.plans.publish = (args: Args) => keyspace.publishFromScript(args);
   peers.onPush(PushKind.MONITOR, (args: Args) => router.monitor.received(args.buf, args.starts[0], args.ends[0]));
   // Set by the primary's password message, sent right after fork, before any client.
   let passwordKnown = false;
