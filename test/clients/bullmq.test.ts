@@ -42,6 +42,8 @@ clientSuites('bullmq', (test) => {
   test(name, async (ctx) => {
     const reason = await needsStreams(ctx);
     if (reason !== null) return new Skips(`${NAME} ${ctx.target.label}`).now(name, reason);
+    // BullMQ warns unless keys are never evicted (Redis's default; this server's is allkeys-lru).
+    assert.is(await connection(ctx).call('CONFIG', 'SET', 'maxmemory-policy', 'noeviction'), 'OK');
     const queueName = `q${ctx.target.workers}`;
     const options = { connection: connection(ctx), prefix: '{bullmq}' };
     const queue = new Queue(queueName, options);
