@@ -1,4 +1,5 @@
 import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
 import Queue from 'bull';
 import { clientSuites, withTimeout, type Ctx } from './target';
 
@@ -7,15 +8,23 @@ import { clientSuites, withTimeout, type Ctx } from './target';
  * (BRPOPLPUSH wait -> active), finish, retry with backoff and promote delayed jobs. Its keys take
  * the prefix `{bull}`: a hash tag, as Bull's docs ask for Redis Cluster, so every key of a queue
  * is in one slot (multi-key commands here need that, as in a cluster). Counts come from Bull's
- * own getJobCounts; every job is seen completed or failed through its local events.
+ * own getJobCounts; every job is seen completed or failed through its local events. A consumer
+ * that dies mid-job leaves a lock that expires: another consumer's stalled check takes the job.
  */
 const JOBS = 20;
+/** A consumer in a process of its own that takes a job and never ends it (argv: bull's path, host, port, queue, settings). */
+const CONSUMER = `
+const [bull, host, port, name, settings] = process.argv.slice(1);
+const queue = new (require(bull))(name, { prefix: '{bull}', redis: { host, port: Number(port) }, settings: JSON.parse(settings) });
+queue.on('error', () => {});
+queue.process(() => { console.log('started'); return new Promise(() => {}); });
+`;
 
-function bullQueue(ctx: Ctx, name: string): Queue.Queue {
+function bullQueue(ctx: Ctx, name: string, settings: Queue.AdvancedSettings = {}): Queue.Queue {
   const queue = new Queue(name, {
     prefix: '{bull}',
     redis: { host: ctx.target.host, port: ctx.target.port, connectTimeout: 3_000 },
-    settings: { stalledInterval: 5_000, guardInterval: 200, retryProcessDelay: 100, drainDelay: 1 },
+    settings: { stalledInterval: 5_000, guardInterval: 200, retryProcessDelay: 100, drainDelay: 1, ...settings },
   });
   queue.on('error', () => {});
   ctx.defer(() => queue.close());
@@ -71,5 +80,35 @@ clientSuites('bull', (test) => {
     assert.is(finished!.returnvalue, 'job3 done');
     assert.is(finished!.progress(), 50);
     assert.is((await queue.getFailed())[0].failedReason, 'always fails');
+  });
+
+  test('a consumer that dies mid-job: its job is picked up again by another; a repeatable job runs its count', async (ctx) => {
+    const name = `stall${ctx.target.workers}`;
+    const settings = { lockDuration: 600, stalledInterval: 300 };
+    // The first consumer is a process of its own, killed (SIGKILL) once it has the job: its lock is never renewed.
+    const dying = spawn(process.execPath, ['-e', CONSUMER, require.resolve('bull'), ctx.target.host, String(ctx.target.port), name, JSON.stringify(settings)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    ctx.defer(() => dying.kill('SIGKILL'));
+    const started = new Promise<void>((resolve) => dying.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('started') && resolve()));
+    const producer = bullQueue(ctx, name, settings);
+    const job = await producer.add({ name: 'stuck' });
+    await withTimeout(started, 5_000, 'the first consumer took the job');
+    dying.kill('SIGKILL');
+    const rescuer = bullQueue(ctx, name, settings);
+    const rescued = new Promise<string>((resolve) => rescuer.on('completed', (done: Queue.Job, result: string) => done.id === job.id && resolve(result)));
+    void rescuer.process(async (j: Queue.Job) => `${j.data.name} rescued`);
+    assert.is(await withTimeout(rescued, 5_000, 'the stalled job completed on the other consumer'), 'stuck rescued');
+
+    const repeated: number[] = [];
+    const thrice = new Promise<void>((resolve) =>
+      rescuer.on('completed', (done: Queue.Job) => {
+        if (done.data.name !== 'tick') return;
+        repeated.push(done.timestamp);
+        if (repeated.length === 3) resolve();
+      }),
+    );
+    await rescuer.add({ name: 'tick' }, { repeat: { every: 150, limit: 3 } });
+    await withTimeout(thrice, 5_000, 'the repeatable job ran 3 times');
+    assert.is((await rescuer.getRepeatableJobs()).length, 1);
+    assert.equal((await rescuer.getJobCounts()).failed, 0);
   });
 });
