@@ -1,4 +1,5 @@
 import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
 import BeeQueue from 'bee-queue';
 import { clientSuites, withTimeout, type Ctx } from './target';
 
@@ -7,18 +8,26 @@ import { clientSuites, withTimeout, type Ctx } from './target';
  * from a script), a worker waits with BRPOPLPUSH waiting -> active, and retries with backoff go
  * through the delayed set. Its keys take the prefix `{bq}`: a hash tag, so every key of a queue is
  * in one slot (multi-key commands here need that, as in Redis Cluster). Counts come from its own
- * checkHealth (a MULTI of LLEN, SCARD, ZCARD and GET).
+ * checkHealth (a MULTI of LLEN, SCARD, ZCARD and GET). A worker that dies mid-job stops
+ * answering its stall check: another worker's checkStalledJobs gives the job back.
  */
 const JOBS = 20;
+/** A worker in a process of its own that takes a job and never ends it (argv: bee-queue's path, host, port, queue). */
+const CONSUMER = `
+const [beeQueue, host, port, name] = process.argv.slice(1);
+const queue = new (require(beeQueue))(name, { prefix: '{bq}', redis: { host, port: Number(port) }, stallInterval: 500 });
+queue.on('error', () => {});
+queue.process(() => { console.log('started'); return new Promise(() => {}); });
+`;
 
-function beeQueue(ctx: Ctx, name: string): BeeQueue {
+function beeQueue(ctx: Ctx, name: string, stallInterval = 1_000): BeeQueue {
   const queue = new BeeQueue(name, {
     prefix: '{bq}',
     redis: { host: ctx.target.host, port: ctx.target.port, connect_timeout: 3_000 },
     activateDelayedJobs: true,
     delayedDebounce: 50,
     nearTermWindow: 1_000,
-    stallInterval: 1_000,
+    stallInterval,
   });
   queue.on('error', () => {});
   ctx.defer(() => queue.close(2_000));
@@ -69,5 +78,23 @@ clientSuites('bee-queue', (test) => {
     const stored = await queue.getJob(jobs[3].id);
     assert.is(stored.status, 'succeeded');
     assert.equal(stored.data, { name: 'job3' });
+  });
+
+  test('a worker killed (SIGKILL) mid-job: another worker\'s stalled check gives its job back, and it completes', async (ctx) => {
+    const name = `stall${ctx.target.workers}`;
+    const dying = spawn(process.execPath, ['-e', CONSUMER, require.resolve('bee-queue'), ctx.target.host, String(ctx.target.port), name], { stdio: ['ignore', 'pipe', 'inherit'] });
+    ctx.defer(() => dying.kill('SIGKILL'));
+    const started = new Promise<void>((resolve) => dying.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('started') && resolve()));
+    const rescuer = beeQueue(ctx, name, 500);
+    await rescuer.ready();
+    const job = await rescuer.createJob({ name: 'stuck' }).save();
+    await withTimeout(started, 5_000, 'the first worker took the job');
+    dying.kill('SIGKILL');
+    const stalled = new Promise<string>((resolve) => rescuer.on('stalled', (id: string) => resolve(id)));
+    const rescued = new Promise<string>((resolve) => rescuer.on('succeeded', (done, result) => done.id === job.id && resolve(result)));
+    rescuer.process(async (j: BeeQueue.Job<{ name: string }>) => `${j.data.name} rescued`);
+    rescuer.checkStalledJobs(300);
+    assert.is(await withTimeout(stalled, 5_000, 'the job found stalled'), job.id);
+    assert.is(await withTimeout(rescued, 5_000, 'the stalled job completed on the other worker'), 'stuck rescued');
   });
 });
