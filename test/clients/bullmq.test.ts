@@ -1,4 +1,5 @@
 import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
 import Redis from 'ioredis';
 import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
 import { Skips } from '../../test-support/skip';
@@ -11,10 +12,20 @@ import { clientSuites, withTimeout, type Ctx } from './target';
  * cmsgpack, lists, sets, sorted sets and streams (XADD with MAXLEN ~ in nearly every script), its
  * Worker waits with BZPOPMIN: on a server that answers XADD `unknown command` each test is
  * reported skipped ("needs streams"), and runs for real once streams are there. Keys take the
- * prefix `{bullmq}` (a hash tag, as BullMQ asks for Redis Cluster).
+ * prefix `{bullmq}` (a hash tag, as BullMQ asks for Redis Cluster). A Worker killed mid-job
+ * leaves a lock that expires: another Worker's stalled check takes the job.
  */
 const JOBS = 100;
 const NAME = 'bullmq against';
+const STALL = { lockDuration: 600, stalledInterval: 300 };
+/** A Worker in a process of its own that takes a job and never ends it (argv: bullmq's path, host, port, queue, settings). */
+const CONSUMER = `
+const [bullmq, host, port, name, settings] = process.argv.slice(1);
+const { Worker } = require(bullmq);
+const worker = new Worker(name, () => { console.log('started'); return new Promise(() => {}); },
+  { connection: { host, port: Number(port), maxRetriesPerRequest: null }, prefix: '{bullmq}', ...JSON.parse(settings) });
+worker.on('error', () => {});
+`;
 
 /** ioredis as BullMQ's workers need it (no retry limit on blocking commands), bounded otherwise. */
 function connection(ctx: Ctx): Redis {
@@ -99,5 +110,37 @@ clientSuites('bullmq', (test) => {
     assert.is(stored!.progress, 50);
     assert.equal(stored!.data, { i: 7 });
     assert.is((await queue.getJob(broken.id!))!.failedReason, 'always fails');
+  });
+
+  const stalled = 'a Worker killed (SIGKILL) mid-job: another Worker\'s stalled check takes its job; a job scheduler runs its count';
+  test(stalled, async (ctx) => {
+    const reason = await needsStreams(ctx);
+    if (reason !== null) return new Skips(`${NAME} ${ctx.target.label}`).now(stalled, reason);
+    assert.is(await connection(ctx).call('CONFIG', 'SET', 'maxmemory-policy', 'noeviction'), 'OK');
+    const queueName = `stall${ctx.target.workers}`;
+    const dying = spawn(process.execPath, ['-e', CONSUMER, require.resolve('bullmq'), ctx.target.host, String(ctx.target.port), queueName, JSON.stringify(STALL)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    ctx.defer(() => dying.kill('SIGKILL'));
+    const started = new Promise<void>((resolve) => dying.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('started') && resolve()));
+    const queue = new Queue(queueName, { connection: connection(ctx), prefix: '{bullmq}' });
+    ctx.defer(() => queue.close());
+    const job = await queue.add('stuck', {});
+    await withTimeout(started, 5_000, 'the first Worker took the job');
+    dying.kill('SIGKILL');
+    const ticks: number[] = [];
+    let resolveRescued: (value: string) => void = () => {};
+    let resolveTicks: () => void = () => {};
+    const rescued = new Promise<string>((resolve) => (resolveRescued = resolve));
+    const thrice = new Promise<void>((resolve) => (resolveTicks = resolve));
+    const rescuer = new Worker(queueName, async (j: Job) => `${j.name} rescued`, { connection: connection(ctx), prefix: '{bullmq}', ...STALL });
+    rescuer.on('error', () => {});
+    rescuer.on('completed', (done: Job, result: string) => {
+      if (done.id === job.id) resolveRescued(result);
+      if (done.name === 'tick' && ticks.push(done.timestamp) === 3) resolveTicks();
+    });
+    ctx.defer(() => rescuer.close(true));
+    assert.is(await withTimeout(rescued, 5_000, 'the stalled job completed on the other Worker'), 'stuck rescued');
+    await queue.upsertJobScheduler('ticker', { every: 150, limit: 3 }, { name: 'tick' });
+    await withTimeout(thrice, 5_000, 'the job scheduler ran 3 times');
+    assert.is((await queue.getJobCounts('failed')).failed, 0);
   });
 });
