@@ -294,8 +294,7 @@ export interface CommandSpec {
   readonly inSubscribed?: boolean;
   /** A connection command a script may call: answered by the script runtime itself (PING, ECHO, TIME). */
   readonly inScript?: boolean;
-  /** PUBLISH: from a script, delivered on the script's worker at once and pushed to every other (PlanEnv.publish), not gathered. */
-  readonly publishes?: boolean;
+  readonly publishes?: boolean; // PUBLISH: from a script, delivered here and pushed to every other worker (PlanEnv.publish), not gathered
   /** From `flags`: it may run before AUTH (`no_auth`). */
   readonly noAuth: boolean;
   /** From `flags`: it writes (`write`), so a read-only script may not call it. */
