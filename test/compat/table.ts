@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { shardKeys } from '../clients/target';
+import { LUA_CMSGPACK, LUA_STRUCT } from './lua-libraries';
 import { LUA_SANDBOX } from './lua-sandbox';
 
 /**
@@ -398,6 +399,8 @@ export const GROUPS: Group[] = [
     ],
   },
   ...LUA_SANDBOX,
+  ...LUA_CMSGPACK,
+  ...LUA_STRUCT,
   {
     name: 'errors',
     steps: [

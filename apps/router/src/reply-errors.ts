@@ -105,7 +105,7 @@ export const ROUTER_ERRORS = replyErrors({
   },
   undeclaredKey: {
     code: 'UNDECLARED_KEY',
-    text: (key: string) => `ERR script tried accessing undeclared key '${key.slice(0, 128)}': a script may touch only the keys it declares (numkeys), which place it`,
+    text: (key: string) => `ERR script tried accessing undeclared key '${key.slice(0, 128)}': a script may touch only the keys it declares (numkeys), which place it, and keys in their hash slots`,
   },
   scriptFailed: { code: 'SCRIPT_FAILED', text: (message: string) => `ERR script failed: ${message}` },
   engineDidNotStart: { code: 'ENGINE_DID_NOT_START', text: (message: string) => `ERR the Lua engine failed to start: ${message}` },

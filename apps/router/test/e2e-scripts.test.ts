@@ -3,13 +3,14 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Contention } from '../../../test-support/contention';
 import { shardOfString } from '@kv/wire';
-import { keysPerShard, RespClient, startCluster, type Cluster, type Resp } from './harness';
+import { keysPerShard, RespClient, respClientOn, startCluster, type Cluster, type Resp } from './harness';
 
 const sha1 = (s: string) => createHash('sha1').update(s, 'latin1').digest('hex');
 
 /**
  * Lua scripts on 2 workers: Redis's conversions and errors, the script cache on every worker,
- * atomic scripts over keys on two workers under 20 concurrent clients, undeclared keys refused,
+ * atomic scripts over keys on two workers under 20 concurrent clients, undeclared keys refused
+ * (but those in a declared key's hash slot), PUBLISH from a script,
  * and a runaway script stopped by --lua-time-limit while its worker goes on serving.
  */
 const t = suite('e2e: Lua scripts');
@@ -73,6 +74,42 @@ t('a key the script did not declare is refused', async () => {
   assert.match(reply.error, /^ERR script tried accessing undeclared key 'lua:undeclared'/);
   const pcalled = await c.call('EVAL', "return redis.pcall('SET', KEYS[1] .. 'x', 1)['err']", '1', k0);
   assert.match(pcalled as string, /undeclared key/);
+});
+
+t('a key in the hash slot of a declared one may be touched (queues build job keys from a {queue} prefix)', async () => {
+  // Hash tags on each worker of two; the script declares one key of each and builds others in their slots.
+  const tags = keysPerShard('tag', shardOfString).map((k) => `{${k}}`);
+  const [a, b] = [tags.find((k) => shardOfString(k) % 2 === 0)!, tags.find((k) => shardOfString(k) % 2 === 1)!];
+  const body = "for i, k in ipairs(KEYS) do redis.call('SET', k .. ':job:' .. ARGV[1], i) redis.call('RPUSH', k .. ':wait', ARGV[1]) redis.call('RPOPLPUSH', k .. ':wait', k .. ':active') end return {redis.call('GET', KEYS[1] .. ':job:' .. ARGV[1]), redis.call('LINDEX', KEYS[#KEYS] .. ':active', -1)}";
+  for (const c of [await connect(), await connect()]) {
+    assert.equal(await c.call('EVAL', body, '1', a, '7'), ['1', '7']);
+    assert.equal(await c.call('EVAL', body, '2', a, b, '8'), ['1', '8']);
+  }
+  const c = await connect();
+  assert.equal(await c.call('GET', `${b}:job:8`), '2');
+  assert.equal(await c.call('LRANGE', `${a}:active`, '0', '-1'), ['8', '7', '8', '7']);
+  // Another slot stays refused, even on the same worker.
+  let other = '';
+  for (let i = 0; other === ''; i++) if (shardOfString(`{o${i}}`) === shardOfString(a)) other = `{o${i}}`;
+  const reply = (await c.call('EVAL', "return redis.call('GET', ARGV[1])", '1', a, `${other}:x`)) as { error: string };
+  assert.match(reply.error, /^ERR script tried accessing undeclared key/);
+});
+
+t('PUBLISH from a script reaches the subscribers of every worker, once, in order; it answers the receivers over all workers', async () => {
+  const subscribers = [await respClientOn(cluster.port, 0), await respClientOn(cluster.port, 1)];
+  clients.push(...subscribers);
+  for (const s of subscribers) assert.equal(await s.call('SUBSCRIBE', 'lua:news'), ['subscribe', 'lua:news', 1]);
+  const body = "local n = redis.call('PUBLISH', 'lua:news', ARGV[1]) redis.call('PUBLISH', 'lua:news', ARGV[1] .. '+') return n";
+  // Run on worker 0 (k0's), then worker 1 (k1's), from a client on either worker.
+  const c = await connect();
+  assert.is(await c.call('EVAL', body, '1', k0, 'a'), 2);
+  assert.is(await c.call('EVAL', body, '1', k1, 'b'), 2);
+  for (const s of subscribers) {
+    for (const message of ['a', 'a+', 'b', 'b+']) assert.equal(await s.read(), ['message', 'lua:news', message]);
+  }
+  assert.is(await c.call('EVAL', "return redis.call('PUBLISH', 'lua:nobody', 'x')", '0'), 0);
+  assert.equal(await c.call('PUBLISH', 'lua:news', 'plain'), 2);
+  for (const s of subscribers) assert.equal(await s.read(), ['message', 'lua:news', 'plain']);
 });
 
 t('SCRIPT LOAD reaches every worker: EVALSHA works on every connection; FLUSH forgets everywhere', async () => {

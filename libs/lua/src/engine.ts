@@ -3,6 +3,8 @@ import { LUA_ERR } from './errors';
 import { LuaFactory } from 'wasmoon';
 import { PRELUDE, PRELUDE_HEAD, PRELUDE_TAIL } from './prelude';
 import { registerCjson } from './cjson';
+import { registerCmsgpack } from './cmsgpack';
+import { registerStruct } from './struct';
 import { DEBUG_SIZE, PRELUDE_SOURCE, runErrorText } from './failure';
 import { ProtectedState } from './protected';
 import { formatG, T_NUMBER, T_STRING } from './stack';
@@ -98,6 +100,8 @@ export class LuaEngine extends ProtectedState implements RunEngine {
       return 1;
     });
     registerCjson(m, this.stack, fn);
+    registerCmsgpack(m, this.stack, fn);
+    registerStruct(m, this.stack, fn);
     if (options.testFaults) fn('__kv_fault', (T) => this.fault(this.stack.stringAt(T, 1)));
     const failed = this.protect(() => this.stack.keepKeys(L));
     if (failed !== null) throw new Error(`Lua engine setup failed: ${failed}`);

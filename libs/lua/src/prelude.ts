@@ -12,7 +12,7 @@ import { LUA_ERR } from './errors';
  * - what Redis 7 leaves out is absent (`print`, `dofile`, `loadfile`, `io`, `debug`, `require`),
  *   `load`/`loadstring` take text only, and `pcall` returns a raised reply's text, as Redis's.
  * Host functions: __kv_call, __kv_pcall, __kv_sha1, __kv_log, __kv_null, __kv_cwrap, __kv_json_encode,
- * __kv_json_decode, and __kv_fault only in an engine made with test faults.
+ * __kv_json_decode, __kv_msgpack_* (cmsgpack.ts), __kv_struct_* (struct.ts), and __kv_fault only in an engine made with test faults.
  * Returns the globals proxy and the string metatable's proxy (engine.ts keeps both).
  */
 export const PRELUDE = String.raw`
@@ -80,6 +80,13 @@ if fault_host then redis.__kv_fault = fault_host end
 
 -- Redis's cjson (host functions); cjson.null is a NULL light userdata, as lua-cjson's.
 local cjson = { encode = json_encode, decode = json_decode, null = null_host() }
+-- Redis's cmsgpack (host functions, cmsgpack.ts), with lua-cmsgpack's own fields.
+local cmsgpack = {
+  pack = __kv_msgpack_pack, unpack = __kv_msgpack_unpack, unpack_one = __kv_msgpack_unpack_one, unpack_limit = __kv_msgpack_unpack_limit,
+  _NAME = 'cmsgpack', _VERSION = 'lua-cmsgpack 0.4.0', _COPYRIGHT = 'Copyright (C) 2012, Salvatore Sanfilippo', _DESCRIPTION = 'MessagePack C implementation for Lua',
+}
+-- Redis's struct (host functions, struct.ts).
+local struct = { pack = __kv_struct_pack, unpack = __kv_struct_unpack, size = __kv_struct_size }
 
 -- Lua 5.1 names scripts written for Redis use.
 local string, table, math = string, table, math
@@ -137,7 +144,7 @@ local bit = {
   end,
 }
 
--- The globals a script sees (Redis 7.0's, less cmsgpack and struct; os.clock as Redis 7.4).
+-- The globals a script sees (Redis 7.0's; os.clock as Redis 7.4).
 local globals = {}
 local env = readonly(globals, nil)
 local function env_load(chunk, name) return load(chunk, name, 't', env) end
@@ -189,7 +196,7 @@ for name, value in next, {
     return gc(opt, ...)
   end),
   gcinfo = function() return floor(gc('count')) end,
-  redis = readonly(redis), cjson = readonly(cjson), bit = readonly(bit),
+  redis = readonly(redis), cjson = readonly(cjson), cmsgpack = readonly(cmsgpack), struct = readonly(struct), bit = readonly(bit),
   string = readonly(string), table = readonly(table), math = readonly(math),
   coroutine = readonly(coroutine), os = readonly({ clock = os.clock }),
 } do rawset(globals, name, value) end
@@ -210,6 +217,8 @@ export const PRELUDE_TAIL = String.raw`
 -- A view of the string metatable whose __index is the string library's proxy, not the library.
 STRING_META = readonly({ __index = rawget(globals, 'string') }, nil)
 -- Nothing the host registered stays reachable by name.
-for _, name in next, { '__kv_call', '__kv_pcall', '__kv_sha1', '__kv_log', '__kv_null', '__kv_cwrap', '__kv_fault', '__kv_json_encode', '__kv_json_decode' } do rawset(G, name, nil) end
+for _, name in next, { '__kv_call', '__kv_pcall', '__kv_sha1', '__kv_log', '__kv_null', '__kv_cwrap', '__kv_fault', '__kv_json_encode', '__kv_json_decode',
+  '__kv_msgpack_pack', '__kv_msgpack_unpack', '__kv_msgpack_unpack_one', '__kv_msgpack_unpack_limit',
+  '__kv_struct_pack', '__kv_struct_unpack', '__kv_struct_size' } do rawset(G, name, nil) end
 return env
 `;

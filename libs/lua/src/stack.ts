@@ -26,6 +26,11 @@ export class LuaStack {
   private okKey = 0;
   /** 'Sl\0' on the wasm heap, for lua_getinfo. */
   readonly nameSl: number;
+  /** 'n\0' on the wasm heap, for lua_getinfo (a function's name, as its caller named it). */
+  readonly nameN: number;
+  /** A scratch area on the wasm heap that pushBytes copies through (grown as needed, never per push). */
+  private scratchPtr = 0;
+  private scratchSize = 0;
 
   constructor(
     private readonly m: any,
@@ -33,6 +38,8 @@ export class LuaStack {
   ) {
     this.nameSl = m._malloc(4);
     m.HEAPU8.set([0x53, 0x6c, 0], this.nameSl);
+    this.nameN = m._malloc(2);
+    m.HEAPU8.set([0x6e, 0], this.nameN);
   }
 
   /** Interns the field names read from tables (at start, protected: it allocates). */
@@ -163,6 +170,37 @@ export class LuaStack {
     if (ptr === 0) return '';
     const len = m.HEAPU32[this.lenPtr >> 2];
     return Buffer.from(m.HEAPU8.buffer, m.HEAPU8.byteOffset + ptr, len).toString('latin1');
+  }
+
+  /** A copy of the bytes of the string at `index` (empty when it is not a string). */
+  bytesAt(T: number, index: number): Buffer {
+    const m = this.m;
+    if (m._lua_type(T, index) !== T_STRING) return Buffer.alloc(0);
+    const ptr = m._lua_tolstring(T, index, this.lenPtr);
+    if (ptr === 0) return Buffer.alloc(0);
+    return Buffer.from(m.HEAPU8.subarray(ptr, ptr + m.HEAPU32[this.lenPtr >> 2]));
+  }
+
+  /** Calls `use` with a view of the bytes of the string at `index`, valid only during the call (nothing may allocate in Lua meanwhile). */
+  viewBytes(T: number, index: number, use: (bytes: Uint8Array) => void): void {
+    const m = this.m;
+    const ptr = m._lua_tolstring(T, index, this.lenPtr);
+    use(ptr === 0 ? new Uint8Array(0) : (m.HEAPU8 as Uint8Array).subarray(ptr, ptr + m.HEAPU32[this.lenPtr >> 2]));
+  }
+
+  /** Pushes `bytes[start, end)` as a Lua string. */
+  pushBytes(T: number, bytes: Uint8Array, start = 0, end = bytes.length): void {
+    const m = this.m;
+    const len = end - start;
+    if (len > this.scratchSize) {
+      if (this.scratchPtr !== 0) m._free(this.scratchPtr);
+      this.scratchSize = 0;
+      this.scratchPtr = m._malloc(Math.max(len, 256));
+      if (this.scratchPtr === 0) throw new RangeError('out of wasm memory');
+      this.scratchSize = Math.max(len, 256);
+    }
+    (m.HEAPU8 as Uint8Array).set(bytes.subarray(start, end), this.scratchPtr);
+    m._lua_pushlstring(T, this.scratchPtr, len);
   }
 
   pushString(T: number, text: string): void {

@@ -1,4 +1,4 @@
-import { argsOf, shardOf, type Args, type OutBuffer } from '@kv/wire';
+import { argsOf, keySlotOfString, shardOf, type Args, type OutBuffer } from '@kv/wire';
 import { arityOk, commandNamed, keySpan, lookup, movesAcross, routeKeyIndex, type CommandSpec } from '@kv/node';
 import { LATER, type Reply, type Run, type ScriptHost, type Step } from '@kv/lua';
 import { LINK_DOWN } from '../links/link';
@@ -60,6 +60,8 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
   private share: Share | null = null;
   /** Many keys: a Set to look them up (made on first use); a few: the list. */
   private declaredSet: Set<string> | null = null;
+  /** The hash slots of the declared keys (made on the first undeclared key). */
+  private declaredSlots: Set<number> | null = null;
 
   constructor(
     private readonly env: PlanEnv,
@@ -227,9 +229,15 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
     encodeReply(out, this.result, this.reply.replies);
   }
 
+  /**
+   * A key the script may touch: one it declares, or one in the hash slot of one it declares (a
+   * shared hash tag, as queues build job keys from a `{queue}` prefix): that slot's worker is the
+   * one the declared key placed the script on, or one it holds, as in Redis Cluster.
+   */
   private declares(key: string): boolean {
-    if (this.keys.length <= 16) return this.keys.includes(key);
-    return (this.declaredSet ??= new Set(this.keys)).has(key);
+    if (this.keys.length <= 16 ? this.keys.includes(key) : (this.declaredSet ??= new Set(this.keys)).has(key)) return true;
+    this.declaredSlots ??= new Set(this.keys.map(keySlotOfString));
+    return this.declaredSlots.has(keySlotOfString(key));
   }
 
   // ScriptHost: a redis.call() from the script.
