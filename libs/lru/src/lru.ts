@@ -61,6 +61,16 @@ export class Lru extends Collections implements Evictable {
     return this.alive(this.find(this.hashOf(buf, start, end), buf, start, end));
   }
 
+  /**
+   * Client-side caching: `reader` read the key buf[start, end) of `shard`, which exists or not
+   * (its absence is cached too); a write, expiry, eviction or move of it tells the reader once.
+   */
+  track(shard: number, buf: Uint8Array, start: number, end: number, reader: number): void {
+    const slot = this.find(this.hashOf(buf, start, end), buf, start, end);
+    if (slot >= 0) this.markTracked(slot);
+    this.memory.tracking.remember(shard, buf, start, end, reader);
+  }
+
   /** read() for a key given as a latin1 string. */
   readKey(key: string): number {
     const n = this.toScratch(key, 0);
