@@ -58,6 +58,8 @@ export interface ShardTotals {
  * that this module need not import info.ts (which imports this one). ShardSet fixes it.
  */
 export interface WorkerShards<Stats = any> {
+  /** Client-side caching: the client whose command runs now (> 0: its reads are tracked; stores.ts). */
+  readonly client: number;
   /** Shards owned, in the order they were taken on. */
   readonly owned: readonly number[];
   readonly policy: EvictionPolicy;

@@ -71,6 +71,12 @@ export class Lru extends Collections implements Evictable {
     this.memory.tracking.remember(shard, buf, start, end, reader);
   }
 
+  /** track() for a key given as a latin1 string. */
+  trackKey(shard: number, key: string, reader: number): void {
+    const n = this.toScratch(key, 0);
+    this.track(shard, this.memory.scratch, 0, n, reader);
+  }
+
   /** read() for a key given as a latin1 string. */
   readKey(key: string): number {
     const n = this.toScratch(key, 0);

@@ -21,6 +21,8 @@ import { hashBytes, type HashKey } from './siphash';
 export interface InvalidationSink {
   /** `reader` read the key buf[start, end) (valid during the call only); `writer` is the client whose command changed it (0: none, an expiry, eviction or move). */
   invalidate(reader: number, writer: number, buf: Buffer, start: number, end: number): void;
+  /** FLUSHALL / FLUSHDB emptied the worker's stores: each of the worker's tracking clients gets a null invalidation. */
+  flushed(): void;
 }
 
 const NO = -1;
@@ -40,6 +42,8 @@ export class TrackingTable {
   items = 0;
   /** Entries evicted to stay within maxKeys. */
   evicted = 0;
+  /** The worker's clients with tracking on (INFO's tracking_clients), kept by its router. */
+  clients = 0;
 
   private readonly arena = new Arena(64 * 1024);
   private readonly k0: number;
@@ -113,7 +117,13 @@ export class TrackingTable {
     }
   }
 
-  /** FLUSHALL / FLUSHDB: everything forgotten, no reader told here (the null invalidation goes to every tracking client). */
+  /** FLUSHALL / FLUSHDB: everything forgotten, and the sink told (a null invalidation to every tracking client). */
+  flush(): void {
+    this.clear();
+    this.sink?.flushed();
+  }
+
+  /** Everything forgotten, nobody told. */
   clear(): void {
     this.arena.reset();
     this.addrs = new Uint32Array(MIN_ENTRIES);

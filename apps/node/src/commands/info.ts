@@ -80,7 +80,7 @@ const SECTIONS: readonly { name: InfoSection | 'persistence' | 'replication' | '
   {
     name: 'clients',
     title: 'Clients',
-    fields: [FIGURES_HERE, ['cluster_connections', 'first', () => 0], ['maxclients', 'first', (s) => s.proc.limits.maxclientsTotal], ['blocked_clients', 'sum', (s) => s.shards.blocked.count]],
+    fields: [FIGURES_HERE, ['cluster_connections', 'first', () => 0], ['maxclients', 'first', (s) => s.proc.limits.maxclientsTotal], ['blocked_clients', 'sum', (s) => s.shards.blocked.count], ['tracking_clients', 'sum', (s) => s.shards.memory.tracking.clients]],
   },
   {
     name: 'memory',
@@ -106,7 +106,19 @@ const SECTIONS: readonly { name: InfoSection | 'persistence' | 'replication' | '
       ['aof_enabled', 'first', () => 0],
     ],
   },
-  { name: 'stats', title: 'Stats', fields: [FIGURES_HERE, ['pubsub_channels', 'first', () => 0], ['pubsub_patterns', 'first', () => 0]] },
+  {
+    name: 'stats',
+    title: 'Stats',
+    fields: [
+      FIGURES_HERE,
+      ['pubsub_channels', 'first', () => 0],
+      ['pubsub_patterns', 'first', () => 0],
+      // Client-side caching: each worker's tracking table (its keys' readers), summed.
+      ['tracking_total_keys', 'sum', (s) => s.shards.memory.tracking.keys],
+      ['tracking_total_items', 'sum', (s) => s.shards.memory.tracking.items],
+      ['tracking_total_prefixes', 'sum', () => 0],
+    ],
+  },
   {
     name: 'replication',
     title: 'Replication',

@@ -5,9 +5,11 @@ import { Gather, WorkerSteps } from '../coord/gather';
 import { REPLY_ERRORS } from '../reply-errors';
 import type { ConnectionContext } from './context';
 import { subcommand } from './subcommand';
+import { clientCaching, clientGetredir, clientTracking, clientTrackinginfo } from './client-tracking';
 
 /**
- * CLIENT ID / GETNAME / SETNAME / SETINFO / INFO / LIST, as Redis 7.2. CLIENT LIST asks every
+ * CLIENT ID / GETNAME / SETNAME / SETINFO / INFO / LIST, as Redis 7.2 (TRACKING, CACHING, GETREDIR,
+ * TRACKINGINFO: client-tracking.ts). CLIENT LIST asks every
  * worker for its clients' lines (the internal CLIENTLIST, through a Gather), so it lists the
  * whole server's clients, worker by worker; client ids are unique across workers (Router).
  */
@@ -17,7 +19,7 @@ export const BAD_CLIENT_NAME = REPLY_ERRORS.badClientName;
 const CLIENTLIST = commandNamed('CLIENTLIST');
 
 /** Redis 7's arity of each subcommand we have (counting CLIENT and the subcommand). */
-const ARITY: Readonly<Record<string, number>> = { ID: 2, GETNAME: 2, SETNAME: 3, SETINFO: 4, INFO: 2, LIST: -2 };
+const ARITY: Readonly<Record<string, number>> = { ID: 2, GETNAME: 2, SETNAME: 3, SETINFO: 4, INFO: 2, LIST: -2, TRACKING: -3, CACHING: 3, GETREDIR: 2, TRACKINGINFO: 2 };
 /** CLIENT LIST TYPE's names, as Redis's getClientTypeByName; every client here is `normal`. */
 const CLIENT_TYPES = new Set(['normal', 'slave', 'replica', 'pubsub', 'master']);
 
@@ -36,6 +38,14 @@ export function client(conn: ConnectionContext, args: Args): void {
       return conn.reply.verbatim(clientLine(conn) + '\n');
     case 'LIST':
       return list(conn, args);
+    case 'TRACKING':
+      return clientTracking(conn, args);
+    case 'CACHING':
+      return clientCaching(conn, args);
+    case 'GETREDIR':
+      return clientGetredir(conn);
+    case 'TRACKINGINFO':
+      return clientTrackinginfo(conn);
   }
 }
 

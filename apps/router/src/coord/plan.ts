@@ -31,6 +31,8 @@ export interface OwnerSet {
   readonly self: number;
   /** map[shard]: the worker that owns it. */
   readonly map: Uint8Array;
+  /** Client-side caching: the tracking client of the command being dispatched (owners.ts), 0 for none. */
+  reader: number;
   /** Runs a step on its owner: true when answered at once (to `now`), false when it settles `later.later(index)`. */
   run(worker: number, shard: number, spec: CommandSpec, args: Args, now: ReplySink, later: Later, index: number): boolean;
   /** True while this worker's own shards are held, or others' work waits behind a hold. */

@@ -20,6 +20,7 @@ import type { Args, PushEncoder } from '@kv/wire';
 import { PushKind } from '../links/push-kinds';
 import { LiveSettings } from './live-settings';
 import { MonitorFeed } from '../monitor/feed';
+import { Invalidator } from '../tracking/invalidator';
 import { PrimaryAsks } from '../operator/asks';
 
 /** A retiring worker waits this long for its clients to see their last replies and close. */
@@ -117,6 +118,12 @@ export function runWorker(): void {
   });
   router.plans.monitor = router.here.plans.monitor = router.monitor;
   peers.onPush(PushKind.MONITOR, (args: Args) => router.monitor.received(args.buf, args.starts[0], args.ends[0]));
+  // Client-side caching: the store's tracking table tells the invalidator, which finds each reader's worker and connection.
+  const tracking = (router.tracking = new Invalidator({ self: index, counted: node.shards.memory.tracking, client: (id) => router.conns.byIdOf(id), pushTo: (peer) => peers.pushTo(peer), flushClients: () => peers.flushDirty() }));
+  node.shards.memory.tracking.sink = tracking;
+  peers.onPush(PushKind.INVALIDATE, (args: Args) => tracking.received(args));
+  peers.onPush(PushKind.REDIRECTED, (args: Args) => tracking.redirected(args));
+  peers.onPush(PushKind.REDIR_BROKEN, (args: Args) => tracking.broken(args));
   // Set by the primary's password message, sent right after fork, before any client.
   let passwordKnown = false;
   // Active expiry: reclaim keys nobody reads again, a little at a time (Redis's hz 10); and the

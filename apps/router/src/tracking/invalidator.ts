@@ -1,0 +1,203 @@
+import { OutBuffer, RESP3_REPLIES, type Args, type PushEncoder, type ReplyEncoder } from '@kv/wire';
+import { PushKind } from '../links/push-kinds';
+import { workerOfClient, type ClientTracking } from './client-tracking';
+
+/** What an invalidation needs of a client: its tracking state, protocol, subscriptions and push channel. */
+export interface TrackedClient {
+  readonly id: number;
+  readonly session: { readonly tracking: ClientTracking | null; readonly resp: ReplyEncoder };
+  readonly subs: { readonly active: number };
+  pushEncoded(buf: Uint8Array, start: number, end: number): void;
+}
+
+/** What the invalidator needs of its worker. */
+export interface InvalidatorHost {
+  readonly self: number;
+  /** Its clients with tracking on, counted for INFO's tracking_clients (the store's table keeps the figure). */
+  readonly counted: { clients: number };
+  /** This worker's live client of that id. */
+  client(id: number): TrackedClient | undefined;
+  /** Where to add a push message for `peer`; null when its link is down (the message is dropped). */
+  pushTo(peer: number): PushEncoder | null;
+  /** Writes out what clients now have in order. */
+  flushClients(): void;
+}
+
+/** A worker's clients, also by id (an invalidation names its client by id). */
+export class Conns<C extends { readonly id: number }> extends Set<C> {
+  private readonly byId = new Map<number, C>();
+
+  override add(conn: C): this {
+    this.byId?.set(conn.id, conn);
+    return super.add(conn);
+  }
+
+  override delete(conn: C): boolean {
+    if (this.byId.get(conn.id) === conn) this.byId.delete(conn.id);
+    return super.delete(conn);
+  }
+
+  byIdOf(id: number): C | undefined {
+    return this.byId.get(id);
+  }
+}
+
+const INVALIDATE = Buffer.from('invalidate');
+const CHANNEL = '__redis__:invalidate';
+
+/**
+ * Client-side caching's deliveries on one worker (the store's tracking table's sink, @kv/lru
+ * tracking.ts). The owner of a key calls `invalidate` once per reader of a key that changed: a
+ * reader on this worker is queued and told at the end of this turn (after the reply of the
+ * command that changed it, as Redis 7.0 sends it after), one on another worker gets a push frame
+ * (PushKind.INVALIDATE [reader, writer, key]), which leaves after this turn's replies. Where the
+ * reader lives, NOLOOP, BCAST and a client gone or no longer tracking drop it (Redis drops stale
+ * readers lazily too); REDIRECT sends it on to its client, here or on its worker (PushKind.REDIRECTED),
+ * and a redirect whose client is gone tells the tracking client (`tracking-redir-broken`).
+ */
+export class Invalidator {
+  /** The ids of this worker's clients with tracking on (FLUSHALL's null invalidation). */
+  private readonly clients = new Set<number>();
+  /** Local deliveries waiting for the end of this turn: reader, writer, key (null: FLUSHALL's). */
+  private queue: [number, number, Buffer | null][] = [];
+  private scheduled = false;
+  private readonly out = new OutBuffer(256);
+  /** Invalidation messages sent to this worker's clients. */
+  sent = 0;
+
+  constructor(private readonly host: InvalidatorHost) {}
+
+  /** A client turned tracking on (CLIENT TRACKING ON), or off, or closed. */
+  tracks(id: number, on: boolean): void {
+    if (on) this.clients.add(id);
+    else this.clients.delete(id);
+    this.host.counted.clients = this.clients.size;
+  }
+
+  get self(): number {
+    return this.host.self;
+  }
+
+  /** True when this worker has a live client of that id (CLIENT TRACKING REDIRECT's check). */
+  hasClient(id: number): boolean {
+    return this.host.client(id) !== undefined;
+  }
+
+  /** From the store's tracking table: `reader` read the key buf[start, end), which changed. */
+  invalidate(reader: number, writer: number, buf: Buffer, start: number, end: number): void {
+    const worker = workerOfClient(reader);
+    if (worker === this.host.self) return this.later(reader, writer, Buffer.from(buf.subarray(start, end)));
+    const out = this.host.pushTo(worker);
+    if (out === null) return;
+    out.begin(PushKind.INVALIDATE, 3);
+    out.latin1(String(reader));
+    out.latin1(String(writer));
+    out.part(buf, start, end);
+  }
+
+  /** FLUSHALL / FLUSHDB ran on this worker: each of its tracking clients gets a null invalidation. */
+  flushed(): void {
+    for (const id of this.clients) this.later(id, 0, null);
+  }
+
+  /** A peer's PushKind.INVALIDATE: [reader, writer, key]. */
+  received(args: Args): void {
+    this.deliver(Number(args.latin1(0)), Number(args.latin1(1)), args.buf, args.starts[2], args.ends[2]);
+  }
+
+  /** A peer's PushKind.REDIRECTED: [target, origin, key?] (no key: a null invalidation). */
+  redirected(args: Args): void {
+    const target = this.host.client(Number(args.latin1(0)));
+    const origin = Number(args.latin1(1));
+    if (target !== undefined) return this.send(target, true, args.buf, args.starts[2] ?? 0, args.count > 2 ? args.ends[2] : -1);
+    const out = this.host.pushTo(workerOfClient(origin));
+    if (out === null) return;
+    out.begin(PushKind.REDIR_BROKEN, 1);
+    out.latin1(String(origin));
+  }
+
+  /** A peer's PushKind.REDIR_BROKEN: [origin]: its redirect's client is gone. */
+  broken(args: Args): void {
+    const client = this.host.client(Number(args.latin1(0)));
+    if (client !== undefined && client.session.tracking !== null) this.tellBroken(client, client.session.tracking);
+  }
+
+  private later(reader: number, writer: number, key: Buffer | null): void {
+    this.queue.push([reader, writer, key]);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.drain());
+  }
+
+  private drain(): void {
+    this.scheduled = false;
+    const queue = this.queue;
+    this.queue = [];
+    for (const [reader, writer, key] of queue) {
+      if (key === null) this.deliver(reader, writer, INVALIDATE, 0, -1);
+      else this.deliver(reader, writer, key, 0, key.length);
+    }
+    this.host.flushClients();
+  }
+
+  /** To `reader` (of this worker), as its tracking says; `end` -1: a null invalidation (FLUSHALL). */
+  private deliver(reader: number, writer: number, buf: Uint8Array, start: number, end: number): void {
+    const client = this.host.client(reader);
+    const tracking = client?.session.tracking;
+    if (client === undefined || tracking === undefined || tracking === null) return;
+    if (end >= 0 && (tracking.bcast || (tracking.noloop && writer === reader))) return;
+    if (tracking.redirect === 0) return this.send(client, false, buf, start, end);
+    const worker = workerOfClient(tracking.redirect);
+    if (worker !== this.host.self) {
+      const out = this.host.pushTo(worker);
+      if (out === null) return;
+      out.begin(PushKind.REDIRECTED, end >= 0 ? 3 : 2);
+      out.latin1(String(tracking.redirect));
+      out.latin1(String(reader));
+      if (end >= 0) out.part(buf, start, end);
+      return;
+    }
+    const target = this.host.client(tracking.redirect);
+    if (target === undefined) return this.tellBroken(client, tracking);
+    this.send(target, true, buf, start, end);
+  }
+
+  /**
+   * Redis's sendTrackingMessage: RESP3 gets `>2 invalidate [key]` (or `_`); RESP2 only through a
+   * redirect, as a Pub/Sub message on __redis__:invalidate, and only to a client in Pub/Sub mode.
+   */
+  private send(client: TrackedClient, redirected: boolean, buf: Uint8Array, start: number, end: number): void {
+    const resp = client.session.resp;
+    const out = this.out;
+    out.clear();
+    if (resp === RESP3_REPLIES) {
+      resp.pushHeader(out, 2);
+      resp.bulkBytes(out, INVALIDATE, 0, INVALIDATE.length);
+    } else if (redirected && client.subs.active > 0) {
+      resp.pushHeader(out, 3);
+      resp.bulk(out, 'message');
+      resp.bulk(out, CHANNEL);
+    } else return;
+    if (end < 0) resp.nil(out);
+    else {
+      resp.arrayHeader(out, 1);
+      resp.bulkBytes(out, buf, start, end);
+    }
+    client.pushEncoded(out.buf, 0, out.length);
+    this.sent++;
+  }
+
+  /** The redirect's client is gone: RESP3 tracking clients are told each time, as Redis tells them. */
+  private tellBroken(client: TrackedClient, tracking: ClientTracking): void {
+    tracking.brokenRedirect = true;
+    const resp = client.session.resp;
+    if (resp !== RESP3_REPLIES) return;
+    const out = this.out;
+    out.clear();
+    resp.pushHeader(out, 2);
+    resp.bulk(out, 'tracking-redir-broken');
+    resp.integer(out, tracking.redirect);
+    client.pushEncoded(out.buf, 0, out.length);
+    this.host.flushClients();
+  }
+}
