@@ -148,7 +148,7 @@ export const ROUTER_ERRORS = replyErrors({
     probe: { before: [['CLIENT', 'TRACKING', 'ON']], command: ['CLIENT', 'TRACKING', 'ON', 'BCAST'] },
   },
   bcastOptions: { code: 'BCAST_OPTIONS', text: 'ERR OPTIN and OPTOUT are not compatible with BCAST', probe: { command: ['CLIENT', 'TRACKING', 'ON', 'BCAST', 'OPTIN'] } },
-  optinOptout: { code: 'OPTIN_OPTOUT', text: "ERR You can't use both OPTIN and OPTOUT", probe: { command: ['CLIENT', 'TRACKING', 'ON', 'OPTIN', 'OPTOUT'] } },
+  optinOptout: { code: 'OPTIN_OPTOUT', text: "ERR You can't specify both OPTIN mode and OPTOUT mode", probe: { command: ['CLIENT', 'TRACKING', 'ON', 'OPTIN', 'OPTOUT'] } },
   optSwitch: {
     code: 'OPT_SWITCH',
     text: "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.",
