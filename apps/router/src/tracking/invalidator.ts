@@ -8,6 +8,9 @@ export interface TrackedClient {
   readonly session: { readonly tracking: ClientTracking | null; readonly resp: ReplyEncoder };
   readonly subs: { readonly active: number };
   pushEncoded(buf: Uint8Array, start: number, end: number): void;
+  /** Bytes it owes (unsent, held, pushes not yet written). */
+  readonly owed: number;
+  closeForOutput(what: string): void;
 }
 
 /** What the invalidator needs of its worker. */
@@ -21,6 +24,8 @@ export interface InvalidatorHost {
   pushTo(peer: number): PushEncoder | null;
   /** Writes out what clients now have in order. */
   flushClients(): void;
+  /** client-output-limit: a client owing more is closed (invalidations are never waited for). */
+  outputLimit(): number;
 }
 
 /** A worker's clients, also by id (an invalidation names its client by id). */
@@ -185,6 +190,8 @@ export class Invalidator {
     }
     client.pushEncoded(out.buf, 0, out.length);
     this.sent++;
+    // A client that reads nothing must not grow the worker: invalidations are bounded as any reply.
+    if (client.owed > this.host.outputLimit()) client.closeForOutput('normal');
   }
 
   /** The redirect's client is gone: RESP3 tracking clients are told each time, as Redis tells them. */

@@ -119,7 +119,7 @@ export function runWorker(): void {
   router.plans.monitor = router.here.plans.monitor = router.monitor;
   peers.onPush(PushKind.MONITOR, (args: Args) => router.monitor.received(args.buf, args.starts[0], args.ends[0]));
   // Client-side caching: the store's tracking table tells the invalidator, which finds each reader's worker and connection.
-  const tracking = (router.tracking = new Invalidator({ self: index, counted: node.shards.memory.tracking, client: (id) => router.conns.byIdOf(id), pushTo: (peer) => peers.pushTo(peer), flushClients: () => peers.flushDirty() }));
+  const tracking = (router.tracking = new Invalidator({ self: index, counted: node.shards.memory.tracking, client: (id) => router.conns.byIdOf(id), pushTo: (peer) => peers.pushTo(peer), flushClients: () => peers.flushDirty(), outputLimit: () => router.limits.clientOutputLimit }));
   node.shards.memory.tracking.sink = tracking;
   peers.onPush(PushKind.INVALIDATE, (args: Args) => tracking.received(args));
   peers.onPush(PushKind.REDIRECTED, (args: Args) => tracking.redirected(args));
