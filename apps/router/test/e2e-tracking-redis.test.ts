@@ -50,6 +50,11 @@ const DEFAULT: Step[] = [
   ['T', 'CLIENT', 'TRACKINGINFO'],
   ['T', 'GET', '{tk}a'],
   ['W', 'SET', '{tk}a', '1'],
+  ['T', 'CLIENT', 'TRACKING', 'ON', 'NOLOOP'],
+  ['T', 'GET', '{tk}a'],
+  ['T', 'RESET'],
+  ['T', 'CLIENT', 'TRACKINGINFO'],
+  ['W', 'SET', '{tk}a', '2'],
 ];
 
 const MODES: Step[] = [
