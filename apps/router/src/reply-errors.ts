@@ -160,7 +160,16 @@ export const ROUTER_ERRORS = replyErrors({
     probe: { command: ['CLIENT', 'CACHING', 'YES'] },
   },
   cachingYes: { code: 'CACHING_YES', text: 'ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.', probe: { before: [['CLIENT', 'TRACKING', 'ON']], command: ['CLIENT', 'CACHING', 'YES'] } },
-  bcastUnsupported: { code: 'BCAST_UNSUPPORTED', text: 'ERR CLIENT TRACKING BCAST is not supported by this server yet (default, OPTIN and OPTOUT modes are)' },
+  prefixOverlapsExisting: {
+    code: 'PREFIX_OVERLAPS_EXISTING',
+    text: (given: string, existing: string) => `ERR Prefix '${given}' overlaps with an existing prefix '${existing}'. Prefixes for a single client must not overlap.`,
+    probe: { before: [['CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', 'ab']], command: ['CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', 'a'], args: ['a', 'ab'] },
+  },
+  prefixOverlapsGiven: {
+    code: 'PREFIX_OVERLAPS_GIVEN',
+    text: (given: string, other: string) => `ERR Prefix '${given}' overlaps with another provided prefix '${other}'. Prefixes for a single client must not overlap.`,
+    probe: { command: ['CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', 'a', 'PREFIX', 'ab'], args: ['a', 'ab'] },
+  },
   cachingNo: { code: 'CACHING_NO', text: 'ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.', probe: { before: [['CLIENT', 'TRACKING', 'ON']], command: ['CLIENT', 'CACHING', 'NO'] } },
 });
 

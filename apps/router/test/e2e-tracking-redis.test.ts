@@ -97,6 +97,37 @@ const MODES: Step[] = [
   ['T', 'CLIENT', 'GETREDIR', 'x'],
 ];
 
+const BCAST: Step[] = [
+  ['T', 'CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', '{tk}b', 'PREFIX', '{tk}a'],
+  ['T', 'CLIENT', 'TRACKINGINFO'],
+  ['W', 'SET', '{tk}a1', '1'],
+  ['W', 'MSET', '{tk}c1', '1', '{tk}b1', '1', '{tk}a2', '1', '{tk}a0', '1'],
+  ['T', 'SET', '{tk}a3', 'own'],
+  ['T', 'GET', '{tk}a1'],
+  ['W', 'GET', '{tk}a1'],
+  ['T', 'CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', '{tk}a'],
+  ['T', 'CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', '{tk}'],
+  ['T', 'CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', '{tk}c', 'PREFIX', '{tk}cc'],
+  ['T', 'CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', '{tk}c'],
+  ['T', 'CLIENT', 'TRACKINGINFO'],
+  ['W', 'DEL', '{tk}c1', '{tk}nosuch'],
+  ['W', 'HSET', '{tk}bh', 'f', 'v'],
+  ['W', 'PEXPIRE', '{tk}a1', '100000'],
+  ['T', 'CLIENT', 'TRACKING', 'ON'],
+  ['T', 'CLIENT', 'TRACKING', 'OFF'],
+  ['W', 'SET', '{tk}a1', '2'],
+  ['T', 'CLIENT', 'TRACKING', 'ON', 'BCAST', 'NOLOOP'],
+  ['T', 'CLIENT', 'TRACKINGINFO'],
+  ['T', 'SET', '{tk}x', 'own'],
+  ['W', 'SET', '{tk}y', '1'],
+  ['T', 'CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', 'z'],
+  ['T', 'CLIENT', 'TRACKING', 'ON', 'BCAST'],
+  ['T', 'CLIENT', 'TRACKINGINFO'],
+  ['W', 'FLUSHALL'],
+  ['T', 'CLIENT', 'TRACKING', 'OFF'],
+  ['W', 'SET', '{tk}y', '2'],
+];
+
 /** RESP2: invalidations only through a redirect, to a client subscribed to __redis__:invalidate. */
 const REDIRECT: Step[] = [
   ['R', 'SUBSCRIBE', '__redis__:invalidate'],
@@ -172,6 +203,7 @@ for (const [name, steps, resp3] of [
   ['RESP3, default mode: replies and invalidations, byte for byte', DEFAULT, true],
   ['RESP3: OPTIN, OPTOUT, CACHING, NOLOOP and the errors, byte for byte', MODES, true],
   ['RESP2: REDIRECT to a subscriber of __redis__:invalidate, byte for byte', REDIRECT, false],
+  ['RESP3: BCAST with PREFIX and NOLOOP, byte for byte', BCAST, true],
   ['RESP2, default mode: no push at all without a redirect', DEFAULT, false],
 ] as const) {
   skips.test(t, name, noRedis, async () => {

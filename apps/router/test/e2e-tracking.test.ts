@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { shardOfString } from '@kv/wire';
 import { keysPerShard, sleep, startCluster, type Cluster } from './harness';
 import { mapOf, type Resp3Client } from './resp3-client';
-import { clientOn, idOf, invalidations, nothingMore } from './tracking-clients';
+import { broadcastKeys, clientOn, idOf, invalidations, nothingMore } from './tracking-clients';
 
 /**
  * Client-side caching end to end, on 2 and 3 workers, in both protocols: a key read by a tracking
@@ -180,9 +180,41 @@ function trackingSuite(workers: number): void {
     }
   });
 
-  t('a live resize invalidates the keys of the shards it moves', async () => {
+  t('BCAST with PREFIX: writes on every owner reach broadcasting clients on every worker, NOLOOP leaves out their own, REDIRECT in RESP2', async () => {
+    const ks = keys();
+    const prefix = ks[0].slice(0, ks[0].indexOf(':') + 1);
+    const bcast = await Promise.all(Array.from({ length: workers }, (_, w) => on(w, true)));
+    for (const c of bcast) assert.is((await c.call('CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', prefix, 'PREFIX', 'other:')).raw, '+OK\r\n');
+    const noloop = await on(1, true);
+    await noloop.call('CLIENT', 'TRACKING', 'ON', 'BCAST', 'NOLOOP', 'PREFIX', prefix);
+    const sink = await on(workers - 1, false);
+    const sinkId = await idOf(sink);
+    await sink.call('SUBSCRIBE', '__redis__:invalidate');
+    const redirected = await on(0, false);
+    assert.is((await redirected.call('CLIENT', 'TRACKING', 'ON', 'BCAST', 'REDIRECT', String(sinkId), 'PREFIX', prefix)).raw, '+OK\r\n');
+    await sleep(50);
+    const writer = await on(1, false);
+    await writer.pipeline([...ks.map((k) => ['SET', k, 'v']), ['SET', 'unrelated', 'v']]);
+    for (const c of [...bcast, noloop]) assert.equal(await broadcastKeys(c, ks.length), [...ks].sort());
+    const viaRedirect: string[] = [];
+    while (viaRedirect.length < ks.length) viaRedirect.push(...((((await sink.read()).value as unknown[])[2]) as string[]));
+    assert.equal(viaRedirect.sort(), [...ks].sort());
+    await noloop.pipeline(ks.map((k) => ['SET', k, 'mine']));
+    assert.equal(await broadcastKeys(bcast[0], ks.length), [...ks].sort());
+    await nothingMore(noloop);
+    assert.match(String((await writer.call('INFO', 'stats')).value), /tracking_total_prefixes:2\r\n/);
+    // Off on one worker: the others still broadcast.
+    await bcast[0].call('CLIENT', 'TRACKING', 'OFF');
+    await writer.call('DEL', ...ks);
+    assert.equal(await broadcastKeys(bcast[bcast.length - 1], ks.length), [...ks].sort());
+    await nothingMore(bcast[0]);
+  });
+
+  t('a live resize invalidates the keys of the shards it moves; the new worker learns the BCAST prefixes', async () => {
     const tracker = await on(0, true);
     await tracker.call('CLIENT', 'TRACKING', 'ON');
+    const broadcast = await on(1, true);
+    await broadcast.call('CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', 'moved:');
     const ks = keys();
     await tracker.pipeline(ks.map((k) => ['GET', k]));
     const { moves } = await resizeTo(cluster, workers + 1);
@@ -190,6 +222,11 @@ function trackingSuite(workers: number): void {
     assert.ok(moved.length > 0, 'some shard moved');
     assert.equal(await invalidations(tracker, moved.length), moved);
     await nothingMore(tracker);
+    // Shards the new worker owns now broadcast too.
+    const mk = keysPerShard('moved:', shardOfString);
+    const writer = await on(0, false);
+    await writer.pipeline(mk.map((k) => ['SET', k, 'v']));
+    assert.equal(await broadcastKeys(broadcast, mk.length), [...mk].sort());
   });
 
   t.run();

@@ -59,3 +59,14 @@ export async function nothingMore(c: Resp3Client, ms = 80): Promise<void> {
   await sleep(ms);
   assert.is((await c.call('PING')).raw, '+PONG\r\n');
 }
+
+/** Reads broadcast invalidations (RESP3, several keys a message) until `n` keys came: the keys, sorted. */
+export async function broadcastKeys(c: Resp3Client, n: number): Promise<string[]> {
+  const keys: string[] = [];
+  while (keys.length < n) {
+    const parts = partsOf((await c.read()).value);
+    assert.is(parts[0], 'invalidate');
+    keys.push(...(parts[1] as string[]));
+  }
+  return keys.sort();
+}

@@ -41,13 +41,14 @@ export abstract class Entries extends ExpiringSlots implements Evictable {
     const slot = this.insertAt(NONE, h, kbuf, kstart, kend, kind, vbuf, vstart, vend, room, object, expireAt);
     if (slot >= 0) {
       this.announce(KeyEvent.NEW, slot);
-      // A client may have cached the key's absence (one count's test while nobody tracks).
+      // A client may have cached the key's absence, or broadcast its prefix (two counts' tests while nobody tracks).
       const tracking = this.memory.tracking;
-      if (tracking.keys > 0) tracking.invalidate(kbuf, kstart, kend);
+      if (tracking.keys > 0 || tracking.prefixCount !== 0) tracking.invalidate(kbuf, kstart, kend);
     }
     return slot;
   }
 
+  /** Its readers told (a mark), or its BCAST prefixes (any prefix known). */
   protected override trackedChanged(slot: number): void {
     this.tracked[slot] = 0;
     const [buf, start, end] = this.keyRange(slot);
@@ -218,7 +219,7 @@ export abstract class Entries extends ExpiringSlots implements Evictable {
   }
 
   protected removeSlot(slot: number): void {
-    if (this.tracked[slot] !== 0) this.trackedChanged(slot);
+    if (this.tracked[slot] !== 0 || this.memory.tracking.prefixCount !== 0) this.trackedChanged(slot);
     this.unindexSlot(slot);
     this.unlink(slot);
     this.clearExpiry(slot);

@@ -148,7 +148,7 @@ export class Slots {
   /** The entry in `slot` was written: it gets a new version stamp. */
   protected bumpVersion(slot: number): void {
     this.versions[slot] = ++clock;
-    if (this.tracked[slot] !== 0) this.trackedChanged(slot);
+    if (this.tracked[slot] !== 0 || this.memory.tracking.prefixCount !== 0) this.trackedChanged(slot);
   }
 
   /** A tracked entry was written or is going: its readers are told (entries.ts, which knows where its key is). */

@@ -23,6 +23,8 @@ export interface InvalidationSink {
   invalidate(reader: number, writer: number, buf: Buffer, start: number, end: number): void;
   /** FLUSHALL / FLUSHDB emptied the worker's stores: each of the worker's tracking clients gets a null invalidation. */
   flushed(): void;
+  /** BCAST: the key buf[start, end), which starts with prefix number `prefix` (setPrefixes' order), changed. */
+  broadcast(prefix: number, writer: number, buf: Buffer | Uint8Array, start: number, end: number): void;
 }
 
 const NO = -1;
@@ -44,6 +46,9 @@ export class TrackingTable {
   evicted = 0;
   /** The worker's clients with tracking on (INFO's tracking_clients), kept by its router. */
   clients = 0;
+  /** BCAST prefixes some client on some worker has (setPrefixes): while any, every change is matched against them. */
+  prefixCount = 0;
+  private prefixes: readonly Uint8Array[] = [];
 
   private readonly arena = new Arena(64 * 1024);
   private readonly k0: number;
@@ -92,11 +97,29 @@ export class TrackingTable {
     this.items++;
   }
 
-  /** The key buf[start, end) changed (written, expired, evicted): each reader is told, and the key forgotten. */
+  /** The BCAST prefixes to match every change against (the router keeps them: all workers' clients'). */
+  setPrefixes(prefixes: readonly Uint8Array[]): void {
+    this.prefixes = prefixes;
+    this.prefixCount = prefixes.length;
+  }
+
+  /** The key buf[start, end) changed (written, expired, evicted): each reader is told, and the key forgotten; each BCAST prefix it starts with, broadcast. */
   invalidate(buf: Uint8Array, start: number, end: number): void {
+    if (this.prefixCount !== 0 && this.sink !== null) this.broadcast(buf, start, end);
     if (this.keys === 0) return;
     const entry = this.find(hashBytes(buf, start, end, this.k0, this.k1), buf, start, end);
     if (entry !== NO) this.drop(entry, this.writer);
+  }
+
+  private broadcast(buf: Uint8Array, start: number, end: number): void {
+    const prefixes = this.prefixes;
+    for (let i = 0; i < prefixes.length; i++) {
+      const prefix = prefixes[i];
+      if (prefix.length > end - start) continue;
+      let j = 0;
+      while (j < prefix.length && prefix[j] === buf[start + j]) j++;
+      if (j === prefix.length) this.sink!.broadcast(i, this.writer, buf, start, end);
+    }
   }
 
   /** Every key of `shard` (it moved to another worker): each reader is told. */

@@ -10,7 +10,7 @@ function setup(budget = 1 << 22): { lru: Lru; memory: StoreMemory; told: Told[] 
   const memory = new StoreMemory({ budget, hashKey: { k0: 7, k1: 11 } });
   const lru = new Lru(memory);
   const told: Told[] = [];
-  memory.tracking.sink = { invalidate: (reader, writer, buf, start, end) => told.push([reader, writer, buf.toString('latin1', start, end)]), flushed: () => told.push([0, 0, '(flush)']) };
+  memory.tracking.sink = { invalidate: (reader, writer, buf, start, end) => told.push([reader, writer, buf.toString('latin1', start, end)]), flushed: () => told.push([0, 0, '(flush)']), broadcast: (prefix, writer, buf, start, end) => told.push([-1 - prefix, writer, buf.toString('latin1', start, end)]) };
   return { lru, memory, told };
 }
 
@@ -85,7 +85,7 @@ t('max keys evicts with an invalidation; a moved shard tells its keys; clear for
 t('the index survives growth and deletion against a model', () => {
   const table = new TrackingTable({ k0: 1, k1: 2 });
   const told = new Map<string, number>();
-  table.sink = { invalidate: (reader, _w, buf, s, e) => told.set(buf.toString('latin1', s, e), reader), flushed: () => {} };
+  table.sink = { invalidate: (reader, _w, buf, s, e) => told.set(buf.toString('latin1', s, e), reader), flushed: () => {}, broadcast: () => {} };
   const model = new Map<string, number>();
   let seed = 12345;
   const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
@@ -104,6 +104,26 @@ t('the index survives growth and deletion against a model', () => {
     }
     assert.is(table.keys, model.size);
   }
+});
+
+t('BCAST: every change of a key under a known prefix is broadcast, with its writer; none without prefixes', () => {
+  const { lru, memory, told } = setup();
+  lru.setStringKey('user:1', 'a');
+  assert.is(told.length, 0);
+  memory.tracking.setPrefixes([b('user:'), b('')]);
+  memory.tracking.writer = 7;
+  lru.setStringKey('user:1', 'b');
+  lru.setStringKey('item:1', 'c');
+  memory.tracking.writer = 0;
+  lru.remove(lru.peekKey('user:1'));
+  const seen = told.map(([p, w, k]) => `${-1 - p} ${w} ${k}`);
+  // A new key is told twice (its insert and its first write): the router keeps one per batch.
+  assert.ok(seen.includes('0 7 user:1') && seen.includes('1 7 user:1') && seen.includes('1 7 item:1') && seen.includes('0 0 user:1'));
+  assert.not.ok(seen.some((s) => s.startsWith('0 ') && s.endsWith('item:1')));
+  memory.tracking.setPrefixes([]);
+  told.length = 0;
+  lru.setStringKey('user:2', 'x');
+  assert.is(told.length, 0);
 });
 
 t.run();

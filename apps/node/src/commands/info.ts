@@ -116,7 +116,8 @@ const SECTIONS: readonly { name: InfoSection | 'persistence' | 'replication' | '
       // Client-side caching: each worker's tracking table (its keys' readers), summed.
       ['tracking_total_keys', 'sum', (s) => s.shards.memory.tracking.keys],
       ['tracking_total_items', 'sum', (s) => s.shards.memory.tracking.items],
-      ['tracking_total_prefixes', 'sum', () => 0],
+      // Every worker knows every BCAST prefix (tracking/bcast.ts in the router).
+      ['tracking_total_prefixes', 'max', (s) => s.shards.memory.tracking.prefixCount],
     ],
   },
   {

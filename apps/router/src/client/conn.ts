@@ -93,7 +93,7 @@ export class Conn implements ClientLike, Flushable, OrderClient, SubscriberClien
     this.host.pubsub.forget(this.subs);
     this.host.monitor.remove(this);
     // Its tracking ends; the owners' marks of its reads are dropped lazily, where they would be delivered.
-    if (this.session.tracking !== null) this.host.tracking.tracks(this.id, false);
+    if (this.session.tracking !== null) this.host.tracking.stop(this.id, this.session.tracking);
     this.plans.closed();
   }
 

@@ -35,7 +35,7 @@ export function clientTracking(conn: ConnectionContext, args: Args): void {
   const mode = args.latin1(2).toLowerCase();
   const trackers = conn.trackers;
   if (mode === 'off') {
-    trackers.tracks(conn.id, false);
+    if (conn.tracking !== null) trackers.stop(conn.id, conn.tracking);
     conn.tracking = null;
     return conn.reply.ok();
   }
@@ -46,10 +46,32 @@ export function clientTracking(conn: ConnectionContext, args: Args): void {
   if (bcast && (optin || optout)) return conn.reply.error(REPLY_ERRORS.bcastOptions);
   if (optin && optout) return conn.reply.error(REPLY_ERRORS.optinOptout);
   if (now !== null && ((optin && now.optout) || (optout && now.optin))) return conn.reply.error(REPLY_ERRORS.optSwitch);
-  if (bcast) return conn.reply.error(REPLY_ERRORS.bcastUnsupported);
-  conn.tracking = new ClientTracking(conn.id, redirect, bcast, optin, optout, noloop, prefixes);
-  trackers.tracks(conn.id, true);
+  const had = now?.prefixes ?? [];
+  if (bcast) {
+    const overlap = prefixOverlap(had, prefixes);
+    if (overlap !== null) return conn.reply.error(overlap);
+    // No PREFIX: every key (''), as Redis; prefixes add to those it had.
+    if (prefixes.length === 0) prefixes.push('');
+  }
+  const added = prefixes.filter((p, i) => !had.includes(p) && prefixes.indexOf(p) === i);
+  const tracking = new ClientTracking(conn.id, redirect, bcast, optin, optout, noloop, [...had, ...added].sort());
+  // Its state changes in place for the owners (they know only its id); BCAST's new prefixes are announced.
+  if (now !== null) trackers.stop(conn.id, null);
+  conn.tracking = tracking;
+  trackers.start(conn.id, tracking, added);
   conn.reply.ok();
+}
+
+/** Redis's checkPrefixCollisionsOrReply: a client's prefixes must not be prefixes of each other (its own and those given). */
+function prefixOverlap(had: readonly string[], given: readonly string[]): string | null {
+  for (let i = 0; i < given.length; i++) {
+    const existing = had.find((p) => p.startsWith(given[i]) || given[i].startsWith(p));
+    if (existing !== undefined) return REPLY_ERRORS.prefixOverlapsExisting(given[i], existing);
+    for (let j = i + 1; j < given.length; j++) {
+      if (given[j].startsWith(given[i]) || given[i].startsWith(given[j])) return REPLY_ERRORS.prefixOverlapsGiven(given[i], given[j]);
+    }
+  }
+  return null;
 }
 
 /**

@@ -14,7 +14,7 @@ function reset(conn: ConnectionContext): void {
   conn.pubsub.forget(conn.subs);
   conn.monitor.remove(conn.subs.client);
   // Tracking off, as Redis's clearClientConnectionState.
-  if (conn.tracking !== null) conn.trackers.tracks(conn.id, false);
+  if (conn.tracking !== null) conn.trackers.stop(conn.id, conn.tracking);
   conn.tracking = null;
   conn.resp = RESP_REPLIES;
   conn.name = '';

@@ -108,8 +108,7 @@ export class Peers implements LinkHost {
 
   /** Resolves once a link to every other worker is up. */
   whenAllUp(): Promise<void> {
-    if (this.allUp()) return Promise.resolve();
-    return new Promise((resolve) => this.upWaiters.push(resolve));
+    return this.allUp() ? Promise.resolve() : new Promise((resolve) => this.upWaiters.push(resolve));
   }
 
   /** Nothing this worker asked of a peer is unanswered (a client that left may still be owed a reply). */
@@ -286,6 +285,7 @@ export class Peers implements LinkHost {
 
   private linked(link: PeerLink): void {
     link.up = true;
+    this.events.onLinkUp?.(link.peer);
     if (this.allUp()) {
       const waiters = this.upWaiters;
       this.upWaiters = [];

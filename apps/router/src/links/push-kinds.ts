@@ -17,4 +17,8 @@ export const PushKind = {
   REDIRECTED: 5,
   /** A REDIRECT's client is gone: [tracking client's id], told `tracking-redir-broken`. */
   REDIR_BROKEN: 6,
+  /** A BCAST prefix the sending worker's clients start (`+`) or stop (`-`) broadcasting: [op, prefix] (tracking/bcast.ts). */
+  BCAST_PREFIX: 7,
+  /** Keys written under a BCAST prefix in the sending worker's turn: [prefix, writer id, key, writer id, key ...]. */
+  BCAST_KEYS: 8,
 } as const;

@@ -1,5 +1,6 @@
 import { OutBuffer, RESP3_REPLIES, type Args, type PushEncoder, type ReplyEncoder } from '@kv/wire';
 import { PushKind } from '../links/push-kinds';
+import type { Broadcaster } from './bcast';
 import { workerOfClient, type ClientTracking } from './client-tracking';
 
 /** What an invalidation needs of a client: its tracking state, protocol, subscriptions and push channel. */
@@ -69,14 +70,38 @@ export class Invalidator {
   private readonly out = new OutBuffer(256);
   /** Invalidation messages sent to this worker's clients. */
   sent = 0;
+  /** BCAST's prefixes over the workers (set by the worker process). */
+  bcast: Broadcaster | null = null;
 
   constructor(private readonly host: InvalidatorHost) {}
 
-  /** A client turned tracking on (CLIENT TRACKING ON), or off, or closed. */
-  tracks(id: number, on: boolean): void {
-    if (on) this.clients.add(id);
-    else this.clients.delete(id);
+  /** A client turned tracking on (CLIENT TRACKING ON), with BCAST `prefixes` it did not have yet. */
+  start(id: number, tracking: ClientTracking, prefixes: readonly string[]): void {
+    this.clients.add(id);
     this.host.counted.clients = this.clients.size;
+    if (tracking.bcast) this.bcast?.add(id, prefixes);
+  }
+
+  /** A client turned tracking off (CLIENT TRACKING OFF, RESET), or closed. */
+  stop(id: number, tracking: ClientTracking | null): void {
+    this.clients.delete(id);
+    this.host.counted.clients = this.clients.size;
+    if (tracking !== null && tracking.bcast) this.bcast?.remove(id, tracking.prefixes);
+  }
+
+  /** True when this worker's client `id` tracks with NOLOOP. */
+  noloop(id: number): boolean {
+    return this.host.client(id)?.session.tracking?.noloop === true;
+  }
+
+  /** From the store's tracking table: a key under a BCAST prefix changed. */
+  broadcast(prefix: number, writer: number, buf: Uint8Array, start: number, end: number): void {
+    this.bcast?.changed(prefix, writer, buf, start, end);
+  }
+
+  /** Writes out what this worker's clients now have in order. */
+  flush(): void {
+    this.host.flushClients();
   }
 
   get self(): number {
@@ -107,14 +132,18 @@ export class Invalidator {
 
   /** A peer's PushKind.INVALIDATE: [reader, writer, key]. */
   received(args: Args): void {
-    this.deliver(Number(args.latin1(0)), Number(args.latin1(1)), args.buf, args.starts[2], args.ends[2]);
+    this.deliver(Number(args.latin1(0)), Number(args.latin1(1)), [args.buf.subarray(args.starts[2], args.ends[2])], false);
   }
 
-  /** A peer's PushKind.REDIRECTED: [target, origin, key?] (no key: a null invalidation). */
+  /** A peer's PushKind.REDIRECTED: [target, origin, keys...] (no key: a null invalidation). */
   redirected(args: Args): void {
     const target = this.host.client(Number(args.latin1(0)));
     const origin = Number(args.latin1(1));
-    if (target !== undefined) return this.send(target, true, args.buf, args.starts[2] ?? 0, args.count > 2 ? args.ends[2] : -1);
+    if (target !== undefined) {
+      const keys: Uint8Array[] = [];
+      for (let i = 2; i < args.count; i++) keys.push(args.buf.subarray(args.starts[i], args.ends[i]));
+      return this.send(target, true, keys.length > 0 ? keys : null);
+    }
     const out = this.host.pushTo(workerOfClient(origin));
     if (out === null) return;
     out.begin(PushKind.REDIR_BROKEN, 1);
@@ -138,40 +167,41 @@ export class Invalidator {
     this.scheduled = false;
     const queue = this.queue;
     this.queue = [];
-    for (const [reader, writer, key] of queue) {
-      if (key === null) this.deliver(reader, writer, INVALIDATE, 0, -1);
-      else this.deliver(reader, writer, key, 0, key.length);
-    }
+    for (const [reader, writer, key] of queue) this.deliver(reader, writer, key === null ? null : [key], false);
     this.host.flushClients();
   }
 
-  /** To `reader` (of this worker), as its tracking says; `end` -1: a null invalidation (FLUSHALL). */
-  private deliver(reader: number, writer: number, buf: Uint8Array, start: number, end: number): void {
+  /**
+   * To `reader` (of this worker), as its tracking says: `keys` (null: FLUSHALL's null). A key's
+   * invalidation (`bcast` false) goes to default-mode clients only, NOLOOP leaving out the
+   * client's own writes; a broadcast (bcast.ts, which applied NOLOOP per key) to BCAST ones.
+   */
+  deliver(reader: number, writer: number, keys: Uint8Array[] | null, bcast: boolean): void {
     const client = this.host.client(reader);
     const tracking = client?.session.tracking;
     if (client === undefined || tracking === undefined || tracking === null) return;
-    if (end >= 0 && (tracking.bcast || (tracking.noloop && writer === reader))) return;
-    if (tracking.redirect === 0) return this.send(client, false, buf, start, end);
+    if (keys !== null && (tracking.bcast !== bcast || (tracking.noloop && writer === reader))) return;
+    if (tracking.redirect === 0) return this.send(client, false, keys);
     const worker = workerOfClient(tracking.redirect);
     if (worker !== this.host.self) {
       const out = this.host.pushTo(worker);
       if (out === null) return;
-      out.begin(PushKind.REDIRECTED, end >= 0 ? 3 : 2);
+      out.begin(PushKind.REDIRECTED, 2 + (keys?.length ?? 0));
       out.latin1(String(tracking.redirect));
       out.latin1(String(reader));
-      if (end >= 0) out.part(buf, start, end);
+      for (const key of keys ?? []) out.part(key, 0, key.length);
       return;
     }
     const target = this.host.client(tracking.redirect);
     if (target === undefined) return this.tellBroken(client, tracking);
-    this.send(target, true, buf, start, end);
+    this.send(target, true, keys);
   }
 
   /**
-   * Redis's sendTrackingMessage: RESP3 gets `>2 invalidate [key]` (or `_`); RESP2 only through a
+   * Redis's sendTrackingMessage: RESP3 gets `>2 invalidate [keys]` (or `_`); RESP2 only through a
    * redirect, as a Pub/Sub message on __redis__:invalidate, and only to a client in Pub/Sub mode.
    */
-  private send(client: TrackedClient, redirected: boolean, buf: Uint8Array, start: number, end: number): void {
+  private send(client: TrackedClient, redirected: boolean, keys: Uint8Array[] | null): void {
     const resp = client.session.resp;
     const out = this.out;
     out.clear();
@@ -183,10 +213,10 @@ export class Invalidator {
       resp.bulk(out, 'message');
       resp.bulk(out, CHANNEL);
     } else return;
-    if (end < 0) resp.nil(out);
+    if (keys === null) resp.nil(out);
     else {
-      resp.arrayHeader(out, 1);
-      resp.bulkBytes(out, buf, start, end);
+      resp.arrayHeader(out, keys.length);
+      for (const key of keys) resp.bulkBytes(out, key, 0, key.length);
     }
     client.pushEncoded(out.buf, 0, out.length);
     this.sent++;
