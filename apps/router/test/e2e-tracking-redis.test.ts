@@ -145,6 +145,15 @@ const REDIRECT: Step[] = [
   ['W', 'SET', '{tk}a', '2'],
 ];
 
+/** The same steps for a RESP2 tracking client: every CLIENT TRACKING ON redirects to R, subscribed to __redis__:invalidate. */
+function viaRedirect(steps: Step[]): Step[] {
+  const redirected = steps.map(([who, ...argv]): Step => {
+    const on = argv[0] === 'CLIENT' && argv[1] === 'TRACKING' && argv[2] === 'ON' && !argv.includes('REDIRECT');
+    return on ? [who, ...argv, 'REDIRECT', ID.R] : [who, ...argv];
+  });
+  return [['R', 'SUBSCRIBE', '__redis__:invalidate'], ...redirected];
+}
+
 const SUBSCRIBED_PONG = '*2\r\n$4\r\npong\r\n$0\r\n\r\n';
 
 /** What `c` received besides a PING's reply, after a moment for pushes in flight between workers. */
@@ -204,6 +213,9 @@ for (const [name, steps, resp3] of [
   ['RESP3: OPTIN, OPTOUT, CACHING, NOLOOP and the errors, byte for byte', MODES, true],
   ['RESP2: REDIRECT to a subscriber of __redis__:invalidate, byte for byte', REDIRECT, false],
   ['RESP3: BCAST with PREFIX and NOLOOP, byte for byte', BCAST, true],
+  ['RESP2 through REDIRECT: default mode, byte for byte', viaRedirect(DEFAULT.filter(([, cmd]) => cmd !== 'RESET')), false],
+  ['RESP2 through REDIRECT: OPTIN, OPTOUT, CACHING, NOLOOP, byte for byte', viaRedirect(MODES), false],
+  ['RESP2 through REDIRECT: BCAST with PREFIX and NOLOOP, byte for byte', viaRedirect(BCAST), false],
   ['RESP2, default mode: no push at all without a redirect', DEFAULT, false],
 ] as const) {
   skips.test(t, name, noRedis, async () => {
