@@ -54,19 +54,56 @@ export async function invalidations(c: Resp3Client, n: number, redirected = fals
   return keys.sort();
 }
 
-/** Nothing more arrives for `c` within `ms` (a PING's reply is next). */
-export async function nothingMore(c: Resp3Client, ms = 80): Promise<void> {
+/** Nothing more arrives for `c` within `ms` (a PING's reply is next; a RESP2 subscriber's is [pong, '']). */
+export async function nothingMore(c: Resp3Client, ms = 80, subscribed = false): Promise<void> {
   await sleep(ms);
-  assert.is((await c.call('PING')).raw, '+PONG\r\n');
+  assert.is((await c.call('PING')).raw, subscribed ? '*2\r\n$4\r\npong\r\n$0\r\n\r\n' : '+PONG\r\n');
 }
 
-/** Reads broadcast invalidations (RESP3, several keys a message) until `n` keys came: the keys, sorted. */
+/**
+ * A tracking client and where its invalidations arrive: itself in RESP3; in RESP2 (which takes no
+ * push) a client subscribed to __redis__:invalidate on the next worker, named by REDIRECT.
+ */
+export interface Tracking {
+  tracker: Resp3Client;
+  inbox: Resp3Client;
+  /** `n` invalidation messages' keys, sorted. */
+  read(n: number): Promise<string[]>;
+  /** Broadcast messages until `n` keys came, sorted. */
+  broadcast(n: number): Promise<string[]>;
+  /** Nothing more arrives. */
+  quiet(): Promise<void>;
+}
+
+export async function tracking(open: (worker: number, resp3: boolean) => Promise<Resp3Client>, worker: number, resp3: boolean, ...options: string[]): Promise<Tracking> {
+  const tracker = await open(worker, resp3);
+  let inbox = tracker;
+  if (!resp3) {
+    inbox = await open(worker + 1, false);
+    const id = await idOf(inbox);
+    await inbox.call('SUBSCRIBE', '__redis__:invalidate');
+    options.push('REDIRECT', String(id));
+  }
+  assert.is((await tracker.call('CLIENT', 'TRACKING', 'ON', ...options)).raw, '+OK\r\n');
+  return {
+    tracker,
+    inbox,
+    read: (n) => invalidations(inbox, n, !resp3),
+    broadcast: (n) => broadcastKeys(inbox, n),
+    quiet: () => nothingMore(inbox, 80, !resp3),
+  };
+}
+
+/** Reads broadcast invalidations (several keys a message; RESP3 pushes or RESP2 messages) until `n` keys came: the keys, sorted. */
 export async function broadcastKeys(c: Resp3Client, n: number): Promise<string[]> {
   const keys: string[] = [];
   while (keys.length < n) {
-    const parts = partsOf((await c.read()).value);
-    assert.is(parts[0], 'invalidate');
-    keys.push(...(parts[1] as string[]));
+    const { value } = await c.read();
+    const parts = partsOf(value);
+    // RESP2 through a redirect: [message, __redis__:invalidate, keys].
+    if (Array.isArray(value)) assert.equal(parts.splice(0, 2), ['message', '__redis__:invalidate']);
+    else assert.is(parts.shift(), 'invalidate');
+    keys.push(...(parts[0] as string[]));
   }
   return keys.sort();
 }
