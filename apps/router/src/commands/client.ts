@@ -111,6 +111,7 @@ export interface ListedClient {
   readonly started: number;
   readonly resp: ConnectionContext['resp'];
   readonly subs: ConnectionContext['subs'];
+  readonly tracking: ConnectionContext['tracking'];
 }
 
 /**
@@ -129,10 +130,17 @@ export function clientLine(c: ListedClient): string {
   const { channels, patterns, shardChannels, active } = c.subs;
   return (
     `id=${c.id} addr=${address(s.remoteAddress, s.remotePort)} laddr=${address(s.localAddress, s.localPort)} fd=${fd} name=${c.name} ` +
-    `age=${age} idle=${idle} flags=${active > 0 ? 'P' : 'N'} db=0 sub=${channels?.size ?? 0} psub=${patterns?.size ?? 0} ssub=${shardChannels?.size ?? 0} multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 ` +
-    `obl=0 oll=0 omem=${s.writableLength} tot-mem=0 events=r cmd=${cmd} user=default redir=-1 resp=${c.resp.mode === ReplyMode.RESP3 ? 3 : 2} ` +
+    `age=${age} idle=${idle} flags=${flagsOf(active > 0, c.tracking)} db=0 sub=${channels?.size ?? 0} psub=${patterns?.size ?? 0} ssub=${shardChannels?.size ?? 0} multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 ` +
+    `obl=0 oll=0 omem=${s.writableLength} tot-mem=0 events=r cmd=${cmd} user=default redir=${c.tracking?.redirect ?? -1} resp=${c.resp.mode === ReplyMode.RESP3 ? 3 : 2} ` +
     `lib-name=${c.info.libName} lib-ver=${c.info.libVer}`
   );
+}
+
+/** Redis's flags letters this server has, in its order: P subscribed, t tracking, R broken redirect, B broadcasting; N none. */
+function flagsOf(subscribed: boolean, tracking: ListedClient['tracking']): string {
+  let flags = subscribed ? 'P' : '';
+  if (tracking !== null) flags += `t${tracking.brokenRedirect ? 'R' : ''}${tracking.bcast ? 'B' : ''}`;
+  return flags === '' ? 'N' : flags;
 }
 
 /** ip:port, an IPv6 address in brackets (as Redis's anetFormatAddr). */
