@@ -44,6 +44,12 @@ const DEFAULT: Step[] = [
   ['T', 'GET', '{tk}x'],
   ['W', 'PEXPIRE', '{tk}b', '20'],
   ['T', 'GET', '{tk}b'],
+  ['T', 'MULTI'],
+  ['T', 'GET', '{tk}m1'],
+  ['T', 'MGET', '{tk}m2', '{tk}m3'],
+  ['T', 'SET', '{tk}m4', 'v'],
+  ['T', 'EXEC'],
+  ['W', 'MSET', '{tk}m1', '1', '{tk}m3', '1', '{tk}m4', '1'],
   ['W', 'FLUSHALL'],
   ['T', 'GET', '{tk}a'],
   ['T', 'FLUSHDB'],
@@ -181,12 +187,16 @@ async function transcript(port: number, steps: Step[], resp3: boolean): Promise<
     await c.W.call('FLUSHALL');
     await drain(c.T);
     const out: string[] = [];
+    let inMulti = false;
     for (const [who, ...argv] of steps) {
       const args = argv.map((a) => (a === ID.T ? ids.T : a === ID.R ? ids.R : a));
       const reply = await c[who].call(...args);
       // CLIENT INFO: only the tracking fields compare (ids, addresses and ages differ).
       if (argv[1] === 'INFO') reply.raw = (reply.raw.match(/ (flags|redir)=\S*/g) ?? []).join('').replace(` redir=${ids.R}`, ` redir=${ID.R}`);
       out.push(`${who} ${argv.join(' ')} -> ${reply.raw.split(`:${ids.R}\r\n`).join(`:${ID.R}\r\n`)}`);
+      // No PING inside MULTI (it would be queued).
+      if (who === 'T' && (argv[0] === 'MULTI' || argv[0] === 'EXEC')) inMulti = argv[0] === 'MULTI';
+      if (inMulti) continue;
       out.push(...(await drain(c.T)).map((m) => `T got ${m}`));
       if (steps.some(([w]) => w === 'R')) out.push(...(await drain(c.R)).map((m) => `R got ${m}`));
     }

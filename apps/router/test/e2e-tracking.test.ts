@@ -58,6 +58,14 @@ function trackingSuite(workers: number): void {
       await tracker.call('MGET', ...ks);
       await writer.call('DEL', ...ks);
       assert.equal(await read(ks.length), sorted(ks));
+      // MULTI/EXEC: over every worker (held), and all on another worker's shard (sent whole: EXECHERE).
+      const tagged = ['a', 'b', 'c'].map((s) => `{${ks[1]}}${s}`);
+      for (const group of [ks, tagged]) {
+        const replies = await tracker.pipeline([['MULTI'], ...group.map((k) => ['GET', k]), ['EXEC']]);
+        assert.is((replies[replies.length - 1].value as unknown[]).length, group.length);
+        await writer.pipeline(group.map((k) => ['SET', k, 'x']));
+        assert.equal(await read(group.length), sorted(group));
+      }
     }
   });
 

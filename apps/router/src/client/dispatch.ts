@@ -175,13 +175,15 @@ export class Dispatcher implements TextSink, RespSink {
   /** A tracking client's command: its owners remember its reads (or name it as their writer); CLIENT CACHING's word lasts one command (CLIENT ones keep it, as Redis). */
   private dispatchTracked(tracking: NonNullable<Session['tracking']>, spec: CommandSpec, args: Args): void {
     const owners = this.parts.env.owners;
+    const outer = owners.reader;
     owners.reader = tracking.reader(spec);
     try {
       this.dispatchAs(spec, args);
     } finally {
-      owners.reader = 0;
+      owners.reader = outer;
     }
-    if (spec !== CLIENT && !this.parts.tx.active) tracking.caching = false;
+    // Inside MULTI and while EXEC runs its queue, the word holds for every command (Redis resets it after EXEC).
+    if (spec !== CLIENT && !this.parts.tx.active && !this.parts.session.info.inExec) tracking.caching = false;
   }
 
   private dispatchAs(spec: CommandSpec, args: Args): void {

@@ -173,8 +173,8 @@ export class Owners implements OwnerSet {
     return this.peers.control(worker, opcode, args, link);
   }
 
-  send(worker: number, opcode: number, args: Args, pending: Pending): void {
-    this.peers.forward(worker, opcode, args, pending);
+  send(worker: number, opcode: number, args: Args, pending: Pending, reader = 0): void {
+    this.peers.forward(worker, opcode, args, pending, reader);
   }
 
   request(worker: number, opcode: number, args: Args, pending: Pending): void {

@@ -47,7 +47,8 @@ export interface OwnerSet {
   /** A step that gets no reply (commit, abort, release), sent at once on link `link` only; false when that link is gone. */
   control(worker: number, opcode: number, args: Args, link: number): boolean;
   /** A request sent as it is (EXECHERE, EVALHERE), its reply to `pending` in `pending.mode`. */
-  send(worker: number, opcode: number, args: Args, pending: Pending): void;
+  /** `reader`: the tracking client of a MULTI/EXEC sent whole (owners.ts `reader`). */
+  send(worker: number, opcode: number, args: Args, pending: Pending, reader?: number): void;
   /** A worker's own request to a peer (a script shared): not a client's, so never refused at the link's bounds. */
   request(worker: number, opcode: number, args: Args, pending: Pending): void;
   /** A new id for a transaction (`txn`) or a hold (`hold`), unique in the cluster while this worker lives. */

@@ -27,7 +27,8 @@ export class ClientTracking {
    * the writer (NOLOOP; BCAST, or OPTIN/OPTOUT without/with CLIENT CACHING).
    */
   reader(spec: CommandSpec): number {
-    if (!spec.readOnly || this.bcast || (this.optin && !this.caching) || (this.optout && this.caching)) return -this.id;
+    // EXEC too: its owner, when it runs the queue whole (EXECHERE), remembers the queued reads.
+    if (!(spec.readOnly || spec.runsQueue === true) || this.bcast || (this.optin && !this.caching) || (this.optout && this.caching)) return -this.id;
     return this.id;
   }
 
