@@ -50,6 +50,11 @@ const DEFAULT: Step[] = [
   ['T', 'SET', '{tk}m4', 'v'],
   ['T', 'EXEC'],
   ['W', 'MSET', '{tk}m1', '1', '{tk}m3', '1', '{tk}m4', '1'],
+  // Scripts whose every declared key is read (Redis 7.0 tracks all the declared keys at each read-only call; this server the keys read).
+  ['T', 'EVAL', "return {redis.call('GET', KEYS[1]), redis.call('EXISTS', KEYS[2])}", '2', '{tk}s1', '{tk}s3'],
+  ['T', 'EVAL_RO', "return redis.call('MGET', KEYS[1], KEYS[2])", '2', '{tk}s4', '{tk}s5'],
+  ['T', 'EVAL', "return redis.call('SET', KEYS[1], 'v')", '1', '{tk}s2'],
+  ['W', 'MSET', '{tk}s1', '1', '{tk}s2', '1', '{tk}s3', '1', '{tk}s4', '1', '{tk}s5', '1'],
   ['W', 'FLUSHALL'],
   ['T', 'GET', '{tk}a'],
   ['T', 'FLUSHDB'],

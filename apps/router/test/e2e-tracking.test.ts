@@ -58,6 +58,13 @@ function trackingSuite(workers: number): void {
       await tracker.call('MGET', ...ks);
       await writer.call('DEL', ...ks);
       assert.equal(await read(ks.length), sorted(ks));
+      // A script's reads: here, or all on another worker's shard (sent whole: EVALHERE).
+      for (const tag of [ks[0], ks[1]]) {
+        const [a, b] = [`{${tag}}s1`, `{${tag}}s2`];
+        await tracker.call('EVAL', "return {redis.call('GET', KEYS[1]), redis.call('SET', KEYS[2], 'v')}", '2', a, b);
+        await writer.pipeline([a, b].map((k) => ['SET', k, 'x']));
+        assert.equal(await read(1), [a]);
+      }
       // MULTI/EXEC: over every worker (held), and all on another worker's shard (sent whole: EXECHERE).
       const tagged = ['a', 'b', 'c'].map((s) => `{${ks[1]}}${s}`);
       for (const group of [ks, tagged]) {

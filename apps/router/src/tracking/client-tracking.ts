@@ -27,8 +27,8 @@ export class ClientTracking {
    * the writer (NOLOOP; BCAST, or OPTIN/OPTOUT without/with CLIENT CACHING).
    */
   reader(spec: CommandSpec): number {
-    // EXEC too: its owner, when it runs the queue whole (EXECHERE), remembers the queued reads.
-    if (!(spec.readOnly || spec.runsQueue === true) || this.bcast || (this.optin && !this.caching) || (this.optout && this.caching)) return -this.id;
+    // EXEC and scripts too: their read-only commands' keys are remembered wherever they run (EXECHERE, EVALHERE included).
+    if (!(spec.readOnly || spec.runsQueue === true || spec.plan === 'script') || this.bcast || (this.optin && !this.caching) || (this.optout && this.caching)) return -this.id;
     return this.id;
   }
 
