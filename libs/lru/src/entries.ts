@@ -51,9 +51,13 @@ export abstract class Entries extends ExpiringSlots implements Evictable {
   /** Its readers told (a mark), or its BCAST prefixes (any prefix known). */
   protected override trackedChanged(slot: number): void {
     this.tracked[slot] = 0;
+    if (slot === this.restoring) return;
     const [buf, start, end] = this.keyRange(slot);
     this.memory.tracking.invalidate(buf, start, end);
   }
+
+  /** The slot a hand-over is restoring into (NONE: none): its arrival tells no one. */
+  protected restoring = NONE;
 
   /** Marks an existing entry as read by a tracking client (its readers are in memory.tracking). */
   markTracked(slot: number): void {

@@ -234,13 +234,19 @@ export class Lru extends Collections implements Evictable {
     const scratch = this.memory.scratch;
     const h = this.hashOf(scratch, 0, k);
     let made: number;
-    if (typeof value === 'string') {
-      const v = this.toScratch(value, k);
-      made = this.insertAt(slot, h, scratch, 0, k, Kind.STRING, scratch, k, k + v, v, null, expireAt);
-    } else if ('bytes' in value && value.bytes instanceof Buffer) {
-      const bytes = value.bytes;
-      made = this.insertAt(slot, h, scratch, 0, k, value.kind, bytes, 0, bytes.length, bytes.length, null, expireAt);
-    } else made = this.insertAt(slot, h, scratch, 0, k, value.kind, null, 0, 0, 0, value as LruObject, expireAt);
+    // An entry moving in is no change: BCAST's prefixes are not told of it (entries it evicts are).
+    this.restoring = slot;
+    try {
+      if (typeof value === 'string') {
+        const v = this.toScratch(value, k);
+        made = this.insertAt(slot, h, scratch, 0, k, Kind.STRING, scratch, k, k + v, v, null, expireAt);
+      } else if ('bytes' in value && value.bytes instanceof Buffer) {
+        const bytes = value.bytes;
+        made = this.insertAt(slot, h, scratch, 0, k, value.kind, bytes, 0, bytes.length, bytes.length, null, expireAt);
+      } else made = this.insertAt(slot, h, scratch, 0, k, value.kind, null, 0, 0, 0, value as LruObject, expireAt);
+    } finally {
+      this.restoring = NONE;
+    }
     if (made < 0) return false;
     this.stamps[slot] = (this.memory.stamp() - this.memory.ageFor(idleMs)) >>> 0;
     return true;

@@ -120,6 +120,13 @@ t('BCAST: every change of a key under a known prefix is broadcast, with its writ
   // A new key is told twice (its insert and its first write): the router keeps one per batch.
   assert.ok(seen.includes('0 7 user:1') && seen.includes('1 7 user:1') && seen.includes('1 7 item:1') && seen.includes('0 0 user:1'));
   assert.not.ok(seen.some((s) => s.startsWith('0 ') && s.endsWith('item:1')));
+  // A hand-over's restore brings entries in without telling anyone.
+  told.length = 0;
+  const other = new Lru(memory);
+  assert.ok(other.restoreAt(5, 'user:9', 'v', 0, 0));
+  assert.is(told.length, 0);
+  other.setStringKey('user:9', 'w');
+  assert.is(told.length, 2);
   memory.tracking.setPrefixes([]);
   told.length = 0;
   lru.setStringKey('user:2', 'x');
