@@ -134,6 +134,21 @@ const SCENARIOS: { name: string; conns: number; steps: Step[] }[] = [
     ],
   },
   {
+    name: 'PUBLISH and SPUBLISH called from scripts: delivered to every connection, counted over all',
+    conns: 3,
+    steps: [
+      s(0, 'SUBSCRIBE r'),
+      s(1, 'PSUBSCRIBE r*'),
+      s(1, 'SSUBSCRIBE rs'),
+      { conn: 2, cmd: ['EVAL', "redis.call('set', KEYS[1], 'v'); return redis.call('publish', 'r', ARGV[1])", '1', 'k', 'one'] },
+      { conn: 2, cmd: ['EVAL', "return {redis.call('publish', 'rx', 'two'), redis.call('spublish', 'rs', 'three'), redis.call('get', KEYS[1])}", '1', 'k'] },
+      { conn: 2, cmd: ['EVAL_RO', "return redis.call('publish', 'r', 'ro')", '0'] },
+      s(2, 'MULTI'),
+      { conn: 2, cmd: ['EVAL', "return redis.call('publish', 'r', 'queued')", '0'] },
+      s(2, 'EXEC'),
+    ],
+  },
+  {
     name: 'errors: arity, unknown and malformed PUBSUB subcommands, HELP',
     conns: 1,
     steps: [

@@ -122,7 +122,7 @@ export function formatAccept(run: AcceptRun): string {
     '10,000 idle clients: RSS per connection, and one busy client among them (5 s)',
     table(
       ['server', 'RSS per idle connection', 'busy client ops/s', 'p50 µs', 'p99 µs', 'p99.9 µs', 'slowest µs', 'idle clients per worker'],
-      run.idle.map((r) => [r.label, `${decimal(r.rssPerConnection / 1024, 1)} KB`, integer(r.busy.opsPerSecond), integer(r.busy.latencyUs.p50), integer(r.busy.latencyUs.p99), integer(r.busy.latencyUs.p999), integer(r.busy.latencyUs.max), perWorker(r.perWorker)]),
+      run.idle.map((r) => [r.idle === 10_000 ? r.label : `${r.label} (${integer(r.idle)} idle)`, `${decimal(r.rssPerConnection / 1024, 1)} KB`, integer(r.busy.opsPerSecond), integer(r.busy.latencyUs.p50), integer(r.busy.latencyUs.p99), integer(r.busy.latencyUs.p999), integer(r.busy.latencyUs.max), perWorker(r.perWorker)]),
     ),
   );
   section('Balance (kv, clients per worker from the admin endpoint)', table(['case', 'clients per worker', 'most / fewest'], run.balance.map((b) => [b.case, b.perWorker?.join(' / ') ?? 'n/a', b.ratio === null ? 'n/a' : `${decimal(b.ratio, 2)}x`])));

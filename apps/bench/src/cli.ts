@@ -43,6 +43,10 @@ export interface BenchOptions {
   redisBenchmark: boolean;
   /** What MULTI/EXEC and EVAL cost against plain commands, on kv and redis-server. */
   transactions: boolean;
+  /** Pub/Sub delivery, kv against redis-server (pubsub.ts). */
+  pubsub: boolean;
+  /** RSS per element of each collection type, kv against redis-server (elements.ts). */
+  memoryPerElement: boolean;
   /** Bytes of RSS per stored key, kv against redis-server (memory.ts). */
   memoryPerKey: boolean;
   /** Write 3x maxmemory into kv while sampling its RSS; check the bound, deaths, hit ratio (memory.ts). */
@@ -99,6 +103,8 @@ const SPECS: OptionSpec[] = [
   { name: 'only', arg: 'NAMES', help: `with --scenarios: ${ONLY_HELP}; e.g. --only kv2,seed or --only kv1,seed,c50p1` },
   { name: 'seed-bin', arg: 'PATH', help: 'with --scenarios: use this seed binary instead of building one' },
   { name: 'transactions', arg: null, help: 'what MULTI/EXEC and EVALSHA cost against plain pipelines (one key, and keys on two workers): 50 connections, one round trip at a time, on kv (--workers) and redis-server in one run' },
+  { name: 'memory-per-element', arg: null, help: 'RSS per element of lists, sets, sorted sets and hashes, small (100,000 keys of 16) and big (20 keys of 50,000), on kv (--workers) and redis-server in one run' },
+  { name: 'pubsub', arg: null, help: 'Pub/Sub delivery on kv (--workers) and redis-server in one run: 1 publisher to 100 subscribers of a channel, and 50 publishers to 50 subscribers (a channel each), 16 PUBLISHes in flight each; messages delivered per second, PUBLISH-to-delivery latency and server CPU per delivery' },
   { name: 'redis-benchmark', arg: null, help: 'run redis-benchmark -t set,get -c 50 -P 16 against kv (--workers) and redis-server in one run and print both with their ratio' },
   { name: 'memory-per-key', arg: null, help: 'RSS per key: 1,000,000 keys (--keys) with 32-byte values via pipelined RESP SET into kv (--workers, --maxmemory 4gb) and then redis-server; prints bytes per key and the ratio (64 connections x pipeline 256 unless given)' },
   { name: 'memory-stress', arg: null, help: 'write 3x maxmemory of unique keys (100-byte values) into kv (--maxmemory 256mb) sampling RSS every 250 ms; checks peak <= maxmemory + 40% + 60 MiB per process and that no worker died, then the hit ratio of the last 10% written; exit 1 on failure' },
@@ -238,6 +244,8 @@ export function parseCli(argv: readonly string[]): BenchOptions {
     seedBin: raw.has('seed-bin') ? path.resolve(raw.get('seed-bin')!) : null,
     redisBenchmark: flags.has('redis-benchmark'),
     transactions: flags.has('transactions'),
+    pubsub: flags.has('pubsub'),
+    memoryPerElement: flags.has('memory-per-element'),
     memoryPerKey: flags.has('memory-per-key'),
     memoryStress: flags.has('memory-stress'),
     fullCache: flags.has('full-cache'),
@@ -270,6 +278,12 @@ function validate(o: BenchOptions): void {
     return;
   }
   if (o.given.has('tls-ca') && o.addr === null) throw new UsageError('--tls-ca only applies with --addr (start the server with --tls-port yourself)');
+  if (o.pubsub || o.memoryPerElement) {
+    for (const name of ['addr', 'target', 'proto', 'connections', 'pipeline', 'keys', 'value-size', 'locality', 'scenarios', 'transactions', 'redis-benchmark']) {
+      if (o.given.has(name)) throw new UsageError(`--${name} does not apply to --${o.pubsub ? 'pubsub' : 'memory-per-element'}`);
+    }
+    return;
+  }
   if (o.fullCache || o.keysKept) {
     for (const name of ['addr', 'target', 'proto', 'workers', 'connections', 'pipeline', 'keys', 'value-size', 'locality', 'scenarios', 'memory-per-key', 'memory-stress']) {
       if (o.given.has(name) && !(o.keysKept && name === 'workers')) throw new UsageError(`--${name} is fixed by --${o.fullCache ? 'full-cache' : 'keys-kept'}`);

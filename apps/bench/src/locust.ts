@@ -76,13 +76,27 @@ class CpuWatch {
   }
 }
 
+/**
+ * infra/locustfile.py for a distributed run: Debian's python3-locust reports an empty version,
+ * and its master refuses a worker whose version is empty ("an old (pre 2.0) worker"), so every
+ * worker was turned away and nothing ran. The copy gives workers a version first.
+ */
+function distributedLocustfile(dir: string): string {
+  const file = path.join(dir, 'locustfile.py');
+  if (!fs.existsSync(file)) {
+    const patch = ['import locust.runners', "if not locust.runners.__version__:", "    locust.runners.__version__ = '2.0.0'", ''].join('\n');
+    fs.writeFileSync(file, patch + fs.readFileSync(LOCUSTFILE, 'latin1'));
+  }
+  return file;
+}
+
 /** One distributed Locust run: a master and `workers` workers, headless, for `seconds`. */
 async function locustRun(bin: string, host: string, users: number, spawnRate: number, seconds: number, workers: number, dir: string): Promise<{ stats: LocustStats | null; cpu: number; problem: string | null }> {
   const port = await freePort();
   const prefix = path.join(dir, `run-${Date.now()}`);
   // The seed's own Locust file waits 0-5 ms between a user's requests and mixes PUT and GET 1:1, 10-byte values.
   const env = { ...process.env, KV_WAIT: '0.005', KV_PUT_WEIGHT: '1', KV_GET_WEIGHT: '1', KV_VALUE_SIZE: '10' };
-  const common = ['-f', LOCUSTFILE, '--loglevel', 'WARNING'];
+  const common = ['-f', distributedLocustfile(dir), '--loglevel', 'WARNING'];
   const children: ChildProcess[] = [];
   const master = spawn(bin, [...common, '--master', '--master-bind-host', '127.0.0.1', '--master-bind-port', String(port), '--expect-workers', String(workers), '--headless', '-u', String(users), '-r', String(spawnRate), '-t', `${seconds}s`, '--host', host, '--csv', prefix, '--only-summary'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   children.push(master);

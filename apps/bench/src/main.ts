@@ -5,6 +5,8 @@ import { formatScenarioMarkdown, summarizeScenarios } from './scenarioReport';
 import { runScenarios } from './scenarios';
 import { runRedisBenchmark } from './redisBenchmark';
 import { runTransactions } from './transactions';
+import { runPubSub } from './pubsub';
+import { runMemoryPerElement } from './elements';
 import { formatPerKey, perKeyClean, runMemoryPerKey } from './memory';
 import { formatStress, runMemoryStress } from './memoryStress';
 import { runFullCache } from './fullCache';
@@ -114,6 +116,8 @@ async function main(argv: readonly string[]): Promise<number> {
     if (options.locust) return await runLocust(options, (line) => void process.stderr.write(`${line}\n`));
     if (options.redisBenchmark) return await runRedisBenchmark(options);
     if (options.transactions) return await runTransactions(options);
+    if (options.pubsub) return await runPubSub(options);
+    if (options.memoryPerElement) return await runMemoryPerElement(options);
     if (options.memoryPerKey || options.memoryStress) return await runMemory(options);
     if (options.fullCache) return await runFullCache(options, (line) => void process.stderr.write(`${line}\n`));
     if (options.keysKept) return await runKeysKept(options, (line) => void process.stderr.write(`${line}\n`));

@@ -95,6 +95,72 @@ export const NODE_ERRORS = replyErrors({
   importDidNotFit: { code: 'IMPORT_DID_NOT_FIT', text: (refused: number) => `ERR ${refused} entries did not fit` },
   unknownTestFault: { code: 'UNKNOWN_TEST_FAULT', text: 'ERR unknown test fault' },
   noRouter: { code: 'NO_ROUTER', text: 'ERR this worker has no router to answer it' },
+  // Streams (commands/streams.ts, stream-args.ts, stream-read.ts, stream-info.ts).
+  streamInvalidId: { code: 'STREAM_INVALID_ID', text: 'ERR Invalid stream ID specified as stream command argument', probe: { command: ['XADD', 's', 'abc', 'f', 'v'] } },
+  xaddZeroId: { code: 'XADD_ZERO_ID', text: 'ERR The ID specified in XADD must be greater than 0-0', probe: { command: ['XADD', 's', '0-0', 'f', 'v'] } },
+  xaddIdTooSmall: {
+    code: 'XADD_ID_TOO_SMALL',
+    text: 'ERR The ID specified in XADD is equal or smaller than the target stream top item',
+    probe: { before: [['XADD', 's', '5-0', 'f', 'v']], command: ['XADD', 's', '4-0', 'f', 'v'] },
+  },
+  xaddExhausted: {
+    code: 'XADD_EXHAUSTED',
+    text: 'ERR The stream has exhausted the last possible ID, unable to add more items',
+    probe: { before: [['XADD', 's', '18446744073709551615-18446744073709551615', 'f', 'v']], command: ['XADD', 's', '*', 'f', 'v'] },
+  },
+  maxlenMinidTogether: {
+    code: 'MAXLEN_MINID_TOGETHER',
+    text: 'ERR syntax error, MAXLEN and MINID options at the same time are not compatible',
+    probe: { command: ['XADD', 's', 'MAXLEN', '1', 'MINID', '1', '*', 'f', 'v'] },
+  },
+  maxlenArgNegative: { code: 'MAXLEN_ARG_NEGATIVE', text: 'ERR The MAXLEN argument must be >= 0.', probe: { command: ['XADD', 's', 'MAXLEN', '-1', '*', 'f', 'v'] } },
+  limitArgNegative: { code: 'LIMIT_ARG_NEGATIVE', text: 'ERR The LIMIT argument must be >= 0.', probe: { command: ['XADD', 's', 'MAXLEN', '~', '1', 'LIMIT', '-1', '*', 'f', 'v'] } },
+  limitWithoutStrategy: {
+    code: 'LIMIT_WITHOUT_STRATEGY',
+    text: 'ERR syntax error, LIMIT cannot be used without specifying a trimming strategy',
+    probe: { command: ['XADD', 's', 'LIMIT', '1', '*', 'f', 'v'] },
+  },
+  xtrimWithoutStrategy: { code: 'XTRIM_WITHOUT_STRATEGY', text: 'ERR syntax error, XTRIM must be called with a trimming strategy', probe: { command: ['XTRIM', 's', 'LIMIT', '0'] } },
+  limitWithoutApprox: {
+    code: 'LIMIT_WITHOUT_APPROX',
+    text: 'ERR syntax error, LIMIT cannot be used without the special ~ option',
+    probe: { command: ['XADD', 's', 'MAXLEN', '1', 'LIMIT', '1', '*', 'f', 'v'] },
+  },
+  rangeStartInvalid: { code: 'RANGE_START_INVALID', text: 'ERR invalid start ID for the interval', probe: { command: ['XRANGE', 's', '(18446744073709551615-18446744073709551615', '+'] } },
+  rangeEndInvalid: { code: 'RANGE_END_INVALID', text: 'ERR invalid end ID for the interval', probe: { command: ['XRANGE', 's', '-', '(0-0'] } },
+  xreadUnbalanced: {
+    code: 'XREAD_UNBALANCED',
+    text: "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
+    probe: { command: ['XREAD', 'STREAMS', 'a', 'b', 'c'] },
+  },
+  xreadGroupOption: {
+    code: 'XREAD_GROUP_OPTION',
+    text: 'ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.',
+    probe: { command: ['XREAD', 'GROUP', 'g', 'c', 'STREAMS', 's', '0'] },
+  },
+  xreadNoack: { code: 'XREAD_NOACK', text: 'ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.', probe: { command: ['XREAD', 'NOACK', 'STREAMS', 's', '0'] } },
+  xreadGtId: {
+    code: 'XREAD_GT_ID',
+    text: 'ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.',
+    probe: { command: ['XREAD', 'STREAMS', 's', '>'] },
+  },
+  timeoutNotInteger: { code: 'TIMEOUT_NOT_INTEGER', text: 'ERR timeout is not an integer or out of range', probe: { command: ['XREAD', 'BLOCK', 'x', 'STREAMS', 's', '0'] } },
+  unknownSubcommand: {
+    code: 'XINFO_UNKNOWN_SUBCOMMAND',
+    text: (given: string, container: string) => `ERR unknown subcommand '${given.slice(0, 128)}'. Try ${container} HELP.`,
+    probe: { command: ['XINFO', 'foo', 's'], args: ['foo', 'XINFO'] },
+  },
+  subcommandSyntax: {
+    code: 'XINFO_SUBCOMMAND_SYNTAX',
+    text: (given: string, container: string) => `ERR unknown subcommand or wrong number of arguments for '${given.slice(0, 128)}'. Try ${container} HELP.`,
+    probe: { before: [['XADD', 's', '1-1', 'f', 'v']], command: ['XINFO', 'stream', 's', 'foo'], args: ['stream', 'XINFO'] },
+  },
+  // This server keeps no consumer groups (README, "Streams"): every command of theirs answers this.
+  noConsumerGroups: {
+    code: 'NO_CONSUMER_GROUPS',
+    text: 'ERR consumer groups are not supported by this server (XGROUP, XREADGROUP, XACK, XCLAIM, XAUTOCLAIM, XPENDING, XINFO GROUPS and CONSUMERS)',
+    why: "this server's own: redis-server has consumer groups; e2e-streams makes it here",
+  },
 });
 
 /** The texts, by name, as the handlers answer them. */

@@ -1,5 +1,9 @@
 import type { Args, Items, OutBuffer, ReplyEncoder, TextOp } from '@kv/wire';
 import type { BlockingSpec } from './blocking-spec';
+import type { PubSubBroker } from './pubsub-broker';
+export type { PubSubBroker } from './pubsub-broker';
+import type { KeyEvent } from './key-event-spec';
+export type { KeyEvent };
 import type { EvictionPolicy, Lru, StoreMemory } from '@kv/lru';
 
 /**
@@ -106,35 +110,6 @@ export interface HereRunner {
   exec(args: Args, out: OutBuffer, replies: ReplyEncoder): void;
   /** EVALHERE, likewise. */
   eval(args: Args, out: OutBuffer, replies: ReplyEncoder): void;
-}
-
-/**
- * A worker's Pub/Sub subscribers as the shards see them (the router's pubsub/hub.ts): PUBLISH and
- * SPUBLISH run on every worker (plan `each-worker`), each delivering to its own subscribers.
- */
-export interface PubSubBroker {
-  /** Delivers args[message] on channel args[channel] (a shard channel when `shard`) to this worker's subscribers: how many got it. */
-  publish(args: Args, channel: number, message: number, shard: boolean): number;
-  /** Channels with a subscriber here (shard channels when `shard`), those matching `pattern` when given. */
-  channels(shard: boolean, pattern: string | undefined): string[];
-  /** Subscribers here of `channel` (a shard channel when `shard`). */
-  subscribers(channel: string, shard: boolean): number;
-  /** The patterns subscribed to here. */
-  patterns(): string[];
-}
-
-/**
- * What a write command fires on its key (a table field, `event`; commands/key-events.ts): its
- * class (a NOTIFY bit) and event name; `ttl` `'also'` adds Redis's `expire` when it set a new TTL
- * (SET EX, SETEX), `'only'` makes the event the TTL's (`expire` when it has one, else `persist`:
- * EXPIRE, GETEX, PERSIST).
- */
-export interface KeyEvent {
-  readonly type: number;
-  readonly name: string;
-  readonly ttl?: 'also' | 'only';
-  /** The name instead when the command's leading options (from argv[2]) include INCR (ZADD INCR: `zincr`). */
-  readonly incrName?: string;
 }
 
 /**
@@ -255,6 +230,8 @@ export interface CommandSpec {
    * the work waiting behind the hold, and only while that transaction holds it.
    */
   readonly bypass?: boolean;
+  /** It touches no shard (PUBLISH, SPUBLISH): runs at once even while a hold keeps them, so a script holding some workers publishes on all. */
+  readonly holdFree?: boolean;
   /** Redis's command flags, for COMMAND's reply. */
   readonly flags: readonly string[];
   /**
@@ -285,6 +262,8 @@ export interface CommandSpec {
   readonly numkeys?: boolean;
   /** The numkeys argument's index when it is not argv[1] (BLMPOP timeout numkeys key...: 2). */
   readonly numkeysAt?: number;
+  /** Its keys are the first half of what follows this keyword (XREAD's STREAMS): it runs on its first key's shard. */
+  readonly keysAfter?: string;
   /** A blocking command (commands/blocking.ts): its handler is the non-blocking form; ShardSet.block keeps a client's request that found nothing. */
   readonly blocking?: BlockingSpec;
   /** The keyspace notification it fires on its key when it changes it (commands/key-events.ts). */

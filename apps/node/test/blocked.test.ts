@@ -66,6 +66,44 @@ t('a BLMOVE chain: a push to its source moves into a key another waits on', asyn
   assert.equal(log, ['mover:BULK:x', 'popper:TREE:{q}b x']);
 });
 
+t('sorted sets: BZPOPMIN/BZPOPMAX/BZMPOP waiters served in order; a waiter of another type keeps its place and is skipped', async () => {
+  const shards = new ShardSet(ALL, 1 << 20);
+  const log: string[] = [];
+  block(shards, log, 'list', 'BLPOP', 'z', '0');
+  block(shards, log, 'min', 'BZPOPMIN', 'z', '0');
+  block(shards, log, 'max', 'BZPOPMAX', 'z', '0');
+  block(shards, log, 'mpop', 'BZMPOP', '0', '1', 'z', 'MIN', 'COUNT', '5');
+  run(shards, 'ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd');
+  await tick();
+  // Scores are binary doubles in a reply tree: the members say who got what.
+  const members = (line: string) => line.split(' ').filter((_, i) => i % 2 === 1).join(' ').replace(/[^a-z ]/g, '');
+  assert.equal(log.map((line) => line.slice(0, line.indexOf(':'))), ['min', 'max', 'mpop']);
+  assert.equal(log.map(members), ['a', 'd', 'b c']);
+  assert.is(shards.blocked.count, 1, 'BLPOP still waits: a sorted set is not its type');
+  run(shards, 'DEL', 'z');
+  run(shards, 'RPUSH', 'z', 'e');
+  await tick();
+  assert.equal(log.slice(3), ['list:TREE:z e']);
+});
+
+t('XREAD BLOCK: $ is the last id when it blocked, an id not yet passed keeps waiting, every reader is served; without BLOCK it answers at once', async () => {
+  const shards = new ShardSet(ALL, 1 << 20);
+  const log: string[] = [];
+  run(shards, 'XADD', 's', '1-0', 'f', 'old');
+  assert.ok(block(shards, log, 'dollar', 'XREAD', 'BLOCK', '0', 'STREAMS', 's', '$') !== null);
+  assert.ok(block(shards, log, 'past5', 'XREAD', 'BLOCK', '0', 'STREAMS', 's', '5-0') !== null);
+  assert.is(block(shards, log, 'noblock', 'XREAD', 'STREAMS', 's', '$'), null);
+  assert.equal(log, ['noblock-now:NULL_ARRAY:']);
+  run(shards, 'XADD', 's', '2-0', 'f', 'new');
+  await tick();
+  assert.equal(log.slice(1), ['dollar:TREE:s 2-0 f new']);
+  assert.is(shards.blocked.count, 1, 'the reader past 5-0 still waits');
+  run(shards, 'XADD', 's', '6-0', 'f', 'six');
+  await tick();
+  assert.equal(log.slice(2), ['past5:TREE:s 6-0 f six']);
+  assert.is(shards.blocked.count, 0);
+});
+
 t('a timeout answers a null array; a dropped waiter takes nothing; a stop answers every waiter and refuses to wait', async () => {
   const shards = new ShardSet(ALL, 1 << 20);
   const log: string[] = [];

@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ENTRY_OVERHEAD, FIELD_OVERHEAD, HASH_OVERHEAD, type LruHash } from '@kv/lru';
 import { chargeOf, memStore, put, valueOf } from './store';
+import { ENCODINGS } from '../src/commands/encodings';
 import { HSCAN_WHOLE, MAX_RANDOM_REPLY } from '../src/commands/hash-scan';
 import { run, type Reply } from './run-command';
 
@@ -197,7 +198,36 @@ t('every hash command on a string key answers WRONGTYPE and leaves it', () => {
   assert.equal(run(lru, 'HRANDFIELD', 's', 'x'), { error: 'ERR value is not an integer or out of range' });
 });
 
-t('a hash is charged key + fields + values + overheads, again on each change; under noeviction an HSET that does not fit is OOM', () => {
+t('a small hash is packed: charged its block, a fraction of the big form; it becomes big past either threshold, for good', () => {
+  const lru = store(1 << 20);
+  run(lru, 'HSET', 'h', 'ab', 'xyz');
+  assert.ok(lru.isInline(lru.peekKey('h')));
+  assert.ok(chargeOf(lru, 'h') < ENTRY_OVERHEAD + 64, `${chargeOf(lru, 'h')}`);
+  run(lru, 'HSET', 'h', 'long', 'v'.repeat(ENCODINGS.hashMaxListpackValue + 1));
+  assert.not.ok(lru.isInline(lru.peekKey('h')), 'a value past hash-max-listpack-value');
+  run(lru, 'HDEL', 'h', 'long');
+  assert.not.ok(lru.isInline(lru.peekKey('h')), 'never packed again, as Redis');
+  assert.equal(run(lru, 'HGETALL', 'h'), ['ab', 'xyz']);
+  for (let i = 0; i < ENCODINGS.hashMaxListpackEntries; i++) run(lru, 'HSET', 'many', `f${i}`, 'v');
+  assert.ok(lru.isInline(lru.peekKey('many')), 'at hash-max-listpack-entries');
+  run(lru, 'HSET', 'many', 'one-more', 'v');
+  assert.not.ok(lru.isInline(lru.peekKey('many')), 'past hash-max-listpack-entries');
+  assert.is(run(lru, 'HLEN', 'many'), ENCODINGS.hashMaxListpackEntries + 1);
+  assert.is(run(lru, 'HGET', 'many', 'f7'), 'v');
+});
+
+t('a big hash is charged key + fields + values + overheads, again on each change; under noeviction an HSET that does not fit is OOM', () => {
+  // Every hash big here (a packed one is charged its block: above).
+  const entries = ENCODINGS.hashMaxListpackEntries;
+  ENCODINGS.hashMaxListpackEntries = 0;
+  try {
+    bigHashCharges();
+  } finally {
+    ENCODINGS.hashMaxListpackEntries = entries;
+  }
+});
+
+function bigHashCharges(): void {
   const lru = store(1 << 20);
   run(lru, 'HSET', 'h', 'ab', 'xyz');
   // A hash's entry: a 24-byte block (block word, 12-byte header, 1-byte key) + ENTRY_OVERHEAD + the hash's bytes.
@@ -226,7 +256,7 @@ t('a hash is charged key + fields + values + overheads, again on each change; un
   assert.equal(run(evicting, 'HSET', 'c', 'more', 'fields'), 1, 'allkeys-lru: growing c evicts the oldest, b, whole');
   assert.equal(run(evicting, 'TYPE', 'b'), { status: 'none' });
   assert.equal(run(evicting, 'HLEN', 'a'), 1);
-});
+}
 
 t('writes change the key version, reads do not', () => {
   const lru = store();

@@ -41,9 +41,11 @@ test('every entry has key positions that fit its plan', () => {
   const keyed: Record<string, [number, number, number]> = { WATCH: [1, -1, 1], LMOVE: [1, 2, 1], RPOPLPUSH: [1, 2, 1], SMOVE: [1, 2, 1], ZRANGESTORE: [1, 2, 1], SSUBSCRIBE: [1, -1, 1], SUNSUBSCRIBE: [1, -1, 1], SPUBLISH: [1, 1, 1] };
   for (const name of ['SINTER', 'SUNION', 'SDIFF', 'SINTERSTORE', 'SUNIONSTORE', 'SDIFFSTORE']) keyed[name] = [1, -1, 1];
   // Counted keys (numkeys): none at fixed positions, as Redis's movablekeys.
-  for (const name of ['LMPOP', 'SINTERCARD', 'ZMPOP', 'ZUNION', 'ZINTER', 'ZDIFF', 'ZINTERCARD', 'BLMPOP']) keyed[name] = [0, 0, 0];
+  for (const name of ['LMPOP', 'SINTERCARD', 'ZMPOP', 'ZUNION', 'ZINTER', 'ZDIFF', 'ZINTERCARD', 'BLMPOP', 'BZMPOP', 'XREAD', 'XREADGROUP', 'XGROUP']) keyed[name] = [0, 0, 0];
+  // XINFO's key is its subcommand's argument (XINFO STREAM key).
+  keyed.XINFO = [2, 2, 1];
   // Blocking lists: every argument but the timeout is a key (BLPOP), or source and destination (BLMOVE).
-  for (const name of ['BLPOP', 'BRPOP']) keyed[name] = [1, -2, 1];
+  for (const name of ['BLPOP', 'BRPOP', 'BZPOPMIN', 'BZPOPMAX']) keyed[name] = [1, -2, 1];
   for (const name of ['BLMOVE', 'BRPOPLPUSH']) keyed[name] = [1, 2, 1];
   for (const spec of COMMANDS) {
     const [first, last, step] = keyed[spec.name] ?? expected[spec.plan] ?? [0, 0, 0];

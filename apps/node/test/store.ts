@@ -1,4 +1,4 @@
-import { Kind, listItems, Lru, LruHash, setMembers, StoreMemory, type EvictionPolicy } from '@kv/lru';
+import { Kind, listItems, Lru, setMembers, StoreMemory, type EvictionPolicy, type HashReader } from '@kv/lru';
 
 /**
  * Key-by-string views of a store for the handler tests (no tests in this file: a helper). The
@@ -16,14 +16,14 @@ export function put(lru: Lru, key: string, value: string, expireAt = 0): boolean
 }
 
 /** The value without touching recency: a string, a hash, or undefined. */
-export function valueOf(lru: Lru, key: string): string | LruHash | undefined {
+export function valueOf(lru: Lru, key: string): string | HashReader | undefined {
   const slot = lru.peekKey(key);
   if (slot < 0) return undefined;
-  return lru.kindAt(slot) === Kind.STRING ? lru.valueString(slot) : lru.hashAt(slot);
+  return lru.kindAt(slot) === Kind.STRING ? lru.valueString(slot) : lru.hashReaderAt(slot);
 }
 
 /** The value as a read (recency and counters): as valueOf. */
-export function read(lru: Lru, key: string): string | LruHash | undefined {
+export function read(lru: Lru, key: string): string | HashReader | undefined {
   return lru.readKey(key) < 0 ? undefined : valueOf(lru, key);
 }
 
@@ -59,13 +59,13 @@ export function oldestFirst(lru: Lru): string[] {
   for (let slot = lru.oldest; slot !== -1; slot = lru.newerThan(slot)) {
     const kind = lru.kindAt(slot);
     const value =
-      kind === Kind.STRING ? lru.valueString(slot) : kind === Kind.LIST ? `[${listItems(lru, slot).join(',')}]` : kind === Kind.SET ? `{${setMembers(lru, slot).sort().join(',')}}` : fieldsOf(lru.hashAt(slot));
+      kind === Kind.STRING ? lru.valueString(slot) : kind === Kind.LIST ? `[${listItems(lru, slot).join(',')}]` : kind === Kind.SET ? `{${setMembers(lru, slot).sort().join(',')}}` : fieldsOf(lru.hashReaderAt(slot));
     out.push(`${lru.keyString(slot)}=${value}@${lru.expireAt(slot)}#${slot}`);
   }
   return out;
 }
 
-function fieldsOf(hash: LruHash): string {
+function fieldsOf(hash: HashReader): string {
   const out: string[] = [];
   hash.forEach((f, v) => out.push(`${f}=${v}`));
   return out.join(',');

@@ -84,6 +84,11 @@ export const ROUTER_ERRORS = replyErrors({
   unknownInScript: { code: 'UNKNOWN_IN_SCRIPT', text: 'ERR Unknown Redis command called from script', probe: { command: ['EVAL', "return redis.call('nosuch')", '0'], startsWith: true } },
   arityInScript: { code: 'ARITY_IN_SCRIPT', text: 'ERR Wrong number of args calling Redis command from script', probe: { command: ['EVAL', "return redis.call('get')", '0'], startsWith: true } },
   notInScript: { code: 'NOT_IN_SCRIPT', text: 'ERR This Redis command is not allowed from script', probe: { command: ['EVAL', "return redis.call('multi')", '0'], startsWith: true } },
+  blockInScript: {
+    code: 'BLOCK_IN_SCRIPT',
+    text: (command: string) => `ERR ${command} command is not allowed with BLOCK option from scripts`,
+    probe: { command: ['EVAL', "return redis.call('XREAD', 'BLOCK', 0, 'STREAMS', KEYS[1], '$')", '1', 's'], args: ['XREAD'], startsWith: true },
+  },
   writeInReadOnlyScript: {
     code: 'WRITE_IN_READ_ONLY_SCRIPT',
     text: 'ERR Write commands are not allowed from read-only scripts.',
@@ -93,6 +98,10 @@ export const ROUTER_ERRORS = replyErrors({
   everyWorkerInScript: {
     code: 'EVERY_WORKER_IN_SCRIPT',
     text: (name: string) => `ERR ${name} is not supported in scripts here: it runs on every worker, and a script holds only the workers of its keys`,
+  },
+  publishNotNamed: {
+    code: 'PUBLISH_NOT_NAMED',
+    text: (name: string) => `ERR ${name} from a script here must be named in its body: it waits for every worker's receivers, so the script must hold its workers`,
   },
   undeclaredKey: {
     code: 'UNDECLARED_KEY',

@@ -62,4 +62,19 @@ t('BRPOP goes back to the tail, BLMPOP in reverse to its side, a BLMOVE not at a
   assert.equal(l.sent, [['RPUSH', 'k', 'z'], ['LPUSH', 'k', 'y', 'x']]);
 });
 
+t('BZPOPMIN and BZMPOP add their members back with their scores (RESP2 bulks, RESP3 doubles); bulksOf reads doubles as text', () => {
+  const l = link();
+  const bz = new BlockedReply(owed(), commandNamed('BZPOPMIN'), argsOf(['BZPOPMIN', 'k', '0']), 1, l);
+  bz.left = true;
+  const resp3 = reply('*3\r\n$1\r\nk\r\n$1\r\nm\r\n,1.5\r\n');
+  bz.settleEncoded(resp3, 0, resp3.length);
+  const bzm = new BlockedReply(owed(), commandNamed('BZMPOP'), argsOf(['BZMPOP', '0', '1', 'k', 'MAX', 'COUNT', '2']), 1, l);
+  bzm.left = true;
+  const resp2 = reply('*2\r\n$1\r\nk\r\n*2\r\n*2\r\n$1\r\nx\r\n$3\r\ninf\r\n*2\r\n$1\r\ny\r\n$1\r\n2\r\n');
+  bzm.settleEncoded(resp2, 0, resp2.length);
+  const kept = new BlockedReply(owed(), commandNamed('BZPOPMAX'), argsOf(['BZPOPMAX', 'k', '0']), 1, l);
+  kept.settleEncoded(resp3, 0, resp3.length);
+  assert.equal(l.sent, [['ZADD', 'k', '1.5', 'm'], ['ZADD', 'k', 'inf', 'x', '2', 'y']]);
+});
+
 t.run();

@@ -5,6 +5,7 @@ import { Demux, TextOp, type Args, type DemuxLimits } from '@kv/wire';
 import { prng } from '../../../test-support/prng';
 import { parse } from '../../../test/compat/resp-raw';
 import { isRedisOnly } from '../src/client/dispatch';
+import { PubSubWatch } from './fuzz-pubsub';
 import { RespClient, sleep, startCluster, stats, TextClient, type Cluster, type LogLine } from './harness';
 
 /**
@@ -65,6 +66,7 @@ const SCRIPTS = [
   "return cjson.encode(redis.call('HGETALL', KEYS[1]))",
   "redis.call('RPUSH', KEYS[1], ARGV[1]) return redis.call('LRANGE', KEYS[1], 0, -1)",
   "redis.call('SADD', KEYS[1], ARGV[1]) return {redis.call('SMEMBERS', KEYS[1]), redis.call('SPOP', KEYS[1], 2)}",
+  "redis.call('INCR', KEYS[1]) return redis.call('PUBLISH', KEYS[1], ARGV[1])",
   'return {1, 2.5, true, false, nil, {err = "x"}}',
   'while true do end',
   'return 1 +',
@@ -88,6 +90,9 @@ const NAMES = [
   'LPUSH', 'RPUSH', 'LPUSHX', 'RPUSHX', 'LPOP', 'RPOP', 'LLEN', 'LRANGE', 'LINDEX', 'LSET', 'LINSERT', 'LREM', 'LTRIM',
   'LPOS', 'LMOVE', 'RPOPLPUSH', 'SADD', 'SREM', 'SMEMBERS', 'SISMEMBER', 'SMISMEMBER', 'SCARD', 'SPOP', 'SRANDMEMBER',
   'SSCAN', 'SMOVE', 'SINTER', 'SUNION', 'SDIFF', 'SINTERSTORE', 'SUNIONSTORE', 'SDIFFSTORE',
+  'ZADD', 'ZPOPMIN', 'XADD', 'XLEN', 'XRANGE', 'XREVRANGE', 'XDEL', 'XTRIM', 'XREAD', 'XINFO', 'XGROUP',
+  // One reply each (the subscribe family would put a fuzzer in subscribed mode: PubSubWatch subscribes).
+  'PUBLISH', 'SPUBLISH', 'PUBSUB',
 ];
 
 /** A RESP command: well formed with a random name and arity, or broken somewhere. */
@@ -105,12 +110,14 @@ function respCommand(rand: Rand, id: number): Buffer {
       return whole;
     case 3: // a blocking command with a short timeout (never 0: a burst must end), on keys other commands push to; resets and half-closes leave some blocked
       return blockingCommand(rand, id);
+    case 4: // a message on a channel of its own, which the subscribers that stay get by pattern
+      return RespClient.encode('PUBLISH', `fz:${id}:${int(rand, 50)}`, randomBytes(rand, int(rand, 100)));
     default:
       return whole;
   }
 }
 
-/** BLPOP, BRPOP, BLMOVE, BRPOPLPUSH or BLMPOP on this fuzzer's keys, timing out within 100 ms. */
+/** A blocking list, sorted set or stream command (BLPOP ... BZPOPMIN, XREAD BLOCK) on this fuzzer's keys, timing out within 100 ms. */
 function blockingCommand(rand: Rand, id: number): Buffer {
   const key = () => `fz:${id}:${int(rand, 50)}`;
   const tagged = () => `{fz${id}}:${int(rand, 10)}`;
@@ -122,6 +129,9 @@ function blockingCommand(rand: Rand, id: number): Buffer {
     ['BLMOVE', tagged(), tagged(), side(), side(), timeout],
     ['BRPOPLPUSH', tagged(), tagged(), timeout],
     ['BLMPOP', timeout, '2', tagged(), tagged(), side(), 'COUNT', '2'],
+    ['BZPOPMIN', tagged(), tagged(), timeout],
+    ['BZMPOP', timeout, '1', key(), pick(rand, ['MIN', 'MAX'])],
+    ['XREAD', 'BLOCK', pick(rand, ['1', '10', '50', '100']), 'STREAMS', tagged(), tagged(), '$', '0'],
   ]);
   return RespClient.encode(...argv);
 }
@@ -362,13 +372,17 @@ t("20 clients sending random valid and invalid commands in both protocols each g
   assert.is(pidsBefore.size, WORKERS);
   const last = new Map<string, string>();
   const ids = Array.from({ length: FUZZERS }, (_, id) => id).filter((id) => ONLY === null || ONLY.has(id));
+  const watch = await PubSubWatch.start(cluster.port, 4);
   let running = true;
   const started = Date.now();
-  const [tallies, writes] = await Promise.all([
+  const [tallies, writes, published] = await Promise.all([
     Promise.all(ids.map((id) => fuzz(cluster.port, id))).finally(() => (running = false)),
     check(cluster.port, () => running, last),
+    watch.publish(cluster.port, () => running),
   ]);
   const ms = Date.now() - started;
+  assert.equal(await watch.problems(published), [], 'every subscriber that stayed got every checked message once, in order');
+  watch.close();
 
   const problems = tallies.map((tally) => tally.problem).filter((p) => p !== null);
   assert.equal(problems, [], 'every command read got exactly its reply, in its protocol');
@@ -390,7 +404,7 @@ t("20 clients sending random valid and invalid commands in both protocols each g
   console.log(
     `    fuzz: ${sum((t) => t.commands)} commands (${(sum((t) => t.bytesSent) / 1048576).toFixed(1)} MB) from ${ids.length} clients in ${ms} ms, ` +
       `${sum((t) => t.checked)} replies checked (${(sum((t) => t.bytesReceived) / 1048576).toFixed(1)} MB) over ${sum((t) => t.connections)} connections (${sum((t) => t.resets)} resets, ${sum((t) => t.halfCloses)} half-closes); ` +
-      `${writes} checked writes, ${keys.length} keys read back intact`,
+      `${writes} checked writes, ${keys.length} keys read back intact; ${published} checked messages to each of ${watch.watchers.length} subscribers, ${watch.patternMessages} of the fuzzers' by pattern`,
   );
 });
 

@@ -100,6 +100,10 @@ for (const workers of [2, 3]) {
       assert.equal(numsub.value, ['news', workers, 'none', 0]);
       assert.is((await pubs[0].call('PUBSUB', 'NUMPAT')).value, 1, 'one pattern, on every worker, counted once');
       assert.equal((await pubs[1].call('PUBSUB', 'CHANNELS')).value, ['news']);
+      // INFO's counts are the server's, not a sum of workers': news and ne* are on every worker.
+      await subs[0].call('SSUBSCRIBE', 'shard:a');
+      const stats = String(await pubs[0].call('INFO', 'stats').then((r) => (proto === 3 ? (r.value as { verbatim: string }).verbatim : r.value)));
+      assert.match(stats, /\r\npubsub_channels:1\r\npubsub_patterns:1\r\npubsubshard_channels:1\r\n/);
       for (const c of [...subs, ...pubs]) c.close();
     });
 

@@ -1,4 +1,5 @@
-import type { LruHash } from './hash';
+import type { HashReader, LruHash } from './hash';
+import { PackedHash } from './hash-packed';
 import { Form, formAt, Kind, setValueLength, valueRoomAt } from './layout';
 import type { LruObject } from './object';
 import { Values, type ByteView } from './values';
@@ -22,9 +23,16 @@ export abstract class Collections extends Values {
     return this.objects[this.handleAt(slot)] as T;
   }
 
-  /** A hash entry's hash. */
+  /** A hash entry's hash, in its big form (an LruHash: the entry is not inline). */
   hashAt(slot: number): LruHash {
     return this.objects[this.handleAt(slot)] as LruHash;
+  }
+
+  private readonly packedHash = new PackedHash();
+
+  /** A hash entry's hash in either form; a packed one is read where it lies (one reader, reused: read it at once). */
+  hashReaderAt(slot: number): HashReader {
+    return this.isInline(slot) ? this.packedHash.at(this.valueView(slot)) : this.hashAt(slot);
   }
 
   /**
@@ -63,13 +71,13 @@ export abstract class Collections extends Values {
   /**
    * After a change to the object value at `slot` (its `bytes` changed): charges the entry again,
    * gives it a new version and makes it most recently used; one left empty is deleted, as Redis
-   * deletes an empty hash or list. Room for any growth was made
+   * deletes an empty hash or list (a stream stays: keptEmpty). Room for any growth was made
    * by reserve() first.
    */
   objectChanged(slot: number): void {
     const handle = this.handleAt(slot);
     const object = this.objects[handle]!;
-    if (object.size === 0) return this.removeSlot(slot);
+    if (object.size === 0 && object.keptEmpty !== true) return this.removeSlot(slot);
     this.rechargeObject(slot, handle, object);
     this.written(slot, 0, true);
   }

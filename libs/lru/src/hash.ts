@@ -37,10 +37,26 @@ import { Kind } from './layout';
 export const FIELD_OVERHEAD = 128;
 export const HASH_OVERHEAD = 384;
 
+/** What hash commands read of a hash, in either form: an LruHash or a packed one (hash-packed.ts). */
+export interface HashReader {
+  readonly size: number;
+  get(field: string): string | undefined;
+  has(field: string): boolean;
+  /** Every field and value, in insertion order. */
+  forEach(visit: (field: string, value: string) => void): void;
+  appendTo(out: string[], fields: boolean, values: boolean): string[];
+  /** A field's position picked at random, for fieldAt/valueAt; -1 when the hash is empty. */
+  randomPosition(random?: () => number): number;
+  fieldAt(position: number): string;
+  valueAt(position: number): string;
+  /** Every field's position, in insertion order. */
+  positions(): number[];
+}
+
 /** A hash's triples: field, value (undefined: a hole), insertion number. */
 const STRIDE = 3;
 
-export class LruHash {
+export class LruHash implements HashReader {
   readonly kind = Kind.HASH;
   /**
    * What this hash is charged besides its key and the entry overhead: HASH_OVERHEAD plus, per

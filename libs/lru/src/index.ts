@@ -2,7 +2,8 @@ export { Lru } from './lru';
 export type { BytesSink, ByteView } from './values';
 export { StoreMemory, KeyEvent, ENTRY_OVERHEAD, chunkSizeFor, DEFAULT_ENCODING_LIMITS, type EncodingLimits, type EvictionPolicy, type MemoryOptions } from './memory';
 export { Kind, KIND_NAMES } from './layout';
-export { LruHash, FIELD_OVERHEAD, HASH_OVERHEAD } from './hash';
+export { LruHash, FIELD_OVERHEAD, HASH_OVERHEAD, type HashReader } from './hash';
+export { PackedHash, packHash } from './hash-packed';
 export { LruList, LIST_OVERHEAD, LIST_ELEMENT_OVERHEAD } from './list';
 export { listFitsPacked, listIndex, listItems, listLength, listOf, listPop, listPush, listRange, listRewrite } from './list-ops';
 export { listMatches, listVisit, type ElementSink } from './list-read';
@@ -14,3 +15,6 @@ export { setAdd, setEncoding, setHas, setMembers, setOf, setRemove, setSize, wri
 export { setPop, setRandomMember, setRandomMembers, setScan } from './set-random';
 export { LruZset, ZSET_OVERHEAD, ZSET_MEMBER_OVERHEAD, type ZSorted } from './zset';
 export { FOUND, SmallZset, zsetEdit, zsetFind, zsetInsertPacked, zsetSize, zsetEncoding, zsetOf, zsetPairs, zsetRead, zsetSave, type ZEditable, type ZsetEncoding } from './zset-ops';
+export { LruStream, STREAM_OVERHEAD, TRIM_MAXLEN, TRIM_MINID } from './stream';
+export { StreamBlock, BLOCK_OVERHEAD } from './stream-block';
+export { StreamId, compareParts, parseU64, wordsIdText } from './stream-id';

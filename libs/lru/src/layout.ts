@@ -25,6 +25,7 @@ export const Kind = {
   LIST: 2,
   SET: 3,
   ZSET: 4,
+  STREAM: 5,
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
@@ -35,6 +36,7 @@ export const KIND_NAMES: Record<Kind, string> = {
   [Kind.LIST]: 'list',
   [Kind.SET]: 'set',
   [Kind.ZSET]: 'zset',
+  [Kind.STREAM]: 'stream',
 };
 
 export const Form = {

@@ -47,6 +47,10 @@ export interface EncodingLimits {
   setMaxListpackValue: number;
   zsetMaxListpackEntries: number;
   zsetMaxListpackValue: number;
+  /** A stream's block (Redis's node) takes at most this many entries, deleted ones included (0: no bound). */
+  streamNodeMaxEntries: number;
+  /** A stream's block stops taking entries once Redis's listpack of it would reach this many bytes (0: no bound but 1 GiB). */
+  streamNodeMaxBytes: number;
 }
 
 export const DEFAULT_ENCODING_LIMITS: Readonly<EncodingLimits> = {
@@ -56,6 +60,8 @@ export const DEFAULT_ENCODING_LIMITS: Readonly<EncodingLimits> = {
   setMaxListpackValue: 64,
   zsetMaxListpackEntries: 128,
   zsetMaxListpackValue: 64,
+  streamNodeMaxEntries: 100,
+  streamNodeMaxBytes: 4096,
 };
 
 export interface MemoryOptions {

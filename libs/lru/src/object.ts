@@ -1,6 +1,6 @@
 /**
  * A value kept outside the arena as a JavaScript object (an EXTERNAL entry, layout.ts): a hash,
- * and a list, set or sorted set past its packed limits (streams, when they come, likewise). The store keeps it by
+ * a list, set or sorted set past its packed limits, and a stream (stream.ts). The store keeps it by
  * handle and charges the entry its `bytes` (measured per kind, see each kind's file) besides its
  * block and overhead, again after every change (Lru.reserve before one, Lru.objectChanged after).
  */
@@ -13,6 +13,8 @@ export interface LruObject {
   readonly bytes: number;
   /** Its elements (fields, members): an empty one is deleted, as Redis deletes an empty collection. */
   readonly size: number;
+  /** True for a value that stays a key when empty (a stream, as Redis keeps one). */
+  readonly keptEmpty?: boolean;
 }
 
 /** A packed collection's bytes (packed.ts) as a hand-over carries them, with its kind. */

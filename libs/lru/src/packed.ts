@@ -8,6 +8,8 @@
  *   ZLISTPACK  (a small sorted set)          element: varint length | member | score f64,
  *                                           in order: score, then member's bytes
  *   INTSET16/32/64 (a set of integers)      count signed integers of 2, 4 or 8 bytes, ascending
+ *   HLISTPACK  (a small hash)                field element, value element, ... in insertion
+ *                                           order; count is elements (twice the fields)
  *
  * Numbers are little endian. A varint is 7 bits a byte, low bits first, the high bit set on
  * every byte but the last. Readers here never allocate for LISTPACK and ZLISTPACK; an INTSET64
@@ -16,6 +18,7 @@
 export const Packing = {
   LISTPACK: 1,
   ZLISTPACK: 2,
+  HLISTPACK: 3,
   INTSET16: 0x12,
   INTSET32: 0x14,
   INTSET64: 0x18,

@@ -34,7 +34,7 @@ export const TEXT_TREE: TreeTarget = {
   pair: NOTHING,
 };
 
-/** Trees in RESP2: a map or pairs a flat array, a set an array, a double a bulk string. */
+/** Trees in RESP2: a map or pairs a flat array, keyed an array of 2-item arrays, a set an array, a double a bulk string. */
 export const RESP2_TREE: TreeTarget = {
   bulk: (out, src, start, end) => respBulkBytes(out, src, start, end),
   status: (out, src, start, end) => lineOf(out, 0x2b, src, start, end, false),
@@ -43,10 +43,12 @@ export const RESP2_TREE: TreeTarget = {
   nil: (out) => respNull(out),
   nullArray: (out) => respNullArray(out),
   header: (out, tag, count) => respArrayHeader(out, tag === TreeTag.MAP || tag === TreeTag.PAIRS ? count * 2 : count),
-  pair: NOTHING,
+  pair: (out, tag) => {
+    if (tag === TreeTag.KEYED) respArrayHeader(out, 2);
+  },
 };
 
-/** Trees in RESP3: maps `%`, sets `~`, doubles `,`, nulls `_`, pairs as 2-item arrays. */
+/** Trees in RESP3: maps and keyed `%`, sets `~`, doubles `,`, nulls `_`, pairs as 2-item arrays. */
 export const RESP3_TREE: TreeTarget = {
   bulk: (out, src, start, end) => respBulkBytes(out, src, start, end),
   status: (out, src, start, end) => lineOf(out, 0x2b, src, start, end, false),
@@ -55,11 +57,13 @@ export const RESP3_TREE: TreeTarget = {
   nil: (out) => resp3Null(out),
   nullArray: (out) => resp3Null(out),
   header(out, tag, count) {
-    if (tag === TreeTag.MAP) resp3MapHeader(out, count);
+    if (tag === TreeTag.MAP || tag === TreeTag.KEYED) resp3MapHeader(out, count);
     else if (tag === TreeTag.SET) resp3SetHeader(out, count);
     else respArrayHeader(out, count);
   },
-  pair: (out) => respArrayHeader(out, 2),
+  pair: (out, tag) => {
+    if (tag === TreeTag.PAIRS) respArrayHeader(out, 2);
+  },
 };
 
 /** A TREE reply's payload (its bytes as latin1, from a frame), transcoded. */

@@ -15,6 +15,8 @@ import { OutBuffer } from './out';
  *   ARRAY, SET             u32 count, then count items
  *   MAP, PAIRS             u32 pairs, then 2 x pairs items: a map (RESP3 `%`), or pairs as Redis's
  *                          WITHSCORES gives them: RESP3 an array of 2-item arrays, RESP2 one flat array
+ *   KEYED                  u32 pairs, then 2 x pairs items: as XREAD's reply, a map in RESP3 and an
+ *                          array of 2-item arrays in RESP2
  */
 export const enum TreeTag {
   BULK = 1,
@@ -27,6 +29,7 @@ export const enum TreeTag {
   MAP = 8,
   SET = 9,
   PAIRS = 10,
+  KEYED = 11,
 }
 
 /** Deeper trees are corrupt (no reply of Redis nests past a few levels). */
@@ -116,8 +119,12 @@ export class TreeWriter {
     return this.header(TreeTag.PAIRS, pairs);
   }
 
+  keyed(pairs: number): this {
+    return this.header(TreeTag.KEYED, pairs);
+  }
+
   /** An aggregate whose count is known only once its items are written: closeAt(at, count) sets it. */
-  open(tag: TreeTag.ARRAY | TreeTag.SET | TreeTag.MAP | TreeTag.PAIRS): number {
+  open(tag: TreeTag.ARRAY | TreeTag.SET | TreeTag.MAP | TreeTag.PAIRS | TreeTag.KEYED): number {
     this.out.u8(tag);
     return this.out.reserve(4);
   }
@@ -151,10 +158,10 @@ export interface TreeTarget {
   double(out: OutBuffer, n: number): void;
   nil(out: OutBuffer): void;
   nullArray(out: OutBuffer): void;
-  /** An aggregate's header; for PAIRS `count` is the pairs', and pair() opens each one. */
+  /** An aggregate's header; for MAP, PAIRS and KEYED `count` is the pairs', and pair() opens each one. */
   header(out: OutBuffer, tag: TreeTag, count: number): void;
-  /** A pair of a PAIRS aggregate begins (RESP3: `*2`). */
-  pair(out: OutBuffer): void;
+  /** A pair of a PAIRS (RESP3: `*2`) or KEYED (RESP2: `*2`) aggregate begins. */
+  pair(out: OutBuffer, tag: TreeTag): void;
 }
 
 /**
@@ -162,9 +169,9 @@ export interface TreeTarget {
  * are not exactly one well-formed tree (a peer's corrupt frame): nothing is trusted.
  */
 export function transcodeTree(out: OutBuffer, src: Buffer, start: number, end: number, target: TreeTarget | null): void {
-  // Per open aggregate: items left, and whether it is PAIRS (a pair opens every second item).
+  // Per open aggregate: items left, and its tag when it is PAIRS or KEYED (a pair opens every second item), else 0.
   const left: number[] = [];
-  const pairs: boolean[] = [];
+  const pairs: number[] = [];
   let p = start;
   let items = 1;
   for (;;) {
@@ -175,7 +182,7 @@ export function transcodeTree(out: OutBuffer, src: Buffer, start: number, end: n
     if (left.length === 0 && items === 0) break;
     if (left.length > 0) {
       const top = left.length - 1;
-      if (pairs[top] && left[top] % 2 === 0 && target !== null) target.pair(out);
+      if (pairs[top] !== 0 && left[top] % 2 === 0 && target !== null) target.pair(out, pairs[top]);
       left[top]--;
     } else items--;
     if (p >= end) throw new FrameError('truncated reply tree');
@@ -210,17 +217,18 @@ export function transcodeTree(out: OutBuffer, src: Buffer, start: number, end: n
       case TreeTag.ARRAY:
       case TreeTag.SET:
       case TreeTag.MAP:
-      case TreeTag.PAIRS: {
+      case TreeTag.PAIRS:
+      case TreeTag.KEYED: {
         if (end - p < 4) throw new FrameError('truncated reply tree');
         const count = src.readUInt32LE(p);
         p += 4;
-        const children = tag === TreeTag.MAP || tag === TreeTag.PAIRS ? count * 2 : count;
+        const children = tag === TreeTag.MAP || tag === TreeTag.PAIRS || tag === TreeTag.KEYED ? count * 2 : count;
         // Each item takes at least a byte: a count past what the bytes can hold is corrupt.
         if (children > end - p) throw new FrameError(`a reply tree aggregate of ${children} items in ${end - p} bytes`);
         if (left.length >= MAX_DEPTH) throw new FrameError('a reply tree nested too deep');
         target?.header(out, tag, count);
         left.push(children);
-        pairs.push(tag === TreeTag.PAIRS);
+        pairs.push(tag === TreeTag.PAIRS || tag === TreeTag.KEYED ? tag : 0);
         break;
       }
       default:

@@ -33,6 +33,16 @@ test('nested arrays, integers inside them, maps, sets, nulls: each protocol as R
   assert.is(written(TEXT_REPLIES, w), '7\nk\nNOTFOUND\nf\n-9007199254740993\nNOTFOUND\n');
 });
 
+test("keyed (XREAD's reply): RESP3 a map, RESP2 an array of [key, value] arrays", () => {
+  const w = new TreeWriter().begin().keyed(2).bulk('a').array(0).bulk('b').array(1).bulk('x');
+  assert.is(written(RESP_REPLIES, w), '*2\r\n*2\r\n$1\r\na\r\n*0\r\n*2\r\n$1\r\nb\r\n*1\r\n$1\r\nx\r\n');
+  assert.is(written(RESP3_REPLIES, w), '%2\r\n$1\r\na\r\n*0\r\n$1\r\nb\r\n*1\r\n$1\r\nx\r\n');
+  // Pairs inside keyed open their own arrays in RESP3 only.
+  const nested = new TreeWriter().begin().keyed(1).bulk('k').pairs(1).bulk('m').double(2);
+  assert.is(written(RESP_REPLIES, nested), '*1\r\n*2\r\n$1\r\nk\r\n*2\r\n$1\r\nm\r\n$1\r\n2\r\n');
+  assert.is(written(RESP3_REPLIES, nested), '%1\r\n$1\r\nk\r\n*1\r\n*2\r\n$1\r\nm\r\n,2\r\n');
+});
+
 test('an aggregate counted after its items (open, closeAt)', () => {
   const w = new TreeWriter().begin();
   const at = w.open(TreeTag.ARRAY);

@@ -4,9 +4,10 @@ import { ERR, type ReplySink } from '../reply';
 import type { CommandSpec } from '../types';
 import { sideArg, TREE_ELEMENTS, WRONG, writeList } from './list-args';
 import { move, oneShard } from './list-edits';
-import { routeKeyIndex } from './key-positions';
+import { keySpan, routeKeyIndex } from './key-positions';
 import { lmpop } from './lists';
 import { parseLongDouble } from './long-double';
+import { mpopCount, mpopKeysEnd } from './scan-options';
 
 /**
  * The blocking list commands (Redis 7.0's t_list.c): each handler here is the command's
@@ -46,7 +47,7 @@ export function timeoutIndex(spec: CommandSpec, count: number): number {
   return at < 0 ? count + at : at;
 }
 
-/** The keys a blocking request waits on, as argument indexes (BLPOP's all, BLMOVE's source, BLMPOP's numkeys list). */
+/** The keys a blocking request waits on, as argument indexes (BLPOP's all, BLMOVE's source, BLMPOP's numkeys list, XREAD's STREAMS keys). */
 export function waitedKeys(spec: CommandSpec, args: Args): number[] {
   const keys: number[] = [];
   switch (spec.blocking!.keys) {
@@ -60,6 +61,11 @@ export function waitedKeys(spec: CommandSpec, args: Args): number[] {
       const first = routeKeyIndex(spec, args);
       const n = Number(args.latin1(first - 1));
       for (let i = first; i < first + n; i++) keys.push(i);
+      break;
+    }
+    case 'streams': {
+      const { first, last } = keySpan(spec, args);
+      for (let i = first; i <= last; i++) keys.push(i);
       break;
     }
   }
@@ -108,12 +114,16 @@ export function blmove(store: Lru, args: Args, reply: ReplySink): void {
 /** LMPOP's arguments viewed from BLMPOP's (its name, then all after the timeout). */
 const LMPOP_VIEW = new Args(8);
 
-/** BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]: the timeout first, then LMPOP's checks and reply (a null array on empty). */
+/** BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]: LMPOP's checks, then the timeout (Redis's lmpopGenericCommand order), then LMPOP's reply (a null array on empty). */
 export function blmpop(store: Lru, args: Args, reply: ReplySink): void {
-  if (timeoutMs(args, 1, reply) === undefined) return;
   const view = LMPOP_VIEW;
   view.reset(args.buf);
   view.push(args.starts[0], args.ends[0]);
   for (let i = 2; i < args.count; i++) view.push(args.starts[i], args.ends[i]);
+  const whereAt = mpopKeysEnd(view, reply);
+  if (whereAt === 0) return;
+  if (sideArg(view, whereAt) === undefined) return reply.error(ERR.syntax);
+  if (mpopCount(view, whereAt + 1, reply) === 0) return;
+  if (timeoutMs(args, 1, reply) === undefined) return;
   lmpop(store, view, reply);
 }

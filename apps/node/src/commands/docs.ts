@@ -1,5 +1,6 @@
 import { LIST_AND_SET_DOCS, type DocEntry } from './docs-collections';
 import { ZSET_DOCS } from './docs-zsets';
+import { STREAM_DOCS } from './docs-streams';
 
 /**
  * What COMMAND DOCS reports, in Redis 7's terms: summary, since, group and the argument tree that
@@ -241,7 +242,7 @@ const ENTRIES: Record<string, Entry> = {
 };
 
 /** Docs by upper-case command name; a command without an entry gets none (COMMAND DOCS skips it). */
-export const COMMAND_DOCS: ReadonlyMap<string, CommandDoc> = new Map(Object.entries({ ...ENTRIES, ...ZSET_DOCS }).map(([name, entry]) => [name, toDoc(entry)]));
+export const COMMAND_DOCS: ReadonlyMap<string, CommandDoc> = new Map(Object.entries({ ...ENTRIES, ...ZSET_DOCS, ...STREAM_DOCS }).map(([name, entry]) => [name, toDoc(entry)]));
 
 function toDoc([summary, since, group, args = '', subcommands = {}]: Entry): CommandDoc {
   return {

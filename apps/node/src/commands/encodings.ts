@@ -1,4 +1,4 @@
-import type { LruHash } from '@kv/lru';
+import type { HashReader } from '@kv/lru';
 
 /**
  * The thresholds of Redis's small encodings that change what a client sees here, settable by
@@ -13,7 +13,7 @@ export const ENCODINGS = {
 };
 
 /** True when Redis would keep `hash` in its small encoding (a listpack), which HSCAN answers whole. */
-export function hashIsSmall(hash: LruHash): boolean {
+export function hashIsSmall(hash: HashReader): boolean {
   if (hash.size > ENCODINGS.hashMaxListpackEntries) return false;
   const most = ENCODINGS.hashMaxListpackValue;
   let small = true;
@@ -21,4 +21,12 @@ export function hashIsSmall(hash: LruHash): boolean {
     if (field.length > most || value.length > most) small = false;
   });
   return small;
+}
+
+/** True when a hash of these pairs (field, value, ...) is kept packed: Redis's listpack thresholds. */
+export function hashFitsPacked(flat: readonly string[]): boolean {
+  if (flat.length > 2 * ENCODINGS.hashMaxListpackEntries) return false;
+  const most = ENCODINGS.hashMaxListpackValue;
+  for (const text of flat) if (text.length > most) return false;
+  return true;
 }

@@ -1,6 +1,6 @@
 import { argsOf, doubleText, SHARD_COUNT, type Args } from '@kv/wire';
-import { Kind, listItems, listOf, LruHash, LruSet, LruZset, NONE, setMembers, setOf, zsetOf, zsetPairs, type Lru, type LruList, type Packed } from '@kv/lru';
-import { parseScore } from './zset-args';
+import { Kind, listItems, listOf, LruSet, NONE, setMembers, setOf, zsetPairs, type Lru, type LruHash, type LruList, type LruStream, type LruZset, type Packed } from '@kv/lru';
+import { importHash, importStream, importZset } from './handover-import';
 import { ERR, type ReplySink } from '../reply';
 import type { WorkerShards } from '../types';
 
@@ -11,11 +11,14 @@ import type { WorkerShards } from '../types';
  * where an entry is a string, a hash or a list, whole:
  *   S key value expireAt slot idle
  *   H key expireAt slot idle n field value seq [field value seq ...]     (n fields)
+ *   P key expireAt slot idle n field value [field value ...]              (a packed hash, in order)
  *   L key expireAt slot idle n element [element ...]                    (n elements, head first)
  *   T key expireAt slot idle n member [member ...]                      (a packed set)
  *   U key expireAt slot idle n member seq [member seq ...]              (a big set, SSCAN numbers kept)
  *   Z key expireAt slot idle n member score [member score ...]          (a packed sorted set, in order)
  *   Y key expireAt slot idle n member score seq [...]                   (a big sorted set, ZSCAN numbers kept)
+ *   X key expireAt slot idle lastId firstId maxDeletedId entriesAdded n block [block ...]
+ *                                                                       (a stream: its blocks' bytes as they are)
  * `version` is the shard map version the move belongs to: a chunk arriving once the map has moved
  * on (the move timed out) is refused, so no stray copy is left behind. `flags`: FIRST takes the
  * shard on afresh, LAST ends it. Entries come oldest first and each goes back into its slot, so
@@ -43,7 +46,7 @@ export function shardimport(shards: WorkerShards, args: Args, reply: ReplySink):
   let refused = 0;
   for (let i = 4; i < args.count; ) {
     const kind = args.latin1(i);
-    let value: string | LruHash | LruList | LruSet | LruZset | Packed;
+    let value: string | LruHash | LruList | LruSet | LruZset | LruStream | Packed;
     let key: string, expireAt: number, slot: number, idle: number;
     if (kind === 'S' && i + 5 < args.count) {
       key = args.latin1(i + 1);
@@ -52,19 +55,14 @@ export function shardimport(shards: WorkerShards, args: Args, reply: ReplySink):
       slot = Number(args.latin1(i + 4));
       idle = Number(args.latin1(i + 5));
       i += 6;
-    } else if (kind === 'H' && i + 5 < args.count) {
+    } else if ((kind === 'H' || kind === 'P') && i + 5 < args.count) {
       key = args.latin1(i + 1);
       expireAt = Number(args.latin1(i + 2));
       slot = Number(args.latin1(i + 3));
       idle = Number(args.latin1(i + 4));
-      const fields = Number(args.latin1(i + 5));
-      i += 6;
-      if (!Number.isInteger(fields) || fields < 1 || i + fields * 3 > args.count) return reply.error(ERR.badImportHash);
-      const hash = new LruHash();
-      let whole = true;
-      for (let end = i + fields * 3; i < end; i += 3) whole = hash.restore(args.latin1(i), args.latin1(i + 1), Number(args.latin1(i + 2))) && whole;
-      if (!whole) return reply.error(ERR.badImportHash);
-      value = hash;
+      const made = importHash(args, i + 5, kind === 'P');
+      if (made === null) return reply.error(ERR.badImportHash);
+      [value, i] = made;
     } else if (kind === 'L' && i + 5 < args.count) {
       key = args.latin1(i + 1);
       expireAt = Number(args.latin1(i + 2));
@@ -105,6 +103,14 @@ export function shardimport(shards: WorkerShards, args: Args, reply: ReplySink):
       slot = Number(args.latin1(i + 3));
       idle = Number(args.latin1(i + 4));
       const made = importZset(store, args, i + 5, kind === 'Y');
+      if (made === null) return reply.error(ERR.badImportEntry);
+      [value, i] = made;
+    } else if (kind === 'X' && i + 9 < args.count) {
+      key = args.latin1(i + 1);
+      expireAt = Number(args.latin1(i + 2));
+      slot = Number(args.latin1(i + 3));
+      idle = Number(args.latin1(i + 4));
+      const made = importStream(args, i + 5);
       if (made === null) return reply.error(ERR.badImportEntry);
       [value, i] = made;
     } else return reply.error(ERR.badImportEntry);
@@ -165,6 +171,12 @@ export class ShardExport {
           break;
         }
         case Kind.HASH: {
+          if (store.isInline(slot)) {
+            const flat = store.hashReaderAt(slot).appendTo([], true, true);
+            parts.push('P', key, String(expireAt), String(slot), idle, String(flat.length / 2), ...flat);
+            bytes += key.length + 48 + flat.reduce((n, text) => n + text.length + 8, 0);
+            break;
+          }
           const hash = store.hashAt(slot);
           parts.push('H', key, String(expireAt), String(slot), idle, String(hash.size));
           hash.forEachNumbered((field, fieldValue, seq) => parts.push(field, fieldValue, String(seq)));
@@ -209,6 +221,17 @@ export class ShardExport {
           }
           break;
         }
+        case Kind.STREAM: {
+          // A stream travels as its blocks' bytes (one chunk, however big, as a hash).
+          const { meta, blocks } = store.objectAt<LruStream>(slot).serialize();
+          parts.push('X', key, String(expireAt), String(slot), idle, ...meta, String(blocks.length));
+          for (const block of blocks) {
+            parts.push(block.latin1Slice(0, block.length));
+            bytes += block.length + 8;
+          }
+          bytes += key.length + 96;
+          break;
+        }
         default: {
           // A kind without a hand-over form fails to compile here: every kind must travel.
           const untravelled: never = kind;
@@ -220,35 +243,6 @@ export class ShardExport {
     if (this.slot === NONE) parts[3] = String(Number(parts[3]) | LAST);
     return argsOf(parts);
   }
-}
-
-/** A sorted set's import from argument `at` (its size, then pairs or triples): the value and the argument after it, or null when malformed. */
-function importZset(store: Lru, args: Args, at: number, big: boolean): [LruZset | Packed, number] | null {
-  const size = Number(args.latin1(at));
-  const stride = big ? 3 : 2;
-  let i = at + 1;
-  if (!Number.isInteger(size) || size < 1 || i + size * stride > args.count) return null;
-  if (big) {
-    const zset = new LruZset();
-    for (const end = i + size * 3; i < end; i += 3) {
-      const score = parseScore(args.latin1(i + 1));
-      if (score === undefined || !zset.restore(args.latin1(i), score, Number(args.latin1(i + 2)))) return null;
-    }
-    return [zset, i];
-  }
-  const members: string[] = [];
-  const scores: number[] = [];
-  for (const end = i + size * 2; i < end; i += 2) {
-    const score = parseScore(args.latin1(i + 1));
-    if (score === undefined) return null;
-    members.push(args.latin1(i));
-    scores.push(score);
-  }
-  // The sender's order: ascending by (score, member), each member once.
-  for (let m = 1; m < size; m++) if (scores[m - 1] > scores[m] || (scores[m - 1] === scores[m] && members[m - 1] >= members[m])) return null;
-  const made = zsetOf(store.memory.limits, members, scores);
-  // A packed form's bytes are the packer's until the next packing: copied.
-  return [made instanceof LruZset ? made : { kind: made.kind, bytes: Buffer.from(made.bytes) }, i];
 }
 
 /** Every chunk of a store's hand-over at once (tests; the sender streams with ShardExport). */

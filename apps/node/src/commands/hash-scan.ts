@@ -1,5 +1,5 @@
-import type { Args } from '@kv/wire';
-import type { Lru, LruHash } from '@kv/lru';
+import { TREE, type Args } from '@kv/wire';
+import { LruHash, type HashReader, type Lru } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
 import { upperArg } from './args';
 import { compileGlob } from './glob';
@@ -22,8 +22,8 @@ const LONG_MAX = 9223372036854775807n;
 /**
  * HRANDFIELD key [count [WITHVALUES]]: one field (nil when no key), or `count` distinct fields
  * (the whole hash in order when count >= its size), or for a negative count that many picked
- * with repeats. WITHVALUES answers field, value, field, value ... as a flat array (RESP2's
- * shape; RESP3 answers pairs there). The count and option are checked before the key, as Redis.
+ * with repeats. WITHVALUES answers field, value, field, value ... as a flat array in RESP2 and as
+ * [field, value] pairs in RESP3, as Redis 7. The count and option are checked before the key, as Redis.
  */
 export function hrandfield(store: Lru, args: Args, reply: ReplySink): void {
   if (args.count === 2) {
@@ -58,10 +58,13 @@ export function hrandfield(store: Lru, args: Args, reply: ReplySink): void {
       pick(hash, at, withValues, out);
     }
   }
-  reply.array(out);
+  if (!withValues) return reply.array(out);
+  TREE.begin().pairs(out.length / 2);
+  for (const text of out) TREE.bulk(text);
+  reply.tree(TREE.buf, 0, TREE.length);
 }
 
-function pick(hash: LruHash, position: number, withValues: boolean, out: string[]): void {
+function pick(hash: HashReader, position: number, withValues: boolean, out: string[]): void {
   out.push(hash.fieldAt(position));
   if (withValues) out.push(hash.valueAt(position));
 }
@@ -90,8 +93,9 @@ export function hscan(store: Lru, args: Args, reply: ReplySink): void {
   const { count, match } = options;
   const out: string[] = [];
   let next = 0;
-  if (hashIsSmall(hash)) hash.appendTo(out, true, true);
-  else next = hash.scan(cursor, count, out);
+  // A packed hash is small by Redis's rules when it was last written (a listpack stays one until then).
+  if (hash instanceof LruHash && !hashIsSmall(hash)) next = hash.scan(cursor, count, out);
+  else hash.appendTo(out, true, true);
   if (match !== null) {
     const glob = compileGlob(match);
     if (!glob.matchAll) {

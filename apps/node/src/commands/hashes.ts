@@ -1,13 +1,16 @@
 import type { Args } from '@kv/wire';
-import { Kind, LruHash, type Lru } from '@kv/lru';
+import { Kind, LruHash, packHash, type HashReader, type Lru } from '@kv/lru';
+import { hashFitsPacked } from './encodings';
 import { ERR, type ReplySink } from '../reply';
 import { peekArg, readArg } from './keyarg';
 import { addLongDouble, formatLongDouble, isFiniteLongDouble, parseLongDouble, ZERO } from './long-double';
 import { INT64_MAX, INT64_MIN, int64 } from './numbers';
 
 /**
- * Hash commands, as Redis's t_hash.c: a hash is one entry of the shard's Lru, of kind HASH (an
- * LruHash, charged for its fields and charged again on each change, libs/lru/src/hash.ts). A key holding a string
+ * Hash commands, as Redis's t_hash.c: a hash is one entry of the shard's Lru, of kind HASH: packed
+ * in its block while it is small (hash-max-listpack-entries / -value, as Redis's listpack:
+ * libs/lru/src/hash-packed.ts; a write packs it again), else an LruHash, charged for its fields
+ * and charged again on each change (libs/lru/src/hash.ts), for good. A key holding a string
  * answers WRONGTYPE; a hash whose last field is deleted is deleted. A write that makes a hash
  * grow first makes room for the growth (Lru.reserve, evicting other keys as the policy says) and
  * answers OOM when there is none, changing nothing. HRANDFIELD and HSCAN are in hash-scan.ts.
@@ -20,12 +23,12 @@ import { INT64_MAX, INT64_MIN, int64 } from './numbers';
 const WRONG = -2;
 
 /** The hash at argument 1 for a reader: undefined when there is none, null once WRONGTYPE was answered. */
-export function readHash(store: Lru, args: Args, reply: ReplySink): LruHash | undefined | null {
+export function readHash(store: Lru, args: Args, reply: ReplySink): HashReader | undefined | null {
   const slot = readArg(store, args, 1);
   if (slot < 0) return undefined;
   switch (store.kindAt(slot)) {
     case Kind.HASH:
-      return store.hashAt(slot);
+      return store.hashReaderAt(slot);
     default:
       reply.error(ERR.wrongType);
       return null;
@@ -54,16 +57,44 @@ function setFields(store: Lru, args: Args, pairs: Map<string, string> | [string,
   const slot = writeSlot(store, args, reply);
   if (slot === WRONG) return -1;
   const entries: Iterable<[string, string]> = pairs instanceof Map ? pairs : [pairs];
-  if (slot < 0) {
-    const made = new LruHash();
-    for (const [field, value] of entries) made.set(field, value);
-    if (store.setHash(args.buf, args.starts[1], args.ends[1], made) < 0) {
-      reply.error(ERR.oom);
-      return -1;
+  if (slot < 0 || store.isInline(slot)) return setPacked(store, args, slot, entries, reply);
+  return setBig(store, slot, store.hashAt(slot), entries, reply);
+}
+
+/**
+ * setFields on a packed hash, or a new one: its pairs with these set, packed again while they fit
+ * the packed form, else made an LruHash (for good). The fields that were new, or -1 after OOM.
+ */
+function setPacked(store: Lru, args: Args, slot: number, entries: Iterable<[string, string]>, reply: ReplySink): number {
+  const flat = slot < 0 ? [] : store.hashReaderAt(slot).appendTo([], true, true);
+  let added = 0;
+  for (const [field, value] of entries) {
+    let at = 0;
+    while (at < flat.length && flat[at] !== field) at += 2;
+    if (at < flat.length) flat[at + 1] = value;
+    else {
+      flat.push(field, value);
+      added++;
     }
-    return made.size;
   }
-  const hash = store.hashAt(slot);
+  let stored: boolean;
+  if (hashFitsPacked(flat)) {
+    const { bytes, length } = packHash(flat);
+    stored = slot < 0 ? store.createPacked(args.buf, args.starts[1], args.ends[1], Kind.HASH, bytes, 0, length) >= 0 : store.replacePacked(slot, bytes, 0, length);
+  } else {
+    const made = new LruHash();
+    for (let i = 0; i < flat.length; i += 2) made.set(flat[i], flat[i + 1]);
+    stored = slot < 0 ? store.setHash(args.buf, args.starts[1], args.ends[1], made) >= 0 : store.toObject(slot, made);
+  }
+  if (!stored) {
+    reply.error(ERR.oom);
+    return -1;
+  }
+  return added;
+}
+
+/** setFields on an LruHash: room for its growth first. */
+function setBig(store: Lru, slot: number, hash: LruHash, entries: Iterable<[string, string]>, reply: ReplySink): number {
   let growth = 0;
   for (const [field, value] of entries) growth += hash.growthOf(field, value);
   if (!store.reserve(slot, growth)) {
@@ -101,7 +132,7 @@ export function hmset(store: Lru, args: Args, reply: ReplySink): void {
 export function hsetnx(store: Lru, args: Args, reply: ReplySink): void {
   const slot = writeSlot(store, args, reply);
   if (slot === WRONG) return;
-  if (slot >= 0 && store.hashAt(slot).has(args.latin1(2))) return reply.integer(0);
+  if (slot >= 0 && store.hashReaderAt(slot).has(args.latin1(2))) return reply.integer(0);
   const added = setFields(store, args, [args.latin1(2), args.latin1(3)], reply);
   if (added >= 0) reply.integer(added);
 }
@@ -127,11 +158,29 @@ export function hdel(store: Lru, args: Args, reply: ReplySink): void {
   const slot = writeSlot(store, args, reply);
   if (slot === WRONG) return;
   if (slot < 0) return reply.integer(0);
+  if (store.isInline(slot)) return reply.integer(deletePacked(store, slot, args));
   const hash = store.hashAt(slot);
   let deleted = 0;
   for (let i = 2; i < args.count; i++) if (hash.delete(args.latin1(i))) deleted++;
   if (deleted > 0) store.hashChanged(slot);
   reply.integer(deleted);
+}
+
+/** HDEL on a packed hash: the fields removed; packed again (smaller: it always fits), or the key deleted with its last field. */
+function deletePacked(store: Lru, slot: number, args: Args): number {
+  const flat = store.hashReaderAt(slot).appendTo([], true, true);
+  const gone = new Set<string>();
+  for (let i = 2; i < args.count; i++) gone.add(args.latin1(i));
+  const kept: string[] = [];
+  for (let i = 0; i < flat.length; i += 2) if (!gone.has(flat[i])) kept.push(flat[i], flat[i + 1]);
+  const deleted = (flat.length - kept.length) / 2;
+  if (deleted === 0) return 0;
+  if (kept.length === 0) store.remove(slot);
+  else {
+    const { bytes, length } = packHash(kept);
+    if (!store.replacePacked(slot, bytes, 0, length)) throw new Error('a packed hash that shrank did not fit its entry');
+  }
+  return deleted;
 }
 
 export function hexists(store: Lru, args: Args, reply: ReplySink): void {
@@ -180,7 +229,7 @@ export function hincrby(store: Lru, args: Args, reply: ReplySink): void {
   const field = args.latin1(2);
   const slot = writeSlot(store, args, reply);
   if (slot === WRONG) return;
-  const old = slot >= 0 ? store.hashAt(slot).get(field) : undefined;
+  const old = slot >= 0 ? store.hashReaderAt(slot).get(field) : undefined;
   const current = old === undefined ? 0n : int64(old);
   if (current === undefined) return reply.error(ERR.hashNotInteger);
   const next = current + by;
@@ -196,7 +245,7 @@ export function hincrbyfloat(store: Lru, args: Args, reply: ReplySink): void {
   const field = args.latin1(2);
   const slot = writeSlot(store, args, reply);
   if (slot === WRONG) return;
-  const old = slot >= 0 ? store.hashAt(slot).get(field) : undefined;
+  const old = slot >= 0 ? store.hashReaderAt(slot).get(field) : undefined;
   const current = old === undefined ? ZERO : parseLongDouble(old);
   if (current === undefined) return reply.error(ERR.hashNotFloat);
   const next = addLongDouble(current, by);

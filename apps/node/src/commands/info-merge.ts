@@ -1,5 +1,5 @@
 import { ratio, ruleOf, type Rule } from './info';
-import { bytesToHuman, mergeLatencyFields, perCall, sumPairs } from './info-format';
+import { bytesToHuman, distinctCount, mergeLatencyFields, perCall, sumPairs } from './info-format';
 
 /** A merged field to leave out (a latencystats command no worker timed). */
 const NOT_SHOWN = '\0';
@@ -53,6 +53,8 @@ function mergeField(name: string, rule: Rule, values: readonly Map<string, strin
     return bytesToHuman(Number(merged.get(rule.human) ?? 0));
   }
   switch (rule) {
+    case 'distinct':
+      return String(distinctCount(all));
     case 'sum':
       return String(all.reduce((sum, v) => sum + Number(v), 0));
     case 'seconds':

@@ -7,7 +7,7 @@ import { combineShards, FIGURES, residentBytes } from '../figures/table';
 import type { CommandSource, InfoSection, WorkerState } from '../figures/types';
 import type { ReplySink } from '../reply';
 import type { WorkerShards as ShardSet } from '../types';
-import { bytesToHuman, histogramPairs, latencyField, perCall } from './info-format';
+import { bytesToHuman, histogramPairs, latencyField, nameHashes, perCall } from './info-format';
 
 /**
  * INFO [section ...]. Every worker formats its own figures in Redis's format (`# Section` headers,
@@ -30,9 +30,10 @@ export type StatsProvider = () => ProcessStats;
  * `pairs`: a `name=value,...` list summed name by name; `keyspace`: the same but avg_ttl, averaged
  * by expires, the line dropped when its first pair (keys) is 0; `cmdstat`: pairs, with
  * usec_per_call worked out again from the sums (and the line dropped when nothing was called);
- * `latency`: the workers' buckets summed, then Redis's percentiles of them (info-format.ts).
+ * `latency`: the workers' buckets summed, then Redis's percentiles of them (info-format.ts);
+ * `distinct`: each worker's names as hashes (`nameHashes`), merged into the count of the union.
  */
-export type Rule = 'sum' | 'max' | 'first' | 'seconds' | 'keyspace' | 'pairs' | 'cmdstat' | 'latency' | { human: string } | { ratio: readonly [string, string] };
+export type Rule = 'distinct' | 'sum' | 'max' | 'first' | 'seconds' | 'keyspace' | 'pairs' | 'cmdstat' | 'latency' | { human: string } | { ratio: readonly [string, string] };
 
 interface Snapshot {
   proc: ProcessStats;
@@ -111,8 +112,10 @@ const SECTIONS: readonly { name: InfoSection | 'persistence' | 'replication' | '
     title: 'Stats',
     fields: [
       FIGURES_HERE,
-      ['pubsub_channels', 'first', () => 0],
-      ['pubsub_patterns', 'first', () => 0],
+      // Server-wide distinct counts: one channel subscribed to on two workers counts once.
+      ['pubsub_channels', 'distinct', (s) => nameHashes(s.shards.pubsub?.channels(false, undefined))],
+      ['pubsub_patterns', 'distinct', (s) => nameHashes(s.shards.pubsub?.patterns())],
+      ['pubsubshard_channels', 'distinct', (s) => nameHashes(s.shards.pubsub?.channels(true, undefined))],
       // Client-side caching: each worker's tracking table (its keys' readers), summed.
       ['tracking_total_keys', 'sum', (s) => s.shards.memory.tracking.keys],
       ['tracking_total_items', 'sum', (s) => s.shards.memory.tracking.items],

@@ -57,6 +57,9 @@ export function keyspaceEventsText(flags: number): string {
   return text;
 }
 
+/** XADD's last run trimmed entries (streams.ts sets it): its `xtrim` event follows `xadd`, as Redis's. */
+export const XADD_TRIMMED = { last: false };
+
 const ev = (type: number, name: string, ttl?: 'also' | 'only', incrName?: string): KeyEvent => ({ type, name, ttl, incrName });
 export const EVENTS = {
   set: ev(NOTIFY.STRING, 'set', 'also'),
@@ -88,6 +91,9 @@ export const EVENTS = {
   zremrangebyrank: ev(NOTIFY.ZSET, 'zremrangebyrank'),
   zremrangebyscore: ev(NOTIFY.ZSET, 'zremrangebyscore'),
   zremrangebylex: ev(NOTIFY.ZSET, 'zremrangebylex'),
+  xadd: { ...ev(NOTIFY.STREAM, 'xadd'), then: { type: NOTIFY.STREAM, name: 'xtrim', fired: () => XADD_TRIMMED.last } },
+  xdel: ev(NOTIFY.STREAM, 'xdel'),
+  xtrim: ev(NOTIFY.STREAM, 'xtrim'),
 } as const;
 
 /**
@@ -100,8 +106,9 @@ export const EVENTS = {
  */
 export function runNotified(store: Lru, spec: CommandSpec, args: Args, reply: ReplySink, events: KeyspaceEvents): void {
   const { buf } = args;
-  const start = args.starts[1];
-  const end = args.ends[1];
+  // The command's key: argv[1], or where its table entry says (XINFO STREAM key).
+  const start = args.starts[spec.firstKey];
+  const end = args.ends[spec.firstKey];
   const before = store.versionOf(buf, start, end);
   const ttlBefore = before === 0 ? 0 : store.expiryOf(buf, start, end);
   spec.handler!(store, args, reply);
@@ -121,6 +128,7 @@ export function runNotified(store: Lru, spec: CommandSpec, args: Args, reply: Re
   const ttlAfter = store.expiryOf(buf, start, end);
   if (event.ttl === 'only') return events.fire(NOTIFY.GENERIC, ttlAfter !== 0 ? 'expire' : 'persist', buf, start, end);
   events.fire(event.type, event.incrName !== undefined && hasIncr(args) ? event.incrName : event.name, buf, start, end);
+  if (event.then !== undefined && event.then.fired()) events.fire(event.then.type, event.then.name, buf, start, end);
   if (event.ttl === 'also' && ttlAfter !== 0 && ttlAfter !== ttlBefore) events.fire(NOTIFY.GENERIC, 'expire', buf, start, end);
 }
 

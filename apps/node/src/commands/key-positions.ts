@@ -1,7 +1,7 @@
 import type { CommandSpec } from '../types';
 
 /** What keysOf needs of a command: Redis's key positions (CommandSpec has them). */
-export type KeyPositions = Pick<CommandSpec, 'firstKey' | 'lastKey' | 'step'> & { readonly numkeys?: boolean; readonly numkeysAt?: number };
+export type KeyPositions = Pick<CommandSpec, 'firstKey' | 'lastKey' | 'step'> & { readonly numkeys?: boolean; readonly numkeysAt?: number; readonly keysAfter?: string };
 
 /**
  * The argument indexes of a command's keys, by Redis's convention: from `firstKey` to `lastKey`
@@ -46,7 +46,12 @@ type KeyArgs = { readonly buf: Uint8Array; readonly starts: ArrayLike<number>; r
  * its first key, 2 (with a bad count, 1: its handler answers the error wherever it runs).
  */
 export function routeKeyIndex(spec: KeyPositions, args: KeyArgs): number {
-  if (spec.numkeys !== true) return 1;
+  if (spec.keysAfter !== undefined) {
+    const at = keywordAt(spec.keysAfter, args);
+    return at > 0 ? at + 1 : 1;
+  }
+  // A key past argv[1] (XINFO STREAM key): with too few arguments (XINFO HELP), argv[1] (its handler answers).
+  if (spec.numkeys !== true) return spec.firstKey > 1 && spec.firstKey < args.count ? spec.firstKey : 1;
   const at = spec.numkeysAt ?? 1;
   return keyCount(args, at) > 0 ? at + 1 : at;
 }
@@ -57,7 +62,13 @@ export function routeKeyIndex(spec: KeyPositions, args: KeyArgs): number {
  * with a bad count names argv[1].
  */
 export function keySpan(spec: KeyPositions, args: KeyArgs): { first: number; last: number; step: number } {
-  if (spec.numkeys === true) {
+  if (spec.keysAfter !== undefined) {
+    // Unbalanced or without its keyword: argv[1], as a bad count (its handler answers the error).
+    const at = keywordAt(spec.keysAfter, args);
+    SPAN.first = at > 0 ? at + 1 : 1;
+    SPAN.last = at > 0 ? at + (args.count - at - 1) / 2 : 1;
+    SPAN.step = 1;
+  } else if (spec.numkeys === true) {
     // A bad count: argv[1], the argument it runs by (routeKeyIndex), so a MULTI holds its worker and it answers Redis's error there.
     const at = spec.numkeysAt ?? 1;
     const n = keyCount(args, at);
@@ -70,6 +81,23 @@ export function keySpan(spec: KeyPositions, args: KeyArgs): { first: number; las
     SPAN.step = spec.step;
   }
   return SPAN;
+}
+
+/**
+ * The index of the keyword its keys follow (the first from argv[1], in any case), when the
+ * arguments after it are an even count of at least 2; else 0.
+ */
+function keywordAt(keyword: string, args: KeyArgs): number {
+  const { buf, starts, ends } = args;
+  for (let i = 1; i < args.count; i++) {
+    if (ends[i] - starts[i] !== keyword.length) continue;
+    let same = true;
+    for (let j = 0; j < keyword.length && same; j++) same = (buf[starts[i] + j] & 0xdf) === keyword.charCodeAt(j);
+    if (!same) continue;
+    const rest = args.count - i - 1;
+    return rest >= 2 && rest % 2 === 0 ? i : 0;
+  }
+  return 0;
 }
 
 /** keySpan's answer: one object, reused (read it at once). */

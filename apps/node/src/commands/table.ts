@@ -21,6 +21,7 @@ import * as strings from './strings';
 import type { Entry, KeyPositions } from './table-entry';
 import { ZSET_TABLE } from './table-zsets';
 import { BLOCKING_TABLE } from './table-blocking';
+import { STREAM_TABLE } from './table-streams';
 import * as testFaults from './test-faults';
 import { TEST_FAULTS } from './test-faults';
 import * as txn from './txn';
@@ -40,7 +41,6 @@ const PAIRS: KeyPositions = [1, -1, 2];
 /** Two keys, argv[1] and argv[2] (of one shard: the handler checks; ALL with plan one-key likewise). */
 const TWO: KeyPositions = [1, 2, 1];
 const NONE: KeyPositions = [0, 0, 0];
-
 
 /**
  * Every command, connection commands included: the one registry. The router checks arity and
@@ -121,8 +121,9 @@ const table: Entry[] = [
   { name: 'SUNIONSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sunionstore, flags: W },
   { name: 'SDIFFSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sdiffstore, flags: W },
   { name: 'SINTERCARD', arity: -3, plan: 'one-key', keys: NONE, numkeys: true, handler: setMulti.sintercard, flags: ['readonly', 'movablekeys'] },
-  // sorted sets (table-zsets.ts)
+  // sorted sets and streams (table-zsets.ts, table-streams.ts)
   ...ZSET_TABLE,
+  ...STREAM_TABLE,
   // keys
   { name: 'DEL', arity: -2, plan: 'each-key', keys: ALL, combine: 'sum', handler: keys.del, flags: ['write'], event: EVENTS.del },
   { name: 'UNLINK', arity: -2, plan: 'each-key', keys: ALL, combine: 'sum', handler: keys.del, flags: ['write', 'fast'], event: EVENTS.del },
@@ -201,8 +202,8 @@ const table: Entry[] = [
   { name: 'PUNSUBSCRIBE', arity: -1, plan: 'connection', keys: NONE, flags: PUBSUB_SUB, inSubscribed: true },
   { name: 'SSUBSCRIBE', arity: -2, plan: 'connection', keys: ALL, flags: PUBSUB_SUB, inSubscribed: true },
   { name: 'SUNSUBSCRIBE', arity: -1, plan: 'connection', keys: ALL, flags: PUBSUB_SUB, inSubscribed: true },
-  { name: 'PUBLISH', arity: 3, plan: 'each-worker', keys: NONE, combine: 'sum', workerHandler: pubsub.publish, flags: PUBSUB_PUB },
-  { name: 'SPUBLISH', arity: 3, plan: 'each-worker', keys: ONE, combine: 'sum', workerHandler: pubsub.spublish, flags: PUBSUB_PUB },
+  { name: 'PUBLISH', arity: 3, plan: 'each-worker', keys: NONE, combine: 'sum', workerHandler: pubsub.publish, flags: PUBSUB_PUB, holdFree: true },
+  { name: 'SPUBLISH', arity: 3, plan: 'each-worker', keys: ONE, combine: 'sum', workerHandler: pubsub.spublish, flags: PUBSUB_PUB, holdFree: true },
   { name: 'PUBSUB', arity: -2, plan: 'connection', keys: NONE, flags: [] },
   // PUBSUB's step on each worker (apps/router/src/commands/pubsub.ts combines them)
   { name: 'PUBSUBSTEP', arity: -2, plan: 'internal', keys: NONE, workerHandler: pubsub.pubsubStep, flags: [] },

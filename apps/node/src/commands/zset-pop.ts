@@ -8,14 +8,42 @@ import { mpopCount, mpopKeysEnd } from './scan-options';
 
 /** ZMPOP and ZRANDMEMBER (t_zset.c). */
 
+/** ZMPOP's parsed arguments: the index of MIN|MAX (0: an error was answered), MAX or not, the count. */
+export interface ZmpopOptions {
+  whereAt: number;
+  max: boolean;
+  count: number;
+}
+
+/** Reads ZMPOP's numkeys, MIN|MAX and COUNT as Redis's zmpopGenericCommand, in its order; whereAt 0 once an error is answered. */
+export function zmpopOptions(args: Args, reply: ReplySink, out: ZmpopOptions): ZmpopOptions {
+  out.whereAt = 0;
+  const whereAt = mpopKeysEnd(args, reply);
+  if (whereAt === 0) return out;
+  const where = args.latin1(whereAt).toUpperCase();
+  if (where !== 'MIN' && where !== 'MAX') {
+    reply.error(ERR.syntax);
+    return out;
+  }
+  const count = mpopCount(args, whereAt + 1, reply);
+  if (count === 0) return out;
+  out.whereAt = whereAt;
+  out.max = where === 'MAX';
+  out.count = count;
+  return out;
+}
+
+const OPTIONS: ZmpopOptions = { whereAt: 0, max: false, count: 1 };
+
 /** ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: pops from the first non-empty sorted set; [key, [[member, score] ...]], or a null array. Its keys in one shard. */
 export function zmpop(store: Lru, args: Args, reply: ReplySink): void {
-  const whereAt = mpopKeysEnd(args, reply);
-  if (whereAt === 0) return;
-  const where = args.latin1(whereAt).toUpperCase();
-  if (where !== 'MIN' && where !== 'MAX') return reply.error(ERR.syntax);
-  const count = mpopCount(args, whereAt + 1, reply);
-  if (count === 0) return;
+  const options = zmpopOptions(args, reply, OPTIONS);
+  if (options.whereAt === 0) return;
+  zmpopParsed(store, args, reply, options);
+}
+
+/** ZMPOP once its options are read. */
+export function zmpopParsed(store: Lru, args: Args, reply: ReplySink, { whereAt, max, count }: ZmpopOptions): void {
   const shard = shardOf(args.buf, args.starts[2], args.ends[2]);
   for (let k = 3; k < whereAt; k++) if (shardOf(args.buf, args.starts[k], args.ends[k]) !== shard) return reply.error(ERR.crossShard);
   for (let k = 2; k < whereAt; k++) {
@@ -24,7 +52,7 @@ export function zmpop(store: Lru, args: Args, reply: ReplySink): void {
     if (slot < 0) continue;
     const members: string[] = [];
     const scores: number[] = [];
-    popPairs(store, slot, args, k, count, where === 'MAX', members, scores);
+    popPairs(store, slot, args, k, count, max, members, scores);
     TREE.begin().array(2).bulkBytes(args.buf, args.starts[k], args.ends[k]).array(members.length);
     for (let i = 0; i < members.length; i++) TREE.array(2).bulk(members[i]).double(scores[i]);
     return reply.tree(TREE.buf, 0, TREE.length);

@@ -1,20 +1,21 @@
 import { copyArgs, shardOfString, type Args, type Items } from '@kv/wire';
 import type { ReplySink } from '../reply';
+import type { BlockingSpec } from '../blocking-spec';
 import type { CommandSpec } from '../types';
 
 /** What the registry needs of the shards it serves (ShardSet). */
 export interface BlockHost {
   /** A transaction holds the shards: serving waits for its release. */
   isBusy(): boolean;
-  /** The key holds a list now (a waiter can be served from it). */
-  holdsList(shard: number, key: string): boolean;
+  /** The type of value the key holds now as a blocking command names what it takes (a list for BLPOP, a sorted set for BZPOPMIN), or null (none, or one no waiter takes). */
+  heldType(shard: number, key: string): BlockingSpec['takes'] | null;
   /** Runs the waiter's command, its non-blocking form, on its shard: one reply to `sink`. */
   executeOn(shard: number, spec: CommandSpec, args: Args, sink: ReplySink): void;
   /** Replies were made outside a read of a link or a client: send them. */
   flush(): void;
 }
 
-/** A request kept until one of its keys holds a list, its timeout, or its client leaves. */
+/** A request kept until one of its keys holds what it takes (a list, a sorted set), its timeout, or its client leaves. */
 export class Waiter {
   timer: NodeJS.Timeout | null = null;
   done = false;
@@ -115,19 +116,30 @@ export class BlockedClients {
     this.host.flush();
   };
 
-  /** Serves `key`'s waiters in order while it holds a list. */
+  /**
+   * Serves `key`'s waiters in order while it holds something: a waiter that takes another type
+   * (BLPOP on a sorted set) or whose command finds nothing still (an XREAD past the last entry)
+   * keeps its place, and the next is tried.
+   */
   private serveKey(shard: number, key: string): void {
     const line = this.byKey.get(key);
-    while (line !== undefined && line.length > 0 && this.host.holdsList(shard, key)) {
-      const waiter = line[0];
+    let at = 0;
+    while (line !== undefined && at < line.length) {
+      const waiter = line[at];
       if (waiter.done) {
-        line.shift();
+        line.splice(at, 1);
         continue;
       }
-      const got = INTERCEPT.run(this.host, waiter.shard, waiter.spec, waiter.args, waiter.sink);
-      if (!got) break; // its command found nothing after all (another key first): it stays first
+      const held = this.host.heldType(shard, key);
+      if (held === null) break;
+      const blocking = waiter.spec.blocking!;
+      const args = blocking.servedFor === undefined ? waiter.args : blocking.servedFor(waiter.args, key);
+      if (held !== blocking.takes || !INTERCEPT.run(this.host, waiter.shard, waiter.spec, args, waiter.sink)) {
+        at++;
+        continue;
+      }
       this.served++;
-      this.finish(waiter);
+      this.finish(waiter); // takes it out of `line`: `at` is the next one now
     }
     if (line !== undefined && line.length === 0) this.forgetKey(key);
   }

@@ -244,7 +244,7 @@ export class ShardNode {
         continue;
       }
       const { id, mode, client } = reader;
-      if (spec !== undefined && !spec.bypass && shards.busy) {
+      if (spec !== undefined && !spec.bypass && !spec.holdFree && shards.busy) {
         this.defer(spec, copyArgs(reader.args), id, mode, replies, source, client);
         continue;
       }

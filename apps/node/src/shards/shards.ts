@@ -59,7 +59,7 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
   /** Called after waiting work ran on release, so the worker can flush the replies it produced. */
   private readonly onDrained: () => void;
   private readonly routedBy: () => number;
-  /** Blocking commands waiting for a list on these shards (blocked.ts). */
+  /** Blocking commands waiting for a list, a sorted set or a stream on these shards (blocked.ts). */
   readonly blocked: BlockedClients;
 
   constructor(owned: readonly number[], maxmemory: number, policy: EvictionPolicy = 'allkeys-lru', services: ShardServices<ProcessStats> = {}) {
@@ -79,11 +79,10 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
     this.guards = new ReplyGuards((message, fields) => this.onFault(message, fields));
     this.blocked = new BlockedClients({
       isBusy: () => this.busy,
-      holdsList: (shard, key) => {
+      heldType: (shard, key) => {
         const store = this.stores[shard];
-        if (store === undefined) return false;
-        const slot = store.peekKey(key);
-        return slot >= 0 && store.kindAt(slot) === Kind.LIST;
+        const slot = store === undefined ? -1 : store.peekKey(key);
+        return slot < 0 ? null : (TAKEN_TYPE[store!.kindAt(slot)] ?? null);
       },
       executeOn: (shard, spec, args, sink) => this.executeOn(shard, spec, args, sink),
       flush: () => this.onDrained(),
@@ -104,14 +103,16 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
     blocked.catchUp();
     if (TRY.run(this, shard, spec, args, now)) return null;
     // A resize pause or a shutdown: nothing may wait (they wait for every reply), so it times out at once.
-    const ms = blocked.refusing ? -1 : timeoutMs(args, timeoutIndex(spec, args.count), now);
+    const waitMs = spec.blocking!.waitMs;
+    const ms = blocked.refusing ? -1 : waitMs !== undefined ? waitMs(args, now) : timeoutMs(args, timeoutIndex(spec, args.count), now);
     if (ms === undefined) return null;
     if (ms < 0) {
       now.nullArray();
       return null;
     }
     const keys = waitedKeys(spec, args).map((i) => args.latin1(i));
-    return blocked.add(shard, keys, spec, args, later(), ms, from, id);
+    const kept = spec.blocking!.kept;
+    return blocked.add(shard, keys, spec, kept === undefined ? args : kept(this.stores[shard]!, args), later(), ms, from, id);
   }
 
   get slowlog(): SlowCommands | null {
@@ -140,7 +141,6 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
   protected get holding(): boolean {
     return this.hold !== null;
   }
-
 
   /** True while work must wait its turn: a transaction holds the shards, or others wait already. */
   get busy(): boolean {
@@ -311,8 +311,10 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
     }
   }
 
-
 }
+
+/** The store kinds a blocking command takes, as its `takes` names them. */
+const TAKEN_TYPE: Partial<Record<Kind, 'list' | 'zset' | 'stream'>> = { [Kind.LIST]: 'list', [Kind.ZSET]: 'zset', [Kind.STREAM]: 'stream' };
 
 /** A blocking command's first try (one, reused: a try runs no other try inside it). */
 const TRY = new Intercept();

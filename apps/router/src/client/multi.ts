@@ -3,7 +3,7 @@ import { keySpan, lookup } from '@kv/node';
 import type { PlanEnv } from '../coord/env';
 import { Exec } from '../coord/exec';
 import type { Plan } from '../coord/plan';
-import { declaredKeys } from '../coord/script-keys';
+import { declaredKeys, scriptMayPublish } from '../coord/script-keys';
 import { REPLY_ERRORS } from '../reply-errors';
 import type { ClientPlans } from './plans';
 
@@ -103,6 +103,9 @@ export class Multi {
     }
     if (spec.plan === 'script') {
       for (const i of declaredKeys(args)) into.add(map[shardOf(args.buf, args.starts[i], args.ends[i])]);
+      // One that publishes waits for every worker's count: the EXEC holds every worker (never sent whole).
+      const body = args.count > 1 ? (spec.script === 'sha' ? this.env.scripts.bodyOf(args.latin1(1).toLowerCase()) : args.latin1(1)) : undefined;
+      if (scriptMayPublish(this.env.workers, body)) for (let w = 0; w < this.env.workers; w++) into.add(w);
       return;
     }
     const { first, last, step } = keySpan(spec, args);

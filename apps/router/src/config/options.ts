@@ -30,6 +30,8 @@ export interface Config {
   readonly 'set-max-listpack-value': number;
   readonly 'zset-max-listpack-entries': number;
   readonly 'zset-max-listpack-value': number;
+  readonly 'stream-node-max-entries': number;
+  readonly 'stream-node-max-bytes': number;
   readonly 'client-output-buffer-limit': string;
   readonly 'notify-keyspace-events': string;
   readonly 'slowlog-log-slower-than': number;
@@ -179,6 +181,8 @@ export const OPTIONS: Options = {
   'set-max-listpack-value': threshold(64, "a set of strings stays packed while no member is longer than this many bytes (as Redis 7.2's)"),
   'zset-max-listpack-entries': threshold(128, "a sorted set stays packed in one block up to this many members (as Redis's)"),
   'zset-max-listpack-value': threshold(64, "a sorted set stays packed while no member is longer than this many bytes (as Redis's)"),
+  'stream-node-max-entries': threshold(100, "a stream's block takes at most this many entries, deleted ones included (as Redis's node; 0: no bound); MAXLEN ~ trims whole blocks"),
+  'stream-node-max-bytes': threshold(4096, "a stream's block stops taking entries once Redis's listpack of it would reach this many bytes (as Redis's node; 0: no bound)"),
   'client-output-buffer-limit': {
     type: 'string',
     default: 'pubsub 32mb 8mb 60',
@@ -276,14 +280,14 @@ export const OPTIONS: Options = {
     minimum: 0,
     maximum: Number.MAX_SAFE_INTEGER,
     default: 128,
-    description: "a hash of at most this many fields (and no field or value longer than hash-max-listpack-value) answers HSCAN whole, as Redis's small encoding",
+    description: "a hash of at most this many fields (and no field or value longer than hash-max-listpack-value) is packed in its key's block and answers HSCAN whole, as Redis's listpack",
   },
   'hash-max-listpack-value': {
     type: 'integer',
     minimum: 0,
     maximum: Number.MAX_SAFE_INTEGER,
     default: 64,
-    description: 'longest field or value, in bytes, of a hash HSCAN answers whole (see hash-max-listpack-entries)',
+    description: 'longest field or value, in bytes, of a packed hash (see hash-max-listpack-entries)',
   },
   'tracking-table-max-keys': {
     type: 'integer',

@@ -4,6 +4,7 @@ import type { Failable, Pending } from '../links/types';
 
 const LPUSH = commandNamed('LPUSH');
 const RPUSH = commandNamed('RPUSH');
+const ZADD = commandNamed('ZADD');
 
 /** Where a push-back goes: the owner, over its link (Peers.forward). */
 export interface PushBackLink {
@@ -22,8 +23,10 @@ const NOBODY: Pending = { client: { failed() {} }, mode: 0 as ReplyMode, settle(
  */
 export class BlockedReply implements Pending {
   left = false;
-  /** The end the elements came from (true: left), or null for none (a move). */
+  /** The end the elements came from (true: left), or null for none (a move, or a sorted set's pop: `scores`). */
   private readonly fromLeft: boolean | null;
+  /** The reply carries members and scores (BZPOPMIN, BZMPOP): added back with ZADD. */
+  private readonly scores: boolean;
 
   constructor(
     private readonly owed: Pending,
@@ -33,11 +36,12 @@ export class BlockedReply implements Pending {
     private readonly link: PushBackLink,
   ) {
     const side = spec.blocking!.side;
+    this.scores = side === 'scores';
     if (side === 'arg') {
       const first = routeKeyIndex(spec, args);
       const at = first + Number(args.latin1(first - 1));
       this.fromLeft = at < args.count ? args.latin1(at).toUpperCase() === 'LEFT' : null;
-    } else this.fromLeft = side === 'none' ? null : side === 'left';
+    } else this.fromLeft = side === 'none' || side === 'scores' ? null : side === 'left';
   }
 
   get client(): Failable {
@@ -54,6 +58,7 @@ export class BlockedReply implements Pending {
 
   settleEncoded(buf: Buffer, start: number, end: number): void {
     if (this.left && this.fromLeft !== null) this.pushBack(bulksOf(buf, start, end));
+    else if (this.left && this.scores) this.addBack(bulksOf(buf, start, end));
     this.owed.settleEncoded!(buf, start, end);
   }
 
@@ -64,9 +69,17 @@ export class BlockedReply implements Pending {
     for (let i = bulks.length - 1; i >= 1; i--) argv.push(bulks[i]);
     this.link.forward(this.owner, (this.fromLeft ? LPUSH : RPUSH).opcode, argsOf(argv), NOBODY);
   }
+
+  /** [key, member, score...] as popped: added back with their scores. */
+  private addBack(bulks: string[]): void {
+    if (bulks.length < 3) return;
+    const argv = [ZADD.name, bulks[0]];
+    for (let i = 1; i + 1 < bulks.length; i += 2) argv.push(bulks[i + 1], bulks[i]);
+    this.link.forward(this.owner, ZADD.opcode, argsOf(argv), NOBODY);
+  }
 }
 
-/** The bulk strings of a RESP2/RESP3 reply in order (aggregate headers skipped); [] for a null or an error. */
+/** The bulk strings and RESP3 doubles (as text) of a RESP2/RESP3 reply in order (aggregate headers skipped); [] for a null or an error. */
 export function bulksOf(buf: Buffer, start: number, end: number): string[] {
   const out: string[] = [];
   let at = start;
@@ -74,6 +87,11 @@ export function bulksOf(buf: Buffer, start: number, end: number): string[] {
     const lineEnd = buf.indexOf('\r\n', at, 'latin1');
     if (lineEnd < 0 || lineEnd >= end) break;
     const head = buf[at];
+    if (head === 0x2c /* , */) {
+      out.push(buf.latin1Slice(at + 1, lineEnd));
+      at = lineEnd + 2;
+      continue;
+    }
     const n = Number(buf.latin1Slice(at + 1, lineEnd));
     at = lineEnd + 2;
     if (head === 0x24 /* $ */ && n >= 0) {

@@ -60,12 +60,16 @@ export class Hold implements StepTaker {
     /** The arguments after TXHOLD txid coordinator, for one worker (a MULTI's watched keys there). */
     private readonly holdArgs: (worker: number) => readonly string[],
     private readonly taker: HoldTaker,
+    /** It may wait for a worker it does not hold (a script that publishes): held even when its keys are all this worker's or one other's. */
+    mayWait = false,
   ) {
     this.workers = [...new Set(workers)].sort((a, b) => a - b);
     this.id = outer ?? owners.newTxid('hold');
     this.steps = new Steps(owners, null, this);
     const self = owners.self;
+    if (mayWait && this.workers.length === 0) this.workers.push(self);
     if (outer !== null) this.way = 'under';
+    else if (mayWait) this.way = 'hold';
     else if (this.workers.every((w) => w === self) && !owners.localBusy) this.way = 'here';
     else if (this.workers.length === 1 && this.workers[0] !== self) this.way = 'whole';
     else this.way = 'hold';

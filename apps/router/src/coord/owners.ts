@@ -59,7 +59,7 @@ export class Owners implements OwnerSet {
       if (shard !== WHOLE_WORKER) this.local++;
       // A client's own blocking command (not inside MULTI or a script) may wait for a push.
       if (spec.blocking !== undefined && later.mayBlock === true && !shards.busy) return this.block(spec, args, now, later, index);
-      if (!shards.busy || (later.txid !== null && (later.txid === HERE || shards.holds(later.txid)))) {
+      if (!shards.busy || spec.holdFree === true || (later.txid !== null && (later.txid === HERE || shards.holds(later.txid)))) {
         const reader = this.reader;
         if (reader !== 0) shards.client = reader;
         if (shard === WHOLE_WORKER) shards.runWorkerCommand(spec, args, now);

@@ -19,3 +19,15 @@ export function numkeys(args: Args): number {
   const n = Number(text);
   return n <= args.count - 3 ? n : -1;
 }
+
+/** A body that names PUBLISH or SPUBLISH (any case): its calls may wait for every worker's delivery. */
+const NAMES_PUBLISH = /publish/i;
+
+/**
+ * True when a script (EVAL body, or EVALSHA's cached one) may publish on a server of several
+ * workers: it must then run under a hold, never at once here or sent whole to its owner, because
+ * the other workers' receiver counts come later (coord/script.ts).
+ */
+export function scriptMayPublish(workers: number, body: string | undefined): boolean {
+  return workers > 1 && body !== undefined && NAMES_PUBLISH.test(body);
+}

@@ -7,7 +7,8 @@ import type { PlanEnv } from './env';
 import { Hold, sendWhole, type HoldTaker, type OwnerRequest, type WholeTaker } from './hold';
 import { PlanReply, type Plan, type PlanSink } from './plan';
 import { connectionReply, ScriptCalls, type CallTaker } from './script-calls';
-import { declaredKeys, numkeys } from './script-keys';
+import { declaredKeys, numkeys, scriptMayPublish } from './script-keys';
+import { HERE } from './owners';
 import { encodeReply } from './script-reply';
 import type { Share } from './scripts';
 
@@ -72,7 +73,9 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
     private readonly readOnly: boolean,
   ) {
     this.reply = new PlanReply(sink, this);
-    this.hold = new Hold(env.owners, txid, workers, () => [], this);
+    // A script that publishes waits for every worker's delivery: only under a hold may it wait.
+    const body = bySha ? env.scripts.bodyOf(source.toLowerCase()) : source;
+    this.hold = new Hold(env.owners, txid, workers, () => [], this, scriptMayPublish(env.workers, body));
     this.calls = new ScriptCalls(this, env.scripts.calls);
     if (bySha) this.sha = source.toLowerCase();
     this.reader = env.owners.reader;
@@ -241,11 +244,21 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
     if (spec === undefined) return { err: REPLY_ERRORS.unknownInScript };
     if (!arityOk(spec, args.count)) return { err: REPLY_ERRORS.arityInScript };
     if (spec.noScript || spec.plan === 'script' || (spec.plan === 'connection' && !spec.inScript)) return { err: REPLY_ERRORS.notInScript };
-    if (this.readOnly && spec.writes) return { err: REPLY_ERRORS.writeInReadOnlyScript };
+    if (spec.blocking?.refusedInScript?.(args) === true) return { err: REPLY_ERRORS.blockInScript(argv[0]) };
+    // PUBLISH too, as Redis 7.0 (it may replicate).
+    if (this.readOnly && (spec.writes || spec.holdFree === true)) return { err: REPLY_ERRORS.writeInReadOnlyScript };
     const monitor = this.env.monitor;
     if (spec.plan === 'connection') {
       if (monitor !== null && monitor.active) monitor.feed(spec, args, 'lua');
       return connectionReply(spec, argv) ?? { err: REPLY_ERRORS.notInScript };
+    }
+    if (spec.holdFree === true) {
+      // PUBLISH, SPUBLISH: no key is touched (a shard channel is not one here), so nothing to declare; on every worker, past any hold.
+      // It waits for the other workers' counts: atomic only under a hold (a body naming it gets one: scriptMayPublish).
+      if (this.env.workers > 1 && (this.hold.way === 'here' || this.hold.id === HERE)) return { err: REPLY_ERRORS.publishNotNamed(spec.name) };
+      if (monitor !== null && monitor.active) monitor.feed(spec, args, 'lua');
+      const plan = this.env.plan(this.calls, null, spec, args);
+      return typeof plan === 'string' ? { err: plan } : this.calls.plan(plan);
     }
     if (spec.plan === 'each-worker' || spec.plan === 'cursor') return { err: REPLY_ERRORS.everyWorkerInScript(spec.name) };
     const { first, last, step } = keySpan(spec, args);

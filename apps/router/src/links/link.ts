@@ -1,6 +1,6 @@
 import type * as net from 'node:net';
 import { checkTree, copyArgs, decodeItems, FrameDecoder, FrameEncoder, FrameError, FrameKind, helloVersion, NO_REPLY, PushEncoder, PushReader, ReplyKind, ReplyReader, type Args, type FrameSink, type Items, type OutBuffer } from '@kv/wire';
-import { commandNamed, COMMAND_TABLE_VERSION, FrameReplies } from '@kv/node';
+import { BY_OPCODE, commandNamed, COMMAND_TABLE_VERSION, FrameReplies } from '@kv/node';
 import { PendingTable } from './pending';
 import type { LinkHost, LinkLike, PeerEvents, Pending } from './types';
 import { REPLY_ERRORS } from '../reply-errors';
@@ -72,7 +72,7 @@ export class PeerLink implements FrameSink, LinkLike {
   /**
    * The hold this worker asked of the peer for a MULTI/EXEC or a script (TXHOLD sent, its
    * TXABORT not yet), or ''. The peer runs that hold's TXRUNs at once, ahead of what waits behind
-   * the hold, so meanwhile every other request waits here (`parked`): replies then still come
+   * the hold, so meanwhile every other request (but a `holdFree` one) waits here (`parked`): replies still come
    * back in the order the requests went (ids would match them in any order; the order is kept).
    */
   private holdId = '';
@@ -114,7 +114,7 @@ export class PeerLink implements FrameSink, LinkLike {
   }
 
   private enqueue(opcode: number, args: Args, slot: Pending, reader = 0): number {
-    if (this.holdId !== '' && opcode !== TXRUN) {
+    if (this.holdId !== '' && opcode !== TXRUN && BY_OPCODE[opcode]?.holdFree !== true) {
       const copy = copyArgs(args);
       this.parked.push({ opcode, args: copy, slot, reader });
       this.parkedBytes += copy.buf.length;

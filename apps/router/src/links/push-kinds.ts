@@ -13,7 +13,7 @@ export const PushKind = {
   UNBLOCK: 3,
   /** Client-side caching: a key a client of the receiving worker read changed: [reader id, writer id, key] (tracking/invalidator.ts). */
   INVALIDATE: 4,
-  /** An invalidation for a REDIRECT's client on the receiving worker: [target id, tracking client's id, key?] (none: FLUSHALL's null). */
+  /** An invalidation for a REDIRECT's client on the receiving worker: [target id, tracking client's id, keys...] (none: FLUSHALL's null). */
   REDIRECTED: 5,
   /** A REDIRECT's client is gone: [tracking client's id], told `tracking-redir-broken`. */
   REDIR_BROKEN: 6,
