@@ -57,11 +57,12 @@ export interface ShardTotals {
 }
 
 /**
- * A worker's shards as its worker handlers see them; ShardSet (shards.ts) implements it.
- * `Stats` is what `processStats` returns, ProcessStats of commands/info.ts; it is a parameter so
- * that this module need not import info.ts (which imports this one). ShardSet fixes it.
+ * A worker's shards as its worker handlers see them; ShardSet (shards.ts) implements it. `Stats` is what
+ * `processStats` returns (commands/info.ts's ProcessStats, a parameter so this module need not import info.ts).
  */
 export interface WorkerShards<Stats = any> {
+  /** Client-side caching: the client whose command runs now (> 0: its reads are tracked; stores.ts). */
+  readonly client: number;
   /** Shards owned, in the order they were taken on. */
   readonly owned: readonly number[];
   readonly policy: EvictionPolicy;

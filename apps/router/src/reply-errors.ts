@@ -147,6 +147,39 @@ export const ROUTER_ERRORS = replyErrors({
   primaryGone: { code: 'PRIMARY_GONE', text: 'ERR the primary process is gone: the server is stopping' },
   primaryLate: { code: 'PRIMARY_LATE', text: (seconds: number) => `ERR the primary process did not answer within ${seconds} s` },
   maxClients: { code: 'MAX_CLIENTS', text: 'ERR max number of clients reached', why: 'needs maxclients reached: e2e-limits makes it' },
+  // Client-side caching (commands/client-tracking.ts): Redis 7.0's networking.c texts.
+  redirectTwice: { code: 'REDIRECT_TWICE', text: 'ERR A client can only redirect to a single other client', why: 'the first REDIRECT must name a live client: e2e-tracking-redis compares it' },
+  redirectMissing: { code: 'REDIRECT_MISSING', text: 'ERR The client ID you want redirect to does not exist', probe: { command: ['CLIENT', 'TRACKING', 'ON', 'REDIRECT', '999999'] } },
+  prefixNeedsBcast: { code: 'PREFIX_NEEDS_BCAST', text: 'ERR PREFIX option requires BCAST mode to be enabled', probe: { command: ['CLIENT', 'TRACKING', 'ON', 'PREFIX', 'a'] } },
+  bcastSwitch: {
+    code: 'BCAST_SWITCH',
+    text: "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.",
+    probe: { before: [['CLIENT', 'TRACKING', 'ON']], command: ['CLIENT', 'TRACKING', 'ON', 'BCAST'] },
+  },
+  bcastOptions: { code: 'BCAST_OPTIONS', text: 'ERR OPTIN and OPTOUT are not compatible with BCAST', probe: { command: ['CLIENT', 'TRACKING', 'ON', 'BCAST', 'OPTIN'] } },
+  optinOptout: { code: 'OPTIN_OPTOUT', text: "ERR You can't specify both OPTIN mode and OPTOUT mode", probe: { command: ['CLIENT', 'TRACKING', 'ON', 'OPTIN', 'OPTOUT'] } },
+  optSwitch: {
+    code: 'OPT_SWITCH',
+    text: "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.",
+    probe: { before: [['CLIENT', 'TRACKING', 'ON', 'OPTIN']], command: ['CLIENT', 'TRACKING', 'ON', 'OPTOUT'] },
+  },
+  cachingNotTracking: {
+    code: 'CACHING_NOT_TRACKING',
+    text: 'ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled',
+    probe: { command: ['CLIENT', 'CACHING', 'YES'] },
+  },
+  cachingYes: { code: 'CACHING_YES', text: 'ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.', probe: { before: [['CLIENT', 'TRACKING', 'ON']], command: ['CLIENT', 'CACHING', 'YES'] } },
+  prefixOverlapsExisting: {
+    code: 'PREFIX_OVERLAPS_EXISTING',
+    text: (given: string, existing: string) => `ERR Prefix '${given}' overlaps with an existing prefix '${existing}'. Prefixes for a single client must not overlap.`,
+    probe: { before: [['CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', 'ab']], command: ['CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', 'a'], args: ['a', 'ab'] },
+  },
+  prefixOverlapsGiven: {
+    code: 'PREFIX_OVERLAPS_GIVEN',
+    text: (given: string, other: string) => `ERR Prefix '${given}' overlaps with another provided prefix '${other}'. Prefixes for a single client must not overlap.`,
+    probe: { command: ['CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', 'a', 'PREFIX', 'ab'], args: ['a', 'ab'] },
+  },
+  cachingNo: { code: 'CACHING_NO', text: 'ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.', probe: { before: [['CLIENT', 'TRACKING', 'ON']], command: ['CLIENT', 'CACHING', 'NO'] } },
 });
 
 /** The texts, by name, as the router answers them; with the data side's it shares. */

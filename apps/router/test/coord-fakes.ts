@@ -55,6 +55,7 @@ export function answer(sink: ReplySink, [kind, payload, items]: Reply): void {
  * the next step).
  */
 export class FakeOwners implements OwnerSet {
+  reader = 0;
   readonly map = new Uint8Array(SHARD_COUNT);
   readonly steps: FakeStep[] = [];
   readonly controls: { worker: number; name: string; argv: string[]; link: number }[] = [];

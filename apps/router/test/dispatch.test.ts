@@ -14,6 +14,7 @@ import { FakeOwners, ok } from './coord-fakes';
 import { PubSubHub } from '../src/pubsub/hub';
 import { parseOutputLimits } from '../src/pubsub/output-limit';
 import { MonitorFeed } from '../src/monitor/feed';
+import { Invalidator } from '../src/tracking/invalidator';
 
 /**
  * The dispatcher, driven from the command table: for every entry, what its fields say (no_auth,
@@ -72,6 +73,7 @@ function connect(password: string | null): { conn: Conn; socket: FakeSocket; hos
     operator: { settings: {} as never, apply: () => {}, ask: async () => undefined },
     timing: new CommandTiming(0),
     monitor: new MonitorFeed({ self: 0, pushTo: () => null, flushClients: () => {}, outputLimit: () => 0, ask: async () => undefined }),
+    tracking: new Invalidator({ self: 0, counted: { clients: 0 }, client: () => undefined, pushTo: () => null, flushClients: () => {}, outputLimit: () => 0 }),
     statsText: () => 'STAT x 1\r\nEND\r\n',
     receive: (client: ClientLike, chunk: Buffer) => client.onData(chunk),
     settled: () => {},

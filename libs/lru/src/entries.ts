@@ -39,8 +39,29 @@ export abstract class Entries extends ExpiringSlots implements Evictable {
   /** A new entry: block, slot, index, recency. -1 when it cannot fit. */
   protected insert(h: number, kbuf: Uint8Array, kstart: number, kend: number, kind: Kind, vbuf: Uint8Array | null, vstart: number, vend: number, room: number, object: LruObject | null, expireAt: number): number {
     const slot = this.insertAt(NONE, h, kbuf, kstart, kend, kind, vbuf, vstart, vend, room, object, expireAt);
-    if (slot >= 0) this.announce(KeyEvent.NEW, slot);
+    if (slot >= 0) {
+      this.announce(KeyEvent.NEW, slot);
+      // A client may have cached the key's absence, or broadcast its prefix (two counts' tests while nobody tracks).
+      const tracking = this.memory.tracking;
+      if (tracking.keys > 0 || tracking.prefixCount !== 0) tracking.invalidate(kbuf, kstart, kend);
+    }
     return slot;
+  }
+
+  /** Its readers told (a mark), or its BCAST prefixes (any prefix known). */
+  protected override trackedChanged(slot: number): void {
+    this.tracked[slot] = 0;
+    if (slot === this.restoring) return;
+    const [buf, start, end] = this.keyRange(slot);
+    this.memory.tracking.invalidate(buf, start, end);
+  }
+
+  /** The slot a hand-over is restoring into (NONE: none): its arrival tells no one. */
+  protected restoring = NONE;
+
+  /** Marks an existing entry as read by a tracking client (its readers are in memory.tracking). */
+  markTracked(slot: number): void {
+    this.tracked[slot] = 1;
   }
 
   protected announce(event: KeyEvent, slot: number): void {
@@ -206,6 +227,7 @@ export abstract class Entries extends ExpiringSlots implements Evictable {
   }
 
   protected removeSlot(slot: number): void {
+    if (this.tracked[slot] !== 0 || this.memory.tracking.prefixCount !== 0) this.trackedChanged(slot);
     this.unindexSlot(slot);
     this.unlink(slot);
     this.clearExpiry(slot);

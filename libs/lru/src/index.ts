@@ -9,6 +9,7 @@ export { listFitsPacked, listIndex, listItems, listLength, listOf, listPop, list
 export { listMatches, listVisit, type ElementSink } from './list-read';
 export { rangesOf, type ByteRanges, type LruObject, type Packed } from './object';
 export { NONE } from './slots';
+export { TrackingTable, type InvalidationSink } from './tracking';
 export { LruSet, SET_OVERHEAD, SET_MEMBER_OVERHEAD } from './set';
 export { setAdd, setEncoding, setHas, setMembers, setOf, setRemove, setSize, writeSet, type SetEncoding } from './set-ops';
 export { setPop, setRandomMember, setRandomMembers, setScan } from './set-random';

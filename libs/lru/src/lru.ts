@@ -61,6 +61,22 @@ export class Lru extends Edits implements Evictable {
     return this.alive(this.find(this.hashOf(buf, start, end), buf, start, end));
   }
 
+  /**
+   * Client-side caching: `reader` read the key buf[start, end) of `shard`, which exists or not
+   * (its absence is cached too); a write, expiry, eviction or move of it tells the reader once.
+   */
+  track(shard: number, buf: Uint8Array, start: number, end: number, reader: number): void {
+    const slot = this.find(this.hashOf(buf, start, end), buf, start, end);
+    if (slot >= 0) this.markTracked(slot);
+    this.memory.tracking.remember(shard, buf, start, end, reader);
+  }
+
+  /** track() for a key given as a latin1 string. */
+  trackKey(shard: number, key: string, reader: number): void {
+    const n = this.toScratch(key, 0);
+    this.track(shard, this.memory.scratch, 0, n, reader);
+  }
+
   /** read() for a key given as a latin1 string. */
   readKey(key: string): number {
     const n = this.toScratch(key, 0);
@@ -218,13 +234,19 @@ export class Lru extends Edits implements Evictable {
     const scratch = this.memory.scratch;
     const h = this.hashOf(scratch, 0, k);
     let made: number;
-    if (typeof value === 'string') {
-      const v = this.toScratch(value, k);
-      made = this.insertAt(slot, h, scratch, 0, k, Kind.STRING, scratch, k, k + v, v, null, expireAt);
-    } else if ('bytes' in value && value.bytes instanceof Buffer) {
-      const bytes = value.bytes;
-      made = this.insertAt(slot, h, scratch, 0, k, value.kind, bytes, 0, bytes.length, bytes.length, null, expireAt);
-    } else made = this.insertAt(slot, h, scratch, 0, k, value.kind, null, 0, 0, 0, value as LruObject, expireAt);
+    // An entry moving in is no change: BCAST's prefixes are not told of it (entries it evicts are).
+    this.restoring = slot;
+    try {
+      if (typeof value === 'string') {
+        const v = this.toScratch(value, k);
+        made = this.insertAt(slot, h, scratch, 0, k, Kind.STRING, scratch, k, k + v, v, null, expireAt);
+      } else if ('bytes' in value && value.bytes instanceof Buffer) {
+        const bytes = value.bytes;
+        made = this.insertAt(slot, h, scratch, 0, k, value.kind, bytes, 0, bytes.length, bytes.length, null, expireAt);
+      } else made = this.insertAt(slot, h, scratch, 0, k, value.kind, null, 0, 0, 0, value as LruObject, expireAt);
+    } finally {
+      this.restoring = NONE;
+    }
     if (made < 0) return false;
     this.stamps[slot] = (this.memory.stamp() - this.memory.ageFor(idleMs)) >>> 0;
     return true;

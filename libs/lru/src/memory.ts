@@ -1,5 +1,6 @@
 import { Arena, NIL } from './arena';
 import { randomHashKey, type HashKey } from './siphash';
+import { TrackingTable } from './tracking';
 
 /**
  * What to do when an entry does not fit, as Redis's maxmemory-policy: evict the least recently
@@ -115,6 +116,8 @@ export class StoreMemory {
    * its bytes in the arena (valid only during the call); null while no one listens.
    */
   keyEvents: ((event: KeyEvent, key: Buffer, start: number, end: number) => void) | null = null;
+  /** Client-side caching: which clients read which keys of these stores (tracking.ts). */
+  readonly tracking: TrackingTable;
   private readonly stores: Evictable[] = [];
   /**
    * The recency clock: one tick per use of an entry, so stamps order every use over every store
@@ -133,6 +136,7 @@ export class StoreMemory {
     this.budget = options.budget;
     this.policy = options.policy ?? 'allkeys-lru';
     this.hashKey = options.hashKey ?? randomHashKey();
+    this.tracking = new TrackingTable(this.hashKey);
     this.arena = new Arena(options.chunkSize ?? chunkSizeFor(options.budget));
     this.limits = { ...DEFAULT_ENCODING_LIMITS, ...options.limits };
   }

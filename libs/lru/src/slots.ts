@@ -43,6 +43,8 @@ export class Slots {
   protected versions: Float64Array;
   /** Recency stamp by slot: the memory's tick at the last use. */
   protected stamps: Uint32Array;
+  /** 1 by slot when a client may cache the key (client-side caching: its readers are in memory.tracking). */
+  protected tracked: Uint8Array;
   /** Freed slots, linked through `next`. */
   protected freeHead = NONE;
   /** Slots handed out so far, free or not; the next fresh slot. */
@@ -58,6 +60,7 @@ export class Slots {
     this.prev = new Int32Array(capacity);
     this.versions = new Float64Array(capacity);
     this.stamps = new Uint32Array(capacity);
+    this.tracked = new Uint8Array(capacity);
   }
 
   /** Slots the arrays hold now (for figures: the store's own memory). */
@@ -109,6 +112,7 @@ export class Slots {
 
   protected freeSlot(slot: number): void {
     this.addrs[slot] = NIL;
+    this.tracked[slot] = 0;
     this.next[slot] = this.freeHead;
     this.freeHead = slot;
   }
@@ -123,6 +127,7 @@ export class Slots {
     this.prev = grown(this.prev, new Int32Array(capacity));
     this.versions = grown(this.versions, new Float64Array(capacity));
     this.stamps = grown(this.stamps, new Uint32Array(capacity));
+    this.tracked = grown(this.tracked, new Uint8Array(capacity));
   }
 
   /** Starts over with arrays of `capacity` slots. */
@@ -133,6 +138,7 @@ export class Slots {
     this.prev = new Int32Array(capacity);
     this.versions = new Float64Array(capacity);
     this.stamps = new Uint32Array(capacity);
+    this.tracked = new Uint8Array(capacity);
     this.size = 0;
     this.used = 0;
     this.freeHead = NONE;
@@ -142,6 +148,12 @@ export class Slots {
   /** The entry in `slot` was written: it gets a new version stamp. */
   protected bumpVersion(slot: number): void {
     this.versions[slot] = ++clock;
+    if (this.tracked[slot] !== 0 || this.memory.tracking.prefixCount !== 0) this.trackedChanged(slot);
+  }
+
+  /** A tracked entry was written or is going: its readers are told (entries.ts, which knows where its key is). */
+  protected trackedChanged(slot: number): void {
+    this.tracked[slot] = 0;
   }
 
   protected linkAtHead(slot: number): void {
@@ -182,7 +194,7 @@ export class Slots {
   }
 }
 
-function grown<T extends Uint32Array | Int32Array | Float64Array>(from: T, to: T): T {
+function grown<T extends Uint32Array | Int32Array | Float64Array | Uint8Array>(from: T, to: T): T {
   to.set(from);
   return to;
 }

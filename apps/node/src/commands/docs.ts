@@ -167,6 +167,16 @@ const ENTRIES: Record<string, Entry> = {
     ],
     // Redis 7.2's (7.0 has no CLIENT SETINFO).
     'client|setinfo': ['Sets information specific to the client or connection.', '7.2.0', 'connection', 'oneof:attr(string:libname@lib-name string:libver@lib-ver)'],
+    'client|tracking': [
+      'Enable or disable server assisted client side caching support',
+      '6.0.0',
+      'connection',
+      'oneof:status(pure-token:on@ON pure-token:off@OFF) integer:client-id@REDIRECT{optional} string:prefix@PREFIX{optional,multiple,multiple_token} ' +
+        'pure-token:bcast@BCAST{optional} pure-token:optin@OPTIN{optional} pure-token:optout@OPTOUT{optional} pure-token:noloop@NOLOOP{optional}',
+    ],
+    'client|caching': ['Instruct the server about tracking or not keys in the next request', '6.0.0', 'connection', 'oneof:mode(pure-token:yes@YES pure-token:no@NO)'],
+    'client|getredir': ['Get tracking notifications redirection client ID if any', '6.0.0', 'connection'],
+    'client|trackinginfo': ['Return information about server assisted client side caching for the current connection', '6.2.0', 'connection'],
   }],
   COMMAND: ['Get array of Redis command details', '2.8.13', 'server', '', {
     'command|count': ['Get total number of Redis commands', '2.8.13', 'server'],

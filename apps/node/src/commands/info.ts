@@ -81,7 +81,7 @@ const SECTIONS: readonly { name: InfoSection | 'persistence' | 'replication' | '
   {
     name: 'clients',
     title: 'Clients',
-    fields: [FIGURES_HERE, ['cluster_connections', 'first', () => 0], ['maxclients', 'first', (s) => s.proc.limits.maxclientsTotal], ['blocked_clients', 'sum', (s) => s.shards.blocked.count]],
+    fields: [FIGURES_HERE, ['cluster_connections', 'first', () => 0], ['maxclients', 'first', (s) => s.proc.limits.maxclientsTotal], ['blocked_clients', 'sum', (s) => s.shards.blocked.count], ['tracking_clients', 'sum', (s) => s.shards.memory.tracking.clients]],
   },
   {
     name: 'memory',
@@ -116,6 +116,11 @@ const SECTIONS: readonly { name: InfoSection | 'persistence' | 'replication' | '
       ['pubsub_channels', 'distinct', (s) => nameHashes(s.shards.pubsub?.channels(false, undefined))],
       ['pubsub_patterns', 'distinct', (s) => nameHashes(s.shards.pubsub?.patterns())],
       ['pubsubshard_channels', 'distinct', (s) => nameHashes(s.shards.pubsub?.channels(true, undefined))],
+      // Client-side caching: each worker's tracking table (its keys' readers), summed.
+      ['tracking_total_keys', 'sum', (s) => s.shards.memory.tracking.keys],
+      ['tracking_total_items', 'sum', (s) => s.shards.memory.tracking.items],
+      // Every worker knows every BCAST prefix (tracking/bcast.ts in the router).
+      ['tracking_total_prefixes', 'max', (s) => s.shards.memory.tracking.prefixCount],
     ],
   },
   {

@@ -32,6 +32,8 @@ export function txprepare(shards: WorkerShards, args: Args, reply: ReplySink, fr
       if (store === undefined) return reply.error(ERR.notOwned);
       // As Redis's MGET: nil for a key holding another type (a hash).
       const slot = store.readKey(key);
+      // Client-side caching: a tracking client's read (MGET over several workers) is remembered here.
+      if (shards.client > 0) store.trackKey(shardOfString(key), key, shards.client);
       values.push(slot >= 0 && store.kindAt(slot) === Kind.STRING ? store.valueString(slot) : undefined);
     }
     shards.holdFor(txid, from, []);

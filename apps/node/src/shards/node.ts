@@ -243,17 +243,18 @@ export class ShardNode {
         spec.workerHandler!(shards, reader.args, replies, source);
         continue;
       }
-      const id = reader.id;
-      const mode = reader.mode;
+      const { id, mode, client } = reader;
       if (spec !== undefined && !spec.bypass && !spec.holdFree && shards.busy) {
-        this.defer(spec, copyArgs(reader.args), id, mode, replies, source);
+        this.defer(spec, copyArgs(reader.args), id, mode, replies, source, client);
         continue;
       }
       replies.begin(id, mode);
+      if (client !== 0) shards.client = client; // client-side caching: its reads tracked, its writes named (frame.ts)
       if (spec === undefined) replies.error(ERR.unknownInternal);
       else if (spec.bypass) this.runHeld(reader.args, replies, source);
       else if (spec.blocking !== undefined) this.block(spec, reader.args, replies, source, id);
       else this.runOne(spec, reader.args, replies, source);
+      if (client !== 0) shards.client = 0;
       replies.end();
     }
     this.peerFrames++;
@@ -264,16 +265,18 @@ export class ShardNode {
    * A request that waits behind a hold: answered, by its id, when it runs (even if that is inside
    * another's turn), or at once with LINE_FULL when the line is at its bound.
    */
-  private defer(spec: CommandSpec, args: Args, id: number, mode: ReplyMode, replies: FrameReplies, source: number): void {
+  private defer(spec: CommandSpec, args: Args, id: number, mode: ReplyMode, replies: FrameReplies, source: number, client: number): void {
     const queued = this.shards.offer(() => {
       const outer = replies.state;
       replies.begin(id, mode);
+      this.shards.client = client;
       try {
         if (spec.blocking !== undefined) this.block(spec, args, replies, source, id);
         else this.runOne(spec, args, replies, source);
       } catch (err) {
         replies.error(ERR.threw((err as Error).message));
       }
+      this.shards.client = 0;
       replies.end();
       replies.restore(outer);
     }, args.buf.length);

@@ -300,6 +300,7 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
     try {
       if (keyspace !== null && keyspace.flags !== 0 && (spec.firstKey > 0 || spec.keyEvents !== undefined)) runNotified(store, spec, args, once, keyspace);
       else spec.handler!(store, args, once);
+      if (this.client !== 0) this.trackRead(spec, args);
       // A write may make a list a blocked client waits for (one map lookup, only while some wait).
       if (spec.writes && this.blocked.count > 0) this.blocked.wrote(shard);
     } catch (err) {

@@ -1,6 +1,7 @@
 import { Lru, StoreMemory, chunkSizeFor, type EvictionPolicy } from '@kv/lru';
-import { SHARD_COUNT } from '@kv/wire';
-import type { ShardTotals } from '../types';
+import { SHARD_COUNT, shardOf, type Args } from '@kv/wire';
+import { keySpan } from '../commands/key-positions';
+import type { CommandSpec, ShardTotals } from '../types';
 
 /**
  * The shards a worker owns, each an Lru in one StoreMemory: one arena and one budget for the
@@ -18,11 +19,33 @@ export abstract class OwnedStores {
   private perShard: number;
   /** Stores given up to a hand-over still under way: their bytes stay charged until it ends. */
   private readonly leaving = new Set<Lru>();
+  /** Client-side caching: the client whose command runs now (> 0: its reads are tracked; < 0: it is only named as the writer; 0: none). */
+  private reader = 0;
 
   constructor(owned: readonly number[], maxmemory: number, policy: EvictionPolicy) {
     this.perShard = perShardOf(maxmemory);
     this.memory = new StoreMemory({ budget: Math.max(1, this.perShard * Math.max(1, owned.length)), policy, chunkSize: chunkSizeFor(maxmemory) });
     for (const s of owned) this.adopt(s);
+  }
+
+  /** The client whose command runs next (see `reader`); the tracking table names it as the writer of what it changes (NOLOOP). */
+  set client(id: number) {
+    this.reader = id;
+    this.memory.tracking.writer = id < 0 ? -id : id;
+  }
+
+  get client(): number {
+    return this.reader;
+  }
+
+  /** After a read-only command of a tracking client: each of its keys remembers the reader, in its own shard's store. */
+  protected trackRead(spec: CommandSpec, args: Args): void {
+    if (!spec.readOnly || this.reader <= 0) return;
+    const { first, last, step } = keySpan(spec, args);
+    for (let i = first; i <= last && i > 0; i += step) {
+      const shard = shardOf(args.buf, args.starts[i], args.ends[i]);
+      this.stores[shard]?.track(shard, args.buf, args.starts[i], args.ends[i], this.reader);
+    }
   }
 
   /** True while a transaction holds the shards: active expiry waits. */
@@ -69,6 +92,8 @@ export abstract class OwnedStores {
   detach(shard: number): Lru | undefined {
     const store = this.stores[shard];
     this.stores[shard] = undefined;
+    // Its keys are another worker's now: whoever cached them must read them there again.
+    if (store !== undefined) this.memory.tracking.invalidateShard(shard);
     const at = this.owned.indexOf(shard);
     if (at >= 0) this.owned.splice(at, 1);
     if (store !== undefined) {
@@ -162,8 +187,10 @@ export abstract class OwnedStores {
     }
   }
 
+  /** FLUSHALL / FLUSHDB: every store emptied, and every tracking client of this worker told (a null invalidation). */
   flush(): void {
     for (const s of this.owned) this.stores[s]!.clear();
+    this.memory.tracking.flush();
   }
 }
 

@@ -92,6 +92,8 @@ export class Conn implements ClientLike, Flushable, OrderClient, SubscriberClien
   closed(): void {
     this.host.pubsub.forget(this.subs);
     this.host.monitor.remove(this);
+    // Its tracking ends; the owners' marks of its reads are dropped lazily, where they would be delivered.
+    if (this.session.tracking !== null) this.host.tracking.stop(this.id, this.session.tracking);
     this.plans.closed();
   }
 

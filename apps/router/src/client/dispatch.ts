@@ -1,5 +1,5 @@
 import { copyArgs, QUERY_BUFFER_LIMIT_ERROR, RESP_REPLIES, shardOf, TEXT_REPLIES, TextOp, WIRE_ERR, type Args, type RespSink, type TextSink } from '@kv/wire';
-import { arityOk, COMMAND_DOCS, COMMANDS, lookup, movesAcross, routeKeyIndex, statIndex, UNKNOWN_OPCODE, type CommandSpec } from '@kv/node';
+import { arityOk, COMMAND_DOCS, COMMANDS, commandNamed, lookup, movesAcross, routeKeyIndex, statIndex, UNKNOWN_OPCODE, type CommandSpec } from '@kv/node';
 import { address, runConnectionCommand, unknownCommand } from '../commands';
 import type { PlanEnv } from '../coord/env';
 import { ShareScript } from '../coord/script-share';
@@ -23,6 +23,8 @@ for (const spec of COMMANDS) {
   TEXT_STATS[spec.text] = statIndex(spec.opcode, false);
 }
 const UNKNOWN_TEXT = statIndex(UNKNOWN_OPCODE, false);
+/** CLIENT's entry: CLIENT CACHING's word survives CLIENT commands, as Redis's resetClient keeps it. */
+const CLIENT = commandNamed('CLIENT');
 
 /** A first line naming this is a Redis inline command, not the seed's text: a command of the table the seed's protocol has not (no `text` op). */
 export function isRedisOnly(name: Args): boolean {
@@ -165,6 +167,26 @@ export class Dispatcher implements TextSink, RespSink {
   }
 
   private dispatch(spec: CommandSpec, args: Args): void {
+    const tracking = this.parts.session.tracking;
+    if (tracking !== null) return this.dispatchTracked(tracking, spec, args);
+    this.dispatchAs(spec, args);
+  }
+
+  /** A tracking client's command: its owners remember its reads (or name it as their writer); CLIENT CACHING's word lasts one command (CLIENT ones keep it, as Redis). */
+  private dispatchTracked(tracking: NonNullable<Session['tracking']>, spec: CommandSpec, args: Args): void {
+    const owners = this.parts.env.owners;
+    const outer = owners.reader;
+    owners.reader = tracking.reader(spec);
+    try {
+      this.dispatchAs(spec, args);
+    } finally {
+      owners.reader = outer;
+    }
+    // Inside MULTI and while EXEC runs its queue, the word holds for every command (Redis resets it after EXEC).
+    if (spec !== CLIENT && !this.parts.tx.active && !this.parts.session.info.inExec) tracking.caching = false;
+  }
+
+  private dispatchAs(spec: CommandSpec, args: Args): void {
     if (spec.plan === 'one-key' && !movesAcross(spec, args)) return this.runOnOwner(spec, args);
     if (spec.plan === 'connection') return runConnectionCommand(this.parts.session, spec, args);
     const plans = this.parts.plans;

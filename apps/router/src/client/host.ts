@@ -8,6 +8,7 @@ import type { PubSubHub } from '../pubsub/hub';
 import type { WorkerOperator } from '../operator/types';
 import type { CommandTiming } from '../operator/timing';
 import type { MonitorFeed } from '../monitor/feed';
+import type { Invalidator } from '../tracking/invalidator';
 
 export interface RouterSettings {
   /** Times the primary restarted this worker index before this process (for STATS and INFO). */
@@ -78,6 +79,8 @@ export interface ClientHost {
   readonly operator: WorkerOperator;
   /** MONITOR: `active` while some worker has a monitor client. */
   readonly monitor: MonitorFeed;
+  /** Client-side caching: this worker's tracking clients and their invalidations. */
+  readonly tracking: Invalidator;
   /** Commands timed for SLOWLOG and LATENCY. */
   readonly timing: CommandTiming;
   statsText(): string;

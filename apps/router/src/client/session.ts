@@ -13,6 +13,7 @@ import type { ClientReplies } from './replies';
 import type { CommandTimer } from './timer';
 import type { PubSubHub } from '../pubsub/hub';
 import type { Subscriber } from '../pubsub/subscriber';
+import type { ClientTracking } from '../tracking/client-tracking';
 
 /**
  * A connection as its commands see it (ConnectionContext): its id, name and CLIENT INFO fields,
@@ -29,6 +30,8 @@ export class Session implements ConnectionContext {
   authenticated: boolean;
   /** Its subscriptions (set by its Conn): a RESP2 connection with any runs only the subscribe family, PING, QUIT and RESET. */
   subs!: Subscriber;
+  /** CLIENT TRACKING's state while it is on (null: off, so a command pays one test). */
+  tracking: ClientTracking | null = null;
 
   constructor(
     readonly id: number,
@@ -72,6 +75,10 @@ export class Session implements ConnectionContext {
     if (!this.host.passwordMatches(password)) return false;
     this.authenticated = true;
     return true;
+  }
+
+  get trackers(): ClientHost['tracking'] {
+    return this.host.tracking;
   }
 
   get monitor(): MonitorFeed {

@@ -5,9 +5,11 @@ import { Gather, WorkerSteps } from '../coord/gather';
 import { REPLY_ERRORS } from '../reply-errors';
 import type { ConnectionContext } from './context';
 import { subcommand } from './subcommand';
+import { clientCaching, clientGetredir, clientTracking, clientTrackinginfo } from './client-tracking';
 
 /**
- * CLIENT ID / GETNAME / SETNAME / SETINFO / INFO / LIST, as Redis 7.2. CLIENT LIST asks every
+ * CLIENT ID / GETNAME / SETNAME / SETINFO / INFO / LIST, as Redis 7.2 (TRACKING, CACHING, GETREDIR,
+ * TRACKINGINFO: client-tracking.ts). CLIENT LIST asks every
  * worker for its clients' lines (the internal CLIENTLIST, through a Gather), so it lists the
  * whole server's clients, worker by worker; client ids are unique across workers (Router).
  */
@@ -17,7 +19,7 @@ export const BAD_CLIENT_NAME = REPLY_ERRORS.badClientName;
 const CLIENTLIST = commandNamed('CLIENTLIST');
 
 /** Redis 7's arity of each subcommand we have (counting CLIENT and the subcommand). */
-const ARITY: Readonly<Record<string, number>> = { ID: 2, GETNAME: 2, SETNAME: 3, SETINFO: 4, INFO: 2, LIST: -2 };
+const ARITY: Readonly<Record<string, number>> = { ID: 2, GETNAME: 2, SETNAME: 3, SETINFO: 4, INFO: 2, LIST: -2, TRACKING: -3, CACHING: 3, GETREDIR: 2, TRACKINGINFO: 2 };
 /** CLIENT LIST TYPE's names, as Redis's getClientTypeByName; every client here is `normal`. */
 const CLIENT_TYPES = new Set(['normal', 'slave', 'replica', 'pubsub', 'master']);
 
@@ -36,6 +38,14 @@ export function client(conn: ConnectionContext, args: Args): void {
       return conn.reply.verbatim(clientLine(conn) + '\n');
     case 'LIST':
       return list(conn, args);
+    case 'TRACKING':
+      return clientTracking(conn, args);
+    case 'CACHING':
+      return clientCaching(conn, args);
+    case 'GETREDIR':
+      return clientGetredir(conn);
+    case 'TRACKINGINFO':
+      return clientTrackinginfo(conn);
   }
 }
 
@@ -101,6 +111,7 @@ export interface ListedClient {
   readonly started: number;
   readonly resp: ConnectionContext['resp'];
   readonly subs: ConnectionContext['subs'];
+  readonly tracking: ConnectionContext['tracking'];
 }
 
 /**
@@ -119,10 +130,17 @@ export function clientLine(c: ListedClient): string {
   const { channels, patterns, shardChannels, active } = c.subs;
   return (
     `id=${c.id} addr=${address(s.remoteAddress, s.remotePort)} laddr=${address(s.localAddress, s.localPort)} fd=${fd} name=${c.name} ` +
-    `age=${age} idle=${idle} flags=${active > 0 ? 'P' : 'N'} db=0 sub=${channels?.size ?? 0} psub=${patterns?.size ?? 0} ssub=${shardChannels?.size ?? 0} multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 ` +
-    `obl=0 oll=0 omem=${s.writableLength} tot-mem=0 events=r cmd=${cmd} user=default redir=-1 resp=${c.resp.mode === ReplyMode.RESP3 ? 3 : 2} ` +
+    `age=${age} idle=${idle} flags=${flagsOf(active > 0, c.tracking)} db=0 sub=${channels?.size ?? 0} psub=${patterns?.size ?? 0} ssub=${shardChannels?.size ?? 0} multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 ` +
+    `obl=0 oll=0 omem=${s.writableLength} tot-mem=0 events=r cmd=${cmd} user=default redir=${c.tracking?.redirect ?? -1} resp=${c.resp.mode === ReplyMode.RESP3 ? 3 : 2} ` +
     `lib-name=${c.info.libName} lib-ver=${c.info.libVer}`
   );
+}
+
+/** Redis's flags letters this server has, in its order: P subscribed, t tracking, R broken redirect, B broadcasting; N none. */
+function flagsOf(subscribed: boolean, tracking: ListedClient['tracking']): string {
+  let flags = subscribed ? 'P' : '';
+  if (tracking !== null) flags += `t${tracking.brokenRedirect ? 'R' : ''}${tracking.bcast ? 'B' : ''}`;
+  return flags === '' ? 'N' : flags;
 }
 
 /** ip:port, an IPv6 address in brackets (as Redis's anetFormatAddr). */

@@ -8,6 +8,8 @@ import type { PubSubHub } from '../pubsub/hub';
 import type { Subscriber } from '../pubsub/subscriber';
 import type { WorkerOperator } from '../operator/types';
 import type { MonitorFeed } from '../monitor/feed';
+import type { ClientTracking } from '../tracking/client-tracking';
+import type { Invalidator } from '../tracking/invalidator';
 
 /**
  * What a connection command's handler may use of the client connection that sent it (client/
@@ -47,6 +49,10 @@ export interface ConnectionContext {
   readonly plans: ClientPlans;
   /** The worker's owners, scripts and workers, that plans run with. */
   readonly env: PlanEnv;
+  /** CLIENT TRACKING's state while on; null while off. */
+  tracking: ClientTracking | null;
+  /** The worker's tracking clients and invalidations. */
+  readonly trackers: Invalidator;
   /** Read nothing more; the connection closes once this read's replies are out. */
   quit(): void;
 }

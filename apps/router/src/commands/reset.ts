@@ -3,7 +3,7 @@ import type { ConnectionContext, ConnectionHandlers } from './context';
 
 /**
  * RESET, as Redis 6.2+: the connection as if just opened (its MULTI and WATCHes dropped, its
- * subscriptions ended with no message, MONITOR ended, RESP2 again, no name, and it must AUTH again if a password
+ * subscriptions ended with no message, MONITOR ended, tracking off, RESP2 again, no name, and it must AUTH again if a password
  * is set), answered +RESET.
  */
 export const RESET_COMMANDS: ConnectionHandlers = new Map([['RESET', reset]]);
@@ -13,6 +13,9 @@ function reset(conn: ConnectionContext): void {
   conn.tx.watched.clear();
   conn.pubsub.forget(conn.subs);
   conn.monitor.remove(conn.subs.client);
+  // Tracking off, as Redis's clearClientConnectionState.
+  if (conn.tracking !== null) conn.trackers.stop(conn.id, conn.tracking);
+  conn.tracking = null;
   conn.resp = RESP_REPLIES;
   conn.name = '';
   conn.deauthenticate();

@@ -41,6 +41,7 @@ export interface Config {
   readonly 'latency-tracking-info-percentiles': string;
   readonly 'hash-max-listpack-entries': number;
   readonly 'hash-max-listpack-value': number;
+  readonly 'tracking-table-max-keys': number;
   readonly config?: string;
 }
 
@@ -287,6 +288,13 @@ export const OPTIONS: Options = {
     maximum: Number.MAX_SAFE_INTEGER,
     default: 64,
     description: 'longest field or value, in bytes, of a packed hash (see hash-max-listpack-entries)',
+  },
+  'tracking-table-max-keys': {
+    type: 'integer',
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    default: 1_000_000,
+    description: "client-side caching: keys each worker's tracking table remembers readers of (as Redis's, per worker); past it a key is forgotten and its readers get an invalidation. 0: no limit",
   },
   config: { type: 'string', minLength: 1, description: 'JSON config file setting any other option by its name' },
 };

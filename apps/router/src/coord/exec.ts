@@ -54,7 +54,11 @@ export class Exec implements Plan, HoldTaker, WholeTaker {
   ) {
     this.reply = new PlanReply(sink, this);
     this.hold = new Hold(owners, null, workers, (worker) => watches.get(worker) ?? [], this);
+    this.reader = owners.reader;
   }
+
+  /** Client-side caching: the tracking client, whose queued reads an owner running the EXEC whole remembers. */
+  private readonly reader: number;
 
   get done(): boolean {
     return this.reply.done;
@@ -72,7 +76,7 @@ export class Exec implements Plan, HoldTaker, WholeTaker {
     if (request === null) return hold.take();
     hold.released = true;
     this.reply.wait();
-    if (!sendWhole(this.owners, hold.owner, request, this.reply.replies.mode, this)) this.refused(LINK_DOWN);
+    if (!sendWhole(this.owners, hold.owner, request, this.reply.replies.mode, this, this.reader)) this.refused(LINK_DOWN);
   }
 
   /**

@@ -159,7 +159,7 @@ export interface WholeTaker extends Failable {
  * anywhere, one round trip, answered in the client's protocol (`mode`). False (nothing sent) when
  * the link to it is down.
  */
-export function sendWhole(owners: OwnerSet, worker: number, request: OwnerRequest, mode: ReplyMode, taker: WholeTaker): boolean {
+export function sendWhole(owners: OwnerSet, worker: number, request: OwnerRequest, mode: ReplyMode, taker: WholeTaker, reader = 0): boolean {
   if (!owners.isUp(worker)) return false;
   const pending: Pending = {
     client: taker,
@@ -171,6 +171,6 @@ export function sendWhole(owners: OwnerSet, worker: number, request: OwnerReques
       taker.answered(Buffer.from(buf.subarray(start, end)));
     },
   };
-  owners.send(worker, request.opcode, request.args, pending);
+  owners.send(worker, request.opcode, request.args, pending, reader);
   return true;
 }

@@ -31,6 +31,12 @@ export class Owners implements OwnerSet {
   private readonly shards: ShardNode['shards'];
   /** Transactions and holds begun here, for their ids. */
   private begun = 0;
+  /**
+   * Client-side caching: the tracking client whose command is being dispatched (its id: its reads
+   * are remembered by their owners; negated: it is only named as the writer, for NOLOOP; 0: a
+   * client that does not track). Set by the dispatcher around one command's dispatch.
+   */
+  reader = 0;
 
   constructor(
     readonly self: number,
@@ -54,8 +60,11 @@ export class Owners implements OwnerSet {
       // A client's own blocking command (not inside MULTI or a script) may wait for a push.
       if (spec.blocking !== undefined && later.mayBlock === true && !shards.busy) return this.block(spec, args, now, later, index);
       if (!shards.busy || spec.holdFree === true || (later.txid !== null && (later.txid === HERE || shards.holds(later.txid)))) {
+        const reader = this.reader;
+        if (reader !== 0) shards.client = reader;
         if (shard === WHOLE_WORKER) shards.runWorkerCommand(spec, args, now);
         else shards.executeOn(shard, spec, args, now);
+        if (reader !== 0) shards.client = 0;
         return true;
       }
       return this.wait(shard, spec, args, now, later, index);
@@ -74,8 +83,8 @@ export class Owners implements OwnerSet {
         reply.left = true;
         this.cancelOn(worker, id);
       });
-    } else if (txid === null) this.peers.forward(worker, spec.opcode, args, later.later(index));
-    else this.peers.forward(worker, TXRUN.opcode, heldArgs(txid, spec.opcode, args), later.later(index));
+    } else if (txid === null) this.peers.forward(worker, spec.opcode, args, later.later(index), this.reader);
+    else this.peers.forward(worker, TXRUN.opcode, heldArgs(txid, spec.opcode, args), later.later(index), this.reader);
     return false;
   }
 
@@ -117,12 +126,17 @@ export class Owners implements OwnerSet {
     // A client's blocking command behind a hold may still wait, once it runs.
     const blocks = spec.blocking !== undefined && later.mayBlock === true;
     let waiter: ReturnType<ShardNode['shards']['block']> = null;
+    const reader = this.reader;
     const work =
       shard === WHOLE_WORKER
         ? () => shards.runWorkerCommand(spec, copy, sink)
         : blocks
           ? () => void (waiter = shards.block(spec, copy, sink, () => sink))
-          : () => shards.executeOn(shard, spec, copy, sink);
+          : () => {
+              shards.client = reader;
+              shards.executeOn(shard, spec, copy, sink);
+              shards.client = 0;
+            };
     // The line behind the hold is full: refused at once, before it takes a place in the reply order.
     if (!shards.offer(work, copy.buf.length, answerTo(sink))) {
       now.error(LINE_FULL);
@@ -159,8 +173,8 @@ export class Owners implements OwnerSet {
     return this.peers.control(worker, opcode, args, link);
   }
 
-  send(worker: number, opcode: number, args: Args, pending: Pending): void {
-    this.peers.forward(worker, opcode, args, pending);
+  send(worker: number, opcode: number, args: Args, pending: Pending, reader = 0): void {
+    this.peers.forward(worker, opcode, args, pending, reader);
   }
 
   request(worker: number, opcode: number, args: Args, pending: Pending): void {

@@ -31,6 +31,8 @@ export interface OwnerSet {
   readonly self: number;
   /** map[shard]: the worker that owns it. */
   readonly map: Uint8Array;
+  /** Client-side caching: the tracking client of the command being dispatched (owners.ts), 0 for none. */
+  reader: number;
   /** Runs a step on its owner: true when answered at once (to `now`), false when it settles `later.later(index)`. */
   run(worker: number, shard: number, spec: CommandSpec, args: Args, now: ReplySink, later: Later, index: number): boolean;
   /** True while this worker's own shards are held, or others' work waits behind a hold. */
@@ -45,7 +47,8 @@ export interface OwnerSet {
   /** A step that gets no reply (commit, abort, release), sent at once on link `link` only; false when that link is gone. */
   control(worker: number, opcode: number, args: Args, link: number): boolean;
   /** A request sent as it is (EXECHERE, EVALHERE), its reply to `pending` in `pending.mode`. */
-  send(worker: number, opcode: number, args: Args, pending: Pending): void;
+  /** `reader`: the tracking client of a MULTI/EXEC sent whole (owners.ts `reader`). */
+  send(worker: number, opcode: number, args: Args, pending: Pending, reader?: number): void;
   /** A worker's own request to a peer (a script shared): not a client's, so never refused at the link's bounds. */
   request(worker: number, opcode: number, args: Args, pending: Pending): void;
   /** A new id for a transaction (`txn`) or a hold (`hold`), unique in the cluster while this worker lives. */

@@ -80,7 +80,11 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
     this.hold = new Hold(env.owners, txid, workers, () => [], this, scriptMayPublish(env.workers, body));
     this.calls = new ScriptCalls(this, env.scripts.calls);
     if (bySha) this.sha = source.toLowerCase();
+    this.reader = env.owners.reader;
   }
+
+  /** Client-side caching: the tracking client whose calls' reads are remembered (owners.ts `reader`), whenever they run. */
+  private readonly reader: number;
 
   get done(): boolean {
     return this.reply.done;
@@ -117,7 +121,7 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
     if (request === null) return hold.take();
     hold.released = true;
     this.reply.wait();
-    if (!sendWhole(this.env.owners, hold.owner, request, this.reply.replies.mode, this)) this.refused(LINK_DOWN);
+    if (!sendWhole(this.env.owners, hold.owner, request, this.reply.replies.mode, this, this.reader)) this.refused(LINK_DOWN);
   }
 
   /** Compiles the body here and (a client's) sends it to every other worker (Scripts.admit); an engine that fails meanwhile fails this script only. */
@@ -274,10 +278,16 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
     if (monitor !== null && monitor.active) monitor.feed(spec, args, 'lua');
     const owners = this.env.owners;
     const r = routeKeyIndex(spec, args);
-    if (spec.plan === 'one-key' && !movesAcross(spec, args)) return this.calls.oneKey(owners, shardOf(args.buf, args.starts[r], args.ends[r]), spec, args);
-    const plan = this.env.plan(this.calls, this.hold.id, spec, args);
-    if (typeof plan === 'string') return { err: plan };
-    return this.calls.plan(plan);
+    const outer = owners.reader;
+    owners.reader = this.reader;
+    try {
+      if (spec.plan === 'one-key' && !movesAcross(spec, args)) return this.calls.oneKey(owners, shardOf(args.buf, args.starts[r], args.ends[r]), spec, args);
+      const plan = this.env.plan(this.calls, this.hold.id, spec, args);
+      if (typeof plan === 'string') return { err: plan };
+      return this.calls.plan(plan);
+    } finally {
+      owners.reader = outer;
+    }
   }
 
   /** A call's reply came (from a peer, or after a hold here): the script goes on. */

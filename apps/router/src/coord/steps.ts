@@ -31,17 +31,30 @@ export class StepReply extends KindedReply {
  */
 export class Steps implements Later {
   readonly now = new StepReply();
+  /** Client-side caching: the tracking client of the command the plan was made for (owners.ts `reader`), for its later steps too. */
+  private readonly reader: number;
 
   constructor(
     private readonly owners: OwnerSet,
     /** The hold the steps pass (the MULTI/EXEC or script running this plan), or null. */
     readonly txid: string | null,
     private readonly taker: StepTaker,
-  ) {}
+  ) {
+    this.reader = owners.reader;
+  }
 
   /** Runs step `index`: true when answered at once (read `now`), false when it comes to `late`. */
   run(worker: number, shard: number, spec: CommandSpec, args: Args, index: number): boolean {
-    return this.owners.run(worker, shard, spec, args, this.now, this, index);
+    const owners = this.owners;
+    const reader = this.reader;
+    if (reader === 0) return owners.run(worker, shard, spec, args, this.now, this, index);
+    const outer = owners.reader;
+    owners.reader = reader;
+    try {
+      return owners.run(worker, shard, spec, args, this.now, this, index);
+    } finally {
+      owners.reader = outer;
+    }
   }
 
   later(index: number): Pending {

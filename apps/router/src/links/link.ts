@@ -76,7 +76,7 @@ export class PeerLink implements FrameSink, LinkLike {
    * back in the order the requests went (ids would match them in any order; the order is kept).
    */
   private holdId = '';
-  private parked: { opcode: number; args: Args; slot: Pending }[] = [];
+  private parked: { opcode: number; args: Args; slot: Pending; reader: number }[] = [];
   /** Bytes of the arguments parked (copies). */
   private parkedBytes = 0;
   /** Its socket holds more than LINK_HIGH_WATER unsent: set after a write, cleared on 'drain'. */
@@ -106,17 +106,17 @@ export class PeerLink implements FrameSink, LinkLike {
 
   /** Sends a request (this turn) or parks it behind a hold: its id, which a blocked command's cancel names (0: parked or refused). */
   // A client's (`bounded`) past the bounds is answered LINK_FULL at once; a worker's own (one per step of something bounded) is not refused.
-  add(opcode: number, args: Args, slot: Pending, bounded = true): number {
+  add(opcode: number, args: Args, slot: Pending, bounded = true, reader = 0): number {
     const refused = opcode === TXRUN || !bounded ? null : this.refusal();
-    if (refused === null) return this.enqueue(opcode, args, slot);
+    if (refused === null) return this.enqueue(opcode, args, slot, reader);
     settleSafely(slot, ReplyKind.ERROR, refused, this.peers.events, this.peer);
     return 0;
   }
 
-  private enqueue(opcode: number, args: Args, slot: Pending): number {
+  private enqueue(opcode: number, args: Args, slot: Pending, reader = 0): number {
     if (this.holdId !== '' && opcode !== TXRUN && BY_OPCODE[opcode]?.holdFree !== true) {
       const copy = copyArgs(args);
-      this.parked.push({ opcode, args: copy, slot });
+      this.parked.push({ opcode, args: copy, slot, reader });
       this.parkedBytes += copy.buf.length;
       return 0;
     }
@@ -134,7 +134,7 @@ export class PeerLink implements FrameSink, LinkLike {
       };
     }
     const id = this.pending.add(owed);
-    this.requests.command(id, opcode, args, 0, slot.mode);
+    this.requests.command(id, opcode, args, 0, slot.mode, reader);
     if (this.requests.out.length > EARLY_FLUSH_BYTES) this.flushRequests();
     return id;
   }
@@ -153,7 +153,7 @@ export class PeerLink implements FrameSink, LinkLike {
     this.parked = [];
     this.parkedBytes = 0;
     // Taken already: not checked against the bounds again.
-    for (const { opcode, args, slot } of parked) this.enqueue(opcode, args, slot);
+    for (const { opcode, args, slot, reader } of parked) this.enqueue(opcode, args, slot, reader);
     if (this.requests.count > 0) this.peers.scheduleFlush();
   }
 

@@ -108,8 +108,7 @@ export class Peers implements LinkHost {
 
   /** Resolves once a link to every other worker is up. */
   whenAllUp(): Promise<void> {
-    if (this.allUp()) return Promise.resolve();
-    return new Promise((resolve) => this.upWaiters.push(resolve));
+    return this.allUp() ? Promise.resolve() : new Promise((resolve) => this.upWaiters.push(resolve));
   }
 
   /** Nothing this worker asked of a peer is unanswered (a client that left may still be owed a reply). */
@@ -127,12 +126,12 @@ export class Peers implements LinkHost {
 
   /**
    * Queues a command for the worker that owns its key; it leaves in that peer's frame at the end
-   * of this event-loop turn. The caller checks isUp first. Its id on the link (0: refused or parked), for a cancel.
+   * of this event-loop turn. The caller checks isUp first. Its id on the link (0: refused or parked), for a cancel. `reader`: its tracking client (frame.ts).
    */
-  forward(peer: number, opcode: number, args: Args, slot: Pending): number {
+  forward(peer: number, opcode: number, args: Args, slot: Pending, reader = 0): number {
     this.forwarded++;
     this.scheduleFlush();
-    return this.links[peer]!.add(opcode, args, slot);
+    return this.links[peer]!.add(opcode, args, slot, true, reader);
   }
 
   /** A worker's own request to a peer (a shard hand-over), not a client's: not counted as forwarded, nor refused at the link's bounds. */
@@ -286,6 +285,7 @@ export class Peers implements LinkHost {
 
   private linked(link: PeerLink): void {
     link.up = true;
+    this.events.onLinkUp?.(link.peer);
     if (this.allUp()) {
       const waiters = this.upWaiters;
       this.upWaiters = [];

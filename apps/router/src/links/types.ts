@@ -34,6 +34,8 @@ export interface Flushable extends Failable {
 
 export interface PeerEvents {
   onLinkDown(peer: number, reason: string): void;
+  /** A link to `peer` is up (its hello done): what a peer must know of this worker is sent (BCAST prefixes). */
+  onLinkUp?(peer: number): void;
   onCorruptFrame(peer: number, error: Error): void;
   /** Settling one client's reply threw: that client was closed, the link goes on. */
   onSettleFault?(peer: number, error: Error): void;

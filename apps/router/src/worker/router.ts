@@ -19,6 +19,7 @@ import { PubSubHub } from '../pubsub/hub';
 import type { WorkerOperator } from '../operator/types';
 import type { MonitorFeed } from '../monitor/feed';
 import { CommandTiming } from '../operator/timing';
+import { Conns, type Invalidator } from '../tracking/invalidator';
 
 export type { RouterSettings };
 
@@ -31,7 +32,7 @@ export class Router implements ClientHost {
   readonly out = new OutBuffer(64 * 1024);
   /** Where every plain client socket's reads land (see readInto): used within the read's callback only. */
   private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-  readonly conns = new Set<Conn>();
+  readonly conns = new Conns<Conn>();
   commands = 0;
   /** Clients turned away by maxclients. */
   refused = 0;
@@ -281,6 +282,7 @@ export class Router implements ClientHost {
   operator!: WorkerOperator;
   /** MONITOR's feed of this worker's commands (monitor/feed.ts; set by the worker process). */
   monitor!: MonitorFeed;
+  tracking!: Invalidator;
 
   /** CONFIG RESETSTAT on this worker: its counters back to 0 (the shards reset theirs beside it). */
   resetStats(): void {

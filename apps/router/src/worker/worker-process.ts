@@ -20,6 +20,8 @@ import type { Args, PushEncoder } from '@kv/wire';
 import { PushKind } from '../links/push-kinds';
 import { LiveSettings } from './live-settings';
 import { MonitorFeed } from '../monitor/feed';
+import { Invalidator } from '../tracking/invalidator';
+import { Broadcaster } from '../tracking/bcast';
 import { PrimaryAsks } from '../operator/asks';
 
 /** A retiring worker waits this long for its clients to see their last replies and close. */
@@ -84,7 +86,11 @@ export function runWorker(): void {
   });
   // A worker a resize adds is not in the map yet, but links to every worker below it.
   const peers = new Peers(index, Math.max(map.workers, index + 1), node, {
-    onLinkDown: (peer, reason) => log(reason === 'retired' ? 'info' : 'warn', 'peer link down', { worker: index, peer, reason }),
+    onLinkDown: (peer, reason) => {
+      log(reason === 'retired' ? 'info' : 'warn', 'peer link down', { worker: index, peer, reason });
+      made.router?.tracking.bcast?.linkDown(peer);
+    },
+    onLinkUp: (peer) => made.router?.tracking.bcast?.linkUp(peer),
     onCorruptFrame: (peer, error) => log('error', 'corrupt frame from peer', { worker: index, peer, error: error.message }),
     onSettleFault: (peer, error) => log('error', 'a reply from a peer failed its client', { worker: index, peer, error: error.message }),
     onStrayReply: (peer, id, kind) => log('error', 'a reply from a peer matched no request owed: dropped', { worker: index, peer, id, kind }),
@@ -117,6 +123,15 @@ export function runWorker(): void {
   });
   router.plans.monitor = router.here.plans.monitor = router.monitor;
   peers.onPush(PushKind.MONITOR, (args: Args) => router.monitor.received(args.buf, args.starts[0], args.ends[0]));
+  // Client-side caching: the store's tracking table tells the invalidator, which finds each reader's worker and connection.
+  const tracking = (router.tracking = new Invalidator({ self: index, counted: node.shards.memory.tracking, client: (id) => router.conns.byIdOf(id), pushTo: (peer) => peers.pushTo(peer), flushClients: () => peers.flushDirty(), outputLimit: () => router.limits.clientOutputLimit }));
+  node.shards.memory.tracking.sink = tracking;
+  tracking.bcast = new Broadcaster({ self: index, workers: () => router.workers, pushTo: (peer) => peers.pushTo(peer), table: node.shards.memory.tracking, invalidator: tracking });
+  peers.onPush(PushKind.BCAST_PREFIX, (args: Args, peer: number) => tracking.bcast!.announced(args, peer));
+  peers.onPush(PushKind.BCAST_KEYS, (args: Args) => tracking.bcast!.received(args));
+  peers.onPush(PushKind.INVALIDATE, (args: Args) => tracking.received(args));
+  peers.onPush(PushKind.REDIRECTED, (args: Args) => tracking.redirected(args));
+  peers.onPush(PushKind.REDIR_BROKEN, (args: Args) => tracking.broken(args));
   // Set by the primary's password message, sent right after fork, before any client.
   let passwordKnown = false;
   // Active expiry: reclaim keys nobody reads again, a little at a time (Redis's hz 10); and the
