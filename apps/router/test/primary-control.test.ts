@@ -132,11 +132,11 @@ t('retireWorkers lets the leaving workers exit (killing one that hangs), then dr
 
 t('tell reaches only a running worker', () => {
   const { control, current } = setup(2);
-  control.tell(1, { t: 'resume' });
+  control.tell(1, { t: 'map', map: { version: 1, workers: 2, owners: [] } as never });
   current(0).connected = false;
-  control.tell(0, { t: 'resume' });
-  control.tell(9, { t: 'resume' });
-  assert.equal(current(1).kinds(), ['resume']);
+  control.tell(0, { t: 'map', map: { version: 1, workers: 2, owners: [] } as never });
+  control.tell(9, { t: 'map', map: { version: 1, workers: 2, owners: [] } as never });
+  assert.equal(current(1).kinds(), ['map']);
   assert.equal(current(0).kinds(), []);
 });
 

@@ -84,8 +84,8 @@ export type PrimaryMessage =
   | { t: 'pause'; id: number; linkTo: number }
   /** Route by this shard map from now on. */
   | { t: 'map'; map: ShardMap }
-  /** Run what clients sent during the pause. */
-  | { t: 'resume' }
+  /** Run what clients sent during the pause; answer `done` once blocking commands may wait again. */
+  | { t: 'resume'; id: number }
   /** Hand shard `shard` over to worker `to` (while paused); answer `done`. */
   | { t: 'move'; id: number; shard: number; to: number; version: number }
   /** A resize removes this worker: answer what its clients sent, close them, and exit. */

@@ -22,7 +22,7 @@ export interface ClusterControl {
   stopping(): boolean;
 }
 
-export type AskMessage = { t: 'pause'; linkTo: number } | { t: 'move'; shard: number; to: number; version: number };
+export type AskMessage = { t: 'pause'; linkTo: number } | { t: 'resume' } | { t: 'move'; shard: number; to: number; version: number };
 
 /** A pause waits this long for every router to have nothing in flight. */
 const PAUSE_TIMEOUT_MS = 10_000;
@@ -124,7 +124,9 @@ export class Resizer {
         throw err;
       } finally {
         control.publish();
-        for (const index of control.running()) control.tell(index, { t: 'resume' });
+        // Answered once every worker runs again: a blocking command sent after the resize's reply
+        // waits (one that reached a worker still paused would be answered as timed out).
+        await Promise.allSettled(control.running().map((index) => control.ask(index, { t: 'resume' }, PAUSE_TIMEOUT_MS)));
       }
       const ms = performance.now() - t0;
       maxPause = Math.max(maxPause, ms);

@@ -277,6 +277,7 @@ export function runWorker(): void {
         return;
       case 'resume':
         router.resume();
+        send({ t: 'done', id: message.id });
         return;
       case 'move': {
         const { id, shard, to, version } = message;
