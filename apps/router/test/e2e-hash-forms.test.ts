@@ -5,6 +5,7 @@ import { prng } from '../../../test-support/prng';
 import { missingTool, Skips } from '../../../test-support/skip';
 import { encode, RawConn, type Node, type Reply } from '../../../test/compat/resp-raw';
 import { startRedis, type Target } from '../../../test/clients/target';
+import { eachProtocol, flushBoth, sameReplies } from './differential';
 import { keysPerShard, resizeLive, respClientOn, startCluster } from './harness';
 
 /**
@@ -79,28 +80,18 @@ async function compare(workers: number, seeds: number[]): Promise<void> {
   const cluster = await startCluster({ workers, args: SMALL });
   try {
     const keys = keysPerShard('hf-', shardOfString).slice(0, 2 * workers);
-    for (const resp of [2, 3]) {
-      const ours = await RawConn.connect(cluster.port);
-      const theirs = await RawConn.connect(redis!.port);
-      try {
-        await theirs.command(['CONFIG', 'SET', 'hash-max-listpack-entries', '4']);
-        await theirs.command(['CONFIG', 'SET', 'hash-max-listpack-value', '8']);
-        if (resp === 3) for (const conn of [ours, theirs]) await conn.command(['HELLO', '3']);
+    const thresholds = (theirs: RawConn) => theirs.command(['CONFIG', 'SET', 'hash-max-listpack-entries', '4', 'hash-max-listpack-value', '8']);
+    await eachProtocol(
+      cluster.port,
+      redis!.port,
+      async (pair) => {
         for (const seed of seeds) {
-          for (const conn of [ours, theirs]) await conn.command(['FLUSHALL']);
-          const next = prng(seed * 10 + resp);
-          let n = 0;
-          for (const [argv, how] of commandsFor(next, keys, 'a-string')) {
-            const [got, want] = [normalized(await ours.command(argv), how), normalized(await theirs.command(argv), how)];
-            assert.is(got, want, `${workers} workers, RESP${resp}, seed ${seed}, command ${n}: ${argv.join(' ')}`);
-            n++;
-          }
+          await flushBoth(pair);
+          await sameReplies(pair, `${workers} workers, seed ${seed}`, commandsFor(prng(seed * 10 + pair.resp), keys, 'a-string'), normalized);
         }
-      } finally {
-        ours.close();
-        theirs.close();
-      }
-    }
+      },
+      thresholds,
+    );
   } finally {
     assert.is(await cluster.stop(), 0);
   }

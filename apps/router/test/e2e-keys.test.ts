@@ -7,6 +7,7 @@ import { encode, RawConn, type Node, type Reply } from '../../../test/compat/res
 import { sleep, startRedis, type Target } from '../../../test/clients/target';
 import { RawListener } from '../../../test/compat/listener';
 import { encodeCommand } from '../../../test/compat/resp-raw';
+import { eachProtocol, flushBoth, sameReplies } from './differential';
 import { keysPerShard, RespClient, startCluster } from './harness';
 
 /**
@@ -77,26 +78,12 @@ async function compare(workers: number, seeds: number[]): Promise<void> {
   try {
     // Two keys of one shard, and keys of other shards: of this worker and of the others.
     const keys = ['{k}a', '{k}b', ...keysPerShard('mv-', shardOfString).slice(0, workers + 1)];
-    for (const resp of [2, 3]) {
-      const ours = await RawConn.connect(cluster.port);
-      const theirs = await RawConn.connect(redis!.port);
-      try {
-        if (resp === 3) for (const conn of [ours, theirs]) await conn.command(['HELLO', '3']);
-        for (const seed of seeds) {
-          for (const conn of [ours, theirs]) await conn.command(['FLUSHALL']);
-          const next = prng(seed * 10 + resp);
-          let n = 0;
-          for (const [argv, how] of commandsFor(next, keys)) {
-            const [got, want] = [normalized(await ours.command(argv), how), normalized(await theirs.command(argv), how)];
-            assert.is(got, want, `${workers} workers, RESP${resp}, seed ${seed}, command ${n}: ${argv.join(' ')}`);
-            n++;
-          }
-        }
-      } finally {
-        ours.close();
-        theirs.close();
+    await eachProtocol(cluster.port, redis!.port, async (pair) => {
+      for (const seed of seeds) {
+        await flushBoth(pair);
+        await sameReplies(pair, `${workers} workers, seed ${seed}`, commandsFor(prng(seed * 10 + pair.resp), keys), normalized);
       }
-    }
+    });
   } finally {
     assert.is(await cluster.stop(), 0);
   }

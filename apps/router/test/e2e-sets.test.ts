@@ -5,6 +5,7 @@ import { prng } from '../../../test-support/prng';
 import { missingTool, Skips } from '../../../test-support/skip';
 import { encode, RawConn, type Node, type Reply } from '../../../test/compat/resp-raw';
 import { startRedis, type Target } from '../../../test/clients/target';
+import { eachProtocol, flushBoth, sameReplies } from './differential';
 import { keysPerShard, resizeLive, RespClient, respClientOn, startCluster, type Cluster } from './harness';
 
 /**
@@ -96,29 +97,13 @@ async function compare(workers: number, seeds: number[]): Promise<void> {
   try {
     const keys = keysPerShard('set-', shardOfString).slice(0, 2 * workers);
     const tagged = ['{s}a', '{s}b', '{s}c'];
-    for (const resp of [2, 3]) {
-      const ours = await RawConn.connect(cluster.port);
-      const theirs = await RawConn.connect(redis!.port);
-      try {
-        if (resp === 3) for (const conn of [ours, theirs]) await conn.command(['HELLO', '3']);
-        for (const seed of seeds) {
-          for (const conn of [ours, theirs]) await conn.command(['FLUSHALL']);
-          const next = prng(seed * 10 + resp);
-          let n = 0;
-          for (const [argv, how] of commandsFor(next, keys, tagged, 'a-string')) {
-            const [got, want] = [normalized(await ours.command(argv), how), normalized(await theirs.command(argv), how)];
-            assert.is(got, want, `${workers} workers, RESP${resp}, seed ${seed}, command ${n}: ${argv.map((x) => (x.length > 20 ? `${x.slice(0, 8)}...(${x.length})` : x)).join(' ')}`);
-            n++;
-          }
-          for (const key of [...keys, ...tagged]) {
-            assert.equal(await scanned(ours, key), await scanned(theirs, key), `SSCAN ${key}, seed ${seed}`);
-          }
-        }
-      } finally {
-        ours.close();
-        theirs.close();
+    await eachProtocol(cluster.port, redis!.port, async (pair) => {
+      for (const seed of seeds) {
+        await flushBoth(pair);
+        await sameReplies(pair, `${workers} workers, seed ${seed}`, commandsFor(prng(seed * 10 + pair.resp), keys, tagged, 'a-string'), normalized);
+        for (const key of [...keys, ...tagged]) assert.equal(await scanned(pair.ours, key), await scanned(pair.theirs, key), `SSCAN ${key}, seed ${seed}`);
       }
-    }
+    });
     // Keys of several shards: refused, nothing read or written.
     const conn = await RawConn.connect(cluster.port);
     try {

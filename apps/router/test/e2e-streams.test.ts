@@ -5,6 +5,7 @@ import { prng } from '../../../test-support/prng';
 import { missingTool, Skips } from '../../../test-support/skip';
 import { RawConn, type Reply } from '../../../test/compat/resp-raw';
 import { startRedis, type Target } from '../../../test/clients/target';
+import { all, eachProtocol, flushBoth, sameReplies } from './differential';
 import { keysPerShard, resizeLive, RespClient, respClientOn, startCluster, type Cluster, type Resp } from './harness';
 
 /**
@@ -110,36 +111,24 @@ async function compare(workers: number, seeds: number[]): Promise<void> {
   try {
     const keys = keysPerShard('stream-', shardOfString).slice(0, 2 * workers);
     const tagged = ['{s}a', '{s}b'];
-    for (const resp of [2, 3]) {
-      const ours = await RawConn.connect(cluster.port);
-      const theirs = await RawConn.connect(redis!.port);
-      try {
-        if (resp === 3) for (const conn of [ours, theirs]) await conn.command(['HELLO', '3']);
-        await theirs.command(['CONFIG', 'SET', 'stream-node-max-entries', '4', 'stream-node-max-bytes', '0']);
+    const bounds = (theirs: RawConn) => theirs.command(['CONFIG', 'SET', 'stream-node-max-entries', '4', 'stream-node-max-bytes', '0']);
+    await eachProtocol(
+      cluster.port,
+      redis!.port,
+      async (pair) => {
         for (const seed of seeds) {
-          for (const conn of [ours, theirs]) await conn.command(['FLUSHALL']);
-          for (const conn of [ours, theirs]) await conn.command(['SET', 'a-string', 'x']);
-          const next = prng(seed * 10 + resp);
-          let n = 0;
-          for (const argv of commandsFor(next, keys, tagged, 'a-string')) {
-            const [got, want] = [masked(await ours.command(argv)), masked(await theirs.command(argv))];
-            assert.is(got, want, `${workers} workers, RESP${resp}, seed ${seed}, command ${n}: ${argv.join(' ')}`);
-            n++;
-          }
-          for (const key of [...keys, ...tagged]) {
-            for (const argv of [['XRANGE', key, '-', '+'], ['XINFO', 'STREAM', key]]) assert.is(masked(await ours.command(argv)), masked(await theirs.command(argv)), `${argv.join(' ')}, seed ${seed}`);
-          }
+          await flushBoth(pair);
+          const label = `${workers} workers, seed ${seed}`;
+          await sameReplies(pair, label, all([['SET', 'a-string', 'x'], ...commandsFor(prng(seed * 10 + pair.resp), keys, tagged, 'a-string')], null), masked);
+          await sameReplies(pair, `${label}, after`, all([...keys, ...tagged].flatMap((key) => [['XRANGE', key, '-', '+'], ['XINFO', 'STREAM', key]]), null), masked);
         }
         // `*`: the shape of what it adds, and the next after an explicit id in the future.
-        for (const conn of [ours, theirs]) await conn.command(['DEL', keys[0]]);
-        for (const argv of [['XADD', keys[0], '*', 'f', 'v'], ['XADD', keys[0], 'MAXLEN', '~', '1', '*', 'g', 'w'], ['XLEN', keys[0]], ['XRANGE', keys[0], '-', '+'], ['XADD', keys[0], '99999999999999-5', 'f', 'v'], ['XADD', keys[0], '*', 'f', 'v'], ['XADD', keys[0], '99999999999999-*', 'f', 'v']]) {
-          assert.is(masked(await ours.command(argv)), masked(await theirs.command(argv)), `RESP${resp}: ${argv.join(' ')}`);
-        }
-      } finally {
-        ours.close();
-        theirs.close();
-      }
-    }
+        const k = keys[0];
+        const star = [['DEL', k], ['XADD', k, '*', 'f', 'v'], ['XADD', k, 'MAXLEN', '~', '1', '*', 'g', 'w'], ['XLEN', k], ['XRANGE', k, '-', '+'], ['XADD', k, '99999999999999-5', 'f', 'v'], ['XADD', k, '*', 'f', 'v'], ['XADD', k, '99999999999999-*', 'f', 'v']];
+        await sameReplies(pair, `${workers} workers, ids made by the server`, all(star, null), masked);
+      },
+      bounds,
+    );
     // Keys of several shards in one XREAD: refused.
     const conn = await RawConn.connect(cluster.port);
     try {

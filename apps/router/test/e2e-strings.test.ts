@@ -5,6 +5,7 @@ import { prng } from '../../../test-support/prng';
 import { missingTool, Skips } from '../../../test-support/skip';
 import { RawConn, type Reply } from '../../../test/compat/resp-raw';
 import { startRedis, type Target } from '../../../test/clients/target';
+import { all, eachProtocol, flushBoth, sameReplies } from './differential';
 import { keysPerShard, RespClient, startCluster } from './harness';
 
 /**
@@ -66,25 +67,12 @@ async function compare(workers: number, seeds: number[]): Promise<void> {
   const cluster = await startCluster({ workers });
   try {
     const keys = ['{s}a', '{s}b', '{s}c'];
-    for (const resp of [2, 3]) {
-      const [ours, theirs] = [await RawConn.connect(cluster.port), await RawConn.connect(redis!.port)];
-      try {
-        if (resp === 3) for (const conn of [ours, theirs]) await conn.command(['HELLO', '3']);
-        for (const seed of seeds) {
-          for (const conn of [ours, theirs]) await conn.command(['FLUSHALL']);
-          const next = prng(seed * 10 + resp);
-          let n = 0;
-          for (const argv of commandsFor(next, keys)) {
-            const [got, want] = [raw(await ours.command(argv)), raw(await theirs.command(argv))];
-            assert.is(got, want, `${workers} workers, RESP${resp}, seed ${seed}, command ${n}: ${JSON.stringify(argv)}`);
-            n++;
-          }
-        }
-      } finally {
-        ours.close();
-        theirs.close();
+    await eachProtocol(cluster.port, redis!.port, async (pair) => {
+      for (const seed of seeds) {
+        await flushBoth(pair);
+        await sameReplies(pair, `${workers} workers, seed ${seed}`, all(commandsFor(prng(seed * 10 + pair.resp), keys), null), raw);
       }
-    }
+    });
   } finally {
     assert.is(await cluster.stop(), 0);
   }

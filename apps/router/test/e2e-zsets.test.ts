@@ -5,6 +5,7 @@ import { prng } from '../../../test-support/prng';
 import { missingTool, Skips } from '../../../test-support/skip';
 import { encode, RawConn, type Node, type Reply } from '../../../test/compat/resp-raw';
 import { startRedis, type Target } from '../../../test/clients/target';
+import { all, eachProtocol, flushBoth, sameReplies } from './differential';
 import { keysPerShard, resizeLive, RespClient, respClientOn, startCluster, type Cluster } from './harness';
 
 /**
@@ -174,37 +175,25 @@ async function compare(workers: number, seeds: number[]): Promise<void> {
     const keys = keysPerShard('zset-', shardOfString).slice(0, 2 * workers);
     const lexKeys = keysPerShard('zlex-', shardOfString).slice(0, workers);
     const tagged = ['{z}a', '{z}b', '{z}c', '{z}set'];
-    for (const resp of [2, 3]) {
-      const ours = await RawConn.connect(cluster.port);
-      const theirs = await RawConn.connect(redis!.port);
-      try {
-        if (resp === 3) for (const conn of [ours, theirs]) await conn.command(['HELLO', '3']);
-        // The same limits there: a listpack keeps -0 as 0, a skiplist as -0, so the forms show.
-        await theirs.command(['CONFIG', 'SET', 'zset-max-listpack-entries', '4', 'zset-max-listpack-value', '8']);
+    // The same limits there: a listpack keeps -0 as 0, a skiplist as -0, so the forms show.
+    const limits = (theirs: RawConn) => theirs.command(['CONFIG', 'SET', 'zset-max-listpack-entries', '4', 'zset-max-listpack-value', '8']);
+    await eachProtocol(
+      cluster.port,
+      redis!.port,
+      async (pair) => {
         for (const seed of seeds) {
-          for (const conn of [ours, theirs]) await conn.command(['FLUSHALL']);
-          const next = prng(seed * 10 + resp);
-          let n = 0;
-          for (const argv of commandsFor(next, keys, lexKeys, 'a-string')) {
-            const [got, want] = [raw(await ours.command(argv)), raw(await theirs.command(argv))];
-            assert.is(got, want, `${workers} workers, RESP${resp}, seed ${seed}, command ${n}: ${argv.join(' ')}`);
-            n++;
-          }
-          for (const key of [...keys, ...lexKeys]) assert.equal(await scanned(ours, key), await scanned(theirs, key), `ZSCAN ${key}, seed ${seed}`);
-          for (const conn of [ours, theirs]) await conn.command(['FLUSHALL']);
-          n = 0;
-          for (const [argv, how] of multiFor(next, tagged)) {
-            const [got, want] = [normalized(await ours.command(argv), how), normalized(await theirs.command(argv), how)];
-            assert.is(got, want, `${workers} workers, RESP${resp}, seed ${seed}, multi-key command ${n}: ${argv.join(' ')}`);
-            n++;
-          }
-          for (const key of tagged) assert.is(raw(await ours.command(['ZRANGE', key, '0', '-1', 'WITHSCORES'])), raw(await theirs.command(['ZRANGE', key, '0', '-1', 'WITHSCORES'])), key);
+          const label = `${workers} workers, seed ${seed}`;
+          const next = prng(seed * 10 + pair.resp);
+          await flushBoth(pair);
+          await sameReplies(pair, label, all(commandsFor(next, keys, lexKeys, 'a-string'), null), raw);
+          for (const key of [...keys, ...lexKeys]) assert.equal(await scanned(pair.ours, key), await scanned(pair.theirs, key), `ZSCAN ${key}, seed ${seed}`);
+          await flushBoth(pair);
+          await sameReplies(pair, `${label}, multi-key`, multiFor(next, tagged), normalized);
+          await sameReplies(pair, `${label}, after`, all(tagged.map((key) => ['ZRANGE', key, '0', '-1', 'WITHSCORES']), null), raw);
         }
-      } finally {
-        ours.close();
-        theirs.close();
-      }
-    }
+      },
+      limits,
+    );
     // Keys of several shards: refused, nothing read or written.
     const conn = await RawConn.connect(cluster.port);
     try {

@@ -1,0 +1,48 @@
+import * as assert from 'uvu/assert';
+import { RawConn, type Reply } from '../../../test/compat/resp-raw';
+
+/**
+ * What the differential suites against redis-server share: a raw connection to each server, in
+ * RESP2 then RESP3, and a sequence of commands whose replies must read the same (each suite says
+ * how a reply is compared: as sent, sorted, masked).
+ */
+export interface Pair {
+  readonly ours: RawConn;
+  readonly theirs: RawConn;
+  readonly resp: 2 | 3;
+}
+
+/** Runs `run` over a connection to each server, once in RESP2 and once in RESP3; `prepare` sets redis-server up first (its thresholds). */
+export async function eachProtocol(ourPort: number, redisPort: number, run: (pair: Pair) => Promise<void>, prepare?: (theirs: RawConn) => Promise<unknown>): Promise<void> {
+  for (const resp of [2, 3] as const) {
+    const [ours, theirs] = [await RawConn.connect(ourPort), await RawConn.connect(redisPort)];
+    try {
+      await prepare?.(theirs);
+      if (resp === 3) for (const conn of [ours, theirs]) await conn.command(['HELLO', '3']);
+      await run({ ours, theirs, resp });
+    } finally {
+      ours.close();
+      theirs.close();
+    }
+  }
+}
+
+/** Both servers emptied. */
+export async function flushBoth(pair: Pair): Promise<void> {
+  for (const conn of [pair.ours, pair.theirs]) await conn.command(['FLUSHALL']);
+}
+
+/** Each command sent to both servers: its replies, read as `read` says, must be equal; a failure names `label`, the protocol and the command's number. */
+export async function sameReplies<H>(pair: Pair, label: string, commands: Iterable<readonly [string[], H]>, read: (reply: Reply, how: H) => string): Promise<void> {
+  let n = 0;
+  for (const [argv, how] of commands) {
+    const [got, want] = [read(await pair.ours.command(argv), how), read(await pair.theirs.command(argv), how)];
+    assert.is(got, want, `${label}, RESP${pair.resp}, command ${n}: ${argv.map((x) => (x.length > 40 ? `${x.slice(0, 16)}...(${x.length})` : x)).join(' ')}`);
+    n++;
+  }
+}
+
+/** A list of commands as sameReplies takes them, each compared one way. */
+export function all<H>(commands: Iterable<string[]>, how: H): [string[], H][] {
+  return [...commands].map((argv) => [argv, how]);
+}
