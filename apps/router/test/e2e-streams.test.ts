@@ -124,7 +124,7 @@ async function compare(workers: number, seeds: number[]): Promise<void> {
         }
         // `*`: the shape of what it adds, and the next after an explicit id in the future.
         const k = keys[0];
-        const star = [['DEL', k], ['XADD', k, '*', 'f', 'v'], ['XADD', k, 'MAXLEN', '~', '1', '*', 'g', 'w'], ['XLEN', k], ['XRANGE', k, '-', '+'], ['XADD', k, '99999999999999-5', 'f', 'v'], ['XADD', k, '*', 'f', 'v'], ['XADD', k, '99999999999999-*', 'f', 'v']];
+        const star = [['DEL', k], ['XADD', k, '*', 'f', 'v'], ['XADD', k, 'MAXLEN', '~', '1', '*', 'g', 'w'], ['XLEN', k], ['XRANGE', k, '-', '+'], ['XADD', k, '99999999999999-5', 'f', 'v'], ['XADD', k, '*', 'f', 'v'], ['XADD', k, '99999999999999-*', 'f', 'v'], ['XADD', k, '99999999999999-18446744073709551615', 'f', 'v'], ['XADD', k, '*', 'f', 'v']];
         await sameReplies(pair, `${workers} workers, ids made by the server`, all(star, null), masked);
       },
       bounds,

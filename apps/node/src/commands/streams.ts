@@ -45,11 +45,8 @@ export function xadd(store: Lru, args: Args, reply: ReplySink): void {
     // *: now, or the last id's ms with the next seq when the clock is not past it (streamNextID).
     NOW.setMs(Date.now());
     if (compareParts(NOW.msHi, NOW.msLo, 0, 0, last.msHi, last.msLo, 0, 0) > 0) id.set(NOW);
-    else {
-      id.set(last);
-      if (id.seqIsMax()) id.seqHi = id.seqLo = 0; // wraps, as Redis's: refused below
-      else id.increment();
-    }
+    // The last id's next, carrying into ms past the largest seq (streamIncrID: 5-18446744073709551615 -> 6-0).
+    else id.set(last).increment();
   }
   if (id.compare(last) <= 0) return reply.error(ERR.xaddIdTooSmall);
   const maxEntries = limits.streamNodeMaxEntries;
