@@ -32,6 +32,7 @@ export interface Config {
   readonly 'zset-max-listpack-value': number;
   readonly 'stream-node-max-entries': number;
   readonly 'stream-node-max-bytes': number;
+  readonly 'list-compress-depth': number;
   readonly 'client-output-buffer-limit': string;
   readonly 'notify-keyspace-events': string;
   readonly 'slowlog-log-slower-than': number;
@@ -182,6 +183,7 @@ export const OPTIONS: Options = {
   'zset-max-listpack-entries': threshold(128, "a sorted set stays packed in one block up to this many members (as Redis's)"),
   'zset-max-listpack-value': threshold(64, "a sorted set stays packed while no member is longer than this many bytes (as Redis's)"),
   'stream-node-max-entries': threshold(100, "a stream's block takes at most this many entries, deleted ones included (as Redis's node; 0: no bound); MAXLEN ~ trims whole blocks"),
+  'list-compress-depth': threshold(0, "accepted as Redis's (its configs and tests set it) and shown by CONFIG GET; lists are not compressed here, which changes no reply"),
   'stream-node-max-bytes': threshold(4096, "a stream's block stops taking entries once Redis's listpack of it would reach this many bytes (as Redis's node; 0: no bound)"),
   'client-output-buffer-limit': {
     type: 'string',
