@@ -1,6 +1,7 @@
 import type * as net from 'node:net';
 import type { BenchOptions } from './cli';
 import { connectSocket } from './client';
+import { loadAverage } from './closedLoop';
 import { decimal, integer } from './format';
 import { treeRss } from './procstat';
 import { findRedisServer, startKvServer, startRedisServer, type StartedServer } from './servers';
@@ -11,12 +12,15 @@ import { findRedisServer, startKvServer, startRedisServer, type StartedServer } 
  * keys of 50,000: quicklist, hashtable, skiplist, and our LruList, LruSet, LruZset, LruHash), on
  * kv and redis-server in one run. Each shape is loaded into a server started for it (a heap or
  * arena left with room by an earlier load would hide what the next costs); its figure is the RSS
- * it added over its elements. Both servers keep their default thresholds.
+ * it added over its elements. Both servers keep their default thresholds. Streams: 1,000,000
+ * entries (XADD, one each) over 100 keys and over 10,000 keys.
  */
 interface Shape {
   name: string;
   keys: number;
   perKey: number;
+  /** Elements per command; CHUNK unless given (a stream's XADD adds one). */
+  perCommand?: number;
   /** The command that adds `count` elements from `from` to `key`. */
   add(key: string, from: number, count: number): string[];
 }
@@ -28,6 +32,8 @@ const BIG = 50_000;
 /** Elements per command for the big shapes. */
 const CHUNK = 500;
 const member = (i: number): string => `member:${String(i).padStart(9, '0')}`;
+/** The same field name in every entry, as a queue's or a log's entries have (Redis keeps it once per node). */
+const STREAM_FIELD = 'payload-field-16';
 
 const SHAPES: Shape[] = [
   { name: 'list, small (16 x 16-byte)', keys: SMALL_KEYS, perKey: SMALL, add: (k, from, n) => ['RPUSH', k, ...range(from, n, member)] },
@@ -39,6 +45,8 @@ const SHAPES: Shape[] = [
   { name: 'sorted set, big (50,000 x 16-byte)', keys: BIG_KEYS, perKey: BIG, add: (k, from, n) => ['ZADD', k, ...range(from, n, (i) => [String(i * 1.5), member(i)]).flat()] },
   { name: 'hash, small (16 x 16-byte fields and values)', keys: SMALL_KEYS, perKey: SMALL, add: (k, from, n) => ['HSET', k, ...range(from, n, (i) => [member(i), member(i + 1)]).flat()] },
   { name: 'hash, big (50,000 x 16-byte fields and values)', keys: BIG_KEYS, perKey: BIG, add: (k, from, n) => ['HSET', k, ...range(from, n, (i) => [member(i), member(i + 1)]).flat()] },
+  { name: 'stream, 100 keys (10,000 entries of one 16-byte field/value pair)', keys: 100, perKey: 10_000, perCommand: 1, add: (k, from) => ['XADD', k, '*', STREAM_FIELD, member(from)] },
+  { name: 'stream, 10,000 keys (100 entries of one 16-byte field/value pair)', keys: 10_000, perKey: 100, perCommand: 1, add: (k, from) => ['XADD', k, '*', STREAM_FIELD, member(from)] },
 ];
 
 function range<T>(from: number, count: number, f: (i: number) => T): T[] {
@@ -86,7 +94,7 @@ async function pipelined(socket: net.Socket, commands: Iterable<string[]>): Prom
 }
 
 function* commandsOf(shape: Shape, index: number): Generator<string[]> {
-  const step = Math.min(shape.perKey, CHUNK);
+  const step = Math.min(shape.perKey, shape.perCommand ?? CHUNK);
   for (let k = 0; k < shape.keys; k++) {
     const key = `el:${index}:${k}`;
     for (let from = 0; from < shape.perKey; from += step) yield shape.add(key, from, step);
@@ -130,6 +138,7 @@ export async function runMemoryPerElement(options: BenchOptions): Promise<number
   }
   const lines = [
     `RSS per element, each shape in a server started for it (default thresholds); kv with ${options.workers} workers; one run`,
+    `load average at end: ${loadAverage()}`,
     '',
     `| shape | elements | ${rows.map((r) => `${r.label} bytes/element`).join(' | ')} |${rows.length > 1 ? ' kv / redis-server |' : ''}`,
     `|---|--:|${rows.map(() => '--:|').join('')}${rows.length > 1 ? '--:|' : ''}`,
