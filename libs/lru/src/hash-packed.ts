@@ -1,5 +1,5 @@
 import type { HashReader } from './hash';
-import { countAt, dataAt, lengthAt, nextAt, PACK, PACKED_HEADER, Packing } from './packed';
+import { countAt, dataAt, elementSize, lengthAt, nextAt, PACK, PACKED_HEADER, Packing, setCountAt, writeVarint } from './packed';
 import type { ByteView } from './values';
 
 /**
@@ -104,4 +104,70 @@ export function packHash(pairs: readonly string[]): { bytes: Buffer; length: num
   PACK.begin(Packing.HLISTPACK);
   for (const text of pairs) PACK.elementString(text);
   return { bytes: PACK.buf, length: PACK.finish() };
+}
+
+/** What the in-place edits need of the store (Collections: no import of it, which imports this). */
+interface PackedStore {
+  valueView(slot: number): ByteView;
+  spliceValue(slot: number, at: number, remove: number, insert: number): ByteView | null;
+}
+
+/** The offset in a packed hash's bytes (from its value's start) of `field`'s field element, or -1. */
+function fieldOffset(buf: Buffer, start: number, field: string): number {
+  const length = field.length;
+  let p = start + PACKED_HEADER;
+  for (let n = countAt(buf, start) >>> 1; n > 0; n--) {
+    const value = nextAt(buf, p, 0);
+    if (lengthAt(buf, p) === length) {
+      const d = dataAt(buf, p);
+      let i = 0;
+      while (i < length && buf[d + i] === field.charCodeAt(i)) i++;
+      if (i === length) return p - start;
+    }
+    p = nextAt(buf, value, 0);
+  }
+  return -1;
+}
+
+function writeText(buf: Buffer, at: number, text: string): number {
+  at = writeVarint(buf, at, text.length);
+  return at + buf.latin1Write(text, at, text.length);
+}
+
+/**
+ * Sets one field of the packed hash at `slot` in place (Redis's listpack replace or append): its
+ * value element replaced, or the pair appended. 1 when the field is new, 0 when it was there, null
+ * (nothing changed) when the value cannot fit. The caller keeps the packed form's thresholds.
+ */
+export function packedHashSet(store: PackedStore, slot: number, field: string, value: string): 0 | 1 | null {
+  const view = store.valueView(slot);
+  const at = fieldOffset(view.buf, view.start, field);
+  if (at >= 0) {
+    const valueAt = nextAt(view.buf, view.start + at, 0) - view.start;
+    const old = nextAt(view.buf, view.start + valueAt, 0) - view.start - valueAt;
+    const opened = store.spliceValue(slot, valueAt, old, elementSize(value.length));
+    if (opened === null) return null;
+    writeText(opened.buf, opened.start + valueAt, value);
+    return 0;
+  }
+  const end = view.end - view.start;
+  const count = countAt(view.buf, view.start);
+  const opened = store.spliceValue(slot, end, 0, elementSize(field.length) + elementSize(value.length));
+  if (opened === null) return null;
+  writeText(opened.buf, writeText(opened.buf, opened.start + end, field), value);
+  setCountAt(opened.buf, opened.start, count + 2);
+  return 1;
+}
+
+/** Removes one field of the packed hash at `slot` in place: true when it was there (the caller deletes a hash left empty). */
+export function packedHashDelete(store: PackedStore, slot: number, field: string): boolean {
+  const view = store.valueView(slot);
+  const at = fieldOffset(view.buf, view.start, field);
+  if (at < 0) return false;
+  const count = countAt(view.buf, view.start);
+  const pairEnd = nextAt(view.buf, nextAt(view.buf, view.start + at, 0), 0) - view.start;
+  const opened = store.spliceValue(slot, at, pairEnd - at, 0);
+  if (opened === null) throw new Error('a packed hash that shrank did not fit its entry');
+  setCountAt(opened.buf, opened.start, count - 2);
+  return true;
 }

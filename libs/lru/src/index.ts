@@ -3,7 +3,7 @@ export type { BytesSink, ByteView } from './values';
 export { StoreMemory, KeyEvent, ENTRY_OVERHEAD, chunkSizeFor, DEFAULT_ENCODING_LIMITS, type EncodingLimits, type EvictionPolicy, type MemoryOptions } from './memory';
 export { Kind, KIND_NAMES } from './layout';
 export { LruHash, FIELD_OVERHEAD, HASH_OVERHEAD, type HashReader } from './hash';
-export { PackedHash, packHash } from './hash-packed';
+export { PackedHash, packedHashDelete, packedHashSet, packHash } from './hash-packed';
 export { LruList, LIST_OVERHEAD, LIST_ELEMENT_OVERHEAD } from './list';
 export { listFitsPacked, listIndex, listItems, listLength, listOf, listPop, listPush, listRange, listRewrite } from './list-ops';
 export { listMatches, listVisit, type ElementSink } from './list-read';

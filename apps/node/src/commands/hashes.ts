@@ -1,6 +1,6 @@
 import type { Args } from '@kv/wire';
-import { Kind, LruHash, packHash, type HashReader, type Lru } from '@kv/lru';
-import { hashFitsPacked } from './encodings';
+import { Kind, LruHash, packedHashDelete, packedHashSet, packHash, type HashReader, type Lru } from '@kv/lru';
+import { ENCODINGS, hashFitsPacked } from './encodings';
 import { ERR, type ReplySink } from '../reply';
 import { peekArg, readArg } from './keyarg';
 import { addLongDouble, formatLongDouble, isFiniteLongDouble, parseLongDouble, ZERO } from './long-double';
@@ -57,6 +57,16 @@ function setFields(store: Lru, args: Args, pairs: Map<string, string> | [string,
   const slot = writeSlot(store, args, reply);
   if (slot === WRONG) return -1;
   const entries: Iterable<[string, string]> = pairs instanceof Map ? pairs : [pairs];
+  if (slot >= 0 && store.isInline(slot) && !(pairs instanceof Map)) {
+    // One field of a packed hash that stays packed: set in place (no decoding of the others).
+    const [field, value] = pairs;
+    const most = ENCODINGS.hashMaxListpackValue;
+    if (field.length <= most && value.length <= most && store.hashReaderAt(slot).size < ENCODINGS.hashMaxListpackEntries) {
+      const added = packedHashSet(store, slot, field, value);
+      if (added === null) reply.error(ERR.oom);
+      return added ?? -1;
+    }
+  }
   if (slot < 0 || store.isInline(slot)) return setPacked(store, args, slot, entries, reply);
   return setBig(store, slot, store.hashAt(slot), entries, reply);
 }
@@ -158,6 +168,12 @@ export function hdel(store: Lru, args: Args, reply: ReplySink): void {
   const slot = writeSlot(store, args, reply);
   if (slot === WRONG) return;
   if (slot < 0) return reply.integer(0);
+  if (store.isInline(slot) && args.count === 3) {
+    // One field: cut out in place; the key goes with its last field.
+    const deleted = packedHashDelete(store, slot, args.latin1(2));
+    if (deleted && store.hashReaderAt(slot).size === 0) store.remove(slot);
+    return reply.integer(deleted ? 1 : 0);
+  }
   if (store.isInline(slot)) return reply.integer(deletePacked(store, slot, args));
   const hash = store.hashAt(slot);
   let deleted = 0;
