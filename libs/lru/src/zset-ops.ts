@@ -4,6 +4,7 @@ import type { EncodingLimits } from './memory';
 import { asBuffer, type ByteRanges, type Packed } from './object';
 import { compareElement, countAt, dataAt, elementEquals, elementSize, lengthAt, nextAt, PACK, PACKED_HEADER, Packing, readScore, SCORE_BYTES, setCountAt, writeElement, writeScore } from './packed';
 import { LruZset, type ZSorted } from './zset';
+import { PackedZset } from './zset-packed';
 
 /**
  * A sorted set's two forms, as Redis 7.0's t_zset.c: packed (a ZLISTPACK, packed.ts: pairs in
@@ -124,11 +125,13 @@ function decode(limits: EncodingLimits, buf: Buffer, start: number, end: number)
   return z;
 }
 
-/** The sorted set at `slot` to read (a packed one decoded). */
+/**
+ * The sorted set at `slot` to read: a packed one read where it lies (PackedZset: strings made only
+ * for what is returned), valid until the next write to the store, so read it before writing.
+ */
 export function zsetRead(store: Lru, slot: number): ZSorted {
   if (!store.isInline(slot)) return store.objectAt<LruZset>(slot);
-  const view = store.valueView(slot);
-  return decode(store.memory.limits, view.buf, view.start, view.end);
+  return new PackedZset().at(store.valueView(slot));
 }
 
 export type ZEditable = SmallZset | LruZset;
