@@ -15,7 +15,7 @@ export { setAdd, setEncoding, setHas, setMembers, setOf, setRemove, setSize, wri
 export { setPop, setRandomMember, setRandomMembers, setScan } from './set-random';
 export { integerOf } from './set-encoding';
 export { LruZset, ZSET_OVERHEAD, ZSET_MEMBER_OVERHEAD, type ZSorted } from './zset';
-export { FOUND, SmallZset, zsetEdit, zsetFind, zsetInsertPacked, zsetSize, zsetEncoding, zsetOf, zsetPairs, zsetRead, zsetSave, type ZEditable, type ZsetEncoding } from './zset-ops';
+export { FOUND, SmallZset, zsetEdit, zsetFind, zsetInsertPacked, zsetMovePacked, zsetSize, zsetEncoding, zsetOf, zsetPairs, zsetRead, zsetSave, type ZEditable, type ZsetEncoding } from './zset-ops';
 export { LruStream, STREAM_OVERHEAD, TRIM_MAXLEN, TRIM_MINID } from './stream';
 export { StreamBlock, BLOCK_OVERHEAD } from './stream-block';
 export { StreamId, compareParts, parseU64, wordsIdText } from './stream-id';

@@ -4,7 +4,8 @@ import type { EncodingLimits } from './memory';
 import { asBuffer, type ByteRanges, type Packed } from './object';
 import { compareElement, countAt, dataAt, elementEquals, elementSize, lengthAt, nextAt, PACK, PACKED_HEADER, Packing, readScore, SCORE_BYTES, setCountAt, writeElement, writeScore } from './packed';
 import { LruZset, type ZSorted } from './zset';
-import { PackedZset } from './zset-packed';
+import { PackedZset, zsetInsertPacked, zsetMovePacked } from './zset-packed';
+export { zsetInsertPacked, zsetMovePacked };
 
 /**
  * A sorted set's two forms, as Redis 7.0's t_zset.c: packed (a ZLISTPACK, packed.ts: pairs in
@@ -260,30 +261,3 @@ export function zsetFind(store: Lru, slot: number, src: Uint8Array, start: numbe
 
 /** zsetFind's answer. */
 export const FOUND = { rank: 0, score: 0 };
-
-/**
- * Adds member src[start, end), not in the packed set at `slot`, with `score`, in place (ZADD's
- * common case: nothing decoded). True when added; false, changing nothing, when it cannot fit;
- * undefined when the set must convert to the big form (the caller rebuilds it).
- */
-export function zsetInsertPacked(store: Lru, slot: number, src: Uint8Array, start: number, end: number, score: number): boolean | undefined {
-  const limits = store.memory.limits;
-  const view = store.valueView(slot);
-  const buf = view.buf;
-  const count = countAt(buf, view.start);
-  if (count + 1 > limits.zsetMaxListpackEntries || end - start > limits.zsetMaxListpackValue) return undefined;
-  let p = view.start + PACKED_HEADER;
-  for (; p < view.end; p = nextAt(buf, p, SCORE_BYTES)) {
-    const length = lengthAt(buf, p);
-    const s = readScore(buf, dataAt(buf, p) + length);
-    if (s > score || (s === score && compareElement(buf, p, src, start, end) > 0)) break;
-  }
-  const at = p - view.start;
-  const opened = store.spliceValue(slot, at, 0, elementSize(end - start) + SCORE_BYTES);
-  if (opened === null) return false;
-  const next = writeElement(opened.buf, opened.start + at, src, start, end);
-  // Redis's listpack keeps an integral score as an integer: -0 is 0 there.
-  writeScore(opened.buf, next, score === 0 ? 0 : score);
-  setCountAt(opened.buf, opened.start, count + 1);
-  return true;
-}

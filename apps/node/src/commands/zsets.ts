@@ -1,5 +1,5 @@
 import { doubleText, TREE, type Args } from '@kv/wire';
-import { FOUND, Kind, LruZset, zsetEdit, zsetFind, zsetInsertPacked, zsetRead, zsetSave, zsetSize, type Lru, type ZEditable } from '@kv/lru';
+import { FOUND, Kind, LruZset, zsetEdit, zsetFind, zsetInsertPacked, zsetMovePacked, zsetRead, zsetSave, zsetSize, type Lru, type ZEditable } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
 import { upperArg } from './args';
 import { compileGlob } from './glob';
@@ -75,6 +75,12 @@ function zaddGeneric(store: Lru, args: Args, reply: ReplySink, flags: number): v
     const added = zsetInsertPacked(store, slot, args.buf, args.starts[at + 1], args.ends[at + 1], scores[0]);
     if (added === false) return reply.error(ERR.oom);
     if (added === true) return reply.integer(1);
+  }
+  if (scores.length === 1 && flags === 0 && slot >= 0 && store.isInline(slot)) {
+    // One member already there, a plain ZADD: moved in place when it stays packed.
+    const moved = zsetMovePacked(store, slot, args.buf, args.starts[at + 1], args.ends[at + 1], scores[0]);
+    if (moved === false) return reply.error(ERR.oom);
+    if (moved !== undefined) return reply.integer(0);
   }
   const z = zsetEdit(store, slot, growth, args.ends[at + 1] - args.starts[at + 1]);
   if (z === null) return reply.error(ERR.oom);
