@@ -186,25 +186,41 @@ function trackingSuite(workers: number): void {
     assert.is((await own.read()).raw, '>2\r\n$10\r\ninvalidate\r\n_\r\n');
   });
 
-  t('tracking-table-max-keys (per worker, CONFIG SET live) evicts with an invalidation', async () => {
+  /**
+   * tracking-table-max-keys is the server's: each worker keeps its shards' share (a 16th a shard),
+   * so reading n keys a shard over every shard keeps exactly the bound over all workers, and the
+   * rest's readers are told at once; CONFIG SET lowers it live, and a resize re-splits it.
+   */
+  const serverWideBound = async (): Promise<void> => {
     const admin = await on(1, false);
-    assert.is((await admin.call('CONFIG', 'SET', 'tracking-table-max-keys', '2')).raw, '+OK\r\n');
+    const info = async () => Number(/tracking_total_keys:(\d+)/.exec(String((await admin.call('INFO', 'stats')).value))![1]);
+    assert.is((await admin.call('CONFIG', 'SET', 'tracking-table-max-keys', '32')).raw, '+OK\r\n');
     try {
       for (const [, resp3] of PROTOCOLS) {
-        const { tracker, read } = await tracking(on, 0, resp3);
-        const ks = keys();
+        const { tracker, read, quiet } = await tracking(on, 0, resp3);
+        const ks = [keys(), keys(), keys(), keys()].flat();
         await tracker.pipeline(ks.map((k) => ['GET', k]));
-        // Every worker keeps 2 of its keys: the others' readers are told at once.
-        const evicted = await read(ks.length - 2 * workers);
+        const evicted = await read(ks.length - 32);
         const kept = ks.filter((k) => !evicted.includes(k));
-        assert.is(kept.length, 2 * workers);
+        assert.is(kept.length, 32, 'the bound over all workers');
+        assert.is(await info(), 32, "INFO's sum");
+        // Lowered: each worker's share halves now, the keys past it told at once.
+        assert.is((await admin.call('CONFIG', 'SET', 'tracking-table-max-keys', '16')).raw, '+OK\r\n');
+        const lowered = await read(16);
+        assert.ok(lowered.every((k) => kept.includes(k)), 'only kept keys are told');
+        assert.is(await info(), 16);
+        const still = kept.filter((k) => !lowered.includes(k));
         await admin.pipeline(ks.map((k) => ['SET', k, 'v']));
-        assert.equal(await read(kept.length), sorted(kept));
+        assert.equal(await read(still.length), sorted(still));
+        await quiet();
+        assert.is((await admin.call('CONFIG', 'SET', 'tracking-table-max-keys', '32')).raw, '+OK\r\n');
       }
     } finally {
       await admin.call('CONFIG', 'SET', 'tracking-table-max-keys', '1000000');
     }
-  });
+  };
+
+  t("tracking-table-max-keys is the server's (each worker its shards' share; CONFIG SET live): evicts with an invalidation", serverWideBound);
 
   t('BCAST with PREFIX: writes on every owner reach broadcasting clients on every worker; NOLOOP leaves out their own', async () => {
     for (const [, resp3] of PROTOCOLS) {
@@ -247,6 +263,8 @@ function trackingSuite(workers: number): void {
     await writer.pipeline(mk.map((k) => ['SET', k, 'v']));
     assert.equal(await bcast.broadcast(mk.length), sorted(mk));
   });
+
+  t("after the resize, tracking-table-max-keys is still the server's: every worker's share re-split", serverWideBound);
 
   t.run();
 }
