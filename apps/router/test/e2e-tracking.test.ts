@@ -148,6 +148,30 @@ function trackingSuite(workers: number): void {
     assert.ok((mapOf((await tracker.call('CLIENT', 'TRACKINGINFO')).value).flags as { set: string[] }).set.includes('broken_redirect'));
   });
 
+  t("REDIRECT to another worker's client is checked at once, as Redis: a missing one is refused, and commands sent right after run under the state it set", async () => {
+    const sink = await on(1, true);
+    const sinkId = await idOf(sink);
+    const tracker = await on(0, true);
+    const writer = await on(0, false);
+    const [k, k2] = keys();
+    // An id of worker 1 no client has (ids are k * 16 + worker + 1), pipelined with a read and the state queried.
+    const missing = await tracker.pipeline([['CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(sinkId + 16 * 100000)], ['GET', k], ['CLIENT', 'TRACKINGINFO'], ['CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(sinkId + 16 * 100000), 'BOGUS']]);
+    assert.is(missing[0].raw, '-ERR The client ID you want redirect to does not exist\r\n');
+    assert.is(mapOf(missing[2].value).redirect, -1, 'not tracking');
+    assert.is(missing[3].raw, '-ERR The client ID you want redirect to does not exist\r\n', "Redis's order: the redirect before what follows it");
+    await writer.call('SET', k, 'v');
+    const live = await tracker.pipeline([['CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(sinkId), 'BOGUS'], ['CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(sinkId)], ['GET', k2], ['CLIENT', 'GETREDIR']]);
+    assert.is(live[0].raw, '-ERR syntax error\r\n');
+    assert.is(live[1].raw, '+OK\r\n');
+    assert.is(live[3].value, sinkId, 'the command after it saw its state');
+    await writer.call('SET', k2, 'v');
+    assert.equal(await invalidations(sink, 1), [k2], 'the read right after it was tracked');
+    await nothingMore(tracker);
+    // Inside MULTI too.
+    const exec = await tracker.pipeline([['CLIENT', 'TRACKING', 'OFF'], ['MULTI'], ['CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(sinkId + 16 * 100000)], ['CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(sinkId)], ['EXEC']]);
+    assert.is(exec[4].raw, '*2\r\n-ERR The client ID you want redirect to does not exist\r\n+OK\r\n');
+  });
+
   t('expiry, eviction and FLUSHALL / FLUSHDB invalidate; tracking off is dropped; INFO counts', async () => {
     for (const [, resp3] of PROTOCOLS) {
       const { tracker, read, quiet } = await tracking(on, 0, resp3);
