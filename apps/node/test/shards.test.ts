@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { answerTo, ShardSet } from '../src/shards/shards';
+import { trackingShareOf } from '../src/shards/stores';
 import { ReplyTo } from '../src/reply';
 import { ReplyKind } from '@kv/wire';
 import { valueOf } from './store';
@@ -58,6 +59,24 @@ t('closed links are remembered only while work waits in line', () => {
   assert.ok(shards.abort('x'));
   assert.is(sawGone, true, 'the waiting prepare saw its link gone');
   assert.is(shards.goneLinkCount, 0, 'forgotten once the line is empty');
+});
+
+t("tracking-table-max-keys is split over the shards exactly: the workers' shares add up to it; at least 1 each; 0 stays no limit", () => {
+  const halves = [ALL.slice(0, 8), ALL.slice(8)];
+  const thirds = [ALL.filter((s) => s % 3 === 0), ALL.filter((s) => s % 3 === 1), ALL.filter((s) => s % 3 === 2)];
+  for (const max of [16, 100, 1_000_000, 1_000_003, Number.MAX_SAFE_INTEGER]) {
+    for (const split of [halves, thirds, [ALL]]) assert.is(split.reduce((n, shards) => n + trackingShareOf(max, shards), 0), max, `${max}`);
+  }
+  assert.is(trackingShareOf(32, [3, 9]), 4);
+  assert.is(trackingShareOf(3, [15]), 1, 'a share that rounds to none keeps one key');
+  assert.is(trackingShareOf(0, ALL), 0);
+  // A shards' change (a resize) is what re-splits it: the ShardSet's table follows its shards and CONFIG SET.
+  const { shards } = quiet();
+  shards.setTrackingMaxKeys(160);
+  assert.is(shards.memory.tracking.maxKeys, 160);
+  shards.drop(0);
+  shards.drop(1);
+  assert.is(shards.memory.tracking.maxKeys, 140);
 });
 
 t.run();

@@ -6,12 +6,15 @@ import { prng } from '../../../test-support/prng';
 import { parse } from '../../../test/compat/resp-raw';
 import { isRedisOnly } from '../src/client/dispatch';
 import { PubSubWatch } from './fuzz-pubsub';
+import { TrackingWatch } from './fuzz-tracking';
 import { RespClient, sleep, startCluster, stats, TextClient, type Cluster, type LogLine } from './harness';
 
 /**
  * Fuzzing the live cluster: 20 clients send random valid and invalid commands in both protocols
  * (RESP, inline, the seed's text), in random pieces, with resets and half-closes, while a checker
- * writes and reads back keys of its own. Each fuzzer's command stream is a function of the seed
+ * writes and reads back keys of its own, subscribers that stay check every message published
+ * (fuzz-pubsub.ts) and tracking clients that stay check every invalidation of the checker's keys
+ * they read (fuzz-tracking.ts). Each fuzzer's command stream is a function of the seed
  * and its number alone (a fixed count of bursts, no clock in it), and each uses keys of its own,
  * so what it is answered does not depend on the others: a failure names the seed and the fuzzer,
  * and KV_FUZZ_SEED=<seed> KV_FUZZ_ONLY=<fuzzer> replays that fuzzer's stream alone.
@@ -319,8 +322,8 @@ async function fuzz(port: number, id: number): Promise<FuzzTally> {
   return tally;
 }
 
-/** Writes the checked keys over and over while the fuzzers run, PUT (text) and SET (RESP) in turn, noting each acknowledged value. */
-async function check(port: number, running: () => boolean, last: Map<string, string>): Promise<number> {
+/** Writes the checked keys over and over while the fuzzers run, PUT (text) and SET (RESP) in turn, noting each acknowledged value; `beforeWrite` hears of each batch before it is sent. */
+async function check(port: number, running: () => boolean, last: Map<string, string>, beforeWrite: (keys: readonly string[]) => void): Promise<number> {
   const textClient = await TextClient.connect(port);
   const resp = await RespClient.connect(port);
   let writes = 0;
@@ -328,6 +331,7 @@ async function check(port: number, running: () => boolean, last: Map<string, str
     for (let i = 0; i < CHECKED_KEYS; i += 10) {
       const keys = Array.from({ length: 10 }, (_, j) => `chk:${i + j}`);
       const value = (k: string) => `${k}@${round}`;
+      beforeWrite(keys);
       if (round % 2 === 0) {
         assert.equal(await textClient.request(keys.map((k) => `PUT ${k} ${value(k)}`)), keys.map(() => 'OK'));
       } else {
@@ -375,16 +379,21 @@ t("20 clients sending random valid and invalid commands in both protocols each g
   const last = new Map<string, string>();
   const ids = Array.from({ length: FUZZERS }, (_, id) => id).filter((id) => ONLY === null || ONLY.has(id));
   const watch = await PubSubWatch.start(cluster.port, 4);
+  const tracking = await TrackingWatch.start(cluster.port);
   let running = true;
   const started = Date.now();
   const [tallies, writes, published] = await Promise.all([
     Promise.all(ids.map((id) => fuzz(cluster.port, id))).finally(() => (running = false)),
-    check(cluster.port, () => running, last),
+    check(cluster.port, () => running, last, tracking.beforeWrite),
     watch.publish(cluster.port, () => running),
+    tracking.read(() => running, CHECKED_KEYS, SEED),
   ]);
   const ms = Date.now() - started;
   assert.equal(await watch.problems(published), [], 'every subscriber that stayed got every checked message once, in order');
   watch.close();
+  assert.equal(await tracking.problems(), [], 'every tracking client that stayed was told of every write to what it read, and of nothing else');
+  const told = tracking.figures;
+  tracking.close();
 
   const problems = tallies.map((tally) => tally.problem).filter((p) => p !== null);
   assert.equal(problems, [], 'every command read got exactly its reply, in its protocol');
@@ -406,7 +415,8 @@ t("20 clients sending random valid and invalid commands in both protocols each g
   console.log(
     `    fuzz: ${sum((t) => t.commands)} commands (${(sum((t) => t.bytesSent) / 1048576).toFixed(1)} MB) from ${ids.length} clients in ${ms} ms, ` +
       `${sum((t) => t.checked)} replies checked (${(sum((t) => t.bytesReceived) / 1048576).toFixed(1)} MB) over ${sum((t) => t.connections)} connections (${sum((t) => t.resets)} resets, ${sum((t) => t.halfCloses)} half-closes); ` +
-      `${writes} checked writes, ${keys.length} keys read back intact; ${published} checked messages to each of ${watch.watchers.length} subscribers, ${watch.patternMessages} of the fuzzers' by pattern`,
+      `${writes} checked writes, ${keys.length} keys read back intact; ${published} checked messages to each of ${watch.watchers.length} subscribers, ${watch.patternMessages} of the fuzzers' by pattern; ` +
+      `${told.reads} reads by ${tracking.trackers.length} tracking clients, ${told.owed} invalidations owed, ${told.told} told`,
   );
 });
 

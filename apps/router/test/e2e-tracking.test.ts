@@ -148,6 +148,30 @@ function trackingSuite(workers: number): void {
     assert.ok((mapOf((await tracker.call('CLIENT', 'TRACKINGINFO')).value).flags as { set: string[] }).set.includes('broken_redirect'));
   });
 
+  t("REDIRECT to another worker's client is checked at once, as Redis: a missing one is refused, and commands sent right after run under the state it set", async () => {
+    const sink = await on(1, true);
+    const sinkId = await idOf(sink);
+    const tracker = await on(0, true);
+    const writer = await on(0, false);
+    const [k, k2] = keys();
+    // An id of worker 1 no client has (ids are k * 16 + worker + 1), pipelined with a read and the state queried.
+    const missing = await tracker.pipeline([['CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(sinkId + 16 * 100000)], ['GET', k], ['CLIENT', 'TRACKINGINFO'], ['CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(sinkId + 16 * 100000), 'BOGUS']]);
+    assert.is(missing[0].raw, '-ERR The client ID you want redirect to does not exist\r\n');
+    assert.is(mapOf(missing[2].value).redirect, -1, 'not tracking');
+    assert.is(missing[3].raw, '-ERR The client ID you want redirect to does not exist\r\n', "Redis's order: the redirect before what follows it");
+    await writer.call('SET', k, 'v');
+    const live = await tracker.pipeline([['CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(sinkId), 'BOGUS'], ['CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(sinkId)], ['GET', k2], ['CLIENT', 'GETREDIR']]);
+    assert.is(live[0].raw, '-ERR syntax error\r\n');
+    assert.is(live[1].raw, '+OK\r\n');
+    assert.is(live[3].value, sinkId, 'the command after it saw its state');
+    await writer.call('SET', k2, 'v');
+    assert.equal(await invalidations(sink, 1), [k2], 'the read right after it was tracked');
+    await nothingMore(tracker);
+    // Inside MULTI too.
+    const exec = await tracker.pipeline([['CLIENT', 'TRACKING', 'OFF'], ['MULTI'], ['CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(sinkId + 16 * 100000)], ['CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(sinkId)], ['EXEC']]);
+    assert.is(exec[4].raw, '*2\r\n-ERR The client ID you want redirect to does not exist\r\n+OK\r\n');
+  });
+
   t('expiry, eviction and FLUSHALL / FLUSHDB invalidate; tracking off is dropped; INFO counts', async () => {
     for (const [, resp3] of PROTOCOLS) {
       const { tracker, read, quiet } = await tracking(on, 0, resp3);
@@ -186,25 +210,41 @@ function trackingSuite(workers: number): void {
     assert.is((await own.read()).raw, '>2\r\n$10\r\ninvalidate\r\n_\r\n');
   });
 
-  t('tracking-table-max-keys (per worker, CONFIG SET live) evicts with an invalidation', async () => {
+  /**
+   * tracking-table-max-keys is the server's: each worker keeps its shards' share (a 16th a shard),
+   * so reading n keys a shard over every shard keeps exactly the bound over all workers, and the
+   * rest's readers are told at once; CONFIG SET lowers it live, and a resize re-splits it.
+   */
+  const serverWideBound = async (): Promise<void> => {
     const admin = await on(1, false);
-    assert.is((await admin.call('CONFIG', 'SET', 'tracking-table-max-keys', '2')).raw, '+OK\r\n');
+    const info = async () => Number(/tracking_total_keys:(\d+)/.exec(String((await admin.call('INFO', 'stats')).value))![1]);
+    assert.is((await admin.call('CONFIG', 'SET', 'tracking-table-max-keys', '32')).raw, '+OK\r\n');
     try {
       for (const [, resp3] of PROTOCOLS) {
-        const { tracker, read } = await tracking(on, 0, resp3);
-        const ks = keys();
+        const { tracker, read, quiet } = await tracking(on, 0, resp3);
+        const ks = [keys(), keys(), keys(), keys()].flat();
         await tracker.pipeline(ks.map((k) => ['GET', k]));
-        // Every worker keeps 2 of its keys: the others' readers are told at once.
-        const evicted = await read(ks.length - 2 * workers);
+        const evicted = await read(ks.length - 32);
         const kept = ks.filter((k) => !evicted.includes(k));
-        assert.is(kept.length, 2 * workers);
+        assert.is(kept.length, 32, 'the bound over all workers');
+        assert.is(await info(), 32, "INFO's sum");
+        // Lowered: each worker's share halves now, the keys past it told at once.
+        assert.is((await admin.call('CONFIG', 'SET', 'tracking-table-max-keys', '16')).raw, '+OK\r\n');
+        const lowered = await read(16);
+        assert.ok(lowered.every((k) => kept.includes(k)), 'only kept keys are told');
+        assert.is(await info(), 16);
+        const still = kept.filter((k) => !lowered.includes(k));
         await admin.pipeline(ks.map((k) => ['SET', k, 'v']));
-        assert.equal(await read(kept.length), sorted(kept));
+        assert.equal(await read(still.length), sorted(still));
+        await quiet();
+        assert.is((await admin.call('CONFIG', 'SET', 'tracking-table-max-keys', '32')).raw, '+OK\r\n');
       }
     } finally {
       await admin.call('CONFIG', 'SET', 'tracking-table-max-keys', '1000000');
     }
-  });
+  };
+
+  t("tracking-table-max-keys is the server's (each worker its shards' share; CONFIG SET live): evicts with an invalidation", serverWideBound);
 
   t('BCAST with PREFIX: writes on every owner reach broadcasting clients on every worker; NOLOOP leaves out their own', async () => {
     for (const [, resp3] of PROTOCOLS) {
@@ -247,6 +287,8 @@ function trackingSuite(workers: number): void {
     await writer.pipeline(mk.map((k) => ['SET', k, 'v']));
     assert.equal(await bcast.broadcast(mk.length), sorted(mk));
   });
+
+  t("after the resize, tracking-table-max-keys is still the server's: every worker's share re-split", serverWideBound);
 
   t.run();
 }

@@ -25,6 +25,20 @@ export abstract class Moves extends Collections {
     return this.moveEntry(slot, kbuf, kstart, kend, true);
   }
 
+  /**
+   * Client-side caching: the key kbuf[kstart, kend) is about to be written by this command, so its
+   * readers are told now (Redis's signalModifiedKey), letting a command that writes several keys
+   * tell them in Redis's order; the write itself then finds them told. A missing key may be a
+   * cached miss. Nothing to do (two counts' tests) while nobody tracks.
+   */
+  signalModified(kbuf: Uint8Array, kstart: number, kend: number): void {
+    const tracking = this.memory.tracking;
+    if (tracking.keys === 0 && tracking.prefixCount === 0) return;
+    const slot = this.alive(this.find(this.hashOf(kbuf, kstart, kend), kbuf, kstart, kend));
+    if (slot < 0) tracking.invalidate(kbuf, kstart, kend);
+    else if (this.tracked[slot] !== 0 || tracking.prefixCount !== 0) this.trackedChanged(slot);
+  }
+
   private moveEntry(slot: number, kbuf: Uint8Array, kstart: number, kend: number, rename: boolean): number {
     const memory = this.memory;
     const keyLength = kend - kstart;
@@ -40,6 +54,9 @@ export abstract class Moves extends Collections {
     const replaced = this.alive(this.find(h, kbuf, kstart, kend));
     const freed = replaced >= 0 ? this.chargeAt(replaced) : 0;
     if (cost > memory.budget || !memory.makeRoom(cost - credit - freed, this, slot)) return -1;
+    // Readers told as Redis tells them (db.c): a rename's source, then the destination, even a missing one (a cached miss).
+    if (rename && (this.tracked[slot] !== 0 || memory.tracking.prefixCount !== 0)) this.trackedChanged(slot);
+    this.signalModified(kbuf, kstart, kend);
     // Making room may have evicted the destination already.
     const target = this.alive(this.find(h, kbuf, kstart, kend));
     if (target >= 0) this.removeSlot(target);

@@ -56,6 +56,22 @@ t('a missing key read is told when it is created; delete, expiry and eviction te
   assert.equal(told[2], [2, 0, 'soon']);
 });
 
+t("RENAME and COPY tell as Redis's db.c: a rename's source, then the destination, a missing one (a cached miss) too; signalModified tells once", () => {
+  const { lru, told } = setup();
+  lru.setStringKey('src', 'v');
+  lru.setStringKey('dst', 'w');
+  for (const k of ['src', 'dst', 'fresh']) track(lru, k, 5);
+  const k = (s: string) => b(s);
+  lru.renameEntry(lru.peekKey('src'), k('dst'), 0, 3);
+  assert.equal(told, [[5, 0, 'src'], [5, 0, 'dst']]);
+  lru.copyEntry(lru.peekKey('dst'), k('fresh'), 0, 5);
+  assert.equal(told[2], [5, 0, 'fresh'], 'a copy to a key read while missing');
+  track(lru, 'dst', 6);
+  lru.signalModified(k('dst'), 0, 3);
+  lru.setStringKey('dst', 'x');
+  assert.equal(told.slice(3), [[6, 0, 'dst']], 'told before the write, once');
+});
+
 t('eviction tells the readers of the evicted key', () => {
   const { lru, told } = setup(4096);
   lru.setStringKey('old', 'x'.repeat(100));

@@ -126,6 +126,8 @@ export function move(store: Lru, args: Args, reply: ReplySink, fromLeft: boolean
   if (source === WRONG) return;
   if (source < 0) return reply.nil();
   if (writeList(store, args, 2, reply) === WRONG) return;
+  // Client-side caching: the destination's readers are told before the source's, as Redis's lmoveHandlePush does.
+  store.signalModified(args.buf, args.starts[2], args.ends[2]);
   const value = listPop(store, source, fromLeft, 1, [])![0];
   const one = rangesOf([value]);
   // The destination is looked up again: the pop may have deleted it (the same key, emptied).

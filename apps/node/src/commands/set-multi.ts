@@ -35,6 +35,8 @@ export function smove(store: Lru, args: Args, reply: ReplySink): void {
   if (destination === WRONG) return;
   if (source === destination) return reply.integer(setHas(store, source, args.buf, args.starts[3], args.ends[3]) ? 1 : 0);
   if (!setHas(store, source, args.buf, args.starts[3], args.ends[3])) return reply.integer(0);
+  // Client-side caching: the source's readers are told before the destination's, as Redis's smoveCommand does.
+  store.signalModified(args.buf, args.starts[1], args.ends[1]);
   // Added first, so a destination that cannot grow leaves the source as it was.
   if (setAdd(store, destination, args, 2, args, 3, 4) < 0) return reply.error(ERR.oom);
   // Making room for the add may have evicted the source (then the member went with it).

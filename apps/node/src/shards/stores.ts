@@ -21,6 +21,8 @@ export abstract class OwnedStores {
   private readonly leaving = new Set<Lru>();
   /** Client-side caching: the client whose command runs now (> 0: its reads are tracked; < 0: it is only named as the writer; 0: none). */
   private reader = 0;
+  /** tracking-table-max-keys, for the whole server: this worker's table keeps its shards' share (0: no limit). */
+  private trackingMaxKeys = 1_000_000;
 
   constructor(owned: readonly number[], maxmemory: number, policy: EvictionPolicy) {
     this.perShard = perShardOf(maxmemory);
@@ -148,6 +150,20 @@ export abstract class OwnedStores {
   /** The worker's budget: maxmemory / 16 for each shard it owns or is still handing over. */
   private resetBudget(): void {
     this.memory.budget = Math.max(1, this.perShard * (this.owned.length + this.leaving.size));
+    this.resetTrackingBound();
+  }
+
+  /** tracking-table-max-keys changed (CONFIG SET): this worker's share follows, and what is tracked past it is evicted now (its readers told). */
+  setTrackingMaxKeys(max: number): void {
+    this.trackingMaxKeys = max;
+    this.resetTrackingBound();
+  }
+
+  /** The table keeps the owned shards' share of the server's bound (a shard's keys are tracked where it lives; a shard given up was told already). */
+  private resetTrackingBound(): void {
+    const table = this.memory.tracking;
+    table.maxKeys = trackingShareOf(this.trackingMaxKeys, this.owned);
+    table.trim();
   }
 
   store(shard: number): Lru | undefined {
@@ -196,6 +212,20 @@ export abstract class OwnedStores {
 
 /** maxmemory 0 is no limit, as in Redis: a budget nothing reaches. */
 const NO_LIMIT = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The shards' share of tracking-table-max-keys, split exactly (a 16th each, the remainder one
+ * key each to the lowest shards, so the workers' shares add up to max), at least 1 while there is
+ * a bound (0 is no limit in the table: a worker whose shards' share is none still keeps one key).
+ */
+export function trackingShareOf(max: number, shards: readonly number[]): number {
+  if (max === 0) return 0;
+  const base = Math.floor(max / SHARD_COUNT);
+  const rest = max % SHARD_COUNT;
+  let share = 0;
+  for (const s of shards) share += base + (s < rest ? 1 : 0);
+  return Math.max(1, share);
+}
 
 /** A shard's share of maxmemory: a 16th. */
 function perShardOf(maxmemory: number): number {

@@ -1,8 +1,9 @@
-import type { Args } from '@kv/wire';
-import { integerArg } from '@kv/node';
+import { copyArgs, type Args } from '@kv/wire';
+import { integerArg, type ReplySink } from '@kv/node';
 import { REPLY_ERRORS } from '../reply-errors';
 import { ClientTracking, workerOfClient } from '../tracking/client-tracking';
 import type { ConnectionContext } from './context';
+import { RedirectCheck } from './redirect-check';
 
 /**
  * CLIENT TRACKING / CACHING / GETREDIR / TRACKINGINFO, as Redis 7.0's networking.c: the options
@@ -11,7 +12,7 @@ import type { ConnectionContext } from './context';
  */
 
 /** CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX p ...] [OPTIN] [OPTOUT] [NOLOOP] */
-export function clientTracking(conn: ConnectionContext, args: Args): void {
+export function clientTracking(conn: ConnectionContext, args: Args, reply: ReplySink = conn.reply, checked = 0): void {
   let redirect = 0;
   let bcast = false, optin = false, optout = false, noloop = false;
   const prefixes: string[] = [];
@@ -20,36 +21,41 @@ export function clientTracking(conn: ConnectionContext, args: Args): void {
     const more = j + 1 < args.count;
     if (option === 'redirect' && more) {
       j++;
-      if (redirect !== 0) return conn.reply.error(REPLY_ERRORS.redirectTwice);
+      if (redirect !== 0) return reply.error(REPLY_ERRORS.redirectTwice);
       const id = integerArg(args, j);
-      if (id === undefined) return conn.reply.error(REPLY_ERRORS.notInteger);
-      if (!clientMayExist(conn, id)) return conn.reply.error(REPLY_ERRORS.redirectMissing);
+      if (id === undefined) return reply.error(REPLY_ERRORS.notInteger);
+      if (id !== checked) {
+        const elsewhere = redirectElsewhere(conn, id);
+        if (elsewhere < 0) return reply.error(REPLY_ERRORS.redirectMissing);
+        // Another worker's client: that worker is asked, and the command finishes once it answers (its args copied: they outlive this call).
+        if (elsewhere !== conn.trackers.self) return conn.plans.start(new RedirectCheck(conn.env.owners, conn.plans, conn.plans.txid, elsewhere, id, finishAfterCheck(conn, args, id)));
+      }
       redirect = id;
     } else if (option === 'bcast') bcast = true;
     else if (option === 'optin') optin = true;
     else if (option === 'optout') optout = true;
     else if (option === 'noloop') noloop = true;
     else if (option === 'prefix' && more) prefixes.push(args.latin1(++j));
-    else return conn.reply.error(REPLY_ERRORS.syntax);
+    else return reply.error(REPLY_ERRORS.syntax);
   }
   const mode = args.latin1(2).toLowerCase();
   const trackers = conn.trackers;
   if (mode === 'off') {
     if (conn.tracking !== null) trackers.stop(conn.id, conn.tracking);
     conn.tracking = null;
-    return conn.reply.ok();
+    return reply.ok();
   }
-  if (mode !== 'on') return conn.reply.error(REPLY_ERRORS.syntax);
+  if (mode !== 'on') return reply.error(REPLY_ERRORS.syntax);
   const now = conn.tracking;
-  if (!bcast && prefixes.length > 0) return conn.reply.error(REPLY_ERRORS.prefixNeedsBcast);
-  if (now !== null && now.bcast !== bcast) return conn.reply.error(REPLY_ERRORS.bcastSwitch);
-  if (bcast && (optin || optout)) return conn.reply.error(REPLY_ERRORS.bcastOptions);
-  if (optin && optout) return conn.reply.error(REPLY_ERRORS.optinOptout);
-  if (now !== null && ((optin && now.optout) || (optout && now.optin))) return conn.reply.error(REPLY_ERRORS.optSwitch);
+  if (!bcast && prefixes.length > 0) return reply.error(REPLY_ERRORS.prefixNeedsBcast);
+  if (now !== null && now.bcast !== bcast) return reply.error(REPLY_ERRORS.bcastSwitch);
+  if (bcast && (optin || optout)) return reply.error(REPLY_ERRORS.bcastOptions);
+  if (optin && optout) return reply.error(REPLY_ERRORS.optinOptout);
+  if (now !== null && ((optin && now.optout) || (optout && now.optin))) return reply.error(REPLY_ERRORS.optSwitch);
   const had = now?.prefixes ?? [];
   if (bcast) {
     const overlap = prefixOverlap(had, prefixes);
-    if (overlap !== null) return conn.reply.error(overlap);
+    if (overlap !== null) return reply.error(overlap);
     // No PREFIX: every key (''), as Redis; prefixes add to those it had.
     if (prefixes.length === 0) prefixes.push('');
   }
@@ -59,7 +65,7 @@ export function clientTracking(conn: ConnectionContext, args: Args): void {
   if (now !== null) trackers.stop(conn.id, null);
   conn.tracking = tracking;
   trackers.start(conn.id, tracking, added);
-  conn.reply.ok();
+  reply.ok();
 }
 
 /** Redis's checkPrefixCollisionsOrReply: a client's prefixes must not be prefixes of each other (its own and those given). */
@@ -75,15 +81,24 @@ function prefixOverlap(had: readonly string[], given: readonly string[]): string
 }
 
 /**
- * Redis requires the redirect's client to exist now. One of this worker's is looked up; another
- * worker's is taken when its id names a worker that runs (a client gone there later is a broken
- * redirect, as one gone after the check is in Redis).
+ * Redis requires the redirect's client to exist now: -1 when it cannot (no such worker, or this
+ * worker has no such client), else the worker whose client it would be (another is asked:
+ * RedirectCheck).
  */
-function clientMayExist(conn: ConnectionContext, id: number): boolean {
-  if (!(id >= 1)) return false;
+function redirectElsewhere(conn: ConnectionContext, id: number): number {
+  if (!(id >= 1)) return -1;
   const worker = workerOfClient(id);
-  if (worker === conn.trackers.self) return conn.trackers.hasClient(id);
-  return worker < conn.env.workers;
+  if (worker === conn.trackers.self) return conn.trackers.hasClient(id) ? worker : -1;
+  return worker < conn.env.workers ? worker : -1;
+}
+
+/** The rest of CLIENT TRACKING once the redirect's worker said its client lives (not for a client that closed meanwhile). */
+function finishAfterCheck(conn: ConnectionContext, args: Args, id: number): (reply: ReplySink) => void {
+  const copy = copyArgs(args);
+  return (reply) => {
+    if (conn.trackers.hasClient(conn.id)) clientTracking(conn, copy, reply, id);
+    else reply.ok();
+  };
 }
 
 /** CLIENT CACHING YES|NO: for the next command (OPTIN: track it; OPTOUT: do not). */

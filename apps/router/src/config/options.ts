@@ -296,7 +296,7 @@ export const OPTIONS: Options = {
     minimum: 0,
     maximum: Number.MAX_SAFE_INTEGER,
     default: 1_000_000,
-    description: "client-side caching: keys each worker's tracking table remembers readers of (as Redis's, per worker); past it a key is forgotten and its readers get an invalidation. 0: no limit",
+    description: "client-side caching: keys the server's tracking tables remember readers of, as Redis's (each worker keeps its shards' share, at least 1); past it a key is forgotten and its readers get an invalidation. 0: no limit",
   },
   config: { type: 'string', minLength: 1, description: 'JSON config file setting any other option by its name' },
 };

@@ -129,7 +129,12 @@ export class Owners implements OwnerSet {
     const reader = this.reader;
     const work =
       shard === WHOLE_WORKER
-        ? () => shards.runWorkerCommand(spec, copy, sink)
+        ? () => {
+            // Client-side caching: a worker command's reads (a read transaction's TXPREPARE: MGET over workers) are its client's, behind a hold too.
+            shards.client = reader;
+            shards.runWorkerCommand(spec, copy, sink);
+            shards.client = 0;
+          }
         : blocks
           ? () => void (waiter = shards.block(spec, copy, sink, () => sink))
           : () => {

@@ -105,10 +105,8 @@ export class LiveSettings implements WorkerOperator {
     collections.zsetMaxListpackValue = this.values['zset-max-listpack-value'];
     collections.streamNodeMaxEntries = this.values['stream-node-max-entries'];
     collections.streamNodeMaxBytes = this.values['stream-node-max-bytes'];
-    // Lowered: the keys past it are evicted now, their readers told (Redis trims in its cron).
-    const tracking = this.router.node.shards.memory.tracking;
-    tracking.maxKeys = this.values['tracking-table-max-keys'];
-    tracking.trim();
+    // The server's bound, this worker's shards' share of it; lowered: the keys past it are evicted now, their readers told (Redis trims in its cron).
+    this.router.node.shards.setTrackingMaxKeys(this.values['tracking-table-max-keys']);
   }
 
   /**
