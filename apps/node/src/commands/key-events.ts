@@ -97,6 +97,7 @@ export const EVENTS = {
   xadd: { ...ev(NOTIFY.STREAM, 'xadd'), then: { type: NOTIFY.STREAM, name: 'xtrim', fired: () => XADD_TRIMMED.last } },
   xdel: ev(NOTIFY.STREAM, 'xdel'),
   xtrim: ev(NOTIFY.STREAM, 'xtrim'),
+  xsetid: ev(NOTIFY.STREAM, 'xsetid'),
 } as const;
 
 /** `l` or `r` and `verb`, by the argument at `at` (LEFT or RIGHT; MIN or MAX for `zpop`). */
