@@ -28,8 +28,8 @@ export const KEY_TABLE: readonly Entry[] = [
   { name: 'RANDOMKEY', arity: 1, plan: 'each-worker', keys: NONE, combine: 'random', workerHandler: info.randomkey, flags: ['readonly'] },
   { name: 'EXPIRETIME', arity: 2, plan: 'one-key', keys: ONE, handler: info.expiretime, flags: ['readonly', 'fast'] },
   { name: 'PEXPIRETIME', arity: 2, plan: 'one-key', keys: ONE, handler: info.pexpiretime, flags: ['readonly', 'fast'] },
-  // OBJECT (apps/router/src/commands/object.ts): HELP and the checks there, its step on the key's owner
-  { name: 'OBJECT', arity: -2, plan: 'connection', keys: NONE, flags: [] },
+  // OBJECT (apps/router/src/commands/object.ts): HELP and the checks there, its step on the key's owner; from a script, coord/script-calls.ts objectCall
+  { name: 'OBJECT', arity: -2, plan: 'connection', keys: NONE, flags: [], inScript: true },
   { name: 'OBJECTSTEP', arity: 3, plan: 'internal', keys: NONE, handler: info.objectStep, flags: [] },
   // strings by range and by bit (string-ranges.ts, bits.ts); LCS and BITOP need their keys in one shard
   { name: 'GETRANGE', arity: 4, plan: 'one-key', keys: ONE, handler: ranges.getrange, flags: ['readonly'] },
