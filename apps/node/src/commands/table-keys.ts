@@ -22,6 +22,8 @@ export const KEY_TABLE: readonly Entry[] = [
   // RENAME and COPY over keys of two shards: their steps on each owner (key-transfer.ts, the router's coord/key-move.ts);
   // ENTRYLOAD writes (a client blocked on its key wakes)
   { name: 'ENTRYDUMP', arity: 2, plan: 'internal', keys: NONE, handler: transfer.entrydump, flags: [] },
+  // COPY's: ENTRYDUMP as a read (Redis's lookupKeyRead), so a missing source fires `keymiss`
+  { name: 'ENTRYREAD', arity: 2, plan: 'internal', keys: NONE, handler: transfer.entrydump, flags: [], keyEvents: [], reads: [1, 1] },
   { name: 'ENTRYLOAD', arity: -7, plan: 'internal', keys: NONE, handler: transfer.entryload, flags: ['write'], keyEvents: KEY_EVENTS.entryload },
   { name: 'ENTRYDROP', arity: 3, plan: 'internal', keys: NONE, handler: transfer.entrydrop, flags: [], keyEvents: KEY_EVENTS.entrydrop },
   // every worker's random key, one of them at random (nil only when every worker is empty)
