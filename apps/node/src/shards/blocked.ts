@@ -93,8 +93,15 @@ export class BlockedClients {
     if (spec !== undefined && args !== undefined) {
       const { first, last, step } = keySpan(spec, args);
       for (let k = first; k > 0 && k <= last && k < args.count; k += step) {
-        const key = args.latin1(k);
-        if (waited.has(key)) this.ready.add(key);
+        // Few waited keys: a string only for a key as long as one of them; many: one lookup.
+        if (waited.size > 8) {
+          const key = args.latin1(k);
+          if (waited.has(key)) this.ready.add(key);
+          continue;
+        }
+        const length = args.ends[k] - args.starts[k];
+        let named: string | null = null;
+        for (const key of waited) if (key.length === length && (named ??= args.latin1(k)) === key) this.ready.add(key);
       }
     }
     this.marked.add(shard);
