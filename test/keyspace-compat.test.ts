@@ -30,7 +30,7 @@ const STEPS: (string | { sleep: number })[] = [
   'ZREMRANGEBYSCORE z 2 2', 'ZADD zl 0 a 0 b 0 c', 'ZREMRANGEBYLEX zl [a [b', 'ZREMRANGEBYLEX zl - +', 'ZPOPMAX z2 5',
   'MSET {m}1 1 {m}2 2',
   'SET {r}a 1', 'EXPIRE {r}a 100', 'RENAME {r}a {r}b', 'RENAMENX {r}b {r}c', 'RENAMENX {r}c {r}c', 'RENAME {r}none {r}b', 'COPY {r}c {r}d',
-  'COPY {r}c {r}d', 'COPY {r}c {r}d REPLACE', 'COPY {r}none {r}d', 'RPUSH {r}l x', 'RENAME {r}l {r}d', 'SADD {r}s x', 'COPY {r}s {r}d REPLACE',
+  'COPY {r}c {r}d', 'COPY {r}c {r}d REPLACE', 'COPY {r}none {r}d', 'COPY {A}none {r}d', 'COPY {a}none {r}d', 'RENAME {a}none {r}d', 'RPUSH {r}l x', 'RENAME {r}l {r}d', 'SADD {r}s x', 'COPY {r}s {r}d REPLACE',
   'SETRANGE {t}a 2 xy', 'SETRANGE {t}a 0 x', 'SETBIT {t}b 3 1', 'SETBIT {t}b 3 1', 'SETBIT {t}b 3 0', 'BITOP OR {t}c {t}a {t}b', 'BITOP AND {t}c {t}none',
   'GETRANGE {t}none 0 1', 'GETBIT {t}none 0', 'BITCOUNT {t}none', 'BITPOS {t}none 1', 'LCS {t}a {t}b', 'GETRANGE {t}a 0 1', 'EXPIRETIME {t}none',
   'RPUSH {q}a 1 2', 'LMOVE {q}a {q}b LEFT RIGHT', 'LMOVE {q}a {q}b RIGHT LEFT', 'LMOVE {q}b {q}b LEFT LEFT', 'LMOVE {q}none {q}b LEFT LEFT', 'RPOPLPUSH {q}b {q}c',

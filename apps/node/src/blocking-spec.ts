@@ -14,7 +14,7 @@ export interface BlockingSpec {
   readonly waitMs?: (args: Args, reply: ErrorSink) => number | undefined;
   /** The arguments it waits with, when they must be fixed now (XREAD's `$`: the last id at the time it blocks). */
   readonly kept?: (store: Lru, args: Args) => Args;
-  /** The arguments it is served with when `key` woke it (XREAD: that stream alone, as Redis answers a woken reader). */
+  /** The arguments it is served with when `key` woke it (XREAD: that stream alone, as Redis answers a woken reader; BLPOP: that key first). */
   readonly servedFor?: (args: Args, key: string) => Args;
   /** True when a script may not call it so (XREAD with BLOCK: Redis refuses it in a script). */
   readonly refusedInScript?: (args: Args) => boolean;

@@ -172,6 +172,23 @@ export const NODE_ERRORS = replyErrors({
     text: (given: string, container: string) => `ERR unknown subcommand or wrong number of arguments for '${given.slice(0, 128)}'. Try ${container} HELP.`,
     probe: { before: [['XADD', 's', '1-1', 'f', 'v']], command: ['XINFO', 'stream', 's', 'foo'], args: ['stream', 'XINFO'] },
   },
+  // XSETID (Redis 7.0's forms; commands/streams.ts).
+  xsetidEntriesNegative: { code: 'XSETID_ENTRIES_NEGATIVE', text: 'ERR entries_added must be positive', probe: { command: ['XSETID', 's', '1-1', 'ENTRIESADDED', '-1'] } },
+  xsetidBelowMaxDeleted: {
+    code: 'XSETID_BELOW_MAX_DELETED',
+    text: 'ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id',
+    probe: { command: ['XSETID', 's', '1-1', 'MAXDELETEDID', '2-0'] },
+  },
+  xsetidBelowTop: {
+    code: 'XSETID_BELOW_TOP',
+    text: 'ERR The ID specified in XSETID is smaller than the target stream top item',
+    probe: { before: [['XADD', 's', '5-0', 'f', 'v']], command: ['XSETID', 's', '4-0'] },
+  },
+  xsetidEntriesBelowLength: {
+    code: 'XSETID_ENTRIES_BELOW_LENGTH',
+    text: 'ERR The entries_added specified in XSETID is smaller than the target stream length',
+    probe: { before: [['XADD', 's', '5-0', 'f', 'v'], ['XADD', 's', '6-0', 'f', 'v']], command: ['XSETID', 's', '7-0', 'ENTRIESADDED', '1'] },
+  },
   // This server keeps no consumer groups (README, "Streams"): every command of theirs answers this.
   noConsumerGroups: {
     code: 'NO_CONSUMER_GROUPS',

@@ -274,7 +274,7 @@ export interface CommandSpec {
   readonly movesAcross?: 'rename' | 'renamenx' | 'copy';
   /** A RESP2 connection subscribed to a channel may run it (the subscribe family, PING, QUIT, RESET), as Redis's. */
   readonly inSubscribed?: boolean;
-  /** A connection command a script may call: answered by the script runtime itself (PING, ECHO, TIME). */
+  /** A connection command a script may call: answered by the script runtime itself (PING, ECHO, TIME; OBJECT through its step on the key's owner). */
   readonly inScript?: boolean;
   /** From `flags`: it may run before AUTH (`no_auth`). */
   readonly noAuth: boolean;

@@ -66,6 +66,30 @@ t('a BLMOVE chain: a push to its source moves into a key another waits on', asyn
   assert.equal(log, ['mover:BULK:x', 'popper:TREE:{q}b x']);
 });
 
+t('several keys written in one turn: each waiter is served from the key written first (Redis\'s ready keys), keys in write order', async () => {
+  for (const others of [0, 10]) {
+    const shards = new ShardSet(ALL, 1 << 20);
+    const log: string[] = [];
+    // With more than a few keys waited on the shard, a write's keys are looked up rather than compared.
+    for (let i = 0; i < others; i++) block(shards, [], 'other', 'BLPOP', `{t}other${i}`, '0');
+    block(shards, log, 'a', 'BLPOP', '{t}1', '{t}2', '{t}3', '0');
+    block(shards, log, 'b', 'BLMPOP', '0', '3', '{t}1', '{t}2', '{t}3', 'RIGHT', 'COUNT', '5');
+    block(shards, log, 'c', 'BZPOPMAX', '{t}z1', '{t}z2', '0');
+    block(shards, log, 'd', 'BLPOP', '{t}4', '0');
+    block(shards, log, 'e', 'BLPOP', '{t}5', '0');
+    run(shards, 'RPUSH', '{t}5', 'five');
+    run(shards, 'RPUSH', '{t}3', 'x', 'y');
+    run(shards, 'RPUSH', '{t}2', 'p', 'q');
+    run(shards, 'ZADD', '{t}z2', '1', 'm');
+    run(shards, 'ZADD', '{t}z1', '2', 'n');
+    run(shards, 'RPUSH', '{t}4', 'four');
+    await tick();
+    // The score is a double in the tree (its bytes dropped here).
+    assert.equal(log.map((l) => l.replace(/ m .*/, ' m')), ['e:TREE:{t}5 five', 'a:TREE:{t}3 x', 'b:TREE:{t}3 y', 'c:TREE:{t}z2 m', 'd:TREE:{t}4 four']);
+    assert.is(shards.blocked.count, others);
+  }
+});
+
 t('sorted sets: BZPOPMIN/BZPOPMAX/BZMPOP waiters served in order; a waiter of another type keeps its place and is skipped', async () => {
   const shards = new ShardSet(ALL, 1 << 20);
   const log: string[] = [];

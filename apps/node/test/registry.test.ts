@@ -130,7 +130,7 @@ test('transactions, rounds and scripts as fields: atomic modes, MSETNX\'s two ro
   for (const spec of COMMANDS) assert.is(spec.script !== undefined, spec.plan === 'script', spec.name);
   assert.equal(named((spec) => spec.script === 'sha'), ['EVALSHA', 'EVALSHA_RO']);
   assert.equal(named((spec) => spec.plan === 'script' && spec.readOnly), ['EVALSHA_RO', 'EVAL_RO']);
-  assert.equal(named((spec) => spec.inScript), ['ECHO', 'PING', 'TIME']);
+  assert.equal(named((spec) => spec.inScript), ['ECHO', 'OBJECT', 'PING', 'TIME']);
   for (const spec of COMMANDS) if (spec.inScript) assert.ok(spec.plan === 'connection' && !spec.noScript, spec.name);
 });
 

@@ -29,7 +29,7 @@ t('bulksOf reads the bulk strings of nested replies, nothing of a null or an err
   assert.equal(bulksOf(reply('-ERR x\r\n'), 0, 8), []);
 });
 
-t('a served BLPOP whose client left pushes its element back to the head; one still wanted is only passed on', () => {
+t('a served BLPOP whose client left pushes its element back to the head and answers empty; one still wanted is only passed on', () => {
   const spec = commandNamed('BLPOP');
   const l = link();
   const o = owed();
@@ -40,7 +40,12 @@ t('a served BLPOP whose client left pushes its element back to the head; one sti
   r.left = true;
   r.settleEncoded(served, 0, served.length);
   assert.equal(l.sent, [['LPUSH', 'k', 'a']]);
-  assert.is(o.got.length, 2);
+  assert.equal(o.got, [served.latin1Slice(0, served.length), `${ReplyKind.NULL_ARRAY}:`], 'what went back is not the client\'s: it gets the empty answer');
+  // An error (it never popped) is passed on, and nothing goes back.
+  const error = reply('-ERR syntax error\r\n');
+  r.settleEncoded(error, 0, error.length);
+  assert.equal(l.sent.length, 1);
+  assert.is(o.got[2], '-ERR syntax error\r\n');
 });
 
 t('BRPOP goes back to the tail, BLMPOP in reverse to its side, a BLMOVE not at all (its element is in the destination)', () => {

@@ -15,9 +15,9 @@ function keyOn(worker: number, workers: number, n = 0): string {
 
 const t = suite('coord: KeyMove (RENAME, COPY over two shards) against a fake owner');
 
-/** Answers TXHOLD with 0 changed keys, ENTRYDUMP with a string entry (or as `dump` says), the rest as `rest` says. */
+/** Answers TXHOLD with 0 changed keys, ENTRYDUMP (COPY's ENTRYREAD) with a string entry (or as `dump` says), the rest as `rest` says. */
 function owner(dump: () => ReturnType<typeof list> | ReturnType<typeof nil>, rest: (step: FakeStep) => ReturnType<typeof int> | ReturnType<typeof err> | 'later' = () => int(1)) {
-  return (step: FakeStep) => (step.name === 'TXHOLD' ? int(0) : step.name === 'ENTRYDUMP' ? dump() : rest(step));
+  return (step: FakeStep) => (step.name === 'TXHOLD' ? int(0) : step.name === 'ENTRYDUMP' || step.name === 'ENTRYREAD' ? dump() : rest(step));
 }
 
 t('RENAME over two workers: both held in worker order, then dump, load, drop through the hold, then released; OK', () => {
@@ -41,7 +41,8 @@ t('a missing source: RENAME answers no such key, COPY 0, and nothing is written'
     const owners = new FakeOwners(0, 2, owner(() => nil()));
     const sink = new FakeSink();
     new KeyMove(owners, sink, null, kind, false, argsOf(['X', keyOn(0, 2), keyOn(1, 2)])).start();
-    assert.equal(owners.steps.map((s) => s.name), ['TXHOLD', 'TXHOLD', 'ENTRYDUMP']);
+    // COPY reads its source as a read (a missing one fires keymiss there); RENAME does not.
+    assert.equal(owners.steps.map((s) => s.name), ['TXHOLD', 'TXHOLD', kind === 'copy' ? 'ENTRYREAD' : 'ENTRYDUMP']);
     assert.is(sink.written, reply);
   }
 });
@@ -51,7 +52,7 @@ t('RENAMENX and COPY without REPLACE load with NX; an existing destination (0) e
     const owners = new FakeOwners(0, 2, owner(() => list(['list', '0', 'a', 'b']), () => int(0)));
     const sink = new FakeSink();
     new KeyMove(owners, sink, null, kind, false, argsOf(['X', keyOn(0, 2), keyOn(1, 2)])).start();
-    assert.equal(owners.steps.map((s) => s.name), ['TXHOLD', 'TXHOLD', 'ENTRYDUMP', 'ENTRYLOAD']);
+    assert.equal(owners.steps.map((s) => s.name), ['TXHOLD', 'TXHOLD', kind === 'copy' ? 'ENTRYREAD' : 'ENTRYDUMP', 'ENTRYLOAD']);
     assert.is(owners.steps[3].argv[2], 'NX');
     assert.is(sink.written, ':0\r\n');
   }
@@ -101,7 +102,7 @@ t('both keys on one other worker: held there and here (never sent whole), then r
   const owners = new FakeOwners(0, 2, owner(() => list(['string', '0', 'v'])));
   const sink = new FakeSink();
   new KeyMove(owners, sink, null, 'copy', true, argsOf(['COPY', keyOn(1, 2), keyOn(1, 2, 1)])).start();
-  assert.equal(owners.steps.map((s) => [s.worker, s.name]), [[0, 'TXHOLD'], [1, 'TXHOLD'], [1, 'ENTRYDUMP'], [1, 'ENTRYLOAD']]);
+  assert.equal(owners.steps.map((s) => [s.worker, s.name]), [[0, 'TXHOLD'], [1, 'TXHOLD'], [1, 'ENTRYREAD'], [1, 'ENTRYLOAD']]);
   assert.is(sink.written, ':1\r\n');
 });
 

@@ -158,7 +158,14 @@ function textCommand(rand: Rand, id: number): Buffer {
 }
 
 /** What the server reads of what a connection sent, in order: each command and the reply it must get. */
-type Expected = { kind: 'text'; stats: boolean } | { kind: 'resp'; argv: string } | { kind: 'protocol'; detail: string };
+type Expected = { kind: 'text'; stats: boolean } | { kind: 'resp'; argv: string; blocking: boolean } | { kind: 'protocol'; detail: string };
+
+/** The commands that may block (XREAD only with BLOCK): a client that half-closes while one waits gets no reply to it, nor to anything after it (Redis frees it at EOF). */
+const MAY_BLOCK = new Set(['BLPOP', 'BRPOP', 'BRPOPLPUSH', 'BLMOVE', 'BLMPOP', 'BZPOPMIN', 'BZPOPMAX', 'BZMPOP']);
+const mayBlock = (args: Args): boolean => {
+  const name = args.latin1(0).toUpperCase();
+  return MAY_BLOCK.has(name) || (name === 'XREAD' && args.count > 1 && args.latin1(1).toUpperCase() === 'BLOCK');
+};
 
 function expectations(sent: Buffer): Expected[] {
   const demux = new Demux(LIMITS, isRedisOnly);
@@ -169,7 +176,7 @@ function expectations(sent: Buffer): Expected[] {
     textCommand: (op: TextOp) => void out.push({ kind: 'text', stats: op === TextOp.STATS }),
     textError: () => void out.push({ kind: 'text', stats: false }),
     respCommand: (args: Args) => {
-      out.push({ kind: 'resp', argv: show(args) });
+      out.push({ kind: 'resp', argv: show(args), blocking: mayBlock(args) });
       // QUIT: the server reads nothing more.
       if (args.latin1(0).toUpperCase() === 'QUIT') stopped = true;
     },
@@ -184,15 +191,16 @@ function expectations(sent: Buffer): Expected[] {
 
 /**
  * Checks one connection's replies against what it sent: one reply per command read, in its
- * protocol, in order, nothing else; `cut` (the fuzzer reset it) allows a prefix. A problem, or null.
+ * protocol, in order, nothing else; `cut` (the fuzzer reset it) allows a prefix, `halfClosed` one
+ * that stops at a command that may block (it was blocked when the client half-closed). A problem, or null.
  */
-function checkReplies(sent: Buffer, received: Buffer, cut: boolean): string | null {
+function checkReplies(sent: Buffer, received: Buffer, cut: boolean, halfClosed: boolean): string | null {
   const expected = expectations(sent);
   let at = 0;
   for (let i = 0; i < expected.length; i++) {
     const e = expected[i];
     const where = `reply ${i + 1} of ${expected.length} (${e.kind === 'resp' ? e.argv : e.kind}) at byte ${at}: ${JSON.stringify(received.subarray(at, at + 80).toString('latin1'))}`;
-    if (at === received.length) return cut ? null : `no ${where}`;
+    if (at === received.length) return cut || (halfClosed && e.kind === 'resp' && e.blocking) ? null : `no ${where}`;
     let end: number;
     if (e.kind === 'text') {
       end = e.stats ? received.indexOf('END\n', at, 'latin1') + 4 : received.indexOf(0x0a, at) + 1;
@@ -239,6 +247,8 @@ class FuzzConn {
   closed = false;
   /** The fuzzer ended it (reset or destroyed): its replies may be a prefix. */
   cut = false;
+  /** The fuzzer half-closed it: its replies may stop at a command that was blocked. */
+  halfClosed = false;
 
   constructor(port: number, tally: FuzzTally) {
     this.socket = net.createConnection({ port, host: '127.0.0.1' });
@@ -259,7 +269,7 @@ class FuzzConn {
   check(tally: FuzzTally, label: string): void {
     const sent = Buffer.concat(this.sent);
     if (sent.length === 0) return;
-    const problem = checkReplies(sent, Buffer.concat(this.received), this.cut);
+    const problem = checkReplies(sent, Buffer.concat(this.received), this.cut, this.halfClosed);
     tally.checked += expectations(sent).length;
     if (problem !== null && tally.problem === null) tally.problem = `${label}: ${problem}`;
   }
@@ -275,6 +285,7 @@ async function fuzz(port: number, id: number): Promise<FuzzTally> {
       c.cut = true;
       c.socket.resetAndDestroy();
     } else if (how === 'half-close' || how === 'done') {
+      c.halfClosed = true;
       c.socket.end();
       await Promise.race([new Promise((resolve) => c.socket.once('close', resolve)), sleep(3_000)]);
       if (!c.closed) c.cut = true;

@@ -37,6 +37,31 @@ test('replies go out in request order: held bytes, owed replies, in the protocol
   assert.is(client.readies, 2);
 });
 
+test('silenceFrom: the entry at that seq and everything after it (held bytes, later entries, push messages) are dropped; those before still go out', () => {
+  const { order: queue } = order();
+  const out = new OutBuffer(16);
+  out.latin1('+first\r\n');
+  const a = queue.owe(RESP_REPLIES, out);
+  queue.target(out).latin1('+between\r\n');
+  const blocked = queue.owe(RESP_REPLIES, out);
+  queue.target(out).latin1('+after\r\n');
+  assert.is(queue.doneEmpty(blocked.seq), null, 'not done yet');
+  queue.silenceFrom(blocked.seq);
+  const push = Buffer.from('>2\r\n$1\r\na\r\n$1\r\nb\r\n');
+  queue.push(push, 0, push.length, out);
+  blocked.settle(ReplyKind.NULL_ARRAY, '');
+  assert.is(queue.doneEmpty(blocked.seq), true, 'a null array is empty');
+  assert.is(drain(queue), '+first\r\n', 'nothing past the owed one before it');
+  a.settle(ReplyKind.INTEGER, '1');
+  assert.is(queue.doneEmpty(a.seq), false, 'an integer is not');
+  assert.is(drain(queue), ':1\r\n+between\r\n');
+  assert.not.ok(queue.waiting);
+  assert.is(queue.pushBytes, 0, 'the dropped push is no longer counted');
+  const late = queue.owe(RESP_REPLIES, out);
+  late.settle(ReplyKind.INTEGER, '2');
+  assert.is(drain(queue), '', 'an entry taken after the silence is silent too');
+});
+
 test('each owed reply keeps the protocol of its command: a RESP2 and a RESP3 entry side by side', () => {
   const { order: queue } = order();
   const out = new OutBuffer(16);

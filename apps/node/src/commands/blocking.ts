@@ -72,6 +72,31 @@ export function waitedKeys(spec: CommandSpec, args: Args): number[] {
   return keys;
 }
 
+/** servedFor's arguments: a view, reused (a served command reads it at once). */
+const SERVED_VIEW = new Args(8);
+
+/**
+ * The arguments with `key` moved first among the keys at first..last: the command then pops from
+ * the key that woke it (the one written first), as Redis serves a client from its ready key, not
+ * from the first of its keys holding something. The arguments themselves when it is first already.
+ */
+function keyFirst(args: Args, first: number, last: number, key: string): Args {
+  let at = -1;
+  for (let i = first; i <= last && at < 0; i++) if (args.latin1(i) === key) at = i;
+  if (at <= first) return args;
+  const view = SERVED_VIEW;
+  view.reset(args.buf);
+  for (let i = 0; i < first; i++) view.push(args.starts[i], args.ends[i]);
+  view.push(args.starts[at], args.ends[at]);
+  for (let i = first; i < args.count; i++) if (i !== at) view.push(args.starts[i], args.ends[i]);
+  return view;
+}
+
+/** BLPOP, BRPOP, BZPOPMIN, BZPOPMAX served from `key` (BlockingSpec.servedFor). */
+export const servedFromKey = (args: Args, key: string): Args => keyFirst(args, 1, args.count - 2, key);
+/** BLMPOP and BZMPOP (timeout numkeys key ...) served from `key`. */
+export const mpopServedFromKey = (args: Args, key: string): Args => keyFirst(args, 3, 2 + Number(args.latin1(2)), key);
+
 /** BLPOP and BRPOP key [key ...] timeout: [key, element] from the first key holding a list, else a null array. */
 function pop(store: Lru, args: Args, reply: ReplySink, left: boolean): void {
   if (timeoutMs(args, args.count - 1, reply) === undefined) return;

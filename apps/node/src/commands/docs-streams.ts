@@ -19,6 +19,7 @@ export const STREAM_DOCS: Record<string, DocEntry> = {
     'key:key string:id{multiple}',
   ],
   XLEN: ['Return the number of entries in a stream', '5.0.0', 'stream', 'key:key'],
+  XSETID: ['An internal command for replicating stream values', '5.0.0', 'stream', 'key:key string:last-id integer:entries_added@ENTRIESADDED{optional} string:max_deleted_entry_id@MAXDELETEDID{optional}'],
   XRANGE: ['Return a range of elements in a stream, with IDs matching the specified IDs interval', '5.0.0', 'stream', 'key:key string:start string:end integer:count@COUNT{optional}'],
   XREVRANGE: [
     'Return a range of elements in a stream, with IDs matching the specified IDs interval, in reverse order (from greater to smaller IDs) compared to XRANGE',

@@ -97,6 +97,7 @@ export const EVENTS = {
   xadd: { ...ev(NOTIFY.STREAM, 'xadd'), then: { type: NOTIFY.STREAM, name: 'xtrim', fired: () => XADD_TRIMMED.last } },
   xdel: ev(NOTIFY.STREAM, 'xdel'),
   xtrim: ev(NOTIFY.STREAM, 'xtrim'),
+  xsetid: ev(NOTIFY.STREAM, 'xsetid'),
 } as const;
 
 /** `l` or `r` and `verb`, by the argument at `at` (LEFT or RIGHT; MIN or MAX for `zpop`). */
@@ -124,6 +125,11 @@ export const KEY_EVENTS = {
   zdiffstore: [at(1, NOTIFY.ZSET, 'zdiffstore', { deleted: 'del' })],
   zmpop: [{ at: 0, counted: true, type: NOTIFY.ZSET, name: side('after-keys', 'zpop'), thenDel: true }],
   lmpop: [{ at: 0, counted: true, type: NOTIFY.LIST, name: side('after-keys', 'pop'), thenDel: true }],
+  // The blocking pops, at once or served after waiting, fire their non-blocking form's events (Redis's serveClientBlockedOnList); BLMOVE, BRPOPLPUSH, BLMPOP, BZMPOP share LMOVE's, RPOPLPUSH's, LMPOP's, ZMPOP's
+  blpop: [{ at: 0, counted: true, type: NOTIFY.LIST, name: 'lpop', thenDel: true }],
+  brpop: [{ at: 0, counted: true, type: NOTIFY.LIST, name: 'rpop', thenDel: true }],
+  bzpopmin: [{ at: 0, counted: true, type: NOTIFY.ZSET, name: 'zpopmin', thenDel: true }],
+  bzpopmax: [{ at: 0, counted: true, type: NOTIFY.ZSET, name: 'zpopmax', thenDel: true }],
   // ENTRYLOAD key mode event ... and ENTRYDROP key event (key-transfer.ts): the event their argument names
   entryload: [at(1, NOTIFY.GENERIC, (args) => args.latin1(3))],
   entrydrop: [at(1, NOTIFY.GENERIC, (args) => args.latin1(2))],
@@ -194,11 +200,14 @@ function holdingNew(event: StoreEvent, buf: Buffer, start: number, end: number):
  */
 function runNotifiedKeys(store: Lru, spec: CommandSpec, fired: readonly KeyEventAt[], args: Args, reply: ReplySink, events: KeyspaceEvents): void {
   const { buf, starts, ends } = args;
-  const span = spec.numkeys === true ? keySpan(spec, args) : null;
+  // Counted keys: a numkeys command's, or all of BLPOP's (its key positions); read now, keySpan's answer is reused.
+  const counted = spec.numkeys === true || (fired.length > 0 && fired[0].counted === true);
+  const span = counted ? keySpan(spec, args) : null;
+  const firstKey = span === null ? 0 : span.first;
   const lastKey = span === null ? 0 : span.last;
   let count = 0;
   for (const event of fired) {
-    if (event.counted === true) for (let k = span!.first; k > 0 && k <= span!.last; k++) RUN.keys[count++] = k;
+    if (event.counted === true) for (let k = firstKey; k > 0 && k <= lastKey; k++) RUN.keys[count++] = k;
     else if (event.at < args.count) RUN.keys[count++] = event.at;
     else continue;
   }
@@ -228,11 +237,22 @@ function runNotifiedKeys(store: Lru, spec: CommandSpec, fired: readonly KeyEvent
   }
   let e = 0;
   for (const event of fired) {
-    const n = event.counted === true ? (span === null ? 0 : span.last - span.first + 1) : event.at < args.count ? 1 : 0;
-    for (let j = 0; j < n; j++, e++) fireAt(store, event, e, args, lastKey, events);
+    const n = event.counted === true ? (span === null || firstKey <= 0 ? 0 : lastKey - firstKey + 1) : event.at < args.count ? 1 : 0;
+    for (let j = 0; j < n; j++, e++) if (event.counted !== true || !namedBefore(args, e)) fireAt(store, event, e, args, lastKey, events);
   }
   // A new key no event named (none here yet): its `new` all the same.
   for (let x = 0; x < count; x++) if (RUN.fresh[x]) fireNew(x, args, events);
+}
+
+/** True when RUN's key `e` repeats an earlier one (BLPOP k k 0): its event fires once, as Redis pops from one key once. */
+function namedBefore(args: Args, e: number): boolean {
+  const { buf, starts, ends } = args;
+  const k = RUN.keys[e];
+  for (let x = 0; x < e; x++) {
+    const j = RUN.keys[x];
+    if (ends[j] - starts[j] === ends[k] - starts[k] && buf.compare(buf, starts[j], ends[j], starts[k], ends[k]) === 0) return true;
+  }
+  return false;
 }
 
 /** The key count at argument `at` when it is a valid one (1 up to the arguments after it), else 0. */

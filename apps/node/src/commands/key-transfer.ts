@@ -10,6 +10,7 @@ import { parseScore } from './zset-args';
  * RENAME and COPY between keys of two shards (apps/router/src/coord/key-move.ts runs them under a
  * hold of both owners): internal steps on each key's owner.
  *   ENTRYDUMP key                          the entry: [type, expireAt, item ...], nil for no key
+ *   ENTRYREAD key                          the same, as a read (COPY's: a missing key fires `keymiss`)
  *   ENTRYLOAD key REPLACE|NX event type expireAt item ...   stored: 1, or 0 (NX, the key exists)
  *   ENTRYDROP key event                    deleted: 1, or 0
  * where items are a string's value, a hash's fields and values, a list's elements, a set's

@@ -2,10 +2,11 @@ import { TREE, type Args } from '@kv/wire';
 import { compareParts, Kind, LruStream, StreamId, type Lru, type StreamBlock } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
 import { XADD_TRIMMED } from './key-events';
+import { int64 } from './numbers';
 import { parseId, parseTrim, streamAt, streamOf, trimOptions, WRONG } from './stream-args';
 
 /**
- * The stream commands that write (Redis 7.0's t_stream.c): XADD, XTRIM, XDEL, and XLEN. A
+ * The stream commands that write (Redis 7.0's t_stream.c): XADD, XTRIM, XDEL, XSETID, and XLEN. A
  * stream is one entry of kind STREAM (libs/lru stream.ts), an object charged its blocks' bytes:
  * growth is reserved before an append, and the entry is charged again after (objectChanged),
  * which also gives it a new version (WATCH) and makes it most recently used. Reads are in
@@ -96,6 +97,49 @@ export function xdel(store: Lru, args: Args, reply: ReplySink): void {
     store.objectChanged(slot);
   }
   reply.integer(deleted);
+}
+
+const SET_ID = new StreamId();
+const MAX_DELETED = new StreamId();
+const TOP = new StreamId();
+
+/**
+ * XSETID key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id], Redis 7.0's
+ * xsetidCommand: the arguments checked before the key; OK. An ENTRIESADDED past 2^53 - 1 (a
+ * stream counts in a double here) answers as one past 2^63 does.
+ */
+export function xsetid(store: Lru, args: Args, reply: ReplySink): void {
+  if (parseId(args.latin1(2), SET_ID, false, true, reply) === false) return;
+  let entriesAdded = -1;
+  MAX_DELETED.msHi = MAX_DELETED.msLo = MAX_DELETED.seqHi = MAX_DELETED.seqLo = 0;
+  for (let i = 3; i < args.count; i += 2) {
+    const option = args.latin1(i).toUpperCase();
+    const more = i + 1 < args.count;
+    if (option === 'ENTRIESADDED' && more) {
+      const n = int64(args.latin1(i + 1));
+      if (n === undefined || n > BigInt(Number.MAX_SAFE_INTEGER)) return reply.error(ERR.notInteger);
+      if (n < 0n) return reply.error(ERR.xsetidEntriesNegative);
+      entriesAdded = Number(n);
+    } else if (option === 'MAXDELETEDID' && more) {
+      if (parseId(args.latin1(i + 1), MAX_DELETED, false, true, reply) === false) return;
+      if (SET_ID.compare(MAX_DELETED) < 0) return reply.error(ERR.xsetidBelowMaxDeleted);
+    } else return reply.error(ERR.syntax);
+  }
+  const slot = streamAt(store, args, 1, reply, true);
+  if (slot === WRONG) return;
+  if (slot < 0) return reply.error(ERR.noSuchKey);
+  const stream = streamOf(store, slot);
+  // Ids only go up past the last entry (an emptied stream may go back, as Redis's).
+  if (stream.length > 0) {
+    stream.edge(false, TOP);
+    if (SET_ID.compare(TOP) < 0) return reply.error(ERR.xsetidBelowTop);
+    if (entriesAdded !== -1 && stream.length > entriesAdded) return reply.error(ERR.xsetidEntriesBelowLength);
+  }
+  stream.lastId.set(SET_ID);
+  if (entriesAdded !== -1) stream.entriesAdded = entriesAdded;
+  if (!MAX_DELETED.isZero()) stream.maxDeletedId.set(MAX_DELETED);
+  store.objectChanged(slot);
+  reply.ok();
 }
 
 /** XLEN key: the entries of the stream (0 for none). */

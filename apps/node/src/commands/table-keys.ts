@@ -22,14 +22,16 @@ export const KEY_TABLE: readonly Entry[] = [
   // RENAME and COPY over keys of two shards: their steps on each owner (key-transfer.ts, the router's coord/key-move.ts);
   // ENTRYLOAD writes (a client blocked on its key wakes)
   { name: 'ENTRYDUMP', arity: 2, plan: 'internal', keys: NONE, handler: transfer.entrydump, flags: [] },
+  // COPY's: ENTRYDUMP as a read (Redis's lookupKeyRead), so a missing source fires `keymiss`
+  { name: 'ENTRYREAD', arity: 2, plan: 'internal', keys: NONE, handler: transfer.entrydump, flags: [], keyEvents: [], reads: [1, 1] },
   { name: 'ENTRYLOAD', arity: -7, plan: 'internal', keys: NONE, handler: transfer.entryload, flags: ['write'], keyEvents: KEY_EVENTS.entryload },
   { name: 'ENTRYDROP', arity: 3, plan: 'internal', keys: NONE, handler: transfer.entrydrop, flags: [], keyEvents: KEY_EVENTS.entrydrop },
   // every worker's random key, one of them at random (nil only when every worker is empty)
   { name: 'RANDOMKEY', arity: 1, plan: 'each-worker', keys: NONE, combine: 'random', workerHandler: info.randomkey, flags: ['readonly'] },
   { name: 'EXPIRETIME', arity: 2, plan: 'one-key', keys: ONE, handler: info.expiretime, flags: ['readonly', 'fast'] },
   { name: 'PEXPIRETIME', arity: 2, plan: 'one-key', keys: ONE, handler: info.pexpiretime, flags: ['readonly', 'fast'] },
-  // OBJECT (apps/router/src/commands/object.ts): HELP and the checks there, its step on the key's owner
-  { name: 'OBJECT', arity: -2, plan: 'connection', keys: NONE, flags: [] },
+  // OBJECT (apps/router/src/commands/object.ts): HELP and the checks there, its step on the key's owner; from a script, coord/script-calls.ts objectCall
+  { name: 'OBJECT', arity: -2, plan: 'connection', keys: NONE, flags: [], inScript: true },
   { name: 'OBJECTSTEP', arity: 3, plan: 'internal', keys: NONE, handler: info.objectStep, flags: [] },
   // strings by range and by bit (string-ranges.ts, bits.ts); LCS and BITOP need their keys in one shard
   { name: 'GETRANGE', arity: 4, plan: 'one-key', keys: ONE, handler: ranges.getrange, flags: ['readonly'] },

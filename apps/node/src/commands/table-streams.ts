@@ -18,6 +18,7 @@ export const STREAM_TABLE: readonly Entry[] = [
   { name: 'XADD', arity: -5, plan: 'one-key', keys: ONE, handler: streams.xadd, flags: ['write', 'denyoom', 'fast'], event: EVENTS.xadd },
   { name: 'XTRIM', arity: -4, plan: 'one-key', keys: ONE, handler: streams.xtrim, flags: ['write'], event: EVENTS.xtrim },
   { name: 'XDEL', arity: -3, plan: 'one-key', keys: ONE, handler: streams.xdel, flags: ['write', 'fast'], event: EVENTS.xdel },
+  { name: 'XSETID', arity: -3, plan: 'one-key', keys: ONE, handler: streams.xsetid, flags: ['write', 'denyoom', 'fast'], event: EVENTS.xsetid },
   { name: 'XLEN', arity: 2, plan: 'one-key', keys: ONE, handler: streams.xlen, flags: ['readonly', 'fast'] },
   { name: 'XRANGE', arity: -4, plan: 'one-key', keys: ONE, handler: xrange, flags: ['readonly'] },
   { name: 'XREVRANGE', arity: -4, plan: 'one-key', keys: ONE, handler: xrevrange, flags: ['readonly'] },

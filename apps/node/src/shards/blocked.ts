@@ -2,6 +2,7 @@ import { copyArgs, shardOfString, type Args, type Items } from '@kv/wire';
 import type { ReplySink } from '../reply';
 import type { BlockingSpec } from '../blocking-spec';
 import type { CommandSpec } from '../types';
+import { keySpan, type KeyPositions } from '../commands/key-positions';
 
 /** What the registry needs of the shards it serves (ShardSet). */
 export interface BlockHost {
@@ -34,9 +35,9 @@ export class Waiter {
 /**
  * The requests blocked on this worker's keys (BLPOP ..., see ARCHITECTURE.md "A blocked
  * command"): by key, first blocked first served, as Redis's. A write on a shard that has waiters
- * marks it; once per event-loop turn (setImmediate), and only while no transaction holds the
- * shards, each waited key of a marked shard that holds a list serves its waiters in order until
- * it is empty. A waiter costs its copied arguments, one entry per key and one timer when its
+ * marks it and the waited keys it names; once per event-loop turn (setImmediate), and only while
+ * no transaction holds the shards, each such key in the order written, then each other waited key
+ * of a marked shard, that holds a list serves its waiters in order until it is empty. A waiter costs its copied arguments, one entry per key and one timer when its
  * timeout is not 0: nothing runs for it while it waits.
  */
 export class BlockedClients {
@@ -45,6 +46,8 @@ export class BlockedClients {
   private readonly byShard = new Map<number, Set<string>>();
   /** Shards written since the last serve that have waiters. */
   private readonly marked = new Set<number>();
+  /** Waited keys a write named since the last serve, in the order written (Redis's ready_keys): served first, in that order. */
+  private readonly ready = new Set<string>();
   private scheduled = false;
   /** Requests waiting now. */
   count = 0;
@@ -79,9 +82,28 @@ export class BlockedClients {
     return waiter;
   }
 
-  /** A write ran on `shard`: serve its waiters in this turn's serve, if it has any. */
-  wrote(shard: number): void {
-    if (!this.byShard.has(shard)) return;
+  /**
+   * A write ran on `shard`: serve its waiters in this turn's serve, if it has any; the waited keys
+   * the command names (`spec`'s key positions in `args`) are ready in the order written, so a
+   * client blocked on several is served from the key written first, as Redis's.
+   */
+  wrote(shard: number, spec?: KeyPositions, args?: Args): void {
+    const waited = this.byShard.get(shard);
+    if (waited === undefined) return;
+    if (spec !== undefined && args !== undefined) {
+      const { first, last, step } = keySpan(spec, args);
+      for (let k = first; k > 0 && k <= last && k < args.count; k += step) {
+        // Few waited keys: a string only for a key as long as one of them; many: one lookup.
+        if (waited.size > 8) {
+          const key = args.latin1(k);
+          if (waited.has(key)) this.ready.add(key);
+          continue;
+        }
+        const length = args.ends[k] - args.starts[k];
+        let named: string | null = null;
+        for (const key of waited) if (key.length === length && (named ??= args.latin1(k)) === key) this.ready.add(key);
+      }
+    }
     this.marked.add(shard);
     if (this.scheduled) return;
     this.scheduled = true;
@@ -106,8 +128,12 @@ export class BlockedClients {
     if (this.host.isBusy()) return; // release() calls released()
     // Serving pushes too (BLMOVE's destination), marking more: go on until nothing is marked.
     for (let rounds = 0; this.marked.size > 0 && rounds < 1000; rounds++) {
+      const ready = [...this.ready];
+      this.ready.clear();
       const shards = [...this.marked];
       this.marked.clear();
+      for (const key of ready) this.serveKey(shardOfString(key), key);
+      // Then every waited key of a written shard: a write whose keys are not where its table says (an internal one) is not missed.
       for (const shard of shards) {
         const keys = this.byShard.get(shard);
         if (keys !== undefined) for (const key of [...keys]) this.serveKey(shard, key);
@@ -275,3 +301,4 @@ export class Intercept implements ReplySink {
 }
 
 const INTERCEPT = new Intercept();
+

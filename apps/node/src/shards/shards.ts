@@ -302,7 +302,7 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
       else spec.handler!(store, args, once);
       if (this.client !== 0) this.trackRead(spec, args);
       // A write may make a list a blocked client waits for (one map lookup, only while some wait).
-      if (spec.writes && this.blocked.count > 0) this.blocked.wrote(shard);
+      if (spec.writes && this.blocked.count > 0) this.blocked.wrote(shard, spec, args);
     } catch (err) {
       // A bug or a limit hit in one command must not take the worker and every shard it owns down.
       guards.threw(once, spec.name, err as Error);

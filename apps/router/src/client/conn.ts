@@ -38,6 +38,8 @@ export class Conn implements ClientLike, Flushable, OrderClient, SubscriberClien
   private readonly input: Input;
   /** Queued in the worker's list of clients with replies to write (Peers.markDirty). */
   dirty = false;
+  /** The seq of the blocked command it half-closed behind, until its answer is seen (settleLeftBlocked); -1: none. */
+  private leftBlocked = -1;
 
   constructor(
     readonly socket: net.Socket,
@@ -94,7 +96,7 @@ export class Conn implements ClientLike, Flushable, OrderClient, SubscriberClien
     this.host.monitor.remove(this);
     // Its tracking ends; the owners' marks of its reads are dropped lazily, where they would be delivered.
     if (this.session.tracking !== null) this.host.tracking.stop(this.id, this.session.tracking);
-    this.plans.closed();
+    this.plans.closed(true);
   }
 
   /** True while some reply is owed. */
@@ -124,6 +126,7 @@ export class Conn implements ClientLike, Flushable, OrderClient, SubscriberClien
   flushResolved(): void {
     const out = this.host.out;
     const flow = this.flow;
+    if (this.leftBlocked >= 0) this.settleLeftBlocked();
     this.order.flush(out, this.host.commandStats, performance.now());
     if (out.length > 0) flow.writeOut(out);
     if (this.plans.unblocked()) flow.replayInput();
@@ -134,11 +137,32 @@ export class Conn implements ClientLike, Flushable, OrderClient, SubscriberClien
     }
   }
 
-  /** The client half-closed: answer everything it sent (some may wait for a transaction), then close. */
+  /**
+   * The client half-closed: answer everything it sent (some may wait for a transaction), then
+   * close. Blocked (BLPOP ...), as Redis frees a client at EOF: its blocked command is cancelled,
+   * and when it comes back empty (it was waiting; leftBlocked) it is not answered and what the
+   * client sent after it (a QUIT) is not run; replies owed before it still go out.
+   */
   closeAfterReplies(): void {
-    this.plans.closed();
+    this.leftBlocked = this.plans.blockedOwed;
+    this.plans.closed(false);
     this.flow.inputEnded = true;
     this.flow.finishIfInputDone();
+  }
+
+  /**
+   * The blocked command it half-closed behind is answered: empty (the cancel's answer), it and all
+   * after it are silenced; anything else (an error, or an answer a peer owner made before the
+   * cancel reached it: the client may still read it) goes out, and what followed runs.
+   */
+  private settleLeftBlocked(): void {
+    const empty = this.order.doneEmpty(this.leftBlocked);
+    if (empty === null) return;
+    if (empty) {
+      this.order.silenceFrom(this.leftBlocked);
+      this.flow.dropInput();
+    }
+    this.leftBlocked = -1;
   }
 
   /** A resize's pause is over: run what this client sent during it. */

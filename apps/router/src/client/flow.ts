@@ -171,6 +171,11 @@ export class Flow {
     this.finishIfInputDone();
   }
 
+  /** Input that waited is never run (its client left while blocked). */
+  dropInput(): void {
+    this.pendingInput = [];
+  }
+
   /** After a half-close: once everything sent is answered, close. */
   finishIfInputDone(): void {
     if (!this.inputEnded || this.waits.blocked || this.pendingInput.length > 0) return;

@@ -38,7 +38,7 @@ export class ClientPlans implements Later, PlanSink, ExecClient {
 
   /** The blocked command (BLPOP ...) the input waits for: its seq in the reply order (-1: none), and how to cancel it. */
   private blockSeq = -1;
-  private cancelBlock: (() => void) | null = null;
+  private cancelBlock: ((gone: boolean) => void) | null = null;
   /** The seq of the entry later() took last. */
   private lastSeq = 0;
   /** EXEC is running a queued command now (nested: a command's reply may run the next). */
@@ -68,21 +68,26 @@ export class ClientPlans implements Later, PlanSink, ExecClient {
   }
 
   /** Later: the command whose reply later() just owed is blocked; input waits until it is answered. */
-  blockInput(cancel: () => void): void {
+  blockInput(cancel: (gone: boolean) => void): void {
     this.blockSeq = this.lastSeq;
     this.cancelBlock = cancel;
     this.blocked = true;
   }
 
+  /** The seq of the blocked command the input waits for while still unanswered, else -1. */
+  get blockedOwed(): number {
+    return this.blockSeq >= 0 && this.cancelBlock !== null && !this.order.doneBefore(this.blockSeq + 1) ? this.blockSeq : -1;
+  }
+
   /**
-   * The connection closed, or ended its input (Redis frees a client at EOF): a command still
-   * blocked waits no more and no element is taken for it; its owner answers it empty, so the
-   * connection's owed replies end.
+   * The connection closed (`gone`), or ended its input (Redis frees a client at EOF): a command
+   * still blocked waits no more and no element is taken for it; its owner answers it empty, so the
+   * connection's owed replies end. After a half-close the cancel is kept for the close.
    */
-  closed(): void {
+  closed(gone: boolean): void {
     const cancel = this.cancelBlock;
-    this.cancelBlock = null;
-    if (cancel !== null && this.blockSeq >= 0 && !this.order.doneBefore(this.blockSeq + 1)) cancel();
+    if (gone) this.cancelBlock = null;
+    if (cancel !== null && this.blockSeq >= 0 && !this.order.doneBefore(this.blockSeq + 1)) cancel(gone);
   }
 
   place(answer: Answer): Place {

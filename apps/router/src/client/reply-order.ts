@@ -1,5 +1,5 @@
 import { NO_STAT, type CommandStats } from '@kv/node';
-import { OutBuffer, type Items, type ReplyEncoder, type ReplyKind, type ReplyMode } from '@kv/wire';
+import { OutBuffer, ReplyKind, type Items, type ReplyEncoder, type ReplyMode } from '@kv/wire';
 import type { Answer, Place } from '../coord/plan';
 import type { Failable, Pending } from '../links/types';
 
@@ -125,6 +125,22 @@ export class OwedReply implements Pending, Place {
     this.answer = null;
     this.items = undefined;
   }
+
+  /** True for a reply that is a nil or a null array, as a dropped blocked command's (done entries only). */
+  get empty(): boolean {
+    const bytes = this.bytes;
+    if (bytes === null) return this.answer === null && (this.kind === ReplyKind.NULL_ARRAY || this.kind === ReplyKind.NIL);
+    const first = bytes[this.start];
+    // RESP3's null `_`, or RESP2's `*-1` / `$-1`.
+    return first === 0x5f || ((first === 0x2a || first === 0x24) && bytes[this.start + 1] === 0x2d);
+  }
+
+  /** Forgets the reply unwritten (its client is gone: ReplyOrder.silenceFrom). */
+  discard(): void {
+    this.bytes = null;
+    this.answer = null;
+    this.items = undefined;
+  }
 }
 
 /**
@@ -150,6 +166,8 @@ export class ReplyOrder {
   reading = false;
   /** Bytes of push messages taken and not yet written (a subscriber's output limit counts them). */
   pushBytes = 0;
+  /** Entries from this seq on are dropped unwritten, with the bytes after them (silenceFrom). */
+  private silentFrom = Infinity;
 
   constructor(readonly client: OrderClient) {}
 
@@ -239,23 +257,43 @@ export class ReplyOrder {
     while (this.doneUpTo - this.base < this.count && entries[this.doneUpTo - this.base].done) this.doneUpTo++;
   }
 
+  /** Whether the owed entry `seq` is done with an empty reply (OwedReply.empty); null while it is not done (or not owed). */
+  doneEmpty(seq: number): boolean | null {
+    const at = seq - this.base;
+    if (at < this.head || at >= this.count || !this.entries[at].done) return null;
+    return this.entries[at].empty;
+  }
+
+  /**
+   * The entry `seq` and everything after it are never written (a client that left while blocked:
+   * Redis frees it unanswered); those before it still are.
+   */
+  silenceFrom(seq: number): void {
+    this.silentFrom = seq;
+  }
+
   /** Appends to `out` every reply now in order (timing each owed one as it goes), keeping the rest. */
   flush(out: OutBuffer, stats: CommandStats, now: number): void {
     const held = this.held;
     if (held === null) return;
     const entries = this.entries;
     const pool = this.pool;
+    const silentFrom = this.silentFrom;
     let from = 0;
     while (this.head < this.count && entries[this.head].done) {
       const item = entries[this.head++];
       if (item.stat !== NO_STAT) stats.done(item.stat, now - item.started);
       this.pushBytes -= item.pushLength;
       if (item.slow !== null) item.slow(now - item.started);
-      out.bytes(held.buf, from, item.pos);
-      item.encode(out);
+      // Held bytes before an entry come after the one before it: silent past the first silent entry.
+      if (item.seq <= silentFrom) out.bytes(held.buf, from, item.pos);
+      if (item.seq < silentFrom) item.encode(out);
+      else item.discard();
       from = item.pos;
       if (pool.length < POOL_LIMIT) pool.push(item);
     }
+    // Everything held after a silent entry is silent too.
+    if (this.base + this.head - 1 >= silentFrom) from = this.head === this.count ? held.length : entries[this.head].pos;
     if (this.head === this.count) {
       out.bytes(held.buf, from, held.length);
       held.clear();

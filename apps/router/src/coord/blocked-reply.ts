@@ -1,4 +1,4 @@
-import { argsOf, type Args, type Items, type ReplyKind, type ReplyMode } from '@kv/wire';
+import { argsOf, ReplyKind, type Args, type Items, type ReplyMode } from '@kv/wire';
 import { commandNamed, routeKeyIndex, type CommandSpec } from '@kv/node';
 import type { Failable, Pending } from '../links/types';
 
@@ -57,9 +57,12 @@ export class BlockedReply implements Pending {
   }
 
   settleEncoded(buf: Buffer, start: number, end: number): void {
-    if (this.left && this.fromLeft !== null) this.pushBack(bulksOf(buf, start, end));
-    else if (this.left && this.scores) this.addBack(bulksOf(buf, start, end));
-    this.owed.settleEncoded!(buf, start, end);
+    const popped = this.left && (this.fromLeft !== null || this.scores) && buf[start] !== 0x2d /* - */;
+    if (popped && this.fromLeft !== null) this.pushBack(bulksOf(buf, start, end));
+    else if (popped) this.addBack(bulksOf(buf, start, end));
+    // What went back is not the client's: it gets the empty answer a cancelled wait gets.
+    if (popped) this.owed.settle(ReplyKind.NULL_ARRAY, '');
+    else this.owed.settleEncoded!(buf, start, end);
   }
 
   /** [key, element...] as popped: pushed back in reverse, so the list is as before the pop. */

@@ -5,6 +5,7 @@ import { PlanReply, type OwnerSet, type Plan, type PlanSink } from './plan';
 import { Steps, type StepTaker } from './steps';
 
 const ENTRYDUMP = commandNamed('ENTRYDUMP');
+const ENTRYREAD = commandNamed('ENTRYREAD');
 const ENTRYLOAD = commandNamed('ENTRYLOAD');
 const ENTRYDROP = commandNamed('ENTRYDROP');
 
@@ -14,7 +15,8 @@ export type MoveKind = NonNullable<CommandSpec['movesAcross']>;
 /**
  * RENAME, RENAMENX or COPY over keys of two shards, atomic as a MULTI/EXEC is: both owners are held
  * (coord/hold.ts, in worker order), or the hold it runs under already covers them (a MULTI/EXEC's,
- * a script's); then, through the holds, the source's entry is read whole (ENTRYDUMP), written to
+ * a script's); then, through the holds, the source's entry is read whole (ENTRYDUMP; COPY's
+ * ENTRYREAD, a read that fires `keymiss` for a missing source), written to
  * the destination (ENTRYLOAD: replacing it, or not when NX; OOM there changes nothing), and for a
  * rename the source deleted (ENTRYDROP); then the holds go. No other client's command runs on
  * either owner in between. The events fire on each key's owner: rename_to before rename_from.
@@ -96,7 +98,11 @@ export class KeyMove implements Plan, StepTaker, HoldTaker {
   }
 
   private step(): [string, CommandSpec, Args] {
-    if (this.stage === 0) return [this.source, ENTRYDUMP, argsOf([ENTRYDUMP.name, this.source])];
+    if (this.stage === 0) {
+      // COPY reads its source (a missing one fires `keymiss`, as Redis's lookupKeyRead); RENAME does not.
+      const dump = this.kind === 'copy' ? ENTRYREAD : ENTRYDUMP;
+      return [this.source, dump, argsOf([dump.name, this.source])];
+    }
     if (this.stage === 1) {
       const event = this.kind === 'copy' ? 'copy_to' : 'rename_to';
       const mode = this.kind === 'renamenx' || (this.kind === 'copy' && !this.replace) ? 'NX' : 'REPLACE';

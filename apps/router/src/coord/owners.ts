@@ -79,9 +79,12 @@ export class Owners implements OwnerSet {
       // Its owner may keep it waiting: the client waits for it; if it leaves, a cancel tells the owner, and what was served meanwhile goes back.
       const reply = new BlockedReply(later.later(index), spec, args, worker, this.peers);
       const id = this.peers.forward(worker, spec.opcode, args, reply);
-      later.blockInput(() => {
-        reply.left = true;
-        this.cancelOn(worker, id);
+      let cancelled = false;
+      later.blockInput((gone) => {
+        // Gone: what its owner served meanwhile goes back. Half-closed: it may still read it.
+        if (gone) reply.left = true;
+        if (!cancelled) this.cancelOn(worker, id);
+        cancelled = true;
       });
     } else if (txid === null) this.peers.forward(worker, spec.opcode, args, later.later(index), this.reader);
     else this.peers.forward(worker, TXRUN.opcode, heldArgs(txid, spec.opcode, args), later.later(index), this.reader);

@@ -19,9 +19,10 @@ export interface Later {
   readonly txid: string | null;
   /**
    * The command just run is a blocked one (BLPOP ...) whose reply is owed: the client's later
-   * input waits for it, as Redis's blocked client reads nothing; `cancel` unblocks it if the client leaves.
+   * input waits for it, as Redis's blocked client reads nothing; `cancel` unblocks it if the client
+   * leaves: half-closed first (`gone` false: an answer may still be read), then perhaps gone.
    */
-  blockInput?(cancel: () => void): void;
+  blockInput?(cancel: (gone: boolean) => void): void;
   /** A blocking command run now may wait: its client's own, not one of an EXEC (held or run at once here) or a script. */
   readonly mayBlock?: boolean;
 }

@@ -1,8 +1,10 @@
-import { OutBuffer, ReplyMode, RESP_REPLIES, type Args, type Items, type ReplyKind } from '@kv/wire';
+import { argsOf, OutBuffer, ReplyMode, RESP_REPLIES, type Args, type Items, type ReplyKind } from '@kv/wire';
 import { commandNamed, type CommandSpec, type ReplySink } from '@kv/node';
 import { LATER, parseReply, type Reply } from '@kv/lua';
 import type { Pending } from '../links/types';
 import type { Answer, Later, OwnerSet, Place, Plan, PlanSink } from './plan';
+import { OBJECT_ARITY, OBJECT_HELP } from '../commands/object-text';
+import { REPLY_ERRORS } from '../reply-errors';
 import { kindToReply } from './script-reply';
 import { encodingSink } from './sinks';
 
@@ -163,5 +165,22 @@ export function connectionReply(spec: CommandSpec, argv: readonly string[]): Rep
   return IN_SCRIPT.get(spec)?.(argv);
 }
 
-/** The entries IN_SCRIPT answers (a test checks they are the table's `inScript` ones). */
-export const ANSWERED_IN_SCRIPT: readonly CommandSpec[] = [...IN_SCRIPT.keys()];
+export const OBJECT = commandNamed('OBJECT');
+export const OBJECTSTEP = commandNamed('OBJECTSTEP');
+
+/**
+ * OBJECT called from a script, as Redis's scriptCall looks its subcommand up: HELP's lines, the
+ * script's error (an unknown subcommand is an unknown command there, a wrong count its arity
+ * error), or `step`, the internal OBJECTSTEP to run on the key's owner (its key at 1).
+ */
+export function objectCall(argv: readonly string[]): Reply | { step: Args } {
+  const sub = argv[1].toUpperCase();
+  const arity = OBJECT_ARITY[sub];
+  if (arity === undefined) return { err: REPLY_ERRORS.unknownInScript };
+  if (argv.length !== arity) return { err: REPLY_ERRORS.arityInScript };
+  if (sub === 'HELP') return OBJECT_HELP.map((ok) => ({ ok }));
+  return { step: argsOf([OBJECTSTEP.name, argv[2], sub]) };
+}
+
+/** The entries answered in a script without their plan (a test checks they are the table's `inScript` ones): IN_SCRIPT's, and OBJECT (objectCall). */
+export const ANSWERED_IN_SCRIPT: readonly CommandSpec[] = [...IN_SCRIPT.keys(), OBJECT];

@@ -6,7 +6,7 @@ import { REPLY_ERRORS } from '../reply-errors';
 import type { PlanEnv } from './env';
 import { Hold, sendWhole, type HoldTaker, type OwnerRequest, type WholeTaker } from './hold';
 import { PlanReply, type Plan, type PlanSink } from './plan';
-import { connectionReply, ScriptCalls, type CallTaker } from './script-calls';
+import { connectionReply, OBJECT, OBJECTSTEP, objectCall, ScriptCalls, type CallTaker } from './script-calls';
 import { declaredKeys, numkeys, scriptMayPublish } from './script-keys';
 import { HERE } from './owners';
 import { encodeReply } from './script-reply';
@@ -256,6 +256,7 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
     // PUBLISH too, as Redis 7.0 (it may replicate).
     if (this.readOnly && (spec.writes || spec.holdFree === true)) return { err: REPLY_ERRORS.writeInReadOnlyScript };
     const monitor = this.env.monitor;
+    if (spec === OBJECT) return this.object(argv, args);
     if (spec.plan === 'connection') {
       if (monitor !== null && monitor.active) monitor.feed(spec, args, 'lua');
       return connectionReply(spec, argv) ?? { err: REPLY_ERRORS.notInScript };
@@ -288,6 +289,17 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
     } finally {
       owners.reader = outer;
     }
+  }
+
+  /** OBJECT from the script: HELP or an error at once, else its step on the key's owner (a key it declares). */
+  private object(argv: string[], args: Args): Reply | typeof LATER {
+    const call = objectCall(argv);
+    if (call === null || typeof call !== 'object' || !('step' in call)) return call;
+    if (!this.declares(argv[2])) return { err: REPLY_ERRORS.undeclaredKey(argv[2]) };
+    const monitor = this.env.monitor;
+    if (monitor !== null && monitor.active) monitor.feed(OBJECT, args, 'lua');
+    const step = call.step;
+    return this.calls.oneKey(this.env.owners, shardOf(step.buf, step.starts[1], step.ends[1]), OBJECTSTEP, step);
   }
 
   /** A call's reply came (from a peer, or after a hold here): the script goes on. */
