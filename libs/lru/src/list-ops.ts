@@ -82,12 +82,7 @@ export function listPush(store: Lru, slot: number, keys: ByteRanges, key: number
 }
 
 function pushAll(list: LruList, elements: ByteRanges, from: number, to: number, left: boolean): void {
-  const buf = asBuffer(elements.buf);
-  for (let i = from; i < to; i++) {
-    const value = buf.latin1Slice(elements.starts[i], elements.ends[i]);
-    if (left) list.pushLeft(value);
-    else list.pushRight(value);
-  }
+  for (let i = from; i < to; i++) list.pushBytes(elements.buf, elements.starts[i], elements.ends[i], left);
 }
 
 /**

@@ -52,6 +52,11 @@ function writePacked(buf: Buffer, at: number, value: string): number {
   const length = value.length;
   at = writeVarint(buf, at, length);
   at += buf.latin1Write(value, at, length);
+  return writeBackLength(buf, at, length);
+}
+
+/** The length again after an element's bytes, its varint bytes reversed (read back by lengthBefore). */
+function writeBackLength(buf: Uint8Array, at: number, length: number): number {
   const size = varintSize(length);
   let n = length;
   for (let i = 0; i < size; i++) {
@@ -97,36 +102,52 @@ export class LruList implements LruObject {
   }
 
   pushLeft(value: string): void {
-    const need = packedSize(value.length);
-    let node = this.size === 0 ? undefined : this.nodes[this.first];
-    if (node === undefined || node.start < need) {
-      if (node !== undefined && node.buf.length < NODE_BYTES) this.regrow(node, need, true);
-      else {
-        node = this.makeNode(need);
-        node.start = node.end = node.buf.length;
-        if (this.first > 0) this.nodes[--this.first] = node;
-        else this.nodes.unshift(node);
-      }
-    }
-    node.start -= need;
-    writePacked(node.buf, node.start, value);
-    node.count++;
-    this.size++;
+    writePacked(this.room(packedSize(value.length), true), this.placeAt, value);
   }
 
   pushRight(value: string): void {
-    const need = packedSize(value.length);
-    let node = this.size === 0 ? undefined : this.nodes[this.nodes.length - 1];
-    if (node === undefined || node.end + need > node.buf.length) {
-      if (node !== undefined && node.buf.length < NODE_BYTES) this.regrow(node, need, false);
+    writePacked(this.room(packedSize(value.length), false), this.placeAt, value);
+  }
+
+  /** pushLeft or pushRight of the element src[start, end), copied from where it lies (no string made). */
+  pushBytes(src: Uint8Array, start: number, end: number, left: boolean): void {
+    const length = end - start;
+    const buf = this.room(packedSize(length), left);
+    let at = writeVarint(buf, this.placeAt, length);
+    if (length < 64) for (let i = start; i < end; i++) buf[at++] = src[i];
+    else {
+      buf.set(src.subarray(start, end), at);
+      at += length;
+    }
+    writeBackLength(buf, at, length);
+  }
+
+  /** Where room() placed the next element, in the node whose buffer it returned. */
+  private placeAt = 0;
+
+  /** Makes `need` bytes at the left or right end (a node grown or added), counts the element in, and says where (placeAt). */
+  private room(need: number, left: boolean): Buffer {
+    let node = this.size === 0 ? undefined : this.nodes[left ? this.first : this.nodes.length - 1];
+    if (node === undefined || (left ? node.start < need : node.end + need > node.buf.length)) {
+      if (node !== undefined && node.buf.length < NODE_BYTES) this.regrow(node, need, left);
       else {
         node = this.makeNode(need);
-        this.nodes.push(node);
+        if (!left) this.nodes.push(node);
+        else {
+          node.start = node.end = node.buf.length;
+          if (this.first > 0) this.nodes[--this.first] = node;
+          else this.nodes.unshift(node);
+        }
       }
     }
-    node.end = writePacked(node.buf, node.end, value);
+    if (left) this.placeAt = node.start -= need;
+    else {
+      this.placeAt = node.end;
+      node.end += need;
+    }
     node.count++;
     this.size++;
+    return node.buf;
   }
 
   popLeft(): string {

@@ -27,13 +27,14 @@ for (const seed of [1, 2, 3, 4]) {
       const push = step < 8_000 ? 0.6 : 0.15;
       if (r < push) {
         const v = element(next, step);
+        const left = next() < 0.5;
+        // From a string, or from bytes where they lie (a command's argument: pushBytes).
         if (next() < 0.5) {
-          list.pushLeft(v);
-          model.unshift(v);
-        } else {
-          list.pushRight(v);
-          model.push(v);
-        }
+          if (left) list.pushLeft(v);
+          else list.pushRight(v);
+        } else list.pushBytes(Buffer.from(`xx${v}`, 'latin1'), 2, 2 + v.length, left);
+        if (left) model.unshift(v);
+        else model.push(v);
       } else if (r < 0.85 && model.length > 0) {
         if (next() < 0.5) assert.is(list.popLeft(), model.shift());
         else assert.is(list.popRight(), model.pop());
