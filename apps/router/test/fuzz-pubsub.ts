@@ -1,5 +1,6 @@
 import * as net from 'node:net';
-import { parse, type Node } from '../../../test/compat/resp-raw';
+import type { Node } from '../../../test/compat/resp-raw';
+import { RespStream } from './resp-stream';
 import { RespClient, sleep } from './harness';
 
 /**
@@ -12,41 +13,19 @@ import { RespClient, sleep } from './harness';
 export const CHECKED_CHANNEL = 'chk:pub';
 const PUBLISH_SCRIPT = "return redis.call('PUBLISH', ARGV[1], ARGV[2])";
 
-class Watcher {
-  private buf: Buffer = Buffer.alloc(0);
+class Watcher extends RespStream {
   /** The numbered messages in the order they came. */
   readonly numbers: number[] = [];
   patternMessages = 0;
-  problem: string | null = null;
 
   constructor(
-    readonly socket: net.Socket,
+    socket: net.Socket,
     readonly proto: 2 | 3,
   ) {
-    socket.on('data', (chunk: Buffer) => this.feed(chunk));
-    socket.on('error', (err) => (this.problem ??= `socket error: ${err.message}`));
-    socket.on('close', () => (this.problem ??= 'closed by the server'));
+    super(socket);
   }
 
-  private feed(chunk: Buffer): void {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-    let at = 0;
-    for (;;) {
-      let one: ReturnType<typeof parse>;
-      try {
-        one = parse(this.buf, at);
-      } catch (err) {
-        this.problem ??= `malformed: ${(err as Error).message}`;
-        return;
-      }
-      if (one === undefined) break;
-      at = one.end;
-      this.take(one.node);
-    }
-    this.buf = this.buf.subarray(at);
-  }
-
-  private take(node: Node): void {
+  protected take(node: Node): void {
     const wanted = this.proto === 3 ? '>' : '*';
     const items = 'items' in node && node.items !== null ? node.items.map((n) => ('v' in n ? n.v : null)) : null;
     if (node.t !== wanted || items === null) {

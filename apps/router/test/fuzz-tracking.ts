@@ -1,5 +1,6 @@
 import * as net from 'node:net';
-import { parse, type Node } from '../../../test/compat/resp-raw';
+import type { Node } from '../../../test/compat/resp-raw';
+import { RespStream } from './resp-stream';
 import { prng } from '../../../test-support/prng';
 import { RespClient, sleep } from './harness';
 
@@ -20,8 +21,7 @@ type Mode = 'default' | 'bcast' | 'optin';
 let clock = 0;
 const tick = () => ++clock;
 
-class Tracker {
-  private buf: Buffer = Buffer.alloc(0);
+class Tracker extends RespStream {
   private readonly waiting: ((node: Node) => void)[] = [];
   /** Reads sent with tracking on (all in default mode, those after CACHING YES in OPTIN), by key. */
   readonly trackedReads = new Map<string, number>();
@@ -33,35 +33,18 @@ class Tracker {
   readonly owed: { key: string; at: number }[] = [];
   invalidations = 0;
   reads = 0;
-  problem: string | null = null;
 
   constructor(
-    readonly socket: net.Socket,
+    socket: net.Socket,
     readonly mode: Mode,
   ) {
-    socket.on('data', (chunk: Buffer) => this.feed(chunk));
-    socket.on('error', (err) => (this.problem ??= `socket error: ${err.message}`));
-    socket.on('close', () => (this.problem ??= 'closed by the server'));
+    super(socket);
   }
 
-  private feed(chunk: Buffer): void {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-    let at = 0;
-    for (;;) {
-      let one: ReturnType<typeof parse>;
-      try {
-        one = parse(this.buf, at);
-      } catch (err) {
-        this.problem ??= `malformed: ${(err as Error).message}`;
-        return;
-      }
-      if (one === undefined) break;
-      at = one.end;
-      if (one.node.t === '>') this.push(one.node as Node & { items: Node[] | null });
-      else if (this.waiting.length > 0) this.waiting.shift()!(one.node);
-      else this.problem ??= `a reply to nothing: ${JSON.stringify(one.node).slice(0, 120)}`;
-    }
-    this.buf = this.buf.subarray(at);
+  protected take(node: Node): void {
+    if (node.t === '>') this.push(node as Node & { items: Node[] | null });
+    else if (this.waiting.length > 0) this.waiting.shift()!(node);
+    else this.problem ??= `a reply to nothing: ${JSON.stringify(node).slice(0, 120)}`;
   }
 
   private push(node: Node & { items: Node[] | null }): void {
