@@ -199,7 +199,7 @@ export const OPTIONS: Options = {
     pattern: '^[KEg$lshzxetmndA]*$',
     patternHelp: "Redis's letters: K, E, g, $, l, s, h, z, x, e, t, m, n, d, A (e.g. \"KEA\")",
     description:
-      'keyspace notifications, as Redis: K publishes __keyspace@0__:<key> channels, E __keyevent@0__:<event> ones, for the classes given: g generic (del, expire, persist), $ strings, l lists, s sets, h hashes, x expired, e evicted, m key misses, n new keys, A all but m and n (z t d: types this server does not have, accepted and never fired; LMOVE, RPOPLPUSH, LMPOP, SMOVE and the set STORE forms fire none yet). Empty: off',
+      'keyspace notifications, as Redis: K publishes __keyspace@0__:<key> channels, E __keyevent@0__:<event> ones, for the classes given: g generic (del, expire, persist, rename, copy), $ strings, l lists, s sets, h hashes, z sorted sets, t streams, x expired, e evicted, m key misses, n new keys, A all but m and n (d, module events: accepted and never fired). Empty: off',
   },
   'protected-mode': {
     type: 'string',
