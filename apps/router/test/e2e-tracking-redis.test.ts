@@ -316,7 +316,9 @@ async function transcript(port: number, steps: Step[], resp3: boolean): Promise<
       const reply = await c[who].call(...args);
       // CLIENT INFO: only the tracking fields compare (ids, addresses and ages differ).
       if (argv[1] === 'INFO') reply.raw = (reply.raw.match(/ (flags|redir)=\S*/g) ?? []).join('').replace(` redir=${ids.R}`, ` redir=${ID.R}`);
-      out.push(`${who} ${argv.join(' ')} -> ${reply.raw.split(`:${ids.R}\r\n`).join(`:${ID.R}\r\n`)}`);
+      // The redirect client's id in CLIENT's replies (GETREDIR, TRACKINGINFO), not in another reply that happens to be that number.
+      const shown = argv[0] === 'CLIENT' ? reply.raw.split(`:${ids.R}\r\n`).join(`:${ID.R}\r\n`) : reply.raw;
+      out.push(`${who} ${argv.join(' ')} -> ${shown}`);
       // No PING inside MULTI (it would be queued).
       if (who === 'T' && (argv[0] === 'MULTI' || argv[0] === 'EXEC')) inMulti = argv[0] === 'MULTI';
       if (inMulti) continue;
