@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { request } from 'undici';
 import { FIGURES, type Figure } from '@kv/node';
 import { metricSamples, RespClient, sleep, startCluster, stats, TextClient, type Cluster, type MetricSample } from './harness';
+import { clientsOn, everyWorker } from './on-workers';
 
 /**
  * The figures table (apps/node/src/figures/table.ts) is the one list of what the server reports:
@@ -71,23 +72,19 @@ t('traffic over both protocols, then every output read once the server is quiet'
   // avg_ttl is estimated every 100 ms: let each shard with a TTL be looked at.
   await sleep(300);
   assert.equal((await resp.call('MGET', 'fig-0', 'fig-1', 'fig-2', 'fig-missing')) as unknown[], ['v0', 'v1', 'v2', null]);
-  // A text client on each worker (the primary hands connections out in turn).
-  const onWorker = new Map<number, TextClient>();
-  for (let tries = 0; onWorker.size < WORKERS && tries < 20; tries++) {
-    const c = await TextClient.connect(cluster.port);
+  // A text client on each worker (on-workers.ts).
+  const onWorker = await clientsOn(everyWorker(WORKERS), () => TextClient.connect(cluster.port), async (c) => Number((await stats(c)).get('worker')));
+  for (const c of onWorker) {
     clients.push(c);
-    const worker = Number((await stats(c)).get('worker'));
-    if (!onWorker.has(worker)) onWorker.set(worker, c);
     assert.equal(await c.request(['GET fig-3', 'GET fig-nope', 'PUT fig-text x']), ['v3', 'NOTFOUND', 'OK']);
   }
-  assert.is(onWorker.size, WORKERS, 'a text client on every worker');
 
   let s = await getStats();
   for (const until = Date.now() + 5000; s.totals.connected_clients !== clients.length + 1 && Date.now() < until; s = await getStats()) await sleep(50);
   quiet = s;
   metricsText = await get('/metrics');
   metrics = metricSamples(metricsText);
-  for (const [worker, c] of onWorker) statsOf.set(worker, await stats(c));
+  for (const [worker, c] of onWorker.entries()) statsOf.set(worker, await stats(c));
   info = infoFields((await resp.call('INFO', 'everything')) as string);
 });
 

@@ -8,6 +8,7 @@ import { isRedisOnly } from '../src/client/dispatch';
 import { PubSubWatch } from './fuzz-pubsub';
 import { TrackingWatch } from './fuzz-tracking';
 import { RespClient, sleep, startCluster, stats, TextClient, type Cluster, type LogLine } from './harness';
+import { clientsOn, everyWorker } from './on-workers';
 
 /**
  * Fuzzing the live cluster: 20 clients send random valid and invalid commands in both protocols
@@ -360,8 +361,7 @@ async function check(port: number, running: () => boolean, last: Map<string, str
 /** Worker index -> pid, through one STATS connection per worker. */
 async function workerPids(port: number): Promise<Map<number, string>> {
   const pids = new Map<number, string>();
-  for (let tries = 0; tries < 64 && pids.size < WORKERS; tries++) {
-    const c = await TextClient.connect(port);
+  for (const c of await clientsOn(everyWorker(WORKERS), () => TextClient.connect(port), async (c) => Number((await stats(c)).get('worker')))) {
     const s = await stats(c);
     pids.set(Number(s.get('worker')), s.get('pid')!);
     c.close();

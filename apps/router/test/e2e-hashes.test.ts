@@ -5,7 +5,8 @@ import * as assert from 'uvu/assert';
 import { shardOfString } from '@kv/wire';
 import { missingTool, Skips } from '../../../test-support/skip';
 import { RawConn, type Reply } from '../../../test/compat/resp-raw';
-import { keysPerShard, resizeLive, RespClient, sleep, startCluster, stats, TextClient, type Cluster } from './harness';
+import { keysPerShard, resizeLive, RespClient, respClientOn, sleep, startCluster, stats, TextClient, type Cluster } from './harness';
+import { clientsOn, everyWorker } from './on-workers';
 
 /**
  * Hashes end to end on 2 workers over RESP: every hash command, on keys owned by either worker
@@ -153,14 +154,12 @@ t('hash tags: {user1}.a and {user1}.b share a shard in both protocols; an MSET o
   assert.equal(await writer.request(tagged.map((k) => `PUT ${k} v${k}`)), tagged.map(() => 'OK'));
   const owner = shardOfString('user1') % 2;
   const perWorker = new Map<number, number>();
-  const clients: TextClient[] = [writer];
-  for (let tries = 0; perWorker.size < 2 && tries < 20; tries++) {
-    const client = tries === 0 ? writer : await TextClient.connect(cluster.port);
-    if (tries > 0) clients.push(client);
+  writer.close();
+  for (const client of await clientsOn(everyWorker(2), () => TextClient.connect(cluster.port), async (c) => Number((await stats(c)).get('worker')))) {
     const figures = await stats(client);
     perWorker.set(Number(figures.get('worker')), Number(figures.get('keys')));
+    client.close();
   }
-  for (const client of clients) client.close();
   assert.is(perWorker.get(owner), 10, `worker ${owner} owns shard ${shardOfString('user1')}: ${JSON.stringify([...perWorker])}`);
   assert.is(perWorker.get(1 - owner), 0);
   // Read back over RESP, and as a hash with a tag.
@@ -207,11 +206,7 @@ scale.after(async () => {
 
 scale('hashes on every shard move whole with their TTLs; an HSCAN cursor taken before goes on after', async () => {
   // On worker 0, which every resize keeps (client ids are k * 16 + worker + 1).
-  let client = await RespClient.connect(scaling.port);
-  for (let tries = 0; tries < 64 && ((await client.call('CLIENT', 'ID')) as number) % 16 !== 1; tries++) {
-    client.close();
-    client = await RespClient.connect(scaling.port);
-  }
+  const client = await respClientOn(scaling.port, 0);
   const keys = keysPerShard('rh-', shardOfString);
   for (const [i, k] of keys.entries()) {
     assert.equal(await client.call('HSET', k, 'shard', String(i), 'n', String(i * 10), 'tail', 'x'), 3);

@@ -1,19 +1,14 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { shardOfString } from '@kv/wire';
-import { RespClient, sleep, startCluster, stats, TextClient, type Cluster, type LogLine } from './harness';
+import { RespClient, sleep, startCluster, stats, TextClient, textClientOn, type Cluster, type LogLine } from './harness';
 
 const MB = 1024 * 1024;
 const text = (line: LogLine) => line.message;
 
 /** A client on the given worker: connects until that worker is the one that accepts. */
-async function clientOn(port: number, worker: number): Promise<TextClient> {
-  for (let tries = 0; tries < 64; tries++) {
-    const client = await TextClient.connect(port);
-    if ((await stats(client)).get('worker') === String(worker)) return client;
-    client.close();
-  }
-  throw new Error(`no connection landed on worker ${worker}`);
+function clientOn(port: number, worker: number): Promise<TextClient> {
+  return textClientOn(port, worker);
 }
 
 /** Sends bytes until the server closes the connection or they are all out; resolves with the bytes written. */

@@ -1,8 +1,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SHARD_COUNT, shardOfString } from '@kv/wire';
+import { shardOfString } from '@kv/wire';
 import { keysPerShard, RespClient, startCluster, type Cluster } from './harness';
 import { Resp3Client, type R3 } from './resp3-client';
+import { clientsOn, everyWorker, workerOfId } from './on-workers';
 
 /**
  * Keyspace notifications over the real cluster (2 workers): each event is fired by the worker
@@ -13,16 +14,9 @@ import { Resp3Client, type R3 } from './resp3-client';
  */
 const WORKERS = 2;
 
-async function onEveryWorker(port: number): Promise<Resp3Client[]> {
-  const found: Resp3Client[] = [];
-  for (let tries = 0; tries < 8 * WORKERS && found.filter(Boolean).length < WORKERS; tries++) {
-    const c = await Resp3Client.connect(port);
-    const id = (await c.call('CLIENT', 'ID')).value as number;
-    if (found[(id - 1) % SHARD_COUNT] === undefined) found[(id - 1) % SHARD_COUNT] = c;
-    else c.close();
-  }
-  assert.is(found.filter(Boolean).length, WORKERS, 'a client on every worker');
-  return found;
+/** One client on each worker (on-workers.ts). */
+function onEveryWorker(port: number): Promise<Resp3Client[]> {
+  return clientsOn(everyWorker(WORKERS), () => Resp3Client.connect(port), async (c) => workerOfId((await c.call('CLIENT', 'ID')).value as number));
 }
 
 function fields(value: R3): R3[] {

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { shardOfString } from '@kv/wire';
 import { startRedis, type Target } from '../../../test/clients/target';
 import { missingTool, Skips } from '../../../test-support/skip';
-import { keysPerShard, RespClient, sleep, startCluster, type Cluster } from './harness';
+import { keysPerShard, RespClient, respClientOn, sleep, startCluster, type Cluster } from './harness';
 import { Resp3Client } from './resp3-client';
 
 /**
@@ -21,12 +21,8 @@ let cluster: Cluster;
 /** A script that keeps its worker busy for well over 100 ms (the event loop's check runs every 100 ms). */
 const BUSY = ['EVAL', 'local i = 0 while i < 20000000 do i = i + 1 end return 1', '0'];
 
-async function clientOnWorker(port: number, worker: number): Promise<RespClient> {
-  for (;;) {
-    const c = await RespClient.connect(port);
-    if ((((await c.call('CLIENT', 'ID')) as number) - 1) % 16 === worker) return c;
-    c.close();
-  }
+function clientOnWorker(port: number, worker: number): Promise<RespClient> {
+  return respClientOn(port, worker);
 }
 
 t.before(async () => {

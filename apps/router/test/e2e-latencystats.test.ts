@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { request } from 'undici';
 import { startRedis, type Target } from '../../../test/clients/target';
 import { missingTool, Skips } from '../../../test-support/skip';
-import { metricSamples, RespClient, startCluster, stats, TextClient, type Cluster } from './harness';
+import { metricSamples, RespClient, respClientOn, startCluster, stats, TextClient, type Cluster } from './harness';
 import { Resp3Client } from './resp3-client';
 
 /**
@@ -25,12 +25,8 @@ const SLOW = ['EVAL', 'local i = 0 while i < 300000 do i = i + 1 end return 1', 
 const FAST = ['EVAL', 'return 1', '0'];
 const LINE = /^latency_percentiles_usec_([a-z|_-]+):(.*)$/;
 
-async function clientOnWorker(worker: number): Promise<RespClient> {
-  for (;;) {
-    const c = await RespClient.connect(cluster.port);
-    if ((((await c.call('CLIENT', 'ID')) as number) - 1) % 16 === worker) return c;
-    c.close();
-  }
+function clientOnWorker(worker: number): Promise<RespClient> {
+  return respClientOn(cluster.port, worker);
 }
 
 /** INFO latencystats as command → [percentile name, microseconds] pairs. */

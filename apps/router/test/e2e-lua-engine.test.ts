@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { RespClient, startCluster, type Cluster } from './harness';
+import { RespClient, respClientOn, startCluster, type Cluster } from './harness';
 
 const sha1 = (s: string) => createHash('sha1').update(s, 'latin1').digest('hex');
 
@@ -19,12 +19,9 @@ let cluster: Cluster;
 const clients: RespClient[] = [];
 
 async function connectTo(worker: number): Promise<RespClient> {
-  for (let tries = 0; tries < 50; tries++) {
-    const c = await RespClient.connect(cluster.port);
-    clients.push(c);
-    if ((((await c.call('CLIENT', 'ID')) as number) - 1) % 16 === worker) return c;
-  }
-  throw new Error(`no connection reached worker ${worker}`);
+  const c = await respClientOn(cluster.port, worker);
+  clients.push(c);
+  return c;
 }
 
 t.after(async () => {

@@ -3,7 +3,7 @@ import { request } from 'undici';
 import * as assert from 'uvu/assert';
 import { startRedis, type Target } from '../../../test/clients/target';
 import { missingTool, Skips } from '../../../test-support/skip';
-import { RespClient, sleep, startCluster, type Cluster } from './harness';
+import { RespClient, respClientOn, sleep, startCluster, type Cluster } from './harness';
 import { Resp3Client } from './resp3-client';
 import { Contention } from '../../../test-support/contention';
 
@@ -24,12 +24,8 @@ const ODD = Buffer.from('x"y\\z\n\r\t\x07\x08\x01é', 'utf8');
 const ODD_SHOWN = '"x\\"y\\\\z\\n\\r\\t\\a\\b\\x01\\xc3\\xa9"';
 const LINE = /^(\d+)\.(\d{6}) \[0 (127\.0\.0\.1:\d+)\] (.*)$/;
 
-async function clientOnWorker(port: number, worker: number): Promise<RespClient> {
-  for (;;) {
-    const c = await RespClient.connect(port);
-    if ((((await c.call('CLIENT', 'ID')) as number) - 1) % 16 === worker) return c;
-    c.close();
-  }
+function clientOnWorker(port: number, worker: number): Promise<RespClient> {
+  return respClientOn(port, worker);
 }
 
 /** Reads monitor lines until `done` says enough, as [addr, args text]. */

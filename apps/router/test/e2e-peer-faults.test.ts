@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { FrameKind, helloFrame, shardOfString } from '@kv/wire';
 import { COMMAND_TABLE_VERSION } from '@kv/node';
 import { sleep, startCluster, stats, TextClient, type Cluster, type LogLine } from './harness';
+import { clientsOn, everyWorker } from './on-workers';
 
 const WORKERS = 3;
 /** The worker whose link is hijacked, and the worker it pretends to be. */
@@ -21,20 +22,9 @@ function keyOn(worker: number, prefix: string): string {
 
 /** One client connection on each worker (whichever worker accepts first takes it: try until each has one), and each worker's pid. */
 async function clientPerWorker(port: number): Promise<{ clients: TextClient[]; pids: number[] }> {
-  const clients: TextClient[] = [];
+  const clients = await clientsOn(everyWorker(WORKERS), () => TextClient.connect(port), async (c) => Number((await stats(c)).get('worker')));
   const pids: number[] = [];
-  for (let tries = 0; tries < 64 && clients.filter(Boolean).length < WORKERS; tries++) {
-    const c = await TextClient.connect(port);
-    const s = await stats(c);
-    const w = Number(s.get('worker'));
-    if (clients[w] === undefined) {
-      clients[w] = c;
-      pids[w] = Number(s.get('pid'));
-    } else {
-      c.close();
-    }
-  }
-  assert.is(clients.filter(Boolean).length, WORKERS, 'a client on every worker');
+  for (const c of clients) pids.push(Number((await stats(c)).get('pid')));
   return { clients, pids };
 }
 

@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SHARD_COUNT } from '@kv/wire';
 import { startCluster, RespClient, type Cluster } from './harness';
 import { Resp3Client, type R3 } from './resp3-client';
+import { clientsOn, everyWorker, workerOfId } from './on-workers';
 
 /**
  * Pub/Sub end to end over the real cluster, on 2 and 3 workers, in RESP2 and RESP3: a subscriber
@@ -14,26 +14,10 @@ import { Resp3Client, type R3 } from './resp3-client';
  */
 const MESSAGES = 60;
 
-/** The worker a client landed on: ids are the worker's index + 1, stepped by SHARD_COUNT (worker/router.ts). */
-async function workerOf(c: Resp3Client): Promise<number> {
-  const id = (await c.call('CLIENT', 'ID')).value as number;
-  return (id - 1) % SHARD_COUNT;
-}
-
-/** One client on each worker (the primary hands connections out in turn), in `proto`; extra ones closed. */
+/** One client on each worker (on-workers.ts), in `proto`. */
 async function onEveryWorker(port: number, workers: number, proto: 2 | 3): Promise<Resp3Client[]> {
-  const found: Resp3Client[] = [];
-  for (let tries = 0; tries < 8 * workers && found.filter(Boolean).length < workers; tries++) {
-    const c = await Resp3Client.connect(port);
-    const w = await workerOf(c);
-    if (found[w] !== undefined) {
-      c.close();
-      continue;
-    }
-    if (proto === 3) await c.call('HELLO', '3');
-    found[w] = c;
-  }
-  assert.is(found.filter(Boolean).length, workers, 'a client on every worker');
+  const found = await clientsOn(everyWorker(workers), () => Resp3Client.connect(port), async (c) => workerOfId((await c.call('CLIENT', 'ID')).value as number));
+  if (proto === 3) for (const c of found) await c.call('HELLO', '3');
   return found;
 }
 

@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { shardOfString } from '@kv/wire';
 import { keysPerShard, RespClient, sleep, startCluster, stats, TextClient, type Cluster } from './harness';
+import { clientsOn } from './on-workers';
 
 /**
  * A reply reaches only its own client: replies settled while another client's read is being
@@ -16,14 +17,10 @@ const keys = keysPerShard('iso:', shardOfString);
 
 /** A RESP client on the given worker (whichever worker accepts first takes it; STATS names the worker). */
 async function respOn(worker: number): Promise<RespClient> {
-  for (let tries = 0; tries < 64; tries++) {
-    const client = await RespClient.connect(cluster.port);
-    open.push(client.text);
-    // STATS in the text protocol first: the connection speaks RESP from its first RESP command.
-    if ((await stats(client.text)).get('worker') === String(worker)) return client;
-    client.close();
-  }
-  throw new Error(`no connection landed on worker ${worker}`);
+  // STATS in the text protocol first: the connection speaks RESP from its first RESP command.
+  const [client] = await clientsOn([worker], () => RespClient.connect(cluster.port), async (c) => Number((await stats(c.text)).get('worker')));
+  open.push(client.text);
+  return client;
 }
 
 t.before(async () => {

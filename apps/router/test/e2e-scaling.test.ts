@@ -7,7 +7,7 @@ import { Contention } from '../../../test-support/contention';
 import { request } from 'undici';
 import { shardOfString } from '@kv/wire';
 import { prng } from '../../../test-support/prng';
-import { RespClient, sleep, startCluster, stats, TextClient, type Cluster } from './harness';
+import { RespClient, respClientOn, sleep, startCluster, stats, TextClient, type Cluster } from './harness';
 
 /**
  * Live change of the worker count (scaling.ts): under load, every key written before and during
@@ -438,11 +438,7 @@ scan.after(async () => {
 
 scan('a cursor taken before a resize goes on after it: every key exactly once', async () => {
   // On worker 0, which every resize keeps (client ids are k * 16 + worker + 1).
-  let client = await RespClient.connect(scanCluster.port);
-  for (let tries = 0; tries < 64 && ((await client.call('CLIENT', 'ID')) as number) % 16 !== 1; tries++) {
-    client.close();
-    client = await RespClient.connect(scanCluster.port);
-  }
+  const client = await respClientOn(scanCluster.port, 0);
   const keys = Array.from({ length: 2000 }, (_, i) => `scan-${i}`);
   assert.is(await client.call('MSET', ...keys.flatMap((k) => [k, 'v'])), 'OK');
   // Empty slots (deleted keys), and a recency order unlike the slot order (keys read back in a

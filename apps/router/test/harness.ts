@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { request } from 'undici';
+import { clientsOn, workerOfId } from './on-workers';
 
 /** The built server entry; the test command builds before it runs tests. */
 export const MAIN = path.resolve(__dirname, '../dist/main.js');
@@ -247,23 +248,16 @@ export async function stats(client: TextClient): Promise<Map<string, string>> {
   }
 }
 
-/**
- * A RESP client on worker `worker` (a client's id is k * 16 + its worker + 1). Workers accept from
- * one queue and an idle one may win every race: the clients that land elsewhere stay open until
- * one lands on `worker` (they put the others past their share), then are closed.
- */
-export async function respClientOn(port: number, worker: number, tries = 64): Promise<RespClient> {
-  const elsewhere: RespClient[] = [];
-  try {
-    for (let i = 0; i < tries; i++) {
-      const c = await RespClient.connect(port);
-      if ((((await c.call('CLIENT', 'ID')) as number) - 1) % 16 === worker) return c;
-      elsewhere.push(c);
-    }
-  } finally {
-    for (const c of elsewhere) c.close();
-  }
-  throw new Error(`no client landed on worker ${worker} in ${tries} tries`);
+/** A RESP client on worker `worker` (on-workers.ts says how). */
+export async function respClientOn(port: number, worker: number): Promise<RespClient> {
+  const [client] = await clientsOn([worker], () => RespClient.connect(port), async (c) => workerOfId((await c.call('CLIENT', 'ID')) as number));
+  return client;
+}
+
+/** A text client on worker `worker`, which STATS names (on-workers.ts says how). */
+export async function textClientOn(port: number, worker: number): Promise<TextClient> {
+  const [client] = await clientsOn([worker], () => TextClient.connect(port), async (c) => Number((await stats(c)).get('worker')));
+  return client;
 }
 
 export function sleep(ms: number): Promise<void> {
