@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { shardOfString } from '@kv/wire';
 import { Contention } from '../../../test-support/contention';
 import { keysPerShard, RespClient, sleep, startCluster, type Cluster } from './harness';
+import { clientsOn, everyWorker, workerOfId } from './on-workers';
 import { Resp3Client } from './resp3-client';
 
 /**
@@ -16,19 +17,9 @@ import { Resp3Client } from './resp3-client';
  * stand. e2e-config-redis compares the replies with redis-server's.
  */
 
-/** Clients until one is on each worker (a client's id is k * 16 + its worker + 1). */
-async function clientPerWorker(port: number, workers: number): Promise<RespClient[]> {
-  const found: RespClient[] = [];
-  const spare: RespClient[] = [];
-  for (let tries = 0; found.filter(Boolean).length < workers && tries < 64; tries++) {
-    const c = await RespClient.connect(port);
-    const worker = ((await c.call('CLIENT', 'ID')) as number) - 1;
-    if (found[worker % 16] === undefined) found[worker % 16] = c;
-    else spare.push(c);
-  }
-  for (const c of spare) c.close();
-  assert.is(found.filter(Boolean).length, workers, 'a client on each worker');
-  return found;
+/** A client on each worker (on-workers.ts). */
+function clientPerWorker(port: number, workers: number): Promise<RespClient[]> {
+  return clientsOn(everyWorker(workers), () => RespClient.connect(port), async (c) => workerOfId((await c.call('CLIENT', 'ID')) as number));
 }
 
 /** A field of INFO (which runs on every worker and merges their figures). */

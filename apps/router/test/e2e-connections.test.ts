@@ -4,6 +4,7 @@ import { prng } from '../../../test-support/prng';
 import { Skips } from '../../../test-support/skip';
 import { openFilesLimit } from '../src/config/resources';
 import { RespClient, sleep, startCluster, stats, TextClient, type Cluster } from './harness';
+import { clientsOn, everyWorker } from './on-workers';
 import { adminBase, clientsPerWorker, filesShort, settledClients, spread } from './accept-helpers';
 
 /** The default --maxclients, and the seed's Locust target: all held at once. */
@@ -32,17 +33,7 @@ t.after(async () => {
 
 /** A held client on each worker (they count among the 10,000): STATS through them reads each worker's RSS. */
 async function probes(): Promise<TextClient[]> {
-  const on = new Map<string, TextClient>();
-  const spare: TextClient[] = [];
-  for (let tries = 0; tries < 64 && on.size < WORKERS; tries++) {
-    const c = await TextClient.connect(cluster.port);
-    const w = (await stats(c)).get('worker')!;
-    if (on.has(w)) spare.push(c);
-    else on.set(w, c);
-  }
-  for (const c of spare) c.close();
-  assert.is(on.size, WORKERS, 'a client on every worker');
-  return [...on.values()];
+  return clientsOn(everyWorker(WORKERS), () => TextClient.connect(cluster.port), async (c) => Number((await stats(c)).get('worker')));
 }
 
 async function workersRss(on: TextClient[]): Promise<number> {

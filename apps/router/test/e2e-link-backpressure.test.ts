@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { shardOfString } from '@kv/wire';
 import { keysPerShard, RespClient, sleep, startCluster, stats, type Cluster, type Resp } from './harness';
+import { clientsOn } from './on-workers';
 
 /**
  * A peer link's writes respect backpressure: while the worker it goes to does not read (a long
@@ -16,24 +17,11 @@ const MB = 1024 * 1024;
 // Shard s is on worker s % 2.
 const keys = keysPerShard('bp:', shardOfString);
 
-/**
- * A client on `worker`. Workers accept from one queue, and an idle one may win every race for a
- * connection: those that land elsewhere are kept open until one lands here, so the other worker
- * passes its share and stops accepting for a while (ARCHITECTURE.md, "Accepting clients").
- */
+/** A client on `worker` (on-workers.ts). */
 async function respOn(worker: number): Promise<RespClient> {
-  const elsewhere: RespClient[] = [];
-  try {
-    for (let tries = 0; tries < 64; tries++) {
-      const client = await RespClient.connect(cluster.port);
-      open.push(client);
-      if ((await stats(client.text)).get('worker') === String(worker)) return client;
-      elsewhere.push(client);
-    }
-  } finally {
-    for (const c of elsewhere) c.close();
-  }
-  throw new Error(`no connection landed on worker ${worker}`);
+  const [client] = await clientsOn([worker], () => RespClient.connect(cluster.port), async (c) => Number((await stats(c.text)).get('worker')));
+  open.push(client);
+  return client;
 }
 
 /** Writes `bytes` to the client's socket as fast as it takes them; resolves with what was written by `untilMs`, and the promise of the rest. */
