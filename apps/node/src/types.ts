@@ -1,6 +1,8 @@
 import type { Args, Items, OutBuffer, ReplyEncoder, TextOp } from '@kv/wire';
 import type { BlockingSpec } from './blocking-spec';
 import type { PubSubBroker } from './pubsub-broker';
+import type { WorkerClients } from './client-types';
+export type { ClientFilter, WorkerClients } from './client-types';
 export type { PubSubBroker } from './pubsub-broker';
 import type { KeyEvent, KeyEventAt, KeyspaceEvents } from './key-event-types';
 export type { KeyEvent, KeyEventAt, KeyspaceEvents } from './key-event-types';
@@ -72,8 +74,8 @@ export interface WorkerShards<Stats = any> {
   readonly mapVersion: number;
   /** The worker process's own figures for INFO (null: no worker process, in tests). */
   readonly processStats: (() => Stats) | null;
-  /** CLIENT LIST's lines for this worker's clients (all, or those of the ids given); null without a worker process. */
-  readonly clientList: ((ids: readonly number[] | null) => string) | null;
+  /** Its router's clients, for CLIENT LIST, KILL and UNBLOCK (commands/clients.ts); null without a worker process. */
+  readonly clients: WorkerClients | null;
   /** CONFIG RESETSTAT: the router's counters back to 0 (the shards' own are reset beside it); null without a router. */
   readonly resetRouterStats: (() => void) | null;
   /** The worker's slow log (its router's); null without a router. */
@@ -154,7 +156,7 @@ export interface ShardServices<Stats = any> {
   /** The shard map version the worker routes by, now. */
   readonly mapVersion?: () => number;
   readonly processStats?: () => Stats;
-  readonly clientList?: (ids: readonly number[] | null) => string;
+  readonly clients?: WorkerClients;
   readonly resetRouterStats?: () => void;
   /** The router's slow log (reached when one comes: the router is made after the shards). */
   readonly slowlog?: () => SlowCommands;

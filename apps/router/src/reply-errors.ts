@@ -65,6 +65,11 @@ export const ROUTER_ERRORS = replyErrors({
   },
   unknownClientType: { code: 'UNKNOWN_CLIENT_TYPE', text: (type: string) => `ERR Unknown client type '${type}'`, probe: { command: ['CLIENT', 'LIST', 'TYPE', 'nosuch'], args: ['nosuch'] } },
   invalidClientId: { code: 'INVALID_CLIENT_ID', text: 'ERR Invalid client ID', probe: { command: ['CLIENT', 'LIST', 'ID', 'x'] } },
+  clientIdNotPositive: { code: 'CLIENT_ID_NOT_POSITIVE', text: 'ERR client-id should be greater than 0', probe: { command: ['CLIENT', 'KILL', 'ID', '0'] } },
+  noSuchClient: { code: 'NO_SUCH_CLIENT', text: 'ERR No such client', probe: { command: ['CLIENT', 'KILL', '192.0.2.1:1'] } },
+  noSuchUser: { code: 'NO_SUCH_USER', text: (user: string) => `ERR No such user '${user}'`, probe: { command: ['CLIENT', 'KILL', 'USER', 'nosuch'], args: ['nosuch'] } },
+  unblockReason: { code: 'UNBLOCK_REASON', text: 'ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR', probe: { command: ['CLIENT', 'UNBLOCK', '1', 'later'] } },
+  unblocked: { code: 'UNBLOCKED', text: 'UNBLOCKED client unblocked via CLIENT UNBLOCK', why: 'needs a blocked client: e2e-client-kill blocks one' },
   subscribedContext: {
     code: 'SUBSCRIBED_CONTEXT',
     text: (name: string) => `ERR Can't execute '${name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,

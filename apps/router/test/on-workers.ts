@@ -1,5 +1,5 @@
 /**
- * Clients on chosen workers. Workers accept from one shared queue (ARCHITECTURE.md, "Accepting
+ * Clients on chosen workers (a worker named twice gets two). Workers accept from one shared queue (ARCHITECTURE.md, "Accepting
  * clients") and an idle one may win every race: a client that lands elsewhere is kept open until
  * every wanted worker has one, so the worker it landed on passes its share and the balance
  * (primary/balance.ts) lets the others take the next ones. Closing such clients at once could leave
@@ -11,14 +11,16 @@ export async function clientsOn<C extends { close(): void }>(
   workerOf: (client: C) => Promise<number>,
   ms = 15_000,
 ): Promise<C[]> {
-  const found = new Map<number, C>();
+  // A worker may be wanted more than once: a client for each time.
+  const found = new Map<number, C[]>();
+  const missing = () => wanted.filter((w, i) => (found.get(w)?.length ?? 0) < wanted.slice(0, i + 1).filter((x) => x === w).length);
   const elsewhere: C[] = [];
   try {
-    for (const until = Date.now() + ms; found.size < wanted.length && Date.now() < until; ) {
+    for (const until = Date.now() + ms; missing().length > 0 && Date.now() < until; ) {
       const client = await connect();
       const worker = await workerOf(client);
-      if (wanted.includes(worker) && !found.has(worker)) {
-        found.set(worker, client);
+      if (missing().includes(worker)) {
+        found.set(worker, [...(found.get(worker) ?? []), client]);
         continue;
       }
       elsewhere.push(client);
@@ -28,11 +30,17 @@ export async function clientsOn<C extends { close(): void }>(
   } finally {
     for (const client of elsewhere) client.close();
   }
-  if (found.size < wanted.length) {
-    for (const client of found.values()) client.close();
-    throw new Error(`no client landed on worker(s) ${wanted.filter((w) => !found.has(w)).join(', ')} in ${ms} ms`);
+  const left = missing();
+  if (left.length > 0) {
+    for (const list of found.values()) for (const client of list) client.close();
+    throw new Error(`no client landed on worker(s) ${left.join(', ')} in ${ms} ms`);
   }
-  return wanted.map((worker) => found.get(worker)!);
+  const taken = new Map<number, number>();
+  return wanted.map((worker) => {
+    const at = taken.get(worker) ?? 0;
+    taken.set(worker, at + 1);
+    return found.get(worker)![at];
+  });
 }
 
 /** Worker indexes 0 .. workers - 1. */

@@ -17,20 +17,6 @@ export function flushall(shards: WorkerShards, args: Args, reply: ReplySink): vo
 }
 
 /**
- * CLIENTLIST [id ...] (internal): this worker's lines of CLIENT LIST, for all its clients or
- * those of the ids given, from the router that registered them (`shards.clientList`); the asking
- * router joins every worker's into one reply.
- */
-export function clientlist(shards: WorkerShards, args: Args, reply: ReplySink): void {
-  let ids: number[] | null = null;
-  if (args.count > 1) {
-    ids = [];
-    for (let i = 1; i < args.count; i++) ids.push(Number(args.latin1(i)));
-  }
-  reply.bulk(shards.clientList?.(ids) ?? '');
-}
-
-/**
  * RESETSTAT (internal: CONFIG RESETSTAT's step on every worker): the counters INFO's stats and
  * commandstats show back to 0, as Redis's resetServerStats: the shards' hits, misses,
  * expirations and evictions, and the router's (commands, connections, bytes, command figures).

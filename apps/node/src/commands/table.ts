@@ -1,6 +1,7 @@
 import { fnv1a, TextOp, type Args } from '@kv/wire';
 import { registerCommandTable } from '../figures/command-stats';
 import type { CommandSpec } from '../types';
+import { CLIENT_STEPS } from './clients';
 import * as counters from './counters';
 import * as handover from './handover';
 import * as hashScan from './hash-scan';
@@ -191,8 +192,7 @@ const table: Entry[] = [
   { name: 'SHARDIMPORT', arity: -3, plan: 'internal', keys: NONE, workerHandler: handover.shardimport, flags: [] },
   // the text protocol's STATS, answered by the router (listed so that its calls are counted)
   { name: 'STATS', arity: 1, plan: 'connection', keys: NONE, flags: [], textOnly: true, text: TextOp.STATS },
-  // CLIENT LIST's step on each worker: its clients' lines (apps/router/src/commands/client.ts)
-  { name: 'CLIENTLIST', arity: -1, plan: 'internal', keys: NONE, combine: 'lines', workerHandler: server.clientlist, flags: [] },
+  ...CLIENT_STEPS, // CLIENT LIST, KILL, UNBLOCK on each worker (clients.ts)
   // Pub/Sub (apps/router/src/pubsub/): subscriptions are a connection's, kept by its worker;
   // PUBLISH runs on every worker, each delivering to its own subscribers
   { name: 'SUBSCRIBE', arity: -2, plan: 'connection', keys: NONE, flags: PUBSUB_SUB, inSubscribed: true },

@@ -2,7 +2,7 @@ import type { EvictionPolicy } from '@kv/lru';
 import { shardOf, shardOfString, type Args } from '@kv/wire';
 import type { ProcessStats, StatsProvider } from '../commands/info';
 import { routeKeyIndex } from '../commands/key-positions';
-import type { CommandSpec, HereRunner, KeyspaceEvents, PubSubBroker, ReplySink, ScriptStore, ShardServices, SlowCommands, WorkerShards } from '../types';
+import type { CommandSpec, HereRunner, KeyspaceEvents, PubSubBroker, ReplySink, ScriptStore, ShardServices, SlowCommands, WorkerClients, WorkerShards } from '../types';
 import { NOTIFY, runNotified, storeListener } from '../commands/key-events';
 import { ERR } from '../errors';
 import { WaitingLine } from './line';
@@ -51,7 +51,7 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
   /** Keyspace notifications (flags 0: off). */
   readonly keyspace: KeyspaceEvents | null;
   readonly processStats: StatsProvider | null;
-  readonly clientList: ((ids: readonly number[] | null) => string) | null;
+  readonly clients: WorkerClients | null;
   readonly resetRouterStats: (() => void) | null;
   private readonly slowlogOf: (() => SlowCommands) | null;
   /** Told of a fault that must not happen (a bug): the worker logs it. */
@@ -73,7 +73,7 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
     this.keyspace = services.keyspace ?? null;
     this.keyspaceFlagsChanged();
     this.processStats = services.processStats ?? null;
-    this.clientList = services.clientList ?? null;
+    this.clients = services.clients ?? null;
     this.resetRouterStats = services.resetRouterStats ?? null;
     this.slowlogOf = services.slowlog ?? null;
     this.guards = new ReplyGuards((message, fields) => this.onFault(message, fields));

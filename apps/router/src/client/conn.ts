@@ -10,6 +10,7 @@ import { ClientPlans } from './plans';
 import { PushChannel } from './push';
 import { Subscriber, type SubscriberClient } from '../pubsub/subscriber';
 import { log } from '../log';
+import { REPLY_ERRORS } from '../reply-errors';
 import { ClientReplies } from './replies';
 import { ReplyOrder, type OrderClient } from './reply-order';
 import { Session } from './session';
@@ -40,6 +41,8 @@ export class Conn implements ClientLike, Flushable, OrderClient, SubscriberClien
   dirty = false;
   /** The seq of the blocked command it half-closed behind, until its answer is seen (settleLeftBlocked); -1: none. */
   private leftBlocked = -1;
+  /** The seq of a blocked command CLIENT UNBLOCK ERROR cancelled, until its answer is made UNBLOCKED; -1: none. */
+  private unblockedError = -1;
 
   constructor(
     readonly socket: net.Socket,
@@ -127,6 +130,7 @@ export class Conn implements ClientLike, Flushable, OrderClient, SubscriberClien
     const out = this.host.out;
     const flow = this.flow;
     if (this.leftBlocked >= 0) this.settleLeftBlocked();
+    if (this.unblockedError >= 0) this.settleUnblocked();
     this.order.flush(out, this.host.commandStats, performance.now());
     if (out.length > 0) flow.writeOut(out);
     if (this.plans.unblocked()) flow.replayInput();
@@ -163,6 +167,25 @@ export class Conn implements ClientLike, Flushable, OrderClient, SubscriberClien
       this.flow.dropInput();
     }
     this.leftBlocked = -1;
+  }
+
+  /**
+   * CLIENT UNBLOCK: its blocked command waits no more and is answered as timed out or, `error`,
+   * with UNBLOCKED (in place of that empty answer, once it comes back). False when none waits.
+   */
+  unblock(error: boolean): boolean {
+    const seq = this.plans.blockedOwed;
+    if (seq < 0) return false;
+    // Set first: a blocked command of this worker is answered within plans.unblock().
+    if (error) this.unblockedError = seq;
+    if (this.plans.unblock()) return true;
+    this.unblockedError = -1;
+    return false;
+  }
+
+  /** The UNBLOCKED error in place of the cancelled command's empty answer, once it is done. */
+  private settleUnblocked(): void {
+    if (this.order.errorIfEmpty(this.unblockedError, REPLY_ERRORS.unblocked) !== null) this.unblockedError = -1;
   }
 
   /** A resize's pause is over: run what this client sent during it. */

@@ -79,6 +79,15 @@ export class ClientPlans implements Later, PlanSink, ExecClient {
     return this.blockSeq >= 0 && this.cancelBlock !== null && !this.order.doneBefore(this.blockSeq + 1) ? this.blockSeq : -1;
   }
 
+  /** CLIENT UNBLOCK: the blocked command waits no more (its owner answers it as timed out); false when none waits. */
+  unblock(): boolean {
+    const cancel = this.cancelBlock;
+    if (cancel === null || this.blockedOwed < 0) return false;
+    this.cancelBlock = null;
+    cancel(false);
+    return true;
+  }
+
   /**
    * The connection closed (`gone`), or ended its input (Redis frees a client at EOF): a command
    * still blocked waits no more and no element is taken for it; its owner answers it empty, so the

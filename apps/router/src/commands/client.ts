@@ -6,6 +6,7 @@ import { REPLY_ERRORS } from '../reply-errors';
 import type { ConnectionContext } from './context';
 import { subcommand } from './subcommand';
 import { clientCaching, clientGetredir, clientTracking, clientTrackinginfo } from './client-tracking';
+import { CLIENT_TYPES, clientKill, clientUnblock } from './client-kill';
 
 /**
  * CLIENT ID / GETNAME / SETNAME / SETINFO / INFO / LIST, as Redis 7.2 (TRACKING, CACHING, GETREDIR,
@@ -19,9 +20,7 @@ export const BAD_CLIENT_NAME = REPLY_ERRORS.badClientName;
 const CLIENTLIST = commandNamed('CLIENTLIST');
 
 /** Redis 7's arity of each subcommand we have (counting CLIENT and the subcommand). */
-const ARITY: Readonly<Record<string, number>> = { ID: 2, GETNAME: 2, SETNAME: 3, SETINFO: 4, INFO: 2, LIST: -2, TRACKING: -3, CACHING: 3, GETREDIR: 2, TRACKINGINFO: 2 };
-/** CLIENT LIST TYPE's names, as Redis's getClientTypeByName; every client here is `normal`. */
-const CLIENT_TYPES = new Set(['normal', 'slave', 'replica', 'pubsub', 'master']);
+const ARITY: Readonly<Record<string, number>> = { ID: 2, GETNAME: 2, SETNAME: 3, SETINFO: 4, INFO: 2, LIST: -2, KILL: -3, UNBLOCK: -3, TRACKING: -3, CACHING: 3, GETREDIR: 2, TRACKINGINFO: 2 };
 
 export function client(conn: ConnectionContext, args: Args): void {
   const sub = subcommand(conn, args, 'CLIENT', ARITY);
@@ -38,6 +37,11 @@ export function client(conn: ConnectionContext, args: Args): void {
       return conn.reply.verbatim(clientLine(conn) + '\n');
     case 'LIST':
       return list(conn, args);
+    case 'KILL':
+      return clientKill(conn, args);
+    case 'UNBLOCK':
+      // Redis's own check past the subcommand's arity (-3): at most a reason after the id.
+      return args.count > 4 ? conn.reply.error(REPLY_ERRORS.subcommandSyntax(args.latin1(1), 'CLIENT')) : clientUnblock(conn, args);
     case 'TRACKING':
       return clientTracking(conn, args);
     case 'CACHING':
@@ -76,30 +80,36 @@ function setInfo(conn: ConnectionContext, attribute: string, value: string): voi
 
 /** CLIENT LIST [TYPE type] | CLIENT LIST ID id [id ...]: the clients' lines, of every worker. */
 function list(conn: ConnectionContext, args: Args): void {
-  const ids: string[] = [];
+  // The step's arguments: a type ('': any), then ids.
+  const filter: string[] = [''];
   if (args.count === 4 && args.latin1(2).toUpperCase() === 'TYPE') {
     const type = args.latin1(3).toLowerCase();
     if (!CLIENT_TYPES.has(type)) return conn.reply.error(REPLY_ERRORS.unknownClientType(args.latin1(3)));
-    // Masters, replicas and subscribers there are none.
-    if (type !== 'normal') return conn.reply.verbatim('');
+    filter[0] = type;
   } else if (args.count > 3 && args.latin1(2).toUpperCase() === 'ID') {
     for (let i = 3; i < args.count; i++) {
       if (integerArg(args, i) === undefined) return conn.reply.error(REPLY_ERRORS.invalidClientId);
-      ids.push(args.latin1(i));
+      filter.push(args.latin1(i));
     }
   } else if (args.count !== 2) {
     return conn.reply.error(REPLY_ERRORS.syntax);
   }
   const workers = conn.env.workers;
   const plans = conn.plans;
-  plans.start(new Gather(conn.env.owners, plans, plans.txid, new WorkerSteps(CLIENTLIST, argsOf([CLIENTLIST.name, ...ids]), workers), new Combined('lines', workers)));
+  plans.start(new Gather(conn.env.owners, plans, plans.txid, new WorkerSteps(CLIENTLIST, argsOf([CLIENTLIST.name, ...filter]), workers), new Combined('lines', workers)));
 }
 
-/** CLIENT LIST's lines for a worker's clients, in the order they connected: all, or those of the ids given. */
-export function listClients(clients: Iterable<{ readonly session: ListedClient }>, ids: readonly number[] | null): string {
+/** CLIENT LIST's lines for a worker's clients, in the order they connected: all, those of the ids given, or those of a type ('': any). */
+export function listClients(clients: Iterable<{ readonly session: ListedClient }>, ids: readonly number[] | null, type: string): string {
   let text = '';
-  for (const { session } of clients) if (ids === null || ids.includes(session.id)) text += clientLine(session) + '\n';
+  for (const { session } of clients) if ((ids === null || ids.includes(session.id)) && ofType(session, type)) text += clientLine(session) + '\n';
   return text;
+}
+
+/** Redis's getClientType: `pubsub` while subscribed to anything, else `normal` (masters and replicas there are none); '' is any. */
+export function ofType(c: Pick<ListedClient, 'subs'>, type: string): boolean {
+  if (type === '') return true;
+  return c.subs.active > 0 ? type === 'pubsub' : type === 'normal';
 }
 
 /** What a client's CLIENT LIST line is made of (Conn has it all). */

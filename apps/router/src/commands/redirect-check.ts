@@ -9,7 +9,7 @@ const CLIENTLIST = commandNamed('CLIENTLIST');
 
 /**
  * CLIENT TRACKING ... REDIRECT id, the id a client of another worker's: that worker is asked
- * whether the client lives (the internal CLIENTLIST ID id, empty for none), as Redis looks it up,
+ * whether the client lives (the internal CLIENTLIST '' id, empty for none), as Redis looks it up,
  * and the command then finishes (`finish`, the rest of CLIENT TRACKING, answering its sink) or
  * answers Redis's error. The client's later commands wait for it (`blocks`), so they run under
  * the tracking state it sets, as in Redis.
@@ -42,7 +42,7 @@ export class RedirectCheck implements Plan, StepTaker {
   }
 
   start(): void {
-    if (!this.steps.run(this.worker, WHOLE_WORKER, CLIENTLIST, argsOf([CLIENTLIST.name, String(this.id)]), 0)) return;
+    if (!this.steps.run(this.worker, WHOLE_WORKER, CLIENTLIST, argsOf([CLIENTLIST.name, '', String(this.id)]), 0)) return;
     const now = this.steps.now;
     this.answered(now.kind, now.payload);
   }

@@ -1,3 +1,4 @@
+import { RouterClients } from '../client/worker-clients';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { observeGc, ShardNode } from '@kv/node';
 import { collectWorkerStats } from '../admin/admin';
@@ -5,7 +6,6 @@ import { LOOP_DELAY_RESOLUTION_MS } from './loop-delay';
 import { log } from '../log';
 import { routerSettings, readWorkerEnv } from '../config/worker-settings';
 import type { PrimaryMessage, WorkerMessage } from '../primary/messages';
-import { listClients } from '../commands/client';
 import { handOver } from '../links/handover';
 import { Peers } from '../links/peers';
 import { Router } from './router';
@@ -75,8 +75,8 @@ export function runWorker(): void {
     mapVersion: () => made.router?.mapVersion ?? 0,
     // INFO, run on this worker's shards, also reports the router's figures (clients, commands).
     processStats: () => made.router!.processStats(),
-    // CLIENT LIST, asked of every worker, lists the router's clients.
-    clientList: (ids) => listClients(made.router!.conns, ids),
+    // CLIENT LIST, KILL and UNBLOCK, asked of every worker, act on the router's clients.
+    clients: new RouterClients(() => made.router!.conns),
     scripts,
     here: () => made.router!.here,
     pubsub: () => made.router!.pubsub,
