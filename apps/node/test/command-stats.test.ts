@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { argsOf } from '@kv/wire';
+import { argsOf, OutBuffer, replyCounts, RESP_REPLIES } from '@kv/wire';
 import { CommandStats, DURATION_BUCKETS, FRAME_BUCKETS, Histogram, statIndex, UNKNOWN_OPCODE } from '../src/figures/command-stats';
 import { commandNamed } from '../src/commands/table';
 import { info, type ProcessStats } from '../src/commands/info';
@@ -38,6 +38,7 @@ histogram.run();
 const commands = suite('node:command-stats');
 const GET = commandNamed('GET').opcode;
 const SET = commandNamed('SET').opcode;
+const GETSET = commandNamed('GETSET').opcode;
 
 commands('rows name each command and protocol called, in table order, with calls and seconds', () => {
   const stats = new CommandStats();
@@ -100,16 +101,38 @@ merge('two workers merge: calls and usec summed, usec_per_call worked out again,
   b.seconds[statIndex(GET, true)] = 0.000_010;
   b.calls[statIndex(SET, true)] += 2;
   b.seconds[statIndex(SET, true)] = 0.000_005;
+  b.failed[statIndex(SET, true)] += 1;
+  // Refused before it ran on both: not a call, still shown (Redis 7's rejected_calls).
+  for (const s of [a, b]) {
+    s.calls[statIndex(GETSET, true)]++;
+    s.reject(statIndex(GETSET, true));
+  }
   const merged = mergeInfo([infoOf(a, 'commandstats'), infoOf(b, 'commandstats')]);
   assert.is(
     merged,
     [
       '# Commandstats',
-      'cmdstat_get:calls=4,usec=40,usec_per_call=10.00,text_calls=3,resp_calls=1',
-      'cmdstat_set:calls=2,usec=5,usec_per_call=2.50,text_calls=0,resp_calls=2',
+      'cmdstat_get:calls=4,usec=40,usec_per_call=10.00,text_calls=3,resp_calls=1,rejected_calls=0,failed_calls=0',
+      'cmdstat_set:calls=2,usec=5,usec_per_call=2.50,text_calls=0,resp_calls=2,rejected_calls=0,failed_calls=1',
+      'cmdstat_getset:calls=0,usec=0,usec_per_call=0.00,text_calls=0,resp_calls=0,rejected_calls=2,failed_calls=0',
       '',
     ].join('\r\n'),
   );
+});
+
+merge('errorstats: each worker\'s codes, summed, every code once and sorted; in the default INFO', () => {
+  const out = new OutBuffer(64);
+  replyCounts.reset();
+  RESP_REPLIES.error(out, 'WRONGTYPE x');
+  RESP_REPLIES.error(out, 'ERR x');
+  const a = infoOf(new CommandStats(), 'errorstats');
+  replyCounts.reset();
+  RESP_REPLIES.error(out, 'NOSCRIPT x');
+  RESP_REPLIES.error(out, 'ERR y');
+  const b = infoOf(new CommandStats(), 'default');
+  replyCounts.reset();
+  const merged = mergeInfo([a, b.slice(b.indexOf('# Errorstats'), b.indexOf('# Cluster') - 2)]);
+  assert.is(merged, ['# Errorstats', 'errorstat_ERR:count=2', 'errorstat_NOSCRIPT:count=1', 'errorstat_WRONGTYPE:count=1', ''].join('\r\n'));
 });
 
 merge('histograms are summed bucket by bucket; both extra sections stay out of the default INFO', () => {

@@ -168,6 +168,30 @@ skips.test(t, 'total_error_replies: the same failing commands add what they add 
   assert.is(ours, theirs);
 });
 
+/** After CONFIG RESETSTAT and the failing commands (and a few more): INFO errorstats whole, the rejected and failed calls of some commands, the total. */
+async function errorFigures(port: number, keys: string[]): Promise<string[]> {
+  const c = await RespClient.connect(port);
+  try {
+    await c.call('FLUSHALL');
+    await c.call('CONFIG', 'RESETSTAT');
+    await c.pipeline([...failing(keys), ['EVALSHA', 'f'.repeat(40), '0'], ['SET', keys[1]], ['GET', keys[1]], ['GET', keys[0]]]);
+    const errorstats = (await c.call('INFO', 'errorstats')) as string;
+    const commands = await info(c, 'commandstats');
+    const counts = (name: string) => `${name}: ${/rejected_calls=\d+,failed_calls=\d+$/.exec(commands.get(`cmdstat_${name}`) ?? '')?.[0]}`;
+    return [errorstats, ...['get', 'set', 'hget', 'select', 'exec', 'multi', 'evalsha'].map(counts), `total: ${num(await info(c, 'stats'), 'total_error_replies')}`];
+  } finally {
+    c.close();
+  }
+}
+
+skips.test(t, 'errorstats, and each command\'s rejected_calls and failed_calls (arity, WRONGTYPE forwarded, EXEC): as redis-server\'s; CONFIG RESETSTAT clears them', noRedis, async () => {
+  const keys = keysPerShard('es:', shardOfString).slice(0, 2);
+  redis ??= await startRedis();
+  const [ours, theirs] = [await errorFigures(cluster.port, keys), await errorFigures(redis.port, keys)];
+  assert.equal(ours, theirs);
+  assert.match(theirs[0], /errorstat_ERR:count=\d+\r\nerrorstat_NOSCRIPT:count=1\r\nerrorstat_WRONGTYPE:count=1/, 'the comparison covers several codes');
+});
+
 /** db0's avg_ttl after 8 keys with a TTL of 100 s and 8 of 300 s (and 8 without) were set. */
 async function avgTtlAfterSets(port: number): Promise<number> {
   const c = await RespClient.connect(port);

@@ -55,7 +55,8 @@ export {
   RESP_EMPTY_BULK,
   RESP3_NULL,
 } from './resp-encode';
-export { type ReplyEncoder, TEXT_REPLIES, RESP_REPLIES, RESP3_REPLIES, repliesFor, repliesForMode, replyCounts } from './replies';
+export { type ReplyEncoder, TEXT_REPLIES, RESP_REPLIES, RESP3_REPLIES, repliesFor, repliesForMode } from './replies';
+export { replyCounts, ERROR_CODES_LIMIT } from './error-counts';
 export { replyErrors, errorTexts, type ReplyError, type ReplyErrorTable, type ErrorProbe, type ErrorText, type ErrorTexts } from './reply-errors';
 export { WIRE_ERRORS, WIRE_ERR } from './errors';
 export { Demux, type DemuxLimits } from './demux';

@@ -1,3 +1,4 @@
+import { countError } from './error-counts';
 import { ReplyKind, ReplyMode, type Items } from './frame';
 import type { OutBuffer } from './out';
 import {
@@ -78,20 +79,14 @@ export interface ReplyEncoder {
 
 const NOTHING = (): void => {};
 
-/**
- * Error replies encoded in this process (INFO's total_error_replies): every error goes through
- * the encoders below, in the process that encodes it for its client (a forwarded command's owner,
- * or the client's own worker), so the workers' counts sum to the server's. One increment per error.
- */
-export const replyCounts = { errors: 0 };
-
-function textError(out: OutBuffer): void {
-  replyCounts.errors++;
+/** The seed's ERROR stands for any error: counted under the code of the one it stands for. */
+function textError(out: OutBuffer, message: string): void {
+  countError(message === '' ? 'ERR' : message);
   out.all(TEXT_ERROR);
 }
 
 function countedRespError(out: OutBuffer, message: string): void {
-  replyCounts.errors++;
+  countError(message);
   respError(out, message);
 }
 
@@ -108,7 +103,7 @@ export const TEXT_REPLIES: ReplyEncoder = {
     out.u8(NEWLINE);
   },
   integer: (out, n) => textLine(out, String(n)),
-  error: (out) => textError(out),
+  error: (out, message) => textError(out, message),
   /** The seed has no lists: one line per item (NOTFOUND for nil). */
   array: (out, items) => textItems(out, items),
   map: (out, items) => textItems(out, items),
@@ -142,7 +137,7 @@ export const TEXT_REPLIES: ReplyEncoder = {
       case ReplyKind.NULL_ARRAY:
         return out.all(TEXT_NOTFOUND);
       case ReplyKind.ERROR:
-        return textError(out);
+        return textError(out, payload);
       default:
         return textLine(out, payload);
     }

@@ -9,7 +9,7 @@ export function mergeInfo(parts: readonly string[]): string {
   if (parts.length === 0) return '';
   const values = parts.map(valuesOf);
   const merged = new Map<string, string>();
-  const lines = parts[0].split('\r\n');
+  const lines = withEveryErrorCode(parts, parts[0].split('\r\n'));
   // Plain rules first, so `human` fields can read the merged figure they describe.
   for (const pass of [0, 1]) {
     for (const line of lines) {
@@ -30,11 +30,24 @@ export function mergeInfo(parts: readonly string[]): string {
     }
     const name = line.slice(0, colon);
     const rule = ruleOf(name);
-    if ((rule === 'keyspace' || rule === 'cmdstat') && /^[a-z_]+=0,/.test(merged.get(name)!)) continue;
+    if (rule === 'keyspace' && /^[a-z_]+=0,/.test(merged.get(name)!)) continue;
+    // A command never called, refused or failed.
+    if (rule === 'cmdstat' && /^calls=0,.*rejected_calls=0,failed_calls=0$/.test(merged.get(name)!)) continue;
     if (merged.get(name) === NOT_SHOWN) continue;
     out.push(`${name}:${merged.get(name)}`);
   }
   return out.join('\r\n');
+}
+
+/** Errorstats lines are each worker's own: every worker's codes, once each, sorted as Redis's, under the first part's header. */
+function withEveryErrorCode(parts: readonly string[], lines: string[]): string[] {
+  const header = lines.indexOf('# Errorstats');
+  if (header < 0) return lines;
+  const names = new Set<string>();
+  for (const part of parts) for (const line of part.split('\r\n')) if (line.startsWith('errorstat_')) names.add(line.slice(0, line.indexOf(':')));
+  const rest = lines.filter((line) => !line.startsWith('errorstat_'));
+  rest.splice(header + 1, 0, ...[...names].sort().map((name) => `${name}:`));
+  return rest;
 }
 
 function valuesOf(text: string): Map<string, string> {

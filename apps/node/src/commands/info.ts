@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as os from 'node:os';
-import type { Args } from '@kv/wire';
+import { replyCounts, type Args } from '@kv/wire';
 // Used only inside functions: command-stats reads the command table, which imports this file.
 import { clientOpcodesInOrder, commandName, CommandStats, FRAME_BUCKETS, Histogram, statIndex } from '../figures/command-stats';
 import { combineShards, FIGURES, residentBytes } from '../figures/table';
@@ -135,11 +135,13 @@ const SECTIONS: readonly { name: InfoSection | 'persistence' | 'replication' | '
     ],
   },
   { name: 'cpu', title: 'CPU', fields: [] },
-  // Redis 6.0's format (7 adds rejected_calls and failed_calls, not counted here), then the
-  // calls over each protocol; usec runs until the reply is ready, round trip to a peer included.
+  // Redis 7.0's format, with the calls over each protocol before rejected_calls and failed_calls;
+  // usec runs until the reply is ready, round trip to a peer included.
   // One line per command (the merge drops those never called), made on first use: the command
   // table imports this file.
   { name: 'commandstats', title: 'Commandstats', extra: true, fields: [] },
+  // Redis 7's: the error replies this worker encoded, by code (the first word), in Redis's order.
+  { name: 'errorstats', title: 'Errorstats', fields: [] },
   // Redis 7's: one line per command timed while latency-tracking is on (none when off), the
   // percentiles of latency-tracking-info-percentiles over every worker's calls.
   { name: 'latencystats', title: 'Latencystats', extra: true, fields: [] },
@@ -215,6 +217,9 @@ function fieldsOf(section: (typeof SECTIONS)[number]): readonly Field[] {
     const figure = FIGURES.find((f) => f.shape === 'command')!;
     return (commandFields ??= clientOpcodesInOrder().map((opcode): Field => [`${figure.info.field}${commandName(opcode)}`, 'cmdstat', (s) => cmdstat(figure.get(s.proc), opcode)]));
   }
+  if (section.name === 'errorstats') {
+    return [...replyCounts.byCode.keys()].sort().map((code): Field => [`errorstat_${code}`, 'pairs', () => `count=${replyCounts.byCode.get(code)}`]);
+  }
   if (section.name === 'latencystats') {
     const figure = FIGURES.find((f) => f.shape === 'latency')!;
     const opcodes = clientOpcodesInOrder().filter((opcode) => opcode !== 0);
@@ -228,7 +233,8 @@ function fieldsOf(section: (typeof SECTIONS)[number]): readonly Field[] {
 const RULES = new Map<string, Rule>();
 for (const section of SECTIONS) if (section.name !== 'commandstats' && section.name !== 'latencystats') for (const [name, rule] of fieldsOf(section)) RULES.set(name, rule);
 /** How workers' values of an INFO field combine (mergeInfo). */
-export const ruleOf = (name: string): Rule => RULES.get(name) ?? (name.startsWith('cmdstat_') ? 'cmdstat' : name.startsWith('latency_percentiles_usec_') ? 'latency' : 'first');
+export const ruleOf = (name: string): Rule =>
+  RULES.get(name) ?? (name.startsWith('cmdstat_') ? 'cmdstat' : name.startsWith('latency_percentiles_usec_') ? 'latency' : name.startsWith('errorstat_') ? 'pairs' : 'first');
 
 /** INFO [section ...] on one worker: its own figures, for the router to merge. */
 export function info(shards: ShardSet, args: Args, reply: ReplySink): void {
@@ -278,12 +284,16 @@ const noProcess = (): ProcessStats => ({
   eventLoopDelay: () => ({ count: 0, min: 0, mean: 0, max: 0, p50: 0, p90: 0, p99: 0 }),
 });
 
-/** `calls=N,usec=N,usec_per_call=N.NN,text_calls=N,resp_calls=N` for one command, both protocols together. */
+/**
+ * `calls=N,usec=N,usec_per_call=N.NN,text_calls=N,resp_calls=N,rejected_calls=N,failed_calls=N` for
+ * one command, both protocols together: Redis 7's fields, with ours before its last two.
+ */
 function cmdstat(stats: CommandSource, opcode: number): string {
   const text = statIndex(opcode, false);
   const resp = statIndex(opcode, true);
   const calls = stats.calls[text] + stats.calls[resp];
   const usec = Math.round((stats.seconds[text] + stats.seconds[resp]) * 1e6);
-  return `calls=${calls},usec=${usec},usec_per_call=${perCall(usec, calls)},text_calls=${stats.calls[text]},resp_calls=${stats.calls[resp]}`;
+  const [rejected, failed] = [stats.rejected[text] + stats.rejected[resp], stats.failed[text] + stats.failed[resp]];
+  return `calls=${calls},usec=${usec},usec_per_call=${perCall(usec, calls)},text_calls=${stats.calls[text]},resp_calls=${stats.calls[resp]},rejected_calls=${rejected},failed_calls=${failed}`;
 }
 

@@ -1,4 +1,4 @@
-import type { Args } from '@kv/wire';
+import { replyCounts, type Args } from '@kv/wire';
 import { ERR, type ReplySink } from '../reply';
 import type { WorkerShards } from '../types';
 import { upperArg } from './args';
@@ -24,6 +24,7 @@ export function flushall(shards: WorkerShards, args: Args, reply: ReplySink): vo
 export function resetstat(shards: WorkerShards, _args: Args, reply: ReplySink): void {
   for (const s of shards.owned) shards.store(s)?.resetStats();
   shards.resetRouterStats?.();
+  replyCounts.reset();
   reply.ok();
 }
 

@@ -111,12 +111,16 @@ export class CommandStats {
   /** Calls counted as each command starts. */
   readonly calls = new Float64Array(SLOTS);
   readonly seconds = new Float64Array(SLOTS);
+  /** Calls answered with an error as they ran (Redis's failed_calls), and commands refused before (rejected_calls: not calls). */
+  readonly failed = new Float64Array(SLOTS);
+  readonly rejected = new Float64Array(SLOTS);
   readonly duration = new Histogram(DURATION_BUCKETS);
   /** By command (both protocols): INFO latencystats; off with latency-tracking no. */
   readonly latency = new LatencyHistograms();
 
-  /** A call's reply is ready, `ms` milliseconds (performance.now units) after it started. */
-  done(stat: number, ms: number): void {
+  /** A call's reply is ready, `ms` milliseconds (performance.now units) after it started; `failed`: it is an error. */
+  done(stat: number, ms: number, failed = false): void {
+    if (failed) this.failed[stat]++;
     const seconds = ms * 0.001;
     this.seconds[stat] += seconds;
     this.duration.observe(seconds);
@@ -124,10 +128,18 @@ export class CommandStats {
     if (this.latency.tracking && stat > 1) this.latency.record(stat >> 1, ms);
   }
 
+  /** The command was refused before it ran (arity, NOAUTH, OOM ...): counted as rejected, not as a call (begun as one). */
+  reject(stat: number): void {
+    this.calls[stat]--;
+    this.rejected[stat]++;
+  }
+
   /** CONFIG RESETSTAT: no calls yet. */
   reset(): void {
     this.calls.fill(0);
     this.seconds.fill(0);
+    this.failed.fill(0);
+    this.rejected.fill(0);
     this.duration.reset();
     this.latency.reset();
   }

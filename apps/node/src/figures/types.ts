@@ -47,6 +47,8 @@ export interface LatencySource {
 export interface CommandSource {
   readonly calls: ArrayLike<number>;
   readonly seconds: ArrayLike<number>;
+  readonly failed: ArrayLike<number>;
+  readonly rejected: ArrayLike<number>;
   readonly duration: HistogramSource;
   readonly latency: LatencySource;
   rows(): CommandRowValue[];
@@ -141,7 +143,7 @@ export type Kind = 'counter' | 'gauge' | 'histogram' | 'summary';
 export type Unit = 'collections' | 'commands' | 'commands per second' | 'frames' | 'clients' | 'keys' | 'bytes' | 'seconds' | 'reads' | 'workers' | 'times' | 'version' | 'boolean' | 'scripts';
 /** How workers' values combine, in INFO and in /stats `totals`: `seconds` sums, shown with 6 decimals. */
 export type Merge = 'sum' | 'max' | 'first' | 'seconds';
-export type InfoSection = 'server' | 'clients' | 'memory' | 'stats' | 'cpu' | 'commandstats' | 'latencystats' | 'histograms' | 'keyspace';
+export type InfoSection = 'server' | 'clients' | 'memory' | 'stats' | 'cpu' | 'commandstats' | 'errorstats' | 'latencystats' | 'histograms' | 'keyspace';
 
 /** Where a figure sits in INFO. */
 export interface InfoName {

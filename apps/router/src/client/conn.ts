@@ -50,8 +50,8 @@ export class Conn implements ClientLike, Flushable, OrderClient, SubscriberClien
     id: number,
   ) {
     const order = (this.order = new ReplyOrder(this));
-    const timer = new CommandTimer(host.commandStats);
     const reply = new ClientReplies(order, host.out);
+    const timer = new CommandTimer(host.commandStats, () => this.session.info.refused, reply);
     // Set once the dispatcher exists: the plans run EXEC's queued commands through it.
     let commands: Dispatcher | null = null;
     const plans = (this.plans = new ClientPlans(order, reply, timer, host.out, {

@@ -92,6 +92,7 @@ export class Dispatcher implements TextSink, RespSink {
     reply.replies = session.resp;
     const spec = lookup(args);
     this.parts.timer.begin(statIndex(spec === undefined ? UNKNOWN_OPCODE : spec.opcode, true));
+    session.info.refused = false;
     if (!session.authenticated && !(spec !== undefined && spec.noAuth)) return this.refuse(REPLY_ERRORS.noauth, false);
     if (spec === undefined) return this.refuse(unknownCommand(args), false);
     if (!arityOk(spec, args.count)) return this.refuse(REPLY_ERRORS.arity(spec.name), spec.runsQueue === true);
@@ -100,7 +101,6 @@ export class Dispatcher implements TextSink, RespSink {
     // A monitor may not touch the keyspace: Redis's monitor is a replica to it.
     if (host.monitor.active && (spec.writes || spec.readOnly || spec.flags.includes('may_replicate')) && host.monitor.has(session.subs.client)) return this.refuse(REPLY_ERRORS.monitorKeyspace, false);
     session.info.command = spec;
-    session.info.refused = false;
     if (tx.active && spec.noMulti) return this.refuse(REPLY_ERRORS.notInMulti, false);
     if (tx.active && spec.unqueued !== true) return tx.queue(args) ? this.queued(spec, args) : reply.error(REPLY_ERRORS.queueFull);
     if (host.monitor.active) this.monitored(spec, args);
@@ -214,6 +214,7 @@ export class Dispatcher implements TextSink, RespSink {
   /** A command refused before it ran: inside MULTI, EXEC will answer EXECABORT (an EXEC refused itself answers it, in MULTI or not, as Redis 7). */
   private refuse(message: string, runsQueue: boolean): void {
     const { reply, tx } = this.parts;
+    this.parts.session.info.refused = true;
     if (runsQueue) {
       tx.discard();
       return reply.error(REPLY_ERRORS.execAbortBecause(message));

@@ -1,5 +1,13 @@
 import { NO_STAT } from '@kv/node';
-import { ReplyKind, type Items, type OutBuffer, type ReplyEncoder, type ReplyMode } from '@kv/wire';
+import { ReplyKind, ReplyMode, type Items, type OutBuffer, type ReplyEncoder } from '@kv/wire';
+
+const TEXT_ERROR = 'ERROR\n';
+
+/** Whether the reply written to `out` from `at` is an error: its first byte says (an error inside an EXEC's or a script's reply is not the call's). */
+export function isErrorAt(out: OutBuffer, at: number, mode: ReplyMode): boolean {
+  if (mode !== ReplyMode.TEXT) return out.length > at && out.buf[at] === 0x2d;
+  return out.length - at === TEXT_ERROR.length && out.buf.latin1Slice(at, out.length) === TEXT_ERROR;
+}
 import type { Answer, Place } from '../coord/plan';
 import type { Failable, Pending } from '../links/types';
 
@@ -119,9 +127,10 @@ export class OwedReply implements Pending, Place {
     this.end = length;
   }
 
-  /** Appends the reply (once: when done and first in order). */
-  encode(out: OutBuffer): void {
+  /** Appends the reply (once: when done and first in order); true when it is an error (a failed call, for INFO commandstats). */
+  encode(out: OutBuffer): boolean {
     const bytes = this.bytes;
+    const at = out.length;
     if (bytes !== null) {
       out.bytes(bytes, this.start, this.end);
       this.bytes = null;
@@ -129,6 +138,7 @@ export class OwedReply implements Pending, Place {
     else this.replies!.kind(out, this.kind, this.payload, this.items);
     this.answer = null;
     this.items = undefined;
+    return isErrorAt(out, at, this.mode);
   }
 
   /** True for a reply that is a nil or a null array, as a dropped blocked command's (done entries only). */

@@ -1,3 +1,4 @@
+import { isErrorAt } from './owed-reply';
 import type { Args, OutBuffer, ReplyEncoder } from '@kv/wire';
 import type { Exec, ExecClient } from '../coord/exec';
 import type { Answer, Later, Place, Plan, PlanSink } from '../coord/plan';
@@ -106,7 +107,11 @@ export class ClientPlans implements Later, PlanSink, ExecClient {
   }
 
   now(answer: Answer): void {
-    answer.encode(this.order.target(this.out));
+    const target = this.order.target(this.out);
+    const at = target.length;
+    answer.encode(target);
+    // An error answered (CommandTimer counts the call failed).
+    if (isErrorAt(target, at, this.reply.replies.mode)) this.reply.errors++;
   }
 
   failed(err: Error): void {

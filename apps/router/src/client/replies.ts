@@ -11,6 +11,8 @@ import type { ReplyOrder } from './reply-order';
 export class ClientReplies implements ReplySink {
   /** The protocol of the command being answered. */
   replies: ReplyEncoder = TEXT_REPLIES;
+  /** Errors answered through here (CommandTimer: a command that answered one failed). */
+  errors = 0;
 
   constructor(
     private readonly order: ReplyOrder,
@@ -42,6 +44,7 @@ export class ClientReplies implements ReplySink {
     this.replies.integer(this.target(), n);
   }
   error(message: string): void {
+    this.errors++;
     this.replies.error(this.target(), message);
   }
   array(items: Items): void {

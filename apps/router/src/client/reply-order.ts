@@ -157,13 +157,14 @@ export class ReplyOrder implements EntryOrder {
     let from = 0;
     while (this.head < this.count && entries[this.head].done) {
       const item = entries[this.head++];
-      if (item.stat !== NO_STAT) stats.done(item.stat, now - item.started);
       this.pushBytes -= item.pushLength;
       if (item.slow !== null) item.slow(now - item.started);
       // Held bytes before an entry come after the one before it: silent past the first silent entry.
       if (item.seq <= silentFrom) out.bytes(held.buf, from, item.pos);
-      if (item.seq < silentFrom) item.encode(out);
+      let failed = false;
+      if (item.seq < silentFrom) failed = item.encode(out);
       else item.discard();
+      if (item.stat !== NO_STAT) stats.done(item.stat, now - item.started, failed);
       from = item.pos;
       if (pool.length < POOL_LIMIT) pool.push(item);
     }

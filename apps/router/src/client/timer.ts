@@ -1,4 +1,8 @@
-import { NO_STAT, type CommandStats } from '@kv/node';
+import { COMMANDS, NO_STAT, statIndex, type CommandStats } from '@kv/node';
+import { replyCounts } from '@kv/wire';
+
+/** The stat indexes of commands whose reply holds other commands' (EXEC, scripts): an error inside is not theirs. */
+const NESTING = new Set(COMMANDS.filter((spec) => spec.runsQueue === true || spec.script !== undefined).flatMap((spec) => [statIndex(spec.opcode, false), statIndex(spec.opcode, true)]));
 import type { OwedReply } from './reply-order';
 
 /**
@@ -15,17 +19,37 @@ export class CommandTimer {
   /** The entry the latest command's reply was handed to (owed), or null: answered at once (SLOWLOG reads it). */
   handed: OwedReply | null = null;
 
-  constructor(private readonly stats: CommandStats) {}
+  /** Errors encoded in this process, and answered through the client's replies, when the latest command started. */
+  private errorsAt = 0;
+  private answeredAt = 0;
+
+  /** `refused`: whether the command being timed was refused before it ran (it is rejected, not failed); `replies`: the client's. */
+  constructor(
+    private readonly stats: CommandStats,
+    private readonly refused: () => boolean,
+    private readonly replies: { readonly errors: number },
+  ) {}
 
   /** A command starts (counted now). */
   begin(stat: number): void {
     const now = performance.now();
-    const stats = this.stats;
-    if (this.stat !== NO_STAT) stats.done(this.stat, now - this.started);
-    stats.calls[stat]++;
+    if (this.stat !== NO_STAT) this.finish(now);
+    this.stats.calls[stat]++;
     this.stat = stat;
     this.started = now;
     this.handed = null;
+    this.errorsAt = replyCounts.errors;
+    this.answeredAt = this.replies.errors;
+  }
+
+  /** The command timed, answered here, ends `now`: a call, failed if it answered an error, or a rejected command. */
+  private finish(now: number): void {
+    // An error answered, or encoded while it ran (a plan's answer) unless its reply nests others'.
+    const error = this.replies.errors !== this.answeredAt || (replyCounts.errors !== this.errorsAt && !NESTING.has(this.stat));
+    if (error && this.refused()) {
+      this.stats.reject(this.stat);
+      this.stats.done(this.stat, now - this.started);
+    } else this.stats.done(this.stat, now - this.started, error);
   }
 
   /** The command's reply is owed: `item` times it when written. */
@@ -39,7 +63,7 @@ export class CommandTimer {
   /** The read's commands have run: the last, if answered here, ends now. */
   end(): void {
     if (this.stat === NO_STAT) return;
-    this.stats.done(this.stat, performance.now() - this.started);
+    this.finish(performance.now());
     this.stat = NO_STAT;
   }
 }
