@@ -81,8 +81,9 @@ export class Acceptor {
   private yielding = false;
   /** Clients taken since the last view came (pastShare's `sinceView`). */
   private sinceView = 0;
-  /** The keeper yields at most once per view: the counts it yielded on are the same until the next one. */
+  /** The keeper yields at most once per view, or per PACE_CREDIT clients taken since (the counts it yielded on are the same till then). */
   private yieldedOnView = false;
+  private sinceYield = 0;
   private closed = false;
   private reportTimer: NodeJS.Timeout | null = null;
   private readonly heartbeat: NodeJS.Timeout;
@@ -211,6 +212,7 @@ export class Acceptor {
 
   private accepted(kind: ListenerKind, socket: net.Socket): void {
     this.sinceView++;
+    this.sinceYield++;
     if (kind === 'tls') {
       // First, before anything can fail on it: an unheard error would kill the worker (adopt
       // listens on the TLS socket; a plain socket goes to adopt at once, which listens first).
@@ -222,7 +224,7 @@ export class Acceptor {
     if (this.paused || this.yielding || this.closed) return;
     // Checked at every accept, so a worker that wakes first to a burst stops at its share.
     if (this.shouldPause()) this.pause();
-    else if (!this.yieldedOnView && this.keeping() && this.past(PAUSE_ABOVE, PAUSE_SLACK)) this.yieldTurn();
+    else if ((!this.yieldedOnView || this.sinceYield >= PACE_CREDIT) && this.keeping() && this.past(PAUSE_ABOVE, PAUSE_SLACK)) this.yieldTurn();
   }
 
   /** The keeper past its share: leave the rest of what is queued to the others until the next turn. */
@@ -230,6 +232,7 @@ export class Acceptor {
     this.yields++;
     this.yielding = true;
     this.yieldedOnView = true;
+    this.sinceYield = 0;
     this.stopListening();
     setImmediate(() => {
       this.yielding = false;
