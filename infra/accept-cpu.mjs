@@ -5,6 +5,7 @@
 // Options: --workers N (2) --connections N (2000) --rounds N (3) --proto resp|text (resp)
 //   --tls (ECDSA P-256 port) --prof (CPU profile of every process, bursts only) --top N (20)
 //   --main path (apps/router/dist/main.js: another build, for before/after)
+//   --under NAME (also: inclusive time of the functions called by frames named NAME, e.g. raw.onconnection)
 //   --node-args '...' (for the server's node, e.g. --trace-gc: the workers inherit them)
 // Starts the server fresh on 127.0.0.1, then per round opens every connection at once, each
 // sending one GET as soon as it is connected, and waits for every first reply: the server's CPU
@@ -32,6 +33,7 @@ const proto = opt('proto', 'resp');
 const useTls = args.includes('--tls');
 const prof = args.includes('--prof');
 const top = Number(opt('top', '20'));
+const under = opt('under', null);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const main = path.resolve(opt('main', path.join(root, 'apps/router/dist/main.js')));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kv-accept-cpu-'));
@@ -190,6 +192,11 @@ function summarizeProfiles() {
       for (let n = id; n !== undefined; n = parents.get(n)) stack.unshift(byId.get(n).callFrame.functionName || '(anonymous)');
       const entry = `entry: ${stack.slice(1, /^(processTicksAndRejections|processImmediate|listOnTimeout|processTimers|emit)$/.test(stack[1]) ? 4 : 2).join(' > ') || stack[0]}`;
       entries[w].set(entry, (entries[w].get(entry) ?? 0) + dt);
+      const at = under === null ? -1 : stack.indexOf(under);
+      if (at >= 0) {
+        const callee = `under ${under}: ${stack.slice(at + 1, at + 3).join(' > ') || '(self)'}`;
+        entries[w].set(callee, (entries[w].get(callee) ?? 0) + dt);
+      }
       const byCaller = callers.get(key) ?? new Map();
       callers.set(key, byCaller.set(up, (byCaller.get(up) ?? 0) + dt));
       busy[w] += dt;
@@ -206,7 +213,7 @@ function summarizeProfiles() {
       console.log(`\n## ${file}, ${label}: ${(total / 1000).toFixed(1)} ms sampled busy (${((total / sets.length / connections)).toFixed(1)} µs/conn)`);
       const byEntry = new Map();
       for (const w of sets) for (const [k, v] of entries[w]) byEntry.set(k, (byEntry.get(k) ?? 0) + v);
-      for (const [k, v] of [...byEntry].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);
+      for (const [k, v] of [...byEntry].sort((a, b) => b[1] - a[1]).slice(0, under === null ? 8 : 30)) console.log(`${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);
       for (const [k, v] of [...merged].sort((a, b) => b[1] - a[1]).slice(0, top)) {
         const from = [...(callers.get(k) ?? [])].sort((a, b) => b[1] - a[1]).slice(0, 2).map(([c]) => c);
         console.log(`${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}${from.length > 0 && from[0] !== '' ? `  <- ${from.join(' | ')}` : ''}`);
