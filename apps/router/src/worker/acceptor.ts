@@ -12,7 +12,7 @@ export const PAUSE_SLACK = 4;
 export const RESUME_BELOW = 1.05;
 export const RESUME_SLACK = 2;
 /** At most this many of a worker's clients since the view are credited to each other worker (pastShare): one that fell behind is caught within it. */
-export const PACE_CREDIT = 32;
+export const PACE_CREDIT = 16;
 /** However the counts look, a pause ends after this long (the view may be wrong; the next accept decides again). */
 export const MAX_PAUSE_MS = 1000;
 /** A change of this worker's clients is reported within this long (a burst makes a few reports, not one per client). */
