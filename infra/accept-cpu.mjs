@@ -3,7 +3,8 @@
 // (from the repo root, after `npx tsc -b`; alone in a network namespace, with room for the fds):
 //   ulimit -n $(ulimit -Hn); unshare -n bash -c "ip link set lo up && node infra/accept-cpu.mjs [options]"
 // Options: --workers N (2) --connections N (2000) --rounds N (3) --proto resp|text (resp)
-//   --tls (ECDSA P-256 port) --prof (CPU profile of every process, bursts only) --top N (20)
+//   --tls (ECDSA P-256 port) --top N (20) --prof (CPU profile of every process, bursts only: its
+//   sampler costs CPU too, so read the CPU figures from a run without it, the shares from this one)
 //   --main path (apps/router/dist/main.js: another build, for before/after)
 //   --under NAME (also: inclusive time of the functions called by frames named NAME, e.g. raw.onconnection)
 //   --node-args '...' (for the server's node, e.g. --trace-gc: the workers inherit them)
