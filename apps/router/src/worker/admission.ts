@@ -12,8 +12,8 @@ export function headroom(maxclients: number, workers: number): number {
 
 /**
  * In a burst the headroom doubles at each ask that comes within BURST_MS of the last grant, up to
- * this (and never past an eighth of an even share): a burst of 1,000 clients on a worker took ~15
- * round trips to the primary at 64 a time, its clients waiting unread meanwhile; now 5.
+ * this (and never past an eighth of an even share): a burst of 1,000 clients on a worker took ~13
+ * round trips to the primary at 64 a time, its clients waiting unread meanwhile; now ~6.
  */
 export const BURST_HEADROOM = 256;
 export const BURST_MS = 50;
