@@ -67,6 +67,23 @@ idle('closes a client idle for longer than --timeout, keeps a busy one', async (
   busy.close();
 });
 
+idle('a client that connected with no timeout is closed once CONFIG SET sets one (its listener is added then)', async () => {
+  const admin = await RespClient.connect(cluster.port);
+  assert.equal(await admin.call('CONFIG', 'SET', 'timeout', '0'), 'OK');
+  const quiet = await TextClient.connect(cluster.port);
+  assert.equal(await quiet.request(['GET k']), ['NOTFOUND']);
+  await sleep(1300);
+  assert.not.ok(quiet.closed, 'no timeout: kept');
+  assert.equal(await admin.call('CONFIG', 'SET', 'timeout', '1'), 'OK');
+  const deadline = Date.now() + 4000;
+  while (!quiet.closed && Date.now() < deadline) {
+    await sleep(100);
+    await admin.call('PING');
+  }
+  assert.ok(quiet.closed, 'idle past the timeout set later: closed');
+  admin.close();
+});
+
 idle.run();
 
 const output = suite('e2e: client output limit');

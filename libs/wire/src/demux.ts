@@ -19,38 +19,39 @@ export interface DemuxLimits {
  * `redis-cli --pipe` sends it.
  */
 export class Demux {
-  private readonly text: TextParser;
-  private readonly resp: RespParser;
-  /** Made at the first RESP command: from then on a line not starting with `*` is a Redis inline command. */
+  /** Each parser is made when a command first needs it: a client speaks one protocol, and a burst of clients pays for none it does not use. */
+  private text: TextParser | null = null;
+  private resp: RespParser | null = null;
+  /** Made when needed once a RESP command was seen: from then on a line not starting with `*` is a Redis inline command. */
   private inline: InlineParser | null = null;
+  private respSeen = false;
   /** Nothing read yet: the first line decides whether an inline command can open the connection. */
   private fresh = true;
-  /** The first line's name, as a command to look up. */
-  private readonly nameArgs = new Args(1);
 
   constructor(
-    limits: DemuxLimits,
+    private readonly limits: DemuxLimits,
     /** True for argv[0] naming a Redis command the seed's text protocol has not. */
     private readonly redisOnly: (name: Args) => boolean,
-  ) {
-    this.text = new TextParser(limits.textMaxLine);
-    this.resp = new RespParser({ maxBulkLen: limits.protoMaxBulkLen, maxQueryBuffer: limits.clientQueryBufferLimit });
-  }
+  ) {}
 
   /** Parses from chunk[pos] up to the end of one command (or of the chunk); returns where it stopped. */
   feed(chunk: Buffer, pos: number, sink: TextSink & RespSink): number {
     if (this.fresh) {
       this.fresh = false;
-      if (chunk[pos] !== STAR && this.startsWithRedisOnlyCommand(chunk, pos)) this.inline = new InlineParser();
+      if (chunk[pos] !== STAR && this.startsWithRedisOnlyCommand(chunk, pos)) this.respSeen = true;
     }
+    const resp = this.resp;
     const inline = this.inline;
-    if (this.resp.midCommand || (!this.text.midLine && !inline?.midLine && chunk[pos] === STAR)) {
-      const next = this.resp.feed(chunk, pos, sink);
-      this.inline ??= new InlineParser();
-      return next;
+    if ((resp !== null && resp.midCommand) || (!(this.text?.midLine ?? false) && !(inline?.midLine ?? false) && chunk[pos] === STAR)) {
+      this.respSeen = true;
+      return (resp ?? this.respParser()).feed(chunk, pos, sink);
     }
-    if (inline !== null) return inline.feedLine(chunk, pos, sink);
-    return this.text.feedLine(chunk, pos, sink);
+    if (this.respSeen) return (inline ?? (this.inline = new InlineParser())).feedLine(chunk, pos, sink);
+    return (this.text ?? (this.text = new TextParser(this.limits.textMaxLine))).feedLine(chunk, pos, sink);
+  }
+
+  private respParser(): RespParser {
+    return (this.resp = new RespParser({ maxBulkLen: this.limits.protoMaxBulkLen, maxQueryBuffer: this.limits.clientQueryBufferLimit }));
   }
 
   /**
@@ -64,7 +65,7 @@ export class Demux {
     let end = pos;
     while (end < limit && chunk[end] !== 0x20 && chunk[end] !== 0x09 && chunk[end] !== 0x0d && chunk[end] !== 0x0a) end++;
     if (end === pos || end === limit) return false;
-    const nameArgs = this.nameArgs;
+    const nameArgs = new Args(1);
     nameArgs.reset(chunk);
     nameArgs.push(pos, end);
     return this.redisOnly(nameArgs);

@@ -75,10 +75,11 @@ class Conn implements TextSink, RespSink {
   private respFed = 0;
   readonly stats: Stats = { maxTextCarry: 0, maxRespBuffered: 0, maxInlineCarry: 0, feeds: 0 };
 
-  private get text(): TextParser {
+  /** Null until the Demux first needs it (each parser is made on first use). */
+  private get text(): TextParser | null {
     return this.demux['text'];
   }
-  private get resp(): RespParser {
+  private get resp(): RespParser | null {
     return this.demux['resp'];
   }
   private get inline(): InlineParser | null {
@@ -110,8 +111,8 @@ class Conn implements TextSink, RespSink {
     const len = chunk.length;
     let pos = 0;
     while (pos < len && !this.closing) {
-      const respBefore = this.resp.midCommand;
-      const toResp = respBefore || (!this.text.midLine && !this.inline?.midLine && chunk[pos] === STAR);
+      const respBefore = this.resp?.midCommand ?? false;
+      const toResp = respBefore || (!this.text?.midLine && !this.inline?.midLine && chunk[pos] === STAR);
       if (toResp && !respBefore) this.respFed = 0;
       const next = this.demux.feed(chunk, pos, this);
       if (toResp) this.respFed += next - pos;
@@ -123,12 +124,13 @@ class Conn implements TextSink, RespSink {
   }
 
   private check(): void {
-    const carry = this.text['carryLen'];
+    const text = this.text;
+    const carry = text === null ? 0 : text['carryLen'];
     if (carry < 0 || carry > MAX_LINE_BYTES) throw new Error(`TextParser holds ${carry} bytes (max ${MAX_LINE_BYTES})`);
-    if (this.text['carry'].length !== MAX_LINE_BYTES) throw new Error('TextParser carry buffer grew past the default line limit');
-    const buffered = this.resp.buffered;
+    if (text !== null && text['carry'].length !== MAX_LINE_BYTES) throw new Error('TextParser carry buffer grew past the default line limit');
+    const buffered = this.resp?.buffered ?? 0;
     if (buffered < 0 || buffered > this.respFed) throw new Error(`RespParser buffers ${buffered} bytes of ${this.respFed} fed`);
-    if (!this.resp.midCommand && buffered !== 0) throw new Error(`RespParser idle yet buffers ${buffered} bytes`);
+    if (!(this.resp?.midCommand ?? false) && buffered !== 0) throw new Error(`RespParser idle yet buffers ${buffered} bytes`);
     const inline = this.inline === null ? 0 : this.inline['carryLen'];
     if (inline < 0 || inline > INLINE_MAX_BYTES) throw new Error(`InlineParser holds ${inline} bytes (max ${INLINE_MAX_BYTES})`);
     if (carry > this.stats.maxTextCarry) this.stats.maxTextCarry = carry;

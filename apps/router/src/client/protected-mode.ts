@@ -21,5 +21,16 @@ export function deniedByProtectedMode(opts: { protectedMode: boolean; passwordSe
 
 /** Protected mode can turn a client away (so its remote address is worth asking the kernel for). */
 export function protectedModeApplies(opts: { protectedMode: boolean; passwordSet: boolean; host: string }): boolean {
-  return opts.protectedMode && !opts.passwordSet && !isLoopback(opts.host) && opts.host !== 'localhost';
+  return opts.protectedMode && !opts.passwordSet && !hostIsLocal(opts.host);
+}
+
+/** The listening address is asked at every accept and never changes: its answer is kept (isIPv4 is a regular expression). */
+let lastHost: string | null = null;
+let lastHostLocal = false;
+function hostIsLocal(host: string): boolean {
+  if (host !== lastHost) {
+    lastHostLocal = isLoopback(host) || host === 'localhost';
+    lastHost = host;
+  }
+  return lastHostLocal;
 }

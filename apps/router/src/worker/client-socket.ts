@@ -21,6 +21,7 @@ export function socketFor(handle: unknown, buffer: Buffer): net.Socket {
     readable: true,
     writable: true,
     manualStart: true,
+    allowHalfOpen: true,
     onread: {
       buffer,
       callback: (bytes: number, buf: Uint8Array) => {
@@ -56,4 +57,15 @@ export function firstByte(socket: net.Socket, then: (byte: number) => void): voi
   };
   if (!wire(socket, (bytes, buf) => bytes > 0 && once(buf[0]))) socket.once('data', (chunk: Buffer) => once(chunk[0]));
   socket.resume();
+}
+
+/** An 'error' or 'timeout' listener that closes the socket it is called on: one function for every client, not a closure each. */
+export function destroySocket(this: net.Socket): void {
+  this.destroy();
+}
+
+/** The timeout setting on one client (0: none); the listener that closes it is added the first time one is set (CONFIG SET may set it later). */
+export function setIdleTimeout(socket: net.Socket, seconds: number): void {
+  if (seconds > 0 && socket.listenerCount('timeout') === 0) socket.on('timeout', destroySocket);
+  socket.setTimeout(seconds * 1000);
 }

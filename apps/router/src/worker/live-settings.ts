@@ -6,6 +6,7 @@ import type { WorkerConfig } from '../config/worker-settings';
 import { log, setLogLevel, type Level } from '../log';
 import type { OperatorAsk, WorkerOperator } from '../operator/types';
 import type { Router } from './router';
+import { setIdleTimeout } from './client-socket';
 
 /** Evicting down to a lowered maxmemory runs this long at a time, so clients are served between slices. */
 const EVICT_SLICE_MS = 5;
@@ -59,7 +60,7 @@ export class LiveSettings implements WorkerOperator {
     if (change.timeout !== undefined) {
       limits.timeout = v.timeout;
       // Redis checks every client's idle time against the timeout as it stands, connected before or after.
-      for (const conn of router.conns) conn.socket.setTimeout(v.timeout * 1000);
+      for (const conn of router.conns) setIdleTimeout(conn.socket, v.timeout);
     }
     if (change['tcp-keepalive'] !== undefined) {
       limits.tcpKeepalive = v['tcp-keepalive'];

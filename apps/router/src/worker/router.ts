@@ -7,7 +7,7 @@ import { log } from '../log';
 import { READ_BUFFER_BYTES, readInto } from '../client/read-buffer';
 import { protectedModeCheck, refuseFull } from './screen';
 import { loopDelaySeconds, type EventLoopHistogram, type LoopDelay } from './loop-delay';
-import { socketFor, wire } from './client-socket';
+import { destroySocket, setIdleTimeout, socketFor, wire } from './client-socket';
 import type { Peers } from '../links/peers';
 import { Coordinator } from '../coord/coordinator';
 import { Owners } from '../coord/owners';
@@ -169,7 +169,7 @@ export class Router implements ClientHost {
     // First of all: every path below may write to or end the socket, and a client can reset its
     // connection at any moment. Without a listener that error is an uncaught exception that kills
     // the worker and every client on it.
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroySocket);
     if (this.draining || socket.destroyed) return void socket.destroy();
     const screened = protectedModeCheck(socket, { protectedMode: this.limits.protectedMode, passwordSet: this.passwordRequired, host: this.limits.host });
     if (screened === 'denied') this.refused++;
@@ -198,9 +198,7 @@ export class Router implements ClientHost {
       socket.setNoDelay(true);
       if (this.limits.tcpKeepalive > 0) socket.setKeepAlive(true, this.limits.tcpKeepalive * 1000);
     }
-    // Listened for always: CONFIG SET timeout may set one later.
-    if (this.limits.timeout > 0) socket.setTimeout(this.limits.timeout * 1000);
-    socket.on('timeout', () => socket.destroy());
+    if (this.limits.timeout > 0) setIdleTimeout(socket, this.limits.timeout);
     // A client that half-closes after its last command still gets every reply it is owed.
     socket.allowHalfOpen = true;
     conn = new Conn(socket, this, this.nextConnId);
