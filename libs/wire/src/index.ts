@@ -57,6 +57,7 @@ export {
 } from './resp-encode';
 export { type ReplyEncoder, TEXT_REPLIES, RESP_REPLIES, RESP3_REPLIES, repliesFor, repliesForMode } from './replies';
 export { replyCounts, ERROR_CODES_LIMIT } from './error-counts';
+export { silentReplies } from './silent';
 export { replyErrors, errorTexts, type ReplyError, type ReplyErrorTable, type ErrorProbe, type ErrorText, type ErrorTexts } from './reply-errors';
 export { WIRE_ERRORS, WIRE_ERR } from './errors';
 export { Demux, type DemuxLimits } from './demux';

@@ -44,6 +44,8 @@ export interface ReplyEncoder {
   readonly resp: boolean;
   /** The reply mode a forwarded command asks for to get its reply encoded in this protocol. */
   readonly mode: ReplyMode.TEXT | ReplyMode.RESP | ReplyMode.RESP3;
+  /** It writes nothing (CLIENT REPLY OFF / SKIP: silent.ts); a reply owed in it is dropped too. */
+  readonly silent?: boolean;
   ok(out: OutBuffer): void;
   status(out: OutBuffer, text: string): void;
   nil(out: OutBuffer): void;

@@ -1,4 +1,4 @@
-import { copyArgs, QUERY_BUFFER_LIMIT_ERROR, RESP_REPLIES, shardOf, TEXT_REPLIES, TextOp, WIRE_ERR, type Args, type RespSink, type TextSink } from '@kv/wire';
+import { copyArgs, QUERY_BUFFER_LIMIT_ERROR, RESP_REPLIES, shardOf, silentReplies, TEXT_REPLIES, TextOp, WIRE_ERR, type Args, type RespSink, type TextSink } from '@kv/wire';
 import { arityOk, COMMAND_DOCS, COMMANDS, commandNamed, lookup, movesAcross, routeKeyIndex, statIndex, UNKNOWN_OPCODE, type CommandSpec } from '@kv/node';
 import { address, runConnectionCommand, unknownCommand } from '../commands';
 import type { PlanEnv } from '../coord/env';
@@ -89,8 +89,12 @@ export class Dispatcher implements TextSink, RespSink {
   respCommand(args: Args): void {
     const { host, reply, session, tx } = this.parts;
     host.commands++;
-    reply.replies = session.resp;
     const spec = lookup(args);
+    // CLIENT REPLY OFF or SKIP: no reply is sent, but the subscribe family's (Redis sends them as push messages).
+    const skip = session.skipNext;
+    session.skipNext = false;
+    session.quiet = (session.replyOff || skip) && !(spec !== undefined && spec.inSubscribed === true && spec.flags.includes('pubsub'));
+    reply.replies = session.quiet ? silentReplies(session.resp) : session.resp;
     this.parts.timer.begin(statIndex(spec === undefined ? UNKNOWN_OPCODE : spec.opcode, true));
     session.info.refused = false;
     if (!session.authenticated && !(spec !== undefined && spec.noAuth)) return this.refuse(REPLY_ERRORS.noauth, false);
@@ -139,7 +143,8 @@ export class Dispatcher implements TextSink, RespSink {
 
   /** A command EXEC runs: as if just sent, its reply in its place in the reply order. */
   runQueued(args: Args): void {
-    this.parts.reply.replies = this.parts.session.resp;
+    const session = this.parts.session;
+    this.parts.reply.replies = session.quiet ? silentReplies(session.resp) : session.resp;
     const spec = lookup(args)!;
     const started = this.parts.host.timing.timing ? performance.now() : 0;
     this.parts.timer.handed = null;

@@ -42,6 +42,8 @@ export class OwedReply implements Pending, Place {
   mode!: ReplyMode;
   /** The protocol of the command: a reply in the inter-process form is encoded in it. */
   private replies: ReplyEncoder | null = null;
+  /** CLIENT REPLY OFF or SKIP was on for its command: whatever comes back is dropped. */
+  private silent = false;
   private kind = 0 as ReplyKind;
   private payload = '';
   private items: Items | undefined = undefined;
@@ -75,6 +77,7 @@ export class OwedReply implements Pending, Place {
   /** Makes it a fresh entry for a reply in `replies`, or for `answer`. */
   reset(replies: ReplyEncoder | null, answer: Answer | null): void {
     this.replies = replies;
+    this.silent = replies?.silent === true;
     this.mode = replies === null ? (0 as ReplyMode) : replies.mode;
     this.answer = answer;
     this.bytes = null;
@@ -131,6 +134,10 @@ export class OwedReply implements Pending, Place {
   encode(out: OutBuffer): boolean {
     const bytes = this.bytes;
     const at = out.length;
+    if (this.silent) {
+      this.discard();
+      return false;
+    }
     if (bytes !== null) {
       out.bytes(bytes, this.start, this.end);
       this.bytes = null;

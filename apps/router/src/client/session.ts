@@ -32,6 +32,10 @@ export class Session implements ConnectionContext {
   subs!: Subscriber;
   /** CLIENT TRACKING's state while it is on (null: off, so a command pays one test). */
   tracking: ClientTracking | null = null;
+  /** CLIENT REPLY OFF; SKIP (the next command's reply); whether the command being run is answered in silence. */
+  replyOff = false;
+  skipNext = false;
+  quiet = false;
 
   constructor(
     readonly id: number,

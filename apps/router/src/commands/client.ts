@@ -20,7 +20,7 @@ export const BAD_CLIENT_NAME = REPLY_ERRORS.badClientName;
 const CLIENTLIST = commandNamed('CLIENTLIST');
 
 /** Redis 7's arity of each subcommand we have (counting CLIENT and the subcommand). */
-const ARITY: Readonly<Record<string, number>> = { ID: 2, GETNAME: 2, SETNAME: 3, SETINFO: 4, INFO: 2, LIST: -2, KILL: -3, UNBLOCK: -3, TRACKING: -3, CACHING: 3, GETREDIR: 2, TRACKINGINFO: 2 };
+const ARITY: Readonly<Record<string, number>> = { ID: 2, GETNAME: 2, SETNAME: 3, SETINFO: 4, INFO: 2, LIST: -2, KILL: -3, UNBLOCK: -3, REPLY: 3, TRACKING: -3, CACHING: 3, GETREDIR: 2, TRACKINGINFO: 2 };
 
 export function client(conn: ConnectionContext, args: Args): void {
   const sub = subcommand(conn, args, 'CLIENT', ARITY);
@@ -39,6 +39,8 @@ export function client(conn: ConnectionContext, args: Args): void {
       return list(conn, args);
     case 'KILL':
       return clientKill(conn, args);
+    case 'REPLY':
+      return clientReply(conn, args);
     case 'UNBLOCK':
       // Redis's own check past the subcommand's arity (-3): at most a reason after the id.
       return args.count > 4 ? conn.reply.error(REPLY_ERRORS.subcommandSyntax(args.latin1(1), 'CLIENT')) : clientUnblock(conn, args);
@@ -50,6 +52,24 @@ export function client(conn: ConnectionContext, args: Args): void {
       return clientGetredir(conn);
     case 'TRACKINGINFO':
       return clientTrackinginfo(conn);
+  }
+}
+
+/** CLIENT REPLY ON | OFF | SKIP, as Redis: OFF and SKIP answer nothing; ON answers OK even after them. */
+function clientReply(conn: ConnectionContext, args: Args): void {
+  switch (args.latin1(2).toUpperCase()) {
+    case 'ON':
+      conn.replyOff = conn.skipNext = false;
+      conn.reply.replies = conn.resp;
+      return conn.reply.ok();
+    case 'OFF':
+      conn.replyOff = true;
+      return;
+    case 'SKIP':
+      if (!conn.replyOff) conn.skipNext = true;
+      return;
+    default:
+      return conn.reply.error(REPLY_ERRORS.syntax);
   }
 }
 

@@ -27,6 +27,9 @@ export interface ConnectionContext {
   readonly started: number;
   /** The connection's RESP protocol: RESP2 until HELLO 3 (HELLO sets it, and the reply's). */
   resp: ReplyEncoder;
+  /** CLIENT REPLY OFF, and SKIP (the next command's reply is not sent). */
+  replyOff: boolean;
+  skipNext: boolean;
   /** Replies to the command being answered, in its protocol. */
   readonly reply: ClientReplies;
   readonly passwordRequired: boolean;

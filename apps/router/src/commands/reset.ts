@@ -3,7 +3,7 @@ import type { ConnectionContext, ConnectionHandlers } from './context';
 
 /**
  * RESET, as Redis 6.2+: the connection as if just opened (its MULTI and WATCHes dropped, its
- * subscriptions ended with no message, MONITOR ended, tracking off, RESP2 again, no name, and it must AUTH again if a password
+ * subscriptions ended with no message, MONITOR ended, tracking off, replies on, RESP2 again, no name, and it must AUTH again if a password
  * is set), answered +RESET.
  */
 export const RESET_COMMANDS: ConnectionHandlers = new Map([['RESET', reset]]);
@@ -17,6 +17,9 @@ function reset(conn: ConnectionContext): void {
   if (conn.tracking !== null) conn.trackers.stop(conn.id, conn.tracking);
   conn.tracking = null;
   conn.resp = RESP_REPLIES;
+  // CLIENT REPLY ON again, and RESET's own reply is sent.
+  conn.replyOff = conn.skipNext = false;
+  conn.reply.replies = RESP_REPLIES;
   conn.name = '';
   conn.deauthenticate();
   conn.reply.status('RESET');

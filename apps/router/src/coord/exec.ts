@@ -172,8 +172,9 @@ export class Exec implements Plan, HoldTaker, WholeTaker {
   }
 
   encode(out: OutBuffer): void {
-    if (this.owned !== null) return out.bytes(this.owned, 0, this.owned.length);
     const replies = this.reply.replies;
+    // The owner's bytes too are not sent under CLIENT REPLY OFF.
+    if (this.owned !== null) return replies.silent === true ? undefined : out.bytes(this.owned, 0, this.owned.length);
     // In the protocol EXEC was sent in: a WATCHed key changed is RESP2's `*-1`, RESP3's `_`.
     if (this.result === 'error') return replies.error(out, this.error);
     if (this.result === 'nil') return replies.nullArray(out);

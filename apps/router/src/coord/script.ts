@@ -229,7 +229,8 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
   }
 
   encode(out: OutBuffer): void {
-    if (this.owned !== null) return out.bytes(this.owned, 0, this.owned.length);
+    // The owner's bytes too are not sent under CLIENT REPLY OFF.
+    if (this.owned !== null) return this.reply.replies.silent === true ? undefined : out.bytes(this.owned, 0, this.owned.length);
     encodeReply(out, this.result, this.reply.replies);
   }
 
