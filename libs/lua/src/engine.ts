@@ -10,6 +10,7 @@ import { ProtectedState } from './protected';
 import { formatG, T_NUMBER, T_STRING } from './stack';
 import { LATER, Run, type RunEngine, type ScriptHost, type Step } from './run';
 import { isError, type Reply } from './values';
+import { unwrapped, watchInstances, type Instance } from './wasm-exports';
 
 const LUA_OK = 0;
 const LUA_YIELD = 1;
@@ -57,12 +58,16 @@ export class LuaEngine extends ProtectedState implements RunEngine {
 
   static async create(options: EngineOptions = {}): Promise<LuaEngine> {
     if (options.failStart) throw new Error('test fault: the engine failed to start');
-    const engine = await new LuaFactory().createEngine({ openStandardLibs: true, injectObjects: false, enableProxy: false });
-    return new LuaEngine(engine, options);
+    const made = await watchInstances(() => new LuaFactory().createEngine({ openStandardLibs: true, injectObjects: false, enableProxy: false }));
+    try {
+      return new LuaEngine(made.value, made.instances, options);
+    } finally {
+      made.release();
+    }
   }
 
-  private constructor(engine: any, options: EngineOptions) {
-    super(engine.global.lua.module, engine.global.address);
+  private constructor(engine: any, instances: readonly Instance[], options: EngineOptions) {
+    super(unwrapped(engine.global.lua.module, instances), engine.global.address);
     const m = this.m;
     const L = this.L;
     this.nresPtr = m._malloc(8);
