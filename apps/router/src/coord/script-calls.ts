@@ -1,6 +1,6 @@
 import { argsOf, OutBuffer, ReplyMode, RESP_REPLIES, type Args, type Items, type ReplyKind } from '@kv/wire';
 import { commandNamed, type CommandSpec, type ReplySink } from '@kv/node';
-import { LATER, parseReply, type Reply } from '@kv/lua';
+import { EncodedReply, LATER, parseReply, type Reply } from '@kv/lua';
 import type { Pending } from '../links/types';
 import type { Answer, Later, OwnerSet, Place, Plan, PlanSink } from './plan';
 import { OBJECT_ARITY, OBJECT_HELP } from '../commands/object-text';
@@ -26,10 +26,16 @@ export interface CallTaker {
 export class CallScratch {
   readonly out = new OutBuffer(4096);
   readonly sink: ReplySink = encodingSink(this.out, RESP_REPLIES);
+  private readonly bytes = new EncodedReply();
 
   /** The reply encoded since the last clear(), as a value for Lua. */
   read(): Reply {
     return parseReply(this.out.buf, 0, this.out.length);
+  }
+
+  /** The reply encoded since the last clear(), as its bytes, for the engine to read at once (before the next call clears them). */
+  encoded(): EncodedReply {
+    return this.bytes.set(this.out.buf, 0, this.out.length);
   }
 }
 
@@ -63,10 +69,10 @@ export class ScriptCalls implements Later, Pending, PlanSink {
   }
 
   /** A one-key call on its owner: its reply now, or LATER (it resumes the script when it comes). */
-  oneKey(owners: OwnerSet, shard: number, spec: CommandSpec, args: Args): Reply | typeof LATER {
+  oneKey(owners: OwnerSet, shard: number, spec: CommandSpec, args: Args): Reply | EncodedReply | typeof LATER {
     this.begin();
     try {
-      if (owners.run(owners.map[shard], shard, spec, args, this.scratch.sink, this, 0)) return this.scratch.read();
+      if (owners.run(owners.map[shard], shard, spec, args, this.scratch.sink, this, 0)) return this.scratch.encoded();
     } finally {
       this.calling = false;
     }
@@ -74,14 +80,14 @@ export class ScriptCalls implements Later, Pending, PlanSink {
   }
 
   /** A call run by a plan: its reply now, or LATER. */
-  plan(plan: Plan): Reply | typeof LATER {
+  plan(plan: Plan): Reply | EncodedReply | typeof LATER {
     this.begin();
     try {
       plan.start();
     } finally {
       this.calling = false;
     }
-    return this.waited ? this.afterWait() : this.scratch.read();
+    return this.waited ? this.afterWait() : this.scratch.encoded();
   }
 
   private begin(): void {

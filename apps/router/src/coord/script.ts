@@ -1,6 +1,6 @@
-import { argsOf, keySlotOfString, shardOf, type Args, type OutBuffer } from '@kv/wire';
+import { argsOf, keySlot, keySlotOfString, shardOf, type Args, type OutBuffer } from '@kv/wire';
 import { arityOk, commandNamed, keySpan, lookup, movesAcross, routeKeyIndex, type CommandSpec } from '@kv/node';
-import { LATER, type Reply, type Run, type ScriptHost, type Step } from '@kv/lua';
+import { LATER, type EncodedReply, type Reply, type Run, type ScriptHost, type Step } from '@kv/lua';
 import { LINK_DOWN } from '../links/link';
 import { REPLY_ERRORS } from '../reply-errors';
 import type { PlanEnv } from './env';
@@ -58,9 +58,7 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
   private sha: string | null = null;
   /** Its body on its way to every other worker: the reply waits for it. */
   private share: Share | null = null;
-  /** Many keys: a Set to look them up (made on first use); a few: the list. */
-  private declaredSet: Set<string> | null = null;
-  /** The hash slots of the declared keys (made on the first undeclared key). */
+  /** The hash slots of the declared keys (made on the first call with a key). */
   private declaredSlots: Set<number> | null = null;
 
   constructor(
@@ -239,27 +237,30 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
    * one the declared key placed the script on, or one it holds, as in Redis Cluster.
    */
   private declares(key: string): boolean {
-    if (this.keys.length <= 16 ? this.keys.includes(key) : (this.declaredSet ??= new Set(this.keys)).has(key)) return true;
+    return this.declaresSlot(keySlotOfString(key));
+  }
+
+  /** A declared key's slot (every declared key is in its own slot, so this is declares() by bytes). */
+  private declaresSlot(slot: number): boolean {
     this.declaredSlots ??= new Set(this.keys.map(keySlotOfString));
-    return this.declaredSlots.has(keySlotOfString(key));
+    return this.declaredSlots.has(slot);
   }
 
   // ScriptHost: a redis.call() from the script.
 
-  call(argv: string[], _raise: boolean): Reply | typeof LATER {
-    const args = argsOf(argv);
+  call(args: Args, _raise: boolean): Reply | EncodedReply | typeof LATER {
     const spec = lookup(args);
     if (spec === undefined) return { err: REPLY_ERRORS.unknownInScript };
     if (!arityOk(spec, args.count)) return { err: REPLY_ERRORS.arityInScript };
     if (spec.noScript || spec.plan === 'script' || (spec.plan === 'connection' && !spec.inScript)) return { err: REPLY_ERRORS.notInScript };
-    if (spec.blocking?.refusedInScript?.(args) === true) return { err: REPLY_ERRORS.blockInScript(argv[0]) };
+    if (spec.blocking?.refusedInScript?.(args) === true) return { err: REPLY_ERRORS.blockInScript(args.latin1(0)) };
     // PUBLISH too, as Redis 7.0 (it may replicate).
     if (this.readOnly && (spec.writes || spec.holdFree === true)) return { err: REPLY_ERRORS.writeInReadOnlyScript };
     const monitor = this.env.monitor;
-    if (spec === OBJECT) return this.object(argv, args);
+    if (spec === OBJECT) return this.object(argvOf(args), args);
     if (spec.plan === 'connection') {
       if (monitor !== null && monitor.active) monitor.feed(spec, args, 'lua');
-      return connectionReply(spec, argv) ?? { err: REPLY_ERRORS.notInScript };
+      return connectionReply(spec, argvOf(args)) ?? { err: REPLY_ERRORS.notInScript };
     }
     if (spec.holdFree === true) {
       // PUBLISH, SPUBLISH: no key is touched (a shard channel is not one here), so nothing to declare; on every worker, past any hold.
@@ -272,8 +273,7 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
     if (spec.plan === 'each-worker' || spec.plan === 'cursor') return { err: REPLY_ERRORS.everyWorkerInScript(spec.name) };
     const { first, last, step } = keySpan(spec, args);
     for (let k = first; k > 0 && k <= last; k += step) {
-      const key = args.latin1(k);
-      if (!this.declares(key)) return { err: REPLY_ERRORS.undeclaredKey(key) };
+      if (!this.declaresSlot(keySlot(args.buf, args.starts[k], args.ends[k]))) return { err: REPLY_ERRORS.undeclaredKey(args.latin1(k)) };
     }
     // MONITOR's `[0 lua]` line, as Redis feeds a script's calls (those refused above not).
     if (monitor !== null && monitor.active) monitor.feed(spec, args, 'lua');
@@ -292,7 +292,7 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
   }
 
   /** OBJECT from the script: HELP or an error at once, else its step on the key's owner (a key it declares). */
-  private object(argv: string[], args: Args): Reply | typeof LATER {
+  private object(argv: string[], args: Args): Reply | EncodedReply | typeof LATER {
     const call = objectCall(argv);
     if (call === null || typeof call !== 'object' || !('step' in call)) return call;
     if (!this.declares(argv[2])) return { err: REPLY_ERRORS.undeclaredKey(argv[2]) };
@@ -306,4 +306,11 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
   resume(reply: Reply): void {
     this.proceed(() => this.lua!.resume(reply));
   }
+}
+
+/** A call's arguments as latin1 strings (the few calls answered here that read them so). */
+function argvOf(args: Args): string[] {
+  const argv: string[] = [];
+  for (let i = 0; i < args.count; i++) argv.push(args.latin1(i));
+  return argv;
 }
