@@ -12,6 +12,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import bullmqLike from './bullmq-like.cjs';
 
 const argv = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -30,22 +31,7 @@ const TOP = Number(opt('top', '30'));
 const WARMUP = 3000;
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
-const BULLMQ_LIKE = `
-local id = redis.call('INCR', KEYS[1])
-local jobKey = KEYS[2] .. (id % 512)
-local opts = cmsgpack.pack({ attempts = 3, delay = 0, backoff = { type = 'fixed', delay = 1000 }, jobId = tostring(id) })
-redis.call('HSET', jobKey, 'name', ARGV[1], 'data', ARGV[2], 'opts', opts, 'timestamp', ARGV[3], 'delay', 0, 'priority', 0)
-local name = redis.call('HGET', jobKey, 'name')
-redis.call('HINCRBY', jobKey, 'atm', 1)
-redis.call('LPUSH', KEYS[4], id)
-if redis.call('LLEN', KEYS[4]) > 256 then redis.call('RPOP', KEYS[4]) end
-redis.call('ZADD', KEYS[5], id, id)
-redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -257)
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', 1000, '*', 'event', 'added', 'jobId', id, 'name', name)
-local fields = redis.call('HMGET', jobKey, 'name', 'opts', 'atm')
-local o = cmsgpack.unpack(fields[2])
-return { id, o.attempts, fields[3], o.backoff.type }
-`;
+const BULLMQ_LIKE = bullmqLike.SCRIPT_BODY;
 /** --script tiny: the floor, a script that calls nothing (what the client path and EVALSHA itself cost). */
 const SCRIPT = opt('script', 'bullmq') === 'tiny' ? 'return 1' : BULLMQ_LIKE;
 const KEYS = ['{q}:id', '{q}:job:', '{q}:events', '{q}:wait', '{q}:prio'];

@@ -1,5 +1,5 @@
 import { Args } from '@kv/wire';
-import { T_NUMBER, T_STRING, type LuaHeap } from './heap';
+import { copyBytes, T_NUMBER, T_STRING, type LuaHeap } from './heap';
 import { formatG } from './stack';
 
 /**
@@ -44,7 +44,7 @@ export class CallArgsReader {
         len = text.length;
       } else return null;
       if (at + len > buf.length) buf = grown(buf, at, at + len);
-      if (type === T_STRING) heap.copy(buf, at, ptr, ptr + len);
+      if (type === T_STRING) copyBytes(heap, ptr, ptr + len, buf, at);
       else buf.latin1Write(text, at, len);
       args.push(at, at + len);
       at += len;

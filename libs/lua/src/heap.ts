@@ -11,6 +11,15 @@ export function i64(n: number): bigint {
   return n >= 0 && n <= 1024 ? SMALL[n] : BigInt(n);
 }
 
+/** Copies src[start, end) to dst at `at`: by hand when short (a native copy's call costs more than a few bytes). */
+export function copyBytes(src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): void {
+  if (end - start > 48) {
+    dst.set(src.subarray(start, end), at);
+    return;
+  }
+  for (let i = start; i < end; i++) dst[at++] = src[i];
+}
+
 /**
  * Strings between the wasm heap and latin1 JS strings (one char per byte: any bytes round-trip),
  * through one Buffer over the whole heap (made again only when the heap grows) and one scratch
@@ -18,6 +27,8 @@ export function i64(n: number): bigint {
  */
 export class LuaHeap {
   private heapView: Buffer = Buffer.alloc(0);
+  /** The module's HEAPU8 the view was made over (a new one when the heap grows). */
+  private heapOf: Uint8Array | null = null;
   /** A scratch area on the wasm heap that strings are copied through (grown as needed, never per push). */
   private scratchPtr = 0;
   private scratchSize = 0;
@@ -29,8 +40,11 @@ export class LuaHeap {
 
   /** A Buffer over the whole wasm heap: valid until the next call that may allocate in Lua. */
   heap(): Buffer {
-    const buffer = (this.m.HEAPU8 as Uint8Array).buffer;
-    if (this.heapView.buffer !== buffer) this.heapView = Buffer.from(buffer);
+    const u8 = this.m.HEAPU8 as Uint8Array;
+    if (u8 !== this.heapOf) {
+      this.heapOf = u8;
+      this.heapView = Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+    }
     return this.heapView;
   }
 
@@ -76,8 +90,18 @@ export class LuaHeap {
   pushBytes(T: number, bytes: Uint8Array, start = 0, end = bytes.length): void {
     const len = end - start;
     const at = this.scratch(len);
-    (this.m.HEAPU8 as Uint8Array).set(bytes.subarray(start, end), at);
+    copyBytes(bytes, start, end, this.m.HEAPU8, at);
     this.m._lua_pushlstring(T, at, len);
+  }
+
+  /** Where the string at `index` is on the heap and its length (in `lenPtr`): read at once, before Lua allocates. */
+  stringPtr(T: number, index: number): number {
+    return this.m._lua_tolstring(T, index, this.lenPtr);
+  }
+
+  /** The length the last stringPtr() found. */
+  lastLength(): number {
+    return this.m.HEAPU32[this.lenPtr >> 2];
   }
 
   pushString(T: number, text: string): void {

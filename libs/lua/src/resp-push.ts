@@ -1,10 +1,11 @@
-import { i64 } from './heap';
+import { copyBytes, i64 } from './heap';
 import { PUSH_DEPTH_LIMIT, type LuaStack } from './stack';
 import type { EncodedReply } from './values';
 
 const LUA_REGISTRYINDEX = -1001000;
 /** As parseReply (resp.ts): a reply nested deeper is refused. */
 const PARSE_DEPTH_LIMIT = 128;
+const NO_BYTES = Buffer.alloc(0);
 
 /**
  * Pushes a command's reply, RESP2 bytes, as the Lua value Redis makes of it, straight from the
@@ -14,7 +15,7 @@ const PARSE_DEPTH_LIMIT = 128;
  * wasm heap once; each string is pushed from there. Returns whether the reply is an error.
  */
 export class RespPusher {
-  private buf: Buffer = Buffer.alloc(0);
+  private buf: Buffer = NO_BYTES;
   private pos = 0;
   private end = 0;
   /** Where buf[0] would be on the wasm heap (the copy starts at the reply's first byte). */
@@ -28,7 +29,7 @@ export class RespPusher {
   push(T: number, reply: EncodedReply): boolean {
     const { buf, start, end } = reply;
     const at = this.stack.scratch(end - start);
-    buf.copy(this.stack.heap(), at, start, end);
+    copyBytes(buf, start, end, this.stack.heap(), at);
     this.buf = buf;
     this.pos = start;
     this.end = end;
@@ -39,7 +40,8 @@ export class RespPusher {
       this.value(T, 0, false);
       if (this.pos !== end) throw new Error('trailing bytes after a reply');
     } finally {
-      this.buf = Buffer.alloc(0);
+      // Not kept past the call: the host reuses it.
+      this.buf = NO_BYTES;
     }
     return error;
   }
@@ -65,7 +67,7 @@ export class RespPusher {
         if (!nil) m._lua_pushinteger(T, integerAt(buf, from, cr));
         break;
       case 0x24: {
-        const len = Number(buf.latin1Slice(from, cr));
+        const len = lengthAt(buf, from, cr);
         if (len >= 0) {
           const at = this.pos;
           this.pos += len + 2;
@@ -75,7 +77,7 @@ export class RespPusher {
         break;
       }
       case 0x2a: {
-        const n = Number(buf.latin1Slice(from, cr));
+        const n = lengthAt(buf, from, cr);
         if (n < 0) {
           if (!nil) m._lua_pushboolean(T, 0);
           break;
@@ -121,4 +123,16 @@ function integerAt(buf: Buffer, from: number, to: number): bigint {
     n = n * 10 + d;
   }
   return i64(negative ? -n : n);
+}
+
+/** A bulk's or an array's length at buf[from, to): Number(text), by hand for plain digits. */
+function lengthAt(buf: Buffer, from: number, to: number): number {
+  if (to === from || to - from > 9) return Number(buf.latin1Slice(from, to));
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = buf[i] - 48;
+    if (d < 0 || d > 9) return Number(buf.latin1Slice(from, to));
+    n = n * 10 + d;
+  }
+  return n;
 }
