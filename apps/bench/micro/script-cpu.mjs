@@ -5,7 +5,7 @@
 // is the server's whole process tree from /proc (utime + stime), not wall time: the machine is
 // shared. Replies of both servers are compared byte for byte (a broken script fails the run).
 //   node apps/bench/micro/script-cpu.mjs [--calls 20000] [--rounds 3] [--depth 1] [--workers 1]
-//     [--target both|kv|redis] [--script bullmq|tiny] [--kv-main apps/router/dist/main.js] [--prof DIR] [--top 30]
+//     [--target both|kv|redis] [--script bullmq|tiny] [--pad BYTES] [--on-worker N] [--kv-main apps/router/dist/main.js] [--prof DIR] [--top 30]
 // --prof: kv runs under `node --cpu-prof` (profiles written to DIR on exit), then each busy
 // process's top functions by self time and its time by part (wasm, GC, libs/lua, coord script*).
 import { spawn, execFileSync } from 'node:child_process';
@@ -33,7 +33,12 @@ const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).
 
 const BULLMQ_LIKE = bullmqLike.SCRIPT_BODY;
 /** --script tiny: the floor, a script that calls nothing (what the client path and EVALSHA itself cost). */
-const SCRIPT = opt('script', 'bullmq') === 'tiny' ? 'return 1' : BULLMQ_LIKE;
+const BODY = opt('script', 'bullmq') === 'tiny' ? 'return 1' : BULLMQ_LIKE;
+/** --pad BYTES: a comment that long after the body, as BullMQ's bodies are 9-40 KB (their helpers inlined). */
+const PAD = Number(opt('pad', '0'));
+const SCRIPT = PAD > 0 ? `${BODY}\n--[[${'-'.repeat(PAD)}]]\n` : BODY;
+/** --on-worker N: kv's client on worker N (its CLIENT ID says which), to measure a script sent whole to its keys' owner. */
+const ON_WORKER = opt('on-worker', null);
 const KEYS = ['{q}:id', '{q}:job:', '{q}:events', '{q}:wait', '{q}:prio'];
 const DATA = JSON.stringify({ user: 1234, payload: 'x'.repeat(64) });
 
@@ -179,9 +184,21 @@ async function calls(client, sha, n, first) {
   return kept;
 }
 
+/** A client on worker ON_WORKER (kv; client ids are k * 16 + worker + 1), or any. */
+async function connect(server) {
+  for (let tries = 0; tries < 64; tries++) {
+    const client = new Client(server.port);
+    await client.ready;
+    if (ON_WORKER === null || server.label === 'redis-server') return client;
+    const id = Number((await client.send(resp('CLIENT', 'ID'))).toString('latin1').slice(1, -2));
+    if ((id - 1) % 16 === Number(ON_WORKER)) return client;
+    client.close();
+  }
+  throw new Error(`no client landed on worker ${ON_WORKER}`);
+}
+
 async function measure(server) {
-  const client = new Client(server.port);
-  await client.ready;
+  const client = await connect(server);
   await client.send(resp('FLUSHALL'));
   const shaReply = (await client.send(resp('SCRIPT', 'LOAD', SCRIPT))).toString('latin1');
   if (!shaReply.startsWith('$40')) throw new Error(`${server.label}: SCRIPT LOAD answered ${shaReply}`);
@@ -202,7 +219,7 @@ async function measure(server) {
   client.close();
   perCall.sort((a, b) => a.cpuUs - b.cpuUs);
   const median = perCall[Math.floor(perCall.length / 2)];
-  console.log(`${server.label}: ${median.cpuUs.toFixed(1)} µs of server CPU per EVALSHA (median of ${ROUNDS} x ${CALLS}; rounds ${perCall.map((p) => p.cpuUs.toFixed(1)).join(', ')}; system ${median.sysUs.toFixed(1)} of it), ${Math.round(median.perSecond)} calls/s wall, depth ${DEPTH}`);
+  console.log(`${server.label}: ${median.cpuUs.toFixed(1)} µs of server CPU per EVALSHA (median of ${ROUNDS} x ${CALLS}; rounds ${perCall.map((p) => p.cpuUs.toFixed(1)).join(', ')}; user ${(median.cpuUs - median.sysUs).toFixed(1)}, system ${median.sysUs.toFixed(1)}), ${Math.round(median.perSecond)} calls/s wall, depth ${DEPTH}${ON_WORKER === null ? '' : `, client on worker ${ON_WORKER}`}, body ${SCRIPT.length} bytes`);
   return { cpuUs: median.cpuUs, first };
 }
 

@@ -167,8 +167,15 @@ const IN_SCRIPT = new Map<CommandSpec, (argv: readonly string[]) => Reply>([
 ]);
 
 /** A connection command called from a script: its reply, or undefined when the table marks one this runtime does not answer. */
-export function connectionReply(spec: CommandSpec, argv: readonly string[]): Reply | undefined {
-  return IN_SCRIPT.get(spec)?.(argv);
+export function connectionReply(spec: CommandSpec, args: Args): Reply | undefined {
+  return IN_SCRIPT.get(spec)?.(argvOf(args));
+}
+
+/** A call's arguments as latin1 strings (the few calls answered here read them so). */
+function argvOf(args: Args): string[] {
+  const argv: string[] = [];
+  for (let i = 0; i < args.count; i++) argv.push(args.latin1(i));
+  return argv;
 }
 
 export const OBJECT = commandNamed('OBJECT');
@@ -179,7 +186,8 @@ export const OBJECTSTEP = commandNamed('OBJECTSTEP');
  * script's error (an unknown subcommand is an unknown command there, a wrong count its arity
  * error), or `step`, the internal OBJECTSTEP to run on the key's owner (its key at 1).
  */
-export function objectCall(argv: readonly string[]): Reply | { step: Args } {
+export function objectCall(args: Args): Reply | { step: Args } {
+  const argv = argvOf(args);
   const sub = argv[1].toUpperCase();
   const arity = OBJECT_ARITY[sub];
   if (arity === undefined) return { err: REPLY_ERRORS.unknownInScript };
