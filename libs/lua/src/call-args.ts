@@ -1,5 +1,5 @@
 import { Args } from '@kv/wire';
-import { copyBytes, T_NUMBER, T_STRING, type LuaHeap } from './heap';
+import { copyBytes, SCRATCH_KEPT, T_NUMBER, T_STRING, type LuaHeap } from './heap';
 import { formatG } from './stack';
 
 /**
@@ -59,7 +59,9 @@ export class CallArgsReader {
 
   /** The call that read them is done with them (a no-op for one that had its own). */
   release(args: Args): void {
-    if (args === this.args) this.inUse = false;
+    if (args !== this.args) return;
+    this.inUse = false;
+    if (this.buf.length > SCRATCH_KEPT) this.buf = Buffer.allocUnsafeSlow(1024);
   }
 }
 

@@ -3,6 +3,9 @@ import type {} from '@kv/wire';
 
 export const T_NIL = 0, T_BOOLEAN = 1, T_LIGHTUSERDATA = 2, T_NUMBER = 3, T_STRING = 4, T_TABLE = 5;
 
+/** Scratch (and argument buffer) bytes kept between calls; a bigger one is given back after its use. */
+export const SCRATCH_KEPT = 1 << 20;
+
 /** Integers 0..1024 as BigInt: table indexes and small replies cross into wasm as i64 without a new BigInt each. */
 const SMALL: readonly bigint[] = Array.from({ length: 1025 }, (_, i) => BigInt(i));
 
@@ -46,6 +49,14 @@ export class LuaHeap {
       this.heapView = Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
     }
     return this.heapView;
+  }
+
+  /** Frees the scratch area when a big value made it big (the heap never shrinks, but Lua may reuse the room). */
+  trimScratch(): void {
+    if (this.scratchSize <= SCRATCH_KEPT) return;
+    this.m._free(this.scratchPtr);
+    this.scratchPtr = 0;
+    this.scratchSize = 0;
   }
 
   /** The scratch area, at least `len` bytes: its address. */
@@ -92,6 +103,7 @@ export class LuaHeap {
     const at = this.scratch(len);
     copyBytes(bytes, start, end, this.m.HEAPU8, at);
     this.m._lua_pushlstring(T, at, len);
+    if (len > SCRATCH_KEPT) this.trimScratch();
   }
 
   /** Where the string at `index` is on the heap and its length (in `lenPtr`): read at once, before Lua allocates. */
@@ -109,6 +121,7 @@ export class LuaHeap {
     const at = this.scratch(len);
     this.heap().latin1Write(text, at, len);
     this.m._lua_pushlstring(T, at, len);
+    if (len > SCRATCH_KEPT) this.trimScratch();
   }
 
   /** Calls `f` with `name` as a NUL-terminated string on the wasm heap. */

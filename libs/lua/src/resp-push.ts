@@ -42,6 +42,7 @@ export class RespPusher {
     } finally {
       // Not kept past the call: the host reuses it.
       this.buf = NO_BYTES;
+      this.stack.trimScratch();
     }
     return error;
   }
