@@ -112,6 +112,8 @@ export interface HereRunner {
   exec(args: Args, out: OutBuffer, replies: ReplyEncoder): void;
   /** EVALHERE, likewise. */
   eval(args: Args, out: OutBuffer, replies: ReplyEncoder): void;
+  /** EVALHERE: the error it is refused with before it runs (plainly, never as a script's reply: its sender acts on it), or null. */
+  evalRefusal(args: Args): string | null;
 }
 
 /** A worker's script cache as the shards see it (the router's coord/scripts.ts). */

@@ -122,6 +122,11 @@ export const ROUTER_ERRORS = replyErrors({
   },
   unexpectedFromOwner: { code: 'UNEXPECTED_FROM_OWNER', text: (payload: string) => `ERR unexpected reply from the owner: ${payload}` },
   unexpectedScanStep: { code: 'UNEXPECTED_SCAN_STEP', text: 'ERR unexpected reply to SCAN' },
+  scriptNotHere: {
+    code: 'SCRIPT_NOT_HERE',
+    text: 'NOSCRIPT the worker owning these keys does not have this script',
+    why: 'between workers only (EVALHERE by sha): its sender sends the body then (coord/script.ts); no client command gives it',
+  },
   lateHere: { code: 'LATE_HERE', text: 'ERR this command could not run at once on the worker owning its keys' },
   unknownHere: { code: 'UNKNOWN_HERE', text: 'ERR unknown command' },
   noPlan: { code: 'NO_PLAN', text: (name: string) => `ERR command ${name} has no plan over several owners` },

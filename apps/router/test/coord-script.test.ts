@@ -2,8 +2,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { argsOf, shardOfString } from '@kv/wire';
 import { commandNamed } from '@kv/node';
+import { ReplyKind } from '@kv/wire';
 import { Coordinator } from '../src/coord/coordinator';
+import { Here } from '../src/coord/here';
 import { Scripts } from '../src/coord/scripts';
+import { REPLY_ERRORS } from '../src/reply-errors';
 import { bulk, err, FakeOwners, FakeSink, int, ok } from './coord-fakes';
 
 /** A key whose shard is owned by `worker` in a map of `workers`. */
@@ -63,6 +66,48 @@ t('a call over several owners (MGET) is a plan whose reply, read back in RESP2, 
   assert.equal(owners.steps.map((s) => s.name), ['MGET', 'MGET'], 'no hold: every key here and the shards free');
   assert.equal([sink.places, sink.written], [0, `*2\r\n$${a.length}\r\n${a}\r\n$${b.length}\r\n${b}\r\n`]);
   assert.is(owners.maxDepth, 1);
+});
+
+/** EVALSHA sha over `keys`, as a client on worker `self` of `workers` sends it. */
+function evalshaPlan(owners: FakeOwners, sha: string, keys: string[], sink = new FakeSink()) {
+  const env = new Coordinator(owners, scripts, () => 2, false);
+  const plan = env.plan(sink, null, commandNamed('EVALSHA'), argsOf(['EVALSHA', sha, String(keys.length), ...keys, 'arg']));
+  if (typeof plan === 'string') throw new Error(plan);
+  return { plan, sink };
+}
+
+t("EVALSHA whose keys are all another worker's goes to it by sha, not with its body; refused there (it lacks the script), the body follows once", () => {
+  const body = "return {'whole', KEYS[1], ARGV[1]}";
+  const added = scripts.lua.add(body, 'load') as { sha: string };
+  const k = keyOn(1, 2);
+  const owners = new FakeOwners(0, 2, () => 'later');
+  const { plan, sink } = evalshaPlan(owners, added.sha, [k]);
+  plan.start();
+  assert.equal(owners.sent.map((s) => s.argv), [['EVALHERE', 'EVALSHA', added.sha, '1', k, 'arg']]);
+  owners.sent[0].pending.settle(ReplyKind.ERROR, REPLY_ERRORS.scriptNotHere);
+  assert.equal(owners.sent.map((s) => s.argv).slice(1), [['EVALHERE', 'EVAL', body, '1', k, 'arg']], 'again with the body');
+  assert.is(sink.written, '', 'no reply yet');
+  const reply = Buffer.from('*1\r\n$5\r\nwhole\r\n');
+  owners.sent[1].pending.settleEncoded!(reply, 0, reply.length);
+  assert.is(sink.written, '*1\r\n$5\r\nwhole\r\n');
+  assert.ok(plan.over);
+  // A second refusal (it cannot happen: the body runs wherever it goes) is the client's error, not a third send.
+  const again = evalshaPlan(owners, added.sha, [k]);
+  again.plan.start();
+  owners.sent.at(-1)!.pending.settle(ReplyKind.ERROR, REPLY_ERRORS.scriptNotHere);
+  owners.sent.at(-1)!.pending.settle(ReplyKind.ERROR, REPLY_ERRORS.scriptNotHere);
+  assert.is(owners.sent.length, 4);
+  assert.is(again.sink.written, `-${REPLY_ERRORS.scriptNotHere}\r\n`);
+});
+
+t('the owner refuses EVALHERE by sha plainly only when it lacks the script; a body or a script it has runs', () => {
+  const here = new Here(new FakeOwners(1, 2, () => ok()), scripts, () => 2);
+  const added = scripts.lua.add("return 'kept'", 'load') as { sha: string };
+  const missing = 'f'.repeat(40);
+  assert.is(here.evalRefusal(argsOf(['EVALHERE', 'EVALSHA', missing, '0'])), REPLY_ERRORS.scriptNotHere);
+  assert.is(here.evalRefusal(argsOf(['EVALHERE', 'EVALSHA_RO', missing.toUpperCase(), '0'])), REPLY_ERRORS.scriptNotHere);
+  assert.is(here.evalRefusal(argsOf(['EVALHERE', 'EVALSHA', added.sha.toUpperCase(), '0'])), null);
+  assert.is(here.evalRefusal(argsOf(['EVALHERE', 'EVAL', 'return 1', '0'])), null);
 });
 
 t.run();

@@ -1,3 +1,4 @@
+import { copyBytes, i64 } from './heap';
 import { HostArgs, HostLibError, registerHostLib } from './hostlib';
 import { MsgpackReader } from './msgpack-reader';
 import { T_BOOLEAN, T_NUMBER, T_STRING, T_TABLE, type LuaStack } from './stack';
@@ -43,12 +44,15 @@ export class MsgpackWriter {
   private encode(T: number, index: number, level: number): void {
     const m = this.m;
     switch (m._lua_type(T, index)) {
-      case T_STRING:
-        return this.stack.viewBytes(T, index, (bytes) => this.bytes(bytes));
+      case T_STRING: {
+        const ptr = this.stack.stringPtr(T, index);
+        return this.bytes(this.stack.heap(), ptr, ptr + this.stack.lastLength());
+      }
       case T_BOOLEAN:
         return this.byte(m._lua_toboolean(T, index) !== 0 ? 0xc3 : 0xc2);
       case T_NUMBER:
-        return this.number(m._lua_isinteger(T, index) ? Number(m._lua_tointegerx(T, index, 0)) : (m._lua_tonumberx(T, index, 0) as number));
+        // An integer as the double Lua 5.1 holds ((double) of it, as Number(BigInt) rounds).
+        return this.number(m._lua_tonumberx(T, index, 0) as number);
       case T_TABLE:
         if (level === MAX_NESTING) return this.byte(0xc0);
         if (m._lua_checkstack(T, 3) === 0) throw new HostLibError('stack overflow');
@@ -69,14 +73,14 @@ export class MsgpackWriter {
       m._lua_settop(T, -2);
       count++;
       if (!array) continue;
-      const key = m._lua_type(T, -1) === T_NUMBER && m._lua_isinteger(T, -1) ? Number(m._lua_tointegerx(T, -1, 0)) : 0;
+      const key = m._lua_type(T, -1) === T_NUMBER && m._lua_isinteger(T, -1) ? (m._lua_tonumberx(T, -1, 0) as number) : 0;
       if (key <= 0 || key > INT_MAX) array = false;
       else if (key > max) max = key;
     }
     if (array && max === count) {
       this.header(count, 0x90, 0xdc, 0xdd);
       for (let j = 1; j <= count; j++) {
-        m._lua_rawgeti(T, index, BigInt(j));
+        m._lua_rawgeti(T, index, i64(j));
         this.encode(T, -1, level + 1);
         m._lua_settop(T, -2);
       }
@@ -124,16 +128,16 @@ export class MsgpackWriter {
     else this.len = out.writeBigInt64BE(BigInt(n), this.head(0xd3));
   }
 
-  /** A string: fixstr, str 8, 16 or 32 (lua-cmsgpack never writes bin). */
-  private bytes(bytes: Uint8Array): void {
-    const n = bytes.length;
+  /** A string, src[start, end): fixstr, str 8, 16 or 32 (lua-cmsgpack never writes bin). */
+  private bytes(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
     this.room(5 + n);
     const out = this.out;
     if (n < 32) out[this.len++] = 0xa0 | n;
     else if (n <= 0xff) this.len = out.writeUInt8(n, this.head(0xd9));
     else if (n <= 0xffff) this.len = out.writeUInt16BE(n, this.head(0xda));
     else this.len = out.writeUInt32BE(n, this.head(0xdb));
-    out.set(bytes, this.len);
+    copyBytes(src, start, end, out, this.len);
     this.len += n;
   }
 

@@ -7,9 +7,11 @@ import { registerCmsgpack } from './cmsgpack';
 import { registerStruct } from './struct';
 import { DEBUG_SIZE, PRELUDE_SOURCE, runErrorText } from './failure';
 import { ProtectedState } from './protected';
-import { formatG, T_NUMBER, T_STRING } from './stack';
 import { LATER, Run, type RunEngine, type ScriptHost, type Step } from './run';
-import { isError, type Reply } from './values';
+import { EncodedReply, isError, type Reply } from './values';
+import { CallArgsReader } from './call-args';
+import { RespPusher } from './resp-push';
+import { unwrapped, watchInstances, type Instance } from './wasm-exports';
 
 const LUA_OK = 0;
 const LUA_YIELD = 1;
@@ -54,21 +56,30 @@ export class LuaEngine extends ProtectedState implements RunEngine {
   private readonly continuation: number;
   /** Registry ref of the globals proxy every run gets as its _ENV. */
   private envRef = 0;
+  /** A redis.call's arguments off the stack, and its reply onto it, with no JS value per element. */
+  private readonly callArgs: CallArgsReader;
+  private readonly replies: RespPusher;
 
   static async create(options: EngineOptions = {}): Promise<LuaEngine> {
     if (options.failStart) throw new Error('test fault: the engine failed to start');
-    const engine = await new LuaFactory().createEngine({ openStandardLibs: true, injectObjects: false, enableProxy: false });
-    return new LuaEngine(engine, options);
+    const made = await watchInstances(() => new LuaFactory().createEngine({ openStandardLibs: true, injectObjects: false, enableProxy: false }));
+    try {
+      return new LuaEngine(made.value, made.instances, options);
+    } finally {
+      made.release();
+    }
   }
 
-  private constructor(engine: any, options: EngineOptions) {
-    super(engine.global.lua.module, engine.global.address);
+  private constructor(engine: any, instances: readonly Instance[], options: EngineOptions) {
+    super(unwrapped(engine.global.lua.module, instances), engine.global.address);
     const m = this.m;
     const L = this.L;
     this.nresPtr = m._malloc(8);
     this.debugPtr = m._malloc(DEBUG_SIZE);
+    this.callArgs = new CallArgsReader(m, this.stack, m._malloc(8));
+    this.replies = new RespPusher(m, this.stack);
     this.hook = m.addFunction((T: number) => this.onHook(T), 'vii');
-    this.continuation = m.addFunction((T: number, _status: number, raise: number) => this.safely(T, () => this.delivered(T, raise !== 0)), 'iiii');
+    this.continuation = m.addFunction((T: number, _status: number, raise: number) => this.safely(T, (T) => this.delivered(T, raise !== 0)), 'iiii');
     const fn = (name: string, f: (T: number) => number): void => {
       m._lua_pushcclosure(L, m.addFunction(this.hostFunction(f), 'ii'), 0);
       this.stack.withName(name, (ptr) => m._lua_setglobal(L, ptr));
@@ -213,7 +224,7 @@ export class LuaEngine extends ProtectedState implements RunEngine {
   }
 
   /**
-   * redis.call / redis.pcall: the arguments as strings, the host's reply pushed; an error reply
+   * redis.call / redis.pcall: the arguments as Args, the host's reply pushed; an error reply
    * raised by redis.call. A reply that comes later: the script yields, and delivered() goes on.
    */
   private hostCall(T: number, raise: boolean): number {
@@ -224,16 +235,16 @@ export class LuaEngine extends ProtectedState implements RunEngine {
     if (run !== null && (run.killed || run.overTime())) return this.kill(run, T);
     if (run === null) return this.answer(T, { err: LUA_ERR.callOutsideRun }, raise);
     if (n < 1) return this.answer(T, { err: LUA_ERR.noCallArgs }, raise);
-    const argv: string[] = [];
-    for (let i = 1; i <= n; i++) {
-      const type = m._lua_type(T, i);
-      if (type === T_STRING) argv.push(this.stack.stringAt(T, i));
-      else if (type === T_NUMBER) argv.push(m._lua_isinteger(T, i) ? String(m._lua_tointegerx(T, i, 0)) : formatG(m._lua_tonumberx(T, i, 0), 17));
-      else return this.answer(T, { err: LUA_ERR.callArgTypes }, raise);
+    const args = this.callArgs.read(T, n);
+    if (args === null) return this.answer(T, { err: LUA_ERR.callArgTypes }, raise);
+    let reply: Reply | EncodedReply | typeof LATER;
+    try {
+      // A coroutine of the script's own would take the yield of a call that waits for its reply.
+      if (T !== run.T) return this.answer(T, { err: LUA_ERR.callInCoroutine }, raise);
+      reply = run.host.call(args, raise);
+    } finally {
+      this.callArgs.release(args);
     }
-    // A coroutine of the script's own would take the yield of a call that waits for its reply.
-    if (T !== run.T) return this.answer(T, { err: LUA_ERR.callInCoroutine }, raise);
-    const reply = run.host.call(argv, raise);
     if (reply !== LATER) return this.answer(T, reply, raise);
     run.waiting = true;
     return m._lua_yieldk(T, 0, raise ? 1 : 0, this.continuation);
@@ -249,9 +260,14 @@ export class LuaEngine extends ProtectedState implements RunEngine {
   }
 
   /** A call's reply to the script: pushed, and raised when it is an error and the call was redis.call. */
-  private answer(T: number, reply: Reply, raise: boolean): number {
-    this.stack.pushValue(T, reply, 0);
-    return raise && isError(reply) ? this.m._lua_error(T) : 1;
+  private answer(T: number, reply: Reply | EncodedReply, raise: boolean): number {
+    let error: boolean;
+    if (reply instanceof EncodedReply) error = this.replies.push(T, reply);
+    else {
+      this.stack.pushValue(T, reply, 0);
+      error = isError(reply);
+    }
+    return raise && error ? this.m._lua_error(T) : 1;
   }
 
   private onHook(T: number): void {

@@ -1,4 +1,5 @@
 import { DEBUG_SIZE } from './failure';
+import { i64 } from './heap';
 import { formatG, T_NIL, T_NUMBER, T_STRING, type LuaStack } from './stack';
 
 /** Lua 5.1's bound on the stack slots one C function may use (LUAI_MAXCSTACK): Redis's libraries hit it. */
@@ -113,7 +114,7 @@ export class HostArgs {
  * and 5.4's agree on those).
  */
 export function pushNumber51(m: any, T: number, n: number): void {
-  if (Number.isInteger(n) && Math.abs(n) < 1e14 && !Object.is(n, -0)) m._lua_pushinteger(T, BigInt(n));
+  if (Number.isInteger(n) && Math.abs(n) < 1e14 && !Object.is(n, -0)) m._lua_pushinteger(T, i64(n));
   else m._lua_pushnumber(T, n);
 }
 

@@ -1,8 +1,20 @@
 import { HostArgs, HostLibError, MAX_C_STACK, pushNumber51 } from './hostlib';
+import { i64 } from './heap';
 import { T_NIL, T_NUMBER, type LuaStack } from './stack';
 
 const INT_MAX = 2 ** 31 - 1;
 const TOO_MANY_VALUES = 'stack overflow (too many return values at once; use unpack_one or unpack_limit instead.)';
+
+const NO_BYTES = Buffer.alloc(0);
+const readUInt8 = (b: Buffer, at: number): number => b.readUInt8(at);
+const readUInt16 = (b: Buffer, at: number): number => b.readUInt16BE(at);
+const readUInt32 = (b: Buffer, at: number): number => b.readUInt32BE(at);
+const readInt64 = (b: Buffer, at: number): number => Number(b.readBigInt64BE(at));
+const readInt8 = (b: Buffer, at: number): number => b.readInt8(at);
+const readInt16 = (b: Buffer, at: number): number => b.readInt16BE(at);
+const readInt32 = (b: Buffer, at: number): number => b.readInt32BE(at);
+const readFloat = (b: Buffer, at: number): number => b.readFloatBE(at);
+const readDouble = (b: Buffer, at: number): number => b.readDoubleBE(at);
 
 /** Where decoding stopped short (lua-cmsgpack's cursor errors). */
 class Truncated extends Error {}
@@ -27,7 +39,7 @@ interface Open {
  * list of open tables, not JS recursion, and no table is sized by what the input claims.
  */
 export class MsgpackReader {
-  private input: Buffer = Buffer.alloc(0);
+  private input: Buffer = NO_BYTES;
   private pos = 0;
   /** Lua 5.1 stack slots the unpacking call would be using. */
   private used = 0;
@@ -57,7 +69,7 @@ export class MsgpackReader {
       if (err instanceof BadFormat) throw new HostLibError('Bad data format in input.');
       throw err;
     } finally {
-      this.input = Buffer.alloc(0);
+      this.input = NO_BYTES;
     }
     if (all) return count;
     this.reserve(T, 'stack overflow (in function mp_unpack_full)');
@@ -78,7 +90,7 @@ export class MsgpackReader {
         if (top === undefined) return;
         if (top.fresh) top.fresh = false;
         else if (!top.map) {
-          this.m._lua_rawseti(T, -2, BigInt(top.index++));
+          this.m._lua_rawseti(T, -2, i64(top.index++));
           this.used -= 2;
           top.left--;
         } else if (!top.haveKey) {
@@ -118,37 +130,44 @@ export class MsgpackReader {
     this.reserve(T, TOO_MANY_VALUES);
     this.used++;
     const tag = b[at];
-    if (tag <= 0x7f) return this.scalar(T, 1, () => pushNumber51(m, T, tag));
-    if (tag >= 0xe0) return this.scalar(T, 1, () => pushNumber51(m, T, tag - 0x100));
+    if (tag <= 0x7f || tag >= 0xe0) {
+      pushNumber51(m, T, tag <= 0x7f ? tag : tag - 0x100);
+      this.pos += 1;
+      return null;
+    }
     if (tag >= 0xa0 && tag <= 0xbf) return this.string(T, 1, tag & 0x1f);
     if (tag >= 0x90 && tag <= 0x9f) return this.open(T, 1, tag & 0xf, false);
     if (tag >= 0x80 && tag <= 0x8f) return this.open(T, 1, tag & 0xf, true);
     switch (tag) {
       case 0xc0:
-        return this.scalar(T, 1, () => m._lua_pushnil(T));
+        m._lua_pushnil(T);
+        this.pos += 1;
+        return null;
       case 0xc2:
       case 0xc3:
-        return this.scalar(T, 1, () => m._lua_pushboolean(T, tag & 1));
+        m._lua_pushboolean(T, tag & 1);
+        this.pos += 1;
+        return null;
       case 0xcc:
-        return this.scalar(T, 2, () => pushNumber51(m, T, b.readUInt8(at + 1)));
+        return this.number(T, 2, readUInt8);
       case 0xcd:
-        return this.scalar(T, 3, () => pushNumber51(m, T, b.readUInt16BE(at + 1)));
+        return this.number(T, 3, readUInt16);
       case 0xce:
-        return this.scalar(T, 5, () => pushNumber51(m, T, b.readUInt32BE(at + 1)));
+        return this.number(T, 5, readUInt32);
       case 0xcf:
       case 0xd3:
         // Both as int64 (Redis's lua_pushinteger of a uint64 wraps), then a double.
-        return this.scalar(T, 9, () => pushNumber51(m, T, Number(b.readBigInt64BE(at + 1))));
+        return this.number(T, 9, readInt64);
       case 0xd0:
-        return this.scalar(T, 2, () => pushNumber51(m, T, b.readInt8(at + 1)));
+        return this.number(T, 2, readInt8);
       case 0xd1:
-        return this.scalar(T, 3, () => pushNumber51(m, T, b.readInt16BE(at + 1)));
+        return this.number(T, 3, readInt16);
       case 0xd2:
-        return this.scalar(T, 5, () => pushNumber51(m, T, b.readInt32BE(at + 1)));
+        return this.number(T, 5, readInt32);
       case 0xca:
-        return this.scalar(T, 5, () => pushNumber51(m, T, b.readFloatBE(at + 1)));
+        return this.number(T, 5, readFloat);
       case 0xcb:
-        return this.scalar(T, 9, () => pushNumber51(m, T, b.readDoubleBE(at + 1)));
+        return this.number(T, 9, readDouble);
       case 0xd9:
         this.need(2);
         return this.string(T, 2, b.readUInt8(at + 1));
@@ -175,9 +194,10 @@ export class MsgpackReader {
     }
   }
 
-  private scalar(T: number, size: number, push: () => void): null {
+  /** A number item of `size` bytes (its value read by `read` once they are known to be there). */
+  private number(T: number, size: number, read: (b: Buffer, at: number) => number): null {
     this.need(size);
-    push();
+    pushNumber51(this.m, T, read(this.input, this.pos + 1));
     this.pos += size;
     return null;
   }

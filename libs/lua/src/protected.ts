@@ -67,7 +67,7 @@ export abstract class ProtectedState {
 
   /** A host function as Lua calls it (see safely()). */
   protected hostFunction(f: (T: number) => number): (T: number) => number {
-    return (T: number) => this.safely(T, () => f(T));
+    return (T: number) => this.safely(T, f);
   }
 
   /**
@@ -75,9 +75,9 @@ export abstract class ProtectedState {
    * so Lua's state stays whole), except Lua's own error unwinding (Emscripten throws a number for
    * longjmp) and what means the engine itself is broken.
    */
-  protected safely(T: number, f: () => number): number {
+  protected safely(T: number, f: (T: number) => number): number {
     try {
-      return f();
+      return f(T);
     } catch (err) {
       if (typeof err === 'number' || err instanceof LuaEngineFailed || err instanceof RuntimeError) throw err;
       if (this.m._lua_checkstack(T, 1) !== 0) this.stack.pushString(T, `internal error: ${(err as Error)?.message ?? String(err)}`);

@@ -1,9 +1,13 @@
-import type { Reply } from './values';
+import type { Args } from '@kv/wire';
+import type { EncodedReply, Reply } from './values';
 
 /** What a running script asks of the server: one command, answered now or later. */
 export interface ScriptHost {
-  /** Runs argv; its reply now, or `LATER` when it will come by Run.resume. */
-  call(argv: string[], raise: boolean): Reply | typeof LATER;
+  /**
+   * Runs the command in `args` (valid only during the call: copy what outlives it); its reply now
+   * (a value, or RESP2 bytes the engine reads at once), or `LATER` when it will come by Run.resume.
+   */
+  call(args: Args, raise: boolean): Reply | EncodedReply | typeof LATER;
   log?(level: number, message: string): void;
 }
 

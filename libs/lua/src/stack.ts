@@ -1,7 +1,9 @@
 import { LUA_ERR } from './errors';
 import type { Reply } from './values';
 
-export const T_NIL = 0, T_BOOLEAN = 1, T_LIGHTUSERDATA = 2, T_NUMBER = 3, T_STRING = 4, T_TABLE = 5;
+import { i64, LuaHeap, T_BOOLEAN, T_NIL, T_NUMBER, T_STRING, T_TABLE } from './heap';
+
+export { T_NIL, T_BOOLEAN, T_LIGHTUSERDATA, T_NUMBER, T_STRING, T_TABLE } from './heap';
 const LUA_REGISTRYINDEX = -1001000;
 
 /**
@@ -11,7 +13,7 @@ const LUA_REGISTRYINDEX = -1001000;
 export const REPLY_DEPTH_LIMIT = 7995;
 const STACK_LIMIT: Reply = { err: LUA_ERR.stackLimit };
 /** Nesting of a command's reply pushed into Lua (no command answers deeper than a few levels). */
-const PUSH_DEPTH_LIMIT = 64;
+export const PUSH_DEPTH_LIMIT = 64;
 
 /**
  * Values between a Lua stack and replies, by Redis's conversion rules, and strings between the
@@ -20,22 +22,16 @@ const PUSH_DEPTH_LIMIT = 64;
  * push is preceded by lua_checkstack, and nesting is walked with a JS array, not JS recursion:
  * nothing here can raise a Lua error outside a protected call or overflow either stack.
  */
-export class LuaStack {
+export class LuaStack extends LuaHeap {
   /** Registry refs of the strings 'err' and 'ok' (pushing them allocates nothing). */
-  private errKey = 0;
-  private okKey = 0;
+  errKey = 0;
+  okKey = 0;
   /** 'Sl\0' on the wasm heap, for lua_getinfo. */
   readonly nameSl: number;
   /** 'n\0' on the wasm heap, for lua_getinfo (a function's name, as its caller named it). */
   readonly nameN: number;
-  /** A scratch area on the wasm heap that pushBytes copies through (grown as needed, never per push). */
-  private scratchPtr = 0;
-  private scratchSize = 0;
-
-  constructor(
-    private readonly m: any,
-    private readonly lenPtr: number,
-  ) {
+  constructor(m: any, lenPtr: number) {
+    super(m, lenPtr);
     this.nameSl = m._malloc(4);
     m.HEAPU8.set([0x53, 0x6c, 0], this.nameSl);
     this.nameN = m._malloc(2);
@@ -61,12 +57,12 @@ export class LuaStack {
       m._lua_createtable(T, value.length, 0);
       for (let i = 0; i < value.length; i++) {
         this.pushValue(T, depth < PUSH_DEPTH_LIMIT ? value[i] : null, depth + 1);
-        m._lua_rawseti(T, -2, BigInt(i + 1));
+        m._lua_rawseti(T, -2, i64(i + 1));
       }
       return;
     }
     m._lua_createtable(T, 0, 1);
-    m._lua_rawgeti(T, LUA_REGISTRYINDEX, BigInt('err' in value ? this.errKey : this.okKey));
+    m._lua_rawgeti(T, LUA_REGISTRYINDEX, i64('err' in value ? this.errKey : this.okKey));
     this.pushString(T, 'err' in value ? value.err : value.ok);
     m._lua_rawset(T, -3);
   }
@@ -97,7 +93,7 @@ export class LuaStack {
           open[open.length - 1].push(value);
         }
         const items = open[open.length - 1];
-        if (m._lua_rawgeti(T, -1, BigInt(items.length + 1)) !== T_NIL) break;
+        if (m._lua_rawgeti(T, -1, i64(items.length + 1)) !== T_NIL) break;
         m._lua_settop(T, -3);
         open.pop();
         value = items;
@@ -108,14 +104,14 @@ export class LuaStack {
   /** The table at the top as an error or status reply (raw fields), or undefined: an array. */
   private replyTable(T: number): Reply | undefined {
     const m = this.m;
-    m._lua_rawgeti(T, LUA_REGISTRYINDEX, BigInt(this.errKey));
+    m._lua_rawgeti(T, LUA_REGISTRYINDEX, i64(this.errKey));
     if (m._lua_rawget(T, -2) === T_STRING) {
       const err = this.stringAt(T, -1);
       m._lua_settop(T, -2);
       return { err };
     }
     m._lua_settop(T, -2);
-    m._lua_rawgeti(T, LUA_REGISTRYINDEX, BigInt(this.okKey));
+    m._lua_rawgeti(T, LUA_REGISTRYINDEX, i64(this.okKey));
     if (m._lua_rawget(T, -2) === T_STRING) {
       const ok = this.stringAt(T, -1);
       m._lua_settop(T, -2);
@@ -146,7 +142,7 @@ export class LuaStack {
     const m = this.m;
     const at = m._lua_absindex(T, index);
     if (m._lua_checkstack(T, 2) === 0) return null;
-    m._lua_rawgeti(T, LUA_REGISTRYINDEX, BigInt(this.errKey));
+    m._lua_rawgeti(T, LUA_REGISTRYINDEX, i64(this.errKey));
     const type = m._lua_rawget(T, at);
     const text = type === T_STRING ? this.stringAt(T, -1) : type === T_NUMBER ? this.numberText(T, -1) : null;
     m._lua_settop(T, -2);
@@ -163,59 +159,6 @@ export class LuaStack {
     return /^-?\d+$/.test(text) ? `${text}.0` : text;
   }
 
-  stringAt(T: number, index: number): string {
-    const m = this.m;
-    if (m._lua_type(T, index) !== T_STRING) return '';
-    const ptr = m._lua_tolstring(T, index, this.lenPtr);
-    if (ptr === 0) return '';
-    const len = m.HEAPU32[this.lenPtr >> 2];
-    return Buffer.from(m.HEAPU8.buffer, m.HEAPU8.byteOffset + ptr, len).toString('latin1');
-  }
-
-  /** A copy of the bytes of the string at `index` (empty when it is not a string). */
-  bytesAt(T: number, index: number): Buffer {
-    const m = this.m;
-    if (m._lua_type(T, index) !== T_STRING) return Buffer.alloc(0);
-    const ptr = m._lua_tolstring(T, index, this.lenPtr);
-    if (ptr === 0) return Buffer.alloc(0);
-    return Buffer.from(m.HEAPU8.subarray(ptr, ptr + m.HEAPU32[this.lenPtr >> 2]));
-  }
-
-  /** Calls `use` with a view of the bytes of the string at `index`, valid only during the call (nothing may allocate in Lua meanwhile). */
-  viewBytes(T: number, index: number, use: (bytes: Uint8Array) => void): void {
-    const m = this.m;
-    const ptr = m._lua_tolstring(T, index, this.lenPtr);
-    use(ptr === 0 ? new Uint8Array(0) : (m.HEAPU8 as Uint8Array).subarray(ptr, ptr + m.HEAPU32[this.lenPtr >> 2]));
-  }
-
-  /** Pushes `bytes[start, end)` as a Lua string. */
-  pushBytes(T: number, bytes: Uint8Array, start = 0, end = bytes.length): void {
-    const m = this.m;
-    const len = end - start;
-    if (len > this.scratchSize) {
-      if (this.scratchPtr !== 0) m._free(this.scratchPtr);
-      this.scratchSize = 0;
-      this.scratchPtr = m._malloc(Math.max(len, 256));
-      if (this.scratchPtr === 0) throw new RangeError('out of wasm memory');
-      this.scratchSize = Math.max(len, 256);
-    }
-    (m.HEAPU8 as Uint8Array).set(bytes.subarray(start, end), this.scratchPtr);
-    m._lua_pushlstring(T, this.scratchPtr, len);
-  }
-
-  pushString(T: number, text: string): void {
-    const m = this.m;
-    const len = text.length;
-    const ptr = m._malloc(len + 1);
-    if (ptr === 0) throw new RangeError('out of wasm memory');
-    Buffer.from(m.HEAPU8.buffer, m.HEAPU8.byteOffset + ptr, len).write(text, 0, len, 'latin1');
-    try {
-      m._lua_pushlstring(T, ptr, len);
-    } finally {
-      m._free(ptr);
-    }
-  }
-
   /** Pushes a table of strings (KEYS, ARGV). */
   pushList(T: number, list: readonly string[]): void {
     const m = this.m;
@@ -223,45 +166,7 @@ export class LuaStack {
     m._lua_createtable(T, list.length, 0);
     for (let i = 0; i < list.length; i++) {
       this.pushString(T, list[i]);
-      m._lua_rawseti(T, -2, BigInt(i + 1));
-    }
-  }
-
-  /** Calls `f` with `name` as a NUL-terminated string on the wasm heap. */
-  withName<R>(name: string, f: (ptr: number) => R): R {
-    const m = this.m;
-    const ptr = m._malloc(name.length + 1);
-    if (ptr === 0) throw new RangeError('out of wasm memory');
-    Buffer.from(m.HEAPU8.buffer, m.HEAPU8.byteOffset + ptr, name.length + 1).write(`${name}\0`, 0, name.length + 1, 'latin1');
-    try {
-      return f(ptr);
-    } finally {
-      m._free(ptr);
-    }
-  }
-
-  /** A NUL-terminated string at `ptr` on the wasm heap (latin1). */
-  cString(ptr: number): string {
-    const heap = this.m.HEAPU8 as Uint8Array;
-    let end = ptr;
-    while (heap[end] !== 0) end++;
-    return Buffer.from(heap.buffer, heap.byteOffset + ptr, end - ptr).toString('latin1');
-  }
-
-  /** Compiles `source` as chunk `name` (text only); pushes the function or the error message. */
-  loadChunk(T: number, source: string, name: string): number {
-    const m = this.m;
-    const len = source.length;
-    const bytes = Buffer.from(`${name}\0t\0`, 'latin1');
-    const ptr = m._malloc(len + bytes.length + 1);
-    if (ptr === 0) throw new RangeError('out of wasm memory');
-    try {
-      const heap = Buffer.from(m.HEAPU8.buffer, m.HEAPU8.byteOffset + ptr, len + bytes.length);
-      heap.write(source, 0, len, 'latin1');
-      bytes.copy(heap, len);
-      return m._luaL_loadbufferx(T, ptr, len, ptr + len, ptr + len + name.length + 1);
-    } finally {
-      m._free(ptr);
+      m._lua_rawseti(T, -2, i64(i + 1));
     }
   }
 }

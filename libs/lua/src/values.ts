@@ -20,3 +20,20 @@ export function isError(reply: Reply): reply is ErrorReply {
 export function isStatus(reply: Reply): reply is StatusReply {
   return reply !== null && typeof reply === 'object' && !Array.isArray(reply) && 'ok' in reply;
 }
+
+/**
+ * A command's reply as RESP2 bytes, buf[start, end), handed to the engine to read straight into
+ * Lua (resp-push.ts) instead of as a Reply: the host may reuse it for its next call.
+ */
+export class EncodedReply {
+  buf: Buffer = Buffer.alloc(0);
+  start = 0;
+  end = 0;
+
+  set(buf: Buffer, start: number, end: number): this {
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
+    return this;
+  }
+}

@@ -1,3 +1,4 @@
+import type { Args } from '@kv/wire';
 import { LATER, LuaScripts, type Reply, type ScriptHost } from '../src';
 
 /**
@@ -6,8 +7,8 @@ import { LATER, LuaScripts, type Reply, type ScriptHost } from '../src';
  */
 export function mapHost(store = new Map<string, string>()): ScriptHost {
   return {
-    call(argv: string[]): Reply | typeof LATER {
-      const [name, ...a] = argv;
+    call(args: Args): Reply | typeof LATER {
+      const [name, ...a] = Array.from({ length: args.count }, (_, i) => args.latin1(i));
       switch (name.toUpperCase()) {
         case 'SET':
           store.set(a[0], a[1]);

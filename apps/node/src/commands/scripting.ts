@@ -40,6 +40,9 @@ export function execHere(shards: WorkerShards, args: Args, reply: ReplySink): vo
 }
 
 export function evalHere(shards: WorkerShards, args: Args, reply: ReplySink): void {
+  // By sha, on a worker without that script: refused as a plain error, and its sender sends the body.
+  const refused = shards.here?.evalRefusal(args) ?? null;
+  if (refused !== null) return reply.error(refused);
   whole(shards, reply, (here, out, replies) => here.eval(args, out, replies));
 }
 

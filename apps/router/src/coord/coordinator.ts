@@ -7,7 +7,7 @@ import { KeyMove } from './key-move';
 import type { CallMonitor, PlanEnv } from './env';
 import type { OwnerSet, Plan, PlanSink } from './plan';
 import { Scan } from './scan';
-import { scriptPlan } from './script';
+import { scriptPlan } from './script-plan';
 import type { Scripts } from './scripts';
 import { Transaction } from './txn';
 import { REPLY_ERRORS } from '../reply-errors';

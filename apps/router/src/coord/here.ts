@@ -32,7 +32,13 @@ export class Here implements HereRunner {
     this.plans = new Coordinator(owners, scripts, workers, false);
   }
 
-  /** EVALHERE name body numkeys key... arg...: the script, run here at once. */
+  /** EVALHERE EVALSHA[_RO] sha ...: refused plainly when this worker lacks the script (coord/script.ts then sends its body). */
+  evalRefusal(args: Args): string | null {
+    if (args.count < 3 || lookup(view(args, 1, 1))?.script !== 'sha') return null;
+    return this.scripts.engine !== null && !this.scripts.has(args.latin1(2).toLowerCase()) ? REPLY_ERRORS.scriptNotHere : null;
+  }
+
+  /** EVALHERE name body-or-sha numkeys key... arg...: the script, run here at once. */
   eval(args: Args, out: OutBuffer, replies: ReplyEncoder): void {
     // A script must not start later than its turn (it would run after its reply said it failed).
     if (this.scripts.engine === null) return replies.error(out, REPLY_ERRORS.engineStarting);

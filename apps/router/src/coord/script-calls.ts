@@ -1,6 +1,6 @@
 import { argsOf, OutBuffer, ReplyMode, RESP_REPLIES, type Args, type Items, type ReplyKind } from '@kv/wire';
 import { commandNamed, type CommandSpec, type ReplySink } from '@kv/node';
-import { LATER, parseReply, type Reply } from '@kv/lua';
+import { EncodedReply, LATER, parseReply, type Reply } from '@kv/lua';
 import type { Pending } from '../links/types';
 import type { Answer, Later, OwnerSet, Place, Plan, PlanSink } from './plan';
 import { OBJECT_ARITY, OBJECT_HELP } from '../commands/object-text';
@@ -26,10 +26,16 @@ export interface CallTaker {
 export class CallScratch {
   readonly out = new OutBuffer(4096);
   readonly sink: ReplySink = encodingSink(this.out, RESP_REPLIES);
+  private readonly bytes = new EncodedReply();
 
   /** The reply encoded since the last clear(), as a value for Lua. */
   read(): Reply {
     return parseReply(this.out.buf, 0, this.out.length);
+  }
+
+  /** The reply encoded since the last clear(), as its bytes, for the engine to read at once (before the next call clears them). */
+  encoded(): EncodedReply {
+    return this.bytes.set(this.out.buf, 0, this.out.length);
   }
 }
 
@@ -63,10 +69,10 @@ export class ScriptCalls implements Later, Pending, PlanSink {
   }
 
   /** A one-key call on its owner: its reply now, or LATER (it resumes the script when it comes). */
-  oneKey(owners: OwnerSet, shard: number, spec: CommandSpec, args: Args): Reply | typeof LATER {
+  oneKey(owners: OwnerSet, shard: number, spec: CommandSpec, args: Args): Reply | EncodedReply | typeof LATER {
     this.begin();
     try {
-      if (owners.run(owners.map[shard], shard, spec, args, this.scratch.sink, this, 0)) return this.scratch.read();
+      if (owners.run(owners.map[shard], shard, spec, args, this.scratch.sink, this, 0)) return this.scratch.encoded();
     } finally {
       this.calling = false;
     }
@@ -74,14 +80,14 @@ export class ScriptCalls implements Later, Pending, PlanSink {
   }
 
   /** A call run by a plan: its reply now, or LATER. */
-  plan(plan: Plan): Reply | typeof LATER {
+  plan(plan: Plan): Reply | EncodedReply | typeof LATER {
     this.begin();
     try {
       plan.start();
     } finally {
       this.calling = false;
     }
-    return this.waited ? this.afterWait() : this.scratch.read();
+    return this.waited ? this.afterWait() : this.scratch.encoded();
   }
 
   private begin(): void {
@@ -161,8 +167,15 @@ const IN_SCRIPT = new Map<CommandSpec, (argv: readonly string[]) => Reply>([
 ]);
 
 /** A connection command called from a script: its reply, or undefined when the table marks one this runtime does not answer. */
-export function connectionReply(spec: CommandSpec, argv: readonly string[]): Reply | undefined {
-  return IN_SCRIPT.get(spec)?.(argv);
+export function connectionReply(spec: CommandSpec, args: Args): Reply | undefined {
+  return IN_SCRIPT.get(spec)?.(argvOf(args));
+}
+
+/** A call's arguments as latin1 strings (the few calls answered here read them so). */
+function argvOf(args: Args): string[] {
+  const argv: string[] = [];
+  for (let i = 0; i < args.count; i++) argv.push(args.latin1(i));
+  return argv;
 }
 
 export const OBJECT = commandNamed('OBJECT');
@@ -173,7 +186,8 @@ export const OBJECTSTEP = commandNamed('OBJECTSTEP');
  * script's error (an unknown subcommand is an unknown command there, a wrong count its arity
  * error), or `step`, the internal OBJECTSTEP to run on the key's owner (its key at 1).
  */
-export function objectCall(argv: readonly string[]): Reply | { step: Args } {
+export function objectCall(args: Args): Reply | { step: Args } {
+  const argv = argvOf(args);
   const sub = argv[1].toUpperCase();
   const arity = OBJECT_ARITY[sub];
   if (arity === undefined) return { err: REPLY_ERRORS.unknownInScript };

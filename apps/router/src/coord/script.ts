@@ -1,13 +1,13 @@
-import { argsOf, keySlotOfString, shardOf, type Args, type OutBuffer } from '@kv/wire';
-import { arityOk, commandNamed, keySpan, lookup, movesAcross, routeKeyIndex, type CommandSpec } from '@kv/node';
-import { LATER, type Reply, type Run, type ScriptHost, type Step } from '@kv/lua';
+import { argsOf, keySlot, keySlotOfString, shardOf, type Args, type OutBuffer } from '@kv/wire';
+import { arityOk, commandNamed, keySpan, lookup, movesAcross, routeKeyIndex } from '@kv/node';
+import { LATER, type EncodedReply, type Reply, type Run, type ScriptHost, type Step } from '@kv/lua';
 import { LINK_DOWN } from '../links/link';
 import { REPLY_ERRORS } from '../reply-errors';
 import type { PlanEnv } from './env';
 import { Hold, sendWhole, type HoldTaker, type OwnerRequest, type WholeTaker } from './hold';
 import { PlanReply, type Plan, type PlanSink } from './plan';
 import { connectionReply, OBJECT, OBJECTSTEP, objectCall, ScriptCalls, type CallTaker } from './script-calls';
-import { declaredKeys, numkeys, scriptMayPublish } from './script-keys';
+import { scriptMayPublish } from './script-keys';
 import { HERE } from './owners';
 import { encodeReply } from './script-reply';
 import type { Share } from './scripts';
@@ -15,29 +15,8 @@ import type { Share } from './scripts';
 const EVALHERE = commandNamed('EVALHERE');
 const EVAL = commandNamed('EVAL');
 const EVAL_RO = commandNamed('EVAL_RO');
-
-/**
- * EVAL, EVALSHA, EVAL_RO, EVALSHA_RO: checks numkeys, then makes the Script plan (not started).
- * Returns the plan or the error the command is refused with.
- */
-export function scriptPlan(env: PlanEnv, sink: PlanSink, txid: string | null, spec: CommandSpec, args: Args): Plan | string {
-  const n = numkeys(args);
-  if (n < 0) {
-    const text = args.latin1(2);
-    if (/^-\d+$/.test(text)) return REPLY_ERRORS.negativeKeys;
-    if (/^\d{1,18}$/.test(text)) return REPLY_ERRORS.tooManyKeys;
-    return REPLY_ERRORS.notInteger;
-  }
-  const keys: string[] = [];
-  const workers: number[] = [];
-  for (const i of declaredKeys(args)) {
-    keys.push(args.latin1(i));
-    workers.push(env.owners.map[shardOf(args.buf, args.starts[i], args.ends[i])]);
-  }
-  const argv: string[] = [];
-  for (let i = 3 + n; i < args.count; i++) argv.push(args.latin1(i));
-  return new Script(env, sink, txid, workers, args.latin1(1), spec.script === 'sha', keys, argv, spec.readOnly);
-}
+const EVALSHA = commandNamed('EVALSHA');
+const EVALSHA_RO = commandNamed('EVALSHA_RO');
 
 /**
  * A script run: atomic like a MULTI/EXEC (a Hold: every worker of its declared keys held, or run
@@ -58,9 +37,9 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
   private sha: string | null = null;
   /** Its body on its way to every other worker: the reply waits for it. */
   private share: Share | null = null;
-  /** Many keys: a Set to look them up (made on first use); a few: the list. */
-  private declaredSet: Set<string> | null = null;
-  /** The hash slots of the declared keys (made on the first undeclared key). */
+  /** Sent whole by sha and refused there: sent again with the body. */
+  private sentBody = false;
+  /** The hash slots of the declared keys (made on the first call with a key). */
   private declaredSlots: Set<number> | null = null;
 
   constructor(
@@ -76,8 +55,8 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
   ) {
     this.reply = new PlanReply(sink, this);
     // A script that publishes waits for every worker's delivery: only under a hold may it wait.
-    const body = bySha ? env.scripts.bodyOf(source.toLowerCase()) : source;
-    this.hold = new Hold(env.owners, txid, workers, () => [], this, scriptMayPublish(env.workers, body));
+    const publishes = bySha ? env.scripts.mayPublish(source.toLowerCase(), env.workers) : scriptMayPublish(env.workers, source);
+    this.hold = new Hold(env.owners, txid, workers, () => [], this, publishes);
     this.calls = new ScriptCalls(this, env.scripts.calls);
     if (bySha) this.sha = source.toLowerCase();
     this.reader = env.owners.reader;
@@ -121,7 +100,11 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
     if (request === null) return hold.take();
     hold.released = true;
     this.reply.wait();
-    if (!sendWhole(this.env.owners, hold.owner, request, this.reply.replies.mode, this, this.reader)) this.refused(LINK_DOWN);
+    this.sendWhole(request);
+  }
+
+  private sendWhole(request: OwnerRequest): void {
+    if (!sendWhole(this.env.owners, this.hold.owner, request, this.reply.replies.mode, this, this.reader)) this.refused(LINK_DOWN);
   }
 
   /** Compiles the body here and (a client's) sends it to every other worker (Scripts.admit); an engine that fails meanwhile fails this script only. */
@@ -154,15 +137,19 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
   }
 
   /**
-   * EVALHERE name body numkeys key... arg...: the script for the one worker owning its keys,
-   * with its body (that worker may not have it cached yet). Not when this worker has no such
-   * script (run() answers NOSCRIPT).
+   * EVALHERE name body-or-sha numkeys key... arg...: the script for the one worker owning its
+   * keys. EVALSHA goes by sha (every worker keeps every script: a body of kilobytes is not sent,
+   * read, hashed and scanned again per call); should that worker lack it after all, it refuses
+   * plainly (refused()) and the body follows. EVAL goes with its body. Not when this worker has
+   * no such script (run() answers NOSCRIPT).
    */
   private ownerRequest(): OwnerRequest | null {
     const body = this.bySha ? this.env.scripts.bodyOf(this.sha!) : this.source;
     if (body === undefined) return null;
+    const tail = [String(this.keys.length), ...this.keys, ...this.argv];
+    if (this.bySha && !this.sentBody) return { opcode: EVALHERE.opcode, args: argsOf([EVALHERE.name, (this.readOnly ? EVALSHA_RO : EVALSHA).name, this.sha!, ...tail]) };
     const name = (this.readOnly ? EVAL_RO : EVAL).name;
-    return { opcode: EVALHERE.opcode, args: argsOf([EVALHERE.name, name, body, String(this.keys.length), ...this.keys, ...this.argv]) };
+    return { opcode: EVALHERE.opcode, args: argsOf([EVALHERE.name, name, body, ...tail]) };
   }
 
   waiting(): void {
@@ -215,6 +202,13 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
   }
 
   refused(message: string): void {
+    if (message === REPLY_ERRORS.scriptNotHere && this.bySha && !this.sentBody) {
+      // The owner lacks it (not run there): again with the body, which this worker still has, or NOSCRIPT.
+      this.sentBody = true;
+      const request = this.ownerRequest();
+      if (request !== null) return this.sendWhole(request);
+      message = REPLY_ERRORS.noScript;
+    }
     this.result = { err: message };
     this.complete();
   }
@@ -235,32 +229,30 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
   }
 
   /**
-   * A key the script may touch: one it declares, or one in the hash slot of one it declares (a
-   * shared hash tag, as queues build job keys from a `{queue}` prefix): that slot's worker is the
-   * one the declared key placed the script on, or one it holds, as in Redis Cluster.
+   * A key the script may touch, by its hash slot: one it declares, or one in the slot of one it
+   * declares (a shared hash tag, as queues build job keys from a `{queue}` prefix): that slot's
+   * worker is the one the declared key placed the script on, or one it holds, as in Redis Cluster.
    */
-  private declares(key: string): boolean {
-    if (this.keys.length <= 16 ? this.keys.includes(key) : (this.declaredSet ??= new Set(this.keys)).has(key)) return true;
+  private declaresSlot(slot: number): boolean {
     this.declaredSlots ??= new Set(this.keys.map(keySlotOfString));
-    return this.declaredSlots.has(keySlotOfString(key));
+    return this.declaredSlots.has(slot);
   }
 
   // ScriptHost: a redis.call() from the script.
 
-  call(argv: string[], _raise: boolean): Reply | typeof LATER {
-    const args = argsOf(argv);
+  call(args: Args, _raise: boolean): Reply | EncodedReply | typeof LATER {
     const spec = lookup(args);
     if (spec === undefined) return { err: REPLY_ERRORS.unknownInScript };
     if (!arityOk(spec, args.count)) return { err: REPLY_ERRORS.arityInScript };
     if (spec.noScript || spec.plan === 'script' || (spec.plan === 'connection' && !spec.inScript)) return { err: REPLY_ERRORS.notInScript };
-    if (spec.blocking?.refusedInScript?.(args) === true) return { err: REPLY_ERRORS.blockInScript(argv[0]) };
+    if (spec.blocking?.refusedInScript?.(args) === true) return { err: REPLY_ERRORS.blockInScript(args.latin1(0)) };
     // PUBLISH too, as Redis 7.0 (it may replicate).
     if (this.readOnly && (spec.writes || spec.holdFree === true)) return { err: REPLY_ERRORS.writeInReadOnlyScript };
     const monitor = this.env.monitor;
-    if (spec === OBJECT) return this.object(argv, args);
+    if (spec === OBJECT) return this.object(args);
     if (spec.plan === 'connection') {
       if (monitor !== null && monitor.active) monitor.feed(spec, args, 'lua');
-      return connectionReply(spec, argv) ?? { err: REPLY_ERRORS.notInScript };
+      return connectionReply(spec, args) ?? { err: REPLY_ERRORS.notInScript };
     }
     if (spec.holdFree === true) {
       // PUBLISH, SPUBLISH: no key is touched (a shard channel is not one here), so nothing to declare; on every worker, past any hold.
@@ -273,8 +265,7 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
     if (spec.plan === 'each-worker' || spec.plan === 'cursor') return { err: REPLY_ERRORS.everyWorkerInScript(spec.name) };
     const { first, last, step } = keySpan(spec, args);
     for (let k = first; k > 0 && k <= last; k += step) {
-      const key = args.latin1(k);
-      if (!this.declares(key)) return { err: REPLY_ERRORS.undeclaredKey(key) };
+      if (!this.declaresSlot(keySlot(args.buf, args.starts[k], args.ends[k]))) return { err: REPLY_ERRORS.undeclaredKey(args.latin1(k)) };
     }
     // MONITOR's `[0 lua]` line, as Redis feeds a script's calls (those refused above not).
     if (monitor !== null && monitor.active) monitor.feed(spec, args, 'lua');
@@ -293,10 +284,10 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
   }
 
   /** OBJECT from the script: HELP or an error at once, else its step on the key's owner (a key it declares). */
-  private object(argv: string[], args: Args): Reply | typeof LATER {
-    const call = objectCall(argv);
+  private object(args: Args): Reply | EncodedReply | typeof LATER {
+    const call = objectCall(args);
     if (call === null || typeof call !== 'object' || !('step' in call)) return call;
-    if (!this.declares(argv[2])) return { err: REPLY_ERRORS.undeclaredKey(argv[2]) };
+    if (!this.declaresSlot(keySlot(args.buf, args.starts[2], args.ends[2]))) return { err: REPLY_ERRORS.undeclaredKey(args.latin1(2)) };
     const monitor = this.env.monitor;
     if (monitor !== null && monitor.active) monitor.feed(OBJECT, args, 'lua');
     const step = call.step;

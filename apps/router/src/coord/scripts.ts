@@ -4,6 +4,7 @@ import { EVAL_SCRIPTS_LIMIT, LuaScripts, type EngineEvents, type EngineOptions, 
 import type { Pending } from '../links/types';
 import type { OwnerSet } from './plan';
 import { CallScratch } from './script-calls';
+import { scriptMayPublish } from './script-keys';
 
 const SCRIPTSTORE = commandNamed('SCRIPTSTORE');
 const SCRIPTDUMP = commandNamed('SCRIPTDUMP');
@@ -62,6 +63,8 @@ export class Scripts implements ScriptStore {
   private readonly everywhere = new Set<string>();
   /** Shares under way, by sha: a concurrent EVAL of the same body waits for the same one. */
   private readonly sharing = new Map<string, Share>();
+  /** mayPublish()'s answers by sha. */
+  private readonly publishing = new Map<string, boolean>();
   /** Where scripts' calls' replies are read back (one per worker: each is read at once). */
   readonly calls = new CallScratch();
 
@@ -88,6 +91,21 @@ export class Scripts implements ScriptStore {
 
   bodyOf(sha: string): string | undefined {
     return this.lua.cache.bodyOf(sha);
+  }
+
+  /** scriptMayPublish of a cached script, read off its body once (a queue's bodies are kilobytes, run thousands of times). */
+  mayPublish(sha: string, workers: number): boolean {
+    if (workers <= 1) return false;
+    let publishes = this.publishing.get(sha);
+    if (publishes === undefined) {
+      const body = this.bodyOf(sha);
+      if (body === undefined) return false;
+      publishes = scriptMayPublish(workers, body);
+      // A sha names one body for good: an entry is never stale, only kept; the bound keeps it small.
+      if (this.publishing.size >= LOCAL_EVAL_LIMIT) this.publishing.clear();
+      this.publishing.set(sha, publishes);
+    }
+    return publishes;
   }
 
   /**
