@@ -1,9 +1,10 @@
-import { argsOf, shardOf, TREE, TreeTag, type Args } from '@kv/wire';
+import { argsOf, TREE, TreeTag, type Args } from '@kv/wire';
 import { StreamId, type Lru, type LruStream } from '@kv/lru';
 import { ERR, ReplyTo, type ReplySink } from '../reply';
 import { int64Bytes } from './numbers';
 import { parseId, streamAt, streamOf, WRONG } from './stream-args';
 import { entryToTree } from './streams';
+import { keysTogether } from './gather';
 
 /** The stream commands that read (Redis 7.0's t_stream.c): XRANGE, XREVRANGE and XREAD; XINFO is stream-info.ts. */
 
@@ -109,8 +110,7 @@ export function xread(store: Lru, args: Args, reply: ReplySink): void {
   const o = xreadOptions(args, reply);
   if (o === null) return;
   const { keysAt, keys } = o;
-  const shard = shardOf(args.buf, args.starts[keysAt], args.ends[keysAt]);
-  for (let k = keysAt + 1; k < keysAt + keys; k++) if (shardOf(args.buf, args.starts[k], args.ends[k]) !== shard) return reply.error(ERR.crossShard);
+  if (!keysTogether(args, keysAt, keysAt + keys - 1, reply)) return;
   let ready = 0;
   for (let k = 0; k < keys; k++) {
     const slot = streamAt(store, args, keysAt + k, reply, false);

@@ -1,5 +1,5 @@
 import { argsOf, keySlotOfString, shardOf, type Args, type OutBuffer } from '@kv/wire';
-import { arityOk, commandNamed, keySpan, lookup, movesAcross, routeKeyIndex, type CommandSpec } from '@kv/node';
+import { arityOk, commandNamed, gatheredKeys, keySpan, lookup, movesAcross, routeKeyIndex, type CommandSpec } from '@kv/node';
 import { LATER, type Reply, type Run, type ScriptHost, type Step } from '@kv/lua';
 import { LINK_DOWN } from '../links/link';
 import { REPLY_ERRORS } from '../reply-errors';
@@ -275,6 +275,8 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
       const key = args.latin1(k);
       if (!this.declares(key)) return { err: REPLY_ERRORS.undeclaredKey(key) };
     }
+    // Gathered over several shards (coord/gathered.ts), its read keys too run under the script's hold: declared.
+    if (spec.gathers === true && movesAcross(spec, args)) for (const k of gatheredKeys(spec, args)) if (!this.declares(args.latin1(k))) return { err: REPLY_ERRORS.undeclaredKey(args.latin1(k)) };
     // MONITOR's `[0 lua]` line, as Redis feeds a script's calls (those refused above not).
     if (monitor !== null && monitor.active) monitor.feed(spec, args, 'lua');
     const owners = this.env.owners;
