@@ -13,7 +13,7 @@ export interface BlockingSpec {
   /** The wait in ms when its timeout is an option (XREAD's BLOCK): -1 when it does not wait, undefined after answering an error. */
   readonly waitMs?: (args: Args, reply: ErrorSink) => number | undefined;
   /** The arguments it waits with, when they must be fixed now (XREAD's `$`: the last id at the time it blocks). */
-  readonly kept?: (store: Lru, args: Args) => Args;
+  readonly kept?: (storeOf: (shard: number) => Lru | undefined, args: Args) => Args;
   /** The arguments it is served with when `key` woke it (XREAD: that stream alone, as Redis answers a woken reader; BLPOP: that key first). */
   readonly servedFor?: (args: Args, key: string) => Args;
   /** True when a script may not call it so (XREAD with BLOCK: Redis refuses it in a script). */

@@ -1,4 +1,4 @@
-import { argsOf, shardOfString, ReplyKind, type Args, type Items } from '@kv/wire';
+import { argsOf, shardOf, shardOfString, ReplyKind, type Args, type Items } from '@kv/wire';
 import type { Lru } from '@kv/lru';
 import type { CommandSpec, ReplySink, WorkerShards } from '../types';
 import { ERR } from '../errors';
@@ -45,8 +45,6 @@ interface Guest {
 
 export function xrun(shards: WorkerShards, args: Args, reply: ReplySink): void {
   const target = Number(args.latin1(1));
-  const store = shards.store(target);
-  if (store === undefined) return reply.error(ERR.notOwned);
   const remotes = new Map<string, readonly string[]>();
   const order: string[] = [];
   let at = 3;
@@ -64,26 +62,11 @@ export function xrun(shards: WorkerShards, args: Args, reply: ReplySink): void {
   const command = argsOf(inner);
   const spec = lookupCommand === null ? undefined : lookupCommand(command);
   if (spec === undefined || spec.handler === undefined) return reply.error(ERR.unknownInternal);
-  const guests: Guest[] = [];
-  for (const k of gatheredKeys(spec, command)) {
-    const name = command.latin1(k);
-    const shard = shardOfString(name);
-    if (shard === target || guests.some((g) => g.shard === shard && g.key.toString('latin1') === name)) continue;
-    const remote = remotes.has(name) ? order.indexOf(name) : -1;
-    if (remote < 0 && shards.store(shard) === undefined) return reply.error(ERR.notOwned);
-    guests.push({ key: Buffer.from(name, 'latin1'), shard, remote, before: 0, after: null, changed: false });
-  }
-  if (!bringIn(shards, store, guests, remotes)) return reply.error(ERR.oom);
   let kind = ReplyKind.ERROR;
   let payload = '';
   let items: Items | undefined;
-  GATHERED.on = true;
-  try {
-    shards.executeOn(target, spec, command, new ReplyTo((k, p, i) => ((kind = k), (payload = p), (items = i))));
-  } finally {
-    GATHERED.on = false;
-    sendBack(shards, store, guests);
-  }
+  const guests = runGathered(shards, target, spec, command, new ReplyTo((k, p, i) => ((kind = k), (payload = p), (items = i))), remotes, ERR.notOwned);
+  if (guests === null) return reply.error(payload);
   const out: (string | undefined)[] = [String(kind), payload, String(items === undefined ? -1 : items.length)];
   if (items !== undefined) out.push(...items);
   for (const key of order) {
@@ -92,6 +75,51 @@ export function xrun(shards: WorkerShards, args: Args, reply: ReplySink): void {
     out.push(String(change.length), ...change);
   }
   reply.array(out);
+}
+
+/**
+ * A blocking command's try or serve on this worker (blocked.ts): run on `shard` as it is, or,
+ * when its keys are of several shards, gathered there (all of them this worker's; of another
+ * worker's: CROSSSLOT, nothing run).
+ */
+export function runBlocked(shards: WorkerShards, shard: number, spec: CommandSpec, args: Args, reply: ReplySink): void {
+  if (!keysAcross(spec, args)) return shards.executeOn(shard, spec, args, reply);
+  runGathered(shards, shard, spec, args, reply, new Map(), ERR.crossShard);
+}
+
+/** True when the command's keys are of more than one shard. */
+function keysAcross(spec: CommandSpec, args: Args): boolean {
+  const keys = gatheredKeys(spec, args);
+  for (let i = 1; i < keys.length; i++) if (shardOf(args.buf, args.starts[keys[i]], args.ends[keys[i]]) !== shardOf(args.buf, args.starts[keys[0]], args.ends[keys[0]])) return true;
+  return false;
+}
+
+/**
+ * Runs `spec` on `target` with copies of its keys of other shards (`remotes`' entries, else this
+ * worker's own stores), its reply to `reply`: the guests, or null when it could not run (`absent`
+ * answered for a key of another worker not given, OOM when a copy did not fit).
+ */
+function runGathered(shards: WorkerShards, target: number, spec: CommandSpec, command: Args, reply: ReplySink, remotes: Map<string, readonly string[]>, absent: string): Guest[] | null {
+  const store = shards.store(target);
+  if (store === undefined) return reply.error(ERR.notOwned), null;
+  const guests: Guest[] = [];
+  for (const k of gatheredKeys(spec, command)) {
+    const name = command.latin1(k);
+    const shard = shardOfString(name);
+    if (shard === target || guests.some((g) => g.shard === shard && g.key.toString('latin1') === name)) continue;
+    const remote = remotes.has(name) ? [...remotes.keys()].indexOf(name) : -1;
+    if (remote < 0 && shards.store(shard) === undefined) return reply.error(absent), null;
+    guests.push({ key: Buffer.from(name, 'latin1'), shard, remote, before: 0, after: null, changed: false });
+  }
+  if (!bringIn(shards, store, guests, remotes)) return reply.error(ERR.oom), null;
+  GATHERED.on = true;
+  try {
+    shards.executeOn(target, spec, command, reply);
+  } finally {
+    GATHERED.on = false;
+    sendBack(shards, store, guests);
+  }
+  return guests;
 }
 
 /** Runs `work` with the store telling no one of what it does (no keyspace event, no invalidation). */

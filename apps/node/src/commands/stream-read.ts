@@ -1,4 +1,4 @@
-import { argsOf, TREE, TreeTag, type Args } from '@kv/wire';
+import { argsOf, shardOf, TREE, TreeTag, type Args } from '@kv/wire';
 import { StreamId, type Lru, type LruStream } from '@kv/lru';
 import { ERR, ReplyTo, type ReplySink } from '../reply';
 import { int64Bytes } from './numbers';
@@ -164,15 +164,17 @@ export function xreadWaitMs(args: Args, reply: Pick<ReplySink, 'error'>): number
  * none), so only what is added later serves it, and with no COUNT it takes at most 1000 entries
  * a stream, as Redis's blocked XREAD.
  */
-export function xreadKept(store: Lru, args: Args): Args {
+export function xreadKept(storeOf: (shard: number) => Lru | undefined, args: Args): Args {
   const o = xreadOptions(args, IGNORED)!;
   const argv: string[] = [];
   for (let i = 0; i < args.count; i++) argv.push(args.latin1(i));
   for (let k = 0; k < o.keys; k++) {
     const at = o.keysAt + o.keys + k;
     if (argv[at] !== '$') continue;
-    const slot = streamAt(store, args, o.keysAt + k, IGNORED, true);
-    argv[at] = slot < 0 ? '0-0' : streamOf(store, slot).lastId.text();
+    // Each stream in its own shard's store (keys of several shards of this worker wait together).
+    const store = storeOf(shardOf(args.buf, args.starts[o.keysAt + k], args.ends[o.keysAt + k]));
+    const slot = store === undefined ? -1 : streamAt(store, args, o.keysAt + k, IGNORED, true);
+    argv[at] = slot < 0 ? '0-0' : streamOf(store!, slot).lastId.text();
   }
   if (o.countAt === 0) argv.splice(1, 0, 'COUNT', BLOCKED_DEFAULT_COUNT);
   return argsOf(argv);

@@ -10,7 +10,7 @@ export interface BlockHost {
   isBusy(): boolean;
   /** The type of value the key holds now as a blocking command names what it takes (a list for BLPOP, a sorted set for BZPOPMIN), or null (none, or one no waiter takes). */
   heldType(shard: number, key: string): BlockingSpec['takes'] | null;
-  /** Runs the waiter's command, its non-blocking form, on its shard: one reply to `sink`. */
+  /** Runs the waiter's command, its non-blocking form, on its shard (its keys of other shards of this worker gathered there: gather-run.ts runBlocked): one reply to `sink`. */
   executeOn(shard: number, spec: CommandSpec, args: Args, sink: ReplySink): void;
   /** Replies were made outside a read of a link or a client: send them. */
   flush(): void;
@@ -58,7 +58,7 @@ export class BlockedClients {
   /** While a resize pauses or the worker drains, nothing blocks: answered at once as timed out. */
   refusing = false;
 
-  constructor(private readonly host: BlockHost) {}
+  constructor(readonly host: BlockHost) {}
 
   /** Keeps a request that found its keys empty: its reply later goes to `sink` (a timeout answers `timedOut`). */
   add(shard: number, keys: readonly string[], spec: CommandSpec, args: Args, sink: ReplySink, timeoutMs: number, from: number, id: number): Waiter {
