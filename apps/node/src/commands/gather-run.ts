@@ -83,15 +83,19 @@ export function xrun(shards: WorkerShards, args: Args, reply: ReplySink): void {
  * worker's: CROSSSLOT, nothing run).
  */
 export function runBlocked(shards: WorkerShards, shard: number, spec: CommandSpec, args: Args, reply: ReplySink): void {
-  if (!keysAcross(spec, args)) return shards.executeOn(shard, spec, args, reply);
+  const one = oneShard(spec, args);
+  // Served for one key (XREAD narrowed to the stream that woke it): on that key's shard.
+  if (one >= 0) return shards.executeOn(shards.store(one) === undefined ? shard : one, spec, args, reply);
   runGathered(shards, shard, spec, args, reply, new Map(), ERR.crossShard);
 }
 
-/** True when the command's keys are of more than one shard. */
-function keysAcross(spec: CommandSpec, args: Args): boolean {
+/** The shard of all of the command's keys, or -1 when they are of several. */
+function oneShard(spec: CommandSpec, args: Args): number {
   const keys = gatheredKeys(spec, args);
-  for (let i = 1; i < keys.length; i++) if (shardOf(args.buf, args.starts[keys[i]], args.ends[keys[i]]) !== shardOf(args.buf, args.starts[keys[0]], args.ends[keys[0]])) return true;
-  return false;
+  if (keys.length === 0) return -1;
+  const first = shardOf(args.buf, args.starts[keys[0]], args.ends[keys[0]]);
+  for (let i = 1; i < keys.length; i++) if (shardOf(args.buf, args.starts[keys[i]], args.ends[keys[i]]) !== first) return -1;
+  return first;
 }
 
 /**
