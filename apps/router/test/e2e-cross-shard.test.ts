@@ -13,7 +13,7 @@ import { keysPerShard, startCluster } from './harness';
  * against redis-server: seeded random sequences of SMOVE, LMOVE, RPOPLPUSH, the set and sorted set
  * algebra and their STORE forms, SINTERCARD, ZINTERCARD, ZRANGESTORE, LMPOP, ZMPOP, BITOP, LCS and
  * XREAD over keys without hash tags (one per shard: they spread over the workers), of every type
- * (so WRONGTYPE and missing keys come up), some inside MULTI/EXEC, sent to both; replies compared
+ * (so WRONGTYPE and missing keys come up), some inside MULTI/EXEC (the blocking forms there too), sent to both; replies compared
  * byte for byte in RESP2 and RESP3 (a set's members sorted: Redis's hash order is its own), then
  * every key's type and whole value, on 1, 2 and 3 workers.
  */
@@ -89,6 +89,12 @@ function commandsFor(next: () => number, keys: string[]): [string[], Compare][] 
       out.push([['LMOVE', pick(keys), pick(keys), side(), side()], 'exact']);
       const counted = some(2);
       out.push([['ZUNIONSTORE', pick(keys), String(counted.length), ...counted], 'exact']);
+      // Blocking forms in MULTI do not wait: their non-blocking form, gathered.
+      out.push([['BLMOVE', pick(keys), pick(keys), side(), side(), '0'], 'exact']);
+      out.push([['BLMPOP', '0', String(counted.length), ...counted, side()], 'exact']);
+      out.push([['BZMPOP', '0', String(counted.length), ...counted, 'MIN'], 'exact']);
+      out.push([['BRPOPLPUSH', pick(keys), pick(keys), '0'], 'exact']);
+      out.push([['XREAD', 'BLOCK', '0', 'STREAMS', ...counted, ...counted.map(() => '0')], 'exact']);
       out.push([['EXEC'], 'exact']);
     } else out.push([[pick(['TYPE', 'EXISTS']), k], 'exact']);
   }

@@ -106,10 +106,11 @@ const SPAN = { first: 0, last: -1, step: 1 };
 
 /**
  * True for RENAME or COPY (`movesAcross`) over keys of two shards: a plan over both owners runs it
- * (the router's coord/key-move.ts); or for a gathering command over keys of several (coord/gathered.ts).
+ * (the router's coord/key-move.ts); or for a gathering command over keys of several (coord/gathered.ts),
+ * a blocking one too when it will not wait (`unblocked`: in MULTI/EXEC or a script).
  */
-export function movesAcross(spec: CommandSpec, args: KeyArgs): boolean {
-  if (spec.gathers === true) return gathersAcross(spec, args);
+export function movesAcross(spec: CommandSpec, args: KeyArgs, unblocked = false): boolean {
+  if (spec.gathers === true || (unblocked && spec.blocking !== undefined)) return gathersAcross(spec, args, unblocked);
   return spec.movesAcross !== undefined && args.count > 2 && shardOf(args.buf, args.starts[1], args.ends[1]) !== shardOf(args.buf, args.starts[2], args.ends[2]);
 }
 
@@ -138,10 +139,13 @@ function countAt(args: KeyArgs, at: number): number {
   return n <= args.count - 1 - at ? n : 0;
 }
 
-/** True for a gathering command (the table's `gathers`) whose keys are of more than one shard, and that will not wait (XREAD without BLOCK). */
-export function gathersAcross(spec: CommandSpec, args: KeyArgs): boolean {
+/**
+ * True for a gathering command (the table's `gathers`) whose keys are of more than one shard, and
+ * that will not wait (XREAD without BLOCK; any blocking one when `unblocked`: in MULTI/EXEC or a script).
+ */
+export function gathersAcross(spec: CommandSpec, args: KeyArgs, unblocked = false): boolean {
   const blocking = spec.blocking;
-  if (blocking !== undefined && (blocking.refusedInScript === undefined || blocking.refusedInScript(args as Args))) return false;
+  if (!unblocked && blocking !== undefined && (blocking.refusedInScript === undefined || blocking.refusedInScript(args as Args))) return false;
   const keys = gatheredKeys(spec, args);
   if (keys.length < 2) return false;
   const shard = shardOf(args.buf, args.starts[keys[0]], args.ends[keys[0]]);

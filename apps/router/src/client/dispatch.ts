@@ -187,7 +187,8 @@ export class Dispatcher implements TextSink, RespSink {
   }
 
   private dispatchAs(spec: CommandSpec, args: Args): void {
-    if (spec.plan === 'one-key' && !movesAcross(spec, args)) return this.runOnOwner(spec, args);
+    // A blocking command that will not wait (in MULTI/EXEC) over several shards is gathered as its non-blocking form.
+    if (spec.plan === 'one-key' && !movesAcross(spec, args, spec.blocking !== undefined && this.parts.plans.mayBlock !== true)) return this.runOnOwner(spec, args);
     if (spec.plan === 'connection') return runConnectionCommand(this.parts.session, spec, args);
     const plans = this.parts.plans;
     plans.start(this.parts.env.plan(plans, plans.txid, spec, args));

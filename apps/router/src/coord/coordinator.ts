@@ -72,8 +72,8 @@ export function planFor(env: PlanEnv, sink: PlanSink, txid: string | null, spec:
       return scriptPlan(env, sink, txid, spec, args);
     case 'one-key': {
       // RENAME, COPY over keys of two shards; a gathering command over keys of several (every other one-key command runs on its key's owner).
-      if (!movesAcross(spec, args)) return REPLY_ERRORS.noPlan(spec.name);
-      if (spec.gathers === true) return new Gathered(owners, sink, txid, spec, args);
+      if (!movesAcross(spec, args, true)) return REPLY_ERRORS.noPlan(spec.name);
+      if (spec.movesAcross === undefined) return new Gathered(owners, sink, txid, spec, args);
       const replace = spec.movesAcross === 'copy' ? copyOptions(args) : true;
       if (typeof replace === 'string') return replace;
       return new KeyMove(owners, sink, txid, spec.movesAcross!, replace, args);

@@ -276,7 +276,7 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
       if (!this.declares(key)) return { err: REPLY_ERRORS.undeclaredKey(key) };
     }
     // Gathered over several shards (coord/gathered.ts), its read keys too run under the script's hold: declared.
-    if (spec.gathers === true && movesAcross(spec, args)) for (const k of gatheredKeys(spec, args)) if (!this.declares(args.latin1(k))) return { err: REPLY_ERRORS.undeclaredKey(args.latin1(k)) };
+    if ((spec.gathers === true || spec.blocking !== undefined) && movesAcross(spec, args, true)) for (const k of gatheredKeys(spec, args)) if (!this.declares(args.latin1(k))) return { err: REPLY_ERRORS.undeclaredKey(args.latin1(k)) };
     // MONITOR's `[0 lua]` line, as Redis feeds a script's calls (those refused above not).
     if (monitor !== null && monitor.active) monitor.feed(spec, args, 'lua');
     const owners = this.env.owners;
@@ -284,7 +284,7 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
     const outer = owners.reader;
     owners.reader = this.reader;
     try {
-      if (spec.plan === 'one-key' && !movesAcross(spec, args)) return this.calls.oneKey(owners, shardOf(args.buf, args.starts[r], args.ends[r]), spec, args);
+      if (spec.plan === 'one-key' && !movesAcross(spec, args, true)) return this.calls.oneKey(owners, shardOf(args.buf, args.starts[r], args.ends[r]), spec, args);
       const plan = this.env.plan(this.calls, this.hold.id, spec, args);
       if (typeof plan === 'string') return { err: plan };
       return this.calls.plan(plan);
