@@ -146,9 +146,14 @@ function countAt(args: KeyArgs, at: number): number {
 export function gathersAcross(spec: CommandSpec, args: KeyArgs, unblocked = false): boolean {
   const blocking = spec.blocking;
   if (!unblocked && blocking !== undefined && (blocking.refusedInScript === undefined || blocking.refusedInScript(args as Args))) return false;
-  const keys = gatheredKeys(spec, args);
-  if (keys.length < 2) return false;
-  const shard = shardOf(args.buf, args.starts[keys[0]], args.ends[keys[0]]);
-  for (let i = 1; i < keys.length; i++) if (shardOf(args.buf, args.starts[keys[i]], args.ends[keys[i]]) !== shard) return true;
+  // Nothing allocated: a same-shard command pays one hash of each key here.
+  const { first, last, step } = keySpan(spec, args);
+  if (first <= 0 || first >= args.count) return false;
+  const shard = shardOf(args.buf, args.starts[first], args.ends[first]);
+  for (let k = first + step; k <= last && k < args.count; k += step) if (shardOf(args.buf, args.starts[k], args.ends[k]) !== shard) return true;
+  const reads = spec.reads;
+  if (reads === undefined || !('numkeysAt' in reads)) return false;
+  const n = countAt(args, reads.numkeysAt);
+  for (let k = reads.numkeysAt + 1; k <= reads.numkeysAt + n; k++) if (shardOf(args.buf, args.starts[k], args.ends[k]) !== shard) return true;
   return false;
 }
