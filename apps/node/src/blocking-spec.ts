@@ -20,4 +20,6 @@ export interface BlockingSpec {
   readonly refusedInScript?: (args: Args) => boolean;
   /** The end it pops from, to push an element back there (a reply its client left before reading): BLMPOP's argument; none for a move (the element is in the destination); `scores`: members and scores, added back (a sorted set). */
   readonly side: 'left' | 'right' | 'arg' | 'none' | 'scores';
+  /** A watch (BWAITLIST ...): served without taking anything, so the key's next waiters wait for the command it wakes (gather-run.ts). */
+  readonly watch?: boolean;
 }

@@ -12,6 +12,7 @@ export { NOTIFY, parseKeyspaceEvents, keyspaceEventsText } from './commands/key-
 export { ERR, KindedReply, ReplyTo, type ReplySink } from './reply';
 export { exportShard, ShardExport } from './commands/handover';
 export { integerArg } from './commands/args';
+export { timeoutIndex, timeoutMs, waitedKeys } from './commands/blocking';
 export { copyOptions } from './commands/key-moves';
 export { compileGlob, globMatch, type Glob } from './commands/glob';
 export { parseScan, cursorAt, cursorText, type ScanRequest } from './commands/scan';

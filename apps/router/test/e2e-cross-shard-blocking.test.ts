@@ -9,9 +9,10 @@ import { keysPerShard, RespClient, startCluster, type Cluster } from './harness'
 
 /**
  * Blocking commands over keys of several shards of one worker (blocked.ts, gather-run.ts
- * runBlocked): answered at once as redis-server answers (RESP2 and RESP3), woken by a push to any
- * of their keys, served first blocked first served with the single-key waiters of the same key;
- * over keys of several workers refused (CROSSSLOT) and nothing taken.
+ * runBlocked) and of several workers (coord/gathered-wait.ts): answered at once as redis-server
+ * answers (RESP2 and RESP3), woken by a push to any of their keys, served first blocked first
+ * served with the single-key waiters of the same key; a timeout or a client that leaves takes
+ * nothing; XREAD BLOCK over several workers refused (CROSSSLOT).
  */
 
 const noRedis = missingTool('redis-server');
@@ -96,18 +97,54 @@ t('1 worker: woken by a push to any key, first blocked first served', async () =
   }
 });
 
-t('2 workers: keys of several workers refused, nothing taken', async () => {
+t('2 workers: keys of several workers wait gathered, woken by a push, first blocked first served; a timeout and a client that leaves take nothing', async () => {
   const two = await startCluster({ workers: 2 });
-  const conn = await RawConn.connect(two.port);
+  // Shards 0 and 1: workers 0 and 1.
+  const [pusher, first, second] = [await RespClient.connect(two.port), await RespClient.connect(two.port), await RespClient.connect(two.port)];
   try {
-    // Shards 0 and 1: workers 0 and 1.
-    await conn.command(['RPUSH', a, 'x']);
-    for (const argv of [['BLMOVE', a, b, 'LEFT', 'LEFT', '0.01'], ['BLMPOP', '0.01', '2', a, b, 'LEFT'], ['BLPOP', b, a, '0.01']]) {
-      assert.match(raw(await conn.command(argv)), /^-CROSSSLOT /, argv.join(' '));
-    }
-    assert.is(raw(await conn.command(['LRANGE', a, '0', '-1'])), '*1\r\n$1\r\nx\r\n');
+    const moved = first.call('BLMOVE', a, b, 'LEFT', 'RIGHT', '5');
+    await sleep(80);
+    const popped = second.call('BLPOP', a, '5');
+    await sleep(80);
+    await pusher.call('RPUSH', a, 'one');
+    assert.is(await moved, 'one', 'the first blocked is served first');
+    assert.equal(await pusher.call('LRANGE', b, '0', '-1'), ['one']);
+    await pusher.call('RPUSH', a, 'two');
+    assert.equal(await popped, [a, 'two']);
+    // Two pushed at once: the move takes the first, the single-key waiter behind it the second.
+    const [move2, pop2] = [first.call('BRPOPLPUSH', a, b, '5'), (await sleep(80), second.call('BLPOP', a, '5'))];
+    await sleep(80);
+    await pusher.call('RPUSH', a, 'p', 'q');
+    assert.is(await move2, 'q');
+    assert.equal(await pop2, [a, 'p']);
+    // BLMPOP woken by the other worker's key; BZMPOP by the first's.
+    await pusher.call('DEL', a, b);
+    const mpop = first.call('BLMPOP', '5', '2', a, b, 'LEFT');
+    await sleep(80);
+    await pusher.call('RPUSH', b, 'x');
+    assert.equal(await mpop, [b, ['x']]);
+    const zpop = first.call('BZMPOP', '5', '2', b, a, 'MAX');
+    await sleep(80);
+    await pusher.call('ZADD', a, '1', 'm');
+    assert.equal(await zpop, [a, [['m', '1']]]);
+    // A timeout answers a null array; nothing waits after it.
+    const started = Date.now();
+    assert.is(await first.call('BLMPOP', '0.2', '2', a, b, 'LEFT'), null);
+    assert.ok(Date.now() - started >= 190);
+    // A client that leaves while blocked takes nothing.
+    const leaving = await RespClient.connect(two.port);
+    leaving.text.send(RespClient.encode('BLMOVE', a, b, 'LEFT', 'LEFT', '0'));
+    await sleep(80);
+    leaving.close();
+    await sleep(80);
+    await pusher.call('RPUSH', a, 'kept');
+    await sleep(80);
+    assert.equal(await pusher.call('LRANGE', a, '0', '-1'), ['kept']);
+    assert.is(await pusher.call('EXISTS', b), 0);
+    // XREAD BLOCK over several workers: refused.
+    assert.match(((await pusher.call('XREAD', 'BLOCK', '10', 'STREAMS', a + 's', b + 's', '0', '0')) as { error: string }).error, /^CROSSSLOT /);
   } finally {
-    conn.close();
+    for (const conn of [pusher, first, second]) conn.close();
     assert.is(await two.stop(), 0);
   }
 });

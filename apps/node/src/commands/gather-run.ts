@@ -1,5 +1,5 @@
 import { argsOf, shardOf, shardOfString, ReplyKind, type Args, type Items } from '@kv/wire';
-import type { Lru } from '@kv/lru';
+import { Kind, type Lru } from '@kv/lru';
 import type { CommandSpec, ReplySink, WorkerShards } from '../types';
 import { ERR } from '../errors';
 import { ReplyTo } from '../reply';
@@ -213,6 +213,23 @@ export function entryput(store: Lru, args: Args, reply: ReplySink): void {
     memory.keyEvents = events;
   }
 }
+
+/**
+ * BWAITLIST / BWAITZSET key [key ...] timeout (keys of one shard): a watch for a blocking command
+ * over keys of several workers (the router's coord/gathered-wait.ts): 1 once a key holds a list
+ * (a sorted set), taking nothing; it waits as BLPOP does, first blocked first served, and the
+ * key's later waiters wait behind it for the gathered command it wakes.
+ */
+export function bwait(store: Lru, args: Args, reply: ReplySink, kind: Kind): void {
+  for (let k = 1; k < args.count - 1; k++) {
+    const slot = peekArg(store, args, k);
+    if (slot >= 0 && store.kindAt(slot) === kind) return reply.integer(1);
+  }
+  reply.nullArray();
+}
+
+export const bwaitlist = (store: Lru, args: Args, reply: ReplySink): void => bwait(store, args, reply, Kind.LIST);
+export const bwaitzset = (store: Lru, args: Args, reply: ReplySink): void => bwait(store, args, reply, Kind.ZSET);
 
 /** ENTRYGONE key: a gathered command deleted it (no event, as ENTRYPUT). */
 export function entrygone(store: Lru, args: Args, reply: ReplySink): void {

@@ -52,6 +52,9 @@ export const KEY_TABLE: readonly Entry[] = [
   { name: 'ENTRYPUT', arity: -5, plan: 'internal', keys: NONE, handler: gatherRun.entryput, flags: ['write'] },
   { name: 'ENTRYGONE', arity: 2, plan: 'internal', keys: NONE, handler: gatherRun.entrygone, flags: ['write'] },
   { name: 'ENTRYPEEK', arity: 2, plan: 'internal', keys: ONE, handler: transfer.entrydump, flags: ['readonly'], keyEvents: [] },
+  // A blocking command over keys of several workers waits on each owner with a watch (coord/gathered-wait.ts)
+  { name: 'BWAITLIST', arity: -3, plan: 'internal', keys: NONE, handler: gatherRun.bwaitlist, flags: ['blocking'], blocking: { timeout: -1, keys: 'all', takes: 'list', side: 'none', watch: true } },
+  { name: 'BWAITZSET', arity: -3, plan: 'internal', keys: NONE, handler: gatherRun.bwaitzset, flags: ['blocking'], blocking: { timeout: -1, keys: 'all', takes: 'zset', side: 'none', watch: true } },
 ];
 
 export { useCommandLookup } from './gather-run';

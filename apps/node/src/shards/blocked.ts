@@ -20,6 +20,8 @@ export interface BlockHost {
 export class Waiter {
   timer: NodeJS.Timeout | null = null;
   done = false;
+  /** A watch answered (BWAITLIST ...): it stays first in its keys' lines, so they wait for the command it woke, until dropped. */
+  fired = false;
   constructor(
     readonly shard: number,
     readonly keys: readonly string[],
@@ -156,6 +158,7 @@ export class BlockedClients {
         line.splice(at, 1);
         continue;
       }
+      if (waiter.fired) break;
       const held = this.host.heldType(shard, key);
       if (held === null) break;
       const blocking = waiter.spec.blocking!;
@@ -165,6 +168,10 @@ export class BlockedClients {
         continue;
       }
       this.served++;
+      if (blocking.watch === true) {
+        waiter.fired = true;
+        break;
+      }
       this.finish(waiter); // takes it out of `line`: `at` is the next one now
     }
     if (line !== undefined && line.length === 0) this.forgetKey(key);
@@ -185,7 +192,9 @@ export class BlockedClients {
     if (waiter.done) return;
     this.dropped++;
     this.finish(waiter);
-    if (answer) waiter.sink.nullArray();
+    // A fired watch was answered: its keys' lines go on (what its command left is served).
+    if (waiter.fired) for (const key of waiter.keys) this.wrote(shardOfString(key));
+    else if (answer) waiter.sink.nullArray();
     this.host.flush();
   }
 
@@ -216,7 +225,7 @@ export class BlockedClients {
   private answerEmpty(waiter: Waiter): void {
     if (waiter.done) return;
     this.finish(waiter);
-    waiter.sink.nullArray();
+    if (!waiter.fired) waiter.sink.nullArray();
   }
 
   /** Takes a waiter out of every line it is in. */

@@ -174,6 +174,11 @@ export class Gathered implements Plan, StepTaker, HoldTaker {
     return false;
   }
 
+  /** Done with a blocking command's empty answer (nil, a null array): a waiting plan waits on (gathered-wait.ts). */
+  get empty(): boolean {
+    return this.error === '' && (this.kind === ReplyKind.NIL || this.kind === ReplyKind.NULL_ARRAY);
+  }
+
   encode(out: OutBuffer): void {
     const replies = this.reply.replies;
     if (this.error !== '') return replies.error(out, this.error);
