@@ -87,7 +87,7 @@ export const NODE_ERRORS = replyErrors({
   crossShard: {
     code: 'CROSSSLOT',
     text: "CROSSSLOT Keys in request don't hash to the same shard: give them a common hash tag, as {queue}:a and {queue}:b",
-    why: 'redis-server without cluster mode never gives it: e2e-lists makes it here',
+    why: 'redis-server without cluster mode never gives it: e2e-streams makes it here (XREAD BLOCK over several workers)',
   },
   // This server's own: the data side refusing what its router should never send, or a fault contained.
   notOwned: { code: 'NOT_OWNED', text: 'ERR key is not owned by this worker' },

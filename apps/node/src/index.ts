@@ -6,12 +6,13 @@ import { ERR as NODE_ERR } from './errors';
 /** What a command that would pass the waiting line's bounds is answered, at once, instead of waiting. */
 export const LINE_FULL = NODE_ERR.lineFull;
 export { COMMANDS, COMMAND_TABLE_VERSION, BY_OPCODE, lookup, commandNamed, arityOk, RESP_COMMANDS, type CommandSpec, type Handler, type WorkerHandler, type PlanKind } from './commands/table';
-export { keySpan, keysOf, keyIndexes, lastKeyIndex, movesAcross, routeKeyIndex, type KeyPositions } from './commands/key-positions';
+export { gatheredKeys, keySpan, keysOf, keyIndexes, lastKeyIndex, movesAcross, routeKeyIndex, type KeyPositions } from './commands/key-positions';
 export type { WorkerShards, ShardTotals, ScriptStore, HereRunner, PubSubBroker, KeyspaceEvents, SlowCommands, ClientFilter, WorkerClients } from './types';
 export { NOTIFY, parseKeyspaceEvents, keyspaceEventsText } from './commands/key-events';
 export { ERR, KindedReply, ReplyTo, type ReplySink } from './reply';
 export { exportShard, ShardExport } from './commands/handover';
 export { integerArg } from './commands/args';
+export { timeoutIndex, timeoutMs, waitedKeys } from './commands/blocking';
 export { copyOptions } from './commands/key-moves';
 export { compileGlob, globMatch, type Glob } from './commands/glob';
 export { parseScan, cursorAt, cursorText, type ScanRequest } from './commands/scan';

@@ -69,7 +69,7 @@ export interface WorkerShards<Stats = any> {
   readonly owned: readonly number[];
   readonly policy: EvictionPolicy;
   /** Blocking commands waiting on these shards (INFO's blocked_clients). */
-  readonly blocked: { readonly count: number };
+  readonly blocked: { readonly count: number; wrote(shard: number): void };
   /** The shard map version this worker routes by: a hand-over checks it. */
   readonly mapVersion: number;
   /** The worker process's own figures for INFO (null: no worker process, in tests). */
@@ -89,6 +89,8 @@ export interface WorkerShards<Stats = any> {
   /** The worker's arena, budget and eviction over its shards. */
   readonly memory: StoreMemory;
   store(shard: number): Lru | undefined;
+  /** Runs a one-key command on `shard` as a client's would run there (events, tracking, blocked clients woken). */
+  executeOn(shard: number, spec: CommandSpec, args: Args, reply: ReplySink): void;
   adopt(shard: number): Lru;
   totals(): ShardTotals;
   flush(): void;
@@ -276,6 +278,8 @@ export interface CommandSpec {
   readonly reads?: readonly [first: number, last: number] | { readonly numkeysAt: number };
   /** RENAME, RENAMENX, COPY: keys of two shards run as a plan over both owners (the router's coord/key-move.ts), not on the first key's. */
   readonly movesAcross?: 'rename' | 'renamenx' | 'copy';
+  /** Keys of several shards run gathered into its first key's shard (the router's coord/gathered.ts, XRUN), not CROSSSLOT. */
+  readonly gathers?: boolean;
   /** A RESP2 connection subscribed to a channel may run it (the subscribe family, PING, QUIT, RESET), as Redis's. */
   readonly inSubscribed?: boolean;
   /** A connection command a script may call: answered by the script runtime itself (PING, ECHO, TIME; OBJECT through its step on the key's owner). */

@@ -61,6 +61,11 @@ export class Lru extends Edits implements Evictable {
     return this.alive(this.find(this.hashOf(buf, start, end), buf, start, end));
   }
 
+  /** The slot of the key's entry, live or past its time but not yet removed (a gathered command's copy); -1 if none. */
+  entrySlot(buf: Uint8Array, start: number, end: number): number {
+    return this.find(this.hashOf(buf, start, end), buf, start, end);
+  }
+
   /**
    * Client-side caching: `reader` read the key buf[start, end) of `shard`, which exists or not
    * (its absence is cached too); a write, expiry, eviction or move of it tells the reader once.

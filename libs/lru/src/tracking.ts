@@ -48,6 +48,8 @@ export class TrackingTable {
   clients = 0;
   /** BCAST prefixes some client on some worker has (setPrefixes): while any, every change is matched against them. */
   prefixCount = 0;
+  /** While set, changes tell no one (a gathered command's copies of other shards' keys coming and going). */
+  muted = false;
   private prefixes: readonly Uint8Array[] = [];
 
   private readonly arena = new Arena(64 * 1024);
@@ -105,6 +107,7 @@ export class TrackingTable {
 
   /** The key buf[start, end) changed (written, expired, evicted): each reader is told, and the key forgotten; each BCAST prefix it starts with, broadcast. */
   invalidate(buf: Uint8Array, start: number, end: number): void {
+    if (this.muted) return;
     if (this.prefixCount !== 0 && this.sink !== null) this.broadcast(buf, start, end);
     if (this.keys === 0) return;
     const entry = this.find(hashBytes(buf, start, end, this.k0, this.k1), buf, start, end);

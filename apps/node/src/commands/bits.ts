@@ -1,10 +1,11 @@
-import { shardOf, type Args } from '@kv/wire';
+import type { Args } from '@kv/wire';
 import { Kind, type Lru } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
 import { int64Bytes } from './numbers';
 import { peekArg, readArg } from './keyarg';
 import { longArg } from './list-args';
 import { MAX_STRING } from './string-ranges';
+import { keysTogether } from './gather';
 
 /**
  * SETBIT, GETBIT, BITCOUNT, BITPOS and BITOP, as Redis 7.0's bitops.c, on the value's bytes where
@@ -181,8 +182,7 @@ const OPS = ['AND', 'OR', 'XOR', 'NOT'] as const;
 
 /** BITOP AND | OR | XOR | NOT destkey key [key ...]: the result's length; an empty result deletes destkey. */
 export function bitop(store: Lru, args: Args, reply: ReplySink): void {
-  const shard = shardOf(args.buf, args.starts[2], args.ends[2]);
-  for (let i = 3; i < args.count; i++) if (shardOf(args.buf, args.starts[i], args.ends[i]) !== shard) return reply.error(ERR.crossShard);
+  if (!keysTogether(args, 2, args.count - 1, reply)) return;
   const op = OPS.indexOf(args.latin1(1).toUpperCase() as (typeof OPS)[number]);
   if (op < 0) return reply.error(ERR.syntax);
   if (op === 3 && args.count !== 4) return reply.error(ERR.bitopNot);

@@ -1,9 +1,10 @@
-import { Args, shardOf, TREE } from '@kv/wire';
+import { Args, TREE } from '@kv/wire';
 import type { Lru } from '@kv/lru';
-import { ERR, type ReplySink } from '../reply';
+import type { ReplySink } from '../reply';
 import { timeoutMs } from './blocking';
 import { zmpopOptions, zmpopParsed, type ZmpopOptions } from './zset-pop';
 import { popPairs, WRONG, zsetAt } from './zsets';
+import { keysTogether } from './gather';
 
 /**
  * The blocking sorted set commands (Redis 7.0's t_zset.c blockingGenericZpopCommand): each
@@ -14,8 +15,7 @@ import { popPairs, WRONG, zsetAt } from './zsets';
 /** BZPOPMIN and BZPOPMAX key [key ...] timeout: [key, member, score] from the first key holding a sorted set, else a null array. */
 function bzpop(store: Lru, args: Args, reply: ReplySink, max: boolean): void {
   if (timeoutMs(args, args.count - 1, reply) === undefined) return;
-  const shard = shardOf(args.buf, args.starts[1], args.ends[1]);
-  for (let k = 2; k < args.count - 1; k++) if (shardOf(args.buf, args.starts[k], args.ends[k]) !== shard) return reply.error(ERR.crossShard);
+  if (!keysTogether(args, 1, args.count - 2, reply)) return;
   for (let k = 1; k < args.count - 1; k++) {
     const slot = zsetAt(store, args, k, reply, true);
     if (slot === WRONG) return;

@@ -1,4 +1,4 @@
-import { Args, shardOf, TREE } from '@kv/wire';
+import { Args, TREE } from '@kv/wire';
 import { listLength, listPop, listVisit, type Lru } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
 import type { CommandSpec } from '../types';
@@ -8,6 +8,7 @@ import { keySpan, routeKeyIndex } from './key-positions';
 import { lmpop } from './lists';
 import { parseLongDouble } from './long-double';
 import { mpopCount, mpopKeysEnd } from './scan-options';
+import { keysTogether } from './gather';
 
 /**
  * The blocking list commands (Redis 7.0's t_list.c): each handler here is the command's
@@ -100,8 +101,7 @@ export const mpopServedFromKey = (args: Args, key: string): Args => keyFirst(arg
 /** BLPOP and BRPOP key [key ...] timeout: [key, element] from the first key holding a list, else a null array. */
 function pop(store: Lru, args: Args, reply: ReplySink, left: boolean): void {
   if (timeoutMs(args, args.count - 1, reply) === undefined) return;
-  const shard = shardOf(args.buf, args.starts[1], args.ends[1]);
-  for (let k = 2; k < args.count - 1; k++) if (shardOf(args.buf, args.starts[k], args.ends[k]) !== shard) return reply.error(ERR.crossShard);
+  if (!keysTogether(args, 1, args.count - 2, reply)) return;
   for (let k = 1; k < args.count - 1; k++) {
     const slot = writeList(store, args, k, reply);
     if (slot === WRONG) return;

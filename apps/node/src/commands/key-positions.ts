@@ -1,4 +1,4 @@
-import { shardOf } from '@kv/wire';
+import { shardOf, type Args } from '@kv/wire';
 import type { CommandSpec } from '../types';
 
 /** What keysOf needs of a command: Redis's key positions (CommandSpec has them). */
@@ -104,7 +104,56 @@ function keywordAt(keyword: string, args: KeyArgs): number {
 /** keySpan's answer: one object, reused (read it at once). */
 const SPAN = { first: 0, last: -1, step: 1 };
 
-/** True for RENAME or COPY (`movesAcross`) over keys of two shards: a plan over both owners runs it (the router's coord/key-move.ts). */
-export function movesAcross(spec: Pick<CommandSpec, 'movesAcross'>, args: KeyArgs): boolean {
+/**
+ * True for RENAME or COPY (`movesAcross`) over keys of two shards: a plan over both owners runs it
+ * (the router's coord/key-move.ts); or for a gathering command over keys of several (coord/gathered.ts),
+ * a blocking one too when it will not wait (`unblocked`: in MULTI/EXEC or a script).
+ */
+export function movesAcross(spec: CommandSpec, args: KeyArgs, unblocked = false): boolean {
+  if (spec.gathers === true || (unblocked && spec.blocking !== undefined)) return gathersAcross(spec, args, unblocked);
   return spec.movesAcross !== undefined && args.count > 2 && shardOf(args.buf, args.starts[1], args.ends[1]) !== shardOf(args.buf, args.starts[2], args.ends[2]);
+}
+
+/** The argument indexes of every key a gathering command touches, its key positions and the keys it reads (ZUNIONSTORE's sources), first key first. */
+export function gatheredKeys(spec: CommandSpec, args: KeyArgs): number[] {
+  const out: number[] = [];
+  const { first, last, step } = keySpan(spec, args);
+  for (let k = first; k > 0 && k <= last && k < args.count; k += step) out.push(k);
+  const reads = spec.reads;
+  if (reads !== undefined && 'numkeysAt' in reads) {
+    const n = countAt(args, reads.numkeysAt);
+    for (let k = reads.numkeysAt + 1; k <= reads.numkeysAt + n; k++) if (!out.includes(k)) out.push(k);
+  }
+  return out;
+}
+
+/** The count at argument `at` when it is one with that many arguments after it; else 0. */
+function countAt(args: KeyArgs, at: number): number {
+  if (at >= args.count) return 0;
+  let n = 0;
+  for (let i = args.starts[at]; i < args.ends[at]; i++) {
+    const d = args.buf[i] - 0x30;
+    if (d < 0 || d > 9 || n > 1e6) return 0;
+    n = n * 10 + d;
+  }
+  return n <= args.count - 1 - at ? n : 0;
+}
+
+/**
+ * True for a gathering command (the table's `gathers`) whose keys are of more than one shard, and
+ * that will not wait (XREAD without BLOCK; any blocking one when `unblocked`: in MULTI/EXEC or a script).
+ */
+export function gathersAcross(spec: CommandSpec, args: KeyArgs, unblocked = false): boolean {
+  const blocking = spec.blocking;
+  if (!unblocked && blocking !== undefined && (blocking.refusedInScript === undefined || blocking.refusedInScript(args as Args))) return false;
+  // Nothing allocated: a same-shard command pays one hash of each key here.
+  const { first, last, step } = keySpan(spec, args);
+  if (first <= 0 || first >= args.count) return false;
+  const shard = shardOf(args.buf, args.starts[first], args.ends[first]);
+  for (let k = first + step; k <= last && k < args.count; k += step) if (shardOf(args.buf, args.starts[k], args.ends[k]) !== shard) return true;
+  const reads = spec.reads;
+  if (reads === undefined || !('numkeysAt' in reads)) return false;
+  const n = countAt(args, reads.numkeysAt);
+  for (let k = reads.numkeysAt + 1; k <= reads.numkeysAt + n; k++) if (shardOf(args.buf, args.starts[k], args.ends[k]) !== shard) return true;
+  return false;
 }

@@ -22,6 +22,11 @@ import { parseScore } from './zset-args';
 export function entrydump(store: Lru, args: Args, reply: ReplySink): void {
   const slot = peekArg(store, args, 1);
   if (slot < 0) return reply.nil();
+  reply.array(entryItems(store, slot));
+}
+
+/** The entry at `slot` as ENTRYDUMP gives it: [type, expireAt, item ...]. */
+export function entryItems(store: Lru, slot: number): string[] {
   const kind = store.kindAt(slot);
   const out = [KIND_NAMES[kind], String(store.expireAt(slot))];
   switch (kind) {
@@ -53,7 +58,7 @@ export function entrydump(store: Lru, args: Args, reply: ReplySink): void {
       throw new Error(`no transfer form for kind ${String(unmoved)}`);
     }
   }
-  reply.array(out);
+  return out;
 }
 
 const FIRST_ITEM = 6;
@@ -61,25 +66,33 @@ const FIRST_ITEM = 6;
 export function entryload(store: Lru, args: Args, reply: ReplySink): void {
   const existing = peekArg(store, args, 1);
   if (args.latin1(2) === 'NX' && existing >= 0) return reply.integer(0);
-  const expireAt = Number(args.latin1(5));
-  const value = valueOf(store, args, args.latin1(4));
-  if (value === null || !Number.isFinite(expireAt)) return reply.error(ERR.badImportEntry);
-  const { buf, starts, ends } = args;
-  let slot: number;
-  if (typeof value === 'number') slot = store.setString(buf, starts[1], ends[1], buf, starts[value], ends[value], expireAt);
-  else if ('bytes' in value && value.bytes instanceof Buffer) slot = store.createPacked(buf, starts[1], ends[1], value.kind, value.bytes, 0, value.bytes.length);
-  else slot = store.setObject(buf, starts[1], ends[1], value.kind, value as LruObject);
+  const items: string[] = [];
+  for (let i = FIRST_ITEM; i < args.count; i++) items.push(args.latin1(i));
+  const slot = loadEntry(store, args.buf, args.starts[1], args.ends[1], args.latin1(4), args.latin1(5), items);
+  if (slot === -2) return reply.error(ERR.badImportEntry);
   if (slot < 0) return reply.error(ERR.oom);
-  if (expireAt !== 0 && typeof value !== 'number') store.setExpireAt(slot, expireAt);
   reply.integer(1);
 }
 
-/** ENTRYLOAD's value: a string's argument index, or the collection built from the items (null when malformed). */
-function valueOf(store: Lru, args: Args, type: string): number | Packed | LruObject | null {
-  const items: string[] = [];
-  for (let i = FIRST_ITEM; i < args.count; i++) items.push(args.latin1(i));
+/** Stores an entry as ENTRYDUMP gave it (type, expireAt, items) at key kbuf[kstart, kend), replacing any: its slot, -1 when it does not fit, -2 when malformed. */
+export function loadEntry(store: Lru, kbuf: Buffer, kstart: number, kend: number, type: string, expiry: string, items: readonly string[]): number {
+  const expireAt = Number(expiry);
+  const value = valueOf(store, items, type);
+  if (value === null || !Number.isFinite(expireAt)) return -2;
+  let slot: number;
+  if (typeof value === 'string') {
+    const bytes = Buffer.from(value, 'latin1');
+    slot = store.setString(kbuf, kstart, kend, bytes, 0, bytes.length, expireAt);
+  } else if ('bytes' in value && value.bytes instanceof Buffer) slot = store.createPacked(kbuf, kstart, kend, value.kind, value.bytes, 0, value.bytes.length);
+  else slot = store.setObject(kbuf, kstart, kend, value.kind, value as LruObject);
+  if (slot >= 0 && expireAt !== 0 && typeof value !== 'string') store.setExpireAt(slot, expireAt);
+  return slot;
+}
+
+/** ENTRYLOAD's value: a string's, or the collection built from the items (null when malformed). */
+function valueOf(store: Lru, items: readonly string[], type: string): string | Packed | LruObject | null {
   const limits = store.memory.limits;
-  if (type === KIND_NAMES[Kind.STRING]) return items.length === 1 ? FIRST_ITEM : null;
+  if (type === KIND_NAMES[Kind.STRING]) return items.length === 1 ? items[0] : null;
   if (items.length === 0) return null;
   if (type === KIND_NAMES[Kind.HASH]) {
     if (items.length % 2 !== 0) return null;

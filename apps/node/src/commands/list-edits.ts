@@ -1,8 +1,9 @@
-import { shardOf, type Args } from '@kv/wire';
+import type { Args } from '@kv/wire';
 import { listItems, listLength, listPop, listPush, listRewrite, rangesOf, type Lru, type LruList } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
 import { clampRange, longArg, sideArg, WRONG, writeList } from './list-args';
 import { peekArg } from './keyarg';
+import { keysTogether } from './gather';
 
 /**
  * List commands that edit inside a list or move between two (t_list.c). LSET, LINSERT and LREM
@@ -111,9 +112,7 @@ export function rpoplpush(store: Lru, args: Args, reply: ReplySink): void {
 }
 
 export function oneShard(args: Args, reply: ReplySink): boolean {
-  if (shardOf(args.buf, args.starts[1], args.ends[1]) === shardOf(args.buf, args.starts[2], args.ends[2])) return true;
-  reply.error(ERR.crossShard);
-  return false;
+  return keysTogether(args, 1, 2, reply);
 }
 
 /**

@@ -1,8 +1,9 @@
-import { shardOf, TREE, TreeTag, type Args } from '@kv/wire';
+import { TREE, TreeTag, type Args } from '@kv/wire';
 import { listLength, listMatches, listPop, listPush, listVisit, type ElementSink, type Lru } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
 import { clampRange, longArg, positiveArg, readList, sideArg, TREE_ELEMENTS, WRONG, writeList } from './list-args';
 import { mpopCount, mpopKeysEnd } from './scan-options';
+import { keysTogether } from './gather';
 
 /**
  * List commands, as Redis 7.0's t_list.c: a list is one entry of the shard's Lru, of kind LIST,
@@ -170,8 +171,7 @@ export function lmpop(store: Lru, args: Args, reply: ReplySink): void {
   if (left === undefined) return reply.error(ERR.syntax);
   const count = mpopCount(args, whereAt + 1, reply);
   if (count === 0) return;
-  const shard = shardOf(args.buf, args.starts[2], args.ends[2]);
-  for (let k = 3; k < whereAt; k++) if (shardOf(args.buf, args.starts[k], args.ends[k]) !== shard) return reply.error(ERR.crossShard);
+  if (!keysTogether(args, 2, whereAt - 1, reply)) return;
   for (let k = 2; k < whereAt; k++) {
     const slot = writeList(store, args, k, reply);
     if (slot === WRONG) return;

@@ -1,9 +1,10 @@
-import { shardOf, type Args } from '@kv/wire';
+import type { Args } from '@kv/wire';
 import { setAdd, setHas, setMembers, setRemove, setSize, writeSet, type Lru } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
 import { positiveArg } from './list-args';
 import { int64Bytes } from './numbers';
 import { replyMembers, setAt, WRONG } from './sets';
+import { keysTogether } from './gather';
 
 /**
  * Set commands over several keys (t_set.c): SMOVE, SINTER, SUNION, SDIFF and their STORE forms.
@@ -15,19 +16,12 @@ import { replyMembers, setAt, WRONG } from './sets';
 
 /** True when every argument from `from` on is a key of argument `from`'s shard; else CROSSSLOT was answered. */
 function oneShard(args: Args, from: number, reply: ReplySink): boolean {
-  const shard = shardOf(args.buf, args.starts[from], args.ends[from]);
-  for (let i = from + 1; i < args.count; i++) {
-    if (shardOf(args.buf, args.starts[i], args.ends[i]) !== shard) {
-      reply.error(ERR.crossShard);
-      return false;
-    }
-  }
-  return true;
+  return keysTogether(args, from, args.count - 1, reply);
 }
 
 /** SMOVE source destination member: 1 when moved (or already in both, the same key), else 0. */
 export function smove(store: Lru, args: Args, reply: ReplySink): void {
-  if (shardOf(args.buf, args.starts[1], args.ends[1]) !== shardOf(args.buf, args.starts[2], args.ends[2])) return reply.error(ERR.crossShard);
+  if (!keysTogether(args, 1, 2, reply)) return;
   const source = setAt(store, args, 1, reply, true);
   if (source === WRONG) return;
   if (source < 0) return reply.integer(0);
@@ -126,8 +120,7 @@ export function sintercard(store: Lru, args: Args, reply: ReplySink): void {
       limit = n;
     } else return reply.error(ERR.syntax);
   }
-  const shard = shardOf(args.buf, args.starts[2], args.ends[2]);
-  for (let i = 3; i < end; i++) if (shardOf(args.buf, args.starts[i], args.ends[i]) !== shard) return reply.error(ERR.crossShard);
+  if (!keysTogether(args, 2, end - 1, reply)) return;
   const slots: (number | null)[] = [];
   for (let i = 2; i < end; i++) {
     const slot = setAt(store, args, i, reply, false);

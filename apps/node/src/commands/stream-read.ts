@@ -4,6 +4,7 @@ import { ERR, ReplyTo, type ReplySink } from '../reply';
 import { int64Bytes } from './numbers';
 import { parseId, streamAt, streamOf, WRONG } from './stream-args';
 import { entryToTree } from './streams';
+import { keysTogether } from './gather';
 
 /** The stream commands that read (Redis 7.0's t_stream.c): XRANGE, XREVRANGE and XREAD; XINFO is stream-info.ts. */
 
@@ -109,8 +110,7 @@ export function xread(store: Lru, args: Args, reply: ReplySink): void {
   const o = xreadOptions(args, reply);
   if (o === null) return;
   const { keysAt, keys } = o;
-  const shard = shardOf(args.buf, args.starts[keysAt], args.ends[keysAt]);
-  for (let k = keysAt + 1; k < keysAt + keys; k++) if (shardOf(args.buf, args.starts[k], args.ends[k]) !== shard) return reply.error(ERR.crossShard);
+  if (!keysTogether(args, keysAt, keysAt + keys - 1, reply)) return;
   let ready = 0;
   for (let k = 0; k < keys; k++) {
     const slot = streamAt(store, args, keysAt + k, reply, false);
@@ -164,15 +164,17 @@ export function xreadWaitMs(args: Args, reply: Pick<ReplySink, 'error'>): number
  * none), so only what is added later serves it, and with no COUNT it takes at most 1000 entries
  * a stream, as Redis's blocked XREAD.
  */
-export function xreadKept(store: Lru, args: Args): Args {
+export function xreadKept(storeOf: (shard: number) => Lru | undefined, args: Args): Args {
   const o = xreadOptions(args, IGNORED)!;
   const argv: string[] = [];
   for (let i = 0; i < args.count; i++) argv.push(args.latin1(i));
   for (let k = 0; k < o.keys; k++) {
     const at = o.keysAt + o.keys + k;
     if (argv[at] !== '$') continue;
-    const slot = streamAt(store, args, o.keysAt + k, IGNORED, true);
-    argv[at] = slot < 0 ? '0-0' : streamOf(store, slot).lastId.text();
+    // Each stream in its own shard's store (keys of several shards of this worker wait together).
+    const store = storeOf(shardOf(args.buf, args.starts[o.keysAt + k], args.ends[o.keysAt + k]));
+    const slot = store === undefined ? -1 : streamAt(store, args, o.keysAt + k, IGNORED, true);
+    argv[at] = slot < 0 ? '0-0' : streamOf(store!, slot).lastId.text();
   }
   if (o.countAt === 0) argv.splice(1, 0, 'COUNT', BLOCKED_DEFAULT_COUNT);
   return argsOf(argv);

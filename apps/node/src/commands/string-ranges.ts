@@ -1,9 +1,10 @@
-import { shardOf, TREE, TreeTag, type Args } from '@kv/wire';
+import { TREE, TreeTag, type Args } from '@kv/wire';
 import { Kind, type Lru } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
 import { upperArg } from './args';
 import { peekArg, readArg } from './keyarg';
 import { longArg } from './list-args';
+import { keysTogether } from './gather';
 
 /**
  * GETRANGE (SUBSTR), SETRANGE and LCS, as Redis 7.0's t_string.c, on the value's bytes where they
@@ -70,7 +71,7 @@ function lcsValue(store: Lru, args: Args, i: number): Bytes | null {
 
 /** LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]: Redis's dynamic programming, its ranges emitted as its walk back emits them. */
 export function lcs(store: Lru, args: Args, reply: ReplySink): void {
-  if (shardOf(args.buf, args.starts[1], args.ends[1]) !== shardOf(args.buf, args.starts[2], args.ends[2])) return reply.error(ERR.crossShard);
+  if (!keysTogether(args, 1, 2, reply)) return;
   const a = lcsValue(store, args, 1);
   const b = a === null ? null : lcsValue(store, args, 2);
   if (a === null || b === null) return reply.error(ERR.lcsNotStrings);

@@ -2,6 +2,7 @@ import * as bits from './bits';
 import { EVENTS, KEY_EVENTS } from './key-events';
 import * as info from './key-info';
 import * as moves from './key-moves';
+import * as gatherRun from './gather-run';
 import * as transfer from './key-transfer';
 import * as ranges from './string-ranges';
 import type { Entry, KeyPositions } from './table-entry';
@@ -33,15 +34,27 @@ export const KEY_TABLE: readonly Entry[] = [
   // OBJECT (apps/router/src/commands/object.ts): HELP and the checks there, its step on the key's owner; from a script, coord/script-calls.ts objectCall
   { name: 'OBJECT', arity: -2, plan: 'connection', keys: NONE, flags: [], inScript: true },
   { name: 'OBJECTSTEP', arity: 3, plan: 'internal', keys: NONE, handler: info.objectStep, flags: [] },
-  // strings by range and by bit (string-ranges.ts, bits.ts); LCS and BITOP need their keys in one shard
+  // strings by range and by bit (string-ranges.ts, bits.ts); LCS and BITOP over several shards run gathered
   { name: 'GETRANGE', arity: 4, plan: 'one-key', keys: ONE, handler: ranges.getrange, flags: ['readonly'] },
   { name: 'SUBSTR', arity: 4, plan: 'one-key', keys: ONE, handler: ranges.getrange, flags: ['readonly'] },
   { name: 'SETRANGE', arity: 4, plan: 'one-key', keys: ONE, handler: ranges.setrange, flags: ['write', 'denyoom'], event: EVENTS.setrange },
-  { name: 'LCS', arity: -3, plan: 'one-key', keys: TWO, handler: ranges.lcs, flags: ['readonly'], keyEvents: [], reads: [1, 2] },
+  { name: 'LCS', arity: -3, plan: 'one-key', keys: TWO, handler: ranges.lcs, flags: ['readonly'], keyEvents: [], reads: [1, 2], gathers: true },
   { name: 'SETBIT', arity: 4, plan: 'one-key', keys: ONE, handler: bits.setbit, flags: ['write', 'denyoom'], event: EVENTS.setbit },
   { name: 'GETBIT', arity: 3, plan: 'one-key', keys: ONE, handler: bits.getbit, flags: ['readonly', 'fast'] },
   { name: 'BITCOUNT', arity: -2, plan: 'one-key', keys: ONE, handler: bits.bitcount, flags: ['readonly'] },
   { name: 'BITPOS', arity: -3, plan: 'one-key', keys: ONE, handler: bits.bitpos, flags: ['readonly'] },
   // BITOP operation destkey key ...: runs on destkey's shard (its first key, argv[2])
-  { name: 'BITOP', arity: -4, plan: 'one-key', keys: [2, -1, 1], handler: bits.bitop, flags: ['write', 'denyoom'], keyEvents: KEY_EVENTS.bitop, reads: [3, -1] },
+  { name: 'BITOP', arity: -4, plan: 'one-key', keys: [2, -1, 1], handler: bits.bitop, flags: ['write', 'denyoom'], keyEvents: KEY_EVENTS.bitop, reads: [3, -1], gathers: true },
+  // A command over keys of several shards (`gathers`), gathered (gather-run.ts, the router's coord/gathered.ts): the run on
+  // its first key's shard, its changes written back to other workers' keys (ENTRYPUT, ENTRYGONE: no event, the run fired them), and
+  // ENTRYDUMP for a read-only command (ENTRYPEEK: a tracking client's read remembered, no keymiss: the run fires it)
+  { name: 'XRUN', arity: -4, plan: 'internal', keys: NONE, workerHandler: gatherRun.xrun, flags: [] },
+  { name: 'ENTRYPUT', arity: -5, plan: 'internal', keys: NONE, handler: gatherRun.entryput, flags: ['write'] },
+  { name: 'ENTRYGONE', arity: 2, plan: 'internal', keys: NONE, handler: gatherRun.entrygone, flags: ['write'] },
+  { name: 'ENTRYPEEK', arity: 2, plan: 'internal', keys: ONE, handler: transfer.entrydump, flags: ['readonly'], keyEvents: [] },
+  // A blocking command over keys of several workers waits on each owner with a watch (coord/gathered-wait.ts)
+  { name: 'BWAITLIST', arity: -3, plan: 'internal', keys: NONE, handler: gatherRun.bwaitlist, flags: ['blocking'], blocking: { timeout: -1, keys: 'all', takes: 'list', side: 'none', watch: true } },
+  { name: 'BWAITZSET', arity: -3, plan: 'internal', keys: NONE, handler: gatherRun.bwaitzset, flags: ['blocking'], blocking: { timeout: -1, keys: 'all', takes: 'zset', side: 'none', watch: true } },
 ];
+
+export { useCommandLookup } from './gather-run';

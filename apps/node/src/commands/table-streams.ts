@@ -29,6 +29,7 @@ export const STREAM_TABLE: readonly Entry[] = [
     keys: NONE,
     keysAfter: 'STREAMS',
     handler: xread,
+    gathers: true,
     flags: ['readonly', 'blocking', 'movablekeys'],
     blocking: { timeout: 0, keys: 'streams', takes: 'stream', side: 'none', waitMs: xreadWaitMs, kept: xreadKept, servedFor: xreadServedFor, refusedInScript: xreadBlocks },
   },

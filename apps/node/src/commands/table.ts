@@ -21,7 +21,7 @@ import * as sets from './sets';
 import * as strings from './strings';
 import type { Entry, KeyPositions } from './table-entry';
 import { ZSET_TABLE } from './table-zsets';
-import { KEY_TABLE } from './table-keys';
+import { KEY_TABLE, useCommandLookup } from './table-keys';
 import { BLOCKING_TABLE } from './table-blocking';
 import { STREAM_TABLE } from './table-streams';
 import * as testFaults from './test-faults';
@@ -99,9 +99,9 @@ const table: Entry[] = [
   { name: 'LINSERT', arity: 5, plan: 'one-key', keys: ONE, handler: listEdits.linsert, flags: W, event: EVENTS.linsert },
   { name: 'LREM', arity: 4, plan: 'one-key', keys: ONE, handler: listEdits.lrem, flags: ['write'], event: EVENTS.lrem },
   { name: 'LTRIM', arity: 4, plan: 'one-key', keys: ONE, handler: listEdits.ltrim, flags: ['write'], event: EVENTS.ltrim },
-  { name: 'LMOVE', arity: 5, plan: 'one-key', keys: TWO, handler: listEdits.lmove, flags: W, keyEvents: KEY_EVENTS.lmove },
-  { name: 'RPOPLPUSH', arity: 3, plan: 'one-key', keys: TWO, handler: listEdits.rpoplpush, flags: W, keyEvents: KEY_EVENTS.rpoplpush },
-  { name: 'LMPOP', arity: -4, plan: 'one-key', keys: NONE, numkeys: true, handler: lists.lmpop, flags: ['write', 'movablekeys'], keyEvents: KEY_EVENTS.lmpop },
+  { name: 'LMOVE', arity: 5, plan: 'one-key', keys: TWO, handler: listEdits.lmove, flags: W, keyEvents: KEY_EVENTS.lmove, gathers: true },
+  { name: 'RPOPLPUSH', arity: 3, plan: 'one-key', keys: TWO, handler: listEdits.rpoplpush, flags: W, keyEvents: KEY_EVENTS.rpoplpush, gathers: true },
+  { name: 'LMPOP', arity: -4, plan: 'one-key', keys: NONE, numkeys: true, handler: lists.lmpop, flags: ['write', 'movablekeys'], keyEvents: KEY_EVENTS.lmpop, gathers: true },
   // blocking lists (table-blocking.ts)
   ...BLOCKING_TABLE,
   // sets (multi-key forms run on the first key's shard; keys of several shards answer CROSSSLOT)
@@ -114,14 +114,14 @@ const table: Entry[] = [
   { name: 'SPOP', arity: -2, plan: 'one-key', keys: ONE, handler: sets.spop, flags: ['write', 'fast'], event: EVENTS.spop },
   { name: 'SRANDMEMBER', arity: -2, plan: 'one-key', keys: ONE, handler: sets.srandmember, flags: ['readonly'] },
   { name: 'SSCAN', arity: -3, plan: 'one-key', keys: ONE, handler: sets.sscan, flags: ['readonly'] },
-  { name: 'SMOVE', arity: 4, plan: 'one-key', keys: TWO, handler: setMulti.smove, flags: ['write', 'fast'], keyEvents: KEY_EVENTS.smove },
-  { name: 'SINTER', arity: -2, plan: 'one-key', keys: ALL, handler: setMulti.sinter, flags: ['readonly'] },
-  { name: 'SUNION', arity: -2, plan: 'one-key', keys: ALL, handler: setMulti.sunion, flags: ['readonly'] },
-  { name: 'SDIFF', arity: -2, plan: 'one-key', keys: ALL, handler: setMulti.sdiff, flags: ['readonly'] },
-  { name: 'SINTERSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sinterstore, flags: W, keyEvents: KEY_EVENTS.sinterstore, reads: [2, -1] },
-  { name: 'SUNIONSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sunionstore, flags: W, keyEvents: KEY_EVENTS.sunionstore, reads: [2, -1] },
-  { name: 'SDIFFSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sdiffstore, flags: W, keyEvents: KEY_EVENTS.sdiffstore, reads: [2, -1] },
-  { name: 'SINTERCARD', arity: -3, plan: 'one-key', keys: NONE, numkeys: true, handler: setMulti.sintercard, flags: ['readonly', 'movablekeys'] },
+  { name: 'SMOVE', arity: 4, plan: 'one-key', keys: TWO, handler: setMulti.smove, flags: ['write', 'fast'], keyEvents: KEY_EVENTS.smove, gathers: true },
+  { name: 'SINTER', arity: -2, plan: 'one-key', keys: ALL, handler: setMulti.sinter, flags: ['readonly'], gathers: true },
+  { name: 'SUNION', arity: -2, plan: 'one-key', keys: ALL, handler: setMulti.sunion, flags: ['readonly'], gathers: true },
+  { name: 'SDIFF', arity: -2, plan: 'one-key', keys: ALL, handler: setMulti.sdiff, flags: ['readonly'], gathers: true },
+  { name: 'SINTERSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sinterstore, flags: W, keyEvents: KEY_EVENTS.sinterstore, reads: [2, -1], gathers: true },
+  { name: 'SUNIONSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sunionstore, flags: W, keyEvents: KEY_EVENTS.sunionstore, reads: [2, -1], gathers: true },
+  { name: 'SDIFFSTORE', arity: -3, plan: 'one-key', keys: ALL, handler: setMulti.sdiffstore, flags: W, keyEvents: KEY_EVENTS.sdiffstore, reads: [2, -1], gathers: true },
+  { name: 'SINTERCARD', arity: -3, plan: 'one-key', keys: NONE, numkeys: true, handler: setMulti.sintercard, flags: ['readonly', 'movablekeys'], gathers: true },
   ...ZSET_TABLE, // sorted sets and streams (table-zsets.ts, table-streams.ts)
   ...STREAM_TABLE,
   // keys
@@ -242,9 +242,9 @@ export const COMMANDS: readonly CommandSpec[] = table.map(({ keys: [firstKey, la
   }),
 );
 
-// command-stats names commands by opcode (STATS, INFO commandstats); it cannot import this table,
-// whose INFO handler imports it.
+// command-stats (by opcode: STATS, INFO commandstats) and XRUN (gather-run.ts) cannot import this table, which imports them.
 registerCommandTable(COMMANDS);
+useCommandLookup(lookup);
 
 /**
  * The command table's version: FNV-1a (32 bits) of every `opcode:name;`. Opcodes are positions in

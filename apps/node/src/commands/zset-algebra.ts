@@ -1,10 +1,11 @@
-import { shardOf, TREE, type Args } from '@kv/wire';
+import { TREE, type Args } from '@kv/wire';
 import { Kind, setMembers, setSize, zsetOf, zsetRead, LruZset, type Lru, type ZSorted } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
 import { upperArg } from './args';
 import { positiveArg } from './list-args';
 import { int64 } from './numbers';
 import { parseScore } from './zset-args';
+import { keysTogether } from './gather';
 
 /**
  * ZUNION, ZINTER, ZDIFF, their STORE forms and ZINTERCARD (t_zset.c's
@@ -58,8 +59,8 @@ function parse(store: Lru, args: Args, reply: ReplySink, at: number, op: Op, nam
   if (n < 1n) return reply.error(ERR.atLeastOneKey(name)), null;
   if (n > BigInt(args.count - at - 1)) return reply.error(ERR.syntax), null;
   const count = Number(n);
-  const shard = shardOf(args.buf, args.starts[stored ? 1 : at + 1], args.ends[stored ? 1 : at + 1]);
-  for (let k = at + 1; k <= at + count; k++) if (shardOf(args.buf, args.starts[k], args.ends[k]) !== shard) return reply.error(ERR.crossShard), null;
+  // The destination and the first source (step `at`: argv[1], argv[at + 1]), then every source.
+  if ((stored && !keysTogether(args, 1, at + 1, reply, at)) || !keysTogether(args, at + 1, at + count, reply)) return null;
   const sources: Source[] = [];
   for (let k = at + 1; k <= at + count; k++) {
     const slot = store.read(args.buf, args.starts[k], args.ends[k]);

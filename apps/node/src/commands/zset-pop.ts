@@ -1,10 +1,11 @@
-import { shardOf, TREE, type Args } from '@kv/wire';
+import { TREE, type Args } from '@kv/wire';
 import { zsetRead, type Lru, type ZSorted } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
 import { MAX_RANDOM_REPLY } from './hash-scan';
 import { int64 } from './numbers';
 import { popPairs, WRONG, zsetAt } from './zsets';
 import { mpopCount, mpopKeysEnd } from './scan-options';
+import { keysTogether } from './gather';
 
 /** ZMPOP and ZRANDMEMBER (t_zset.c). */
 
@@ -44,8 +45,7 @@ export function zmpop(store: Lru, args: Args, reply: ReplySink): void {
 
 /** ZMPOP once its options are read. */
 export function zmpopParsed(store: Lru, args: Args, reply: ReplySink, { whereAt, max, count }: ZmpopOptions): void {
-  const shard = shardOf(args.buf, args.starts[2], args.ends[2]);
-  for (let k = 3; k < whereAt; k++) if (shardOf(args.buf, args.starts[k], args.ends[k]) !== shard) return reply.error(ERR.crossShard);
+  if (!keysTogether(args, 2, whereAt - 1, reply)) return;
   for (let k = 2; k < whereAt; k++) {
     const slot = zsetAt(store, args, k, reply, true);
     if (slot === WRONG) return;

@@ -1,10 +1,11 @@
-import { shardOf, TREE, type Args } from '@kv/wire';
+import { TREE, type Args } from '@kv/wire';
 import { SmallZset, zsetEdit, zsetRead, zsetSave, type Lru, type ZSorted } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
 import { upperArg } from './args';
 import { int64 } from './numbers';
 import { parseLexBound, parseScoreBound, type LexBound, type ScoreBound } from './zset-args';
 import { WRONG, zsetAt } from './zsets';
+import { keysTogether } from './gather';
 
 /**
  * Sorted set commands over a range (t_zset.c's zrangeGenericCommand and kin): by rank, by score
@@ -137,7 +138,7 @@ function zrangeGeneric(store: Lru, args: Args, reply: ReplySink, fixedType: Rang
   if (withScores && rangeType === 'lex') return reply.error(ERR.zrangeLexScores);
   const range = parseRange(args, src + 1, rangeType, rev, reply);
   if (range === null) return;
-  if (dst && shardOf(args.buf, args.starts[1], args.ends[1]) !== shardOf(args.buf, args.starts[2], args.ends[2])) return reply.error(ERR.crossShard);
+  if (dst && !keysTogether(args, 1, 2, reply)) return;
   const slot = zsetAt(store, args, src, reply, false);
   if (slot === WRONG) return;
   const z = slot < 0 ? null : zsetRead(store, slot);

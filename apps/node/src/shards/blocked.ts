@@ -10,7 +10,7 @@ export interface BlockHost {
   isBusy(): boolean;
   /** The type of value the key holds now as a blocking command names what it takes (a list for BLPOP, a sorted set for BZPOPMIN), or null (none, or one no waiter takes). */
   heldType(shard: number, key: string): BlockingSpec['takes'] | null;
-  /** Runs the waiter's command, its non-blocking form, on its shard: one reply to `sink`. */
+  /** Runs the waiter's command, its non-blocking form, on its shard (its keys of other shards of this worker gathered there: gather-run.ts runBlocked): one reply to `sink`. */
   executeOn(shard: number, spec: CommandSpec, args: Args, sink: ReplySink): void;
   /** Replies were made outside a read of a link or a client: send them. */
   flush(): void;
@@ -20,6 +20,8 @@ export interface BlockHost {
 export class Waiter {
   timer: NodeJS.Timeout | null = null;
   done = false;
+  /** A watch answered (BWAITLIST ...): it stays first in its keys' lines, so they wait for the command it woke, until dropped. */
+  fired = false;
   constructor(
     readonly shard: number,
     readonly keys: readonly string[],
@@ -58,7 +60,7 @@ export class BlockedClients {
   /** While a resize pauses or the worker drains, nothing blocks: answered at once as timed out. */
   refusing = false;
 
-  constructor(private readonly host: BlockHost) {}
+  constructor(readonly host: BlockHost) {}
 
   /** Keeps a request that found its keys empty: its reply later goes to `sink` (a timeout answers `timedOut`). */
   add(shard: number, keys: readonly string[], spec: CommandSpec, args: Args, sink: ReplySink, timeoutMs: number, from: number, id: number): Waiter {
@@ -156,6 +158,7 @@ export class BlockedClients {
         line.splice(at, 1);
         continue;
       }
+      if (waiter.fired) break;
       const held = this.host.heldType(shard, key);
       if (held === null) break;
       const blocking = waiter.spec.blocking!;
@@ -165,6 +168,10 @@ export class BlockedClients {
         continue;
       }
       this.served++;
+      if (blocking.watch === true) {
+        waiter.fired = true;
+        break;
+      }
       this.finish(waiter); // takes it out of `line`: `at` is the next one now
     }
     if (line !== undefined && line.length === 0) this.forgetKey(key);
@@ -185,7 +192,9 @@ export class BlockedClients {
     if (waiter.done) return;
     this.dropped++;
     this.finish(waiter);
-    if (answer) waiter.sink.nullArray();
+    // A fired watch was answered: its keys' lines go on (what its command left is served).
+    if (waiter.fired) for (const key of waiter.keys) this.wrote(shardOfString(key));
+    else if (answer) waiter.sink.nullArray();
     this.host.flush();
   }
 
@@ -216,7 +225,7 @@ export class BlockedClients {
   private answerEmpty(waiter: Waiter): void {
     if (waiter.done) return;
     this.finish(waiter);
-    waiter.sink.nullArray();
+    if (!waiter.fired) waiter.sink.nullArray();
   }
 
   /** Takes a waiter out of every line it is in. */

@@ -1,4 +1,3 @@
-import type { EvictionPolicy } from '@kv/lru';
 import { shardOf, shardOfString, type Args } from '@kv/wire';
 import type { ProcessStats, StatsProvider } from '../commands/info';
 import { routeKeyIndex } from '../commands/key-positions';
@@ -8,7 +7,8 @@ import { ERR } from '../errors';
 import { WaitingLine } from './line';
 import { BlockedClients, Intercept, type Waiter } from './blocked';
 import { timeoutIndex, timeoutMs, waitedKeys } from '../commands/blocking';
-import { Kind } from '@kv/lru';
+import { Kind, type EvictionPolicy } from '@kv/lru';
+import { runBlocked } from '../commands/gather-run';
 import { ReplyGuards } from './once';
 import { OwnedStores } from './stores';
 
@@ -84,7 +84,7 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
         const slot = store === undefined ? -1 : store.peekKey(key);
         return slot < 0 ? null : (TAKEN_TYPE[store!.kindAt(slot)] ?? null);
       },
-      executeOn: (shard, spec, args, sink) => this.executeOn(shard, spec, args, sink),
+      executeOn: (shard, spec, args, sink) => runBlocked(this, shard, spec, args, sink),
       flush: () => this.onDrained(),
     });
   }
@@ -101,7 +101,7 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
     const blocked = this.blocked;
     // Clients blocked before it are served first from what this turn pushed (Redis serves them right after the push).
     blocked.catchUp();
-    if (TRY.run(this, shard, spec, args, now)) return null;
+    if (TRY.run(this.blocked.host, shard, spec, args, now)) return null;
     // A resize pause or a shutdown: nothing may wait (they wait for every reply), so it times out at once.
     const waitMs = spec.blocking!.waitMs;
     const ms = blocked.refusing ? -1 : waitMs !== undefined ? waitMs(args, now) : timeoutMs(args, timeoutIndex(spec, args.count), now);
@@ -112,7 +112,7 @@ export class ShardSet extends OwnedStores implements WorkerShards<ProcessStats> 
     }
     const keys = waitedKeys(spec, args).map((i) => args.latin1(i));
     const kept = spec.blocking!.kept;
-    return blocked.add(shard, keys, spec, kept === undefined ? args : kept(this.stores[shard]!, args), later(), ms, from, id);
+    return blocked.add(shard, keys, spec, kept === undefined ? args : kept((s) => this.stores[s], args), later(), ms, from, id);
   }
 
   get slowlog(): SlowCommands | null {

@@ -2,6 +2,7 @@ import { copyArgs, QUERY_BUFFER_LIMIT_ERROR, RESP_REPLIES, shardOf, silentReplie
 import { arityOk, COMMAND_DOCS, COMMANDS, commandNamed, lookup, movesAcross, routeKeyIndex, statIndex, UNKNOWN_OPCODE, type CommandSpec } from '@kv/node';
 import { address, runConnectionCommand, unknownCommand } from '../commands';
 import type { PlanEnv } from '../coord/env';
+import { waitPlan } from '../coord/gathered-wait';
 import { ShareScript } from '../coord/script-share';
 import { log } from '../log';
 import { REPLY_ERRORS } from '../reply-errors';
@@ -192,7 +193,12 @@ export class Dispatcher implements TextSink, RespSink {
   }
 
   private dispatchAs(spec: CommandSpec, args: Args): void {
-    if (spec.plan === 'one-key' && !movesAcross(spec, args)) return this.runOnOwner(spec, args);
+    // A blocking command that will not wait (in MULTI/EXEC) over several shards is gathered as its non-blocking form; one that may, over several workers, waits gathered.
+    if (spec.plan === 'one-key' && !movesAcross(spec, args, spec.blocking !== undefined && this.parts.plans.mayBlock !== true)) {
+      const wait = spec.blocking === undefined ? null : waitPlan(this.parts.env.owners, this.parts.plans, spec, args);
+      if (wait !== null) return this.parts.plans.start(wait);
+      return this.runOnOwner(spec, args);
+    }
     if (spec.plan === 'connection') return runConnectionCommand(this.parts.session, spec, args);
     const plans = this.parts.plans;
     plans.start(this.parts.env.plan(plans, plans.txid, spec, args));

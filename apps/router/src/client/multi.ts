@@ -1,5 +1,5 @@
 import { copyArgs, shardOf, shardOfString, type Args } from '@kv/wire';
-import { keySpan, lookup } from '@kv/node';
+import { gatheredKeys, keySpan, lookup } from '@kv/node';
 import type { PlanEnv } from '../coord/env';
 import { Exec } from '../coord/exec';
 import type { Plan } from '../coord/plan';
@@ -108,6 +108,8 @@ export class Multi {
       if (scriptMayPublish(this.env.workers, body)) for (let w = 0; w < this.env.workers; w++) into.add(w);
       return;
     }
+    // A gathering command's keys include those it only reads (ZUNIONSTORE's sources): its plan runs under this hold.
+    if (spec.gathers === true) for (const k of gatheredKeys(spec, args)) into.add(map[shardOf(args.buf, args.starts[k], args.ends[k])]);
     const { first, last, step } = keySpan(spec, args);
     for (let k = first; k > 0 && k <= last; k += step) into.add(map[shardOf(args.buf, args.starts[k], args.ends[k])]);
   }

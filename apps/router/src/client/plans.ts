@@ -103,6 +103,8 @@ export class ClientPlans implements Later, PlanSink, ExecClient {
   place(answer: Answer): Place {
     const item: OwedReply = this.order.place(answer, this.out);
     this.timer.handTo(item);
+    // A plan that blocks (coord/gathered-wait.ts) names this place in blockInput.
+    this.lastSeq = item.seq;
     return item;
   }
 

@@ -3,6 +3,7 @@ import { copyOptions, lastKeyIndex, movesAcross, parseScan, type CommandSpec } f
 import { Combined } from './combine';
 import { Gather, KeySteps, WorkerSteps } from './gather';
 import { HeldWrite } from './held-write';
+import { Gathered } from './gathered';
 import { KeyMove } from './key-move';
 import type { CallMonitor, PlanEnv } from './env';
 import type { OwnerSet, Plan, PlanSink } from './plan';
@@ -37,7 +38,7 @@ export class Coordinator implements PlanEnv {
 
 /**
  * The plan of a command that spans owners (plan each-key, each-worker, atomic, cursor, script;
- * RENAME or COPY over two shards),
+ * RENAME or COPY over two shards; a gathering command over several),
  * from its table entry alone, not started: its steps, on the owners of its keys, its reply to
  * `sink`, passing the hold `txid` (a MULTI/EXEC's or a script's running it) or none. Or the error
  * its arguments are refused with.
@@ -70,8 +71,9 @@ export function planFor(env: PlanEnv, sink: PlanSink, txid: string | null, spec:
     case 'script':
       return scriptPlan(env, sink, txid, spec, args);
     case 'one-key': {
-      // RENAME, COPY over keys of two shards (every other one-key command runs on its key's owner).
-      if (!movesAcross(spec, args)) return REPLY_ERRORS.noPlan(spec.name);
+      // RENAME, COPY over keys of two shards; a gathering command over keys of several (every other one-key command runs on its key's owner).
+      if (!movesAcross(spec, args, true)) return REPLY_ERRORS.noPlan(spec.name);
+      if (spec.movesAcross === undefined) return new Gathered(owners, sink, txid, spec, args);
       const replace = spec.movesAcross === 'copy' ? copyOptions(args) : true;
       if (typeof replace === 'string') return replace;
       return new KeyMove(owners, sink, txid, spec.movesAcross!, replace, args);

@@ -185,5 +185,5 @@ export class Exec implements Plan, HoldTaker, WholeTaker {
 /** A command whose later steps are sent only after earlier ones answered (the table says which; RENAME or COPY over two shards). */
 function takesRounds(args: Args): boolean {
   const spec = lookup(args);
-  return spec !== undefined && (spec.plan === 'script' || spec.plan === 'cursor' || spec.rounds === true || movesAcross(spec, args));
+  return spec !== undefined && (spec.plan === 'script' || spec.plan === 'cursor' || spec.rounds === true || movesAcross(spec, args, true));
 }

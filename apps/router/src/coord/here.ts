@@ -69,7 +69,7 @@ export class Here implements HereRunner {
       const spec = lookup(command);
       if (spec === undefined) {
         replies.error(out, REPLY_ERRORS.unknownHere);
-      } else if (spec.plan === 'one-key' && !movesAcross(spec, command)) {
+      } else if (spec.plan === 'one-key' && !movesAcross(spec, command, true)) {
         const k = routeKeyIndex(spec, command);
         const shard = shardOf(command.buf, command.starts[k], command.ends[k]);
         if (!owners.run(owners.self, shard, spec, command, now, sink, 0)) replies.error(out, REPLY_ERRORS.lateHere);

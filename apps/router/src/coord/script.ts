@@ -1,5 +1,5 @@
 import { argsOf, keySlot, keySlotOfString, shardOf, type Args, type OutBuffer } from '@kv/wire';
-import { arityOk, commandNamed, keySpan, lookup, movesAcross, routeKeyIndex } from '@kv/node';
+import { arityOk, commandNamed, gatheredKeys, keySpan, lookup, movesAcross, routeKeyIndex, type CommandSpec } from '@kv/node';
 import { LATER, type EncodedReply, type Reply, type Run, type ScriptHost, type Step } from '@kv/lua';
 import { LINK_DOWN } from '../links/link';
 import { REPLY_ERRORS } from '../reply-errors';
@@ -267,6 +267,8 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
     for (let k = first; k > 0 && k <= last; k += step) {
       if (!this.declaresSlot(keySlot(args.buf, args.starts[k], args.ends[k]))) return { err: REPLY_ERRORS.undeclaredKey(args.latin1(k)) };
     }
+    // Gathered over several shards (coord/gathered.ts), its read keys too run under the script's hold: declared.
+    if ((spec.gathers === true || spec.blocking !== undefined) && movesAcross(spec, args, true)) for (const k of gatheredKeys(spec, args)) if (!this.declaresSlot(keySlot(args.buf, args.starts[k], args.ends[k]))) return { err: REPLY_ERRORS.undeclaredKey(args.latin1(k)) };
     // MONITOR's `[0 lua]` line, as Redis feeds a script's calls (those refused above not).
     if (monitor !== null && monitor.active) monitor.feed(spec, args, 'lua');
     const owners = this.env.owners;
@@ -274,7 +276,7 @@ export class Script implements Plan, HoldTaker, WholeTaker, CallTaker, ScriptHos
     const outer = owners.reader;
     owners.reader = this.reader;
     try {
-      if (spec.plan === 'one-key' && !movesAcross(spec, args)) return this.calls.oneKey(owners, shardOf(args.buf, args.starts[r], args.ends[r]), spec, args);
+      if (spec.plan === 'one-key' && !movesAcross(spec, args, true)) return this.calls.oneKey(owners, shardOf(args.buf, args.starts[r], args.ends[r]), spec, args);
       const plan = this.env.plan(this.calls, this.hold.id, spec, args);
       if (typeof plan === 'string') return { err: plan };
       return this.calls.plan(plan);

@@ -1,0 +1,199 @@
+import { argsOf, copyArgs, ReplyKind, ReplyMode, shardOfString, type Args, type Items, type OutBuffer } from '@kv/wire';
+import { commandNamed, ReplyTo, timeoutIndex, timeoutMs, waitedKeys, type CommandSpec } from '@kv/node';
+import type { Pending } from '../links/types';
+import { Gathered } from './gathered';
+import { PlanReply, type Answer, type Later, type OwnerSet, type Place, type Plan, type PlanSink } from './plan';
+
+const WATCH = { list: commandNamed('BWAITLIST'), zset: commandNamed('BWAITZSET') };
+
+/**
+ * A blocking command (BLMOVE, BRPOPLPUSH, BLMPOP, BZMPOP, BLPOP ...) of a client that may wait,
+ * over keys of several workers: tried as its non-blocking form, gathered (Gathered: every owner
+ * held, atomic); when that finds nothing, a watch (BWAITLIST, BWAITZSET) waits on each waited
+ * key's owner in that key's line of blocked clients (first blocked first served: a watch served
+ * takes nothing, and the key's later waiters wait behind it), and the first to fire cancels the
+ * others and tries again. Its timeout is its own (a timer here); a resize or shutdown answers it
+ * as timed out (a watch answered empty); a client that leaves cancels every watch. Nothing polls.
+ * XREAD BLOCK is not among them (its ids): over several workers it answers CROSSSLOT.
+ */
+export class GatheredWait implements Plan, Later {
+  /** Its client's input waits as behind a blocked command (blockInput: the socket is still read, so a client that leaves is noticed), not as behind a transaction. */
+  readonly blocks = false;
+  readonly txid = null;
+  readonly mayBlock = true;
+  private readonly reply: PlanReply;
+  private readonly args: Args;
+  private readonly watch: CommandSpec;
+  /** The waited keys by shard: one watch each. */
+  private readonly groups = new Map<number, string[]>();
+  private run: Gathered | null = null;
+  /** Bumped at each arming: a watch of an earlier round that answers is ignored. */
+  private round = 0;
+  private cancels: ((gone: boolean) => void)[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  /** The timeout passed while a try was under way: an empty try answers a null array. */
+  private timeUp = false;
+  private over_ = false;
+  private error = '';
+
+  constructor(
+    private readonly owners: OwnerSet,
+    sink: PlanSink,
+    private readonly spec: CommandSpec,
+    args: Args,
+    private readonly ms: number,
+  ) {
+    this.reply = new PlanReply(sink, this);
+    // Tried again after waiting: a copy (the client's read buffer is reused).
+    this.args = copyArgs(args);
+    this.watch = WATCH[spec.blocking!.takes as 'list' | 'zset'];
+    for (const k of waitedKeys(spec, args)) {
+      const key = args.latin1(k);
+      const shard = shardOfString(key);
+      const keys = this.groups.get(shard) ?? [];
+      if (!keys.includes(key)) keys.push(key);
+      this.groups.set(shard, keys);
+    }
+  }
+
+  get done(): boolean {
+    return this.reply.done;
+  }
+
+  get over(): boolean {
+    return this.reply.done && (this.run === null || this.run.over);
+  }
+
+  start(): void {
+    // Its place first, then its client's input waits for it; if the client leaves, every watch is cancelled.
+    this.reply.wait();
+    (this.reply.sink as Partial<Later>).blockInput?.(() => this.finish(''));
+    if (this.ms > 0) this.timer = setTimeout(() => this.timedOut(), this.ms);
+    this.attempt();
+  }
+
+  /** The non-blocking form, gathered over every owner. */
+  private attempt(): void {
+    const inner: PlanSink = {
+      replies: this.reply.replies,
+      place: (_answer: Answer): Place => {
+        this.reply.wait();
+        return { ready: () => this.tried() };
+      },
+      now: () => this.tried(),
+      failed: (err) => this.reply.sink.failed(err),
+    };
+    this.run = new Gathered(this.owners, inner, null, this.spec, this.args);
+    this.run.start();
+  }
+
+  private tried(): void {
+    if (this.reply.done) return;
+    // The watch that woke it held its key's line: it goes on now.
+    this.cancelWatches();
+    const run = this.run!;
+    // Something (or an error): the answer. Nothing: wait, unless the time is up (or its timeout is an error: the try answered it).
+    if (!run.empty || this.ms < 0) return this.complete();
+    if (this.timeUp || this.over_) return this.finish('');
+    this.arm();
+  }
+
+  /** A watch on each waited key's owner; one answered at once tries again at once. */
+  private arm(): void {
+    const round = ++this.round;
+    let ready = false;
+    const now = new ReplyTo((kind) => {
+      if (kind === ReplyKind.INTEGER) ready = true;
+      else if (kind === ReplyKind.ERROR) this.error ||= 'ERR';
+    });
+    for (const [shard, keys] of this.groups) {
+      if (ready) break;
+      const worker = this.owners.map[shard];
+      const args = argsOf([this.watch.name, ...keys, '0']);
+      this.owners.run(worker, shard, this.watch, args, now, this, round);
+    }
+    if (ready) {
+      this.cancelWatches();
+      this.attempt();
+    }
+  }
+
+  /** Later: a watch waits (its place is this plan's own, taken once). */
+  later(round: number): Pending {
+    this.reply.wait();
+    const client = { failed: (err: Error) => this.reply.sink.failed(err) };
+    return { client, mode: ReplyMode.FORM, settle: (kind: ReplyKind, payload: string, _items?: Items) => this.fired(round, kind, payload) };
+  }
+
+  blockInput(cancel: (gone: boolean) => void): void {
+    this.cancels.push(cancel);
+  }
+
+  private fired(round: number, kind: ReplyKind, payload: string): void {
+    if (round !== this.round || this.reply.done) return;
+    // The others' answers are stale now; all are cancelled once the try is over (the fired one holds its key's line meanwhile).
+    this.round++;
+    // A watch answered empty: a resize or shutdown stopped its owner's waiters (answered as timed out); an error: its owner is gone.
+    if (kind === ReplyKind.ERROR) return this.finish(payload);
+    if (kind !== ReplyKind.INTEGER) return this.finish('');
+    this.attempt();
+  }
+
+  private cancelWatches(): void {
+    this.round++;
+    const cancels = this.cancels;
+    this.cancels = [];
+    for (const cancel of cancels) cancel(true);
+  }
+
+  private timedOut(): void {
+    this.timer = null;
+    this.timeUp = true;
+    // A try under way answers for itself (what it took is the client's).
+    if (this.run !== null && !this.run.done) return;
+    this.finish('');
+    this.owners.flushReplies();
+  }
+
+  /** Answered by the last try. */
+  private complete(): void {
+    this.over_ = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.reply.complete();
+  }
+
+  /** Answered as timed out (a null array), or with `error`; every watch cancelled. */
+  private finish(error: string): void {
+    if (this.reply.done) return;
+    this.cancelWatches();
+    this.error = error;
+    this.run = null;
+    this.complete();
+  }
+
+  encode(out: OutBuffer): void {
+    const replies = this.reply.replies;
+    if (this.error !== '') return replies.error(out, this.error);
+    if (this.run === null) return replies.nullArray(out);
+    this.run.encode(out);
+  }
+}
+
+/** The waiting plan of a blocking command of a client that may wait, when its keys are of several workers (not XREAD); else null. */
+export function waitPlan(owners: OwnerSet, sink: PlanSink, spec: CommandSpec, args: Args): Plan | null {
+  const blocking = spec.blocking;
+  if (blocking === undefined || (blocking.takes !== 'list' && blocking.takes !== 'zset') || blocking.watch === true) return null;
+  const keys = waitedKeys(spec, args);
+  if (keys.length === 0 || keys[keys.length - 1] >= args.count) return null;
+  const first = owners.map[shardOfString(args.latin1(keys[0]))];
+  let across = false;
+  // BLMOVE's destination too.
+  const all = blocking.keys === 'source' ? [1, 2] : keys;
+  for (const k of all) if (k < args.count && owners.map[shardOfString(args.latin1(k))] !== first) across = true;
+  if (!across) return null;
+  let ms = -1;
+  const at = timeoutIndex(spec, args.count);
+  if (at > 0 && at < args.count) ms = timeoutMs(args, at, new ReplyTo(() => {})) ?? -1;
+  return new GatheredWait(owners, sink, spec, args, ms);
+}

@@ -1,0 +1,187 @@
+import { argsOf, ReplyKind, shardOfString, type Args, type Items, type OutBuffer } from '@kv/wire';
+import { commandNamed, gatheredKeys, type CommandSpec } from '@kv/node';
+import { Hold, type HoldTaker } from './hold';
+import { WHOLE_WORKER } from './owners';
+import { PlanReply, type OwnerSet, type Plan, type PlanSink } from './plan';
+import { Steps, type StepTaker } from './steps';
+
+const XRUN = commandNamed('XRUN');
+const ENTRYDUMP = commandNamed('ENTRYDUMP');
+const ENTRYPEEK = commandNamed('ENTRYPEEK');
+const ENTRYPUT = commandNamed('ENTRYPUT');
+const ENTRYGONE = commandNamed('ENTRYGONE');
+
+/**
+ * A command over keys of several shards (the table's `gathers`: SMOVE, LMOVE, SINTERSTORE, ZUNION,
+ * LMPOP, BITOP, LCS, XREAD ...), atomic as MSET is: every owner of its keys is held (coord/hold.ts,
+ * in worker order), or the hold it runs under covers them already (a MULTI/EXEC's, a script's);
+ * then, through the holds, the entry of each key of another worker than the first key's is read
+ * whole (ENTRYDUMP; ENTRYPEEK for a read-only command, so a tracking client's read is remembered
+ * on the key's owner), the command runs on the first key's shard with those entries (XRUN,
+ * apps/node gather-run.ts: it copies the keys of its own worker's other shards itself, and fires
+ * the command's events), each entry it changed is written back (ENTRYPUT, ENTRYGONE), and the
+ * holds go. No other client's command runs on any of those workers in between. Keys all of one
+ * worker need no hold: XRUN alone is atomic there.
+ */
+export class Gathered implements Plan, StepTaker, HoldTaker {
+  readonly blocks = true;
+  private readonly reply: PlanReply;
+  private readonly hold: Hold | null;
+  private readonly steps: Steps;
+  private readonly target: number;
+  /** Keys of other workers than the target's, and their owners. */
+  private readonly remote: string[] = [];
+  private readonly remoteWorkers: number[] = [];
+  private readonly entries: (readonly string[])[] = [];
+  private readonly command: string[] = [];
+  private readonly dump: CommandSpec;
+  /** 0 .. remote.length - 1: read each remote entry; then the run; then the write-backs; done at Infinity. */
+  private stage = 0;
+  private writes: [number, Args][] = [];
+  private kind = ReplyKind.NIL;
+  private payload = '';
+  private items: Items | undefined;
+  private error = '';
+
+  constructor(
+    private readonly owners: OwnerSet,
+    sink: PlanSink,
+    outer: string | null,
+    spec: CommandSpec,
+    args: Args,
+  ) {
+    this.reply = new PlanReply(sink, this);
+    this.dump = spec.readOnly ? ENTRYPEEK : ENTRYDUMP;
+    for (let i = 0; i < args.count; i++) this.command.push(args.latin1(i));
+    const keys = gatheredKeys(spec, args).map((k) => args.latin1(k));
+    this.target = shardOfString(keys[0]);
+    const map = owners.map;
+    const here = map[this.target];
+    const workers = new Set([here]);
+    for (const key of keys) {
+      const worker = map[shardOfString(key)];
+      if (worker === here || this.remote.includes(key)) continue;
+      this.remote.push(key);
+      this.remoteWorkers.push(worker);
+      workers.add(worker);
+    }
+    // All on one worker: XRUN alone is atomic there (it waits its turn behind any hold like any command).
+    this.hold = outer === null && workers.size > 1 ? new Hold(owners, null, workers, () => [], this) : null;
+    const txid = outer ?? (this.hold === null || this.hold.way === 'here' ? null : this.hold.id);
+    this.steps = new Steps(owners, txid, this);
+  }
+
+  get done(): boolean {
+    return this.reply.done;
+  }
+
+  get over(): boolean {
+    return this.reply.done && (this.hold === null || this.hold.released);
+  }
+
+  start(): void {
+    if (this.hold !== null && this.hold.way === 'hold') return this.hold.take();
+    this.go();
+  }
+
+  held(_changed: number): void {
+    this.go();
+  }
+
+  refused(message: string): void {
+    this.finish(message);
+  }
+
+  waiting(): void {
+    this.reply.wait();
+  }
+
+  late(_index: number, kind: ReplyKind, payload: string, items?: Items): void {
+    if (this.took(kind, payload, items)) this.go();
+  }
+
+  failed(err: Error): void {
+    this.reply.sink.failed(err);
+  }
+
+  /** Runs the steps in order while they answer at once; one that waits goes on in late(). */
+  private go(): void {
+    const steps = this.steps;
+    const remotes = this.remote.length;
+    while (this.stage < remotes + 1 + this.writes.length) {
+      let worker: number;
+      let shard: number;
+      let spec: CommandSpec;
+      let args: Args;
+      if (this.stage < remotes) {
+        const key = this.remote[this.stage];
+        [worker, shard, spec, args] = [this.remoteWorkers[this.stage], shardOfString(key), this.dump, argsOf([this.dump.name, key])];
+      } else if (this.stage === remotes) {
+        [worker, shard, spec, args] = [this.owners.map[this.target], WHOLE_WORKER, XRUN, this.run()];
+      } else {
+        const [w, a] = this.writes[this.stage - remotes - 1];
+        [worker, shard, spec, args] = [this.remoteWorkers[w], shardOfString(this.remote[w]), a.count > 2 ? ENTRYPUT : ENTRYGONE, a];
+      }
+      if (!steps.run(worker, shard, spec, args, this.stage)) return;
+      if (!this.took(steps.now.kind, steps.now.payload, steps.now.items)) return;
+    }
+    this.finish('');
+  }
+
+  /** XRUN's arguments: the target shard, each remote key's entry, the command. */
+  private run(): Args {
+    const parts = [XRUN.name, String(this.target), String(this.remote.length)];
+    for (let r = 0; r < this.remote.length; r++) parts.push(this.remote[r], String(this.entries[r].length), ...this.entries[r]);
+    parts.push(...this.command);
+    return argsOf(parts);
+  }
+
+  /** A step answered: false once the plan is over. */
+  private took(kind: ReplyKind, payload: string, items?: Items): boolean {
+    const remotes = this.remote.length;
+    if (kind === ReplyKind.ERROR) return this.finish(payload);
+    if (this.stage < remotes) this.entries.push(kind === ReplyKind.NIL ? [] : ((items ?? []) as string[]));
+    else if (this.stage === remotes) this.ran(items ?? []);
+    this.stage++;
+    return true;
+  }
+
+  /** XRUN's answer: the command's reply, and the remote entries to write back. */
+  private ran(out: Items): void {
+    this.kind = Number(out[0]) as ReplyKind;
+    this.payload = out[1] ?? '';
+    const count = Number(out[2]);
+    let at = 3;
+    if (count >= 0) {
+      this.items = out.slice(at, at + count);
+      at += count;
+    }
+    for (let r = 0; r < this.remote.length; r++) {
+      const n = Number(out[at]);
+      const change = out.slice(at + 1, at + 1 + n) as string[];
+      at += 1 + n;
+      if (n === 0) continue;
+      const key = this.remote[r];
+      this.writes.push([r, n === 1 ? argsOf([ENTRYGONE.name, key]) : argsOf([ENTRYPUT.name, key, ...change])]);
+    }
+  }
+
+  private finish(error: string): false {
+    this.stage = Infinity;
+    this.error = error;
+    this.hold?.release();
+    this.reply.complete();
+    return false;
+  }
+
+  /** Done with a blocking command's empty answer (nil, a null array): a waiting plan waits on (gathered-wait.ts). */
+  get empty(): boolean {
+    return this.error === '' && (this.kind === ReplyKind.NIL || this.kind === ReplyKind.NULL_ARRAY);
+  }
+
+  encode(out: OutBuffer): void {
+    const replies = this.reply.replies;
+    if (this.error !== '') return replies.error(out, this.error);
+    replies.kind(out, this.kind, this.payload, this.items);
+  }
+}
