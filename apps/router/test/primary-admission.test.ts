@@ -3,7 +3,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Admission, RECLAIM_MS } from '../src/primary/admission';
 import type { PrimaryMessage, WorkerMessage } from '../src/primary/messages';
-import { BURST_DECAY_MS, burstHeadroom, headroom, WorkerAdmission } from '../src/worker/admission';
+import { headroom, WorkerAdmission } from '../src/worker/admission';
 
 /**
  * The primary's Admission and each worker's WorkerAdmission wired to each other by hand: messages
@@ -161,50 +161,6 @@ t('the places of a worker that exits are free at once', () => {
   for (const label of ['a', 'b', 'c', 'd']) if (!c.arrive(0, label)) c.deliver();
   c.deliver();
   assert.equal([c.clients[0], c.refused[0]], [4, []]);
-});
-
-t('in a burst the headroom doubles at each quick ask, up to the burst headroom, and is back to usual once it is over', () => {
-  assert.is(burstHeadroom(10_000, 2), 256);
-  assert.is(burstHeadroom(40, 2), headroom(40, 2), 'a small maxclients: no growth (a stuck worker keeps its few)');
-  let now = 1000;
-  let clients = 0;
-  const asks: number[] = [];
-  const returned: number[] = [];
-  /** Grants in flight: each ask is answered 2 ms after it is sent. */
-  const due: { at: number; count: number }[] = [];
-  const side = new WorkerAdmission(
-    {
-      clients: () => clients,
-      serve: () => clients++,
-      refuse: () => assert.unreachable('refused'),
-      send: (m) => {
-        if (m.t === 'admit') {
-          asks.push(m.want);
-          due.push({ at: now + 2, count: m.want });
-        } else if (m.t === 'returned') returned.push(m.count);
-      },
-    },
-    64,
-    256,
-    () => now,
-  );
-  side.start();
-  // 1,000 clients, 5 a ms (a burst: a worker takes thousands a second).
-  for (let i = 0; i < 1000; i++) {
-    if (i % 5 === 0) now++;
-    while (due.length > 0 && due[0].at <= now) side.grant(due.shift()!.count, false);
-    if (side.admit({} as net.Socket)) clients++;
-  }
-  while (due.length > 0) side.grant(due.shift()!.count, false);
-  assert.is(clients, 1000, 'every client served');
-  assert.equal(asks.slice(0, 4), [64, 128, 256, 256]);
-  assert.ok(asks.length <= 6, `${asks.length} asks for 1,000 clients (16 at 64 a time): ${asks}`);
-  // Over: a second later the next change gives back all but the usual headroom.
-  now += BURST_DECAY_MS;
-  clients--;
-  side.changed();
-  assert.ok(returned.length > 0, 'gave back the burst places');
-  assert.ok(side['granted'] - clients <= 64, `unused after the burst: ${side['granted'] - clients}`);
 });
 
 t.run();

@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AcceptBalance, keeperMargin, LIVE_MS, VIEW_COALESCE_MS, type BalanceView } from '../src/primary/balance';
 import type { PrimaryMessage } from '../src/primary/messages';
-import { PACE_CREDIT, pastShare, PAUSE_ABOVE, PAUSE_SLACK, RESUME_BELOW, RESUME_SLACK } from '../src/worker/acceptor';
+import { pastShare, PAUSE_ABOVE, PAUSE_SLACK, RESUME_BELOW, RESUME_SLACK } from '../src/worker/acceptor';
 
 /** A balance over `n` workers with a hand-driven clock and timers, recording what it sends. */
 function setup(n: number) {
@@ -151,21 +151,6 @@ share('resuming needs a lower load than pausing, so a worker at the edge does no
     if (pastShare(0, mine, v, RESUME_BELOW, RESUME_SLACK) === false) assert.not.ok(pastShare(0, mine, v, PAUSE_ABOVE, PAUSE_SLACK), `${mine}`);
   }
   assert.ok(pastShare(0, 118, v, RESUME_BELOW, RESUME_SLACK) && !pastShare(0, 118, v, PAUSE_ABOVE, PAUSE_SLACK), 'between the two: stays as it is');
-});
-
-share('in a burst the others are taken to keep pace since the view, up to PACE_CREDIT clients each', () => {
-  // The view says 100 each; this worker took 50 since: level with the others, not past its share.
-  const v = view([100, 100], [true, true]);
-  assert.ok(pastShare(0, 150, v, PAUSE_ABOVE, PAUSE_SLACK), 'by the stale view alone it would stop');
-  assert.not.ok(pastShare(0, 150, v, PAUSE_ABOVE, PAUSE_SLACK, 50));
-  // One that fell behind (it took nothing since the view) is caught past the credit.
-  const far = 100 + 2 * PACE_CREDIT + 40;
-  assert.ok(pastShare(0, far, v, PAUSE_ABOVE, PAUSE_SLACK, far - 100));
-  assert.is(pastShare(0, far, v, PAUSE_ABOVE, PAUSE_SLACK, far - 100), pastShare(0, far, v, PAUSE_ABOVE, PAUSE_SLACK, PACE_CREDIT));
-  // Workers that are not live are credited nothing.
-  // Worker 1 credited 20 (120): 150 is within (150 + 120) / 2 * 1.15 + 4; crediting stuck worker 2 too would make it past.
-  assert.not.ok(pastShare(0, 150, view([0, 100, 0], [true, true, false]), PAUSE_ABOVE, PAUSE_SLACK, 20));
-  assert.not.ok(pastShare(0, 10_000, view([0, 0], [true, false]), PAUSE_ABOVE, PAUSE_SLACK, 1000));
 });
 
 share.run();

@@ -11,8 +11,6 @@ export const PAUSE_SLACK = 4;
 /** ...and accepts again once it is back under its share times this, plus RESUME_SLACK. */
 export const RESUME_BELOW = 1.05;
 export const RESUME_SLACK = 2;
-/** At most this many of a worker's clients since the view are credited to each other worker (pastShare): one that fell behind is caught within it. */
-export const PACE_CREDIT = 16;
 /** However the counts look, a pause ends after this long (the view may be wrong; the next accept decides again). */
 export const MAX_PAUSE_MS = 1000;
 /** A change of this worker's clients is reported within this long (a burst makes a few reports, not one per client). */
@@ -33,20 +31,13 @@ export interface AcceptorHost {
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>): void;
 }
 
-/**
- * Is a worker with `mine` clients, seeing `view`, past its share times `above` plus `slack`? (Only
- * live workers share.) `sinceView`: the clients it took since the view was sent, which each other
- * live worker is taken to have kept pace with (they accept from the same queue): a view is 5-15 ms
- * old, and in a burst the others' stale counts made a worker that was level with them stop
- * accepting again and again (each stop a copy of the socket through the primary). A worker that
- * did fall behind is caught after PACE_CREDIT clients, or at the next view.
- */
-export function pastShare(self: number, mine: number, view: BalanceView, above: number, slack: number, sinceView = 0): boolean {
+/** Is a worker with `mine` clients, seeing `view`, past its share times `above` plus `slack`? (Only live workers share.) */
+export function pastShare(self: number, mine: number, view: BalanceView, above: number, slack: number): boolean {
   let others = 0;
   let live = 1;
   for (let i = 0; i < view.counts.length; i++) {
     if (i === self || !view.live[i]) continue;
-    others += view.counts[i] + Math.min(sinceView, PACE_CREDIT);
+    others += view.counts[i];
     live++;
   }
   if (live < 2) return false;
@@ -79,11 +70,6 @@ export class Acceptor {
   paused = false;
   private pausedAt = 0;
   private yielding = false;
-  /** Clients taken since the last view came (pastShare's `sinceView`). */
-  private sinceView = 0;
-  /** The keeper yields at most once per view, or per PACE_CREDIT clients taken since (the counts it yielded on are the same till then). */
-  private yieldedOnView = false;
-  private sinceYield = 0;
   private closed = false;
   private reportTimer: NodeJS.Timeout | null = null;
   private readonly heartbeat: NodeJS.Timeout;
@@ -115,8 +101,6 @@ export class Acceptor {
   /** The primary's view of every worker's clients and the keeper. */
   balance(view: BalanceView): void {
     this.view = view;
-    this.sinceView = 0;
-    this.yieldedOnView = false;
     // A worker past its share stops before its next accept, not after (a resize just added workers).
     if (this.paused) this.maybeResume();
     else if (this.shouldPause()) this.pause();
@@ -169,7 +153,7 @@ export class Acceptor {
   }
 
   private past(above: number, slack: number): boolean {
-    return this.view !== null && pastShare(this.host.self, this.host.clients(), this.view, above, slack, this.sinceView);
+    return this.view !== null && pastShare(this.host.self, this.host.clients(), this.view, above, slack);
   }
 
   /** May this worker stop accepting now? Only when another live worker keeps accepting. */
@@ -211,12 +195,9 @@ export class Acceptor {
   }
 
   private accepted(kind: ListenerKind, socket: net.Socket): void {
-    this.sinceView++;
-    this.sinceYield++;
+    // First, before anything can fail on it: an unheard error would kill the worker.
+    socket.on('error', () => socket.destroy());
     if (kind === 'tls') {
-      // First, before anything can fail on it: an unheard error would kill the worker (adopt
-      // listens on the TLS socket; a plain socket goes to adopt at once, which listens first).
-      socket.on('error', () => socket.destroy());
       const secure = this.host.tls(socket);
       if (secure === null) return void socket.destroy();
       this.host.adopt(secure);
@@ -224,16 +205,16 @@ export class Acceptor {
     if (this.paused || this.yielding || this.closed) return;
     // Checked at every accept, so a worker that wakes first to a burst stops at its share.
     if (this.shouldPause()) this.pause();
-    else if ((!this.yieldedOnView || this.sinceYield >= PACE_CREDIT) && this.keeping() && this.past(PAUSE_ABOVE, PAUSE_SLACK)) this.yieldTurn();
+    else if (this.keeping() && this.past(PAUSE_ABOVE, PAUSE_SLACK)) this.yieldTurn();
   }
 
   /** The keeper past its share: leave the rest of what is queued to the others until the next turn. */
   private yieldTurn(): void {
     this.yields++;
     this.yielding = true;
-    this.yieldedOnView = true;
-    this.sinceYield = 0;
     this.stopListening();
+    // Now, not within REPORT_COALESCE_MS: the others paused on counts where it had fewer, and resume on the view this makes.
+    this.report();
     setImmediate(() => {
       this.yielding = false;
       if (!this.paused) this.resumeListening();

@@ -10,21 +10,6 @@ export function headroom(maxclients: number, workers: number): number {
   return Math.max(1, Math.min(64, Math.floor(maxclients / (8 * Math.max(1, workers)))));
 }
 
-/**
- * In a burst the headroom doubles at each ask that comes within BURST_MS of the last grant, up to
- * this (and never past an eighth of an even share): a burst of 1,000 clients on a worker took ~13
- * round trips to the primary at 64 a time, its clients waiting unread meanwhile; now ~6.
- */
-export const BURST_HEADROOM = 256;
-export const BURST_MS = 50;
-/** After this long without a grant the headroom is back to its usual size (the next trim gives back the rest). */
-export const BURST_DECAY_MS = 1000;
-
-/** The most a burst may take the headroom to: an eighth of an even share, at most BURST_HEADROOM (not below the usual headroom). */
-export function burstHeadroom(maxclients: number, workers: number): number {
-  return Math.max(headroom(maxclients, workers), Math.min(BURST_HEADROOM, Math.floor(maxclients / (8 * Math.max(1, workers)))));
-}
-
 export interface AdmissionHost {
   /** This worker's clients now. */
   clients(): number;
@@ -48,19 +33,11 @@ export class WorkerAdmission {
   /** The server has no free place: keep no headroom, give back each place as it frees up. */
   private scarce = false;
   private readonly waiting: net.Socket[] = [];
-  /** The headroom now: `keep`, doubled in a burst up to `most`. */
-  private room: number;
-  private lastGrantAt = -Infinity;
 
   constructor(
     private readonly host: AdmissionHost,
     private readonly keep: number,
-    /** What a burst may take the headroom to (burstHeadroom); `keep`: never more. */
-    private readonly most = keep,
-    private readonly now: () => number = Date.now,
-  ) {
-    this.room = keep;
-  }
+  ) {}
 
   /** Asks for the headroom before the first client. */
   start(): void {
@@ -71,11 +48,11 @@ export class WorkerAdmission {
   admit(socket: net.Socket): boolean {
     if (this.waiting.length === 0 && this.host.clients() < this.granted) {
       // After this one: ask for more before the unused places run out, so no client waits.
-      if (!this.scarce && !this.asked && this.granted - this.host.clients() - 1 < this.room / 2) this.ask(this.grow());
+      if (!this.scarce && this.granted - this.host.clients() - 1 < this.keep / 2) this.ask(this.keep);
       return true;
     }
     this.waiting.push(socket);
-    if (!this.asked) this.ask(this.waiting.length + (this.scarce ? 0 : this.grow()));
+    this.ask(this.waiting.length + (this.scarce ? 0 : this.keep));
     return false;
   }
 
@@ -84,10 +61,9 @@ export class WorkerAdmission {
     this.asked = false;
     this.scarce = scarce;
     this.granted += count;
-    this.lastGrantAt = this.now();
     this.serveWaiting();
     if (this.waiting.length === 0) return this.trim();
-    if (!full) return this.ask(this.waiting.length + (this.scarce ? 0 : this.grow()));
+    if (!full) return this.ask(this.waiting.length + (this.scarce ? 0 : this.keep));
     for (const socket of this.waiting.splice(0)) this.host.refuse(socket);
   }
 
@@ -118,17 +94,10 @@ export class WorkerAdmission {
     this.serving = false;
   }
 
-  /** The headroom to ask for: doubled when clients come faster than the grants (a burst). */
-  private grow(): number {
-    if (this.now() - this.lastGrantAt < BURST_MS) this.room = Math.min(this.most, this.room * 2);
-    return this.room;
-  }
-
   private trim(): void {
-    if (this.room > this.keep && this.now() - this.lastGrantAt >= BURST_DECAY_MS) this.room = this.keep;
     const unused = this.granted - this.host.clients();
-    if (this.waiting.length > 0 || this.asked || unused <= (this.scarce ? 0 : 2 * this.room)) return;
-    const back = this.scarce ? unused : unused - this.room;
+    if (this.waiting.length > 0 || this.asked || unused <= (this.scarce ? 0 : 2 * this.keep)) return;
+    const back = this.scarce ? unused : unused - this.keep;
     this.granted -= back;
     this.host.send({ t: 'returned', count: back });
   }

@@ -13,7 +13,7 @@ import { shardsOwnedBy } from '../primary/shard-map';
 import { TlsTerminator } from '../client/tls';
 import { SHARD_COUNT } from '@kv/wire';
 import { Acceptor } from './acceptor';
-import { burstHeadroom, headroom, WorkerAdmission } from './admission';
+import { headroom, WorkerAdmission } from './admission';
 import { workerScripts } from './lua';
 import { KeyspaceNotifier, type NotifierHost } from '../pubsub/keyspace';
 import type { Args, PushEncoder } from '@kv/wire';
@@ -176,7 +176,6 @@ export function runWorker(): void {
   const admission = new WorkerAdmission(
     { clients: () => router.conns.size, serve: (socket) => router.serve(socket), refuse: (socket) => router.refuse(socket), send },
     headroom(atStart.config.maxclients, map.workers),
-    burstHeadroom(atStart.config.maxclients, map.workers),
   );
   router.admit = (socket) => admission.admit(socket);
   // Every client comes from the primary's listening sockets, which carry NODELAY and keepalive.
