@@ -1,9 +1,10 @@
 import { argsOf, ReplyKind, shardOfString, type Args, type Items, type OutBuffer } from '@kv/wire';
 import { commandNamed, gatheredKeys, type CommandSpec } from '@kv/node';
-import { Hold, type HoldTaker } from './hold';
+import { Hold } from './hold';
+import { HeldSteps } from './held-steps';
 import { WHOLE_WORKER } from './owners';
-import { PlanReply, type OwnerSet, type Plan, type PlanSink } from './plan';
-import { Steps, type StepTaker } from './steps';
+import { PlanReply, type OwnerSet, type PlanSink } from './plan';
+import { Steps } from './steps';
 
 const XRUN = commandNamed('XRUN');
 const ENTRYDUMP = commandNamed('ENTRYDUMP');
@@ -23,10 +24,9 @@ const ENTRYGONE = commandNamed('ENTRYGONE');
  * holds go. No other client's command runs on any of those workers in between. Keys all of one
  * worker need no hold: XRUN alone is atomic there.
  */
-export class Gathered implements Plan, StepTaker, HoldTaker {
-  readonly blocks = true;
-  private readonly reply: PlanReply;
-  private readonly hold: Hold | null;
+export class Gathered extends HeldSteps {
+  protected readonly reply: PlanReply;
+  protected readonly hold: Hold | null;
   private readonly steps: Steps;
   private readonly target: number;
   /** Keys of other workers than the target's, and their owners. */
@@ -50,6 +50,7 @@ export class Gathered implements Plan, StepTaker, HoldTaker {
     spec: CommandSpec,
     args: Args,
   ) {
+    super();
     this.reply = new PlanReply(sink, this);
     this.dump = spec.readOnly ? ENTRYPEEK : ENTRYDUMP;
     for (let i = 0; i < args.count; i++) this.command.push(args.latin1(i));
@@ -71,41 +72,7 @@ export class Gathered implements Plan, StepTaker, HoldTaker {
     this.steps = new Steps(owners, txid, this);
   }
 
-  get done(): boolean {
-    return this.reply.done;
-  }
-
-  get over(): boolean {
-    return this.reply.done && (this.hold === null || this.hold.released);
-  }
-
-  start(): void {
-    if (this.hold !== null && this.hold.way === 'hold') return this.hold.take();
-    this.go();
-  }
-
-  held(_changed: number): void {
-    this.go();
-  }
-
-  refused(message: string): void {
-    this.finish(message);
-  }
-
-  waiting(): void {
-    this.reply.wait();
-  }
-
-  late(_index: number, kind: ReplyKind, payload: string, items?: Items): void {
-    if (this.took(kind, payload, items)) this.go();
-  }
-
-  failed(err: Error): void {
-    this.reply.sink.failed(err);
-  }
-
-  /** Runs the steps in order while they answer at once; one that waits goes on in late(). */
-  private go(): void {
+  protected go(): void {
     const steps = this.steps;
     const remotes = this.remote.length;
     while (this.stage < remotes + 1 + this.writes.length) {
@@ -137,7 +104,7 @@ export class Gathered implements Plan, StepTaker, HoldTaker {
   }
 
   /** A step answered: false once the plan is over. */
-  private took(kind: ReplyKind, payload: string, items?: Items): boolean {
+  protected took(kind: ReplyKind, payload: string, items?: Items): boolean {
     const remotes = this.remote.length;
     if (kind === ReplyKind.ERROR) return this.finish(payload);
     if (this.stage < remotes) this.entries.push(kind === ReplyKind.NIL ? [] : ((items ?? []) as string[]));
@@ -166,7 +133,7 @@ export class Gathered implements Plan, StepTaker, HoldTaker {
     }
   }
 
-  private finish(error: string): false {
+  protected finish(error: string): false {
     this.stage = Infinity;
     this.error = error;
     this.hold?.release();

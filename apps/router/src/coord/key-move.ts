@@ -1,8 +1,9 @@
 import { argsOf, ReplyKind, shardOfString, type Args, type Items, type OutBuffer } from '@kv/wire';
 import { commandNamed, ERR, type CommandSpec } from '@kv/node';
-import { Hold, type HoldTaker } from './hold';
-import { PlanReply, type OwnerSet, type Plan, type PlanSink } from './plan';
-import { Steps, type StepTaker } from './steps';
+import { Hold } from './hold';
+import { HeldSteps } from './held-steps';
+import { PlanReply, type OwnerSet, type PlanSink } from './plan';
+import { Steps } from './steps';
 
 const ENTRYDUMP = commandNamed('ENTRYDUMP');
 const ENTRYREAD = commandNamed('ENTRYREAD');
@@ -21,10 +22,9 @@ export type MoveKind = NonNullable<CommandSpec['movesAcross']>;
  * rename the source deleted (ENTRYDROP); then the holds go. No other client's command runs on
  * either owner in between. The events fire on each key's owner: rename_to before rename_from.
  */
-export class KeyMove implements Plan, StepTaker, HoldTaker {
-  readonly blocks = true;
-  private readonly reply: PlanReply;
-  private readonly hold: Hold | null;
+export class KeyMove extends HeldSteps {
+  protected readonly reply: PlanReply;
+  protected readonly hold: Hold | null;
   private readonly steps: Steps;
   private readonly source: string;
   private readonly destination: string;
@@ -42,6 +42,7 @@ export class KeyMove implements Plan, StepTaker, HoldTaker {
     private readonly replace: boolean,
     args: Args,
   ) {
+    super();
     this.reply = new PlanReply(sink, this);
     this.source = args.latin1(1);
     this.destination = args.latin1(2);
@@ -53,41 +54,7 @@ export class KeyMove implements Plan, StepTaker, HoldTaker {
     this.steps = new Steps(owners, txid, this);
   }
 
-  get done(): boolean {
-    return this.reply.done;
-  }
-
-  get over(): boolean {
-    return this.reply.done && (this.hold === null || this.hold.released);
-  }
-
-  start(): void {
-    if (this.hold !== null && this.hold.way === 'hold') return this.hold.take();
-    this.go();
-  }
-
-  held(_changed: number): void {
-    this.go();
-  }
-
-  refused(message: string): void {
-    this.finish(message);
-  }
-
-  waiting(): void {
-    this.reply.wait();
-  }
-
-  late(_index: number, kind: ReplyKind, payload: string, items?: Items): void {
-    if (this.took(kind, payload, items)) this.go();
-  }
-
-  failed(err: Error): void {
-    this.reply.sink.failed(err);
-  }
-
-  /** Runs the steps in order while they answer at once; one that waits goes on in late(). */
-  private go(): void {
+  protected go(): void {
     const steps = this.steps;
     while (this.stage < 3) {
       const [key, spec, args] = this.step();
@@ -112,7 +79,7 @@ export class KeyMove implements Plan, StepTaker, HoldTaker {
   }
 
   /** A step answered: false once the plan is over. */
-  private took(kind: ReplyKind, payload: string, items?: Items): boolean {
+  protected took(kind: ReplyKind, payload: string, items?: Items): boolean {
     if (kind === ReplyKind.ERROR) return this.finish(payload);
     if (this.stage === 0) {
       if (kind === ReplyKind.NIL) return this.kind === 'copy' ? this.finish('', 0) : this.finish(ERR.noSuchKey);
@@ -128,7 +95,7 @@ export class KeyMove implements Plan, StepTaker, HoldTaker {
     return this.finish('', 1);
   }
 
-  private finish(error: string, answer = 0): false {
+  protected finish(error: string, answer = 0): false {
     this.stage = 3;
     this.error = error;
     this.answer = answer;
