@@ -12,7 +12,7 @@ import { keysPerShard, RespClient, startCluster, type Cluster } from './harness'
  * runBlocked) and of several workers (coord/gathered-wait.ts): answered at once as redis-server
  * answers (RESP2 and RESP3), woken by a push to any of their keys, served first blocked first
  * served with the single-key waiters of the same key; a timeout or a client that leaves takes
- * nothing; XREAD BLOCK over several workers refused (CROSSSLOT).
+ * nothing; XREAD BLOCK over streams of several workers woken by either, its `$` fixed as it waits.
  */
 
 const noRedis = missingTool('redis-server');
@@ -141,8 +141,39 @@ t('2 workers: keys of several workers wait gathered, woken by a push, first bloc
     await sleep(80);
     assert.equal(await pusher.call('LRANGE', a, '0', '-1'), ['kept']);
     assert.is(await pusher.call('EXISTS', b), 0);
-    // XREAD BLOCK over several workers: refused.
-    assert.match(((await pusher.call('XREAD', 'BLOCK', '10', 'STREAMS', a + 's', b + 's', '0', '0')) as { error: string }).error, /^CROSSSLOT /);
+    // XREAD BLOCK over streams of both workers: `$` fixed as it waits, woken by an XADD to either
+    // with that stream alone (as Redis answers a woken reader), COUNT kept; ids with entries after
+    // them answer at once; a timeout answers a null array.
+    const [s0, s1] = keysPerShard('bxs-', shardOfString);
+    await pusher.call('XADD', s0, '1-1', 'f', 'v');
+    const read = first.call('XREAD', 'BLOCK', '5000', 'STREAMS', s0, s1, '$', '$');
+    await sleep(80);
+    await pusher.call('XADD', s1, '2-1', 'g', 'w');
+    assert.equal(await read, [[s1, [['2-1', ['g', 'w']]]]]);
+    const fromZero = [[s0, [['1-1', ['f', 'v']]]], [s1, [['2-1', ['g', 'w']]]]];
+    assert.equal(await first.call('XREAD', 'BLOCK', '5000', 'STREAMS', s0, s1, '0', '0'), fromZero);
+    const counted = first.call('XREAD', 'COUNT', '1', 'BLOCK', '5000', 'STREAMS', s1, s0, '2-1', '1-1');
+    await sleep(80);
+    await pusher.call('EVAL', "redis.call('XADD', KEYS[1], '3-1', 'h', 'x') redis.call('XADD', KEYS[1], '3-2', 'i', 'y')", '1', s0);
+    assert.equal(await counted, [[s0, [['3-1', ['h', 'x']]]]]);
+    assert.is(await first.call('XREAD', 'BLOCK', '150', 'STREAMS', s0, s1, '$', '$'), null);
+    // A reader that leaves while waiting leaves nothing behind: the next XADD wakes the next reader.
+    const gone = await RespClient.connect(two.port);
+    gone.text.send(RespClient.encode('XREAD', 'BLOCK', '0', 'STREAMS', s1, s0, '$', '$'));
+    await sleep(80);
+    gone.close();
+    const next = second.call('XREAD', 'BLOCK', '5000', 'STREAMS', s0, s1, '$', '$');
+    await sleep(80);
+    await pusher.call('XADD', s1, '4-1', 'j', 'z');
+    assert.equal(await next, [[s1, [['4-1', ['j', 'z']]]]]);
+    // Answered at once or timed out, as redis-server answers, over streams of both workers.
+    if (redis !== undefined) {
+      const commands = [['XADD', s0, '1-1', 'f', 'v'], ['XADD', s1, '2-1', 'g', 'w'], ['XREAD', 'BLOCK', '10', 'STREAMS', s0, s1, '0', '0'], ['XREAD', 'COUNT', '1', 'BLOCK', '10', 'STREAMS', s1, s0, '0', '1-1'], ['XREAD', 'BLOCK', '10', 'STREAMS', s0, s1, '$', '$'], ['SET', b, 'x'], ['XREAD', 'BLOCK', '10', 'STREAMS', s0, b, '0', '0'], ['XREAD', 'BLOCK', '10', 'STREAMS', s0, s1, '1-1', 'bad']];
+      await eachProtocol(two.port, redis.port, async (pair) => {
+        await flushBoth(pair);
+        await sameReplies(pair, '2 workers, XREAD BLOCK', commands.map((argv) => [argv, null] as const), (reply) => raw(reply));
+      });
+    }
   } finally {
     for (const conn of [pusher, first, second]) conn.close();
     assert.is(await two.stop(), 0);

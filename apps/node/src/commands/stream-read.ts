@@ -201,6 +201,27 @@ export function xreadBlocks(args: Args): boolean {
   return false;
 }
 
+/**
+ * BWAITSTREAM [COUNT n] BLOCK 0 STREAMS key [key ...] id [id ...] (keys of one shard): a watch for
+ * an XREAD BLOCK over streams of several workers (the router's coord/gathered-wait.ts), waiting as
+ * XREAD does (`$` fixed when it blocks: xreadKept). Once a stream has an entry after its id it
+ * answers [key, id], taking nothing: the router reads that stream from that id.
+ */
+export function bwaitstream(store: Lru, args: Args, reply: ReplySink): void {
+  const o = xreadOptions(args, reply);
+  if (o === null) return;
+  for (let k = 0; k < o.keys; k++) {
+    const text = args.latin1(o.keysAt + o.keys + k);
+    if (text === '$') continue;
+    const slot = streamAt(store, args, o.keysAt + k, IGNORED, true);
+    if (slot < 0 || parseId(text, LAST_SEEN, false, true, IGNORED) === false) continue;
+    if (hasAfter(streamOf(store, slot), LAST_SEEN)) return reply.array([args.latin1(o.keysAt + k), text]);
+  }
+  reply.nullArray();
+}
+
+const LAST_SEEN = new StreamId();
+
 /** The keys an XREAD waits on: its STREAMS keys, as argument indexes. */
 export function xreadKeys(args: Args): number[] {
   const o = xreadOptions(args, IGNORED);

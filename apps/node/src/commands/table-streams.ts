@@ -1,6 +1,6 @@
 import { EVENTS } from './key-events';
 import { xinfo } from './stream-info';
-import { xrange, xread, xreadBlocks, xreadKept, xreadServedFor, xreadWaitMs, xrevrange } from './stream-read';
+import { bwaitstream, xrange, xread, xreadBlocks, xreadKept, xreadServedFor, xreadWaitMs, xrevrange } from './stream-read';
 import * as streams from './streams';
 import type { Entry, KeyPositions } from './table-entry';
 
@@ -33,6 +33,8 @@ export const STREAM_TABLE: readonly Entry[] = [
     flags: ['readonly', 'blocking', 'movablekeys'],
     blocking: { timeout: 0, keys: 'streams', takes: 'stream', side: 'none', waitMs: xreadWaitMs, kept: xreadKept, servedFor: xreadServedFor, refusedInScript: xreadBlocks },
   },
+  // XREAD BLOCK over streams of several workers: a watch on each owner (coord/gathered-wait.ts)
+  { name: 'BWAITSTREAM', arity: -6, plan: 'internal', keys: NONE, keysAfter: 'STREAMS', handler: bwaitstream, flags: ['blocking'], blocking: { timeout: 0, keys: 'streams', takes: 'stream', side: 'none', waitMs: xreadWaitMs, kept: xreadKept, watch: true } },
   { name: 'XINFO', arity: -2, plan: 'one-key', keys: [2, 2, 1], handler: xinfo, flags: ['readonly'] },
   { name: 'XGROUP', arity: -2, plan: 'one-key', keys: NONE, handler: streams.noGroups, flags: ['write'] },
   { name: 'XREADGROUP', arity: -7, plan: 'one-key', keys: NONE, handler: streams.noGroups, flags: ['write', 'movablekeys'] },

@@ -4,7 +4,9 @@ import type { Pending } from '../links/types';
 import { Gathered } from './gathered';
 import { PlanReply, type Answer, type Later, type OwnerSet, type Place, type Plan, type PlanSink } from './plan';
 
-const WATCH = { list: commandNamed('BWAITLIST'), zset: commandNamed('BWAITZSET') };
+const WATCH = { list: commandNamed('BWAITLIST'), zset: commandNamed('BWAITZSET'), stream: commandNamed('BWAITSTREAM') };
+/** A woken XREAD BLOCK with no COUNT reads at most this many entries, as Redis's XREAD_BLOCKED_DEFAULT_COUNT. */
+const BLOCKED_DEFAULT_COUNT = '1000';
 
 /**
  * A blocking command (BLMOVE, BRPOPLPUSH, BLMPOP, BZMPOP, BLPOP ...) of a client that may wait,
@@ -14,7 +16,9 @@ const WATCH = { list: commandNamed('BWAITLIST'), zset: commandNamed('BWAITZSET')
  * takes nothing, and the key's later waiters wait behind it), and the first to fire cancels the
  * others and tries again. Its timeout is its own (a timer here); a resize or shutdown answers it
  * as timed out (a watch answered empty); a client that leaves cancels every watch. Nothing polls.
- * XREAD BLOCK is not among them (its ids): over several workers it answers CROSSSLOT.
+ * XREAD BLOCK's watch (BWAITSTREAM) carries each stream's id (`$` fixed on the stream's owner when
+ * it blocks) and answers the stream that has an entry after it, with that id: the try is then
+ * that stream alone from that id, as Redis answers a woken reader with the stream that woke it.
  */
 export class GatheredWait implements Plan, Later {
   /** Its client's input waits as behind a blocked command (blockInput: the socket is still read, so a client that leaves is noticed), not as behind a transaction. */
@@ -23,7 +27,11 @@ export class GatheredWait implements Plan, Later {
   readonly mayBlock = true;
   private readonly reply: PlanReply;
   private readonly args: Args;
+  /** What the next try runs: the command, or a woken XREAD narrowed to the stream that woke it. */
+  private tryArgs: Args;
   private readonly watch: CommandSpec;
+  /** XREAD's id of each stream (its watch waits after it). */
+  private readonly ids = new Map<string, string>();
   /** The waited keys by shard: one watch each. */
   private readonly groups = new Map<number, string[]>();
   private run: Gathered | null = null;
@@ -45,10 +53,13 @@ export class GatheredWait implements Plan, Later {
   ) {
     this.reply = new PlanReply(sink, this);
     // Tried again after waiting: a copy (the client's read buffer is reused).
-    this.args = copyArgs(args);
-    this.watch = WATCH[spec.blocking!.takes as 'list' | 'zset'];
-    for (const k of waitedKeys(spec, args)) {
+    this.args = this.tryArgs = copyArgs(args);
+    this.watch = WATCH[spec.blocking!.takes];
+    const waited = waitedKeys(spec, args);
+    for (const [i, k] of waited.entries()) {
       const key = args.latin1(k);
+      // XREAD: the ids follow the keys, in their order.
+      if (spec.blocking!.takes === 'stream' && !this.ids.has(key)) this.ids.set(key, args.latin1(waited[waited.length - 1] + 1 + i));
       const shard = shardOfString(key);
       const keys = this.groups.get(shard) ?? [];
       if (!keys.includes(key)) keys.push(key);
@@ -83,7 +94,7 @@ export class GatheredWait implements Plan, Later {
       now: () => this.tried(),
       failed: (err) => this.reply.sink.failed(err),
     };
-    this.run = new Gathered(this.owners, inner, null, this.spec, this.args);
+    this.run = new Gathered(this.owners, inner, null, this.spec, this.tryArgs);
     this.run.start();
   }
 
@@ -95,6 +106,7 @@ export class GatheredWait implements Plan, Later {
     // Something (or an error): the answer. Nothing: wait, unless the time is up (or its timeout is an error: the try answered it).
     if (!run.empty || this.ms < 0) return this.complete();
     if (this.timeUp || this.over_) return this.finish('');
+    this.tryArgs = this.args;
     this.arm();
   }
 
@@ -102,14 +114,15 @@ export class GatheredWait implements Plan, Later {
   private arm(): void {
     const round = ++this.round;
     let ready = false;
-    const now = new ReplyTo((kind) => {
+    const now = new ReplyTo((kind, _payload, items) => {
       if (kind === ReplyKind.INTEGER) ready = true;
+      else if (kind === ReplyKind.ARRAY) ready = this.narrow(items);
       else if (kind === ReplyKind.ERROR) this.error ||= 'ERR';
     });
     for (const [shard, keys] of this.groups) {
       if (ready) break;
       const worker = this.owners.map[shard];
-      const args = argsOf([this.watch.name, ...keys, '0']);
+      const args = this.ids.size > 0 ? argsOf([this.watch.name, 'BLOCK', '0', 'STREAMS', ...keys, ...keys.map((k) => this.ids.get(k)!)]) : argsOf([this.watch.name, ...keys, '0']);
       this.owners.run(worker, shard, this.watch, args, now, this, round);
     }
     if (ready) {
@@ -122,20 +135,35 @@ export class GatheredWait implements Plan, Later {
   later(round: number): Pending {
     this.reply.wait();
     const client = { failed: (err: Error) => this.reply.sink.failed(err) };
-    return { client, mode: ReplyMode.FORM, settle: (kind: ReplyKind, payload: string, _items?: Items) => this.fired(round, kind, payload) };
+    return { client, mode: ReplyMode.FORM, settle: (kind: ReplyKind, payload: string, items?: Items) => this.fired(round, kind, payload, items) };
   }
 
   blockInput(cancel: (gone: boolean) => void): void {
     this.cancels.push(cancel);
   }
 
-  private fired(round: number, kind: ReplyKind, payload: string): void {
+  /** A stream's watch answered [key, id]: the next try reads that stream alone, after that id (XREAD [COUNT n] as given, else Redis's 1000). True when understood. */
+  private narrow(items: Items | undefined): boolean {
+    const [key, id] = (items ?? []) as (string | undefined)[];
+    if (typeof key !== 'string' || typeof id !== 'string') return false;
+    let count = BLOCKED_DEFAULT_COUNT;
+    for (let i = 1; i < this.args.count - 1; i++) {
+      const option = this.args.latin1(i).toUpperCase();
+      if (option === 'STREAMS') break;
+      if (option === 'COUNT') count = this.args.latin1(i + 1);
+      if (option === 'COUNT' || option === 'BLOCK') i++;
+    }
+    this.tryArgs = argsOf([this.args.latin1(0), 'COUNT', count, 'STREAMS', key, id]);
+    return true;
+  }
+
+  private fired(round: number, kind: ReplyKind, payload: string, items?: Items): void {
     if (round !== this.round || this.reply.done) return;
     // The others' answers are stale now; all are cancelled once the try is over (the fired one holds its key's line meanwhile).
     this.round++;
     // A watch answered empty: a resize or shutdown stopped its owner's waiters (answered as timed out); an error: its owner is gone.
     if (kind === ReplyKind.ERROR) return this.finish(payload);
-    if (kind !== ReplyKind.INTEGER) return this.finish('');
+    if (kind !== ReplyKind.INTEGER && !(kind === ReplyKind.ARRAY && this.narrow(items))) return this.finish('');
     this.attempt();
   }
 
@@ -180,10 +208,10 @@ export class GatheredWait implements Plan, Later {
   }
 }
 
-/** The waiting plan of a blocking command of a client that may wait, when its keys are of several workers (not XREAD); else null. */
+/** The waiting plan of a blocking command of a client that may wait, when its keys are of several workers; else null. */
 export function waitPlan(owners: OwnerSet, sink: PlanSink, spec: CommandSpec, args: Args): Plan | null {
   const blocking = spec.blocking;
-  if (blocking === undefined || (blocking.takes !== 'list' && blocking.takes !== 'zset') || blocking.watch === true) return null;
+  if (blocking === undefined || blocking.watch === true) return null;
   const keys = waitedKeys(spec, args);
   if (keys.length === 0 || keys[keys.length - 1] >= args.count) return null;
   const first = owners.map[shardOfString(args.latin1(keys[0]))];
@@ -193,7 +221,14 @@ export function waitPlan(owners: OwnerSet, sink: PlanSink, spec: CommandSpec, ar
   for (const k of all) if (k < args.count && owners.map[shardOfString(args.latin1(k))] !== first) across = true;
   if (!across) return null;
   let ms = -1;
-  const at = timeoutIndex(spec, args.count);
-  if (at > 0 && at < args.count) ms = timeoutMs(args, at, new ReplyTo(() => {})) ?? -1;
+  const quiet = new ReplyTo(() => {});
+  if (blocking.waitMs !== undefined) {
+    // XREAD: BLOCK ms (without it, it does not wait: gathered as any multi-key read).
+    ms = blocking.waitMs(args, quiet) ?? -1;
+    if (ms < 0) return null;
+  } else {
+    const at = timeoutIndex(spec, args.count);
+    if (at > 0 && at < args.count) ms = timeoutMs(args, at, quiet) ?? -1;
+  }
   return new GatheredWait(owners, sink, spec, args, ms);
 }
