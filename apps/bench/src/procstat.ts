@@ -98,3 +98,18 @@ export function treeRss(rootPid: number): TreeRss {
   }
   return { total, byPid };
 }
+
+/**
+ * A measured window of a closed-loop load already running: 500 ms of warm-up, then `seconds` with
+ * `measuring(true)` (the load counts what completes meanwhile), then `measuring(false)`. The wall
+ * seconds it lasted and the CPU seconds `pids` used in it.
+ */
+export async function measureWindow(pids: readonly number[], seconds: number, measuring: (on: boolean) => void): Promise<{ elapsed: number; cpu: number }> {
+  await new Promise((r) => setTimeout(r, 500));
+  const cpu0 = cpuSecondsOf(pids);
+  const t0 = performance.now();
+  measuring(true);
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  measuring(false);
+  return { elapsed: (performance.now() - t0) / 1000, cpu: cpuSecondsOf(pids) - cpu0 };
+}

@@ -2,7 +2,7 @@ import type * as net from 'node:net';
 import type { BenchOptions } from './cli';
 import { connectSocket } from './client';
 import { Histogram } from './histogram';
-import { cpuSecondsOf, prepareProcStat, processTree } from './procstat';
+import { measureWindow, prepareProcStat, processTree } from './procstat';
 import { findRedisServer, startKvServer, startRedisServer, type StartedServer } from './servers';
 
 /**
@@ -142,14 +142,7 @@ async function measure(server: StartedServer, shape: Shape, seconds: number): Pr
         send();
       }),
   );
-  await new Promise((r) => setTimeout(r, 500));
-  const cpu0 = cpuSecondsOf(tree);
-  const t0 = performance.now();
-  measuring = true;
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  measuring = false;
-  const elapsed = (performance.now() - t0) / 1000;
-  const cpu = cpuSecondsOf(tree) - cpu0;
+  const { elapsed, cpu } = await measureWindow(tree, seconds, (on) => (measuring = on));
   stop = true;
   await Promise.race([Promise.all(runs), new Promise((r) => setTimeout(r, 2000))]);
   for (const s of [...publishers, ...subscribers]) s.destroy();

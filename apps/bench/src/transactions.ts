@@ -2,7 +2,7 @@ import type * as net from 'node:net';
 import type { BenchOptions } from './cli';
 import { connectSocket } from './client';
 import { shardOfKey } from './keyspace';
-import { cpuSecondsOf, prepareProcStat, processTree } from './procstat';
+import { measureWindow, prepareProcStat, processTree } from './procstat';
 import { findRedisServer, startKvServer, startRedisServer, type StartedServer } from './servers';
 
 /** One workload: what a connection sends per round trip, built for key pair i. */
@@ -111,14 +111,7 @@ async function measure(server: StartedServer, workload: Workload, keys: [string,
         send();
       }),
   );
-  await new Promise((r) => setTimeout(r, 500));
-  const cpu0 = cpuSecondsOf(tree);
-  const t0 = performance.now();
-  measuring = true;
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  measuring = false;
-  const elapsed = (performance.now() - t0) / 1000;
-  const cpu = cpuSecondsOf(tree) - cpu0;
+  const { elapsed, cpu } = await measureWindow(tree, seconds, (on) => (measuring = on));
   const count = done;
   stop = true;
   await Promise.race([Promise.all(runs), new Promise((r) => setTimeout(r, 2000))]);
