@@ -244,7 +244,9 @@ export class Lru extends Edits implements Evictable {
     try {
       if (typeof value === 'string') {
         const v = this.toScratch(value, k);
-        made = this.insertAt(slot, h, scratch, 0, k, Kind.STRING, scratch, k, k + v, v, null, expireAt);
+        // The value may have made the scratch buffer grow: the key was copied into the new one.
+        const grown = this.memory.scratch;
+        made = this.insertAt(slot, h, grown, 0, k, Kind.STRING, grown, k, k + v, v, null, expireAt);
       } else if ('bytes' in value && value.bytes instanceof Buffer) {
         const bytes = value.bytes;
         made = this.insertAt(slot, h, scratch, 0, k, value.kind, bytes, 0, bytes.length, bytes.length, null, expireAt);
