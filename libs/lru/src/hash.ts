@@ -192,19 +192,25 @@ export class LruHash implements LruObject, HashReader {
     return 0;
   }
 
-  /** Every field with its value and insertion number, in order: what restore() takes back (a hand-over). */
-  forEachNumbered(visit: (field: string, value: string, seq: number) => void): void {
+  /**
+   * Every field with its value and insertion number, in order: what restore() takes back (a
+   * hand-over). From position `from` (0: the first), until `visit` answers false: the position to
+   * go on from then (the hash unchanged meanwhile), -1 once every field was visited.
+   */
+  forEachNumbered(visit: (field: string, value: string, seq: number) => unknown, from = 0): number {
     const items = this.items;
-    for (let i = 0, end = this.used * STRIDE; i < end; i += STRIDE) {
+    for (let at = from; at < this.used; at++) {
+      const i = at * STRIDE;
       const value = items[i + 1];
-      if (value !== undefined) visit(items[i] as string, value as string, items[i + 2] as number);
+      if (value !== undefined && visit(items[i] as string, value as string, items[i + 2] as number) === false) return at + 1;
     }
+    return -1;
   }
 
   /** A copy with the same order and HSCAN numbers. */
   clone(): LruHash {
     const hash = new LruHash();
-    this.forEachNumbered((field, value, seq) => hash.restore(field, value, seq));
+    this.forEachNumbered((field, value, seq) => void hash.restore(field, value, seq));
     hash.nextSeq = this.nextSeq;
     return hash;
   }

@@ -229,9 +229,10 @@ export class Lru extends Edits implements Evictable {
    * Stores an entry at a given slot as the most recently used, for a store being rebuilt from
    * another's entries taken oldest first (a hand-over: the slot keeps SCAN cursors valid, `idleMs`
    * its recency). No other writes until finishRestore(). Evicts as the policy says to make room.
-   * False, storing nothing, when the slot or the key is taken or the entry does not fit.
+   * False, storing nothing, when the slot or the key is taken or the entry does not fit. A string
+   * whose later parts follow (restoreAppend) is given the room for all of them (`room` bytes).
    */
-  restoreAt(slot: number, key: string, value: string | LruObject | Packed, expireAt: number, idleMs: number): boolean {
+  restoreAt(slot: number, key: string, value: string | LruObject | Packed, expireAt: number, idleMs: number, room = 0): boolean {
     if (!(slot >= 0 && slot < MAX_SLOTS) || this.peekKey(key) >= 0) return false;
     while (slot >= this.addrs.length) this.grow(this.addrs.length * 2);
     if (this.addrs[slot] !== NIL) return false;
@@ -246,7 +247,7 @@ export class Lru extends Edits implements Evictable {
         const v = this.toScratch(value, k);
         // The value may have made the scratch buffer grow: the key was copied into the new one.
         const grown = this.memory.scratch;
-        made = this.insertAt(slot, h, grown, 0, k, Kind.STRING, grown, k, k + v, v, null, expireAt);
+        made = this.insertAt(slot, h, grown, 0, k, Kind.STRING, grown, k, k + v, Math.max(v, room), null, expireAt);
       } else if ('bytes' in value && value.bytes instanceof Buffer) {
         const bytes = value.bytes;
         made = this.insertAt(slot, h, scratch, 0, k, value.kind, bytes, 0, bytes.length, bytes.length, null, expireAt);
@@ -256,6 +257,19 @@ export class Lru extends Edits implements Evictable {
     }
     if (made < 0) return false;
     this.stamps[slot] = (this.memory.stamp() - this.memory.ageFor(idleMs)) >>> 0;
+    return true;
+  }
+
+  /** Appends a later part of a string restoreAt() stored at `slot` (a big value's hand-over), telling no one and keeping its recency. */
+  restoreAppend(slot: number, vbuf: Uint8Array, vstart: number, vend: number): boolean {
+    const stamp = this.stamps[slot];
+    this.restoring = slot;
+    try {
+      if (!this.append(slot, vbuf, vstart, vend)) return false;
+    } finally {
+      this.restoring = NONE;
+    }
+    this.stamps[slot] = stamp;
     return true;
   }
 

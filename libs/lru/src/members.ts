@@ -110,12 +110,17 @@ export class Members {
     return 0;
   }
 
-  /** Every member with its score and number, in order: what restore() takes back (a hand-over). */
-  forEachNumbered(visit: (member: string, score: number, seq: number) => void): void {
-    for (let at = 0; at < this.used; at++) {
+  /**
+   * Every member with its score and number, in order: what restore() takes back (a hand-over).
+   * From position `from` (0: the first), until `visit` answers false: the position to go on
+   * from then (the set unchanged meanwhile), -1 once every member was visited.
+   */
+  forEachNumbered(visit: (member: string, score: number, seq: number) => unknown, from = 0): number {
+    for (let at = from; at < this.used; at++) {
       const member = this.members[at];
-      if (member !== undefined) visit(member, this.scored ? this.scores[at] : 0, this.seqs[at]);
+      if (member !== undefined && visit(member, this.scored ? this.scores[at] : 0, this.seqs[at]) === false) return at + 1;
     }
+    return -1;
   }
 
   /**

@@ -26,7 +26,7 @@ export class LruSet implements LruObject {
   /** A copy with the same SSCAN numbers. */
   clone(): LruSet {
     const set = new LruSet();
-    this.members.forEachNumbered((member, _score, seq) => set.restore(member, seq));
+    this.members.forEachNumbered((member, _score, seq) => void set.restore(member, seq));
     return set;
   }
 

@@ -18,6 +18,9 @@ export const STREAM_OVERHEAD = 256;
 export const TRIM_MAXLEN = 1;
 export const TRIM_MINID = 2;
 
+/** The last id of a stream's last block (restoreBlock's check), reused. */
+const TAIL_ID = new StreamId();
+
 export class LruStream implements LruObject {
   readonly kind = Kind.STREAM;
   readonly keptEmpty = true;
@@ -204,30 +207,51 @@ export class LruStream implements LruObject {
 
   /** Its state as a hand-over carries it: last id, first id, largest deleted id, entries added, then each block's bytes. */
   serialize(): { meta: string[]; blocks: Buffer[] } {
-    return { meta: [this.lastId.text(), this.firstId.text(), this.maxDeletedId.text(), String(this.entriesAdded)], blocks: this.blocks.map((b) => b.serialize()) };
+    return { meta: this.serializeMeta(), blocks: this.blocks.map((b) => b.serialize()) };
+  }
+
+  /** serialize()'s meta alone (a big stream's hand-over sends its blocks a few at a time). */
+  serializeMeta(): string[] {
+    return [this.lastId.text(), this.firstId.text(), this.maxDeletedId.text(), String(this.entriesAdded)];
   }
 
   /** A stream from its parts, or null when they do not make one (blocks out of order, a bad id). */
   static restore(meta: readonly StreamId[], entriesAdded: number, blocks: readonly Buffer[]): LruStream | null {
+    const stream = LruStream.restoring(meta, entriesAdded);
+    if (stream === null) return null;
+    for (const bytes of blocks) if (!stream.restoreBlock(bytes)) return null;
+    return stream.restoredWhole() ? stream : null;
+  }
+
+  /** An empty stream with its ids and counter, its blocks to come by restoreBlock() (a hand-over), or null when they are bad. */
+  static restoring(meta: readonly StreamId[], entriesAdded: number): LruStream | null {
     if (meta.length !== 3 || !Number.isSafeInteger(entriesAdded) || entriesAdded < 0) return null;
     const stream = new LruStream();
     stream.lastId.set(meta[0]);
     stream.firstId.set(meta[1]);
     stream.maxDeletedId.set(meta[2]);
     stream.entriesAdded = entriesAdded;
-    const last = new StreamId();
-    for (const bytes of blocks) {
-      const block = StreamBlock.restore(bytes);
-      if (block === null) return null;
-      if (stream.blocks.length > 0 && last.compareWords(block.ids, 0) >= 0) return null;
-      last.setWords(block.ids, (block.count - 1) * 4);
-      stream.blocks.push(block);
-      stream.length += block.live;
-      stream.bytes += block.bytes;
-    }
-    if (stream.blocks.length > 0 && last.compare(stream.lastId) > 0) return null;
     return stream;
   }
+
+  /** Appends a block from serialize()'s bytes, after the others; false, adding nothing, when they are not one or come out of order. */
+  restoreBlock(bytes: Buffer): boolean {
+    const block = StreamBlock.restore(bytes);
+    if (block === null) return false;
+    const tail = this.blocks.at(-1);
+    if (tail !== undefined && TAIL_ID.setWords(tail.ids, (tail.count - 1) * 4).compareWords(block.ids, 0) >= 0) return false;
+    this.blocks.push(block);
+    this.length += block.live;
+    this.bytes += block.bytes;
+    return true;
+  }
+
+  /** True when the blocks restored end at or before the last id (checked once they all came). */
+  restoredWhole(): boolean {
+    const tail = this.blocks.at(-1);
+    return tail === undefined || TAIL_ID.setWords(tail.ids, (tail.count - 1) * 4).compare(this.lastId) <= 0;
+  }
+
 }
 
 const ZERO = new StreamId();

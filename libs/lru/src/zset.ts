@@ -22,7 +22,7 @@ export class LruZset implements LruObject, ZSorted {
   /** A copy with the same ZSCAN numbers. */
   clone(): LruZset {
     const zset = new LruZset();
-    this.members.forEachNumbered((member, score, seq) => zset.restore(member, score, seq));
+    this.members.forEachNumbered((member, score, seq) => void zset.restore(member, score, seq));
     return zset;
   }
 

@@ -1,4 +1,4 @@
-import { LruHash, LruStream, LruZset, Kind, packHash, parseU64, StreamId, zsetOf, type Lru, type Packed } from '@kv/lru';
+import { LruHash, LruList, LruSet, LruStream, LruZset, Kind, packHash, parseU64, StreamId, zsetOf, type Lru, type Packed } from '@kv/lru';
 import type { Args } from '@kv/wire';
 import { hashFitsPacked } from './encodings';
 import { parseScore } from './zset-args';
@@ -77,6 +77,61 @@ export function importStream(args: Args, at: number): [LruStream, number] | null
   for (const end = i + n; i < end; i++) blocks.push(Buffer.from(args.latin1(i), 'latin1'));
   const stream = LruStream.restore(ids, added, blocks);
   return stream === null ? null : [stream, i];
+}
+
+/**
+ * A value arriving in parts (handover-parts.ts): built as they come, and stored whole with the
+ * last, so no reader or eviction ever sees half of it. A string is stored at its first part, with
+ * room for all of it (the shard is not served here until the hand-over ends), and appended to.
+ */
+export interface Arriving {
+  key: string;
+  expireAt: number;
+  slot: number;
+  idle: number;
+  /** The value being built; null for a string (in the store already). */
+  value: LruList | LruHash | LruSet | LruZset | LruStream | null;
+  /** A string that did not fit: its later parts are dropped, and it is counted as not fitting once. */
+  refused: boolean;
+}
+
+/**
+ * Adds a later part's items (from argument `at`: their count, then the items as the value's
+ * first entry has them) to the arriving value: the argument after them, or -1 when malformed.
+ */
+export function importPart(store: Lru, arriving: Arriving, args: Args, at: number): number {
+  const n = Number(args.latin1(at));
+  const value = arriving.value;
+  const stride = value instanceof LruHash || value instanceof LruZset ? 3 : value instanceof LruSet ? 2 : 1;
+  let i = at + 1;
+  const end = i + n * stride;
+  if (!Number.isInteger(n) || n < 0 || end > args.count) return -1;
+  for (; i < end; i += stride) {
+    if (value === null) {
+      if (arriving.refused) continue;
+      if (!store.restoreAppend(arriving.slot, args.buf, args.starts[i], args.ends[i])) {
+        store.remove(arriving.slot);
+        arriving.refused = true;
+      }
+    } else if (value instanceof LruList) value.pushBytes(args.buf, args.starts[i], args.ends[i], false);
+    else if (value instanceof LruHash) {
+      if (!value.restore(args.latin1(i), args.latin1(i + 1), Number(args.latin1(i + 2)))) return -1;
+    } else if (value instanceof LruSet) {
+      if (!value.restore(args.latin1(i), Number(args.latin1(i + 1)))) return -1;
+    } else if (value instanceof LruZset) {
+      const score = parseScore(args.latin1(i + 1));
+      if (score === undefined || !value.restore(args.latin1(i), score, Number(args.latin1(i + 2)))) return -1;
+    } else if (!value.restoreBlock(Buffer.from(args.buf.subarray(args.starts[i], args.ends[i])))) return -1;
+  }
+  return i;
+}
+
+/** Stores a value whose last part came: true, false when it does not fit, null when its parts do not make one. */
+export function storeArrived(store: Lru, arriving: Arriving): boolean | null {
+  const value = arriving.value;
+  if (value === null) return !arriving.refused;
+  if (value instanceof LruStream && !value.restoredWhole()) return null;
+  return store.restoreAt(arriving.slot, arriving.key, value, arriving.expireAt, arriving.idle);
 }
 
 const WORDS = new Uint32Array(4);

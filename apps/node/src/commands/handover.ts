@@ -1,6 +1,7 @@
 import { argsOf, doubleText, SHARD_COUNT, type Args } from '@kv/wire';
-import { Kind, listItems, listOf, LruSet, NONE, setMembers, setOf, zsetPairs, type Lru, type LruHash, type LruList, type LruStream, type LruZset, type Packed } from '@kv/lru';
-import { importHash, importStream, importZset } from './handover-import';
+import { Kind, listItems, listOf, LruHash, LruList, LruSet, LruStream, LruZset, NONE, setMembers, setOf, zsetPairs, type Lru, type Packed } from '@kv/lru';
+import { importHash, importPart, importStream, importZset, storeArrived, type Arriving } from './handover-import';
+import { CHUNK_BYTES, ValueParts } from './handover-parts';
 import { ERR, type ReplySink } from '../reply';
 import type { WorkerShards } from '../types';
 
@@ -19,6 +20,8 @@ import type { WorkerShards } from '../types';
  *   Y key expireAt slot idle n member score seq [...]                   (a big sorted set, ZSCAN numbers kept)
  *   X key expireAt slot idle lastId firstId maxDeletedId entriesAdded n block [block ...]
  *                                                                       (a stream: its blocks' bytes as they are)
+ *   + total <entry> then C n item... (more follow) and E n item... (the last), in the next chunks
+ *                                                                       (a big value, in parts: handover-parts.ts)
  * `version` is the shard map version the move belongs to: a chunk arriving once the map has moved
  * on (the move timed out) is refused, so no stray copy is left behind. `flags`: FIRST takes the
  * shard on afresh, LAST ends it. Entries come oldest first and each goes back into its slot, so
@@ -26,15 +29,15 @@ import type { WorkerShards } from '../types';
  * expiry (Unix ms, 0: none), and its idle time (ms since its last use), so it takes its place in
  * the new owner's LRU order among the shards there. A list is packed again or not by the receiver's
 own limits. A hash's fields keep their order and insertion
- * numbers (an HSCAN cursor stays valid too); a hash travels in one chunk, however big. The sender
- * streams: each chunk is made when the one before was taken (ShardExport), so a shard is never
- * copied whole into memory.
+ * numbers (an HSCAN cursor stays valid too). The sender streams: each chunk is made when the one
+ * before was taken (ShardExport), so neither a shard nor a big value (sent in parts over several
+ * chunks) is ever copied whole into memory.
  */
 export const FIRST = 1;
 export const LAST = 2;
 
-/** A chunk stays near this size, so no frame or string grows with the shard. */
-const CHUNK_BYTES = 1024 * 1024;
+/** The big value each importing store is receiving in parts, between its chunks. */
+const arrivals = new WeakMap<Lru, Arriving>();
 
 export function shardimport(shards: WorkerShards, args: Args, reply: ReplySink): void {
   const shard = Number(args.latin1(1));
@@ -44,7 +47,27 @@ export function shardimport(shards: WorkerShards, args: Args, reply: ReplySink):
   const store = flags & FIRST ? shards.adopt(shard) : shards.store(shard);
   if (store === undefined) return reply.error(ERR.notHandedHere);
   let refused = 0;
+  let arriving = flags & FIRST ? undefined : arrivals.get(store);
   for (let i = 4; i < args.count; ) {
+    if (args.latin1(i) === 'C' || args.latin1(i) === 'E') {
+      const last = args.latin1(i) === 'E';
+      i = arriving === undefined ? -1 : importPart(store, arriving, args, i + 1);
+      if (i < 0) return reply.error(ERR.badImportEntry);
+      if (last) {
+        const stored = storeArrived(store, arriving!);
+        if (stored === null) return reply.error(ERR.badImportEntry);
+        if (!stored) refused++;
+        arriving = undefined;
+      }
+      continue;
+    }
+    // A big value's first part: the entry as usual, stored (or for a string finished) with its last.
+    let split = -1;
+    if (args.latin1(i) === '+' && arriving === undefined && i + 2 < args.count) {
+      split = Number(args.latin1(i + 1));
+      if (!Number.isSafeInteger(split) || split < 0) return reply.error(ERR.badImportEntry);
+      i += 2;
+    }
     const kind = args.latin1(i);
     let value: string | LruHash | LruList | LruSet | LruZset | LruStream | Packed;
     let key: string, expireAt: number, slot: number, idle: number;
@@ -73,7 +96,7 @@ export function shardimport(shards: WorkerShards, args: Args, reply: ReplySink):
       if (!Number.isInteger(length) || length < 1 || i + length > args.count) return reply.error(ERR.badImportEntry);
       const items: string[] = [];
       for (const end = i + length; i < end; i++) items.push(args.latin1(i));
-      value = listOf(store.memory.limits, items);
+      value = split >= 0 ? LruList.of(items) : listOf(store.memory.limits, items);
     } else if ((kind === 'T' || kind === 'U') && i + 5 < args.count) {
       key = args.latin1(i + 1);
       expireAt = Number(args.latin1(i + 2));
@@ -115,11 +138,25 @@ export function shardimport(shards: WorkerShards, args: Args, reply: ReplySink):
       [value, i] = made;
     } else return reply.error(ERR.badImportEntry);
     if (!Number.isFinite(expireAt) || !Number.isFinite(idle)) return reply.error(ERR.badImportEntry);
+    if (split >= 0) {
+      if (typeof value === 'string') {
+        const stored = store.restoreAt(slot, key, value, expireAt, Math.max(0, idle), split);
+        arriving = { key, expireAt, slot, idle: 0, value: null, refused: !stored };
+      } else if (value instanceof LruList || value instanceof LruHash || value instanceof LruSet || value instanceof LruZset || value instanceof LruStream) {
+        arriving = { key, expireAt, slot, idle: Math.max(0, idle), value, refused: false };
+      } else return reply.error(ERR.badImportEntry);
+      continue;
+    }
     // The budget here may be tighter than the sender's (it is the worker's): an entry that does
     // not fit even after eviction is reported rather than silently dropped.
     if (!store.restoreAt(slot, key, value, expireAt, Math.max(0, idle))) refused++;
   }
-  if (flags & LAST) store.finishRestore();
+  if (arriving === undefined) arrivals.delete(store);
+  else arrivals.set(store, arriving);
+  if (flags & LAST) {
+    if (arriving !== undefined) return reply.error(ERR.badImportEntry);
+    store.finishRestore();
+  }
   if (refused > 0) return reply.error(ERR.importDidNotFit(refused));
   reply.ok();
 }
@@ -134,6 +171,8 @@ export class ShardExport {
   entries = 0;
   private slot: number;
   private started = false;
+  /** The big value at `slot` part way through, sent in parts over several chunks. */
+  private split: ValueParts | null = null;
 
   constructor(
     private readonly store: Lru,
@@ -148,13 +187,20 @@ export class ShardExport {
     return this.started && this.slot === NONE;
   }
 
-  /** The next chunk (about CHUNK_BYTES, or one hash or list however big), or null once the last was made. */
+  /** The next chunk (about CHUNK_BYTES; a big value goes over several), or null once the last was made. */
   next(): Args | null {
     if (this.done) return null;
     const store = this.store;
     const parts = ['SHARDIMPORT', String(this.shard), String(this.version), this.started ? '0' : String(FIRST)];
     this.started = true;
     let bytes = 0;
+    if (this.split !== null) {
+      bytes += this.split.more(parts, CHUNK_BYTES);
+      if (!this.split.done) return argsOf(parts);
+      this.split = null;
+      this.entries++;
+      this.slot = store.newerThan(this.slot);
+    }
     const now = Date.now();
     for (; this.slot !== NONE && bytes < CHUNK_BYTES; this.slot = store.newerThan(this.slot)) {
       const slot = this.slot;
@@ -162,6 +208,17 @@ export class ShardExport {
       if (expireAt !== 0 && expireAt <= now) continue;
       const key = store.keyString(slot);
       const idle = String(store.idleAt(slot));
+      if (ValueParts.needed(store, slot)) {
+        const split = new ValueParts(store, slot);
+        bytes += split.first(parts, key, expireAt, idle, Math.max(CHUNK_BYTES - bytes, 1));
+        if (!split.done) {
+          this.split = split;
+          break;
+        }
+        parts.push('E', '0');
+        this.entries++;
+        continue;
+      }
       const kind = store.kindAt(slot);
       switch (kind) {
         case Kind.STRING: {
