@@ -122,6 +122,26 @@ t('a value in parts is not in the store until its last part came', () => {
   assert.is(contentOf(to, list), contentOf(from, list));
 });
 
+t('a string evicted between two of its parts is dropped and reported as not fitting, nothing else lost', () => {
+  const from = new ShardSet([9], 1024 * 1024 * 1024);
+  const to = new ShardSet([], 1024 * 1024 * 1024);
+  const [big, small] = keysOf(9, 2, 'big');
+  put(from.store(9)!, big, 'q'.repeat(3 * CHUNK_BYTES));
+  put(from.store(9)!, small, 'after');
+  const exporter = new ShardExport(from.store(9)!, 9, to.mapVersion);
+  const answers: string[] = [];
+  for (let chunk = exporter.next(), n = 0; chunk !== null; chunk = exporter.next(), n++) {
+    to.runWorkerCommand(SHARDIMPORT, chunk, new ReplyTo((kind, payload) => answers.push(`${kind}:${payload}`)));
+    // As the worker's eviction would, after the first part.
+    if (n === 0) to.store(9)!.remove(to.store(9)!.peekKey(big));
+  }
+  // The chunk with its last part says so; every other chunk is taken.
+  assert.is(answers.filter((a) => a !== '1:').join(), '4:ERR 1 entries did not fit', answers.join());
+  assert.is(to.store(9)!.peekKey(big), -1);
+  assert.is(valueOf(to.store(9)!, small), 'after');
+  assert.is(to.store(9)!.check(), null);
+});
+
 t('a part out of place is refused: a continuation with no value begun, a last chunk with one unfinished, a packed value marked big', () => {
   const to = new ShardSet([], 64 * 1024 * 1024);
   const answer = (flags: number, ...entry: string[]) => {

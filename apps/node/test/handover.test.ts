@@ -94,7 +94,7 @@ t('a hash moves whole, with its expiry, slot, field order and insertion numbers:
   from.executeOn(4, HSET, argsOf(['HSET', small, 'a', '1', 'b', '2']), sink());
   setExpiry(store, small, Date.now() + 60_000);
   put(store, plain, 'v');
-  // A hash past one chunk's size travels whole in one chunk.
+  // A hash past one chunk's size goes in parts (handover-parts.test.ts), and arrives whole.
   for (let i = 0; i < 600; i++) from.executeOn(4, HSET, argsOf(['HSET', bigHash, `f${i}`, 'y'.repeat(2000)]), sink());
   for (let i = 0; i < 300; i++) from.executeOn(4, HSET, argsOf(['HSET', big, `f${i}`, String(i)]), sink());
   const HDEL = commandNamed('HDEL');
@@ -142,7 +142,7 @@ t('a list moves whole, packed or not, with its expiry and slot; the receiver pac
   const sink = () => new ReplyTo(() => {});
   from.executeOn(5, RPUSH, argsOf(['RPUSH', small, 'a', '', 'c']), sink());
   from.executeOn(5, RPUSH, argsOf(['RPUSH', big, ...Array.from({ length: 50 }, (_, i) => `e${i}`)]), sink());
-  // A list past one chunk's size travels whole in one chunk.
+  // A list past one chunk's size goes in parts (handover-parts.test.ts), and arrives whole.
   for (let i = 0; i < 600; i++) from.executeOn(5, RPUSH, argsOf(['RPUSH', huge, 'y'.repeat(2000)]), sink());
   setExpiry(store, big, Date.now() + 60_000);
   assert.ok(store.isInline(store.peekKey(small)));

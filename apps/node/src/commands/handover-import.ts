@@ -109,7 +109,9 @@ export function importPart(store: Lru, arriving: Arriving, args: Args, at: numbe
   for (; i < end; i += stride) {
     if (value === null) {
       if (arriving.refused) continue;
-      if (!store.restoreAppend(arriving.slot, args.buf, args.starts[i], args.ends[i])) {
+      // Evicted between two parts (the worker's other shards wrote meanwhile): what came is dropped.
+      if (store.peekKey(arriving.key) !== arriving.slot) arriving.refused = true;
+      else if (!store.restoreAppend(arriving.slot, args.buf, args.starts[i], args.ends[i])) {
         store.remove(arriving.slot);
         arriving.refused = true;
       }
