@@ -21,6 +21,9 @@ const SPLIT_ABOVE = CHUNK_BYTES / 2;
 const LIST_BATCH = 16;
 const LIST_BATCH_MAX = 4096;
 
+/** The entry letter of each kind's big form (handover.ts). */
+const ENTRY_LETTER: Record<Kind, string> = { [Kind.STRING]: 'S', [Kind.HASH]: 'H', [Kind.LIST]: 'L', [Kind.SET]: 'U', [Kind.ZSET]: 'Y', [Kind.STREAM]: 'X' };
+
 export class ValueParts {
   /** Where the next part starts: a string's byte, a list's index, a position in a hash or set, a stream's block; -1 once all were sent. */
   private at = 0;
@@ -51,27 +54,12 @@ export class ValueParts {
     const total = this.kind === Kind.STRING ? store.valueLength(this.slot) : store.objectAt(this.slot).bytes;
     out.push('+', String(total));
     const head = key.length + 64;
-    switch (this.kind) {
-      case Kind.STRING: {
-        out.push('S', key, '', String(expireAt), slot, idle);
-        return head + this.pieces(out, out.length - 4, budget);
-      }
-      case Kind.LIST:
-        out.push('L', key, String(expireAt), slot, idle);
-        break;
-      case Kind.HASH:
-        out.push('H', key, String(expireAt), slot, idle);
-        break;
-      case Kind.SET:
-        out.push('U', key, String(expireAt), slot, idle);
-        break;
-      case Kind.ZSET:
-        out.push('Y', key, String(expireAt), slot, idle);
-        break;
-      case Kind.STREAM:
-        out.push('X', key, String(expireAt), slot, idle, ...store.objectAt<LruStream>(this.slot).serializeMeta());
-        break;
+    if (this.kind === Kind.STRING) {
+      out.push('S', key, '', String(expireAt), slot, idle);
+      return head + this.pieces(out, out.length - 4, budget);
     }
+    out.push(ENTRY_LETTER[this.kind], key, String(expireAt), slot, idle);
+    if (this.kind === Kind.STREAM) out.push(...store.objectAt<LruStream>(this.slot).serializeMeta());
     return head + this.items(out, budget);
   }
 
