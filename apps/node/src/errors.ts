@@ -75,6 +75,13 @@ export const NODE_ERRORS = replyErrors({
   offsetOutOfRange: { code: 'OFFSET_OUT_OF_RANGE', text: 'ERR offset is out of range', probe: { command: ['SETRANGE', 'k', '-1', 'x'] } },
   bitOffset: { code: 'BIT_OFFSET', text: 'ERR bit offset is not an integer or out of range', probe: { command: ['SETBIT', 'k', '4294967296', '1'] } },
   bitValue: { code: 'BIT_VALUE', text: 'ERR bit is not an integer or out of range', probe: { command: ['SETBIT', 'k', '0', '2'] } },
+  bitfieldOverflow: { code: 'BITFIELD_OVERFLOW', text: 'ERR Invalid OVERFLOW type specified', probe: { command: ['BITFIELD', 'k', 'OVERFLOW', 'up'] } },
+  bitfieldType: {
+    code: 'BITFIELD_TYPE',
+    text: 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.',
+    probe: { command: ['BITFIELD', 'k', 'GET', 'u64', '0'] },
+  },
+  bitfieldReadOnly: { code: 'BITFIELD_READ_ONLY', text: 'ERR BITFIELD_RO only supports the GET subcommand', probe: { command: ['BITFIELD_RO', 'k', 'SET', 'u8', '0', '1'] } },
   bitArgument: { code: 'BIT_ARGUMENT', text: 'ERR The bit argument must be 1 or 0.', probe: { command: ['BITPOS', 'k', '2'] } },
   bitopNot: { code: 'BITOP_NOT', text: 'ERR BITOP NOT must be called with a single source key.', probe: { command: ['BITOP', 'NOT', '{k}d', '{k}a', '{k}b'] } },
   lcsNotStrings: { code: 'LCS_NOT_STRINGS', text: 'ERR The specified keys must contain string values', probe: { before: [['HSET', '{k}a', 'f', 'v']], command: ['LCS', '{k}a', '{k}b'] } },

@@ -26,6 +26,19 @@ export const KEY_DOCS: Record<string, DocEntry> = {
     'bitmap',
     'key:key integer:bit block:index{optional}(integer:start block:end_index{optional}(integer:end oneof:index_unit{optional}(pure-token:byte@BYTE pure-token:bit@BIT)))',
   ],
+  BITFIELD: [
+    'Perform arbitrary bitfield integer operations on strings',
+    '3.2.0',
+    'bitmap',
+    'key:key oneof:operation{optional,multiple}(block:encoding_offset@GET(string:encoding integer:offset) block:write(oneof:wrap_sat_fail@OVERFLOW{optional}(pure-token:wrap@WRAP pure-token:sat@SAT pure-token:fail@FAIL) ' +
+      'oneof:write_operation(block:encoding_offset_value@SET(string:encoding integer:offset integer:value) block:encoding_offset_increment@INCRBY(string:encoding integer:offset integer:increment))))',
+  ],
+  BITFIELD_RO: [
+    'Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD',
+    '6.0.0',
+    'bitmap',
+    'key:key block:encoding_offset@GET{optional,multiple,multiple_token}(string:encoding integer:offset)',
+  ],
   BITOP: ['Perform bitwise operations between strings', '2.6.0', 'bitmap', 'string:operation key:destkey key:key{multiple}'],
   OBJECT: ['A container for object introspection commands', '2.2.3', 'generic', '', {
     'object|encoding': ['Inspect the internal encoding of a Redis object', '2.2.3', 'generic', 'key:key'],

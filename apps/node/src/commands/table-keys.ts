@@ -1,4 +1,5 @@
 import * as bits from './bits';
+import * as bitfield from './bitfield';
 import { EVENTS, KEY_EVENTS } from './key-events';
 import * as info from './key-info';
 import * as moves from './key-moves';
@@ -43,6 +44,8 @@ export const KEY_TABLE: readonly Entry[] = [
   { name: 'GETBIT', arity: 3, plan: 'one-key', keys: ONE, handler: bits.getbit, flags: ['readonly', 'fast'] },
   { name: 'BITCOUNT', arity: -2, plan: 'one-key', keys: ONE, handler: bits.bitcount, flags: ['readonly'] },
   { name: 'BITPOS', arity: -3, plan: 'one-key', keys: ONE, handler: bits.bitpos, flags: ['readonly'] },
+  { name: 'BITFIELD', arity: -2, plan: 'one-key', keys: ONE, handler: bitfield.bitfield, flags: ['write', 'denyoom'], event: EVENTS.setbit, readsKey: true },
+  { name: 'BITFIELD_RO', arity: -2, plan: 'one-key', keys: ONE, handler: bitfield.bitfieldRo, flags: ['readonly', 'fast'] },
   // BITOP operation destkey key ...: runs on destkey's shard (its first key, argv[2])
   { name: 'BITOP', arity: -4, plan: 'one-key', keys: [2, -1, 1], handler: bits.bitop, flags: ['write', 'denyoom'], keyEvents: KEY_EVENTS.bitop, reads: [3, -1], gathers: true },
   // A command over keys of several shards (`gathers`), gathered (gather-run.ts, the router's coord/gathered.ts): the run on
