@@ -2,6 +2,7 @@ import type * as net from 'node:net';
 import type { OutBuffer } from '@kv/wire';
 import type { ClientHost, ClientLike } from './host';
 import type { ReplyOrder } from './reply-order';
+import { log } from '../log';
 
 /** Stop reading a client whose unsent replies pass this; resume on drain. */
 const OUTPUT_HIGH_WATER = 1024 * 1024;
@@ -117,7 +118,10 @@ export class Flow {
   checkOutput(): void {
     const order = this.client.order;
     const owed = this.socket.writableLength + order.heldBytes;
-    if (owed > this.router.limits.clientOutputLimit) return this.closeForOutput();
+    if (owed > this.router.limits.clientOutputLimit) {
+      log('warn', 'client closed for overcoming of output buffer limits', { worker: this.router.self, class: 'normal', owed, limit: this.router.limits.clientOutputLimit });
+      return this.closeForOutput();
+    }
     if ((owed > OUTPUT_HIGH_WATER || order.inFlight > MAX_IN_FLIGHT) && !this.paused) {
       this.paused = true;
       this.socket.pause();
