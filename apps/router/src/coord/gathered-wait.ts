@@ -35,6 +35,8 @@ export class GatheredWait implements Plan, Later {
   /** The waited keys by shard: one watch each. */
   private readonly groups = new Map<number, string[]>();
   private run: Gathered | null = null;
+  /** The try under way when its client left: it takes nothing, and its holds go when it is over. */
+  private left: Gathered | null = null;
   /** Bumped at each arming: a watch of an earlier round that answers is ignored. */
   private round = 0;
   private cancels: ((gone: boolean) => void)[] = [];
@@ -72,15 +74,29 @@ export class GatheredWait implements Plan, Later {
   }
 
   get over(): boolean {
-    return this.reply.done && (this.run === null || this.run.over);
+    return this.reply.done && (this.run === null || this.run.over) && (this.left === null || this.left.over);
   }
 
   start(): void {
     // Its place first, then its client's input waits for it; if the client leaves, every watch is cancelled.
     this.reply.wait();
-    (this.reply.sink as Partial<Later>).blockInput?.(() => this.finish(''));
+    (this.reply.sink as Partial<Later>).blockInput?.((gone) => this.cancelled(gone));
     if (this.ms > 0) this.timer = setTimeout(() => this.timedOut(), this.ms);
     this.attempt();
+  }
+
+  /**
+   * Its client left (`gone`): a try under way takes nothing for it (Gathered.abandon: stopped
+   * before its run, or its run put back). CLIENT UNBLOCK or a half-close: as a timeout (a try under
+   * way answers, what it took is the client's; it may still read it).
+   */
+  private cancelled(gone: boolean): void {
+    if (!gone) return this.timedOut();
+    if (this.run !== null && !this.run.done) {
+      this.left = this.run;
+      this.run.abandon();
+    }
+    this.finish('');
   }
 
   /** The non-blocking form, gathered over every owner. */
@@ -94,7 +110,7 @@ export class GatheredWait implements Plan, Later {
       now: () => this.tried(),
       failed: (err) => this.reply.sink.failed(err),
     };
-    this.run = new Gathered(this.owners, inner, null, this.spec, this.tryArgs);
+    this.run = new Gathered(this.owners, inner, null, this.spec, this.tryArgs, true);
     this.run.start();
   }
 
@@ -175,6 +191,7 @@ export class GatheredWait implements Plan, Later {
   }
 
   private timedOut(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.timeUp = true;
     // A try under way answers for itself (what it took is the client's).
