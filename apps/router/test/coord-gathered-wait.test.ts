@@ -21,11 +21,13 @@ class ClientSink extends FakeSink {
   }
 }
 
-/** XRUN's answer: the command's reply, each remote key's change, then (UNDO) each local key changed, as it was. */
-function xrunReply(kind: ReplyKind, items: Items, remote: string[][], originals: [string, string[]][]): Reply {
-  const out: string[] = [String(kind), '', String(items.length), ...(items as string[])];
+/** XRUN UNDO's answer: the command's reply, each remote key's change, each local key changed as it was, XREAD's ids as it waits. */
+function xrunReply(kind: ReplyKind, items: Items | null, remote: string[][], originals: [string, string[]][], kept: string[] = []): Reply {
+  const out: string[] = [String(kind), '', String(items === null ? -1 : items.length), ...((items ?? []) as string[])];
   for (const change of remote) out.push(String(change.length), ...change);
+  out.push(String(originals.length));
   for (const [key, entry] of originals) out.push(key, String(entry.length), ...entry);
+  out.push(String(kept.length), ...kept);
   return list(out);
 }
 
@@ -93,6 +95,27 @@ t('a client that stays gets what the try took: written back, no undo', () => {
   owners.settle(owners.steps[3], xrunReply(ReplyKind.BULK, [], [['list', '0', 'x']], [[src, ['list', '0', 'x']]]));
   assert.equal(names(), ['TXHOLD', 'TXHOLD', 'ENTRYDUMP', 'XRUN', 'ENTRYPUT']);
   assert.is(sink.written, '$0\r\n\r\n');
+});
+
+t("XREAD BLOCK $ over two workers: its watches wait after the ids its try fixed, not `$`", () => {
+  const owners = new FakeOwners(0, 2, (step) => (step.name === 'TXHOLD' ? int(0) : step.name === 'ENTRYPEEK' ? list(['stream', '0', 'x']) : 'later'));
+  const sink = new ClientSink();
+  const [s1, s0] = [keyOn(1, 2), keyOn(0, 2)];
+  const plan = waitPlan(owners, sink, commandNamed('XREAD'), argsOf(['XREAD', 'BLOCK', '0', 'STREAMS', s1, s0, '$', '0-5']))!;
+  plan.start();
+  const run = owners.steps.find((s) => s.name === 'XRUN')!;
+  assert.equal(run.argv.slice(0, 2), ['XRUN', 'UNDO']);
+  owners.settle(run, xrunReply(ReplyKind.NULL_ARRAY, null, [[]], [], ['7-1', '0-5']));
+  const watches = owners.steps.filter((s) => s.name === 'BWAITSTREAM');
+  assert.equal(watches.map((w) => w.argv.slice(-2)).sort(), [[s0, '0-5'], [s1, '7-1']].sort(), 'each watch waits after its stream id as the try fixed it');
+  // Woken by s1: the next try reads it from that id; an empty one arms again, still after 7-1.
+  owners.settle(watches.find((w) => w.argv.includes(s1))!, list([s1, '7-1']));
+  const retry = owners.steps.filter((s) => s.name === 'XRUN')[1];
+  assert.equal(retry.argv.slice(-5), ['COUNT', '1000', 'STREAMS', s1, '7-1']);
+  owners.settle(retry, xrunReply(ReplyKind.NULL_ARRAY, null, [], [], ['7-1']));
+  const rearmed = owners.steps.filter((s) => s.name === 'BWAITSTREAM').slice(2);
+  assert.equal(rearmed.map((w) => w.argv.slice(-2)).sort(), [[s0, '0-5'], [s1, '7-1']].sort());
+  assert.not.ok(plan.done);
 });
 
 /** Answers every step from `from` on with 1, as each comes. */

@@ -23,9 +23,11 @@ import { peekArg } from './keyarg';
  * read keeps its version (WATCH). The reply: [kind, payload, count, item ...] of the command's
  * reply (count -1: no items), then for each remote key its change: n, then n items (0: none; 1:
  * the key is gone; else the entry as ENTRYDUMP gives it).
- *   XRUN UNDO shard nremote ...: the same, and after that what each key of this worker the command
- * changed was before it (m, then m times key, n, n items; n 0: it did not exist), so that a
- * blocking try whose client left meanwhile can be put back as it was (coord/gathered.ts).
+ *   XRUN UNDO shard nremote ...: a blocking command's try (coord/gathered-wait.ts): the same, then
+ * what each key of this worker the command changed was before it (m, then m times key, n, n items;
+ * n 0: it did not exist), so that a try whose client left meanwhile can be put back as it was;
+ * then (k, k ids) the ids a waiting XREAD keeps (xreadKept: each `$` its stream's last id as the
+ * try ran, when it arrived; k 0 for other commands), for the watches it waits with.
  */
 
 let lookupCommand: ((args: Args) => CommandSpec | undefined) | null = null;
@@ -82,7 +84,8 @@ export function xrun(shards: WorkerShards, args: Args, reply: ReplySink): void {
   let payload = '';
   let items: Items | undefined;
   const originals: Original[] | null = undo === 1 ? [] : null;
-  const guests = runGathered(shards, target, spec, command, new ReplyTo((k, p, i) => ((kind = k), (payload = p), (items = i))), remotes, ERR.notOwned, originals);
+  const kept: string[] = [];
+  const guests = runGathered(shards, target, spec, command, new ReplyTo((k, p, i) => ((kind = k), (payload = p), (items = i))), remotes, ERR.notOwned, originals, kept);
   if (guests === null) return reply.error(payload);
   const out: (string | undefined)[] = [String(kind), payload, String(items === undefined ? -1 : items.length)];
   if (items !== undefined) out.push(...items);
@@ -92,8 +95,11 @@ export function xrun(shards: WorkerShards, args: Args, reply: ReplySink): void {
     out.push(String(change.length), ...change);
   }
   if (originals !== null) {
-    for (const guest of guests) if (guest.remote < 0 && guest.changed) out.push(guest.key.toString('latin1'), String(guest.original!.length), ...guest.original!);
-    for (const own of originals) if (shards.store(target)!.versionOfKey(own.key) !== own.before) out.push(own.key, String(own.entry.length), ...own.entry);
+    const changed: string[] = [];
+    let m = 0;
+    for (const guest of guests) if (guest.remote < 0 && guest.changed) m++, changed.push(guest.key.toString('latin1'), String(guest.original!.length), ...guest.original!);
+    for (const own of originals) if (shards.store(target)!.versionOfKey(own.key) !== own.before) m++, changed.push(own.key, String(own.entry.length), ...own.entry);
+    out.push(String(m), ...changed, String(kept.length), ...kept);
   }
   reply.array(out);
 }
@@ -124,7 +130,7 @@ function oneShard(spec: CommandSpec, args: Args): number {
  * worker's own stores), its reply to `reply`: the guests, or null when it could not run (`absent`
  * answered for a key of another worker not given, OOM when a copy did not fit).
  */
-function runGathered(shards: WorkerShards, target: number, spec: CommandSpec, command: Args, reply: ReplySink, remotes: Map<string, readonly string[]>, absent: string, originals: Original[] | null = null): Guest[] | null {
+function runGathered(shards: WorkerShards, target: number, spec: CommandSpec, command: Args, reply: ReplySink, remotes: Map<string, readonly string[]>, absent: string, originals: Original[] | null = null, kept: string[] = []): Guest[] | null {
   const store = shards.store(target);
   if (store === undefined) return reply.error(ERR.notOwned), null;
   const guests: Guest[] = [];
@@ -142,6 +148,13 @@ function runGathered(shards: WorkerShards, target: number, spec: CommandSpec, co
     guests.push({ key: Buffer.from(name, 'latin1'), shard, remote, before: 0, after: null, changed: false, original: originals === null ? null : [] });
   }
   if (!bringIn(shards, store, guests, remotes)) return reply.error(ERR.oom), null;
+  // UNDO (a try): XREAD's ids as it waits with them, every stream here now (its copies in `store`).
+  const keeps = spec.blocking?.kept;
+  if (originals !== null && keeps !== undefined && spec.blocking!.waitMs?.(command, QUIET) !== undefined) {
+    const ids = keeps(() => store, command);
+    const streams = gatheredKeys(spec, command).length;
+    for (let i = ids.count - streams; i < ids.count; i++) kept.push(ids.latin1(i));
+  }
   GATHERED.on = true;
   try {
     shards.executeOn(target, spec, command, reply);
@@ -194,6 +207,9 @@ function originalOf(store: Lru, key: string): Original {
   const slot = store.peekKey(key);
   return { key, before: store.versionOfKey(key), entry: slot < 0 ? [] : entryItems(store, slot) };
 }
+
+/** Where a check of arguments already checked answers (nothing to say). */
+const QUIET = new ReplyTo(() => {});
 
 function drop(store: Lru, key: Buffer): void {
   const slot = store.entrySlot(key, 0, key.length);

@@ -5,6 +5,7 @@ import { HeldSteps } from './held-steps';
 import { WHOLE_WORKER } from './owners';
 import { PlanReply, type OwnerSet, type PlanSink } from './plan';
 import { Steps } from './steps';
+import { TRY_DELAY_MS } from './test-delays';
 
 const XRUN = commandNamed('XRUN');
 const ENTRYDUMP = commandNamed('ENTRYDUMP');
@@ -47,6 +48,10 @@ export class Gathered extends HeldSteps {
   private readonly originals: [string, string[]][] = [];
   /** Its client left: nothing is to be taken for it. */
   private leaving = false;
+  /** XRUN UNDO of an XREAD: each stream's id as it waits (`$`: its last id as the try ran), else []. */
+  kept: readonly string[] = [];
+  /** Tests only: the delays taken so far (delayed()). */
+  private delays = 0;
   /** The writes now put back what the run changed. */
   private undoing = false;
   private kind = ReplyKind.NIL;
@@ -93,6 +98,7 @@ export class Gathered extends HeldSteps {
       if (this.leaving && this.stage <= remotes) return void this.finish('');
       if (this.leaving && !this.undoing) this.undo();
       if (this.stage >= remotes + 1 + this.writes.length) break;
+      if (this.delayed()) return;
       let worker: number;
       let shard: number;
       let spec: CommandSpec;
@@ -110,6 +116,16 @@ export class Gathered extends HeldSteps {
       if (!this.took(steps.now.kind, steps.now.payload, steps.now.items)) return;
     }
     this.finish('');
+  }
+
+  /** Tests only (test-delays.ts): a try waits before its XRUN and after it; true while it waits. */
+  private delayed(): boolean {
+    const at = this.stage - this.remote.length;
+    if (TRY_DELAY_MS === 0 || !this.undoable || (at !== 0 && at !== 1) || this.delays > at) return false;
+    this.delays = at + 1;
+    this.reply.wait();
+    setTimeout(() => (this.go(), this.owners.flushReplies()), TRY_DELAY_MS);
+    return true;
   }
 
   /** Its client left: a try not yet run stops; one that ran is put back (gathered-wait.ts). */
@@ -168,12 +184,15 @@ export class Gathered extends HeldSteps {
       const key = this.remote[r];
       this.writes.push([this.remoteWorkers[r], shardOfString(key), n === 1 ? argsOf([ENTRYGONE.name, key]) : argsOf([ENTRYPUT.name, key, ...change])]);
     }
-    // XRUN UNDO: then key, n, its entry before, for each key of the run's worker it changed.
-    while (this.undoable && at < out.length) {
+    if (!this.undoable) return;
+    // XRUN UNDO: m, then key, n, its entry before, for each key of the run's worker it changed; then k, XREAD's k ids as it waits.
+    for (let m = Number(out[at++]); m > 0; m--) {
       const n = Number(out[at + 1]);
       this.originals.push([out[at] as string, out.slice(at + 2, at + 2 + n) as string[]]);
       at += 2 + n;
     }
+    const k = Number(out[at++]);
+    if (k > 0) this.kept = out.slice(at, at + k) as string[];
   }
 
   protected finish(error: string): false {
