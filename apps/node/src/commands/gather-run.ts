@@ -22,7 +22,8 @@ import { peekArg } from './keyarg';
  * key of another worker, answered for the router to write back (ENTRYPUT, ENTRYGONE). A key only
  * read keeps its version (WATCH). The reply: [kind, payload, count, item ...] of the command's
  * reply (count -1: no items), then for each remote key its change: n, then n items (0: none; 1:
- * the key is gone; else the entry as ENTRYDUMP gives it).
+ * the key is gone; else the entry as ENTRYDUMP gives it). The copies are charged over the budget
+ * (raised by their bytes while the command runs), so only what the command adds can answer OOM.
  *   XRUN UNDO shard nremote ...: a blocking command's try (coord/gathered-wait.ts): the same, then
  * what each key of this worker the command changed was before it (m, then m times key, n, n items;
  * n 0: it did not exist), so that a try whose client left meanwhile can be put back as it was;
@@ -147,7 +148,17 @@ function runGathered(shards: WorkerShards, target: number, spec: CommandSpec, co
     if (remote < 0 && shards.store(shard) === undefined) return reply.error(absent), null;
     guests.push({ key: Buffer.from(name, 'latin1'), shard, remote, before: 0, after: null, changed: false, original: originals === null ? null : [] });
   }
-  if (!bringIn(shards, store, guests, remotes)) return reply.error(ERR.oom), null;
+  // The copies are not the worker's data: charged over the budget (what the command adds is charged as ever), so they never make it answer OOM.
+  const memory = shards.memory;
+  const [budget, used] = [memory.budget, memory.used];
+  memory.budget = Infinity;
+  let fits = false;
+  try {
+    fits = bringIn(shards, store, guests, remotes);
+  } finally {
+    memory.budget = fits ? budget + (memory.used - used) : budget;
+  }
+  if (!fits) return reply.error(ERR.oom), null;
   // UNDO (a try): XREAD's ids as it waits with them, every stream here now (its copies in `store`).
   const keeps = spec.blocking?.kept;
   if (originals !== null && keeps !== undefined && spec.blocking!.waitMs?.(command, QUIET) !== undefined) {
@@ -160,7 +171,7 @@ function runGathered(shards: WorkerShards, target: number, spec: CommandSpec, co
     shards.executeOn(target, spec, command, reply);
   } finally {
     GATHERED.on = false;
-    sendBack(shards, store, guests);
+    sendBack(shards, store, guests, budget);
   }
   return guests;
 }
@@ -216,8 +227,8 @@ function drop(store: Lru, key: Buffer): void {
   if (slot >= 0) store.remove(slot);
 }
 
-/** After the command: what each copy became, the copies removed, this worker's own keys written back. */
-function sendBack(shards: WorkerShards, store: Lru, guests: Guest[]): void {
+/** After the command: what each copy became, the copies removed (the budget back to `budget`), this worker's own keys written back. */
+function sendBack(shards: WorkerShards, store: Lru, guests: Guest[], budget: number): void {
   unseen(shards, () => {
     for (const guest of guests) {
       const { key } = guest;
@@ -228,6 +239,7 @@ function sendBack(shards: WorkerShards, store: Lru, guests: Guest[]): void {
       if (slot >= 0) store.remove(slot);
     }
   });
+  shards.memory.budget = budget;
   // Written back where the key lives: its readers told, its version new, a client blocked on it woken (no event: the command fired them).
   const memory = shards.memory;
   const events = memory.keyEvents;
