@@ -98,7 +98,7 @@ export function xrun(shards: WorkerShards, args: Args, reply: ReplySink): void {
   if (originals !== null) {
     const changed: string[] = [];
     let m = 0;
-    for (const guest of guests) if (guest.remote < 0 && guest.changed) m++, changed.push(guest.key.toString('latin1'), String(guest.original!.length), ...guest.original!);
+    for (const guest of guests) if (guest.remote < 0 && guest.changed && guest.original !== null) m++, changed.push(guest.key.toString('latin1'), String(guest.original!.length), ...guest.original!);
     for (const own of originals) if (shards.store(target)!.versionOfKey(own.key) !== own.before) m++, changed.push(own.key, String(own.entry.length), ...own.entry);
     out.push(String(m), ...changed, String(kept.length), ...kept);
   }
@@ -139,14 +139,14 @@ function runGathered(shards: WorkerShards, target: number, spec: CommandSpec, co
     const name = command.latin1(k);
     const shard = shardOfString(name);
     if (shard === target) {
-      // UNDO: the target's own keys as they are now, to put back.
-      if (originals !== null && !originals.some((o) => o.key === name)) originals.push(originalOf(store, name));
+      // UNDO: the target's own keys as they are now, to put back (a read changes nothing: none).
+      if (originals !== null && !spec.readOnly && !originals.some((o) => o.key === name)) originals.push(originalOf(store, name));
       continue;
     }
     if (guests.some((g) => g.shard === shard && g.key.toString('latin1') === name)) continue;
     const remote = remotes.has(name) ? [...remotes.keys()].indexOf(name) : -1;
     if (remote < 0 && shards.store(shard) === undefined) return reply.error(absent), null;
-    guests.push({ key: Buffer.from(name, 'latin1'), shard, remote, before: 0, after: null, changed: false, original: originals === null ? null : [] });
+    guests.push({ key: Buffer.from(name, 'latin1'), shard, remote, before: 0, after: null, changed: false, original: originals === null || spec.readOnly ? null : [] });
   }
   // The copies are not the worker's data: charged over the budget (what the command adds is charged as ever), so they never make it answer OOM.
   const memory = shards.memory;
