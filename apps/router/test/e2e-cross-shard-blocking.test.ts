@@ -12,7 +12,8 @@ import { keysPerShard, RespClient, startCluster, type Cluster } from './harness'
  * runBlocked) and of several workers (coord/gathered-wait.ts): answered at once as redis-server
  * answers (RESP2 and RESP3), woken by a push to any of their keys, served first blocked first
  * served with the single-key waiters of the same key; a timeout or a client that leaves takes
- * nothing; XREAD BLOCK over streams of several workers woken by either, its `$` fixed as it waits.
+ * nothing; XREAD BLOCK over streams of several workers woken by either, its `$` fixed as it arrives
+ * (e2e-cross-shard-windows.test.ts holds those windows open).
  */
 
 const noRedis = missingTool('redis-server');
@@ -141,7 +142,7 @@ t('2 workers: keys of several workers wait gathered, woken by a push, first bloc
     await sleep(80);
     assert.equal(await pusher.call('LRANGE', a, '0', '-1'), ['kept']);
     assert.is(await pusher.call('EXISTS', b), 0);
-    // XREAD BLOCK over streams of both workers: `$` fixed as it waits, woken by an XADD to either
+    // XREAD BLOCK over streams of both workers: `$` fixed as it arrives, woken by an XADD to either
     // with that stream alone (as Redis answers a woken reader), COUNT kept; ids with entries after
     // them answer at once; a timeout answers a null array.
     const [s0, s1] = keysPerShard('bxs-', shardOfString);

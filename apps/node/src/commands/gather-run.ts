@@ -22,7 +22,13 @@ import { peekArg } from './keyarg';
  * key of another worker, answered for the router to write back (ENTRYPUT, ENTRYGONE). A key only
  * read keeps its version (WATCH). The reply: [kind, payload, count, item ...] of the command's
  * reply (count -1: no items), then for each remote key its change: n, then n items (0: none; 1:
- * the key is gone; else the entry as ENTRYDUMP gives it).
+ * the key is gone; else the entry as ENTRYDUMP gives it). The copies are charged over the budget
+ * (raised by their bytes while the command runs), so only what the command adds can answer OOM.
+ *   XRUN UNDO shard nremote ...: a blocking command's try (coord/gathered-wait.ts): the same, then
+ * what each key of this worker the command changed was before it (m, then m times key, n, n items;
+ * n 0: it did not exist), so that a try whose client left meanwhile can be put back as it was;
+ * then (k, k ids) the ids a waiting XREAD keeps (xreadKept: each `$` its stream's last id as the
+ * try ran, when it arrived; k 0 for other commands), for the watches it waits with.
  */
 
 let lookupCommand: ((args: Args) => CommandSpec | undefined) | null = null;
@@ -41,14 +47,27 @@ interface Guest {
   before: number;
   after: string[] | null;
   changed: boolean;
+  /** Its entry before the command (UNDO: one of this worker's keys), else null. */
+  original: readonly string[] | null;
 }
 
+/** UNDO: a key of this worker's as it was before the command (its entry; [] when absent). */
+interface Original {
+  key: string;
+  before: number;
+  entry: readonly string[];
+}
+
+/** XRUN's optional first argument. */
+const UNDO = 'UNDO';
+
 export function xrun(shards: WorkerShards, args: Args, reply: ReplySink): void {
-  const target = Number(args.latin1(1));
+  const undo = args.latin1(1).toUpperCase() === UNDO ? 1 : 0;
+  const target = Number(args.latin1(1 + undo));
   const remotes = new Map<string, readonly string[]>();
   const order: string[] = [];
-  let at = 3;
-  for (let r = Number(args.latin1(2)); r > 0; r--) {
+  let at = 3 + undo;
+  for (let r = Number(args.latin1(2 + undo)); r > 0; r--) {
     const key = args.latin1(at);
     const n = Number(args.latin1(at + 1));
     const items: string[] = [];
@@ -65,7 +84,9 @@ export function xrun(shards: WorkerShards, args: Args, reply: ReplySink): void {
   let kind = ReplyKind.ERROR;
   let payload = '';
   let items: Items | undefined;
-  const guests = runGathered(shards, target, spec, command, new ReplyTo((k, p, i) => ((kind = k), (payload = p), (items = i))), remotes, ERR.notOwned);
+  const originals: Original[] | null = undo === 1 ? [] : null;
+  const kept: string[] = [];
+  const guests = runGathered(shards, target, spec, command, new ReplyTo((k, p, i) => ((kind = k), (payload = p), (items = i))), remotes, ERR.notOwned, originals, kept);
   if (guests === null) return reply.error(payload);
   const out: (string | undefined)[] = [String(kind), payload, String(items === undefined ? -1 : items.length)];
   if (items !== undefined) out.push(...items);
@@ -73,6 +94,13 @@ export function xrun(shards: WorkerShards, args: Args, reply: ReplySink): void {
     const guest = guests.find((g) => g.remote >= 0 && g.key.toString('latin1') === key);
     const change = guest === undefined || !guest.changed ? [] : guest.after ?? ['-'];
     out.push(String(change.length), ...change);
+  }
+  if (originals !== null) {
+    const changed: string[] = [];
+    let m = 0;
+    for (const guest of guests) if (guest.remote < 0 && guest.changed && guest.original !== null) m++, changed.push(guest.key.toString('latin1'), String(guest.original!.length), ...guest.original!);
+    for (const own of originals) if (shards.store(target)!.versionOfKey(own.key) !== own.before) m++, changed.push(own.key, String(own.entry.length), ...own.entry);
+    out.push(String(m), ...changed, String(kept.length), ...kept);
   }
   reply.array(out);
 }
@@ -103,25 +131,47 @@ function oneShard(spec: CommandSpec, args: Args): number {
  * worker's own stores), its reply to `reply`: the guests, or null when it could not run (`absent`
  * answered for a key of another worker not given, OOM when a copy did not fit).
  */
-function runGathered(shards: WorkerShards, target: number, spec: CommandSpec, command: Args, reply: ReplySink, remotes: Map<string, readonly string[]>, absent: string): Guest[] | null {
+function runGathered(shards: WorkerShards, target: number, spec: CommandSpec, command: Args, reply: ReplySink, remotes: Map<string, readonly string[]>, absent: string, originals: Original[] | null = null, kept: string[] = []): Guest[] | null {
   const store = shards.store(target);
   if (store === undefined) return reply.error(ERR.notOwned), null;
   const guests: Guest[] = [];
   for (const k of gatheredKeys(spec, command)) {
     const name = command.latin1(k);
     const shard = shardOfString(name);
-    if (shard === target || guests.some((g) => g.shard === shard && g.key.toString('latin1') === name)) continue;
+    if (shard === target) {
+      // UNDO: the target's own keys as they are now, to put back (a read changes nothing: none).
+      if (originals !== null && !spec.readOnly && !originals.some((o) => o.key === name)) originals.push(originalOf(store, name));
+      continue;
+    }
+    if (guests.some((g) => g.shard === shard && g.key.toString('latin1') === name)) continue;
     const remote = remotes.has(name) ? [...remotes.keys()].indexOf(name) : -1;
     if (remote < 0 && shards.store(shard) === undefined) return reply.error(absent), null;
-    guests.push({ key: Buffer.from(name, 'latin1'), shard, remote, before: 0, after: null, changed: false });
+    guests.push({ key: Buffer.from(name, 'latin1'), shard, remote, before: 0, after: null, changed: false, original: originals === null || spec.readOnly ? null : [] });
   }
-  if (!bringIn(shards, store, guests, remotes)) return reply.error(ERR.oom), null;
+  // The copies are not the worker's data: charged over the budget (what the command adds is charged as ever), so they never make it answer OOM.
+  const memory = shards.memory;
+  const [budget, used] = [memory.budget, memory.used];
+  memory.budget = Infinity;
+  let fits = false;
+  try {
+    fits = bringIn(shards, store, guests, remotes);
+  } finally {
+    memory.budget = fits ? budget + (memory.used - used) : budget;
+  }
+  if (!fits) return reply.error(ERR.oom), null;
+  // UNDO (a try): XREAD's ids as it waits with them, every stream here now (its copies in `store`).
+  const keeps = spec.blocking?.kept;
+  if (originals !== null && keeps !== undefined && spec.blocking!.waitMs?.(command, QUIET) !== undefined) {
+    const ids = keeps(() => store, command);
+    const streams = gatheredKeys(spec, command).length;
+    for (let i = ids.count - streams; i < ids.count; i++) kept.push(ids.latin1(i));
+  }
   GATHERED.on = true;
   try {
     shards.executeOn(target, spec, command, reply);
   } finally {
     GATHERED.on = false;
-    sendBack(shards, store, guests);
+    sendBack(shards, store, guests, budget);
   }
   return guests;
 }
@@ -151,6 +201,7 @@ function bringIn(shards: WorkerShards, store: Lru, guests: Guest[], remotes: Map
         const own = shards.store(guest.shard)!;
         const slot = own.peek(key, 0, key.length);
         entry = slot < 0 ? [] : entryItems(own, slot);
+        if (guest.original !== null) guest.original = entry;
       }
       if (entry.length >= 2 && loadEntry(store, key, 0, key.length, entry[0], entry[1], entry.slice(2)) < 0) {
         for (let d = 0; d <= g; d++) drop(store, guests[d].key);
@@ -162,13 +213,22 @@ function bringIn(shards: WorkerShards, store: Lru, guests: Guest[], remotes: Map
   });
 }
 
+/** One of the target's keys as it is (UNDO). */
+function originalOf(store: Lru, key: string): Original {
+  const slot = store.peekKey(key);
+  return { key, before: store.versionOfKey(key), entry: slot < 0 ? [] : entryItems(store, slot) };
+}
+
+/** Where a check of arguments already checked answers (nothing to say). */
+const QUIET = new ReplyTo(() => {});
+
 function drop(store: Lru, key: Buffer): void {
   const slot = store.entrySlot(key, 0, key.length);
   if (slot >= 0) store.remove(slot);
 }
 
-/** After the command: what each copy became, the copies removed, this worker's own keys written back. */
-function sendBack(shards: WorkerShards, store: Lru, guests: Guest[]): void {
+/** After the command: what each copy became, the copies removed (the budget back to `budget`), this worker's own keys written back. */
+function sendBack(shards: WorkerShards, store: Lru, guests: Guest[], budget: number): void {
   unseen(shards, () => {
     for (const guest of guests) {
       const { key } = guest;
@@ -179,6 +239,7 @@ function sendBack(shards: WorkerShards, store: Lru, guests: Guest[]): void {
       if (slot >= 0) store.remove(slot);
     }
   });
+  shards.memory.budget = budget;
   // Written back where the key lives: its readers told, its version new, a client blocked on it woken (no event: the command fired them).
   const memory = shards.memory;
   const events = memory.keyEvents;

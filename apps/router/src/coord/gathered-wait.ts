@@ -2,6 +2,7 @@ import { argsOf, copyArgs, ReplyKind, ReplyMode, shardOfString, type Args, type 
 import { commandNamed, ReplyTo, timeoutIndex, timeoutMs, waitedKeys, type CommandSpec } from '@kv/node';
 import type { Pending } from '../links/types';
 import { Gathered } from './gathered';
+import { WATCH_DELAY_MS } from './test-delays';
 import { PlanReply, type Answer, type Later, type OwnerSet, type Place, type Plan, type PlanSink } from './plan';
 
 const WATCH = { list: commandNamed('BWAITLIST'), zset: commandNamed('BWAITZSET'), stream: commandNamed('BWAITSTREAM') };
@@ -15,10 +16,12 @@ const BLOCKED_DEFAULT_COUNT = '1000';
  * key's owner in that key's line of blocked clients (first blocked first served: a watch served
  * takes nothing, and the key's later waiters wait behind it), and the first to fire cancels the
  * others and tries again. Its timeout is its own (a timer here); a resize or shutdown answers it
- * as timed out (a watch answered empty); a client that leaves cancels every watch. Nothing polls.
- * XREAD BLOCK's watch (BWAITSTREAM) carries each stream's id (`$` fixed on the stream's owner when
- * it blocks) and answers the stream that has an entry after it, with that id: the try is then
- * that stream alone from that id, as Redis answers a woken reader with the stream that woke it.
+ * as timed out (a watch answered empty); a client that leaves cancels every watch, and a try under
+ * way takes nothing for it (cancelled()). Nothing polls.
+ * XREAD BLOCK's watch (BWAITSTREAM) carries each stream's id (`$` as its first try fixed it, when
+ * the command arrived: keep()) and answers the stream that has an entry after it, with that id:
+ * the try is then that stream alone from that id, as Redis answers a woken reader with the stream
+ * that woke it.
  */
 export class GatheredWait implements Plan, Later {
   /** Its client's input waits as behind a blocked command (blockInput: the socket is still read, so a client that leaves is noticed), not as behind a transaction. */
@@ -26,7 +29,8 @@ export class GatheredWait implements Plan, Later {
   readonly txid = null;
   readonly mayBlock = true;
   private readonly reply: PlanReply;
-  private readonly args: Args;
+  /** The command (an XREAD's `$` fixed by its first try: keep()). */
+  private args: Args;
   /** What the next try runs: the command, or a woken XREAD narrowed to the stream that woke it. */
   private tryArgs: Args;
   private readonly watch: CommandSpec;
@@ -35,6 +39,8 @@ export class GatheredWait implements Plan, Later {
   /** The waited keys by shard: one watch each. */
   private readonly groups = new Map<number, string[]>();
   private run: Gathered | null = null;
+  /** The try under way when its client left: it takes nothing, and its holds go when it is over. */
+  private left: Gathered | null = null;
   /** Bumped at each arming: a watch of an earlier round that answers is ignored. */
   private round = 0;
   private cancels: ((gone: boolean) => void)[] = [];
@@ -72,15 +78,28 @@ export class GatheredWait implements Plan, Later {
   }
 
   get over(): boolean {
-    return this.reply.done && (this.run === null || this.run.over);
+    return this.reply.done && (this.run === null || this.run.over) && (this.left === null || this.left.over);
   }
 
   start(): void {
     // Its place first, then its client's input waits for it; if the client leaves, every watch is cancelled.
     this.reply.wait();
-    (this.reply.sink as Partial<Later>).blockInput?.(() => this.finish(''));
+    (this.reply.sink as Partial<Later>).blockInput?.(() => this.cancelled());
     if (this.ms > 0) this.timer = setTimeout(() => this.timedOut(), this.ms);
     this.attempt();
+  }
+
+  /**
+   * Its client left or half-closed (Redis frees a client at EOF), or CLIENT UNBLOCK: a try under
+   * way takes nothing for it (Gathered.abandon: stopped before its run, or its run put back), and
+   * it answers as timed out (an empty answer a half-closed client is not sent).
+   */
+  private cancelled(): void {
+    if (this.run !== null && !this.run.done) {
+      this.left = this.run;
+      this.run.abandon();
+    }
+    this.finish('');
   }
 
   /** The non-blocking form, gathered over every owner. */
@@ -94,7 +113,7 @@ export class GatheredWait implements Plan, Later {
       now: () => this.tried(),
       failed: (err) => this.reply.sink.failed(err),
     };
-    this.run = new Gathered(this.owners, inner, null, this.spec, this.tryArgs);
+    this.run = new Gathered(this.owners, inner, null, this.spec, this.tryArgs, true);
     this.run.start();
   }
 
@@ -106,8 +125,28 @@ export class GatheredWait implements Plan, Later {
     // Something (or an error): the answer. Nothing: wait, unless the time is up (or its timeout is an error: the try answered it).
     if (!run.empty || this.ms < 0) return this.complete();
     if (this.timeUp || this.over_) return this.finish('');
+    if (this.tryArgs === this.args && run.kept.length > 0) this.keep(run.kept);
     this.tryArgs = this.args;
+    if (WATCH_DELAY_MS > 0) return void setTimeout(() => this.reply.done || (this.arm(), this.owners.flushReplies()), WATCH_DELAY_MS);
     this.arm();
+  }
+
+  /**
+   * XREAD: the ids its try waits after (Gathered.kept: `$` is each stream's last id as the try ran,
+   * under the holds, as Redis fixes it when the command arrives), so an entry added before its
+   * watches are armed still wakes it.
+   */
+  private keep(ids: readonly string[]): void {
+    const waited = waitedKeys(this.spec, this.args);
+    if (ids.length !== waited.length) return;
+    const argv: string[] = [];
+    for (let i = 0; i < this.args.count; i++) argv.push(this.args.latin1(i));
+    const idsAt = waited[waited.length - 1] + 1;
+    for (const [i, k] of waited.entries()) {
+      argv[idsAt + i] = ids[i];
+      if (this.ids.get(argv[k]) === '$') this.ids.set(argv[k], ids[i]);
+    }
+    this.args = argsOf(argv);
   }
 
   /** A watch on each waited key's owner; one answered at once tries again at once. */
@@ -175,6 +214,7 @@ export class GatheredWait implements Plan, Later {
   }
 
   private timedOut(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.timeUp = true;
     // A try under way answers for itself (what it took is the client's).

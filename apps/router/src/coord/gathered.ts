@@ -5,6 +5,7 @@ import { HeldSteps } from './held-steps';
 import { WHOLE_WORKER } from './owners';
 import { PlanReply, type OwnerSet, type PlanSink } from './plan';
 import { Steps } from './steps';
+import { TRY_DELAY_MS } from './test-delays';
 
 const XRUN = commandNamed('XRUN');
 const ENTRYDUMP = commandNamed('ENTRYDUMP');
@@ -23,6 +24,10 @@ const ENTRYGONE = commandNamed('ENTRYGONE');
  * the command's events), each entry it changed is written back (ENTRYPUT, ENTRYGONE), and the
  * holds go. No other client's command runs on any of those workers in between. Keys all of one
  * worker need no hold: XRUN alone is atomic there.
+ * A blocking command's try (`undoable`, gathered-wait.ts) whose client leaves (`abandon`) takes
+ * nothing: before XRUN it just stops (the holds go); once XRUN ran (XRUN UNDO: it also answers
+ * what each key of its worker it changed was before), every changed key is put back as it was,
+ * still under the holds, so no element is popped for a client that is gone.
  */
 export class Gathered extends HeldSteps {
   protected readonly reply: PlanReply;
@@ -37,7 +42,18 @@ export class Gathered extends HeldSteps {
   private readonly dump: CommandSpec;
   /** 0 .. remote.length - 1: read each remote entry; then the run; then the write-backs; done at Infinity. */
   private stage = 0;
-  private writes: [number, Args][] = [];
+  /** After the run: [worker, shard, ENTRYPUT or ENTRYGONE argv] (the run's changes, or undoing them). */
+  private writes: [number, number, Args][] = [];
+  /** XRUN UNDO: the run's worker's keys it changed, as they were. */
+  private readonly originals: [string, string[]][] = [];
+  /** Its client left: nothing is to be taken for it. */
+  private leaving = false;
+  /** XRUN UNDO of an XREAD: each stream's id as it waits (`$`: its last id as the try ran), else []. */
+  kept: readonly string[] = [];
+  /** Tests only: the delays taken so far (delayed()). */
+  private delays = 0;
+  /** The writes now put back what the run changed. */
+  private undoing = false;
   private kind = ReplyKind.NIL;
   private payload = '';
   private items: Items | undefined;
@@ -49,6 +65,8 @@ export class Gathered extends HeldSteps {
     outer: string | null,
     spec: CommandSpec,
     args: Args,
+    /** A blocking try: XRUN answers what it changed was, so it can be undone if its client leaves. */
+    private readonly undoable = false,
   ) {
     super();
     this.reply = new PlanReply(sink, this);
@@ -75,7 +93,12 @@ export class Gathered extends HeldSteps {
   protected go(): void {
     const steps = this.steps;
     const remotes = this.remote.length;
-    while (this.stage < remotes + 1 + this.writes.length) {
+    for (; this.stage !== Infinity; ) {
+      // Its client left: nothing run yet stops here; what ran is put back (the last write-back too).
+      if (this.leaving && this.stage <= remotes) return void this.finish('');
+      if (this.leaving && !this.undoing) this.undo();
+      if (this.stage >= remotes + 1 + this.writes.length) break;
+      if (this.delayed()) return;
       let worker: number;
       let shard: number;
       let spec: CommandSpec;
@@ -86,8 +109,8 @@ export class Gathered extends HeldSteps {
       } else if (this.stage === remotes) {
         [worker, shard, spec, args] = [this.owners.map[this.target], WHOLE_WORKER, XRUN, this.run()];
       } else {
-        const [w, a] = this.writes[this.stage - remotes - 1];
-        [worker, shard, spec, args] = [this.remoteWorkers[w], shardOfString(this.remote[w]), a.count > 2 ? ENTRYPUT : ENTRYGONE, a];
+        const [w, s, a] = this.writes[this.stage - remotes - 1];
+        [worker, shard, spec, args] = [w, s, a.count > 2 ? ENTRYPUT : ENTRYGONE, a];
       }
       if (!steps.run(worker, shard, spec, args, this.stage)) return;
       if (!this.took(steps.now.kind, steps.now.payload, steps.now.items)) return;
@@ -95,9 +118,39 @@ export class Gathered extends HeldSteps {
     this.finish('');
   }
 
+  /** Tests only (test-delays.ts): a try waits before its XRUN and after it; true while it waits. */
+  private delayed(): boolean {
+    const at = this.stage - this.remote.length;
+    if (TRY_DELAY_MS === 0 || !this.undoable || (at !== 0 && at !== 1) || this.delays > at) return false;
+    this.delays = at + 1;
+    this.reply.wait();
+    setTimeout(() => (this.go(), this.owners.flushReplies()), TRY_DELAY_MS);
+    return true;
+  }
+
+  /** Its client left: a try not yet run stops; one that ran is put back (gathered-wait.ts). */
+  abandon(): void {
+    this.leaving = true;
+  }
+
+  /** The writes from here on put back what the run changed: the remote keys already written, and the run's worker's keys. */
+  private undo(): void {
+    const remotes = this.remote.length;
+    const written = this.writes.slice(0, this.stage - remotes - 1);
+    this.writes = [];
+    this.undoing = true;
+    this.stage = remotes + 1;
+    for (const [worker, shard, args] of written) {
+      const key = args.latin1(1);
+      this.writes.push([worker, shard, putBack(key, this.entries[this.remote.indexOf(key)])]);
+    }
+    const here = this.owners.map[this.target];
+    for (const [key, entry] of this.originals) this.writes.push([here, shardOfString(key), putBack(key, entry)]);
+  }
+
   /** XRUN's arguments: the target shard, each remote key's entry, the command. */
   private run(): Args {
-    const parts = [XRUN.name, String(this.target), String(this.remote.length)];
+    const parts = [XRUN.name, ...(this.undoable ? ['UNDO'] : []), String(this.target), String(this.remote.length)];
     for (let r = 0; r < this.remote.length; r++) parts.push(this.remote[r], String(this.entries[r].length), ...this.entries[r]);
     parts.push(...this.command);
     return argsOf(parts);
@@ -129,11 +182,21 @@ export class Gathered extends HeldSteps {
       at += 1 + n;
       if (n === 0) continue;
       const key = this.remote[r];
-      this.writes.push([r, n === 1 ? argsOf([ENTRYGONE.name, key]) : argsOf([ENTRYPUT.name, key, ...change])]);
+      this.writes.push([this.remoteWorkers[r], shardOfString(key), n === 1 ? argsOf([ENTRYGONE.name, key]) : argsOf([ENTRYPUT.name, key, ...change])]);
     }
+    if (!this.undoable) return;
+    // XRUN UNDO: m, then key, n, its entry before, for each key of the run's worker it changed; then k, XREAD's k ids as it waits.
+    for (let m = Number(out[at++]); m > 0; m--) {
+      const n = Number(out[at + 1]);
+      this.originals.push([out[at] as string, out.slice(at + 2, at + 2 + n) as string[]]);
+      at += 2 + n;
+    }
+    const k = Number(out[at++]);
+    if (k > 0) this.kept = out.slice(at, at + k) as string[];
   }
 
   protected finish(error: string): false {
+    if (this.stage === Infinity) return false;
     this.stage = Infinity;
     this.error = error;
     this.hold?.release();
@@ -151,4 +214,9 @@ export class Gathered extends HeldSteps {
     if (this.error !== '') return replies.error(out, this.error);
     replies.kind(out, this.kind, this.payload, this.items);
   }
+}
+
+/** ENTRYPUT key entry, or ENTRYGONE key for an entry that was not there ([]). */
+function putBack(key: string, entry: readonly string[]): Args {
+  return entry.length === 0 ? argsOf([ENTRYGONE.name, key]) : argsOf([ENTRYPUT.name, key, ...entry]);
 }
