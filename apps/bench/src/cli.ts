@@ -67,6 +67,8 @@ export interface BenchOptions {
   locust: boolean;
   serverPid: number | null;
   kvMain: string;
+  /** --memory-per-element --shapes: only the shapes whose name contains it; null for all. */
+  shapes: string | null;
   help: boolean;
   /** Names of the options given on the command line (so --scenarios keeps its own defaults for the rest). */
   given: ReadonlySet<string>;
@@ -203,6 +205,7 @@ export function parseCli(argv: readonly string[]): BenchOptions {
     parts: raw.get('parts') ?? null,
     locust: flags.has('locust'),
     serverPid: raw.has('server-pid') ? numberOption(raw, 'server-pid', 0, 1, 2 ** 22, true) : null,
+    shapes: raw.get('shapes') ?? null,
     kvMain: path.resolve(raw.get('kv-main') ?? path.join(__dirname, '..', '..', 'router', 'dist', 'main.js')),
     help: flags.has('help'),
     given,

@@ -36,6 +36,7 @@ export const SPECS: OptionSpec[] = [
   { name: 'seed-bin', arg: 'PATH', help: 'with --scenarios: use this seed binary instead of building one' },
   { name: 'transactions', arg: null, help: 'what MULTI/EXEC and EVALSHA cost against plain pipelines (one key, and keys on two workers): 50 connections, one round trip at a time, on kv (--workers) and redis-server in one run' },
   { name: 'memory-per-element', arg: null, help: 'RSS per element of lists, sets, sorted sets and hashes, small (100,000 keys of 16) and big (20 keys of 50,000), on kv (--workers) and redis-server in one run' },
+  { name: 'shapes', arg: 'TEXT', help: 'with --memory-per-element: only the shapes whose name contains TEXT (e.g. stream)' },
   { name: 'tracking', arg: null, help: 'what client-side caching costs a GET: 50 RESP3 connections, 90% GET / 10% SET over 10,000 keys, untracked, CLIENT TRACKING ON and BCAST PREFIX, on kv (--workers) and redis-server in one run; ops/s, server CPU per op, each tracked row against its untracked row' },
   { name: 'queues', arg: null, help: 'BullMQ (and Bull 4) on kv (--workers) and redis-server with maxmemory-policy noeviction: 1,000 jobs added (addBulk, one by one), processed by a Worker with concurrency 1 and 8; jobs/s and server CPU per job' },
   { name: 'types', arg: null, help: 'throughput of lists, sets, sorted sets, hashes and streams: 50 connections pipelined 16, a write/read pair per row (LPUSH/RPOP, SADD/SISMEMBER, ZADD/ZRANGE, HSET/HGET, XADD/XRANGE), on kv (--workers) and redis-server in one run; ops/s, CPU per op, ratio per row' },

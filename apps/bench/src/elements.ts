@@ -119,13 +119,14 @@ async function measure(server: StartedServer, shape: Shape, index: number): Prom
 }
 
 export async function runMemoryPerElement(options: BenchOptions): Promise<number> {
+  const shapes = SHAPES.filter((shape) => options.shapes === null || shape.name.includes(options.shapes));
   const targets: (() => Promise<StartedServer>)[] = [() => startKvServer(options.kvMain, options.workers, options.maxmemory ?? '8gb')];
   const redisServer = findRedisServer();
   if (redisServer !== null) targets.push(() => startRedisServer(redisServer));
   const rows: { label: string; perElement: number[] }[] = [];
   for (const start of targets) {
     const row = { label: '', perElement: [] as number[] };
-    for (const [i, shape] of SHAPES.entries()) {
+    for (const [i, shape] of shapes.entries()) {
       const server = await start();
       row.label = server.label;
       try {
@@ -143,7 +144,7 @@ export async function runMemoryPerElement(options: BenchOptions): Promise<number
     `| shape | elements | ${rows.map((r) => `${r.label} bytes/element`).join(' | ')} |${rows.length > 1 ? ' kv / redis-server |' : ''}`,
     `|---|--:|${rows.map(() => '--:|').join('')}${rows.length > 1 ? '--:|' : ''}`,
   ];
-  for (const [i, shape] of SHAPES.entries()) {
+  for (const [i, shape] of shapes.entries()) {
     const figures = rows.map((r) => decimal(r.perElement[i], 1));
     const ratio = rows.length > 1 ? ` ${decimal(rows[0].perElement[i] / rows[1].perElement[i], 2)}x |` : '';
     lines.push(`| ${shape.name} | ${integer(shape.keys * shape.perKey)} | ${figures.join(' | ')} |${ratio}`);

@@ -6,8 +6,11 @@ import { StreamId } from './stream-id';
  * One node of a stream (Redis's listpack under a radix tree key): up to stream-node-max-entries
  * entries in id order, deleted ones included until the node is freed, as Redis counts them. Ids
  * are four u32 words each in one typed array; an entry's fields and values are packed in one
- * Buffer (a varint pair count, then each string as a varint length and its bytes), its end
- * offset in another typed array. A block is five objects however many entries it has.
+ * Buffer (a varint header, its pair count times two, then each string as a varint length and its
+ * bytes), its end offset in another typed array. An entry whose field names are the first
+ * entry's (a queue's or a log's always are) has 1 added to its header and keeps its values only,
+ * as Redis's SAMEFIELDS flag. A block is five objects however many entries it has; once the stream
+ * moves on to a new block its arrays are cut to what they hold (seal).
  */
 export const BLOCK_OVERHEAD = 200;
 const FIRST_CAPACITY = 4;
@@ -72,6 +75,7 @@ export class StreamBlock {
   private sameFieldsAsFirst(fields: ByteRanges, from: number, to: number): boolean {
     const data = this.data;
     let { value: n, next: at } = readVarint(data, 0);
+    n >>= 1;
     if (n !== (to - from) >> 1) return false;
     for (let k = from; k < to; k += 2) {
       const { value: length, next } = readVarint(data, at);
@@ -104,13 +108,14 @@ export class StreamBlock {
       this.data.copy(data, 0, 0, this.used);
       this.data = data;
     }
+    const same = this.count > 0 && this.sameFieldsAsFirst(fields, from, to);
     this.lpBase += this.lpEntrySize(id, fields, from, to);
     const i = this.count++;
     this.live++;
     id.writeWords(this.ids, i * 4);
     this.deleted[i] = 0;
-    let at = writeVarint(this.data, this.used, (to - from) >> 1);
-    for (let k = from; k < to; k++) {
+    let at = writeVarint(this.data, this.used, (to - from) + (same ? 1 : 0));
+    for (let k = same ? from + 1 : from; k < to; k += same ? 2 : 1) {
       const start = fields.starts[k];
       const end = fields.ends[k];
       at = writeVarint(this.data, at, end - start);
@@ -147,18 +152,51 @@ export class StreamBlock {
 
   /** Field/value pairs of entry i. */
   pairs(i: number): number {
-    return readVarint(this.data, this.start(i)).value;
+    return readVarint(this.data, this.start(i)).value >> 1;
   }
 
-  /** Calls `each` with each field and value of entry i in order, as bytes of `data`. */
+  /** Calls `each` with each field and value of entry i in order, as bytes of `data` (its names the first entry's when it has them). */
   visitFields(i: number, each: (buf: Buffer, start: number, end: number) => void): void {
     const data = this.data;
-    let { value: n, next: at } = readVarint(data, this.start(i));
-    for (n *= 2; n > 0; n--) {
-      const { value: length, next } = readVarint(data, at);
-      each(data, next, next + length);
-      at = next + length;
+    const header = readVarint(data, this.start(i)).value;
+    let at = VARINT.next;
+    if ((header & 1) === 0) {
+      for (let n = header; n > 0; n--) {
+        const length = readVarint(data, at).value;
+        at = VARINT.next + length;
+        each(data, VARINT.next, at);
+      }
+      return;
     }
+    // Names from the first entry, values from this one, in turn.
+    let name = readVarint(data, 0).next;
+    for (let n = header >> 1; n > 0; n--) {
+      const nameLength = readVarint(data, name).value;
+      const nameEnd = VARINT.next + nameLength;
+      each(data, VARINT.next, nameEnd);
+      const skipped = readVarint(data, nameEnd).value;
+      name = VARINT.next + skipped;
+      const length = readVarint(data, at).value;
+      at = VARINT.next + length;
+      each(data, VARINT.next, at);
+    }
+  }
+
+  /** Cuts the arrays to what they hold (the stream moved on to a new block: this one takes no more entries): the bytes given back. */
+  seal(): number {
+    const before = this.bytes;
+    const n = this.count;
+    if (this.deleted.length > n) {
+      this.ids = this.ids.slice(0, n * 4);
+      this.deleted = this.deleted.slice(0, n);
+      this.ends = this.ends.slice(0, n);
+    }
+    if (this.data.length > this.used) {
+      const data = Buffer.allocUnsafeSlow(Math.max(this.used, 1));
+      this.data.copy(data, 0, 0, this.used);
+      this.data = data;
+    }
+    return before - this.bytes;
   }
 
   /** The packed bytes of the block (a hand-over): count, used, ids, deleted flags, ends, data. */
@@ -194,11 +232,14 @@ export class StreamBlock {
     bytes.copy(block.data, 0, at, at + used);
     block.used = used;
     const id = new StreamId();
+    let firstPairs = -1;
     for (let i = 0; i < n; i++) {
       if (i > 0 && id.setWords(block.ids, (i - 1) * 4).compareWords(block.ids, i * 4) >= 0) return null;
       const start = block.start(i);
       const end = block.ends[i];
-      if (end < start || end > used || !fieldsFit(block.data, start, end)) return null;
+      const pairs = end < start || end > used ? -1 : fieldsFit(block.data, start, end, firstPairs);
+      if (pairs < 0) return null;
+      if (i === 0) firstPairs = pairs;
     }
     if (block.ends[n - 1] !== used) return null;
     // Its listpack size, entry by entry as they were appended.
@@ -219,7 +260,7 @@ export class StreamBlock {
 
 /** The packed bytes of the fields and values at fields[from, to). */
 export function entryBytes(fields: ByteRanges, from: number, to: number): number {
-  let bytes = varintLength((to - from) >> 1);
+  let bytes = varintLength(to - from + 1);
   for (let k = from; k < to; k++) {
     const length = fields.ends[k] - fields.starts[k];
     bytes += varintLength(length) + length;
@@ -268,9 +309,13 @@ function readVarint(buf: Buffer, at: number): { value: number; next: number } {
   return VARINT;
 }
 
-/** True when the packed fields at buf[start, end) are well formed and fill it exactly. */
-function fieldsFit(buf: Buffer, start: number, end: number): boolean {
-  if (start >= end) return false;
+/**
+ * The pairs of the packed fields at buf[start, end) when they are well formed and fill it exactly,
+ * else -1. An entry with the first entry's names (its header odd) must have `firstPairs` values
+ * (-1: this is the first entry, which cannot).
+ */
+function fieldsFit(buf: Buffer, start: number, end: number, firstPairs: number): number {
+  if (start >= end) return -1;
   let at = start;
   const read = (): number => {
     let value = 0;
@@ -284,12 +329,14 @@ function fieldsFit(buf: Buffer, start: number, end: number): boolean {
     }
     return -1;
   };
-  const pairs = read();
-  if (pairs < 1) return false;
-  for (let k = 0; k < pairs * 2; k++) {
+  const header = read();
+  const pairs = header >> 1;
+  const same = (header & 1) === 1;
+  if (header < 2 || (same && pairs !== firstPairs)) return -1;
+  for (let k = same ? pairs : pairs * 2; k > 0; k--) {
     const length = read();
-    if (length < 0 || at + length > end) return false;
+    if (length < 0 || at + length > end) return -1;
     at += length;
   }
-  return at === end;
+  return at === end ? pairs : -1;
 }

@@ -65,6 +65,8 @@ export class LruStream implements LruObject {
     const bytes = entryBytes(fields, from, to);
     let tail = this.tailFor(fields, from, to, maxEntries, maxBytes);
     if (tail === null) {
+      // The block before takes no more entries: its arrays' room to grow goes back.
+      if (this.blocks.length > 0) this.bytes -= this.blocks[this.blocks.length - 1].seal();
       tail = new StreamBlock(4, Math.max(64, bytes));
       this.blocks.push(tail);
       this.bytes += tail.bytes;

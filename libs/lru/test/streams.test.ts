@@ -180,6 +180,45 @@ t("a hand-over's bytes restore the same stream, blocks and deletions included; c
   assert.is(LruStream.restore(ids, 1, [blocks[1], blocks[0]]), null, 'blocks out of order');
 });
 
+t("entries with the first entry's field names keep their values only; a full block is cut to what it holds; both survive a hand-over", () => {
+  const stream = new LruStream();
+  const value = (n: number) => String(n).padStart(16, 'v');
+  // 100 entries a block; every 10th has other names, every 15th three pairs.
+  for (let ms = 1; ms <= 250; ms++) {
+    const items = ms % 15 === 0 ? ['payload-field-16', value(ms), 'b', '', 'c', 'x'] : ms % 10 === 0 ? ['other', value(ms)] : ['payload-field-16', value(ms)];
+    stream.append(new StreamId().setMs(ms), fieldsOf(items), 0, items.length, 100, 0);
+  }
+  const expected = Array.from({ length: 250 }, (_, i) => {
+    const ms = i + 1;
+    return `${ms}-0 ${ms % 15 === 0 ? `payload-field-16,${value(ms)},b,,c,x` : ms % 10 === 0 ? `other,${value(ms)}` : `payload-field-16,${value(ms)}`}`;
+  });
+  assert.equal(entries(stream), expected);
+  assert.is(stream.blocks.length, 3);
+  const [first, second, last] = stream.blocks;
+  // An entry with the same names: a header byte, then its value (1 + 16 bytes), not the name again.
+  assert.is(first.ends[1] - first.ends[0], 1 + 1 + 16);
+  assert.is(first.ends[9] - first.ends[8], 1 + 1 + 5 + 1 + 16, 'other names are kept whole');
+  // Sealed: the first two blocks hold exactly their 100 entries and their bytes; the last still has room to grow.
+  for (const block of [first, second]) {
+    assert.is(block.deleted.length, 100);
+    assert.is(block.data.length, block.used);
+  }
+  assert.ok(last.deleted.length > last.count);
+  // A hand-over's bytes give the same entries back; an entry marked `same` first in a block, or
+  // with another count of values than the first entry's names, is refused.
+  const copy = LruStream.restore([stream.lastId, stream.firstId, stream.maxDeletedId], stream.entriesAdded, stream.serialize().blocks)!;
+  assert.ok(copy !== null);
+  assert.equal(entries(copy), expected);
+  const bytes = first.serialize();
+  const dataAt = 8 + 100 * 21;
+  const forged = Buffer.from(bytes);
+  forged[dataAt] |= 1;
+  assert.is(LruStream.restore([stream.lastId, stream.firstId, stream.maxDeletedId], 0, [forged]), null, 'the first entry cannot borrow names');
+  const wrongCount = Buffer.from(bytes);
+  wrongCount[dataAt + first.ends[0]] = 2 * 2 + 1;
+  assert.is(LruStream.restore([stream.lastId, stream.firstId, stream.maxDeletedId], 0, [wrongCount]), null, 'values for names it does not have');
+});
+
 t('under noeviction, reserve refuses an append past the budget and the charges stay exact', () => {
   const lru = new Lru(new StoreMemory({ budget: 6000, hashKey: { k0: 1, k1: 2 }, policy: 'noeviction' }));
   const stream = new LruStream();
