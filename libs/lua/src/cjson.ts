@@ -1,5 +1,6 @@
 import { formatG, T_BOOLEAN, T_LIGHTUSERDATA, T_NIL, T_NUMBER, T_STRING, T_TABLE, type LuaStack } from './stack';
 
+/** lua-cjson's default nesting limits (encode_max_depth, decode_max_depth). */
 const MAX_DEPTH = 1000;
 
 /** Raised as the Lua error of cjson.encode / cjson.decode (lua-cjson's messages). */
@@ -13,6 +14,14 @@ export class CjsonError extends Error {}
  * lua_checkstack, as lua-cjson's nesting checks do.
  */
 export class Cjson {
+  /** lua-cjson's settings, the engine's own (Redis's are its one Lua state's): cjson.encode_max_depth and the others. */
+  encodeMaxDepth = MAX_DEPTH;
+  decodeMaxDepth = MAX_DEPTH;
+  /** 0: NaN and Inf are refused; 1: written as nan, inf, -inf; 2: written as null. */
+  encodeInvalidNumbers = 0;
+  /** Only how lua-cjson reuses its buffer: nothing to keep here, but the setting reads back. */
+  keepBuffer = true;
+
   constructor(
     private readonly m: any,
     private readonly stack: LuaStack,
@@ -29,13 +38,17 @@ export class Cjson {
       case T_NUMBER: {
         if (m._lua_isinteger(T, index)) return String(m._lua_tointegerx(T, index, 0));
         const n = m._lua_tonumberx(T, index, 0) as number;
-        if (!Number.isFinite(n)) throw new CjsonError(`Cannot serialise number: must not be NaN or Inf`);
+        if (!Number.isFinite(n)) {
+          if (this.encodeInvalidNumbers === 0) throw new CjsonError(`Cannot serialise number: must not be NaN or Inf`);
+          if (this.encodeInvalidNumbers === 2) return 'null';
+          if (Number.isNaN(n)) return 'nan';
+        }
         return formatNumber(n);
       }
       case T_STRING:
         return quote(this.stack.stringAt(T, index));
       case T_TABLE:
-        if (depth >= MAX_DEPTH || m._lua_checkstack(T, 3) === 0) throw new CjsonError(`Cannot serialise, excessive nesting (${depth + 1})`);
+        if (depth >= this.encodeMaxDepth || m._lua_checkstack(T, 3) === 0) throw new CjsonError(`Cannot serialise, excessive nesting (${depth + 1})`);
         return this.table(T, m._lua_absindex(T, index), depth + 1);
       default:
         if (this.isNull(T, index)) return 'null';
@@ -82,7 +95,7 @@ export class Cjson {
 
   /** Pushes the Lua value of a JSON text. */
   decode(T: number, text: string): void {
-    tooDeep(text);
+    tooDeep(text, this.decodeMaxDepth);
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -126,7 +139,7 @@ export class Cjson {
     return this.m._lua_type(T, index) === T_LIGHTUSERDATA && this.m._lua_touserdata(T, index) === 0;
   }
 
-  private typeName(T: number, index: number): string {
+  typeName(T: number, index: number): string {
     const m = this.m;
     const ptr = m._lua_typename(T, m._lua_type(T, index));
     let name = '';
@@ -136,7 +149,7 @@ export class Cjson {
 }
 
 /** lua-cjson's nesting limit, checked before parsing (as it does while parsing): where the first array or object too deep opens. */
-function tooDeep(text: string): void {
+function tooDeep(text: string, maxDepth: number): void {
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -146,7 +159,7 @@ function tooDeep(text: string): void {
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
-      if (++depth > MAX_DEPTH) throw new CjsonError(`Found too many nested data structures (${depth}) at character ${i + 1}`);
+      if (++depth > maxDepth) throw new CjsonError(`Found too many nested data structures (${depth}) at character ${i + 1}`);
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
 }
@@ -171,7 +184,7 @@ function bytesOf(text: string): string {
   return out;
 }
 
-/** Registers cjson's host functions (__kv_json_encode, __kv_json_decode; prelude.ts wraps them as `cjson`). */
+/** Registers cjson's host functions (__kv_json_encode, __kv_json_decode, __kv_json_<setting>; prelude.ts wraps them as `cjson`). */
 export function registerCjson(m: any, stack: LuaStack, fn: (name: string, f: (T: number) => number) => void): void {
   const cjson = new Cjson(m, stack);
   const guarded = (f: (T: number) => number) => (T: number) => {
@@ -198,4 +211,36 @@ export function registerCjson(m: any, stack: LuaStack, fn: (name: string, f: (T:
     cjson.decode(T, stack.stringAt(T, 1));
     return 1;
   }));
+  // lua-cjson's settings: each takes at most one argument and answers the setting as it now is.
+  const setting = (name: string, read: (T: number) => void, answer: (T: number) => void) =>
+    fn(`__kv_json_${name}`, guarded((T) => {
+      if (m._lua_gettop(T) > 1) throw new CjsonError(`bad argument #2 to '${name}' (found too many arguments)`);
+      if (m._lua_type(T, 1) > T_NIL) read(T);
+      answer(T);
+      return 1;
+    }));
+  const depth = (name: string, set: (n: number) => void, get: () => number) =>
+    setting(name, (T) => {
+      const n = m._lua_type(T, 1) === T_NUMBER ? Number(m._lua_tonumberx(T, 1, 0)) : NaN;
+      if (!Number.isInteger(n) || n < 1 || n > 2147483647) throw new CjsonError(`bad argument #1 to '${name}' (expected integer between 1 and 2147483647)`);
+      set(n);
+    }, (T) => m._lua_pushinteger(T, BigInt(get())));
+  depth('encode_max_depth', (n) => (cjson.encodeMaxDepth = n), () => cjson.encodeMaxDepth);
+  depth('decode_max_depth', (n) => (cjson.decodeMaxDepth = n), () => cjson.decodeMaxDepth);
+  // A boolean, or (encode_invalid_numbers) one of lua-cjson's option names.
+  const option = (T: number, name: string, names: readonly string[]): number => {
+    if (m._lua_type(T, 1) === T_BOOLEAN) return m._lua_toboolean(T, 1) !== 0 ? 1 : 0;
+    // As luaL_checkoption: a number is read as its text.
+    const type = m._lua_type(T, 1);
+    if (type !== T_STRING && type !== T_NUMBER) throw new CjsonError(`bad argument #1 to '${name}' (string expected, got ${cjson.typeName(T, 1)})`);
+    const text = type === T_STRING ? stack.stringAt(T, 1) : formatNumber(m._lua_tonumberx(T, 1, 0));
+    const at = names.indexOf(text);
+    if (at < 0) throw new CjsonError(`bad argument #1 to '${name}' (invalid option '${text}')`);
+    return at;
+  };
+  setting('encode_invalid_numbers', (T) => (cjson.encodeInvalidNumbers = option(T, 'encode_invalid_numbers', ['off', 'on', 'null'])), (T) => {
+    if (cjson.encodeInvalidNumbers === 2) stack.pushString(T, 'null');
+    else m._lua_pushboolean(T, cjson.encodeInvalidNumbers);
+  });
+  setting('encode_keep_buffer', (T) => (cjson.keepBuffer = option(T, 'encode_keep_buffer', ['off', 'on']) === 1), (T) => m._lua_pushboolean(T, cjson.keepBuffer ? 1 : 0));
 }

@@ -12,7 +12,7 @@ import { LUA_ERR } from './errors';
  * - what Redis 7 leaves out is absent (`print`, `dofile`, `loadfile`, `io`, `debug`, `require`),
  *   `load`/`loadstring` take text only, and `pcall` returns a raised reply's text, as Redis's.
  * Host functions: __kv_call, __kv_pcall, __kv_sha1, __kv_log, __kv_null, __kv_cwrap, __kv_json_encode,
- * __kv_json_decode, __kv_msgpack_* (cmsgpack.ts), __kv_struct_* (struct.ts), and __kv_fault only in an engine made with test faults.
+ * __kv_json_decode, __kv_json_<setting> (cjson.ts), __kv_msgpack_* (cmsgpack.ts), __kv_struct_* (struct.ts), and __kv_fault only in an engine made with test faults.
  * Returns the globals proxy and the string metatable's proxy (engine.ts keeps both).
  */
 export const PRELUDE = String.raw`
@@ -79,7 +79,12 @@ local redis = {
 if fault_host then redis.__kv_fault = fault_host end
 
 -- Redis's cjson (host functions); cjson.null is a NULL light userdata, as lua-cjson's.
-local cjson = { encode = json_encode, decode = json_decode, null = null_host() }
+local cjson = {
+  encode = json_encode, decode = json_decode, null = null_host(),
+  encode_max_depth = __kv_json_encode_max_depth, decode_max_depth = __kv_json_decode_max_depth,
+  encode_invalid_numbers = __kv_json_encode_invalid_numbers, encode_keep_buffer = __kv_json_encode_keep_buffer,
+  _NAME = 'cjson', _VERSION = '2.1.0',
+}
 -- Redis's cmsgpack (host functions, cmsgpack.ts), with lua-cmsgpack's own fields.
 local cmsgpack = {
   pack = __kv_msgpack_pack, unpack = __kv_msgpack_unpack, unpack_one = __kv_msgpack_unpack_one, unpack_limit = __kv_msgpack_unpack_limit,
@@ -218,6 +223,7 @@ export const PRELUDE_TAIL = String.raw`
 STRING_META = readonly({ __index = rawget(globals, 'string') }, nil)
 -- Nothing the host registered stays reachable by name.
 for _, name in next, { '__kv_call', '__kv_pcall', '__kv_sha1', '__kv_log', '__kv_null', '__kv_cwrap', '__kv_fault', '__kv_json_encode', '__kv_json_decode',
+  '__kv_json_encode_max_depth', '__kv_json_decode_max_depth', '__kv_json_encode_invalid_numbers', '__kv_json_encode_keep_buffer',
   '__kv_msgpack_pack', '__kv_msgpack_unpack', '__kv_msgpack_unpack_one', '__kv_msgpack_unpack_limit',
   '__kv_struct_pack', '__kv_struct_unpack', '__kv_struct_size' } do rawset(G, name, nil) end
 return env

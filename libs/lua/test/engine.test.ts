@@ -54,6 +54,23 @@ t("cjson: lua-cjson's encoding and decoding", () => {
   assert.match((run('return cjson.encode(function() end)') as { err: string }).err, /^ERR user_script:1: Cannot serialise function: type not supported/);
 });
 
+t("cjson's settings (lua-cjson's): depths, invalid numbers, keep_buffer; each answers the setting, bad ones are refused, and they last", () => {
+  assert.equal(run('return {cjson.encode_max_depth(), cjson.decode_max_depth(), tostring(cjson.encode_invalid_numbers()), tostring(cjson.encode_keep_buffer(false)), cjson._VERSION}'), [1000n, 1000n, 'false', 'false', '2.1.0']);
+  assert.match((run('return cjson.encode({0/0})') as { err: string }).err, /Cannot serialise number: must not be NaN or Inf/);
+  assert.equal(run("cjson.encode_invalid_numbers(true) local on = cjson.encode({1/0, -1/0, 0/0}) cjson.encode_invalid_numbers('null') return {on, cjson.encode({1/0}), cjson.encode_invalid_numbers()}"), ['[inf,-inf,nan]', '[null]', 'null']);
+  // The setting lasts into the next script, as in Redis's one Lua state, until changed back.
+  assert.equal(run('return cjson.encode({0/0})'), '[null]');
+  run('cjson.encode_invalid_numbers(false)');
+  assert.equal(run('cjson.encode_max_depth(2) return {pcall(cjson.encode, {{1}})}'), [1n, '[[1]]']);
+  assert.match((run('return cjson.encode({{{1}}})') as { err: string }).err, /Cannot serialise, excessive nesting \(3\)/);
+  assert.match((run("cjson.decode_max_depth(1) return cjson.decode('[[1]]')") as { err: string }).err, /Found too many nested data structures \(2\) at character 2/);
+  run('cjson.encode_max_depth(1000) cjson.decode_max_depth(1000)');
+  assert.equal(run("return cjson.decode('[[[1]]]')[1][1][1]"), 1n);
+  assert.match((run('cjson.encode_max_depth(0)') as { err: string }).err, /bad argument #1 to 'encode_max_depth' \(expected integer between 1 and 2147483647\)/);
+  assert.match((run("cjson.encode_invalid_numbers('x')") as { err: string }).err, /\(invalid option 'x'\)/);
+  assert.match((run('cjson.encode_keep_buffer(true, 1)') as { err: string }).err, /found too many arguments/);
+});
+
 t('a call answered later: the run waits, another runs meanwhile, then it goes on', () => {
   const sha = (body: string) => (scripts.add(body, 'eval') as { sha: string }).sha;
   const a = scripts.start(sha("local r = redis.call('LATER') return {r, KEYS[1]}"), ['first'], [], host, 1000);
