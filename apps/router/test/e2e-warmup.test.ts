@@ -17,12 +17,13 @@ t.after(async () => {
   await cluster?.stop();
 });
 
-t('every worker warmed up over its own clients, forwarded commands included, before the server was ready', async () => {
+t('every worker warmed up over its own clients, forwarded commands, hits and misses included, before the server was ready', async () => {
   for (const worker of [0, 1]) {
     const line = cluster.logs.find((l) => l.message === 'warmed up' && l.worker === worker);
     assert.ok(line !== undefined, `worker ${worker} logged its warm-up`);
     assert.ok((line.clients as number) > 0, `worker ${worker} warmed with clients: ${JSON.stringify(line)}`);
     assert.ok((line.forwarded as number) > 0, `worker ${worker} forwarded over its scratch link: ${JSON.stringify(line)}`);
+    assert.ok((line.hits as number) > 0 && (line.misses as number) > 0, `worker ${worker} read keys that were there and keys that were not: ${JSON.stringify(line)}`);
     assert.ok(cluster.logs.indexOf(line) < cluster.logs.findIndex((l) => l.message === 'ready'), 'before ready');
   }
   assert.not.ok(cluster.logs.some((l) => l.message === 'warm-up failed; serving without it'));

@@ -18,19 +18,31 @@ const MAX_CLIENTS = 4000;
 /** The scratch store's budget: the warm-up's keys are a few KB. */
 const SCRATCH_MAXMEMORY = 8 * 1024 * 1024;
 
-/** What a warm-up client sends: one command each, RESP and text, reads and writes, as a burst of new clients does. */
+const VALUE = 'v'.repeat(32);
+
+/** A writer in the wave before a reader, in the same protocol (WAVE < HIT_BACK, HIT_BACK = 3 mod 4). */
+const HIT_BACK = 55;
+
+/**
+ * What warm-up client i sends: one command, as a burst of new clients does; RESP and text, writes,
+ * and reads that miss (a key nobody writes) or hit (the key a client of the wave before wrote), in turn.
+ */
 function request(i: number): Buffer {
-  const key = `warm:${i}`;
+  const read = (i & 4) === 0 ? i : i - HIT_BACK;
   switch (i & 3) {
     case 0:
-      return Buffer.from(`*2\r\n$3\r\nGET\r\n$${key.length}\r\n${key}\r\n`, 'latin1');
+      return respCommand(['GET', `warm:${read}`]);
     case 1:
-      return Buffer.from(`*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$5\r\nvalue\r\n`, 'latin1');
+      return respCommand(['SET', `warm:${i}`, VALUE]);
     case 2:
-      return Buffer.from(`GET ${key}\n`, 'latin1');
+      return Buffer.from(`GET warm:${read}\n`, 'latin1');
     default:
-      return Buffer.from(`PUT ${key} value\n`, 'latin1');
+      return Buffer.from(`PUT warm:${i} ${VALUE}\n`, 'latin1');
   }
+}
+
+function respCommand(argv: string[]): Buffer {
+  return Buffer.from(`*${argv.length}\r\n${argv.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`, 'latin1');
 }
 
 /** Warms this worker up before it says it is ready (--warmup-ms); a warm-up that fails is logged, and the worker serves without it. */
@@ -38,7 +50,7 @@ export async function warmBeforeReady(self: number, limits: RouterSettings, scri
   const started = performance.now();
   try {
     const warmed = await warmUp(self, limits, scripts, runDir, budgetMs);
-    if (budgetMs > 0) log('debug', 'warmed up', { worker: self, clients: warmed.clients, forwarded: warmed.forwarded, ms: Math.round(performance.now() - started) });
+    if (budgetMs > 0) log('debug', 'warmed up', { worker: self, ...warmed, ms: Math.round(performance.now() - started) });
   } catch (err) {
     log('warn', 'warm-up failed; serving without it', { worker: self, error: (err as Error).message });
   }
@@ -54,8 +66,8 @@ export async function warmBeforeReady(self: number, limits: RouterSettings, scri
  * a loopback port of its own; none of the worker's figures (INFO's stats, commandstats, keyspace,
  * client ids) nor its data see it.
  */
-export async function warmUp(self: number, limits: RouterSettings, scripts: Scripts, runDir: string, budgetMs: number): Promise<{ clients: number; forwarded: number }> {
-  if (budgetMs <= 0) return { clients: 0, forwarded: 0 };
+export async function warmUp(self: number, limits: RouterSettings, scripts: Scripts, runDir: string, budgetMs: number): Promise<{ clients: number; forwarded: number; hits: number; misses: number }> {
+  if (budgetMs <= 0) return { clients: 0, forwarded: 0, hits: 0, misses: 0 };
   const until = performance.now() + budgetMs;
   // Half the shards on a scratch peer in this process, so a forwarded command's path (its frames both ways) is warmed too.
   const other = self === 0 ? 1 : 0;
@@ -117,7 +129,8 @@ export async function warmUp(self: number, limits: RouterSettings, scripts: Scri
     peer.closeAll();
     for (const p of paths) fs.rmSync(p, { force: true });
   }
-  return { clients: sent, forwarded: peers.forwarded };
+  const [a, b] = [mine.shards.totals(), theirs.shards.totals()];
+  return { clients: sent, forwarded: peers.forwarded, hits: a.hits + b.hits, misses: a.misses + b.misses };
 }
 
 function shardsOf(owners: readonly number[], worker: number): number[] {
