@@ -12,7 +12,7 @@ import { log } from '../log';
 import { destroySocket } from './client-socket';
 import { Router } from './router';
 
-/** Clients connected at once while warming, and the most a worker warms with in all. */
+/** Clients connected at once while warming, and the most a worker warms with in all (each sends 4 commands, alternating a read and a write of one protocol). */
 const WAVE = 50;
 const MAX_CLIENTS = 4000;
 /** The scratch store's budget: the warm-up's keys are a few KB. */
@@ -119,7 +119,7 @@ export async function warmUp(self: number, limits: RouterSettings, scripts: Scri
     const port = (server.address() as net.AddressInfo).port;
     while (sent < MAX_CLIENTS && performance.now() < until) {
       const wave: Promise<void>[] = [];
-      for (let i = 0; i < WAVE; i++) wave.push(oneClient(port, request(sent++)));
+      for (let i = 0; i < WAVE; i++, sent++) wave.push(oneClient(port, [request(sent), request(sent ^ 1), request(sent), request(sent ^ 1)]));
       await Promise.all(wave);
     }
   } finally {
@@ -139,10 +139,14 @@ function shardsOf(owners: readonly number[], worker: number): number[] {
   return out;
 }
 
-/** One client: connects, sends `command`, and closes once its reply (or an error) comes. */
-function oneClient(port: number, command: Buffer): Promise<void> {
+/**
+ * One client: connects, sends `commands` one at a time, each once the reply to the one before
+ * came (as a closed-loop client), and closes after the last reply (or an error, or a second).
+ */
+function oneClient(port: number, commands: readonly Buffer[]): Promise<void> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
+    let next = 0;
     const done = () => {
       socket.destroy();
       resolve();
@@ -153,7 +157,8 @@ function oneClient(port: number, command: Buffer): Promise<void> {
       clearTimeout(timer);
       resolve();
     });
-    socket.once('connect', () => socket.write(command));
-    socket.once('data', done);
+    socket.once('connect', () => socket.write(commands[next++]));
+    // A reply comes in one read over loopback; one split in two only sends the next command early.
+    socket.on('data', () => (next < commands.length ? socket.write(commands[next++]) : done()));
   });
 }
