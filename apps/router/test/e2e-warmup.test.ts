@@ -10,8 +10,9 @@ let cluster: Cluster;
 
 const fieldsOf = (text: string) => new Map(text.split('\r\n').filter((l) => l.includes(':') && !l.startsWith('#')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
 
+// A second's budget, so that a loaded machine still runs several waves (reads that hit need the wave before).
 t.before(async () => {
-  cluster = await startCluster({ workers: 2, args: ['--log-level', 'debug', '--admin-port', '-1', '--warmup-ms', '300'] });
+  cluster = await startCluster({ workers: 2, args: ['--log-level', 'debug', '--admin-port', '-1', '--warmup-ms', '1000'] });
 });
 t.after(async () => {
   await cluster?.stop();
