@@ -15,6 +15,8 @@ import { Router } from './router';
 /** Clients connected at once while warming, and the most a worker warms with in all (each sends 4 commands, alternating a read and a write of one protocol). */
 const WAVE = 50;
 const MAX_CLIENTS = 4000;
+/** The most the scratch link may take to come up. */
+const LINK_MS = 2000;
 /** The scratch store's budget: the warm-up's keys are a few KB. */
 const SCRATCH_MAXMEMORY = 8 * 1024 * 1024;
 
@@ -89,10 +91,12 @@ export async function warmUp(self: number, limits: RouterSettings, scripts: Scri
   let sent = 0;
   try {
     await Promise.all([peers.listen(paths[0]), peer.listen(paths[1])]);
+    // A link takes a few ms; a budget shorter than that still gets one, and the waves below none.
+    const linkDeadline = performance.now() + Math.max(budgetMs, LINK_MS);
     const linked = new Promise<void>((resolve, reject) => {
       const check = () => {
         if (peers.isUp(other) && peer.isUp(self)) resolve();
-        else if (performance.now() > until) reject(new Error('scratch peer link not up'));
+        else if (performance.now() > linkDeadline) reject(new Error('scratch peer link not up'));
         else setTimeout(check, 1);
       };
       check();
