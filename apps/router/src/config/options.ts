@@ -17,6 +17,7 @@ export interface Config {
   readonly timeout: number;
   readonly 'lua-time-limit': number;
   readonly 'tcp-keepalive': number;
+  readonly 'warmup-ms': number;
   readonly 'client-output-limit': number;
   readonly 'tls-port': number;
   readonly 'tls-cert'?: string;
@@ -150,6 +151,13 @@ export const OPTIONS: Options = {
     maximum: 86_400,
     default: 300,
     description: 'seconds between TCP keepalive probes on client connections; 0: off (as Redis)',
+  },
+  'warmup-ms': {
+    type: 'integer',
+    minimum: 0,
+    maximum: 10_000,
+    default: 400,
+    description: 'milliseconds each worker spends at start, before its first client, running the per-client path over clients and a store of its own (compiling it), so a burst of clients on a fresh server costs what it costs on a warm one; 0: none',
   },
   'client-output-limit': {
     type: 'integer',

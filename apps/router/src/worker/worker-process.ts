@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { RouterClients } from '../client/worker-clients';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { observeGc, ShardNode } from '@kv/node';
@@ -23,6 +24,7 @@ import { MonitorFeed } from '../monitor/feed';
 import { Invalidator } from '../tracking/invalidator';
 import { Broadcaster } from '../tracking/bcast';
 import { PrimaryAsks } from '../operator/asks';
+import { warmBeforeReady } from './warmup';
 
 /** A retiring worker waits this long for its clients to see their last replies and close. */
 const RETIRE_CLOSE_MS = 2000;
@@ -210,7 +212,8 @@ export function runWorker(): void {
         });
         void Promise.all([peers.whenAllUp(), router.scripts.ready])
           .then(() => router.scripts.copyFromPeer(router.owners, router.workers))
-          .then((copied) => {
+          .then(async (copied) => {
+            await warmBeforeReady(index, limits, router.scripts, path.dirname(peerPath), atStart.config['warmup-ms']);
             log('debug', 'linked to every peer', { worker: index, peers: peers.workers - 1, scripts_copied: copied });
             send({ t: 'ready' });
           }, () => {});
