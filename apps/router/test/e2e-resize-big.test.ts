@@ -40,8 +40,10 @@ async function digest(client: RespClient, key: string, kind: (typeof KINDS)[numb
   };
   let value = await client.call(...reads[kind]);
   if (kind === 'set') value = (value as string[]).sort();
-  const ttl = await client.call('TTL', key);
-  return `${await client.call('TYPE', key)} ${ttl} ${createHash('sha1').update(JSON.stringify(value)).digest('hex')}`;
+  // The TTL as kept or not: a resize under a loaded machine may take a minute off it.
+  const ttl = (await client.call('TTL', key)) as number;
+  const kept = ttl === -1 ? 'no ttl' : ttl > 900 && ttl <= 1000 ? 'ttl kept' : `ttl ${ttl}`;
+  return `${await client.call('TYPE', key)} ${kept} ${createHash('sha1').update(JSON.stringify(value)).digest('hex')}`;
 }
 
 t('a big value of every kind on every shard arrives whole through a resize up and one down', async () => {
@@ -63,8 +65,7 @@ t('a big value of every kind on every shard arrives whole through a resize up an
       assert.ok(report.moves.length > 0, `a resize to ${count} moved shards`);
       for (const [i, key] of keys.entries()) {
         const after = await digest(client, key, kindOf(i));
-        // The TTL may have ticked down a second meanwhile.
-        assert.is(after.replace(/ 99\d /, ' 99x '), before[i].replace(/ (99\d|1000) /, ' 99x '), `${key} (${kindOf(i)}) after the resize to ${count}`);
+        assert.is(after, before[i], `${key} (${kindOf(i)}) after the resize to ${count}`);
       }
     }
     assert.is(await client.call('DBSIZE'), keys.length);
