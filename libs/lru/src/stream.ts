@@ -1,6 +1,7 @@
 import { Kind } from './layout';
 import type { ByteRanges, LruObject } from './object';
-import { BLOCK_OVERHEAD, entryBytes, StreamBlock } from './stream-block';
+import { BLOCK_OVERHEAD, StreamBlock } from './stream-block';
+import { entryBytes } from './stream-packing';
 import { StreamId } from './stream-id';
 
 /**
