@@ -149,6 +149,10 @@ skips.test(t, 'STORE fires sortstore (del for an empty result), wakes WATCH; a s
         await step(a, ['EVAL', "return redis.call('sort', KEYS[1], 'desc')", '1', '{s}l']);
         await step(a, ['EVAL', "return redis.call('sort', KEYS[1], 'limit', 0, 2, 'store', KEYS[2])", '2', '{s}l', '{s}e']);
         await step(a, ['EVAL_RO', "return redis.call('sort_ro', KEYS[1], 'by', 'nosort')", '1', '{s}l']);
+        // A set not sorted comes ALPHA-sorted to a script (Redis's rule; here outside scripts too, but for an intset).
+        await step(a, ['SADD', '{s}set', 'b', 'aa', 'c', 'a', 'azz']);
+        await step(a, ['EVAL', "return redis.call('sort', KEYS[1], 'by', '_', 'get', '#', 'get', '{s}_:*')", '1', '{s}set']);
+        await step(a, ['EVAL', "return redis.call('sort', KEYS[1], 'by', '_', 'desc', 'limit', 1, 2)", '1', '{s}set']);
         await new Promise((resolve) => setTimeout(resolve, 300));
         for (let n = 0; n < 40; n++) {
           const message = raw(await events.command(['PING']));

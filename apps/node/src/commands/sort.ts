@@ -1,5 +1,5 @@
 import { shardOf, shardOfString, TREE, type Args } from '@kv/wire';
-import { Kind, listItems, listOf, LruList, setMembers, zsetPairs, type Lru } from '@kv/lru';
+import { Kind, listItems, listOf, LruList, setEncoding, setMembers, zsetPairs, type Lru } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
 import { GATHERED } from './gather';
 import { readArg } from './keyarg';
@@ -126,8 +126,9 @@ function sortGeneric(store: Lru, args: Args, reply: ReplySink, readonly: boolean
   // The destination runs here: of this shard, or gathered in (the router sends it so).
   if (o.store > 0 && !GATHERED.on && shardOf(args.buf, args.starts[o.store], args.ends[o.store]) !== shardOf(args.buf, args.starts[1], args.ends[1])) return reply.error(ERR.crossShard);
   let elements = slot < 0 ? [] : kind === Kind.LIST ? listItems(store, slot) : kind === Kind.SET ? setMembers(store, slot) : zsetPairs(store, slot).members;
-  // A set's own order is no order: stored, it is sorted ALPHA (Redis does so for scripts too).
-  if (o.dontsort && kind === Kind.SET && o.store > 0) [o.dontsort, o.alpha, o.by] = [false, true, null];
+  // A set's own order is no order: stored (or in a script) Redis sorts it ALPHA. Here always, but for an intset's own
+  // ascending order, which Redis gives outside scripts (its hashtable's order is one no client may rely on).
+  if (o.dontsort && kind === Kind.SET && (o.store > 0 || setEncoding(store, slot) !== 'intset')) [o.dontsort, o.alpha, o.by] = [false, true, null];
   const n = elements.length;
   let start = Math.min(Math.max(o.offset, 0), n);
   const count = Math.min(Math.max(o.count, -1), n);
