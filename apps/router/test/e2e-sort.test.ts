@@ -33,7 +33,8 @@ const NUMERIC = ['1', '2', '10', '-3', '3.5', '1e2', '0x10', 'inf', '-inf', ' 7'
 // ASCII: redis-server's ALPHA without STORE is strcoll's order (C.UTF-8 here: the bytes'), which ends at a NUL.
 const WORDS = ['a', 'b', 'ab', 'B', 'zz', 'a1', '10', '9', 'hello', 'Z', 'a b', '~'];
 /** Keys of shards other than {s}'s: STORE there runs gathered. */
-const ELSEWHERE = ['dst', 'other', 'x1', 'y2'].filter((k) => shardOfString(k) !== shardOfString('{s}'));
+// Shards 9, 11, 9, 9, 0, 1, 2, 4 ({s}: 3; a shard's worker is shard % workers): of {s}'s worker and of others, on 2 and 3 workers.
+const ELSEWHERE = ['dst', 'other', 'x1', 'y2', 'd3', 'd10', 'd43', 'd2'].filter((k) => shardOfString(k) !== shardOfString('{s}'));
 
 export function dataFor(next: () => number): string[][] {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
@@ -145,6 +146,9 @@ skips.test(t, 'STORE fires sortstore (del for an empty result), wakes WATCH; a s
           await step(a, ['LRANGE', destination, '0', '-1']);
           await step(a, ['EXEC']);
         }
+        // In MULTI/EXEC and a script, STORE to a key of another shard (another worker's too) runs gathered as well.
+        for (const argv of [['MULTI'], ['SORT', '{s}l', 'LIMIT', '1', '5', 'STORE', ELSEWHERE[2]], ['LRANGE', ELSEWHERE[2], '0', '-1'], ['EXEC']]) await step(a, argv);
+        await step(a, ['EVAL', "redis.call('sort', KEYS[1], 'desc', 'store', KEYS[2]); return redis.call('lrange', KEYS[2], 0, -1)", '2', '{s}l', ELSEWHERE[3]]);
         await step(a, ['SORT_RO', '{s}nokey']);
         await step(a, ['EVAL', "return redis.call('sort', KEYS[1], 'desc')", '1', '{s}l']);
         await step(a, ['EVAL', "return redis.call('sort', KEYS[1], 'limit', 0, 2, 'store', KEYS[2])", '2', '{s}l', '{s}e']);
