@@ -2,6 +2,7 @@ import { KeyEvent as StoreEvent, type Lru } from '@kv/lru';
 import type { Args } from '@kv/wire';
 import type { CommandSpec, KeyEvent, KeyEventAt, KeyspaceEvents, ReplySink } from '../types';
 import { keySpan, sortStoreAt } from './key-positions';
+import { MISSES } from './key-miss';
 
 /**
  * Keyspace notifications (Redis's notify-keyspace-events): the classes as Redis's bits, the
@@ -23,6 +24,8 @@ export const NOTIFY = {
   MODULE: 1 << 13,
   NEW: 1 << 14,
 } as const;
+
+MISSES.bit = NOTIFY.KEY_MISS;
 
 /** `A`: every class but key misses and new keys (Redis's NOTIFY_ALL). */
 const ALL = NOTIFY.GENERIC | NOTIFY.STRING | NOTIFY.LIST | NOTIFY.SET | NOTIFY.HASH | NOTIFY.ZSET | NOTIFY.EXPIRED | NOTIFY.EVICTED | NOTIFY.STREAM | NOTIFY.MODULE;
@@ -146,6 +149,7 @@ export const KEY_EVENTS = {
  * the store itself (StoreMemory.keyEvents), at the moment they happen.
  */
 export function runNotified(store: Lru, spec: CommandSpec, args: Args, reply: ReplySink, events: KeyspaceEvents): void {
+  MISSES.events = events;
   if (spec.keyEvents !== undefined) return runNotifiedKeys(store, spec, spec.keyEvents, args, reply, events);
   const { buf } = args;
   // The command's key: argv[1], or where its table entry says (XINFO STREAM key).

@@ -2,6 +2,7 @@ import { shardOf, shardOfString, TREE, type Args } from '@kv/wire';
 import { Kind, listItems, listOf, LruList, setEncoding, setMembers, zsetPairs, type Lru } from '@kv/lru';
 import { ERR, type ReplySink } from '../reply';
 import { GATHERED } from './gather';
+import { keyMissed } from './key-miss';
 import { readArg } from './keyarg';
 import { int64Bytes } from './numbers';
 import { parseSortWeight } from './zset-args';
@@ -94,7 +95,7 @@ function lookupByPattern(store: Lru, pattern: string, element: string): string |
   const field = arrow >= 0 && arrow + 2 < pattern.length ? pattern.slice(arrow + 2) : null;
   const key = pattern.slice(0, star) + element + pattern.slice(star + 1, field === null ? pattern.length : arrow);
   const slot = store.readKey(key);
-  if (slot < 0) return null;
+  if (slot < 0) return keyMissed(key), null;
   const kind = store.kindAt(slot);
   if (field !== null) return kind === Kind.HASH ? store.hashReaderAt(slot).get(field) ?? null : null;
   return kind === Kind.STRING ? store.valueString(slot) : null;
