@@ -115,6 +115,7 @@ const TABLE = 'apps/node/src/commands/table.ts';
  */
 const NOT_COMMAND_NAMES: readonly [file: string, literal: string, why: string][] = [
   ['apps/node/src/commands/string-options.ts', "'GET'", "SET's GET option"],
+  ['apps/node/src/commands/sort.ts', "'GET'", "SORT's GET option"],
   ['apps/node/src/commands/string-options.ts', "'PERSIST'", "GETEX's PERSIST option"],
   ['apps/node/src/commands/scan.ts', "'TYPE'", "SCAN's TYPE option"],
   ['apps/router/src/commands/client.ts', "'TYPE'", "CLIENT LIST's TYPE option"],

@@ -196,6 +196,18 @@ export const NODE_ERRORS = replyErrors({
     text: 'ERR The entries_added specified in XSETID is smaller than the target stream length',
     probe: { before: [['XADD', 's', '5-0', 'f', 'v'], ['XADD', 's', '6-0', 'f', 'v']], command: ['XSETID', 's', '7-0', 'ENTRIESADDED', '1'] },
   },
+  // SORT (commands/sort.ts): a weight that is no double; BY or GET patterns whose keys may be on another shard, in Redis 7.4 Cluster's words (7.0's cluster refused every BY pattern and GET)
+  sortNotDouble: { code: 'SORT_NOT_DOUBLE', text: "ERR One or more scores can't be converted into double", probe: { before: [['RPUSH', 'l', 'a']], command: ['SORT', 'l'] } },
+  sortByAcross: {
+    code: 'SORT_BY_ACROSS',
+    text: 'ERR BY option of SORT denied in Cluster mode when keys formed by the pattern may be in different slots.',
+    why: 'redis-server without cluster mode never gives it: e2e-sort makes it here',
+  },
+  sortGetAcross: {
+    code: 'SORT_GET_ACROSS',
+    text: 'ERR GET option of SORT denied in Cluster mode when keys formed by the pattern may be in different slots.',
+    why: 'redis-server without cluster mode never gives it: e2e-sort makes it here',
+  },
   // This server keeps no consumer groups (README, "Streams"): every command of theirs answers this.
   noConsumerGroups: {
     code: 'NO_CONSUMER_GROUPS',

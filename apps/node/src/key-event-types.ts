@@ -25,6 +25,8 @@ export interface KeyEvent {
 export interface KeyEventAt {
   /** The key's argument index. */
   readonly at: number;
+  /** Instead of `at`: the index this finds in the arguments, 0 for none (SORT's STORE destination). */
+  readonly atOf?: (args: { readonly buf: Uint8Array; readonly starts: ArrayLike<number>; readonly ends: ArrayLike<number>; readonly count: number }) => number;
   /** Instead of `at`: each of a numkeys command's keys (ZMPOP, LMPOP). */
   readonly counted?: boolean;
   readonly type: number;

@@ -280,6 +280,8 @@ export interface CommandSpec {
   readonly movesAcross?: 'rename' | 'renamenx' | 'copy';
   /** Keys of several shards run gathered into its first key's shard (the router's coord/gathered.ts, XRUN), not CROSSSLOT. */
   readonly gathers?: boolean;
+  /** SORT: a key after its last STORE option is its destination, as Redis's sortGetKeys finds it (key-positions.ts sortStoreAt). */
+  readonly storeOption?: boolean;
   /** A RESP2 connection subscribed to a channel may run it (the subscribe family, PING, QUIT, RESET), as Redis's. */
   readonly inSubscribed?: boolean;
   /** A connection command a script may call: answered by the script runtime itself (PING, ECHO, TIME; OBJECT through its step on the key's owner). */

@@ -39,6 +39,20 @@ export const KEY_DOCS: Record<string, DocEntry> = {
     'bitmap',
     'key:key block:encoding_offset@GET{optional,multiple,multiple_token}(string:encoding integer:offset)',
   ],
+  SORT: [
+    'Sort the elements in a list, set or sorted set',
+    '1.0.0',
+    'generic',
+    'key:key pattern:pattern@BY{optional} block:offset_count@LIMIT{optional}(integer:offset integer:count) pattern:pattern@GET{optional,multiple,multiple_token} ' +
+      'oneof:order{optional}(pure-token:asc@ASC pure-token:desc@DESC) pure-token:sorting@ALPHA{optional} key:destination@STORE{optional}',
+  ],
+  SORT_RO: [
+    'Sort the elements in a list, set or sorted set. Read-only variant of SORT.',
+    '7.0.0',
+    'generic',
+    'key:key pattern:pattern@BY{optional} block:offset_count@LIMIT{optional}(integer:offset integer:count) pattern:pattern@GET{optional,multiple,multiple_token} ' +
+      'oneof:order{optional}(pure-token:asc@ASC pure-token:desc@DESC) pure-token:sorting@ALPHA{optional}',
+  ],
   BITOP: ['Perform bitwise operations between strings', '2.6.0', 'bitmap', 'string:operation key:destkey key:key{multiple}'],
   OBJECT: ['A container for object introspection commands', '2.2.3', 'generic', '', {
     'object|encoding': ['Inspect the internal encoding of a Redis object', '2.2.3', 'generic', 'key:key'],

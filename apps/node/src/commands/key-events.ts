@@ -1,7 +1,8 @@
 import { KeyEvent as StoreEvent, type Lru } from '@kv/lru';
 import type { Args } from '@kv/wire';
 import type { CommandSpec, KeyEvent, KeyEventAt, KeyspaceEvents, ReplySink } from '../types';
-import { keySpan } from './key-positions';
+import { keySpan, sortStoreAt } from './key-positions';
+import { MISSES } from './key-miss';
 
 /**
  * Keyspace notifications (Redis's notify-keyspace-events): the classes as Redis's bits, the
@@ -23,6 +24,8 @@ export const NOTIFY = {
   MODULE: 1 << 13,
   NEW: 1 << 14,
 } as const;
+
+MISSES.bit = NOTIFY.KEY_MISS;
 
 /** `A`: every class but key misses and new keys (Redis's NOTIFY_ALL). */
 const ALL = NOTIFY.GENERIC | NOTIFY.STRING | NOTIFY.LIST | NOTIFY.SET | NOTIFY.HASH | NOTIFY.ZSET | NOTIFY.EXPIRED | NOTIFY.EVICTED | NOTIFY.STREAM | NOTIFY.MODULE;
@@ -120,6 +123,8 @@ export const KEY_EVENTS = {
   sunionstore: [at(1, NOTIFY.SET, 'sunionstore', { deleted: 'del' })],
   sdiffstore: [at(1, NOTIFY.SET, 'sdiffstore', { deleted: 'del' })],
   zrangestore: [at(1, NOTIFY.ZSET, 'zrangestore', { deleted: 'del' })],
+  // SORT ... STORE destination (its place: key-positions.ts sortStoreAt); without STORE, none
+  sortstore: [{ at: 0, atOf: sortStoreAt, type: NOTIFY.LIST, name: 'sortstore', deleted: 'del' }],
   zunionstore: [at(1, NOTIFY.ZSET, 'zunionstore', { deleted: 'del' })],
   zinterstore: [at(1, NOTIFY.ZSET, 'zinterstore', { deleted: 'del' })],
   zdiffstore: [at(1, NOTIFY.ZSET, 'zdiffstore', { deleted: 'del' })],
@@ -144,6 +149,7 @@ export const KEY_EVENTS = {
  * the store itself (StoreMemory.keyEvents), at the moment they happen.
  */
 export function runNotified(store: Lru, spec: CommandSpec, args: Args, reply: ReplySink, events: KeyspaceEvents): void {
+  MISSES.events = events;
   if (spec.keyEvents !== undefined) return runNotifiedKeys(store, spec, spec.keyEvents, args, reply, events);
   const { buf } = args;
   // The command's key: argv[1], or where its table entry says (XINFO STREAM key).
@@ -208,7 +214,10 @@ function runNotifiedKeys(store: Lru, spec: CommandSpec, fired: readonly KeyEvent
   let count = 0;
   for (const event of fired) {
     if (event.counted === true) for (let k = firstKey; k > 0 && k <= lastKey; k++) RUN.keys[count++] = k;
-    else if (event.at < args.count) RUN.keys[count++] = event.at;
+    else if (event.atOf !== undefined) {
+      const at = event.atOf(args);
+      if (at > 0) RUN.keys[count++] = at;
+    } else if (event.at < args.count) RUN.keys[count++] = event.at;
     else continue;
   }
   RUN.count = count;
@@ -237,7 +246,7 @@ function runNotifiedKeys(store: Lru, spec: CommandSpec, fired: readonly KeyEvent
   }
   let e = 0;
   for (const event of fired) {
-    const n = event.counted === true ? (span === null || firstKey <= 0 ? 0 : lastKey - firstKey + 1) : event.at < args.count ? 1 : 0;
+    const n = event.counted === true ? (span === null || firstKey <= 0 ? 0 : lastKey - firstKey + 1) : event.atOf !== undefined ? (event.atOf(args) > 0 ? 1 : 0) : event.at < args.count ? 1 : 0;
     for (let j = 0; j < n; j++, e++) if (event.counted !== true || !namedBefore(args, e)) fireAt(store, event, e, args, lastKey, events);
   }
   // A new key no event named (none here yet): its `new` all the same.

@@ -119,6 +119,8 @@ export function gatheredKeys(spec: CommandSpec, args: KeyArgs): number[] {
   const out: number[] = [];
   const { first, last, step } = keySpan(spec, args);
   for (let k = first; k > 0 && k <= last && k < args.count; k += step) out.push(k);
+  const store = spec.storeOption === true ? sortStoreAt(args) : 0;
+  if (store > 0 && !out.includes(store)) out.push(store);
   const reads = spec.reads;
   if (reads !== undefined && 'numkeysAt' in reads) {
     const n = countAt(args, reads.numkeysAt);
@@ -151,9 +153,33 @@ export function gathersAcross(spec: CommandSpec, args: KeyArgs, unblocked = fals
   if (first <= 0 || first >= args.count) return false;
   const shard = shardOf(args.buf, args.starts[first], args.ends[first]);
   for (let k = first + step; k <= last && k < args.count; k += step) if (shardOf(args.buf, args.starts[k], args.ends[k]) !== shard) return true;
+  const store = spec.storeOption === true ? sortStoreAt(args) : 0;
+  if (store > 0 && shardOf(args.buf, args.starts[store], args.ends[store]) !== shard) return true;
   const reads = spec.reads;
   if (reads === undefined || !('numkeysAt' in reads)) return false;
   const n = countAt(args, reads.numkeysAt);
   for (let k = reads.numkeysAt + 1; k <= reads.numkeysAt + n; k++) if (shardOf(args.buf, args.starts[k], args.ends[k]) !== shard) return true;
   return false;
+}
+
+/**
+ * SORT's destination: the argument after its last STORE, skipping LIMIT's two and BY's and GET's
+ * one, as Redis's sortGetKeys (0: none).
+ */
+export function sortStoreAt(args: KeyArgs): number {
+  let at = 0;
+  for (let i = 2; i < args.count; i++) {
+    if (isWord(args, i, 'LIMIT')) i += 2;
+    else if (isWord(args, i, 'GET') || isWord(args, i, 'BY')) i += 1;
+    else if (isWord(args, i, 'STORE') && i + 1 < args.count) at = i + 1;
+  }
+  return at;
+}
+
+/** True when argument i is `word` (upper case) in any case. */
+function isWord(args: KeyArgs, i: number, word: string): boolean {
+  const start = args.starts[i];
+  if (args.ends[i] - start !== word.length) return false;
+  for (let j = 0; j < word.length; j++) if ((args.buf[start + j] & 0xdf) !== word.charCodeAt(j)) return false;
+  return true;
 }

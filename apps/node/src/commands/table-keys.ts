@@ -5,6 +5,7 @@ import * as info from './key-info';
 import * as moves from './key-moves';
 import * as gatherRun from './gather-run';
 import * as transfer from './key-transfer';
+import * as sorting from './sort';
 import * as ranges from './string-ranges';
 import type { Entry, KeyPositions } from './table-entry';
 
@@ -48,6 +49,9 @@ export const KEY_TABLE: readonly Entry[] = [
   { name: 'BITFIELD_RO', arity: -2, plan: 'one-key', keys: ONE, handler: bitfield.bitfieldRo, flags: ['readonly', 'fast'] },
   // BITOP operation destkey key ...: runs on destkey's shard (its first key, argv[2])
   { name: 'BITOP', arity: -4, plan: 'one-key', keys: [2, -1, 1], handler: bits.bitop, flags: ['write', 'denyoom'], keyEvents: KEY_EVENTS.bitop, reads: [3, -1], gathers: true },
+  // SORT's STORE destination is found as Redis's sortGetKeys does (`storeOption`); of another shard, run gathered. BY and GET patterns keep to the key's shard (sort.ts)
+  { name: 'SORT', arity: -2, plan: 'one-key', keys: ONE, handler: sorting.sort, flags: ['write', 'denyoom', 'movablekeys'], keyEvents: KEY_EVENTS.sortstore, reads: [1, 1], storeOption: true, gathers: true },
+  { name: 'SORT_RO', arity: -2, plan: 'one-key', keys: ONE, handler: sorting.sortRo, flags: ['readonly', 'movablekeys'] },
   // A command over keys of several shards (`gathers`), gathered (gather-run.ts, the router's coord/gathered.ts): the run on
   // its first key's shard, its changes written back to other workers' keys (ENTRYPUT, ENTRYGONE: no event, the run fired them), and
   // ENTRYDUMP for a read-only command (ENTRYPEEK: a tracking client's read remembered, no keymiss: the run fires it)

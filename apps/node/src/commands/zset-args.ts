@@ -38,6 +38,17 @@ export function parseScore(text: string): number | undefined {
   return read.value;
 }
 
+/**
+ * A SORT weight (sortCommandGeneric's strtod): leading spaces allowed, an empty one is 0;
+ * undefined (overflow, underflow, NaN, trailing bytes) for "One or more scores can't be converted into double".
+ */
+export function parseSortWeight(text: string): number | undefined {
+  if (text.length === 0) return 0;
+  const read = strtod(text.replace(SPACE, ''));
+  if (read === undefined || read.overflow) return undefined;
+  return read.value;
+}
+
 /** A score range's bound. */
 export interface ScoreBound {
   value: number;
