@@ -46,3 +46,33 @@ export async function sameReplies<H>(pair: Pair, label: string, commands: Iterab
 export function all<H>(commands: Iterable<string[]>, how: H): [string[], H][] {
   return [...commands].map((argv) => [argv, how]);
 }
+
+/** One step of a transcript: a command on one of its connections, its reply written down. */
+export type Step = (conn: RawConn, argv: string[]) => Promise<void>;
+
+/**
+ * A transcript on one server, to compare with redis-server's: two clients' steps (`body`, given
+ * `step` and the two connections) with every keyspace event a subscriber to `pattern` saw, in
+ * order, after them. The server is emptied and its notify-keyspace-events set to KEA first.
+ */
+export async function eventTranscript(port: number, pattern: string, body: (step: Step, a: RawConn, b: RawConn) => Promise<void>, maxEvents = 100): Promise<string[]> {
+  const [a, b, events] = [await RawConn.connect(port), await RawConn.connect(port), await RawConn.connect(port)];
+  const out: string[] = [];
+  const text = (reply: Reply): string => ('raw' in reply ? reply.raw : reply.failed);
+  try {
+    await a.command(['FLUSHALL']);
+    await a.command(['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']);
+    await events.command(['PSUBSCRIBE', pattern]);
+    await body(async (conn, argv) => void out.push(`${argv.join(' ')} -> ${text(await conn.command(argv))}`), a, b);
+    // Every event so far, in order, then a PING's answer (the events had time to come first).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (let n = 0; n < maxEvents; n++) {
+      const message = text(await events.command(['PING']));
+      out.push(`event ${message}`);
+      if (message.includes('pong')) break;
+    }
+  } finally {
+    for (const conn of [a, b, events]) conn.close();
+  }
+  return out;
+}

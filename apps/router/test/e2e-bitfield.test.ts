@@ -4,7 +4,7 @@ import { prng } from '../../../test-support/prng';
 import { missingTool, Skips } from '../../../test-support/skip';
 import { RawConn, type Reply } from '../../../test/compat/resp-raw';
 import { startRedis, type Target } from '../../../test/clients/target';
-import { all, eachProtocol, flushBoth, sameReplies } from './differential';
+import { all, eachProtocol, eventTranscript, flushBoth, sameReplies } from './differential';
 import { startCluster } from './harness';
 
 /**
@@ -87,14 +87,8 @@ skips.test(t, '3 workers: likewise', noRedis, async () => {
 skips.test(t, 'a BITFIELD that changes nothing leaves WATCH and keyspace events alone; one that grows the string or a field fires setbit', noRedis, async () => {
   const cluster = await startCluster({ workers: 2 });
   try {
-    const transcript = async (port: number): Promise<string[]> => {
-      const [a, b, events] = [await RawConn.connect(port), await RawConn.connect(port), await RawConn.connect(port)];
-      const out: string[] = [];
-      try {
-        await a.command(['FLUSHALL']);
-        await a.command(['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']);
-        await events.command(['PSUBSCRIBE', '__keyspace@0__:*']);
-        const step = async (conn: RawConn, argv: string[]) => out.push(`${argv.join(' ')} -> ${raw(await conn.command(argv))}`);
+    const transcript = (port: number) =>
+      eventTranscript(port, '__keyspace@0__:*', async (step, a, b) => {
         await step(a, ['SET', 'w', '\x10']);
         for (const write of [
           ['BITFIELD', 'w', 'SET', 'u8', '0', '16'],
@@ -109,18 +103,7 @@ skips.test(t, 'a BITFIELD that changes nothing leaves WATCH and keyspace events 
           await step(a, ['GET', 'w']);
           await step(a, ['EXEC']);
         }
-        // Every event so far, in order, then the PING's answer (the events had time to come first).
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        for (let n = 0; n < 8; n++) {
-          const message = raw(await events.command(['PING']));
-          out.push(`event ${message}`);
-          if (message.includes('pong')) break;
-        }
-      } finally {
-        for (const conn of [a, b, events]) conn.close();
-      }
-      return out;
-    };
+      });
     const [ours, theirs] = [await transcript(cluster.port), await transcript(redis!.port)];
     assert.equal(ours, theirs);
   } finally {

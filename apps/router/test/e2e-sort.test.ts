@@ -5,7 +5,7 @@ import { prng } from '../../../test-support/prng';
 import { missingTool, Skips } from '../../../test-support/skip';
 import { RawConn, type Reply } from '../../../test/compat/resp-raw';
 import { startRedis, type Target } from '../../../test/clients/target';
-import { all, eachProtocol, flushBoth, sameReplies } from './differential';
+import { all, eachProtocol, eventTranscript, flushBoth, sameReplies } from './differential';
 import { startCluster } from './harness';
 
 /**
@@ -130,14 +130,8 @@ skips.test(t, '3 workers: likewise', noRedis, async () => {
 skips.test(t, 'STORE fires sortstore (del for an empty result), wakes WATCH; a script sorts as Redis', noRedis, async () => {
   const cluster = await startCluster({ workers: 2 });
   try {
-    const transcript = async (port: number): Promise<string[]> => {
-      const [a, b, events] = [await RawConn.connect(port), await RawConn.connect(port), await RawConn.connect(port)];
-      const out: string[] = [];
-      try {
-        await a.command(['FLUSHALL']);
-        await a.command(['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']);
-        await events.command(['PSUBSCRIBE', '__key*@0__:*']);
-        const step = async (conn: RawConn, argv: string[]) => out.push(`${argv.join(' ')} -> ${raw(await conn.command(argv))}`);
+    const transcript = (port: number) =>
+      eventTranscript(port, '__key*@0__:*', async (step, a, b) => {
         await step(a, ['RPUSH', '{s}l', '3', '1', '2']);
         for (const [destination, source] of [['{s}d', '{s}l'], [ELSEWHERE[0], '{s}l'], ['{s}d', '{s}empty'], [ELSEWHERE[0], '{s}empty'], ['{s}d', '{s}empty']]) {
           await step(a, ['WATCH', destination]);
@@ -164,17 +158,7 @@ skips.test(t, 'STORE fires sortstore (del for an empty result), wakes WATCH; a s
         await step(a, ['SADD', '{s}set', 'b', 'aa', 'c', 'a', 'azz']);
         await step(a, ['EVAL', "return redis.call('sort', KEYS[1], 'by', '_', 'get', '#', 'get', '{s}_:*')", '1', '{s}set']);
         await step(a, ['EVAL', "return redis.call('sort', KEYS[1], 'by', '_', 'desc', 'limit', 1, 2)", '1', '{s}set']);
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        for (let n = 0; n < 80; n++) {
-          const message = raw(await events.command(['PING']));
-          out.push(`event ${message}`);
-          if (message.includes('pong')) break;
-        }
-      } finally {
-        for (const conn of [a, b, events]) conn.close();
-      }
-      return out;
-    };
+      });
     const ours = await transcript(cluster.port);
     assert.equal(ours, await transcript(redis!.port));
     for (const event of ['sortstore', 'keymiss', 'del', 'pong']) assert.ok(ours.some((line) => line.startsWith('event') && line.includes(event)), event);
