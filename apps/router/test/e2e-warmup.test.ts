@@ -1,6 +1,8 @@
+import * as fs from 'node:fs';
+import * as net from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { RespClient, startCluster, TextClient, type Cluster } from './harness';
+import { childPids, RespClient, sleep, startCluster, TextClient, type Cluster } from './harness';
 
 // Each worker warms its per-client path up before its first client (--warmup-ms, worker/warmup.ts)
 // over clients, a store and a peer link of its own: the server's figures and data must not show it.
@@ -66,6 +68,87 @@ t('--warmup-ms 0: no warm-up', async () => {
     assert.not.ok(cold.logs.some((l) => l.message === 'warmed up'));
   } finally {
     await cold.stop();
+  }
+});
+
+/** Listening sockets on 127.0.0.1 (port and inode), from /proc/net/tcp. */
+function loopbackListeners(): { port: number; inode: string }[] {
+  return fs
+    .readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f.length > 9 && f[3] === '0A' && f[1].startsWith('0100007F:'))
+    .map((f) => ({ port: parseInt(f[1].split(':')[1], 16), inode: f[9] }));
+}
+
+/** The socket inodes held by this process's descendants (the cluster's primary and workers). */
+function descendantSockets(): Set<string> {
+  const out = new Set<string>();
+  const walk = (pid: number) => {
+    for (const child of childPids(pid)) {
+      try {
+        for (const fd of fs.readdirSync(`/proc/${child}/fd`)) {
+          const target = fs.readlinkSync(`/proc/${child}/fd/${fd}`);
+          if (target.startsWith('socket:[')) out.add(target.slice(8, -1));
+        }
+      } catch {
+        // gone meanwhile
+      }
+      walk(child);
+    }
+  };
+  walk(process.pid);
+  return out;
+}
+
+/** What a client that does not know the warm-up's password is answered there: its replies to SCRIPT LOAD, CONFIG SET and SHUTDOWN. */
+function strangerAt(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    let got = '';
+    const timer = setTimeout(() => socket.destroy(), 1000);
+    socket.on('error', () => socket.destroy());
+    socket.on('data', (chunk) => (got += chunk.toString('latin1')));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(got);
+    });
+    socket.once('connect', () => socket.write('*3\r\n$6\r\nSCRIPT\r\n$4\r\nLOAD\r\n$8\r\nreturn 7\r\n*4\r\n$6\r\nCONFIG\r\n$3\r\nSET\r\n$9\r\nmaxmemory\r\n$3\r\n1mb\r\n*1\r\n$8\r\nSHUTDOWN\r\n'));
+  });
+}
+
+t("a stranger on the warm-up's loopback port is refused everything (it shares the worker's script cache)", async () => {
+  const before = new Set(loopbackListeners().map((l) => l.inode));
+  const answers: Promise<string>[] = [];
+  let starting = true;
+  // Watch for the workers' warm-up ports while the server starts (its own port is on 0.0.0.0, not watched).
+  const watching = (async () => {
+    while (starting) {
+      const ours = descendantSockets();
+      for (const listener of loopbackListeners()) {
+        if (before.has(listener.inode) || !ours.has(listener.inode)) continue;
+        before.add(listener.inode);
+        answers.push(strangerAt(listener.port));
+      }
+      await sleep(2);
+    }
+  })();
+  const server = await startCluster({ workers: 2, args: ['--admin-port', '-1', '--warmup-ms', '1000', '--host', '0.0.0.0'] });
+  starting = false;
+  await watching;
+  try {
+    const replies = await Promise.all(answers);
+    assert.ok(replies.length >= 1, 'a warm-up port was found while the server started');
+    for (const reply of replies) assert.ok(reply === '' || /^(-NOAUTH [^\r]*\r\n)+$/.test(reply), `a stranger was answered ${JSON.stringify(reply)}`);
+    const client = await RespClient.connect(server.port);
+    // Nothing it sent took effect: no script, the same maxmemory, the server up.
+    assert.equal(await client.call('SCRIPT', 'EXISTS', '59b6ab2fbe0ee4b25733de0f62e6cda4899ef8e9'), [0]);
+    assert.not.equal(await client.call('CONFIG', 'GET', 'maxmemory'), ['maxmemory', '1048576']);
+    assert.is(await client.call('PING'), 'PONG');
+    client.close();
+  } finally {
+    await server.stop();
   }
 });
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -43,6 +44,11 @@ function request(i: number): Buffer {
   }
 }
 
+/** Warm-up client i's first command: AUTH with the scratch router's password, in the protocol its commands use. */
+function auth(i: number, password: string): Buffer {
+  return (i & 2) === 0 ? respCommand(['AUTH', password]) : Buffer.from(`AUTH ${password}\n`, 'latin1');
+}
+
 function respCommand(argv: string[]): Buffer {
   return Buffer.from(`*${argv.length}\r\n${argv.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`, 'latin1');
 }
@@ -84,7 +90,10 @@ export async function warmUp(self: number, limits: RouterSettings, scripts: Scri
   const router = new Router(self, { version: 0, workers, owners }, mine, peers, { ...limits, timeout: 0 }, scripts);
   router.monitor = new MonitorFeed({ self, pushTo: () => null, outputLimit: () => 0, flushClients: () => peers.flushDirty(), ask: () => Promise.resolve(undefined) });
   router.tracking = new Invalidator({ self, counted: mine.shards.memory.tracking, client: (id) => router.conns.byIdOf(id), pushTo: () => null, flushClients: () => peers.flushDirty(), outputLimit: () => 0 });
-  router.setPassword('');
+  // Its port is on 127.0.0.1 for a moment, and its router shares the worker's script cache: only
+  // its own clients, which know this password, may run anything there.
+  const password = randomBytes(24).toString('hex');
+  router.setPassword(password);
   // As on the worker's own router: client sockets inherit their options from the listening socket.
   router.socketOptionsInherited = true;
   const server = net.createServer();
@@ -123,7 +132,7 @@ export async function warmUp(self: number, limits: RouterSettings, scripts: Scri
     const port = (server.address() as net.AddressInfo).port;
     while (sent < MAX_CLIENTS && performance.now() < until) {
       const wave: Promise<void>[] = [];
-      for (let i = 0; i < WAVE; i++, sent++) wave.push(oneClient(port, [request(sent), request(sent ^ 1), request(sent), request(sent ^ 1)]));
+      for (let i = 0; i < WAVE; i++, sent++) wave.push(oneClient(port, [auth(sent, password), request(sent), request(sent ^ 1), request(sent), request(sent ^ 1)]));
       await Promise.all(wave);
     }
   } finally {
