@@ -57,7 +57,8 @@ export function readLogLines(stream: NodeJS.ReadableStream, onLine: (line: LogLi
 export function startCluster(opts: { workers: number; args?: string[]; env?: NodeJS.ProcessEnv }): Promise<Cluster> {
   // workers 0: no flag, so the config file or the CPU count decides.
   const args = [MAIN, '--port', '0', '--host', '127.0.0.1', ...(opts.workers > 0 ? ['--workers', String(opts.workers)] : []), ...(opts.args ?? [])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  // No warm-up (400 ms a worker start, ~200 starts a run) unless a test asks for one: e2e-warmup tests it.
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { KV_WARMUP_MS: '0', ...process.env, ...opts.env } });
   live.add(child);
   const logs: LogLine[] = [];
   const stderr: string[] = [];
