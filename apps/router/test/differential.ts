@@ -1,5 +1,7 @@
 import * as assert from 'uvu/assert';
+import { prng } from '../../../test-support/prng';
 import { RawConn, type Reply } from '../../../test/compat/resp-raw';
+import { startCluster } from './harness';
 
 /**
  * What the differential suites against redis-server share: a raw connection to each server, in
@@ -75,4 +77,26 @@ export async function eventTranscript(port: number, pattern: string, body: (step
     for (const conn of [a, b, events]) conn.close();
   }
   return out;
+}
+
+/** A reply as sent, or why none came. */
+export const rawReply = (reply: Reply): string => ('raw' in reply ? reply.raw : reply.failed);
+
+/**
+ * Seeded random sequences on a cluster of `workers` started for them and on redis-server, in RESP2
+ * then RESP3, both emptied before each seed: every reply compared as sent. `sequence` makes one
+ * seed's commands from its random numbers.
+ */
+export async function sameSequences(workers: number, redisPort: number, seeds: readonly number[], sequence: (next: () => number) => string[][]): Promise<void> {
+  const cluster = await startCluster({ workers });
+  try {
+    await eachProtocol(cluster.port, redisPort, async (pair) => {
+      for (const seed of seeds) {
+        await flushBoth(pair);
+        await sameReplies(pair, `${workers} workers, seed ${seed}`, all(sequence(prng(seed * 10 + pair.resp)), null), rawReply);
+      }
+    });
+  } finally {
+    assert.is(await cluster.stop(), 0);
+  }
 }

@@ -1,11 +1,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { shardOfString } from '@kv/wire';
-import { prng } from '../../../test-support/prng';
 import { missingTool, Skips } from '../../../test-support/skip';
-import { RawConn, type Reply } from '../../../test/compat/resp-raw';
+import { RawConn } from '../../../test/compat/resp-raw';
 import { startRedis, type Target } from '../../../test/clients/target';
-import { all, eachProtocol, eventTranscript, flushBoth, sameReplies } from './differential';
+import { eventTranscript, rawReply as raw, sameSequences } from './differential';
 import { startCluster } from './harness';
 
 /**
@@ -102,22 +101,7 @@ export function sortsFor(next: () => number): string[][] {
   return out;
 }
 
-const raw = (reply: Reply): string => ('raw' in reply ? reply.raw : reply.failed);
-
-async function compare(workers: number, seeds: number[]): Promise<void> {
-  const cluster = await startCluster({ workers });
-  try {
-    await eachProtocol(cluster.port, redis!.port, async (pair) => {
-      for (const seed of seeds) {
-        await flushBoth(pair);
-        const next = prng(seed * 10 + pair.resp);
-        await sameReplies(pair, `${workers} workers, seed ${seed}`, all([...dataFor(next), ...sortsFor(next)], null), raw);
-      }
-    });
-  } finally {
-    assert.is(await cluster.stop(), 0);
-  }
-}
+const compare = (workers: number, seeds: number[]) => sameSequences(workers, redis!.port, seeds, (next) => [...dataFor(next), ...sortsFor(next)]);
 
 skips.test(t, '2 workers: random SORT and SORT_RO, RESP2 and RESP3', noRedis, async () => {
   await compare(2, [1, 2, 3]);
