@@ -24,7 +24,7 @@ const top = Number(opt('top', '25'));
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kv-prof-'));
 
-const server = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, path.join(root, 'apps/router/dist/main.js'), '--port', '0', '--host', '127.0.0.1', '--workers', workers], {
+const server = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, path.join(root, 'apps/router/dist/main.js'), '--port', '0', '--host', '127.0.0.1', '--workers', workers, '--maxclients', '10100'], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const port = await new Promise((resolve, reject) => {
