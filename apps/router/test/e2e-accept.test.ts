@@ -117,6 +117,23 @@ t('a slow trickle: 300 clients one at a time, held, spread within 1.5x', async (
   await settledClients(base, 0);
 });
 
+t('500 clients opened 100 at a time, three rounds: each spread within 1.5x', async () => {
+  // Each group lands at once: a worker accepts for a while in one turn, and the other must not pause
+  // on an old count of it (before reports at every 8 clients: 324 / 176 on a fresh server).
+  for (let round = 0; round < 3; round++) {
+    const held: TextClient[] = [];
+    try {
+      for (let opened = 0; opened < 500; opened += 100) held.push(...(await Promise.all(Array.from({ length: 100 }, () => TextClient.connect(cluster.port)))));
+      const counts = await settledClients(base, 500);
+      assert.ok(spread(counts) <= 1.5, `round ${round}: clients per worker within 1.5x of each other: ${counts}`);
+      console.log(`    500 in groups of 100, round ${round}: per worker ${counts.join(' / ')}`);
+    } finally {
+      for (const c of held) c.close();
+    }
+    await settledClients(base, 0);
+  }
+});
+
 t('a worker whose event loop is stuck (SIGSTOP) gets no new client; the others serve them all', async () => {
   const stuck = cluster.workerPid(1);
   process.kill(stuck, 'SIGSTOP');

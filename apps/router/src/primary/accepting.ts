@@ -120,6 +120,9 @@ export class Accepting {
       // A send racing the worker's exit fails on the closed channel; the exit handler does the rest.
       worker.send({ t: 'listen', kind, backlog: listeners.backlog }, handle as unknown as net.Socket, {}, () => {});
     }
+    // It may take clients from now on: the others learn it within VIEW_COALESCE_MS, so that after a
+    // resize the old workers stop at their new share before the next heartbeat, not 100 ms later.
+    this.balance.refresh();
   }
 
   private checkAllListening(): void {

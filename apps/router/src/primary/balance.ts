@@ -73,6 +73,11 @@ export class AcceptBalance {
     this.schedule();
   }
 
+  /** Something `eligible` reads changed (a worker was given the sockets): send a new view soon, not at the next heartbeat. */
+  refresh(): void {
+    this.schedule();
+  }
+
   /** Called every HEARTBEAT_MS: a worker that went quiet stops being live. */
   tick(): void {
     this.evaluate();

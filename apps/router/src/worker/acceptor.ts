@@ -6,15 +6,21 @@ import type { ListenerKind } from '../primary/listeners';
 import type { WorkerMessage } from '../primary/messages';
 
 /** A worker stops accepting once it has more than its share times this, plus PAUSE_SLACK... */
-export const PAUSE_ABOVE = 1.15;
-export const PAUSE_SLACK = 4;
+export const PAUSE_ABOVE = 1.08;
+export const PAUSE_SLACK = 2;
 /** ...and accepts again once it is back under its share times this, plus RESUME_SLACK. */
-export const RESUME_BELOW = 1.05;
-export const RESUME_SLACK = 2;
+export const RESUME_BELOW = 1.02;
+export const RESUME_SLACK = 1;
 /** However the counts look, a pause ends after this long (the view may be wrong; the next accept decides again). */
 export const MAX_PAUSE_MS = 1000;
-/** A change of this worker's clients is reported within this long (a burst makes a few reports, not one per client). */
+/** A change of this worker's clients is reported within this long (a burst makes a few reports, not one per client)... */
 const REPORT_COALESCE_MS = 10;
+/**
+ * ...or at once when it moved by this many since the last report: in a burst a worker accepts
+ * for tens of milliseconds in one turn, where no timer fires, and the others would pause (and
+ * stay paused) on a count of it that many turns old, leaving it the rest of the burst.
+ */
+export const REPORT_STEP = 8;
 
 /** What the acceptor needs of the worker around it. */
 export interface AcceptorHost {
@@ -44,11 +50,22 @@ export function pastShare(self: number, mine: number, view: BalanceView, above: 
   return mine > ((mine + others) / live) * above + slack;
 }
 
-/** One client port as this worker accepts from it: its copy listening now, and a spare copy of the socket. */
+/**
+ * Spare copies of each client port's socket a worker keeps. Each pause or yield closes the copy it
+ * listens on and each resume opens a spare, asking the primary for another (an fd over IPC): in a
+ * burst a worker can pause and resume every few ms, and with one spare it often resumed with none
+ * and took nothing until the replacement came (hundreds of times over 5 groups of 500 clients
+ * opened 100 at a time), leaving the burst to the keeper.
+ */
+export const SPARES = 3;
+
+/** One client port as this worker accepts from it: its copy listening now, and spare copies of the socket. */
 interface Port {
   server: Listening | null;
-  /** A copy of the listening socket not listened on yet: resuming takes no round trip to the primary. */
-  spare: unknown;
+  /** Copies of the listening socket not listened on yet: resuming takes no round trip to the primary. */
+  spares: unknown[];
+  /** Copies asked of the primary and not come yet. */
+  asked: number;
 }
 
 /**
@@ -57,7 +74,7 @@ interface Port {
  * it accepts, and reports its clients. Past its share, a worker that is not the keeper stops
  * accepting (closes its copy of each socket) until it is back within it; the keeper instead
  * yields, taking at most one client per turn of its event loop while past its share, so the
- * others take the rest of a burst. Each port keeps a spare copy, so either resumes at once.
+ * others take the rest of a burst. Each port keeps spare copies, so either resumes at once.
  */
 export class Acceptor {
   private readonly ports = new Map<ListenerKind, Port>();
@@ -72,6 +89,8 @@ export class Acceptor {
   private yielding = false;
   private closed = false;
   private reportTimer: NodeJS.Timeout | null = null;
+  /** The count last sent to the primary. */
+  private reported = 0;
   private readonly heartbeat: NodeJS.Timeout;
   /** The kinds listened on at least once (the primary waits for each worker's first). */
   private readonly announced = new Set<ListenerKind>();
@@ -87,15 +106,22 @@ export class Acceptor {
     this.heartbeat.unref();
   }
 
-  /** The primary sent a copy of a listening socket: listen on it, or keep it as the spare. */
+  /** The primary sent a copy of a listening socket: listen on it, or keep it as a spare. */
   listen(kind: ListenerKind, handle: unknown, backlog: number): void {
     this.backlog = backlog;
     if (handle === undefined || handle === null) return;
-    const port = this.ports.get(kind) ?? { server: null, spare: null };
+    const port = this.ports.get(kind) ?? { server: null, spares: [], asked: 0 };
     this.ports.set(kind, port);
-    if (this.closed || port.spare !== null) return closeHandle(handle);
-    port.spare = handle;
+    port.asked = Math.max(0, port.asked - 1);
+    if (this.closed || port.spares.length >= SPARES) return closeHandle(handle);
+    port.spares.push(handle);
     if (port.server === null && !this.paused && !this.yielding) this.open(kind, port);
+    else this.topUp(kind, port);
+  }
+
+  /** Asks the primary for copies until the spares and those on their way make SPARES. */
+  private topUp(kind: ListenerKind, port: Port): void {
+    for (; port.spares.length + port.asked < SPARES && !this.closed; port.asked++) this.host.send({ t: 'relisten', kind });
   }
 
   /** The primary's view of every worker's clients and the keeper. */
@@ -130,13 +156,14 @@ export class Acceptor {
     for (const port of this.ports.values()) {
       port.server?.close();
       port.server = null;
-      if (port.spare !== null) closeHandle(port.spare);
-      port.spare = null;
+      for (const spare of port.spares) closeHandle(spare);
+      port.spares = [];
     }
   }
 
-  /** A client came or left: report the count soon. */
+  /** A client came or left: report the count soon, or now when it moved by REPORT_STEP. */
   changed(): void {
+    if (Math.abs(this.host.clients() - this.reported) >= REPORT_STEP) return this.report();
     if (this.reportTimer !== null) return;
     this.reportTimer = setTimeout(() => this.report(), REPORT_COALESCE_MS);
   }
@@ -144,7 +171,9 @@ export class Acceptor {
   private report(): void {
     if (this.reportTimer !== null) clearTimeout(this.reportTimer);
     this.reportTimer = null;
-    if (!this.closed) this.host.send({ t: 'clients', clients: this.host.clients() });
+    if (this.closed) return;
+    this.reported = this.host.clients();
+    this.host.send({ t: 'clients', clients: this.reported });
   }
 
   private keeping(): boolean {
@@ -164,9 +193,8 @@ export class Acceptor {
   }
 
   private open(kind: ListenerKind, port: Port): void {
-    const handle = port.spare;
-    if (handle === null || this.closed) return;
-    port.spare = null;
+    const handle = port.spares.pop();
+    if (handle === undefined || this.closed) return;
     port.server = listenOn(
       handle,
       this.backlog,
@@ -179,7 +207,7 @@ export class Acceptor {
       this.host.send({ t: 'listening', kind });
     }
     // The copy just used is replaced, so the next pause or yield can resume at once again.
-    this.host.send({ t: 'relisten', kind });
+    this.topUp(kind, port);
     this.settleKept();
   }
 

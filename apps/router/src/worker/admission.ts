@@ -32,7 +32,7 @@ export class WorkerAdmission {
   private serving = false;
   /** The server has no free place: keep no headroom, give back each place as it frees up. */
   private scarce = false;
-  private readonly waiting: net.Socket[] = [];
+  private readonly queue: net.Socket[] = [];
 
   constructor(
     private readonly host: AdmissionHost,
@@ -44,15 +44,20 @@ export class WorkerAdmission {
     this.ask(this.keep);
   }
 
+  /** Clients accepted and waiting for a place. */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
   /** Router.admit: true to serve `socket` now; else it waits here for a place. */
   admit(socket: net.Socket): boolean {
-    if (this.waiting.length === 0 && this.host.clients() < this.granted) {
+    if (this.queue.length === 0 && this.host.clients() < this.granted) {
       // After this one: ask for more before the unused places run out, so no client waits.
       if (!this.scarce && this.granted - this.host.clients() - 1 < this.keep / 2) this.ask(this.keep);
       return true;
     }
-    this.waiting.push(socket);
-    this.ask(this.waiting.length + (this.scarce ? 0 : this.keep));
+    this.queue.push(socket);
+    this.ask(this.queue.length + (this.scarce ? 0 : this.keep));
     return false;
   }
 
@@ -62,9 +67,9 @@ export class WorkerAdmission {
     this.scarce = scarce;
     this.granted += count;
     this.serveWaiting();
-    if (this.waiting.length === 0) return this.trim();
-    if (!full) return this.ask(this.waiting.length + (this.scarce ? 0 : this.keep));
-    for (const socket of this.waiting.splice(0)) this.host.refuse(socket);
+    if (this.queue.length === 0) return this.trim();
+    if (!full) return this.ask(this.queue.length + (this.scarce ? 0 : this.keep));
+    for (const socket of this.queue.splice(0)) this.host.refuse(socket);
   }
 
   /** A client came or went: serve one that waits, or give back places held past twice the headroom. */
@@ -76,27 +81,27 @@ export class WorkerAdmission {
   /** Another worker's client needs a place: give back every unused one (none while clients wait). */
   reclaim(): void {
     this.scarce = true;
-    const unused = this.waiting.length > 0 ? 0 : Math.max(0, this.granted - this.host.clients());
+    const unused = this.queue.length > 0 ? 0 : Math.max(0, this.granted - this.host.clients());
     this.granted -= unused;
     this.host.send({ t: 'returned', count: unused });
   }
 
   /** Draining: the clients still waiting are closed (nothing was read from them). */
   close(): void {
-    for (const socket of this.waiting.splice(0)) socket.destroy();
+    for (const socket of this.queue.splice(0)) socket.destroy();
   }
 
   private serveWaiting(): void {
     // Serving one is a change too: not again from inside.
     if (this.serving) return;
     this.serving = true;
-    while (this.waiting.length > 0 && this.host.clients() < this.granted) this.host.serve(this.waiting.shift()!);
+    while (this.queue.length > 0 && this.host.clients() < this.granted) this.host.serve(this.queue.shift()!);
     this.serving = false;
   }
 
   private trim(): void {
     const unused = this.granted - this.host.clients();
-    if (this.waiting.length > 0 || this.asked || unused <= (this.scarce ? 0 : 2 * this.keep)) return;
+    if (this.queue.length > 0 || this.asked || unused <= (this.scarce ? 0 : 2 * this.keep)) return;
     const back = this.scarce ? unused : unused - this.keep;
     this.granted -= back;
     this.host.send({ t: 'returned', count: back });

@@ -160,7 +160,8 @@ export function runWorker(): void {
   // Accepts from the client ports' sockets, which the primary sends once this worker is ready.
   const acceptor = new Acceptor({
     self: index,
-    clients: () => router.conns.size,
+    // Those waiting for a place too: a burst's clients past the headroom wait, and were not counted.
+    clients: () => router.conns.size + admission.waiting,
     adopt: (socket) => {
       // Cannot happen (the password comes first, the sockets after 'ready'); fail closed rather than serve without it.
       if (!passwordKnown) {
