@@ -6,11 +6,11 @@ import type { ListenerKind } from '../primary/listeners';
 import type { WorkerMessage } from '../primary/messages';
 
 /** A worker stops accepting once it has more than its share times this, plus PAUSE_SLACK... */
-export const PAUSE_ABOVE = 1.08;
-export const PAUSE_SLACK = 2;
+export const PAUSE_ABOVE = 1.1;
+export const PAUSE_SLACK = 3;
 /** ...and accepts again once it is back under its share times this, plus RESUME_SLACK. */
-export const RESUME_BELOW = 1.02;
-export const RESUME_SLACK = 1;
+export const RESUME_BELOW = 1.04;
+export const RESUME_SLACK = 2;
 /** However the counts look, a pause ends after this long (the view may be wrong; the next accept decides again). */
 export const MAX_PAUSE_MS = 1000;
 /** A change of this worker's clients is reported within this long (a burst makes a few reports, not one per client)... */
@@ -18,9 +18,11 @@ const REPORT_COALESCE_MS = 10;
 /**
  * ...or at once when it moved by this many since the last report: in a burst a worker accepts
  * for tens of milliseconds in one turn, where no timer fires, and the others would pause (and
- * stay paused) on a count of it that many turns old, leaving it the rest of the burst.
+ * stay paused) on a count of it that many turns old. Each report costs an IPC message and the
+ * primary a view: every 8 clients (with tighter thresholds) took the primary's CPU per client in
+ * a burst of 2,000 from about 11 to 20 µs.
  */
-export const REPORT_STEP = 8;
+export const REPORT_STEP = 32;
 
 /** What the acceptor needs of the worker around it. */
 export interface AcceptorHost {
@@ -50,22 +52,11 @@ export function pastShare(self: number, mine: number, view: BalanceView, above: 
   return mine > ((mine + others) / live) * above + slack;
 }
 
-/**
- * Spare copies of each client port's socket a worker keeps. Each pause or yield closes the copy it
- * listens on and each resume opens a spare, asking the primary for another (an fd over IPC): in a
- * burst a worker can pause and resume every few ms, and with one spare it often resumed with none
- * and took nothing until the replacement came (hundreds of times over 5 groups of 500 clients
- * opened 100 at a time), leaving the burst to the keeper.
- */
-export const SPARES = 3;
-
-/** One client port as this worker accepts from it: its copy listening now, and spare copies of the socket. */
+/** One client port as this worker accepts from it: its copy listening now, and a spare copy of the socket. */
 interface Port {
   server: Listening | null;
-  /** Copies of the listening socket not listened on yet: resuming takes no round trip to the primary. */
-  spares: unknown[];
-  /** Copies asked of the primary and not come yet. */
-  asked: number;
+  /** A copy of the listening socket not listened on yet: resuming takes no round trip to the primary. */
+  spare: unknown;
 }
 
 /**
@@ -74,7 +65,7 @@ interface Port {
  * it accepts, and reports its clients. Past its share, a worker that is not the keeper stops
  * accepting (closes its copy of each socket) until it is back within it; the keeper instead
  * yields, taking at most one client per turn of its event loop while past its share, so the
- * others take the rest of a burst. Each port keeps spare copies, so either resumes at once.
+ * others take the rest of a burst. Each port keeps a spare copy, so either resumes at once.
  */
 export class Acceptor {
   private readonly ports = new Map<ListenerKind, Port>();
@@ -106,22 +97,15 @@ export class Acceptor {
     this.heartbeat.unref();
   }
 
-  /** The primary sent a copy of a listening socket: listen on it, or keep it as a spare. */
+  /** The primary sent a copy of a listening socket: listen on it, or keep it as the spare. */
   listen(kind: ListenerKind, handle: unknown, backlog: number): void {
     this.backlog = backlog;
     if (handle === undefined || handle === null) return;
-    const port = this.ports.get(kind) ?? { server: null, spares: [], asked: 0 };
+    const port = this.ports.get(kind) ?? { server: null, spare: null };
     this.ports.set(kind, port);
-    port.asked = Math.max(0, port.asked - 1);
-    if (this.closed || port.spares.length >= SPARES) return closeHandle(handle);
-    port.spares.push(handle);
+    if (this.closed || port.spare !== null) return closeHandle(handle);
+    port.spare = handle;
     if (port.server === null && !this.paused && !this.yielding) this.open(kind, port);
-    else this.topUp(kind, port);
-  }
-
-  /** Asks the primary for copies until the spares and those on their way make SPARES. */
-  private topUp(kind: ListenerKind, port: Port): void {
-    for (; port.spares.length + port.asked < SPARES && !this.closed; port.asked++) this.host.send({ t: 'relisten', kind });
   }
 
   /** The primary's view of every worker's clients and the keeper. */
@@ -156,8 +140,8 @@ export class Acceptor {
     for (const port of this.ports.values()) {
       port.server?.close();
       port.server = null;
-      for (const spare of port.spares) closeHandle(spare);
-      port.spares = [];
+      if (port.spare !== null) closeHandle(port.spare);
+      port.spare = null;
     }
   }
 
@@ -193,8 +177,9 @@ export class Acceptor {
   }
 
   private open(kind: ListenerKind, port: Port): void {
-    const handle = port.spares.pop();
-    if (handle === undefined || this.closed) return;
+    const handle = port.spare;
+    if (handle === null || this.closed) return;
+    port.spare = null;
     port.server = listenOn(
       handle,
       this.backlog,
@@ -207,7 +192,7 @@ export class Acceptor {
       this.host.send({ t: 'listening', kind });
     }
     // The copy just used is replaced, so the next pause or yield can resume at once again.
-    this.topUp(kind, port);
+    this.host.send({ t: 'relisten', kind });
     this.settleKept();
   }
 
