@@ -6,7 +6,7 @@ import { connectSocket } from './client';
 import { summarize, type BurstSpec, type MsSummary } from './burst';
 import { burstInThread, type BurstFigures } from './burstThread';
 import { burstInGo, goBurstBinary } from './burstGo';
-import { processTree } from './procstat';
+import { cpuSecondsOf, processTree } from './procstat';
 import type { Protocol } from './replyScanner';
 import { runBench, type RunResult } from './run';
 import type { StartedServer } from './servers';
@@ -52,6 +52,8 @@ export interface BurstRow {
   perWorker: number[] | null;
   /** The busy clients' own figures over the burst's window, when there were any. */
   busy: RunResult | null;
+  /** CPU seconds the server's processes used from the burst's first connect to its last first reply. */
+  serverCpuSeconds: number | null;
 }
 
 /** A burst from the Go generator where it could be built, else from a Node thread. */
@@ -63,18 +65,30 @@ function openBurst<T>(endpoint: Endpoint, spec: BurstSpec, whileHeld: () => Prom
 /** A burst of `count` connections over `spreadMs`, alone or beside `busy` closed-loop clients. */
 export async function measureBurst(t: Target, count: number, spreadMs: number, busy: number, resume = false): Promise<BurstRow> {
   const spec = { count, spreadMs, proto: t.proto, timeoutMs: 30_000, tag: `burst${Date.now()}`, resume };
-  const held = () => settledPerWorker(t.server, count + busy);
+  const pids = processTree(t.server.pid);
+  let serverCpuSeconds: number | null = null;
+  let cpuBefore = 0;
+  const held = () => {
+    serverCpuSeconds = pids.length === 0 ? null : cpuSecondsOf(pids) - cpuBefore;
+    return settledPerWorker(t.server, count + busy);
+  };
   if (busy === 0) {
+    cpuBefore = cpuSecondsOf(pids);
     const { burst, held: perWorker } = await openBurst(endpointOf(t), spec, held);
-    return { label: resume ? `${t.label}, sessions resumed (${burst.resumed ?? 'n/a'})` : t.label, burst, perWorker, busy: null };
+    return { label: resume ? `${t.label}, sessions resumed (${burst.resumed ?? 'n/a'})` : t.label, burst, perWorker, busy: null, serverCpuSeconds };
   }
   let outcome: { burst: BurstFigures; held: number[] | null } | null = null;
   const result = await runBench(
     { proto: t.proto, connections: busy, pipeline: 1, getRatio: 0.5, keys: 100_000, valueSize: 32, durationSeconds: 2, warmupSeconds: 1, prefill: false, locality: 'any' },
     { label: t.label, endpoint: endpointOf(t), serverPid: t.server.pid },
-    { atStart: async () => void (outcome = await openBurst(endpointOf(t), spec, held)) },
+    {
+      atStart: async () => {
+        cpuBefore = cpuSecondsOf(pids);
+        outcome = await openBurst(endpointOf(t), spec, held);
+      },
+    },
   );
-  return { label: t.label, burst: outcome!.burst, perWorker: outcome!.held, busy: result };
+  return { label: t.label, burst: outcome!.burst, perWorker: outcome!.held, busy: result, serverCpuSeconds };
 }
 
 /** Closed-loop load as `npm run bench` runs it: `connections` clients, 50% GET, 100,000 keys of 32 bytes. */

@@ -3,6 +3,9 @@ import type { BalanceRow } from './acceptBalance';
 import type { BenchmarkRow } from './redisBenchmark';
 import { decimal, integer } from './format';
 import type { RunResult } from './run';
+import * as os from 'node:os';
+
+const cores = () => os.availableParallelism();
 
 /** Everything one `--accept` run measured, by part; a server that could not run is named in `skipped`. */
 export interface AcceptRun {
@@ -35,7 +38,7 @@ function table(head: string[], rows: string[][]): string[] {
 
 function burstTable(rows: BurstRow[], seedSlowest: number | undefined): string[] {
   return table(
-    ['server', 'opened in ms', 'first reply p50 ms', 'p99 ms', 'slowest ms', 'slowest / seed', 'over 250 ms', 'failed', 'listen overflows', 'busy clients: ops/s, p99 ms', 'clients per worker'],
+    ['server', 'opened in ms', 'first reply p50 ms', 'p99 ms', 'slowest ms', 'slowest / seed', 'over 250 ms', 'failed', 'listen overflows', 'busy clients: ops/s, p99 ms', 'clients per worker', 'CPU s: server, generator'],
     rows.map((r) => [
       r.label,
       ms(r.burst.openSpanMs),
@@ -48,6 +51,7 @@ function burstTable(rows: BurstRow[], seedSlowest: number | undefined): string[]
       r.burst.listen === null ? 'n/a' : integer(r.burst.listen.overflows),
       r.busy === null ? '' : `${integer(r.busy.opsPerSecond)}, ${usToMs(r.busy.latencyUs.p99)}`,
       perWorker(r.perWorker),
+      `${r.serverCpuSeconds === null ? 'n/a' : decimal(r.serverCpuSeconds, 2)}, ${r.burst.generatorCpuSeconds === undefined ? 'n/a' : decimal(r.burst.generatorCpuSeconds, 2)}`,
     ]),
   );
 }
@@ -115,7 +119,11 @@ export function formatAccept(run: AcceptRun): string {
   };
   section('A burst of 2,000 connections opened within 100 ms, each sending one GET once connected (first reply timed from its connect call)', burstTable(run.burst, seedBurst));
   section('The same beside 1,000 clients already busy (closed loop, 50% GET)', burstTable(run.busy, run.busy.find((r) => r.label.startsWith('seed'))?.burst.firstReplyMs.max));
-  section("TLS bursts (kv; the ratio is to the seed's plain burst above)", burstTable(run.tls, seedBurst));
+  section("TLS bursts (kv, and redis-server with the same certificate; the ratio is to the seed's plain burst above)", burstTable(run.tls, seedBurst));
+  for (const r of run.tls) {
+    const generator = r.burst.generatorCpuSeconds;
+    if (generator !== undefined && generator > 0) lines.push(`- ${r.label}: the generator's own handshakes took ${decimal(generator, 2)} CPU s; on ${cores()} cores shared with it, no server answers the slowest before ~${ms((generator / cores()) * 1000)} ms.`);
+  }
   section('1,000 clients that connect at once and start at once, no warm-up (5 s)', loadTable(run.cold));
   section('10,000 clients, 10 s after 1 s of warm-up', loadTable(run.tenK));
   section(

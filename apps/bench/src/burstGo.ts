@@ -7,6 +7,7 @@ import type { Endpoint } from './cli';
 import type { BurstSpec } from './burst';
 import type { BurstFigures } from './burstThread';
 import { readListenCounters } from './netstat';
+import { cpuSecondsOf, prepareProcStat } from './procstat';
 import { findOnPath } from './servers';
 
 const SOURCE = path.resolve(__dirname, '..', 'burst-go', 'main.go');
@@ -45,6 +46,7 @@ export function burstInGo<T>(binary: string, endpoint: Endpoint, spec: BurstSpec
     }
     const args = ['-addr', `${endpoint.host}:${endpoint.port}`, '-n', String(spec.count), '-spread', `${spec.spreadMs}ms`, '-proto', spec.proto, '-timeout', `${spec.timeoutMs}ms`, '-tag', spec.tag, ...(caFile ? ['-ca', caFile] : []), ...(spec.resume ? ['-resume'] : [])];
     const before = readListenCounters();
+    prepareProcStat();
     const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -56,7 +58,8 @@ export function burstInGo<T>(binary: string, endpoint: Endpoint, spec: BurstSpec
     readline.createInterface({ input: child.stdout! }).once('line', (line) => {
       const after = readListenCounters();
       const parsed = JSON.parse(line) as Omit<BurstFigures, 'spec' | 'listen'>;
-      figures = { ...parsed, spec, listen: before === null || after === null ? null : { overflows: after.overflows - before.overflows, drops: after.drops - before.drops } };
+      const generatorCpuSeconds = child.pid === undefined ? undefined : cpuSecondsOf([child.pid]);
+      figures = { ...parsed, generatorCpuSeconds, spec, listen: before === null || after === null ? null : { overflows: after.overflows - before.overflows, drops: after.drops - before.drops } };
       whileHeld().then(
         (value) => {
           held = value;

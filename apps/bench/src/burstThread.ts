@@ -6,6 +6,8 @@ import { runBurst, type BurstResult, type BurstSpec } from './burst';
 export type BurstFigures = Omit<BurstResult, 'sockets'> & {
   /** Over TLS with resume: connections that resumed the session (Go generator). */
   resumed?: number;
+  /** CPU seconds the generator's process used for the burst (Go generator; a thread's are not separable). */
+  generatorCpuSeconds?: number;
 };
 
 /**
