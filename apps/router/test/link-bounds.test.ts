@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { argsOf, ReplyKind, ReplyMode } from '@kv/wire';
 import { commandNamed, LINE_FULL, MAX_WAITING, ReplyTo, ShardNode } from '@kv/node';
 import { Owners } from '../src/coord/owners';
-import { LINK_FULL, LINK_HIGH_WATER, MAX_LINK_BYTES, MAX_LINK_OWED } from '../src/links/link';
+import { EARLY_FLUSH_COMMANDS, LINK_FULL, LINK_HIGH_WATER, MAX_LINK_BYTES, MAX_LINK_OWED } from '../src/links/link';
 import { Peers } from '../src/links/peers';
 import type { Pending } from '../src/links/types';
 
@@ -61,6 +61,25 @@ t(`a local command past the line's bound (${MAX_WAITING}) is answered LINE_FULL 
   assert.ok(owners.run(0, 3, GET, argsOf(['GET', 'k']), new ReplyTo((kind, payload) => now.push([kind, payload])), later, 0));
   assert.equal(now, [[ReplyKind.ERROR, LINE_FULL]]);
   assert.is(placed, 0, 'no place was taken in the reply order');
+});
+
+t(`a turn's request frame leaves at once when it holds ${EARLY_FLUSH_COMMANDS} commands, not at the turn's end; every reply comes, in order`, async () => {
+  const { p1, close } = await pair();
+  try {
+    const order: number[] = [];
+    const sent = EARLY_FLUSH_COMMANDS * 2 + 10;
+    const before = p1.framesSent();
+    for (let i = 0; i < sent; i++) {
+      p1.forward(0, GET.opcode, argsOf(['GET', `early${i}`]), { client: { failed() {} }, mode: ReplyMode.FORM, settle: () => order.push(i) });
+      if (i === EARLY_FLUSH_COMMANDS - 2) assert.is(p1.framesSent(), before, 'below the count: still batched');
+    }
+    assert.is(p1.framesSent(), before + 2, 'two full frames out within the turn');
+    await until(() => order.length === sent);
+    assert.is(p1.framesSent(), before + 3, 'the rest at the turn\'s end');
+    assert.equal(order, Array.from({ length: sent }, (_, i) => i));
+  } finally {
+    close();
+  }
 });
 
 t(`a link owes at most ${MAX_LINK_OWED} replies: the next command is refused LINK_FULL (a transaction's TXRUN excepted); all taken are answered`, async () => {
