@@ -4,55 +4,20 @@ import { BY_OPCODE, commandNamed, COMMAND_TABLE_VERSION, FrameReplies } from '@k
 import { PendingTable } from './pending';
 import type { LinkHost, LinkLike, PeerEvents, Pending } from './types';
 import { REPLY_ERRORS } from '../reply-errors';
-import { LINK_HIGH_WATER, MAX_LINK_BYTES, MAX_LINK_OWED } from './bounds';
+import { EARLY_FLUSH_BYTES, EARLY_FLUSH_COMMANDS, LINK_HIGH_WATER, MAX_LINK_BYTES, MAX_LINK_OWED } from './bounds';
+import { settleEncodedSafely, settleSafely } from './settle';
 
-export { LINK_HIGH_WATER, MAX_LINK_BYTES, MAX_LINK_OWED };
+export { EARLY_FLUSH_COMMANDS, LINK_HIGH_WATER, MAX_LINK_BYTES, MAX_LINK_OWED };
 
 export const LINK_DOWN = REPLY_ERRORS.linkDown;
 const TXHOLD = commandNamed('TXHOLD').opcode;
 const TXRUN = commandNamed('TXRUN').opcode;
 const TXABORT = commandNamed('TXABORT').opcode;
-/** A turn's request frame to one peer is sent early past this size... */
-const EARLY_FLUSH_BYTES = 16 * 1024 * 1024;
-/**
- * ...or this many commands, and a reply frame too once it answers this many: under thousands of
- * clients a worker's turn reads hundreds of them, and what it forwarded waited for the turn's end
- * while the peer, between its own reads, could already have served it (10,000 clients' p99.9:
- * 1.96-2.07x the seed's without, 1.06-1.18x with; at 50 clients no turn reaches it).
- */
-export const EARLY_FLUSH_COMMANDS = 128;
 /** What a command that would pass a link's bounds is answered, at once, instead of being sent. */
 export const LINK_FULL = REPLY_ERRORS.linkFull;
 /** A link accepted but not yet named by its peer's hello. */
 export const NOT_LINKED = -1;
 let nextLinkId = 0;
-
-/** settleSafely for a reply that came as bytes in the client's protocol. */
-function settleEncodedSafely(slot: Pending, buf: Buffer, start: number, end: number, events: PeerEvents, peer: number): void {
-  try {
-    slot.settleEncoded!(buf, start, end);
-  } catch (err) {
-    events.onSettleFault?.(peer, err as Error);
-    failQuietly(slot, err as Error);
-  }
-}
-
-/** Settles one reply; an error thrown by what it calls (a transaction's next step ...) fails that client only. */
-function settleSafely(slot: Pending, kind: ReplyKind, payload: string, events: PeerEvents, peer: number, items?: Items): void {
-  try {
-    slot.settle(kind, payload, items);
-  } catch (err) {
-    events.onSettleFault?.(peer, err as Error);
-    failQuietly(slot, err as Error);
-  }
-}
-
-/** Fails the slot's client; closing a client cannot be allowed to take the link down either. */
-function failQuietly(slot: Pending, err: Error): void {
-  try {
-    slot.client.failed(err);
-  } catch {}
-}
 
 /**
  * One Unix-socket link between two workers, used both ways: this worker's requests to the peer
