@@ -16,7 +16,10 @@ import { findRedisServer, startKvServer, startRedisServer, type StartedServer } 
 export const ACCEPT_PARTS = ['burst', 'busy', 'tls', 'cold', '10k', 'idle', 'balance', 'newconn'] as const;
 export type AcceptPart = (typeof ACCEPT_PARTS)[number];
 
-export type ServerKind = 'seed' | 'kv' | 'kv-resp' | 'redis' | 'kv-tls-ecdsa' | 'kv-tls-rsa' | 'redis-tls-ecdsa';
+export type ServerKind = 'seed' | 'kv' | 'kv1' | 'kv-resp' | 'redis' | 'floor' | 'kv-tls-ecdsa' | 'kv-tls-rsa' | 'redis-tls-ecdsa';
+
+/** The Node floor's entry point (nodeFloor.ts): Node's own cost, with no store and no forwarding. */
+const FLOOR_MAIN = path.join(__dirname, 'nodeFloor.js');
 
 
 /** Parses --parts: a comma-separated subset of ACCEPT_PARTS (all when absent). */
@@ -60,6 +63,9 @@ export async function runAccept(options: BenchOptions, parts: readonly AcceptPar
     if (kind === 'seed') return seed.path === null ? null : { label: 'seed (Go)', server: await startSeedServer(seed.path, log), proto: 'text' };
     if (kind === 'redis') return redis === null ? null : { label: 'redis-server', server: await startRedisServer(redis, roomy), proto: 'resp' };
     if (kind === 'kv') return { label: `${kvLabel}, text`, server: await startKvServer(options.kvMain, options.workers, options.maxmemory, roomy), proto: 'text' };
+    // The same with one worker: nothing forwarded between workers (what forwarding costs, beside the row above).
+    if (kind === 'kv1') return { label: 'kv 1 worker, text', server: await startKvServer(options.kvMain, 1, options.maxmemory, roomy), proto: 'text' };
+    if (kind === 'floor') return { label: `Node floor: ${options.workers} workers, no store, text`, server: await startKvServer(FLOOR_MAIN, options.workers, null), proto: 'text' };
     if (kind === 'kv-resp') return { label: `${kvLabel}, RESP`, server: await startKvServer(options.kvMain, options.workers, options.maxmemory), proto: 'resp' };
     const which = kind === 'kv-tls-rsa' ? 'rsa' : 'ecdsa';
     const c = (certs[which] ??= certificate(dir, which));
@@ -91,7 +97,7 @@ export async function runAccept(options: BenchOptions, parts: readonly AcceptPar
 
   try {
     for (const part of parts) {
-      if (part === 'burst') for (const k of ['seed', 'kv', 'kv-resp', 'redis'] as const) await on(k, 'burst of 2,000', (t) => measureBurst(t, 2000, 100, 0), run.burst);
+      if (part === 'burst') for (const k of ['seed', 'kv', 'kv-resp', 'redis', 'floor'] as const) await on(k, 'burst of 2,000', (t) => measureBurst(t, 2000, 100, 0), run.burst);
       if (part === 'busy') for (const k of ['seed', 'kv', 'redis'] as const) await on(k, 'burst beside 1,000 busy', (t) => measureBurst(t, 2000, 100, 1000), run.busy);
       if (part === 'tls') {
         // redis-server with the same certificate: what a TLS burst costs a server in C on these cores, beside the same generator.
@@ -99,7 +105,7 @@ export async function runAccept(options: BenchOptions, parts: readonly AcceptPar
         if (goBurstBinary(log) !== null) await on('kv-tls-ecdsa', 'TLS burst of 2,000 resuming a session', (t) => measureBurst(t, 2000, 100, 0, true), run.tls);
       }
       if (part === 'cold') for (const k of ['seed', 'kv', 'redis'] as const) await on(k, '1,000 clients at once', (t) => measureLoad(t, 1000, 0, 5), run.cold);
-      if (part === '10k') for (const k of ['seed', 'kv', 'redis'] as const) await on(k, '10,000 clients', (t) => measureLoad(t, 10_000, 1, 10, true), run.tenK);
+      if (part === '10k') for (const k of ['seed', 'kv', 'redis', 'kv1', 'floor'] as const) await on(k, '10,000 clients', (t) => measureLoad(t, 10_000, 1, 10, true), run.tenK);
       // The seed serves at most 10,000 connections (its MaxConnections; the next waits for a place): 9,999 idle beside its busy one.
       if (part === 'idle') for (const k of ['seed', 'kv', 'redis'] as const) await on(k, '10,000 idle + 1 busy', (t) => measureIdle(t, k === 'seed' ? 9_999 : 10_000), run.idle);
       if (part === 'balance') {

@@ -59,11 +59,12 @@ function burstTable(rows: BurstRow[], seedSlowest: number | undefined): string[]
 function loadTable(rows: RunResult[]): string[] {
   const seed = rows.find((r) => r.target.label.startsWith('seed'));
   return table(
-    ['server', 'ops/s', 'ops/s / seed', 'p99 ms', 'p99.9 ms', 'p99.9 / seed', 'slowest ms', 'slowest / seed', 'errors'],
+    ['server', 'ops/s', 'ops/s / seed', 'server CPU µs/op', 'p99 ms', 'p99.9 ms', 'p99.9 / seed', 'slowest ms', 'slowest / seed', 'errors'],
     rows.map((r) => [
       r.target.label,
       integer(r.opsPerSecond),
       ratio(r.opsPerSecond, seed?.opsPerSecond),
+      r.serverCpuUsPerOp === null ? 'n/a' : decimal(r.serverCpuUsPerOp, 1),
       usToMs(r.latencyUs.p99),
       usToMs(r.latencyUs.p999),
       ratio(r.latencyUs.p999, seed?.latencyUs.p999),

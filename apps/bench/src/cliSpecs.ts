@@ -50,7 +50,7 @@ export const SPECS: OptionSpec[] = [
     name: 'accept',
     arg: null,
     help:
-      "the accept path (issue 21) beside the seed and redis-server: bursts of 2,000 in 100 ms (alone, beside 1,000 busy clients, over TLS with ECDSA and RSA, redis-server over TLS beside; the server's and the generator's CPU for each), 1,000 clients started at once, 10,000 clients, 10,000 idle (RSS each) with one busy, kv's balance (burst, trickle, resize), a new connection per request (and redis-benchmark -k 0); prints the targets met / not met. Needs port 7171 free for the seed: run it alone in a network namespace (see BENCHMARKS.md)",
+      "the accept path (issue 21) beside the seed and redis-server: bursts of 2,000 in 100 ms (alone, beside 1,000 busy clients, over TLS with ECDSA and RSA, redis-server over TLS beside; the server's and the generator's CPU for each), 1,000 clients started at once, 10,000 clients (each server's CPU per request; kv with 1 worker too, nothing forwarded), 10,000 idle (RSS each) with one busy, kv's balance (burst, trickle, resize), a new connection per request (and redis-benchmark -k 0); a Node floor row in the plain burst and at 10,000 clients (a bare node:cluster answering every command, no store: what Node itself costs here); prints the targets met / not met. Needs port 7171 free for the seed: run it alone in a network namespace (see BENCHMARKS.md)",
   },
   { name: 'parts', arg: 'LIST', help: 'with --accept: some of burst,busy,tls,cold,10k,idle,balance,newconn (default all)' },
   {
