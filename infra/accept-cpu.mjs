@@ -8,6 +8,10 @@
 //   --main path (apps/router/dist/main.js: another build, for before/after)
 //   --under NAME (also: inclusive time of the functions called by frames named NAME, e.g. raw.onconnection)
 //   --node-args '...' (for the server's node, e.g. --trace-gc: the workers inherit them)
+//   --windows (prints the warm bursts' windows as perf's --time list, in CLOCK_MONOTONIC seconds: on-CPU
+//   samples of exactly the bursts, e.g. `perf record -k mono -F 3000 -g -- node infra/accept-cpu.mjs --windows
+//   --node-args --perf-basic-prof`, then `perf report --time "<list>" --sort pid,dso`; the V8 profile of --prof
+//   counts wall time, so a write that wakes another process and is preempted looks like CPU spent in the write)
 // Starts the server fresh on 127.0.0.1, then per round opens every connection at once, each
 // sending one GET as soon as it is connected, and waits for every first reply: the server's CPU
 // (primary and workers, every thread, from /proc/<pid>/task/*/schedstat in ns) over that window
@@ -151,6 +155,7 @@ try {
   await new Promise((r) => server.on('exit', r));
 }
 
+if (args.includes('--windows')) console.log(`windows (perf --time): ${windows.slice(1).map(([a, b]) => `${(a / 1e6).toFixed(6)},${(b / 1e6).toFixed(6)}`).join(' ')}`);
 const us = (ns) => (ns / 1000 / connections).toFixed(1);
 console.log(`\n${connections} connections at once, ${workers} workers, ${proto}${useTls ? ', TLS (ECDSA P-256)' : ''}, ${main}; load average ${os.loadavg()[0].toFixed(1)}`);
 console.log(`| round | wall ms | slowest first reply ms | ${names.map((n) => `${n} CPU µs/conn`).join(' | ')} | server CPU µs/conn |`);
