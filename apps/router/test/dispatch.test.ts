@@ -77,6 +77,7 @@ function connect(password: string | null): { conn: Conn; socket: FakeSocket; hos
     statsText: () => 'STAT x 1\r\nEND\r\n',
     receive: (client: ClientLike, chunk: Buffer) => client.onData(chunk),
     settled: () => {},
+    clientGone: () => {},
   };
   const conn = new Conn(socket as unknown as net.Socket, host, 1);
   return { conn, socket, host };

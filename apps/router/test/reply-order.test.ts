@@ -161,7 +161,7 @@ test.run();
 push('a push message goes out at once when nothing is owed, in the connection\'s protocol: RESP3 `>`, RESP2 an array', () => {
   const { client, order: queue } = order();
   let protocol = RESP3_REPLIES;
-  const channel = new PushChannel(queue, () => protocol, new OutBuffer(16));
+  const channel = new PushChannel(queue, { get resp() { return protocol; } }, new OutBuffer(16));
   channel.send(['message', 'news', 'hello']);
   assert.is(client.readies, 1, 'the client is told to write it out');
   assert.is(drain(queue), '>3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$5\r\nhello\r\n');
@@ -174,7 +174,7 @@ push('a push message goes out at once when nothing is owed, in the connection\'s
 push('a push message never lands inside a reply: after every reply owed before it, before those owed after', () => {
   const { order: queue } = order();
   const out = new OutBuffer(16);
-  const channel = new PushChannel(queue, () => RESP3_REPLIES, out);
+  const channel = new PushChannel(queue, { resp: RESP3_REPLIES }, out);
   const owed = queue.owe(RESP_REPLIES, out);
   channel.send(['message', 'c', 'm1']);
   const later = queue.owe(RESP_REPLIES, out);
@@ -187,7 +187,7 @@ push('a push message never lands inside a reply: after every reply owed before i
 push('during the client\'s own read its replies so far (in the shared output) go before the message; at any other time the shared output is left alone', () => {
   const { order: queue } = order();
   const out = new OutBuffer(16);
-  const channel = new PushChannel(queue, () => RESP3_REPLIES, out);
+  const channel = new PushChannel(queue, { resp: RESP3_REPLIES }, out);
   queue.reading = true;
   out.latin1('+mine\r\n');
   channel.send(['m']);

@@ -1,12 +1,13 @@
 import type * as net from 'node:net';
-import { Demux } from '@kv/wire';
+import { Demux, type Args } from '@kv/wire';
 import type { Flushable } from '../links/types';
 import { Dispatcher, isRedisOnly } from './dispatch';
 import { Flow } from './flow';
 import type { ClientHost, ClientLike } from './host';
 import { Input } from './input';
 import { Multi } from './multi';
-import { ClientPlans } from './plans';
+import { ClientPlans, type PlansClient } from './plans';
+import type { ReadTarget, SocketClient } from '../worker/client-socket';
 import { PushChannel } from './push';
 import { Subscriber, type SubscriberClient } from '../pubsub/subscriber';
 import { log } from '../log';
@@ -28,7 +29,7 @@ import { CommandTimer } from './timer';
  * The connection itself only wires them and is what its worker and links see (ClientLike,
  * Flushable): it writes out what is in order once its replies come back.
  */
-export class Conn implements ClientLike, Flushable, OrderClient, SubscriberClient {
+export class Conn implements ClientLike, Flushable, OrderClient, SubscriberClient, PlansClient, ReadTarget, SocketClient {
   readonly order: ReplyOrder;
   readonly flow: Flow;
   readonly session: Session;
@@ -37,6 +38,8 @@ export class Conn implements ClientLike, Flushable, OrderClient, SubscriberClien
   readonly subs: Subscriber;
   private readonly plans: ClientPlans;
   private readonly input: Input;
+  /** Its commands' dispatch (the plans run EXEC's queued commands through it). */
+  private readonly commands: Dispatcher;
   /** Queued in the worker's list of clients with replies to write (Peers.markDirty). */
   dirty = false;
   /** The seq of the blocked command it half-closed behind, until its answer is seen (settleLeftBlocked); -1: none. */
@@ -49,28 +52,45 @@ export class Conn implements ClientLike, Flushable, OrderClient, SubscriberClien
     private readonly host: ClientHost,
     id: number,
   ) {
+    // Its parts call back into it (a method, never a closure each: fewer objects per client for the collector).
     const order = (this.order = new ReplyOrder(this));
     const reply = new ClientReplies(order, host.out);
-    const timer = new CommandTimer(host.commandStats, () => this.session.info.refused, reply);
-    // Set once the dispatcher exists: the plans run EXEC's queued commands through it.
-    let commands: Dispatcher | null = null;
-    const plans = (this.plans = new ClientPlans(order, reply, timer, host.out, {
-      runQueued: (args) => commands!.runQueued(args),
-      ready: () => this.ready(),
-      failed: (err) => this.failed(err),
-    }));
+    const timer = new CommandTimer(host.commandStats, this, reply);
+    const plans = (this.plans = new ClientPlans(order, reply, timer, host.out, this));
     const flow = (this.flow = new Flow(this, socket, host, plans));
     const env = host.plans;
     const tx = new Multi(env, plans, host.limits.clientQueryBufferLimit);
     const session = (this.session = new Session(id, socket, host, reply, tx, plans, env, timer, flow));
-    commands = new Dispatcher({ host, session, reply, order, plans, tx, timer, flow, env });
-    this.push = new PushChannel(order, () => session.resp, host.out);
+    this.commands = new Dispatcher({ host, session, reply, order, plans, tx, timer, flow, env });
+    this.push = new PushChannel(order, this, host.out);
     this.subs = session.subs = new Subscriber(this, host.limits.outputLimits.pubsub);
-    this.input = new Input(socket, host, new Demux(host.limits, isRedisOnly), commands, flow, order, plans, timer);
+    this.input = new Input(socket, host, new Demux(host.limits, isRedisOnly), this.commands, flow, order, plans, timer);
   }
 
   get id(): number {
     return this.session.id;
+  }
+
+  /** Whether the command being timed was refused before it ran (CommandTimer). */
+  get refused(): boolean {
+    return this.session.info.refused;
+  }
+
+  /** A command EXEC queued runs now, as if just sent (ClientPlans). */
+  runQueued(args: Args): void {
+    this.commands.runQueued(args);
+  }
+
+  /** Its socket read `bytes` bytes into the worker's read buffer (client-socket.ts: a wired socket's read target). */
+  read(bytes: number, buf: Buffer): void {
+    this.host.receive(this, buf.subarray(0, bytes));
+  }
+
+  /** Its socket closed: its subscriptions, tracking and plans end, and it leaves the worker. */
+  socketClosed(): void {
+    this.flow.closed = true;
+    this.closed();
+    this.host.clientGone(this);
   }
 
   // SubscriberClient: what its subscriptions' messages need of it.

@@ -88,4 +88,6 @@ export interface ClientHost {
   receive(client: ClientLike, chunk: Buffer, replayed?: boolean): void;
   /** A client owes nothing more (or closed). */
   settled(): void;
+  /** A client's socket closed: it is gone from this worker. */
+  clientGone(client: ClientLike): void;
 }

@@ -18,15 +18,15 @@ export class PushChannel {
 
   constructor(
     private readonly order: ReplyOrder,
-    /** The connection's RESP protocol now (HELLO chooses it). */
-    private readonly protocol: () => ReplyEncoder,
+    /** The connection, whose `resp` is its RESP protocol now (HELLO chooses it). */
+    private readonly client: { readonly resp: ReplyEncoder },
     /** The worker's shared output buffer (this client's only during its own read). */
     private readonly out: OutBuffer,
   ) {}
 
   /** Sends one message of `items` (bulk strings; undefined: nil). */
   send(items: readonly (string | undefined)[]): void {
-    const replies = this.protocol();
+    const replies = this.client.resp;
     const scratch = (this.scratch ??= new OutBuffer(256));
     scratch.clear();
     replies.pushHeader(scratch, items.length);

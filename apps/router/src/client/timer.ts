@@ -23,10 +23,10 @@ export class CommandTimer {
   private errorsAt = 0;
   private answeredAt = 0;
 
-  /** `refused`: whether the command being timed was refused before it ran (it is rejected, not failed); `replies`: the client's. */
+  /** `client.refused`: whether the command being timed was refused before it ran (it is rejected, not failed); `replies`: the client's. */
   constructor(
     private readonly stats: CommandStats,
-    private readonly refused: () => boolean,
+    private readonly client: { readonly refused: boolean },
     private readonly replies: { readonly errors: number },
   ) {}
 
@@ -46,7 +46,7 @@ export class CommandTimer {
   private finish(now: number): void {
     // An error answered, or encoded while it ran (a plan's answer) unless its reply nests others'.
     const error = this.replies.errors !== this.answeredAt || (replyCounts.errors !== this.errorsAt && !NESTING.has(this.stat));
-    if (error && this.refused()) {
+    if (error && this.client.refused) {
       this.stats.reject(this.stat);
       this.stats.done(this.stat, now - this.started);
     } else this.stats.done(this.stat, now - this.started, error);

@@ -1,6 +1,6 @@
 import type * as net from 'node:net';
 import { HEARTBEAT_MS, type BalanceView } from '../primary/balance';
-import { plainSocketFor } from './client-socket';
+import { destroySocket, plainSocketFor } from './client-socket';
 import { listenOn, type Listening } from './listen-handle';
 import type { ListenerKind } from '../primary/listeners';
 import type { WorkerMessage } from '../primary/messages';
@@ -209,7 +209,7 @@ export class Acceptor {
 
   private accepted(kind: ListenerKind, socket: net.Socket): void {
     // First, before anything can fail on it: an unheard error would kill the worker.
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroySocket);
     if (kind === 'tls') {
       const secure = this.host.tls(socket);
       if (secure === null) return void socket.destroy();

@@ -1,12 +1,24 @@
 import * as net from 'node:net';
 
-/** Where a wired socket's reads go: nowhere until the client is served or refused. */
-interface Wiring {
-  read: (bytes: number, buf: Buffer) => void;
+/** Where a wired socket's reads go (its Conn, once served), kept on the socket itself. */
+export interface ReadTarget {
+  /** `bytes` bytes at the start of `buf`, the worker's read buffer: used or copied before it returns. */
+  read(bytes: number, buf: Buffer): void;
 }
+const READ = Symbol('kv.read');
+type WiredSocket = net.Socket & { [READ]?: ReadTarget };
+/** Nowhere, until the client is served or refused. */
+const DROP: ReadTarget = { read: () => {} };
 
-const wirings = new WeakMap<net.Socket, Wiring>();
-const drop = () => {};
+/**
+ * Every wired socket's `onread` callback: Node calls it on the socket that read, which names where
+ * the bytes go. One function for every client, and no map from sockets to their wiring: a closure
+ * and a WeakMap entry per client were garbage the collector traced in every burst of clients.
+ */
+function readWired(this: WiredSocket, bytes: number, buf: Uint8Array): boolean {
+  this[READ]!.read(bytes, buf as Buffer);
+  return true;
+}
 
 /**
  * A socket over a raw client handle this worker accepted (listen-handle.ts), made once with
@@ -15,22 +27,15 @@ const drop = () => {};
  * go is set when the client is served (`wire`) or refused (`firstByte`).
  */
 export function socketFor(handle: unknown, buffer: Buffer): net.Socket {
-  const wiring: Wiring = { read: drop };
-  const socket = new net.Socket({
+  const socket: WiredSocket = new net.Socket({
     handle,
     readable: true,
     writable: true,
     manualStart: true,
     allowHalfOpen: true,
-    onread: {
-      buffer,
-      callback: (bytes: number, buf: Uint8Array) => {
-        wiring.read(bytes, buf as Buffer);
-        return true;
-      },
-    },
+    onread: { buffer, callback: readWired },
   } as net.SocketConstructorOpts);
-  wirings.set(socket, wiring);
+  socket[READ] = DROP;
   return socket;
 }
 
@@ -39,12 +44,38 @@ export function plainSocketFor(handle: unknown): net.Socket {
   return new net.Socket({ handle, readable: true, writable: true, manualStart: true } as net.SocketConstructorOpts);
 }
 
-/** Sends a wired socket's reads to `onRead` from now on; false for a socket that is not wired. */
-export function wire(socket: net.Socket, onRead: (bytes: number, buf: Buffer) => void): boolean {
-  const wiring = wirings.get(socket);
-  if (wiring === undefined) return false;
-  wiring.read = onRead;
+/** True for a socket made by socketFor. */
+export function isWired(socket: net.Socket): boolean {
+  return (socket as WiredSocket)[READ] !== undefined;
+}
+
+/** Sends a wired socket's reads to `target` from now on; false for a socket that is not wired. */
+export function wire(socket: net.Socket, target: ReadTarget): boolean {
+  const wired = socket as WiredSocket;
+  if (wired[READ] === undefined) return false;
+  wired[READ] = target;
   return true;
+}
+
+/** What a served client's socket tells it: the client half-closed, the socket closed. */
+export interface SocketClient {
+  closeAfterReplies(): void;
+  socketClosed(): void;
+}
+const CLIENT = Symbol('kv.client');
+type ServedSocket = net.Socket & { [CLIENT]: SocketClient };
+function clientEnded(this: ServedSocket): void {
+  this[CLIENT].closeAfterReplies();
+}
+function clientClosed(this: ServedSocket): void {
+  this[CLIENT].socketClosed();
+}
+
+/** The socket's 'end' and 'close' go to `client`: the same two listeners for every client, which the socket names. */
+export function listenFor(socket: net.Socket, client: SocketClient): void {
+  (socket as ServedSocket)[CLIENT] = client;
+  socket.on('end', clientEnded);
+  socket.on('close', clientClosed);
 }
 
 /** Calls `then` with the first byte the client sends (wired or not), once; reads from it until then. */
@@ -55,7 +86,7 @@ export function firstByte(socket: net.Socket, then: (byte: number) => void): voi
     done = true;
     then(byte);
   };
-  if (!wire(socket, (bytes, buf) => bytes > 0 && once(buf[0]))) socket.once('data', (chunk: Buffer) => once(chunk[0]));
+  if (!wire(socket, { read: (bytes, buf) => bytes > 0 && once(buf[0]) })) socket.once('data', (chunk: Buffer) => once(chunk[0]));
   socket.resume();
 }
 

@@ -7,7 +7,7 @@ import { log } from '../log';
 import { READ_BUFFER_BYTES, readInto } from '../client/read-buffer';
 import { protectedModeCheck, refuseFull } from './screen';
 import { loopDelaySeconds, type EventLoopHistogram, type LoopDelay } from './loop-delay';
-import { destroySocket, setIdleTimeout, socketFor, wire } from './client-socket';
+import { destroySocket, isWired, listenFor, setIdleTimeout, socketFor, wire } from './client-socket';
 import type { Peers } from '../links/peers';
 import { Coordinator } from '../coord/coordinator';
 import { Owners } from '../coord/owners';
@@ -168,8 +168,8 @@ export class Router implements ClientHost {
   adopt(socket: net.Socket): void {
     // First of all: every path below may write to or end the socket, and a client can reset its
     // connection at any moment. Without a listener that error is an uncaught exception that kills
-    // the worker and every client on it.
-    socket.on('error', destroySocket);
+    // the worker and every client on it. (The acceptor's is already there; one more would make an array of two.)
+    if (socket.listenerCount('error') === 0) socket.on('error', destroySocket);
     if (this.draining || socket.destroyed) return void socket.destroy();
     const screened = protectedModeCheck(socket, { protectedMode: this.limits.protectedMode, passwordSet: this.passwordRequired, host: this.limits.host });
     if (screened === 'denied') this.refused++;
@@ -186,10 +186,10 @@ export class Router implements ClientHost {
     let socket = handed;
     // It may have waited for a place: the server may be draining, the client gone.
     if (this.draining || socket.destroyed) return void socket.destroy();
-    // Reads go straight into the worker's read buffer (the Conn is set once it exists).
+    // Reads go straight into the worker's read buffer: a wired socket's to its Conn (client-socket.ts), another's re-wrapped.
     let conn: Conn | null = null;
-    const onRead = (bytes: number, buf: Buffer) => this.receive(conn!, buf.subarray(0, bytes));
-    const fresh = wire(socket, onRead) ? socket : readInto(socket, this.readBuffer, onRead);
+    const wired = isWired(socket);
+    const fresh = wired ? socket : readInto(socket, this.readBuffer, (bytes, buf) => this.receive(conn!, buf.subarray(0, bytes)));
     if (fresh !== null && fresh !== handed) {
       socket = fresh;
       socket.on('error', () => socket.destroy());
@@ -209,16 +209,17 @@ export class Router implements ClientHost {
     this.totalConnections++;
     // With --port 0 the primary picked the port after this worker started: a client knows it.
     if (this.clientPort === 0) this.clientPort = socket.localPort ?? 0;
-    if (fresh === null) socket.on('data', (chunk: Buffer) => this.receive(client, chunk));
-    socket.on('end', () => client.closeAfterReplies());
-    socket.on('close', () => {
-      client.flow.closed = true;
-      client.closed();
-      this.conns.delete(client);
-      this.onClientsChanged?.();
-      this.settled();
-    });
+    if (wired) wire(socket, client);
+    else if (fresh === null) socket.on('data', (chunk: Buffer) => this.receive(client, chunk));
+    listenFor(socket, client);
     socket.resume();
+  }
+
+  /** A client's socket closed (Conn.socketClosed): it is gone from this worker. */
+  clientGone(client: Conn): void {
+    this.conns.delete(client);
+    this.onClientsChanged?.();
+    this.settled();
   }
 
   /** One client too many (worker/screen.ts). */
