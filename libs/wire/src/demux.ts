@@ -1,4 +1,4 @@
-import { Args } from './args';
+import { borrowArgs, returnArgs, type Args } from './args';
 import { InlineParser } from './inline';
 import { RespParser, type RespSink } from './resp';
 import { TextParser, type TextSink } from './text';
@@ -65,9 +65,11 @@ export class Demux {
     let end = pos;
     while (end < limit && chunk[end] !== 0x20 && chunk[end] !== 0x09 && chunk[end] !== 0x0d && chunk[end] !== 0x0a) end++;
     if (end === pos || end === limit) return false;
-    const nameArgs = new Args(1);
+    const nameArgs = borrowArgs();
     nameArgs.reset(chunk);
     nameArgs.push(pos, end);
-    return this.redisOnly(nameArgs);
+    const redisOnly = this.redisOnly(nameArgs);
+    returnArgs(nameArgs);
+    return redisOnly;
   }
 }

@@ -1,4 +1,5 @@
-import { Args } from './args';
+import { borrowArgs, returnArgs, type Args } from './args';
+import { parseLongLong } from './string2ll';
 
 /** Receives what the parser finds. */
 export interface RespSink {
@@ -32,8 +33,6 @@ export const RESP_MAX_LINE_BYTES = 64 * 1024;
 const CR = 0x0d;
 const LF = 0x0a;
 const DOLLAR = 0x24;
-const MINUS = 0x2d;
-const ZERO = 0x30;
 
 const enum Phase {
   /** At a command boundary. */
@@ -73,7 +72,8 @@ export class RespParser {
   private readonly maxBulkLen: number;
   private readonly maxMultibulkLen: number;
   private readonly maxQueryBuffer: number;
-  private readonly args = new Args(8);
+  /** The command being read: lent (borrowArgs) from its first byte until it is handed on or fails. */
+  private args: Args | null = null;
   private phase = Phase.IDLE;
   /** Where the line or bulk data being read starts, in the buffer being parsed. */
   private at = 0;
@@ -117,12 +117,10 @@ export class RespParser {
     if (this.phase === Phase.IDLE) {
       this.phase = Phase.COUNT;
       this.at = pos;
-      this.args.reset(chunk);
+      const args = (this.args = borrowArgs());
+      args.reset(chunk);
       const end = this.advance(chunk, len);
-      if (end >= 0) {
-        if (this.args.count > 0) sink.respCommand(this.args);
-        return end;
-      }
+      if (end >= 0) return this.handOn(args, sink, end);
       if (end === FAILED || !this.keep(chunk, pos, len)) return this.fail(sink, len);
       return len;
     }
@@ -130,12 +128,20 @@ export class RespParser {
     return this.resume(chunk, pos, sink);
   }
 
+  /** The command is whole: hands it on, gives its Args back, and returns `at`. */
+  private handOn(args: Args, sink: RespSink, at: number): number {
+    this.args = null;
+    if (args.count > 0) sink.respCommand(args);
+    returnArgs(args);
+    return at;
+  }
+
   /**
    * Parses from this.at up to end, in whatever phase the parser is in. Returns the offset after
    * the command, INCOMPLETE with the state saved, or FAILED with this.error set.
    */
   private advance(b: Buffer, end: number): number {
-    const args = this.args;
+    const args = this.args!;
     let phase = this.phase;
     let at = this.at;
     let remaining = this.remaining;
@@ -198,7 +204,7 @@ export class RespParser {
     if (!this.reserve(this.phase === Phase.BULK_DATA ? Math.max(n, this.at + this.bulkLen + 2) : n)) return false;
     chunk.copy(this.hold, 0, start, len);
     this.used = n;
-    const args = this.args;
+    const args = this.args!;
     for (let i = 0; i < args.count; i++) {
       args.starts[i] -= start;
       args.ends[i] -= start;
@@ -245,13 +251,11 @@ export class RespParser {
       const end = this.advance(this.hold, this.used);
       if (end === FAILED) return this.fail(sink, len);
       if (end >= 0) {
-        const args = this.args;
+        const args = this.args!;
         args.buf = this.hold;
         this.used = 0;
         if (this.hold.length > KEEP_HOLD_BYTES) this.hold = EMPTY;
-        if (args.count > 0) sink.respCommand(args);
-        args.reset(EMPTY);
-        return pos;
+        return this.handOn(args, sink, pos);
       }
     }
     return len;
@@ -284,36 +288,9 @@ export class RespParser {
     this.phase = Phase.FAILED;
     this.hold = EMPTY;
     this.used = 0;
-    this.args.reset(EMPTY);
+    if (this.args !== null) returnArgs(this.args);
+    this.args = null;
     sink.respProtocolError(this.error);
     return len;
   }
-}
-
-/**
- * Redis's string2ll over b[start, end): an optional `-`, then `0` alone or digits without a
- * leading zero, within a signed 64-bit range. NaN where Redis refuses the text.
- */
-function parseLongLong(b: Buffer, start: number, end: number): number {
-  if (end <= start) return NaN;
-  if (end - start === 1 && b[start] === ZERO) return 0;
-  let p = start;
-  const negative = b[p] === MINUS;
-  if (negative) p++;
-  const digits = end - p;
-  if (digits === 0 || digits > 19) return NaN;
-  let d = b[p] - ZERO;
-  if (d < 1 || d > 9) return NaN;
-  let v = d;
-  for (p++; p < end; p++) {
-    d = b[p] - ZERO;
-    if (d < 0 || d > 9) return NaN;
-    v = v * 10 + d;
-  }
-  if (digits === 19) {
-    // Beyond 2^53 the double is inexact: compare the digits with the int64 bound instead.
-    const text = b.latin1Slice(end - 19, end);
-    if (text > (negative ? '9223372036854775808' : '9223372036854775807')) return NaN;
-  }
-  return negative ? -v : v;
 }

@@ -1,4 +1,4 @@
-import { Args } from './args';
+import { borrowArgs, returnArgs, type Args } from './args';
 
 /** Commands of the seed's line protocol. */
 export const enum TextOp {
@@ -44,7 +44,6 @@ export class TextParser {
   private carryLen = 0;
   /** Inside an over-long line that was already answered: skip to its newline. */
   private discarding = false;
-  private readonly args = new Args(2);
 
   /** maxLine: the longest line accepted (MAX_LINE_BYTES, the seed's, up to MAX_LINE_LIMIT). */
   constructor(private readonly maxLine = MAX_LINE_BYTES) {
@@ -120,13 +119,18 @@ export class TextParser {
     this.carry = next;
   }
 
-  /** Parses one line buf[start, end) without its `\n`. */
+  /** Parses one line buf[start, end) without its `\n`, into Args lent for it. */
   private parseLine(buf: Buffer, start: number, end: number, sink: TextSink): void {
+    const args = borrowArgs();
+    this.parseInto(args, buf, start, end, sink);
+    returnArgs(args);
+  }
+
+  private parseInto(args: Args, buf: Buffer, start: number, end: number, sink: TextSink): void {
     if (end > start && buf[end - 1] === CR) end--;
     let sp = start;
     while (sp < end && buf[sp] !== SPACE) sp++;
     const nameLen = sp - start;
-    const args = this.args;
     args.reset(buf);
     args.push(start, sp);
     if (nameLen === 3 && isWord3(buf, start, 0x47, 0x45, 0x54)) {

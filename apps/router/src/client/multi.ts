@@ -17,8 +17,8 @@ export class Multi {
   active = false;
   private bytes = 0;
   private errored = false;
-  /** WATCHed keys: the version each had when watched (0: absent). */
-  readonly watched = new Map<string, number>();
+  /** WATCHed keys: the version each had when watched (0: absent); made by the first WATCH, which most clients never send. */
+  private watchedKeys: Map<string, number> | null = null;
 
   constructor(
     private readonly env: PlanEnv,
@@ -26,6 +26,16 @@ export class Multi {
     /** Bytes the queued commands may take (the client query buffer limit). */
     private readonly limit: number,
   ) {}
+
+  /** The WATCHed keys (WATCH adds to them). */
+  get watched(): Map<string, number> {
+    return (this.watchedKeys ??= new Map());
+  }
+
+  /** UNWATCH (also what EXEC, DISCARD and RESET do). */
+  unwatch(): void {
+    this.watchedKeys?.clear();
+  }
 
   /** MULTI: an error message, or null when begun. */
   begin(): string | null {
@@ -64,7 +74,7 @@ export class Multi {
     if (this.queued === null) return false;
     this.queued = null;
     this.active = false;
-    this.watched.clear();
+    this.unwatch();
     return true;
   }
 
@@ -74,8 +84,8 @@ export class Multi {
     if (queued === null) return REPLY_ERRORS.execWithoutMulti;
     this.queued = null;
     this.active = false;
-    const watched = [...this.watched];
-    this.watched.clear();
+    const watched = this.watchedKeys === null ? [] : [...this.watchedKeys];
+    this.unwatch();
     if (this.errored) return REPLY_ERRORS.execAbort;
     const owners = this.env.owners;
     const workers = new Set<number>();

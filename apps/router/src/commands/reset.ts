@@ -10,7 +10,7 @@ export const RESET_COMMANDS: ConnectionHandlers = new Map([['RESET', reset]]);
 
 function reset(conn: ConnectionContext): void {
   conn.tx.discard();
-  conn.tx.watched.clear();
+  conn.tx.unwatch();
   conn.pubsub.forget(conn.subs);
   conn.monitor.remove(conn.subs.client);
   // Tracking off, as Redis's clearClientConnectionState.

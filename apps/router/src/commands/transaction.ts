@@ -28,6 +28,6 @@ function watch(conn: ConnectionContext, args: Args): void {
 }
 
 function unwatch(conn: ConnectionContext): void {
-  conn.tx.watched.clear();
+  conn.tx.unwatch();
   conn.reply.ok();
 }
