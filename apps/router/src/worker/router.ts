@@ -168,8 +168,8 @@ export class Router implements ClientHost {
   adopt(socket: net.Socket): void {
     // First of all: every path below may write to or end the socket, and a client can reset its
     // connection at any moment. Without a listener that error is an uncaught exception that kills
-    // the worker and every client on it. (The acceptor's is already there; one more would make an array of two.)
-    if (socket.listenerCount('error') === 0) socket.on('error', destroySocket);
+    // the worker and every client on it. (A plain socket has the acceptor's already: a second would make an array of two.)
+    if (socket.listenerCount('error', destroySocket) === 0) socket.on('error', destroySocket);
     if (this.draining || socket.destroyed) return void socket.destroy();
     const screened = protectedModeCheck(socket, { protectedMode: this.limits.protectedMode, passwordSet: this.passwordRequired, host: this.limits.host });
     if (screened === 'denied') this.refused++;
